@@ -1,0 +1,92 @@
+//! The batch stage: validates each delivery and groups them into batches bounded by size
+//! and age.
+//!
+//! Owns its input channel; ends (after flushing) when the source closes it. When the store
+//! is busy, `send` waits: this stage stops taking deliveries, the source's buffer is bounded
+//! by the broker's receive maximum, so memory stays bounded and nothing is dropped.
+
+use crate::source::{AckToken, Delivery, TopicLayout};
+use crate::validate::{check_message, Limits, Rejection, ValidReading};
+use crate::zone::Zone;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+/// Readings and rejections of consecutive deliveries, with their acks in arrival order.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub readings: Vec<ValidReading>,
+    pub rejects: Vec<Rejection>,
+    /// Receive time of each rejection (same index as `rejects`).
+    pub reject_received_ms: Vec<i64>,
+    /// One per delivery, in arrival order; sent to the broker only after COMMIT.
+    pub acks: Vec<AckToken>,
+    /// Receive time of each delivery, for publish-to-commit latency.
+    pub received_ms: Vec<i64>,
+}
+
+impl Batch {
+    /// Adds one delivery, validated at `now_ms`.
+    pub fn push(&mut self, d: Delivery, layout: &TopicLayout, zone: &Zone, limits: &Limits) {
+        let checked = check_message(&d.topic, &d.payload, d.received_ms, layout, zone, limits);
+        self.readings.extend(checked.readings);
+        self.reject_received_ms.extend(std::iter::repeat_n(d.received_ms, checked.rejects.len()));
+        self.rejects.extend(checked.rejects);
+        self.received_ms.push(d.received_ms);
+        self.acks.push(d.ack);
+    }
+
+    pub fn messages(&self) -> usize {
+        self.acks.len()
+    }
+}
+
+/// Limits of one batch.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchLimits {
+    pub max_readings: usize,
+    pub max_messages: usize,
+    pub max_age: Duration,
+}
+
+/// Runs the batch stage until `input` is closed, then flushes and returns.
+pub async fn run_batcher(
+    mut input: mpsc::Receiver<Delivery>,
+    output: mpsc::Sender<Batch>,
+    layout: TopicLayout,
+    zone: Arc<Zone>,
+    limits: Limits,
+    batch_limits: BatchLimits,
+) {
+    let mut batch = Batch::default();
+    let mut deadline = Instant::now();
+    loop {
+        tokio::select! {
+            d = input.recv() => match d {
+                Some(d) => {
+                    if batch.messages() == 0 {
+                        deadline = Instant::now() + batch_limits.max_age;
+                    }
+                    batch.push(d, &layout, &zone, &limits);
+                    if batch.readings.len() + batch.rejects.len() >= batch_limits.max_readings
+                        || batch.messages() >= batch_limits.max_messages
+                    {
+                        if output.send(std::mem::take(&mut batch)).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+                None => break,
+            },
+            _ = tokio::time::sleep_until(deadline), if batch.messages() > 0 => {
+                if output.send(std::mem::take(&mut batch)).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+    if batch.messages() > 0 {
+        let _ = output.send(batch).await;
+    }
+}

@@ -1,0 +1,57 @@
+//! Command-line arguments (clap).
+
+use clap::{Parser, Subcommand};
+
+/// wasteflow: waste and recycling telemetry from MQTT gateways into exactly-once time series.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Cli {
+    /// Configuration file (TOML); environment variables WASTEFLOW__SECTION__KEY override it.
+    #[arg(long, short, global = true, env = "WASTEFLOW_CONFIG")]
+    pub config: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the daemon: subscribe, validate, store, acknowledge.
+    Run,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Check the configuration and the zone registry; print every problem.
+    CheckConfig,
+    /// Encode a JSON frame (stdin) into a wire-format frame, printed as hex.
+    Encode,
+    /// Decode a wire-format frame given as hex (argument or stdin) into JSON.
+    Decode {
+        /// The frame as hex; read from stdin when absent.
+        hex: Option<String>,
+    },
+    /// Publish simulated gateway frames for the zone; prints a JSON summary as its last line.
+    Simulate {
+        /// Messages to publish (duplicates and malformed ones included).
+        #[arg(long, default_value_t = 1000)]
+        frames: u64,
+        /// Readings in each frame.
+        #[arg(long, default_value_t = 50)]
+        readings_per_frame: usize,
+        /// Random seed; the same seed and --start-ms publish the same bytes.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Messages per second (no limit when absent).
+        #[arg(long)]
+        rate: Option<f64>,
+        /// Share of messages that re-send the previous frame (0 to 1).
+        #[arg(long, default_value_t = 0.0)]
+        duplicates: f64,
+        /// Share of messages that are undecodable garbage (0 to 1).
+        #[arg(long, default_value_t = 0.0)]
+        malformed: f64,
+        /// Time of each gateway's first reading, ms since the Unix epoch (default: recent past).
+        #[arg(long)]
+        start_ms: Option<u64>,
+    },
+    /// Recompute every rollup from the raw readings; exit 1 if any differs.
+    Verify,
+}

@@ -1,0 +1,163 @@
+//! One function per subcommand.
+
+use super::args::{Cli, Command};
+use super::EX_USAGE;
+use crate::config::{self, parse_mqtt_url, Settings};
+use crate::simulate::{run_simulation, SimArgs};
+use crate::source::TopicLayout;
+use crate::wire;
+use crate::zone::Zone;
+use std::io::Read;
+use std::process::ExitCode;
+
+/// Runs the parsed command line and returns the process exit code.
+pub fn dispatch(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Encode => return encode(),
+        Command::Decode { hex } => return decode(hex),
+        _ => {}
+    }
+    let settings = match config::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprint!("{e}");
+            return ExitCode::from(EX_USAGE);
+        }
+    };
+    let zone = match Zone::load(&settings.zone.file) {
+        Ok(z) => z,
+        Err(e) => {
+            eprint!("{e}");
+            return ExitCode::from(EX_USAGE);
+        }
+    };
+    crate::logging::init(&settings.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Run => run(settings, zone).await,
+            Command::Migrate => migrate(&settings).await,
+            Command::CheckConfig => {
+                println!("configuration and zone registry are valid ({} gateways)", zone.gateways().len());
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Verify => verify(&settings).await,
+            Command::Simulate { frames, readings_per_frame, seed, rate, duplicates, malformed, start_ms } => {
+                let ep = parse_mqtt_url(&settings.mqtt.url)?;
+                let layout = TopicLayout::parse(&settings.mqtt.topic_filter)?;
+                let args = SimArgs {
+                    frames,
+                    readings_per_frame,
+                    seed,
+                    rate,
+                    duplicates,
+                    malformed,
+                    start_ms,
+                    host: ep.host,
+                    port: ep.port,
+                    client_id: format!("wasteflow-sim-{}", std::process::id()),
+                };
+                let summary = run_simulation(&zone, &layout, &args).await?;
+                println!("{}", serde_json::to_string(&summary).map_err(|e| e.to_string())?);
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Encode | Command::Decode { .. } => Ok(ExitCode::SUCCESS),
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(settings: Settings, zone: Zone) -> Result<ExitCode, String> {
+    let handle = crate::metrics::install()?;
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        crate::signals::wait_for_stop().await;
+        let _ = stop_tx.send(true);
+    });
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "wasteflow starting");
+    match crate::daemon::run(settings, zone, handle, stop_rx).await? {
+        crate::daemon::Exit::Drained => {
+            tracing::info!("stopped cleanly");
+            Ok(ExitCode::SUCCESS)
+        }
+        crate::daemon::Exit::GraceExpired => Ok(ExitCode::FAILURE),
+    }
+}
+
+async fn migrate(settings: &Settings) -> Result<ExitCode, String> {
+    let mut db = crate::store::connect(&settings.database).await.map_err(|e| e.to_string())?;
+    let (mode, applied) = crate::store::migrate(&mut db.client, settings.database.statement_timeout).await.map_err(|e| e.to_string())?;
+    println!("storage mode: {mode:?}; migrations applied now: {applied:?}");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn verify(settings: &Settings) -> Result<ExitCode, String> {
+    let db = crate::store::connect(&settings.database).await.map_err(|e| e.to_string())?;
+    let limit = settings.database.statement_timeout.max(std::time::Duration::from_secs(300));
+    let mismatches = crate::store::verify(&db.client, limit).await.map_err(|e| e.to_string())?;
+    for m in &mismatches {
+        println!("{m}");
+    }
+    if mismatches.is_empty() {
+        println!("verify: every rollup equals its recomputation from the raw readings");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("verify: {} mismatch(es)", mismatches.len());
+        Ok(ExitCode::FAILURE)
+    }
+}
+
+fn read_stdin() -> Result<String, String> {
+    let mut s = String::new();
+    std::io::stdin().read_to_string(&mut s).map_err(|e| format!("cannot read stdin: {e}"))?;
+    Ok(s)
+}
+
+fn encode() -> ExitCode {
+    let result = read_stdin().and_then(|text| {
+        let frame: wire::Frame = serde_json::from_str(&text).map_err(|e| format!("not a JSON frame: {e}"))?;
+        Ok(hex::encode(wire::encode(&frame)))
+    });
+    match result {
+        Ok(h) => {
+            println!("{h}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(EX_USAGE)
+        }
+    }
+}
+
+fn decode(arg: Option<String>) -> ExitCode {
+    let result = arg.map(Ok).unwrap_or_else(read_stdin).and_then(|h| {
+        let clean: String = h.chars().filter(|c| !c.is_whitespace()).collect();
+        let bytes = hex::decode(clean).map_err(|e| format!("not hex: {e}"))?;
+        let frame = wire::decode(&bytes).map_err(|e| format!("{} ({})", e, e.reason()))?;
+        serde_json::to_string_pretty(&frame).map_err(|e| e.to_string())
+    });
+    match result {
+        Ok(j) => {
+            println!("{j}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

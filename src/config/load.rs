@@ -1,0 +1,226 @@
+//! Layering the sources and collecting every problem before giving up.
+
+use super::settings::*;
+use config::{Config, Environment, File, FileFormat};
+use serde::de::DeserializeOwned;
+use std::fmt;
+use std::net::SocketAddr;
+
+/// One invalid value: where it is, what is wrong, how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Dotted key (`mqtt.url`) or the file concerned.
+    pub key: String,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.key, self.message)
+    }
+}
+
+/// Every problem found while loading, in a stable order.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigErrors(pub Vec<Problem>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "invalid configuration ({} problem(s)):", self.0.len())?;
+        for p in &self.0 {
+            writeln!(f, "  - {p}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Loads the configuration from defaults, the optional file and the environment.
+///
+/// Environment variables use `__` between prefix, section and key, so keys with single
+/// underscores survive (`WASTEFLOW__DATABASE__STATEMENT_TIMEOUT=5s`; see config-rs #369).
+pub fn load(file: Option<&str>) -> Result<Settings, ConfigErrors> {
+    let env = Environment::with_prefix("WASTEFLOW").prefix_separator("__").separator("__");
+    load_from(file, env)
+}
+
+/// As [`load`], with the environment source given (tests pass a fixed map).
+pub fn load_from(file: Option<&str>, env: Environment) -> Result<Settings, ConfigErrors> {
+    let mut builder = Config::builder();
+    if let Some(path) = file {
+        builder = builder.add_source(File::new(path, FileFormat::Toml).required(true));
+    }
+    let cfg = builder.add_source(env).build().map_err(|e| {
+        ConfigErrors(vec![Problem { key: file.unwrap_or("environment").to_string(), message: e.to_string() }])
+    })?;
+
+    let mut problems = Vec::new();
+    if let Ok(root) = cfg.clone().try_deserialize::<std::collections::HashMap<String, config::Value>>() {
+        let mut unknown: Vec<_> = root.keys().filter(|k| !SECTIONS.contains(&k.as_str())).collect();
+        unknown.sort();
+        for key in unknown {
+            problems.push(Problem {
+                key: key.clone(),
+                message: format!("unknown section; expected one of {}", SECTIONS.join(", ")),
+            });
+        }
+    }
+
+    let settings = Settings {
+        mqtt: section(&cfg, "mqtt", &mut problems),
+        database: section(&cfg, "database", &mut problems),
+        batch: section(&cfg, "batch", &mut problems),
+        validation: section(&cfg, "validation", &mut problems),
+        metrics: section(&cfg, "metrics", &mut problems),
+        zone: section(&cfg, "zone", &mut problems),
+        log: section(&cfg, "log", &mut problems),
+        shutdown: section(&cfg, "shutdown", &mut problems),
+    };
+    check(&settings, &mut problems);
+    if problems.is_empty() {
+        Ok(settings)
+    } else {
+        Err(ConfigErrors(problems))
+    }
+}
+
+fn section<T: DeserializeOwned + Default>(cfg: &Config, name: &str, problems: &mut Vec<Problem>) -> T {
+    match cfg.get::<Option<T>>(name) {
+        Ok(v) => v.unwrap_or_default(),
+        Err(config::ConfigError::NotFound(_)) => T::default(),
+        Err(e) => {
+            problems.push(Problem { key: name.to_string(), message: e.to_string() });
+            T::default()
+        }
+    }
+}
+
+fn push(problems: &mut Vec<Problem>, key: &str, message: impl Into<String>) {
+    problems.push(Problem { key: key.to_string(), message: message.into() });
+}
+
+/// Checks that go beyond types: ranges, formats and relations between values.
+fn check(s: &Settings, problems: &mut Vec<Problem>) {
+    if let Err(e) = super::parse_mqtt_url(&s.mqtt.url) {
+        push(problems, "mqtt.url", e);
+    }
+    let plus = crate::source::TopicLayout::parse(&s.mqtt.topic_filter);
+    if let Err(e) = plus {
+        push(problems, "mqtt.topic_filter", e);
+    }
+    if s.mqtt.receive_maximum == 0 {
+        push(problems, "mqtt.receive_maximum", "must be at least 1 (1000 is a good start)");
+    }
+    if s.mqtt.max_payload_bytes < 16 {
+        push(problems, "mqtt.max_payload_bytes", "must be at least 16 bytes (65536 is the default)");
+    }
+    if s.mqtt.reconnect_min.is_zero() || s.mqtt.reconnect_min > s.mqtt.reconnect_max {
+        push(problems, "mqtt.reconnect_min", "must be above zero and not above mqtt.reconnect_max");
+    }
+    if s.mqtt.keep_alive.as_secs() < 5 {
+        push(problems, "mqtt.keep_alive", "must be at least 5s (rumqttc refuses shorter)");
+    }
+    if s.database.url.trim().is_empty() {
+        push(problems, "database.url", "is empty; set e.g. postgres://wasteflow@127.0.0.1/wasteflow");
+    } else if let Err(e) = s.database.url.parse::<tokio_postgres::Config>() {
+        push(problems, "database.url", format!("not a PostgreSQL connection string: {e}"));
+    }
+    if s.database.statement_timeout.is_zero() {
+        push(problems, "database.statement_timeout", "must be above zero (e.g. 10s)");
+    }
+    if s.database.connect_timeout.is_zero() {
+        push(problems, "database.connect_timeout", "must be above zero (e.g. 5s)");
+    }
+    if s.database.retry_min.is_zero() || s.database.retry_min > s.database.retry_max {
+        push(problems, "database.retry_min", "must be above zero and not above database.retry_max");
+    }
+    if s.batch.max_readings == 0 {
+        push(problems, "batch.max_readings", "must be at least 1 (10000 is the default)");
+    }
+    if s.batch.max_messages == 0 || s.batch.max_messages > usize::from(s.mqtt.receive_maximum.max(1)) {
+        push(
+            problems,
+            "batch.max_messages",
+            format!(
+                "must be between 1 and mqtt.receive_maximum ({}): a batch can never hold more unacked messages than the broker sends",
+                s.mqtt.receive_maximum
+            ),
+        );
+    }
+    if s.batch.max_age.is_zero() {
+        push(problems, "batch.max_age", "must be above zero (e.g. 50ms)");
+    }
+    if let Err(e) = s.metrics.listen.parse::<SocketAddr>() {
+        push(problems, "metrics.listen", format!("not an address such as 127.0.0.1:9187: {e}"));
+    }
+    if s.zone.file.trim().is_empty() {
+        push(problems, "zone.file", "is empty; point it at the zone registry, e.g. config/zone.toml");
+    }
+    if tracing_subscriber::EnvFilter::try_new(&s.log.level).is_err() {
+        push(problems, "log.level", "not a tracing filter; use e.g. info, debug or wasteflow=debug,info");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> Environment {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Environment::with_prefix("WASTEFLOW").prefix_separator("__").separator("__").source(Some(map))
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let s = load_from(None, env(&[])).expect("defaults load");
+        assert_eq!(s.mqtt.topic_filter, "zone/+/+/up");
+    }
+
+    #[test]
+    fn environment_overrides_keys_with_underscores() {
+        let s = load_from(
+            None,
+            env(&[
+                ("WASTEFLOW__DATABASE__STATEMENT_TIMEOUT", "3s"),
+                ("WASTEFLOW__MQTT__URL", "mqtt://broker:1884?client_id=x"),
+                ("WASTEFLOW__ZONE__FILE", "/etc/wasteflow/zone.toml"),
+            ]),
+        )
+        .expect("valid");
+        assert_eq!(s.database.statement_timeout, std::time::Duration::from_secs(3));
+        assert_eq!(s.mqtt.url, "mqtt://broker:1884?client_id=x");
+        assert_eq!(s.zone.file, "/etc/wasteflow/zone.toml");
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let err = load_from(
+            None,
+            env(&[
+                ("WASTEFLOW__MQTT__URL", "http://x"),
+                ("WASTEFLOW__METRICS__LISTEN", "nowhere"),
+                ("WASTEFLOW__BATCH__MAX_READINGS", "0"),
+                ("WASTEFLOW__DATABASE__STATEMENT_TIMEOUT", "soon"),
+            ]),
+        )
+        .expect_err("invalid");
+        let keys: Vec<_> = err.0.iter().map(|p| p.key.as_str()).collect();
+        assert!(keys.contains(&"mqtt.url"), "{err}");
+        assert!(keys.contains(&"metrics.listen"), "{err}");
+        assert!(keys.contains(&"batch.max_readings"), "{err}");
+        assert!(keys.contains(&"database"), "{err}");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let err = load_from(None, env(&[("WASTEFLOW__MQTT__URLL", "x")])).expect_err("unknown key");
+        assert!(err.to_string().contains("urll"), "{err}");
+    }
+
+    #[test]
+    fn example_config_parses() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/config/wasteflow.toml");
+        load_from(Some(path), env(&[])).expect("config/wasteflow.toml is valid");
+    }
+}

@@ -1,0 +1,13 @@
+//! Daemon configuration: built-in defaults, then the `--config` file, then
+//! `WASTEFLOW__SECTION__KEY` environment variables.
+//!
+//! Loading reports every problem at once ([`ConfigErrors`]); it never exits the process
+//! itself (the command line decides the exit code, 64).
+
+mod load;
+mod settings;
+mod url;
+
+pub use load::{load, ConfigErrors, Problem};
+pub use settings::*;
+pub use url::{parse_mqtt_url, MqttEndpoint};

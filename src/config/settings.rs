@@ -1,0 +1,216 @@
+//! The configuration types. Every field has a named default and a doc comment;
+//! `config/wasteflow.toml` shows them all and is parsed by a test.
+
+use serde::Deserialize;
+use std::time::Duration;
+
+/// The whole configuration, one field per section.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub mqtt: MqttSettings,
+    pub database: DatabaseSettings,
+    pub batch: BatchSettings,
+    pub validation: ValidationSettings,
+    pub metrics: MetricsSettings,
+    pub zone: ZoneSettings,
+    pub log: LogSettings,
+    pub shutdown: ShutdownSettings,
+}
+
+/// The names of the sections, in the order they are reported.
+pub const SECTIONS: &[&str] = &["mqtt", "database", "batch", "validation", "metrics", "zone", "log", "shutdown"];
+
+/// `[mqtt]`: the broker connection and subscription.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MqttSettings {
+    /// Broker URL in rumqttc form: `mqtt://host:port?client_id=NAME` (`mqtts://` for TLS).
+    /// The client id must be fixed: it names the persistent session that holds unacked readings.
+    pub url: String,
+    /// Subscription filter; its first `+` is the company segment, its second the gateway.
+    /// Prefix with `$share/<group>/` to share the load between instances.
+    pub topic_filter: String,
+    /// Username for the broker, if it requires one.
+    pub username: Option<String>,
+    /// File holding the broker password (never put the password itself in this file).
+    pub password_file: Option<String>,
+    /// MQTT 5 receive maximum: unacknowledged messages the broker may have in flight to us.
+    /// Bounds the daemon's memory; acks are sent only after commit, so it also bounds throughput.
+    pub receive_maximum: u16,
+    /// How long the broker keeps our session (and queues messages) while we are away.
+    #[serde(with = "humantime_serde")]
+    pub session_expiry: Duration,
+    /// MQTT keep-alive interval.
+    #[serde(with = "humantime_serde")]
+    pub keep_alive: Duration,
+    /// Largest payload accepted; larger ones are dead-lettered (truncated) without decoding.
+    pub max_payload_bytes: usize,
+    /// First reconnect delay; doubles on each failure, with jitter.
+    #[serde(with = "humantime_serde")]
+    pub reconnect_min: Duration,
+    /// Upper bound of the reconnect delay.
+    #[serde(with = "humantime_serde")]
+    pub reconnect_max: Duration,
+}
+
+impl Default for MqttSettings {
+    fn default() -> Self {
+        Self {
+            url: "mqtt://127.0.0.1:1883?client_id=wasteflow".into(),
+            topic_filter: "zone/+/+/up".into(),
+            username: None,
+            password_file: None,
+            receive_maximum: 1000,
+            session_expiry: Duration::from_secs(7 * 24 * 3600),
+            keep_alive: Duration::from_secs(30),
+            max_payload_bytes: 64 * 1024,
+            reconnect_min: Duration::from_millis(200),
+            reconnect_max: Duration::from_secs(30),
+        }
+    }
+}
+
+/// `[database]`: PostgreSQL / TimescaleDB.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseSettings {
+    /// libpq-style URL or key=value string, e.g. `postgres://wasteflow@127.0.0.1/wasteflow`.
+    pub url: String,
+    /// File holding the database password, if the URL carries none.
+    pub password_file: Option<String>,
+    /// Give up a connection attempt after this long.
+    #[serde(with = "humantime_serde")]
+    pub connect_timeout: Duration,
+    /// Every database call is abandoned (and the connection dropped) after this long.
+    #[serde(with = "humantime_serde")]
+    pub statement_timeout: Duration,
+    /// First delay before retrying after a database failure; doubles up to `retry_max`.
+    #[serde(with = "humantime_serde")]
+    pub retry_min: Duration,
+    /// Upper bound of the retry delay.
+    #[serde(with = "humantime_serde")]
+    pub retry_max: Duration,
+    /// Apply pending migrations when `wasteflow run` starts.
+    pub migrate_on_start: bool,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: "postgres://postgres@127.0.0.1:5432/wasteflow".into(),
+            password_file: None,
+            connect_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(10),
+            retry_min: Duration::from_millis(200),
+            retry_max: Duration::from_secs(10),
+            migrate_on_start: true,
+        }
+    }
+}
+
+/// `[batch]`: how many readings go into one transaction.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BatchSettings {
+    /// Commit once this many readings are waiting.
+    pub max_readings: usize,
+    /// Commit once this many messages are waiting (keep below `mqtt.receive_maximum`).
+    pub max_messages: usize,
+    /// Commit at the latest this long after the first message of the batch arrived.
+    #[serde(with = "humantime_serde")]
+    pub max_age: Duration,
+}
+
+impl Default for BatchSettings {
+    fn default() -> Self {
+        Self { max_readings: 10_000, max_messages: 500, max_age: Duration::from_millis(50) }
+    }
+}
+
+/// `[validation]`: what a plausible reading looks like.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ValidationSettings {
+    /// Readings older than this (against the daemon's clock) are rejected.
+    #[serde(with = "humantime_serde")]
+    pub max_past: Duration,
+    /// Readings further in the future than this are rejected (gateway clock skew).
+    #[serde(with = "humantime_serde")]
+    pub max_future: Duration,
+}
+
+impl Default for ValidationSettings {
+    fn default() -> Self {
+        Self { max_past: Duration::from_secs(30 * 24 * 3600), max_future: Duration::from_secs(300) }
+    }
+}
+
+/// `[metrics]`: the Prometheus endpoint.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsSettings {
+    /// Address of the HTTP listener serving `/metrics`.
+    pub listen: String,
+}
+
+impl Default for MetricsSettings {
+    fn default() -> Self {
+        Self { listen: "127.0.0.1:9187".into() }
+    }
+}
+
+/// `[zone]`: the registry of companies, gateways and containers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ZoneSettings {
+    /// Path of the zone registry file.
+    pub file: String,
+}
+
+impl Default for ZoneSettings {
+    fn default() -> Self {
+        Self { file: "config/zone.toml".into() }
+    }
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    #[default]
+    Human,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// `[log]`: tracing output.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    /// `human` or `json`.
+    pub format: LogFormat,
+    /// A tracing filter such as `info` or `wasteflow=debug,info`; `RUST_LOG` wins when set.
+    pub level: String,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self { format: LogFormat::Human, level: "info".into() }
+    }
+}
+
+/// `[shutdown]`: stopping on SIGTERM / SIGINT.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ShutdownSettings {
+    /// Time allowed to commit and acknowledge what is in flight before exiting anyway.
+    #[serde(with = "humantime_serde")]
+    pub grace: Duration,
+}
+
+impl Default for ShutdownSettings {
+    fn default() -> Self {
+        Self { grace: Duration::from_secs(10) }
+    }
+}

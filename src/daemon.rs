@@ -1,0 +1,119 @@
+//! `wasteflow run`: wires the stages together and runs them until SIGTERM / SIGINT.
+//!
+//! source --Delivery--> batch --Batch--> store --acks--> source
+//! Each stage owns its input; stopping flows downstream by closing channels, so the store
+//! commits and the source acks everything already taken before the process exits.
+
+use crate::backoff::Backoff;
+use crate::batch::{run_batcher, BatchLimits};
+use crate::config::Settings;
+use crate::metrics as m;
+use crate::source::{mqtt_options, run_source, SourceConfig, TopicLayout};
+use crate::store::{migrate, run_store, Writer};
+use crate::validate::Limits;
+use crate::zone::Zone;
+use metrics_exporter_prometheus::PrometheusHandle;
+use std::sync::Arc;
+use tokio::sync::{mpsc, watch};
+
+/// How the daemon ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Everything taken was committed and acknowledged.
+    Drained,
+    /// The grace period ran out; unacknowledged messages will be redelivered.
+    GraceExpired,
+}
+
+/// Runs the daemon. `stop` turns true to begin a graceful stop (main wires it to signals).
+pub async fn run(settings: Settings, zone: Zone, metrics: PrometheusHandle, stop: watch::Receiver<bool>) -> Result<Exit, String> {
+    let layout = TopicLayout::parse(&settings.mqtt.topic_filter)?;
+    let options = mqtt_options(&settings.mqtt)?;
+    let addr = settings.metrics.listen.parse().map_err(|e| format!("metrics.listen: {e}"))?;
+    let (http_stop_tx, http_stop) = watch::channel(false);
+    let http = m::serve(addr, metrics, http_stop).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let http = tokio::spawn(http);
+
+    if !prepare_database(&settings, stop.clone()).await {
+        let _ = http_stop_tx.send(true);
+        return Ok(Exit::Drained);
+    }
+
+    let limits = Limits {
+        max_payload_bytes: settings.mqtt.max_payload_bytes,
+        max_past_ms: settings.validation.max_past.as_millis() as i64,
+        max_future_ms: settings.validation.max_future.as_millis() as i64,
+    };
+    let batch_limits = BatchLimits {
+        max_readings: settings.batch.max_readings,
+        max_messages: settings.batch.max_messages,
+        max_age: settings.batch.max_age,
+    };
+    let (delivery_tx, delivery_rx) = mpsc::channel(usize::from(settings.mqtt.receive_maximum));
+    let (batch_tx, batch_rx) = mpsc::channel(1);
+    let (ack_tx, ack_rx) = mpsc::unbounded_channel();
+
+    let source_cfg = SourceConfig {
+        topic_filter: settings.mqtt.topic_filter.clone(),
+        reconnect_min: settings.mqtt.reconnect_min,
+        reconnect_max: settings.mqtt.reconnect_max,
+        subscribed: None,
+    };
+    let source = tokio::spawn(run_source(options, source_cfg, delivery_tx, ack_rx, stop.clone()));
+    let batcher = tokio::spawn(run_batcher(delivery_rx, batch_tx, layout, Arc::new(zone), limits, batch_limits));
+    let retry = Backoff::new(settings.database.retry_min, settings.database.retry_max);
+    let store = tokio::spawn(run_store(batch_rx, Writer::new(settings.database.clone()), ack_tx, retry));
+
+    let mut stop_wait = stop.clone();
+    let _ = stop_wait.wait_for(|s| *s).await;
+    tracing::info!(grace = ?settings.shutdown.grace, "stopping: committing and acknowledging what is in flight");
+    let all = async {
+        let _ = source.await;
+        let _ = batcher.await;
+        let _ = store.await;
+    };
+    let exit = match tokio::time::timeout(settings.shutdown.grace, all).await {
+        Ok(()) => Exit::Drained,
+        Err(_) => {
+            tracing::warn!("grace period over; exiting with messages unacknowledged (the broker will redeliver them)");
+            Exit::GraceExpired
+        }
+    };
+    let _ = http_stop_tx.send(true);
+    let _ = http.await;
+    Ok(exit)
+}
+
+/// Connects (retrying until it works or a stop is asked), migrates if configured, logs the
+/// storage mode. Returns false when stopped first.
+async fn prepare_database(settings: &Settings, mut stop: watch::Receiver<bool>) -> bool {
+    let mut backoff = Backoff::new(settings.database.retry_min, settings.database.retry_max);
+    loop {
+        let attempt = async {
+            let mut db = crate::store::connect(&settings.database).await?;
+            if settings.database.migrate_on_start {
+                let (mode, applied) = migrate(&mut db.client, settings.database.statement_timeout).await?;
+                Ok::<_, crate::store::StoreError>((mode, applied))
+            } else {
+                let mode = crate::store::Mode::detect(&db.client, settings.database.statement_timeout).await?;
+                Ok((mode, vec![]))
+            }
+        };
+        match attempt.await {
+            Ok((mode, applied)) => {
+                m::database_up(true);
+                tracing::info!(?mode, migrations_applied = ?applied, "database ready");
+                return true;
+            }
+            Err(e) => {
+                m::database_up(false);
+                let delay = backoff.next_delay();
+                tracing::warn!(error = %e, ?delay, "database not ready; retrying");
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = stop.wait_for(|s| *s) => return false,
+                }
+            }
+        }
+    }
+}

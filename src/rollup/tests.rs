@@ -1,0 +1,73 @@
+use super::*;
+use proptest::prelude::*;
+
+fn reading(kind: i16, ts_ms: i64, value_milli: i64, company: usize, container: usize) -> ValidReading {
+    let companies = ["a", "b", "c"];
+    let containers = ["c1", "c2", "c3", "c4"];
+    ValidReading {
+        gateway: Arc::from("gw"),
+        sensor: 1,
+        kind,
+        ts_ms,
+        value_milli,
+        company: Arc::from(companies[company]),
+        container: Arc::from(containers[container]),
+        stream: Arc::from(containers[container]),
+        treatment: Arc::from("R3"),
+        frame_seq: 0,
+    }
+}
+
+fn readings() -> impl Strategy<Value = Vec<ValidReading>> {
+    proptest::collection::vec(
+        (0i16..5, -200_000i64..400_000, 0i64..150_000_000, 0usize..3, 0usize..4).prop_map(|(k, t, v, c, ct)| reading(k, t, v, c, ct)),
+        0..80,
+    )
+}
+
+proptest! {
+    /// Any split into parts, each rolled up, merged in any order, equals the rollup of the union.
+    #[test]
+    fn merge_in_any_order_equals_rollup_of_union(rs in readings(), cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..6), seed in any::<u64>()) {
+        let whole = Deltas::of(&rs);
+        let mut points: Vec<usize> = cuts.iter().map(|i| i.index(rs.len() + 1)).collect();
+        points.push(0);
+        points.push(rs.len());
+        points.sort();
+        let mut parts: Vec<Deltas> = points.windows(2).map(|w| Deltas::of(&rs[w[0]..w[1]])).collect();
+        // A deterministic shuffle of the parts.
+        let mut s = seed;
+        for i in (1..parts.len()).rev() {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            parts.swap(i, (s >> 33) as usize % (i + 1));
+        }
+        let mut merged = Deltas::default();
+        for p in &parts {
+            merged.merge(p);
+        }
+        prop_assert_eq!(merged, whole);
+    }
+}
+
+#[test]
+fn buckets_floor_towards_minus_infinity() {
+    assert_eq!(minute_bucket(59_999), 0);
+    assert_eq!(minute_bucket(60_000), 60_000);
+    assert_eq!(minute_bucket(-1), -60_000);
+}
+
+#[test]
+fn mass_and_fill_go_to_their_rollups() {
+    let d = Deltas::of(&[
+        reading(MeasurementKind::NetMassKg as i16, 1_000, 2_500, 0, 0),
+        reading(MeasurementKind::NetMassKg as i16, 2_000, 500, 0, 0),
+        reading(MeasurementKind::FillLevel as i16, 3_000, 40_000, 0, 1),
+        reading(MeasurementKind::FillLevel as i16, 4_000, 60_000, 0, 1),
+        reading(MeasurementKind::Emptied as i16, 5_000, 0, 0, 1),
+        reading(MeasurementKind::TemperatureC as i16, 5_000, 20_000, 0, 1),
+    ]);
+    assert_eq!(d.flows.len(), 1);
+    assert_eq!(*d.flows.values().next().unwrap(), FlowAgg { mass_g: 3_000, weighings: 2 });
+    let fill = d.fills.values().next().unwrap();
+    assert_eq!((fill.fill_min, fill.fill_max, fill.fill_sum, fill.fill_count, fill.emptied), (40_000, 60_000, 100_000, 2, 1));
+}

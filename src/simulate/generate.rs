@@ -1,0 +1,128 @@
+//! Pure frame generation (no I/O), so benchmarks can reuse it.
+
+use crate::source::TopicLayout;
+use crate::wire::{encode, Frame, Measurement, Reading};
+use crate::zone::Zone;
+use rand::rngs::SmallRng;
+use rand::{Rng, RngCore, SeedableRng};
+
+/// Milliseconds between two readings of one gateway.
+pub const STEP_MS: u64 = 100;
+
+/// One message to publish.
+#[derive(Debug, Clone)]
+pub struct GeneratedMessage {
+    pub topic: String,
+    pub company: String,
+    pub payload: Vec<u8>,
+    /// Readings in the frame (0 for a malformed message).
+    pub readings: usize,
+    pub malformed: bool,
+    pub duplicate: bool,
+}
+
+struct GatewayState {
+    id: String,
+    company: String,
+    topic: String,
+    sensors: Vec<u16>,
+    seq: u32,
+    clock_ms: u64,
+    fill: Vec<f32>,
+}
+
+/// Produces the frames of all gateways, round robin.
+pub struct FrameGenerator {
+    rng: SmallRng,
+    gateways: Vec<GatewayState>,
+    next: usize,
+    readings_per_frame: usize,
+    duplicates: f64,
+    malformed: f64,
+    last: Option<GeneratedMessage>,
+}
+
+impl FrameGenerator {
+    /// `start_ms` is the time of the first reading of each gateway.
+    pub fn new(zone: &Zone, layout: &TopicLayout, seed: u64, start_ms: u64, readings_per_frame: usize, duplicates: f64, malformed: f64) -> Self {
+        let gateways = zone
+            .gateways()
+            .into_iter()
+            .map(|(id, company, sensors)| GatewayState {
+                id: id.to_string(),
+                company: company.to_string(),
+                topic: layout.topic_for(company, id),
+                fill: vec![10.0; sensors.len()],
+                sensors,
+                seq: 0,
+                clock_ms: start_ms,
+            })
+            .collect();
+        FrameGenerator {
+            rng: SmallRng::seed_from_u64(seed),
+            gateways,
+            next: 0,
+            readings_per_frame: readings_per_frame.max(1),
+            duplicates,
+            malformed,
+            last: None,
+        }
+    }
+
+    /// How far each gateway's clock advances per frame.
+    pub fn span_ms(frames: u64, gateways: usize, readings_per_frame: usize) -> u64 {
+        frames.div_ceil(gateways.max(1) as u64) * readings_per_frame as u64 * STEP_MS
+    }
+
+    /// The next message: a duplicate of the previous frame, a malformed message, or a new frame.
+    pub fn next_message(&mut self) -> GeneratedMessage {
+        if let Some(last) = &self.last {
+            if self.duplicates > 0.0 && self.rng.gen_bool(self.duplicates.min(1.0)) {
+                let mut dup = last.clone();
+                dup.duplicate = true;
+                self.last = None;
+                return dup;
+            }
+        }
+        let g = self.next % self.gateways.len();
+        self.next += 1;
+        if self.malformed > 0.0 && self.rng.gen_bool(self.malformed.min(1.0)) {
+            let gw = &self.gateways[g];
+            let mut payload = vec![0u8; self.rng.gen_range(2..64)];
+            self.rng.fill_bytes(&mut payload);
+            // Version 1 then a huge varint: always undecodable, never a valid frame by chance.
+            payload[0] = 1;
+            payload[1] = 0xff;
+            payload.extend_from_slice(&[0xff; 6]);
+            return GeneratedMessage { topic: gw.topic.clone(), company: gw.company.clone(), payload, readings: 0, malformed: true, duplicate: false };
+        }
+        let n = self.readings_per_frame;
+        let gw = &mut self.gateways[g];
+        let base = gw.clock_ms;
+        let mut readings = Vec::with_capacity(n);
+        for j in 0..n {
+            let s = j % gw.sensors.len();
+            let value = match self.rng.gen_range(0..100) {
+                0..=59 => {
+                    gw.fill[s] = (gw.fill[s] + self.rng.gen_range(0.0..2.0)).min(100.0);
+                    Measurement::FillLevel(gw.fill[s])
+                }
+                60..=74 => Measurement::NetMassKg(self.rng.gen_range(5.0..2500.0)),
+                75..=84 => Measurement::TemperatureC(self.rng.gen_range(5.0..35.0)),
+                85..=96 => Measurement::BatteryPercent(self.rng.gen_range(20.0..100.0)),
+                _ => {
+                    gw.fill[s] = 0.0;
+                    Measurement::Emptied
+                }
+            };
+            readings.push(Reading { sensor: gw.sensors[s], offset_ms: (j as u64 * STEP_MS) as u32, value });
+        }
+        gw.clock_ms += n as u64 * STEP_MS;
+        gw.seq = gw.seq.wrapping_add(1);
+        let payload = encode(&Frame { seq: gw.seq, base_time_ms: base, readings });
+        let msg = GeneratedMessage { topic: gw.topic.clone(), company: gw.company.clone(), payload, readings: n, malformed: false, duplicate: false };
+        let _ = &gw.id;
+        self.last = Some(msg.clone());
+        msg
+    }
+}

@@ -1,0 +1,17 @@
+//! The source stage: the MQTT 5 client.
+//!
+//! One task drives rumqttc's event loop and never awaits anything else that could block it:
+//! deliveries go to the batch stage through a bounded channel (waiting for room without
+//! stopping the event loop), acks come back from the store after COMMIT and are sent with
+//! `try_ack` in arrival order. Acks of a previous connection are never sent (the broker
+//! redelivers those messages and the store deduplicates them).
+
+mod delivery;
+mod options;
+mod task;
+mod topic;
+
+pub use delivery::{AckToken, Delivery};
+pub use options::mqtt_options;
+pub use task::{run_source, SourceConfig};
+pub use topic::{TopicIds, TopicLayout};

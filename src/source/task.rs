@@ -1,0 +1,169 @@
+//! The task that drives the MQTT event loop.
+
+use super::delivery::{AckToken, Delivery};
+use crate::backoff::Backoff;
+use crate::metrics as m;
+use rumqttc::v5::mqttbytes::v5::{Packet, SubscribeReasonCode};
+use rumqttc::v5::mqttbytes::QoS;
+use rumqttc::v5::{AsyncClient, Event, MqttOptions};
+use rumqttc::Outgoing;
+use std::collections::VecDeque;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+
+/// What the source needs besides the connection options.
+#[derive(Debug, Clone)]
+pub struct SourceConfig {
+    pub topic_filter: String,
+    pub reconnect_min: Duration,
+    pub reconnect_max: Duration,
+    /// Set once the subscription is acknowledged (readiness).
+    pub subscribed: Option<watch::Sender<bool>>,
+}
+
+/// Runs the source until `shutdown` turns true and every ack handed back has been sent.
+///
+/// On shutdown it stops forwarding (undelivered messages stay unacked in the broker's session
+/// and come back at the next start), drops `output` so the later stages drain, sends the acks
+/// they return, then disconnects.
+pub async fn run_source(
+    options: MqttOptions,
+    cfg: SourceConfig,
+    output: mpsc::Sender<Delivery>,
+    mut acks: mpsc::UnboundedReceiver<Vec<AckToken>>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let cap = options.request_channel_capacity();
+    let (client, mut eventloop) = AsyncClient::new(options, cap);
+    let mut output = Some(output);
+    let mut pending: VecDeque<Delivery> = VecDeque::new();
+    let mut generation: u64 = 0;
+    let mut backoff = Backoff::new(cfg.reconnect_min, cfg.reconnect_max);
+    let mut acks_open = true;
+    let mut acks_requested: u64 = 0;
+    let mut acks_written: u64 = 0;
+    let mut connected = false;
+
+    loop {
+        if output.is_some() && *shutdown.borrow() {
+            tracing::info!(undelivered = pending.len(), "source stopping: no new deliveries; draining acks");
+            pending.clear();
+            output = None;
+        }
+        if output.is_none() && !acks_open && acks_written >= acks_requested {
+            break;
+        }
+        let room_for = if pending.is_empty() { None } else { output.clone() };
+        let room = async move {
+            match room_for {
+                Some(tx) => tx.reserve_owned().await.ok(),
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            changed = shutdown.changed(), if output.is_some() => {
+                if changed.is_err() {
+                    // The sender is gone: treat it as a stop.
+                    pending.clear();
+                    output = None;
+                }
+            }
+            batch = acks.recv(), if acks_open => match batch {
+                Some(tokens) => {
+                    let mut stale = 0;
+                    for t in tokens {
+                        if t.generation != generation || !connected {
+                            stale += 1;
+                        } else if client.try_ack(&t.publish).is_ok() {
+                            acks_requested += 1;
+                        } else {
+                            stale += 1;
+                        }
+                    }
+                    if stale > 0 {
+                        m::stale_acks(stale);
+                    }
+                }
+                None => acks_open = false,
+            },
+            permit = room => {
+                if let (Some(permit), Some(d)) = (permit, pending.pop_front()) {
+                    permit.send(d);
+                }
+            }
+            event = eventloop.poll() => match event {
+                Ok(Event::Incoming(Packet::Publish(p))) => {
+                    m::message_received();
+                    if output.is_some() {
+                        let topic = String::from_utf8_lossy(&p.topic).into_owned();
+                        let payload = p.payload.clone();
+                        let ack = AckToken { generation, publish: p };
+                        pending.push_back(Delivery { topic, payload, received_ms: crate::clock::now_ms(), ack });
+                    }
+                }
+                Ok(Event::Incoming(Packet::ConnAck(ack))) => {
+                    connected = true;
+                    m::mqtt_connected(true);
+                    backoff.reset();
+                    tracing::info!(session_present = ack.session_present, "connected to broker");
+                    if !ack.session_present {
+                        if let Err(e) = client.try_subscribe(cfg.topic_filter.clone(), QoS::AtLeastOnce) {
+                            tracing::error!(error = %e, "cannot queue subscribe request");
+                        }
+                    } else if let Some(s) = &cfg.subscribed {
+                        let _ = s.send(true);
+                    }
+                }
+                Ok(Event::Incoming(Packet::SubAck(ack))) => {
+                    let ok = ack.return_codes.iter().all(|c| matches!(c, SubscribeReasonCode::Success(_)));
+                    if ok {
+                        tracing::info!(filter = %cfg.topic_filter, "subscribed");
+                        if let Some(s) = &cfg.subscribed {
+                            let _ = s.send(true);
+                        }
+                    } else {
+                        tracing::error!(filter = %cfg.topic_filter, codes = ?ack.return_codes, "broker refused the subscription");
+                    }
+                }
+                Ok(Event::Outgoing(Outgoing::PubAck(_))) => acks_written += 1,
+                Ok(_) => {}
+                Err(e) => {
+                    // rumqttc has already dropped acks queued for this connection.
+                    generation += 1;
+                    connected = false;
+                    acks_written = acks_requested;
+                    m::mqtt_connected(false);
+                    m::mqtt_reconnect();
+                    if let Some(s) = &cfg.subscribed {
+                        let _ = s.send(false);
+                    }
+                    if output.is_none() {
+                        tracing::info!(error = %e, "broker connection lost while stopping; unacked messages will be redelivered");
+                        break;
+                    }
+                    // Deliveries of the lost connection will be redelivered; keep those queued
+                    // (their acks will be dropped as stale and the store deduplicates them).
+                    let delay = backoff.next_delay();
+                    tracing::warn!(error = %e, ?delay, "broker connection lost; reconnecting");
+                    tokio::select! {
+                        _ = tokio::time::sleep(delay) => {}
+                        _ = shutdown.changed() => {}
+                    }
+                }
+            }
+        }
+    }
+    let _ = client.try_disconnect();
+    // Let the event loop write the DISCONNECT (bounded).
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        loop {
+            match eventloop.poll().await {
+                Ok(Event::Outgoing(Outgoing::Disconnect)) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+    m::mqtt_connected(false);
+    tracing::info!("source stopped");
+}

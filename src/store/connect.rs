@@ -1,0 +1,46 @@
+//! Opening a connection: timeouts and keepalives set, the connection future driven.
+
+use super::error::StoreError;
+use crate::config::DatabaseSettings;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+use tokio_postgres::{Client, NoTls};
+
+/// A live connection; dropping it closes the socket, even if the server has stalled.
+pub struct Db {
+    pub client: Client,
+    driver: JoinHandle<()>,
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        self.driver.abort();
+    }
+}
+
+/// Connects with the configured timeouts and TCP keepalives (the defaults are none and 2 h).
+pub async fn connect(s: &DatabaseSettings) -> Result<Db, StoreError> {
+    let mut cfg: tokio_postgres::Config = s.url.parse().map_err(|e: tokio_postgres::Error| StoreError::Url(e.to_string()))?;
+    cfg.connect_timeout(s.connect_timeout);
+    cfg.keepalives(true);
+    cfg.keepalives_idle(Duration::from_secs(30));
+    cfg.keepalives_interval(Duration::from_secs(10));
+    cfg.keepalives_retries(3);
+    if cfg.get_application_name().is_none() {
+        cfg.application_name("wasteflow");
+    }
+    if let Some(path) = &s.password_file {
+        let pw = std::fs::read_to_string(path).map_err(|source| StoreError::PasswordFile { path: path.clone(), source })?;
+        cfg.password(pw.trim_end_matches(['\r', '\n']));
+    }
+    let (client, connection) = match tokio::time::timeout(s.connect_timeout, cfg.connect(NoTls)).await {
+        Ok(r) => r?,
+        Err(_) => return Err(StoreError::Timeout(s.connect_timeout)),
+    };
+    let driver = tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::warn!(error = %e, "database connection closed");
+        }
+    });
+    Ok(Db { client, driver })
+}

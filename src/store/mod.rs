@@ -1,0 +1,21 @@
+//! The store stage: PostgreSQL / TimescaleDB.
+//!
+//! One transaction per batch: raw readings inserted on their natural key (duplicates skipped),
+//! rollup deltas computed from the rows actually inserted, dead letters, COMMIT. Every call has
+//! a timeout; any failure drops the connection and the whole batch is retried, which is safe
+//! because a retried insert only returns rows that are new. This stage never acknowledges
+//! anything itself: it hands the batch's acks back to the source after COMMIT.
+
+mod connect;
+mod error;
+mod migrate;
+mod task;
+mod verify;
+mod writer;
+
+pub use connect::{connect, Db};
+pub use error::StoreError;
+pub use migrate::{migrate, Mode, MIGRATIONS};
+pub use task::run_store;
+pub use verify::{verify, Mismatch};
+pub use writer::{BatchOutcome, Writer};

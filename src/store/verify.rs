@@ -1,0 +1,68 @@
+//! `wasteflow verify`: recompute every rollup from the raw readings and list the differences.
+
+use super::error::{timed, StoreError};
+use std::fmt;
+use std::time::Duration;
+use tokio_postgres::Client;
+
+/// One rollup row that differs from its recomputation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    /// Which rollup table.
+    pub rollup: &'static str,
+    /// The row's key, printed.
+    pub key: String,
+    /// Recomputed from `readings` (None: no readings for this key).
+    pub expected: Option<String>,
+    /// Stored in the rollup (None: the row is missing).
+    pub actual: Option<String>,
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(no row)".into());
+        write!(f, "{} {}: expected {}, stored {}", self.rollup, self.key, show(&self.expected), show(&self.actual))
+    }
+}
+
+const FLOWS: &str = "
+WITH expected AS (
+    SELECT date_bin('1 minute', ts, timestamptz '1970-01-01 00:00:00+00') AS bucket, company_id, stream_id, treatment,
+           sum(value_milli)::bigint AS mass_g, count(*)::bigint AS weighings
+    FROM readings WHERE kind = 1 GROUP BY 1, 2, 3, 4)
+SELECT coalesce(e.bucket, a.bucket)::text || ' ' || coalesce(e.company_id, a.company_id) || '/' ||
+       coalesce(e.stream_id, a.stream_id) || '/' || coalesce(e.treatment, a.treatment),
+       e.mass_g::text || ' g in ' || e.weighings::text, a.mass_g::text || ' g in ' || a.weighings::text
+FROM expected e FULL OUTER JOIN flow_rollup_1m a
+  ON a.bucket = e.bucket AND a.company_id = e.company_id AND a.stream_id = e.stream_id AND a.treatment = e.treatment
+WHERE e.mass_g IS DISTINCT FROM a.mass_g OR e.weighings IS DISTINCT FROM a.weighings
+ORDER BY 1 LIMIT 1000";
+
+const FILLS: &str = "
+WITH expected AS (
+    SELECT date_bin('1 minute', ts, timestamptz '1970-01-01 00:00:00+00') AS bucket, container_id, min(company_id) AS company_id,
+           min(value_milli) FILTER (WHERE kind = 0) AS fill_min, max(value_milli) FILTER (WHERE kind = 0) AS fill_max,
+           coalesce(sum(value_milli) FILTER (WHERE kind = 0), 0)::bigint AS fill_sum,
+           count(*) FILTER (WHERE kind = 0)::bigint AS fill_count, count(*) FILTER (WHERE kind = 2)::bigint AS emptied
+    FROM readings WHERE kind IN (0, 2) GROUP BY 1, 2)
+SELECT coalesce(e.bucket, a.bucket)::text || ' ' || coalesce(e.container_id, a.container_id),
+       concat_ws(' ', 'min', e.fill_min, 'max', e.fill_max, 'sum', e.fill_sum, 'n', e.fill_count, 'emptied', e.emptied),
+       concat_ws(' ', 'min', a.fill_min, 'max', a.fill_max, 'sum', a.fill_sum, 'n', a.fill_count, 'emptied', a.emptied)
+FROM expected e FULL OUTER JOIN container_rollup_1m a ON a.bucket = e.bucket AND a.container_id = e.container_id
+WHERE (e.fill_min, e.fill_max, e.fill_sum, e.fill_count, e.emptied, e.company_id)
+      IS DISTINCT FROM (a.fill_min, a.fill_max, a.fill_sum, a.fill_count, a.emptied, a.company_id)
+ORDER BY 1 LIMIT 1000";
+
+/// Returns every mismatch (at most 1000 per rollup); empty means the rollups are exact.
+pub async fn verify(client: &Client, limit: Duration) -> Result<Vec<Mismatch>, StoreError> {
+    let mut out = Vec::new();
+    for (rollup, sql) in [("flow_rollup_1m", FLOWS), ("container_rollup_1m", FILLS)] {
+        for row in timed(limit, client.query(sql, &[])).await? {
+            let expected: Option<String> = row.get(1);
+            let actual: Option<String> = row.get(2);
+            let has = |v: &Option<String>| v.as_ref().filter(|s| !s.trim_start().starts_with("min max sum n emptied") && !s.is_empty()).cloned();
+            out.push(Mismatch { rollup, key: row.get(0), expected: has(&expected), actual: has(&actual) });
+        }
+    }
+    Ok(out)
+}

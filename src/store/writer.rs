@@ -1,0 +1,211 @@
+//! Writing one batch in one transaction.
+
+use super::connect::{connect, Db};
+use super::error::{timed, StoreError};
+use crate::batch::Batch;
+use crate::config::DatabaseSettings;
+use crate::rollup::Deltas;
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio_postgres::Statement;
+
+const INSERT_READINGS: &str = "
+INSERT INTO readings (gateway_id, sensor, kind, ts, value_milli, company_id, container_id, stream_id, treatment, frame_seq)
+SELECT * FROM UNNEST($1::text[], $2::int4[], $3::int2[], $4::timestamptz[], $5::int8[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int8[])
+ON CONFLICT DO NOTHING
+RETURNING gateway_id, sensor, kind, ts";
+
+const UPSERT_FLOWS: &str = "
+INSERT INTO flow_rollup_1m AS t (bucket, company_id, stream_id, treatment, mass_g, weighings)
+SELECT * FROM UNNEST($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::int8[])
+ON CONFLICT (bucket, company_id, stream_id, treatment) DO UPDATE
+SET mass_g = t.mass_g + EXCLUDED.mass_g, weighings = t.weighings + EXCLUDED.weighings";
+
+const UPSERT_FILLS: &str = "
+INSERT INTO container_rollup_1m AS t (bucket, container_id, company_id, fill_min, fill_max, fill_sum, fill_count, emptied)
+SELECT * FROM UNNEST($1::timestamptz[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::int8[], $7::int8[], $8::int8[])
+ON CONFLICT (bucket, container_id) DO UPDATE
+SET fill_min = LEAST(t.fill_min, EXCLUDED.fill_min), fill_max = GREATEST(t.fill_max, EXCLUDED.fill_max),
+    fill_sum = t.fill_sum + EXCLUDED.fill_sum, fill_count = t.fill_count + EXCLUDED.fill_count,
+    emptied = t.emptied + EXCLUDED.emptied";
+
+const INSERT_REJECTS: &str = "
+INSERT INTO rejected_messages (received_at, topic, gateway_id, company_id, reason, detail, reading_index, payload)
+SELECT * FROM UNNEST($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int4[], $8::bytea[])
+ON CONFLICT (topic, payload_md5, reading_index) DO NOTHING
+RETURNING reason";
+
+/// What one committed batch changed.
+#[derive(Debug, Default, Clone)]
+pub struct BatchOutcome {
+    /// Readings inserted now (the rest were already stored).
+    pub stored: Vec<usize>,
+    /// Readings of the batch that were already in the table (or twice in the batch).
+    pub duplicates: usize,
+    /// Reason codes of the dead letters inserted now.
+    pub rejected_reasons: Vec<String>,
+}
+
+struct Prepared {
+    readings: Statement,
+    flows: Statement,
+    fills: Statement,
+    rejects: Statement,
+}
+
+/// The batch writer: one connection, reopened after any failure.
+pub struct Writer {
+    settings: DatabaseSettings,
+    conn: Option<(Db, Prepared)>,
+}
+
+fn ts(ms: i64) -> SystemTime {
+    if ms >= 0 {
+        UNIX_EPOCH + Duration::from_millis(ms as u64)
+    } else {
+        UNIX_EPOCH - Duration::from_millis(ms.unsigned_abs())
+    }
+}
+
+fn ms_of(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_millis() as i64,
+        Err(e) => -(e.duration().as_millis() as i64),
+    }
+}
+
+/// PostgreSQL text cannot hold NUL; dead-letter strings come from untrusted input.
+fn clean(s: &str) -> String {
+    s.replace('\0', "\u{FFFD}")
+}
+
+impl Writer {
+    pub fn new(settings: DatabaseSettings) -> Self {
+        Writer { settings, conn: None }
+    }
+
+    /// Whether a connection is open (it may still have died since).
+    pub fn is_connected(&self) -> bool {
+        self.conn.is_some()
+    }
+
+    /// Opens the connection if needed.
+    pub async fn ensure_connected(&mut self) -> Result<(), StoreError> {
+        if self.conn.is_none() {
+            let db = connect(&self.settings).await?;
+            let limit = self.settings.statement_timeout;
+            let c = &db.client;
+            let prepared = Prepared {
+                readings: timed(limit, c.prepare(INSERT_READINGS)).await?,
+                flows: timed(limit, c.prepare(UPSERT_FLOWS)).await?,
+                fills: timed(limit, c.prepare(UPSERT_FILLS)).await?,
+                rejects: timed(limit, c.prepare(INSERT_REJECTS)).await?,
+            };
+            self.conn = Some((db, prepared));
+        }
+        Ok(())
+    }
+
+    /// Writes a batch in one transaction. On any error the connection is dropped (so a
+    /// half-done transaction is rolled back by the server) and the caller retries.
+    pub async fn write(&mut self, batch: &Batch) -> Result<BatchOutcome, StoreError> {
+        self.ensure_connected().await?;
+        let result = self.write_once(batch).await;
+        if result.is_err() {
+            self.conn = None;
+        }
+        result
+    }
+
+    async fn write_once(&mut self, batch: &Batch) -> Result<BatchOutcome, StoreError> {
+        let limit = self.settings.statement_timeout;
+        let Some((db, st)) = self.conn.as_mut() else { return Err(StoreError::Timeout(limit)) };
+        let tx = timed(limit, db.client.transaction()).await?;
+        let mut outcome = BatchOutcome::default();
+
+        // Readings, each natural key once.
+        let mut seen = HashSet::with_capacity(batch.readings.len());
+        let unique: Vec<usize> = (0..batch.readings.len()).filter(|&i| seen.insert(batch.readings[i].key())).collect();
+        outcome.duplicates = batch.readings.len() - unique.len();
+        if !unique.is_empty() {
+            let rs = unique.iter().map(|&i| &batch.readings[i]);
+            let gw: Vec<&str> = rs.clone().map(|r| &*r.gateway).collect();
+            let sensor: Vec<i32> = rs.clone().map(|r| i32::from(r.sensor)).collect();
+            let kind: Vec<i16> = rs.clone().map(|r| r.kind).collect();
+            let t: Vec<SystemTime> = rs.clone().map(|r| ts(r.ts_ms)).collect();
+            let value: Vec<i64> = rs.clone().map(|r| r.value_milli).collect();
+            let company: Vec<&str> = rs.clone().map(|r| &*r.company).collect();
+            let container: Vec<&str> = rs.clone().map(|r| &*r.container).collect();
+            let stream: Vec<&str> = rs.clone().map(|r| &*r.stream).collect();
+            let treatment: Vec<&str> = rs.clone().map(|r| &*r.treatment).collect();
+            let seq: Vec<i64> = rs.map(|r| i64::from(r.frame_seq)).collect();
+            let rows = timed(
+                limit,
+                tx.query(&st.readings, &[&gw, &sensor, &kind, &t, &value, &company, &container, &stream, &treatment, &seq]),
+            )
+            .await?;
+            outcome.stored = if rows.len() == unique.len() {
+                unique
+            } else {
+                let index: HashMap<(&str, u16, i16, i64), usize> =
+                    unique.iter().map(|&i| (batch.readings[i].key(), i)).collect();
+                rows.iter()
+                    .filter_map(|row| {
+                        let key = (row.get::<_, &str>(0), row.get::<_, i32>(1) as u16, row.get::<_, i16>(2), ms_of(row.get(3)));
+                        index.get(&key).copied()
+                    })
+                    .collect()
+            };
+            outcome.duplicates += batch.readings.len() - outcome.duplicates - outcome.stored.len();
+        }
+
+        // Rollup deltas from the rows actually inserted.
+        let deltas = Deltas::of(outcome.stored.iter().map(|&i| &batch.readings[i]));
+        write_deltas(&tx, st, &deltas, limit).await?;
+
+        if !batch.rejects.is_empty() {
+            let r = &batch.rejects;
+            let at: Vec<SystemTime> = batch.reject_received_ms.iter().map(|&ms| ts(ms)).collect();
+            let topic: Vec<String> = r.iter().map(|x| clean(&x.topic)).collect();
+            let gw: Vec<Option<String>> = r.iter().map(|x| x.gateway.as_deref().map(clean)).collect();
+            let co: Vec<Option<String>> = r.iter().map(|x| x.company.as_deref().map(clean)).collect();
+            let reason: Vec<&str> = r.iter().map(|x| x.reason).collect();
+            let detail: Vec<String> = r.iter().map(|x| clean(&x.detail)).collect();
+            let index: Vec<i32> = r.iter().map(|x| x.reading_index).collect();
+            let payload: Vec<&[u8]> = r.iter().map(|x| &x.payload[..]).collect();
+            let rows = timed(limit, tx.query(&st.rejects, &[&at, &topic, &gw, &co, &reason, &detail, &index, &payload])).await?;
+            outcome.rejected_reasons = rows.iter().map(|row| row.get::<_, String>(0)).collect();
+        }
+        timed(limit, tx.commit()).await?;
+        Ok(outcome)
+    }
+}
+
+async fn write_deltas(
+    tx: &tokio_postgres::Transaction<'_>,
+    st: &Prepared,
+    d: &Deltas,
+    limit: Duration,
+) -> Result<(), StoreError> {
+    if !d.flows.is_empty() {
+        let bucket: Vec<SystemTime> = d.flows.keys().map(|k| ts(k.bucket_ms)).collect();
+        let company: Vec<&str> = d.flows.keys().map(|k| &*k.company).collect();
+        let stream: Vec<&str> = d.flows.keys().map(|k| &*k.stream).collect();
+        let treatment: Vec<&str> = d.flows.keys().map(|k| &*k.treatment).collect();
+        let mass: Vec<i64> = d.flows.values().map(|v| v.mass_g).collect();
+        let n: Vec<i64> = d.flows.values().map(|v| v.weighings).collect();
+        timed(limit, tx.execute(&st.flows, &[&bucket, &company, &stream, &treatment, &mass, &n])).await?;
+    }
+    if !d.fills.is_empty() {
+        let bucket: Vec<SystemTime> = d.fills.keys().map(|k| ts(k.bucket_ms)).collect();
+        let container: Vec<&str> = d.fills.keys().map(|k| &*k.container).collect();
+        let company: Vec<&str> = d.fills.keys().map(|k| &*k.company).collect();
+        let min: Vec<Option<i64>> = d.fills.values().map(|v| (v.fill_count > 0).then_some(v.fill_min)).collect();
+        let max: Vec<Option<i64>> = d.fills.values().map(|v| (v.fill_count > 0).then_some(v.fill_max)).collect();
+        let sum: Vec<i64> = d.fills.values().map(|v| v.fill_sum).collect();
+        let count: Vec<i64> = d.fills.values().map(|v| v.fill_count).collect();
+        let emptied: Vec<i64> = d.fills.values().map(|v| v.emptied).collect();
+        timed(limit, tx.execute(&st.fills, &[&bucket, &container, &company, &min, &max, &sum, &count, &emptied])).await?;
+    }
+    Ok(())
+}

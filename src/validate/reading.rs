@@ -1,0 +1,49 @@
+//! What validation produces: readings ready to store and rejections ready to dead-letter.
+
+use bytes::Bytes;
+use std::sync::Arc;
+
+/// `reading_index` of a rejection that concerns the whole message.
+pub const WHOLE_MESSAGE: i32 = -1;
+
+/// A reading that passed every check, attributed through the registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidReading {
+    pub gateway: Arc<str>,
+    pub sensor: u16,
+    /// [`crate::wire::MeasurementKind`] as stored.
+    pub kind: i16,
+    /// Reading time, milliseconds since the Unix epoch.
+    pub ts_ms: i64,
+    /// The value in thousandths of its unit (grams for masses); integer so sums are exact.
+    pub value_milli: i64,
+    pub company: Arc<str>,
+    pub container: Arc<str>,
+    pub stream: Arc<str>,
+    pub treatment: Arc<str>,
+    pub frame_seq: u32,
+}
+
+impl ValidReading {
+    /// The natural key: the same reading delivered twice has the same key.
+    pub fn key(&self) -> (&str, u16, i16, i64) {
+        (&self.gateway, self.sensor, self.kind, self.ts_ms)
+    }
+}
+
+/// A message, or one reading of it, refused with a reason code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub topic: String,
+    pub gateway: Option<String>,
+    pub company: Option<String>,
+    /// Stable reason code (`unknown_gateway`, `out_of_range`, ...): the metric label.
+    pub reason: &'static str,
+    /// Human detail.
+    pub detail: String,
+    /// The raw payload for a whole-message rejection (truncated to the size cap when it was
+    /// too large); for a single reading, that reading alone as a one-reading v1 frame.
+    pub payload: Bytes,
+    /// Index of the reading in the frame, or [`WHOLE_MESSAGE`].
+    pub reading_index: i32,
+}

@@ -1,0 +1,143 @@
+//! The checks, in order: size, decode, topic, gateway, company, then each reading.
+
+use super::reading::{Rejection, ValidReading, WHOLE_MESSAGE};
+use crate::source::TopicLayout;
+use crate::wire::{self, Measurement};
+use crate::zone::Zone;
+use bytes::Bytes;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// The plausibility limits (from `[validation]` and `[mqtt]`).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_payload_bytes: usize,
+    pub max_past_ms: i64,
+    pub max_future_ms: i64,
+}
+
+/// The outcome of checking one message.
+#[derive(Debug, Default)]
+pub struct Checked {
+    pub readings: Vec<ValidReading>,
+    pub rejects: Vec<Rejection>,
+}
+
+/// Checks one message received on `topic`, at `now_ms`.
+pub fn check_message(topic: &str, payload: &Bytes, now_ms: i64, layout: &TopicLayout, zone: &Zone, limits: &Limits) -> Checked {
+    let mut out = Checked::default();
+    let reject = |reason: &'static str, detail: String, gw: Option<&str>, co: Option<&str>, index: i32, payload: Bytes| Rejection {
+        topic: topic.chars().take(256).collect(),
+        gateway: gw.map(str::to_string),
+        company: co.map(str::to_string),
+        reason,
+        detail,
+        payload,
+        reading_index: index,
+    };
+
+    let ids = match layout.ids(topic) {
+        Ok(ids) => ids,
+        Err(why) => {
+            out.rejects.push(reject("bad_topic", why, None, None, WHOLE_MESSAGE, capped(payload, limits)));
+            return out;
+        }
+    };
+    let (gw, co) = (Some(ids.gateway), Some(ids.company));
+    if payload.len() > limits.max_payload_bytes {
+        let detail = format!("{} bytes, limit {}", payload.len(), limits.max_payload_bytes);
+        out.rejects.push(reject("payload_too_large", detail, gw, co, WHOLE_MESSAGE, capped(payload, limits)));
+        return out;
+    }
+    let frame = match wire::decode(payload) {
+        Ok(f) => f,
+        Err(e) => {
+            out.rejects.push(reject(e.reason(), e.to_string(), gw, co, WHOLE_MESSAGE, payload.clone()));
+            return out;
+        }
+    };
+    let Some(company) = zone.company_of(ids.gateway) else {
+        let detail = format!("gateway {:?} is not in the registry", ids.gateway);
+        out.rejects.push(reject("unknown_gateway", detail, gw, co, WHOLE_MESSAGE, payload.clone()));
+        return out;
+    };
+    if &**company != ids.company {
+        let detail = format!("gateway {:?} belongs to {:?}, topic says {:?}", ids.gateway, company, ids.company);
+        out.rejects.push(reject("company_mismatch", detail, gw, co, WHOLE_MESSAGE, payload.clone()));
+        return out;
+    }
+
+    let gateway: Arc<str> = Arc::from(ids.gateway);
+    let mut seen = HashSet::with_capacity(frame.readings.len());
+    out.readings.reserve(frame.readings.len());
+    for (i, r) in frame.readings.iter().enumerate() {
+        let index = i32::try_from(i).unwrap_or(i32::MAX);
+        let ts_ms = frame.base_time_ms.saturating_add(u64::from(r.offset_ms)).min(i64::MAX as u64) as i64;
+        let verdict = check_reading(r.sensor, &r.value, ts_ms, now_ms, limits)
+            .and_then(|value_milli| zone.sensor(ids.gateway, r.sensor).map(|t| (t, value_milli)).ok_or_else(|| {
+                ("unknown_sensor", format!("sensor {} is not registered on gateway {:?}", r.sensor, ids.gateway))
+            }))
+            .and_then(|ok| {
+                if seen.insert((r.sensor, r.value.kind(), ts_ms)) {
+                    Ok(ok)
+                } else {
+                    Err(("duplicate_in_frame", format!("sensor {} {} at {ts_ms} appears twice", r.sensor, r.value.kind().name())))
+                }
+            });
+        match verdict {
+            Ok((target, value_milli)) => out.readings.push(ValidReading {
+                gateway: gateway.clone(),
+                sensor: r.sensor,
+                kind: r.value.kind() as i16,
+                ts_ms,
+                value_milli,
+                company: company.clone(),
+                container: target.container.clone(),
+                stream: target.stream.clone(),
+                treatment: target.treatment.clone(),
+                frame_seq: frame.seq,
+            }),
+            Err((reason, detail)) => {
+                // The reading alone, as a one-reading v1 frame: small, and replayable.
+                let alone = wire::encode(&wire::Frame { seq: frame.seq, base_time_ms: frame.base_time_ms, readings: vec![*r] });
+                out.rejects.push(reject(reason, detail, gw, co, index, Bytes::from(alone)))
+            }
+        }
+    }
+    out
+}
+
+/// Checks one reading's value and time; returns the value in thousandths of its unit.
+fn check_reading(sensor: u16, m: &Measurement, ts_ms: i64, now_ms: i64, limits: &Limits) -> Result<i64, (&'static str, String)> {
+    if ts_ms < now_ms.saturating_sub(limits.max_past_ms) || ts_ms > now_ms.saturating_add(limits.max_future_ms) {
+        let skew_s = (ts_ms as i128 - now_ms as i128) / 1000;
+        return Err(("timestamp_out_of_window", format!("sensor {sensor}: reading time is {skew_s} s from now")));
+    }
+    let Some(v) = m.number() else { return Ok(0) };
+    if !v.is_finite() {
+        return Err(("not_finite", format!("sensor {sensor}: {} is {v}", m.kind().name())));
+    }
+    let (lo, hi) = range(m);
+    if !(lo..=hi).contains(&v) {
+        return Err(("out_of_range", format!("sensor {sensor}: {} {v} outside {lo}..={hi}", m.kind().name())));
+    }
+    Ok((f64::from(v) * 1000.0).round() as i64)
+}
+
+/// Plausible range of each measurement kind.
+fn range(m: &Measurement) -> (f32, f32) {
+    match m {
+        Measurement::FillLevel(_) => (0.0, 150.0),
+        Measurement::NetMassKg(_) => (0.0, 60_000.0),
+        Measurement::TemperatureC(_) => (-50.0, 400.0),
+        Measurement::BatteryPercent(_) => (0.0, 100.0),
+        Measurement::Emptied => (0.0, 0.0),
+    }
+}
+
+fn capped(payload: &Bytes, limits: &Limits) -> Bytes {
+    payload.slice(..payload.len().min(limits.max_payload_bytes))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,237 @@
+//! Frame types and the postcard codec.
+
+use serde::{Deserialize, Serialize};
+
+/// The only format version this build understands. The first byte of every frame.
+pub const VERSION: u8 = 1;
+
+/// One MQTT message from a gateway: a batch of readings sharing a base timestamp.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Frame {
+    /// The gateway's own frame counter (wraps at 2^32). Informational: deduplication
+    /// uses each reading's natural key, not this number.
+    pub seq: u32,
+    /// Base time of the frame in milliseconds since the Unix epoch (UTC).
+    pub base_time_ms: u64,
+    /// The readings, in any order.
+    pub readings: Vec<Reading>,
+}
+
+/// One measurement by one sensor at one instant.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Reading {
+    /// Sensor number, local to the gateway (the registry maps it to a container).
+    pub sensor: u16,
+    /// Milliseconds after the frame's base time.
+    pub offset_ms: u32,
+    /// What was measured.
+    pub value: Measurement,
+}
+
+/// A measurement. The variant index is part of the wire format: append only.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum Measurement {
+    /// Container fill level in percent of its volume (0 to 150; above 100 is heaped).
+    FillLevel(f32),
+    /// Net mass weighed, in kilograms (weighbridge or scale).
+    NetMassKg(f32),
+    /// The container was emptied (a collection or a discharge).
+    Emptied,
+    /// Temperature inside or at the container, in degrees Celsius.
+    TemperatureC(f32),
+    /// Battery charge of the sensor, in percent.
+    BatteryPercent(f32),
+}
+
+/// The kind of a measurement, as stored in the `kind` column of `readings`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(i16)]
+pub enum MeasurementKind {
+    FillLevel = 0,
+    NetMassKg = 1,
+    Emptied = 2,
+    TemperatureC = 3,
+    BatteryPercent = 4,
+}
+
+impl MeasurementKind {
+    /// Stable lower-case name, used in logs, JSON and reason details.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::FillLevel => "fill_level",
+            Self::NetMassKg => "net_mass_kg",
+            Self::Emptied => "emptied",
+            Self::TemperatureC => "temperature_c",
+            Self::BatteryPercent => "battery_percent",
+        }
+    }
+}
+
+impl Measurement {
+    pub fn kind(&self) -> MeasurementKind {
+        match self {
+            Self::FillLevel(_) => MeasurementKind::FillLevel,
+            Self::NetMassKg(_) => MeasurementKind::NetMassKg,
+            Self::Emptied => MeasurementKind::Emptied,
+            Self::TemperatureC(_) => MeasurementKind::TemperatureC,
+            Self::BatteryPercent(_) => MeasurementKind::BatteryPercent,
+        }
+    }
+
+    /// The measured number, if the measurement carries one.
+    pub fn number(&self) -> Option<f32> {
+        match *self {
+            Self::FillLevel(v)
+            | Self::NetMassKg(v)
+            | Self::TemperatureC(v)
+            | Self::BatteryPercent(v) => Some(v),
+            Self::Emptied => None,
+        }
+    }
+}
+
+/// Why a payload is not a frame. Each variant maps to one dead-letter reason code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("empty payload")]
+    Empty,
+    #[error("unknown wire format version {0} (this build reads version {VERSION})")]
+    UnknownVersion(u8),
+    #[error("frame is truncated")]
+    Truncated,
+    #[error("unknown measurement variant")]
+    UnknownVariant,
+    #[error("malformed frame: {0}")]
+    Malformed(String),
+    #[error("{0} trailing bytes after the frame")]
+    TrailingBytes(usize),
+}
+
+impl DecodeError {
+    /// The dead-letter reason code for this error.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::Empty => "empty_payload",
+            Self::UnknownVersion(_) => "unknown_version",
+            Self::Truncated => "truncated",
+            Self::UnknownVariant => "unknown_variant",
+            Self::Malformed(_) => "malformed",
+            Self::TrailingBytes(_) => "trailing_bytes",
+        }
+    }
+}
+
+/// Encodes a frame: the version byte, then the postcard encoding of the frame.
+pub fn encode(frame: &Frame) -> Vec<u8> {
+    let mut out = Vec::with_capacity(16 + frame.readings.len() * 10);
+    out.push(VERSION);
+    // Serializing these plain types into a Vec cannot fail.
+    match postcard::to_extend(frame, out) {
+        Ok(v) => v,
+        Err(e) => unreachable!("postcard encoding into a Vec failed: {e}"),
+    }
+}
+
+/// Decodes a frame. Never panics; any byte string that is not exactly one v1 frame is an error.
+pub fn decode(bytes: &[u8]) -> Result<Frame, DecodeError> {
+    let (&version, body) = bytes.split_first().ok_or(DecodeError::Empty)?;
+    if version != VERSION {
+        return Err(DecodeError::UnknownVersion(version));
+    }
+    let (frame, rest) = postcard::take_from_bytes::<Frame>(body).map_err(map_postcard)?;
+    if !rest.is_empty() {
+        return Err(DecodeError::TrailingBytes(rest.len()));
+    }
+    Ok(frame)
+}
+
+fn map_postcard(e: postcard::Error) -> DecodeError {
+    use postcard::Error as P;
+    match e {
+        P::DeserializeUnexpectedEnd => DecodeError::Truncated,
+        // In this schema the only serde-level (custom) error is an enum variant index out of
+        // range: serde's derived visitor reports it as "invalid value", not as BadEnum.
+        P::DeserializeBadEnum | P::SerdeDeCustom => DecodeError::UnknownVariant,
+        other => DecodeError::Malformed(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn measurement() -> impl Strategy<Value = Measurement> {
+        prop_oneof![
+            any::<f32>().prop_map(Measurement::FillLevel),
+            any::<f32>().prop_map(Measurement::NetMassKg),
+            Just(Measurement::Emptied),
+            any::<f32>().prop_map(Measurement::TemperatureC),
+            any::<f32>().prop_map(Measurement::BatteryPercent),
+        ]
+    }
+
+    fn frame() -> impl Strategy<Value = Frame> {
+        let reading = (any::<u16>(), any::<u32>(), measurement()).prop_map(|(sensor, offset_ms, value)| Reading {
+            sensor,
+            offset_ms,
+            value,
+        });
+        (any::<u32>(), any::<u64>(), proptest::collection::vec(reading, 0..60))
+            .prop_map(|(seq, base_time_ms, readings)| Frame { seq, base_time_ms, readings })
+    }
+
+    /// Compares bit patterns so that NaN payloads round-trip too.
+    fn same_bits(a: &Frame, b: &Frame) -> bool {
+        a.seq == b.seq
+            && a.base_time_ms == b.base_time_ms
+            && a.readings.len() == b.readings.len()
+            && a.readings.iter().zip(&b.readings).all(|(x, y)| {
+                x.sensor == y.sensor
+                    && x.offset_ms == y.offset_ms
+                    && x.value.kind() == y.value.kind()
+                    && x.value.number().map(f32::to_bits) == y.value.number().map(f32::to_bits)
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn round_trip(f in frame()) {
+            let bytes = encode(&f);
+            let back = decode(&bytes).expect("own encoding decodes");
+            prop_assert!(same_bits(&f, &back));
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = decode(&bytes);
+        }
+
+        #[test]
+        fn every_strict_prefix_is_rejected(f in frame()) {
+            let bytes = encode(&f);
+            for cut in 0..bytes.len() {
+                prop_assert!(decode(&bytes[..cut]).is_err());
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_version_is_named() {
+        assert_eq!(decode(&[2, 0, 0, 0]), Err(DecodeError::UnknownVersion(2)));
+        assert_eq!(decode(&[]), Err(DecodeError::Empty));
+    }
+
+    #[test]
+    fn unknown_variant_is_rejected() {
+        // seq 0, base 0, one reading: sensor 1, offset 0, variant 9.
+        assert_eq!(decode(&[1, 0, 0, 1, 1, 0, 9]), Err(DecodeError::UnknownVariant));
+    }
+
+    #[test]
+    fn trailing_bytes_are_rejected() {
+        let mut bytes = encode(&Frame { seq: 1, base_time_ms: 2, readings: vec![] });
+        bytes.push(0);
+        assert_eq!(decode(&bytes), Err(DecodeError::TrailingBytes(1)));
+    }
+}
