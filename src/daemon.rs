@@ -26,12 +26,23 @@ pub enum Exit {
 }
 
 /// Runs the daemon. `stop` turns true to begin a graceful stop (main wires it to signals).
-pub async fn run(settings: Settings, zone: Zone, metrics: PrometheusHandle, stop: watch::Receiver<bool>) -> Result<Exit, String> {
+pub async fn run(
+    settings: Settings,
+    zone: Zone,
+    metrics: PrometheusHandle,
+    stop: watch::Receiver<bool>,
+) -> Result<Exit, String> {
     let layout = TopicLayout::parse(&settings.mqtt.topic_filter)?;
     let options = mqtt_options(&settings.mqtt)?;
-    let addr = settings.metrics.listen.parse().map_err(|e| format!("metrics.listen: {e}"))?;
+    let addr = settings
+        .metrics
+        .listen
+        .parse()
+        .map_err(|e| format!("metrics.listen: {e}"))?;
     let (http_stop_tx, http_stop) = watch::channel(false);
-    let http = m::serve(addr, metrics, http_stop).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let http = m::serve(addr, metrics, http_stop)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let http = tokio::spawn(http);
 
     if !prepare_database(&settings, stop.clone()).await {
@@ -59,10 +70,28 @@ pub async fn run(settings: Settings, zone: Zone, metrics: PrometheusHandle, stop
         reconnect_max: settings.mqtt.reconnect_max,
         subscribed: None,
     };
-    let source = tokio::spawn(run_source(options, source_cfg, delivery_tx, ack_rx, stop.clone()));
-    let batcher = tokio::spawn(run_batcher(delivery_rx, batch_tx, layout, Arc::new(zone), limits, batch_limits));
+    let source = tokio::spawn(run_source(
+        options,
+        source_cfg,
+        delivery_tx,
+        ack_rx,
+        stop.clone(),
+    ));
+    let batcher = tokio::spawn(run_batcher(
+        delivery_rx,
+        batch_tx,
+        layout,
+        Arc::new(zone),
+        limits,
+        batch_limits,
+    ));
     let retry = Backoff::new(settings.database.retry_min, settings.database.retry_max);
-    let store = tokio::spawn(run_store(batch_rx, Writer::new(settings.database.clone()), ack_tx, retry));
+    let store = tokio::spawn(run_store(
+        batch_rx,
+        Writer::new(settings.database.clone()),
+        ack_tx,
+        retry,
+    ));
 
     let mut stop_wait = stop.clone();
     let _ = stop_wait.wait_for(|s| *s).await;
@@ -92,10 +121,13 @@ async fn prepare_database(settings: &Settings, mut stop: watch::Receiver<bool>) 
         let attempt = async {
             let mut db = crate::store::connect(&settings.database).await?;
             if settings.database.migrate_on_start {
-                let (mode, applied) = migrate(&mut db.client, settings.database.statement_timeout).await?;
+                let (mode, applied) =
+                    migrate(&mut db.client, settings.database.statement_timeout).await?;
                 Ok::<_, crate::store::StoreError>((mode, applied))
             } else {
-                let mode = crate::store::Mode::detect(&db.client, settings.database.statement_timeout).await?;
+                let mode =
+                    crate::store::Mode::detect(&db.client, settings.database.statement_timeout)
+                        .await?;
                 Ok((mode, vec![]))
             }
         };

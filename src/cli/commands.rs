@@ -32,7 +32,10 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         }
     };
     crate::logging::init(&settings.log);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("cannot start the async runtime: {e}");
@@ -44,11 +47,22 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             Command::Run => run(settings, zone).await,
             Command::Migrate => migrate(&settings).await,
             Command::CheckConfig => {
-                println!("configuration and zone registry are valid ({} gateways)", zone.gateways().len());
+                println!(
+                    "configuration and zone registry are valid ({} gateways)",
+                    zone.gateways().len()
+                );
                 Ok(ExitCode::SUCCESS)
             }
             Command::Verify => verify(&settings).await,
-            Command::Simulate { frames, readings_per_frame, seed, rate, duplicates, malformed, start_ms } => {
+            Command::Simulate {
+                frames,
+                readings_per_frame,
+                seed,
+                rate,
+                duplicates,
+                malformed,
+                start_ms,
+            } => {
                 let ep = parse_mqtt_url(&settings.mqtt.url)?;
                 let layout = TopicLayout::parse(&settings.mqtt.topic_filter)?;
                 let args = SimArgs {
@@ -64,7 +78,10 @@ pub fn dispatch(cli: Cli) -> ExitCode {
                     client_id: format!("wasteflow-sim-{}", std::process::id()),
                 };
                 let summary = run_simulation(&zone, &layout, &args).await?;
-                println!("{}", serde_json::to_string(&summary).map_err(|e| e.to_string())?);
+                println!(
+                    "{}",
+                    serde_json::to_string(&summary).map_err(|e| e.to_string())?
+                );
                 Ok(ExitCode::SUCCESS)
             }
             Command::Encode | Command::Decode { .. } => Ok(ExitCode::SUCCESS),
@@ -98,16 +115,28 @@ async fn run(settings: Settings, zone: Zone) -> Result<ExitCode, String> {
 }
 
 async fn migrate(settings: &Settings) -> Result<ExitCode, String> {
-    let mut db = crate::store::connect(&settings.database).await.map_err(|e| e.to_string())?;
-    let (mode, applied) = crate::store::migrate(&mut db.client, settings.database.statement_timeout).await.map_err(|e| e.to_string())?;
+    let mut db = crate::store::connect(&settings.database)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (mode, applied) =
+        crate::store::migrate(&mut db.client, settings.database.statement_timeout)
+            .await
+            .map_err(|e| e.to_string())?;
     println!("storage mode: {mode:?}; migrations applied now: {applied:?}");
     Ok(ExitCode::SUCCESS)
 }
 
 async fn verify(settings: &Settings) -> Result<ExitCode, String> {
-    let db = crate::store::connect(&settings.database).await.map_err(|e| e.to_string())?;
-    let limit = settings.database.statement_timeout.max(std::time::Duration::from_secs(300));
-    let mismatches = crate::store::verify(&db.client, limit).await.map_err(|e| e.to_string())?;
+    let db = crate::store::connect(&settings.database)
+        .await
+        .map_err(|e| e.to_string())?;
+    let limit = settings
+        .database
+        .statement_timeout
+        .max(std::time::Duration::from_secs(300));
+    let mismatches = crate::store::verify(&db.client, limit)
+        .await
+        .map_err(|e| e.to_string())?;
     for m in &mismatches {
         println!("{m}");
     }
@@ -122,13 +151,16 @@ async fn verify(settings: &Settings) -> Result<ExitCode, String> {
 
 fn read_stdin() -> Result<String, String> {
     let mut s = String::new();
-    std::io::stdin().read_to_string(&mut s).map_err(|e| format!("cannot read stdin: {e}"))?;
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .map_err(|e| format!("cannot read stdin: {e}"))?;
     Ok(s)
 }
 
 fn encode() -> ExitCode {
     let result = read_stdin().and_then(|text| {
-        let frame: wire::Frame = serde_json::from_str(&text).map_err(|e| format!("not a JSON frame: {e}"))?;
+        let frame: wire::Frame =
+            serde_json::from_str(&text).map_err(|e| format!("not a JSON frame: {e}"))?;
         Ok(hex::encode(wire::encode(&frame)))
     });
     match result {

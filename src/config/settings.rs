@@ -18,7 +18,16 @@ pub struct Settings {
 }
 
 /// The names of the sections, in the order they are reported.
-pub const SECTIONS: &[&str] = &["mqtt", "database", "batch", "validation", "metrics", "zone", "log", "shutdown"];
+pub const SECTIONS: &[&str] = &[
+    "mqtt",
+    "database",
+    "batch",
+    "validation",
+    "metrics",
+    "zone",
+    "log",
+    "shutdown",
+];
 
 /// `[mqtt]`: the broker connection and subscription.
 #[derive(Debug, Clone, Deserialize)]
@@ -123,7 +132,11 @@ pub struct BatchSettings {
 
 impl Default for BatchSettings {
     fn default() -> Self {
-        Self { max_readings: 10_000, max_messages: 500, max_age: Duration::from_millis(50) }
+        Self {
+            max_readings: 10_000,
+            max_messages: 500,
+            max_age: Duration::from_millis(50),
+        }
     }
 }
 
@@ -141,7 +154,10 @@ pub struct ValidationSettings {
 
 impl Default for ValidationSettings {
     fn default() -> Self {
-        Self { max_past: Duration::from_secs(30 * 24 * 3600), max_future: Duration::from_secs(300) }
+        Self {
+            max_past: Duration::from_secs(30 * 24 * 3600),
+            max_future: Duration::from_secs(300),
+        }
     }
 }
 
@@ -155,7 +171,9 @@ pub struct MetricsSettings {
 
 impl Default for MetricsSettings {
     fn default() -> Self {
-        Self { listen: "127.0.0.1:9187".into() }
+        Self {
+            listen: "127.0.0.1:9187".into(),
+        }
     }
 }
 
@@ -169,7 +187,9 @@ pub struct ZoneSettings {
 
 impl Default for ZoneSettings {
     fn default() -> Self {
-        Self { file: "config/zone.toml".into() }
+        Self {
+            file: "config/zone.toml".into(),
+        }
     }
 }
 
@@ -196,7 +216,10 @@ pub struct LogSettings {
 
 impl Default for LogSettings {
     fn default() -> Self {
-        Self { format: LogFormat::Human, level: "info".into() }
+        Self {
+            format: LogFormat::Human,
+            level: "info".into(),
+        }
     }
 }
 
@@ -211,6 +234,8 @@ pub struct ShutdownSettings {
 
 impl Default for ShutdownSettings {
     fn default() -> Self {
-        Self { grace: Duration::from_secs(10) }
+        Self {
+            grace: Duration::from_secs(10),
+        }
     }
 }

@@ -49,7 +49,13 @@ pub struct FillAgg {
 
 impl Default for FillAgg {
     fn default() -> Self {
-        Self { fill_min: i64::MAX, fill_max: i64::MIN, fill_sum: 0, fill_count: 0, emptied: 0 }
+        Self {
+            fill_min: i64::MAX,
+            fill_max: i64::MIN,
+            fill_sum: 0,
+            fill_count: 0,
+            emptied: 0,
+        }
     }
 }
 
@@ -80,12 +86,23 @@ impl Deltas {
     pub fn add(&mut self, r: &ValidReading) {
         let bucket_ms = minute_bucket(r.ts_ms);
         if r.kind == MeasurementKind::NetMassKg as i16 {
-            let key = FlowKey { bucket_ms, company: r.company.clone(), stream: r.stream.clone(), treatment: r.treatment.clone() };
+            let key = FlowKey {
+                bucket_ms,
+                company: r.company.clone(),
+                stream: r.stream.clone(),
+                treatment: r.treatment.clone(),
+            };
             let agg = self.flows.entry(key).or_default();
             agg.mass_g += r.value_milli;
             agg.weighings += 1;
-        } else if r.kind == MeasurementKind::FillLevel as i16 || r.kind == MeasurementKind::Emptied as i16 {
-            let key = FillKey { bucket_ms, container: r.container.clone(), company: r.company.clone() };
+        } else if r.kind == MeasurementKind::FillLevel as i16
+            || r.kind == MeasurementKind::Emptied as i16
+        {
+            let key = FillKey {
+                bucket_ms,
+                container: r.container.clone(),
+                company: r.company.clone(),
+            };
             let agg = self.fills.entry(key).or_default();
             if r.kind == MeasurementKind::Emptied as i16 {
                 agg.emptied += 1;

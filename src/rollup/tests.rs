@@ -1,7 +1,13 @@
 use super::*;
 use proptest::prelude::*;
 
-fn reading(kind: i16, ts_ms: i64, value_milli: i64, company: usize, container: usize) -> ValidReading {
+fn reading(
+    kind: i16,
+    ts_ms: i64,
+    value_milli: i64,
+    company: usize,
+    container: usize,
+) -> ValidReading {
     let companies = ["a", "b", "c"];
     let containers = ["c1", "c2", "c3", "c4"];
     ValidReading {
@@ -20,7 +26,14 @@ fn reading(kind: i16, ts_ms: i64, value_milli: i64, company: usize, container: u
 
 fn readings() -> impl Strategy<Value = Vec<ValidReading>> {
     proptest::collection::vec(
-        (0i16..5, -200_000i64..400_000, 0i64..150_000_000, 0usize..3, 0usize..4).prop_map(|(k, t, v, c, ct)| reading(k, t, v, c, ct)),
+        (
+            0i16..5,
+            -200_000i64..400_000,
+            0i64..150_000_000,
+            0usize..3,
+            0usize..4,
+        )
+            .prop_map(|(k, t, v, c, ct)| reading(k, t, v, c, ct)),
         0..80,
     )
 }
@@ -67,7 +80,22 @@ fn mass_and_fill_go_to_their_rollups() {
         reading(MeasurementKind::TemperatureC as i16, 5_000, 20_000, 0, 1),
     ]);
     assert_eq!(d.flows.len(), 1);
-    assert_eq!(*d.flows.values().next().unwrap(), FlowAgg { mass_g: 3_000, weighings: 2 });
+    assert_eq!(
+        *d.flows.values().next().unwrap(),
+        FlowAgg {
+            mass_g: 3_000,
+            weighings: 2
+        }
+    );
     let fill = d.fills.values().next().unwrap();
-    assert_eq!((fill.fill_min, fill.fill_max, fill.fill_sum, fill.fill_count, fill.emptied), (40_000, 60_000, 100_000, 2, 1));
+    assert_eq!(
+        (
+            fill.fill_min,
+            fill.fill_max,
+            fill.fill_sum,
+            fill.fill_count,
+            fill.emptied
+        ),
+        (40_000, 60_000, 100_000, 2, 1)
+    );
 }

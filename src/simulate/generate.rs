@@ -44,7 +44,15 @@ pub struct FrameGenerator {
 
 impl FrameGenerator {
     /// `start_ms` is the time of the first reading of each gateway.
-    pub fn new(zone: &Zone, layout: &TopicLayout, seed: u64, start_ms: u64, readings_per_frame: usize, duplicates: f64, malformed: f64) -> Self {
+    pub fn new(
+        zone: &Zone,
+        layout: &TopicLayout,
+        seed: u64,
+        start_ms: u64,
+        readings_per_frame: usize,
+        duplicates: f64,
+        malformed: f64,
+    ) -> Self {
         let gateways = zone
             .gateways()
             .into_iter()
@@ -94,7 +102,14 @@ impl FrameGenerator {
             payload[0] = 1;
             payload[1] = 0xff;
             payload.extend_from_slice(&[0xff; 6]);
-            return GeneratedMessage { topic: gw.topic.clone(), company: gw.company.clone(), payload, readings: 0, malformed: true, duplicate: false };
+            return GeneratedMessage {
+                topic: gw.topic.clone(),
+                company: gw.company.clone(),
+                payload,
+                readings: 0,
+                malformed: true,
+                duplicate: false,
+            };
         }
         let n = self.readings_per_frame;
         let gw = &mut self.gateways[g];
@@ -115,12 +130,27 @@ impl FrameGenerator {
                     Measurement::Emptied
                 }
             };
-            readings.push(Reading { sensor: gw.sensors[s], offset_ms: (j as u64 * STEP_MS) as u32, value });
+            readings.push(Reading {
+                sensor: gw.sensors[s],
+                offset_ms: (j as u64 * STEP_MS) as u32,
+                value,
+            });
         }
         gw.clock_ms += n as u64 * STEP_MS;
         gw.seq = gw.seq.wrapping_add(1);
-        let payload = encode(&Frame { seq: gw.seq, base_time_ms: base, readings });
-        let msg = GeneratedMessage { topic: gw.topic.clone(), company: gw.company.clone(), payload, readings: n, malformed: false, duplicate: false };
+        let payload = encode(&Frame {
+            seq: gw.seq,
+            base_time_ms: base,
+            readings,
+        });
+        let msg = GeneratedMessage {
+            topic: gw.topic.clone(),
+            company: gw.company.clone(),
+            payload,
+            readings: n,
+            malformed: false,
+            duplicate: false,
+        };
         let _ = &gw.id;
         self.last = Some(msg.clone());
         msg

@@ -3,9 +3,9 @@
 use super::generate::FrameGenerator;
 use crate::source::TopicLayout;
 use crate::zone::Zone;
+use rumqttc::v5::mqttbytes::v5::Packet;
 use rumqttc::v5::mqttbytes::QoS;
 use rumqttc::v5::{AsyncClient, Event, MqttOptions};
-use rumqttc::v5::mqttbytes::v5::Packet;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -52,7 +52,11 @@ pub struct CompanySummary {
 }
 
 /// Publishes with QoS 1 and returns once the broker has acknowledged every message.
-pub async fn run_simulation(zone: &Zone, layout: &TopicLayout, args: &SimArgs) -> Result<Summary, String> {
+pub async fn run_simulation(
+    zone: &Zone,
+    layout: &TopicLayout,
+    args: &SimArgs,
+) -> Result<Summary, String> {
     let gateways = zone.gateways().len();
     if gateways == 0 {
         return Err("the zone has no gateways to simulate".into());
@@ -61,7 +65,15 @@ pub async fn run_simulation(zone: &Zone, layout: &TopicLayout, args: &SimArgs) -
         let span = FrameGenerator::span_ms(args.frames, gateways, args.readings_per_frame);
         (crate::clock::now_ms() as u64).saturating_sub(span + 60_000)
     });
-    let mut generator = FrameGenerator::new(zone, layout, args.seed, start_ms, args.readings_per_frame, args.duplicates, args.malformed);
+    let mut generator = FrameGenerator::new(
+        zone,
+        layout,
+        args.seed,
+        start_ms,
+        args.readings_per_frame,
+        args.duplicates,
+        args.malformed,
+    );
 
     let mut opts = MqttOptions::new(args.client_id.clone(), args.host.clone(), args.port);
     opts.set_keep_alive(Duration::from_secs(30));
@@ -81,7 +93,10 @@ pub async fn run_simulation(zone: &Zone, layout: &TopicLayout, args: &SimArgs) -
         Ok(acked)
     });
 
-    let mut summary = Summary { start_ms, ..Summary::default() };
+    let mut summary = Summary {
+        start_ms,
+        ..Summary::default()
+    };
     let started = Instant::now();
     for i in 0..args.frames {
         if let Some(rate) = args.rate.filter(|r| *r > 0.0) {
@@ -102,7 +117,11 @@ pub async fn run_simulation(zone: &Zone, layout: &TopicLayout, args: &SimArgs) -
             c.frames += 1;
             c.readings += msg.readings as u64;
         }
-        if client.publish(msg.topic, QoS::AtLeastOnce, false, msg.payload).await.is_err() {
+        if client
+            .publish(msg.topic, QoS::AtLeastOnce, false, msg.payload)
+            .await
+            .is_err()
+        {
             break;
         }
     }
@@ -110,7 +129,10 @@ pub async fn run_simulation(zone: &Zone, layout: &TopicLayout, args: &SimArgs) -
     let _ = client.disconnect().await;
     summary.seconds = started.elapsed().as_secs_f64();
     if acked < args.frames {
-        return Err(format!("only {acked} of {} messages were acknowledged by the broker", args.frames));
+        return Err(format!(
+            "only {acked} of {} messages were acknowledged by the broker",
+            args.frames
+        ));
     }
     Ok(summary)
 }

@@ -46,14 +46,21 @@ pub async fn run_source(
 
     loop {
         if output.is_some() && *shutdown.borrow() {
-            tracing::info!(undelivered = pending.len(), "source stopping: no new deliveries; draining acks");
+            tracing::info!(
+                undelivered = pending.len(),
+                "source stopping: no new deliveries; draining acks"
+            );
             pending.clear();
             output = None;
         }
         if output.is_none() && !acks_open && acks_written >= acks_requested {
             break;
         }
-        let room_for = if pending.is_empty() { None } else { output.clone() };
+        let room_for = if pending.is_empty() {
+            None
+        } else {
+            output.clone()
+        };
         let room = async move {
             match room_for {
                 Some(tx) => tx.reserve_owned().await.ok(),
@@ -110,14 +117,18 @@ pub async fn run_source(
                         if let Err(e) = client.try_subscribe(cfg.topic_filter.clone(), QoS::AtLeastOnce) {
                             tracing::error!(error = %e, "cannot queue subscribe request");
                         }
-                    } else if let Some(s) = &cfg.subscribed {
-                        let _ = s.send(true);
+                    } else {
+                        m::mqtt_subscribed(true);
+                        if let Some(s) = &cfg.subscribed {
+                            let _ = s.send(true);
+                        }
                     }
                 }
                 Ok(Event::Incoming(Packet::SubAck(ack))) => {
                     let ok = ack.return_codes.iter().all(|c| matches!(c, SubscribeReasonCode::Success(_)));
                     if ok {
                         tracing::info!(filter = %cfg.topic_filter, "subscribed");
+                        m::mqtt_subscribed(true);
                         if let Some(s) = &cfg.subscribed {
                             let _ = s.send(true);
                         }
@@ -133,6 +144,7 @@ pub async fn run_source(
                     connected = false;
                     acks_written = acks_requested;
                     m::mqtt_connected(false);
+                    m::mqtt_subscribed(false);
                     m::mqtt_reconnect();
                     if let Some(s) = &cfg.subscribed {
                         let _ = s.send(false);

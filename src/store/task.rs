@@ -11,7 +11,12 @@ use tokio::sync::mpsc;
 /// Commits batches in order; after each COMMIT sends the batch's acks to the source.
 /// Returns when `input` is closed and drained. A batch is never dropped: on failure it is
 /// retried with backoff (consumption pauses meanwhile, since the batcher waits on us).
-pub async fn run_store(mut input: mpsc::Receiver<Batch>, mut writer: Writer, acks: mpsc::UnboundedSender<Vec<AckToken>>, mut backoff: Backoff) {
+pub async fn run_store(
+    mut input: mpsc::Receiver<Batch>,
+    mut writer: Writer,
+    acks: mpsc::UnboundedSender<Vec<AckToken>>,
+    mut backoff: Backoff,
+) {
     while let Some(batch) = input.recv().await {
         let started = Instant::now();
         let outcome = loop {
@@ -23,7 +28,11 @@ pub async fn run_store(mut input: mpsc::Receiver<Batch>, mut writer: Writer, ack
                 }
                 Err(e) => {
                     m::database_up(false);
-                    m::batch_failed(if e.is_refusal() { "refused" } else { "unavailable" });
+                    m::batch_failed(if e.is_refusal() {
+                        "refused"
+                    } else {
+                        "unavailable"
+                    });
                     let delay = backoff.next_delay();
                     if e.is_refusal() {
                         tracing::error!(error = %e, messages = batch.messages(), ?delay, "database refused a batch; retrying (nothing is acked)");
@@ -35,7 +44,13 @@ pub async fn run_store(mut input: mpsc::Receiver<Batch>, mut writer: Writer, ack
             }
         };
         let now_ms = crate::clock::now_ms();
-        m::batch_committed(started.elapsed(), batch.messages(), &outcome, &batch, now_ms);
+        m::batch_committed(
+            started.elapsed(),
+            batch.messages(),
+            &outcome,
+            &batch,
+            now_ms,
+        );
         if acks.send(batch.acks).is_err() {
             tracing::warn!("source is gone; acks of a committed batch not sent (they will be redelivered and deduplicated)");
         }

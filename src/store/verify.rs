@@ -21,7 +21,14 @@ pub struct Mismatch {
 impl fmt::Display for Mismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(no row)".into());
-        write!(f, "{} {}: expected {}, stored {}", self.rollup, self.key, show(&self.expected), show(&self.actual))
+        write!(
+            f,
+            "{} {}: expected {}, stored {}",
+            self.rollup,
+            self.key,
+            show(&self.expected),
+            show(&self.actual)
+        )
     }
 }
 
@@ -60,8 +67,19 @@ pub async fn verify(client: &Client, limit: Duration) -> Result<Vec<Mismatch>, S
         for row in timed(limit, client.query(sql, &[])).await? {
             let expected: Option<String> = row.get(1);
             let actual: Option<String> = row.get(2);
-            let has = |v: &Option<String>| v.as_ref().filter(|s| !s.trim_start().starts_with("min max sum n emptied") && !s.is_empty()).cloned();
-            out.push(Mismatch { rollup, key: row.get(0), expected: has(&expected), actual: has(&actual) });
+            let has = |v: &Option<String>| {
+                v.as_ref()
+                    .filter(|s| {
+                        !s.trim_start().starts_with("min max sum n emptied") && !s.is_empty()
+                    })
+                    .cloned()
+            };
+            out.push(Mismatch {
+                rollup,
+                key: row.get(0),
+                expected: has(&expected),
+                actual: has(&actual),
+            });
         }
     }
     Ok(out)

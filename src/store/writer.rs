@@ -81,7 +81,10 @@ fn clean(s: &str) -> String {
 
 impl Writer {
     pub fn new(settings: DatabaseSettings) -> Self {
-        Writer { settings, conn: None }
+        Writer {
+            settings,
+            conn: None,
+        }
     }
 
     /// Whether a connection is open (it may still have died since).
@@ -119,13 +122,17 @@ impl Writer {
 
     async fn write_once(&mut self, batch: &Batch) -> Result<BatchOutcome, StoreError> {
         let limit = self.settings.statement_timeout;
-        let Some((db, st)) = self.conn.as_mut() else { return Err(StoreError::Timeout(limit)) };
+        let Some((db, st)) = self.conn.as_mut() else {
+            return Err(StoreError::Timeout(limit));
+        };
         let tx = timed(limit, db.client.transaction()).await?;
         let mut outcome = BatchOutcome::default();
 
         // Readings, each natural key once.
         let mut seen = HashSet::with_capacity(batch.readings.len());
-        let unique: Vec<usize> = (0..batch.readings.len()).filter(|&i| seen.insert(batch.readings[i].key())).collect();
+        let unique: Vec<usize> = (0..batch.readings.len())
+            .filter(|&i| seen.insert(batch.readings[i].key()))
+            .collect();
         outcome.duplicates = batch.readings.len() - unique.len();
         if !unique.is_empty() {
             let rs = unique.iter().map(|&i| &batch.readings[i]);
@@ -141,17 +148,30 @@ impl Writer {
             let seq: Vec<i64> = rs.map(|r| i64::from(r.frame_seq)).collect();
             let rows = timed(
                 limit,
-                tx.query(&st.readings, &[&gw, &sensor, &kind, &t, &value, &company, &container, &stream, &treatment, &seq]),
+                tx.query(
+                    &st.readings,
+                    &[
+                        &gw, &sensor, &kind, &t, &value, &company, &container, &stream, &treatment,
+                        &seq,
+                    ],
+                ),
             )
             .await?;
             outcome.stored = if rows.len() == unique.len() {
                 unique
             } else {
-                let index: HashMap<(&str, u16, i16, i64), usize> =
-                    unique.iter().map(|&i| (batch.readings[i].key(), i)).collect();
+                let index: HashMap<(&str, u16, i16, i64), usize> = unique
+                    .iter()
+                    .map(|&i| (batch.readings[i].key(), i))
+                    .collect();
                 rows.iter()
                     .filter_map(|row| {
-                        let key = (row.get::<_, &str>(0), row.get::<_, i32>(1) as u16, row.get::<_, i16>(2), ms_of(row.get(3)));
+                        let key = (
+                            row.get::<_, &str>(0),
+                            row.get::<_, i32>(1) as u16,
+                            row.get::<_, i16>(2),
+                            ms_of(row.get(3)),
+                        );
                         index.get(&key).copied()
                     })
                     .collect()
@@ -167,13 +187,22 @@ impl Writer {
             let r = &batch.rejects;
             let at: Vec<SystemTime> = batch.reject_received_ms.iter().map(|&ms| ts(ms)).collect();
             let topic: Vec<String> = r.iter().map(|x| clean(&x.topic)).collect();
-            let gw: Vec<Option<String>> = r.iter().map(|x| x.gateway.as_deref().map(clean)).collect();
-            let co: Vec<Option<String>> = r.iter().map(|x| x.company.as_deref().map(clean)).collect();
+            let gw: Vec<Option<String>> =
+                r.iter().map(|x| x.gateway.as_deref().map(clean)).collect();
+            let co: Vec<Option<String>> =
+                r.iter().map(|x| x.company.as_deref().map(clean)).collect();
             let reason: Vec<&str> = r.iter().map(|x| x.reason).collect();
             let detail: Vec<String> = r.iter().map(|x| clean(&x.detail)).collect();
             let index: Vec<i32> = r.iter().map(|x| x.reading_index).collect();
             let payload: Vec<&[u8]> = r.iter().map(|x| &x.payload[..]).collect();
-            let rows = timed(limit, tx.query(&st.rejects, &[&at, &topic, &gw, &co, &reason, &detail, &index, &payload])).await?;
+            let rows = timed(
+                limit,
+                tx.query(
+                    &st.rejects,
+                    &[&at, &topic, &gw, &co, &reason, &detail, &index, &payload],
+                ),
+            )
+            .await?;
             outcome.rejected_reasons = rows.iter().map(|row| row.get::<_, String>(0)).collect();
         }
         timed(limit, tx.commit()).await?;
@@ -194,18 +223,42 @@ async fn write_deltas(
         let treatment: Vec<&str> = d.flows.keys().map(|k| &*k.treatment).collect();
         let mass: Vec<i64> = d.flows.values().map(|v| v.mass_g).collect();
         let n: Vec<i64> = d.flows.values().map(|v| v.weighings).collect();
-        timed(limit, tx.execute(&st.flows, &[&bucket, &company, &stream, &treatment, &mass, &n])).await?;
+        timed(
+            limit,
+            tx.execute(
+                &st.flows,
+                &[&bucket, &company, &stream, &treatment, &mass, &n],
+            ),
+        )
+        .await?;
     }
     if !d.fills.is_empty() {
         let bucket: Vec<SystemTime> = d.fills.keys().map(|k| ts(k.bucket_ms)).collect();
         let container: Vec<&str> = d.fills.keys().map(|k| &*k.container).collect();
         let company: Vec<&str> = d.fills.keys().map(|k| &*k.company).collect();
-        let min: Vec<Option<i64>> = d.fills.values().map(|v| (v.fill_count > 0).then_some(v.fill_min)).collect();
-        let max: Vec<Option<i64>> = d.fills.values().map(|v| (v.fill_count > 0).then_some(v.fill_max)).collect();
+        let min: Vec<Option<i64>> = d
+            .fills
+            .values()
+            .map(|v| (v.fill_count > 0).then_some(v.fill_min))
+            .collect();
+        let max: Vec<Option<i64>> = d
+            .fills
+            .values()
+            .map(|v| (v.fill_count > 0).then_some(v.fill_max))
+            .collect();
         let sum: Vec<i64> = d.fills.values().map(|v| v.fill_sum).collect();
         let count: Vec<i64> = d.fills.values().map(|v| v.fill_count).collect();
         let emptied: Vec<i64> = d.fills.values().map(|v| v.emptied).collect();
-        timed(limit, tx.execute(&st.fills, &[&bucket, &container, &company, &min, &max, &sum, &count, &emptied])).await?;
+        timed(
+            limit,
+            tx.execute(
+                &st.fills,
+                &[
+                    &bucket, &container, &company, &min, &max, &sum, &count, &emptied,
+                ],
+            ),
+        )
+        .await?;
     }
     Ok(())
 }

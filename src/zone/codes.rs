@@ -10,7 +10,9 @@ pub fn check_ewc_code(code: &str) -> Result<(), String> {
     }
     let chapter: u8 = digits[..2].parse().map_err(|_| "bad chapter".to_string())?;
     if !(1..=20).contains(&chapter) {
-        return Err(format!("{code:?}: chapter {chapter:02} does not exist (chapters run 01 to 20)"));
+        return Err(format!(
+            "{code:?}: chapter {chapter:02} does not exist (chapters run 01 to 20)"
+        ));
     }
     Ok(())
 }
@@ -19,13 +21,17 @@ pub fn check_ewc_code(code: &str) -> Result<(), String> {
 pub fn check_treatment_code(code: &str) -> Result<(), String> {
     let ok = match code.split_at_checked(1) {
         Some(("R", n)) => n.parse::<u8>().is_ok_and(|n| n <= 13) && !n.starts_with('+'),
-        Some(("D", n)) => n.parse::<u8>().is_ok_and(|n| (1..=15).contains(&n)) && !n.starts_with('+'),
+        Some(("D", n)) => {
+            n.parse::<u8>().is_ok_and(|n| (1..=15).contains(&n)) && !n.starts_with('+')
+        }
         _ => false,
     };
     if ok {
         Ok(())
     } else {
-        Err(format!("{code:?} is not a treatment code; use R0 (re-use), R1 to R13 or D1 to D15"))
+        Err(format!(
+            "{code:?} is not a treatment code; use R0 (re-use), R1 to R13 or D1 to D15"
+        ))
     }
 }
 

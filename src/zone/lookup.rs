@@ -44,20 +44,24 @@ impl fmt::Display for ZoneErrors {
 impl Zone {
     /// Reads and checks a registry file.
     pub fn load(path: &str) -> Result<Zone, ZoneErrors> {
-        let text = std::fs::read_to_string(path).map_err(|e| ZoneErrors(vec![format!("{path}: cannot read: {e}")]))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ZoneErrors(vec![format!("{path}: cannot read: {e}")]))?;
         Self::parse(path, &text)
     }
 
     /// Parses and checks registry text; `path` is only used in messages.
     pub fn parse(path: &str, text: &str) -> Result<Zone, ZoneErrors> {
-        let file: ZoneFile = toml::from_str(text).map_err(|e| ZoneErrors(vec![format!("{path}: {e}")]))?;
+        let file: ZoneFile =
+            toml::from_str(text).map_err(|e| ZoneErrors(vec![format!("{path}: {e}")]))?;
         Self::from_file(path, file)
     }
 
     /// Checks a parsed registry and builds the lookup tables.
     pub fn from_file(path: &str, file: ZoneFile) -> Result<Zone, ZoneErrors> {
         let mut errs = Vec::new();
-        let mut err = |entry: String, field: &str, why: String| errs.push(format!("{path}: {entry}: {field}: {why}"));
+        let mut err = |entry: String, field: &str, why: String| {
+            errs.push(format!("{path}: {entry}: {field}: {why}"))
+        };
 
         let mut companies = HashSet::new();
         for c in &file.companies {
@@ -68,7 +72,8 @@ impl Zone {
         }
         let mut streams = HashMap::new();
         for s in &file.streams {
-            check_ewc_code(&s.ewc).unwrap_or_else(|why| err(format!("stream {:?}", s.id), "ewc", why));
+            check_ewc_code(&s.ewc)
+                .unwrap_or_else(|why| err(format!("stream {:?}", s.id), "ewc", why));
             if streams.insert(s.id.as_str(), s).is_some() {
                 err(format!("stream {:?}", s.id), "id", "defined twice".into());
             }
@@ -77,12 +82,21 @@ impl Zone {
         for c in &file.containers {
             let entry = format!("container {:?}", c.id);
             if !companies.contains(c.company.as_str()) {
-                err(entry.clone(), "company", format!("no company {:?} in the registry", c.company));
+                err(
+                    entry.clone(),
+                    "company",
+                    format!("no company {:?} in the registry", c.company),
+                );
             }
             if !streams.contains_key(c.stream.as_str()) {
-                err(entry.clone(), "stream", format!("no stream {:?} in the registry", c.stream));
+                err(
+                    entry.clone(),
+                    "stream",
+                    format!("no stream {:?} in the registry", c.stream),
+                );
             }
-            check_treatment_code(&c.treatment).unwrap_or_else(|why| err(entry.clone(), "treatment", why));
+            check_treatment_code(&c.treatment)
+                .unwrap_or_else(|why| err(entry.clone(), "treatment", why));
             if containers.insert(c.id.as_str(), c).is_some() {
                 err(entry, "id", "defined twice".into());
             }
@@ -92,19 +106,30 @@ impl Zone {
             let entry = format!("gateway {:?}", g.id);
             check_id(&g.id).unwrap_or_else(|why| err(entry.clone(), "id", why));
             if !companies.contains(g.company.as_str()) {
-                err(entry.clone(), "company", format!("no company {:?} in the registry", g.company));
+                err(
+                    entry.clone(),
+                    "company",
+                    format!("no company {:?} in the registry", g.company),
+                );
             }
             let mut sensors = HashMap::new();
             for s in &g.sensors {
                 let Some(c) = containers.get(s.container.as_str()) else {
-                    err(format!("{entry} sensor {}", s.number), "container", format!("no container {:?}", s.container));
+                    err(
+                        format!("{entry} sensor {}", s.number),
+                        "container",
+                        format!("no container {:?}", s.container),
+                    );
                     continue;
                 };
                 if c.company != g.company {
                     err(
                         format!("{entry} sensor {}", s.number),
                         "container",
-                        format!("container {:?} belongs to {:?}, not to the gateway's company {:?}", c.id, c.company, g.company),
+                        format!(
+                            "container {:?} belongs to {:?}, not to the gateway's company {:?}",
+                            c.id, c.company, g.company
+                        ),
                     );
                 }
                 let target = SensorTarget {
@@ -113,10 +138,17 @@ impl Zone {
                     treatment: Arc::from(c.treatment.as_str()),
                 };
                 if sensors.insert(s.number, target).is_some() {
-                    err(format!("{entry} sensor {}", s.number), "number", "used twice on this gateway".into());
+                    err(
+                        format!("{entry} sensor {}", s.number),
+                        "number",
+                        "used twice on this gateway".into(),
+                    );
                 }
             }
-            let info = GatewayInfo { company: Arc::from(g.company.as_str()), sensors };
+            let info = GatewayInfo {
+                company: Arc::from(g.company.as_str()),
+                sensors,
+            };
             if gateways.insert(g.id.clone(), info).is_some() {
                 err(entry, "id", "defined twice".into());
             }
@@ -144,7 +176,13 @@ impl Zone {
             .file
             .gateways
             .iter()
-            .map(|g| (g.id.as_str(), g.company.as_str(), g.sensors.iter().map(|s| s.number).collect()))
+            .map(|g| {
+                (
+                    g.id.as_str(),
+                    g.company.as_str(),
+                    g.sensors.iter().map(|s| s.number).collect(),
+                )
+            })
             .collect();
         out.sort();
         out
@@ -155,11 +193,15 @@ impl Zone {
 fn check_id(id: &str) -> Result<(), String> {
     let ok = !id.is_empty()
         && id.len() <= 64
-        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if ok {
         Ok(())
     } else {
-        Err(format!("{id:?}: use 1 to 64 lower-case letters, digits or '-' (ids appear in MQTT topics)"))
+        Err(format!(
+            "{id:?}: use 1 to 64 lower-case letters, digits or '-' (ids appear in MQTT topics)"
+        ))
     }
 }
 
@@ -169,7 +211,8 @@ mod tests {
 
     #[test]
     fn example_zone_loads() {
-        let zone = Zone::load(concat!(env!("CARGO_MANIFEST_DIR"), "/config/zone.toml")).expect("example zone is valid");
+        let zone = Zone::load(concat!(env!("CARGO_MANIFEST_DIR"), "/config/zone.toml"))
+            .expect("example zone is valid");
         assert!(zone.file.companies.len() >= 4);
         for (gw, company, sensors) in zone.gateways() {
             assert_eq!(zone.company_of(gw).map(|c| &**c), Some(company));
@@ -204,7 +247,10 @@ mod tests {
         assert!(all.contains("container \"c\": company:"), "{all}");
         assert!(all.contains("container \"c\": treatment:"), "{all}");
         assert!(all.contains("gateway \"Gw 1\": id:"), "{all}");
-        assert!(all.contains("gateway \"Gw 1\" sensor 1: container:"), "{all}");
+        assert!(
+            all.contains("gateway \"Gw 1\" sensor 1: container:"),
+            "{all}"
+        );
         assert_eq!(errs.len(), 5, "{all}");
     }
 }

@@ -24,9 +24,21 @@ pub struct Checked {
 }
 
 /// Checks one message received on `topic`, at `now_ms`.
-pub fn check_message(topic: &str, payload: &Bytes, now_ms: i64, layout: &TopicLayout, zone: &Zone, limits: &Limits) -> Checked {
+pub fn check_message(
+    topic: &str,
+    payload: &Bytes,
+    now_ms: i64,
+    layout: &TopicLayout,
+    zone: &Zone,
+    limits: &Limits,
+) -> Checked {
     let mut out = Checked::default();
-    let reject = |reason: &'static str, detail: String, gw: Option<&str>, co: Option<&str>, index: i32, payload: Bytes| Rejection {
+    let reject = |reason: &'static str,
+                  detail: String,
+                  gw: Option<&str>,
+                  co: Option<&str>,
+                  index: i32,
+                  payload: Bytes| Rejection {
         topic: topic.chars().take(256).collect(),
         gateway: gw.map(str::to_string),
         company: co.map(str::to_string),
@@ -39,31 +51,73 @@ pub fn check_message(topic: &str, payload: &Bytes, now_ms: i64, layout: &TopicLa
     let ids = match layout.ids(topic) {
         Ok(ids) => ids,
         Err(why) => {
-            out.rejects.push(reject("bad_topic", why, None, None, WHOLE_MESSAGE, capped(payload, limits)));
+            out.rejects.push(reject(
+                "bad_topic",
+                why,
+                None,
+                None,
+                WHOLE_MESSAGE,
+                capped(payload, limits),
+            ));
             return out;
         }
     };
     let (gw, co) = (Some(ids.gateway), Some(ids.company));
     if payload.len() > limits.max_payload_bytes {
-        let detail = format!("{} bytes, limit {}", payload.len(), limits.max_payload_bytes);
-        out.rejects.push(reject("payload_too_large", detail, gw, co, WHOLE_MESSAGE, capped(payload, limits)));
+        let detail = format!(
+            "{} bytes, limit {}",
+            payload.len(),
+            limits.max_payload_bytes
+        );
+        out.rejects.push(reject(
+            "payload_too_large",
+            detail,
+            gw,
+            co,
+            WHOLE_MESSAGE,
+            capped(payload, limits),
+        ));
         return out;
     }
     let frame = match wire::decode(payload) {
         Ok(f) => f,
         Err(e) => {
-            out.rejects.push(reject(e.reason(), e.to_string(), gw, co, WHOLE_MESSAGE, payload.clone()));
+            out.rejects.push(reject(
+                e.reason(),
+                e.to_string(),
+                gw,
+                co,
+                WHOLE_MESSAGE,
+                payload.clone(),
+            ));
             return out;
         }
     };
     let Some(company) = zone.company_of(ids.gateway) else {
         let detail = format!("gateway {:?} is not in the registry", ids.gateway);
-        out.rejects.push(reject("unknown_gateway", detail, gw, co, WHOLE_MESSAGE, payload.clone()));
+        out.rejects.push(reject(
+            "unknown_gateway",
+            detail,
+            gw,
+            co,
+            WHOLE_MESSAGE,
+            payload.clone(),
+        ));
         return out;
     };
     if &**company != ids.company {
-        let detail = format!("gateway {:?} belongs to {:?}, topic says {:?}", ids.gateway, company, ids.company);
-        out.rejects.push(reject("company_mismatch", detail, gw, co, WHOLE_MESSAGE, payload.clone()));
+        let detail = format!(
+            "gateway {:?} belongs to {:?}, topic says {:?}",
+            ids.gateway, company, ids.company
+        );
+        out.rejects.push(reject(
+            "company_mismatch",
+            detail,
+            gw,
+            co,
+            WHOLE_MESSAGE,
+            payload.clone(),
+        ));
         return out;
     }
 
@@ -72,16 +126,36 @@ pub fn check_message(topic: &str, payload: &Bytes, now_ms: i64, layout: &TopicLa
     out.readings.reserve(frame.readings.len());
     for (i, r) in frame.readings.iter().enumerate() {
         let index = i32::try_from(i).unwrap_or(i32::MAX);
-        let ts_ms = frame.base_time_ms.saturating_add(u64::from(r.offset_ms)).min(i64::MAX as u64) as i64;
+        let ts_ms = frame
+            .base_time_ms
+            .saturating_add(u64::from(r.offset_ms))
+            .min(i64::MAX as u64) as i64;
         let verdict = check_reading(r.sensor, &r.value, ts_ms, now_ms, limits)
-            .and_then(|value_milli| zone.sensor(ids.gateway, r.sensor).map(|t| (t, value_milli)).ok_or_else(|| {
-                ("unknown_sensor", format!("sensor {} is not registered on gateway {:?}", r.sensor, ids.gateway))
-            }))
+            .and_then(|value_milli| {
+                zone.sensor(ids.gateway, r.sensor)
+                    .map(|t| (t, value_milli))
+                    .ok_or_else(|| {
+                        (
+                            "unknown_sensor",
+                            format!(
+                                "sensor {} is not registered on gateway {:?}",
+                                r.sensor, ids.gateway
+                            ),
+                        )
+                    })
+            })
             .and_then(|ok| {
                 if seen.insert((r.sensor, r.value.kind(), ts_ms)) {
                     Ok(ok)
                 } else {
-                    Err(("duplicate_in_frame", format!("sensor {} {} at {ts_ms} appears twice", r.sensor, r.value.kind().name())))
+                    Err((
+                        "duplicate_in_frame",
+                        format!(
+                            "sensor {} {} at {ts_ms} appears twice",
+                            r.sensor,
+                            r.value.kind().name()
+                        ),
+                    ))
                 }
             });
         match verdict {
@@ -99,8 +173,13 @@ pub fn check_message(topic: &str, payload: &Bytes, now_ms: i64, layout: &TopicLa
             }),
             Err((reason, detail)) => {
                 // The reading alone, as a one-reading v1 frame: small, and replayable.
-                let alone = wire::encode(&wire::Frame { seq: frame.seq, base_time_ms: frame.base_time_ms, readings: vec![*r] });
-                out.rejects.push(reject(reason, detail, gw, co, index, Bytes::from(alone)))
+                let alone = wire::encode(&wire::Frame {
+                    seq: frame.seq,
+                    base_time_ms: frame.base_time_ms,
+                    readings: vec![*r],
+                });
+                out.rejects
+                    .push(reject(reason, detail, gw, co, index, Bytes::from(alone)))
             }
         }
     }
@@ -108,18 +187,38 @@ pub fn check_message(topic: &str, payload: &Bytes, now_ms: i64, layout: &TopicLa
 }
 
 /// Checks one reading's value and time; returns the value in thousandths of its unit.
-fn check_reading(sensor: u16, m: &Measurement, ts_ms: i64, now_ms: i64, limits: &Limits) -> Result<i64, (&'static str, String)> {
-    if ts_ms < now_ms.saturating_sub(limits.max_past_ms) || ts_ms > now_ms.saturating_add(limits.max_future_ms) {
+fn check_reading(
+    sensor: u16,
+    m: &Measurement,
+    ts_ms: i64,
+    now_ms: i64,
+    limits: &Limits,
+) -> Result<i64, (&'static str, String)> {
+    if ts_ms < now_ms.saturating_sub(limits.max_past_ms)
+        || ts_ms > now_ms.saturating_add(limits.max_future_ms)
+    {
         let skew_s = (ts_ms as i128 - now_ms as i128) / 1000;
-        return Err(("timestamp_out_of_window", format!("sensor {sensor}: reading time is {skew_s} s from now")));
+        return Err((
+            "timestamp_out_of_window",
+            format!("sensor {sensor}: reading time is {skew_s} s from now"),
+        ));
     }
     let Some(v) = m.number() else { return Ok(0) };
     if !v.is_finite() {
-        return Err(("not_finite", format!("sensor {sensor}: {} is {v}", m.kind().name())));
+        return Err((
+            "not_finite",
+            format!("sensor {sensor}: {} is {v}", m.kind().name()),
+        ));
     }
     let (lo, hi) = range(m);
     if !(lo..=hi).contains(&v) {
-        return Err(("out_of_range", format!("sensor {sensor}: {} {v} outside {lo}..={hi}", m.kind().name())));
+        return Err((
+            "out_of_range",
+            format!(
+                "sensor {sensor}: {} {v} outside {lo}..={hi}",
+                m.kind().name()
+            ),
+        ));
     }
     Ok((f64::from(v) * 1000.0).round() as i64)
 }

@@ -1,0 +1,360 @@
+//! Test harness: a private database per test, the real broker, the real binary.
+//!
+//! Every test gets its own PostgreSQL database and its own topic prefix and client ids, so
+//! tests run in parallel. A missing service fails the test loudly.
+
+#![allow(dead_code)]
+
+pub mod broker;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+pub const BROKER_HOST: &str = "127.0.0.1";
+pub const BROKER_PORT: u16 = 1883;
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_wasteflow")
+}
+
+pub fn zone_file() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/config/zone.toml").to_string()
+}
+
+pub fn unique(prefix: &str) -> String {
+    let n: u64 = rand::random();
+    format!("{prefix}{:012x}", n & 0xffff_ffff_ffff)
+}
+
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
+/// A database of its own, dropped at the end of the test.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+}
+
+pub async fn pg(url: &str) -> tokio_postgres::Client {
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| {
+            panic!("PostgreSQL at {url} is required for this test and is not reachable: {e}")
+        });
+    tokio::spawn(conn);
+    client
+}
+
+impl TestDb {
+    pub async fn new() -> TestDb {
+        let name = unique("wf_test_");
+        pg(PG_ADMIN)
+            .await
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create test database");
+        TestDb {
+            url: format!("postgres://postgres@127.0.0.1:5432/{name}"),
+            name,
+        }
+    }
+
+    pub async fn client(&self) -> tokio_postgres::Client {
+        pg(&self.url).await
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        self.client()
+            .await
+            .query_one(sql, &[])
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .get(0)
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let _ = Command::new("psql")
+            .args([
+                "-q",
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-c",
+            ])
+            .arg(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+/// Settings shared by the daemon and the simulator of one test, as environment variables.
+#[derive(Clone)]
+pub struct Env {
+    pub broker_port: u16,
+    pub db_url: String,
+    pub topic_prefix: String,
+    pub client_id: String,
+    pub metrics_port: u16,
+    pub extra: Vec<(String, String)>,
+}
+
+impl Env {
+    pub fn new(db: &TestDb) -> Env {
+        Env {
+            broker_port: BROKER_PORT,
+            db_url: db.url.clone(),
+            topic_prefix: unique("t"),
+            client_id: unique("wf-"),
+            metrics_port: free_port(),
+            extra: vec![],
+        }
+    }
+
+    pub fn command(&self) -> Command {
+        let mut c = Command::new(bin());
+        c.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("WASTEFLOW__DATABASE__URL", &self.db_url)
+            .env(
+                "WASTEFLOW__MQTT__URL",
+                format!(
+                    "mqtt://{BROKER_HOST}:{}?client_id={}",
+                    self.broker_port, self.client_id
+                ),
+            )
+            .env(
+                "WASTEFLOW__MQTT__TOPIC_FILTER",
+                format!("{}/+/+/up", self.topic_prefix),
+            )
+            .env(
+                "WASTEFLOW__METRICS__LISTEN",
+                format!("127.0.0.1:{}", self.metrics_port),
+            )
+            .env("WASTEFLOW__ZONE__FILE", zone_file())
+            .env("WASTEFLOW__LOG__LEVEL", "info");
+        for (k, v) in &self.extra {
+            c.env(k, v);
+        }
+        c
+    }
+
+    pub fn topic(&self, company: &str, gateway: &str) -> String {
+        format!("{}/{company}/{gateway}/up", self.topic_prefix)
+    }
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A running daemon; killed if the test ends without stopping it.
+pub struct Daemon {
+    pub child: Child,
+    pub env: Env,
+    log: String,
+}
+
+impl Daemon {
+    /// Starts `wasteflow run` and waits until it is subscribed.
+    pub async fn start(env: &Env) -> Daemon {
+        let log = format!(
+            "{}/wasteflow-{}.log",
+            std::env::temp_dir().display(),
+            unique("")
+        );
+        let file = std::fs::File::create(&log).unwrap();
+        let child = env
+            .command()
+            .arg("run")
+            .stdout(Stdio::null())
+            .stderr(file)
+            .spawn()
+            .expect("spawn wasteflow run");
+        let mut d = Daemon {
+            child,
+            env: env.clone(),
+            log,
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(Some(status)) = d.child.try_wait() {
+                panic!("daemon exited early ({status}); log:\n{}", d.log_text());
+            }
+            if d.metric("wasteflow_mqtt_subscribed").await == Some(1.0) {
+                return d;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "daemon not subscribed within 30 s; log:\n{}",
+                d.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Scrapes /metrics.
+    pub async fn metrics_text(&self) -> Option<String> {
+        scrape(self.env.metrics_port).await
+    }
+
+    /// The sum of every series of a metric (None if unreachable or absent).
+    pub async fn metric(&self, name: &str) -> Option<f64> {
+        let text = self.metrics_text().await?;
+        metric_sum(&text, name)
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    pub async fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                return s;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "daemon did not stop within 30 s after SIGTERM; log:\n{}",
+                self.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn metric_sum(text: &str, name: &str) -> Option<f64> {
+    let mut found = None;
+    for line in text.lines() {
+        if line.starts_with('#') {
+            continue;
+        }
+        let Some(rest) = line.strip_prefix(name) else {
+            continue;
+        };
+        if !(rest.starts_with(' ') || rest.starts_with('{')) {
+            continue;
+        }
+        if let Some(v) = rest.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()) {
+            *found.get_or_insert(0.0) += v;
+        }
+    }
+    found
+}
+
+pub async fn scrape(port: u16) -> Option<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .ok()?;
+    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.ok()?;
+    Some(out.split_once("\r\n\r\n")?.1.to_string())
+}
+
+/// Runs `wasteflow simulate` and returns its JSON summary.
+pub fn simulate(env: &Env, args: &[&str]) -> serde_json::Value {
+    let out = env
+        .command()
+        .arg("simulate")
+        .args(args)
+        .output()
+        .expect("run simulate");
+    assert!(
+        out.status.success(),
+        "simulate failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last = stdout.lines().last().expect("simulate printed a summary");
+    serde_json::from_str(last).unwrap_or_else(|e| panic!("summary is not JSON ({e}): {last}"))
+}
+
+/// Runs `wasteflow verify`; returns (success, output).
+pub fn verify(env: &Env) -> (bool, String) {
+    let out = env.command().arg("verify").output().expect("run verify");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+/// Polls `f` until it returns true, panicking with `what` after `timeout`.
+pub async fn wait_until<F, Fut>(timeout: Duration, what: &str, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + timeout;
+    while !f().await {
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Publishes raw payloads with QoS 1 and waits for the broker's acks.
+pub async fn publish_raw(messages: &[(String, Vec<u8>)]) {
+    use rumqttc::v5::mqttbytes::v5::Packet;
+    use rumqttc::v5::mqttbytes::QoS;
+    use rumqttc::v5::{AsyncClient, Event, MqttOptions};
+    let mut o = MqttOptions::new(unique("pub-"), BROKER_HOST, BROKER_PORT);
+    o.set_max_packet_size(Some(1 << 20));
+    let (client, mut ev) = AsyncClient::new(o, 100);
+    for (topic, payload) in messages {
+        client
+            .publish(topic.clone(), QoS::AtLeastOnce, false, payload.clone())
+            .await
+            .unwrap();
+    }
+    let mut acked = 0;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while acked < messages.len() {
+        match tokio::time::timeout_at(deadline, ev.poll()).await {
+            Ok(Ok(Event::Incoming(Packet::PubAck(_)))) => acked += 1,
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                panic!("the MQTT broker at {BROKER_HOST}:{BROKER_PORT} is required and failed: {e}")
+            }
+            Err(_) => panic!("broker did not ack {} messages in time", messages.len()),
+        }
+    }
+    let _ = client.disconnect().await;
+}
