@@ -1,1 +1,114 @@
-fn main() {}
+//! End-to-end benchmark: the simulator at full speed through a real Mosquitto (the shipped
+//! configuration, on a private port) and the real daemon (release build) into PostgreSQL.
+//!
+//! Prints, per scenario, sustained readings and frames per second, live (publishing while the
+//! daemon consumes) and from a backlog (everything queued in the broker while the daemon was
+//! stopped), the daemon's peak resident memory and its CPU seconds per million readings.
+//!
+//! Run: `cargo bench --bench end_to_end` (needs PostgreSQL on 127.0.0.1:5432 and the
+//! `mosquitto` binary). `WASTEFLOW_BENCH_SCALE=0.1` runs a tenth of the volume.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::*;
+use std::time::{Duration, Instant};
+
+struct Figures {
+    seconds: f64,
+    peak_rss_mib: f64,
+    cpu_seconds: f64,
+}
+
+fn proc_stats(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let hwm_kib: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after_comm = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = after_comm.split_whitespace().collect();
+    let ticks: f64 = fields.get(11).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0)
+        + fields.get(12).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (hwm_kib / 1024.0, ticks / 100.0)
+}
+
+async fn wait_rows(db: &TestDb, expected: i64, limit: Duration) {
+    let c = db.client().await;
+    let deadline = Instant::now() + limit;
+    loop {
+        let n: i64 = c.query_one("SELECT count(*) FROM readings", &[]).await.unwrap().get(0);
+        if n >= expected {
+            return;
+        }
+        assert!(Instant::now() < deadline, "only {n} of {expected} readings stored after {limit:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn scenario(frames: u64, per_frame: usize, backlog: bool) -> Figures {
+    let db = TestDb::new().await;
+    let broker = broker::PrivateBroker::start();
+    let mut env = Env::new(&db);
+    env.broker_port = broker.port;
+    env.extra.push(("WASTEFLOW__LOG__LEVEL".into(), "warn".into()));
+    let start = (now_ms() - 86_400_000).to_string();
+    let frames_s = frames.to_string();
+    let per_frame_s = per_frame.to_string();
+    let args = ["--frames", frames_s.as_str(), "--readings-per-frame", per_frame_s.as_str(), "--seed", "5", "--start-ms", start.as_str()];
+    let expected = (frames * per_frame as u64) as i64;
+
+    let daemon = Daemon::start(&env).await;
+    let (daemon, t0) = if backlog {
+        // The session exists (first start subscribed); now stop and queue everything.
+        assert!(daemon.terminate().await.success());
+        simulate(&env, &args);
+        let t0 = Instant::now();
+        (Daemon::start(&env).await, t0)
+    } else {
+        let t0 = Instant::now();
+        let sim_env = env.clone();
+        let owned: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        std::thread::spawn(move || simulate(&sim_env, &owned.iter().map(String::as_str).collect::<Vec<_>>()));
+        (daemon, t0)
+    };
+    wait_rows(&db, expected, Duration::from_secs(900)).await;
+    let seconds = t0.elapsed().as_secs_f64();
+    let (peak_rss_mib, cpu_seconds) = proc_stats(daemon.child.id());
+    assert!(daemon.terminate().await.success());
+    assert!(!broker.log().contains("dropped"), "broker dropped messages");
+    Figures { seconds, peak_rss_mib, cpu_seconds }
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    // `cargo bench` passes --bench; `cargo test --all-targets` does not: then only build.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("end_to_end: run with `cargo bench --bench end_to_end`");
+        return;
+    }
+    let scale: f64 = std::env::var("WASTEFLOW_BENCH_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0);
+    println!("end-to-end: simulator -> mosquitto (deploy/mosquitto) -> wasteflow -> PostgreSQL, ack after commit");
+    println!("{:<22} {:>8} {:>10} {:>9} {:>12} {:>12} {:>10} {:>14}", "scenario", "mode", "readings", "seconds", "readings/s", "frames/s", "peak MiB", "CPU s/M rdg");
+    for (per_frame, frames) in [(50usize, 20_000u64), (1, 100_000)] {
+        let frames = ((frames as f64 * scale) as u64).max(100);
+        for backlog in [false, true] {
+            let f = scenario(frames, per_frame, backlog).await;
+            let readings = frames * per_frame as u64;
+            println!(
+                "{:<22} {:>8} {:>10} {:>9.2} {:>12.0} {:>12.0} {:>10.1} {:>14.2}",
+                format!("{per_frame} reading(s)/frame"),
+                if backlog { "backlog" } else { "live" },
+                readings,
+                f.seconds,
+                readings as f64 / f.seconds,
+                frames as f64 / f.seconds,
+                f.peak_rss_mib,
+                f.cpu_seconds / (readings as f64 / 1e6),
+            );
+        }
+    }
+}

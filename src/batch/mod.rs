@@ -70,12 +70,10 @@ pub async fn run_batcher(
                         deadline = Instant::now() + batch_limits.max_age;
                     }
                     batch.push(d, &layout, &zone, &limits);
-                    if batch.readings.len() + batch.rejects.len() >= batch_limits.max_readings
-                        || batch.messages() >= batch_limits.max_messages
-                    {
-                        if output.send(std::mem::take(&mut batch)).await.is_err() {
-                            return;
-                        }
+                    let full = batch.readings.len() + batch.rejects.len() >= batch_limits.max_readings
+                        || batch.messages() >= batch_limits.max_messages;
+                    if full && output.send(std::mem::take(&mut batch)).await.is_err() {
+                        return;
                     }
                 }
                 None => break,

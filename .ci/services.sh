@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Starts PostgreSQL and Mosquitto on 127.0.0.1 if they are not running (machine kind rust-svc),
+# installing them from Debian's packages when absent.
+set -euo pipefail
+
+need_apt=()
+command -v mosquitto >/dev/null || need_apt+=(mosquitto)
+command -v psql >/dev/null || need_apt+=(postgresql postgresql-client)
+command -v curl >/dev/null || need_apt+=(curl)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
+fi
+
+if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start
+fi
+if ! (exec 3<>/dev/tcp/127.0.0.1/1883) 2>/dev/null; then
+  mosquitto -d -c /etc/mosquitto/mosquitto.conf
+fi
+for _ in $(seq 50); do
+  pg_isready -q -h 127.0.0.1 -p 5432 && (exec 3<>/dev/tcp/127.0.0.1/1883) 2>/dev/null && exit 0
+  sleep 0.2
+done
+echo "services did not come up: PostgreSQL 127.0.0.1:5432 and Mosquitto 127.0.0.1:1883 are required" >&2
+exit 1
