@@ -20,7 +20,9 @@ async fn rollup_snapshot(db: &TestDb) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_thousand_readings_stored_once_and_replay_changes_nothing() {
     let db = TestDb::new().await;
-    let env = Env::new(&db);
+    let broker = broker::PrivateBroker::start();
+    let mut env = Env::new(&db);
+    env.broker_port = broker.port;
     let daemon = Daemon::start(&env).await;
     let start = (now_ms() - 3_600_000).to_string();
     let args = [
