@@ -10,6 +10,30 @@ pub struct PrivateBroker {
     dir: std::path::PathBuf,
 }
 
+fn spawn(dir: &std::path::Path, port: u16) -> Child {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("broker.log"))
+        .unwrap();
+    let child = Command::new("mosquitto")
+        .arg("-c")
+        .arg(dir.join("mosquitto.conf"))
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("mosquitto must be installed (Debian package mosquitto)");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "private mosquitto did not start on port {port}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
 impl PrivateBroker {
     pub fn start() -> PrivateBroker {
         let port = super::free_port();
@@ -37,22 +61,15 @@ impl PrivateBroker {
         conf.push_str("\nuser root\n");
         let path = dir.join("mosquitto.conf");
         std::fs::write(&path, conf).unwrap();
-        let child = Command::new("mosquitto")
-            .arg("-c")
-            .arg(&path)
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(dir.join("broker.log")).unwrap())
-            .spawn()
-            .expect("mosquitto must be installed (Debian package mosquitto)");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "private mosquitto did not start on port {port}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let child = spawn(&dir, port);
         PrivateBroker { port, child, dir }
+    }
+
+    /// SIGKILLs the broker (no final save) and starts it again on the same port and data.
+    pub fn kill_and_restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.child = spawn(&self.dir, self.port);
     }
 
     pub fn log(&self) -> String {
