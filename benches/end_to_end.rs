@@ -64,9 +64,7 @@ async fn wait_rows(db: &TestDb, expected: i64, limit: Duration) {
 
 async fn scenario(frames: u64, per_frame: usize, backlog: bool) -> Figures {
     let db = TestDb::new().await;
-    let broker = broker::PrivateBroker::start();
-    let mut env = Env::new(&db);
-    env.broker_port = broker.port;
+    let (mut env, broker) = Env::with_private_broker(&db);
     env.extra
         .push(("WASTEFLOW__LOG__LEVEL".into(), "warn".into()));
     let start = (now_ms() - 86_400_000).to_string();

@@ -8,11 +8,7 @@ use std::time::Duration;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_mid_stream_loses_nothing_and_stores_nothing_twice() {
     let db = TestDb::new().await;
-    // The shipped broker configuration: the machine's default broker would drop the backlog
-    // beyond 1000 queued messages while the daemon is stopped.
-    let broker = broker::PrivateBroker::start();
-    let mut env = Env::new(&db);
-    env.broker_port = broker.port;
+    let (env, broker) = Env::with_private_broker(&db);
     let daemon = Daemon::start(&env).await;
     let start = (now_ms() - 3_600_000).to_string();
 

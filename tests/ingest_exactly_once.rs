@@ -20,9 +20,7 @@ async fn rollup_snapshot(db: &TestDb) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_thousand_readings_stored_once_and_replay_changes_nothing() {
     let db = TestDb::new().await;
-    let broker = broker::PrivateBroker::start();
-    let mut env = Env::new(&db);
-    env.broker_port = broker.port;
+    let (env, _broker) = Env::with_private_broker(&db);
     let daemon = Daemon::start(&env).await;
     let start = (now_ms() - 3_600_000).to_string();
     let args = [

@@ -9,9 +9,7 @@ use std::time::Duration;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_connections_killed_mid_stream_lose_nothing() {
     let db = TestDb::new().await;
-    let broker = broker::PrivateBroker::start();
-    let mut env = Env::new(&db);
-    env.broker_port = broker.port;
+    let (mut env, _broker) = Env::with_private_broker(&db);
     env.extra
         .push(("WASTEFLOW__DATABASE__RETRY_MIN".into(), "50ms".into()));
     let daemon = Daemon::start(&env).await;
@@ -67,9 +65,7 @@ async fn database_connections_killed_mid_stream_lose_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broker_killed_and_restarted_the_daemon_reconnects_and_resubscribes() {
     let db = TestDb::new().await;
-    let mut broker = broker::PrivateBroker::start();
-    let mut env = Env::new(&db);
-    env.broker_port = broker.port;
+    let (mut env, mut broker) = Env::with_private_broker(&db);
     env.extra
         .push(("WASTEFLOW__MQTT__RECONNECT_MIN".into(), "50ms".into()));
     env.extra

@@ -29,29 +29,7 @@ pub enum Command {
         hex: Option<String>,
     },
     /// Publish simulated gateway frames for the zone; prints a JSON summary as its last line.
-    Simulate {
-        /// Messages to publish (duplicates and malformed ones included).
-        #[arg(long, default_value_t = 1000)]
-        frames: u64,
-        /// Readings in each frame.
-        #[arg(long, default_value_t = 50)]
-        readings_per_frame: usize,
-        /// Random seed; the same seed and --start-ms publish the same bytes.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Messages per second (no limit when absent).
-        #[arg(long)]
-        rate: Option<f64>,
-        /// Share of messages that re-send the previous frame (0 to 1).
-        #[arg(long, default_value_t = 0.0)]
-        duplicates: f64,
-        /// Share of messages that are undecodable garbage (0 to 1).
-        #[arg(long, default_value_t = 0.0)]
-        malformed: f64,
-        /// Time of each gateway's first reading, ms since the Unix epoch (default: recent past).
-        #[arg(long)]
-        start_ms: Option<u64>,
-    },
+    Simulate(crate::simulate::SimArgs),
     /// Recompute every rollup from the raw readings; exit 1 if any differs.
     Verify,
 }

@@ -3,7 +3,7 @@
 use super::args::{Cli, Command};
 use super::EX_USAGE;
 use crate::config::{self, parse_mqtt_url, Settings};
-use crate::simulate::{run_simulation, SimArgs};
+use crate::simulate::run_simulation;
 use crate::source::TopicLayout;
 use crate::wire;
 use crate::zone::Zone;
@@ -54,29 +54,12 @@ pub fn dispatch(cli: Cli) -> ExitCode {
                 Ok(ExitCode::SUCCESS)
             }
             Command::Verify => verify(&settings).await,
-            Command::Simulate {
-                frames,
-                readings_per_frame,
-                seed,
-                rate,
-                duplicates,
-                malformed,
-                start_ms,
-            } => {
+            Command::Simulate(mut args) => {
                 let ep = parse_mqtt_url(&settings.mqtt.url)?;
                 let layout = TopicLayout::parse(&settings.mqtt.topic_filter)?;
-                let args = SimArgs {
-                    frames,
-                    readings_per_frame,
-                    seed,
-                    rate,
-                    duplicates,
-                    malformed,
-                    start_ms,
-                    host: ep.host,
-                    port: ep.port,
-                    client_id: format!("wasteflow-sim-{}", std::process::id()),
-                };
+                args.host = ep.host;
+                args.port = ep.port;
+                args.client_id = format!("wasteflow-sim-{}", std::process::id());
                 let summary = run_simulation(&zone, &layout, &args).await?;
                 println!(
                     "{}",

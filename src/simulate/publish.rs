@@ -10,22 +10,36 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-/// What to simulate.
-#[derive(Debug, Clone)]
+/// What to simulate (the `simulate` subcommand's options; the broker comes from the config).
+#[derive(Debug, Clone, clap::Args)]
 pub struct SimArgs {
-    /// Messages to publish, duplicates and malformed ones included.
+    /// Messages to publish (duplicates and malformed ones included).
+    #[arg(long, default_value_t = 1000)]
     pub frames: u64,
+    /// Readings in each frame.
+    #[arg(long, default_value_t = 50)]
     pub readings_per_frame: usize,
+    /// Random seed; the same seed and --start-ms publish the same bytes.
+    #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Messages per second; None publishes as fast as the broker takes them.
+    /// Messages per second (no limit when absent).
+    #[arg(long)]
     pub rate: Option<f64>,
+    /// Share of messages that re-send the previous frame (0 to 1).
+    #[arg(long, default_value_t = 0.0)]
     pub duplicates: f64,
+    /// Share of messages that are undecodable garbage (0 to 1).
+    #[arg(long, default_value_t = 0.0)]
     pub malformed: f64,
-    /// Time of the first reading (ms since epoch); None: far enough in the past that the last
-    /// reading is a minute old.
+    /// Time of each gateway's first reading, ms since the Unix epoch (default: far enough in
+    /// the past that the last reading is a minute old).
+    #[arg(long)]
     pub start_ms: Option<u64>,
+    #[arg(skip)]
     pub host: String,
+    #[arg(skip)]
     pub port: u16,
+    #[arg(skip)]
     pub client_id: String,
 }
 

@@ -124,6 +124,15 @@ impl Env {
         }
     }
 
+    /// An environment on a private broker running the shipped configuration (the machine's
+    /// default broker drops a session's queue beyond 1000 messages).
+    pub fn with_private_broker(db: &TestDb) -> (Env, broker::PrivateBroker) {
+        let broker = broker::PrivateBroker::start();
+        let mut env = Env::new(db);
+        env.broker_port = broker.port;
+        (env, broker)
+    }
+
     pub fn command(&self) -> Command {
         let mut c = Command::new(bin());
         c.env_clear()
