@@ -31,14 +31,8 @@ fn proc_stats(pid: u32) -> (f64, f64) {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     let after_comm = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
     let fields: Vec<&str> = after_comm.split_whitespace().collect();
-    let ticks: f64 = fields
-        .get(11)
-        .and_then(|v| v.parse::<f64>().ok())
-        .unwrap_or(0.0)
-        + fields
-            .get(12)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0);
+    let ticks: f64 = fields.get(11).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0)
+        + fields.get(12).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
     (hwm_kib / 1024.0, ticks / 100.0)
 }
 
@@ -46,18 +40,11 @@ async fn wait_rows(db: &TestDb, expected: i64, limit: Duration) {
     let c = db.client().await;
     let deadline = Instant::now() + limit;
     loop {
-        let n: i64 = c
-            .query_one("SELECT count(*) FROM readings", &[])
-            .await
-            .unwrap()
-            .get(0);
+        let n: i64 = c.query_one("SELECT count(*) FROM readings", &[]).await.unwrap().get(0);
         if n >= expected {
             return;
         }
-        assert!(
-            Instant::now() < deadline,
-            "only {n} of {expected} readings stored after {limit:?}"
-        );
+        assert!(Instant::now() < deadline, "only {n} of {expected} readings stored after {limit:?}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -65,8 +52,7 @@ async fn wait_rows(db: &TestDb, expected: i64, limit: Duration) {
 async fn scenario(frames: u64, per_frame: usize, backlog: bool) -> Figures {
     let db = TestDb::new().await;
     let (mut env, broker) = Env::with_private_broker(&db);
-    env.extra
-        .push(("WASTEFLOW__LOG__LEVEL".into(), "warn".into()));
+    env.extra.push(("WASTEFLOW__LOG__LEVEL".into(), "warn".into()));
     let start = (now_ms() - 86_400_000).to_string();
     let frames_s = frames.to_string();
     let per_frame_s = per_frame.to_string();
@@ -93,12 +79,7 @@ async fn scenario(frames: u64, per_frame: usize, backlog: bool) -> Figures {
         let t0 = Instant::now();
         let sim_env = env.clone();
         let owned: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        std::thread::spawn(move || {
-            simulate(
-                &sim_env,
-                &owned.iter().map(String::as_str).collect::<Vec<_>>(),
-            )
-        });
+        std::thread::spawn(move || simulate(&sim_env, &owned.iter().map(String::as_str).collect::<Vec<_>>()));
         (daemon, t0)
     };
     wait_rows(&db, expected, Duration::from_secs(900)).await;
@@ -106,11 +87,7 @@ async fn scenario(frames: u64, per_frame: usize, backlog: bool) -> Figures {
     let (peak_rss_mib, cpu_seconds) = proc_stats(daemon.child.id());
     assert!(daemon.terminate().await.success());
     assert!(!broker.log().contains("dropped"), "broker dropped messages");
-    Figures {
-        seconds,
-        peak_rss_mib,
-        cpu_seconds,
-    }
+    Figures { seconds, peak_rss_mib, cpu_seconds }
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -120,21 +97,11 @@ async fn main() {
         println!("end_to_end: run with `cargo bench --bench end_to_end`");
         return;
     }
-    let scale: f64 = std::env::var("WASTEFLOW_BENCH_SCALE")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1.0);
+    let scale: f64 = std::env::var("WASTEFLOW_BENCH_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0);
     println!("end-to-end: simulator -> mosquitto (deploy/mosquitto) -> wasteflow -> PostgreSQL, ack after commit");
     println!(
         "{:<22} {:>8} {:>10} {:>9} {:>12} {:>12} {:>10} {:>14}",
-        "scenario",
-        "mode",
-        "readings",
-        "seconds",
-        "readings/s",
-        "frames/s",
-        "peak MiB",
-        "CPU s/M rdg"
+        "scenario", "mode", "readings", "seconds", "readings/s", "frames/s", "peak MiB", "CPU s/M rdg"
     );
     for (per_frame, frames) in [(50usize, 20_000u64), (1, 100_000)] {
         let frames = ((frames as f64 * scale) as u64).max(100);

@@ -13,28 +13,13 @@ fn setup(per_frame: usize) -> (Zone, TopicLayout, Vec<(String, Bytes)>, i64) {
     let zone = Zone::load(concat!(env!("CARGO_MANIFEST_DIR"), "/config/zone.toml")).unwrap();
     let layout = TopicLayout::parse("zone/+/+/up").unwrap();
     let now = 1_800_000_000_000i64;
-    let mut g = FrameGenerator::new(
-        &zone,
-        &layout,
-        1,
-        (now - 3_600_000) as u64,
-        per_frame,
-        0.0,
-        0.0,
-    );
-    let msgs = (0..200)
-        .map(|_| g.next_message())
-        .map(|m| (m.topic, Bytes::from(m.payload)))
-        .collect();
+    let mut g = FrameGenerator::new(&zone, &layout, 1, (now - 3_600_000) as u64, per_frame, 0.0, 0.0);
+    let msgs = (0..200).map(|_| g.next_message()).map(|m| (m.topic, Bytes::from(m.payload))).collect();
     (zone, layout, msgs, now)
 }
 
 fn bench(c: &mut Criterion) {
-    let limits = Limits {
-        max_payload_bytes: 65536,
-        max_past_ms: 30 * 86_400_000,
-        max_future_ms: 300_000,
-    };
+    let limits = Limits { max_payload_bytes: 65536, max_past_ms: 30 * 86_400_000, max_future_ms: 300_000 };
     for per_frame in [50usize, 1] {
         let (zone, layout, msgs, now) = setup(per_frame);
         let readings = (msgs.len() * per_frame) as u64;
@@ -43,33 +28,21 @@ fn bench(c: &mut Criterion) {
         group.bench_function("decode", |b| {
             b.iter(|| {
                 msgs.iter()
-                    .map(|(_, p)| {
-                        wasteflow::wire::decode(p)
-                            .map(|f| f.readings.len())
-                            .unwrap_or(0)
-                    })
+                    .map(|(_, p)| wasteflow::wire::decode(p).map(|f| f.readings.len()).unwrap_or(0))
                     .sum::<usize>()
             })
         });
         group.bench_function("validate", |b| {
             b.iter(|| {
                 msgs.iter()
-                    .map(|(t, p)| {
-                        check_message(t, p, now, &layout, &zone, &limits)
-                            .readings
-                            .len()
-                    })
+                    .map(|(t, p)| check_message(t, p, now, &layout, &zone, &limits).readings.len())
                     .sum::<usize>()
             })
         });
-        let valid: Vec<_> = msgs
-            .iter()
-            .flat_map(|(t, p)| check_message(t, p, now, &layout, &zone, &limits).readings)
-            .collect();
+        let valid: Vec<_> =
+            msgs.iter().flat_map(|(t, p)| check_message(t, p, now, &layout, &zone, &limits).readings).collect();
         assert_eq!(valid.len() as u64, readings);
-        group.bench_function("rollup_deltas", |b| {
-            b.iter(|| Deltas::of(&valid).flows.len())
-        });
+        group.bench_function("rollup_deltas", |b| b.iter(|| Deltas::of(&valid).flows.len()));
         group.finish();
     }
 }

@@ -14,11 +14,7 @@ pub struct Backoff {
 
 impl Backoff {
     pub fn new(min: Duration, max: Duration) -> Self {
-        Backoff {
-            min,
-            max: max.max(min),
-            current: min,
-        }
+        Backoff { min, max: max.max(min), current: min }
     }
 
     /// The next delay to wait.
@@ -45,10 +41,7 @@ mod tests {
         let (min, max) = (Duration::from_millis(100), Duration::from_secs(2));
         let mut b = Backoff::new(min, max);
         let delays: Vec<_> = (0..20).map(|_| b.next_delay()).collect();
-        assert!(
-            delays.iter().all(|d| *d >= min / 2 && *d <= max),
-            "{delays:?}"
-        );
+        assert!(delays.iter().all(|d| *d >= min / 2 && *d <= max), "{delays:?}");
         assert!(delays[10] >= max / 2, "reaches the cap: {delays:?}");
         b.reset();
         assert!(b.next_delay() <= min);

@@ -9,7 +9,7 @@ use crate::batch::{run_batcher, BatchLimits};
 use crate::config::Settings;
 use crate::metrics as m;
 use crate::source::{mqtt_options, run_source, SourceConfig, TopicLayout};
-use crate::store::{migrate, run_store, Writer};
+use crate::store::{prepare, run_store, Writer};
 use crate::validate::Limits;
 use crate::zone::Zone;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -34,18 +34,12 @@ pub async fn run(
 ) -> Result<Exit, String> {
     let layout = TopicLayout::parse(&settings.mqtt.topic_filter)?;
     let options = mqtt_options(&settings.mqtt)?;
-    let addr = settings
-        .metrics
-        .listen
-        .parse()
-        .map_err(|e| format!("metrics.listen: {e}"))?;
+    let addr = settings.metrics.listen.parse().map_err(|e| format!("metrics.listen: {e}"))?;
     let (http_stop_tx, http_stop) = watch::channel(false);
-    let http = m::serve(addr, metrics, http_stop)
-        .await
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let http = m::serve(addr, metrics, http_stop).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let http = tokio::spawn(http);
 
-    if !prepare_database(&settings, stop.clone()).await {
+    if !prepare_database(&settings, &zone, stop.clone()).await {
         let _ = http_stop_tx.send(true);
         return Ok(Exit::Drained);
     }
@@ -70,28 +64,10 @@ pub async fn run(
         reconnect_max: settings.mqtt.reconnect_max,
         subscribed: None,
     };
-    let source = tokio::spawn(run_source(
-        options,
-        source_cfg,
-        delivery_tx,
-        ack_rx,
-        stop.clone(),
-    ));
-    let batcher = tokio::spawn(run_batcher(
-        delivery_rx,
-        batch_tx,
-        layout,
-        Arc::new(zone),
-        limits,
-        batch_limits,
-    ));
+    let source = tokio::spawn(run_source(options, source_cfg, delivery_tx, ack_rx, stop.clone()));
+    let batcher = tokio::spawn(run_batcher(delivery_rx, batch_tx, layout, Arc::new(zone), limits, batch_limits));
     let retry = Backoff::new(settings.database.retry_min, settings.database.retry_max);
-    let store = tokio::spawn(run_store(
-        batch_rx,
-        Writer::new(settings.database.clone()),
-        ack_tx,
-        retry,
-    ));
+    let store = tokio::spawn(run_store(batch_rx, Writer::new(settings.database.clone()), ack_tx, retry));
 
     let mut stop_wait = stop.clone();
     let _ = stop_wait.wait_for(|s| *s).await;
@@ -113,28 +89,19 @@ pub async fn run(
     Ok(exit)
 }
 
-/// Connects (retrying until it works or a stop is asked), migrates if configured, logs the
-/// storage mode. Returns false when stopped first.
-async fn prepare_database(settings: &Settings, mut stop: watch::Receiver<bool>) -> bool {
+/// Prepares the database (retrying until it works or a stop is asked): migrations if
+/// configured, storage policies, registry sync; logs the storage mode. Returns false when
+/// stopped first.
+async fn prepare_database(settings: &Settings, zone: &Zone, mut stop: watch::Receiver<bool>) -> bool {
     let mut backoff = Backoff::new(settings.database.retry_min, settings.database.retry_max);
     loop {
-        let attempt = async {
-            let mut db = crate::store::connect(&settings.database).await?;
-            if settings.database.migrate_on_start {
-                let (mode, applied) =
-                    migrate(&mut db.client, settings.database.statement_timeout).await?;
-                Ok::<_, crate::store::StoreError>((mode, applied))
-            } else {
-                let mode =
-                    crate::store::Mode::detect(&db.client, settings.database.statement_timeout)
-                        .await?;
-                Ok((mode, vec![]))
-            }
-        };
-        match attempt.await {
-            Ok((mode, applied)) => {
+        match prepare(settings, zone, settings.database.migrate_on_start).await {
+            Ok(p) => {
                 m::database_up(true);
-                tracing::info!(?mode, migrations_applied = ?applied, "database ready");
+                tracing::info!(mode = ?p.mode, migrations_applied = ?p.migrations_applied, registry = ?p.registry, "database ready");
+                for line in &p.policies {
+                    tracing::info!(policy = %line, "storage policy");
+                }
                 return true;
             }
             Err(e) => {

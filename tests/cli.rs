@@ -5,10 +5,7 @@ use std::process::{Command, Stdio};
 
 fn wasteflow() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_wasteflow"));
-    c.env_clear().env(
-        "WASTEFLOW__ZONE__FILE",
-        concat!(env!("CARGO_MANIFEST_DIR"), "/config/zone.toml"),
-    );
+    c.env_clear().env("WASTEFLOW__ZONE__FILE", concat!(env!("CARGO_MANIFEST_DIR"), "/config/zone.toml"));
     c
 }
 
@@ -22,18 +19,10 @@ fn version_is_printed() {
 #[test]
 fn example_config_checks_out() {
     let out = wasteflow()
-        .args([
-            "--config",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/config/wasteflow.toml"),
-            "check-config",
-        ])
+        .args(["--config", concat!(env!("CARGO_MANIFEST_DIR"), "/config/wasteflow.toml"), "check-config"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]
@@ -48,12 +37,7 @@ fn invalid_configuration_lists_every_problem_and_exits_64() {
         .unwrap();
     assert_eq!(out.status.code(), Some(64));
     let err = String::from_utf8_lossy(&out.stderr);
-    for key in [
-        "mqtt.url",
-        "mqtt.topic_filter",
-        "metrics.listen",
-        "batch.max_age",
-    ] {
+    for key in ["mqtt.url", "mqtt.topic_filter", "metrics.listen", "batch.max_age"] {
         assert!(err.contains(key), "{key} named in:\n{err}");
     }
     assert!(err.contains("client_id"), "the fix is named:\n{err}");
@@ -64,49 +48,26 @@ fn invalid_zone_exits_64_with_its_place() {
     let dir = std::env::temp_dir().join(format!("wf-zone-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("zone.toml");
-    std::fs::write(
-        &path,
-        "name = \"z\"\n[[gateways]]\nid = \"gw\"\ncompany = \"ghost\"\n",
-    )
-    .unwrap();
-    let out = wasteflow()
-        .env("WASTEFLOW__ZONE__FILE", &path)
-        .arg("check-config")
-        .output()
-        .unwrap();
+    std::fs::write(&path, "name = \"z\"\n[[gateways]]\nid = \"gw\"\ncompany = \"ghost\"\nsite = \"s\"\n").unwrap();
+    let out = wasteflow().env("WASTEFLOW__ZONE__FILE", &path).arg("check-config").output().unwrap();
     assert_eq!(out.status.code(), Some(64));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("gateway \"gw\": company: no company \"ghost\""),
-        "{err}"
-    );
+    assert!(err.contains("gateway \"gw\": company: no company \"ghost\""), "{err}");
 }
 
 #[test]
 fn encode_then_decode_round_trips() {
-    let json = r#"{"seq":9,"base_time_ms":1800000000000,"readings":[{"sensor":4,"offset_ms":10,"value":{"NetMassKg":12.5}}]}"#;
-    let mut child = wasteflow()
-        .arg("encode")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(json.as_bytes())
-        .unwrap();
+    let json =
+        r#"{"seq":9,"base_time_ms":1800000000000,"readings":[{"sensor":4,"offset_ms":10,"value":{"NetMassKg":12.5}}]}"#;
+    let mut child = wasteflow().arg("encode").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(json.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
     let hex = String::from_utf8(out.stdout).unwrap();
     let out = wasteflow().args(["decode", hex.trim()]).output().unwrap();
     assert!(out.status.success());
     let back: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(
-        back,
-        serde_json::from_str::<serde_json::Value>(json).unwrap()
-    );
+    assert_eq!(back, serde_json::from_str::<serde_json::Value>(json).unwrap());
     let bad = wasteflow().args(["decode", "02"]).output().unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown_version"));

@@ -7,19 +7,8 @@ use std::time::Duration;
 use wasteflow::wire::{encode, Frame, Measurement, Reading};
 
 fn frame(base_time_ms: u64, readings: &[(u16, u32, Measurement)]) -> Vec<u8> {
-    let readings = readings
-        .iter()
-        .map(|&(sensor, offset_ms, value)| Reading {
-            sensor,
-            offset_ms,
-            value,
-        })
-        .collect();
-    encode(&Frame {
-        seq: 1,
-        base_time_ms,
-        readings,
-    })
+    let readings = readings.iter().map(|&(sensor, offset_ms, value)| Reading { sensor, offset_ms, value }).collect();
+    encode(&Frame { seq: 1, base_time_ms, readings })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -37,98 +26,50 @@ async fn each_kind_of_bad_input_has_its_own_reason() {
 
     let cases: Vec<(&str, String, Vec<u8>)> = vec![
         ("malformed", ok_topic.clone(), random),
-        (
-            "truncated",
-            ok_topic.clone(),
-            good[..good.len() - 2].to_vec(),
-        ),
+        ("truncated", ok_topic.clone(), good[..good.len() - 2].to_vec()),
         ("unknown_version", ok_topic.clone(), unknown_version),
-        (
-            "unknown_gateway",
-            env.topic("metallerie-lievin", "gw-ghost"),
-            good.clone(),
-        ),
-        (
-            "company_mismatch",
-            env.topic("beton-artois", "gw-ml-01"),
-            frame(now, &[(2, 0, Measurement::FillLevel(1.0))]),
-        ),
-        (
-            "bad_topic",
-            env.topic("Metallerie", "gw-ml-01"),
-            good.clone(),
-        ),
+        ("unknown_gateway", env.topic("metallerie-lievin", "gw-ghost"), good.clone()),
+        ("company_mismatch", env.topic("beton-artois", "gw-ml-01"), frame(now, &[(2, 0, Measurement::FillLevel(1.0))])),
+        ("bad_topic", env.topic("Metallerie", "gw-ml-01"), good.clone()),
         ("payload_too_large", ok_topic.clone(), vec![1u8; 70_000]),
         (
             "out_of_range",
             ok_topic.clone(),
-            frame(
-                now,
-                &[
-                    (1, 5, Measurement::FillLevel(40.0)),
-                    (1, 6, Measurement::FillLevel(900.0)),
-                ],
-            ),
+            frame(now, &[(1, 5, Measurement::FillLevel(40.0)), (1, 6, Measurement::FillLevel(900.0))]),
         ),
         (
             "not_finite",
             ok_topic.clone(),
-            frame(
-                now,
-                &[
-                    (2, 7, Measurement::TemperatureC(20.0)),
-                    (2, 8, Measurement::TemperatureC(f32::NAN)),
-                ],
-            ),
+            frame(now, &[(2, 7, Measurement::TemperatureC(20.0)), (2, 8, Measurement::TemperatureC(f32::NAN))]),
         ),
         (
             "timestamp_out_of_window",
             ok_topic.clone(),
-            frame(
-                now + 86_400_000,
-                &[(3, 0, Measurement::BatteryPercent(80.0))],
-            ),
+            frame(now + 86_400_000, &[(3, 0, Measurement::BatteryPercent(80.0))]),
         ),
-        (
-            "unknown_sensor",
-            ok_topic.clone(),
-            frame(now, &[(99, 0, Measurement::Emptied)]),
-        ),
+        ("unknown_sensor", ok_topic.clone(), frame(now, &[(99, 0, Measurement::Emptied)])),
     ];
-    let messages: Vec<(String, Vec<u8>)> = cases
-        .iter()
-        .map(|(_, t, p)| (t.clone(), p.clone()))
-        .collect();
+    let messages: Vec<(String, Vec<u8>)> = cases.iter().map(|(_, t, p)| (t.clone(), p.clone())).collect();
     publish_raw(&messages).await;
 
-    wait_until(
-        Duration::from_secs(30),
-        "one dead letter per case",
-        || async { db.count("SELECT count(*) FROM rejected_messages").await == cases.len() as i64 },
-    )
+    wait_until(Duration::from_secs(30), "one dead letter per case", || async {
+        db.count("SELECT count(*) FROM rejected_messages").await == cases.len() as i64
+    })
     .await;
     let c = db.client().await;
     for (reason, topic, payload) in &cases {
         let rows = c
-            .query(
-                "SELECT topic, payload, reading_index FROM rejected_messages WHERE reason = $1",
-                &[reason],
-            )
+            .query("SELECT topic, payload, reading_index FROM rejected_messages WHERE reason = $1", &[reason])
             .await
             .unwrap();
-        assert_eq!(
-            rows.len(),
-            1,
-            "exactly one dead letter with reason {reason}"
-        );
+        assert_eq!(rows.len(), 1, "exactly one dead letter with reason {reason}");
         assert_eq!(&rows[0].get::<_, String>(0), topic, "{reason}");
         let kept: Vec<u8> = rows[0].get(1);
         let index: i32 = rows[0].get(2);
         if index < 0 {
             assert_eq!(kept[..], payload[..kept.len()], "{reason}: raw bytes kept");
         } else {
-            let alone = wasteflow::wire::decode(&kept)
-                .expect("a rejected reading is kept as a one-reading frame");
+            let alone = wasteflow::wire::decode(&kept).expect("a rejected reading is kept as a one-reading frame");
             assert_eq!(alone.readings.len(), 1, "{reason}");
         }
     }
@@ -137,11 +78,12 @@ async fn each_kind_of_bad_input_has_its_own_reason() {
         db.count("SELECT count(*) FROM readings").await == 2
     })
     .await;
-    assert_eq!(db.count("SELECT count(*) FROM readings WHERE gateway_id = 'gw-ml-01' AND company_id = 'metallerie-lievin'").await, 2);
     assert_eq!(
-        daemon.metric("wasteflow_readings_rejected_total").await,
-        Some(cases.len() as f64)
+        db.count("SELECT count(*) FROM readings WHERE gateway_id = 'gw-ml-01' AND company_id = 'metallerie-lievin'")
+            .await,
+        2
     );
+    assert_eq!(daemon.metric("wasteflow_readings_rejected_total").await, Some(cases.len() as f64));
 
     // Redelivery of the same bad messages records nothing new.
     publish_raw(&messages).await;
@@ -150,9 +92,6 @@ async fn each_kind_of_bad_input_has_its_own_reason() {
     })
     .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(
-        db.count("SELECT count(*) FROM rejected_messages").await,
-        cases.len() as i64
-    );
+    assert_eq!(db.count("SELECT count(*) FROM rejected_messages").await, cases.len() as i64);
     assert!(daemon.terminate().await.success());
 }

@@ -14,27 +14,12 @@ async fn sigterm_mid_stream_loses_nothing_and_stores_nothing_twice() {
 
     // 3,000 frames of 10 readings at 1,000 frames/s: about 3 s of stream.
     let sim_env = env.clone();
-    let args: Vec<String> = [
-        "--frames",
-        "3000",
-        "--readings-per-frame",
-        "10",
-        "--rate",
-        "1000",
-        "--seed",
-        "7",
-        "--start-ms",
-        &start,
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    let sim = std::thread::spawn(move || {
-        simulate(
-            &sim_env,
-            &args.iter().map(String::as_str).collect::<Vec<_>>(),
-        )
-    });
+    let args: Vec<String> =
+        ["--frames", "3000", "--readings-per-frame", "10", "--rate", "1000", "--seed", "7", "--start-ms", &start]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+    let sim = std::thread::spawn(move || simulate(&sim_env, &args.iter().map(String::as_str).collect::<Vec<_>>()));
 
     wait_until(Duration::from_secs(20), "some readings stored", || async {
         db.count("SELECT count(*) FROM readings").await > 2_000
@@ -48,18 +33,12 @@ async fn sigterm_mid_stream_loses_nothing_and_stores_nothing_twice() {
     let summary = sim.join().unwrap();
     assert_eq!(summary["readings"], 30_000);
     let daemon = Daemon::start(&env).await;
-    wait_until(
-        Duration::from_secs(60),
-        "all 30,000 readings stored after restart",
-        || async { db.count("SELECT count(*) FROM readings").await == 30_000 },
-    )
+    wait_until(Duration::from_secs(60), "all 30,000 readings stored after restart", || async {
+        db.count("SELECT count(*) FROM readings").await == 30_000
+    })
     .await;
     let (ok, out) = verify(&env);
     assert!(ok, "{out}");
     assert!(daemon.terminate().await.success());
-    assert!(
-        !broker.log().contains("dropped"),
-        "broker dropped messages: {}",
-        broker.log()
-    );
+    assert!(!broker.log().contains("dropped"), "broker dropped messages: {}", broker.log());
 }

@@ -23,37 +23,20 @@ async fn twenty_thousand_readings_stored_once_and_replay_changes_nothing() {
     let (env, _broker) = Env::with_private_broker(&db);
     let daemon = Daemon::start(&env).await;
     let start = (now_ms() - 3_600_000).to_string();
-    let args = [
-        "--frames",
-        "400",
-        "--readings-per-frame",
-        "50",
-        "--seed",
-        "42",
-        "--start-ms",
-        &start,
-    ];
+    let args = ["--frames", "400", "--readings-per-frame", "50", "--seed", "42", "--start-ms", &start];
 
     let summary = simulate(&env, &args);
     assert_eq!(summary["readings"], 20_000);
-    wait_until(
-        Duration::from_secs(60),
-        "20,000 rows in readings",
-        || async { db.count("SELECT count(*) FROM readings").await == 20_000 },
-    )
+    wait_until(Duration::from_secs(60), "20,000 rows in readings", || async {
+        db.count("SELECT count(*) FROM readings").await == 20_000
+    })
     .await;
     let (ok, out) = verify(&env);
     assert!(ok, "verify after first pass: {out}");
     let before = rollup_snapshot(&db).await;
     assert!(before.len() > 10, "rollups were written");
-    let dup_before = daemon
-        .metric("wasteflow_readings_duplicate_total")
-        .await
-        .unwrap_or(0.0);
-    assert_eq!(
-        daemon.metric("wasteflow_readings_stored_total").await,
-        Some(20_000.0)
-    );
+    let dup_before = daemon.metric("wasteflow_readings_duplicate_total").await.unwrap_or(0.0);
+    assert_eq!(daemon.metric("wasteflow_readings_stored_total").await, Some(20_000.0));
 
     // The same frames again, byte for byte.
     let again = simulate(&env, &args);
@@ -62,28 +45,13 @@ async fn twenty_thousand_readings_stored_once_and_replay_changes_nothing() {
         s["seconds"] = again["seconds"].clone();
         s
     });
-    wait_until(
-        Duration::from_secs(60),
-        "20,000 more duplicates counted",
-        || async {
-            daemon
-                .metric("wasteflow_readings_duplicate_total")
-                .await
-                .unwrap_or(0.0)
-                >= dup_before + 20_000.0
-        },
-    )
+    wait_until(Duration::from_secs(60), "20,000 more duplicates counted", || async {
+        daemon.metric("wasteflow_readings_duplicate_total").await.unwrap_or(0.0) >= dup_before + 20_000.0
+    })
     .await;
-    assert_eq!(
-        daemon.metric("wasteflow_readings_duplicate_total").await,
-        Some(dup_before + 20_000.0)
-    );
+    assert_eq!(daemon.metric("wasteflow_readings_duplicate_total").await, Some(dup_before + 20_000.0));
     assert_eq!(db.count("SELECT count(*) FROM readings").await, 20_000);
-    assert_eq!(
-        rollup_snapshot(&db).await,
-        before,
-        "rollups unchanged by the replay"
-    );
+    assert_eq!(rollup_snapshot(&db).await, before, "rollups unchanged by the replay");
     let (ok, out) = verify(&env);
     assert!(ok, "verify after replay: {out}");
     assert_eq!(db.count("SELECT count(*) FROM rejected_messages").await, 0);
@@ -96,30 +64,28 @@ async fn verify_reports_a_tampered_rollup() {
     let env = Env::new(&db);
     let daemon = Daemon::start(&env).await;
     let start = (now_ms() - 600_000).to_string();
-    simulate(
-        &env,
-        &[
-            "--frames",
-            "60",
-            "--readings-per-frame",
-            "20",
-            "--start-ms",
-            &start,
-        ],
-    );
+    simulate(&env, &["--frames", "60", "--readings-per-frame", "20", "--start-ms", &start]);
     wait_until(Duration::from_secs(30), "1,200 rows", || async {
         db.count("SELECT count(*) FROM readings").await == 1_200
     })
     .await;
     assert!(verify(&env).0);
-    db.client().await.batch_execute("UPDATE flow_rollup_1m SET mass_g = mass_g + 1 WHERE ctid IN (SELECT ctid FROM flow_rollup_1m LIMIT 1)").await.unwrap();
-    db.client().await.batch_execute("DELETE FROM container_rollup_1m WHERE ctid IN (SELECT ctid FROM container_rollup_1m LIMIT 1)").await.unwrap();
+    db.client()
+        .await
+        .batch_execute(
+            "UPDATE flow_rollup_1m SET mass_g = mass_g + 1 WHERE ctid IN (SELECT ctid FROM flow_rollup_1m LIMIT 1)",
+        )
+        .await
+        .unwrap();
+    db.client()
+        .await
+        .batch_execute("DELETE FROM container_rollup_1m WHERE ctid IN (SELECT ctid FROM container_rollup_1m LIMIT 1)")
+        .await
+        .unwrap();
     let (ok, out) = verify(&env);
     assert!(!ok, "verify must fail on a tampered rollup: {out}");
     assert!(
-        out.contains("flow_rollup_1m")
-            && out.contains("container_rollup_1m")
-            && out.contains("2 mismatch"),
+        out.contains("flow_rollup_1m") && out.contains("container_rollup_1m") && out.contains("2 mismatch"),
         "{out}"
     );
     drop(daemon);

@@ -4,8 +4,7 @@ use wasteflow::wire::{decode, encode, Frame};
 
 #[test]
 fn documented_vectors_hold() {
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/wire-format.md"))
-        .unwrap();
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/wire-format.md")).unwrap();
     let mut json: Option<String> = None;
     let mut reject: Option<String> = None;
     let (mut encoded, mut rejected) = (0, 0);
@@ -30,9 +29,5 @@ fn documented_vectors_hold() {
             }
         }
     }
-    assert_eq!(
-        (encoded, rejected),
-        (3, 6),
-        "every vector of the document was checked"
-    );
+    assert_eq!((encoded, rejected), (3, 6), "every vector of the document was checked");
 }

@@ -31,8 +31,7 @@ impl Batch {
     pub fn push(&mut self, d: Delivery, layout: &TopicLayout, zone: &Zone, limits: &Limits) {
         let checked = check_message(&d.topic, &d.payload, d.received_ms, layout, zone, limits);
         self.readings.extend(checked.readings);
-        self.reject_received_ms
-            .extend(std::iter::repeat_n(d.received_ms, checked.rejects.len()));
+        self.reject_received_ms.extend(std::iter::repeat_n(d.received_ms, checked.rejects.len()));
         self.rejects.extend(checked.rejects);
         self.received_ms.push(d.received_ms);
         self.acks.push(d.ack);

@@ -30,6 +30,18 @@ pub enum Command {
     },
     /// Publish simulated gateway frames for the zone; prints a JSON summary as its last line.
     Simulate(crate::simulate::SimArgs),
+    /// The zone registry in the database.
+    Registry {
+        #[command(subcommand)]
+        action: RegistryAction,
+    },
     /// Recompute every rollup from the raw readings; exit 1 if any differs.
     Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegistryAction {
+    /// Write the zone file into the registry tables (entries no longer in the file are kept,
+    /// marked inactive).
+    Sync,
 }

@@ -1,6 +1,6 @@
 //! One function per subcommand.
 
-use super::args::{Cli, Command};
+use super::args::{Cli, Command, RegistryAction};
 use super::EX_USAGE;
 use crate::config::{self, parse_mqtt_url, Settings};
 use crate::simulate::run_simulation;
@@ -32,10 +32,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         }
     };
     crate::logging::init(&settings.log);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("cannot start the async runtime: {e}");
@@ -45,12 +42,10 @@ pub fn dispatch(cli: Cli) -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Run => run(settings, zone).await,
-            Command::Migrate => migrate(&settings).await,
+            Command::Migrate => migrate(&settings, &zone).await,
+            Command::Registry { action: RegistryAction::Sync } => registry_sync(&settings, &zone).await,
             Command::CheckConfig => {
-                println!(
-                    "configuration and zone registry are valid ({} gateways)",
-                    zone.gateways().len()
-                );
+                println!("configuration and zone registry are valid ({} gateways)", zone.gateways().len());
                 Ok(ExitCode::SUCCESS)
             }
             Command::Verify => verify(&settings).await,
@@ -61,10 +56,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
                 args.port = ep.port;
                 args.client_id = format!("wasteflow-sim-{}", std::process::id());
                 let summary = run_simulation(&zone, &layout, &args).await?;
-                println!(
-                    "{}",
-                    serde_json::to_string(&summary).map_err(|e| e.to_string())?
-                );
+                println!("{}", serde_json::to_string(&summary).map_err(|e| e.to_string())?);
                 Ok(ExitCode::SUCCESS)
             }
             Command::Encode | Command::Decode { .. } => Ok(ExitCode::SUCCESS),
@@ -97,29 +89,29 @@ async fn run(settings: Settings, zone: Zone) -> Result<ExitCode, String> {
     }
 }
 
-async fn migrate(settings: &Settings) -> Result<ExitCode, String> {
-    let mut db = crate::store::connect(&settings.database)
+async fn migrate(settings: &Settings, zone: &Zone) -> Result<ExitCode, String> {
+    let p = crate::store::prepare(settings, zone, true).await.map_err(|e| e.to_string())?;
+    println!("storage mode: {:?}; migrations applied now: {:?}", p.mode, p.migrations_applied);
+    for line in &p.policies {
+        println!("storage policy: {line}");
+    }
+    println!("registry: {:?}", p.registry);
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn registry_sync(settings: &Settings, zone: &Zone) -> Result<ExitCode, String> {
+    let mut db = crate::store::connect(&settings.database).await.map_err(|e| e.to_string())?;
+    let report = crate::store::sync_registry(&mut db.client, zone, settings.database.statement_timeout)
         .await
         .map_err(|e| e.to_string())?;
-    let (mode, applied) =
-        crate::store::migrate(&mut db.client, settings.database.statement_timeout)
-            .await
-            .map_err(|e| e.to_string())?;
-    println!("storage mode: {mode:?}; migrations applied now: {applied:?}");
+    println!("registry synchronised: {report:?}");
     Ok(ExitCode::SUCCESS)
 }
 
 async fn verify(settings: &Settings) -> Result<ExitCode, String> {
-    let db = crate::store::connect(&settings.database)
-        .await
-        .map_err(|e| e.to_string())?;
-    let limit = settings
-        .database
-        .statement_timeout
-        .max(std::time::Duration::from_secs(300));
-    let mismatches = crate::store::verify(&db.client, limit)
-        .await
-        .map_err(|e| e.to_string())?;
+    let db = crate::store::connect(&settings.database).await.map_err(|e| e.to_string())?;
+    let limit = settings.database.statement_timeout.max(std::time::Duration::from_secs(300));
+    let mismatches = crate::store::verify(&db.client, limit).await.map_err(|e| e.to_string())?;
     for m in &mismatches {
         println!("{m}");
     }
@@ -134,16 +126,13 @@ async fn verify(settings: &Settings) -> Result<ExitCode, String> {
 
 fn read_stdin() -> Result<String, String> {
     let mut s = String::new();
-    std::io::stdin()
-        .read_to_string(&mut s)
-        .map_err(|e| format!("cannot read stdin: {e}"))?;
+    std::io::stdin().read_to_string(&mut s).map_err(|e| format!("cannot read stdin: {e}"))?;
     Ok(s)
 }
 
 fn encode() -> ExitCode {
     let result = read_stdin().and_then(|text| {
-        let frame: wire::Frame =
-            serde_json::from_str(&text).map_err(|e| format!("not a JSON frame: {e}"))?;
+        let frame: wire::Frame = serde_json::from_str(&text).map_err(|e| format!("not a JSON frame: {e}"))?;
         Ok(hex::encode(wire::encode(&frame)))
     });
     match result {

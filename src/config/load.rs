@@ -40,9 +40,7 @@ impl fmt::Display for ConfigErrors {
 /// Environment variables use `__` between prefix, section and key, so keys with single
 /// underscores survive (`WASTEFLOW__DATABASE__STATEMENT_TIMEOUT=5s`; see config-rs #369).
 pub fn load(file: Option<&str>) -> Result<Settings, ConfigErrors> {
-    let env = Environment::with_prefix("WASTEFLOW")
-        .prefix_separator("__")
-        .separator("__");
+    let env = Environment::with_prefix("WASTEFLOW").prefix_separator("__").separator("__");
     load_from(file, env)
 }
 
@@ -53,21 +51,12 @@ pub fn load_from(file: Option<&str>, env: Environment) -> Result<Settings, Confi
         builder = builder.add_source(File::new(path, FileFormat::Toml).required(true));
     }
     let cfg = builder.add_source(env).build().map_err(|e| {
-        ConfigErrors(vec![Problem {
-            key: file.unwrap_or("environment").to_string(),
-            message: e.to_string(),
-        }])
+        ConfigErrors(vec![Problem { key: file.unwrap_or("environment").to_string(), message: e.to_string() }])
     })?;
 
     let mut problems = Vec::new();
-    if let Ok(root) = cfg
-        .clone()
-        .try_deserialize::<std::collections::HashMap<String, config::Value>>()
-    {
-        let mut unknown: Vec<_> = root
-            .keys()
-            .filter(|k| !SECTIONS.contains(&k.as_str()))
-            .collect();
+    if let Ok(root) = cfg.clone().try_deserialize::<std::collections::HashMap<String, config::Value>>() {
+        let mut unknown: Vec<_> = root.keys().filter(|k| !SECTIONS.contains(&k.as_str())).collect();
         unknown.sort();
         for key in unknown {
             problems.push(Problem {
@@ -86,6 +75,7 @@ pub fn load_from(file: Option<&str>, env: Environment) -> Result<Settings, Confi
         zone: section(&cfg, "zone", &mut problems),
         log: section(&cfg, "log", &mut problems),
         shutdown: section(&cfg, "shutdown", &mut problems),
+        storage: section(&cfg, "storage", &mut problems),
     };
     check(&settings, &mut problems);
     if problems.is_empty() {
@@ -95,29 +85,19 @@ pub fn load_from(file: Option<&str>, env: Environment) -> Result<Settings, Confi
     }
 }
 
-fn section<T: DeserializeOwned + Default>(
-    cfg: &Config,
-    name: &str,
-    problems: &mut Vec<Problem>,
-) -> T {
+fn section<T: DeserializeOwned + Default>(cfg: &Config, name: &str, problems: &mut Vec<Problem>) -> T {
     match cfg.get::<Option<T>>(name) {
         Ok(v) => v.unwrap_or_default(),
         Err(config::ConfigError::NotFound(_)) => T::default(),
         Err(e) => {
-            problems.push(Problem {
-                key: name.to_string(),
-                message: e.to_string(),
-            });
+            problems.push(Problem { key: name.to_string(), message: e.to_string() });
             T::default()
         }
     }
 }
 
 fn push(problems: &mut Vec<Problem>, key: &str, message: impl Into<String>) {
-    problems.push(Problem {
-        key: key.to_string(),
-        message: message.into(),
-    });
+    problems.push(Problem { key: key.to_string(), message: message.into() });
 }
 
 /// Checks that go beyond types: ranges, formats and relations between values.
@@ -130,77 +110,59 @@ fn check(s: &Settings, problems: &mut Vec<Problem>) {
         push(problems, "mqtt.topic_filter", e);
     }
     if s.mqtt.receive_maximum == 0 {
-        push(
-            problems,
-            "mqtt.receive_maximum",
-            "must be at least 1 (1000 is a good start)",
-        );
+        push(problems, "mqtt.receive_maximum", "must be at least 1 (1000 is a good start)");
     }
     if s.mqtt.max_payload_bytes < 16 {
-        push(
-            problems,
-            "mqtt.max_payload_bytes",
-            "must be at least 16 bytes (65536 is the default)",
-        );
+        push(problems, "mqtt.max_payload_bytes", "must be at least 16 bytes (65536 is the default)");
     }
     if s.mqtt.reconnect_min.is_zero() || s.mqtt.reconnect_min > s.mqtt.reconnect_max {
-        push(
-            problems,
-            "mqtt.reconnect_min",
-            "must be above zero and not above mqtt.reconnect_max",
-        );
+        push(problems, "mqtt.reconnect_min", "must be above zero and not above mqtt.reconnect_max");
     }
     if s.mqtt.keep_alive.as_secs() < 5 {
-        push(
-            problems,
-            "mqtt.keep_alive",
-            "must be at least 5s (rumqttc refuses shorter)",
-        );
+        push(problems, "mqtt.keep_alive", "must be at least 5s (rumqttc refuses shorter)");
     }
     if s.database.url.trim().is_empty() {
-        push(
-            problems,
-            "database.url",
-            "is empty; set e.g. postgres://wasteflow@127.0.0.1/wasteflow",
-        );
+        push(problems, "database.url", "is empty; set e.g. postgres://wasteflow@127.0.0.1/wasteflow");
     } else if let Err(e) = s.database.url.parse::<tokio_postgres::Config>() {
-        push(
-            problems,
-            "database.url",
-            format!("not a PostgreSQL connection string: {e}"),
-        );
+        push(problems, "database.url", format!("not a PostgreSQL connection string: {e}"));
     }
     if s.database.statement_timeout.is_zero() {
-        push(
-            problems,
-            "database.statement_timeout",
-            "must be above zero (e.g. 10s)",
-        );
+        push(problems, "database.statement_timeout", "must be above zero (e.g. 10s)");
     }
     if s.database.connect_timeout.is_zero() {
-        push(
-            problems,
-            "database.connect_timeout",
-            "must be above zero (e.g. 5s)",
-        );
+        push(problems, "database.connect_timeout", "must be above zero (e.g. 5s)");
     }
     if s.database.retry_min.is_zero() || s.database.retry_min > s.database.retry_max {
-        push(
-            problems,
-            "database.retry_min",
-            "must be above zero and not above database.retry_max",
-        );
+        push(problems, "database.retry_min", "must be above zero and not above database.retry_max");
+    }
+    if let Some(schema) = &s.database.schema {
+        let ok = !schema.is_empty()
+            && schema.len() <= 63
+            && !schema.starts_with(|c: char| c.is_ascii_digit())
+            && schema.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !ok {
+            push(problems, "database.schema", "use lower-case letters, digits and '_' (e.g. wasteflow)");
+        }
+    }
+    if s.storage.compress_after.as_secs() < 3600 {
+        push(problems, "storage.compress_after", "must be at least 1h (e.g. 7days)");
+    }
+    for (key, v) in [
+        ("storage.raw_retention", s.storage.raw_retention),
+        ("storage.minute_rollup_retention", s.storage.minute_rollup_retention),
+    ] {
+        if v.is_some_and(|d| d < s.storage.compress_after.max(std::time::Duration::from_secs(86_400))) {
+            push(
+                problems,
+                key,
+                "must be at least one day and not below storage.compress_after, or left unset to keep everything",
+            );
+        }
     }
     if s.batch.max_readings == 0 {
-        push(
-            problems,
-            "batch.max_readings",
-            "must be at least 1 (10000 is the default)",
-        );
+        push(problems, "batch.max_readings", "must be at least 1 (10000 is the default)");
     }
-    if s.batch.max_messages == 0
-        || s.batch.max_messages > usize::from(s.mqtt.receive_maximum.max(1))
-    {
+    if s.batch.max_messages == 0 || s.batch.max_messages > usize::from(s.mqtt.receive_maximum.max(1)) {
         push(
             problems,
             "batch.max_messages",
@@ -214,25 +176,13 @@ fn check(s: &Settings, problems: &mut Vec<Problem>) {
         push(problems, "batch.max_age", "must be above zero (e.g. 50ms)");
     }
     if let Err(e) = s.metrics.listen.parse::<SocketAddr>() {
-        push(
-            problems,
-            "metrics.listen",
-            format!("not an address such as 127.0.0.1:9187: {e}"),
-        );
+        push(problems, "metrics.listen", format!("not an address such as 127.0.0.1:9187: {e}"));
     }
     if s.zone.file.trim().is_empty() {
-        push(
-            problems,
-            "zone.file",
-            "is empty; point it at the zone registry, e.g. config/zone.toml",
-        );
+        push(problems, "zone.file", "is empty; point it at the zone registry, e.g. config/zone.toml");
     }
     if tracing_subscriber::EnvFilter::try_new(&s.log.level).is_err() {
-        push(
-            problems,
-            "log.level",
-            "not a tracing filter; use e.g. info, debug or wasteflow=debug,info",
-        );
+        push(problems, "log.level", "not a tracing filter; use e.g. info, debug or wasteflow=debug,info");
     }
 }
 
@@ -242,14 +192,8 @@ mod tests {
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> Environment {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Environment::with_prefix("WASTEFLOW")
-            .prefix_separator("__")
-            .separator("__")
-            .source(Some(map))
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Environment::with_prefix("WASTEFLOW").prefix_separator("__").separator("__").source(Some(map))
     }
 
     #[test]
@@ -269,10 +213,7 @@ mod tests {
             ]),
         )
         .expect("valid");
-        assert_eq!(
-            s.database.statement_timeout,
-            std::time::Duration::from_secs(3)
-        );
+        assert_eq!(s.database.statement_timeout, std::time::Duration::from_secs(3));
         assert_eq!(s.mqtt.url, "mqtt://broker:1884?client_id=x");
         assert_eq!(s.zone.file, "/etc/wasteflow/zone.toml");
     }

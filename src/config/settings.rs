@@ -15,19 +15,12 @@ pub struct Settings {
     pub zone: ZoneSettings,
     pub log: LogSettings,
     pub shutdown: ShutdownSettings,
+    pub storage: StorageSettings,
 }
 
 /// The names of the sections, in the order they are reported.
-pub const SECTIONS: &[&str] = &[
-    "mqtt",
-    "database",
-    "batch",
-    "validation",
-    "metrics",
-    "zone",
-    "log",
-    "shutdown",
-];
+pub const SECTIONS: &[&str] =
+    &["mqtt", "database", "batch", "validation", "metrics", "zone", "log", "shutdown", "storage"];
 
 /// `[mqtt]`: the broker connection and subscription.
 #[derive(Debug, Clone, Deserialize)]
@@ -101,6 +94,8 @@ pub struct DatabaseSettings {
     pub retry_max: Duration,
     /// Apply pending migrations when `wasteflow run` starts.
     pub migrate_on_start: bool,
+    /// Schema holding wasteflow's tables (set as the search path); none: the server's default.
+    pub schema: Option<String>,
 }
 
 impl Default for DatabaseSettings {
@@ -113,6 +108,7 @@ impl Default for DatabaseSettings {
             retry_min: Duration::from_millis(200),
             retry_max: Duration::from_secs(10),
             migrate_on_start: true,
+            schema: None,
         }
     }
 }
@@ -132,11 +128,7 @@ pub struct BatchSettings {
 
 impl Default for BatchSettings {
     fn default() -> Self {
-        Self {
-            max_readings: 10_000,
-            max_messages: 500,
-            max_age: Duration::from_millis(50),
-        }
+        Self { max_readings: 10_000, max_messages: 500, max_age: Duration::from_millis(50) }
     }
 }
 
@@ -154,10 +146,7 @@ pub struct ValidationSettings {
 
 impl Default for ValidationSettings {
     fn default() -> Self {
-        Self {
-            max_past: Duration::from_secs(30 * 24 * 3600),
-            max_future: Duration::from_secs(300),
-        }
+        Self { max_past: Duration::from_secs(30 * 24 * 3600), max_future: Duration::from_secs(300) }
     }
 }
 
@@ -171,9 +160,7 @@ pub struct MetricsSettings {
 
 impl Default for MetricsSettings {
     fn default() -> Self {
-        Self {
-            listen: "127.0.0.1:9187".into(),
-        }
+        Self { listen: "127.0.0.1:9187".into() }
     }
 }
 
@@ -187,9 +174,7 @@ pub struct ZoneSettings {
 
 impl Default for ZoneSettings {
     fn default() -> Self {
-        Self {
-            file: "config/zone.toml".into(),
-        }
+        Self { file: "config/zone.toml".into() }
     }
 }
 
@@ -216,10 +201,7 @@ pub struct LogSettings {
 
 impl Default for LogSettings {
     fn default() -> Self {
-        Self {
-            format: LogFormat::Human,
-            level: "info".into(),
-        }
+        Self { format: LogFormat::Human, level: "info".into() }
     }
 }
 
@@ -234,8 +216,29 @@ pub struct ShutdownSettings {
 
 impl Default for ShutdownSettings {
     fn default() -> Self {
-        Self {
-            grace: Duration::from_secs(10),
-        }
+        Self { grace: Duration::from_secs(10) }
+    }
+}
+
+/// `[storage]`: TimescaleDB compression and retention (ignored, with a warning, on plain
+/// PostgreSQL).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageSettings {
+    /// Compress raw readings and rollup chunks older than this.
+    #[serde(with = "humantime_serde")]
+    pub compress_after: Duration,
+    /// Drop raw readings older than this; none (the default) keeps them forever.
+    /// Rollups are kept: only the raw table and, if set, the minute rollups are dropped.
+    #[serde(with = "humantime_serde")]
+    pub raw_retention: Option<Duration>,
+    /// Drop 1-minute rollups older than this; none keeps them. Hourly and daily rollups are kept.
+    #[serde(with = "humantime_serde")]
+    pub minute_rollup_retention: Option<Duration>,
+}
+
+impl Default for StorageSettings {
+    fn default() -> Self {
+        Self { compress_after: Duration::from_secs(7 * 24 * 3600), raw_retention: None, minute_rollup_retention: None }
     }
 }

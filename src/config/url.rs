@@ -12,43 +12,25 @@ pub struct MqttEndpoint {
 /// Parses `mqtt://host[:port]?client_id=NAME` or `mqtts://...`. The client id is required:
 /// it names the persistent session, so a random one would lose the backlog at each restart.
 pub fn parse_mqtt_url(raw: &str) -> Result<MqttEndpoint, String> {
-    let url = url::Url::parse(raw)
-        .map_err(|e| format!("not a URL ({e}); use mqtt://host:1883?client_id=wasteflow"))?;
+    let url = url::Url::parse(raw).map_err(|e| format!("not a URL ({e}); use mqtt://host:1883?client_id=wasteflow"))?;
     let tls = match url.scheme() {
         "mqtt" | "tcp" => false,
         "mqtts" | "ssl" => true,
-        other => {
-            return Err(format!(
-                "scheme {other:?} is not supported; use mqtt:// or mqtts://"
-            ))
-        }
+        other => return Err(format!("scheme {other:?} is not supported; use mqtt:// or mqtts://")),
     };
-    let host = url
-        .host_str()
-        .filter(|h| !h.is_empty())
-        .ok_or("the URL names no host")?
-        .to_string();
+    let host = url.host_str().filter(|h| !h.is_empty()).ok_or("the URL names no host")?.to_string();
     let port = url.port().unwrap_or(if tls { 8883 } else { 1883 });
     let mut client_id = None;
     for (k, v) in url.query_pairs() {
         match k.as_ref() {
             "client_id" => client_id = Some(v.to_string()),
-            other => {
-                return Err(format!(
-                    "unknown URL parameter {other:?}; only client_id is read"
-                ))
-            }
+            other => return Err(format!("unknown URL parameter {other:?}; only client_id is read")),
         }
     }
     let client_id = client_id
         .filter(|c| !c.is_empty())
         .ok_or("the URL needs ?client_id=NAME (a fixed id keeps the persistent session)")?;
-    Ok(MqttEndpoint {
-        host,
-        port,
-        client_id,
-        tls,
-    })
+    Ok(MqttEndpoint { host, port, client_id, tls })
 }
 
 #[cfg(test)]
@@ -58,25 +40,13 @@ mod tests {
     #[test]
     fn parses_rumqttc_form() {
         let e = parse_mqtt_url("mqtt://10.0.0.5:1884?client_id=wf-1").unwrap();
-        assert_eq!(
-            e,
-            MqttEndpoint {
-                host: "10.0.0.5".into(),
-                port: 1884,
-                client_id: "wf-1".into(),
-                tls: false
-            }
-        );
+        assert_eq!(e, MqttEndpoint { host: "10.0.0.5".into(), port: 1884, client_id: "wf-1".into(), tls: false });
         assert_eq!(parse_mqtt_url("mqtts://b?client_id=a").unwrap().port, 8883);
     }
 
     #[test]
     fn refuses_missing_client_id_and_bad_scheme() {
-        assert!(parse_mqtt_url("mqtt://b:1883")
-            .unwrap_err()
-            .contains("client_id"));
-        assert!(parse_mqtt_url("http://b?client_id=a")
-            .unwrap_err()
-            .contains("scheme"));
+        assert!(parse_mqtt_url("mqtt://b:1883").unwrap_err().contains("client_id"));
+        assert!(parse_mqtt_url("http://b?client_id=a").unwrap_err().contains("scheme"));
     }
 }

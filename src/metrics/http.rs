@@ -11,9 +11,7 @@ use tokio::sync::watch;
 pub fn install() -> Result<PrometheusHandle, String> {
     let handle = PrometheusBuilder::new()
         .set_buckets_for_metric(Matcher::Suffix("_lag_seconds".into()), super::LAG_BUCKETS)
-        .and_then(|b| {
-            b.set_buckets_for_metric(Matcher::Suffix("_seconds".into()), super::LATENCY_BUCKETS)
-        })
+        .and_then(|b| b.set_buckets_for_metric(Matcher::Suffix("_seconds".into()), super::LATENCY_BUCKETS))
         .map_err(|e| e.to_string())?
         .install_recorder()
         .map_err(|e| e.to_string())?;
@@ -46,10 +44,7 @@ pub async fn serve(
     })
 }
 
-async fn respond(
-    mut stream: tokio::net::TcpStream,
-    handle: &PrometheusHandle,
-) -> std::io::Result<()> {
+async fn respond(mut stream: tokio::net::TcpStream, handle: &PrometheusHandle) -> std::io::Result<()> {
     let mut buf = vec![0u8; 2048];
     let mut len = 0;
     let read = tokio::time::timeout(Duration::from_secs(5), async {
@@ -74,11 +69,7 @@ async fn respond(
     let (status, ctype, body) = match path {
         "/metrics" => ("200 OK", "text/plain; version=0.0.4", handle.render()),
         "/healthz" => ("200 OK", "text/plain", "ok\n".to_string()),
-        _ => (
-            "404 Not Found",
-            "text/plain",
-            "not found; try /metrics or /healthz\n".to_string(),
-        ),
+        _ => ("404 Not Found", "text/plain", "not found; try /metrics or /healthz\n".to_string()),
     };
     let response = format!(
         "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",

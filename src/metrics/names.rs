@@ -2,9 +2,7 @@
 
 use crate::batch::Batch;
 use crate::store::BatchOutcome;
-use metrics::{
-    counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram, Unit,
-};
+use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram, Unit};
 use std::time::Duration;
 
 pub const MESSAGES_RECEIVED: &str = "wasteflow_messages_received_total";
@@ -22,54 +20,24 @@ pub const STALE_ACKS: &str = "wasteflow_mqtt_stale_acks_total";
 pub const DATABASE_UP: &str = "wasteflow_database_up";
 
 /// Histogram buckets, in seconds.
-pub const LATENCY_BUCKETS: &[f64] = &[
-    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
-];
-pub const LAG_BUCKETS: &[f64] = &[
-    0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0, 21600.0, 86400.0,
-];
+pub const LATENCY_BUCKETS: &[f64] =
+    &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+pub const LAG_BUCKETS: &[f64] = &[0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0, 21600.0, 86400.0];
 
 /// Registers descriptions (shown as `# HELP`).
 pub fn describe() {
     describe_counter!(MESSAGES_RECEIVED, "MQTT messages received from gateways");
     describe_counter!(READINGS_STORED, "Readings stored for the first time");
-    describe_counter!(
-        READINGS_DUPLICATE,
-        "Readings received again and not stored twice"
-    );
-    describe_counter!(
-        READINGS_REJECTED,
-        "Dead letters written (whole messages or single readings), by reason"
-    );
-    describe_histogram!(
-        BATCH_COMMIT_SECONDS,
-        Unit::Seconds,
-        "Time to write and commit one batch, retries included"
-    );
-    describe_counter!(
-        BATCH_FAILURES,
-        "Failed batch attempts (retried), by kind: unavailable or refused"
-    );
-    describe_histogram!(
-        INGEST_LAG_SECONDS,
-        Unit::Seconds,
-        "Reading time to commit, per stored reading"
-    );
-    describe_histogram!(
-        RECEIVE_TO_COMMIT_SECONDS,
-        Unit::Seconds,
-        "MQTT receive to commit, per message"
-    );
+    describe_counter!(READINGS_DUPLICATE, "Readings received again and not stored twice");
+    describe_counter!(READINGS_REJECTED, "Dead letters written (whole messages or single readings), by reason");
+    describe_histogram!(BATCH_COMMIT_SECONDS, Unit::Seconds, "Time to write and commit one batch, retries included");
+    describe_counter!(BATCH_FAILURES, "Failed batch attempts (retried), by kind: unavailable or refused");
+    describe_histogram!(INGEST_LAG_SECONDS, Unit::Seconds, "Reading time to commit, per stored reading");
+    describe_histogram!(RECEIVE_TO_COMMIT_SECONDS, Unit::Seconds, "MQTT receive to commit, per message");
     describe_gauge!(MQTT_CONNECTED, "1 while connected to the broker");
-    describe_gauge!(
-        MQTT_SUBSCRIBED,
-        "1 while the subscription is active on the current connection"
-    );
+    describe_gauge!(MQTT_SUBSCRIBED, "1 while the subscription is active on the current connection");
     describe_counter!(MQTT_RECONNECTS, "Broker connection losses");
-    describe_counter!(
-        STALE_ACKS,
-        "Acks not sent because the connection changed (the broker redelivers)"
-    );
+    describe_counter!(STALE_ACKS, "Acks not sent because the connection changed (the broker redelivers)");
     describe_gauge!(DATABASE_UP, "1 while the last database call succeeded");
 }
 
@@ -102,13 +70,7 @@ pub fn batch_failed(kind: &'static str) {
 }
 
 /// Records a committed batch.
-pub fn batch_committed(
-    took: Duration,
-    _messages: usize,
-    outcome: &BatchOutcome,
-    batch: &Batch,
-    now_ms: i64,
-) {
+pub fn batch_committed(took: Duration, _messages: usize, outcome: &BatchOutcome, batch: &Batch, now_ms: i64) {
     histogram!(BATCH_COMMIT_SECONDS).record(took.as_secs_f64());
     counter!(READINGS_STORED).increment(outcome.stored.len() as u64);
     counter!(READINGS_DUPLICATE).increment(outcome.duplicates as u64);

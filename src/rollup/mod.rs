@@ -1,4 +1,5 @@
-//! Rollup deltas: what a set of newly stored readings adds to the 1-minute rollups.
+//! Rollup deltas: what a set of newly stored readings adds to the rollups at 1 minute, 1 hour
+//! and 1 day.
 //!
 //! Pure arithmetic on integers (grams, thousandths of a percent), so merging deltas is exact,
 //! associative and commutative: deltas computed by several batches or several daemon
@@ -10,16 +11,31 @@ use crate::wire::MeasurementKind;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// Width of the finest rollup bucket.
-pub const MINUTE_MS: i64 = 60_000;
+/// A rollup level: its table suffix and bucket width.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Level {
+    /// Table suffix: `flow_rollup_<suffix>`, `container_rollup_<suffix>`.
+    pub suffix: &'static str,
+    pub width_ms: i64,
+    /// The same width as a PostgreSQL interval literal.
+    pub interval: &'static str,
+}
 
-/// Key of the material-flow rollup: company x material stream x treatment, per minute.
+/// The rollup levels, finest first. Buckets are aligned on the Unix epoch (UTC days).
+pub const LEVELS: [Level; 3] = [
+    Level { suffix: "1m", width_ms: 60_000, interval: "1 minute" },
+    Level { suffix: "1h", width_ms: 3_600_000, interval: "1 hour" },
+    Level { suffix: "1d", width_ms: 86_400_000, interval: "1 day" },
+];
+
+/// Key of the material-flow rollup: company x stream x treatment x destination, per bucket.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FlowKey {
     pub bucket_ms: i64,
     pub company: Arc<str>,
     pub stream: Arc<str>,
     pub treatment: Arc<str>,
+    pub destination: Arc<str>,
 }
 
 /// Mass weighed and number of weighings.
@@ -29,7 +45,7 @@ pub struct FlowAgg {
     pub weighings: i64,
 }
 
-/// Key of the container rollup, per minute.
+/// Key of the container rollup, per bucket.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FillKey {
     pub bucket_ms: i64,
@@ -37,7 +53,7 @@ pub struct FillKey {
     pub company: Arc<str>,
 }
 
-/// Fill statistics (thousandths of a percent) and collections seen.
+/// Fill statistics (thousandths of a percent) and collections (emptyings) seen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FillAgg {
     pub fill_min: i64,
@@ -49,27 +65,32 @@ pub struct FillAgg {
 
 impl Default for FillAgg {
     fn default() -> Self {
-        Self {
-            fill_min: i64::MAX,
-            fill_max: i64::MIN,
-            fill_sum: 0,
-            fill_count: 0,
-            emptied: 0,
-        }
+        Self { fill_min: i64::MAX, fill_max: i64::MIN, fill_sum: 0, fill_count: 0, emptied: 0 }
     }
 }
 
-/// The rollup contribution of a set of readings. Sorted maps, so upserts go to the database
-/// in one key order and concurrent writers cannot deadlock on each other.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Deltas {
-    pub flows: BTreeMap<FlowKey, FlowAgg>,
-    pub fills: BTreeMap<FillKey, FillAgg>,
+impl FillAgg {
+    fn merge(&mut self, v: &FillAgg) {
+        self.fill_min = self.fill_min.min(v.fill_min);
+        self.fill_max = self.fill_max.max(v.fill_max);
+        self.fill_sum += v.fill_sum;
+        self.fill_count += v.fill_count;
+        self.emptied += v.emptied;
+    }
 }
 
-/// Floors a timestamp to its minute bucket.
-pub fn minute_bucket(ts_ms: i64) -> i64 {
-    ts_ms.div_euclid(MINUTE_MS) * MINUTE_MS
+/// The rollup contribution of a set of readings, per level (index into [`LEVELS`]). Sorted
+/// maps, so upserts reach the database in one key order and concurrent writers cannot
+/// deadlock on each other.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Deltas {
+    pub flows: [BTreeMap<FlowKey, FlowAgg>; 3],
+    pub fills: [BTreeMap<FillKey, FillAgg>; 3],
+}
+
+/// Floors a timestamp to its bucket of the given width.
+pub fn bucket(ts_ms: i64, width_ms: i64) -> i64 {
+    ts_ms.div_euclid(width_ms) * width_ms
 }
 
 impl Deltas {
@@ -82,53 +103,53 @@ impl Deltas {
         d
     }
 
-    /// Adds one reading.
+    /// Adds one reading to every level.
     pub fn add(&mut self, r: &ValidReading) {
-        let bucket_ms = minute_bucket(r.ts_ms);
-        if r.kind == MeasurementKind::NetMassKg as i16 {
-            let key = FlowKey {
-                bucket_ms,
-                company: r.company.clone(),
-                stream: r.stream.clone(),
-                treatment: r.treatment.clone(),
-            };
-            let agg = self.flows.entry(key).or_default();
-            agg.mass_g += r.value_milli;
-            agg.weighings += 1;
-        } else if r.kind == MeasurementKind::FillLevel as i16
-            || r.kind == MeasurementKind::Emptied as i16
-        {
-            let key = FillKey {
-                bucket_ms,
-                container: r.container.clone(),
-                company: r.company.clone(),
-            };
-            let agg = self.fills.entry(key).or_default();
-            if r.kind == MeasurementKind::Emptied as i16 {
-                agg.emptied += 1;
-            } else {
-                agg.fill_min = agg.fill_min.min(r.value_milli);
-                agg.fill_max = agg.fill_max.max(r.value_milli);
-                agg.fill_sum += r.value_milli;
-                agg.fill_count += 1;
+        let mass = r.kind == MeasurementKind::NetMassKg as i16;
+        let fill = r.kind == MeasurementKind::FillLevel as i16;
+        let emptied = r.kind == MeasurementKind::Emptied as i16;
+        for (i, level) in LEVELS.iter().enumerate() {
+            let bucket_ms = bucket(r.ts_ms, level.width_ms);
+            if mass {
+                let key = FlowKey {
+                    bucket_ms,
+                    company: r.company.clone(),
+                    stream: r.stream.clone(),
+                    treatment: r.treatment.clone(),
+                    destination: r.destination.clone(),
+                };
+                let agg = self.flows[i].entry(key).or_default();
+                agg.mass_g += r.value_milli;
+                agg.weighings += 1;
+            } else if fill || emptied {
+                let key = FillKey { bucket_ms, container: r.container.clone(), company: r.company.clone() };
+                let agg = self.fills[i].entry(key).or_default();
+                if emptied {
+                    agg.emptied += 1;
+                } else {
+                    agg.merge(&FillAgg {
+                        fill_min: r.value_milli,
+                        fill_max: r.value_milli,
+                        fill_sum: r.value_milli,
+                        fill_count: 1,
+                        emptied: 0,
+                    });
+                }
             }
         }
     }
 
-    /// Merges another set of deltas into this one (what the database upsert does).
+    /// Merges another set of deltas into this one (what the database upserts do).
     pub fn merge(&mut self, other: &Deltas) {
-        for (k, v) in &other.flows {
-            let agg = self.flows.entry(k.clone()).or_default();
-            agg.mass_g += v.mass_g;
-            agg.weighings += v.weighings;
-        }
-        for (k, v) in &other.fills {
-            let agg = self.fills.entry(k.clone()).or_default();
-            agg.fill_min = agg.fill_min.min(v.fill_min);
-            agg.fill_max = agg.fill_max.max(v.fill_max);
-            agg.fill_sum += v.fill_sum;
-            agg.fill_count += v.fill_count;
-            agg.emptied += v.emptied;
+        for i in 0..LEVELS.len() {
+            for (k, v) in &other.flows[i] {
+                let agg = self.flows[i].entry(k.clone()).or_default();
+                agg.mass_g += v.mass_g;
+                agg.weighings += v.weighings;
+            }
+            for (k, v) in &other.fills[i] {
+                self.fills[i].entry(k.clone()).or_default().merge(v);
+            }
         }
     }
 }

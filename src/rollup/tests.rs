@@ -1,13 +1,7 @@
 use super::*;
 use proptest::prelude::*;
 
-fn reading(
-    kind: i16,
-    ts_ms: i64,
-    value_milli: i64,
-    company: usize,
-    container: usize,
-) -> ValidReading {
+fn reading(kind: i16, ts_ms: i64, value_milli: i64, company: usize, container: usize) -> ValidReading {
     let companies = ["a", "b", "c"];
     let containers = ["c1", "c2", "c3", "c4"];
     ValidReading {
@@ -20,19 +14,14 @@ fn reading(
         container: Arc::from(containers[container]),
         stream: Arc::from(containers[container]),
         treatment: Arc::from("R3"),
+        destination: Arc::from(companies[(company + 1) % 3]),
         frame_seq: 0,
     }
 }
 
 fn readings() -> impl Strategy<Value = Vec<ValidReading>> {
     proptest::collection::vec(
-        (
-            0i16..5,
-            -200_000i64..400_000,
-            0i64..150_000_000,
-            0usize..3,
-            0usize..4,
-        )
+        (0i16..5, -200_000i64..400_000, 0i64..150_000_000, 0usize..3, 0usize..4)
             .prop_map(|(k, t, v, c, ct)| reading(k, t, v, c, ct)),
         0..80,
     )
@@ -64,9 +53,30 @@ proptest! {
 
 #[test]
 fn buckets_floor_towards_minus_infinity() {
-    assert_eq!(minute_bucket(59_999), 0);
-    assert_eq!(minute_bucket(60_000), 60_000);
-    assert_eq!(minute_bucket(-1), -60_000);
+    assert_eq!(bucket(59_999, 60_000), 0);
+    assert_eq!(bucket(60_000, 60_000), 60_000);
+    assert_eq!(bucket(-1, 60_000), -60_000);
+    assert_eq!(bucket(86_400_000 + 5, 86_400_000), 86_400_000);
+}
+
+#[test]
+fn coarser_levels_are_sums_of_finer_ones() {
+    let rs: Vec<_> =
+        (0..500).map(|i| reading((i % 5) as i16, i * 47_000, i * 1_000, (i % 3) as usize, (i % 4) as usize)).collect();
+    let d = Deltas::of(&rs);
+    for coarse in 1..LEVELS.len() {
+        let mass = |lvl: usize| {
+            d.flows[lvl].values().map(|v| (v.mass_g, v.weighings)).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+        };
+        assert_eq!(mass(0), mass(coarse));
+        let fills = |lvl: usize| {
+            d.fills[lvl]
+                .values()
+                .map(|v| (v.fill_sum, v.fill_count, v.emptied))
+                .fold((0, 0, 0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2))
+        };
+        assert_eq!(fills(0), fills(coarse));
+    }
 }
 
 #[test]
@@ -79,23 +89,13 @@ fn mass_and_fill_go_to_their_rollups() {
         reading(MeasurementKind::Emptied as i16, 5_000, 0, 0, 1),
         reading(MeasurementKind::TemperatureC as i16, 5_000, 20_000, 0, 1),
     ]);
-    assert_eq!(d.flows.len(), 1);
+    for lvl in 0..LEVELS.len() {
+        assert_eq!(d.flows[lvl].len(), 1);
+        assert_eq!(*d.flows[lvl].values().next().unwrap(), FlowAgg { mass_g: 3_000, weighings: 2 });
+    }
+    let fill = d.fills[0].values().next().unwrap();
     assert_eq!(
-        *d.flows.values().next().unwrap(),
-        FlowAgg {
-            mass_g: 3_000,
-            weighings: 2
-        }
-    );
-    let fill = d.fills.values().next().unwrap();
-    assert_eq!(
-        (
-            fill.fill_min,
-            fill.fill_max,
-            fill.fill_sum,
-            fill.fill_count,
-            fill.emptied
-        ),
+        (fill.fill_min, fill.fill_max, fill.fill_sum, fill.fill_count, fill.emptied),
         (40_000, 60_000, 100_000, 2, 1)
     );
 }

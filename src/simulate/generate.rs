@@ -130,19 +130,11 @@ impl FrameGenerator {
                     Measurement::Emptied
                 }
             };
-            readings.push(Reading {
-                sensor: gw.sensors[s],
-                offset_ms: (j as u64 * STEP_MS) as u32,
-                value,
-            });
+            readings.push(Reading { sensor: gw.sensors[s], offset_ms: (j as u64 * STEP_MS) as u32, value });
         }
         gw.clock_ms += n as u64 * STEP_MS;
         gw.seq = gw.seq.wrapping_add(1);
-        let payload = encode(&Frame {
-            seq: gw.seq,
-            base_time_ms: base,
-            readings,
-        });
+        let payload = encode(&Frame { seq: gw.seq, base_time_ms: base, readings });
         let msg = GeneratedMessage {
             topic: gw.topic.clone(),
             company: gw.company.clone(),

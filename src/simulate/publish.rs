@@ -66,11 +66,7 @@ pub struct CompanySummary {
 }
 
 /// Publishes with QoS 1 and returns once the broker has acknowledged every message.
-pub async fn run_simulation(
-    zone: &Zone,
-    layout: &TopicLayout,
-    args: &SimArgs,
-) -> Result<Summary, String> {
+pub async fn run_simulation(zone: &Zone, layout: &TopicLayout, args: &SimArgs) -> Result<Summary, String> {
     let gateways = zone.gateways().len();
     if gateways == 0 {
         return Err("the zone has no gateways to simulate".into());
@@ -107,10 +103,7 @@ pub async fn run_simulation(
         Ok(acked)
     });
 
-    let mut summary = Summary {
-        start_ms,
-        ..Summary::default()
-    };
+    let mut summary = Summary { start_ms, ..Summary::default() };
     let started = Instant::now();
     for i in 0..args.frames {
         if let Some(rate) = args.rate.filter(|r| *r > 0.0) {
@@ -131,11 +124,7 @@ pub async fn run_simulation(
             c.frames += 1;
             c.readings += msg.readings as u64;
         }
-        if client
-            .publish(msg.topic, QoS::AtLeastOnce, false, msg.payload)
-            .await
-            .is_err()
-        {
+        if client.publish(msg.topic, QoS::AtLeastOnce, false, msg.payload).await.is_err() {
             break;
         }
     }
@@ -143,10 +132,7 @@ pub async fn run_simulation(
     let _ = client.disconnect().await;
     summary.seconds = started.elapsed().as_secs_f64();
     if acked < args.frames {
-        return Err(format!(
-            "only {acked} of {} messages were acknowledged by the broker",
-            args.frames
-        ));
+        return Err(format!("only {acked} of {} messages were acknowledged by the broker", args.frames));
     }
     Ok(summary)
 }

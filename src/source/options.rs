@@ -9,18 +9,17 @@ use rumqttc::v5::MqttOptions;
 pub fn mqtt_options(s: &MqttSettings) -> Result<MqttOptions, String> {
     let ep = parse_mqtt_url(&s.url)?;
     if ep.tls {
-        return Err("mqtts:// is not supported by this build yet; use mqtt:// behind a TLS-terminating broker listener".into());
+        return Err(
+            "mqtts:// is not supported by this build yet; use mqtt:// behind a TLS-terminating broker listener".into(),
+        );
     }
     let mut o = MqttOptions::new(ep.client_id, ep.host, ep.port);
     o.set_keep_alive(s.keep_alive);
     o.set_clean_start(false);
-    o.set_session_expiry_interval(Some(
-        s.session_expiry.as_secs().min(u64::from(u32::MAX)) as u32
-    ));
+    o.set_session_expiry_interval(Some(s.session_expiry.as_secs().min(u64::from(u32::MAX)) as u32));
     o.set_receive_maximum(Some(s.receive_maximum));
     o.set_manual_acks(true);
-    let packet = (s.max_payload_bytes.saturating_mul(2).saturating_add(1024))
-        .clamp(16 * 1024, 64 * 1024 * 1024);
+    let packet = (s.max_payload_bytes.saturating_mul(2).saturating_add(1024)).clamp(16 * 1024, 64 * 1024 * 1024);
     o.set_max_packet_size(Some(packet as u32));
     // Room for one ack per message in flight, plus subscribe/disconnect.
     o.set_request_channel_capacity(usize::from(s.receive_maximum) * 2 + 16);

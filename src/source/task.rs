@@ -46,21 +46,14 @@ pub async fn run_source(
 
     loop {
         if output.is_some() && *shutdown.borrow() {
-            tracing::info!(
-                undelivered = pending.len(),
-                "source stopping: no new deliveries; draining acks"
-            );
+            tracing::info!(undelivered = pending.len(), "source stopping: no new deliveries; draining acks");
             pending.clear();
             output = None;
         }
         if output.is_none() && !acks_open && acks_written >= acks_requested {
             break;
         }
-        let room_for = if pending.is_empty() {
-            None
-        } else {
-            output.clone()
-        };
+        let room_for = if pending.is_empty() { None } else { output.clone() };
         let room = async move {
             match room_for {
                 Some(tx) => tx.reserve_owned().await.ok(),

@@ -22,41 +22,26 @@ impl TopicLayout {
     /// Parses a subscription filter; a `$share/<group>/` prefix is allowed and ignored here.
     pub fn parse(filter: &str) -> Result<TopicLayout, String> {
         let plain = match filter.strip_prefix("$share/") {
-            Some(rest) => rest
-                .split_once('/')
-                .map(|(_, f)| f)
-                .ok_or("a $share/ filter needs a group and a filter")?,
+            Some(rest) => rest.split_once('/').map(|(_, f)| f).ok_or("a $share/ filter needs a group and a filter")?,
             None => filter,
         };
         if plain.contains('#') {
-            return Err("'#' is not allowed; use exactly two '+' segments (company, then gateway), e.g. zone/+/+/up".into());
+            return Err(
+                "'#' is not allowed; use exactly two '+' segments (company, then gateway), e.g. zone/+/+/up".into()
+            );
         }
         let segments: Vec<String> = plain.split('/').map(str::to_string).collect();
-        let plus: Vec<usize> = segments
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| *s == "+")
-            .map(|(i, _)| i)
-            .collect();
+        let plus: Vec<usize> = segments.iter().enumerate().filter(|(_, s)| *s == "+").map(|(i, _)| i).collect();
         if plus.len() != 2 {
             return Err(format!(
                 "{filter:?} has {} '+' segments; use exactly two (company, then gateway), e.g. zone/+/+/up",
                 plus.len()
             ));
         }
-        if segments
-            .iter()
-            .any(|s| s != "+" && (s.is_empty() || s.contains('+')))
-        {
-            return Err(format!(
-                "{filter:?} has an empty or partial-wildcard segment"
-            ));
+        if segments.iter().any(|s| s != "+" && (s.is_empty() || s.contains('+'))) {
+            return Err(format!("{filter:?} has an empty or partial-wildcard segment"));
         }
-        Ok(TopicLayout {
-            segments,
-            company: plus[0],
-            gateway: plus[1],
-        })
+        Ok(TopicLayout { segments, company: plus[0], gateway: plus[1] })
     }
 
     /// The topic a gateway publishes to under this layout.
@@ -91,14 +76,9 @@ impl TopicLayout {
         for (what, id) in [("company", company), ("gateway", gateway)] {
             if id.is_empty()
                 || id.len() > MAX_ID
-                || !id
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             {
-                return Err(format!(
-                    "{what} segment {:?} is not a registry id",
-                    truncate(id)
-                ));
+                return Err(format!("{what} segment {:?} is not a registry id", truncate(id)));
             }
         }
         Ok(TopicIds { company, gateway })
@@ -119,13 +99,7 @@ mod tests {
     #[test]
     fn default_layout() {
         let l = TopicLayout::parse("zone/+/+/up").unwrap();
-        assert_eq!(
-            l.ids("zone/acme/gw-1/up").unwrap(),
-            TopicIds {
-                company: "acme",
-                gateway: "gw-1"
-            }
-        );
+        assert_eq!(l.ids("zone/acme/gw-1/up").unwrap(), TopicIds { company: "acme", gateway: "gw-1" });
         assert_eq!(l.topic_for("a", "b"), "zone/a/b/up");
         assert!(l.ids("zone/acme/gw-1").is_err());
         assert!(l.ids("zone/acme/gw-1/up/x").is_err());
@@ -137,13 +111,7 @@ mod tests {
     #[test]
     fn shared_and_invalid_filters() {
         let l = TopicLayout::parse("$share/g/site/+/x/+/up").unwrap();
-        assert_eq!(
-            l.ids("site/c/x/g/up").unwrap(),
-            TopicIds {
-                company: "c",
-                gateway: "g"
-            }
-        );
+        assert_eq!(l.ids("site/c/x/g/up").unwrap(), TopicIds { company: "c", gateway: "g" });
         assert!(TopicLayout::parse("zone/#").is_err());
         assert!(TopicLayout::parse("zone/+/up").is_err());
         assert!(TopicLayout::parse("zone/+/+/a+").is_err());

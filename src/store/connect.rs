@@ -20,10 +20,8 @@ impl Drop for Db {
 
 /// Connects with the configured timeouts and TCP keepalives (the defaults are none and 2 h).
 pub async fn connect(s: &DatabaseSettings) -> Result<Db, StoreError> {
-    let mut cfg: tokio_postgres::Config = s
-        .url
-        .parse()
-        .map_err(|e: tokio_postgres::Error| StoreError::Url(e.to_string()))?;
+    let mut cfg: tokio_postgres::Config =
+        s.url.parse().map_err(|e: tokio_postgres::Error| StoreError::Url(e.to_string()))?;
     cfg.connect_timeout(s.connect_timeout);
     cfg.keepalives(true);
     cfg.keepalives_idle(Duration::from_secs(30));
@@ -33,21 +31,25 @@ pub async fn connect(s: &DatabaseSettings) -> Result<Db, StoreError> {
         cfg.application_name("wasteflow");
     }
     if let Some(path) = &s.password_file {
-        let pw = std::fs::read_to_string(path).map_err(|source| StoreError::PasswordFile {
-            path: path.clone(),
-            source,
-        })?;
+        let pw =
+            std::fs::read_to_string(path).map_err(|source| StoreError::PasswordFile { path: path.clone(), source })?;
         cfg.password(pw.trim_end_matches(['\r', '\n']));
     }
-    let (client, connection) =
-        match tokio::time::timeout(s.connect_timeout, cfg.connect(NoTls)).await {
-            Ok(r) => r?,
-            Err(_) => return Err(StoreError::Timeout(s.connect_timeout)),
-        };
+    let (client, connection) = match tokio::time::timeout(s.connect_timeout, cfg.connect(NoTls)).await {
+        Ok(r) => r?,
+        Err(_) => return Err(StoreError::Timeout(s.connect_timeout)),
+    };
     let driver = tokio::spawn(async move {
         if let Err(e) = connection.await {
             tracing::warn!(error = %e, "database connection closed");
         }
     });
-    Ok(Db { client, driver })
+    let db = Db { client, driver };
+    if let Some(schema) = &s.schema {
+        // The name was checked at load (lower-case letters, digits, '_'); the extension's
+        // functions stay reachable through public.
+        let set = format!("SET search_path TO {schema}, public");
+        super::error::timed(s.statement_timeout, db.client.batch_execute(&set)).await?;
+    }
+    Ok(db)
 }

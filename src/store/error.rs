@@ -9,18 +9,11 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Db(#[from] tokio_postgres::Error),
     #[error("cannot read database password file {path}: {source}")]
-    PasswordFile {
-        path: String,
-        source: std::io::Error,
-    },
+    PasswordFile { path: String, source: std::io::Error },
     #[error("invalid database URL: {0}")]
     Url(String),
     #[error("migration {version} ({name}) failed: {source}")]
-    Migration {
-        version: i32,
-        name: &'static str,
-        source: tokio_postgres::Error,
-    },
+    Migration { version: i32, name: &'static str, source: tokio_postgres::Error },
 }
 
 impl StoreError {

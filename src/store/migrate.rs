@@ -5,8 +5,10 @@ use std::time::Duration;
 use tokio_postgres::Client;
 
 /// (version, name, SQL), applied in order, each in its own transaction.
-pub const MIGRATIONS: &[(i32, &str, &str)] =
-    &[(1, "readings", include_str!("migrations/0001_readings.sql"))];
+pub const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (1, "tables", include_str!("migrations/0001_tables.sql")),
+    (2, "views", include_str!("migrations/0002_views.sql")),
+];
 
 /// Storage mode, detected at start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,54 +24,34 @@ const LOCK_KEY: i64 = 0x7761_7374_6566_6c77;
 
 /// Creates the timescaledb extension when the server offers it, then applies pending
 /// migrations. Returns the storage mode and the versions applied now.
-pub async fn migrate(client: &mut Client, limit: Duration) -> Result<(Mode, Vec<i32>), StoreError> {
+pub async fn migrate(
+    client: &mut Client,
+    schema: Option<&str>,
+    limit: Duration,
+) -> Result<(Mode, Vec<i32>), StoreError> {
     let limit = limit.max(Duration::from_secs(60));
-    let available = timed(
-        limit,
-        client.query_opt(
-            "SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'",
-            &[],
-        ),
-    )
-    .await?;
+    if let Some(schema) = schema {
+        // Checked at load: lower-case letters, digits and '_'.
+        timed(limit, client.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))).await?;
+    }
+    let available =
+        timed(limit, client.query_opt("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'", &[])).await?;
     if available.is_some() {
-        timed(
-            limit,
-            client.batch_execute("CREATE EXTENSION IF NOT EXISTS timescaledb"),
-        )
-        .await?;
+        timed(limit, client.batch_execute("CREATE EXTENSION IF NOT EXISTS timescaledb")).await?;
     }
     let mode = Mode::detect(client, limit).await?;
-    timed(
-        limit,
-        client.execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY]),
-    )
-    .await?;
+    timed(limit, client.execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY])).await?;
     let result = apply(client, limit).await;
-    timed(
-        limit,
-        client.execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY]),
-    )
-    .await?;
+    timed(limit, client.execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])).await?;
     Ok((mode, result?))
 }
 
 impl Mode {
     /// Whether the timescaledb extension is installed in this database.
     pub async fn detect(client: &Client, limit: Duration) -> Result<Mode, StoreError> {
-        let row = timed(
-            limit,
-            client.query_opt(
-                "SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'",
-                &[],
-            ),
-        )
-        .await?;
-        Ok(if row.is_some() {
-            Mode::Timescale
-        } else {
-            Mode::Postgres
-        })
+        let row =
+            timed(limit, client.query_opt("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'", &[])).await?;
+        Ok(if row.is_some() { Mode::Timescale } else { Mode::Postgres })
     }
 }
 
@@ -82,14 +64,11 @@ async fn apply(client: &mut Client, limit: Duration) -> Result<Vec<i32>, StoreEr
         ),
     )
     .await?;
-    let done: Vec<i32> = timed(
-        limit,
-        client.query("SELECT version FROM schema_migrations", &[]),
-    )
-    .await?
-    .iter()
-    .map(|r| r.get(0))
-    .collect();
+    let done: Vec<i32> = timed(limit, client.query("SELECT version FROM schema_migrations", &[]))
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
     let mut applied = Vec::new();
     for &(version, name, sql) in MIGRATIONS {
         if done.contains(&version) {
@@ -98,22 +77,12 @@ async fn apply(client: &mut Client, limit: Duration) -> Result<Vec<i32>, StoreEr
         let tx = timed(limit, client.transaction()).await?;
         let step = async {
             tx.batch_execute(sql).await?;
-            tx.execute(
-                "INSERT INTO schema_migrations (version, name) VALUES ($1, $2)",
-                &[&version, &name],
-            )
-            .await?;
+            tx.execute("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", &[&version, &name]).await?;
             tx.commit().await
         };
         match tokio::time::timeout(limit, step).await {
             Ok(Ok(())) => applied.push(version),
-            Ok(Err(source)) => {
-                return Err(StoreError::Migration {
-                    version,
-                    name,
-                    source,
-                })
-            }
+            Ok(Err(source)) => return Err(StoreError::Migration { version, name, source }),
             Err(_) => return Err(StoreError::Timeout(limit)),
         }
         tracing::info!(version, name, "migration applied");

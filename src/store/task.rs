@@ -28,11 +28,7 @@ pub async fn run_store(
                 }
                 Err(e) => {
                     m::database_up(false);
-                    m::batch_failed(if e.is_refusal() {
-                        "refused"
-                    } else {
-                        "unavailable"
-                    });
+                    m::batch_failed(if e.is_refusal() { "refused" } else { "unavailable" });
                     let delay = backoff.next_delay();
                     if e.is_refusal() {
                         tracing::error!(error = %e, messages = batch.messages(), ?delay, "database refused a batch; retrying (nothing is acked)");
@@ -44,15 +40,11 @@ pub async fn run_store(
             }
         };
         let now_ms = crate::clock::now_ms();
-        m::batch_committed(
-            started.elapsed(),
-            batch.messages(),
-            &outcome,
-            &batch,
-            now_ms,
-        );
+        m::batch_committed(started.elapsed(), batch.messages(), &outcome, &batch, now_ms);
         if acks.send(batch.acks).is_err() {
-            tracing::warn!("source is gone; acks of a committed batch not sent (they will be redelivered and deduplicated)");
+            tracing::warn!(
+                "source is gone; acks of a committed batch not sent (they will be redelivered and deduplicated)"
+            );
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `wasteflow verify`: recompute every rollup from the raw readings and list the differences.
 
 use super::error::{timed, StoreError};
+use crate::rollup::{Level, LEVELS};
 use std::fmt;
 use std::time::Duration;
 use tokio_postgres::Client;
@@ -8,8 +9,9 @@ use tokio_postgres::Client;
 /// One rollup row that differs from its recomputation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mismatch {
-    /// Which rollup table.
+    /// Which rollup (flow_rollup, container_rollup) and level (1m, 1h, 1d).
     pub rollup: &'static str,
+    pub level: &'static str,
     /// The row's key, printed.
     pub key: String,
     /// Recomputed from `readings` (None: no readings for this key).
@@ -23,8 +25,9 @@ impl fmt::Display for Mismatch {
         let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(no row)".into());
         write!(
             f,
-            "{} {}: expected {}, stored {}",
+            "{}_{} {}: expected {}, stored {}",
             self.rollup,
+            self.level,
             self.key,
             show(&self.expected),
             show(&self.actual)
@@ -32,54 +35,63 @@ impl fmt::Display for Mismatch {
     }
 }
 
-const FLOWS: &str = "
-WITH expected AS (
-    SELECT date_bin('1 minute', ts, timestamptz '1970-01-01 00:00:00+00') AS bucket, company_id, stream_id, treatment,
-           sum(value_milli)::bigint AS mass_g, count(*)::bigint AS weighings
-    FROM readings WHERE kind = 1 GROUP BY 1, 2, 3, 4)
-SELECT coalesce(e.bucket, a.bucket)::text || ' ' || coalesce(e.company_id, a.company_id) || '/' ||
-       coalesce(e.stream_id, a.stream_id) || '/' || coalesce(e.treatment, a.treatment),
-       e.mass_g::text || ' g in ' || e.weighings::text, a.mass_g::text || ' g in ' || a.weighings::text
-FROM expected e FULL OUTER JOIN flow_rollup_1m a
-  ON a.bucket = e.bucket AND a.company_id = e.company_id AND a.stream_id = e.stream_id AND a.treatment = e.treatment
-WHERE e.mass_g IS DISTINCT FROM a.mass_g OR e.weighings IS DISTINCT FROM a.weighings
-ORDER BY 1 LIMIT 1000";
+fn flows_sql(level: &Level) -> String {
+    format!(
+        "WITH expected AS (
+            SELECT date_bin('{interval}', ts, timestamptz '1970-01-01 00:00:00+00') AS bucket, company_id, stream_id, treatment,
+                   destination_id, sum(value_milli)::bigint AS mass_g, count(*)::bigint AS weighings
+            FROM readings WHERE kind = 1 GROUP BY 1, 2, 3, 4, 5)
+        SELECT concat_ws(' ', coalesce(e.bucket, a.bucket)::text, coalesce(e.company_id, a.company_id),
+                         coalesce(e.stream_id, a.stream_id), coalesce(e.treatment, a.treatment),
+                         coalesce(e.destination_id, a.destination_id)),
+               e.mass_g::text || ' g in ' || e.weighings::text, a.mass_g::text || ' g in ' || a.weighings::text
+        FROM expected e FULL OUTER JOIN flow_rollup_{suffix} a
+          ON a.bucket = e.bucket AND a.company_id = e.company_id AND a.stream_id = e.stream_id
+         AND a.treatment = e.treatment AND a.destination_id = e.destination_id
+        WHERE e.mass_g IS DISTINCT FROM a.mass_g OR e.weighings IS DISTINCT FROM a.weighings
+        ORDER BY 1 LIMIT 1000",
+        interval = level.interval,
+        suffix = level.suffix
+    )
+}
 
-const FILLS: &str = "
-WITH expected AS (
-    SELECT date_bin('1 minute', ts, timestamptz '1970-01-01 00:00:00+00') AS bucket, container_id, min(company_id) AS company_id,
-           min(value_milli) FILTER (WHERE kind = 0) AS fill_min, max(value_milli) FILTER (WHERE kind = 0) AS fill_max,
-           coalesce(sum(value_milli) FILTER (WHERE kind = 0), 0)::bigint AS fill_sum,
-           count(*) FILTER (WHERE kind = 0)::bigint AS fill_count, count(*) FILTER (WHERE kind = 2)::bigint AS emptied
-    FROM readings WHERE kind IN (0, 2) GROUP BY 1, 2)
-SELECT coalesce(e.bucket, a.bucket)::text || ' ' || coalesce(e.container_id, a.container_id),
-       concat_ws(' ', 'min', e.fill_min, 'max', e.fill_max, 'sum', e.fill_sum, 'n', e.fill_count, 'emptied', e.emptied),
-       concat_ws(' ', 'min', a.fill_min, 'max', a.fill_max, 'sum', a.fill_sum, 'n', a.fill_count, 'emptied', a.emptied)
-FROM expected e FULL OUTER JOIN container_rollup_1m a ON a.bucket = e.bucket AND a.container_id = e.container_id
-WHERE (e.fill_min, e.fill_max, e.fill_sum, e.fill_count, e.emptied, e.company_id)
-      IS DISTINCT FROM (a.fill_min, a.fill_max, a.fill_sum, a.fill_count, a.emptied, a.company_id)
-ORDER BY 1 LIMIT 1000";
+fn fills_sql(level: &Level) -> String {
+    format!(
+        "WITH expected AS (
+            SELECT date_bin('{interval}', ts, timestamptz '1970-01-01 00:00:00+00') AS bucket, container_id,
+                   min(company_id) AS company_id,
+                   min(value_milli) FILTER (WHERE kind = 0) AS fill_min, max(value_milli) FILTER (WHERE kind = 0) AS fill_max,
+                   coalesce(sum(value_milli) FILTER (WHERE kind = 0), 0)::bigint AS fill_sum,
+                   count(*) FILTER (WHERE kind = 0)::bigint AS fill_count, count(*) FILTER (WHERE kind = 2)::bigint AS emptied
+            FROM readings WHERE kind IN (0, 2) GROUP BY 1, 2)
+        SELECT coalesce(e.bucket, a.bucket)::text || ' ' || coalesce(e.container_id, a.container_id),
+               CASE WHEN e.container_id IS NOT NULL THEN concat_ws(' ', 'min', e.fill_min, 'max', e.fill_max,
+                    'sum', e.fill_sum, 'n', e.fill_count, 'emptied', e.emptied) END,
+               CASE WHEN a.container_id IS NOT NULL THEN concat_ws(' ', 'min', a.fill_min, 'max', a.fill_max,
+                    'sum', a.fill_sum, 'n', a.fill_count, 'emptied', a.emptied) END
+        FROM expected e FULL OUTER JOIN container_rollup_{suffix} a ON a.bucket = e.bucket AND a.container_id = e.container_id
+        WHERE (e.fill_min, e.fill_max, e.fill_sum, e.fill_count, e.emptied, e.company_id)
+              IS DISTINCT FROM (a.fill_min, a.fill_max, a.fill_sum, a.fill_count, a.emptied, a.company_id)
+        ORDER BY 1 LIMIT 1000",
+        interval = level.interval,
+        suffix = level.suffix
+    )
+}
 
-/// Returns every mismatch (at most 1000 per rollup); empty means the rollups are exact.
+/// Returns every mismatch (at most 1000 per rollup table); empty means the rollups are exact.
 pub async fn verify(client: &Client, limit: Duration) -> Result<Vec<Mismatch>, StoreError> {
     let mut out = Vec::new();
-    for (rollup, sql) in [("flow_rollup_1m", FLOWS), ("container_rollup_1m", FILLS)] {
-        for row in timed(limit, client.query(sql, &[])).await? {
-            let expected: Option<String> = row.get(1);
-            let actual: Option<String> = row.get(2);
-            let has = |v: &Option<String>| {
-                v.as_ref()
-                    .filter(|s| {
-                        !s.trim_start().starts_with("min max sum n emptied") && !s.is_empty()
-                    })
-                    .cloned()
-            };
-            out.push(Mismatch {
-                rollup,
-                key: row.get(0),
-                expected: has(&expected),
-                actual: has(&actual),
-            });
+    for level in &LEVELS {
+        for (rollup, sql) in [("flow_rollup", flows_sql(level)), ("container_rollup", fills_sql(level))] {
+            for row in timed(limit, client.query(&sql, &[])).await? {
+                out.push(Mismatch {
+                    rollup,
+                    level: level.suffix,
+                    key: row.get(0),
+                    expected: row.get(1),
+                    actual: row.get(2),
+                });
+            }
         }
     }
     Ok(out)

@@ -4,30 +4,36 @@ use super::connect::{connect, Db};
 use super::error::{timed, StoreError};
 use crate::batch::Batch;
 use crate::config::DatabaseSettings;
-use crate::rollup::Deltas;
+use crate::rollup::{Deltas, LEVELS};
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio_postgres::Statement;
 
 const INSERT_READINGS: &str = "
-INSERT INTO readings (gateway_id, sensor, kind, ts, value_milli, company_id, container_id, stream_id, treatment, frame_seq)
-SELECT * FROM UNNEST($1::text[], $2::int4[], $3::int2[], $4::timestamptz[], $5::int8[], $6::text[], $7::text[], $8::text[], $9::text[], $10::int8[])
+INSERT INTO readings (gateway_id, sensor, kind, ts, value_milli, company_id, container_id, stream_id, treatment, destination_id, frame_seq)
+SELECT * FROM UNNEST($1::text[], $2::int4[], $3::int2[], $4::timestamptz[], $5::int8[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::int8[])
 ON CONFLICT DO NOTHING
 RETURNING gateway_id, sensor, kind, ts";
 
-const UPSERT_FLOWS: &str = "
-INSERT INTO flow_rollup_1m AS t (bucket, company_id, stream_id, treatment, mass_g, weighings)
-SELECT * FROM UNNEST($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::int8[])
-ON CONFLICT (bucket, company_id, stream_id, treatment) DO UPDATE
-SET mass_g = t.mass_g + EXCLUDED.mass_g, weighings = t.weighings + EXCLUDED.weighings";
+fn upsert_flows(suffix: &str) -> String {
+    format!(
+        "INSERT INTO flow_rollup_{suffix} AS t (bucket, company_id, stream_id, treatment, destination_id, mass_g, weighings)
+         SELECT * FROM UNNEST($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::int8[])
+         ON CONFLICT (bucket, company_id, stream_id, treatment, destination_id) DO UPDATE
+         SET mass_g = t.mass_g + EXCLUDED.mass_g, weighings = t.weighings + EXCLUDED.weighings"
+    )
+}
 
-const UPSERT_FILLS: &str = "
-INSERT INTO container_rollup_1m AS t (bucket, container_id, company_id, fill_min, fill_max, fill_sum, fill_count, emptied)
-SELECT * FROM UNNEST($1::timestamptz[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::int8[], $7::int8[], $8::int8[])
-ON CONFLICT (bucket, container_id) DO UPDATE
-SET fill_min = LEAST(t.fill_min, EXCLUDED.fill_min), fill_max = GREATEST(t.fill_max, EXCLUDED.fill_max),
-    fill_sum = t.fill_sum + EXCLUDED.fill_sum, fill_count = t.fill_count + EXCLUDED.fill_count,
-    emptied = t.emptied + EXCLUDED.emptied";
+fn upsert_fills(suffix: &str) -> String {
+    format!(
+        "INSERT INTO container_rollup_{suffix} AS t (bucket, container_id, company_id, fill_min, fill_max, fill_sum, fill_count, emptied)
+         SELECT * FROM UNNEST($1::timestamptz[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::int8[], $7::int8[], $8::int8[])
+         ON CONFLICT (bucket, container_id) DO UPDATE
+         SET fill_min = LEAST(t.fill_min, EXCLUDED.fill_min), fill_max = GREATEST(t.fill_max, EXCLUDED.fill_max),
+             fill_sum = t.fill_sum + EXCLUDED.fill_sum, fill_count = t.fill_count + EXCLUDED.fill_count,
+             emptied = t.emptied + EXCLUDED.emptied"
+    )
+}
 
 const INSERT_REJECTS: &str = "
 INSERT INTO rejected_messages (received_at, topic, gateway_id, company_id, reason, detail, reading_index, payload)
@@ -48,8 +54,9 @@ pub struct BatchOutcome {
 
 struct Prepared {
     readings: Statement,
-    flows: Statement,
-    fills: Statement,
+    /// Per rollup level, in the order of [`LEVELS`].
+    flows: Vec<Statement>,
+    fills: Vec<Statement>,
     rejects: Statement,
 }
 
@@ -81,10 +88,7 @@ fn clean(s: &str) -> String {
 
 impl Writer {
     pub fn new(settings: DatabaseSettings) -> Self {
-        Writer {
-            settings,
-            conn: None,
-        }
+        Writer { settings, conn: None }
     }
 
     /// Whether a connection is open (it may still have died since).
@@ -98,10 +102,16 @@ impl Writer {
             let db = connect(&self.settings).await?;
             let limit = self.settings.statement_timeout;
             let c = &db.client;
+            let mut flows = Vec::new();
+            let mut fills = Vec::new();
+            for level in LEVELS {
+                flows.push(timed(limit, c.prepare(&upsert_flows(level.suffix))).await?);
+                fills.push(timed(limit, c.prepare(&upsert_fills(level.suffix))).await?);
+            }
             let prepared = Prepared {
                 readings: timed(limit, c.prepare(INSERT_READINGS)).await?,
-                flows: timed(limit, c.prepare(UPSERT_FLOWS)).await?,
-                fills: timed(limit, c.prepare(UPSERT_FILLS)).await?,
+                flows,
+                fills,
                 rejects: timed(limit, c.prepare(INSERT_REJECTS)).await?,
             };
             self.conn = Some((db, prepared));
@@ -130,9 +140,7 @@ impl Writer {
 
         // Readings, each natural key once.
         let mut seen = HashSet::with_capacity(batch.readings.len());
-        let unique: Vec<usize> = (0..batch.readings.len())
-            .filter(|&i| seen.insert(batch.readings[i].key()))
-            .collect();
+        let unique: Vec<usize> = (0..batch.readings.len()).filter(|&i| seen.insert(batch.readings[i].key())).collect();
         outcome.duplicates = batch.readings.len() - unique.len();
         if !unique.is_empty() {
             let rs = unique.iter().map(|&i| &batch.readings[i]);
@@ -145,25 +153,21 @@ impl Writer {
             let container: Vec<&str> = rs.clone().map(|r| &*r.container).collect();
             let stream: Vec<&str> = rs.clone().map(|r| &*r.stream).collect();
             let treatment: Vec<&str> = rs.clone().map(|r| &*r.treatment).collect();
+            let destination: Vec<&str> = rs.clone().map(|r| &*r.destination).collect();
             let seq: Vec<i64> = rs.map(|r| i64::from(r.frame_seq)).collect();
             let rows = timed(
                 limit,
                 tx.query(
                     &st.readings,
-                    &[
-                        &gw, &sensor, &kind, &t, &value, &company, &container, &stream, &treatment,
-                        &seq,
-                    ],
+                    &[&gw, &sensor, &kind, &t, &value, &company, &container, &stream, &treatment, &destination, &seq],
                 ),
             )
             .await?;
             outcome.stored = if rows.len() == unique.len() {
                 unique
             } else {
-                let index: HashMap<(&str, u16, i16, i64), usize> = unique
-                    .iter()
-                    .map(|&i| (batch.readings[i].key(), i))
-                    .collect();
+                let index: HashMap<(&str, u16, i16, i64), usize> =
+                    unique.iter().map(|&i| (batch.readings[i].key(), i)).collect();
                 rows.iter()
                     .filter_map(|row| {
                         let key = (
@@ -187,22 +191,15 @@ impl Writer {
             let r = &batch.rejects;
             let at: Vec<SystemTime> = batch.reject_received_ms.iter().map(|&ms| ts(ms)).collect();
             let topic: Vec<String> = r.iter().map(|x| clean(&x.topic)).collect();
-            let gw: Vec<Option<String>> =
-                r.iter().map(|x| x.gateway.as_deref().map(clean)).collect();
-            let co: Vec<Option<String>> =
-                r.iter().map(|x| x.company.as_deref().map(clean)).collect();
+            let gw: Vec<Option<String>> = r.iter().map(|x| x.gateway.as_deref().map(clean)).collect();
+            let co: Vec<Option<String>> = r.iter().map(|x| x.company.as_deref().map(clean)).collect();
             let reason: Vec<&str> = r.iter().map(|x| x.reason).collect();
             let detail: Vec<String> = r.iter().map(|x| clean(&x.detail)).collect();
             let index: Vec<i32> = r.iter().map(|x| x.reading_index).collect();
             let payload: Vec<&[u8]> = r.iter().map(|x| &x.payload[..]).collect();
-            let rows = timed(
-                limit,
-                tx.query(
-                    &st.rejects,
-                    &[&at, &topic, &gw, &co, &reason, &detail, &index, &payload],
-                ),
-            )
-            .await?;
+            let rows =
+                timed(limit, tx.query(&st.rejects, &[&at, &topic, &gw, &co, &reason, &detail, &index, &payload]))
+                    .await?;
             outcome.rejected_reasons = rows.iter().map(|row| row.get::<_, String>(0)).collect();
         }
         timed(limit, tx.commit()).await?;
@@ -216,49 +213,28 @@ async fn write_deltas(
     d: &Deltas,
     limit: Duration,
 ) -> Result<(), StoreError> {
-    if !d.flows.is_empty() {
-        let bucket: Vec<SystemTime> = d.flows.keys().map(|k| ts(k.bucket_ms)).collect();
-        let company: Vec<&str> = d.flows.keys().map(|k| &*k.company).collect();
-        let stream: Vec<&str> = d.flows.keys().map(|k| &*k.stream).collect();
-        let treatment: Vec<&str> = d.flows.keys().map(|k| &*k.treatment).collect();
-        let mass: Vec<i64> = d.flows.values().map(|v| v.mass_g).collect();
-        let n: Vec<i64> = d.flows.values().map(|v| v.weighings).collect();
-        timed(
-            limit,
-            tx.execute(
-                &st.flows,
-                &[&bucket, &company, &stream, &treatment, &mass, &n],
-            ),
-        )
-        .await?;
+    for (i, flows) in d.flows.iter().enumerate().filter(|(_, f)| !f.is_empty()) {
+        let bucket: Vec<SystemTime> = flows.keys().map(|k| ts(k.bucket_ms)).collect();
+        let company: Vec<&str> = flows.keys().map(|k| &*k.company).collect();
+        let stream: Vec<&str> = flows.keys().map(|k| &*k.stream).collect();
+        let treatment: Vec<&str> = flows.keys().map(|k| &*k.treatment).collect();
+        let destination: Vec<&str> = flows.keys().map(|k| &*k.destination).collect();
+        let mass: Vec<i64> = flows.values().map(|v| v.mass_g).collect();
+        let n: Vec<i64> = flows.values().map(|v| v.weighings).collect();
+        timed(limit, tx.execute(&st.flows[i], &[&bucket, &company, &stream, &treatment, &destination, &mass, &n]))
+            .await?;
     }
-    if !d.fills.is_empty() {
-        let bucket: Vec<SystemTime> = d.fills.keys().map(|k| ts(k.bucket_ms)).collect();
-        let container: Vec<&str> = d.fills.keys().map(|k| &*k.container).collect();
-        let company: Vec<&str> = d.fills.keys().map(|k| &*k.company).collect();
-        let min: Vec<Option<i64>> = d
-            .fills
-            .values()
-            .map(|v| (v.fill_count > 0).then_some(v.fill_min))
-            .collect();
-        let max: Vec<Option<i64>> = d
-            .fills
-            .values()
-            .map(|v| (v.fill_count > 0).then_some(v.fill_max))
-            .collect();
-        let sum: Vec<i64> = d.fills.values().map(|v| v.fill_sum).collect();
-        let count: Vec<i64> = d.fills.values().map(|v| v.fill_count).collect();
-        let emptied: Vec<i64> = d.fills.values().map(|v| v.emptied).collect();
-        timed(
-            limit,
-            tx.execute(
-                &st.fills,
-                &[
-                    &bucket, &container, &company, &min, &max, &sum, &count, &emptied,
-                ],
-            ),
-        )
-        .await?;
+    for (i, fills) in d.fills.iter().enumerate().filter(|(_, f)| !f.is_empty()) {
+        let bucket: Vec<SystemTime> = fills.keys().map(|k| ts(k.bucket_ms)).collect();
+        let container: Vec<&str> = fills.keys().map(|k| &*k.container).collect();
+        let company: Vec<&str> = fills.keys().map(|k| &*k.company).collect();
+        let min: Vec<Option<i64>> = fills.values().map(|v| (v.fill_count > 0).then_some(v.fill_min)).collect();
+        let max: Vec<Option<i64>> = fills.values().map(|v| (v.fill_count > 0).then_some(v.fill_max)).collect();
+        let sum: Vec<i64> = fills.values().map(|v| v.fill_sum).collect();
+        let count: Vec<i64> = fills.values().map(|v| v.fill_count).collect();
+        let emptied: Vec<i64> = fills.values().map(|v| v.emptied).collect();
+        timed(limit, tx.execute(&st.fills[i], &[&bucket, &container, &company, &min, &max, &sum, &count, &emptied]))
+            .await?;
     }
     Ok(())
 }

@@ -21,6 +21,8 @@ pub struct ValidReading {
     pub container: Arc<str>,
     pub stream: Arc<str>,
     pub treatment: Arc<str>,
+    /// A company of the zone (symbiosis exchange) or an outside operator.
+    pub destination: Arc<str>,
     pub frame_seq: u32,
 }
 

@@ -81,10 +81,7 @@ impl Measurement {
     /// The measured number, if the measurement carries one.
     pub fn number(&self) -> Option<f32> {
         match *self {
-            Self::FillLevel(v)
-            | Self::NetMassKg(v)
-            | Self::TemperatureC(v)
-            | Self::BatteryPercent(v) => Some(v),
+            Self::FillLevel(v) | Self::NetMassKg(v) | Self::TemperatureC(v) | Self::BatteryPercent(v) => Some(v),
             Self::Emptied => None,
         }
     }
@@ -172,24 +169,13 @@ mod tests {
     }
 
     fn frame() -> impl Strategy<Value = Frame> {
-        let reading =
-            (any::<u16>(), any::<u32>(), measurement()).prop_map(|(sensor, offset_ms, value)| {
-                Reading {
-                    sensor,
-                    offset_ms,
-                    value,
-                }
-            });
-        (
-            any::<u32>(),
-            any::<u64>(),
-            proptest::collection::vec(reading, 0..60),
-        )
-            .prop_map(|(seq, base_time_ms, readings)| Frame {
-                seq,
-                base_time_ms,
-                readings,
-            })
+        let reading = (any::<u16>(), any::<u32>(), measurement()).prop_map(|(sensor, offset_ms, value)| Reading {
+            sensor,
+            offset_ms,
+            value,
+        });
+        (any::<u32>(), any::<u64>(), proptest::collection::vec(reading, 0..60))
+            .prop_map(|(seq, base_time_ms, readings)| Frame { seq, base_time_ms, readings })
     }
 
     /// Compares bit patterns so that NaN payloads round-trip too.
@@ -236,19 +222,12 @@ mod tests {
     #[test]
     fn unknown_variant_is_rejected() {
         // seq 0, base 0, one reading: sensor 1, offset 0, variant 9.
-        assert_eq!(
-            decode(&[1, 0, 0, 1, 1, 0, 9]),
-            Err(DecodeError::UnknownVariant)
-        );
+        assert_eq!(decode(&[1, 0, 0, 1, 1, 0, 9]), Err(DecodeError::UnknownVariant));
     }
 
     #[test]
     fn trailing_bytes_are_rejected() {
-        let mut bytes = encode(&Frame {
-            seq: 1,
-            base_time_ms: 2,
-            readings: vec![],
-        });
+        let mut bytes = encode(&Frame { seq: 1, base_time_ms: 2, readings: vec![] });
         bytes.push(0);
         assert_eq!(decode(&bytes), Err(DecodeError::TrailingBytes(1)));
     }

@@ -6,6 +6,4 @@
 
 mod frame;
 
-pub use frame::{
-    decode, encode, DecodeError, Frame, Measurement, MeasurementKind, Reading, VERSION,
-};
+pub use frame::{decode, encode, DecodeError, Frame, Measurement, MeasurementKind, Reading, VERSION};

@@ -1,38 +1,140 @@
-//! European List of Waste codes and Waste Framework Directive treatment codes.
+//! Identifiers and codes of the waste world: List of Waste codes, treatment codes and their
+//! classes, French company (SIREN) and establishment (SIRET) numbers.
+
+use serde::Serialize;
 
 /// Checks a List of Waste code: six digits written as three pairs (`17 01 01`, spaces
 /// optional), chapter 01 to 20, optionally followed by `*` for hazardous waste.
-pub fn check_ewc_code(code: &str) -> Result<(), String> {
-    let body = code.strip_suffix('*').unwrap_or(code).trim_end();
+/// Returns whether the code is hazardous.
+pub fn check_ewc_code(code: &str) -> Result<bool, String> {
+    let hazardous = code.trim_end().ends_with('*');
+    let body = code.trim_end().trim_end_matches('*').trim_end();
     let digits: String = body.chars().filter(|c| *c != ' ').collect();
-    if digits.len() != 6 || !digits.chars().all(|c| c.is_ascii_digit()) {
-        return Err(format!("{code:?} is not a List of Waste code; write six digits in pairs, e.g. \"17 01 01\" or \"16 06 01*\""));
+    let pairs_ok = body.split(' ').all(|p| p.len() == 2) || !body.contains(' ');
+    if digits.len() != 6 || !digits.chars().all(|c| c.is_ascii_digit()) || !pairs_ok {
+        return Err(format!(
+            "{code:?} is not a List of Waste code; write six digits in three pairs, e.g. \"17 01 01\" or \"16 06 01*\""
+        ));
     }
     let chapter: u8 = digits[..2].parse().map_err(|_| "bad chapter".to_string())?;
     if !(1..=20).contains(&chapter) {
-        return Err(format!(
-            "{code:?}: chapter {chapter:02} does not exist (chapters run 01 to 20)"
-        ));
+        return Err(format!("{code:?}: chapter {chapter:02} does not exist (chapters run 01 to 20)"));
+    }
+    Ok(hazardous)
+}
+
+/// What a treatment achieves, for reporting (Waste Framework Directive annexes I and II).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TreatmentClass {
+    /// R0: preparing for re-use.
+    ReUse,
+    /// R2 to R9 and R11: material recovery.
+    Recycling,
+    /// R1: use principally as a fuel.
+    EnergyRecovery,
+    /// R10: land treatment resulting in benefit to agriculture or ecology.
+    OtherRecovery,
+    /// D1 to D12.
+    Disposal,
+    /// R12, R13, D13, D14, D15: exchange, storage or repackaging before a final treatment.
+    Interim,
+}
+
+impl TreatmentClass {
+    /// The class name stored in the `treatments` table and used by the KPI views.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ReUse => "re-use",
+            Self::Recycling => "recycling",
+            Self::EnergyRecovery => "energy-recovery",
+            Self::OtherRecovery => "other-recovery",
+            Self::Disposal => "disposal",
+            Self::Interim => "interim",
+        }
+    }
+}
+
+/// Classifies a treatment code: `R0` (re-use), `R1`..`R13`, `D1`..`D15`.
+pub fn treatment_class(code: &str) -> Result<TreatmentClass, String> {
+    let err = || format!("{code:?} is not a treatment code; use R0 (re-use), R1 to R13 or D1 to D15");
+    let (letter, number) = code.split_at_checked(1).ok_or_else(err)?;
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) || (number.len() > 1 && number.starts_with('0'))
+    {
+        return Err(err());
+    }
+    let n: u8 = number.parse().map_err(|_| err())?;
+    use TreatmentClass::*;
+    Ok(match (letter, n) {
+        ("R", 0) => ReUse,
+        ("R", 1) => EnergyRecovery,
+        ("R", 2..=9) | ("R", 11) => Recycling,
+        ("R", 10) => OtherRecovery,
+        ("R", 12 | 13) => Interim,
+        ("D", 1..=12) => Disposal,
+        ("D", 13..=15) => Interim,
+        _ => return Err(err()),
+    })
+}
+
+/// Checks a treatment code (see [`treatment_class`]).
+pub fn check_treatment_code(code: &str) -> Result<(), String> {
+    treatment_class(code).map(|_| ())
+}
+
+/// Every treatment code with its class and whether it is landfilling (D1, D5, D12).
+pub fn all_treatments() -> Vec<(String, TreatmentClass, bool)> {
+    let r = (0..=13).map(|n| format!("R{n}"));
+    let d = (1..=15).map(|n| format!("D{n}"));
+    r.chain(d)
+        .filter_map(|c| {
+            treatment_class(&c).ok().map(|class| (c.clone(), class, matches!(c.as_str(), "D1" | "D5" | "D12")))
+        })
+        .collect()
+}
+
+fn luhn(digits: &str) -> bool {
+    let sum: u32 = digits
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            if i % 2 == 1 {
+                let x = d * 2;
+                if x > 9 {
+                    x - 9
+                } else {
+                    x
+                }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum % 10 == 0
+}
+
+/// Checks a SIREN (nine digits, Luhn checksum), the French company number.
+pub fn check_siren(s: &str) -> Result<(), String> {
+    if s.len() != 9 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("{s:?} is not a SIREN: nine digits, no spaces"));
+    }
+    if !luhn(s) {
+        return Err(format!("{s:?}: the SIREN checksum (Luhn) is wrong; check for a typo"));
     }
     Ok(())
 }
 
-/// Checks a treatment code: `R0` (re-use), `R1`..`R13` (recovery), `D1`..`D15` (disposal).
-pub fn check_treatment_code(code: &str) -> Result<(), String> {
-    let ok = match code.split_at_checked(1) {
-        Some(("R", n)) => n.parse::<u8>().is_ok_and(|n| n <= 13) && !n.starts_with('+'),
-        Some(("D", n)) => {
-            n.parse::<u8>().is_ok_and(|n| (1..=15).contains(&n)) && !n.starts_with('+')
-        }
-        _ => false,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "{code:?} is not a treatment code; use R0 (re-use), R1 to R13 or D1 to D15"
-        ))
+/// Checks a SIRET (fourteen digits: the SIREN then five, Luhn checksum), the establishment number.
+pub fn check_siret(s: &str) -> Result<(), String> {
+    if s.len() != 14 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("{s:?} is not a SIRET: fourteen digits, no spaces"));
     }
+    if !luhn(s) {
+        return Err(format!("{s:?}: the SIRET checksum (Luhn) is wrong; check for a typo"));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -41,22 +143,36 @@ mod tests {
 
     #[test]
     fn ewc_codes() {
-        assert!(check_ewc_code("17 01 01").is_ok());
-        assert!(check_ewc_code("16 06 01*").is_ok());
-        assert!(check_ewc_code("150101").is_ok());
-        assert!(check_ewc_code("21 01 01").is_err());
-        assert!(check_ewc_code("00 01 01").is_err());
-        assert!(check_ewc_code("17 01").is_err());
-        assert!(check_ewc_code("17 0a 01").is_err());
+        assert_eq!(check_ewc_code("17 01 01"), Ok(false));
+        assert_eq!(check_ewc_code("16 06 01*"), Ok(true));
+        assert_eq!(check_ewc_code("150101"), Ok(false));
+        for bad in ["21 01 01", "00 01 01", "17 01", "17 0a 01", "170 101", ""] {
+            assert!(check_ewc_code(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
-    fn treatment_codes() {
-        for ok in ["R0", "R1", "R13", "D1", "D15"] {
-            assert!(check_treatment_code(ok).is_ok(), "{ok}");
+    fn treatment_codes_and_classes() {
+        assert_eq!(treatment_class("R0"), Ok(TreatmentClass::ReUse));
+        assert_eq!(treatment_class("R1"), Ok(TreatmentClass::EnergyRecovery));
+        assert_eq!(treatment_class("R5"), Ok(TreatmentClass::Recycling));
+        assert_eq!(treatment_class("R10"), Ok(TreatmentClass::OtherRecovery));
+        assert_eq!(treatment_class("R13"), Ok(TreatmentClass::Interim));
+        assert_eq!(treatment_class("D1"), Ok(TreatmentClass::Disposal));
+        assert_eq!(treatment_class("D15"), Ok(TreatmentClass::Interim));
+        for bad in ["R14", "D0", "D16", "X1", "R", "", "r3", "R+1", "R01"] {
+            assert!(treatment_class(bad).is_err(), "{bad}");
         }
-        for bad in ["R14", "D0", "D16", "X1", "R", "", "r3", "R+1"] {
-            assert!(check_treatment_code(bad).is_err(), "{bad}");
-        }
+        assert_eq!(all_treatments().len(), 29);
+        assert_eq!(all_treatments().iter().filter(|t| t.2).count(), 3);
+    }
+
+    #[test]
+    fn siren_and_siret() {
+        assert!(check_siren("526018155").is_ok());
+        assert!(check_siren("526018156").unwrap_err().contains("checksum"));
+        assert!(check_siren("52601815").is_err());
+        assert!(check_siret("52601815500014").is_ok());
+        assert!(check_siret("52601815500015").is_err());
     }
 }

@@ -1,6 +1,7 @@
-//! The registry file's shape (`config/zone.toml`).
+//! The registry file's shape (`config/zone.toml`). Checked as a whole by `check.rs`.
 
 use serde::Deserialize;
+use std::time::Duration;
 
 /// The whole registry file.
 #[derive(Debug, Clone, Deserialize)]
@@ -10,6 +11,11 @@ pub struct ZoneFile {
     pub name: String,
     #[serde(default)]
     pub companies: Vec<CompanyEntry>,
+    #[serde(default)]
+    pub sites: Vec<SiteEntry>,
+    /// Destinations outside the zone (treatment operators).
+    #[serde(default)]
+    pub operators: Vec<OperatorEntry>,
     #[serde(default)]
     pub streams: Vec<StreamEntry>,
     #[serde(default)]
@@ -24,8 +30,52 @@ pub struct ZoneFile {
 pub struct CompanyEntry {
     /// Stable id, used in topics and tables (lower case, digits, `-`).
     pub id: String,
+    /// French company number: nine digits.
+    pub siren: String,
     /// Trading name.
     pub name: String,
+}
+
+/// An establishment of a company.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteEntry {
+    pub id: String,
+    pub company: String,
+    /// Establishment number: the company's SIREN followed by five digits.
+    pub siret: String,
+    pub address: String,
+}
+
+/// A treatment operator outside the zone.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorEntry {
+    pub id: String,
+    pub name: String,
+    /// Establishment number of the operator's plant, if known.
+    #[serde(default)]
+    pub siret: Option<String>,
+}
+
+/// Regulatory status of a material stream.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum StreamStatus {
+    #[default]
+    Waste,
+    ByProduct,
+    EndOfWaste,
+}
+
+impl StreamStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Waste => "waste",
+            Self::ByProduct => "by-product",
+            Self::EndOfWaste => "end-of-waste",
+        }
+    }
 }
 
 /// A material stream: what a container holds.
@@ -33,20 +83,75 @@ pub struct CompanyEntry {
 #[serde(deny_unknown_fields)]
 pub struct StreamEntry {
     pub id: String,
-    /// European List of Waste code, e.g. "17 01 01" or "16 06 01*".
+    /// European List of Waste code, e.g. "17 01 01" or "16 06 01*" (hazardous).
     pub ewc: String,
     pub description: String,
+    /// waste (default), by-product or end-of-waste.
+    #[serde(default)]
+    pub status: StreamStatus,
 }
 
-/// A container (skip, bin, tank, bale store) at a company.
+/// Kinds of container.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ContainerType {
+    Skip,
+    RollOff,
+    Bin,
+    Compactor,
+    Tank,
+    BaleStore,
+    BulkBag,
+    Cage,
+}
+
+impl ContainerType {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Skip => "skip",
+            Self::RollOff => "roll-off",
+            Self::Bin => "bin",
+            Self::Compactor => "compactor",
+            Self::Tank => "tank",
+            Self::BaleStore => "bale-store",
+            Self::BulkBag => "bulk-bag",
+            Self::Cage => "cage",
+        }
+    }
+}
+
+fn default_overflow() -> f64 {
+    90.0
+}
+
+fn default_interval() -> Duration {
+    Duration::from_secs(900)
+}
+
+/// A container at a site, holding one material stream bound for one treatment and destination.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContainerEntry {
     pub id: String,
     pub company: String,
+    pub site: String,
+    #[serde(rename = "type")]
+    pub kind: ContainerType,
+    /// Volume in cubic metres.
+    pub volume_m3: f64,
+    /// Largest load the container may carry, kg.
+    pub max_load_kg: f64,
+    /// Fill level (percent) at and above which the container counts as overflowing.
+    #[serde(default = "default_overflow")]
+    pub overflow_threshold_pct: f64,
+    /// How often its sensors report (e.g. "15m").
+    #[serde(default = "default_interval", with = "humantime_serde")]
+    pub expected_interval: Duration,
     pub stream: String,
-    /// Treatment code of the stream's destination (R0-R13, D1-D15).
+    /// Treatment code at the destination (R0-R13, D1-D15).
     pub treatment: String,
+    /// A company of the zone (a symbiosis exchange) or an operator's id.
+    pub destination: String,
 }
 
 /// A sensor gateway; its id is its MQTT identity and the gateway segment of its topic.
@@ -55,6 +160,7 @@ pub struct ContainerEntry {
 pub struct GatewayEntry {
     pub id: String,
     pub company: String,
+    pub site: String,
     #[serde(default)]
     pub sensors: Vec<SensorEntry>,
 }

@@ -1,13 +1,19 @@
-//! The zone registry: companies, material streams, containers, gateways and their sensors.
+//! The zone registry: companies and their sites, outside operators, material streams,
+//! containers (with treatment and destination), gateways and their sensors.
 //!
 //! Loaded from a TOML file and checked as a whole; every problem is named with its entry and
-//! field. At run time it answers one question fast: which company, container and stream a
-//! (gateway, sensor) pair belongs to. The company is never taken from a payload.
+//! field. At run time it answers one question fast: which company, container, stream,
+//! treatment and destination a (gateway, sensor) pair belongs to. The company is never taken
+//! from a payload.
 
+mod check;
 mod codes;
 mod file;
 mod lookup;
 
-pub use codes::{check_ewc_code, check_treatment_code};
-pub use file::{CompanyEntry, ContainerEntry, GatewayEntry, SensorEntry, StreamEntry, ZoneFile};
+pub use check::check_id;
+pub use codes::{
+    all_treatments, check_ewc_code, check_siren, check_siret, check_treatment_code, treatment_class, TreatmentClass,
+};
+pub use file::*;
 pub use lookup::{SensorTarget, Zone, ZoneErrors};

@@ -11,11 +11,7 @@ pub struct PrivateBroker {
 }
 
 fn spawn(dir: &std::path::Path, port: u16) -> Child {
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join("broker.log"))
-        .unwrap();
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("broker.log")).unwrap();
     let child = Command::new("mosquitto")
         .arg("-c")
         .arg(dir.join("mosquitto.conf"))
@@ -25,10 +21,7 @@ fn spawn(dir: &std::path::Path, port: u16) -> Child {
         .expect("mosquitto must be installed (Debian package mosquitto)");
     let deadline = Instant::now() + Duration::from_secs(10);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "private mosquitto did not start on port {port}"
-        );
+        assert!(Instant::now() < deadline, "private mosquitto did not start on port {port}");
         std::thread::sleep(Duration::from_millis(50));
     }
     child
@@ -39,11 +32,8 @@ impl PrivateBroker {
         let port = super::free_port();
         let dir = std::env::temp_dir().join(super::unique("mosquitto-"));
         std::fs::create_dir_all(&dir).unwrap();
-        let shipped = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/deploy/mosquitto/mosquitto.conf"
-        ))
-        .unwrap();
+        let shipped =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/mosquitto/mosquitto.conf")).unwrap();
         let mut conf: String = shipped
             .lines()
             .map(|l| {

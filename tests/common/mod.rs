@@ -28,10 +28,7 @@ pub fn unique(prefix: &str) -> String {
 }
 
 pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as u64
 }
 
 /// A database of its own, dropped at the end of the test.
@@ -43,9 +40,7 @@ pub struct TestDb {
 pub async fn pg(url: &str) -> tokio_postgres::Client {
     let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
         .await
-        .unwrap_or_else(|e| {
-            panic!("PostgreSQL at {url} is required for this test and is not reachable: {e}")
-        });
+        .unwrap_or_else(|e| panic!("PostgreSQL at {url} is required for this test and is not reachable: {e}"));
     tokio::spawn(conn);
     client
 }
@@ -53,15 +48,8 @@ pub async fn pg(url: &str) -> tokio_postgres::Client {
 impl TestDb {
     pub async fn new() -> TestDb {
         let name = unique("wf_test_");
-        pg(PG_ADMIN)
-            .await
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .await
-            .expect("create test database");
-        TestDb {
-            url: format!("postgres://postgres@127.0.0.1:5432/{name}"),
-            name,
-        }
+        pg(PG_ADMIN).await.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+        TestDb { url: format!("postgres://postgres@127.0.0.1:5432/{name}"), name }
     }
 
     pub async fn client(&self) -> tokio_postgres::Client {
@@ -69,32 +57,15 @@ impl TestDb {
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
-        self.client()
-            .await
-            .query_one(sql, &[])
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"))
-            .get(0)
+        self.client().await.query_one(sql, &[]).await.unwrap_or_else(|e| panic!("{sql}: {e}")).get(0)
     }
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
         let _ = Command::new("psql")
-            .args([
-                "-q",
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-d",
-                "postgres",
-                "-c",
-            ])
-            .arg(format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ))
+            .args(["-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c"])
+            .arg(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
@@ -140,19 +111,10 @@ impl Env {
             .env("WASTEFLOW__DATABASE__URL", &self.db_url)
             .env(
                 "WASTEFLOW__MQTT__URL",
-                format!(
-                    "mqtt://{BROKER_HOST}:{}?client_id={}",
-                    self.broker_port, self.client_id
-                ),
+                format!("mqtt://{BROKER_HOST}:{}?client_id={}", self.broker_port, self.client_id),
             )
-            .env(
-                "WASTEFLOW__MQTT__TOPIC_FILTER",
-                format!("{}/+/+/up", self.topic_prefix),
-            )
-            .env(
-                "WASTEFLOW__METRICS__LISTEN",
-                format!("127.0.0.1:{}", self.metrics_port),
-            )
+            .env("WASTEFLOW__MQTT__TOPIC_FILTER", format!("{}/+/+/up", self.topic_prefix))
+            .env("WASTEFLOW__METRICS__LISTEN", format!("127.0.0.1:{}", self.metrics_port))
             .env("WASTEFLOW__ZONE__FILE", zone_file())
             .env("WASTEFLOW__LOG__LEVEL", "info");
         for (k, v) in &self.extra {
@@ -167,11 +129,7 @@ impl Env {
 }
 
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// A running daemon; killed if the test ends without stopping it.
@@ -184,24 +142,10 @@ pub struct Daemon {
 impl Daemon {
     /// Starts `wasteflow run` and waits until it is subscribed.
     pub async fn start(env: &Env) -> Daemon {
-        let log = format!(
-            "{}/wasteflow-{}.log",
-            std::env::temp_dir().display(),
-            unique("")
-        );
+        let log = format!("{}/wasteflow-{}.log", std::env::temp_dir().display(), unique(""));
         let file = std::fs::File::create(&log).unwrap();
-        let child = env
-            .command()
-            .arg("run")
-            .stdout(Stdio::null())
-            .stderr(file)
-            .spawn()
-            .expect("spawn wasteflow run");
-        let mut d = Daemon {
-            child,
-            env: env.clone(),
-            log,
-        };
+        let child = env.command().arg("run").stdout(Stdio::null()).stderr(file).spawn().expect("spawn wasteflow run");
+        let mut d = Daemon { child, env: env.clone(), log };
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Ok(Some(status)) = d.child.try_wait() {
@@ -210,11 +154,7 @@ impl Daemon {
             if d.metric("wasteflow_mqtt_subscribed").await == Some(1.0) {
                 return d;
             }
-            assert!(
-                Instant::now() < deadline,
-                "daemon not subscribed within 30 s; log:\n{}",
-                d.log_text()
-            );
+            assert!(Instant::now() < deadline, "daemon not subscribed within 30 s; log:\n{}", d.log_text());
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -281,12 +221,8 @@ pub fn metric_sum(text: &str, name: &str) -> Option<f64> {
 
 pub async fn scrape(port: u16) -> Option<String> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .ok()?;
-    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
-        .await
-        .ok()?;
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok()?;
+    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").await.ok()?;
     let mut out = String::new();
     s.read_to_string(&mut out).await.ok()?;
     Some(out.split_once("\r\n\r\n")?.1.to_string())
@@ -294,17 +230,8 @@ pub async fn scrape(port: u16) -> Option<String> {
 
 /// Runs `wasteflow simulate` and returns its JSON summary.
 pub fn simulate(env: &Env, args: &[&str]) -> serde_json::Value {
-    let out = env
-        .command()
-        .arg("simulate")
-        .args(args)
-        .output()
-        .expect("run simulate");
-    assert!(
-        out.status.success(),
-        "simulate failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = env.command().arg("simulate").args(args).output().expect("run simulate");
+    assert!(out.status.success(), "simulate failed: {}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let last = stdout.lines().last().expect("simulate printed a summary");
     serde_json::from_str(last).unwrap_or_else(|e| panic!("summary is not JSON ({e}): {last}"))
@@ -313,14 +240,7 @@ pub fn simulate(env: &Env, args: &[&str]) -> serde_json::Value {
 /// Runs `wasteflow verify`; returns (success, output).
 pub fn verify(env: &Env) -> (bool, String) {
     let out = env.command().arg("verify").output().expect("run verify");
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
 }
 
 /// Polls `f` until it returns true, panicking with `what` after `timeout`.
@@ -331,10 +251,7 @@ where
 {
     let deadline = Instant::now() + timeout;
     while !f().await {
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {timeout:?} waiting for {what}"
-        );
+        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -348,10 +265,7 @@ pub async fn publish_raw(messages: &[(String, Vec<u8>)]) {
     o.set_max_packet_size(Some(1 << 20));
     let (client, mut ev) = AsyncClient::new(o, 100);
     for (topic, payload) in messages {
-        client
-            .publish(topic.clone(), QoS::AtLeastOnce, false, payload.clone())
-            .await
-            .unwrap();
+        client.publish(topic.clone(), QoS::AtLeastOnce, false, payload.clone()).await.unwrap();
     }
     let mut acked = 0;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);

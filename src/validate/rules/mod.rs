@@ -33,91 +33,47 @@ pub fn check_message(
     limits: &Limits,
 ) -> Checked {
     let mut out = Checked::default();
-    let reject = |reason: &'static str,
-                  detail: String,
-                  gw: Option<&str>,
-                  co: Option<&str>,
-                  index: i32,
-                  payload: Bytes| Rejection {
-        topic: topic.chars().take(256).collect(),
-        gateway: gw.map(str::to_string),
-        company: co.map(str::to_string),
-        reason,
-        detail,
-        payload,
-        reading_index: index,
-    };
+    let reject =
+        |reason: &'static str, detail: String, gw: Option<&str>, co: Option<&str>, index: i32, payload: Bytes| {
+            Rejection {
+                topic: topic.chars().take(256).collect(),
+                gateway: gw.map(str::to_string),
+                company: co.map(str::to_string),
+                reason,
+                detail,
+                payload,
+                reading_index: index,
+            }
+        };
 
     let ids = match layout.ids(topic) {
         Ok(ids) => ids,
         Err(why) => {
-            out.rejects.push(reject(
-                "bad_topic",
-                why,
-                None,
-                None,
-                WHOLE_MESSAGE,
-                capped(payload, limits),
-            ));
+            out.rejects.push(reject("bad_topic", why, None, None, WHOLE_MESSAGE, capped(payload, limits)));
             return out;
         }
     };
     let (gw, co) = (Some(ids.gateway), Some(ids.company));
     if payload.len() > limits.max_payload_bytes {
-        let detail = format!(
-            "{} bytes, limit {}",
-            payload.len(),
-            limits.max_payload_bytes
-        );
-        out.rejects.push(reject(
-            "payload_too_large",
-            detail,
-            gw,
-            co,
-            WHOLE_MESSAGE,
-            capped(payload, limits),
-        ));
+        let detail = format!("{} bytes, limit {}", payload.len(), limits.max_payload_bytes);
+        out.rejects.push(reject("payload_too_large", detail, gw, co, WHOLE_MESSAGE, capped(payload, limits)));
         return out;
     }
     let frame = match wire::decode(payload) {
         Ok(f) => f,
         Err(e) => {
-            out.rejects.push(reject(
-                e.reason(),
-                e.to_string(),
-                gw,
-                co,
-                WHOLE_MESSAGE,
-                payload.clone(),
-            ));
+            out.rejects.push(reject(e.reason(), e.to_string(), gw, co, WHOLE_MESSAGE, payload.clone()));
             return out;
         }
     };
     let Some(company) = zone.company_of(ids.gateway) else {
         let detail = format!("gateway {:?} is not in the registry", ids.gateway);
-        out.rejects.push(reject(
-            "unknown_gateway",
-            detail,
-            gw,
-            co,
-            WHOLE_MESSAGE,
-            payload.clone(),
-        ));
+        out.rejects.push(reject("unknown_gateway", detail, gw, co, WHOLE_MESSAGE, payload.clone()));
         return out;
     };
     if &**company != ids.company {
-        let detail = format!(
-            "gateway {:?} belongs to {:?}, topic says {:?}",
-            ids.gateway, company, ids.company
-        );
-        out.rejects.push(reject(
-            "company_mismatch",
-            detail,
-            gw,
-            co,
-            WHOLE_MESSAGE,
-            payload.clone(),
-        ));
+        let detail = format!("gateway {:?} belongs to {:?}, topic says {:?}", ids.gateway, company, ids.company);
+        out.rejects.push(reject("company_mismatch", detail, gw, co, WHOLE_MESSAGE, payload.clone()));
         return out;
     }
 
@@ -126,23 +82,12 @@ pub fn check_message(
     out.readings.reserve(frame.readings.len());
     for (i, r) in frame.readings.iter().enumerate() {
         let index = i32::try_from(i).unwrap_or(i32::MAX);
-        let ts_ms = frame
-            .base_time_ms
-            .saturating_add(u64::from(r.offset_ms))
-            .min(i64::MAX as u64) as i64;
+        let ts_ms = frame.base_time_ms.saturating_add(u64::from(r.offset_ms)).min(i64::MAX as u64) as i64;
         let verdict = check_reading(r.sensor, &r.value, ts_ms, now_ms, limits)
             .and_then(|value_milli| {
-                zone.sensor(ids.gateway, r.sensor)
-                    .map(|t| (t, value_milli))
-                    .ok_or_else(|| {
-                        (
-                            "unknown_sensor",
-                            format!(
-                                "sensor {} is not registered on gateway {:?}",
-                                r.sensor, ids.gateway
-                            ),
-                        )
-                    })
+                zone.sensor(ids.gateway, r.sensor).map(|t| (t, value_milli)).ok_or_else(|| {
+                    ("unknown_sensor", format!("sensor {} is not registered on gateway {:?}", r.sensor, ids.gateway))
+                })
             })
             .and_then(|ok| {
                 if seen.insert((r.sensor, r.value.kind(), ts_ms)) {
@@ -150,11 +95,7 @@ pub fn check_message(
                 } else {
                     Err((
                         "duplicate_in_frame",
-                        format!(
-                            "sensor {} {} at {ts_ms} appears twice",
-                            r.sensor,
-                            r.value.kind().name()
-                        ),
+                        format!("sensor {} {} at {ts_ms} appears twice", r.sensor, r.value.kind().name()),
                     ))
                 }
             });
@@ -169,17 +110,14 @@ pub fn check_message(
                 container: target.container.clone(),
                 stream: target.stream.clone(),
                 treatment: target.treatment.clone(),
+                destination: target.destination.clone(),
                 frame_seq: frame.seq,
             }),
             Err((reason, detail)) => {
                 // The reading alone, as a one-reading v1 frame: small, and replayable.
-                let alone = wire::encode(&wire::Frame {
-                    seq: frame.seq,
-                    base_time_ms: frame.base_time_ms,
-                    readings: vec![*r],
-                });
-                out.rejects
-                    .push(reject(reason, detail, gw, co, index, Bytes::from(alone)))
+                let alone =
+                    wire::encode(&wire::Frame { seq: frame.seq, base_time_ms: frame.base_time_ms, readings: vec![*r] });
+                out.rejects.push(reject(reason, detail, gw, co, index, Bytes::from(alone)))
             }
         }
     }
@@ -194,31 +132,17 @@ fn check_reading(
     now_ms: i64,
     limits: &Limits,
 ) -> Result<i64, (&'static str, String)> {
-    if ts_ms < now_ms.saturating_sub(limits.max_past_ms)
-        || ts_ms > now_ms.saturating_add(limits.max_future_ms)
-    {
+    if ts_ms < now_ms.saturating_sub(limits.max_past_ms) || ts_ms > now_ms.saturating_add(limits.max_future_ms) {
         let skew_s = (ts_ms as i128 - now_ms as i128) / 1000;
-        return Err((
-            "timestamp_out_of_window",
-            format!("sensor {sensor}: reading time is {skew_s} s from now"),
-        ));
+        return Err(("timestamp_out_of_window", format!("sensor {sensor}: reading time is {skew_s} s from now")));
     }
     let Some(v) = m.number() else { return Ok(0) };
     if !v.is_finite() {
-        return Err((
-            "not_finite",
-            format!("sensor {sensor}: {} is {v}", m.kind().name()),
-        ));
+        return Err(("not_finite", format!("sensor {sensor}: {} is {v}", m.kind().name())));
     }
     let (lo, hi) = range(m);
     if !(lo..=hi).contains(&v) {
-        return Err((
-            "out_of_range",
-            format!(
-                "sensor {sensor}: {} {v} outside {lo}..={hi}",
-                m.kind().name()
-            ),
-        ));
+        return Err(("out_of_range", format!("sensor {sensor}: {} {v} outside {lo}..={hi}", m.kind().name())));
     }
     Ok((f64::from(v) * 1000.0).round() as i64)
 }

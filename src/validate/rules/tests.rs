@@ -8,39 +8,18 @@ fn zone() -> Zone {
 }
 
 fn limits() -> Limits {
-    Limits {
-        max_payload_bytes: 4096,
-        max_past_ms: 86_400_000,
-        max_future_ms: 300_000,
-    }
+    Limits { max_payload_bytes: 4096, max_past_ms: 86_400_000, max_future_ms: 300_000 }
 }
 
 fn run(topic: &str, payload: Vec<u8>) -> Checked {
     let layout = TopicLayout::parse("zone/+/+/up").unwrap();
-    check_message(
-        topic,
-        &Bytes::from(payload),
-        NOW,
-        &layout,
-        &zone(),
-        &limits(),
-    )
+    check_message(topic, &Bytes::from(payload), NOW, &layout, &zone(), &limits())
 }
 
 fn frame(readings: Vec<(u16, u32, Measurement)>) -> Vec<u8> {
-    let readings = readings
-        .into_iter()
-        .map(|(sensor, offset_ms, value)| Reading {
-            sensor,
-            offset_ms,
-            value,
-        })
-        .collect();
-    encode(&Frame {
-        seq: 7,
-        base_time_ms: NOW as u64 - 1000,
-        readings,
-    })
+    let readings =
+        readings.into_iter().map(|(sensor, offset_ms, value)| Reading { sensor, offset_ms, value }).collect();
+    encode(&Frame { seq: 7, base_time_ms: NOW as u64 - 1000, readings })
 }
 
 fn reasons(c: &Checked) -> Vec<&str> {
@@ -51,13 +30,7 @@ const TOPIC: &str = "zone/metallerie-lievin/gw-ml-01/up";
 
 #[test]
 fn valid_frame_is_attributed_through_the_registry() {
-    let c = run(
-        TOPIC,
-        frame(vec![
-            (1, 0, Measurement::FillLevel(42.5)),
-            (1, 10, Measurement::NetMassKg(1234.567)),
-        ]),
-    );
+    let c = run(TOPIC, frame(vec![(1, 0, Measurement::FillLevel(42.5)), (1, 10, Measurement::NetMassKg(1234.567))]));
     assert!(c.rejects.is_empty(), "{:?}", c.rejects);
     assert_eq!(c.readings.len(), 2);
     let r = &c.readings[1];
@@ -86,32 +59,11 @@ fn invalid_readings_are_rejected_and_siblings_kept() {
     assert_eq!(c.readings.len(), 1);
     assert_eq!(
         reasons(&c),
-        [
-            "not_finite",
-            "out_of_range",
-            "unknown_sensor",
-            "duplicate_in_frame",
-            "out_of_range",
-            "not_finite"
-        ]
+        ["not_finite", "out_of_range", "unknown_sensor", "duplicate_in_frame", "out_of_range", "not_finite"]
     );
-    assert_eq!(
-        c.rejects
-            .iter()
-            .map(|r| r.reading_index)
-            .collect::<Vec<_>>(),
-        [1, 2, 3, 4, 5, 6]
-    );
-    let alone = crate::wire::decode(&c.rejects[1].payload)
-        .expect("a rejected reading is kept as a one-reading frame");
-    assert_eq!(
-        alone.readings,
-        vec![Reading {
-            sensor: 1,
-            offset_ms: 2,
-            value: Measurement::FillLevel(250.0)
-        }]
-    );
+    assert_eq!(c.rejects.iter().map(|r| r.reading_index).collect::<Vec<_>>(), [1, 2, 3, 4, 5, 6]);
+    let alone = crate::wire::decode(&c.rejects[1].payload).expect("a rejected reading is kept as a one-reading frame");
+    assert_eq!(alone.readings, vec![Reading { sensor: 1, offset_ms: 2, value: Measurement::FillLevel(250.0) }]);
 }
 
 #[test]
@@ -119,34 +71,19 @@ fn timestamps_outside_the_window_are_rejected() {
     let far_future = encode(&Frame {
         seq: 1,
         base_time_ms: NOW as u64 + 3_600_000,
-        readings: vec![Reading {
-            sensor: 1,
-            offset_ms: 0,
-            value: Measurement::Emptied,
-        }],
+        readings: vec![Reading { sensor: 1, offset_ms: 0, value: Measurement::Emptied }],
     });
-    assert_eq!(
-        reasons(&run(TOPIC, far_future)),
-        ["timestamp_out_of_window"]
-    );
+    assert_eq!(reasons(&run(TOPIC, far_future)), ["timestamp_out_of_window"]);
     let too_old = encode(&Frame {
         seq: 1,
         base_time_ms: 0,
-        readings: vec![Reading {
-            sensor: 1,
-            offset_ms: 0,
-            value: Measurement::Emptied,
-        }],
+        readings: vec![Reading { sensor: 1, offset_ms: 0, value: Measurement::Emptied }],
     });
     assert_eq!(reasons(&run(TOPIC, too_old)), ["timestamp_out_of_window"]);
     let overflow = encode(&Frame {
         seq: 1,
         base_time_ms: u64::MAX,
-        readings: vec![Reading {
-            sensor: 1,
-            offset_ms: u32::MAX,
-            value: Measurement::Emptied,
-        }],
+        readings: vec![Reading { sensor: 1, offset_ms: u32::MAX, value: Measurement::Emptied }],
     });
     assert_eq!(reasons(&run(TOPIC, overflow)), ["timestamp_out_of_window"]);
 }
@@ -154,28 +91,13 @@ fn timestamps_outside_the_window_are_rejected() {
 #[test]
 fn whole_message_rejections() {
     let ok = frame(vec![(1, 0, Measurement::Emptied)]);
-    assert_eq!(
-        reasons(&run("zone/metallerie-lievin/gw-nobody/up", ok.clone())),
-        ["unknown_gateway"]
-    );
-    assert_eq!(
-        reasons(&run("zone/beton-artois/gw-ml-01/up", ok.clone())),
-        ["company_mismatch"]
-    );
-    assert_eq!(
-        reasons(&run("zone/+/gw-ml-01/up", ok.clone())),
-        ["bad_topic"]
-    );
+    assert_eq!(reasons(&run("zone/metallerie-lievin/gw-nobody/up", ok.clone())), ["unknown_gateway"]);
+    assert_eq!(reasons(&run("zone/beton-artois/gw-ml-01/up", ok.clone())), ["company_mismatch"]);
+    assert_eq!(reasons(&run("zone/+/gw-ml-01/up", ok.clone())), ["bad_topic"]);
     assert_eq!(reasons(&run(TOPIC, vec![])), ["empty_payload"]);
     assert_eq!(reasons(&run(TOPIC, vec![9, 1, 2])), ["unknown_version"]);
-    assert_eq!(
-        reasons(&run(TOPIC, ok[..ok.len() - 1].to_vec())),
-        ["truncated"]
-    );
-    assert_eq!(
-        reasons(&run(TOPIC, vec![1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])),
-        ["malformed"]
-    );
+    assert_eq!(reasons(&run(TOPIC, ok[..ok.len() - 1].to_vec())), ["truncated"]);
+    assert_eq!(reasons(&run(TOPIC, vec![1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])), ["malformed"]);
     let big = run(TOPIC, vec![1; 5000]);
     assert_eq!(reasons(&big), ["payload_too_large"]);
     assert_eq!(big.rejects[0].payload.len(), 4096, "kept bytes are capped");

@@ -1,0 +1,33 @@
+//! Getting the database ready before ingesting: migrations (when asked), TimescaleDB
+//! policies, and the registry synchronised from the zone file.
+
+use super::connect::connect;
+use super::error::StoreError;
+use super::migrate::{migrate, Mode};
+use super::policies::apply_policies;
+use super::registry::{sync_registry, SyncReport};
+use crate::config::Settings;
+use crate::zone::Zone;
+
+/// What preparing did.
+#[derive(Debug)]
+pub struct Prepared {
+    pub mode: Mode,
+    pub migrations_applied: Vec<i32>,
+    pub policies: Vec<String>,
+    pub registry: SyncReport,
+}
+
+/// Connects, migrates if `run_migrations`, applies storage policies, syncs the registry.
+pub async fn prepare(settings: &Settings, zone: &Zone, run_migrations: bool) -> Result<Prepared, StoreError> {
+    let limit = settings.database.statement_timeout;
+    let mut db = connect(&settings.database).await?;
+    let (mode, migrations_applied) = if run_migrations {
+        migrate(&mut db.client, settings.database.schema.as_deref(), limit).await?
+    } else {
+        (Mode::detect(&db.client, limit).await?, vec![])
+    };
+    let policies = apply_policies(&db.client, mode, &settings.storage, limit).await?;
+    let registry = sync_registry(&mut db.client, zone, limit).await?;
+    Ok(Prepared { mode, migrations_applied, policies, registry })
+}

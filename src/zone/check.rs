@@ -1,0 +1,157 @@
+//! Checks a parsed registry as a whole; every problem is named `file: entry: field: why`.
+
+use super::codes::{check_ewc_code, check_siren, check_siret, check_treatment_code};
+use super::file::ZoneFile;
+use std::collections::{HashMap, HashSet};
+
+/// Returns every problem of the registry (empty when it is valid).
+pub fn check(path: &str, f: &ZoneFile) -> Vec<String> {
+    let mut errs = Vec::new();
+    let mut err = |entry: String, field: &str, why: String| errs.push(format!("{path}: {entry}: {field}: {why}"));
+
+    let mut companies = HashMap::new();
+    for c in &f.companies {
+        let entry = format!("company {:?}", c.id);
+        check_id(&c.id).unwrap_or_else(|why| err(entry.clone(), "id", why));
+        check_siren(&c.siren).unwrap_or_else(|why| err(entry.clone(), "siren", why));
+        if companies.insert(c.id.as_str(), c).is_some() {
+            err(entry, "id", "defined twice".into());
+        }
+    }
+    let mut sites = HashMap::new();
+    for s in &f.sites {
+        let entry = format!("site {:?}", s.id);
+        check_id(&s.id).unwrap_or_else(|why| err(entry.clone(), "id", why));
+        match companies.get(s.company.as_str()) {
+            None => err(entry.clone(), "company", format!("no company {:?} in the registry", s.company)),
+            Some(c) => match check_siret(&s.siret) {
+                Err(why) => err(entry.clone(), "siret", why),
+                Ok(()) if !s.siret.starts_with(&c.siren) => err(
+                    entry.clone(),
+                    "siret",
+                    format!("{:?} does not start with the company's SIREN {}", s.siret, c.siren),
+                ),
+                Ok(()) => {}
+            },
+        }
+        if sites.insert(s.id.as_str(), s).is_some() {
+            err(entry, "id", "defined twice".into());
+        }
+    }
+    let mut operators = HashSet::new();
+    for o in &f.operators {
+        let entry = format!("operator {:?}", o.id);
+        check_id(&o.id).unwrap_or_else(|why| err(entry.clone(), "id", why));
+        if let Some(siret) = &o.siret {
+            check_siret(siret).unwrap_or_else(|why| err(entry.clone(), "siret", why));
+        }
+        if companies.contains_key(o.id.as_str()) {
+            err(entry.clone(), "id", "also a company id; destinations must be unambiguous".into());
+        }
+        if !operators.insert(o.id.as_str()) {
+            err(entry, "id", "defined twice".into());
+        }
+    }
+    let mut streams = HashSet::new();
+    for s in &f.streams {
+        let entry = format!("stream {:?}", s.id);
+        check_id(&s.id).unwrap_or_else(|why| err(entry.clone(), "id", why));
+        if let Err(why) = check_ewc_code(&s.ewc) {
+            err(entry.clone(), "ewc", why);
+        }
+        if !streams.insert(s.id.as_str()) {
+            err(entry, "id", "defined twice".into());
+        }
+    }
+    let mut containers = HashMap::new();
+    for c in &f.containers {
+        let entry = format!("container {:?}", c.id);
+        check_id(&c.id).unwrap_or_else(|why| err(entry.clone(), "id", why));
+        if !companies.contains_key(c.company.as_str()) {
+            err(entry.clone(), "company", format!("no company {:?} in the registry", c.company));
+        }
+        match sites.get(c.site.as_str()) {
+            None => err(entry.clone(), "site", format!("no site {:?} in the registry", c.site)),
+            Some(s) if s.company != c.company => {
+                err(entry.clone(), "site", format!("site {:?} belongs to {:?}, not {:?}", s.id, s.company, c.company))
+            }
+            Some(_) => {}
+        }
+        if !streams.contains(c.stream.as_str()) {
+            err(entry.clone(), "stream", format!("no stream {:?} in the registry", c.stream));
+        }
+        check_treatment_code(&c.treatment).unwrap_or_else(|why| err(entry.clone(), "treatment", why));
+        if !companies.contains_key(c.destination.as_str()) && !operators.contains(c.destination.as_str()) {
+            err(
+                entry.clone(),
+                "destination",
+                format!("{:?} is neither a company nor an operator of the registry", c.destination),
+            );
+        }
+        if !(c.volume_m3 > 0.0 && c.volume_m3.is_finite()) {
+            err(entry.clone(), "volume_m3", "must be a positive number of cubic metres".into());
+        }
+        if !(c.max_load_kg > 0.0 && c.max_load_kg.is_finite()) {
+            err(entry.clone(), "max_load_kg", "must be a positive number of kilograms".into());
+        }
+        if !(1.0..=150.0).contains(&c.overflow_threshold_pct) {
+            err(entry.clone(), "overflow_threshold_pct", "must be between 1 and 150 (percent of volume)".into());
+        }
+        if c.expected_interval.as_secs() < 1 {
+            err(entry.clone(), "expected_interval", "must be at least 1s".into());
+        }
+        if containers.insert(c.id.as_str(), c).is_some() {
+            err(entry, "id", "defined twice".into());
+        }
+    }
+    let mut gateways = HashSet::new();
+    for g in &f.gateways {
+        let entry = format!("gateway {:?}", g.id);
+        check_id(&g.id).unwrap_or_else(|why| err(entry.clone(), "id", why));
+        if !companies.contains_key(g.company.as_str()) {
+            err(entry.clone(), "company", format!("no company {:?} in the registry", g.company));
+        }
+        match sites.get(g.site.as_str()) {
+            None => err(entry.clone(), "site", format!("no site {:?} in the registry", g.site)),
+            Some(s) if s.company != g.company => {
+                err(entry.clone(), "site", format!("site {:?} belongs to {:?}, not {:?}", s.id, s.company, g.company))
+            }
+            Some(_) => {}
+        }
+        let mut numbers = HashSet::new();
+        for s in &g.sensors {
+            let sensor = format!("{entry} sensor {}", s.number);
+            match containers.get(s.container.as_str()) {
+                None => err(sensor.clone(), "container", format!("no container {:?}", s.container)),
+                Some(c) if c.company != g.company => err(
+                    sensor.clone(),
+                    "container",
+                    format!(
+                        "container {:?} belongs to {:?}, not to the gateway's company {:?}",
+                        c.id, c.company, g.company
+                    ),
+                ),
+                Some(_) => {}
+            }
+            if !numbers.insert(s.number) {
+                err(sensor, "number", "used twice on this gateway".into());
+            }
+        }
+        if !gateways.insert(g.id.as_str()) {
+            err(entry, "id", "defined twice".into());
+        }
+    }
+    errs
+}
+
+/// Ids appear in MQTT topics and tables: lower-case ASCII letters, digits and `-`, 1 to 64 long.
+pub fn check_id(id: &str) -> Result<(), String> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("{id:?}: use 1 to 64 lower-case letters, digits or '-' (ids appear in MQTT topics)"))
+    }
+}

@@ -1,0 +1,141 @@
+use super::*;
+
+#[test]
+fn example_zone_loads() {
+    let zone = Zone::load(concat!(env!("CARGO_MANIFEST_DIR"), "/config/zone.toml")).expect("example zone is valid");
+    assert!(zone.file.companies.len() >= 6);
+    for (gw, company, sensors) in zone.gateways() {
+        assert_eq!(zone.company_of(gw).map(|c| &**c), Some(company));
+        assert!(!sensors.is_empty(), "{gw} has sensors");
+    }
+    // At least two symbiosis loops: containers whose destination is another company of the zone.
+    let companies: Vec<&str> = zone.file.companies.iter().map(|c| c.id.as_str()).collect();
+    let exchanges: std::collections::HashSet<(&str, &str)> = zone
+        .file
+        .containers
+        .iter()
+        .filter(|c| c.destination != c.company && companies.contains(&c.destination.as_str()))
+        .map(|c| (c.company.as_str(), c.destination.as_str()))
+        .collect();
+    assert!(exchanges.len() >= 2, "{exchanges:?}");
+}
+
+const VALID: &str = r#"
+name = "z"
+[[companies]]
+id = "a"
+siren = "526018155"
+name = "A"
+[[sites]]
+id = "a-main"
+company = "a"
+siret = "52601815500014"
+address = "1 rue X, 62800 Liévin"
+[[operators]]
+id = "op"
+name = "Operator"
+[[streams]]
+id = "s"
+ewc = "17 01 01"
+description = "concrete"
+[[containers]]
+id = "c"
+company = "a"
+site = "a-main"
+type = "skip"
+volume_m3 = 10.0
+max_load_kg = 12000.0
+stream = "s"
+treatment = "R5"
+destination = "op"
+[[gateways]]
+id = "gw"
+company = "a"
+site = "a-main"
+sensors = [{ number = 1, container = "c" }]
+"#;
+
+fn errors_of(text: &str) -> Vec<String> {
+    Zone::parse("zone.toml", text).err().map(|e| e.0).unwrap_or_default()
+}
+
+fn with(replace: &str, by: &str) -> String {
+    assert!(VALID.contains(replace), "{replace}");
+    VALID.replacen(replace, by, 1)
+}
+
+#[test]
+fn valid_fixture_is_valid() {
+    assert_eq!(errors_of(VALID), Vec::<String>::new());
+}
+
+/// Each error case, with the exact place it must be reported at.
+#[test]
+fn every_error_is_named_with_its_place() {
+    let cases = [
+        (with("id = \"a\"\nsiren", "id = \"A b\"\nsiren"), "zone.toml: company \"A b\": id:"),
+        (with("526018155\"", "526018156\""), "zone.toml: company \"a\": siren: \"526018156\": the SIREN checksum"),
+        (
+            with("siret = \"52601815500014\"", "siret = \"90830166600016\""),
+            "zone.toml: site \"a-main\": siret: \"90830166600016\" does not start with",
+        ),
+        (
+            with("siret = \"52601815500014\"", "siret = \"5260181550001\""),
+            "zone.toml: site \"a-main\": siret: \"5260181550001\" is not a SIRET",
+        ),
+        (with("ewc = \"17 01 01\"", "ewc = \"21 01 01\""), "zone.toml: stream \"s\": ewc: \"21 01 01\": chapter 21"),
+        (
+            with("treatment = \"R5\"", "treatment = \"R14\""),
+            "zone.toml: container \"c\": treatment: \"R14\" is not a treatment code",
+        ),
+        (
+            with("destination = \"op\"", "destination = \"nowhere\""),
+            "zone.toml: container \"c\": destination: \"nowhere\" is neither",
+        ),
+        (with("stream = \"s\"", "stream = \"t\""), "zone.toml: container \"c\": stream: no stream \"t\""),
+        (with("volume_m3 = 10.0", "volume_m3 = 0.0"), "zone.toml: container \"c\": volume_m3: must be a positive"),
+        (
+            with("max_load_kg = 12000.0", "max_load_kg = -1.0"),
+            "zone.toml: container \"c\": max_load_kg: must be a positive",
+        ),
+        (
+            with("destination = \"op\"", "destination = \"op\"\noverflow_threshold_pct = 0.5"),
+            "zone.toml: container \"c\": overflow_threshold_pct:",
+        ),
+        (
+            with("company = \"a\"\nsite = \"a-main\"\ntype", "company = \"b\"\nsite = \"a-main\"\ntype"),
+            "zone.toml: container \"c\": company: no company \"b\"",
+        ),
+        (
+            with("site = \"a-main\"\nsensors", "site = \"elsewhere\"\nsensors"),
+            "zone.toml: gateway \"gw\": site: no site \"elsewhere\"",
+        ),
+        (
+            with("container = \"c\" }", "container = \"x\" }"),
+            "zone.toml: gateway \"gw\" sensor 1: container: no container \"x\"",
+        ),
+        (
+            with(
+                "{ number = 1, container = \"c\" }",
+                "{ number = 1, container = \"c\" }, { number = 1, container = \"c\" }",
+            ),
+            "zone.toml: gateway \"gw\" sensor 1: number: used twice",
+        ),
+        (with("id = \"op\"", "id = \"a\""), "zone.toml: operator \"a\": id: also a company id"),
+        (with("type = \"skip\"", "type = \"bucket\""), "unknown variant `bucket`"),
+        (with("name = \"Operator\"", "name = \"Operator\"\ncolour = \"red\""), "unknown field `colour`"),
+    ];
+    for (text, expected) in &cases {
+        let errs = errors_of(text);
+        assert!(errs.iter().any(|e| e.contains(expected)), "expected {expected:?} in {errs:#?}");
+    }
+}
+
+#[test]
+fn all_problems_are_reported_together() {
+    let text = with("ewc = \"17 01 01\"", "ewc = \"99\"")
+        .replacen("treatment = \"R5\"", "treatment = \"Z\"", 1)
+        .replacen("526018155\"", "5\"", 1);
+    // The SIREN, the List of Waste code and the treatment code.
+    assert_eq!(errors_of(&text).len(), 3, "{:#?}", errors_of(&text));
+}
