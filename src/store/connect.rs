@@ -6,15 +6,27 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_postgres::{Client, NoTls};
 
-/// A live connection; dropping it closes the socket, even if the server has stalled.
+/// A live connection. Dropping it closes the session cleanly (Terminate) when the server
+/// answers, and closes the socket after a second when it has stalled.
 pub struct Db {
     pub client: Client,
-    driver: JoinHandle<()>,
+    driver: Option<JoinHandle<()>>,
 }
 
 impl Drop for Db {
     fn drop(&mut self) {
-        self.driver.abort();
+        let Some(mut driver) = self.driver.take() else { return };
+        // `client` is dropped right after this: the driver then sends Terminate and ends.
+        match tokio::runtime::Handle::try_current() {
+            Ok(rt) => {
+                rt.spawn(async move {
+                    if tokio::time::timeout(Duration::from_secs(1), &mut driver).await.is_err() {
+                        driver.abort();
+                    }
+                });
+            }
+            Err(_) => driver.abort(),
+        }
     }
 }
 
@@ -44,7 +56,7 @@ pub async fn connect(s: &DatabaseSettings) -> Result<Db, StoreError> {
             tracing::warn!(error = %e, "database connection closed");
         }
     });
-    let db = Db { client, driver };
+    let db = Db { client, driver: Some(driver) };
     if let Some(schema) = &s.schema {
         // The name was checked at load (lower-case letters, digits, '_'); the extension's
         // functions stay reachable through public.

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod broker;
+pub mod storage;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

@@ -1,0 +1,67 @@
+//! A storage target for the storage suite: a fresh PostgreSQL database by default, or a fresh
+//! schema in the TimescaleDB named by `WASTEFLOW_TEST_TIMESCALE_URL` (as `.ci/run` does with
+//! the PGlite TimescaleDB build). The same tests run against both.
+
+use super::{unique, TestDb};
+use std::process::{Command, Stdio};
+use wasteflow::batch::Batch;
+use wasteflow::config::{DatabaseSettings, Settings};
+use wasteflow::store::{connect, Db, Writer};
+use wasteflow::validate::ValidReading;
+
+pub struct StorageTarget {
+    pub settings: Settings,
+    pub timescale: bool,
+    _db: Option<TestDb>,
+}
+
+impl StorageTarget {
+    pub async fn new() -> StorageTarget {
+        let mut settings = Settings::default();
+        settings.zone.file = super::zone_file();
+        match std::env::var("WASTEFLOW_TEST_TIMESCALE_URL") {
+            Ok(url) if !url.is_empty() => {
+                settings.database =
+                    DatabaseSettings { url, schema: Some(unique("wf_")), ..DatabaseSettings::default() };
+                StorageTarget { settings, timescale: true, _db: None }
+            }
+            _ => {
+                let db = TestDb::new().await;
+                settings.database = DatabaseSettings { url: db.url.clone(), ..DatabaseSettings::default() };
+                StorageTarget { settings, timescale: false, _db: Some(db) }
+            }
+        }
+    }
+
+    /// A connection with the target's search path.
+    pub async fn connect(&self) -> Db {
+        connect(&self.settings.database).await.unwrap_or_else(|e| {
+            panic!("the test database at {} is required and not reachable: {e}", self.settings.database.url)
+        })
+    }
+
+    pub fn writer(&self) -> Writer {
+        Writer::new(self.settings.database.clone())
+    }
+}
+
+impl Drop for StorageTarget {
+    fn drop(&mut self) {
+        if let (true, Some(schema)) = (self.timescale, &self.settings.database.schema) {
+            let _ = Command::new("timeout")
+                .args(["20", "psql"])
+                .arg(&self.settings.database.url)
+                .args(["-q", "-c", &format!("DROP SCHEMA IF EXISTS {schema} CASCADE")])
+                .env("PGPASSWORD", "x")
+                .env("PGSSLMODE", "disable")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
+
+/// A batch of already-validated readings (no acks: nothing came from MQTT).
+pub fn batch_of(readings: Vec<ValidReading>) -> Batch {
+    Batch { readings, ..Batch::default() }
+}

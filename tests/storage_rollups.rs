@@ -1,0 +1,149 @@
+//! Storage suite (PostgreSQL, and TimescaleDB in CI): migrations, registry sync, TimescaleDB
+//! policies, and rollups at every level equal to a recompute from the raw readings after
+//! shuffled, duplicated and late readings.
+
+mod common;
+use common::storage::{batch_of, StorageTarget};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use std::time::Duration;
+use wasteflow::rollup::{Deltas, LEVELS};
+use wasteflow::simulate::FrameGenerator;
+use wasteflow::source::TopicLayout;
+use wasteflow::store::{prepare, verify, Mode};
+use wasteflow::validate::{check_message, Limits, ValidReading};
+use wasteflow::zone::Zone;
+
+fn zone() -> Zone {
+    Zone::load(&common::zone_file()).unwrap()
+}
+
+/// Readings as the simulator's gateways would send them, validated against the registry.
+fn simulated_readings(frames: usize, per_frame: usize, seed: u64, start_ms: u64) -> Vec<ValidReading> {
+    let zone = zone();
+    let layout = TopicLayout::parse("zone/+/+/up").unwrap();
+    let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
+    let mut g = FrameGenerator::new(&zone, &layout, seed, start_ms, per_frame, 0.0, 0.0);
+    (0..frames)
+        .flat_map(|_| {
+            let m = g.next_message();
+            check_message(&m.topic, &bytes::Bytes::from(m.payload), start_ms as i64, &layout, &zone, &limits).readings
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrations_registry_and_storage_policies() {
+    let mut target = StorageTarget::new().await;
+    target.settings.storage.raw_retention = Some(Duration::from_secs(400 * 86_400));
+    let zone = zone();
+    let p = prepare(&target.settings, &zone, true).await.expect("prepare");
+    assert_eq!(p.migrations_applied, vec![1, 2]);
+    assert_eq!(p.mode, if target.timescale { Mode::Timescale } else { Mode::Postgres });
+    assert_eq!(p.registry.companies, zone.file.companies.len());
+
+    // A second start applies nothing and keeps the registry as it is.
+    let again = prepare(&target.settings, &zone, true).await.expect("prepare again");
+    assert!(again.migrations_applied.is_empty());
+    let db = target.connect().await;
+    let count = |sql: &'static str| {
+        let c = &db.client;
+        async move { c.query_one(sql, &[]).await.unwrap_or_else(|e| panic!("{sql}: {e}")).get::<_, i64>(0) }
+    };
+    assert_eq!(count("SELECT count(*) FROM companies WHERE active").await, 7);
+    assert_eq!(count("SELECT count(*) FROM treatments").await, 29);
+    assert_eq!(count("SELECT count(*) FROM destinations WHERE kind = 'operator'").await, 5);
+    assert_eq!(count("SELECT count(*) FROM sensors").await, 13);
+
+    // An entry removed from the file stays, inactive.
+    let mut smaller = zone.file.clone();
+    smaller.gateways.retain(|g| g.id != "gw-cl-01");
+    let smaller = Zone::from_file("zone.toml", smaller).unwrap();
+    prepare(&target.settings, &smaller, false).await.expect("sync smaller registry");
+    assert_eq!(count("SELECT count(*) FROM gateways WHERE NOT active").await, 1);
+
+    if target.timescale {
+        let hypertables = count(
+            "SELECT count(*) FROM timescaledb_information.hypertables WHERE hypertable_schema = current_schema()",
+        )
+        .await;
+        assert_eq!(hypertables, 7, "readings and six rollup tables are hypertables");
+        let compression = count(
+            "SELECT count(*) FROM timescaledb_information.jobs WHERE proc_name = 'policy_compression' AND hypertable_schema = current_schema()",
+        )
+        .await;
+        assert_eq!(compression, 7, "a compression policy on every hypertable");
+        let retention = count(
+            "SELECT count(*) FROM timescaledb_information.jobs WHERE proc_name = 'policy_retention' \
+             AND hypertable_schema = current_schema() AND hypertable_name = 'readings'",
+        )
+        .await;
+        assert_eq!(retention, 1, "retention on raw readings when configured");
+    } else {
+        assert!(p.policies.iter().any(|l| l.contains("needs TimescaleDB")), "{:?}", p.policies);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rollups_equal_recompute_after_shuffled_duplicated_and_late_readings() {
+    let target = StorageTarget::new().await;
+    prepare(&target.settings, &zone(), true).await.expect("prepare");
+    // Two days of readings, so every level has several buckets.
+    let start = 1_800_000_000_000u64;
+    let mut readings = simulated_readings(300, 40, 3, start);
+    readings.extend(simulated_readings(300, 40, 4, start + 86_400_000));
+    let unique = readings.clone();
+
+    // Shuffle (late and out-of-order data), then add duplicates: some readings twice, in
+    // other batches, and one whole batch sent again.
+    let mut rng = rand::rngs::StdRng::seed_from_u64(9);
+    readings.shuffle(&mut rng);
+    let dups: Vec<ValidReading> = (0..2_000).map(|_| readings[rng.gen_range(0..readings.len())].clone()).collect();
+    readings.extend(dups);
+    readings.shuffle(&mut rng);
+    let mut batches: Vec<Vec<ValidReading>> = readings.chunks(1_500).map(|c| c.to_vec()).collect();
+    batches.push(batches[3].clone());
+    batches.shuffle(&mut rng);
+
+    let mut writer = target.writer();
+    let mut stored = 0;
+    let mut duplicates = 0;
+    for b in batches {
+        let outcome = writer.write(&batch_of(b)).await.expect("write batch");
+        stored += outcome.stored.len();
+        duplicates += outcome.duplicates;
+    }
+    assert_eq!(stored, unique.len(), "every reading stored once");
+    assert_eq!(duplicates, readings.len() + 1_500 - unique.len());
+
+    let db = target.connect().await;
+    let mismatches = verify(&db.client, Duration::from_secs(120)).await.expect("verify");
+    assert!(mismatches.is_empty(), "{} mismatches, first: {}", mismatches.len(), mismatches[0]);
+
+    // And the database's rollups equal the pure rollup of the unique readings.
+    let expected = Deltas::of(&unique);
+    for (i, level) in LEVELS.iter().enumerate() {
+        let row = db
+            .client
+            .query_one(
+                &format!("SELECT coalesce(sum(mass_g), 0)::bigint, count(*) FROM flow_rollup_{}", level.suffix),
+                &[],
+            )
+            .await
+            .unwrap();
+        let mass: i64 = expected.flows[i].values().map(|v| v.mass_g).sum();
+        assert_eq!(
+            (row.get::<_, i64>(0), row.get::<_, i64>(1)),
+            (mass, expected.flows[i].len() as i64),
+            "level {}",
+            level.suffix
+        );
+        let fills: i64 = db
+            .client
+            .query_one(&format!("SELECT count(*) FROM container_rollup_{}", level.suffix), &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(fills, expected.fills[i].len() as i64, "level {}", level.suffix);
+    }
+}
