@@ -18,7 +18,11 @@ const DAY_MS: u64 = 86_400_000;
 fn weighing(zone: &Zone, company: &str, gateway: &str, sensor: u16, kg: f32, at: u64) -> ValidReading {
     let layout = TopicLayout::parse("zone/+/+/up").unwrap();
     let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
-    let frame = encode(&Frame { seq: 1, base_time_ms: at, readings: vec![Reading { sensor, offset_ms: 0, value: Measurement::NetMassKg(kg) }] });
+    let frame = encode(&Frame {
+        seq: 1,
+        base_time_ms: at,
+        readings: vec![Reading { sensor, offset_ms: 0, value: Measurement::NetMassKg(kg) }],
+    });
     let c = check_message(&format!("zone/{company}/{gateway}/up"), &frame.into(), at as i64, &layout, zone, &limits);
     assert!(c.rejects.is_empty(), "{:?}", c.rejects);
     c.readings.into_iter().next().unwrap()
@@ -54,7 +58,9 @@ async fn kpi_views_equal_the_hand_computed_fixture() {
     let target = StorageTarget::new().await;
     let zone = Zone::load(&common::zone_file()).unwrap();
     prepare(&target.settings, &zone, true).await.expect("prepare");
-    target.writer().write(&batch_of(fixture(&zone))).await.expect("write fixture");
+    let mut writer = target.writer();
+    writer.write(&batch_of(fixture(&zone))).await.expect("write fixture");
+    writer.close().await;
     let db = target.connect().await;
     let cols = "generated_t, reused_t, recycled_t, energy_recovered_t, other_recovery_t, disposed_t, interim_t, landfilled_t, \
                 hazardous_t, symbiosis_t, hazardous_share, recycling_rate, recovery_rate, landfill_diversion_rate, symbiosis_share";
@@ -68,20 +74,40 @@ async fn kpi_views_equal_the_hand_computed_fixture() {
     };
     // generated, reused, recycled, energy, other, disposed, interim, landfilled, hazardous, symbiosis, then the five rates.
     let expected: [(&str, [f64; 15]); 4] = [
-        ("beton-artois", [12.0, 0.0, 10.0, 0.0, 0.0, 2.0, 0.0, 2.0, 0.0, 0.0, 0.0, 10.0 / 12.0, 10.0 / 12.0, 10.0 / 12.0, 0.0]),
+        (
+            "beton-artois",
+            [12.0, 0.0, 10.0, 0.0, 0.0, 2.0, 0.0, 2.0, 0.0, 0.0, 0.0, 10.0 / 12.0, 10.0 / 12.0, 10.0 / 12.0, 0.0],
+        ),
         ("metallerie-lievin", [7.5, 0.0, 7.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.5, 4.0, 0.5 / 7.5, 1.0, 1.0, 1.0, 4.0 / 7.5]),
         ("logistique-a21", [2.5, 0.0, 1.5, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.5, 0.0, 0.6, 0.6, 1.0, 0.6]),
         ("menuiserie-souchez", [3.0, 0.5, 0.0, 2.5, 0.0, 0.0, 0.0, 0.0, 0.0, 2.5, 0.0, 0.5 / 3.0, 1.0, 1.0, 2.5 / 3.0]),
     ];
     for (company, want) in &expected {
-        let got = row(format!("SELECT {cols} FROM kpi_company_daily WHERE day = $1 AND company_id = '{company}'")).await;
+        let got =
+            row(format!("SELECT {cols} FROM kpi_company_daily WHERE day = $1 AND company_id = '{company}'")).await;
         assert!(got.iter().zip(want).all(|(g, w)| close(*g, *w)), "{company}: got {got:?}, want {want:?}");
     }
     let zone_day = [25.0, 0.5, 19.0, 2.5, 0.0, 2.0, 1.0, 2.0, 0.5, 8.0, 0.02, 0.78, 0.88, 0.92, 0.32];
     let got = row(format!("SELECT {cols} FROM kpi_zone_daily WHERE day = $1")).await;
     assert!(got.iter().zip(&zone_day).all(|(g, w)| close(*g, *w)), "zone day: got {got:?}, want {zone_day:?}");
     // March 2027: the second day adds 5 t recycled by Béton d'Artois.
-    let zone_month = [30.0, 0.5, 24.0, 2.5, 0.0, 2.0, 1.0, 2.0, 0.5, 8.0, 0.5 / 30.0, 24.5 / 30.0, 27.0 / 30.0, 28.0 / 30.0, 8.0 / 30.0];
+    let zone_month = [
+        30.0,
+        0.5,
+        24.0,
+        2.5,
+        0.0,
+        2.0,
+        1.0,
+        2.0,
+        0.5,
+        8.0,
+        0.5 / 30.0,
+        24.5 / 30.0,
+        27.0 / 30.0,
+        28.0 / 30.0,
+        8.0 / 30.0,
+    ];
     let got = row(format!("SELECT {cols} FROM kpi_zone_monthly WHERE month = $1")).await;
     assert!(got.iter().zip(&zone_month).all(|(g, w)| close(*g, *w)), "zone month: got {got:?}, want {zone_month:?}");
 
@@ -93,7 +119,8 @@ async fn kpi_views_equal_the_hand_computed_fixture() {
         )
         .await
         .unwrap();
-    let flows: Vec<(String, String, String, f64)> = flows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))).collect();
+    let flows: Vec<(String, String, String, f64)> =
+        flows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3))).collect();
     assert_eq!(
         flows,
         vec![
@@ -102,4 +129,5 @@ async fn kpi_views_equal_the_hand_computed_fixture() {
             ("metallerie-lievin".into(), "beton-artois".into(), "R5".into(), 4.0),
         ]
     );
+    db.close().await;
 }

@@ -82,6 +82,7 @@ async fn migrations_registry_and_storage_policies() {
     } else {
         assert!(p.policies.iter().any(|l| l.contains("needs TimescaleDB")), "{:?}", p.policies);
     }
+    db.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -113,6 +114,7 @@ async fn rollups_equal_recompute_after_shuffled_duplicated_and_late_readings() {
         stored += outcome.stored.len();
         duplicates += outcome.duplicates;
     }
+    writer.close().await;
     assert_eq!(stored, unique.len(), "every reading stored once");
     assert_eq!(duplicates, readings.len() + 1_500 - unique.len());
 
@@ -146,4 +148,5 @@ async fn rollups_equal_recompute_after_shuffled_duplicated_and_late_readings() {
             .get(0);
         assert_eq!(fills, expected.fills[i].len() as i64, "level {}", level.suffix);
     }
+    db.close().await;
 }

@@ -13,6 +13,19 @@ pub struct Db {
     driver: Option<JoinHandle<()>>,
 }
 
+impl Db {
+    /// Closes the session and waits (up to a second) until the server has been told.
+    pub async fn close(mut self) {
+        let driver = self.driver.take();
+        drop(self); // drops the client: the driver sends Terminate and ends
+        if let Some(mut driver) = driver {
+            if tokio::time::timeout(Duration::from_secs(1), &mut driver).await.is_err() {
+                driver.abort();
+            }
+        }
+    }
+}
+
 impl Drop for Db {
     fn drop(&mut self) {
         let Some(mut driver) = self.driver.take() else { return };

@@ -29,5 +29,6 @@ pub async fn prepare(settings: &Settings, zone: &Zone, run_migrations: bool) -> 
     };
     let policies = apply_policies(&db.client, mode, &settings.storage, limit).await?;
     let registry = sync_registry(&mut db.client, zone, limit).await?;
+    db.close().await;
     Ok(Prepared { mode, migrations_applied, policies, registry })
 }

@@ -96,6 +96,13 @@ impl Writer {
         self.conn.is_some()
     }
 
+    /// Closes the connection, if open, and waits until the server knows.
+    pub async fn close(&mut self) {
+        if let Some((db, _)) = self.conn.take() {
+            db.close().await;
+        }
+    }
+
     /// Opens the connection if needed.
     pub async fn ensure_connected(&mut self) -> Result<(), StoreError> {
         if self.conn.is_none() {

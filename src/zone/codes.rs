@@ -112,7 +112,7 @@ fn luhn(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Checks a SIREN (nine digits, Luhn checksum), the French company number.

@@ -23,7 +23,14 @@ impl StorageTarget {
             Ok(url) if !url.is_empty() => {
                 settings.database =
                     DatabaseSettings { url, schema: Some(unique("wf_")), ..DatabaseSettings::default() };
-                StorageTarget { settings, timescale: true, _db: None }
+                let target = StorageTarget { settings, timescale: true, _db: None };
+                // PGlite has one backend for every connection: an earlier test's role and the
+                // statements it prepared (tokio-postgres names them s0, s1, ... per process)
+                // are still there.
+                let db = target.connect().await;
+                db.client.batch_execute("RESET ROLE; DEALLOCATE ALL").await.expect("reset the shared session");
+                db.close().await;
+                target
             }
             _ => {
                 let db = TestDb::new().await;
