@@ -18,6 +18,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod daemon;
+pub mod live;
 pub mod logging;
 pub mod metrics;
 pub mod rollup;

@@ -1,0 +1,13 @@
+//! The live stage: per-container state (fill, fill rate, forecast time to full, last reading,
+//! battery, temperature, anomaly score), events that open once and close once, and the
+//! per-container and per-gateway gauges.
+//!
+//! The state is rebuilt from the database at start by replaying each container's readings
+//! since its last collection in commit order, through the same pure functions, so a restart
+//! has no blind spot. It never writes readings; it only reads what the store committed.
+
+mod detector;
+mod state;
+
+pub use detector::{Detector, DetectorParams};
+pub use state::{ContainerInfo, ContainerState, EventKind, LiveParams, Transition};

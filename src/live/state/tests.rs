@@ -1,0 +1,123 @@
+use super::*;
+
+const H: i64 = 3_600_000;
+
+fn params() -> LiveParams {
+    LiveParams {
+        overflow_lead_ms: 2 * H,
+        silent_factor: 3.0,
+        battery_low_pct: 15.0,
+        fire_temp_c: 70.0,
+        fire_rise_c_per_min: 5.0,
+        emptied_drop_pct: 40.0,
+        anomaly_threshold: 6.0,
+        detector: DetectorParams { alpha: 0.1, warmup: 10, min_std: 0.5 },
+    }
+}
+
+fn info() -> ContainerInfo {
+    ContainerInfo {
+        id: "c".into(),
+        company: "a".into(),
+        max_load_kg: 1000.0,
+        overflow_threshold_pct: 90.0,
+        expected_interval_ms: H,
+    }
+}
+
+const FILL: i16 = MeasurementKind::FillLevel as i16;
+const EMPTIED: i16 = MeasurementKind::Emptied as i16;
+
+fn opened(t: &[Transition]) -> Vec<(EventKind, bool)> {
+    t.iter().map(|t| (t.kind, t.open)).collect()
+}
+
+#[test]
+fn overflow_opens_once_and_closes_once() {
+    let (p, i) = (params(), info());
+    let mut s = ContainerState::default();
+    let mut all = Vec::new();
+    for (h, fill) in [(0, 50.0), (1, 91.0), (2, 93.0), (3, 95.0)] {
+        s.apply(FILL, h * H, fill, &p);
+        all.extend(s.evaluate(h * H, &i, &p));
+    }
+    s.apply(EMPTIED, 4 * H, 0.0, &p);
+    all.extend(s.evaluate(4 * H, &i, &p));
+    let overflow: Vec<_> = opened(&all).into_iter().filter(|(k, _)| *k == EventKind::Overflow).collect();
+    assert_eq!(overflow, vec![(EventKind::Overflow, true), (EventKind::Overflow, false)]);
+}
+
+#[test]
+fn overflow_is_predicted_from_the_fill_rate() {
+    let (p, i) = (params(), info());
+    let mut s = ContainerState::default();
+    s.apply(FILL, 0, 40.0, &p);
+    s.apply(FILL, 5 * H, 80.0, &p); // 8 points an hour: 10 points to go is 75 minutes
+    assert!((s.seconds_to_full(&i).unwrap() - 4500.0).abs() < 1e-6);
+    assert_eq!(opened(&s.evaluate(5 * H, &i, &p)), vec![(EventKind::OverflowPredicted, true)]);
+}
+
+#[test]
+fn a_drop_without_collection_is_an_event_until_a_collection_is_recorded() {
+    let (p, i) = (params(), info());
+    let mut s = ContainerState::default();
+    s.apply(FILL, 0, 70.0, &p);
+    s.apply(FILL, H, 10.0, &p);
+    assert_eq!(opened(&s.evaluate(H, &i, &p)), vec![(EventKind::EmptiedWithoutCollection, true)]);
+    s.apply(EMPTIED, 2 * H, 0.0, &p);
+    assert_eq!(opened(&s.evaluate(2 * H, &i, &p)), vec![(EventKind::EmptiedWithoutCollection, false)]);
+}
+
+#[test]
+fn overload_fire_battery_and_silence() {
+    let (p, i) = (params(), info());
+    let mut s = ContainerState::default();
+    s.apply(MeasurementKind::NetMassKg as i16, 0, 1200.0, &p);
+    s.apply(MeasurementKind::TemperatureC as i16, 0, 20.0, &p);
+    s.apply(MeasurementKind::TemperatureC as i16, 60_000, 30.0, &p); // +10 degrees a minute
+    s.apply(MeasurementKind::BatteryPercent as i16, 0, 12.0, &p);
+    let t = opened(&s.evaluate(60_000, &i, &p));
+    assert_eq!(t, vec![(EventKind::Overload, true), (EventKind::FireRisk, true), (EventKind::BatteryLow, true)]);
+    // Battery at 17 % stays low (hysteresis), temperature steady at 30 closes the fire risk.
+    s.apply(MeasurementKind::BatteryPercent as i16, 120_000, 17.0, &p);
+    s.apply(MeasurementKind::TemperatureC as i16, 120_000, 30.0, &p);
+    assert_eq!(opened(&s.evaluate(120_000, &i, &p)), vec![(EventKind::FireRisk, false)]);
+    // Three intervals and a bit without a reading: silent; a reading ends it.
+    assert_eq!(opened(&s.evaluate(120_000 + 3 * H + 1000, &i, &p)), vec![(EventKind::SensorSilent, true)]);
+    s.apply(MeasurementKind::BatteryPercent as i16, 4 * H, 90.0, &p);
+    assert_eq!(
+        opened(&s.evaluate(4 * H, &i, &p)),
+        vec![(EventKind::SensorSilent, false), (EventKind::BatteryLow, false)]
+    );
+}
+
+#[test]
+fn late_readings_do_not_move_the_state_back() {
+    let p = params();
+    let mut s = ContainerState::default();
+    s.apply(FILL, 2 * H, 60.0, &p);
+    s.apply(FILL, H, 20.0, &p);
+    assert_eq!(s.fill_pct, Some(60.0));
+}
+
+#[test]
+fn a_normal_week_of_fill_and_collection_cycles_raises_no_event() {
+    let (p, i) = (params(), info());
+    let mut s = ContainerState::default();
+    let mut events = Vec::new();
+    let mut fill: f64 = 5.0;
+    for step in 0..(7 * 24 * 4) {
+        let t = step * H / 4;
+        let weekday = (step / (24 * 4)) % 7 < 5;
+        fill += if weekday { 0.35 } else { 0.05 } + ((step * 7919 % 13) as f64 - 6.0) * 0.02;
+        if fill >= 75.0 {
+            s.apply(EMPTIED, t, 0.0, &p);
+            fill = 2.0;
+        }
+        s.apply(FILL, t, fill, &p);
+        s.apply(MeasurementKind::TemperatureC as i16, t, 18.0 + (step % 5) as f64 * 0.2, &p);
+        s.apply(MeasurementKind::BatteryPercent as i16, t, 90.0 - step as f64 * 0.01, &p);
+        events.extend(s.evaluate(t, &i, &p));
+    }
+    assert!(events.is_empty(), "{events:?}");
+}
