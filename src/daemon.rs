@@ -7,6 +7,7 @@
 use crate::backoff::Backoff;
 use crate::batch::{run_batcher, BatchLimits};
 use crate::config::Settings;
+use crate::live::{rebuild, run_live, ZoneState};
 use crate::metrics as m;
 use crate::source::{mqtt_options, run_source, SourceConfig, TopicLayout};
 use crate::store::{prepare, run_store, Writer};
@@ -43,6 +44,7 @@ pub async fn run(
         let _ = http_stop_tx.send(true);
         return Ok(Exit::Drained);
     }
+    let live_state = rebuild_live_state(&settings, &zone).await;
 
     let limits = Limits {
         max_payload_bytes: settings.mqtt.max_payload_bytes,
@@ -67,7 +69,9 @@ pub async fn run(
     let source = tokio::spawn(run_source(options, source_cfg, delivery_tx, ack_rx, stop.clone()));
     let batcher = tokio::spawn(run_batcher(delivery_rx, batch_tx, layout, Arc::new(zone), limits, batch_limits));
     let retry = Backoff::new(settings.database.retry_min, settings.database.retry_max);
-    let store = tokio::spawn(run_store(batch_rx, Writer::new(settings.database.clone()), ack_tx, retry));
+    let (live_tx, live_rx) = mpsc::channel(64);
+    let live = tokio::spawn(run_live(live_rx, live_state, settings.database.clone(), settings.live.tick));
+    let store = tokio::spawn(run_store(batch_rx, Writer::new(settings.database.clone()), ack_tx, Some(live_tx), retry));
 
     let mut stop_wait = stop.clone();
     let _ = stop_wait.wait_for(|s| *s).await;
@@ -76,6 +80,7 @@ pub async fn run(
         let _ = source.await;
         let _ = batcher.await;
         let _ = store.await;
+        let _ = live.await;
     };
     let exit = match tokio::time::timeout(settings.shutdown.grace, all).await {
         Ok(()) => Exit::Drained,
@@ -115,4 +120,27 @@ async fn prepare_database(settings: &Settings, zone: &Zone, mut stop: watch::Rec
             }
         }
     }
+}
+
+/// The live state, rebuilt from the database. If that fails the daemon still ingests: the
+/// state then starts empty and fills as readings arrive (logged).
+async fn rebuild_live_state(settings: &Settings, zone: &Zone) -> ZoneState {
+    let mut state = ZoneState::new(zone, settings.live.params());
+    let started = std::time::Instant::now();
+    let result = async {
+        let db = crate::store::connect(&settings.database).await?;
+        let n = rebuild(&db, &mut state, settings.database.statement_timeout).await;
+        db.close().await;
+        n
+    }
+    .await;
+    match result {
+        Ok(n) => tracing::info!(readings = n, took = ?started.elapsed(), "live state rebuilt from the database"),
+        Err(e) => {
+            tracing::warn!(error = %e, "live state not rebuilt; starting empty");
+            state = ZoneState::new(zone, settings.live.params());
+        }
+    }
+    crate::live::export(&state, crate::clock::now_ms());
+    state
 }

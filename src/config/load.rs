@@ -76,6 +76,7 @@ pub fn load_from(file: Option<&str>, env: Environment) -> Result<Settings, Confi
         log: section(&cfg, "log", &mut problems),
         shutdown: section(&cfg, "shutdown", &mut problems),
         storage: section(&cfg, "storage", &mut problems),
+        live: section(&cfg, "live", &mut problems),
     };
     check(&settings, &mut problems);
     if problems.is_empty() {
@@ -158,6 +159,22 @@ fn check(s: &Settings, problems: &mut Vec<Problem>) {
                 "must be at least one day and not below storage.compress_after, or left unset to keep everything",
             );
         }
+    }
+    if !(s.live.anomaly_alpha > 0.0 && s.live.anomaly_alpha <= 1.0) {
+        push(problems, "live.anomaly_alpha", "must be above 0 and at most 1 (e.g. 0.1)");
+    }
+    if s.live.silent_factor.is_nan() || s.live.silent_factor < 1.0 {
+        push(problems, "live.silent_factor", "must be at least 1 (e.g. 3: three missed reports)");
+    }
+    if s.live.anomaly_threshold.is_nan()
+        || s.live.anomaly_threshold <= 0.0
+        || s.live.anomaly_min_std.is_nan()
+        || s.live.anomaly_min_std <= 0.0
+    {
+        push(problems, "live.anomaly_threshold", "live.anomaly_threshold and live.anomaly_min_std must be above 0");
+    }
+    if s.live.tick.as_millis() < 100 {
+        push(problems, "live.tick", "must be at least 100ms (e.g. 10s)");
     }
     if s.batch.max_readings == 0 {
         push(problems, "batch.max_readings", "must be at least 1 (10000 is the default)");

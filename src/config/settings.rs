@@ -16,11 +16,12 @@ pub struct Settings {
     pub log: LogSettings,
     pub shutdown: ShutdownSettings,
     pub storage: StorageSettings,
+    pub live: LiveSettings,
 }
 
 /// The names of the sections, in the order they are reported.
 pub const SECTIONS: &[&str] =
-    &["mqtt", "database", "batch", "validation", "metrics", "zone", "log", "shutdown", "storage"];
+    &["mqtt", "database", "batch", "validation", "metrics", "zone", "log", "shutdown", "storage", "live"];
 
 /// `[mqtt]`: the broker connection and subscription.
 #[derive(Debug, Clone, Deserialize)]
@@ -240,5 +241,74 @@ pub struct StorageSettings {
 impl Default for StorageSettings {
     fn default() -> Self {
         Self { compress_after: Duration::from_secs(7 * 24 * 3600), raw_retention: None, minute_rollup_retention: None }
+    }
+}
+
+/// `[live]`: live container state, events and anomaly detection.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LiveSettings {
+    /// Open "overflow predicted" when the forecast time to the overflow threshold is below this.
+    #[serde(with = "humantime_serde")]
+    pub overflow_lead_time: Duration,
+    /// A sensor is silent after this many of its container's expected reporting intervals.
+    pub silent_factor: f64,
+    /// Battery low below this percentage (closes 5 points above it).
+    pub battery_low_pct: f64,
+    /// Fire risk at or above this temperature (closes 5 degrees below it)...
+    pub fire_temperature_c: f64,
+    /// ...or when the temperature rises faster than this many degrees per minute.
+    pub fire_rise_c_per_min: f64,
+    /// A fill drop of at least this many points with no "emptied" reading opens
+    /// "emptied without collection".
+    pub emptied_drop_pct: f64,
+    /// Anomaly event at or above this score (standard deviations of the fill increments).
+    pub anomaly_threshold: f64,
+    /// Weight of the newest increment in the detector's moving mean and variance (0 to 1].
+    pub anomaly_alpha: f64,
+    /// Increments seen after a collection before scores count.
+    pub anomaly_warmup: u32,
+    /// Floor of the detector's standard deviation, in fill points.
+    pub anomaly_min_std: f64,
+    /// How often silence and forecasts are re-evaluated and gauges refreshed.
+    #[serde(with = "humantime_serde")]
+    pub tick: Duration,
+}
+
+impl Default for LiveSettings {
+    fn default() -> Self {
+        Self {
+            overflow_lead_time: Duration::from_secs(2 * 3600),
+            silent_factor: 3.0,
+            battery_low_pct: 15.0,
+            fire_temperature_c: 70.0,
+            fire_rise_c_per_min: 5.0,
+            emptied_drop_pct: 40.0,
+            anomaly_threshold: 6.0,
+            anomaly_alpha: 0.1,
+            anomaly_warmup: 10,
+            anomaly_min_std: 0.5,
+            tick: Duration::from_secs(10),
+        }
+    }
+}
+
+impl LiveSettings {
+    /// The rules' parameters.
+    pub fn params(&self) -> crate::live::LiveParams {
+        crate::live::LiveParams {
+            overflow_lead_ms: self.overflow_lead_time.as_millis() as i64,
+            silent_factor: self.silent_factor,
+            battery_low_pct: self.battery_low_pct,
+            fire_temp_c: self.fire_temperature_c,
+            fire_rise_c_per_min: self.fire_rise_c_per_min,
+            emptied_drop_pct: self.emptied_drop_pct,
+            anomaly_threshold: self.anomaly_threshold,
+            detector: crate::live::DetectorParams {
+                alpha: self.anomaly_alpha,
+                warmup: self.anomaly_warmup,
+                min_std: self.anomaly_min_std,
+            },
+        }
     }
 }

@@ -7,7 +7,13 @@
 //! has no blind spot. It never writes readings; it only reads what the store committed.
 
 mod detector;
+mod persist;
 mod state;
+mod task;
+mod tracker;
 
 pub use detector::{Detector, DetectorParams};
+pub use persist::{rebuild, write_events};
 pub use state::{ContainerInfo, ContainerState, EventKind, LiveParams, Transition};
+pub use task::{export, run_live};
+pub use tracker::{ContainerEvent, ZoneState};

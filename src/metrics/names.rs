@@ -19,6 +19,18 @@ pub const MQTT_RECONNECTS: &str = "wasteflow_mqtt_reconnects_total";
 pub const STALE_ACKS: &str = "wasteflow_mqtt_stale_acks_total";
 pub const DATABASE_UP: &str = "wasteflow_database_up";
 
+pub const CONTAINER_FILL: &str = "wasteflow_container_fill_percent";
+pub const CONTAINER_FILL_RATE: &str = "wasteflow_container_fill_rate_percent_per_hour";
+pub const CONTAINER_TO_FULL: &str = "wasteflow_container_seconds_to_full";
+pub const CONTAINER_SINCE_READING: &str = "wasteflow_container_seconds_since_reading";
+pub const CONTAINER_BATTERY: &str = "wasteflow_container_battery_percent";
+pub const CONTAINER_TEMPERATURE: &str = "wasteflow_container_temperature_celsius";
+pub const CONTAINER_ANOMALY: &str = "wasteflow_container_anomaly_score";
+pub const CONTAINER_OPEN_EVENTS: &str = "wasteflow_container_open_events";
+pub const GATEWAY_SINCE_READING: &str = "wasteflow_gateway_seconds_since_reading";
+pub const EVENTS_OPENED: &str = "wasteflow_events_opened_total";
+pub const EVENTS_DROPPED: &str = "wasteflow_events_dropped_total";
+
 /// Histogram buckets, in seconds.
 pub const LATENCY_BUCKETS: &[f64] =
     &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
@@ -39,6 +51,17 @@ pub fn describe() {
     describe_counter!(MQTT_RECONNECTS, "Broker connection losses");
     describe_counter!(STALE_ACKS, "Acks not sent because the connection changed (the broker redelivers)");
     describe_gauge!(DATABASE_UP, "1 while the last database call succeeded");
+    describe_gauge!(CONTAINER_FILL, "Latest fill level, percent of volume (0 after a recorded collection)");
+    describe_gauge!(CONTAINER_FILL_RATE, "Fill rate since the last collection, points per hour");
+    describe_gauge!(CONTAINER_TO_FULL, "Forecast seconds to the overflow threshold; -1 when unknown");
+    describe_gauge!(CONTAINER_SINCE_READING, "Seconds since the container's latest reading; -1 before any");
+    describe_gauge!(CONTAINER_BATTERY, "Latest sensor battery, percent; -1 when unknown");
+    describe_gauge!(CONTAINER_TEMPERATURE, "Latest temperature, degrees Celsius; NaN when unknown");
+    describe_gauge!(CONTAINER_ANOMALY, "Anomaly score of the latest fill reading (standard deviations)");
+    describe_gauge!(CONTAINER_OPEN_EVENTS, "1 while an event of this kind is open for the container");
+    describe_gauge!(GATEWAY_SINCE_READING, "Seconds since the gateway's latest reading; -1 before any");
+    describe_counter!(EVENTS_OPENED, "Events opened, by kind");
+    describe_counter!(EVENTS_DROPPED, "Events not written because the database was unreachable too long");
 }
 
 pub fn message_received() {
@@ -85,4 +108,40 @@ pub fn batch_committed(took: Duration, _messages: usize, outcome: &BatchOutcome,
     for &received in &batch.received_ms {
         r2c.record((now_ms - received).max(0) as f64 / 1000.0);
     }
+}
+
+pub fn event_opened(kind: &'static str) {
+    counter!(EVENTS_OPENED, "kind" => kind).increment(1);
+}
+
+pub fn events_dropped(n: usize) {
+    counter!(EVENTS_DROPPED).increment(n as u64);
+}
+
+/// Labels are the registry's own ids: at most one series per container (per kind for events).
+pub fn container_gauges(
+    company: &str,
+    container: &str,
+    s: &crate::live::ContainerState,
+    info: &crate::live::ContainerInfo,
+    now_ms: i64,
+) {
+    let labels = [("company", company.to_string()), ("container", container.to_string())];
+    gauge!(CONTAINER_FILL, &labels).set(s.fill_pct.unwrap_or(0.0));
+    gauge!(CONTAINER_FILL_RATE, &labels).set(s.fill_rate_per_hour().unwrap_or(0.0));
+    gauge!(CONTAINER_TO_FULL, &labels).set(s.seconds_to_full(info).unwrap_or(-1.0));
+    gauge!(CONTAINER_SINCE_READING, &labels).set(s.last_seen_ms.map_or(-1.0, |t| (now_ms - t) as f64 / 1000.0));
+    gauge!(CONTAINER_BATTERY, &labels).set(s.battery_pct.unwrap_or(-1.0));
+    gauge!(CONTAINER_TEMPERATURE, &labels).set(s.temperature_c.unwrap_or(f64::NAN));
+    gauge!(CONTAINER_ANOMALY, &labels).set(s.anomaly_score());
+    for kind in crate::live::EventKind::ALL {
+        let open = if s.open.contains(&kind) { 1.0 } else { 0.0 };
+        gauge!(CONTAINER_OPEN_EVENTS, "company" => company.to_string(), "container" => container.to_string(), "kind" => kind.name())
+            .set(open);
+    }
+}
+
+pub fn gateway_gauge(company: &str, gateway: &str, seconds_since: Option<f64>) {
+    gauge!(GATEWAY_SINCE_READING, "company" => company.to_string(), "gateway" => gateway.to_string())
+        .set(seconds_since.unwrap_or(-1.0));
 }

@@ -8,6 +8,7 @@ use tokio_postgres::Client;
 pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (1, "tables", include_str!("migrations/0001_tables.sql")),
     (2, "views", include_str!("migrations/0002_views.sql")),
+    (3, "events", include_str!("migrations/0003_events.sql")),
 ];
 
 /// Storage mode, detected at start.

@@ -5,6 +5,7 @@ use crate::backoff::Backoff;
 use crate::batch::Batch;
 use crate::metrics as m;
 use crate::source::AckToken;
+use crate::validate::ValidReading;
 use std::time::Instant;
 use tokio::sync::mpsc;
 
@@ -15,6 +16,7 @@ pub async fn run_store(
     mut input: mpsc::Receiver<Batch>,
     mut writer: Writer,
     acks: mpsc::UnboundedSender<Vec<AckToken>>,
+    live: Option<mpsc::Sender<Vec<ValidReading>>>,
     mut backoff: Backoff,
 ) {
     while let Some(batch) = input.recv().await {
@@ -41,6 +43,13 @@ pub async fn run_store(
         };
         let now_ms = crate::clock::now_ms();
         m::batch_committed(started.elapsed(), batch.messages(), &outcome, &batch, now_ms);
+        if let Some(live) = &live {
+            // Live state is derived: it waits for room (cheap, in memory) rather than miss a reading.
+            let stored: Vec<ValidReading> = outcome.stored.iter().map(|&i| batch.readings[i].clone()).collect();
+            if !stored.is_empty() && live.send(stored).await.is_err() {
+                tracing::warn!("live stage is gone");
+            }
+        }
         if acks.send(batch.acks).is_err() {
             tracing::warn!(
                 "source is gone; acks of a committed batch not sent (they will be redelivered and deduplicated)"

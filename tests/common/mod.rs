@@ -257,12 +257,17 @@ where
     }
 }
 
-/// Publishes raw payloads with QoS 1 and waits for the broker's acks.
+/// Publishes raw payloads with QoS 1 to the machine's broker and waits for its acks.
 pub async fn publish_raw(messages: &[(String, Vec<u8>)]) {
+    publish_raw_to(BROKER_PORT, messages).await
+}
+
+/// Publishes raw payloads with QoS 1 to the broker on `port` and waits for its acks.
+pub async fn publish_raw_to(port: u16, messages: &[(String, Vec<u8>)]) {
     use rumqttc::v5::mqttbytes::v5::Packet;
     use rumqttc::v5::mqttbytes::QoS;
     use rumqttc::v5::{AsyncClient, Event, MqttOptions};
-    let mut o = MqttOptions::new(unique("pub-"), BROKER_HOST, BROKER_PORT);
+    let mut o = MqttOptions::new(unique("pub-"), BROKER_HOST, port);
     o.set_max_packet_size(Some(1 << 20));
     let (client, mut ev) = AsyncClient::new(o, 100);
     for (topic, payload) in messages {

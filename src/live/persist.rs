@@ -1,0 +1,107 @@
+//! The live stage's database side: events written, and the state rebuilt at start.
+
+use super::state::EventKind;
+use super::tracker::{ContainerEvent, ZoneState};
+use crate::store::{Db, StoreError};
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+fn ts(ms: i64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64)
+}
+
+/// Writes openings and closings. An opening that is already open, or a closing of an event
+/// that is not open, changes nothing, so writing the same events twice is harmless.
+pub async fn write_events(db: &Db, events: &[ContainerEvent], limit: Duration) -> Result<(), StoreError> {
+    for e in events {
+        let t = &e.transition;
+        let fut = async {
+            if t.open {
+                db.client
+                    .execute(
+                        "INSERT INTO events (container_id, company_id, kind, opened_at, open_value) VALUES ($1, $2, $3, $4, $5)
+                         ON CONFLICT (container_id, kind) WHERE closed_at IS NULL DO NOTHING",
+                        &[&e.container, &e.company, &t.kind.name(), &ts(t.at_ms), &finite(t.value)],
+                    )
+                    .await
+            } else {
+                db.client
+                    .execute(
+                        "UPDATE events SET closed_at = $3, close_value = $4 WHERE container_id = $1 AND kind = $2 AND closed_at IS NULL",
+                        &[&e.container, &t.kind.name(), &ts(t.at_ms), &finite(t.value)],
+                    )
+                    .await
+            }
+        };
+        match tokio::time::timeout(limit, fut).await {
+            Ok(r) => {
+                r?;
+            }
+            Err(_) => return Err(StoreError::Timeout(limit)),
+        }
+    }
+    Ok(())
+}
+
+fn finite(v: f64) -> f64 {
+    if v.is_finite() {
+        v
+    } else {
+        -1.0
+    }
+}
+
+/// Rebuilds the live state: each container's fill, mass and collection readings since its
+/// last recorded collection (at most 30 days back) and its last two temperature and battery
+/// readings, replayed in commit order, and the events still open.
+pub async fn rebuild(db: &Db, state: &mut ZoneState, limit: Duration) -> Result<usize, StoreError> {
+    let limit = limit.max(Duration::from_secs(120));
+    let rows = match tokio::time::timeout(
+        limit,
+        db.client.query(
+            "WITH last_emptied AS (
+                 SELECT container_id, max(ts) AS ts FROM readings
+                 WHERE kind = 2 AND ts > now() - interval '30 days' GROUP BY container_id),
+             fill AS (
+                 SELECT r.container_id, r.kind, r.ts, r.value_milli, r.stored_at
+                 FROM readings r LEFT JOIN last_emptied e ON e.container_id = r.container_id
+                 WHERE r.kind IN (0, 1, 2) AND r.ts >= coalesce(e.ts, now() - interval '30 days')),
+             latest AS (
+                 SELECT container_id, kind, ts, value_milli, stored_at FROM (
+                     SELECT container_id, kind, ts, value_milli, stored_at,
+                            row_number() OVER (PARTITION BY container_id, kind ORDER BY stored_at DESC, ts DESC) AS n
+                     FROM readings WHERE kind IN (3, 4) AND ts > now() - interval '30 days') x
+                 WHERE n <= 2)
+             SELECT container_id, kind, (extract(epoch FROM ts) * 1000)::int8, value_milli
+             FROM (SELECT * FROM fill UNION ALL SELECT * FROM latest) all_readings
+             ORDER BY stored_at, ts",
+            &[],
+        ),
+    )
+    .await
+    {
+        Ok(r) => r?,
+        Err(_) => return Err(StoreError::Timeout(limit)),
+    };
+    for row in &rows {
+        let container: &str = row.get(0);
+        state.apply(container, row.get(1), row.get(2), row.get(3));
+    }
+    let open_rows = match tokio::time::timeout(
+        limit,
+        db.client.query("SELECT container_id, kind FROM events WHERE closed_at IS NULL", &[]),
+    )
+    .await
+    {
+        Ok(r) => r?,
+        Err(_) => return Err(StoreError::Timeout(limit)),
+    };
+    let mut open: HashMap<String, Vec<EventKind>> = HashMap::new();
+    for row in &open_rows {
+        if let Some(kind) = EventKind::parse(row.get(1)) {
+            open.entry(row.get(0)).or_default().push(kind);
+        }
+    }
+    state.set_open(&open);
+    Ok(rows.len())
+}

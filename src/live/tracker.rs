@@ -1,0 +1,95 @@
+//! The live state of the whole zone: every container's state, applied batch by batch.
+
+use super::state::{ContainerInfo, ContainerState, EventKind, LiveParams, Transition};
+use crate::validate::ValidReading;
+use crate::zone::Zone;
+use std::collections::{BTreeMap, HashMap};
+
+/// A transition with the container it concerns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContainerEvent {
+    pub container: String,
+    pub company: String,
+    pub transition: Transition,
+}
+
+/// Live state of every registered container.
+#[derive(Debug, Clone)]
+pub struct ZoneState {
+    pub params: LiveParams,
+    pub infos: BTreeMap<String, ContainerInfo>,
+    pub states: BTreeMap<String, ContainerState>,
+    /// Gateway -> (company, containers it reports for).
+    pub gateways: BTreeMap<String, (String, Vec<String>)>,
+}
+
+impl ZoneState {
+    pub fn new(zone: &Zone, params: LiveParams) -> ZoneState {
+        let infos: BTreeMap<String, ContainerInfo> = zone
+            .file
+            .containers
+            .iter()
+            .map(|c| {
+                let info = ContainerInfo {
+                    id: c.id.clone(),
+                    company: c.company.clone(),
+                    max_load_kg: c.max_load_kg,
+                    overflow_threshold_pct: c.overflow_threshold_pct,
+                    expected_interval_ms: c.expected_interval.as_millis() as i64,
+                };
+                (c.id.clone(), info)
+            })
+            .collect();
+        let states = infos.keys().map(|k| (k.clone(), ContainerState::default())).collect();
+        let gateways = zone
+            .file
+            .gateways
+            .iter()
+            .map(|g| (g.id.clone(), (g.company.clone(), g.sensors.iter().map(|s| s.container.clone()).collect())))
+            .collect();
+        ZoneState { params, infos, states, gateways }
+    }
+
+    /// Applies one reading (kind, time, value in thousandths) to its container.
+    pub fn apply(&mut self, container: &str, kind: i16, ts_ms: i64, value_milli: i64) {
+        if let Some(s) = self.states.get_mut(container) {
+            s.apply(kind, ts_ms, value_milli as f64 / 1000.0, &self.params);
+        }
+    }
+
+    /// Applies newly stored readings, oldest first.
+    pub fn apply_batch(&mut self, readings: &[ValidReading]) {
+        let mut sorted: Vec<&ValidReading> = readings.iter().collect();
+        sorted.sort_by_key(|r| r.ts_ms);
+        for r in sorted {
+            self.apply(&r.container, r.kind, r.ts_ms, r.value_milli);
+        }
+    }
+
+    /// Marks events already open in the database.
+    pub fn set_open(&mut self, open: &HashMap<String, Vec<EventKind>>) {
+        for (container, kinds) in open {
+            if let Some(s) = self.states.get_mut(container) {
+                s.open.extend(kinds.iter().copied());
+            }
+        }
+    }
+
+    /// Evaluates every container's rules at `now_ms`.
+    pub fn evaluate(&mut self, now_ms: i64) -> Vec<ContainerEvent> {
+        let mut out = Vec::new();
+        for (id, state) in &mut self.states {
+            let Some(info) = self.infos.get(id) else { continue };
+            for transition in state.evaluate(now_ms, info, &self.params) {
+                out.push(ContainerEvent { container: id.clone(), company: info.company.clone(), transition });
+            }
+        }
+        out
+    }
+
+    /// The latest reading time of a gateway's containers.
+    pub fn gateway_last_seen(&self, gateway: &str) -> Option<i64> {
+        let (_, containers) = self.gateways.get(gateway)?;
+        containers.iter().filter_map(|c| self.states.get(c)?.last_seen_ms).max()
+    }
+}
