@@ -121,3 +121,19 @@ fn a_normal_week_of_fill_and_collection_cycles_raises_no_event() {
     }
     assert!(events.is_empty(), "{events:?}");
 }
+
+#[test]
+fn an_anomalous_jump_opens_an_anomaly_event_that_closes_on_the_next_normal_reading() {
+    let (p, i) = (params(), info());
+    let mut s = ContainerState::default();
+    let mut events = Vec::new();
+    for step in 0..20 {
+        s.apply(FILL, step * H / 4, 10.0 + step as f64 * 0.5, &p);
+        events.extend(s.evaluate(step * H / 4, &i, &p));
+    }
+    assert!(events.is_empty(), "{events:?}");
+    s.apply(FILL, 20 * H / 4, 10.0 + 20.0 * 0.5 + 25.0, &p); // 25 points at once
+    assert_eq!(opened(&s.evaluate(20 * H / 4, &i, &p)), vec![(EventKind::Anomaly, true)]);
+    s.apply(FILL, 21 * H / 4, 10.0 + 21.0 * 0.5 + 25.0, &p);
+    assert_eq!(opened(&s.evaluate(21 * H / 4, &i, &p)), vec![(EventKind::Anomaly, false)]);
+}
