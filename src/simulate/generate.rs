@@ -19,6 +19,10 @@ pub struct GeneratedMessage {
     pub readings: usize,
     pub malformed: bool,
     pub duplicate: bool,
+    /// Readings the daemon is expected to reject (e.g. a skewed clock).
+    pub rejected: usize,
+    /// Measurement kind of each reading (index of [`crate::wire::MeasurementKind`]).
+    pub kinds: Vec<usize>,
 }
 
 struct GatewayState {
@@ -109,6 +113,8 @@ impl FrameGenerator {
                 readings: 0,
                 malformed: true,
                 duplicate: false,
+                rejected: 0,
+                kinds: vec![],
             };
         }
         let n = self.readings_per_frame;
@@ -134,6 +140,7 @@ impl FrameGenerator {
         }
         gw.clock_ms += n as u64 * STEP_MS;
         gw.seq = gw.seq.wrapping_add(1);
+        let kinds = readings.iter().map(|r| r.value.kind() as usize).collect();
         let payload = encode(&Frame { seq: gw.seq, base_time_ms: base, readings });
         let msg = GeneratedMessage {
             topic: gw.topic.clone(),
@@ -142,6 +149,8 @@ impl FrameGenerator {
             readings: n,
             malformed: false,
             duplicate: false,
+            rejected: 0,
+            kinds,
         };
         let _ = &gw.id;
         self.last = Some(msg.clone());

@@ -1,11 +1,15 @@
 //! `wasteflow simulate`: publishes frames for the zone's gateways, as real gateways would.
 //!
 //! Deterministic for a given seed and start time: the same command publishes the same bytes,
-//! which is how tests replay a stream to check deduplication. This is the first, simple
-//! simulator (uniform readings); it prints a JSON summary of what it sent as its last line.
+//! which is how tests replay a stream to check deduplication. Two modes: uniform frames of a
+//! fixed size (load generation, benchmarks), and `--realistic`, a zone with shifts, weekends,
+//! collections, temperatures, batteries and injectable faults. Either way it prints a JSON
+//! summary of what it sent (per company and per kind) as its last line.
 
 mod generate;
 mod publish;
+mod zone_sim;
 
 pub use generate::{FrameGenerator, GeneratedMessage};
-pub use publish::{run_simulation, SimArgs, Summary};
+pub use publish::{run_simulation, CompanySummary, SimArgs, Summary};
+pub use zone_sim::{Faults, ZoneSim};

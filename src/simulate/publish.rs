@@ -1,6 +1,7 @@
 //! Publishing the generated frames to the broker and summarising what was sent.
 
-use super::generate::FrameGenerator;
+use super::generate::{FrameGenerator, GeneratedMessage};
+use super::zone_sim::{Faults, ZoneSim};
 use crate::source::TopicLayout;
 use crate::zone::Zone;
 use rumqttc::v5::mqttbytes::v5::Packet;
@@ -8,6 +9,7 @@ use rumqttc::v5::mqttbytes::QoS;
 use rumqttc::v5::{AsyncClient, Event, MqttOptions};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
 /// What to simulate (the `simulate` subcommand's options; the broker comes from the config).
@@ -35,6 +37,21 @@ pub struct SimArgs {
     /// the past that the last reading is a minute old).
     #[arg(long)]
     pub start_ms: Option<u64>,
+    /// Simulate the zone realistically (shifts, weekends, collections, temperatures,
+    /// batteries, registry intervals) over --days ending now, instead of uniform frames.
+    #[arg(long)]
+    pub realistic: bool,
+    /// With --realistic: days to simulate (at most 29, so readings stay within the daemon's
+    /// default acceptance window).
+    #[arg(long, default_value_t = 7.0)]
+    pub days: f64,
+    /// With --realistic: simulated seconds per real second (10080: a week in a minute);
+    /// as fast as possible when absent.
+    #[arg(long)]
+    pub speedup: Option<f64>,
+    /// With --realistic: faults to inject: overflow, fire, silent, clock-skew, flood (repeatable).
+    #[arg(long = "fault", value_parser = ["overflow", "fire", "silent", "clock-skew", "flood"])]
+    pub faults: Vec<String>,
     #[arg(skip)]
     pub host: String,
     #[arg(skip)]
@@ -50,6 +67,8 @@ pub struct Summary {
     pub frames: u64,
     /// Readings in those frames.
     pub readings: u64,
+    /// Of those, readings the daemon must reject (injected clock skew).
+    pub rejected_expected: u64,
     pub malformed: u64,
     pub duplicates: u64,
     pub start_ms: u64,
@@ -61,8 +80,65 @@ pub struct Summary {
 pub struct CompanySummary {
     pub frames: u64,
     pub readings: u64,
+    pub rejected_expected: u64,
     pub malformed: u64,
     pub duplicates: u64,
+    /// Readings by measurement kind.
+    pub kinds: BTreeMap<String, u64>,
+}
+
+const KIND_NAMES: [&str; 5] = ["fill_level", "net_mass_kg", "emptied", "temperature_c", "battery_percent"];
+
+impl Summary {
+    fn count(&mut self, msg: &GeneratedMessage) {
+        let c = self.per_company.entry(msg.company.clone()).or_default();
+        if msg.malformed {
+            self.malformed += 1;
+            c.malformed += 1;
+        } else if msg.duplicate {
+            self.duplicates += 1;
+            c.duplicates += 1;
+        } else {
+            self.frames += 1;
+            self.readings += msg.readings as u64;
+            self.rejected_expected += msg.rejected as u64;
+            c.frames += 1;
+            c.readings += msg.readings as u64;
+            c.rejected_expected += msg.rejected as u64;
+            for k in &msg.kinds {
+                *c.kinds.entry(KIND_NAMES.get(*k).unwrap_or(&"other").to_string()).or_default() += 1;
+            }
+        }
+    }
+}
+
+/// Where the messages come from, and when each is due.
+enum Source {
+    Uniform { generator: FrameGenerator, left: u64, rate: Option<f64>, sent: u64 },
+    Realistic { sim: ZoneSim, speedup: Option<f64> },
+}
+
+impl Source {
+    fn next(&mut self) -> Option<(GeneratedMessage, Option<Duration>)> {
+        match self {
+            Source::Uniform { generator, left, rate, sent } => {
+                if *left == 0 {
+                    return None;
+                }
+                *left -= 1;
+                let due = rate.filter(|r| *r > 0.0).map(|r| Duration::from_secs_f64(*sent as f64 / r));
+                *sent += 1;
+                Some((generator.next_message(), due))
+            }
+            Source::Realistic { sim, speedup } => {
+                let msg = sim.next_message()?;
+                let due = speedup
+                    .filter(|s| *s > 0.0)
+                    .map(|s| Duration::from_secs_f64((sim.t_ms - sim.start_ms) as f64 / 1000.0 / s));
+                Some((msg, due))
+            }
+        }
+    }
 }
 
 /// Publishes with QoS 1 and returns once the broker has acknowledged every message.
@@ -71,68 +147,104 @@ pub async fn run_simulation(zone: &Zone, layout: &TopicLayout, args: &SimArgs) -
     if gateways == 0 {
         return Err("the zone has no gateways to simulate".into());
     }
-    let start_ms = args.start_ms.unwrap_or_else(|| {
-        let span = FrameGenerator::span_ms(args.frames, gateways, args.readings_per_frame);
-        (crate::clock::now_ms() as u64).saturating_sub(span + 60_000)
-    });
-    let mut generator = FrameGenerator::new(
-        zone,
-        layout,
-        args.seed,
-        start_ms,
-        args.readings_per_frame,
-        args.duplicates,
-        args.malformed,
-    );
+    let now = crate::clock::now_ms();
+    let (mut source, start_ms) = if args.realistic {
+        if !(args.days > 0.0 && args.days <= 29.0) {
+            return Err("--days must be above 0 and at most 29".into());
+        }
+        let end = now - 60_000;
+        let start = end - (args.days * 86_400_000.0) as i64;
+        let has = |f: &str| args.faults.iter().any(|x| x == f);
+        let faults = Faults {
+            overflow: has("overflow"),
+            fire: has("fire"),
+            silent: has("silent"),
+            clock_skew: has("clock-skew"),
+            flood: has("flood"),
+            malformed: args.malformed,
+            duplicates: args.duplicates,
+        };
+        (
+            Source::Realistic { sim: ZoneSim::new(zone, layout, args.seed, start, end, faults), speedup: args.speedup },
+            start as u64,
+        )
+    } else {
+        let start_ms = args.start_ms.unwrap_or_else(|| {
+            let span = FrameGenerator::span_ms(args.frames, gateways, args.readings_per_frame);
+            (now as u64).saturating_sub(span + 60_000)
+        });
+        let generator = FrameGenerator::new(
+            zone,
+            layout,
+            args.seed,
+            start_ms,
+            args.readings_per_frame,
+            args.duplicates,
+            args.malformed,
+        );
+        (Source::Uniform { generator, left: args.frames, rate: args.rate, sent: 0 }, start_ms)
+    };
 
     let mut opts = MqttOptions::new(args.client_id.clone(), args.host.clone(), args.port);
     opts.set_keep_alive(Duration::from_secs(30));
     opts.set_clean_start(true);
     opts.set_max_packet_size(Some(1024 * 1024));
     let (client, mut eventloop) = AsyncClient::new(opts, 1000);
-    let total = args.frames;
+    let (total_tx, mut total_rx) = tokio::sync::oneshot::channel::<u64>();
     let driver = tokio::spawn(async move {
         let mut acked = 0u64;
-        while acked < total {
-            match eventloop.poll().await {
-                Ok(Event::Incoming(Packet::PubAck(_))) => acked += 1,
-                Ok(_) => {}
-                Err(e) => return Err(format!("broker connection failed: {e}")),
+        let mut total: Option<u64> = None;
+        loop {
+            if total.is_some_and(|t| acked >= t) {
+                return Ok(acked);
+            }
+            tokio::select! {
+                t = &mut total_rx, if total.is_none() => total = Some(t.unwrap_or(0)),
+                ev = eventloop.poll() => match ev {
+                    Ok(Event::Incoming(Packet::PubAck(_))) => acked += 1,
+                    Ok(_) => {}
+                    Err(e) => return Err(format!("broker connection failed: {e}")),
+                },
             }
         }
-        Ok(acked)
     });
 
     let mut summary = Summary { start_ms, ..Summary::default() };
     let started = Instant::now();
-    for i in 0..args.frames {
-        if let Some(rate) = args.rate.filter(|r| *r > 0.0) {
-            let due = started + Duration::from_secs_f64(i as f64 / rate);
-            tokio::time::sleep_until(due.into()).await;
+    let progress = std::io::stderr().is_terminal();
+    let mut last_progress = Instant::now();
+    let mut published = 0u64;
+    while let Some((msg, due)) = source.next() {
+        if let Some(due) = due {
+            tokio::time::sleep_until((started + due).into()).await;
         }
-        let msg = generator.next_message();
-        let c = summary.per_company.entry(msg.company.clone()).or_default();
-        if msg.malformed {
-            summary.malformed += 1;
-            c.malformed += 1;
-        } else if msg.duplicate {
-            summary.duplicates += 1;
-            c.duplicates += 1;
-        } else {
-            summary.frames += 1;
-            summary.readings += msg.readings as u64;
-            c.frames += 1;
-            c.readings += msg.readings as u64;
-        }
+        summary.count(&msg);
         if client.publish(msg.topic, QoS::AtLeastOnce, false, msg.payload).await.is_err() {
             break;
         }
+        published += 1;
+        if progress && last_progress.elapsed() >= Duration::from_millis(500) {
+            last_progress = Instant::now();
+            eprint!(
+                "\rsimulate: {published} messages, {} readings, {:.0} s",
+                summary.readings,
+                started.elapsed().as_secs_f64()
+            );
+        }
     }
+    if progress {
+        eprintln!(
+            "\rsimulate: {published} messages, {} readings, done in {:.1} s",
+            summary.readings,
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let _ = total_tx.send(published);
     let acked = driver.await.map_err(|e| e.to_string())??;
     let _ = client.disconnect().await;
     summary.seconds = started.elapsed().as_secs_f64();
-    if acked < args.frames {
-        return Err(format!("only {acked} of {} messages were acknowledged by the broker", args.frames));
+    if acked < published {
+        return Err(format!("only {acked} of {published} messages were acknowledged by the broker"));
     }
     Ok(summary)
 }

@@ -43,6 +43,7 @@ pub async fn run_source(
     let mut acks_requested: u64 = 0;
     let mut acks_written: u64 = 0;
     let mut connected = false;
+    let mut to_ack: VecDeque<AckToken> = VecDeque::new();
 
     loop {
         if output.is_some() && *shutdown.borrow() {
@@ -50,7 +51,25 @@ pub async fn run_source(
             pending.clear();
             output = None;
         }
-        if output.is_none() && !acks_open && acks_written >= acks_requested {
+        // Hand committed acks to rumqttc, in arrival order. `try_ack` either queues the ack or
+        // fails without queueing it, so an ack is never sent twice; a full channel only delays.
+        let mut ack_blocked = false;
+        let mut stale = 0;
+        while let Some(t) = to_ack.front() {
+            if t.generation != generation || !connected {
+                stale += 1;
+            } else if client.try_ack(&t.publish).is_ok() {
+                acks_requested += 1;
+            } else {
+                ack_blocked = true;
+                break;
+            }
+            to_ack.pop_front();
+        }
+        if stale > 0 {
+            m::stale_acks(stale);
+        }
+        if output.is_none() && !acks_open && to_ack.is_empty() && acks_written >= acks_requested {
             break;
         }
         let room_for = if pending.is_empty() { None } else { output.clone() };
@@ -69,23 +88,11 @@ pub async fn run_source(
                 }
             }
             batch = acks.recv(), if acks_open => match batch {
-                Some(tokens) => {
-                    let mut stale = 0;
-                    for t in tokens {
-                        if t.generation != generation || !connected {
-                            stale += 1;
-                        } else if client.try_ack(&t.publish).is_ok() {
-                            acks_requested += 1;
-                        } else {
-                            stale += 1;
-                        }
-                    }
-                    if stale > 0 {
-                        m::stale_acks(stale);
-                    }
-                }
+                Some(tokens) => to_ack.extend(tokens),
                 None => acks_open = false,
             },
+            // rumqttc's request channel was full: try again shortly (the event loop drains it).
+            _ = tokio::time::sleep(Duration::from_millis(1)), if ack_blocked => {}
             permit = room => {
                 if let (Some(permit), Some(d)) = (permit, pending.pop_front()) {
                     permit.send(d);

@@ -1,0 +1,297 @@
+//! A realistic zone: fill curves that follow each company's shifts and weekends, collections
+//! whose weighed mass follows the fill level, the volume and the stream's density, daily
+//! temperature cycles, draining batteries, each container reporting at its registry interval,
+//! and injectable faults. Pure generation (no I/O); deterministic for a seed.
+
+use super::generate::GeneratedMessage;
+use crate::source::TopicLayout;
+use crate::wire::{encode, Frame, Measurement, Reading};
+use crate::zone::Zone;
+use rand::rngs::SmallRng;
+use rand::{Rng, RngCore, SeedableRng};
+use std::collections::VecDeque;
+
+const MIN: i64 = 60_000;
+const HOUR: i64 = 60 * MIN;
+const DAY: i64 = 24 * HOUR;
+
+/// Faults to inject.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Faults {
+    /// One container is never collected and overflows.
+    pub overflow: bool,
+    /// One wood or cardboard container heats up (fire risk) in the last tenth of the run.
+    pub fire: bool,
+    /// One gateway falls silent for the last quarter of the run.
+    pub silent: bool,
+    /// One gateway's clock runs 3 hours ahead in the last tenth (its readings are rejected).
+    pub clock_skew: bool,
+    /// One gateway sends ten times its normal number of readings.
+    pub flood: bool,
+    /// Share of extra malformed messages.
+    pub malformed: f64,
+    /// Share of frames sent twice.
+    pub duplicates: f64,
+}
+
+struct SimContainer {
+    company: String,
+    gateway: usize,
+    sensor: u16,
+    volume_m3: f64,
+    density: f64,
+    interval_ms: i64,
+    next_report: i64,
+    fill: f64,
+    base_rate_per_hour: f64,
+    collect_at: f64,
+    temperature: f64,
+    battery: f64,
+    never_collect: bool,
+    heats_up: bool,
+}
+
+struct SimGateway {
+    company: String,
+    topic: String,
+    seq: u32,
+}
+
+/// Bulk density of a stream in a container, kg per cubic metre (rough, typical values).
+fn density(stream: &str, ewc: &str) -> f64 {
+    match (stream, &ewc[..2.min(ewc.len())]) {
+        (s, _) if s.contains("cardboard") => 110.0,
+        (s, _) if s.contains("wood") => 220.0,
+        (s, _) if s.contains("plastic") => 350.0,
+        (s, _) if s.contains("scrap") => 750.0,
+        (s, _) if s.contains("sand") => 1500.0,
+        (s, _) if s.contains("oil") || s.contains("solvent") => 870.0,
+        (_, "17") => 1300.0,
+        _ => 160.0,
+    }
+}
+
+/// How busy a company is at a given time: weekday shifts 6h-22h, Saturday mornings, and a
+/// trickle otherwise; warehouses run around the clock at a steadier pace.
+fn activity(company: &str, t_ms: i64) -> f64 {
+    let day = (t_ms.div_euclid(DAY) + 3) % 7; // 1970-01-01 was a Thursday: 0 = Monday
+    let hour = t_ms.rem_euclid(DAY) / HOUR;
+    if company.contains("logistique") {
+        return if day < 6 { 0.8 } else { 0.4 };
+    }
+    match (day, hour) {
+        (0..=4, 6..=21) => 1.0,
+        (5, 6..=12) => 0.5,
+        _ => 0.03,
+    }
+}
+
+/// The realistic zone simulator.
+pub struct ZoneSim {
+    rng: SmallRng,
+    containers: Vec<SimContainer>,
+    gateways: Vec<SimGateway>,
+    pub start_ms: i64,
+    pub t_ms: i64,
+    pub end_ms: i64,
+    step_ms: i64,
+    faults: Faults,
+    queue: VecDeque<GeneratedMessage>,
+}
+
+impl ZoneSim {
+    /// Simulates `[start_ms, end_ms)` of the zone.
+    pub fn new(zone: &Zone, layout: &TopicLayout, seed: u64, start_ms: i64, end_ms: i64, faults: Faults) -> ZoneSim {
+        let mut rng = SmallRng::seed_from_u64(seed);
+        let gateways: Vec<SimGateway> = zone
+            .file
+            .gateways
+            .iter()
+            .map(|g| SimGateway { company: g.company.clone(), topic: layout.topic_for(&g.company, &g.id), seq: 0 })
+            .collect();
+        let mut containers = Vec::new();
+        for (gi, g) in zone.file.gateways.iter().enumerate() {
+            for s in &g.sensors {
+                let Some(c) = zone.container(&s.container) else { continue };
+                let ewc = zone.file.streams.iter().find(|st| st.id == c.stream).map(|st| st.ewc.as_str()).unwrap_or("");
+                let fill_days = rng.gen_range(2.0..6.0);
+                containers.push(SimContainer {
+                    company: c.company.clone(),
+                    gateway: gi,
+                    sensor: s.number,
+                    volume_m3: c.volume_m3,
+                    density: density(&c.stream, ewc),
+                    interval_ms: c.expected_interval.as_millis() as i64,
+                    next_report: start_ms + rng.gen_range(0..c.expected_interval.as_millis() as i64),
+                    fill: rng.gen_range(0.0..40.0),
+                    // Points per hour at full activity, to reach ~80 % in `fill_days` working days.
+                    base_rate_per_hour: 80.0 / (fill_days * 16.0),
+                    collect_at: (c.overflow_threshold_pct - rng.gen_range(5.0..15.0)).max(10.0),
+                    temperature: rng.gen_range(8.0..16.0),
+                    battery: rng.gen_range(60.0..100.0),
+                    never_collect: false,
+                    heats_up: false,
+                });
+            }
+        }
+        if faults.overflow {
+            // The last gateway's last container (never the silent gateway's): a fast filler nobody collects.
+            if let Some(c) = containers.last_mut() {
+                c.never_collect = true;
+                c.base_rate_per_hour *= 3.0;
+            }
+        }
+        if faults.fire {
+            let wood =
+                zone.file.containers.iter().position(|c| c.stream.contains("wood") || c.stream.contains("cardboard"));
+            if let Some(c) = wood.and_then(|i| containers.get_mut(i)) {
+                c.heats_up = true;
+            }
+        }
+        ZoneSim {
+            rng,
+            containers,
+            gateways,
+            start_ms,
+            t_ms: start_ms,
+            end_ms,
+            step_ms: MIN,
+            faults,
+            queue: VecDeque::new(),
+        }
+    }
+
+    /// Simulated milliseconds per generated step.
+    pub fn step_ms(&self) -> i64 {
+        self.step_ms
+    }
+
+    /// The next message, or None when the simulated period is over.
+    pub fn next_message(&mut self) -> Option<GeneratedMessage> {
+        while self.queue.is_empty() {
+            if self.t_ms >= self.end_ms {
+                return None;
+            }
+            self.step();
+        }
+        self.queue.pop_front()
+    }
+
+    fn step(&mut self) {
+        let t = self.t_ms;
+        let n_gw = self.gateways.len();
+        let mut frames: Vec<Vec<Reading>> = vec![Vec::new(); n_gw];
+        let remaining = self.remaining_share(t);
+        for c in &mut self.containers {
+            // Continuous processes.
+            let hours = self.step_ms as f64 / HOUR as f64;
+            c.fill = (c.fill + c.base_rate_per_hour * activity(&c.company, t) * hours * self.rng.gen_range(0.6..1.4))
+                .min(120.0);
+            let daily = ((t.rem_euclid(DAY) as f64 / DAY as f64) * std::f64::consts::TAU).sin();
+            if c.heats_up && remaining < 0.1 {
+                c.temperature = (c.temperature + 2.0).min(95.0);
+            } else {
+                c.temperature += (12.0 + 6.0 * daily - c.temperature) * 0.05 + self.rng.gen_range(-0.1..0.1);
+            }
+            c.battery = (c.battery - 0.0005).max(0.0);
+            if t < c.next_report {
+                continue;
+            }
+            c.next_report += c.interval_ms;
+            let offset = (t - self.t_ms) as u32;
+            let frame = &mut frames[c.gateway];
+            if c.fill >= c.collect_at && !c.never_collect && activity(&c.company, t) >= 0.5 {
+                // A collection: weighed on the way out, then the container starts empty.
+                let kg = c.fill / 100.0 * c.volume_m3 * c.density * self.rng.gen_range(0.9..1.1);
+                frame.push(Reading { sensor: c.sensor, offset_ms: offset, value: Measurement::NetMassKg(kg as f32) });
+                frame.push(Reading { sensor: c.sensor, offset_ms: offset + 1, value: Measurement::Emptied });
+                c.fill = self.rng.gen_range(0.0..3.0);
+            }
+            frame.push(Reading {
+                sensor: c.sensor,
+                offset_ms: offset + 2,
+                value: Measurement::FillLevel(c.fill as f32),
+            });
+            frame.push(Reading {
+                sensor: c.sensor,
+                offset_ms: offset + 3,
+                value: Measurement::TemperatureC(c.temperature as f32),
+            });
+            if (t / HOUR) % 6 == 0 && t % HOUR < self.step_ms {
+                frame.push(Reading {
+                    sensor: c.sensor,
+                    offset_ms: offset + 4,
+                    value: Measurement::BatteryPercent(c.battery as f32),
+                });
+            }
+        }
+        for (gi, readings) in frames.into_iter().enumerate() {
+            if readings.is_empty() {
+                continue;
+            }
+            if self.faults.silent && gi == 0 && remaining < 0.25 {
+                continue;
+            }
+            let skewed = self.faults.clock_skew && gi == 1.min(n_gw - 1) && remaining < 0.1;
+            // A clock ahead of real time: beyond the end of the run, so the daemon sees the future.
+            let base = if skewed { t + (self.end_ms - self.start_ms) + 3 * HOUR } else { t };
+            let flood = if self.faults.flood && gi == 2.min(n_gw - 1) { 10 } else { 1 };
+            for copy in 0..flood {
+                // Flood copies repeat the fill readings a second apart: new, valid readings.
+                let readings: Vec<Reading> = if copy == 0 {
+                    readings.clone()
+                } else {
+                    readings
+                        .iter()
+                        .filter(|r| matches!(r.value, Measurement::FillLevel(_)))
+                        .map(|r| Reading { offset_ms: r.offset_ms + copy * 1000, ..*r })
+                        .collect()
+                };
+                self.push_frame(gi, base, readings, skewed);
+            }
+        }
+        self.t_ms += self.step_ms;
+    }
+
+    /// Share of the simulated period still ahead at `t`.
+    fn remaining_share(&self, t: i64) -> f64 {
+        (self.end_ms - t) as f64 / (self.end_ms - self.start_ms).max(1) as f64
+    }
+
+    fn push_frame(&mut self, gi: usize, base: i64, readings: Vec<Reading>, skewed: bool) {
+        let g = &mut self.gateways[gi];
+        g.seq = g.seq.wrapping_add(1);
+        let n = readings.len();
+        let kinds: Vec<usize> = readings.iter().map(|r| r.value.kind() as usize).collect();
+        let payload = encode(&Frame { seq: g.seq, base_time_ms: base.max(0) as u64, readings });
+        let msg = GeneratedMessage {
+            topic: g.topic.clone(),
+            company: g.company.clone(),
+            payload,
+            readings: n,
+            malformed: false,
+            duplicate: false,
+            rejected: if skewed { n } else { 0 },
+            kinds,
+        };
+        if self.faults.malformed > 0.0 && self.rng.gen_bool(self.faults.malformed.min(1.0)) {
+            let mut bad = vec![1u8, 0xff];
+            let mut tail = vec![0u8; self.rng.gen_range(1..32)];
+            self.rng.fill_bytes(&mut tail);
+            bad.extend(tail);
+            bad.extend_from_slice(&[0xff; 6]);
+            self.queue.push_back(GeneratedMessage {
+                payload: bad,
+                readings: 0,
+                malformed: true,
+                rejected: 0,
+                kinds: vec![],
+                ..msg.clone()
+            });
+        }
+        self.queue.push_back(msg.clone());
+        if self.faults.duplicates > 0.0 && self.rng.gen_bool(self.faults.duplicates.min(1.0)) {
+            self.queue.push_back(GeneratedMessage { duplicate: true, ..msg });
+        }
+    }
+}
