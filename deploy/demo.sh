@@ -3,12 +3,12 @@
 # stored. Needs PostgreSQL on 127.0.0.1:5432 (started if stopped) and the mosquitto binary: the
 # demo runs its own broker on 127.0.0.1:1884 with deploy/mosquitto/mosquitto.conf, because
 # Mosquitto's defaults drop a session's queue beyond 1000 messages.
-# Usage: bash deploy/demo.sh [frames] [readings-per-frame]
+# Usage: bash deploy/demo.sh [days] [speedup]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-FRAMES=${1:-3000}
-PER_FRAME=${2:-50}
+DAYS=${1:-14}
+SPEEDUP=${2:-60480}   # simulated seconds per real second: two weeks in about 20 s
 DB=wasteflow_demo
 export WASTEFLOW__DATABASE__URL="postgres://postgres@127.0.0.1:5432/$DB"
 BROKER_PORT=1884
@@ -44,30 +44,41 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
-echo "== simulating $FRAMES frames x $PER_FRAME readings (2% duplicates, 1% malformed)"
-SUMMARY=$($BIN --config config/wasteflow.toml simulate --frames "$FRAMES" --readings-per-frame "$PER_FRAME" \
-  --duplicates 0.02 --malformed 0.01 --rate 2000 | tail -n 1)
-echo "sent: $SUMMARY"
+echo "== simulating $DAYS days of the zone (shifts, weekends, collections; faults: overflow, fire risk;"
+echo "   1% duplicates, 0.5% malformed), $SPEEDUP x real time"
+SUMMARY=$($BIN --config config/wasteflow.toml simulate --realistic --days "$DAYS" --speedup "$SPEEDUP" --seed 2026 \
+  --fault overflow --fault fire --duplicates 0.01 --malformed 0.005 | tail -n 1)
 EXPECTED=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["readings"])' "$SUMMARY")
+echo "sent: $EXPECTED readings"
 LAST=-1; STILL=0
 while :; do
-  STORED=$(psql -h 127.0.0.1 -U postgres -d $DB -Atc "SELECT count(*) FROM readings")
-  [ "$STORED" != "$LAST" ] && { printf '\rstored %s / %s readings' "$STORED" "$EXPECTED"; STILL=0; } || STILL=$((STILL + 1))
-  LAST=$STORED
-  [ "$STORED" -ge "$EXPECTED" ] && break
-  if [ $STILL -ge 50 ]; then echo; echo "no progress for 10 s: $((EXPECTED - STORED)) readings missing" >&2; exit 1; fi
+  DONE=$(psql -h 127.0.0.1 -U postgres -d $DB -Atc \
+    "SELECT (SELECT count(*) FROM readings) + (SELECT count(*) FROM rejected_messages WHERE reading_index >= 0)")
+  [ "$DONE" != "$LAST" ] && { printf '\rstored or dead-lettered %s / %s readings' "$DONE" "$EXPECTED"; STILL=0; } || STILL=$((STILL + 1))
+  LAST=$DONE
+  [ "$DONE" -ge "$EXPECTED" ] && break
+  if [ $STILL -ge 50 ]; then echo; echo "no progress for 10 s: $((EXPECTED - DONE)) readings missing" >&2; exit 1; fi
   sleep 0.2
 done
 echo
 
-echo "== per company (mass weighed in tonnes, from the 1-minute rollups)"
+echo "== per company over the $DAYS days (KPI views; formulas in docs/kpis.md)"
 psql -h 127.0.0.1 -U postgres -d $DB -c "
-  SELECT r.company_id AS company, r.readings, round(coalesce(f.mass_g, 0) / 1e6, 2) AS tonnes_weighed,
-         coalesce(d.dead_letters, 0) AS dead_letters
-  FROM (SELECT company_id, count(*) AS readings FROM readings GROUP BY 1) r
-  LEFT JOIN (SELECT company_id, sum(mass_g) AS mass_g FROM flow_rollup_1m GROUP BY 1) f USING (company_id)
-  LEFT JOIN (SELECT company_id, count(*) AS dead_letters FROM rejected_messages GROUP BY 1) d USING (company_id)
-  ORDER BY 1"
+  SELECT coalesce(company_id, '(zone)') AS company,
+         round(sum(generated_t)::numeric, 2) AS tonnes,
+         round((100 * sum(reused_t + recycled_t) / nullif(sum(generated_t), 0))::numeric, 1) AS recycling_pct,
+         round((100 * sum(symbiosis_t) / nullif(sum(generated_t), 0))::numeric, 1) AS symbiosis_pct,
+         round(sum(hazardous_t)::numeric, 2) AS hazardous_t
+  FROM (SELECT day, company_id, generated_t, reused_t, recycled_t, symbiosis_t, hazardous_t FROM kpi_company_daily
+        UNION ALL
+        SELECT day, NULL, generated_t, reused_t, recycled_t, symbiosis_t, hazardous_t FROM kpi_zone_daily) k
+  GROUP BY company_id ORDER BY company_id NULLS LAST"
+echo "== symbiosis exchanges (tonnes)"
+psql -h 127.0.0.1 -U postgres -d $DB -c "SELECT source_company, destination_company, treatment, round(sum(tonnes)::numeric, 2) AS tonnes
+  FROM exchange_flows_daily GROUP BY 1, 2, 3 ORDER BY 4 DESC"
+echo "== events (alerts) raised"
+psql -h 127.0.0.1 -U postgres -d $DB -c "SELECT kind, count(*) AS events, count(*) FILTER (WHERE closed_at IS NULL) AS still_open
+  FROM events GROUP BY 1 ORDER BY 2 DESC"
 echo "== dead letters by reason"
 psql -h 127.0.0.1 -U postgres -d $DB -c "SELECT reason, count(*) FROM rejected_messages GROUP BY 1 ORDER BY 2 DESC"
 echo "== verify: rollups against a recomputation from the raw readings"
@@ -77,4 +88,8 @@ curl -s "http://$WASTEFLOW__METRICS__LISTEN/metrics" | grep -E '^wasteflow_(read
 kill -TERM $DAEMON; wait $DAEMON || true
 kill $BROKER; wait $BROKER 2>/dev/null || true
 trap - EXIT
-echo "== done; daemon log in /tmp/wasteflow-demo.log, data in database $DB"
+echo "== where to look next"
+echo "  - the data: psql -h 127.0.0.1 -U postgres $DB   (views kpi_*, exchange_flows_*, container_fill_*, recent_events)"
+echo "  - metrics: run the daemon again and curl http://$WASTEFLOW__METRICS__LISTEN/metrics; alert rules in deploy/prometheus/"
+echo "  - Grafana: deploy/grafana/provisioning (data sources, dashboards provider) and deploy/grafana/dashboards"
+echo "  - daemon log: /tmp/wasteflow-demo.log; operations and runbooks: docs/operations.md"
