@@ -8,6 +8,8 @@
 //! Run: `cargo bench --bench end_to_end` (needs PostgreSQL on 127.0.0.1:5432 and the
 //! `mosquitto` binary). `WASTEFLOW_BENCH_SCALE=0.1` runs a tenth of the volume.
 
+#[path = "e2e/ceilings.rs"]
+mod ceilings;
 #[path = "../tests/common/mod.rs"]
 mod common;
 
@@ -103,11 +105,16 @@ async fn main() {
         "{:<22} {:>8} {:>10} {:>9} {:>12} {:>12} {:>10} {:>14}",
         "scenario", "mode", "readings", "seconds", "readings/s", "frames/s", "peak MiB", "CPU s/M rdg"
     );
+    let mut ceilings = Vec::new();
     for (per_frame, frames) in [(50usize, 20_000u64), (1, 100_000)] {
         let frames = ((frames as f64 * scale) as u64).max(100);
+        let mut live_fps = 0.0;
         for backlog in [false, true] {
             let f = scenario(frames, per_frame, backlog).await;
             let readings = frames * per_frame as u64;
+            if !backlog {
+                live_fps = frames as f64 / f.seconds;
+            }
             println!(
                 "{:<22} {:>8} {:>10} {:>9.2} {:>12.0} {:>12.0} {:>10.1} {:>14.2}",
                 format!("{per_frame} reading(s)/frame"),
@@ -120,5 +127,40 @@ async fn main() {
                 f.cpu_seconds / (readings as f64 / 1e6),
             );
         }
+        let db = ceilings::database_ceiling(frames, per_frame, 10_000).await;
+        let broker = ceilings::broker_ceiling(frames, per_frame).await;
+        let half = (live_fps / 2.0).max(1.0);
+        let lat_frames = ((half * 10.0) as u64).clamp(100, frames);
+        let (p50, p99) = ceilings::latency(lat_frames, per_frame, half).await;
+        ceilings.push((per_frame, live_fps, db, broker, half, p50, p99));
     }
+    println!();
+    println!(
+        "{:<22} {:>14} {:>14} {:>10} {:>14} {:>10} {:>14} {:>10} {:>10}",
+        "scenario",
+        "live rdg/s",
+        "db ceiling",
+        "live/db",
+        "broker msg/s",
+        "live/brk",
+        "half rate f/s",
+        "p50 ms",
+        "p99 ms"
+    );
+    for (per_frame, live_fps, db, broker, half, p50, p99) in ceilings {
+        let live_rps = live_fps * per_frame as f64;
+        println!(
+            "{:<22} {:>14.0} {:>14.0} {:>9.0}% {:>14.0} {:>9.0}% {:>14.0} {:>10.1} {:>10.1}",
+            format!("{per_frame} reading(s)/frame"),
+            live_rps,
+            db,
+            100.0 * live_rps / db,
+            broker,
+            100.0 * live_fps / broker,
+            half,
+            p50,
+            p99
+        );
+    }
+    println!("(latency: publish to the committing transaction's start, at half the live frame rate)");
 }

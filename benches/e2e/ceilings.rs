@@ -1,0 +1,138 @@
+//! The two ceilings the end-to-end figures are measured against, and publish-to-commit latency.
+
+use super::common::*;
+use std::collections::HashMap;
+use std::time::{Duration, Instant, SystemTime};
+use wasteflow::batch::Batch;
+use wasteflow::config::DatabaseSettings;
+use wasteflow::simulate::FrameGenerator;
+use wasteflow::source::TopicLayout;
+use wasteflow::store::{prepare, Writer};
+use wasteflow::validate::{check_message, Limits};
+use wasteflow::zone::Zone;
+
+fn zone() -> Zone {
+    Zone::load(&zone_file()).unwrap()
+}
+
+/// Database ceiling: the same rows, the same statements and batch size, written by a minimal
+/// client in one process (no MQTT, no acks). Readings per second.
+pub async fn database_ceiling(frames: u64, per_frame: usize, batch_readings: usize) -> f64 {
+    let db = TestDb::new().await;
+    let mut settings = wasteflow::config::Settings::default();
+    settings.database = DatabaseSettings { url: db.url.clone(), ..DatabaseSettings::default() };
+    let zone = zone();
+    prepare(&settings, &zone, true).await.expect("prepare");
+    let layout = TopicLayout::parse("zone/+/+/up").unwrap();
+    let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
+    let start = now_ms() - 86_400_000;
+    let mut g = FrameGenerator::new(&zone, &layout, 5, start, per_frame, 0.0, 0.0);
+    let mut batches = Vec::new();
+    let mut batch = Batch::default();
+    for _ in 0..frames {
+        let m = g.next_message();
+        batch
+            .readings
+            .extend(check_message(&m.topic, &m.payload.into(), start as i64, &layout, &zone, &limits).readings);
+        if batch.readings.len() >= batch_readings {
+            batches.push(std::mem::take(&mut batch));
+        }
+    }
+    batches.push(batch);
+    let total: usize = batches.iter().map(|b| b.readings.len()).sum();
+    let mut writer = Writer::new(settings.database.clone());
+    writer.ensure_connected().await.unwrap();
+    let t0 = Instant::now();
+    for b in &batches {
+        writer.write(b).await.expect("write");
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    writer.close().await;
+    total as f64 / secs
+}
+
+/// Broker ceiling: a subscriber that only counts (QoS 1, acking on receipt) while the
+/// simulator publishes at full speed. Messages per second.
+pub async fn broker_ceiling(frames: u64, per_frame: usize) -> f64 {
+    use rumqttc::v5::mqttbytes::v5::Packet;
+    use rumqttc::v5::mqttbytes::QoS;
+    use rumqttc::v5::{AsyncClient, Event, MqttOptions};
+    let db = TestDb::new().await;
+    let (env, _broker) = Env::with_private_broker(&db);
+    let mut o = MqttOptions::new(unique("count-"), BROKER_HOST, env.broker_port);
+    o.set_max_packet_size(Some(1 << 20));
+    o.set_receive_maximum(Some(1000));
+    let (client, mut ev) = AsyncClient::new(o, 100);
+    client.subscribe(format!("{}/+/+/up", env.topic_prefix), QoS::AtLeastOnce).await.unwrap();
+    loop {
+        if let Ok(Event::Incoming(Packet::SubAck(_))) = ev.poll().await {
+            break;
+        }
+    }
+    let sim_env = env.clone();
+    let (f, p) = (frames.to_string(), per_frame.to_string());
+    let sim = std::thread::spawn(move || simulate(&sim_env, &["--frames", &f, "--readings-per-frame", &p]));
+    let mut received = 0u64;
+    let mut t0 = None;
+    while received < frames {
+        if let Ok(Event::Incoming(Packet::Publish(_))) = ev.poll().await {
+            t0.get_or_insert_with(Instant::now);
+            received += 1;
+        }
+    }
+    let secs = t0.map(|t| t.elapsed().as_secs_f64()).unwrap_or(1.0);
+    sim.join().unwrap();
+    frames as f64 / secs
+}
+
+/// Publish-to-commit latency at a fixed rate: frames published by an in-process publisher
+/// that records each frame's publish time; the commit side is the row's `stored_at` (the
+/// committing transaction's start). Returns (p50, p99) in milliseconds.
+pub async fn latency(frames: u64, per_frame: usize, rate: f64) -> (f64, f64) {
+    use rumqttc::v5::mqttbytes::QoS;
+    use rumqttc::v5::{AsyncClient, MqttOptions};
+    let db = TestDb::new().await;
+    let (mut env, _broker) = Env::with_private_broker(&db);
+    env.extra.push(("WASTEFLOW__LOG__LEVEL".into(), "warn".into()));
+    let daemon = Daemon::start(&env).await;
+    let zone = zone();
+    let layout = TopicLayout::parse(&format!("{}/+/+/up", env.topic_prefix)).unwrap();
+    let mut g = FrameGenerator::new(&zone, &layout, 9, now_ms() - 86_400_000, per_frame, 0.0, 0.0);
+    let mut o = MqttOptions::new(unique("lat-"), BROKER_HOST, env.broker_port);
+    o.set_max_packet_size(Some(1 << 20));
+    let (client, mut ev) = AsyncClient::new(o, 1000);
+    tokio::spawn(async move { while ev.poll().await.is_ok() {} });
+    let mut published: HashMap<(String, i64), SystemTime> = HashMap::new();
+    let t0 = Instant::now();
+    for i in 0..frames {
+        tokio::time::sleep_until((t0 + Duration::from_secs_f64(i as f64 / rate)).into()).await;
+        let m = g.next_message();
+        let seq = wasteflow::wire::decode(&m.payload).unwrap().seq;
+        let gateway = m.topic.split('/').nth(2).unwrap().to_string();
+        published.insert((gateway, i64::from(seq)), SystemTime::now());
+        client.publish(m.topic, QoS::AtLeastOnce, false, m.payload).await.unwrap();
+    }
+    let expected = (frames * per_frame as u64) as i64;
+    wait_until(Duration::from_secs(300), "latency run stored", || async {
+        db.count("SELECT count(*) FROM readings").await >= expected
+    })
+    .await;
+    let rows = db
+        .client()
+        .await
+        .query("SELECT gateway_id, frame_seq, min(stored_at) FROM readings GROUP BY 1, 2", &[])
+        .await
+        .unwrap();
+    let mut ms: Vec<f64> = rows
+        .iter()
+        .filter_map(|r| {
+            let sent = published.get(&(r.get::<_, String>(0), r.get::<_, i64>(1)))?;
+            let stored: SystemTime = r.get(2);
+            Some(stored.duration_since(*sent).map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0))
+        })
+        .collect();
+    ms.sort_by(|a, b| a.total_cmp(b));
+    let q = |p: f64| ms.get(((ms.len() as f64 - 1.0) * p) as usize).copied().unwrap_or(f64::NAN);
+    assert!(daemon.terminate().await.success());
+    (q(0.5), q(0.99))
+}
