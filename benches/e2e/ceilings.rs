@@ -19,8 +19,10 @@ fn zone() -> Zone {
 /// client in one process (no MQTT, no acks). Readings per second.
 pub async fn database_ceiling(frames: u64, per_frame: usize, batch_readings: usize) -> f64 {
     let db = TestDb::new().await;
-    let mut settings = wasteflow::config::Settings::default();
-    settings.database = DatabaseSettings { url: db.url.clone(), ..DatabaseSettings::default() };
+    let settings = wasteflow::config::Settings {
+        database: DatabaseSettings { url: db.url.clone(), ..DatabaseSettings::default() },
+        ..Default::default()
+    };
     let zone = zone();
     prepare(&settings, &zone, true).await.expect("prepare");
     let layout = TopicLayout::parse("zone/+/+/up").unwrap();
