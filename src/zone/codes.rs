@@ -115,26 +115,25 @@ fn luhn(digits: &str) -> bool {
     sum.is_multiple_of(10)
 }
 
-/// Checks a SIREN (nine digits, Luhn checksum), the French company number.
-pub fn check_siren(s: &str) -> Result<(), String> {
-    if s.len() != 9 || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("{s:?} is not a SIREN: nine digits, no spaces"));
+/// Checks a French registry number: `digits` digits with a Luhn checksum.
+fn check_luhn_number(s: &str, name: &str, digits: usize, words: &str) -> Result<(), String> {
+    if s.len() != digits || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("{s:?} is not a {name}: {words} digits, no spaces"));
     }
     if !luhn(s) {
-        return Err(format!("{s:?}: the SIREN checksum (Luhn) is wrong; check for a typo"));
+        return Err(format!("{s:?}: the {name} checksum (Luhn) is wrong; check for a typo"));
     }
     Ok(())
 }
 
+/// Checks a SIREN (nine digits, Luhn checksum), the French company number.
+pub fn check_siren(s: &str) -> Result<(), String> {
+    check_luhn_number(s, "SIREN", 9, "nine")
+}
+
 /// Checks a SIRET (fourteen digits: the SIREN then five, Luhn checksum), the establishment number.
 pub fn check_siret(s: &str) -> Result<(), String> {
-    if s.len() != 14 || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("{s:?} is not a SIRET: fourteen digits, no spaces"));
-    }
-    if !luhn(s) {
-        return Err(format!("{s:?}: the SIRET checksum (Luhn) is wrong; check for a typo"));
-    }
-    Ok(())
+    check_luhn_number(s, "SIRET", 14, "fourteen")
 }
 
 #[cfg(test)]
