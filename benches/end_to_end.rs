@@ -12,6 +12,8 @@
 mod ceilings;
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "e2e/outage.rs"]
+mod outage;
 
 use common::*;
 use std::time::{Duration, Instant};
@@ -163,4 +165,21 @@ async fn main() {
         );
     }
     println!("(latency: publish to the committing transaction's start, at half the live frame rate)");
+
+    // A long backlog of single-reading frames: the catch-up rate after maintenance.
+    let frames = ((1_000_000f64 * scale) as u64).max(1000);
+    let f = scenario(frames, 1, true).await;
+    println!();
+    println!(
+        "backlog of {frames} one-reading frames: {:.0} frames/s, peak {:.1} MiB, {:.2} CPU s per M readings",
+        frames as f64 / f.seconds,
+        f.peak_rss_mib,
+        f.cpu_seconds / (frames as f64 / 1e6)
+    );
+
+    let (at_start, max, recovered) = outage::database_outage(Duration::from_secs(60)).await;
+    println!(
+        "60 s database outage while 1,000 frames/s arrive: RSS {at_start:.1} MiB at its start, at most {max:.1} MiB during it; \
+         everything stored {recovered:.1} s after the database came back"
+    );
 }
