@@ -65,6 +65,7 @@ pub async fn run(
         reconnect_min: settings.mqtt.reconnect_min,
         reconnect_max: settings.mqtt.reconnect_max,
         subscribed: None,
+        max_buffered: usize::from(settings.mqtt.receive_maximum),
     };
     let source = tokio::spawn(run_source(options, source_cfg, delivery_tx, ack_rx, stop.clone()));
     let batcher = tokio::spawn(run_batcher(delivery_rx, batch_tx, layout, Arc::new(zone), limits, batch_limits));

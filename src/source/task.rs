@@ -3,6 +3,7 @@
 use super::delivery::{AckToken, Delivery};
 use crate::backoff::Backoff;
 use crate::metrics as m;
+use bytes::Bytes;
 use rumqttc::v5::mqttbytes::v5::{Packet, SubscribeReasonCode};
 use rumqttc::v5::mqttbytes::QoS;
 use rumqttc::v5::{AsyncClient, Event, MqttOptions};
@@ -19,6 +20,10 @@ pub struct SourceConfig {
     pub reconnect_max: Duration,
     /// Set once the subscription is acknowledged (readiness).
     pub subscribed: Option<watch::Sender<bool>>,
+    /// Deliveries held here, waiting for room downstream, before the event loop is no longer
+    /// polled (TCP backpressure). The broker should never send more than the receive maximum
+    /// unacknowledged, but Mosquitto 2.0 does when it resumes a session with a large backlog.
+    pub max_buffered: usize,
 }
 
 /// Runs the source until `shutdown` turns true and every ack handed back has been sent.
@@ -58,7 +63,7 @@ pub async fn run_source(
         while let Some(t) = to_ack.front() {
             if t.generation != generation || !connected {
                 stale += 1;
-            } else if client.try_ack(&t.publish).is_ok() {
+            } else if client.try_ack(&t.publish()).is_ok() {
                 acks_requested += 1;
             } else {
                 ack_blocked = true;
@@ -98,13 +103,15 @@ pub async fn run_source(
                     permit.send(d);
                 }
             }
-            event = eventloop.poll() => match event {
+            event = eventloop.poll(), if pending.len() < cfg.max_buffered => match event {
                 Ok(Event::Incoming(Packet::Publish(p))) => {
                     m::message_received();
                     if output.is_some() {
+                        // Copy out of rumqttc's read buffer: a `Bytes` slice would keep the whole
+                        // buffer it points into alive while the message waits for its commit.
                         let topic = String::from_utf8_lossy(&p.topic).into_owned();
-                        let payload = p.payload.clone();
-                        let ack = AckToken { generation, publish: p };
+                        let payload = Bytes::copy_from_slice(&p.payload);
+                        let ack = AckToken::for_publish(generation, &p);
                         pending.push_back(Delivery { topic, payload, received_ms: crate::clock::now_ms(), ack });
                     }
                 }
