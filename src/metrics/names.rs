@@ -93,7 +93,7 @@ pub fn batch_failed(kind: &'static str) {
 }
 
 /// Records a committed batch.
-pub fn batch_committed(took: Duration, _messages: usize, outcome: &BatchOutcome, batch: &Batch, now_ms: i64) {
+pub fn batch_committed(took: Duration, outcome: &BatchOutcome, batch: &Batch, now_ms: i64) {
     histogram!(BATCH_COMMIT_SECONDS).record(took.as_secs_f64());
     counter!(READINGS_STORED).increment(outcome.stored.len() as u64);
     counter!(READINGS_DUPLICATE).increment(outcome.duplicates as u64);

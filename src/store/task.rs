@@ -42,7 +42,7 @@ pub async fn run_store(
             }
         };
         let now_ms = crate::clock::now_ms();
-        m::batch_committed(started.elapsed(), batch.messages(), &outcome, &batch, now_ms);
+        m::batch_committed(started.elapsed(), &outcome, &batch, now_ms);
         if let Some(live) = &live {
             // Live state is derived: it waits for room (cheap, in memory) rather than miss a reading.
             let stored: Vec<ValidReading> = outcome.stored.iter().map(|&i| batch.readings[i].clone()).collect();

@@ -148,7 +148,6 @@ impl Writer {
         // Readings, each natural key once.
         let mut seen = HashSet::with_capacity(batch.readings.len());
         let unique: Vec<usize> = (0..batch.readings.len()).filter(|&i| seen.insert(batch.readings[i].key())).collect();
-        outcome.duplicates = batch.readings.len() - unique.len();
         if !unique.is_empty() {
             let rs = unique.iter().map(|&i| &batch.readings[i]);
             let gw: Vec<&str> = rs.clone().map(|r| &*r.gateway).collect();
@@ -187,8 +186,10 @@ impl Writer {
                     })
                     .collect()
             };
-            outcome.duplicates += batch.readings.len() - outcome.duplicates - outcome.stored.len();
         }
+
+        // Everything of the batch not inserted now was already stored (or twice in the batch).
+        outcome.duplicates = batch.readings.len() - outcome.stored.len();
 
         // Rollup deltas from the rows actually inserted.
         let deltas = Deltas::of(outcome.stored.iter().map(|&i| &batch.readings[i]));
