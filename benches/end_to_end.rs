@@ -40,17 +40,22 @@ fn proc_stats(pid: u32) -> (f64, f64) {
     (hwm_kib / 1024.0, ticks / 100.0)
 }
 
-async fn wait_rows(db: &TestDb, expected: i64, limit: Duration) {
-    let c = db.client().await;
+/// Waits until the daemon reports `expected` readings committed, then checks the table once.
+/// Progress comes from the daemon's own counter (incremented after COMMIT): polling
+/// `count(*)` on a table of a million rows every few milliseconds would load PostgreSQL as much
+/// as the daemon does and understate every figure.
+async fn wait_rows(db: &TestDb, daemon: &Daemon, expected: i64, limit: Duration) {
     let deadline = Instant::now() + limit;
     loop {
-        let n: i64 = c.query_one("SELECT count(*) FROM readings", &[]).await.unwrap().get(0);
+        let n = daemon.metric("wasteflow_readings_stored_total").await.unwrap_or(0.0) as i64;
         if n >= expected {
-            return;
+            break;
         }
         assert!(Instant::now() < deadline, "only {n} of {expected} readings stored after {limit:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    let stored = db.count("SELECT count(*) FROM readings").await;
+    assert_eq!(stored, expected, "the daemon's counter and the table disagree");
 }
 
 async fn scenario(frames: u64, per_frame: usize, backlog: bool) -> Figures {
@@ -86,7 +91,7 @@ async fn scenario(frames: u64, per_frame: usize, backlog: bool) -> Figures {
         std::thread::spawn(move || simulate(&sim_env, &owned.iter().map(String::as_str).collect::<Vec<_>>()));
         (daemon, t0)
     };
-    wait_rows(&db, expected, Duration::from_secs(900)).await;
+    wait_rows(&db, &daemon, expected, Duration::from_secs(900)).await;
     let seconds = t0.elapsed().as_secs_f64();
     let (peak_rss_mib, cpu_seconds) = proc_stats(daemon.child.id());
     assert!(daemon.terminate().await.success());

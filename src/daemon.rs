@@ -72,7 +72,8 @@ pub async fn run(
     let retry = Backoff::new(settings.database.retry_min, settings.database.retry_max);
     let (live_tx, live_rx) = mpsc::channel(64);
     let live = tokio::spawn(run_live(live_rx, live_state, settings.database.clone(), settings.live.tick));
-    let store = tokio::spawn(run_store(batch_rx, Writer::new(settings.database.clone()), ack_tx, Some(live_tx), retry));
+    let writers = (0..settings.database.writers).map(|_| Writer::new(settings.database.clone())).collect();
+    let store = tokio::spawn(run_store(batch_rx, writers, ack_tx, Some(live_tx), retry));
 
     let mut stop_wait = stop.clone();
     let _ = stop_wait.wait_for(|s| *s).await;

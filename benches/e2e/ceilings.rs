@@ -116,9 +116,10 @@ pub async fn latency(frames: u64, per_frame: usize, rate: f64) -> (f64, f64) {
     }
     let expected = (frames * per_frame as u64) as i64;
     wait_until(Duration::from_secs(300), "latency run stored", || async {
-        db.count("SELECT count(*) FROM readings").await >= expected
+        daemon.metric("wasteflow_readings_stored_total").await.unwrap_or(0.0) as i64 >= expected
     })
     .await;
+    assert_eq!(db.count("SELECT count(*) FROM readings").await, expected);
     let rows = db
         .client()
         .await

@@ -127,6 +127,13 @@ fn check(s: &Settings, problems: &mut Vec<Problem>) {
     } else if let Err(e) = s.database.url.parse::<tokio_postgres::Config>() {
         push(problems, "database.url", format!("not a PostgreSQL connection string: {e}"));
     }
+    if !(1..=16).contains(&s.database.writers) {
+        push(
+            problems,
+            "database.writers",
+            "must be between 1 and 16 (2 suits a small host; more than the database's cores does not help)",
+        );
+    }
     if s.database.statement_timeout.is_zero() {
         push(problems, "database.statement_timeout", "must be above zero (e.g. 10s)");
     }

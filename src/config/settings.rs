@@ -97,6 +97,8 @@ pub struct DatabaseSettings {
     pub migrate_on_start: bool,
     /// Schema holding wasteflow's tables (set as the search path); none: the server's default.
     pub schema: Option<String>,
+    /// Connections committing batches at the same time (acks still leave in arrival order).
+    pub writers: usize,
 }
 
 impl Default for DatabaseSettings {
@@ -110,6 +112,7 @@ impl Default for DatabaseSettings {
             retry_max: Duration::from_secs(10),
             migrate_on_start: true,
             schema: None,
+            writers: 2,
         }
     }
 }

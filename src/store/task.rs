@@ -1,59 +1,104 @@
-//! The store task: commits each batch (retrying until it succeeds), then hands its acks back.
+//! The store task: commits batches on several connections at once, retrying each until it
+//! succeeds, and hands their acks back in arrival order.
 
-use super::writer::Writer;
+use super::writer::{BatchOutcome, Writer};
 use crate::backoff::Backoff;
 use crate::batch::Batch;
 use crate::metrics as m;
 use crate::source::AckToken;
 use crate::validate::ValidReading;
+use futures_util::stream::{FuturesOrdered, StreamExt};
 use std::time::Instant;
 use tokio::sync::mpsc;
 
-/// Commits batches in order; after each COMMIT sends the batch's acks to the source.
-/// Returns when `input` is closed and drained. A batch is never dropped: on failure it is
-/// retried with backoff (consumption pauses meanwhile, since the batcher waits on us).
+/// Commits batches, up to one per writer at a time. Results are taken in the order the
+/// batches arrived, whatever order their transactions commit in: a batch's acks, its live
+/// readings and its metrics leave only after its own COMMIT and after every earlier batch's.
+/// Returns when `input` is closed and everything in flight has committed. A batch is never
+/// dropped: on failure it is retried with backoff, and the input waits meanwhile once every
+/// writer is busy.
+///
+/// Two transactions in flight may touch the same rows (a reading delivered twice, the same
+/// rollup bucket): the writer inserts keys in sorted order so that they wait on each other
+/// instead of deadlocking, and the unique keys keep every reading stored once.
 pub async fn run_store(
     mut input: mpsc::Receiver<Batch>,
-    mut writer: Writer,
+    writers: Vec<Writer>,
     acks: mpsc::UnboundedSender<Vec<AckToken>>,
     live: Option<mpsc::Sender<Vec<ValidReading>>>,
-    mut backoff: Backoff,
+    backoff: Backoff,
 ) {
-    while let Some(batch) = input.recv().await {
-        let started = Instant::now();
-        let outcome = loop {
-            match writer.write(&batch).await {
-                Ok(outcome) => {
-                    m::database_up(true);
-                    backoff.reset();
-                    break outcome;
-                }
-                Err(e) => {
-                    m::database_up(false);
-                    m::batch_failed(if e.is_refusal() { "refused" } else { "unavailable" });
-                    let delay = backoff.next_delay();
-                    if e.is_refusal() {
-                        tracing::error!(error = %e, messages = batch.messages(), ?delay, "database refused a batch; retrying (nothing is acked)");
-                    } else {
-                        tracing::warn!(error = %e, messages = batch.messages(), ?delay, "batch not committed; retrying");
-                    }
-                    tokio::time::sleep(delay).await;
-                }
+    assert!(!writers.is_empty(), "run_store needs at least one writer");
+    let mut idle = writers;
+    let mut in_flight = FuturesOrdered::new();
+    let mut open = true;
+    loop {
+        tokio::select! {
+            // Results first: frees a writer and releases acks as early as possible.
+            biased;
+            Some((writer, batch, outcome, started)) = in_flight.next() => {
+                idle.push(writer);
+                finish(batch, outcome, started, &acks, live.as_ref()).await;
             }
-        };
-        let now_ms = crate::clock::now_ms();
-        m::batch_committed(started.elapsed(), &outcome, &batch, now_ms);
-        if let Some(live) = &live {
-            // Live state is derived: it waits for room (cheap, in memory) rather than miss a reading.
-            let stored: Vec<ValidReading> = outcome.stored.iter().map(|&i| batch.readings[i].clone()).collect();
-            if !stored.is_empty() && live.send(stored).await.is_err() {
-                tracing::warn!("live stage is gone");
+            next = input.recv(), if open && !idle.is_empty() => match next {
+                Some(batch) => {
+                    let writer = idle.pop().expect("a writer is idle");
+                    in_flight.push_back(commit(writer, batch, backoff.clone()));
+                }
+                None => open = false,
+            },
+            else => break,
+        }
+    }
+    for mut writer in idle {
+        writer.close().await;
+    }
+}
+
+/// Writes one batch, retrying until it commits.
+async fn commit(mut writer: Writer, batch: Batch, mut backoff: Backoff) -> (Writer, Batch, BatchOutcome, Instant) {
+    let started = Instant::now();
+    loop {
+        match writer.write(&batch).await {
+            Ok(outcome) => {
+                m::database_up(true);
+                return (writer, batch, outcome, started);
+            }
+            Err(e) => {
+                m::database_up(false);
+                m::batch_failed(if e.is_refusal() { "refused" } else { "unavailable" });
+                let delay = backoff.next_delay();
+                if e.is_refusal() {
+                    tracing::error!(error = %e, messages = batch.messages(), ?delay, "database refused a batch; retrying (nothing is acked)");
+                } else {
+                    tracing::warn!(error = %e, messages = batch.messages(), ?delay, "batch not committed; retrying");
+                }
+                tokio::time::sleep(delay).await;
             }
         }
-        if acks.send(batch.acks).is_err() {
-            tracing::warn!(
-                "source is gone; acks of a committed batch not sent (they will be redelivered and deduplicated)"
-            );
+    }
+}
+
+/// After a batch committed (and every batch before it): metrics, live state, acks.
+async fn finish(
+    batch: Batch,
+    outcome: BatchOutcome,
+    started: Instant,
+    acks: &mpsc::UnboundedSender<Vec<AckToken>>,
+    live: Option<&mpsc::Sender<Vec<ValidReading>>>,
+) {
+    let now_ms = crate::clock::now_ms();
+    m::batch_committed(started.elapsed(), &outcome, &batch, now_ms);
+    if let Some(live) = live {
+        // Live state is derived: it waits for room (cheap, in memory) rather than miss a reading.
+        let stored: Vec<ValidReading> = outcome.stored.iter().map(|&i| batch.readings[i].clone()).collect();
+        if !stored.is_empty() && live.send(stored).await.is_err() {
+            tracing::warn!("live stage is gone");
         }
+    }
+    if acks.send(batch.acks).is_err() {
+        tracing::warn!(
+            "source is gone; acks of a committed batch not sent (they will be redelivered and deduplicated)"
+        );
     }
 }

@@ -147,7 +147,11 @@ impl Writer {
 
         // Readings, each natural key once.
         let mut seen = HashSet::with_capacity(batch.readings.len());
-        let unique: Vec<usize> = (0..batch.readings.len()).filter(|&i| seen.insert(batch.readings[i].key())).collect();
+        let mut unique: Vec<usize> =
+            (0..batch.readings.len()).filter(|&i| seen.insert(batch.readings[i].key())).collect();
+        // Sorted keys: two transactions in flight that share keys wait on each other in the
+        // same order instead of deadlocking.
+        unique.sort_unstable_by(|&a, &b| batch.readings[a].key().cmp(&batch.readings[b].key()));
         if !unique.is_empty() {
             let rs = unique.iter().map(|&i| &batch.readings[i]);
             let gw: Vec<&str> = rs.clone().map(|r| &*r.gateway).collect();

@@ -1,0 +1,101 @@
+//! Several writers commit at once, yet acks leave in arrival order: a later batch that commits
+//! first keeps its acks until every earlier batch has committed. The earlier batch is held back
+//! by a real row lock (another transaction holding one of its readings' keys).
+
+mod common;
+use common::TestDb;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use wasteflow::backoff::Backoff;
+use wasteflow::batch::Batch;
+use wasteflow::config::{DatabaseSettings, Settings};
+use wasteflow::simulate::FrameGenerator;
+use wasteflow::source::{AckToken, TopicLayout};
+use wasteflow::store::{prepare, run_store, Writer};
+use wasteflow::validate::{check_message, Limits, ValidReading};
+use wasteflow::zone::Zone;
+
+fn readings(zone: &Zone, frames: usize, start_ms: u64) -> Vec<ValidReading> {
+    let layout = TopicLayout::parse("zone/+/+/up").unwrap();
+    let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
+    let mut g = FrameGenerator::new(zone, &layout, 7, start_ms, 10, 0.0, 0.0);
+    (0..frames)
+        .flat_map(|_| {
+            let m = g.next_message();
+            check_message(&m.topic, &bytes::Bytes::from(m.payload), start_ms as i64, &layout, zone, &limits).readings
+        })
+        .collect()
+}
+
+fn batch(readings: Vec<ValidReading>, pkid: u16) -> Batch {
+    Batch { readings, acks: vec![AckToken { generation: 1, pkid }], ..Batch::default() }
+}
+
+#[tokio::test]
+async fn a_later_batch_committing_first_keeps_its_acks_until_the_earlier_one_commits() {
+    let db = TestDb::new().await;
+    let settings = Settings {
+        database: DatabaseSettings { url: db.url.clone(), writers: 2, ..DatabaseSettings::default() },
+        ..Settings::default()
+    };
+    let zone = Zone::load(&common::zone_file()).unwrap();
+    prepare(&settings, &zone, true).await.expect("prepare");
+    let all = readings(&zone, 40, common::now_ms() - 3_600_000);
+    let (first, second) = all.split_at(200);
+    assert_eq!(second.len(), 200);
+
+    // Another session holds the key of one of the first batch's readings, uncommitted.
+    let blocker = db.client().await;
+    let r = &first[17];
+    blocker.batch_execute("BEGIN").await.unwrap();
+    blocker
+        .execute(
+            "INSERT INTO readings (gateway_id, sensor, kind, ts, value_milli, company_id, container_id, stream_id,
+                                   treatment, destination_id, frame_seq)
+             VALUES ($1, $2, $3, to_timestamp($4::float8 / 1000), $5, $6, $7, $8, $9, $10, $11)",
+            &[
+                &&*r.gateway,
+                &i32::from(r.sensor),
+                &r.kind,
+                &(r.ts_ms as f64),
+                &r.value_milli,
+                &&*r.company,
+                &&*r.container,
+                &&*r.stream,
+                &&*r.treatment,
+                &&*r.destination,
+                &i64::from(r.frame_seq),
+            ],
+        )
+        .await
+        .unwrap();
+
+    let (batch_tx, batch_rx) = mpsc::channel(1);
+    let (ack_tx, mut ack_rx) = mpsc::unbounded_channel();
+    let writers = vec![Writer::new(settings.database.clone()), Writer::new(settings.database.clone())];
+    let backoff = Backoff::new(Duration::from_millis(50), Duration::from_millis(200));
+    let store = tokio::spawn(run_store(batch_rx, writers, ack_tx, None, backoff));
+    batch_tx.send(batch(first.to_vec(), 1)).await.unwrap();
+    batch_tx.send(batch(second.to_vec(), 2)).await.unwrap();
+
+    // The second batch commits while the first waits on the lock...
+    common::wait_until(Duration::from_secs(20), "the second batch committed", || async {
+        db.count("SELECT count(*) FROM readings").await == second.len() as i64
+    })
+    .await;
+    // ...and no ack has left: the second batch's acks wait behind the first's.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(ack_rx.try_recv().is_err(), "an ack left before the earlier batch committed");
+    assert_eq!(db.count("SELECT count(*) FROM readings").await, second.len() as i64, "the first batch committed early");
+
+    // The other session gives up its row: the first batch commits, with that reading too.
+    blocker.batch_execute("ROLLBACK").await.unwrap();
+    let acks_first = tokio::time::timeout(Duration::from_secs(20), ack_rx.recv()).await.unwrap().unwrap();
+    let acks_second = tokio::time::timeout(Duration::from_secs(20), ack_rx.recv()).await.unwrap().unwrap();
+    assert_eq!(acks_first[0].pkid, 1);
+    assert_eq!(acks_second[0].pkid, 2);
+    assert_eq!(db.count("SELECT count(*) FROM readings").await, all.len() as i64);
+
+    drop(batch_tx);
+    tokio::time::timeout(Duration::from_secs(20), store).await.unwrap().unwrap();
+}
