@@ -15,8 +15,9 @@ fn zone() -> Zone {
     Zone::load(&zone_file()).unwrap()
 }
 
-/// Database ceiling: the same rows, the same statements and batch size, written by a minimal
-/// client in one process (no MQTT, no acks). Readings per second.
+/// Database ceiling: the same rows, the same statements, batch size and number of connections
+/// (`database.writers`), written by a minimal client in one process (no MQTT, no acks).
+/// Readings per second.
 pub async fn database_ceiling(frames: u64, per_frame: usize, batch_readings: usize) -> f64 {
     let db = TestDb::new().await;
     let settings = wasteflow::config::Settings {
@@ -42,15 +43,35 @@ pub async fn database_ceiling(frames: u64, per_frame: usize, batch_readings: usi
     }
     batches.push(batch);
     let total: usize = batches.iter().map(|b| b.readings.len()).sum();
-    let mut writer = Writer::new(settings.database.clone());
-    writer.ensure_connected().await.unwrap();
-    let t0 = Instant::now();
-    for b in &batches {
-        writer.write(b).await.expect("write");
+    // As many connections as the daemon's writers, each taking every n-th batch.
+    let n = settings.database.writers;
+    let mut shares: Vec<Vec<Batch>> = (0..n).map(|_| Vec::new()).collect();
+    for (i, b) in batches.into_iter().enumerate() {
+        shares[i % n].push(b);
     }
-    let secs = t0.elapsed().as_secs_f64();
-    writer.close().await;
-    total as f64 / secs
+    let mut writers = Vec::new();
+    for _ in 0..n {
+        let mut w = Writer::new(settings.database.clone());
+        w.ensure_connected().await.unwrap();
+        writers.push(w);
+    }
+    let t0 = Instant::now();
+    let tasks: Vec<_> = writers
+        .into_iter()
+        .zip(shares)
+        .map(|(mut w, share)| {
+            tokio::spawn(async move {
+                for b in &share {
+                    w.write(b).await.expect("write");
+                }
+                w.close().await;
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    total as f64 / t0.elapsed().as_secs_f64()
 }
 
 /// Broker ceiling: a subscriber that only counts (QoS 1, acking on receipt) while the

@@ -52,6 +52,10 @@ pub struct SimArgs {
     /// With --realistic: faults to inject: overflow, fire, silent, clock-skew, flood (repeatable).
     #[arg(long = "fault", value_parser = ["overflow", "fire", "silent", "clock-skew", "flood"])]
     pub faults: Vec<String>,
+    /// Broker connections to publish on (1 to 64); each gateway's messages always go through
+    /// the same one, in order, as they would from a real gateway.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub connections: u16,
     #[arg(skip)]
     pub host: String,
     #[arg(skip)]
@@ -185,30 +189,7 @@ pub async fn run_simulation(zone: &Zone, layout: &TopicLayout, args: &SimArgs) -
         (Source::Uniform { generator, left: args.frames, rate: args.rate, sent: 0 }, start_ms)
     };
 
-    let mut opts = MqttOptions::new(args.client_id.clone(), args.host.clone(), args.port);
-    opts.set_keep_alive(Duration::from_secs(30));
-    opts.set_clean_start(true);
-    opts.set_max_packet_size(Some(1024 * 1024));
-    let (client, mut eventloop) = AsyncClient::new(opts, 1000);
-    let (total_tx, mut total_rx) = tokio::sync::oneshot::channel::<u64>();
-    let driver = tokio::spawn(async move {
-        let mut acked = 0u64;
-        let mut total: Option<u64> = None;
-        loop {
-            if total.is_some_and(|t| acked >= t) {
-                return Ok(acked);
-            }
-            tokio::select! {
-                t = &mut total_rx, if total.is_none() => total = Some(t.unwrap_or(0)),
-                ev = eventloop.poll() => match ev {
-                    Ok(Event::Incoming(Packet::PubAck(_))) => acked += 1,
-                    Ok(_) => {}
-                    Err(e) => return Err(format!("broker connection failed: {e}")),
-                },
-            }
-        }
-    });
-
+    let mut publishers: Vec<Publisher> = (0..args.connections).map(|i| Publisher::connect(args, i)).collect();
     let mut summary = Summary { start_ms, ..Summary::default() };
     let started = Instant::now();
     let progress = std::io::stderr().is_terminal();
@@ -219,7 +200,8 @@ pub async fn run_simulation(zone: &Zone, layout: &TopicLayout, args: &SimArgs) -
             tokio::time::sleep_until((started + due).into()).await;
         }
         summary.count(&msg);
-        if client.publish(msg.topic, QoS::AtLeastOnce, false, msg.payload).await.is_err() {
+        let n = publishers.len();
+        if publishers[gateway_slot(&msg.topic, n)].publish(msg).await.is_err() {
             break;
         }
         published += 1;
@@ -239,12 +221,71 @@ pub async fn run_simulation(zone: &Zone, layout: &TopicLayout, args: &SimArgs) -
             started.elapsed().as_secs_f64()
         );
     }
-    let _ = total_tx.send(published);
-    let acked = driver.await.map_err(|e| e.to_string())??;
-    let _ = client.disconnect().await;
+    let mut acked = 0;
+    for p in publishers.drain(..) {
+        acked += p.finish().await?;
+    }
     summary.seconds = started.elapsed().as_secs_f64();
     if acked < published {
         return Err(format!("only {acked} of {published} messages were acknowledged by the broker"));
     }
     Ok(summary)
+}
+
+/// Which connection carries a topic's messages: a stable hash of the topic.
+fn gateway_slot(topic: &str, connections: usize) -> usize {
+    let h = topic.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    (h % connections as u64) as usize
+}
+
+/// One broker connection of the simulator, with a task counting the broker's acks.
+struct Publisher {
+    client: AsyncClient,
+    published: u64,
+    total_tx: tokio::sync::oneshot::Sender<u64>,
+    driver: tokio::task::JoinHandle<Result<u64, String>>,
+}
+
+impl Publisher {
+    fn connect(args: &SimArgs, index: u16) -> Publisher {
+        let id = if index == 0 { args.client_id.clone() } else { format!("{}-{index}", args.client_id) };
+        let mut opts = MqttOptions::new(id, args.host.clone(), args.port);
+        opts.set_keep_alive(Duration::from_secs(30));
+        opts.set_clean_start(true);
+        opts.set_max_packet_size(Some(1024 * 1024));
+        let (client, mut eventloop) = AsyncClient::new(opts, 1000);
+        let (total_tx, mut total_rx) = tokio::sync::oneshot::channel::<u64>();
+        let driver = tokio::spawn(async move {
+            let mut acked = 0u64;
+            let mut total: Option<u64> = None;
+            loop {
+                if total.is_some_and(|t| acked >= t) {
+                    return Ok(acked);
+                }
+                tokio::select! {
+                    t = &mut total_rx, if total.is_none() => total = Some(t.unwrap_or(0)),
+                    ev = eventloop.poll() => match ev {
+                        Ok(Event::Incoming(Packet::PubAck(_))) => acked += 1,
+                        Ok(_) => {}
+                        Err(e) => return Err(format!("broker connection failed: {e}")),
+                    },
+                }
+            }
+        });
+        Publisher { client, published: 0, total_tx, driver }
+    }
+
+    async fn publish(&mut self, msg: GeneratedMessage) -> Result<(), rumqttc::v5::ClientError> {
+        self.client.publish(msg.topic, QoS::AtLeastOnce, false, msg.payload).await?;
+        self.published += 1;
+        Ok(())
+    }
+
+    /// Waits until the broker acknowledged everything published here; returns how many.
+    async fn finish(self) -> Result<u64, String> {
+        let _ = self.total_tx.send(self.published);
+        let acked = self.driver.await.map_err(|e| e.to_string())??;
+        let _ = self.client.disconnect().await;
+        Ok(acked)
+    }
 }
