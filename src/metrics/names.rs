@@ -17,6 +17,7 @@ pub const MQTT_CONNECTED: &str = "wasteflow_mqtt_connected";
 pub const MQTT_SUBSCRIBED: &str = "wasteflow_mqtt_subscribed";
 pub const MQTT_RECONNECTS: &str = "wasteflow_mqtt_reconnects_total";
 pub const STALE_ACKS: &str = "wasteflow_mqtt_stale_acks_total";
+pub const ACKS_SENT: &str = "wasteflow_mqtt_acks_total";
 pub const DATABASE_UP: &str = "wasteflow_database_up";
 
 pub const CONTAINER_FILL: &str = "wasteflow_container_fill_percent";
@@ -49,6 +50,7 @@ pub fn describe() {
     describe_gauge!(MQTT_CONNECTED, "1 while connected to the broker");
     describe_gauge!(MQTT_SUBSCRIBED, "1 while the subscription is active on the current connection");
     describe_counter!(MQTT_RECONNECTS, "Broker connection losses");
+    describe_counter!(ACKS_SENT, "Acks handed to the MQTT client, each after its message's batch committed");
     describe_counter!(STALE_ACKS, "Acks not sent because the connection changed (the broker redelivers)");
     describe_gauge!(DATABASE_UP, "1 while the last database call succeeded");
     describe_gauge!(CONTAINER_FILL, "Latest fill level, percent of volume (0 after a recorded collection)");
@@ -78,6 +80,10 @@ pub fn mqtt_subscribed(up: bool) {
 
 pub fn mqtt_reconnect() {
     counter!(MQTT_RECONNECTS).increment(1);
+}
+
+pub fn acks_sent(n: usize) {
+    counter!(ACKS_SENT).increment(n as u64);
 }
 
 pub fn stale_acks(n: usize) {

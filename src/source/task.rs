@@ -59,12 +59,13 @@ pub async fn run_source(
         // Hand committed acks to rumqttc, in arrival order. `try_ack` either queues the ack or
         // fails without queueing it, so an ack is never sent twice; a full channel only delays.
         let mut ack_blocked = false;
-        let mut stale = 0;
+        let (mut stale, mut sent) = (0, 0);
         while let Some(t) = to_ack.front() {
             if t.generation != generation || !connected {
                 stale += 1;
             } else if client.try_ack(&t.publish()).is_ok() {
                 acks_requested += 1;
+                sent += 1;
             } else {
                 ack_blocked = true;
                 break;
@@ -73,6 +74,9 @@ pub async fn run_source(
         }
         if stale > 0 {
             m::stale_acks(stale);
+        }
+        if sent > 0 {
+            m::acks_sent(sent);
         }
         if output.is_none() && !acks_open && to_ack.is_empty() && acks_written >= acks_requested {
             break;

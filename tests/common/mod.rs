@@ -6,6 +6,8 @@
 #![allow(dead_code)]
 
 pub mod broker;
+pub mod faults;
+pub mod proxy;
 pub mod storage;
 
 use std::process::{Child, Command, Stdio};
@@ -229,6 +231,18 @@ pub async fn scrape(port: u16) -> Option<String> {
     Some(out.split_once("\r\n\r\n")?.1.to_string())
 }
 
+/// Runs `wasteflow simulate`; its JSON summary, or its error output when it failed (the
+/// broker went away under it, say).
+pub fn try_simulate(env: &Env, args: &[&str]) -> Result<serde_json::Value, String> {
+    let out = env.command().arg("simulate").args(args).output().expect("run simulate");
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last = stdout.lines().last().ok_or("no summary")?;
+    serde_json::from_str(last).map_err(|e| format!("summary is not JSON ({e}): {last}"))
+}
+
 /// Runs `wasteflow simulate` and returns its JSON summary.
 pub fn simulate(env: &Env, args: &[&str]) -> serde_json::Value {
     let out = env.command().arg("simulate").args(args).output().expect("run simulate");
@@ -270,11 +284,15 @@ pub async fn publish_raw_to(port: u16, messages: &[(String, Vec<u8>)]) {
     let mut o = MqttOptions::new(unique("pub-"), BROKER_HOST, port);
     o.set_max_packet_size(Some(1 << 20));
     let (client, mut ev) = AsyncClient::new(o, 100);
-    for (topic, payload) in messages {
-        client.publish(topic.clone(), QoS::AtLeastOnce, false, payload.clone()).await.unwrap();
-    }
+    // Publish from a task of its own: the event loop below must run for the requests to drain.
+    let (c, owned) = (client.clone(), messages.to_vec());
+    let publisher = tokio::spawn(async move {
+        for (topic, payload) in owned {
+            c.publish(topic, QoS::AtLeastOnce, false, payload).await.unwrap();
+        }
+    });
     let mut acked = 0;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20 + messages.len() as u64 / 500);
     while acked < messages.len() {
         match tokio::time::timeout_at(deadline, ev.poll()).await {
             Ok(Ok(Event::Incoming(Packet::PubAck(_)))) => acked += 1,
@@ -285,5 +303,6 @@ pub async fn publish_raw_to(port: u16, messages: &[(String, Vec<u8>)]) {
             Err(_) => panic!("broker did not ack {} messages in time", messages.len()),
         }
     }
+    publisher.await.unwrap();
     let _ = client.disconnect().await;
 }
