@@ -11,7 +11,7 @@ use crate::live::{rebuild, run_live, ZoneState};
 use crate::metrics as m;
 use crate::source::{mqtt_options, run_source, SourceConfig, TopicLayout};
 use crate::store::{prepare, run_store, Writer};
-use crate::validate::Limits;
+use crate::validate::{FloodLimit, Limits};
 use crate::zone::Zone;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
@@ -68,7 +68,8 @@ pub async fn run(
         max_buffered: usize::from(settings.mqtt.receive_maximum),
     };
     let source = tokio::spawn(run_source(options, source_cfg, delivery_tx, ack_rx, stop.clone()));
-    let batcher = tokio::spawn(run_batcher(delivery_rx, batch_tx, layout, Arc::new(zone), limits, batch_limits));
+    let flood = FloodLimit { rate: settings.validation.gateway_max_rate, burst: settings.validation.gateway_burst };
+    let batcher = tokio::spawn(run_batcher(delivery_rx, batch_tx, layout, Arc::new(zone), limits, batch_limits, flood));
     let retry = Backoff::new(settings.database.retry_min, settings.database.retry_max);
     let (live_tx, live_rx) = mpsc::channel(64);
     let live = tokio::spawn(run_live(live_rx, live_state, settings.database.clone(), settings.live.tick));

@@ -6,7 +6,7 @@
 //! by the broker's receive maximum, so memory stays bounded and nothing is dropped.
 
 use crate::source::{AckToken, Delivery, TopicLayout};
-use crate::validate::{check_message, Limits, Rejection, ValidReading};
+use crate::validate::{check_message, FloodGuard, FloodLimit, Limits, Rejection, ValidReading};
 use crate::zone::Zone;
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,6 +37,14 @@ impl Batch {
         self.acks.push(d.ack);
     }
 
+    /// Adds one delivery refused whole before validation (a flooding gateway).
+    pub fn push_refused(&mut self, d: Delivery, rejection: Rejection) {
+        self.rejects.push(rejection);
+        self.reject_received_ms.push(d.received_ms);
+        self.received_ms.push(d.received_ms);
+        self.acks.push(d.ack);
+    }
+
     pub fn messages(&self) -> usize {
         self.acks.len()
     }
@@ -58,7 +66,9 @@ pub async fn run_batcher(
     zone: Arc<Zone>,
     limits: Limits,
     batch_limits: BatchLimits,
+    flood: FloodLimit,
 ) {
+    let mut guard = FloodGuard::new(flood);
     let mut batch = Batch::default();
     let mut deadline = Instant::now();
     loop {
@@ -68,7 +78,10 @@ pub async fn run_batcher(
                     if batch.messages() == 0 {
                         deadline = Instant::now() + batch_limits.max_age;
                     }
-                    batch.push(d, &layout, &zone, &limits);
+                    match guard.check(&d.topic, &d.payload, d.received_ms, &layout, &zone) {
+                        None => batch.push(d, &layout, &zone, &limits),
+                        Some(refused) => batch.push_refused(d, refused),
+                    }
                     let full = batch.readings.len() + batch.rejects.len() >= batch_limits.max_readings
                         || batch.messages() >= batch_limits.max_messages;
                     if full && output.send(std::mem::take(&mut batch)).await.is_err() {

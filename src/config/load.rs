@@ -127,6 +127,21 @@ fn check(s: &Settings, problems: &mut Vec<Problem>) {
     } else if let Err(e) = s.database.url.parse::<tokio_postgres::Config>() {
         push(problems, "database.url", format!("not a PostgreSQL connection string: {e}"));
     }
+    let v = &s.validation;
+    if !(v.gateway_max_rate >= 0.0 && v.gateway_max_rate.is_finite()) {
+        push(
+            problems,
+            "validation.gateway_max_rate",
+            "must be a number of messages per second, 0 or more (0: no limit)",
+        );
+    }
+    if v.gateway_max_rate > 0.0 && !(v.gateway_burst >= 1.0 && v.gateway_burst.is_finite()) {
+        push(
+            problems,
+            "validation.gateway_burst",
+            "must be at least 1 message when gateway_max_rate is set (e.g. 1000)",
+        );
+    }
     if !(1..=16).contains(&s.database.writers) {
         push(
             problems,

@@ -146,11 +146,22 @@ pub struct ValidationSettings {
     /// Readings further in the future than this are rejected (gateway clock skew).
     #[serde(with = "humantime_serde")]
     pub max_future: Duration,
+    /// Messages per second one gateway may send, sustained; the excess is dead-lettered whole
+    /// (reason `gateway_flood`). 0: no limit.
+    pub gateway_max_rate: f64,
+    /// Messages one gateway may send at once above that rate (a gateway emptying its buffer
+    /// after a network outage).
+    pub gateway_burst: f64,
 }
 
 impl Default for ValidationSettings {
     fn default() -> Self {
-        Self { max_past: Duration::from_secs(30 * 24 * 3600), max_future: Duration::from_secs(300) }
+        Self {
+            max_past: Duration::from_secs(30 * 24 * 3600),
+            max_future: Duration::from_secs(300),
+            gateway_max_rate: 0.0,
+            gateway_burst: 1000.0,
+        }
     }
 }
 

@@ -4,8 +4,10 @@
 //! in [`Checked::readings`] or in [`Checked::rejects`] with a reason code; a message that cannot
 //! be decoded becomes one reject holding its raw bytes.
 
+mod flood;
 mod reading;
 mod rules;
 
+pub use flood::{FloodGuard, FloodLimit};
 pub use reading::{Rejection, ValidReading, WHOLE_MESSAGE};
 pub use rules::{check_message, Checked, Limits};
