@@ -95,3 +95,37 @@ async fn each_kind_of_bad_input_has_its_own_reason() {
     assert_eq!(db.count("SELECT count(*) FROM rejected_messages").await, cases.len() as i64);
     assert!(daemon.terminate().await.success());
 }
+
+/// Hostile topics under the subscription: empty segments, overlong or non-id segments. Each
+/// message is dead-lettered as `bad_topic`, its topic kept (cut to 256 characters) and its
+/// payload kept whole.
+#[tokio::test]
+async fn hostile_topics_are_dead_lettered_with_their_payload() {
+    let db = TestDb::new().await;
+    let env = Env::new(&db);
+    let daemon = Daemon::start(&env).await;
+    let good = frame(now_ms() - 1_000, &[(1, 0, Measurement::FillLevel(40.0))]);
+    let p = &env.topic_prefix;
+    let topics = [
+        format!("{p}//gw-ml-01/up"),
+        format!("{p}/metallerie-lievin//up"),
+        format!("{p}/metallerie-lievin/{}/up", "g".repeat(5000)),
+        format!("{p}/metallerie-lievin/gw-ml-\u{e9}/up"),
+        format!("{p}/metallerie-lievin/gw ml 01/up"),
+        format!("{p}/{}/gw-ml-01/up", "x".repeat(300)),
+    ];
+    let messages: Vec<(String, Vec<u8>)> = topics.iter().map(|t| (t.clone(), good.clone())).collect();
+    publish_raw(&messages).await;
+    wait_until(Duration::from_secs(30), "one dead letter per hostile topic", || async {
+        db.count("SELECT count(*) FROM rejected_messages WHERE reason = 'bad_topic'").await == topics.len() as i64
+    })
+    .await;
+    let c = db.client().await;
+    for row in c.query("SELECT topic, payload FROM rejected_messages", &[]).await.unwrap() {
+        let topic: String = row.get(0);
+        assert!(topic.chars().count() <= 256, "topic kept at most 256 characters");
+        assert_eq!(row.get::<_, Vec<u8>>(1), good, "payload kept whole");
+    }
+    assert_eq!(db.count("SELECT count(*) FROM readings").await, 0);
+    assert!(daemon.terminate().await.success());
+}

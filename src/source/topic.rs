@@ -106,6 +106,12 @@ mod tests {
         assert!(l.ids("zone//gw-1/up").is_err());
         assert!(l.ids("zone/ACME/gw-1/up").is_err());
         assert!(l.ids(&format!("zone/{}/gw/up", "a".repeat(65))).is_err());
+        // Wildcards cannot reach a subscriber (brokers refuse them in topic names); if one did,
+        // it is not an id.
+        assert!(l.ids("zone/+/gw-1/up").is_err());
+        assert!(l.ids("zone/acme/#/up").is_err());
+        assert!(l.ids("zone/acme/gw-\u{e9}/up").is_err());
+        assert!(l.ids("zone/acme/gw 1/up").is_err());
     }
 
     #[test]
