@@ -5,10 +5,11 @@
 //! commits and the source acks everything already taken before the process exits.
 
 use crate::backoff::Backoff;
-use crate::batch::{run_batcher, BatchLimits};
+use crate::batch::{run_batcher, BatchLimits, Checks};
 use crate::config::Settings;
 use crate::live::{rebuild, run_live, ZoneState};
 use crate::metrics as m;
+use crate::service::{Health, Notifier, Readiness};
 use crate::source::{mqtt_options, run_source, SourceConfig, TopicLayout};
 use crate::store::{prepare, run_store, Writer};
 use crate::validate::{FloodLimit, Limits};
@@ -36,14 +37,20 @@ pub async fn run(
     let layout = TopicLayout::parse(&settings.mqtt.topic_filter)?;
     let options = mqtt_options(&settings.mqtt)?;
     let addr = settings.metrics.listen.parse().map_err(|e| format!("metrics.listen: {e}"))?;
+    let health = Health::new(settings.metrics.stall_after);
+    let notifier = Arc::new(Notifier::from_env());
     let (http_stop_tx, http_stop) = watch::channel(false);
-    let http = m::serve(addr, metrics, http_stop).await.map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let http = m::serve(addr, metrics, health.clone(), http_stop)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     let http = tokio::spawn(http);
 
+    notifier.status("preparing the database");
     if !prepare_database(&settings, &zone, stop.clone()).await {
         let _ = http_stop_tx.send(true);
         return Ok(Exit::Drained);
     }
+    health.started();
     let live_state = rebuild_live_state(&settings, &zone).await;
 
     let limits = Limits {
@@ -60,25 +67,30 @@ pub async fn run(
     let (batch_tx, batch_rx) = mpsc::channel(1);
     let (ack_tx, ack_rx) = mpsc::unbounded_channel();
 
+    let (subscribed_tx, subscribed_rx) = watch::channel(false);
+    let service = tokio::spawn(run_service(subscribed_rx, health.clone(), notifier.clone(), stop.clone()));
     let source_cfg = SourceConfig {
         topic_filter: settings.mqtt.topic_filter.clone(),
         reconnect_min: settings.mqtt.reconnect_min,
         reconnect_max: settings.mqtt.reconnect_max,
-        subscribed: None,
+        subscribed: Some(subscribed_tx),
         max_buffered: usize::from(settings.mqtt.receive_maximum),
     };
     let source = tokio::spawn(run_source(options, source_cfg, delivery_tx, ack_rx, stop.clone()));
     let flood = FloodLimit { rate: settings.validation.gateway_max_rate, burst: settings.validation.gateway_burst };
-    let batcher = tokio::spawn(run_batcher(delivery_rx, batch_tx, layout, Arc::new(zone), limits, batch_limits, flood));
+    let checks = Checks { layout, zone: Arc::new(zone), limits, flood };
+    let batcher = tokio::spawn(run_batcher(delivery_rx, batch_tx, checks, batch_limits, health.clone()));
     let retry = Backoff::new(settings.database.retry_min, settings.database.retry_max);
     let (live_tx, live_rx) = mpsc::channel(64);
     let live = tokio::spawn(run_live(live_rx, live_state, settings.database.clone(), settings.live.tick));
     let writers = (0..settings.database.writers).map(|_| Writer::new(settings.database.clone())).collect();
-    let store = tokio::spawn(run_store(batch_rx, writers, ack_tx, Some(live_tx), retry));
+    let store = tokio::spawn(run_store(batch_rx, writers, ack_tx, Some(live_tx), retry, health));
 
     let mut stop_wait = stop.clone();
     let _ = stop_wait.wait_for(|s| *s).await;
     tracing::info!(grace = ?settings.shutdown.grace, "stopping: committing and acknowledging what is in flight");
+    notifier.stopping();
+    let _ = service.await;
     let all = async {
         let _ = source.await;
         let _ = batcher.await;
@@ -146,4 +158,52 @@ async fn rebuild_live_state(settings: &Settings, zone: &Zone) -> ZoneState {
     }
     crate::live::export(&state, crate::clock::now_ms());
     state
+}
+
+/// The service side: mirrors the subscription into [`Health`], tells systemd `READY=1` once
+/// the database is prepared and the subscription is active, and pings the watchdog (if
+/// systemd asked for one) only while the pipeline is ready or has committed since the last
+/// ping. Ends when a stop is asked.
+async fn run_service(
+    mut subscribed: watch::Receiver<bool>,
+    health: Health,
+    notifier: Arc<Notifier>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let interval = notifier.watchdog().map(|w| w / 2).unwrap_or(std::time::Duration::from_secs(3600));
+    let mut tick = tokio::time::interval(interval);
+    let mut announced = false;
+    let mut committed_at_last_tick = health.committed_total();
+    loop {
+        tokio::select! {
+            _ = stop.wait_for(|s| *s) => return,
+            changed = subscribed.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                let now = *subscribed.borrow_and_update();
+                health.subscribed(now);
+                if now && !announced {
+                    announced = true;
+                    notifier.ready("subscribed; database ready");
+                    tracing::info!(systemd = notifier.is_active(), "ready");
+                } else if now {
+                    notifier.status("subscribed again");
+                } else {
+                    notifier.status("broker connection lost; reconnecting");
+                }
+            }
+            _ = tick.tick(), if notifier.watchdog().is_some() => {
+                let ready = health.readiness(crate::clock::now_ms()) == Readiness::Ready;
+                let committed = health.committed_total();
+                let progressed = committed > committed_at_last_tick;
+                committed_at_last_tick = committed;
+                if ready || progressed {
+                    notifier.watchdog_ping();
+                } else {
+                    tracing::warn!("pipeline not ready and not progressing: no watchdog ping");
+                }
+            }
+        }
+    }
 }

@@ -22,6 +22,7 @@ pub mod live;
 pub mod logging;
 pub mod metrics;
 pub mod rollup;
+pub mod service;
 pub mod signals;
 pub mod simulate;
 pub mod source;

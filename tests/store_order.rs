@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 use wasteflow::backoff::Backoff;
 use wasteflow::batch::Batch;
 use wasteflow::config::{DatabaseSettings, Settings};
+use wasteflow::service::Health;
 use wasteflow::simulate::FrameGenerator;
 use wasteflow::source::{AckToken, TopicLayout};
 use wasteflow::store::{prepare, run_store, Writer};
@@ -74,7 +75,7 @@ async fn a_later_batch_committing_first_keeps_its_acks_until_the_earlier_one_com
     let (ack_tx, mut ack_rx) = mpsc::unbounded_channel();
     let writers = vec![Writer::new(settings.database.clone()), Writer::new(settings.database.clone())];
     let backoff = Backoff::new(Duration::from_millis(50), Duration::from_millis(200));
-    let store = tokio::spawn(run_store(batch_rx, writers, ack_tx, None, backoff));
+    let store = tokio::spawn(run_store(batch_rx, writers, ack_tx, None, backoff, Health::new(Duration::from_secs(60))));
     batch_tx.send(batch(first.to_vec(), 1)).await.unwrap();
     batch_tx.send(batch(second.to_vec(), 2)).await.unwrap();
 

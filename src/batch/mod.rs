@@ -5,6 +5,7 @@
 //! is busy, `send` waits: this stage stops taking deliveries, the source's buffer is bounded
 //! by the broker's receive maximum, so memory stays bounded and nothing is dropped.
 
+use crate::service::Health;
 use crate::source::{AckToken, Delivery, TopicLayout};
 use crate::validate::{check_message, FloodGuard, FloodLimit, Limits, Rejection, ValidReading};
 use crate::zone::Zone;
@@ -58,16 +59,23 @@ pub struct BatchLimits {
     pub max_age: Duration,
 }
 
+/// What each delivery is checked against.
+pub struct Checks {
+    pub layout: TopicLayout,
+    pub zone: Arc<Zone>,
+    pub limits: Limits,
+    pub flood: FloodLimit,
+}
+
 /// Runs the batch stage until `input` is closed, then flushes and returns.
 pub async fn run_batcher(
     mut input: mpsc::Receiver<Delivery>,
     output: mpsc::Sender<Batch>,
-    layout: TopicLayout,
-    zone: Arc<Zone>,
-    limits: Limits,
+    checks: Checks,
     batch_limits: BatchLimits,
-    flood: FloodLimit,
+    health: Health,
 ) {
+    let Checks { layout, zone, limits, flood } = checks;
     let mut guard = FloodGuard::new(flood);
     let mut batch = Batch::default();
     let mut deadline = Instant::now();
@@ -78,6 +86,7 @@ pub async fn run_batcher(
                     if batch.messages() == 0 {
                         deadline = Instant::now() + batch_limits.max_age;
                     }
+                    health.batched(1);
                     match guard.check(&d.topic, &d.payload, d.received_ms, &layout, &zone) {
                         None => batch.push(d, &layout, &zone, &limits),
                         Some(refused) => batch.push_refused(d, refused),

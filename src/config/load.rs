@@ -214,6 +214,9 @@ fn check(s: &Settings, problems: &mut Vec<Problem>) {
     if s.batch.max_age.is_zero() {
         push(problems, "batch.max_age", "must be above zero (e.g. 50ms)");
     }
+    if s.metrics.stall_after < s.database.statement_timeout {
+        push(problems, "metrics.stall_after", "must be at least database.statement_timeout (e.g. 60s)");
+    }
     if let Err(e) = s.metrics.listen.parse::<SocketAddr>() {
         push(problems, "metrics.listen", format!("not an address such as 127.0.0.1:9187: {e}"));
     }

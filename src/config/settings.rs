@@ -169,13 +169,17 @@ impl Default for ValidationSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MetricsSettings {
-    /// Address of the HTTP listener serving `/metrics`.
+    /// Address of the HTTP listener serving `/metrics`, `/healthz` and `/readyz`.
     pub listen: String,
+    /// Not ready (and no systemd watchdog ping) once messages have waited this long without
+    /// any commit.
+    #[serde(with = "humantime_serde")]
+    pub stall_after: Duration,
 }
 
 impl Default for MetricsSettings {
     fn default() -> Self {
-        Self { listen: "127.0.0.1:9187".into() }
+        Self { listen: "127.0.0.1:9187".into(), stall_after: Duration::from_secs(60) }
     }
 }
 

@@ -1,4 +1,8 @@
-//! A minimal HTTP listener: `GET /metrics` (Prometheus text) and `GET /healthz`.
+//! A minimal HTTP listener: `GET /metrics` (Prometheus text), `GET /healthz` (the process
+//! answers) and `GET /readyz` (subscribed, database reachable, not stalled; 503 with the
+//! reasons otherwise).
+
+use crate::service::{Health, Readiness};
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::net::SocketAddr;
@@ -23,6 +27,7 @@ pub fn install() -> Result<PrometheusHandle, String> {
 pub async fn serve(
     addr: SocketAddr,
     handle: PrometheusHandle,
+    health: Health,
     mut shutdown: watch::Receiver<bool>,
 ) -> std::io::Result<impl std::future::Future<Output = ()>> {
     let listener = TcpListener::bind(addr).await?;
@@ -35,8 +40,8 @@ pub async fn serve(
                 _ = upkeep.tick() => handle.run_upkeep(),
                 accepted = listener.accept() => {
                     if let Ok((stream, _)) = accepted {
-                        let handle = handle.clone();
-                        tokio::spawn(async move { let _ = respond(stream, &handle).await; });
+                        let (handle, health) = (handle.clone(), health.clone());
+                        tokio::spawn(async move { let _ = respond(stream, &handle, &health).await; });
                     }
                 }
             }
@@ -44,7 +49,7 @@ pub async fn serve(
     })
 }
 
-async fn respond(mut stream: tokio::net::TcpStream, handle: &PrometheusHandle) -> std::io::Result<()> {
+async fn respond(mut stream: tokio::net::TcpStream, handle: &PrometheusHandle, health: &Health) -> std::io::Result<()> {
     let mut buf = vec![0u8; 2048];
     let mut len = 0;
     let read = tokio::time::timeout(Duration::from_secs(5), async {
@@ -69,7 +74,13 @@ async fn respond(mut stream: tokio::net::TcpStream, handle: &PrometheusHandle) -
     let (status, ctype, body) = match path {
         "/metrics" => ("200 OK", "text/plain; version=0.0.4", handle.render()),
         "/healthz" => ("200 OK", "text/plain", "ok\n".to_string()),
-        _ => ("404 Not Found", "text/plain", "not found; try /metrics or /healthz\n".to_string()),
+        "/readyz" => match health.readiness(crate::clock::now_ms()) {
+            Readiness::Ready => ("200 OK", "text/plain", "ready\n".to_string()),
+            Readiness::NotReady(why) => {
+                ("503 Service Unavailable", "text/plain", format!("not ready: {}\n", why.join("; ")))
+            }
+        },
+        _ => ("404 Not Found", "text/plain", "not found; try /metrics, /healthz or /readyz\n".to_string()),
     };
     let response = format!(
         "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",

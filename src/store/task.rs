@@ -5,10 +5,14 @@ use super::writer::{BatchOutcome, Writer};
 use crate::backoff::Backoff;
 use crate::batch::Batch;
 use crate::metrics as m;
+use crate::service::Health;
 use crate::source::AckToken;
 use crate::validate::ValidReading;
 use futures_util::stream::{FuturesOrdered, StreamExt};
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// How often an idle store checks that the database still answers (for `/readyz`).
+const PROBE_EVERY: Duration = Duration::from_secs(5);
 use tokio::sync::mpsc;
 
 /// Commits batches, up to one per writer at a time. Results are taken in the order the
@@ -27,26 +31,37 @@ pub async fn run_store(
     acks: mpsc::UnboundedSender<Vec<AckToken>>,
     live: Option<mpsc::Sender<Vec<ValidReading>>>,
     backoff: Backoff,
+    health: Health,
 ) {
     assert!(!writers.is_empty(), "run_store needs at least one writer");
     let mut idle = writers;
     let mut in_flight = FuturesOrdered::new();
     let mut open = true;
+    let mut probe = tokio::time::interval_at(tokio::time::Instant::now() + PROBE_EVERY, PROBE_EVERY);
+    probe.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             // Results first: frees a writer and releases acks as early as possible.
             biased;
             Some((writer, batch, outcome, started)) = in_flight.next() => {
                 idle.push(writer);
+                let batch: Batch = batch;
+                health.committed(batch.messages(), crate::clock::now_ms());
                 finish(batch, outcome, started, &acks, live.as_ref()).await;
             }
             next = input.recv(), if open && !idle.is_empty() => match next {
                 Some(batch) => {
                     let writer = idle.pop().expect("a writer is idle");
-                    in_flight.push_back(commit(writer, batch, backoff.clone()));
+                    in_flight.push_back(commit(writer, batch, backoff.clone(), health.clone()));
                 }
                 None => open = false,
             },
+            // Idle: nothing would notice the database going away; ask it.
+            _ = probe.tick(), if open && in_flight.is_empty() => {
+                let up = idle[0].ping().await;
+                m::database_up(up);
+                health.database_up(up);
+            }
             else => break,
         }
     }
@@ -56,16 +71,23 @@ pub async fn run_store(
 }
 
 /// Writes one batch, retrying until it commits.
-async fn commit(mut writer: Writer, batch: Batch, mut backoff: Backoff) -> (Writer, Batch, BatchOutcome, Instant) {
+async fn commit(
+    mut writer: Writer,
+    batch: Batch,
+    mut backoff: Backoff,
+    health: Health,
+) -> (Writer, Batch, BatchOutcome, Instant) {
     let started = Instant::now();
     loop {
         match writer.write(&batch).await {
             Ok(outcome) => {
                 m::database_up(true);
+                health.database_up(true);
                 return (writer, batch, outcome, started);
             }
             Err(e) => {
                 m::database_up(false);
+                health.database_up(false);
                 m::batch_failed(if e.is_refusal() { "refused" } else { "unavailable" });
                 let delay = backoff.next_delay();
                 if e.is_refusal() {

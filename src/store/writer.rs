@@ -126,6 +126,23 @@ impl Writer {
         Ok(())
     }
 
+    /// Checks the database answers (opening the connection if needed); drops the connection
+    /// if it does not.
+    pub async fn ping(&mut self) -> bool {
+        if self.ensure_connected().await.is_err() {
+            return false;
+        }
+        let limit = self.settings.statement_timeout;
+        let ok = match self.conn.as_ref() {
+            Some((db, _)) => timed(limit, db.client.simple_query("SELECT 1")).await.is_ok(),
+            None => false,
+        };
+        if !ok {
+            self.conn = None;
+        }
+        ok
+    }
+
     /// Writes a batch in one transaction. On any error the connection is dropped (so a
     /// half-done transaction is rolled back by the server) and the caller retries.
     pub async fn write(&mut self, batch: &Batch) -> Result<BatchOutcome, StoreError> {

@@ -1,0 +1,147 @@
+//! Whether the pipeline is ready (subscribed, database reachable, not stalled).
+//!
+//! The stages report here as they work: the source when it is subscribed, the store when a
+//! database call succeeds or fails, the batcher and the store as messages enter a batch and
+//! are committed. "Stalled" means messages wait to be committed and nothing has committed for
+//! longer than `stall_after`: the pipeline is neither progressing nor idle.
+
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, Default)]
+struct State {
+    subscribed: AtomicBool,
+    database_up: AtomicBool,
+    started: AtomicBool,
+    batched_messages: AtomicU64,
+    committed_messages: AtomicU64,
+    last_commit_ms: AtomicI64,
+}
+
+/// Cheap to clone; every clone sees the same state.
+#[derive(Debug, Clone)]
+pub struct Health {
+    state: Arc<State>,
+    stall_after_ms: i64,
+}
+
+/// What `/readyz` and the watchdog see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Readiness {
+    Ready,
+    NotReady(Vec<&'static str>),
+}
+
+impl Health {
+    pub fn new(stall_after: Duration) -> Health {
+        Health { state: Arc::default(), stall_after_ms: stall_after.as_millis() as i64 }
+    }
+
+    /// The database is prepared (migrations checked, registry synchronised): the pipeline runs.
+    pub fn started(&self) {
+        self.state.started.store(true, Ordering::Relaxed);
+        self.state.database_up.store(true, Ordering::Relaxed);
+    }
+
+    pub fn subscribed(&self, yes: bool) {
+        self.state.subscribed.store(yes, Ordering::Relaxed);
+    }
+
+    pub fn database_up(&self, yes: bool) {
+        self.state.database_up.store(yes, Ordering::Relaxed);
+    }
+
+    /// A message entered a batch (it will be committed or the process ends).
+    pub fn batched(&self, messages: usize) {
+        self.state.batched_messages.fetch_add(messages as u64, Ordering::Relaxed);
+    }
+
+    /// A batch of `messages` committed at `now_ms`.
+    pub fn committed(&self, messages: usize, now_ms: i64) {
+        self.state.committed_messages.fetch_add(messages as u64, Ordering::Relaxed);
+        self.state.last_commit_ms.store(now_ms, Ordering::Relaxed);
+    }
+
+    /// Messages committed so far.
+    pub fn committed_total(&self) -> u64 {
+        self.state.committed_messages.load(Ordering::Relaxed)
+    }
+
+    /// Messages in batches not yet committed.
+    pub fn waiting(&self) -> u64 {
+        let s = &self.state;
+        s.batched_messages.load(Ordering::Relaxed).saturating_sub(s.committed_messages.load(Ordering::Relaxed))
+    }
+
+    /// Ready, or the reasons why not, at `now_ms`.
+    pub fn readiness(&self, now_ms: i64) -> Readiness {
+        let s = &self.state;
+        let mut why = Vec::new();
+        if !s.started.load(Ordering::Relaxed) {
+            why.push("database not prepared yet");
+        }
+        if !s.subscribed.load(Ordering::Relaxed) {
+            why.push("not subscribed to the broker");
+        }
+        if !s.database_up.load(Ordering::Relaxed) {
+            why.push("database unreachable");
+        }
+        if self.stalled(now_ms) {
+            why.push("stalled: messages wait and nothing committed lately");
+        }
+        if why.is_empty() {
+            Readiness::Ready
+        } else {
+            Readiness::NotReady(why)
+        }
+    }
+
+    /// Messages wait and the last commit (or the first wait) is older than `stall_after`.
+    pub fn stalled(&self, now_ms: i64) -> bool {
+        if self.waiting() == 0 {
+            return false;
+        }
+        let last = self.state.last_commit_ms.load(Ordering::Relaxed);
+        if last == 0 {
+            // Nothing committed yet: start counting from the first wait.
+            let _ = self.state.last_commit_ms.compare_exchange(0, now_ms, Ordering::Relaxed, Ordering::Relaxed);
+            return false;
+        }
+        now_ms - last > self.stall_after_ms
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ready_only_when_prepared_subscribed_reachable_and_moving() {
+        let h = Health::new(Duration::from_secs(10));
+        assert_eq!(
+            h.readiness(0),
+            Readiness::NotReady(vec![
+                "database not prepared yet",
+                "not subscribed to the broker",
+                "database unreachable"
+            ])
+        );
+        h.started();
+        h.subscribed(true);
+        assert_eq!(h.readiness(1_000), Readiness::Ready);
+        // Work arrives and commits: ready.
+        h.batched(5);
+        assert_eq!(h.readiness(2_000), Readiness::Ready);
+        h.committed(5, 3_000);
+        assert_eq!(h.readiness(60_000), Readiness::Ready, "idle is healthy");
+        // Work waits, nothing commits for longer than stall_after: stalled.
+        h.batched(1);
+        assert_eq!(h.readiness(12_000), Readiness::Ready);
+        assert!(matches!(h.readiness(13_001), Readiness::NotReady(ref w) if w[0].starts_with("stalled")));
+        h.committed(1, 14_000);
+        assert_eq!(h.readiness(14_000), Readiness::Ready);
+        h.database_up(false);
+        assert_eq!(h.readiness(14_000), Readiness::NotReady(vec!["database unreachable"]));
+    }
+}
