@@ -1,5 +1,7 @@
 //! The command line: exit codes, every configuration problem at once, encode/decode.
 
+mod common;
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -71,4 +73,26 @@ fn encode_then_decode_round_trips() {
     let bad = wasteflow().args(["decode", "02"]).output().unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown_version"));
+}
+
+#[tokio::test]
+async fn check_config_connect_reports_what_works() {
+    let db = common::TestDb::new().await;
+    let env = common::Env::new(&db);
+    let out = env.command().args(["check-config", "--connect"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("database: ok: PostgreSQL"), "{text}");
+    assert!(text.contains("(it will be migrated at start)"), "an empty database is named: {text}");
+    assert!(text.contains("broker: ok: mqtt://"), "{text}");
+
+    // The database unreachable, the broker refusing: both named, exit 69.
+    let mut bad = env.clone();
+    bad.db_url = format!("postgres://postgres@127.0.0.1:{}/{}", common::free_port(), db.name);
+    bad.broker_port = common::free_port();
+    let out = bad.command().args(["check-config", "--connect"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(69), "{text}");
+    assert!(text.contains("database: FAILED"), "{text}");
+    assert!(text.contains("broker: FAILED"), "{text}");
 }

@@ -20,7 +20,11 @@ pub enum Command {
     /// Apply pending database migrations and exit.
     Migrate,
     /// Check the configuration and the zone registry; print every problem.
-    CheckConfig,
+    CheckConfig {
+        /// Also reach the database and the broker and report what works (exit 69 if not).
+        #[arg(long)]
+        connect: bool,
+    },
     /// Encode a JSON frame (stdin) into a wire-format frame, printed as hex.
     Encode,
     /// Decode a wire-format frame given as hex (argument or stdin) into JSON.

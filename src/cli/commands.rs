@@ -1,7 +1,7 @@
 //! One function per subcommand.
 
 use super::args::{Cli, Command, RegistryAction};
-use super::EX_USAGE;
+use super::{EX_UNAVAILABLE, EX_USAGE};
 use crate::config::{self, parse_mqtt_url, Settings};
 use crate::simulate::run_simulation;
 use crate::source::TopicLayout;
@@ -44,8 +44,11 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             Command::Run => run(settings, zone).await,
             Command::Migrate => migrate(&settings, &zone).await,
             Command::Registry { action: RegistryAction::Sync } => registry_sync(&settings, &zone).await,
-            Command::CheckConfig => {
+            Command::CheckConfig { connect } => {
                 println!("configuration and zone registry are valid ({} gateways)", zone.gateways().len());
+                if connect && !super::check::check_connections(&settings).await {
+                    return Ok(ExitCode::from(EX_UNAVAILABLE));
+                }
                 Ok(ExitCode::SUCCESS)
             }
             Command::Verify => verify(&settings).await,

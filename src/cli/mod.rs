@@ -1,9 +1,11 @@
 //! The command line: parsing and one function per subcommand.
 //!
 //! Exit codes: 0 success, 1 failure at run time (or `verify` found mismatches),
-//! 64 invalid configuration or usage (EX_USAGE).
+//! 64 invalid configuration or usage (EX_USAGE), 69 `check-config --connect` could not reach
+//! or use the database or the broker (EX_UNAVAILABLE).
 
 mod args;
+mod check;
 mod commands;
 
 pub use args::{Cli, Command};
@@ -11,3 +13,5 @@ pub use commands::dispatch;
 
 /// Exit code for invalid configuration or usage.
 pub const EX_USAGE: u8 = 64;
+/// Exit code when a service the configuration names is unavailable.
+pub const EX_UNAVAILABLE: u8 = 69;

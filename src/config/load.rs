@@ -66,7 +66,7 @@ pub fn load_from(file: Option<&str>, env: Environment) -> Result<Settings, Confi
         }
     }
 
-    let settings = Settings {
+    let mut settings = Settings {
         mqtt: section(&cfg, "mqtt", &mut problems),
         database: section(&cfg, "database", &mut problems),
         batch: section(&cfg, "batch", &mut problems),
@@ -78,11 +78,31 @@ pub fn load_from(file: Option<&str>, env: Environment) -> Result<Settings, Confi
         storage: section(&cfg, "storage", &mut problems),
         live: section(&cfg, "live", &mut problems),
     };
+    let credentials = std::env::var("CREDENTIALS_DIRECTORY").ok();
+    from_credentials(&mut settings, credentials.as_deref());
     check(&settings, &mut problems);
     if problems.is_empty() {
         Ok(settings)
     } else {
         Err(ConfigErrors(problems))
+    }
+}
+
+/// Credentials passed by systemd (`LoadCredential=` puts them in `$CREDENTIALS_DIRECTORY`):
+/// `db-password` and `mqtt-password` are used when no password file is configured.
+fn from_credentials(s: &mut Settings, dir: Option<&str>) {
+    let Some(dir) = dir else {
+        return;
+    };
+    let found = |name: &str| {
+        let path = std::path::Path::new(dir).join(name);
+        path.is_file().then(|| path.display().to_string())
+    };
+    if s.database.password_file.is_none() {
+        s.database.password_file = found("db-password");
+    }
+    if s.mqtt.password_file.is_none() {
+        s.mqtt.password_file = found("mqtt-password");
     }
 }
 
@@ -289,5 +309,26 @@ mod tests {
     fn example_config_parses() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/config/wasteflow.toml");
         load_from(Some(path), env(&[])).expect("config/wasteflow.toml is valid");
+    }
+}
+
+#[cfg(test)]
+mod credential_tests {
+    use super::*;
+
+    #[test]
+    fn systemd_credentials_fill_unset_password_files_only() {
+        let dir = std::env::temp_dir().join(format!("wf-cred-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("db-password"), "secret\n").unwrap();
+        let mut s = Settings::default();
+        from_credentials(&mut s, Some(dir.to_str().unwrap()));
+        assert_eq!(s.database.password_file, Some(dir.join("db-password").display().to_string()));
+        assert_eq!(s.mqtt.password_file, None, "no mqtt-password credential");
+        let mut explicit = Settings::default();
+        explicit.database.password_file = Some("/etc/wasteflow/db".into());
+        from_credentials(&mut explicit, Some(dir.to_str().unwrap()));
+        assert_eq!(explicit.database.password_file.as_deref(), Some("/etc/wasteflow/db"), "configured file wins");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -12,6 +12,8 @@ pub enum StoreError {
     PasswordFile { path: String, source: std::io::Error },
     #[error("invalid database URL: {0}")]
     Url(String),
+    #[error("the database schema is at migration {found}, this wasteflow needs {needed}: run `wasteflow migrate` as the tables' owner (or set database.migrate_on_start = true)")]
+    Outdated { found: i32, needed: i32 },
     #[error("migration {version} ({name}) failed: {source}")]
     Migration { version: i32, name: &'static str, source: tokio_postgres::Error },
 }

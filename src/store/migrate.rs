@@ -9,6 +9,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (1, "tables", include_str!("migrations/0001_tables.sql")),
     (2, "views", include_str!("migrations/0002_views.sql")),
     (3, "events", include_str!("migrations/0003_events.sql")),
+    (4, "writer role", include_str!("migrations/0004_writer_role.sql")),
 ];
 
 /// Storage mode, detected at start.
@@ -54,6 +55,23 @@ impl Mode {
             timed(limit, client.query_opt("SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'", &[])).await?;
         Ok(if row.is_some() { Mode::Timescale } else { Mode::Postgres })
     }
+}
+
+/// Without migrating (the daemon's role may not be allowed to): checks every migration this
+/// binary knows has been applied.
+pub async fn check_current(client: &Client, limit: Duration) -> Result<(), StoreError> {
+    let needed = MIGRATIONS.last().map_or(0, |m| m.0);
+    let found: i32 =
+        match timed(limit, client.query_one("SELECT coalesce(max(version), 0) FROM schema_migrations", &[])).await {
+            Ok(row) => row.get(0),
+            // No table at all: nothing was ever migrated here.
+            Err(StoreError::Db(e)) if e.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_TABLE) => 0,
+            Err(e) => return Err(e),
+        };
+    if found < needed {
+        return Err(StoreError::Outdated { found, needed });
+    }
+    Ok(())
 }
 
 async fn apply(client: &mut Client, limit: Duration) -> Result<Vec<i32>, StoreError> {

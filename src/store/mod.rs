@@ -18,7 +18,7 @@ mod writer;
 
 pub use connect::{connect, Db};
 pub use error::StoreError;
-pub use migrate::{migrate, Mode, MIGRATIONS};
+pub use migrate::{check_current, migrate, Mode, MIGRATIONS};
 pub use policies::apply_policies;
 pub use prepare::{prepare, Prepared};
 pub use registry::{sync_registry, SyncReport};

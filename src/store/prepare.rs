@@ -18,16 +18,22 @@ pub struct Prepared {
     pub registry: SyncReport,
 }
 
-/// Connects, migrates if `run_migrations`, applies storage policies, syncs the registry.
+/// Connects, migrates and applies storage policies if `run_migrations`, syncs the registry.
 pub async fn prepare(settings: &Settings, zone: &Zone, run_migrations: bool) -> Result<Prepared, StoreError> {
     let limit = settings.database.statement_timeout;
     let mut db = connect(&settings.database).await?;
     let (mode, migrations_applied) = if run_migrations {
         migrate(&mut db.client, settings.database.schema.as_deref(), limit).await?
     } else {
+        super::migrate::check_current(&db.client, limit).await?;
         (Mode::detect(&db.client, limit).await?, vec![])
     };
-    let policies = apply_policies(&db.client, mode, &settings.storage, limit).await?;
+    // Policies are DDL: applied with the migrations, by their owner (the writer role cannot).
+    let policies = if run_migrations {
+        apply_policies(&db.client, mode, &settings.storage, limit).await?
+    } else {
+        vec!["storage policies are applied by `wasteflow migrate` (migrate_on_start is off)".to_string()]
+    };
     let registry = sync_registry(&mut db.client, zone, limit).await?;
     db.close().await;
     Ok(Prepared { mode, migrations_applied, policies, registry })

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Installs wasteflow as a systemd service:
+#   /usr/local/bin/wasteflow                      the binary (built here in release mode)
+#   /etc/systemd/system/wasteflow.service         the unit (deploy/systemd/wasteflow.service)
+#   /etc/wasteflow/wasteflow.toml, zone.toml      example configuration (kept if present)
+#   /etc/wasteflow/credentials/                   secrets for LoadCredential= (root only)
+#   /usr/local/share/doc/wasteflow/               operations, reliability, scaling, KPIs
+# and a system user `wasteflow` that owns nothing but reads its configuration.
+#
+# Usage: sudo deploy/install.sh [--binary PATH]
+#   DESTDIR=/tmp/stage deploy/install.sh   stages into a directory instead (no user, no systemctl)
+# Upgrades: run it again, then `wasteflow migrate` if the release notes say so (or keep
+# database.migrate_on_start), then `systemctl restart wasteflow`. Configuration files that
+# exist are never overwritten; the new examples land next to them as *.example.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BINARY=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --binary) BINARY=$2; shift 2 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    *) echo "unknown option $1 (try --help)" >&2; exit 64 ;;
+  esac
+done
+D=${DESTDIR:-}
+if [ -z "$D" ] && [ "$(id -u)" != 0 ]; then
+  echo "run as root (or set DESTDIR to stage the files)" >&2
+  exit 1
+fi
+if [ -z "$BINARY" ]; then
+  cargo build --release --locked --quiet
+  BINARY=target/release/wasteflow
+fi
+
+install -d -m 0755 "$D/usr/local/bin" "$D/etc/systemd/system" "$D/usr/local/share/doc/wasteflow"
+install -m 0755 "$BINARY" "$D/usr/local/bin/wasteflow"
+install -m 0644 deploy/systemd/wasteflow.service "$D/etc/systemd/system/wasteflow.service"
+for doc in operations reliability scaling kpis performance wire-format; do
+  install -m 0644 "docs/$doc.md" "$D/usr/local/share/doc/wasteflow/$doc.md"
+done
+
+if [ -z "$D" ] && ! id wasteflow >/dev/null 2>&1; then
+  useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin wasteflow
+fi
+OWNER=root:root
+[ -z "$D" ] && OWNER=root:wasteflow
+
+# Configuration: readable by the service's group, writable by root only.
+install -d -m 0750 "$D/etc/wasteflow"
+install -d -m 0700 "$D/etc/wasteflow/credentials"
+for f in wasteflow.toml zone.toml; do
+  target="$D/etc/wasteflow/$f"
+  [ -e "$target" ] && target="$target.example"
+  sed -e 's#^file = "config/zone.toml"#file = "/etc/wasteflow/zone.toml"#' "config/$f" > "$target.tmp"
+  install -m 0640 "$target.tmp" "$target"
+  rm -f "$target.tmp"
+done
+[ -z "$D" ] && chown -R "$OWNER" "$D/etc/wasteflow" && chown root:root "$D/etc/wasteflow/credentials"
+if [ ! -e "$D/etc/wasteflow/credentials/db-password" ]; then
+  echo "note: put the database password in /etc/wasteflow/credentials/db-password (mode 0600)," \
+       "or remove LoadCredential= from the unit if the database needs none"
+fi
+
+"$D/usr/local/bin/wasteflow" --config "$D/etc/wasteflow/wasteflow.toml" --version
+if [ -z "$D" ] && [ -d /run/systemd/system ]; then
+  systemctl daemon-reload
+  echo "installed; start with: systemctl enable --now wasteflow"
+else
+  echo "installed into ${D:-/} (systemd not running here: enable the unit on the target host)"
+fi

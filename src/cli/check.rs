@@ -1,0 +1,92 @@
+//! `wasteflow check-config --connect`: reaches the database and the broker with the
+//! configuration and reports what works, one line each.
+
+use crate::config::Settings;
+use crate::source::mqtt_options;
+use crate::store::{check_current, connect, Mode};
+use rumqttc::v5::mqttbytes::v5::{Packet, SubscribeReasonCode};
+use rumqttc::v5::mqttbytes::QoS;
+use rumqttc::v5::{AsyncClient, Event};
+use std::time::Duration;
+
+/// True when both were reachable and usable.
+pub async fn check_connections(settings: &Settings) -> bool {
+    let db = check_database(settings).await;
+    match &db {
+        Ok(line) => println!("database: ok: {line}"),
+        Err(e) => println!("database: FAILED: {e}"),
+    }
+    let broker = check_broker(settings).await;
+    match &broker {
+        Ok(line) => println!("broker: ok: {line}"),
+        Err(e) => println!("broker: FAILED: {e}"),
+    }
+    db.is_ok() && broker.is_ok()
+}
+
+async fn check_database(s: &Settings) -> Result<String, String> {
+    let limit = s.database.statement_timeout;
+    let db = connect(&s.database).await.map_err(|e| e.to_string())?;
+    let version: String = tokio::time::timeout(limit, db.client.query_one("SHOW server_version", &[]))
+        .await
+        .map_err(|_| format!("no answer within {limit:?}"))?
+        .map_err(|e| e.to_string())?
+        .get(0);
+    let mode = Mode::detect(&db.client, limit).await.map_err(|e| e.to_string())?;
+    let schema = match check_current(&db.client, limit).await {
+        Ok(()) => "schema up to date".to_string(),
+        Err(e) if s.database.migrate_on_start => format!("{e} (it will be migrated at start)"),
+        Err(e) => {
+            db.close().await;
+            return Err(e.to_string());
+        }
+    };
+    db.close().await;
+    Ok(format!("PostgreSQL {version}, {mode:?} storage, {schema}"))
+}
+
+async fn check_broker(s: &Settings) -> Result<String, String> {
+    let mut o = mqtt_options(&s.mqtt)?;
+    // Not the daemon's own client id (that would take over its session) and no session left
+    // behind.
+    let id = format!("{}-check-{}", o.client_id(), std::process::id());
+    o.set_client_id(id);
+    o.set_clean_start(true);
+    o.set_session_expiry_interval(None);
+    o.set_manual_acks(false);
+    // A plain subscription to the same topics: joining the shared group would take messages
+    // away from the running instances.
+    let filter = match s.mqtt.topic_filter.strip_prefix("$share/") {
+        Some(rest) => rest.split_once('/').map_or(rest, |(_, f)| f).to_string(),
+        None => s.mqtt.topic_filter.clone(),
+    };
+    let (client, mut events) = AsyncClient::new(o, 10);
+    let outcome = tokio::time::timeout(s.database.connect_timeout.max(Duration::from_secs(5)), async {
+        let mut subscribed = false;
+        loop {
+            match events.poll().await {
+                Ok(Event::Incoming(Packet::ConnAck(_))) if !subscribed => {
+                    subscribed = true;
+                    client.subscribe(filter.clone(), QoS::AtLeastOnce).await.map_err(|e| e.to_string())?;
+                }
+                Ok(Event::Incoming(Packet::SubAck(ack))) => {
+                    return match ack.return_codes.first() {
+                        Some(SubscribeReasonCode::Success(_)) => {
+                            Ok(format!("{}, may subscribe to {filter}", s.mqtt.url))
+                        }
+                        other => Err(format!(
+                            "{}: subscription to {filter} refused ({other:?}): check the broker's ACL",
+                            s.mqtt.url
+                        )),
+                    };
+                }
+                Ok(_) => {}
+                Err(e) => return Err(format!("{}: {e}", s.mqtt.url)),
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| Err(format!("{}: no answer in time", s.mqtt.url)));
+    let _ = client.disconnect().await;
+    outcome
+}

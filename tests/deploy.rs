@@ -1,0 +1,75 @@
+//! The deployment files: the systemd unit's hardening score, and the install script staged
+//! into a directory.
+
+mod common;
+use std::os::unix::fs::PermissionsExt;
+use std::process::Command;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+#[test]
+fn systemd_unit_scores_1_5_or_lower() {
+    let out = Command::new("systemd-analyze")
+        .args(["security", "--offline=yes", &format!("{ROOT}/deploy/systemd/wasteflow.service")])
+        .output()
+        .expect("systemd-analyze is required (Debian package systemd)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find(|l| l.contains("Overall exposure level")).unwrap_or_else(|| panic!("{text}"));
+    let score: f64 = line.split(':').nth(1).and_then(|s| s.split_whitespace().next()).unwrap().parse().unwrap();
+    println!("{line}");
+    assert!(score <= 1.5, "{line}");
+    let verify = Command::new("systemd-analyze")
+        .args(["verify", &format!("{ROOT}/deploy/systemd/wasteflow.service")])
+        .output()
+        .unwrap();
+    let complaints = String::from_utf8_lossy(&verify.stderr);
+    // The binary is not installed on the build machine; anything else is a real complaint.
+    let real: Vec<&str> = complaints.lines().filter(|l| !l.contains("is not executable")).collect();
+    assert!(real.is_empty(), "systemd-analyze verify: {real:?}");
+}
+
+#[test]
+fn install_script_stages_binary_unit_config_and_docs() {
+    let stage = std::env::temp_dir().join(common::unique("wf-install-"));
+    let out = Command::new("bash")
+        .arg(format!("{ROOT}/deploy/install.sh"))
+        .args(["--binary", env!("CARGO_BIN_EXE_wasteflow")])
+        .env("DESTDIR", &stage)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let mode =
+        |p: &str| std::fs::metadata(stage.join(p)).unwrap_or_else(|e| panic!("{p}: {e}")).permissions().mode() & 0o777;
+    assert_eq!(mode("usr/local/bin/wasteflow"), 0o755);
+    assert_eq!(mode("etc/systemd/system/wasteflow.service"), 0o644);
+    assert_eq!(mode("etc/wasteflow"), 0o750);
+    assert_eq!(mode("etc/wasteflow/credentials"), 0o700);
+    assert_eq!(mode("etc/wasteflow/wasteflow.toml"), 0o640);
+    assert!(stage.join("usr/local/share/doc/wasteflow/operations.md").is_file());
+    let config = std::fs::read_to_string(stage.join("etc/wasteflow/wasteflow.toml")).unwrap();
+    assert!(config.contains("file = \"/etc/wasteflow/zone.toml\""), "the zone file path points at /etc");
+    // The installed configuration is valid (zone file path made relative to the stage).
+    let staged =
+        config.replace("/etc/wasteflow/zone.toml", &stage.join("etc/wasteflow/zone.toml").display().to_string());
+    std::fs::write(stage.join("check.toml"), staged).unwrap();
+    let check = Command::new(env!("CARGO_BIN_EXE_wasteflow"))
+        .args(["--config", stage.join("check.toml").to_str().unwrap(), "check-config"])
+        .output()
+        .unwrap();
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    // Installing again keeps the existing configuration and leaves the new one as .example.
+    std::fs::write(stage.join("etc/wasteflow/wasteflow.toml"), "# edited by the operator\n").unwrap();
+    let again = Command::new("bash")
+        .arg(format!("{ROOT}/deploy/install.sh"))
+        .args(["--binary", env!("CARGO_BIN_EXE_wasteflow")])
+        .env("DESTDIR", &stage)
+        .output()
+        .unwrap();
+    assert!(again.status.success());
+    assert_eq!(
+        std::fs::read_to_string(stage.join("etc/wasteflow/wasteflow.toml")).unwrap(),
+        "# edited by the operator\n"
+    );
+    assert!(stage.join("etc/wasteflow/wasteflow.toml.example").is_file());
+    let _ = std::fs::remove_dir_all(&stage);
+}

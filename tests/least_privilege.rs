@@ -1,0 +1,69 @@
+//! Least privilege in the database: with migrations run separately by the owner, the daemon
+//! runs as a member of `wasteflow_writer` (rows only, no DDL); a daemon facing an outdated
+//! schema says to run `wasteflow migrate` instead of altering anything.
+
+mod common;
+use common::*;
+use std::time::Duration;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daemon_runs_as_the_writer_role_without_ddl() {
+    let db = TestDb::new().await;
+    let owner = Env::new(&db);
+    let out = owner.command().arg("migrate").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let role = unique("wf_w_");
+    let admin = pg(PG_ADMIN).await;
+    admin.batch_execute(&format!("CREATE ROLE {role} LOGIN IN ROLE wasteflow_writer")).await.unwrap();
+    let mut env = owner.clone();
+    env.db_url = format!("postgres://{role}@127.0.0.1:5432/{}", db.name);
+    env.extra.push(("WASTEFLOW__DATABASE__MIGRATE_ON_START".into(), "false".into()));
+    let daemon = Daemon::start(&env).await;
+    let start = (now_ms() - 3_600_000).to_string();
+    let summary =
+        simulate(&env, &["--frames", "300", "--readings-per-frame", "10", "--seed", "4", "--start-ms", &start]);
+    let expected = summary["readings"].as_i64().unwrap();
+    wait_until(Duration::from_secs(30), "stored by the writer role", || async {
+        db.count("SELECT count(*) FROM readings").await == expected
+    })
+    .await;
+    let (ok, out) = verify(&owner);
+    assert!(ok, "{out}");
+
+    // The same role cannot change the schema nor remove or rewrite history.
+    let writer = pg(&env.db_url).await;
+    for sql in [
+        "CREATE TABLE intruder (x int)",
+        "DROP TABLE readings",
+        "ALTER TABLE readings ADD COLUMN x int",
+        "DELETE FROM readings",
+        "UPDATE readings SET value_milli = 0",
+        "TRUNCATE flow_rollup_1m",
+    ] {
+        let err = writer.batch_execute(sql).await.expect_err(sql);
+        assert_eq!(err.code(), Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{sql}: {err}");
+    }
+    assert!(daemon.terminate().await.success());
+    drop(writer);
+    admin.batch_execute(&format!("DROP ROLE {role}")).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unmigrated_database_is_named_not_altered() {
+    let db = TestDb::new().await;
+    let mut env = Env::new(&db);
+    env.extra.push(("WASTEFLOW__DATABASE__MIGRATE_ON_START".into(), "false".into()));
+    let log = std::env::temp_dir().join(unique("wf-outdated-")).with_extension("log");
+    let mut child = env.command().arg("run").stderr(std::fs::File::create(&log).unwrap()).spawn().unwrap();
+    wait_until(Duration::from_secs(20), "the outdated schema reported", || async {
+        std::fs::read_to_string(&log).unwrap_or_default().contains("run `wasteflow migrate`")
+    })
+    .await;
+    let (code, body) = http_get(env.metrics_port, "/readyz").await.unwrap();
+    assert_eq!(code, 503, "{body}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(db.count("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").await, 0, "nothing created");
+    let _ = std::fs::remove_file(&log);
+}
