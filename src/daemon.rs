@@ -5,14 +5,13 @@
 //! commits and the source acks everything already taken before the process exits.
 
 use crate::backoff::Backoff;
-use crate::batch::{run_batcher, BatchLimits, Checks};
+use crate::batch::{run_batcher, BatchLimits};
 use crate::config::Settings;
 use crate::live::{rebuild, run_live, ZoneState};
 use crate::metrics as m;
-use crate::service::{Health, Notifier, Readiness};
+use crate::service::{checks_of, Health, Notifier, Outcome, Readiness, Reloader};
 use crate::source::{mqtt_options, run_source, SourceConfig, TopicLayout};
 use crate::store::{prepare, run_store, Writer};
-use crate::validate::{FloodLimit, Limits};
 use crate::zone::Zone;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
@@ -33,7 +32,11 @@ pub async fn run(
     zone: Zone,
     metrics: PrometheusHandle,
     stop: watch::Receiver<bool>,
+    config_path: Option<String>,
 ) -> Result<Exit, String> {
+    // From now on SIGHUP reloads instead of ending the process.
+    let hangups = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        .map_err(|e| format!("cannot handle SIGHUP: {e}"))?;
     let layout = TopicLayout::parse(&settings.mqtt.topic_filter)?;
     let options = mqtt_options(&settings.mqtt)?;
     let addr = settings.metrics.listen.parse().map_err(|e| format!("metrics.listen: {e}"))?;
@@ -53,11 +56,6 @@ pub async fn run(
     health.started();
     let live_state = rebuild_live_state(&settings, &zone).await;
 
-    let limits = Limits {
-        max_payload_bytes: settings.mqtt.max_payload_bytes,
-        max_past_ms: settings.validation.max_past.as_millis() as i64,
-        max_future_ms: settings.validation.max_future.as_millis() as i64,
-    };
     let batch_limits = BatchLimits {
         max_readings: settings.batch.max_readings,
         max_messages: settings.batch.max_messages,
@@ -77,12 +75,15 @@ pub async fn run(
         max_buffered: usize::from(settings.mqtt.receive_maximum),
     };
     let source = tokio::spawn(run_source(options, source_cfg, delivery_tx, ack_rx, stop.clone()));
-    let flood = FloodLimit { rate: settings.validation.gateway_max_rate, burst: settings.validation.gateway_burst };
-    let checks = Checks { layout, zone: Arc::new(zone), limits, flood };
-    let batcher = tokio::spawn(run_batcher(delivery_rx, batch_tx, checks, batch_limits, health.clone()));
+    let (checks_tx, checks_rx) = watch::channel(Arc::new(checks_of(&settings, layout, Arc::new(zone))));
+    let batcher = tokio::spawn(run_batcher(delivery_rx, batch_tx, checks_rx, batch_limits, health.clone()));
     let retry = Backoff::new(settings.database.retry_min, settings.database.retry_max);
     let (live_tx, live_rx) = mpsc::channel(64);
-    let live = tokio::spawn(run_live(live_rx, live_state, settings.database.clone(), settings.live.tick));
+    let (reconfigure_tx, reconfigure_rx) = watch::channel(None);
+    let live =
+        tokio::spawn(run_live(live_rx, live_state, settings.database.clone(), settings.live.tick, reconfigure_rx));
+    let reloader = Reloader { config_path, current: settings.clone(), checks: checks_tx, live: reconfigure_tx };
+    let reloads = tokio::spawn(run_reloads(hangups, reloader, notifier.clone(), stop.clone()));
     let writers = (0..settings.database.writers).map(|_| Writer::new(settings.database.clone())).collect();
     let store = tokio::spawn(run_store(batch_rx, writers, ack_tx, Some(live_tx), retry, health));
 
@@ -91,6 +92,7 @@ pub async fn run(
     tracing::info!(grace = ?settings.shutdown.grace, "stopping: committing and acknowledging what is in flight");
     notifier.stopping();
     let _ = service.await;
+    let _ = reloads.await;
     let all = async {
         let _ = source.await;
         let _ = batcher.await;
@@ -203,6 +205,41 @@ async fn run_service(
                 } else {
                     tracing::warn!("pipeline not ready and not progressing: no watchdog ping");
                 }
+            }
+        }
+    }
+}
+
+/// Reloads the configuration at each SIGHUP until a stop is asked.
+async fn run_reloads(
+    mut hangups: tokio::signal::unix::Signal,
+    mut reloader: Reloader,
+    notifier: Arc<Notifier>,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        let hup = tokio::select! {
+            _ = stop.wait_for(|s| *s) => return,
+            hup = hangups.recv() => hup,
+        };
+        if hup.is_none() {
+            return;
+        }
+        tracing::info!("SIGHUP: reloading the configuration");
+        notifier.send("RELOADING=1");
+        match reloader.reload().await {
+            Outcome::Applied(notes) => {
+                for note in &notes {
+                    tracing::warn!("{note}");
+                }
+                tracing::info!(gateways = reloader.checks.borrow().zone.gateways().len(), "configuration reloaded");
+                notifier.ready("configuration reloaded");
+            }
+            Outcome::Refused(problems) => {
+                for p in &problems {
+                    tracing::error!(problem = %p, "configuration reload refused; the running configuration is kept");
+                }
+                notifier.ready("configuration reload refused; running configuration kept");
             }
         }
     }

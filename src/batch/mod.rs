@@ -11,7 +11,7 @@ use crate::validate::{check_message, FloodGuard, FloodLimit, Limits, Rejection, 
 use crate::zone::Zone;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 /// Readings and rejections of consecutive deliveries, with their acks in arrival order.
@@ -59,7 +59,9 @@ pub struct BatchLimits {
     pub max_age: Duration,
 }
 
-/// What each delivery is checked against.
+/// What each delivery is checked against. Replaced as a whole on a configuration reload
+/// (between two deliveries: a message is checked against one configuration, never a mix).
+#[derive(Clone)]
 pub struct Checks {
     pub layout: TopicLayout,
     pub zone: Arc<Zone>,
@@ -67,16 +69,17 @@ pub struct Checks {
     pub flood: FloodLimit,
 }
 
-/// Runs the batch stage until `input` is closed, then flushes and returns.
+/// Runs the batch stage until `input` is closed, then flushes and returns. `checks` carries
+/// the current registry and limits; a new value takes effect from the next delivery.
 pub async fn run_batcher(
     mut input: mpsc::Receiver<Delivery>,
     output: mpsc::Sender<Batch>,
-    checks: Checks,
+    mut checks: watch::Receiver<Arc<Checks>>,
     batch_limits: BatchLimits,
     health: Health,
 ) {
-    let Checks { layout, zone, limits, flood } = checks;
-    let mut guard = FloodGuard::new(flood);
+    let mut current = checks.borrow_and_update().clone();
+    let mut guard = FloodGuard::new(current.flood);
     let mut batch = Batch::default();
     let mut deadline = Instant::now();
     loop {
@@ -87,8 +90,13 @@ pub async fn run_batcher(
                         deadline = Instant::now() + batch_limits.max_age;
                     }
                     health.batched(1);
-                    match guard.check(&d.topic, &d.payload, d.received_ms, &layout, &zone) {
-                        None => batch.push(d, &layout, &zone, &limits),
+                    if checks.has_changed().unwrap_or(false) {
+                        current = checks.borrow_and_update().clone();
+                        guard.set_limit(current.flood);
+                    }
+                    let Checks { layout, zone, limits, .. } = &*current;
+                    match guard.check(&d.topic, &d.payload, d.received_ms, layout, zone) {
+                        None => batch.push(d, layout, zone, limits),
                         Some(refused) => batch.push_refused(d, refused),
                     }
                     let full = batch.readings.len() + batch.rejects.len() >= batch_limits.max_readings

@@ -41,7 +41,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
     };
     let result = runtime.block_on(async move {
         match cli.command {
-            Command::Run => run(settings, zone).await,
+            Command::Run => run(settings, zone, cli.config.clone()).await,
             Command::Migrate => migrate(&settings, &zone).await,
             Command::Registry { action: RegistryAction::Sync } => registry_sync(&settings, &zone).await,
             Command::CheckConfig { connect } => {
@@ -75,7 +75,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
     }
 }
 
-async fn run(settings: Settings, zone: Zone) -> Result<ExitCode, String> {
+async fn run(settings: Settings, zone: Zone, config_path: Option<String>) -> Result<ExitCode, String> {
     let handle = crate::metrics::install()?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
@@ -83,7 +83,7 @@ async fn run(settings: Settings, zone: Zone) -> Result<ExitCode, String> {
         let _ = stop_tx.send(true);
     });
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "wasteflow starting");
-    match crate::daemon::run(settings, zone, handle, stop_rx).await? {
+    match crate::daemon::run(settings, zone, handle, stop_rx, config_path).await? {
         crate::daemon::Exit::Drained => {
             tracing::info!("stopped cleanly");
             Ok(ExitCode::SUCCESS)

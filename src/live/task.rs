@@ -2,13 +2,17 @@
 //! gauges. Events that cannot be written yet are kept (bounded) and written later.
 
 use super::persist::write_events;
+use super::state::LiveParams;
 use super::tracker::{ContainerEvent, ZoneState};
 use crate::config::DatabaseSettings;
 use crate::metrics as m;
 use crate::store::{connect, Db};
 use crate::validate::ValidReading;
+use crate::zone::Zone;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
+use tokio::sync::watch;
 
 /// Most events kept while the database is unreachable; older ones are dropped and counted.
 const MAX_PENDING: usize = 10_000;
@@ -19,6 +23,7 @@ pub async fn run_live(
     mut state: ZoneState,
     db: DatabaseSettings,
     tick: Duration,
+    mut reconfigure: watch::Receiver<Option<(Arc<Zone>, LiveParams)>>,
 ) {
     let mut conn: Option<Db> = None;
     let mut pending: Vec<ContainerEvent> = Vec::new();
@@ -34,6 +39,15 @@ pub async fn run_live(
                 None => true,
             },
             _ = ticker.tick() => false,
+            changed = reconfigure.changed() => {
+                if changed.is_ok() {
+                    if let Some((zone, params)) = reconfigure.borrow_and_update().clone() {
+                        state.reconfigure(&zone, params);
+                        tracing::info!(containers = state.states.len(), "live state reconfigured");
+                    }
+                }
+                false
+            }
         };
         let now = crate::clock::now_ms();
         let events = state.evaluate(now);

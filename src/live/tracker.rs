@@ -50,6 +50,18 @@ impl ZoneState {
         ZoneState { params, infos, states, gateways }
     }
 
+    /// A new registry and new parameters (configuration reload): containers that are still
+    /// registered keep their state (fill, rate, detector, open events); new ones start empty.
+    pub fn reconfigure(&mut self, zone: &Zone, params: LiveParams) {
+        let mut next = ZoneState::new(zone, params);
+        for (id, state) in std::mem::take(&mut self.states) {
+            if let Some(slot) = next.states.get_mut(&id) {
+                *slot = state;
+            }
+        }
+        *self = next;
+    }
+
     /// Applies one reading (kind, time, value in thousandths) to its container.
     pub fn apply(&mut self, container: &str, kind: i16, ts_ms: i64, value_milli: i64) {
         if let Some(s) = self.states.get_mut(container) {
@@ -91,5 +103,30 @@ impl ZoneState {
     pub fn gateway_last_seen(&self, gateway: &str) -> Option<i64> {
         let (_, containers) = self.gateways.get(gateway)?;
         containers.iter().filter_map(|c| self.states.get(c)?.last_seen_ms).max()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reconfigure_keeps_the_state_of_containers_still_registered() {
+        let zone = Zone::load(concat!(env!("CARGO_MANIFEST_DIR"), "/config/zone.toml")).unwrap();
+        let params = crate::config::LiveSettings::default().params();
+        let mut state = ZoneState::new(&zone, params);
+        let container = zone.file.containers[0].id.clone();
+        state.apply(&container, 0, 1_000, 42_000);
+        let mut stricter = params;
+        stricter.fire_temp_c = 45.0;
+        // The same registry minus every other container.
+        let mut smaller = zone.file.clone();
+        smaller.containers.retain(|c| c.id == container);
+        smaller.gateways.iter_mut().for_each(|g| g.sensors.retain(|s| s.container == container));
+        let smaller = Zone::from_file("test", smaller).unwrap();
+        state.reconfigure(&smaller, stricter);
+        assert_eq!(state.params.fire_temp_c, 45.0, "new parameters in force");
+        assert_eq!(state.states.len(), 1, "removed containers are gone");
+        assert_eq!(state.states[&container].fill_pct, Some(42.0), "the kept container keeps its state");
     }
 }

@@ -18,6 +18,8 @@ pub const MQTT_SUBSCRIBED: &str = "wasteflow_mqtt_subscribed";
 pub const MQTT_RECONNECTS: &str = "wasteflow_mqtt_reconnects_total";
 pub const STALE_ACKS: &str = "wasteflow_mqtt_stale_acks_total";
 pub const ACKS_SENT: &str = "wasteflow_mqtt_acks_total";
+pub const CONFIG_RELOADS: &str = "wasteflow_config_reloads_total";
+pub const CONFIG_RELOAD_OK: &str = "wasteflow_config_last_reload_successful";
 pub const DATABASE_UP: &str = "wasteflow_database_up";
 
 pub const CONTAINER_FILL: &str = "wasteflow_container_fill_percent";
@@ -50,6 +52,8 @@ pub fn describe() {
     describe_gauge!(MQTT_CONNECTED, "1 while connected to the broker");
     describe_gauge!(MQTT_SUBSCRIBED, "1 while the subscription is active on the current connection");
     describe_counter!(MQTT_RECONNECTS, "Broker connection losses");
+    describe_counter!(CONFIG_RELOADS, "Configuration reloads (SIGHUP) by result: applied or refused");
+    describe_gauge!(CONFIG_RELOAD_OK, "1 if the last configuration reload was applied, 0 if it was refused");
     describe_counter!(ACKS_SENT, "Acks handed to the MQTT client, each after its message's batch committed");
     describe_counter!(STALE_ACKS, "Acks not sent because the connection changed (the broker redelivers)");
     describe_gauge!(DATABASE_UP, "1 while the last database call succeeded");
@@ -80,6 +84,11 @@ pub fn mqtt_subscribed(up: bool) {
 
 pub fn mqtt_reconnect() {
     counter!(MQTT_RECONNECTS).increment(1);
+}
+
+pub fn config_reload(applied: bool) {
+    counter!(CONFIG_RELOADS, "result" => if applied { "applied" } else { "refused" }).increment(1);
+    gauge!(CONFIG_RELOAD_OK).set(if applied { 1.0 } else { 0.0 });
 }
 
 pub fn acks_sent(n: usize) {

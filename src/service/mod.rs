@@ -3,6 +3,8 @@
 
 pub mod health;
 pub mod notify;
+pub mod reload;
 
 pub use health::{Health, Readiness};
 pub use notify::Notifier;
+pub use reload::{checks_of, Outcome, Reloader};

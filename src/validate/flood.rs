@@ -39,6 +39,11 @@ impl FloodGuard {
         FloodGuard { limit, buckets: HashMap::new() }
     }
 
+    /// A new limit (on a configuration reload); the buckets keep their tokens.
+    pub fn set_limit(&mut self, limit: FloodLimit) {
+        self.limit = limit;
+    }
+
     /// None when the message may go on; the dead letter when its gateway is over the limit.
     pub fn check(
         &mut self,

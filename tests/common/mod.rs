@@ -84,6 +84,9 @@ pub struct Env {
     pub client_id: String,
     pub metrics_port: u16,
     pub extra: Vec<(String, String)>,
+    /// A configuration file passed with `--config`; its zone file and log level are used
+    /// instead of the test defaults.
+    pub config_file: Option<String>,
 }
 
 impl Env {
@@ -95,6 +98,7 @@ impl Env {
             client_id: unique("wf-"),
             metrics_port: free_port(),
             extra: vec![],
+            config_file: None,
         }
     }
 
@@ -109,6 +113,9 @@ impl Env {
 
     pub fn command(&self) -> Command {
         let mut c = Command::new(bin());
+        if let Some(file) = &self.config_file {
+            c.arg("--config").arg(file);
+        }
         c.env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("WASTEFLOW__DATABASE__URL", &self.db_url)
@@ -117,9 +124,10 @@ impl Env {
                 format!("mqtt://{BROKER_HOST}:{}?client_id={}", self.broker_port, self.client_id),
             )
             .env("WASTEFLOW__MQTT__TOPIC_FILTER", format!("{}/+/+/up", self.topic_prefix))
-            .env("WASTEFLOW__METRICS__LISTEN", format!("127.0.0.1:{}", self.metrics_port))
-            .env("WASTEFLOW__ZONE__FILE", zone_file())
-            .env("WASTEFLOW__LOG__LEVEL", "info");
+            .env("WASTEFLOW__METRICS__LISTEN", format!("127.0.0.1:{}", self.metrics_port));
+        if self.config_file.is_none() {
+            c.env("WASTEFLOW__ZONE__FILE", zone_file()).env("WASTEFLOW__LOG__LEVEL", "info");
+        }
         for (k, v) in &self.extra {
             c.env(k, v);
         }

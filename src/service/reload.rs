@@ -1,0 +1,116 @@
+//! Configuration reload (SIGHUP): the registry, validation limits, the flood limit, live
+//! thresholds and detector parameters, and the log level change without a restart.
+//!
+//! A new configuration is loaded and checked whole (configuration file and zone file), the
+//! registry is synchronised into the database, and only then does it take effect: the batch
+//! stage switches between two deliveries (every message is checked against exactly one
+//! configuration), so no reading is lost or counted twice. A configuration with any problem is
+//! refused and the running one kept. Connection settings (broker, database, listener, batch
+//! sizes, storage) need a restart: a change to them is logged and otherwise ignored.
+
+use crate::batch::Checks;
+use crate::config::{self, Settings};
+use crate::live::LiveParams;
+use crate::metrics as m;
+use crate::source::TopicLayout;
+use crate::store::{connect, sync_registry};
+use crate::validate::{FloodLimit, Limits};
+use crate::zone::Zone;
+use std::sync::Arc;
+use tokio::sync::watch;
+
+/// What the batch stage checks deliveries against, from the settings.
+pub fn checks_of(s: &Settings, layout: TopicLayout, zone: Arc<Zone>) -> Checks {
+    let limits = Limits {
+        max_payload_bytes: s.mqtt.max_payload_bytes,
+        max_past_ms: s.validation.max_past.as_millis() as i64,
+        max_future_ms: s.validation.max_future.as_millis() as i64,
+    };
+    let flood = FloodLimit { rate: s.validation.gateway_max_rate, burst: s.validation.gateway_burst };
+    Checks { layout, zone, limits, flood }
+}
+
+#[derive(Debug, PartialEq)]
+pub enum Outcome {
+    /// In force; with notes on changes that need a restart.
+    Applied(Vec<String>),
+    /// Refused, with every problem; the running configuration is kept.
+    Refused(Vec<String>),
+}
+
+pub struct Reloader {
+    pub config_path: Option<String>,
+    pub current: Settings,
+    pub checks: watch::Sender<Arc<Checks>>,
+    pub live: watch::Sender<Option<(Arc<Zone>, LiveParams)>>,
+}
+
+impl Reloader {
+    /// Loads, checks and applies the configuration; records the outcome in the metrics.
+    pub async fn reload(&mut self) -> Outcome {
+        let outcome = self.try_reload().await;
+        m::config_reload(matches!(outcome, Outcome::Applied(_)));
+        outcome
+    }
+
+    async fn try_reload(&mut self) -> Outcome {
+        let new = match config::load(self.config_path.as_deref()) {
+            Ok(s) => s,
+            Err(e) => return Outcome::Refused(e.0.iter().map(|p| format!("{}: {}", p.key, p.message)).collect()),
+        };
+        let zone = match Zone::load(&new.zone.file) {
+            Ok(z) => Arc::new(z),
+            Err(e) => return Outcome::Refused(e.0),
+        };
+        // The registry first: views and dashboards must know a container before readings
+        // attributed to it arrive. The database settings in force are kept.
+        let db = &self.current.database;
+        let synced = async {
+            let mut conn = connect(db).await.map_err(|e| e.to_string())?;
+            let r = sync_registry(&mut conn.client, &zone, db.statement_timeout).await.map_err(|e| e.to_string());
+            conn.close().await;
+            r
+        }
+        .await;
+        if let Err(e) = synced {
+            return Outcome::Refused(vec![format!("registry not synchronised into the database: {e}")]);
+        }
+        if let Err(e) = crate::logging::set_level(&new.log.level) {
+            tracing::warn!(error = %e, "log level unchanged");
+        }
+        let notes = needs_restart(&self.current, &new);
+        let layout = self.checks.borrow().layout.clone();
+        self.checks.send_replace(Arc::new(checks_of(&self.current_with(&new), layout, zone.clone())));
+        self.live.send_replace(Some((zone, new.live.params())));
+        self.current = self.current_with(&new);
+        Outcome::Applied(notes)
+    }
+
+    /// The settings in force after a reload: the reloadable sections from `new`.
+    fn current_with(&self, new: &Settings) -> Settings {
+        let mut s = self.current.clone();
+        s.zone = new.zone.clone();
+        s.validation = new.validation.clone();
+        s.live = new.live.clone();
+        s.log.level = new.log.level.clone();
+        s
+    }
+}
+
+/// Sections that changed but only take effect at the next start.
+fn needs_restart(old: &Settings, new: &Settings) -> Vec<String> {
+    let mut notes = Vec::new();
+    let mut differs = |name: &str, a: String, b: String| {
+        if a != b {
+            notes.push(format!("[{name}] changed: takes effect at the next restart"));
+        }
+    };
+    differs("mqtt", format!("{:?}", old.mqtt), format!("{:?}", new.mqtt));
+    differs("database", format!("{:?}", old.database), format!("{:?}", new.database));
+    differs("batch", format!("{:?}", old.batch), format!("{:?}", new.batch));
+    differs("metrics", format!("{:?}", old.metrics), format!("{:?}", new.metrics));
+    differs("shutdown", format!("{:?}", old.shutdown), format!("{:?}", new.shutdown));
+    differs("storage", format!("{:?}", old.storage), format!("{:?}", new.storage));
+    differs("log.format", format!("{:?}", old.log.format), format!("{:?}", new.log.format));
+    notes
+}

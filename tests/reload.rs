@@ -1,0 +1,113 @@
+//! SIGHUP reloads the configuration mid-stream: a gateway added to the registry is accepted
+//! from then on, the log level changes, an invalid configuration is refused and the running one
+//! kept, and no reading of the stream is lost or stored twice.
+
+mod common;
+use common::*;
+use std::time::Duration;
+use wasteflow::wire::{encode, Frame, Measurement, Reading};
+
+const NEW_GATEWAY: &str = "
+[[gateways]]
+id = \"gw-ml-02\"
+company = \"metallerie-lievin\"
+site = \"ml-lievin\"
+sensors = [ { number = 1, container = \"ml-scrap-1\" } ]
+";
+
+fn frame(seq: u32, base_time_ms: u64) -> Vec<u8> {
+    let readings = (0..5)
+        .map(|i| Reading { sensor: 1, offset_ms: i * 1000, value: Measurement::FillLevel(10.0 + i as f32) })
+        .collect();
+    encode(&Frame { seq, base_time_ms, readings })
+}
+
+fn hup(daemon: &Daemon) {
+    std::process::Command::new("kill").args(["-HUP", &daemon.child.id().to_string()]).status().unwrap();
+}
+
+async fn reloads(daemon: &Daemon, result: &str) -> f64 {
+    let text = daemon.metrics_text().await.unwrap_or_default();
+    text.lines()
+        .find(|l| l.starts_with("wasteflow_config_reloads_total{") && l.contains(&format!("result=\"{result}\"")))
+        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_reloads_registry_and_log_level_and_refuses_an_invalid_configuration() {
+    let db = TestDb::new().await;
+    let mut env = Env::new(&db);
+    let dir = std::env::temp_dir().join(unique("wf-reload-"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let zone_path = dir.join("zone.toml");
+    let original_zone = std::fs::read_to_string(zone_file()).unwrap();
+    std::fs::write(&zone_path, &original_zone).unwrap();
+    let config_path = dir.join("wasteflow.toml");
+    let config = |level: &str| format!("[zone]\nfile = \"{}\"\n\n[log]\nlevel = \"{level}\"\n", zone_path.display());
+    std::fs::write(&config_path, config("info")).unwrap();
+    env.config_file = Some(config_path.display().to_string());
+    let daemon = Daemon::start(&env).await;
+
+    // A stream runs through every reload.
+    let start = (now_ms() - 3_600_000).to_string();
+    let sim_env = env.clone();
+    let sim = std::thread::spawn(move || {
+        simulate(
+            &sim_env,
+            &["--frames", "3000", "--readings-per-frame", "10", "--rate", "400", "--seed", "8", "--start-ms", &start],
+        )
+    });
+    let topic = env.topic("metallerie-lievin", "gw-ml-02");
+    let t0 = now_ms() - 600_000;
+
+    // Unknown before the reload: dead-lettered.
+    publish_raw(&[(topic.clone(), frame(1, t0))]).await;
+    wait_until(Duration::from_secs(20), "the unknown gateway dead-lettered", || async {
+        db.count("SELECT count(*) FROM rejected_messages WHERE reason = 'unknown_gateway'").await == 1
+    })
+    .await;
+
+    // Registered, and SIGHUP: accepted from then on.
+    std::fs::write(&zone_path, format!("{original_zone}\n{NEW_GATEWAY}")).unwrap();
+    hup(&daemon);
+    wait_until(Duration::from_secs(20), "reload applied", || async { reloads(&daemon, "applied").await == 1.0 }).await;
+    publish_raw(&[(topic.clone(), frame(2, t0 + 60_000))]).await;
+    wait_until(Duration::from_secs(20), "the new gateway's frame stored", || async {
+        db.count("SELECT count(*) FROM readings WHERE gateway_id = 'gw-ml-02'").await == 5
+    })
+    .await;
+    assert!(daemon.log_text().contains("configuration reloaded"), "logged at info");
+    assert_eq!(db.count("SELECT count(*) FROM gateways WHERE id = 'gw-ml-02'").await, 1, "registry synchronised");
+
+    // Log level down to warn: the next reload's info line is no longer written.
+    std::fs::write(&config_path, config("warn")).unwrap();
+    hup(&daemon);
+    wait_until(Duration::from_secs(20), "second reload applied", || async { reloads(&daemon, "applied").await == 2.0 })
+        .await;
+    assert_eq!(daemon.log_text().matches("configuration reloaded").count(), 1, "info lines are off after the reload");
+
+    // An invalid registry: refused, counted, the running configuration kept.
+    std::fs::write(&zone_path, format!("{original_zone}\n{NEW_GATEWAY}\n{NEW_GATEWAY}")).unwrap();
+    hup(&daemon);
+    wait_until(Duration::from_secs(20), "reload refused", || async { reloads(&daemon, "refused").await == 1.0 }).await;
+    assert_eq!(daemon.metric("wasteflow_config_last_reload_successful").await, Some(0.0));
+    assert!(daemon.log_text().contains("configuration reload refused"), "the problem is logged");
+    publish_raw(&[(topic.clone(), frame(3, t0 + 120_000))]).await;
+    wait_until(Duration::from_secs(20), "still accepted under the kept configuration", || async {
+        db.count("SELECT count(*) FROM readings WHERE gateway_id = 'gw-ml-02'").await == 10
+    })
+    .await;
+
+    // The stream: every reading once.
+    let expected = sim.join().unwrap()["readings"].as_i64().unwrap() + 10;
+    wait_until(Duration::from_secs(60), "the stream stored", || async {
+        db.count("SELECT count(*) FROM readings").await == expected
+    })
+    .await;
+    std::fs::write(&zone_path, format!("{original_zone}\n{NEW_GATEWAY}")).unwrap();
+    let (ok, out) = verify(&env);
+    assert!(ok, "{out}");
+    assert!(daemon.terminate().await.success());
+    let _ = std::fs::remove_dir_all(&dir);
+}
