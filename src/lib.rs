@@ -27,6 +27,7 @@ pub mod signals;
 pub mod simulate;
 pub mod source;
 pub mod store;
+pub mod tls;
 pub mod validate;
 pub mod wire;
 pub mod zone;

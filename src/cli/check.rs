@@ -81,7 +81,7 @@ async fn check_broker(s: &Settings) -> Result<String, String> {
                     };
                 }
                 Ok(_) => {}
-                Err(e) => return Err(format!("{}: {e}", s.mqtt.url)),
+                Err(e) => return Err(crate::tls::explain(&format!("{}: {e}", s.mqtt.url), "mqtt.ca_file")),
             }
         }
     })

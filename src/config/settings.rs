@@ -54,6 +54,14 @@ pub struct MqttSettings {
     /// Upper bound of the reconnect delay.
     #[serde(with = "humantime_serde")]
     pub reconnect_max: Duration,
+    /// With mqtts://: CA certificates (PEM) the broker's certificate must chain to; none: the
+    /// system's trust store.
+    pub ca_file: Option<String>,
+    /// With mqtts://: client certificate (PEM) for brokers that authenticate clients by
+    /// certificate (`require_certificate true` in Mosquitto); needs `key_file`.
+    pub cert_file: Option<String>,
+    /// The client certificate's private key (PEM).
+    pub key_file: Option<String>,
 }
 
 impl Default for MqttSettings {
@@ -69,6 +77,9 @@ impl Default for MqttSettings {
             max_payload_bytes: 64 * 1024,
             reconnect_min: Duration::from_millis(200),
             reconnect_max: Duration::from_secs(30),
+            ca_file: None,
+            cert_file: None,
+            key_file: None,
         }
     }
 }

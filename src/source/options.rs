@@ -8,12 +8,21 @@ use rumqttc::v5::MqttOptions;
 /// reach us and are dead-lettered instead of being dropped by the broker.
 pub fn mqtt_options(s: &MqttSettings) -> Result<MqttOptions, String> {
     let ep = parse_mqtt_url(&s.url)?;
-    if ep.tls {
-        return Err(
-            "mqtts:// is not supported by this build yet; use mqtt:// behind a TLS-terminating broker listener".into(),
-        );
-    }
+    let tls = if ep.tls {
+        let client = match (&s.cert_file, &s.key_file) {
+            (Some(c), Some(k)) => Some((c.as_str(), k.as_str())),
+            (None, None) => None,
+            _ => return Err("mqtt.cert_file and mqtt.key_file go together: set both or neither".into()),
+        };
+        let config = crate::tls::client_config(s.ca_file.as_deref(), client).map_err(|e| format!("mqtt TLS: {e}"))?;
+        Some(rumqttc::Transport::tls_with_config(rumqttc::TlsConfiguration::Rustls(std::sync::Arc::new(config))))
+    } else {
+        None
+    };
     let mut o = MqttOptions::new(ep.client_id, ep.host, ep.port);
+    if let Some(transport) = tls {
+        o.set_transport(transport);
+    }
     o.set_keep_alive(s.keep_alive);
     o.set_clean_start(false);
     o.set_session_expiry_interval(Some(s.session_expiry.as_secs().min(u64::from(u32::MAX)) as u32));

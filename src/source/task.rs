@@ -167,7 +167,8 @@ pub async fn run_source(
                     // Deliveries of the lost connection will be redelivered; keep those queued
                     // (their acks will be dropped as stale and the store deduplicates them).
                     let delay = backoff.next_delay();
-                    tracing::warn!(error = %e, ?delay, "broker connection lost; reconnecting");
+                    let error = crate::tls::explain(&e.to_string(), "mqtt.ca_file");
+                    tracing::warn!(%error, ?delay, "broker connection lost; reconnecting");
                     tokio::select! {
                         _ = tokio::time::sleep(delay) => {}
                         _ = shutdown.changed() => {}
