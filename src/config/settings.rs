@@ -110,6 +110,11 @@ pub struct DatabaseSettings {
     pub schema: Option<String>,
     /// Connections committing batches at the same time (acks still leave in arrival order).
     pub writers: usize,
+    /// Require TLS and verify the server's certificate (chain and host name) against the
+    /// system's trust store, or `ca_file` when set.
+    pub tls: bool,
+    /// CA certificates (PEM) the server's certificate must chain to; setting it implies `tls`.
+    pub ca_file: Option<String>,
 }
 
 impl Default for DatabaseSettings {
@@ -124,6 +129,8 @@ impl Default for DatabaseSettings {
             migrate_on_start: true,
             schema: None,
             writers: 2,
+            tls: false,
+            ca_file: None,
         }
     }
 }

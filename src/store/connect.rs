@@ -60,15 +60,24 @@ pub async fn connect(s: &DatabaseSettings) -> Result<Db, StoreError> {
             std::fs::read_to_string(path).map_err(|source| StoreError::PasswordFile { path: path.clone(), source })?;
         cfg.password(pw.trim_end_matches(['\r', '\n']));
     }
-    let (client, connection) = match tokio::time::timeout(s.connect_timeout, cfg.connect(NoTls)).await {
-        Ok(r) => r?,
-        Err(_) => return Err(StoreError::Timeout(s.connect_timeout)),
+    let (client, driver) = if s.tls || s.ca_file.is_some() {
+        // TLS required, the server's certificate verified against ca_file (or the system's
+        // trust store) and the host name.
+        let config = crate::tls::client_config(s.ca_file.as_deref(), None).map_err(StoreError::Tls)?;
+        cfg.ssl_mode(tokio_postgres::config::SslMode::Require);
+        let tls = tokio_postgres_rustls::MakeRustlsConnect::new(config);
+        let (client, connection) = match tokio::time::timeout(s.connect_timeout, cfg.connect(tls)).await {
+            Ok(r) => r.map_err(|e| StoreError::Tls(crate::tls::explain(&tls_error_text(&e), "database.ca_file")))?,
+            Err(_) => return Err(StoreError::Timeout(s.connect_timeout)),
+        };
+        (client, tokio::spawn(drive(connection)))
+    } else {
+        let (client, connection) = match tokio::time::timeout(s.connect_timeout, cfg.connect(NoTls)).await {
+            Ok(r) => r?,
+            Err(_) => return Err(StoreError::Timeout(s.connect_timeout)),
+        };
+        (client, tokio::spawn(drive(connection)))
     };
-    let driver = tokio::spawn(async move {
-        if let Err(e) = connection.await {
-            tracing::warn!(error = %e, "database connection closed");
-        }
-    });
     let db = Db { client, driver: Some(driver) };
     if let Some(schema) = &s.schema {
         // The name was checked at load (lower-case letters, digits, '_'); the extension's
@@ -77,4 +86,22 @@ pub async fn connect(s: &DatabaseSettings) -> Result<Db, StoreError> {
         super::error::timed(s.statement_timeout, db.client.batch_execute(&set)).await?;
     }
     Ok(db)
+}
+
+async fn drive<F: std::future::Future<Output = Result<(), tokio_postgres::Error>>>(connection: F) {
+    if let Err(e) = connection.await {
+        tracing::warn!(error = %e, "database connection closed");
+    }
+}
+
+/// The error with its sources (tokio-postgres hides the TLS reason in them).
+fn tls_error_text(e: &tokio_postgres::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
 }

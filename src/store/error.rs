@@ -10,6 +10,8 @@ pub enum StoreError {
     Db(#[from] tokio_postgres::Error),
     #[error("cannot read database password file {path}: {source}")]
     PasswordFile { path: String, source: std::io::Error },
+    #[error("database TLS: {0}")]
+    Tls(String),
     #[error("invalid database URL: {0}")]
     Url(String),
     #[error("the database schema is at migration {found}, this wasteflow needs {needed}: run `wasteflow migrate` as the tables' owner (or set database.migrate_on_start = true)")]

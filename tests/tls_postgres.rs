@@ -1,0 +1,194 @@
+//! PostgreSQL over TLS with certificate verification, against a private PostgreSQL cluster
+//! started here with certificates generated here: the daemon stores through it, and a wrong
+//! CA, a host name the certificate does not list and an expired certificate are each refused
+//! with a message that says what to fix.
+
+mod common;
+use common::*;
+use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
+
+struct Ca {
+    cert: rcgen::Certificate,
+    key: KeyPair,
+}
+
+fn ca(name: &str) -> Ca {
+    let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+    p.distinguished_name.push(DnType::CommonName, name);
+    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    let key = KeyPair::generate().unwrap();
+    Ca { cert: p.self_signed(&key).unwrap(), key }
+}
+
+fn server_cert(ca: &Ca, expired: bool) -> (String, String) {
+    let mut p = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    p.distinguished_name.push(DnType::CommonName, "localhost");
+    p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    if expired {
+        p.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        p.not_after = rcgen::date_time_ymd(2021, 1, 1);
+    }
+    let key = KeyPair::generate().unwrap();
+    (p.signed_by(&key, &ca.cert, &ca.key).unwrap().pem(), key.serialize_pem())
+}
+
+fn as_postgres(args: &[&str]) -> std::process::Output {
+    Command::new("runuser").args(["-u", "postgres", "--"]).args(args).output().expect("runuser")
+}
+
+/// A private cluster with ssl on, owned by the postgres user, stopped on drop.
+struct Cluster {
+    dir: PathBuf,
+    port: u16,
+}
+
+impl Cluster {
+    fn start(dir: &Path, cert: &str, key: &str) -> Cluster {
+        let data = dir.join("data");
+        std::fs::create_dir_all(dir).unwrap();
+        Command::new("chown").args(["-R", "postgres:postgres", dir.to_str().unwrap()]).status().unwrap();
+        let out =
+            as_postgres(&[&format!("{PG_BIN}/initdb"), "-D", data.to_str().unwrap(), "-U", "postgres", "--auth=trust"]);
+        assert!(out.status.success(), "initdb: {}", String::from_utf8_lossy(&out.stderr));
+        let c = Cluster { dir: dir.to_path_buf(), port: free_port() };
+        c.install_cert(cert, key);
+        let opts = format!(
+            "-p {} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+            c.port,
+            dir.display(),
+            dir.join("server.pem").display(),
+            dir.join("server.key").display()
+        );
+        let log = dir.join("pg.log");
+        let out = as_postgres(&[
+            &format!("{PG_BIN}/pg_ctl"),
+            "-D",
+            data.to_str().unwrap(),
+            "-o",
+            &opts,
+            "-l",
+            log.to_str().unwrap(),
+            "-w",
+            "start",
+        ]);
+        assert!(out.status.success(), "pg_ctl start: {}", std::fs::read_to_string(&log).unwrap_or_default());
+        c
+    }
+
+    fn install_cert(&self, cert: &str, key: &str) {
+        std::fs::write(self.dir.join("server.pem"), cert).unwrap();
+        std::fs::write(self.dir.join("server.key"), key).unwrap();
+        for f in ["server.pem", "server.key"] {
+            let p = self.dir.join(f);
+            Command::new("chown").args(["postgres:postgres", p.to_str().unwrap()]).status().unwrap();
+            Command::new("chmod").args(["0600", p.to_str().unwrap()]).status().unwrap();
+        }
+    }
+
+    fn reload(&self) {
+        let out = as_postgres(&[&format!("{PG_BIN}/pg_ctl"), "-D", self.dir.join("data").to_str().unwrap(), "reload"]);
+        assert!(out.status.success());
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = as_postgres(&[
+            &format!("{PG_BIN}/pg_ctl"),
+            "-D",
+            self.dir.join("data").to_str().unwrap(),
+            "-m",
+            "immediate",
+            "stop",
+        ]);
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn tls_env(env: &Env, host: &str, port: u16, ca_file: &str) -> Env {
+    let mut e = env.clone();
+    e.db_url = format!("postgres://postgres@{host}:{port}/postgres");
+    e.extra.push(("WASTEFLOW__DATABASE__CA_FILE".into(), ca_file.into()));
+    e
+}
+
+fn database_line(env: &Env) -> (Option<i32>, String) {
+    let out = env.command().args(["check-config", "--connect"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    (out.status.code(), text.lines().find(|l| l.starts_with("database:")).unwrap_or_default().to_string())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_over_tls_verified_and_each_mistake_explained() {
+    let dir = std::env::temp_dir().join(unique("wf-pgtls-"));
+    let zone_ca = ca("database CA");
+    let (cert, key) = server_cert(&zone_ca, false);
+    let cluster = Cluster::start(&dir, &cert, &key);
+    let ca_file = dir.join("ca.pem");
+    std::fs::write(&ca_file, zone_ca.cert.pem()).unwrap();
+    let ca_file = ca_file.display().to_string();
+    let rogue = dir.join("rogue.pem");
+    std::fs::write(&rogue, ca("rogue CA").cert.pem()).unwrap();
+    let rogue = rogue.display().to_string();
+
+    // A placeholder database for Env (the daemon uses the private cluster below).
+    let db = TestDb::new().await;
+    let env = Env::new(&db);
+    let good = tls_env(&env, "localhost", cluster.port, &ca_file);
+
+    // The connection is encrypted.
+    let settings = wasteflow::config::DatabaseSettings {
+        url: good.db_url.clone(),
+        ca_file: Some(ca_file.clone()),
+        ..Default::default()
+    };
+    let conn = wasteflow::store::connect(&settings).await.expect("TLS connection");
+    let ssl: bool =
+        conn.client.query_one("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()", &[]).await.unwrap().get(0);
+    assert!(ssl, "the session uses TLS");
+    conn.close().await;
+
+    // The daemon stores through it.
+    let daemon = Daemon::start(&good).await;
+    let start = (now_ms() - 3_600_000).to_string();
+    let summary =
+        simulate(&good, &["--frames", "50", "--readings-per-frame", "10", "--seed", "3", "--start-ms", &start]);
+    let expected = summary["readings"].as_i64().unwrap();
+    let tls_db = pg(&format!("postgres://postgres@127.0.0.1:{}/postgres", cluster.port)).await;
+    wait_until(Duration::from_secs(30), "stored over TLS", || async {
+        tls_db.query_one("SELECT count(*) FROM readings", &[]).await.map(|r| r.get::<_, i64>(0)).unwrap_or(0)
+            == expected
+    })
+    .await;
+    assert!(daemon.terminate().await.success());
+    assert_eq!(database_line(&good).0, Some(0));
+
+    for (what, e, hint) in [
+        ("wrong CA", tls_env(&env, "localhost", cluster.port, &rogue), "check database.ca_file"),
+        (
+            "host name not in the certificate",
+            tls_env(&env, "127.0.0.1", cluster.port, &ca_file),
+            "does not name the host",
+        ),
+    ] {
+        let (code, line) = database_line(&e);
+        println!("{what}: {line}");
+        assert_eq!(code, Some(69), "{what}: {line}");
+        assert!(line.contains(hint), "{what}: expected {hint:?} in {line:?}");
+    }
+
+    let (old_cert, old_key) = server_cert(&zone_ca, true);
+    cluster.install_cert(&old_cert, &old_key);
+    cluster.reload();
+    let (code, line) = database_line(&good);
+    println!("expired: {line}");
+    assert_eq!(code, Some(69), "{line}");
+    assert!(line.contains("expired"), "{line}");
+}
