@@ -62,6 +62,30 @@ fn through_db_proxy(env: &Env, db: &TestDb, proxy: &Proxy) -> Env {
     e
 }
 
+/// A daemon whose database is reached through a proxy, with a simulated stream of `frames` at
+/// `rate` running in a thread (joined for its summary).
+struct BehindDbProxy {
+    db: TestDb,
+    env: Env,
+    _broker: broker::PrivateBroker,
+    proxy: Proxy,
+    daemon: Daemon,
+    sim: std::thread::JoinHandle<serde_json::Value>,
+}
+
+async fn behind_db_proxy(frames: u32, rate: u32) -> BehindDbProxy {
+    let db = TestDb::new().await;
+    let (mut env, broker) = Env::with_private_broker(&db);
+    quick(&mut env);
+    let proxy = Proxy::start(5432).await;
+    let daemon = Daemon::start(&through_db_proxy(&env, &db, &proxy)).await;
+    let r = round(0, frames, rate);
+    let e = env.clone();
+    let sim = std::thread::spawn(move || simulate(&e, &args(&r)));
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    BehindDbProxy { db, env, _broker: broker, proxy, daemon, sim }
+}
+
 fn pause(min_ms: u64, max_ms: u64) -> Duration {
     Duration::from_millis(rand::thread_rng().gen_range(min_ms..=max_ms))
 }
@@ -144,17 +168,8 @@ async fn database_backends_terminated_mid_stream_and_during_commit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_stalled_then_resumed() {
-    let db = TestDb::new().await;
-    let (mut env, _broker) = Env::with_private_broker(&db);
-    quick(&mut env);
-    let proxy = Proxy::start(5432).await;
-    let denv = through_db_proxy(&env, &db, &proxy);
-    let daemon = Daemon::start(&denv).await;
+    let BehindDbProxy { db, env, _broker, proxy, daemon, sim } = behind_db_proxy(4000, 200).await;
     let memory = MemoryWatch::start(daemon.child.id());
-    let r = round(0, 4000, 200);
-    let e = env.clone();
-    let sim = std::thread::spawn(move || simulate(&e, &args(&r)));
-    tokio::time::sleep(Duration::from_secs(3)).await;
 
     proxy.set(Mode::Stall);
     let stalled_at = Instant::now();
@@ -183,18 +198,9 @@ async fn database_stalled_then_resumed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_unreachable_memory_stays_flat() {
-    let db = TestDb::new().await;
-    let (mut env, _broker) = Env::with_private_broker(&db);
-    quick(&mut env);
-    let proxy = Proxy::start(5432).await;
-    let denv = through_db_proxy(&env, &db, &proxy);
-    let daemon = Daemon::start(&denv).await;
     let outage = Duration::from_secs(if full() { 60 } else { 15 });
     let frames = (outage.as_secs() as u32 + 10) * 300;
-    let r = round(0, frames, 300);
-    let e = env.clone();
-    let sim = std::thread::spawn(move || simulate(&e, &args(&r)));
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    let BehindDbProxy { db, env, _broker, proxy, daemon, sim } = behind_db_proxy(frames, 300).await;
     let before = common::faults::rss_kib(u64::from(daemon.child.id())).unwrap() as f64 / 1024.0;
     proxy.set(Mode::Refuse);
     // Watch the memory during the outage only.

@@ -4,39 +4,13 @@
 //! with a message that says what to fix.
 
 mod common;
+use common::certs::{ca, leaf};
 use common::*;
-use rcgen::{BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
 const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
-
-struct Ca {
-    cert: rcgen::Certificate,
-    key: KeyPair,
-}
-
-fn ca(name: &str) -> Ca {
-    let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
-    p.distinguished_name.push(DnType::CommonName, name);
-    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    let key = KeyPair::generate().unwrap();
-    Ca { cert: p.self_signed(&key).unwrap(), key }
-}
-
-fn server_cert(ca: &Ca, expired: bool) -> (String, String) {
-    let mut p = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
-    p.distinguished_name.push(DnType::CommonName, "localhost");
-    p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-    if expired {
-        p.not_before = rcgen::date_time_ymd(2020, 1, 1);
-        p.not_after = rcgen::date_time_ymd(2021, 1, 1);
-    }
-    let key = KeyPair::generate().unwrap();
-    (p.signed_by(&key, &ca.cert, &ca.key).unwrap().pem(), key.serialize_pem())
-}
 
 fn as_postgres(args: &[&str]) -> std::process::Output {
     Command::new("runuser").args(["-u", "postgres", "--"]).args(args).output().expect("runuser")
@@ -129,7 +103,7 @@ fn database_line(env: &Env) -> (Option<i32>, String) {
 async fn postgres_over_tls_verified_and_each_mistake_explained() {
     let dir = std::env::temp_dir().join(unique("wf-pgtls-"));
     let zone_ca = ca("database CA");
-    let (cert, key) = server_cert(&zone_ca, false);
+    let (cert, key) = leaf(&zone_ca, "localhost", &["localhost"], false, false);
     let cluster = Cluster::start(&dir, &cert, &key);
     let ca_file = dir.join("ca.pem");
     std::fs::write(&ca_file, zone_ca.cert.pem()).unwrap();
@@ -184,7 +158,7 @@ async fn postgres_over_tls_verified_and_each_mistake_explained() {
         assert!(line.contains(hint), "{what}: expected {hint:?} in {line:?}");
     }
 
-    let (old_cert, old_key) = server_cert(&zone_ca, true);
+    let (old_cert, old_key) = leaf(&zone_ca, "localhost", &["localhost"], false, true);
     cluster.install_cert(&old_cert, &old_key);
     cluster.reload();
     let (code, line) = database_line(&good);

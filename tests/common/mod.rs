@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod broker;
+pub mod certs;
 pub mod faults;
 pub mod proxy;
 pub mod storage;
