@@ -62,6 +62,17 @@ fn through_db_proxy(env: &Env, db: &TestDb, proxy: &Proxy) -> Env {
     e
 }
 
+/// The usual start: a database, a private broker, a daemon set to recover quickly, its memory
+/// watched.
+async fn scenario() -> (TestDb, Env, broker::PrivateBroker, Daemon, MemoryWatch) {
+    let db = TestDb::new().await;
+    let (mut env, broker) = Env::with_private_broker(&db);
+    quick(&mut env);
+    let daemon = Daemon::start(&env).await;
+    let memory = MemoryWatch::start(daemon.child.id());
+    (db, env, broker, daemon, memory)
+}
+
 /// A daemon whose database is reached through a proxy, with a simulated stream of `frames` at
 /// `rate` running in a thread (joined for its summary).
 struct BehindDbProxy {
@@ -92,11 +103,7 @@ fn pause(min_ms: u64, max_ms: u64) -> Duration {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broker_killed_and_restarted_mid_stream() {
-    let db = TestDb::new().await;
-    let (mut env, mut broker) = Env::with_private_broker(&db);
-    quick(&mut env);
-    let daemon = Daemon::start(&env).await;
-    let memory = MemoryWatch::start(daemon.child.id());
+    let (db, env, mut broker, daemon, memory) = scenario().await;
     let mut published = 0;
     for k in 0..repetitions() {
         let r = round(k, 600, 300);
@@ -118,11 +125,7 @@ async fn broker_killed_and_restarted_mid_stream() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_backends_terminated_mid_stream_and_during_commit() {
-    let db = TestDb::new().await;
-    let (mut env, _broker) = Env::with_private_broker(&db);
-    quick(&mut env);
-    let daemon = Daemon::start(&env).await;
-    let memory = MemoryWatch::start(daemon.child.id());
+    let (db, env, _broker, daemon, memory) = scenario().await;
     let r = round(0, 3000, 500);
     let e = env.clone();
     let sim = std::thread::spawn(move || simulate(&e, &args(&r)));
@@ -228,11 +231,7 @@ async fn database_unreachable_memory_stays_flat() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn daemon_killed_or_stopped_mid_batch_and_restarted() {
-    let db = TestDb::new().await;
-    let (mut env, _broker) = Env::with_private_broker(&db);
-    quick(&mut env);
-    let mut daemon = Daemon::start(&env).await;
-    let memory = MemoryWatch::start(daemon.child.id());
+    let (db, env, _broker, mut daemon, memory) = scenario().await;
     let r = round(0, 8000, 800);
     let e = env.clone();
     let sim = std::thread::spawn(move || simulate(&e, &args(&r)));
@@ -300,11 +299,7 @@ async fn broker_refusing_connections_reconnects_within_the_backoff_bound() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duplicate_reordered_and_late_deliveries() {
     use rand::seq::SliceRandom;
-    let db = TestDb::new().await;
-    let (mut env, broker) = Env::with_private_broker(&db);
-    quick(&mut env);
-    let daemon = Daemon::start(&env).await;
-    let memory = MemoryWatch::start(daemon.child.id());
+    let (db, env, broker, daemon, memory) = scenario().await;
     let zone = wasteflow::zone::Zone::load(&zone_file()).unwrap();
     let layout = wasteflow::source::TopicLayout::parse(&format!("{}/+/+/up", env.topic_prefix)).unwrap();
     // Recent frames, and late ones (three days old, still inside the acceptance window).
