@@ -86,9 +86,7 @@ async fn scenario(frames: u64, per_frame: usize, backlog: bool) -> Figures {
         (Daemon::start(&env).await, t0)
     } else {
         let t0 = Instant::now();
-        let sim_env = env.clone();
-        let owned: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        std::thread::spawn(move || simulate(&sim_env, &owned.iter().map(String::as_str).collect::<Vec<_>>()));
+        simulate_in_background(&env, &args);
         (daemon, t0)
     };
     wait_rows(&db, &daemon, expected, Duration::from_secs(900)).await;

@@ -5,11 +5,11 @@
 //! commits and the source acks everything already taken before the process exits.
 
 use crate::backoff::Backoff;
-use crate::batch::{run_batcher, BatchLimits};
+use crate::batch::{run_batcher, BatchLimits, Checks};
 use crate::config::Settings;
 use crate::live::{rebuild, run_live, ZoneState};
 use crate::metrics as m;
-use crate::service::{checks_of, Health, Notifier, Outcome, Readiness, Reloader};
+use crate::service::{Health, Notifier, Outcome, Readiness, Reloader};
 use crate::source::{mqtt_options, run_source, SourceConfig, TopicLayout};
 use crate::store::{prepare, run_store, Writer};
 use crate::zone::Zone;
@@ -75,7 +75,7 @@ pub async fn run(
         max_buffered: usize::from(settings.mqtt.receive_maximum),
     };
     let source = tokio::spawn(run_source(options, source_cfg, delivery_tx, ack_rx, stop.clone()));
-    let (checks_tx, checks_rx) = watch::channel(Arc::new(checks_of(&settings, layout, Arc::new(zone))));
+    let (checks_tx, checks_rx) = watch::channel(Arc::new(Checks::from_settings(&settings, layout, Arc::new(zone))));
     let batcher = tokio::spawn(run_batcher(delivery_rx, batch_tx, checks_rx, batch_limits, health.clone()));
     let retry = Backoff::new(settings.database.retry_min, settings.database.retry_max);
     let (live_tx, live_rx) = mpsc::channel(64);

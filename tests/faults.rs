@@ -91,8 +91,7 @@ async fn behind_db_proxy(frames: u32, rate: u32) -> BehindDbProxy {
     let proxy = Proxy::start(5432).await;
     let daemon = Daemon::start(&through_db_proxy(&env, &db, &proxy)).await;
     let r = round(0, frames, rate);
-    let e = env.clone();
-    let sim = std::thread::spawn(move || simulate(&e, &args(&r)));
+    let sim = simulate_in_background(&env, &args(&r));
     tokio::time::sleep(Duration::from_secs(3)).await;
     BehindDbProxy { db, env, _broker: broker, proxy, daemon, sim }
 }
@@ -127,8 +126,7 @@ async fn broker_killed_and_restarted_mid_stream() {
 async fn database_backends_terminated_mid_stream_and_during_commit() {
     let (db, env, _broker, daemon, memory) = scenario().await;
     let r = round(0, 3000, 500);
-    let e = env.clone();
-    let sim = std::thread::spawn(move || simulate(&e, &args(&r)));
+    let sim = simulate_in_background(&env, &args(&r));
     let admin = pg(PG_ADMIN).await;
     let (mut kills, mut during_commit) = (0, 0);
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -233,8 +231,7 @@ async fn database_unreachable_memory_stays_flat() {
 async fn daemon_killed_or_stopped_mid_batch_and_restarted() {
     let (db, env, _broker, mut daemon, memory) = scenario().await;
     let r = round(0, 8000, 800);
-    let e = env.clone();
-    let sim = std::thread::spawn(move || simulate(&e, &args(&r)));
+    let sim = simulate_in_background(&env, &args(&r));
     for k in 0..2 * repetitions() {
         tokio::time::sleep(pause(300, 900)).await;
         if k % 2 == 0 {
@@ -262,8 +259,7 @@ async fn broker_refusing_connections_reconnects_within_the_backoff_bound() {
     let daemon = Daemon::start(&denv).await;
     let memory = MemoryWatch::start(daemon.child.id());
     let r = round(0, 1000, 100);
-    let e = env.clone();
-    let sim = std::thread::spawn(move || simulate(&e, &args(&r)));
+    let sim = simulate_in_background(&env, &args(&r));
     tokio::time::sleep(Duration::from_secs(2)).await;
     let refused_for = Duration::from_secs(if full() { 30 } else { 10 });
     let before = proxy.accepted();

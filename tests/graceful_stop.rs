@@ -13,13 +13,10 @@ async fn sigterm_mid_stream_loses_nothing_and_stores_nothing_twice() {
     let start = (now_ms() - 3_600_000).to_string();
 
     // 3,000 frames of 10 readings at 1,000 frames/s: about 3 s of stream.
-    let sim_env = env.clone();
-    let args: Vec<String> =
-        ["--frames", "3000", "--readings-per-frame", "10", "--rate", "1000", "--seed", "7", "--start-ms", &start]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-    let sim = std::thread::spawn(move || simulate(&sim_env, &args.iter().map(String::as_str).collect::<Vec<_>>()));
+    let sim = simulate_in_background(
+        &env,
+        &["--frames", "3000", "--readings-per-frame", "10", "--rate", "1000", "--seed", "7", "--start-ms", &start],
+    );
 
     wait_until(Duration::from_secs(20), "some readings stored", || async {
         db.count("SELECT count(*) FROM readings").await > 2_000

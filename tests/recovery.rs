@@ -13,13 +13,10 @@ async fn database_connections_killed_mid_stream_lose_nothing() {
     env.extra.push(("WASTEFLOW__DATABASE__RETRY_MIN".into(), "50ms".into()));
     let daemon = Daemon::start(&env).await;
     let start = (now_ms() - 3_600_000).to_string();
-    let sim_env = env.clone();
-    let sim = std::thread::spawn(move || {
-        simulate(
-            &sim_env,
-            &["--frames", "2000", "--readings-per-frame", "20", "--rate", "500", "--seed", "11", "--start-ms", &start],
-        )
-    });
+    let sim = simulate_in_background(
+        &env,
+        &["--frames", "2000", "--readings-per-frame", "20", "--rate", "500", "--seed", "11", "--start-ms", &start],
+    );
     let admin = pg(PG_ADMIN).await;
     for _ in 0..3 {
         tokio::time::sleep(Duration::from_millis(700)).await;

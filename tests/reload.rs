@@ -51,13 +51,10 @@ async fn sighup_reloads_registry_and_log_level_and_refuses_an_invalid_configurat
 
     // A stream runs through every reload.
     let start = (now_ms() - 3_600_000).to_string();
-    let sim_env = env.clone();
-    let sim = std::thread::spawn(move || {
-        simulate(
-            &sim_env,
-            &["--frames", "3000", "--readings-per-frame", "10", "--rate", "400", "--seed", "8", "--start-ms", &start],
-        )
-    });
+    let sim = simulate_in_background(
+        &env,
+        &["--frames", "3000", "--readings-per-frame", "10", "--rate", "400", "--seed", "8", "--start-ms", &start],
+    );
     let topic = env.topic("metallerie-lievin", "gw-ml-02");
     let t0 = now_ms() - 600_000;
 

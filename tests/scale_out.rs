@@ -27,13 +27,10 @@ async fn three_instances_share_the_load_and_one_is_killed() {
     }
     let memory = MemoryWatch::start(daemons[0].child.id());
     let start = (now_ms() - 3_600_000).to_string();
-    let sim_env = env.clone();
-    let sim = std::thread::spawn(move || {
-        simulate(
-            &sim_env,
-            &["--frames", "6000", "--readings-per-frame", "10", "--rate", "1000", "--seed", "21", "--start-ms", &start],
-        )
-    });
+    let sim = simulate_in_background(
+        &env,
+        &["--frames", "6000", "--readings-per-frame", "10", "--rate", "1000", "--seed", "21", "--start-ms", &start],
+    );
 
     // Every instance takes a share.
     wait_until(Duration::from_secs(30), "each instance stored readings", || async {

@@ -92,9 +92,8 @@ pub async fn broker_ceiling(frames: u64, per_frame: usize) -> f64 {
             break;
         }
     }
-    let sim_env = env.clone();
     let (f, p) = (frames.to_string(), per_frame.to_string());
-    let sim = std::thread::spawn(move || simulate(&sim_env, &["--frames", &f, "--readings-per-frame", &p]));
+    let sim = simulate_in_background(&env, &["--frames", &f, "--readings-per-frame", &p]);
     let mut received = 0u64;
     let mut t0 = None;
     while received < frames {

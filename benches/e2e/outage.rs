@@ -25,11 +25,11 @@ pub async fn database_outage(outage: Duration) -> (f64, f64, f64) {
     let pid = daemon.child.id();
     let secs = outage.as_secs() + 20;
     let frames = (secs * 1000).to_string();
-    let sim_env = env.clone();
     let start = (now_ms() - 86_400_000).to_string();
-    let sim = std::thread::spawn(move || {
-        simulate(&sim_env, &["--frames", &frames, "--readings-per-frame", "10", "--rate", "1000", "--start-ms", &start])
-    });
+    let sim = simulate_in_background(
+        &env,
+        &["--frames", &frames, "--readings-per-frame", "10", "--rate", "1000", "--start-ms", &start],
+    );
     tokio::time::sleep(Duration::from_secs(5)).await;
     let admin = pg(PG_ADMIN).await;
     admin.batch_execute(&format!("ALTER DATABASE {} ALLOW_CONNECTIONS false", db.name)).await.unwrap();

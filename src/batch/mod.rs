@@ -5,6 +5,7 @@
 //! is busy, `send` waits: this stage stops taking deliveries, the source's buffer is bounded
 //! by the broker's receive maximum, so memory stays bounded and nothing is dropped.
 
+use crate::config::Settings;
 use crate::service::Health;
 use crate::source::{AckToken, Delivery, TopicLayout};
 use crate::validate::{check_message, FloodGuard, FloodLimit, Limits, Rejection, ValidReading};
@@ -69,6 +70,19 @@ pub struct Checks {
     pub flood: FloodLimit,
 }
 
+impl Checks {
+    /// The limits from `[mqtt]` and `[validation]`, with the topic layout and registry.
+    pub fn from_settings(s: &Settings, layout: TopicLayout, zone: Arc<Zone>) -> Checks {
+        let limits = Limits {
+            max_payload_bytes: s.mqtt.max_payload_bytes,
+            max_past_ms: s.validation.max_past.as_millis() as i64,
+            max_future_ms: s.validation.max_future.as_millis() as i64,
+        };
+        let flood = FloodLimit { rate: s.validation.gateway_max_rate, burst: s.validation.gateway_burst };
+        Checks { layout, zone, limits, flood }
+    }
+}
+
 /// Runs the batch stage until `input` is closed, then flushes and returns. `checks` carries
 /// the current registry and limits; a new value takes effect from the next delivery.
 pub async fn run_batcher(
@@ -89,7 +103,6 @@ pub async fn run_batcher(
                     if batch.messages() == 0 {
                         deadline = Instant::now() + batch_limits.max_age;
                     }
-                    health.batched(1);
                     if checks.has_changed().unwrap_or(false) {
                         current = checks.borrow_and_update().clone();
                         guard.set_limit(current.flood);
@@ -101,20 +114,27 @@ pub async fn run_batcher(
                     }
                     let full = batch.readings.len() + batch.rejects.len() >= batch_limits.max_readings
                         || batch.messages() >= batch_limits.max_messages;
-                    if full && output.send(std::mem::take(&mut batch)).await.is_err() {
+                    if full && !hand_over(&output, &mut batch, &health).await {
                         return;
                     }
                 }
                 None => break,
             },
             _ = tokio::time::sleep_until(deadline), if batch.messages() > 0 => {
-                if output.send(std::mem::take(&mut batch)).await.is_err() {
+                if !hand_over(&output, &mut batch, &health).await {
                     return;
                 }
             }
         }
     }
     if batch.messages() > 0 {
-        let _ = output.send(batch).await;
+        hand_over(&output, &mut batch, &health).await;
     }
+}
+
+/// Sends the batch to the store (waiting while it is busy); false once the store is gone. Its
+/// messages count as waiting for a commit from now on.
+async fn hand_over(output: &mpsc::Sender<Batch>, batch: &mut Batch, health: &Health) -> bool {
+    health.batched(batch.messages());
+    output.send(std::mem::take(batch)).await.is_ok()
 }

@@ -2,7 +2,7 @@
 //! configuration and reports what works, one line each.
 
 use crate::config::Settings;
-use crate::source::mqtt_options;
+use crate::source::{mqtt_options, without_share};
 use crate::store::{check_current, connect, Mode};
 use rumqttc::v5::mqttbytes::v5::{Packet, SubscribeReasonCode};
 use rumqttc::v5::mqttbytes::QoS;
@@ -56,10 +56,7 @@ async fn check_broker(s: &Settings) -> Result<String, String> {
     o.set_manual_acks(false);
     // A plain subscription to the same topics: joining the shared group would take messages
     // away from the running instances.
-    let filter = match s.mqtt.topic_filter.strip_prefix("$share/") {
-        Some(rest) => rest.split_once('/').map_or(rest, |(_, f)| f).to_string(),
-        None => s.mqtt.topic_filter.clone(),
-    };
+    let filter = without_share(&s.mqtt.topic_filter)?.to_string();
     let (client, mut events) = AsyncClient::new(o, 10);
     let outcome = tokio::time::timeout(s.database.connect_timeout.max(Duration::from_secs(5)), async {
         let mut subscribed = false;

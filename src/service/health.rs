@@ -1,8 +1,8 @@
 //! Whether the pipeline is ready (subscribed, database reachable, not stalled).
 //!
 //! The stages report here as they work: the source when it is subscribed, the store when a
-//! database call succeeds or fails, the batcher and the store as messages enter a batch and
-//! are committed. "Stalled" means messages wait to be committed and nothing has committed for
+//! database call succeeds or fails, the batcher as it hands a batch to the store, the store
+//! as the batch commits. "Stalled" means messages wait to be committed and nothing has committed for
 //! longer than `stall_after`: the pipeline is neither progressing nor idle.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
@@ -52,7 +52,7 @@ impl Health {
         self.state.database_up.store(yes, Ordering::Relaxed);
     }
 
-    /// A message entered a batch (it will be committed or the process ends).
+    /// Messages handed to the store in a batch (committed later, or the process ends).
     pub fn batched(&self, messages: usize) {
         self.state.batched_messages.fetch_add(messages as u64, Ordering::Relaxed);
     }

@@ -7,4 +7,4 @@ pub mod reload;
 
 pub use health::{Health, Readiness};
 pub use notify::Notifier;
-pub use reload::{checks_of, Outcome, Reloader};
+pub use reload::{Outcome, Reloader};

@@ -12,23 +12,10 @@ use crate::batch::Checks;
 use crate::config::{self, Settings};
 use crate::live::LiveParams;
 use crate::metrics as m;
-use crate::source::TopicLayout;
 use crate::store::{connect, sync_registry};
-use crate::validate::{FloodLimit, Limits};
 use crate::zone::Zone;
 use std::sync::Arc;
 use tokio::sync::watch;
-
-/// What the batch stage checks deliveries against, from the settings.
-pub fn checks_of(s: &Settings, layout: TopicLayout, zone: Arc<Zone>) -> Checks {
-    let limits = Limits {
-        max_payload_bytes: s.mqtt.max_payload_bytes,
-        max_past_ms: s.validation.max_past.as_millis() as i64,
-        max_future_ms: s.validation.max_future.as_millis() as i64,
-    };
-    let flood = FloodLimit { rate: s.validation.gateway_max_rate, burst: s.validation.gateway_burst };
-    Checks { layout, zone, limits, flood }
-}
 
 #[derive(Debug, PartialEq)]
 pub enum Outcome {
@@ -79,10 +66,11 @@ impl Reloader {
             tracing::warn!(error = %e, "log level unchanged");
         }
         let notes = needs_restart(&self.current, &new);
+        let next = self.current_with(&new);
         let layout = self.checks.borrow().layout.clone();
-        self.checks.send_replace(Arc::new(checks_of(&self.current_with(&new), layout, zone.clone())));
-        self.live.send_replace(Some((zone, new.live.params())));
-        self.current = self.current_with(&new);
+        self.checks.send_replace(Arc::new(Checks::from_settings(&next, layout, zone.clone())));
+        self.live.send_replace(Some((zone, next.live.params())));
+        self.current = next;
         Outcome::Applied(notes)
     }
 

@@ -14,4 +14,4 @@ mod topic;
 pub use delivery::{AckToken, Delivery};
 pub use options::mqtt_options;
 pub use task::{run_source, SourceConfig};
-pub use topic::{TopicIds, TopicLayout};
+pub use topic::{without_share, TopicIds, TopicLayout};

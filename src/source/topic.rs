@@ -18,13 +18,20 @@ pub struct TopicIds<'a> {
 /// Longest id accepted in a topic segment (the registry's own limit).
 const MAX_ID: usize = 64;
 
+/// The filter without its `$share/<group>/` prefix, if any: the topics it matches.
+pub fn without_share(filter: &str) -> Result<&str, String> {
+    match filter.strip_prefix("$share/") {
+        Some(rest) => {
+            rest.split_once('/').map(|(_, f)| f).ok_or_else(|| "a $share/ filter needs a group and a filter".into())
+        }
+        None => Ok(filter),
+    }
+}
+
 impl TopicLayout {
     /// Parses a subscription filter; a `$share/<group>/` prefix is allowed and ignored here.
     pub fn parse(filter: &str) -> Result<TopicLayout, String> {
-        let plain = match filter.strip_prefix("$share/") {
-            Some(rest) => rest.split_once('/').map(|(_, f)| f).ok_or("a $share/ filter needs a group and a filter")?,
-            None => filter,
-        };
+        let plain = without_share(filter)?;
         if plain.contains('#') {
             return Err(
                 "'#' is not allowed; use exactly two '+' segments (company, then gateway), e.g. zone/+/+/up".into()

@@ -10,10 +10,10 @@ use crate::source::AckToken;
 use crate::validate::ValidReading;
 use futures_util::stream::{FuturesOrdered, StreamExt};
 use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
 
 /// How often an idle store checks that the database still answers (for `/readyz`).
 const PROBE_EVERY: Duration = Duration::from_secs(5);
-use tokio::sync::mpsc;
 
 /// Commits batches, up to one per writer at a time. Results are taken in the order the
 /// batches arrived, whatever order their transactions commit in: a batch's acks, its live
@@ -45,9 +45,7 @@ pub async fn run_store(
             biased;
             Some((writer, batch, outcome, started)) = in_flight.next() => {
                 idle.push(writer);
-                let batch: Batch = batch;
-                health.committed(batch.messages(), crate::clock::now_ms());
-                finish(batch, outcome, started, &acks, live.as_ref()).await;
+                finish(batch, outcome, started, &acks, live.as_ref(), &health).await;
             }
             next = input.recv(), if open && !idle.is_empty() => match next {
                 Some(batch) => {
@@ -58,9 +56,7 @@ pub async fn run_store(
             },
             // Idle: nothing would notice the database going away; ask it.
             _ = probe.tick(), if open && in_flight.is_empty() => {
-                let up = idle[0].ping().await;
-                m::database_up(up);
-                health.database_up(up);
+                database_up(&health, idle[0].ping().await);
             }
             else => break,
         }
@@ -81,13 +77,11 @@ async fn commit(
     loop {
         match writer.write(&batch).await {
             Ok(outcome) => {
-                m::database_up(true);
-                health.database_up(true);
+                database_up(&health, true);
                 return (writer, batch, outcome, started);
             }
             Err(e) => {
-                m::database_up(false);
-                health.database_up(false);
+                database_up(&health, false);
                 m::batch_failed(if e.is_refusal() { "refused" } else { "unavailable" });
                 let delay = backoff.next_delay();
                 if e.is_refusal() {
@@ -101,16 +95,24 @@ async fn commit(
     }
 }
 
-/// After a batch committed (and every batch before it): metrics, live state, acks.
+/// What the last database call said, for the metric and for `/readyz`.
+fn database_up(health: &Health, up: bool) {
+    m::database_up(up);
+    health.database_up(up);
+}
+
+/// After a batch committed (and every batch before it): metrics, health, live state, acks.
 async fn finish(
     batch: Batch,
     outcome: BatchOutcome,
     started: Instant,
     acks: &mpsc::UnboundedSender<Vec<AckToken>>,
     live: Option<&mpsc::Sender<Vec<ValidReading>>>,
+    health: &Health,
 ) {
     let now_ms = crate::clock::now_ms();
     m::batch_committed(started.elapsed(), &outcome, &batch, now_ms);
+    health.committed(batch.messages(), now_ms);
     if let Some(live) = live {
         // Live state is derived: it waits for room (cheap, in memory) rather than miss a reading.
         let stored: Vec<ValidReading> = outcome.stored.iter().map(|&i| batch.readings[i].clone()).collect();

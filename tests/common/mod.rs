@@ -263,6 +263,14 @@ pub fn try_simulate(env: &Env, args: &[&str]) -> Result<serde_json::Value, Strin
     serde_json::from_str(last).map_err(|e| format!("summary is not JSON ({e}): {last}"))
 }
 
+/// Runs `wasteflow simulate` in a thread of its own (the test goes on while it publishes);
+/// join the handle for its JSON summary.
+pub fn simulate_in_background(env: &Env, args: &[&str]) -> std::thread::JoinHandle<serde_json::Value> {
+    let env = env.clone();
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    std::thread::spawn(move || simulate(&env, &args.iter().map(String::as_str).collect::<Vec<_>>()))
+}
+
 /// Runs `wasteflow simulate` and returns its JSON summary.
 pub fn simulate(env: &Env, args: &[&str]) -> serde_json::Value {
     let out = env.command().arg("simulate").args(args).output().expect("run simulate");
