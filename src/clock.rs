@@ -1,6 +1,38 @@
-//! The wall clock, in milliseconds since the Unix epoch.
+//! The wall clock, and conversions between milliseconds since the Unix epoch and
+//! [`SystemTime`] (what the database driver takes for `timestamptz`).
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Now, in milliseconds since the Unix epoch (0 if the clock is before 1970).
 pub fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// The instant `ms` milliseconds after the Unix epoch (before it when negative).
+pub fn system_time(ms: i64) -> SystemTime {
+    if ms >= 0 {
+        UNIX_EPOCH + Duration::from_millis(ms as u64)
+    } else {
+        UNIX_EPOCH - Duration::from_millis(ms.unsigned_abs())
+    }
+}
+
+/// Milliseconds since the Unix epoch of `t` (negative before it).
+pub fn ms_since_epoch(t: SystemTime) -> i64 {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => d.as_millis() as i64,
+        Err(e) => -(e.duration().as_millis() as i64),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_on_both_sides_of_the_epoch() {
+        for ms in [-86_400_123, -1, 0, 1, 1_700_000_000_123] {
+            assert_eq!(ms_since_epoch(system_time(ms)), ms);
+        }
+    }
 }

@@ -1,33 +1,51 @@
 //! wasteflow: ingests waste and recycling telemetry from MQTT sensor gateways and turns it
 //! into exactly-once time series in PostgreSQL / TimescaleDB.
 //!
-//! The pipeline, one module per stage:
-//! - [`source`]: the MQTT 5 client; deliveries out, acks back in after COMMIT;
-//! - [`validate`] (with [`wire`] for decoding): pure checks against the [`zone`] registry;
-//! - [`batch`]: groups deliveries by size and age;
-//! - [`store`]: one transaction per batch, deduplicated on the natural key, with
-//!   [`rollup`] deltas computed from the rows actually inserted;
-//! - [`metrics`]: Prometheus metrics and their HTTP endpoint.
+//! Modules in pipeline order; each imports only modules listed before it (the layers are
+//! drawn in `docs/architecture.md`).
 //!
-//! Around them: [`config`], [`daemon`] (wiring and shutdown), [`simulate`] (a gateway
-//! simulator), [`cli`] (the command line).
+//! Ground floor, shared by everything above:
+//! - [`clock`]: the wall clock and millisecond / `SystemTime` conversions;
+//! - [`backoff`]: bounded exponential backoff with jitter;
+//! - [`signals`]: waiting for SIGTERM / SIGINT;
+//! - [`health`]: readiness of the pipeline, shared atomics the stages report into;
+//! - [`tls`]: rustls client configuration for the broker and the database;
+//! - [`wire`]: the wire contract: frames, measurement kinds, topic layout, reject reasons,
+//!   and the records the stages exchange (a valid reading, a rejection);
+//! - [`config`]: the daemon's settings, loaded and checked;
+//! - [`zone`]: the registry of companies, streams, containers, gateways and sensors;
+//! - [`metrics`]: every metric, recorded by the stages through plain functions;
+//! - [`logging`]: tracing setup.
+//!
+//! The pipeline:
+//! - [`source`]: the MQTT 5 client; deliveries out, acks back in after COMMIT;
+//! - [`validate`]: decode and check one message against the registry (pure);
+//! - [`rollup`]: rollup deltas of newly stored readings (pure arithmetic);
+//! - [`batch`]: validates deliveries and groups them by size and age;
+//! - [`store`]: one transaction per batch, deduplicated on the natural key, rollups from the
+//!   rows actually inserted; migrations, registry sync, verify;
+//! - [`live`]: per-container live state, events and gauges from committed readings.
+//!
+//! Around them: [`simulate`] (a gateway simulator), [`service`] (HTTP endpoint, systemd
+//! notifications), [`daemon`] (wiring, reload, shutdown), [`cli`] (the command line).
 
-pub mod backoff;
-pub mod batch;
-pub mod cli;
 pub mod clock;
-pub mod config;
-pub mod daemon;
-pub mod live;
-pub mod logging;
-pub mod metrics;
-pub mod rollup;
-pub mod service;
+pub mod backoff;
 pub mod signals;
-pub mod simulate;
-pub mod source;
-pub mod store;
+pub mod health;
 pub mod tls;
-pub mod validate;
 pub mod wire;
+pub mod config;
 pub mod zone;
+pub mod metrics;
+pub mod logging;
+pub mod source;
+pub mod validate;
+pub mod rollup;
+pub mod batch;
+pub mod store;
+pub mod live;
+pub mod simulate;
+pub mod service;
+pub mod daemon;
+pub mod cli;

@@ -6,9 +6,10 @@
 //! by the broker's receive maximum, so memory stays bounded and nothing is dropped.
 
 use crate::config::Settings;
-use crate::service::Health;
-use crate::source::{AckToken, Delivery, TopicLayout};
-use crate::validate::{check_message, FloodGuard, FloodLimit, Limits, Rejection, ValidReading};
+use crate::health::Health;
+use crate::source::{AckToken, Delivery};
+use crate::wire::{Rejection, TopicLayout, ValidReading};
+use crate::validate::{check_message, FloodGuard, FloodLimit, Limits};
 use crate::zone::Zone;
 use std::sync::Arc;
 use std::time::Duration;

@@ -2,7 +2,8 @@
 //! configuration and reports what works, one line each.
 
 use crate::config::Settings;
-use crate::source::{mqtt_options, without_share};
+use crate::source::mqtt_options;
+use crate::wire::without_share;
 use crate::store::{check_current, connect, Mode};
 use rumqttc::v5::mqttbytes::v5::{Packet, SubscribeReasonCode};
 use rumqttc::v5::mqttbytes::QoS;
@@ -27,11 +28,11 @@ pub async fn check_connections(settings: &Settings) -> bool {
 async fn check_database(s: &Settings) -> Result<String, String> {
     let limit = s.database.statement_timeout;
     let db = connect(&s.database).await.map_err(|e| e.to_string())?;
-    let version: String = tokio::time::timeout(limit, db.client.query_one("SHOW server_version", &[]))
+    let row = tokio::time::timeout(limit, db.client.query_one("SHOW server_version", &[]))
         .await
         .map_err(|_| format!("no answer within {limit:?}"))?
-        .map_err(|e| e.to_string())?
-        .get(0);
+        .map_err(|e| e.to_string())?;
+    let version: String = crate::store::column(&row, "server_version").map_err(|e| e.to_string())?;
     let mode = Mode::detect(&db.client, limit).await.map_err(|e| e.to_string())?;
     let schema = match check_current(&db.client, limit).await {
         Ok(()) => "schema up to date".to_string(),
@@ -46,7 +47,7 @@ async fn check_database(s: &Settings) -> Result<String, String> {
 }
 
 async fn check_broker(s: &Settings) -> Result<String, String> {
-    let mut o = mqtt_options(&s.mqtt)?;
+    let mut o = mqtt_options(&s.mqtt).map_err(|e| e.to_string())?;
     // Not the daemon's own client id (that would take over its session) and no session left
     // behind.
     let id = format!("{}-check-{}", o.client_id(), std::process::id());
@@ -56,7 +57,7 @@ async fn check_broker(s: &Settings) -> Result<String, String> {
     o.set_manual_acks(false);
     // A plain subscription to the same topics: joining the shared group would take messages
     // away from the running instances.
-    let filter = without_share(&s.mqtt.topic_filter)?.to_string();
+    let filter = without_share(&s.mqtt.topic_filter).map_err(|e| e.to_string())?.to_string();
     let (client, mut events) = AsyncClient::new(o, 10);
     let outcome = tokio::time::timeout(s.database.connect_timeout.max(Duration::from_secs(5)), async {
         let mut subscribed = false;

@@ -4,11 +4,15 @@ use super::args::{Cli, Command, RegistryAction};
 use super::{EX_UNAVAILABLE, EX_USAGE};
 use crate::config::{self, parse_mqtt_url, Settings};
 use crate::simulate::run_simulation;
-use crate::source::TopicLayout;
+use crate::wire::TopicLayout;
 use crate::wire;
 use crate::zone::Zone;
+use std::error::Error;
 use std::io::Read;
 use std::process::ExitCode;
+
+/// What a subcommand returns: its exit code, or the error printed as the last line.
+type Outcome = Result<ExitCode, Box<dyn Error>>;
 
 /// Runs the parsed command line and returns the process exit code.
 pub fn dispatch(cli: Cli) -> ExitCode {
@@ -59,7 +63,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
                 args.port = ep.port;
                 args.client_id = format!("wasteflow-sim-{}", std::process::id());
                 let summary = run_simulation(&zone, &layout, &args).await?;
-                println!("{}", serde_json::to_string(&summary).map_err(|e| e.to_string())?);
+                println!("{}", serde_json::to_string(&summary)?);
                 Ok(ExitCode::SUCCESS)
             }
             Command::Encode | Command::Decode { .. } => Ok(ExitCode::SUCCESS),
@@ -75,7 +79,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
     }
 }
 
-async fn run(settings: Settings, zone: Zone, config_path: Option<String>) -> Result<ExitCode, String> {
+async fn run(settings: Settings, zone: Zone, config_path: Option<String>) -> Outcome {
     let handle = crate::metrics::install()?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
@@ -92,8 +96,8 @@ async fn run(settings: Settings, zone: Zone, config_path: Option<String>) -> Res
     }
 }
 
-async fn migrate(settings: &Settings, zone: &Zone) -> Result<ExitCode, String> {
-    let p = crate::store::prepare(settings, zone, true).await.map_err(|e| e.to_string())?;
+async fn migrate(settings: &Settings, zone: &Zone) -> Outcome {
+    let p = crate::store::prepare(settings, zone, true).await?;
     println!("storage mode: {:?}; migrations applied now: {:?}", p.mode, p.migrations_applied);
     for line in &p.policies {
         println!("storage policy: {line}");
@@ -102,19 +106,19 @@ async fn migrate(settings: &Settings, zone: &Zone) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn registry_sync(settings: &Settings, zone: &Zone) -> Result<ExitCode, String> {
-    let mut db = crate::store::connect(&settings.database).await.map_err(|e| e.to_string())?;
+async fn registry_sync(settings: &Settings, zone: &Zone) -> Outcome {
+    let mut db = crate::store::connect(&settings.database).await?;
     let report = crate::store::sync_registry(&mut db.client, zone, settings.database.statement_timeout)
         .await
-        .map_err(|e| e.to_string())?;
+        ?;
     println!("registry synchronised: {report:?}");
     Ok(ExitCode::SUCCESS)
 }
 
-async fn verify(settings: &Settings) -> Result<ExitCode, String> {
-    let db = crate::store::connect(&settings.database).await.map_err(|e| e.to_string())?;
+async fn verify(settings: &Settings) -> Outcome {
+    let db = crate::store::connect(&settings.database).await?;
     let limit = settings.database.statement_timeout.max(std::time::Duration::from_secs(300));
-    let mismatches = crate::store::verify(&db.client, limit).await.map_err(|e| e.to_string())?;
+    let mismatches = crate::store::verify(&db.client, limit).await?;
     for m in &mismatches {
         println!("{m}");
     }

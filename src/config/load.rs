@@ -124,11 +124,10 @@ fn push(problems: &mut Vec<Problem>, key: &str, message: impl Into<String>) {
 /// Checks that go beyond types: ranges, formats and relations between values.
 fn check(s: &Settings, problems: &mut Vec<Problem>) {
     if let Err(e) = super::parse_mqtt_url(&s.mqtt.url) {
-        push(problems, "mqtt.url", e);
+        push(problems, "mqtt.url", e.to_string());
     }
-    let plus = crate::source::TopicLayout::parse(&s.mqtt.topic_filter);
-    if let Err(e) = plus {
-        push(problems, "mqtt.topic_filter", e);
+    if let Err(e) = crate::wire::TopicLayout::parse(&s.mqtt.topic_filter) {
+        push(problems, "mqtt.topic_filter", e.to_string());
     }
     if s.mqtt.receive_maximum == 0 {
         push(problems, "mqtt.receive_maximum", "must be at least 1 (1000 is a good start)");

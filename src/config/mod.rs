@@ -10,4 +10,4 @@ mod url;
 
 pub use load::{load, ConfigErrors, Problem};
 pub use settings::*;
-pub use url::{parse_mqtt_url, MqttEndpoint};
+pub use url::{parse_mqtt_url, MqttEndpoint, UrlError};

@@ -328,23 +328,3 @@ impl Default for LiveSettings {
         }
     }
 }
-
-impl LiveSettings {
-    /// The rules' parameters.
-    pub fn params(&self) -> crate::live::LiveParams {
-        crate::live::LiveParams {
-            overflow_lead_ms: self.overflow_lead_time.as_millis() as i64,
-            silent_factor: self.silent_factor,
-            battery_low_pct: self.battery_low_pct,
-            fire_temp_c: self.fire_temperature_c,
-            fire_rise_c_per_min: self.fire_rise_c_per_min,
-            emptied_drop_pct: self.emptied_drop_pct,
-            anomaly_threshold: self.anomaly_threshold,
-            detector: crate::live::DetectorParams {
-                alpha: self.anomaly_alpha,
-                warmup: self.anomaly_warmup,
-                min_std: self.anomaly_min_std,
-            },
-        }
-    }
-}

@@ -9,27 +9,40 @@ pub struct MqttEndpoint {
     pub tls: bool,
 }
 
+/// Why a broker URL cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    #[error("not a URL ({0}); use mqtt://host:1883?client_id=wasteflow")]
+    NotAUrl(url::ParseError),
+    #[error("scheme {0:?} is not supported; use mqtt:// or mqtts://")]
+    Scheme(String),
+    #[error("the URL names no host")]
+    NoHost,
+    #[error("unknown URL parameter {0:?}; only client_id is read")]
+    UnknownParameter(String),
+    #[error("the URL needs ?client_id=NAME (a fixed id keeps the persistent session)")]
+    NoClientId,
+}
+
 /// Parses `mqtt://host[:port]?client_id=NAME` or `mqtts://...`. The client id is required:
 /// it names the persistent session, so a random one would lose the backlog at each restart.
-pub fn parse_mqtt_url(raw: &str) -> Result<MqttEndpoint, String> {
-    let url = url::Url::parse(raw).map_err(|e| format!("not a URL ({e}); use mqtt://host:1883?client_id=wasteflow"))?;
+pub fn parse_mqtt_url(raw: &str) -> Result<MqttEndpoint, UrlError> {
+    let url = url::Url::parse(raw).map_err(UrlError::NotAUrl)?;
     let tls = match url.scheme() {
         "mqtt" | "tcp" => false,
         "mqtts" | "ssl" => true,
-        other => return Err(format!("scheme {other:?} is not supported; use mqtt:// or mqtts://")),
+        other => return Err(UrlError::Scheme(other.to_string())),
     };
-    let host = url.host_str().filter(|h| !h.is_empty()).ok_or("the URL names no host")?.to_string();
+    let host = url.host_str().filter(|h| !h.is_empty()).ok_or(UrlError::NoHost)?.to_string();
     let port = url.port().unwrap_or(if tls { 8883 } else { 1883 });
     let mut client_id = None;
     for (k, v) in url.query_pairs() {
         match k.as_ref() {
             "client_id" => client_id = Some(v.to_string()),
-            other => return Err(format!("unknown URL parameter {other:?}; only client_id is read")),
+            other => return Err(UrlError::UnknownParameter(other.to_string())),
         }
     }
-    let client_id = client_id
-        .filter(|c| !c.is_empty())
-        .ok_or("the URL needs ?client_id=NAME (a fixed id keeps the persistent session)")?;
+    let client_id = client_id.filter(|c| !c.is_empty()).ok_or(UrlError::NoClientId)?;
     Ok(MqttEndpoint { host, port, client_id, tls })
 }
 
@@ -46,7 +59,7 @@ mod tests {
 
     #[test]
     fn refuses_missing_client_id_and_bad_scheme() {
-        assert!(parse_mqtt_url("mqtt://b:1883").unwrap_err().contains("client_id"));
-        assert!(parse_mqtt_url("http://b?client_id=a").unwrap_err().contains("scheme"));
+        assert!(parse_mqtt_url("mqtt://b:1883").unwrap_err().to_string().contains("client_id"));
+        assert!(parse_mqtt_url("http://b?client_id=a").unwrap_err().to_string().contains("scheme"));
     }
 }

@@ -2,13 +2,11 @@
 
 use super::state::EventKind;
 use super::tracker::{ContainerEvent, ZoneState};
-use crate::store::{Db, StoreError};
+use crate::clock::system_time;
+use crate::store::{column, Db, StoreError};
+use crate::wire::MeasurementKind;
 use std::collections::HashMap;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-fn ts(ms: i64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64)
-}
+use std::time::Duration;
 
 /// Writes openings and closings. An opening that is already open, or a closing of an event
 /// that is not open, changes nothing, so writing the same events twice is harmless.
@@ -21,14 +19,14 @@ pub async fn write_events(db: &Db, events: &[ContainerEvent], limit: Duration) -
                     .execute(
                         "INSERT INTO events (container_id, company_id, kind, opened_at, open_value) VALUES ($1, $2, $3, $4, $5)
                          ON CONFLICT (container_id, kind) WHERE closed_at IS NULL DO NOTHING",
-                        &[&e.container, &e.company, &t.kind.name(), &ts(t.at_ms), &finite(t.value)],
+                        &[&e.container, &e.company, &t.kind.name(), &system_time(t.at_ms), &finite(t.value)],
                     )
                     .await
             } else {
                 db.client
                     .execute(
                         "UPDATE events SET closed_at = $3, close_value = $4 WHERE container_id = $1 AND kind = $2 AND closed_at IS NULL",
-                        &[&e.container, &t.kind.name(), &ts(t.at_ms), &finite(t.value)],
+                        &[&e.container, &t.kind.name(), &system_time(t.at_ms), &finite(t.value)],
                     )
                     .await
             }
@@ -56,36 +54,37 @@ fn finite(v: f64) -> f64 {
 /// readings, replayed in commit order, and the events still open.
 pub async fn rebuild(db: &Db, state: &mut ZoneState, limit: Duration) -> Result<usize, StoreError> {
     let limit = limit.max(Duration::from_secs(120));
-    let rows = match tokio::time::timeout(
-        limit,
-        db.client.query(
-            "WITH last_emptied AS (
-                 SELECT container_id, max(ts) AS ts FROM readings
-                 WHERE kind = 2 AND ts > now() - interval '30 days' GROUP BY container_id),
-             fill AS (
-                 SELECT r.container_id, r.kind, r.ts, r.value_milli, r.stored_at
-                 FROM readings r LEFT JOIN last_emptied e ON e.container_id = r.container_id
-                 WHERE r.kind IN (0, 1, 2) AND r.ts >= coalesce(e.ts, now() - interval '30 days')),
-             latest AS (
-                 SELECT container_id, kind, ts, value_milli, stored_at FROM (
-                     SELECT container_id, kind, ts, value_milli, stored_at,
-                            row_number() OVER (PARTITION BY container_id, kind ORDER BY stored_at DESC, ts DESC) AS n
-                     FROM readings WHERE kind IN (3, 4) AND ts > now() - interval '30 days') x
-                 WHERE n <= 2)
-             SELECT container_id, kind, (extract(epoch FROM ts) * 1000)::int8, value_milli
-             FROM (SELECT * FROM fill UNION ALL SELECT * FROM latest) all_readings
-             ORDER BY stored_at, ts",
-            &[],
-        ),
-    )
-    .await
-    {
+    use MeasurementKind::{BatteryPercent, Emptied, FillLevel, NetMassKg, TemperatureC};
+    let sql = format!(
+        "WITH last_emptied AS (
+             SELECT container_id, max(ts) AS ts FROM readings
+             WHERE kind = {emptied} AND ts > now() - interval '30 days' GROUP BY container_id),
+         fill AS (
+             SELECT r.container_id, r.kind, r.ts, r.value_milli, r.stored_at
+             FROM readings r LEFT JOIN last_emptied e ON e.container_id = r.container_id
+             WHERE r.kind IN ({fill_kinds}) AND r.ts >= coalesce(e.ts, now() - interval '30 days')),
+         latest AS (
+             SELECT container_id, kind, ts, value_milli, stored_at FROM (
+                 SELECT container_id, kind, ts, value_milli, stored_at,
+                        row_number() OVER (PARTITION BY container_id, kind ORDER BY stored_at DESC, ts DESC) AS n
+                 FROM readings WHERE kind IN ({latest_kinds}) AND ts > now() - interval '30 days') x
+             WHERE n <= 2)
+         SELECT container_id, kind, (extract(epoch FROM ts) * 1000)::int8 AS ts_ms, value_milli
+         FROM (SELECT * FROM fill UNION ALL SELECT * FROM latest) all_readings
+         ORDER BY stored_at, ts",
+        emptied = Emptied.number(),
+        fill_kinds = MeasurementKind::sql_list(&[FillLevel, NetMassKg, Emptied]),
+        latest_kinds = MeasurementKind::sql_list(&[TemperatureC, BatteryPercent]),
+    );
+    let rows = match tokio::time::timeout(limit, db.client.query(&sql, &[])).await {
         Ok(r) => r?,
         Err(_) => return Err(StoreError::Timeout(limit)),
     };
     for row in &rows {
-        let container: &str = row.get(0);
-        state.apply(container, row.get(1), row.get(2), row.get(3));
+        // A kind this build does not know (written by a newer one) does not move the state.
+        let Some(kind) = MeasurementKind::from_number(column(row, "kind")?) else { continue };
+        let container: &str = column(row, "container_id")?;
+        state.apply(container, kind, column(row, "ts_ms")?, column(row, "value_milli")?);
     }
     let open_rows = match tokio::time::timeout(
         limit,
@@ -98,8 +97,8 @@ pub async fn rebuild(db: &Db, state: &mut ZoneState, limit: Duration) -> Result<
     };
     let mut open: HashMap<String, Vec<EventKind>> = HashMap::new();
     for row in &open_rows {
-        if let Some(kind) = EventKind::parse(row.get(1)) {
-            open.entry(row.get(0)).or_default().push(kind);
+        if let Some(kind) = EventKind::parse(column(row, "kind")?) {
+            open.entry(column(row, "container_id")?).or_default().push(kind);
         }
     }
     state.set_open(&open);

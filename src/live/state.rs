@@ -5,6 +5,7 @@
 //! in the rollups, but does not move the live state back in time).
 
 use super::detector::{Detector, DetectorParams};
+use crate::config::LiveSettings;
 use crate::wire::MeasurementKind;
 use std::collections::BTreeSet;
 
@@ -25,6 +26,22 @@ pub struct LiveParams {
     /// Anomaly event at or above this detector score.
     pub anomaly_threshold: f64,
     pub detector: DetectorParams,
+}
+
+impl From<&LiveSettings> for LiveParams {
+    /// The rules' parameters from the `[live]` section.
+    fn from(s: &LiveSettings) -> LiveParams {
+        LiveParams {
+            overflow_lead_ms: s.overflow_lead_time.as_millis() as i64,
+            silent_factor: s.silent_factor,
+            battery_low_pct: s.battery_low_pct,
+            fire_temp_c: s.fire_temperature_c,
+            fire_rise_c_per_min: s.fire_rise_c_per_min,
+            emptied_drop_pct: s.emptied_drop_pct,
+            anomaly_threshold: s.anomaly_threshold,
+            detector: DetectorParams { alpha: s.anomaly_alpha, warmup: s.anomaly_warmup, min_std: s.anomaly_min_std },
+        }
+    }
 }
 
 /// What the registry says about a container, for the rules.
@@ -115,10 +132,10 @@ const MINUTE_MS: f64 = 60_000.0;
 
 impl ContainerState {
     /// Applies one stored reading (`value` in its unit: %, kg, degrees).
-    pub fn apply(&mut self, kind: i16, ts_ms: i64, value: f64, p: &LiveParams) {
+    pub fn apply(&mut self, kind: MeasurementKind, ts_ms: i64, value: f64, p: &LiveParams) {
         self.last_seen_ms = Some(self.last_seen_ms.map_or(ts_ms, |s| s.max(ts_ms)));
         match kind {
-            k if k == MeasurementKind::FillLevel as i16 && ts_ms >= self.fill_ms => {
+            MeasurementKind::FillLevel if ts_ms >= self.fill_ms => {
                 if let Some(prev) = self.fill_pct {
                     if prev - value >= p.emptied_drop_pct {
                         self.unexplained_drop = Some(prev - value);
@@ -131,7 +148,7 @@ impl ContainerState {
                 self.base.get_or_insert((value, ts_ms));
                 self.detector.observe(value, &p.detector);
             }
-            k if k == MeasurementKind::Emptied as i16 && ts_ms >= self.fill_ms => {
+            MeasurementKind::Emptied if ts_ms >= self.fill_ms => {
                 // A recorded collection: the fill curve starts again.
                 self.fill_pct = Some(0.0);
                 self.fill_ms = ts_ms;
@@ -140,11 +157,11 @@ impl ContainerState {
                 self.last_mass_kg = None;
                 self.detector.reset();
             }
-            k if k == MeasurementKind::NetMassKg as i16 && ts_ms >= self.mass_ms => {
+            MeasurementKind::NetMassKg if ts_ms >= self.mass_ms => {
                 self.last_mass_kg = Some(value);
                 self.mass_ms = ts_ms;
             }
-            k if k == MeasurementKind::TemperatureC as i16 && ts_ms >= self.temperature_ms => {
+            MeasurementKind::TemperatureC if ts_ms >= self.temperature_ms => {
                 if let Some(prev) = self.temperature_c {
                     let minutes = (ts_ms - self.temperature_ms) as f64 / MINUTE_MS;
                     self.temp_rise_c_per_min = if minutes > 0.0 { (value - prev) / minutes } else { 0.0 };
@@ -152,7 +169,7 @@ impl ContainerState {
                 self.temperature_c = Some(value);
                 self.temperature_ms = ts_ms;
             }
-            k if k == MeasurementKind::BatteryPercent as i16 && ts_ms >= self.battery_ms => {
+            MeasurementKind::BatteryPercent if ts_ms >= self.battery_ms => {
                 self.battery_pct = Some(value);
                 self.battery_ms = ts_ms;
             }

@@ -2,12 +2,12 @@
 //! gauges. Events that cannot be written yet are kept (bounded) and written later.
 
 use super::persist::write_events;
-use super::state::LiveParams;
+use super::state::{EventKind, LiveParams};
 use super::tracker::{ContainerEvent, ZoneState};
 use crate::config::DatabaseSettings;
 use crate::metrics as m;
 use crate::store::{connect, Db};
-use crate::validate::ValidReading;
+use crate::wire::ValidReading;
 use crate::zone::Zone;
 use std::sync::Arc;
 use std::time::Duration;
@@ -98,7 +98,17 @@ async fn flush(conn: &mut Option<Db>, pending: &mut Vec<ContainerEvent>, setting
 pub fn export(state: &ZoneState, now_ms: i64) {
     for (id, s) in &state.states {
         let Some(info) = state.infos.get(id) else { continue };
-        m::container_gauges(&info.company, id, s, info, now_ms);
+        let figures = m::ContainerFigures {
+            fill_pct: s.fill_pct,
+            fill_rate_per_hour: s.fill_rate_per_hour(),
+            seconds_to_full: s.seconds_to_full(info),
+            seconds_since_reading: s.last_seen_ms.map(|t| (now_ms - t) as f64 / 1000.0),
+            battery_pct: s.battery_pct,
+            temperature_c: s.temperature_c,
+            anomaly_score: s.anomaly_score(),
+        };
+        let open = EventKind::ALL.into_iter().map(|kind| (kind.name(), s.open.contains(&kind)));
+        m::container_gauges(&info.company, id, &figures, open);
     }
     for (gw, (company, _)) in &state.gateways {
         let since = state.gateway_last_seen(gw).map(|t| (now_ms - t) as f64 / 1000.0);

@@ -1,7 +1,7 @@
 //! The live state of the whole zone: every container's state, applied batch by batch.
 
 use super::state::{ContainerInfo, ContainerState, EventKind, LiveParams, Transition};
-use crate::validate::ValidReading;
+use crate::wire::{MeasurementKind, ValidReading};
 use crate::zone::Zone;
 use std::collections::{BTreeMap, HashMap};
 
@@ -63,7 +63,7 @@ impl ZoneState {
     }
 
     /// Applies one reading (kind, time, value in thousandths) to its container.
-    pub fn apply(&mut self, container: &str, kind: i16, ts_ms: i64, value_milli: i64) {
+    pub fn apply(&mut self, container: &str, kind: MeasurementKind, ts_ms: i64, value_milli: i64) {
         if let Some(s) = self.states.get_mut(container) {
             s.apply(kind, ts_ms, value_milli as f64 / 1000.0, &self.params);
         }
@@ -113,10 +113,10 @@ mod tests {
     #[test]
     fn reconfigure_keeps_the_state_of_containers_still_registered() {
         let zone = Zone::load(concat!(env!("CARGO_MANIFEST_DIR"), "/config/zone.toml")).unwrap();
-        let params = crate::config::LiveSettings::default().params();
+        let params = LiveParams::from(&crate::config::LiveSettings::default());
         let mut state = ZoneState::new(&zone, params);
         let container = zone.file.containers[0].id.clone();
-        state.apply(&container, 0, 1_000, 42_000);
+        state.apply(&container, MeasurementKind::FillLevel, 1_000, 42_000);
         let mut stricter = params;
         stricter.fire_temp_c = 45.0;
         // The same registry minus every other container.

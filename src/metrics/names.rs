@@ -1,7 +1,6 @@
 //! Metric names, descriptions and the functions that record them.
 
-use crate::batch::Batch;
-use crate::store::BatchOutcome;
+use crate::wire::RejectReason;
 use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram, Unit};
 use std::time::Duration;
 
@@ -107,21 +106,30 @@ pub fn batch_failed(kind: &'static str) {
     counter!(BATCH_FAILURES, "kind" => kind).increment(1);
 }
 
-/// Records a committed batch.
-pub fn batch_committed(took: Duration, outcome: &BatchOutcome, batch: &Batch, now_ms: i64) {
+/// Records a committed batch: its commit time, readings stored and already stored, dead letters
+/// written now by reason, and per stored reading its lag from reading time to commit, per
+/// message its lag from receipt to commit (milliseconds).
+pub fn batch_committed(
+    took: Duration,
+    stored: usize,
+    duplicates: usize,
+    rejected: impl IntoIterator<Item = RejectReason>,
+    reading_lags_ms: impl IntoIterator<Item = i64>,
+    receive_lags_ms: impl IntoIterator<Item = i64>,
+) {
     histogram!(BATCH_COMMIT_SECONDS).record(took.as_secs_f64());
-    counter!(READINGS_STORED).increment(outcome.stored.len() as u64);
-    counter!(READINGS_DUPLICATE).increment(outcome.duplicates as u64);
-    for reason in &outcome.rejected_reasons {
-        counter!(READINGS_REJECTED, "reason" => reason.clone()).increment(1);
+    counter!(READINGS_STORED).increment(stored as u64);
+    counter!(READINGS_DUPLICATE).increment(duplicates as u64);
+    for reason in rejected {
+        counter!(READINGS_REJECTED, "reason" => reason.code()).increment(1);
     }
     let lag = histogram!(INGEST_LAG_SECONDS);
-    for &i in &outcome.stored {
-        lag.record((now_ms - batch.readings[i].ts_ms).max(0) as f64 / 1000.0);
+    for ms in reading_lags_ms {
+        lag.record(ms.max(0) as f64 / 1000.0);
     }
     let r2c = histogram!(RECEIVE_TO_COMMIT_SECONDS);
-    for &received in &batch.received_ms {
-        r2c.record((now_ms - received).max(0) as f64 / 1000.0);
+    for ms in receive_lags_ms {
+        r2c.record(ms.max(0) as f64 / 1000.0);
     }
 }
 
@@ -133,26 +141,38 @@ pub fn events_dropped(n: usize) {
     counter!(EVENTS_DROPPED).increment(n as u64);
 }
 
+/// One container's live figures, for its gauges. `None` is exported as the gauge's documented
+/// "unknown" value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ContainerFigures {
+    pub fill_pct: Option<f64>,
+    pub fill_rate_per_hour: Option<f64>,
+    pub seconds_to_full: Option<f64>,
+    pub seconds_since_reading: Option<f64>,
+    pub battery_pct: Option<f64>,
+    pub temperature_c: Option<f64>,
+    pub anomaly_score: f64,
+}
+
 /// Labels are the registry's own ids: at most one series per container (per kind for events).
+/// `open_events` holds every event kind with whether it is open.
 pub fn container_gauges(
     company: &str,
     container: &str,
-    s: &crate::live::ContainerState,
-    info: &crate::live::ContainerInfo,
-    now_ms: i64,
+    f: &ContainerFigures,
+    open_events: impl IntoIterator<Item = (&'static str, bool)>,
 ) {
     let labels = [("company", company.to_string()), ("container", container.to_string())];
-    gauge!(CONTAINER_FILL, &labels).set(s.fill_pct.unwrap_or(0.0));
-    gauge!(CONTAINER_FILL_RATE, &labels).set(s.fill_rate_per_hour().unwrap_or(0.0));
-    gauge!(CONTAINER_TO_FULL, &labels).set(s.seconds_to_full(info).unwrap_or(-1.0));
-    gauge!(CONTAINER_SINCE_READING, &labels).set(s.last_seen_ms.map_or(-1.0, |t| (now_ms - t) as f64 / 1000.0));
-    gauge!(CONTAINER_BATTERY, &labels).set(s.battery_pct.unwrap_or(-1.0));
-    gauge!(CONTAINER_TEMPERATURE, &labels).set(s.temperature_c.unwrap_or(f64::NAN));
-    gauge!(CONTAINER_ANOMALY, &labels).set(s.anomaly_score());
-    for kind in crate::live::EventKind::ALL {
-        let open = if s.open.contains(&kind) { 1.0 } else { 0.0 };
-        gauge!(CONTAINER_OPEN_EVENTS, "company" => company.to_string(), "container" => container.to_string(), "kind" => kind.name())
-            .set(open);
+    gauge!(CONTAINER_FILL, &labels).set(f.fill_pct.unwrap_or(0.0));
+    gauge!(CONTAINER_FILL_RATE, &labels).set(f.fill_rate_per_hour.unwrap_or(0.0));
+    gauge!(CONTAINER_TO_FULL, &labels).set(f.seconds_to_full.unwrap_or(-1.0));
+    gauge!(CONTAINER_SINCE_READING, &labels).set(f.seconds_since_reading.unwrap_or(-1.0));
+    gauge!(CONTAINER_BATTERY, &labels).set(f.battery_pct.unwrap_or(-1.0));
+    gauge!(CONTAINER_TEMPERATURE, &labels).set(f.temperature_c.unwrap_or(f64::NAN));
+    gauge!(CONTAINER_ANOMALY, &labels).set(f.anomaly_score);
+    for (kind, open) in open_events {
+        gauge!(CONTAINER_OPEN_EVENTS, "company" => company.to_string(), "container" => container.to_string(), "kind" => kind)
+            .set(if open { 1.0 } else { 0.0 });
     }
 }
 

@@ -6,7 +6,7 @@
 //! instances, applied in any order, give the rollup of the union. Never feed it readings that
 //! were not actually inserted (that would count a duplicate twice).
 
-use crate::validate::ValidReading;
+use crate::wire::ValidReading;
 use crate::wire::MeasurementKind;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -105,9 +105,9 @@ impl Deltas {
 
     /// Adds one reading to every level.
     pub fn add(&mut self, r: &ValidReading) {
-        let mass = r.kind == MeasurementKind::NetMassKg as i16;
-        let fill = r.kind == MeasurementKind::FillLevel as i16;
-        let emptied = r.kind == MeasurementKind::Emptied as i16;
+        let mass = r.kind == MeasurementKind::NetMassKg;
+        let fill = r.kind == MeasurementKind::FillLevel;
+        let emptied = r.kind == MeasurementKind::Emptied;
         for (i, level) in LEVELS.iter().enumerate() {
             let bucket_ms = bucket(r.ts_ms, level.width_ms);
             if mass {

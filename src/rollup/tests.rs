@@ -1,7 +1,7 @@
 use super::*;
 use proptest::prelude::*;
 
-fn reading(kind: i16, ts_ms: i64, value_milli: i64, company: usize, container: usize) -> ValidReading {
+fn reading(kind: MeasurementKind, ts_ms: i64, value_milli: i64, company: usize, container: usize) -> ValidReading {
     let companies = ["a", "b", "c"];
     let containers = ["c1", "c2", "c3", "c4"];
     ValidReading {
@@ -62,7 +62,7 @@ fn buckets_floor_towards_minus_infinity() {
 #[test]
 fn coarser_levels_are_sums_of_finer_ones() {
     let rs: Vec<_> =
-        (0..500).map(|i| reading((i % 5) as i16, i * 47_000, i * 1_000, (i % 3) as usize, (i % 4) as usize)).collect();
+        (0..500).map(|i| reading(MeasurementKind::ALL[(i % 5) as usize], i * 47_000, i * 1_000, (i % 3) as usize, (i % 4) as usize)).collect();
     let d = Deltas::of(&rs);
     for coarse in 1..LEVELS.len() {
         let mass = |lvl: usize| {
@@ -82,12 +82,12 @@ fn coarser_levels_are_sums_of_finer_ones() {
 #[test]
 fn mass_and_fill_go_to_their_rollups() {
     let d = Deltas::of(&[
-        reading(MeasurementKind::NetMassKg as i16, 1_000, 2_500, 0, 0),
-        reading(MeasurementKind::NetMassKg as i16, 2_000, 500, 0, 0),
-        reading(MeasurementKind::FillLevel as i16, 3_000, 40_000, 0, 1),
-        reading(MeasurementKind::FillLevel as i16, 4_000, 60_000, 0, 1),
-        reading(MeasurementKind::Emptied as i16, 5_000, 0, 0, 1),
-        reading(MeasurementKind::TemperatureC as i16, 5_000, 20_000, 0, 1),
+        reading(MeasurementKind::NetMassKg, 1_000, 2_500, 0, 0),
+        reading(MeasurementKind::NetMassKg, 2_000, 500, 0, 0),
+        reading(MeasurementKind::FillLevel, 3_000, 40_000, 0, 1),
+        reading(MeasurementKind::FillLevel, 4_000, 60_000, 0, 1),
+        reading(MeasurementKind::Emptied, 5_000, 0, 0, 1),
+        reading(MeasurementKind::TemperatureC, 5_000, 20_000, 0, 1),
     ]);
     for lvl in 0..LEVELS.len() {
         assert_eq!(d.flows[lvl].len(), 1);

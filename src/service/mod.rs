@@ -1,10 +1,8 @@
-//! Running as a service: readiness and liveness of the pipeline ([`health`]), shared by the
-//! HTTP `/readyz` endpoint and the systemd notification protocol ([`notify`]).
+//! Running as a service: the HTTP endpoint (`/metrics`, `/healthz`, `/readyz`, [`http`]) and
+//! the systemd notification protocol ([`notify`]), both fed by [`crate::health`].
 
-pub mod health;
+pub mod http;
 pub mod notify;
-pub mod reload;
 
-pub use health::{Health, Readiness};
+pub use http::serve;
 pub use notify::Notifier;
-pub use reload::{Outcome, Reloader};

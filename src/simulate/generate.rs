@@ -1,6 +1,6 @@
 //! Pure frame generation (no I/O), so benchmarks can reuse it.
 
-use crate::source::TopicLayout;
+use crate::wire::TopicLayout;
 use crate::wire::{encode, Frame, Measurement, Reading};
 use crate::zone::Zone;
 use rand::rngs::SmallRng;

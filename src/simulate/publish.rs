@@ -2,7 +2,7 @@
 
 use super::generate::{FrameGenerator, GeneratedMessage};
 use super::zone_sim::{Faults, ZoneSim};
-use crate::source::TopicLayout;
+use crate::wire::TopicLayout;
 use crate::zone::Zone;
 use rumqttc::v5::mqttbytes::v5::Packet;
 use rumqttc::v5::mqttbytes::QoS;

@@ -4,7 +4,7 @@
 //! and injectable faults. Pure generation (no I/O); deterministic for a seed.
 
 use super::generate::GeneratedMessage;
-use crate::source::TopicLayout;
+use crate::wire::TopicLayout;
 use crate::wire::{encode, Frame, Measurement, Reading};
 use crate::zone::Zone;
 use rand::rngs::SmallRng;

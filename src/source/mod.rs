@@ -7,11 +7,11 @@
 //! redelivers those messages and the store deduplicates them).
 
 mod delivery;
+mod error;
 mod options;
 mod task;
-mod topic;
 
 pub use delivery::{AckToken, Delivery};
+pub use error::SourceError;
 pub use options::mqtt_options;
 pub use task::{run_source, SourceConfig};
-pub use topic::{without_share, TopicIds, TopicLayout};

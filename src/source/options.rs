@@ -1,20 +1,22 @@
 //! rumqttc options from the `[mqtt]` section.
 
+use super::error::SourceError;
 use crate::config::{parse_mqtt_url, MqttSettings};
 use rumqttc::v5::MqttOptions;
 
 /// Builds MQTT 5 options: persistent session (clean start off, session expiry set), manual
 /// acks, receive maximum, and a packet size limit above the payload cap so oversized payloads
 /// reach us and are dead-lettered instead of being dropped by the broker.
-pub fn mqtt_options(s: &MqttSettings) -> Result<MqttOptions, String> {
+pub fn mqtt_options(s: &MqttSettings) -> Result<MqttOptions, SourceError> {
     let ep = parse_mqtt_url(&s.url)?;
     let tls = if ep.tls {
         let client = match (&s.cert_file, &s.key_file) {
             (Some(c), Some(k)) => Some((c.as_str(), k.as_str())),
             (None, None) => None,
-            _ => return Err("mqtt.cert_file and mqtt.key_file go together: set both or neither".into()),
+            _ => return Err(SourceError::ClientCertificatePair),
         };
-        let config = crate::tls::client_config(s.ca_file.as_deref(), client).map_err(|e| format!("mqtt TLS: {e}"))?;
+        let config =
+            crate::tls::client_config(s.ca_file.as_deref(), client).map_err(|e| SourceError::Tls(e.to_string()))?;
         Some(rumqttc::Transport::tls_with_config(rumqttc::TlsConfiguration::Rustls(std::sync::Arc::new(config))))
     } else {
         None
@@ -35,7 +37,7 @@ pub fn mqtt_options(s: &MqttSettings) -> Result<MqttOptions, String> {
     if let Some(user) = &s.username {
         let password = match &s.password_file {
             Some(path) => std::fs::read_to_string(path)
-                .map_err(|e| format!("cannot read mqtt.password_file {path}: {e}"))?
+                .map_err(|source| SourceError::PasswordFile { path: path.clone(), source })?
                 .trim_end_matches(['\r', '\n'])
                 .to_string(),
             None => String::new(),

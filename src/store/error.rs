@@ -18,6 +18,8 @@ pub enum StoreError {
     Outdated { found: i32, needed: i32 },
     #[error("migration {version} ({name}) failed: {source}")]
     Migration { version: i32, name: &'static str, source: tokio_postgres::Error },
+    #[error("unexpected value in column {column}: {source}")]
+    Column { column: &'static str, source: tokio_postgres::Error },
 }
 
 impl StoreError {
@@ -32,6 +34,14 @@ impl StoreError {
             _ => false,
         }
     }
+}
+
+/// The value of a named column of a row read from the database, or an error naming the column.
+pub fn column<'a, T: tokio_postgres::types::FromSql<'a>>(
+    row: &'a tokio_postgres::Row,
+    column: &'static str,
+) -> Result<T, StoreError> {
+    row.try_get(column).map_err(|source| StoreError::Column { column, source })
 }
 
 /// Runs a database future with the statement timeout.

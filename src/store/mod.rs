@@ -17,7 +17,7 @@ mod verify;
 mod writer;
 
 pub use connect::{connect, Db};
-pub use error::StoreError;
+pub use error::{column, StoreError};
 pub use migrate::{check_current, migrate, Mode, MIGRATIONS};
 pub use policies::apply_policies;
 pub use prepare::{prepare, Prepared};

@@ -5,9 +5,9 @@ use super::writer::{BatchOutcome, Writer};
 use crate::backoff::Backoff;
 use crate::batch::Batch;
 use crate::metrics as m;
-use crate::service::Health;
+use crate::health::Health;
 use crate::source::AckToken;
-use crate::validate::ValidReading;
+use crate::wire::ValidReading;
 use futures_util::stream::{FuturesOrdered, StreamExt};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -111,7 +111,14 @@ async fn finish(
     health: &Health,
 ) {
     let now_ms = crate::clock::now_ms();
-    m::batch_committed(started.elapsed(), &outcome, &batch, now_ms);
+    m::batch_committed(
+        started.elapsed(),
+        outcome.stored.len(),
+        outcome.duplicates,
+        outcome.rejected_reasons.iter().copied(),
+        outcome.stored.iter().map(|&i| now_ms - batch.readings[i].ts_ms),
+        batch.received_ms.iter().map(|&received| now_ms - received),
+    );
     health.committed(batch.messages(), now_ms);
     if let Some(live) = live {
         // Live state is derived: it waits for room (cheap, in memory) rather than miss a reading.

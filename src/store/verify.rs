@@ -1,7 +1,8 @@
 //! `wasteflow verify`: recompute every rollup from the raw readings and list the differences.
 
-use super::error::{timed, StoreError};
+use super::error::{column, timed, StoreError};
 use crate::rollup::{Level, LEVELS};
+use crate::wire::MeasurementKind;
 use std::fmt;
 use std::time::Duration;
 use tokio_postgres::Client;
@@ -40,18 +41,20 @@ fn flows_sql(level: &Level) -> String {
         "WITH expected AS (
             SELECT date_bin('{interval}', ts, timestamptz '1970-01-01 00:00:00+00') AS bucket, company_id, stream_id, treatment,
                    destination_id, sum(value_milli)::bigint AS mass_g, count(*)::bigint AS weighings
-            FROM readings WHERE kind = 1 GROUP BY 1, 2, 3, 4, 5)
+            FROM readings WHERE kind = {mass} GROUP BY 1, 2, 3, 4, 5)
         SELECT concat_ws(' ', coalesce(e.bucket, a.bucket)::text, coalesce(e.company_id, a.company_id),
                          coalesce(e.stream_id, a.stream_id), coalesce(e.treatment, a.treatment),
-                         coalesce(e.destination_id, a.destination_id)),
-               e.mass_g::text || ' g in ' || e.weighings::text, a.mass_g::text || ' g in ' || a.weighings::text
+                         coalesce(e.destination_id, a.destination_id)) AS key,
+               e.mass_g::text || ' g in ' || e.weighings::text AS expected,
+               a.mass_g::text || ' g in ' || a.weighings::text AS actual
         FROM expected e FULL OUTER JOIN flow_rollup_{suffix} a
           ON a.bucket = e.bucket AND a.company_id = e.company_id AND a.stream_id = e.stream_id
          AND a.treatment = e.treatment AND a.destination_id = e.destination_id
         WHERE e.mass_g IS DISTINCT FROM a.mass_g OR e.weighings IS DISTINCT FROM a.weighings
         ORDER BY 1 LIMIT 1000",
         interval = level.interval,
-        suffix = level.suffix
+        suffix = level.suffix,
+        mass = MeasurementKind::NetMassKg.number(),
     )
 }
 
@@ -60,21 +63,23 @@ fn fills_sql(level: &Level) -> String {
         "WITH expected AS (
             SELECT date_bin('{interval}', ts, timestamptz '1970-01-01 00:00:00+00') AS bucket, container_id,
                    min(company_id) AS company_id,
-                   min(value_milli) FILTER (WHERE kind = 0) AS fill_min, max(value_milli) FILTER (WHERE kind = 0) AS fill_max,
-                   coalesce(sum(value_milli) FILTER (WHERE kind = 0), 0)::bigint AS fill_sum,
-                   count(*) FILTER (WHERE kind = 0)::bigint AS fill_count, count(*) FILTER (WHERE kind = 2)::bigint AS emptied
-            FROM readings WHERE kind IN (0, 2) GROUP BY 1, 2)
-        SELECT coalesce(e.bucket, a.bucket)::text || ' ' || coalesce(e.container_id, a.container_id),
+                   min(value_milli) FILTER (WHERE kind = {fill}) AS fill_min, max(value_milli) FILTER (WHERE kind = {fill}) AS fill_max,
+                   coalesce(sum(value_milli) FILTER (WHERE kind = {fill}), 0)::bigint AS fill_sum,
+                   count(*) FILTER (WHERE kind = {fill})::bigint AS fill_count, count(*) FILTER (WHERE kind = {emptied})::bigint AS emptied
+            FROM readings WHERE kind IN ({fill}, {emptied}) GROUP BY 1, 2)
+        SELECT coalesce(e.bucket, a.bucket)::text || ' ' || coalesce(e.container_id, a.container_id) AS key,
                CASE WHEN e.container_id IS NOT NULL THEN concat_ws(' ', 'min', e.fill_min, 'max', e.fill_max,
-                    'sum', e.fill_sum, 'n', e.fill_count, 'emptied', e.emptied) END,
+                    'sum', e.fill_sum, 'n', e.fill_count, 'emptied', e.emptied) END AS expected,
                CASE WHEN a.container_id IS NOT NULL THEN concat_ws(' ', 'min', a.fill_min, 'max', a.fill_max,
-                    'sum', a.fill_sum, 'n', a.fill_count, 'emptied', a.emptied) END
+                    'sum', a.fill_sum, 'n', a.fill_count, 'emptied', a.emptied) END AS actual
         FROM expected e FULL OUTER JOIN container_rollup_{suffix} a ON a.bucket = e.bucket AND a.container_id = e.container_id
         WHERE (e.fill_min, e.fill_max, e.fill_sum, e.fill_count, e.emptied, e.company_id)
               IS DISTINCT FROM (a.fill_min, a.fill_max, a.fill_sum, a.fill_count, a.emptied, a.company_id)
         ORDER BY 1 LIMIT 1000",
         interval = level.interval,
-        suffix = level.suffix
+        suffix = level.suffix,
+        fill = MeasurementKind::FillLevel.number(),
+        emptied = MeasurementKind::Emptied.number(),
     )
 }
 
@@ -87,9 +92,9 @@ pub async fn verify(client: &Client, limit: Duration) -> Result<Vec<Mismatch>, S
                 out.push(Mismatch {
                     rollup,
                     level: level.suffix,
-                    key: row.get(0),
-                    expected: row.get(1),
-                    actual: row.get(2),
+                    key: column(&row, "key")?,
+                    expected: column(&row, "expected")?,
+                    actual: column(&row, "actual")?,
                 });
             }
         }

@@ -1,12 +1,14 @@
 //! Writing one batch in one transaction.
 
 use super::connect::{connect, Db};
-use super::error::{timed, StoreError};
+use super::error::{column, timed, StoreError};
 use crate::batch::Batch;
+use crate::clock::{ms_since_epoch, system_time as ts};
 use crate::config::DatabaseSettings;
 use crate::rollup::{Deltas, LEVELS};
+use crate::wire::{MeasurementKind, RejectReason};
 use std::collections::{HashMap, HashSet};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 use tokio_postgres::Statement;
 
 const INSERT_READINGS: &str = "
@@ -48,11 +50,12 @@ pub struct BatchOutcome {
     pub stored: Vec<usize>,
     /// Readings of the batch that were already in the table (or twice in the batch).
     pub duplicates: usize,
-    /// Reason codes of the dead letters inserted now.
-    pub rejected_reasons: Vec<String>,
+    /// Reasons of the dead letters inserted now.
+    pub rejected_reasons: Vec<RejectReason>,
 }
 
-struct Prepared {
+/// The batch's statements, prepared once per connection.
+struct Statements {
     readings: Statement,
     /// Per rollup level, in the order of [`LEVELS`].
     flows: Vec<Statement>,
@@ -63,22 +66,7 @@ struct Prepared {
 /// The batch writer: one connection, reopened after any failure.
 pub struct Writer {
     settings: DatabaseSettings,
-    conn: Option<(Db, Prepared)>,
-}
-
-fn ts(ms: i64) -> SystemTime {
-    if ms >= 0 {
-        UNIX_EPOCH + Duration::from_millis(ms as u64)
-    } else {
-        UNIX_EPOCH - Duration::from_millis(ms.unsigned_abs())
-    }
-}
-
-fn ms_of(t: SystemTime) -> i64 {
-    match t.duration_since(UNIX_EPOCH) {
-        Ok(d) => d.as_millis() as i64,
-        Err(e) => -(e.duration().as_millis() as i64),
-    }
+    conn: Option<(Db, Statements)>,
 }
 
 /// PostgreSQL text cannot hold NUL; dead-letter strings come from untrusted input.
@@ -115,13 +103,13 @@ impl Writer {
                 flows.push(timed(limit, c.prepare(&upsert_flows(level.suffix))).await?);
                 fills.push(timed(limit, c.prepare(&upsert_fills(level.suffix))).await?);
             }
-            let prepared = Prepared {
+            let statements = Statements {
                 readings: timed(limit, c.prepare(INSERT_READINGS)).await?,
                 flows,
                 fills,
                 rejects: timed(limit, c.prepare(INSERT_REJECTS)).await?,
             };
-            self.conn = Some((db, prepared));
+            self.conn = Some((db, statements));
         }
         Ok(())
     }
@@ -173,7 +161,7 @@ impl Writer {
             let rs = unique.iter().map(|&i| &batch.readings[i]);
             let gw: Vec<&str> = rs.clone().map(|r| &*r.gateway).collect();
             let sensor: Vec<i32> = rs.clone().map(|r| i32::from(r.sensor)).collect();
-            let kind: Vec<i16> = rs.clone().map(|r| r.kind).collect();
+            let kind: Vec<i16> = rs.clone().map(|r| r.kind.number()).collect();
             let t: Vec<SystemTime> = rs.clone().map(|r| ts(r.ts_ms)).collect();
             let value: Vec<i64> = rs.clone().map(|r| r.value_milli).collect();
             let company: Vec<&str> = rs.clone().map(|r| &*r.company).collect();
@@ -193,19 +181,23 @@ impl Writer {
             outcome.stored = if rows.len() == unique.len() {
                 unique
             } else {
-                let index: HashMap<(&str, u16, i16, i64), usize> =
+                let index: HashMap<(&str, u16, MeasurementKind, i64), usize> =
                     unique.iter().map(|&i| (batch.readings[i].key(), i)).collect();
-                rows.iter()
-                    .filter_map(|row| {
-                        let key = (
-                            row.get::<_, &str>(0),
-                            row.get::<_, i32>(1) as u16,
-                            row.get::<_, i16>(2),
-                            ms_of(row.get(3)),
-                        );
-                        index.get(&key).copied()
-                    })
-                    .collect()
+                let mut stored = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    let number: i16 = column(row, "kind")?;
+                    // Only this batch's own keys come back, so the kind is one it sent.
+                    let Some(kind) = MeasurementKind::from_number(number) else { continue };
+                    let sensor: i32 = column(row, "sensor")?;
+                    let key = (
+                        column::<&str>(row, "gateway_id")?,
+                        sensor as u16,
+                        kind,
+                        ms_since_epoch(column(row, "ts")?),
+                    );
+                    stored.extend(index.get(&key).copied());
+                }
+                stored
             };
         }
 
@@ -222,14 +214,18 @@ impl Writer {
             let topic: Vec<String> = r.iter().map(|x| clean(&x.topic)).collect();
             let gw: Vec<Option<String>> = r.iter().map(|x| x.gateway.as_deref().map(clean)).collect();
             let co: Vec<Option<String>> = r.iter().map(|x| x.company.as_deref().map(clean)).collect();
-            let reason: Vec<&str> = r.iter().map(|x| x.reason).collect();
+            let reason: Vec<&str> = r.iter().map(|x| x.reason.code()).collect();
             let detail: Vec<String> = r.iter().map(|x| clean(&x.detail)).collect();
             let index: Vec<i32> = r.iter().map(|x| x.reading_index).collect();
             let payload: Vec<&[u8]> = r.iter().map(|x| &x.payload[..]).collect();
             let rows =
                 timed(limit, tx.query(&st.rejects, &[&at, &topic, &gw, &co, &reason, &detail, &index, &payload]))
                     .await?;
-            outcome.rejected_reasons = rows.iter().map(|row| row.get::<_, String>(0)).collect();
+            for row in &rows {
+                let code: &str = column(row, "reason")?;
+                // Only this batch's own reasons come back.
+                outcome.rejected_reasons.extend(RejectReason::from_code(code));
+            }
         }
         timed(limit, tx.commit()).await?;
         Ok(outcome)
@@ -238,7 +234,7 @@ impl Writer {
 
 async fn write_deltas(
     tx: &tokio_postgres::Transaction<'_>,
-    st: &Prepared,
+    st: &Statements,
     d: &Deltas,
     limit: Duration,
 ) -> Result<(), StoreError> {

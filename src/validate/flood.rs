@@ -5,8 +5,8 @@
 //! `gateway_flood`, payload kept, so nothing is silently dropped and the data can be replayed)
 //! without being decoded or stored as readings. Time comes from each delivery's receive time.
 
-use super::reading::{Rejection, WHOLE_MESSAGE};
-use crate::source::TopicLayout;
+use crate::wire::{Rejection, RejectReason, WHOLE_MESSAGE};
+use crate::wire::TopicLayout;
 use crate::zone::Zone;
 use bytes::Bytes;
 use std::collections::HashMap;
@@ -74,7 +74,7 @@ impl FloodGuard {
             topic: topic.chars().take(256).collect(),
             gateway: Some(ids.gateway.to_string()),
             company: Some(ids.company.to_string()),
-            reason: "gateway_flood",
+            reason: RejectReason::GatewayFlood,
             detail: format!("gateway {:?} above {rate} messages/s (burst {burst})", ids.gateway),
             payload: payload.clone(),
             reading_index: WHOLE_MESSAGE,
@@ -109,7 +109,7 @@ mod tests {
         let passed = (0..100).filter(|_| g.check(&topic_f, &p, 2_000, &layout, &zone).is_none()).count();
         assert_eq!(passed, 10);
         let r = g.check(&topic_f, &p, 2_000, &layout, &zone).unwrap();
-        assert_eq!((r.reason, r.reading_index), ("gateway_flood", WHOLE_MESSAGE));
+        assert_eq!((r.reason.code(), r.reading_index), ("gateway_flood", WHOLE_MESSAGE));
         assert_eq!(r.payload, p, "the dead letter keeps the payload");
     }
 

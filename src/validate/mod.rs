@@ -5,9 +5,7 @@
 //! be decoded becomes one reject holding its raw bytes.
 
 mod flood;
-mod reading;
 mod rules;
 
 pub use flood::{FloodGuard, FloodLimit};
-pub use reading::{Rejection, ValidReading, WHOLE_MESSAGE};
 pub use rules::{check_message, Checked, Limits};

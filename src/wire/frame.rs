@@ -1,5 +1,7 @@
 //! Frame types and the postcard codec.
 
+use super::kind::MeasurementKind;
+use super::reason::RejectReason;
 use serde::{Deserialize, Serialize};
 
 /// The only format version this build understands. The first byte of every frame.
@@ -43,30 +45,6 @@ pub enum Measurement {
     BatteryPercent(f32),
 }
 
-/// The kind of a measurement, as stored in the `kind` column of `readings`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[repr(i16)]
-pub enum MeasurementKind {
-    FillLevel = 0,
-    NetMassKg = 1,
-    Emptied = 2,
-    TemperatureC = 3,
-    BatteryPercent = 4,
-}
-
-impl MeasurementKind {
-    /// Stable lower-case name, used in logs, JSON and reason details.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::FillLevel => "fill_level",
-            Self::NetMassKg => "net_mass_kg",
-            Self::Emptied => "emptied",
-            Self::TemperatureC => "temperature_c",
-            Self::BatteryPercent => "battery_percent",
-        }
-    }
-}
-
 impl Measurement {
     pub fn kind(&self) -> MeasurementKind {
         match self {
@@ -105,15 +83,15 @@ pub enum DecodeError {
 }
 
 impl DecodeError {
-    /// The dead-letter reason code for this error.
-    pub fn reason(&self) -> &'static str {
+    /// The dead-letter reason for this error.
+    pub fn reason(&self) -> RejectReason {
         match self {
-            Self::Empty => "empty_payload",
-            Self::UnknownVersion(_) => "unknown_version",
-            Self::Truncated => "truncated",
-            Self::UnknownVariant => "unknown_variant",
-            Self::Malformed(_) => "malformed",
-            Self::TrailingBytes(_) => "trailing_bytes",
+            Self::Empty => RejectReason::EmptyPayload,
+            Self::UnknownVersion(_) => RejectReason::UnknownVersion,
+            Self::Truncated => RejectReason::Truncated,
+            Self::UnknownVariant => RejectReason::UnknownVariant,
+            Self::Malformed(_) => RejectReason::Malformed,
+            Self::TrailingBytes(_) => RejectReason::TrailingBytes,
         }
     }
 }

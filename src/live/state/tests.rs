@@ -25,8 +25,8 @@ fn info() -> ContainerInfo {
     }
 }
 
-const FILL: i16 = MeasurementKind::FillLevel as i16;
-const EMPTIED: i16 = MeasurementKind::Emptied as i16;
+const FILL: MeasurementKind = MeasurementKind::FillLevel;
+const EMPTIED: MeasurementKind = MeasurementKind::Emptied;
 
 fn opened(t: &[Transition]) -> Vec<(EventKind, bool)> {
     t.iter().map(|t| (t.kind, t.open)).collect()
@@ -72,19 +72,19 @@ fn a_drop_without_collection_is_an_event_until_a_collection_is_recorded() {
 fn overload_fire_battery_and_silence() {
     let (p, i) = (params(), info());
     let mut s = ContainerState::default();
-    s.apply(MeasurementKind::NetMassKg as i16, 0, 1200.0, &p);
-    s.apply(MeasurementKind::TemperatureC as i16, 0, 20.0, &p);
-    s.apply(MeasurementKind::TemperatureC as i16, 60_000, 30.0, &p); // +10 degrees a minute
-    s.apply(MeasurementKind::BatteryPercent as i16, 0, 12.0, &p);
+    s.apply(MeasurementKind::NetMassKg, 0, 1200.0, &p);
+    s.apply(MeasurementKind::TemperatureC, 0, 20.0, &p);
+    s.apply(MeasurementKind::TemperatureC, 60_000, 30.0, &p); // +10 degrees a minute
+    s.apply(MeasurementKind::BatteryPercent, 0, 12.0, &p);
     let t = opened(&s.evaluate(60_000, &i, &p));
     assert_eq!(t, vec![(EventKind::Overload, true), (EventKind::FireRisk, true), (EventKind::BatteryLow, true)]);
     // Battery at 17 % stays low (hysteresis), temperature steady at 30 closes the fire risk.
-    s.apply(MeasurementKind::BatteryPercent as i16, 120_000, 17.0, &p);
-    s.apply(MeasurementKind::TemperatureC as i16, 120_000, 30.0, &p);
+    s.apply(MeasurementKind::BatteryPercent, 120_000, 17.0, &p);
+    s.apply(MeasurementKind::TemperatureC, 120_000, 30.0, &p);
     assert_eq!(opened(&s.evaluate(120_000, &i, &p)), vec![(EventKind::FireRisk, false)]);
     // Three intervals and a bit without a reading: silent; a reading ends it.
     assert_eq!(opened(&s.evaluate(120_000 + 3 * H + 1000, &i, &p)), vec![(EventKind::SensorSilent, true)]);
-    s.apply(MeasurementKind::BatteryPercent as i16, 4 * H, 90.0, &p);
+    s.apply(MeasurementKind::BatteryPercent, 4 * H, 90.0, &p);
     assert_eq!(
         opened(&s.evaluate(4 * H, &i, &p)),
         vec![(EventKind::SensorSilent, false), (EventKind::BatteryLow, false)]
@@ -115,8 +115,8 @@ fn a_normal_week_of_fill_and_collection_cycles_raises_no_event() {
             fill = 2.0;
         }
         s.apply(FILL, t, fill, &p);
-        s.apply(MeasurementKind::TemperatureC as i16, t, 18.0 + (step % 5) as f64 * 0.2, &p);
-        s.apply(MeasurementKind::BatteryPercent as i16, t, 90.0 - step as f64 * 0.01, &p);
+        s.apply(MeasurementKind::TemperatureC, t, 18.0 + (step % 5) as f64 * 0.2, &p);
+        s.apply(MeasurementKind::BatteryPercent, t, 90.0 - step as f64 * 0.01, &p);
         events.extend(s.evaluate(t, &i, &p));
     }
     assert!(events.is_empty(), "{events:?}");

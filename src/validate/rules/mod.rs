@@ -1,7 +1,7 @@
 //! The checks, in order: size, decode, topic, gateway, company, then each reading.
 
-use super::reading::{Rejection, ValidReading, WHOLE_MESSAGE};
-use crate::source::TopicLayout;
+use crate::wire::{RejectReason, Rejection, ValidReading, WHOLE_MESSAGE};
+use crate::wire::TopicLayout;
 use crate::wire::{self, Measurement};
 use crate::zone::Zone;
 use bytes::Bytes;
@@ -34,7 +34,7 @@ pub fn check_message(
 ) -> Checked {
     let mut out = Checked::default();
     let reject =
-        |reason: &'static str, detail: String, gw: Option<&str>, co: Option<&str>, index: i32, payload: Bytes| {
+        |reason: RejectReason, detail: String, gw: Option<&str>, co: Option<&str>, index: i32, payload: Bytes| {
             Rejection {
                 topic: topic.chars().take(256).collect(),
                 gateway: gw.map(str::to_string),
@@ -49,14 +49,15 @@ pub fn check_message(
     let ids = match layout.ids(topic) {
         Ok(ids) => ids,
         Err(why) => {
-            out.rejects.push(reject("bad_topic", why, None, None, WHOLE_MESSAGE, capped(payload, limits)));
+            let detail = why.to_string();
+            out.rejects.push(reject(RejectReason::BadTopic, detail, None, None, WHOLE_MESSAGE, capped(payload, limits)));
             return out;
         }
     };
     let (gw, co) = (Some(ids.gateway), Some(ids.company));
     if payload.len() > limits.max_payload_bytes {
         let detail = format!("{} bytes, limit {}", payload.len(), limits.max_payload_bytes);
-        out.rejects.push(reject("payload_too_large", detail, gw, co, WHOLE_MESSAGE, capped(payload, limits)));
+        out.rejects.push(reject(RejectReason::PayloadTooLarge, detail, gw, co, WHOLE_MESSAGE, capped(payload, limits)));
         return out;
     }
     let frame = match wire::decode(payload) {
@@ -68,12 +69,12 @@ pub fn check_message(
     };
     let Some(company) = zone.company_of(ids.gateway) else {
         let detail = format!("gateway {:?} is not in the registry", ids.gateway);
-        out.rejects.push(reject("unknown_gateway", detail, gw, co, WHOLE_MESSAGE, payload.clone()));
+        out.rejects.push(reject(RejectReason::UnknownGateway, detail, gw, co, WHOLE_MESSAGE, payload.clone()));
         return out;
     };
     if &**company != ids.company {
         let detail = format!("gateway {:?} belongs to {:?}, topic says {:?}", ids.gateway, company, ids.company);
-        out.rejects.push(reject("company_mismatch", detail, gw, co, WHOLE_MESSAGE, payload.clone()));
+        out.rejects.push(reject(RejectReason::CompanyMismatch, detail, gw, co, WHOLE_MESSAGE, payload.clone()));
         return out;
     }
 
@@ -86,7 +87,7 @@ pub fn check_message(
         let verdict = check_reading(r.sensor, &r.value, ts_ms, now_ms, limits)
             .and_then(|value_milli| {
                 zone.sensor(ids.gateway, r.sensor).map(|t| (t, value_milli)).ok_or_else(|| {
-                    ("unknown_sensor", format!("sensor {} is not registered on gateway {:?}", r.sensor, ids.gateway))
+                    (RejectReason::UnknownSensor, format!("sensor {} is not registered on gateway {:?}", r.sensor, ids.gateway))
                 })
             })
             .and_then(|ok| {
@@ -94,7 +95,7 @@ pub fn check_message(
                     Ok(ok)
                 } else {
                     Err((
-                        "duplicate_in_frame",
+                        RejectReason::DuplicateInFrame,
                         format!("sensor {} {} at {ts_ms} appears twice", r.sensor, r.value.kind().name()),
                     ))
                 }
@@ -103,7 +104,7 @@ pub fn check_message(
             Ok((target, value_milli)) => out.readings.push(ValidReading {
                 gateway: gateway.clone(),
                 sensor: r.sensor,
-                kind: r.value.kind() as i16,
+                kind: r.value.kind(),
                 ts_ms,
                 value_milli,
                 company: company.clone(),
@@ -131,31 +132,20 @@ fn check_reading(
     ts_ms: i64,
     now_ms: i64,
     limits: &Limits,
-) -> Result<i64, (&'static str, String)> {
+) -> Result<i64, (RejectReason, String)> {
     if ts_ms < now_ms.saturating_sub(limits.max_past_ms) || ts_ms > now_ms.saturating_add(limits.max_future_ms) {
         let skew_s = (ts_ms as i128 - now_ms as i128) / 1000;
-        return Err(("timestamp_out_of_window", format!("sensor {sensor}: reading time is {skew_s} s from now")));
+        return Err((RejectReason::TimestampOutOfWindow, format!("sensor {sensor}: reading time is {skew_s} s from now")));
     }
     let Some(v) = m.number() else { return Ok(0) };
     if !v.is_finite() {
-        return Err(("not_finite", format!("sensor {sensor}: {} is {v}", m.kind().name())));
+        return Err((RejectReason::NotFinite, format!("sensor {sensor}: {} is {v}", m.kind().name())));
     }
-    let (lo, hi) = range(m);
+    let Some((lo, hi)) = m.kind().range() else { return Ok(0) };
     if !(lo..=hi).contains(&v) {
-        return Err(("out_of_range", format!("sensor {sensor}: {} {v} outside {lo}..={hi}", m.kind().name())));
+        return Err((RejectReason::OutOfRange, format!("sensor {sensor}: {} {v} outside {lo}..={hi}", m.kind().name())));
     }
     Ok((f64::from(v) * 1000.0).round() as i64)
-}
-
-/// Plausible range of each measurement kind.
-fn range(m: &Measurement) -> (f32, f32) {
-    match m {
-        Measurement::FillLevel(_) => (0.0, 150.0),
-        Measurement::NetMassKg(_) => (0.0, 60_000.0),
-        Measurement::TemperatureC(_) => (-50.0, 400.0),
-        Measurement::BatteryPercent(_) => (0.0, 100.0),
-        Measurement::Emptied => (0.0, 0.0),
-    }
 }
 
 fn capped(payload: &Bytes, limits: &Limits) -> Bytes {

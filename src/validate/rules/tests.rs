@@ -23,7 +23,7 @@ fn frame(readings: Vec<(u16, u32, Measurement)>) -> Vec<u8> {
 }
 
 fn reasons(c: &Checked) -> Vec<&str> {
-    c.rejects.iter().map(|r| r.reason).collect()
+    c.rejects.iter().map(|r| r.reason.code()).collect()
 }
 
 const TOPIC: &str = "zone/metallerie-lievin/gw-ml-01/up";

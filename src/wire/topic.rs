@@ -15,38 +15,52 @@ pub struct TopicIds<'a> {
     pub gateway: &'a str,
 }
 
+/// A subscription filter that cannot be used, or a received topic that does not fit it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TopicError {
+    #[error("a $share/ filter needs a group and a filter")]
+    ShareWithoutFilter,
+    #[error("'#' is not allowed; use exactly two '+' segments (company, then gateway), e.g. zone/+/+/up")]
+    MultiLevelWildcard,
+    #[error("{filter:?} has {found} '+' segments; use exactly two (company, then gateway), e.g. zone/+/+/up")]
+    PlusCount { filter: String, found: usize },
+    #[error("{filter:?} has an empty or partial-wildcard segment")]
+    BadSegment { filter: String },
+    #[error("topic has more segments than the filter")]
+    TooManySegments,
+    #[error("topic has fewer segments than the filter")]
+    TooFewSegments,
+    #[error("segment {index} is {found:?}, expected {expected:?}")]
+    SegmentMismatch { index: usize, found: String, expected: String },
+    #[error("{what} segment {id:?} is not a registry id")]
+    NotAnId { what: &'static str, id: String },
+}
+
 /// Longest id accepted in a topic segment (the registry's own limit).
 const MAX_ID: usize = 64;
 
 /// The filter without its `$share/<group>/` prefix, if any: the topics it matches.
-pub fn without_share(filter: &str) -> Result<&str, String> {
+pub fn without_share(filter: &str) -> Result<&str, TopicError> {
     match filter.strip_prefix("$share/") {
-        Some(rest) => {
-            rest.split_once('/').map(|(_, f)| f).ok_or_else(|| "a $share/ filter needs a group and a filter".into())
-        }
+        Some(rest) => rest.split_once('/').map(|(_, f)| f).ok_or(TopicError::ShareWithoutFilter),
         None => Ok(filter),
     }
 }
 
 impl TopicLayout {
     /// Parses a subscription filter; a `$share/<group>/` prefix is allowed and ignored here.
-    pub fn parse(filter: &str) -> Result<TopicLayout, String> {
+    pub fn parse(filter: &str) -> Result<TopicLayout, TopicError> {
         let plain = without_share(filter)?;
         if plain.contains('#') {
-            return Err(
-                "'#' is not allowed; use exactly two '+' segments (company, then gateway), e.g. zone/+/+/up".into()
-            );
+            return Err(TopicError::MultiLevelWildcard);
         }
         let segments: Vec<String> = plain.split('/').map(str::to_string).collect();
         let plus: Vec<usize> = segments.iter().enumerate().filter(|(_, s)| *s == "+").map(|(i, _)| i).collect();
         if plus.len() != 2 {
-            return Err(format!(
-                "{filter:?} has {} '+' segments; use exactly two (company, then gateway), e.g. zone/+/+/up",
-                plus.len()
-            ));
+            return Err(TopicError::PlusCount { filter: filter.to_string(), found: plus.len() });
         }
         if segments.iter().any(|s| s != "+" && (s.is_empty() || s.contains('+'))) {
-            return Err(format!("{filter:?} has an empty or partial-wildcard segment"));
+            return Err(TopicError::BadSegment { filter: filter.to_string() });
         }
         Ok(TopicLayout { segments, company: plus[0], gateway: plus[1] })
     }
@@ -60,24 +74,28 @@ impl TopicLayout {
     }
 
     /// Extracts the ids from a received topic, or says why the topic is unusable.
-    pub fn ids<'a>(&self, topic: &'a str) -> Result<TopicIds<'a>, String> {
+    pub fn ids<'a>(&self, topic: &'a str) -> Result<TopicIds<'a>, TopicError> {
         let mut company = None;
         let mut gateway = None;
         let mut n = 0;
         for (i, seg) in topic.split('/').enumerate() {
             n += 1;
             match self.segments.get(i) {
-                None => return Err("topic has more segments than the filter".into()),
+                None => return Err(TopicError::TooManySegments),
                 Some(_) if i == self.company => company = Some(seg),
                 Some(_) if i == self.gateway => gateway = Some(seg),
                 Some(expected) if expected != seg => {
-                    return Err(format!("segment {i} is {seg:?}, expected {expected:?}"))
+                    return Err(TopicError::SegmentMismatch {
+                        index: i,
+                        found: seg.to_string(),
+                        expected: expected.clone(),
+                    })
                 }
                 Some(_) => {}
             }
         }
         if n != self.segments.len() {
-            return Err("topic has fewer segments than the filter".into());
+            return Err(TopicError::TooFewSegments);
         }
         let (company, gateway) = (company.unwrap_or_default(), gateway.unwrap_or_default());
         for (what, id) in [("company", company), ("gateway", gateway)] {
@@ -85,7 +103,7 @@ impl TopicLayout {
                 || id.len() > MAX_ID
                 || !id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             {
-                return Err(format!("{what} segment {:?} is not a registry id", truncate(id)));
+                return Err(TopicError::NotAnId { what, id: truncate(id).to_string() });
             }
         }
         Ok(TopicIds { company, gateway })

@@ -69,7 +69,7 @@ impl Reloader {
         let next = self.current_with(&new);
         let layout = self.checks.borrow().layout.clone();
         self.checks.send_replace(Arc::new(Checks::from_settings(&next, layout, zone.clone())));
-        self.live.send_replace(Some((zone, next.live.params())));
+        self.live.send_replace(Some((zone, LiveParams::from(&next.live))));
         self.current = next;
         Outcome::Applied(notes)
     }

@@ -2,26 +2,13 @@
 //! answers) and `GET /readyz` (subscribed, database reachable, not stalled; 503 with the
 //! reasons otherwise).
 
-use crate::service::{Health, Readiness};
-
-use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use crate::health::{Health, Readiness};
+use metrics_exporter_prometheus::PrometheusHandle;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-
-/// Installs the global recorder. Call once per process.
-pub fn install() -> Result<PrometheusHandle, String> {
-    let handle = PrometheusBuilder::new()
-        .set_buckets_for_metric(Matcher::Suffix("_lag_seconds".into()), super::LAG_BUCKETS)
-        .and_then(|b| b.set_buckets_for_metric(Matcher::Suffix("_seconds".into()), super::LATENCY_BUCKETS))
-        .map_err(|e| e.to_string())?
-        .install_recorder()
-        .map_err(|e| e.to_string())?;
-    super::describe();
-    Ok(handle)
-}
 
 /// Binds the listener (so a taken port fails at start) and returns the serving future.
 pub async fn serve(

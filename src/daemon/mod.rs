@@ -1,21 +1,48 @@
 //! `wasteflow run`: wires the stages together and runs them until SIGTERM / SIGINT.
 //!
 //! source --Delivery--> batch --Batch--> store --acks--> source
+//!                                             --readings--> live
 //! Each stage owns its input; stopping flows downstream by closing channels, so the store
-//! commits and the source acks everything already taken before the process exits.
+//! commits and the source acks everything already taken before the process exits. Around the
+//! pipeline: the HTTP endpoint and systemd notifications ([`service`]), and configuration
+//! reloads on SIGHUP ([`reload`]). This is wiring only: no stage logic lives here.
+
+mod reload;
+mod service;
+
+pub use reload::{Outcome, Reloader};
 
 use crate::backoff::Backoff;
 use crate::batch::{run_batcher, BatchLimits, Checks};
 use crate::config::Settings;
-use crate::live::{rebuild, run_live, ZoneState};
+use crate::health::Health;
+use crate::live::{rebuild, run_live, LiveParams, ZoneState};
 use crate::metrics as m;
-use crate::service::{Health, Notifier, Outcome, Readiness, Reloader};
-use crate::source::{mqtt_options, run_source, SourceConfig, TopicLayout};
+use crate::service::Notifier;
+use crate::source::{mqtt_options, run_source, SourceConfig, SourceError};
 use crate::store::{prepare, run_store, Writer};
+use crate::wire::{TopicError, TopicLayout};
 use crate::zone::Zone;
 use metrics_exporter_prometheus::PrometheusHandle;
+use service::{run_reloads, run_service};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
+
+/// Why the daemon could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error("cannot handle SIGHUP: {0}")]
+    Signals(std::io::Error),
+    #[error("mqtt.topic_filter: {0}")]
+    TopicFilter(#[from] TopicError),
+    #[error(transparent)]
+    Source(#[from] SourceError),
+    #[error("metrics.listen: {0}")]
+    ListenAddress(std::net::AddrParseError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen { addr: SocketAddr, source: std::io::Error },
+}
 
 /// How the daemon ended.
 #[derive(Debug, PartialEq, Eq)]
@@ -33,19 +60,18 @@ pub async fn run(
     metrics: PrometheusHandle,
     stop: watch::Receiver<bool>,
     config_path: Option<String>,
-) -> Result<Exit, String> {
+) -> Result<Exit, DaemonError> {
     // From now on SIGHUP reloads instead of ending the process.
-    let hangups = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
-        .map_err(|e| format!("cannot handle SIGHUP: {e}"))?;
+    let hangups = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).map_err(DaemonError::Signals)?;
     let layout = TopicLayout::parse(&settings.mqtt.topic_filter)?;
     let options = mqtt_options(&settings.mqtt)?;
-    let addr = settings.metrics.listen.parse().map_err(|e| format!("metrics.listen: {e}"))?;
+    let addr: SocketAddr = settings.metrics.listen.parse().map_err(DaemonError::ListenAddress)?;
     let health = Health::new(settings.metrics.stall_after);
     let notifier = Arc::new(Notifier::from_env());
     let (http_stop_tx, http_stop) = watch::channel(false);
-    let http = m::serve(addr, metrics, health.clone(), http_stop)
+    let http = crate::service::serve(addr, metrics, health.clone(), http_stop)
         .await
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        .map_err(|source| DaemonError::Listen { addr, source })?;
     let http = tokio::spawn(http);
 
     notifier.status("preparing the database");
@@ -142,7 +168,7 @@ async fn prepare_database(settings: &Settings, zone: &Zone, mut stop: watch::Rec
 /// The live state, rebuilt from the database. If that fails the daemon still ingests: the
 /// state then starts empty and fills as readings arrive (logged).
 async fn rebuild_live_state(settings: &Settings, zone: &Zone) -> ZoneState {
-    let mut state = ZoneState::new(zone, settings.live.params());
+    let mut state = ZoneState::new(zone, LiveParams::from(&settings.live));
     let started = std::time::Instant::now();
     let result = async {
         let db = crate::store::connect(&settings.database).await?;
@@ -155,92 +181,9 @@ async fn rebuild_live_state(settings: &Settings, zone: &Zone) -> ZoneState {
         Ok(n) => tracing::info!(readings = n, took = ?started.elapsed(), "live state rebuilt from the database"),
         Err(e) => {
             tracing::warn!(error = %e, "live state not rebuilt; starting empty");
-            state = ZoneState::new(zone, settings.live.params());
+            state = ZoneState::new(zone, LiveParams::from(&settings.live));
         }
     }
     crate::live::export(&state, crate::clock::now_ms());
     state
-}
-
-/// The service side: mirrors the subscription into [`Health`], tells systemd `READY=1` once
-/// the database is prepared and the subscription is active, and pings the watchdog (if
-/// systemd asked for one) only while the pipeline is ready or has committed since the last
-/// ping. Ends when a stop is asked.
-async fn run_service(
-    mut subscribed: watch::Receiver<bool>,
-    health: Health,
-    notifier: Arc<Notifier>,
-    mut stop: watch::Receiver<bool>,
-) {
-    let interval = notifier.watchdog().map(|w| w / 2).unwrap_or(std::time::Duration::from_secs(3600));
-    let mut tick = tokio::time::interval(interval);
-    let mut announced = false;
-    let mut committed_at_last_tick = health.committed_total();
-    loop {
-        tokio::select! {
-            _ = stop.wait_for(|s| *s) => return,
-            changed = subscribed.changed() => {
-                if changed.is_err() {
-                    return;
-                }
-                let now = *subscribed.borrow_and_update();
-                health.subscribed(now);
-                if now && !announced {
-                    announced = true;
-                    notifier.ready("subscribed; database ready");
-                    tracing::info!(systemd = notifier.is_active(), "ready");
-                } else if now {
-                    notifier.status("subscribed again");
-                } else {
-                    notifier.status("broker connection lost; reconnecting");
-                }
-            }
-            _ = tick.tick(), if notifier.watchdog().is_some() => {
-                let ready = health.readiness(crate::clock::now_ms()) == Readiness::Ready;
-                let committed = health.committed_total();
-                let progressed = committed > committed_at_last_tick;
-                committed_at_last_tick = committed;
-                if ready || progressed {
-                    notifier.watchdog_ping();
-                } else {
-                    tracing::warn!("pipeline not ready and not progressing: no watchdog ping");
-                }
-            }
-        }
-    }
-}
-
-/// Reloads the configuration at each SIGHUP until a stop is asked.
-async fn run_reloads(
-    mut hangups: tokio::signal::unix::Signal,
-    mut reloader: Reloader,
-    notifier: Arc<Notifier>,
-    mut stop: watch::Receiver<bool>,
-) {
-    loop {
-        let hup = tokio::select! {
-            _ = stop.wait_for(|s| *s) => return,
-            hup = hangups.recv() => hup,
-        };
-        if hup.is_none() {
-            return;
-        }
-        tracing::info!("SIGHUP: reloading the configuration");
-        notifier.send("RELOADING=1");
-        match reloader.reload().await {
-            Outcome::Applied(notes) => {
-                for note in &notes {
-                    tracing::warn!("{note}");
-                }
-                tracing::info!(gateways = reloader.checks.borrow().zone.gateways().len(), "configuration reloaded");
-                notifier.ready("configuration reloaded");
-            }
-            Outcome::Refused(problems) => {
-                for p in &problems {
-                    tracing::error!(problem = %p, "configuration reload refused; the running configuration is kept");
-                }
-                notifier.ready("configuration reload refused; running configuration kept");
-            }
-        }
-    }
 }

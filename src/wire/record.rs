@@ -1,5 +1,8 @@
-//! What validation produces: readings ready to store and rejections ready to dead-letter.
+//! What validation produces and every later stage consumes: readings ready to store and
+//! rejections ready to dead-letter.
 
+use super::kind::MeasurementKind;
+use super::reason::RejectReason;
 use bytes::Bytes;
 use std::sync::Arc;
 
@@ -11,8 +14,7 @@ pub const WHOLE_MESSAGE: i32 = -1;
 pub struct ValidReading {
     pub gateway: Arc<str>,
     pub sensor: u16,
-    /// [`crate::wire::MeasurementKind`] as stored.
-    pub kind: i16,
+    pub kind: MeasurementKind,
     /// Reading time, milliseconds since the Unix epoch.
     pub ts_ms: i64,
     /// The value in thousandths of its unit (grams for masses); integer so sums are exact.
@@ -28,7 +30,7 @@ pub struct ValidReading {
 
 impl ValidReading {
     /// The natural key: the same reading delivered twice has the same key.
-    pub fn key(&self) -> (&str, u16, i16, i64) {
+    pub fn key(&self) -> (&str, u16, MeasurementKind, i64) {
         (&self.gateway, self.sensor, self.kind, self.ts_ms)
     }
 }
@@ -39,8 +41,8 @@ pub struct Rejection {
     pub topic: String,
     pub gateway: Option<String>,
     pub company: Option<String>,
-    /// Stable reason code (`unknown_gateway`, `out_of_range`, ...): the metric label.
-    pub reason: &'static str,
+    /// Why: the `reason` column and the metric label.
+    pub reason: RejectReason,
     /// Human detail.
     pub detail: String,
     /// The raw payload for a whole-message rejection (truncated to the size cap when it was
