@@ -5,8 +5,8 @@ use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use wasteflow::rollup::Deltas;
 use wasteflow::simulate::FrameGenerator;
-use wasteflow::source::TopicLayout;
 use wasteflow::validate::{check_message, Limits};
+use wasteflow::wire::TopicLayout;
 use wasteflow::zone::Zone;
 
 fn setup(per_frame: usize) -> (Zone, TopicLayout, Vec<(String, Bytes)>, i64) {

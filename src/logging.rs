@@ -5,7 +5,18 @@ use crate::config::{LogFormat, LogSettings};
 use std::sync::OnceLock;
 use tracing_subscriber::EnvFilter;
 
-type SetFilter = Box<dyn Fn(EnvFilter) -> Result<(), String> + Send + Sync>;
+type SetFilter = Box<dyn Fn(EnvFilter) -> Result<(), LogError> + Send + Sync>;
+
+/// Why the log level could not be changed.
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    #[error("log.level {level:?}: {source}")]
+    Filter { level: String, source: tracing_subscriber::filter::ParseError },
+    #[error("logging is not initialised")]
+    NotInitialised,
+    #[error("cannot replace the log filter: {0}")]
+    Reload(#[from] tracing_subscriber::reload::Error),
+}
 
 static SET_FILTER: OnceLock<SetFilter> = OnceLock::new();
 
@@ -20,24 +31,24 @@ pub fn init(s: &LogSettings) {
             let builder = builder.with_filter_reloading();
             let handle = builder.reload_handle();
             if builder.try_init().is_ok() {
-                let _ = SET_FILTER.set(Box::new(move |f| handle.reload(f).map_err(|e| e.to_string())));
+                let _ = SET_FILTER.set(Box::new(move |f| Ok(handle.reload(f)?)));
             }
         }
         LogFormat::Json => {
             let builder = builder.json().with_filter_reloading();
             let handle = builder.reload_handle();
             if builder.try_init().is_ok() {
-                let _ = SET_FILTER.set(Box::new(move |f| handle.reload(f).map_err(|e| e.to_string())));
+                let _ = SET_FILTER.set(Box::new(move |f| Ok(handle.reload(f)?)));
             }
         }
     }
 }
 
 /// Replaces the level filter (e.g. `debug`, `wasteflow=debug,info`).
-pub fn set_level(level: &str) -> Result<(), String> {
-    let filter = EnvFilter::try_new(level).map_err(|e| format!("log.level {level:?}: {e}"))?;
+pub fn set_level(level: &str) -> Result<(), LogError> {
+    let filter = EnvFilter::try_new(level).map_err(|source| LogError::Filter { level: level.to_string(), source })?;
     match SET_FILTER.get() {
         Some(set) => set(filter),
-        None => Err("logging is not initialised".into()),
+        None => Err(LogError::NotInitialised),
     }
 }

@@ -297,7 +297,7 @@ async fn duplicate_reordered_and_late_deliveries() {
     use rand::seq::SliceRandom;
     let (db, env, broker, daemon, memory) = scenario().await;
     let zone = wasteflow::zone::Zone::load(&zone_file()).unwrap();
-    let layout = wasteflow::source::TopicLayout::parse(&format!("{}/+/+/up", env.topic_prefix)).unwrap();
+    let layout = wasteflow::wire::TopicLayout::parse(&format!("{}/+/+/up", env.topic_prefix)).unwrap();
     // Recent frames, and late ones (three days old, still inside the acceptance window).
     let mut messages = Vec::new();
     let mut published = 0;

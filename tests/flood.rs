@@ -9,7 +9,7 @@ use rumqttc::v5::{AsyncClient, MqttOptions};
 use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime};
 use wasteflow::simulate::FrameGenerator;
-use wasteflow::source::TopicLayout;
+use wasteflow::wire::TopicLayout;
 use wasteflow::zone::Zone;
 
 const LIMIT: f64 = 20.0;

@@ -6,9 +6,9 @@ mod common;
 use common::storage::StorageTarget;
 use wasteflow::batch::Batch;
 use wasteflow::simulate::FrameGenerator;
-use wasteflow::source::TopicLayout;
 use wasteflow::store::prepare;
 use wasteflow::validate::{check_message, Limits};
+use wasteflow::wire::TopicLayout;
 use wasteflow::zone::Zone;
 
 const START_MS: u64 = 1_800_000_000_000;

@@ -4,9 +4,10 @@
 mod common;
 use common::storage::{batch_of, StorageTarget};
 use std::time::Duration;
-use wasteflow::source::TopicLayout;
 use wasteflow::store::prepare;
-use wasteflow::validate::{check_message, Limits, ValidReading};
+use wasteflow::validate::{check_message, Limits};
+use wasteflow::wire::TopicLayout;
+use wasteflow::wire::ValidReading;
 use wasteflow::wire::{encode, Frame, Measurement, Reading};
 use wasteflow::zone::Zone;
 

@@ -9,9 +9,10 @@ use rand::{Rng, SeedableRng};
 use std::time::Duration;
 use wasteflow::rollup::{Deltas, LEVELS};
 use wasteflow::simulate::FrameGenerator;
-use wasteflow::source::TopicLayout;
 use wasteflow::store::{prepare, verify, Mode};
-use wasteflow::validate::{check_message, Limits, ValidReading};
+use wasteflow::validate::{check_message, Limits};
+use wasteflow::wire::TopicLayout;
+use wasteflow::wire::ValidReading;
 use wasteflow::zone::Zone;
 
 fn zone() -> Zone {

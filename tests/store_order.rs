@@ -9,11 +9,13 @@ use tokio::sync::mpsc;
 use wasteflow::backoff::Backoff;
 use wasteflow::batch::Batch;
 use wasteflow::config::{DatabaseSettings, Settings};
-use wasteflow::service::Health;
+use wasteflow::health::Health;
 use wasteflow::simulate::FrameGenerator;
-use wasteflow::source::{AckToken, TopicLayout};
+use wasteflow::source::AckToken;
 use wasteflow::store::{prepare, run_store, Writer};
-use wasteflow::validate::{check_message, Limits, ValidReading};
+use wasteflow::validate::{check_message, Limits};
+use wasteflow::wire::TopicLayout;
+use wasteflow::wire::ValidReading;
 use wasteflow::zone::Zone;
 
 fn readings(zone: &Zone, frames: usize, start_ms: u64) -> Vec<ValidReading> {
@@ -57,7 +59,7 @@ async fn a_later_batch_committing_first_keeps_its_acks_until_the_earlier_one_com
             &[
                 &&*r.gateway,
                 &i32::from(r.sensor),
-                &r.kind,
+                &r.kind.number(),
                 &(r.ts_ms as f64),
                 &r.value_milli,
                 &&*r.company,

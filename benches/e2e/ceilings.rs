@@ -6,9 +6,9 @@ use std::time::{Duration, Instant, SystemTime};
 use wasteflow::batch::Batch;
 use wasteflow::config::DatabaseSettings;
 use wasteflow::simulate::FrameGenerator;
-use wasteflow::source::TopicLayout;
 use wasteflow::store::{prepare, Writer};
 use wasteflow::validate::{check_message, Limits};
+use wasteflow::wire::TopicLayout;
 use wasteflow::zone::Zone;
 
 fn zone() -> Zone {

@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
-use wasteflow::source::TopicLayout;
+use wasteflow::wire::TopicLayout;
 use wasteflow::validate::{check_message, Limits};
 use wasteflow::zone::Zone;
 

@@ -8,8 +8,8 @@
 use crate::config::Settings;
 use crate::health::Health;
 use crate::source::{AckToken, Delivery};
-use crate::wire::{Rejection, TopicLayout, ValidReading};
 use crate::validate::{check_message, FloodGuard, FloodLimit, Limits};
+use crate::wire::{Rejection, TopicLayout, ValidReading};
 use crate::zone::Zone;
 use std::sync::Arc;
 use std::time::Duration;

@@ -3,8 +3,8 @@
 
 use crate::config::Settings;
 use crate::source::mqtt_options;
-use crate::wire::without_share;
 use crate::store::{check_current, connect, Mode};
+use crate::wire::without_share;
 use rumqttc::v5::mqttbytes::v5::{Packet, SubscribeReasonCode};
 use rumqttc::v5::mqttbytes::QoS;
 use rumqttc::v5::{AsyncClient, Event};

@@ -4,8 +4,8 @@ use super::args::{Cli, Command, RegistryAction};
 use super::{EX_UNAVAILABLE, EX_USAGE};
 use crate::config::{self, parse_mqtt_url, Settings};
 use crate::simulate::run_simulation;
-use crate::wire::TopicLayout;
 use crate::wire;
+use crate::wire::TopicLayout;
 use crate::zone::Zone;
 use std::error::Error;
 use std::io::Read;
@@ -108,9 +108,7 @@ async fn migrate(settings: &Settings, zone: &Zone) -> Outcome {
 
 async fn registry_sync(settings: &Settings, zone: &Zone) -> Outcome {
     let mut db = crate::store::connect(&settings.database).await?;
-    let report = crate::store::sync_registry(&mut db.client, zone, settings.database.statement_timeout)
-        .await
-        ?;
+    let report = crate::store::sync_registry(&mut db.client, zone, settings.database.statement_timeout).await?;
     println!("registry synchronised: {report:?}");
     Ok(ExitCode::SUCCESS)
 }

@@ -62,7 +62,8 @@ pub async fn run(
     config_path: Option<String>,
 ) -> Result<Exit, DaemonError> {
     // From now on SIGHUP reloads instead of ending the process.
-    let hangups = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).map_err(DaemonError::Signals)?;
+    let hangups =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).map_err(DaemonError::Signals)?;
     let layout = TopicLayout::parse(&settings.mqtt.topic_filter)?;
     let options = mqtt_options(&settings.mqtt)?;
     let addr: SocketAddr = settings.metrics.listen.parse().map_err(DaemonError::ListenAddress)?;

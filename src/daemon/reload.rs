@@ -43,11 +43,11 @@ impl Reloader {
     async fn try_reload(&mut self) -> Outcome {
         let new = match config::load(self.config_path.as_deref()) {
             Ok(s) => s,
-            Err(e) => return Outcome::Refused(e.0.iter().map(|p| format!("{}: {}", p.key, p.message)).collect()),
+            Err(e) => return Outcome::Refused(e.0.iter().map(ToString::to_string).collect()),
         };
         let zone = match Zone::load(&new.zone.file) {
             Ok(z) => Arc::new(z),
-            Err(e) => return Outcome::Refused(e.0),
+            Err(e) => return Outcome::Refused(e.0.iter().map(ToString::to_string).collect()),
         };
         // The registry first: views and dashboards must know a container before readings
         // attributed to it arrive. The database settings in force are kept.

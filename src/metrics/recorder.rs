@@ -6,10 +6,8 @@ use metrics_exporter_prometheus::{BuildError, Matcher, PrometheusBuilder, Promet
 pub fn install() -> Result<PrometheusHandle, BuildError> {
     let handle = PrometheusBuilder::new()
         .set_buckets_for_metric(Matcher::Suffix("_lag_seconds".into()), super::names::LAG_BUCKETS)
-        .and_then(|b| b.set_buckets_for_metric(Matcher::Suffix("_seconds".into()), super::names::LATENCY_BUCKETS))
-        ?
+        .and_then(|b| b.set_buckets_for_metric(Matcher::Suffix("_seconds".into()), super::names::LATENCY_BUCKETS))?
         .install_recorder()?;
     super::names::describe();
     Ok(handle)
 }
-

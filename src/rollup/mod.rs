@@ -6,8 +6,8 @@
 //! instances, applied in any order, give the rollup of the union. Never feed it readings that
 //! were not actually inserted (that would count a duplicate twice).
 
-use crate::wire::ValidReading;
 use crate::wire::MeasurementKind;
+use crate::wire::ValidReading;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 

@@ -21,8 +21,8 @@ fn reading(kind: MeasurementKind, ts_ms: i64, value_milli: i64, company: usize, 
 
 fn readings() -> impl Strategy<Value = Vec<ValidReading>> {
     proptest::collection::vec(
-        (0i16..5, -200_000i64..400_000, 0i64..150_000_000, 0usize..3, 0usize..4)
-            .prop_map(|(k, t, v, c, ct)| reading(k, t, v, c, ct)),
+        (0..MeasurementKind::ALL.len(), -200_000i64..400_000, 0i64..150_000_000, 0usize..3, 0usize..4)
+            .prop_map(|(k, t, v, c, ct)| reading(MeasurementKind::ALL[k], t, v, c, ct)),
         0..80,
     )
 }
@@ -61,8 +61,11 @@ fn buckets_floor_towards_minus_infinity() {
 
 #[test]
 fn coarser_levels_are_sums_of_finer_ones() {
-    let rs: Vec<_> =
-        (0..500).map(|i| reading(MeasurementKind::ALL[(i % 5) as usize], i * 47_000, i * 1_000, (i % 3) as usize, (i % 4) as usize)).collect();
+    let rs: Vec<_> = (0..500)
+        .map(|i| {
+            reading(MeasurementKind::ALL[(i % 5) as usize], i * 47_000, i * 1_000, (i % 3) as usize, (i % 4) as usize)
+        })
+        .collect();
     let d = Deltas::of(&rs);
     for coarse in 1..LEVELS.len() {
         let mass = |lvl: usize| {

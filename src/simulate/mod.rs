@@ -11,5 +11,5 @@ mod publish;
 mod zone_sim;
 
 pub use generate::{FrameGenerator, GeneratedMessage};
-pub use publish::{run_simulation, CompanySummary, SimArgs, Summary};
+pub use publish::{run_simulation, CompanySummary, SimArgs, SimError, Summary};
 pub use zone_sim::{Faults, ZoneSim};

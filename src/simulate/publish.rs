@@ -145,16 +145,31 @@ impl Source {
     }
 }
 
+/// Why a simulation could not run to the end.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("the zone has no gateways to simulate")]
+    NoGateways,
+    #[error("--days must be above 0 and at most 29")]
+    Days,
+    #[error("broker connection failed: {0}")]
+    Connection(#[from] rumqttc::v5::ConnectionError),
+    #[error("only {acked} of {published} messages were acknowledged by the broker")]
+    Unacknowledged { acked: u64, published: u64 },
+    #[error("the connection task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
 /// Publishes with QoS 1 and returns once the broker has acknowledged every message.
-pub async fn run_simulation(zone: &Zone, layout: &TopicLayout, args: &SimArgs) -> Result<Summary, String> {
+pub async fn run_simulation(zone: &Zone, layout: &TopicLayout, args: &SimArgs) -> Result<Summary, SimError> {
     let gateways = zone.gateways().len();
     if gateways == 0 {
-        return Err("the zone has no gateways to simulate".into());
+        return Err(SimError::NoGateways);
     }
     let now = crate::clock::now_ms();
     let (mut source, start_ms) = if args.realistic {
         if !(args.days > 0.0 && args.days <= 29.0) {
-            return Err("--days must be above 0 and at most 29".into());
+            return Err(SimError::Days);
         }
         let end = now - 60_000;
         let start = end - (args.days * 86_400_000.0) as i64;
@@ -227,7 +242,7 @@ pub async fn run_simulation(zone: &Zone, layout: &TopicLayout, args: &SimArgs) -
     }
     summary.seconds = started.elapsed().as_secs_f64();
     if acked < published {
-        return Err(format!("only {acked} of {published} messages were acknowledged by the broker"));
+        return Err(SimError::Unacknowledged { acked, published });
     }
     Ok(summary)
 }
@@ -243,7 +258,7 @@ struct Publisher {
     client: AsyncClient,
     published: u64,
     total_tx: tokio::sync::oneshot::Sender<u64>,
-    driver: tokio::task::JoinHandle<Result<u64, String>>,
+    driver: tokio::task::JoinHandle<Result<u64, SimError>>,
 }
 
 impl Publisher {
@@ -267,7 +282,7 @@ impl Publisher {
                     ev = eventloop.poll() => match ev {
                         Ok(Event::Incoming(Packet::PubAck(_))) => acked += 1,
                         Ok(_) => {}
-                        Err(e) => return Err(format!("broker connection failed: {e}")),
+                        Err(e) => return Err(SimError::Connection(e)),
                     },
                 }
             }
@@ -282,9 +297,9 @@ impl Publisher {
     }
 
     /// Waits until the broker acknowledged everything published here; returns how many.
-    async fn finish(self) -> Result<u64, String> {
+    async fn finish(self) -> Result<u64, SimError> {
         let _ = self.total_tx.send(self.published);
-        let acked = self.driver.await.map_err(|e| e.to_string())??;
+        let acked = self.driver.await??;
         let _ = self.client.disconnect().await;
         Ok(acked)
     }

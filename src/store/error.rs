@@ -16,6 +16,10 @@ pub enum StoreError {
     Url(String),
     #[error("the database schema is at migration {found}, this wasteflow needs {needed}: run `wasteflow migrate` as the tables' owner (or set database.migrate_on_start = true)")]
     Outdated { found: i32, needed: i32 },
+    #[error("the database's views and constraints are older than this wasteflow: run `wasteflow migrate` as the tables' owner (or set database.migrate_on_start = true)")]
+    ViewsOutdated,
+    #[error("applying the views and constraints (src/store/views.sql) failed: {0}")]
+    Views(tokio_postgres::Error),
     #[error("migration {version} ({name}) failed: {source}")]
     Migration { version: i32, name: &'static str, source: tokio_postgres::Error },
     #[error("unexpected value in column {column}: {source}")]

@@ -1,6 +1,6 @@
 //! Versioned SQL migrations, embedded in the binary.
 
-use super::error::{timed, StoreError};
+use super::error::{column, timed, StoreError};
 use std::time::Duration;
 use tokio_postgres::Client;
 
@@ -43,7 +43,10 @@ pub async fn migrate(
     }
     let mode = Mode::detect(client, limit).await?;
     timed(limit, client.execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY])).await?;
-    let result = apply(client, limit).await;
+    let result = match apply(client, limit).await {
+        Ok(applied) => super::repeatable::apply(client, limit).await.map(|_| applied),
+        Err(e) => Err(e),
+    };
     timed(limit, client.execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])).await?;
     Ok((mode, result?))
 }
@@ -58,18 +61,23 @@ impl Mode {
 }
 
 /// Without migrating (the daemon's role may not be allowed to): checks every migration this
-/// binary knows has been applied.
+/// binary knows has been applied, and its views and constraints.
 pub async fn check_current(client: &Client, limit: Duration) -> Result<(), StoreError> {
     let needed = MIGRATIONS.last().map_or(0, |m| m.0);
     let found: i32 =
-        match timed(limit, client.query_one("SELECT coalesce(max(version), 0) FROM schema_migrations", &[])).await {
-            Ok(row) => row.get(0),
+        match timed(limit, client.query_one("SELECT coalesce(max(version), 0) AS version FROM schema_migrations", &[]))
+            .await
+        {
+            Ok(row) => column(&row, "version")?,
             // No table at all: nothing was ever migrated here.
             Err(StoreError::Db(e)) if e.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_TABLE) => 0,
             Err(e) => return Err(e),
         };
     if found < needed {
         return Err(StoreError::Outdated { found, needed });
+    }
+    if !super::repeatable::is_current(client, limit).await? {
+        return Err(StoreError::ViewsOutdated);
     }
     Ok(())
 }
@@ -83,11 +91,11 @@ async fn apply(client: &mut Client, limit: Duration) -> Result<Vec<i32>, StoreEr
         ),
     )
     .await?;
-    let done: Vec<i32> = timed(limit, client.query("SELECT version FROM schema_migrations", &[]))
+    let done = timed(limit, client.query("SELECT version FROM schema_migrations", &[]))
         .await?
         .iter()
-        .map(|r| r.get(0))
-        .collect();
+        .map(|r| column(r, "version"))
+        .collect::<Result<Vec<i32>, _>>()?;
     let mut applied = Vec::new();
     for &(version, name, sql) in MIGRATIONS {
         if done.contains(&version) {

@@ -12,6 +12,7 @@ mod migrate;
 mod policies;
 mod prepare;
 mod registry;
+mod repeatable;
 mod task;
 mod verify;
 mod writer;

@@ -4,8 +4,8 @@
 use super::writer::{BatchOutcome, Writer};
 use crate::backoff::Backoff;
 use crate::batch::Batch;
-use crate::metrics as m;
 use crate::health::Health;
+use crate::metrics as m;
 use crate::source::AckToken;
 use crate::wire::ValidReading;
 use futures_util::stream::{FuturesOrdered, StreamExt};

@@ -189,12 +189,8 @@ impl Writer {
                     // Only this batch's own keys come back, so the kind is one it sent.
                     let Some(kind) = MeasurementKind::from_number(number) else { continue };
                     let sensor: i32 = column(row, "sensor")?;
-                    let key = (
-                        column::<&str>(row, "gateway_id")?,
-                        sensor as u16,
-                        kind,
-                        ms_since_epoch(column(row, "ts")?),
-                    );
+                    let key =
+                        (column::<&str>(row, "gateway_id")?, sensor as u16, kind, ms_since_epoch(column(row, "ts")?));
                     stored.extend(index.get(&key).copied());
                 }
                 stored

@@ -2,12 +2,15 @@
 
 use super::codes::{check_ewc_code, check_siren, check_siret, check_treatment_code};
 use super::file::ZoneFile;
+use super::lookup::ZoneProblem;
 use std::collections::{HashMap, HashSet};
 
 /// Returns every problem of the registry (empty when it is valid).
-pub fn check(path: &str, f: &ZoneFile) -> Vec<String> {
+pub fn check(path: &str, f: &ZoneFile) -> Vec<ZoneProblem> {
     let mut errs = Vec::new();
-    let mut err = |entry: String, field: &str, why: String| errs.push(format!("{path}: {entry}: {field}: {why}"));
+    let mut err = |entry: String, field: &str, why: String| {
+        errs.push(ZoneProblem { file: path.to_string(), entry: Some(entry), field: Some(field.to_string()), why })
+    };
 
     let mut companies = HashMap::new();
     for c in &f.companies {

@@ -29,9 +29,41 @@ pub struct Zone {
     gateways: HashMap<String, GatewayInfo>,
 }
 
-/// Every problem of a registry file, each as `file: entry: field: why`.
+/// One problem of a registry file: where it is and why. Shown as `file: entry: field: why`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZoneProblem {
+    pub file: String,
+    /// The entry concerned (`container "c"`, `gateway "g" sensor 3`); none for the whole file.
+    pub entry: Option<String>,
+    /// The field of the entry; none for the whole entry or file.
+    pub field: Option<String>,
+    /// What is wrong, and how to fix it.
+    pub why: String,
+}
+
+impl ZoneProblem {
+    /// A problem with the file as a whole (unreadable, not TOML).
+    pub fn in_file(file: &str, why: String) -> ZoneProblem {
+        ZoneProblem { file: file.to_string(), entry: None, field: None, why }
+    }
+}
+
+impl fmt::Display for ZoneProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.file)?;
+        if let Some(entry) = &self.entry {
+            write!(f, "{entry}: ")?;
+        }
+        if let Some(field) = &self.field {
+            write!(f, "{field}: ")?;
+        }
+        f.write_str(&self.why)
+    }
+}
+
+/// Every problem of a registry file.
 #[derive(Debug, Clone, thiserror::Error)]
-pub struct ZoneErrors(pub Vec<String>);
+pub struct ZoneErrors(pub Vec<ZoneProblem>);
 
 impl fmt::Display for ZoneErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -46,13 +78,15 @@ impl fmt::Display for ZoneErrors {
 impl Zone {
     /// Reads and checks a registry file.
     pub fn load(path: &str) -> Result<Zone, ZoneErrors> {
-        let text = std::fs::read_to_string(path).map_err(|e| ZoneErrors(vec![format!("{path}: cannot read: {e}")]))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ZoneErrors(vec![ZoneProblem::in_file(path, format!("cannot read: {e}"))]))?;
         Self::parse(path, &text)
     }
 
     /// Parses and checks registry text; `path` is only used in messages.
     pub fn parse(path: &str, text: &str) -> Result<Zone, ZoneErrors> {
-        let file: ZoneFile = toml::from_str(text).map_err(|e| ZoneErrors(vec![format!("{path}: {e}")]))?;
+        let file: ZoneFile =
+            toml::from_str(text).map_err(|e| ZoneErrors(vec![ZoneProblem::in_file(path, e.to_string())]))?;
         Self::from_file(path, file)
     }
 

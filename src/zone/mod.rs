@@ -16,4 +16,4 @@ pub use codes::{
     all_treatments, check_ewc_code, check_siren, check_siret, check_treatment_code, treatment_class, TreatmentClass,
 };
 pub use file::*;
-pub use lookup::{SensorTarget, Zone, ZoneErrors};
+pub use lookup::{SensorTarget, Zone, ZoneErrors, ZoneProblem};

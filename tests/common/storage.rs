@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use wasteflow::batch::Batch;
 use wasteflow::config::{DatabaseSettings, Settings};
 use wasteflow::store::{connect, Db, Writer};
-use wasteflow::validate::ValidReading;
+use wasteflow::wire::ValidReading;
 
 pub struct StorageTarget {
     pub settings: Settings,

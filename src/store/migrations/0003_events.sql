@@ -16,9 +16,3 @@ CREATE INDEX events_opened ON events (opened_at);
 
 -- Rebuilding the live state at start reads each container's latest readings.
 CREATE INDEX readings_container_ts ON readings (container_id, ts);
-
-CREATE VIEW recent_events AS
-    SELECT e.opened_at, e.closed_at, e.company_id, e.container_id, e.kind, e.open_value, e.close_value,
-           c.type AS container_type, c.stream_id
-    FROM events e LEFT JOIN containers c ON c.id = e.container_id;
-GRANT SELECT ON recent_events TO wasteflow_grafana;

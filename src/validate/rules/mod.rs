@@ -1,8 +1,8 @@
 //! The checks, in order: size, decode, topic, gateway, company, then each reading.
 
-use crate::wire::{RejectReason, Rejection, ValidReading, WHOLE_MESSAGE};
 use crate::wire::TopicLayout;
 use crate::wire::{self, Measurement};
+use crate::wire::{RejectReason, Rejection, ValidReading, WHOLE_MESSAGE};
 use crate::zone::Zone;
 use bytes::Bytes;
 use std::collections::HashSet;
@@ -50,7 +50,14 @@ pub fn check_message(
         Ok(ids) => ids,
         Err(why) => {
             let detail = why.to_string();
-            out.rejects.push(reject(RejectReason::BadTopic, detail, None, None, WHOLE_MESSAGE, capped(payload, limits)));
+            out.rejects.push(reject(
+                RejectReason::BadTopic,
+                detail,
+                None,
+                None,
+                WHOLE_MESSAGE,
+                capped(payload, limits),
+            ));
             return out;
         }
     };
@@ -87,7 +94,10 @@ pub fn check_message(
         let verdict = check_reading(r.sensor, &r.value, ts_ms, now_ms, limits)
             .and_then(|value_milli| {
                 zone.sensor(ids.gateway, r.sensor).map(|t| (t, value_milli)).ok_or_else(|| {
-                    (RejectReason::UnknownSensor, format!("sensor {} is not registered on gateway {:?}", r.sensor, ids.gateway))
+                    (
+                        RejectReason::UnknownSensor,
+                        format!("sensor {} is not registered on gateway {:?}", r.sensor, ids.gateway),
+                    )
                 })
             })
             .and_then(|ok| {
@@ -135,7 +145,10 @@ fn check_reading(
 ) -> Result<i64, (RejectReason, String)> {
     if ts_ms < now_ms.saturating_sub(limits.max_past_ms) || ts_ms > now_ms.saturating_add(limits.max_future_ms) {
         let skew_s = (ts_ms as i128 - now_ms as i128) / 1000;
-        return Err((RejectReason::TimestampOutOfWindow, format!("sensor {sensor}: reading time is {skew_s} s from now")));
+        return Err((
+            RejectReason::TimestampOutOfWindow,
+            format!("sensor {sensor}: reading time is {skew_s} s from now"),
+        ));
     }
     let Some(v) = m.number() else { return Ok(0) };
     if !v.is_finite() {
@@ -143,7 +156,10 @@ fn check_reading(
     }
     let Some((lo, hi)) = m.kind().range() else { return Ok(0) };
     if !(lo..=hi).contains(&v) {
-        return Err((RejectReason::OutOfRange, format!("sensor {sensor}: {} {v} outside {lo}..={hi}", m.kind().name())));
+        return Err((
+            RejectReason::OutOfRange,
+            format!("sensor {sensor}: {} {v} outside {lo}..={hi}", m.kind().name()),
+        ));
     }
     Ok((f64::from(v) * 1000.0).round() as i64)
 }

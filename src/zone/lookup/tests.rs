@@ -56,7 +56,7 @@ sensors = [{ number = 1, container = "c" }]
 "#;
 
 fn errors_of(text: &str) -> Vec<String> {
-    Zone::parse("zone.toml", text).err().map(|e| e.0).unwrap_or_default()
+    Zone::parse("zone.toml", text).err().map(|e| e.0.iter().map(ToString::to_string).collect()).unwrap_or_default()
 }
 
 fn with(replace: &str, by: &str) -> String {
