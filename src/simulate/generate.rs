@@ -1,7 +1,6 @@
 //! Pure frame generation (no I/O), so benchmarks can reuse it.
 
-use crate::wire::TopicLayout;
-use crate::wire::{encode, Frame, Measurement, Reading};
+use crate::wire::{encode, Frame, Measurement, MeasurementKind, Reading, TopicLayout};
 use crate::zone::Zone;
 use rand::rngs::SmallRng;
 use rand::{Rng, RngCore, SeedableRng};
@@ -21,8 +20,8 @@ pub struct GeneratedMessage {
     pub duplicate: bool,
     /// Readings the daemon is expected to reject (e.g. a skewed clock).
     pub rejected: usize,
-    /// Measurement kind of each reading (index of [`crate::wire::MeasurementKind`]).
-    pub kinds: Vec<usize>,
+    /// Measurement kind of each reading.
+    pub kinds: Vec<MeasurementKind>,
 }
 
 struct GatewayState {
@@ -140,7 +139,7 @@ impl FrameGenerator {
         }
         gw.clock_ms += n as u64 * STEP_MS;
         gw.seq = gw.seq.wrapping_add(1);
-        let kinds = readings.iter().map(|r| r.value.kind() as usize).collect();
+        let kinds = readings.iter().map(|r| r.value.kind()).collect();
         let payload = encode(&Frame { seq: gw.seq, base_time_ms: base, readings });
         let msg = GeneratedMessage {
             topic: gw.topic.clone(),

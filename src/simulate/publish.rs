@@ -91,8 +91,6 @@ pub struct CompanySummary {
     pub kinds: BTreeMap<String, u64>,
 }
 
-const KIND_NAMES: [&str; 5] = ["fill_level", "net_mass_kg", "emptied", "temperature_c", "battery_percent"];
-
 impl Summary {
     fn count(&mut self, msg: &GeneratedMessage) {
         let c = self.per_company.entry(msg.company.clone()).or_default();
@@ -110,7 +108,7 @@ impl Summary {
             c.readings += msg.readings as u64;
             c.rejected_expected += msg.rejected as u64;
             for k in &msg.kinds {
-                *c.kinds.entry(KIND_NAMES.get(*k).unwrap_or(&"other").to_string()).or_default() += 1;
+                *c.kinds.entry(k.name().to_string()).or_default() += 1;
             }
         }
     }

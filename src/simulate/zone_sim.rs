@@ -4,8 +4,7 @@
 //! and injectable faults. Pure generation (no I/O); deterministic for a seed.
 
 use super::generate::GeneratedMessage;
-use crate::wire::TopicLayout;
-use crate::wire::{encode, Frame, Measurement, Reading};
+use crate::wire::{encode, Frame, Measurement, MeasurementKind, Reading, TopicLayout};
 use crate::zone::Zone;
 use rand::rngs::SmallRng;
 use rand::{Rng, RngCore, SeedableRng};
@@ -262,7 +261,7 @@ impl ZoneSim {
         let g = &mut self.gateways[gi];
         g.seq = g.seq.wrapping_add(1);
         let n = readings.len();
-        let kinds: Vec<usize> = readings.iter().map(|r| r.value.kind() as usize).collect();
+        let kinds: Vec<MeasurementKind> = readings.iter().map(|r| r.value.kind()).collect();
         let payload = encode(&Frame { seq: g.seq, base_time_ms: base.max(0) as u64, readings });
         let msg = GeneratedMessage {
             topic: g.topic.clone(),

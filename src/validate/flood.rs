@@ -5,8 +5,7 @@
 //! `gateway_flood`, payload kept, so nothing is silently dropped and the data can be replayed)
 //! without being decoded or stored as readings. Time comes from each delivery's receive time.
 
-use crate::wire::TopicLayout;
-use crate::wire::{RejectReason, Rejection, WHOLE_MESSAGE};
+use crate::wire::{RejectReason, Rejection, TopicLayout, WHOLE_MESSAGE};
 use crate::zone::Zone;
 use bytes::Bytes;
 use std::collections::HashMap;

@@ -9,6 +9,7 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RejectReason {
     BadTopic,
+    GatewayFlood,
     PayloadTooLarge,
     EmptyPayload,
     UnknownVersion,
@@ -18,7 +19,6 @@ pub enum RejectReason {
     TrailingBytes,
     UnknownGateway,
     CompanyMismatch,
-    GatewayFlood,
     TimestampOutOfWindow,
     NotFinite,
     OutOfRange,
@@ -39,6 +39,7 @@ impl RejectReason {
     /// Every reason, in the documented order.
     pub const ALL: [RejectReason; 16] = [
         Self::BadTopic,
+        Self::GatewayFlood,
         Self::PayloadTooLarge,
         Self::EmptyPayload,
         Self::UnknownVersion,
@@ -48,7 +49,6 @@ impl RejectReason {
         Self::TrailingBytes,
         Self::UnknownGateway,
         Self::CompanyMismatch,
-        Self::GatewayFlood,
         Self::TimestampOutOfWindow,
         Self::NotFinite,
         Self::OutOfRange,

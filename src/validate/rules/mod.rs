@@ -1,8 +1,6 @@
 //! The checks, in order: size, decode, topic, gateway, company, then each reading.
 
-use crate::wire::TopicLayout;
-use crate::wire::{self, Measurement};
-use crate::wire::{RejectReason, Rejection, ValidReading, WHOLE_MESSAGE};
+use crate::wire::{self, Measurement, RejectReason, Rejection, TopicLayout, ValidReading, WHOLE_MESSAGE};
 use crate::zone::Zone;
 use bytes::Bytes;
 use std::collections::HashSet;
