@@ -32,12 +32,15 @@ fn documented_range(cell: &str) -> Option<(f32, f32)> {
     Some((lo.trim().parse().unwrap(), hi.trim().parse().unwrap()))
 }
 
+/// A kind as documented: number, wire name, plausible range.
+type KindRow = (i16, String, Option<(f32, f32)>);
+
 #[test]
 fn the_measurement_table_is_the_enum() {
     let rows = table(&doc(), "| variant | name |");
-    let documented: Vec<(i16, String, Option<(f32, f32)>)> =
+    let documented: Vec<KindRow> =
         rows.iter().map(|r| (r[0].parse().unwrap(), r[1].clone(), documented_range(&r[3]))).collect();
-    let code: Vec<(i16, String, Option<(f32, f32)>)> =
+    let code: Vec<KindRow> =
         MeasurementKind::ALL.iter().map(|k| (k.number(), k.wire_name().to_string(), k.range())).collect();
     assert_eq!(documented, code);
 }
