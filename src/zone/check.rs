@@ -2,7 +2,7 @@
 
 use super::codes::{check_ewc_code, check_siren, check_siret, check_treatment_code};
 use super::file::ZoneFile;
-use super::lookup::ZoneProblem;
+use super::problem::ZoneProblem;
 use std::collections::{HashMap, HashSet};
 
 /// Returns every problem of the registry (empty when it is valid).

@@ -10,10 +10,12 @@ mod check;
 mod codes;
 mod file;
 mod lookup;
+mod problem;
 
 pub use check::check_id;
 pub use codes::{
     all_treatments, check_ewc_code, check_siren, check_siret, check_treatment_code, treatment_class, TreatmentClass,
 };
 pub use file::*;
-pub use lookup::{SensorTarget, Zone, ZoneErrors, ZoneProblem};
+pub use lookup::{SensorTarget, Zone};
+pub use problem::{ZoneErrors, ZoneProblem};
