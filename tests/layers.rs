@@ -1,0 +1,58 @@
+//! Every import points down: a module of the crate may use only modules that `src/lib.rs`
+//! lists before it (docs/architecture.md draws the same layers). Read from the source text,
+//! so a new upward import fails here before anyone has to draw the picture again.
+
+use std::path::Path;
+
+/// The modules in the order `src/lib.rs` declares them.
+fn layers(root: &Path) -> Vec<String> {
+    let lib = std::fs::read_to_string(root.join("src/lib.rs")).expect("src/lib.rs");
+    lib.lines().filter_map(|l| l.trim().strip_prefix("pub mod ")?.strip_suffix(';').map(str::to_string)).collect()
+}
+
+/// Every `.rs` file under `path` (a folder or a file).
+fn files(path: &Path, out: &mut Vec<std::path::PathBuf>) {
+    if path.is_dir() {
+        for entry in std::fs::read_dir(path).expect("read_dir").flatten() {
+            files(&entry.path(), out);
+        }
+    } else if path.is_file() && path.extension().is_some_and(|e| e == "rs") {
+        out.push(path.to_path_buf());
+    }
+}
+
+/// The crate modules a source text names as `crate::<module>`.
+fn uses(text: &str) -> Vec<String> {
+    text.match_indices("crate::")
+        .map(|(i, m)| text[i + m.len()..].chars().take_while(|c| c.is_ascii_lowercase() || *c == '_').collect())
+        .filter(|m: &String| !m.is_empty())
+        .collect()
+}
+
+#[test]
+fn every_import_points_down() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let order = layers(root);
+    assert!(order.len() > 10, "src/lib.rs lists the modules: {order:?}");
+    let rank = |m: &str| order.iter().position(|x| x == m);
+    let mut upward = Vec::new();
+    for (i, module) in order.iter().enumerate() {
+        let mut sources = Vec::new();
+        files(&root.join("src").join(module), &mut sources);
+        files(&root.join("src").join(format!("{module}.rs")), &mut sources);
+        assert!(!sources.is_empty(), "no source for module {module}");
+        for file in sources {
+            let text = std::fs::read_to_string(&file).expect("read");
+            for used in uses(&text) {
+                match rank(&used) {
+                    Some(j) if j > i => upward.push(format!("{} uses crate::{used}", file.display())),
+                    Some(_) => {}
+                    None => {
+                        upward.push(format!("{} uses crate::{used}, which src/lib.rs does not list", file.display()))
+                    }
+                }
+            }
+        }
+    }
+    assert!(upward.is_empty(), "imports that run up a layer (src/lib.rs order):\n{}", upward.join("\n"));
+}
