@@ -1,6 +1,6 @@
 //! Bounded exponential backoff with jitter, for reconnects and retries.
 
-use rand::Rng;
+use rand::RngExt;
 use std::time::Duration;
 
 /// Doubles from `min` up to `max`; each delay is drawn uniformly from its upper half
@@ -23,7 +23,7 @@ impl Backoff {
         self.current = (self.current * 2).min(self.max);
         let floor = ceiling / 2;
         let span = (ceiling - floor).as_micros() as u64;
-        floor + Duration::from_micros(rand::thread_rng().gen_range(0..=span))
+        floor + Duration::from_micros(rand::rng().random_range(0..=span))
     }
 
     /// Back to the first delay, after a success.

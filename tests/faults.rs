@@ -12,7 +12,7 @@ mod common;
 use common::faults::{full, repetitions, settle_and_check, MemoryWatch};
 use common::proxy::{Mode, Proxy};
 use common::*;
-use rand::Rng;
+use rand::RngExt;
 use std::time::{Duration, Instant};
 
 /// A round of uniform frames: 10 readings each, `frames` of them at `rate` per second, its own
@@ -97,7 +97,7 @@ async fn behind_db_proxy(frames: u32, rate: u32) -> BehindDbProxy {
 }
 
 fn pause(min_ms: u64, max_ms: u64) -> Duration {
-    Duration::from_millis(rand::thread_rng().gen_range(min_ms..=max_ms))
+    Duration::from_millis(rand::rng().random_range(min_ms..=max_ms))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -310,7 +310,7 @@ async fn duplicate_reordered_and_late_deliveries() {
             messages.push((m.topic, m.payload));
         }
     }
-    messages.shuffle(&mut rand::thread_rng());
+    messages.shuffle(&mut rand::rng());
     let (first, again) = messages.split_at(messages.len() / 2);
     publish_raw_to(broker.port, first).await;
     publish_raw_to(broker.port, again).await;

@@ -5,7 +5,7 @@
 mod common;
 use common::storage::{batch_of, StorageTarget};
 use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use std::time::Duration;
 use wasteflow::rollup::{Deltas, LEVELS};
 use wasteflow::simulate::FrameGenerator;
@@ -100,7 +100,7 @@ async fn rollups_equal_recompute_after_shuffled_duplicated_and_late_readings() {
     // other batches, and one whole batch sent again.
     let mut rng = rand::rngs::StdRng::seed_from_u64(9);
     readings.shuffle(&mut rng);
-    let dups: Vec<ValidReading> = (0..2_000).map(|_| readings[rng.gen_range(0..readings.len())].clone()).collect();
+    let dups: Vec<ValidReading> = (0..2_000).map(|_| readings[rng.random_range(0..readings.len())].clone()).collect();
     readings.extend(dups);
     readings.shuffle(&mut rng);
     let mut batches: Vec<Vec<ValidReading>> = readings.chunks(1_500).map(|c| c.to_vec()).collect();

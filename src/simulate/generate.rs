@@ -3,7 +3,7 @@
 use crate::wire::{encode, Frame, Measurement, MeasurementKind, Reading, TopicLayout};
 use crate::zone::Zone;
 use rand::rngs::SmallRng;
-use rand::{Rng, RngCore, SeedableRng};
+use rand::{Rng, RngExt, SeedableRng};
 
 /// Milliseconds between two readings of one gateway.
 pub const STEP_MS: u64 = 100;
@@ -88,7 +88,7 @@ impl FrameGenerator {
     /// The next message: a duplicate of the previous frame, a malformed message, or a new frame.
     pub fn next_message(&mut self) -> GeneratedMessage {
         if let Some(last) = &self.last {
-            if self.duplicates > 0.0 && self.rng.gen_bool(self.duplicates.min(1.0)) {
+            if self.duplicates > 0.0 && self.rng.random_bool(self.duplicates.min(1.0)) {
                 let mut dup = last.clone();
                 dup.duplicate = true;
                 self.last = None;
@@ -97,9 +97,9 @@ impl FrameGenerator {
         }
         let g = self.next % self.gateways.len();
         self.next += 1;
-        if self.malformed > 0.0 && self.rng.gen_bool(self.malformed.min(1.0)) {
+        if self.malformed > 0.0 && self.rng.random_bool(self.malformed.min(1.0)) {
             let gw = &self.gateways[g];
-            let mut payload = vec![0u8; self.rng.gen_range(2..64)];
+            let mut payload = vec![0u8; self.rng.random_range(2..64)];
             self.rng.fill_bytes(&mut payload);
             // Version 1 then a huge varint: always undecodable, never a valid frame by chance.
             payload[0] = 1;
@@ -122,14 +122,14 @@ impl FrameGenerator {
         let mut readings = Vec::with_capacity(n);
         for j in 0..n {
             let s = j % gw.sensors.len();
-            let value = match self.rng.gen_range(0..100) {
+            let value = match self.rng.random_range(0..100) {
                 0..=59 => {
-                    gw.fill[s] = (gw.fill[s] + self.rng.gen_range(0.0..2.0)).min(100.0);
+                    gw.fill[s] = (gw.fill[s] + self.rng.random_range(0.0..2.0)).min(100.0);
                     Measurement::FillLevel(gw.fill[s])
                 }
-                60..=74 => Measurement::NetMassKg(self.rng.gen_range(5.0..2500.0)),
-                75..=84 => Measurement::TemperatureC(self.rng.gen_range(5.0..35.0)),
-                85..=96 => Measurement::BatteryPercent(self.rng.gen_range(20.0..100.0)),
+                60..=74 => Measurement::NetMassKg(self.rng.random_range(5.0..2500.0)),
+                75..=84 => Measurement::TemperatureC(self.rng.random_range(5.0..35.0)),
+                85..=96 => Measurement::BatteryPercent(self.rng.random_range(20.0..100.0)),
                 _ => {
                     gw.fill[s] = 0.0;
                     Measurement::Emptied

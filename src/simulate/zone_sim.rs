@@ -7,7 +7,7 @@ use super::generate::GeneratedMessage;
 use crate::wire::{encode, Frame, Measurement, MeasurementKind, Reading, TopicLayout};
 use crate::zone::Zone;
 use rand::rngs::SmallRng;
-use rand::{Rng, RngCore, SeedableRng};
+use rand::{Rng, RngExt, SeedableRng};
 use std::collections::VecDeque;
 
 const MIN: i64 = 60_000;
@@ -113,7 +113,7 @@ impl ZoneSim {
             for s in &g.sensors {
                 let Some(c) = zone.container(&s.container) else { continue };
                 let ewc = zone.file.streams.iter().find(|st| st.id == c.stream).map(|st| st.ewc.as_str()).unwrap_or("");
-                let fill_days = rng.gen_range(2.0..6.0);
+                let fill_days = rng.random_range(2.0..6.0);
                 containers.push(SimContainer {
                     company: c.company.clone(),
                     gateway: gi,
@@ -121,13 +121,13 @@ impl ZoneSim {
                     volume_m3: c.volume_m3,
                     density: density(&c.stream, ewc),
                     interval_ms: c.expected_interval.as_millis() as i64,
-                    next_report: start_ms + rng.gen_range(0..c.expected_interval.as_millis() as i64),
-                    fill: rng.gen_range(0.0..40.0),
+                    next_report: start_ms + rng.random_range(0..c.expected_interval.as_millis() as i64),
+                    fill: rng.random_range(0.0..40.0),
                     // Points per hour at full activity, to reach ~80 % in `fill_days` working days.
                     base_rate_per_hour: 80.0 / (fill_days * 16.0),
-                    collect_at: (c.overflow_threshold_pct - rng.gen_range(5.0..15.0)).max(10.0),
-                    temperature: rng.gen_range(8.0..16.0),
-                    battery: rng.gen_range(60.0..100.0),
+                    collect_at: (c.overflow_threshold_pct - rng.random_range(5.0..15.0)).max(10.0),
+                    temperature: rng.random_range(8.0..16.0),
+                    battery: rng.random_range(60.0..100.0),
                     never_collect: false,
                     heats_up: false,
                 });
@@ -184,13 +184,14 @@ impl ZoneSim {
         for c in &mut self.containers {
             // Continuous processes.
             let hours = self.step_ms as f64 / HOUR as f64;
-            c.fill = (c.fill + c.base_rate_per_hour * activity(&c.company, t) * hours * self.rng.gen_range(0.6..1.4))
-                .min(120.0);
+            c.fill = (c.fill
+                + c.base_rate_per_hour * activity(&c.company, t) * hours * self.rng.random_range(0.6..1.4))
+            .min(120.0);
             let daily = ((t.rem_euclid(DAY) as f64 / DAY as f64) * std::f64::consts::TAU).sin();
             if c.heats_up && remaining < 0.1 {
                 c.temperature = (c.temperature + 2.0).min(95.0);
             } else {
-                c.temperature += (12.0 + 6.0 * daily - c.temperature) * 0.05 + self.rng.gen_range(-0.1..0.1);
+                c.temperature += (12.0 + 6.0 * daily - c.temperature) * 0.05 + self.rng.random_range(-0.1..0.1);
             }
             c.battery = (c.battery - 0.0005).max(0.0);
             if t < c.next_report {
@@ -201,10 +202,10 @@ impl ZoneSim {
             let frame = &mut frames[c.gateway];
             if c.fill >= c.collect_at && !c.never_collect && activity(&c.company, t) >= 0.5 {
                 // A collection: weighed on the way out, then the container starts empty.
-                let kg = c.fill / 100.0 * c.volume_m3 * c.density * self.rng.gen_range(0.9..1.1);
+                let kg = c.fill / 100.0 * c.volume_m3 * c.density * self.rng.random_range(0.9..1.1);
                 frame.push(Reading { sensor: c.sensor, offset_ms: offset, value: Measurement::NetMassKg(kg as f32) });
                 frame.push(Reading { sensor: c.sensor, offset_ms: offset + 1, value: Measurement::Emptied });
-                c.fill = self.rng.gen_range(0.0..3.0);
+                c.fill = self.rng.random_range(0.0..3.0);
             }
             frame.push(Reading {
                 sensor: c.sensor,
@@ -273,9 +274,9 @@ impl ZoneSim {
             rejected: if skewed { n } else { 0 },
             kinds,
         };
-        if self.faults.malformed > 0.0 && self.rng.gen_bool(self.faults.malformed.min(1.0)) {
+        if self.faults.malformed > 0.0 && self.rng.random_bool(self.faults.malformed.min(1.0)) {
             let mut bad = vec![1u8, 0xff];
-            let mut tail = vec![0u8; self.rng.gen_range(1..32)];
+            let mut tail = vec![0u8; self.rng.random_range(1..32)];
             self.rng.fill_bytes(&mut tail);
             bad.extend(tail);
             bad.extend_from_slice(&[0xff; 6]);
@@ -289,7 +290,7 @@ impl ZoneSim {
             });
         }
         self.queue.push_back(msg.clone());
-        if self.faults.duplicates > 0.0 && self.rng.gen_bool(self.faults.duplicates.min(1.0)) {
+        if self.faults.duplicates > 0.0 && self.rng.random_bool(self.faults.duplicates.min(1.0)) {
             self.queue.push_back(GeneratedMessage { duplicate: true, ..msg });
         }
     }

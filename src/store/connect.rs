@@ -63,7 +63,8 @@ pub async fn connect(s: &DatabaseSettings) -> Result<Db, StoreError> {
     let (client, driver) = if s.tls || s.ca_file.is_some() {
         // TLS required, the server's certificate verified against ca_file (or the system's
         // trust store) and the host name.
-        let config = crate::tls::client_config(s.ca_file.as_deref(), None).map_err(StoreError::Tls)?;
+        let config =
+            crate::tls::client_config(s.ca_file.as_deref(), None).map_err(|e| StoreError::Tls(e.to_string()))?;
         cfg.ssl_mode(tokio_postgres::config::SslMode::Require);
         let tls = tokio_postgres_rustls::MakeRustlsConnect::new(config);
         let (client, connection) = match tokio::time::timeout(s.connect_timeout, cfg.connect(tls)).await {
