@@ -15,8 +15,7 @@ pub fn mqtt_options(s: &MqttSettings) -> Result<MqttOptions, SourceError> {
             (None, None) => None,
             _ => return Err(SourceError::ClientCertificatePair),
         };
-        let config =
-            crate::tls::client_config(s.ca_file.as_deref(), client).map_err(|e| SourceError::Tls(e.to_string()))?;
+        let config = crate::tls::client_config(s.ca_file.as_deref(), client)?;
         Some(rumqttc::Transport::tls_with_config(rumqttc::TlsConfiguration::Rustls(std::sync::Arc::new(config))))
     } else {
         None
