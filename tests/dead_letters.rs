@@ -91,7 +91,11 @@ async fn each_kind_of_bad_input_has_its_own_reason() {
         daemon.metric("wasteflow_messages_received_total").await == Some(2.0 * cases.len() as f64)
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Acks leave after COMMIT: once the second round is acked, its batches are committed.
+    wait_until(Duration::from_secs(20), "second round acked (wasteflow_mqtt_acks_total)", || async {
+        daemon.metric("wasteflow_mqtt_acks_total").await == Some(2.0 * cases.len() as f64)
+    })
+    .await;
     assert_eq!(db.count("SELECT count(*) FROM rejected_messages").await, cases.len() as i64);
     assert!(daemon.terminate().await.success());
 }

@@ -7,12 +7,16 @@
 //!
 //! `cargo test --test faults` runs the short version (3 repetitions, a 15 s outage, a 10 s
 //! stall); `WASTEFLOW_FAULTS_FULL=1` runs the full one (10 repetitions, 60 s, 30 s).
+//!
+//! The random pauses (and the shuffled order of the duplicate scenario) come from a seed
+//! printed at the start of each scenario and again if it fails; `WASTEFLOW_FAULTS_SEED=<seed>`
+//! replays them.
 
 mod common;
 use common::faults::{full, repetitions, settle_and_check, MemoryWatch};
 use common::proxy::{Mode, Proxy};
 use common::*;
-use rand::RngExt;
+use rand::{RngExt, SeedableRng};
 use std::time::{Duration, Instant};
 
 /// A round of uniform frames: 10 readings each, `frames` of them at `rate` per second, its own
@@ -96,19 +100,51 @@ async fn behind_db_proxy(frames: u32, rate: u32) -> BehindDbProxy {
     BehindDbProxy { db, env, _broker: broker, proxy, daemon, sim }
 }
 
-fn pause(min_ms: u64, max_ms: u64) -> Duration {
-    Duration::from_millis(rand::rng().random_range(min_ms..=max_ms))
+/// A scenario's randomness, from `WASTEFLOW_FAULTS_SEED` if set, else from a fresh seed.
+/// The seed is printed at the start and, should the scenario fail, after its failure message.
+struct Chance {
+    scenario: &'static str,
+    seed: u64,
+    rng: rand::rngs::StdRng,
+}
+
+impl Chance {
+    fn new(scenario: &'static str) -> Chance {
+        let seed = match std::env::var("WASTEFLOW_FAULTS_SEED") {
+            Ok(v) => v.trim().parse().unwrap_or_else(|_| panic!("WASTEFLOW_FAULTS_SEED={v:?} is not a u64")),
+            Err(_) => rand::random(),
+        };
+        eprintln!("{scenario}: WASTEFLOW_FAULTS_SEED={seed}");
+        Chance { scenario, seed, rng: rand::rngs::StdRng::seed_from_u64(seed) }
+    }
+
+    fn pause(&mut self, min_ms: u64, max_ms: u64) -> Duration {
+        Duration::from_millis(self.rng.random_range(min_ms..=max_ms))
+    }
+}
+
+impl Drop for Chance {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!(
+                "{0} failed with WASTEFLOW_FAULTS_SEED={1}; replay its pauses with \
+                 WASTEFLOW_FAULTS_SEED={1} cargo test --test faults {0}",
+                self.scenario, self.seed
+            );
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broker_killed_and_restarted_mid_stream() {
+    let mut chance = Chance::new("broker_killed_and_restarted_mid_stream");
     let (db, env, mut broker, daemon, memory) = scenario().await;
     let mut published = 0;
     for k in 0..repetitions() {
         let r = round(k, 600, 300);
         let (e, r2) = (env.clone(), r.clone());
         let sim = std::thread::spawn(move || try_simulate(&e, &args(&r2)));
-        tokio::time::sleep(pause(300, 1500)).await;
+        tokio::time::sleep(chance.pause(300, 1500)).await;
         broker.kill_and_restart();
         let _ = sim.join().unwrap();
         // A SIGKILLed Mosquitto loses what it acknowledged since its last save
@@ -124,6 +160,7 @@ async fn broker_killed_and_restarted_mid_stream() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_backends_terminated_mid_stream_and_during_commit() {
+    let mut chance = Chance::new("database_backends_terminated_mid_stream_and_during_commit");
     let (db, env, _broker, daemon, memory) = scenario().await;
     let r = round(0, 3000, 500);
     let sim = simulate_in_background(&env, &args(&r));
@@ -150,7 +187,7 @@ async fn database_backends_terminated_mid_stream_and_during_commit() {
         }
         kills += 1;
         during_commit += usize::from(want_commit);
-        tokio::time::sleep(pause(200, 600)).await;
+        tokio::time::sleep(chance.pause(200, 600)).await;
     }
     assert_eq!(kills, repetitions(), "the daemon's backends were found and terminated");
     assert!(during_commit >= 1, "at least one backend was terminated during COMMIT");
@@ -169,6 +206,7 @@ async fn database_backends_terminated_mid_stream_and_during_commit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_stalled_then_resumed() {
+    let _chance = Chance::new("database_stalled_then_resumed");
     let BehindDbProxy { db, env, _broker, proxy, daemon, sim } = behind_db_proxy(4000, 200).await;
     let memory = MemoryWatch::start(daemon.child.id());
 
@@ -199,6 +237,7 @@ async fn database_stalled_then_resumed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_unreachable_memory_stays_flat() {
+    let _chance = Chance::new("database_unreachable_memory_stays_flat");
     let outage = Duration::from_secs(if full() { 60 } else { 15 });
     let frames = (outage.as_secs() as u32 + 10) * 300;
     let BehindDbProxy { db, env, _broker, proxy, daemon, sim } = behind_db_proxy(frames, 300).await;
@@ -229,11 +268,12 @@ async fn database_unreachable_memory_stays_flat() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn daemon_killed_or_stopped_mid_batch_and_restarted() {
+    let mut chance = Chance::new("daemon_killed_or_stopped_mid_batch_and_restarted");
     let (db, env, _broker, mut daemon, memory) = scenario().await;
     let r = round(0, 8000, 800);
     let sim = simulate_in_background(&env, &args(&r));
     for k in 0..2 * repetitions() {
-        tokio::time::sleep(pause(300, 900)).await;
+        tokio::time::sleep(chance.pause(300, 900)).await;
         if k % 2 == 0 {
             daemon.child.kill().unwrap();
             daemon.child.wait().unwrap();
@@ -250,6 +290,7 @@ async fn daemon_killed_or_stopped_mid_batch_and_restarted() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broker_refusing_connections_reconnects_within_the_backoff_bound() {
+    let _chance = Chance::new("broker_refusing_connections_reconnects_within_the_backoff_bound");
     let db = TestDb::new().await;
     let (mut env, _broker) = Env::with_private_broker(&db);
     quick(&mut env);
@@ -294,6 +335,7 @@ async fn broker_refusing_connections_reconnects_within_the_backoff_bound() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duplicate_reordered_and_late_deliveries() {
+    let mut chance = Chance::new("duplicate_reordered_and_late_deliveries");
     use rand::seq::SliceRandom;
     let (db, env, broker, daemon, memory) = scenario().await;
     let zone = wasteflow::zone::Zone::load(&zone_file()).unwrap();
@@ -310,7 +352,7 @@ async fn duplicate_reordered_and_late_deliveries() {
             messages.push((m.topic, m.payload));
         }
     }
-    messages.shuffle(&mut rand::rng());
+    messages.shuffle(&mut chance.rng);
     let (first, again) = messages.split_at(messages.len() / 2);
     publish_raw_to(broker.port, first).await;
     publish_raw_to(broker.port, again).await;

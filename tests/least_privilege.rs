@@ -60,7 +60,9 @@ async fn an_unmigrated_database_is_named_not_altered() {
         std::fs::read_to_string(&log).unwrap_or_default().contains("run `wasteflow migrate`")
     })
     .await;
-    let (code, body) = http_get(env.metrics_port, "/readyz").await.unwrap();
+    // metrics.listen is 127.0.0.1:0: the port the daemon chose.
+    let port = listening_ports(child.id()).first().copied().expect("the daemon's metrics listener");
+    let (code, body) = http_get(port, "/readyz").await.unwrap();
     assert_eq!(code, 503, "{body}");
     child.kill().unwrap();
     child.wait().unwrap();

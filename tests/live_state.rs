@@ -27,6 +27,17 @@ async fn live_gauges(d: &Daemon) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// Waits for the live task's next export of its gauges (a tick after this call): the seconds
+/// since each gateway's latest reading move on at every export.
+async fn next_live_export(d: &Daemon) {
+    const GAUGE: &str = "wasteflow_gateway_seconds_since_reading";
+    let seen = d.metric(GAUGE).await;
+    wait_until(Duration::from_secs(10), &format!("a live tick (a new export of {GAUGE})"), || async {
+        d.metric(GAUGE).await > seen
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_are_recorded_and_a_restart_rebuilds_the_same_gauges() {
     let db = TestDb::new().await;
@@ -57,7 +68,7 @@ async fn events_are_recorded_and_a_restart_rebuilds_the_same_gauges() {
         db.count("SELECT count(*) FROM events WHERE kind = 'overflow' AND container_id = 'cl-cardboard-1' AND closed_at IS NULL").await == 1
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    next_live_export(&daemon).await;
     let open_in_db = db.count("SELECT count(*) FROM events WHERE closed_at IS NULL").await;
     let before = live_gauges(&daemon).await;
     let open_gauges =
@@ -71,7 +82,7 @@ async fn events_are_recorded_and_a_restart_rebuilds_the_same_gauges() {
     assert!(daemon.terminate().await.success());
 
     let daemon = Daemon::start(&env).await;
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    next_live_export(&daemon).await;
     let after = live_gauges(&daemon).await;
     assert!(before.len() > 50, "{} live series", before.len());
     let diff: Vec<_> =

@@ -56,7 +56,7 @@ async fn prometheus_fires_the_overflow_alert() {
     let db = TestDb::new().await;
     let (env, _broker) = Env::with_private_broker(&db);
     let daemon = Daemon::start(&env).await;
-    let prometheus = start_prometheus(env.metrics_port);
+    let prometheus = start_prometheus(daemon.env.metrics_port);
 
     let start = (now_ms() - 3_600_000).to_string();
     simulate(&env, &["--frames", "120", "--readings-per-frame", "10", "--seed", "4", "--start-ms", &start]);

@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 fn instance(base: &Env, i: usize) -> Env {
     let mut e = base.clone();
     e.client_id = format!("{}-{i}", base.client_id);
-    e.metrics_port = free_port();
     e.extra.push(("WASTEFLOW__MQTT__TOPIC_FILTER".into(), format!("$share/wasteflow/{}/+/+/up", base.topic_prefix)));
     e.extra.push(("WASTEFLOW__LOG__LEVEL".into(), "warn".into()));
     e

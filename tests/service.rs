@@ -19,8 +19,8 @@ fn through_db_proxy(env: &mut Env, db: &TestDb, proxy: &Proxy) {
     }
 }
 
-async fn readyz(env: &Env) -> (u16, String) {
-    http_get(env.metrics_port, "/readyz").await.unwrap_or((0, String::new()))
+async fn readyz(daemon: &Daemon) -> (u16, String) {
+    http_get(daemon.env.metrics_port, "/readyz").await.unwrap_or((0, String::new()))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -30,19 +30,19 @@ async fn readiness_follows_the_database() {
     let proxy = Proxy::start(5432).await;
     through_db_proxy(&mut env, &db, &proxy);
     let daemon = Daemon::start(&env).await;
-    wait_until(Duration::from_secs(10), "ready", || async { readyz(&env).await.0 == 200 }).await;
-    assert_eq!(http_get(env.metrics_port, "/healthz").await.unwrap().0, 200);
+    wait_until(Duration::from_secs(10), "ready", || async { readyz(&daemon).await.0 == 200 }).await;
+    assert_eq!(http_get(daemon.env.metrics_port, "/healthz").await.unwrap().0, 200);
 
     proxy.set(Mode::Refuse);
     wait_until(Duration::from_secs(20), "not ready without the database", || async {
-        let (code, body) = readyz(&env).await;
+        let (code, body) = readyz(&daemon).await;
         code == 503 && body.contains("database unreachable")
     })
     .await;
-    assert_eq!(http_get(env.metrics_port, "/healthz").await.unwrap().0, 200, "alive all along");
+    assert_eq!(http_get(daemon.env.metrics_port, "/healthz").await.unwrap().0, 200, "alive all along");
 
     proxy.set(Mode::Pass);
-    wait_until(Duration::from_secs(20), "ready again", || async { readyz(&env).await.0 == 200 }).await;
+    wait_until(Duration::from_secs(20), "ready again", || async { readyz(&daemon).await.0 == 200 }).await;
     assert!(daemon.terminate().await.success());
 }
 
@@ -86,13 +86,13 @@ async fn systemd_ready_watchdog_and_stopping() {
 
     // The database goes away: once not ready, no more pings (systemd would restart us).
     proxy.set(Mode::Refuse);
-    wait_until(Duration::from_secs(20), "not ready", || async { readyz(&env).await.0 == 503 }).await;
+    wait_until(Duration::from_secs(20), "not ready", || async { readyz(&daemon).await.0 == 503 }).await;
     let _ = receive(&socket, Duration::from_millis(600), |_| false);
     let silent = receive(&socket, Duration::from_secs(2), |_| false);
     assert!(!silent.iter().any(|m| m == "WATCHDOG=1"), "no ping while not ready: {silent:?}");
 
     proxy.set(Mode::Pass);
-    wait_until(Duration::from_secs(20), "ready again", || async { readyz(&env).await.0 == 200 }).await;
+    wait_until(Duration::from_secs(20), "ready again", || async { readyz(&daemon).await.0 == 200 }).await;
     let again = receive(&socket, Duration::from_secs(2), |m| m == "WATCHDOG=1");
     assert!(again.iter().any(|m| m == "WATCHDOG=1"), "pings resume: {again:?}");
 

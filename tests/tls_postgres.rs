@@ -68,7 +68,6 @@ impl Cluster {
     fn reload(&self) {
         let out = as_postgres(&[&format!("{PG_BIN}/pg_ctl"), "-D", self.dir.join("data").to_str().unwrap(), "reload"]);
         assert!(out.status.success());
-        std::thread::sleep(Duration::from_millis(500));
     }
 }
 
@@ -161,6 +160,13 @@ async fn postgres_over_tls_verified_and_each_mistake_explained() {
     let (old_cert, old_key) = leaf(&zone_ca, "localhost", &["localhost"], false, true);
     cluster.install_cert(&old_cert, &old_key);
     cluster.reload();
+    // New connections get the new certificate once the server has reloaded.
+    wait_until(
+        Duration::from_secs(10),
+        "the server to present the expired certificate after pg_ctl reload",
+        || async { wasteflow::store::connect(&settings).await.is_err() },
+    )
+    .await;
     let (code, line) = database_line(&good);
     println!("expired: {line}");
     assert_eq!(code, Some(69), "{line}");

@@ -139,3 +139,6 @@ async fn hand_over(output: &mpsc::Sender<Batch>, batch: &mut Batch, health: &Hea
     health.batched(batch.messages());
     output.send(std::mem::take(batch)).await.is_ok()
 }
+
+#[cfg(test)]
+mod tests;

@@ -307,7 +307,9 @@ mod tests {
     #[test]
     fn example_config_parses() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/config/wasteflow.toml");
-        load_from(Some(path), env(&[])).expect("config/wasteflow.toml is valid");
+        let loaded = load_from(Some(path), env(&[])).expect("config/wasteflow.toml is valid");
+        // The file promises every key at its default.
+        assert_eq!(loaded, Settings::default(), "config/wasteflow.toml differs from the defaults");
     }
 }
 

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use std::time::Duration;
 
 /// The whole configuration, one field per section.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Settings {
     pub mqtt: MqttSettings,
     pub database: DatabaseSettings,
@@ -24,7 +24,7 @@ pub const SECTIONS: &[&str] =
     &["mqtt", "database", "batch", "validation", "metrics", "zone", "log", "shutdown", "storage", "live"];
 
 /// `[mqtt]`: the broker connection and subscription.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MqttSettings {
     /// Broker URL in rumqttc form: `mqtt://host:port?client_id=NAME` (`mqtts://` for TLS).
@@ -85,7 +85,7 @@ impl Default for MqttSettings {
 }
 
 /// `[database]`: PostgreSQL / TimescaleDB.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseSettings {
     /// libpq-style URL or key=value string, e.g. `postgres://wasteflow@127.0.0.1/wasteflow`.
@@ -136,7 +136,7 @@ impl Default for DatabaseSettings {
 }
 
 /// `[batch]`: how many readings go into one transaction.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct BatchSettings {
     /// Commit once this many readings are waiting.
@@ -155,7 +155,7 @@ impl Default for BatchSettings {
 }
 
 /// `[validation]`: what a plausible reading looks like.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ValidationSettings {
     /// Readings older than this (against the daemon's clock) are rejected.
@@ -184,7 +184,7 @@ impl Default for ValidationSettings {
 }
 
 /// `[metrics]`: the Prometheus endpoint.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MetricsSettings {
     /// Address of the HTTP listener serving `/metrics`, `/healthz` and `/readyz`.
@@ -202,7 +202,7 @@ impl Default for MetricsSettings {
 }
 
 /// `[zone]`: the registry of companies, gateways and containers.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ZoneSettings {
     /// Path of the zone registry file.
@@ -227,7 +227,7 @@ pub enum LogFormat {
 }
 
 /// `[log]`: tracing output.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LogSettings {
     /// `human` or `json`.
@@ -243,7 +243,7 @@ impl Default for LogSettings {
 }
 
 /// `[shutdown]`: stopping on SIGTERM / SIGINT.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ShutdownSettings {
     /// Time allowed to commit and acknowledge what is in flight before exiting anyway.
@@ -259,7 +259,7 @@ impl Default for ShutdownSettings {
 
 /// `[storage]`: TimescaleDB compression and retention (ignored, with a warning, on plain
 /// PostgreSQL).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StorageSettings {
     /// Compress raw readings and rollup chunks older than this.
@@ -281,7 +281,7 @@ impl Default for StorageSettings {
 }
 
 /// `[live]`: live container state, events and anomaly detection.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LiveSettings {
     /// Open "overflow predicted" when the forecast time to the overflow threshold is below this.

@@ -18,6 +18,8 @@ pub async fn serve(
     mut shutdown: watch::Receiver<bool>,
 ) -> std::io::Result<impl std::future::Future<Output = ()>> {
     let listener = TcpListener::bind(addr).await?;
+    // The bound address: with port 0 the system chose one.
+    let addr = listener.local_addr()?;
     tracing::info!(%addr, "metrics listening");
     Ok(async move {
         let mut upkeep = tokio::time::interval(Duration::from_secs(5));

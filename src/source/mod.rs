@@ -6,6 +6,7 @@
 //! `try_ack` in arrival order. Acks of a previous connection are never sent (the broker
 //! redelivers those messages and the store deduplicates them).
 
+mod ack_ledger;
 mod delivery;
 mod error;
 mod options;

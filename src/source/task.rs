@@ -1,5 +1,6 @@
 //! The task that drives the MQTT event loop.
 
+use super::ack_ledger::AckLedger;
 use super::delivery::{AckToken, Delivery};
 use crate::backoff::Backoff;
 use crate::metrics as m;
@@ -42,13 +43,9 @@ pub async fn run_source(
     let (client, mut eventloop) = AsyncClient::new(options, cap);
     let mut output = Some(output);
     let mut pending: VecDeque<Delivery> = VecDeque::new();
-    let mut generation: u64 = 0;
     let mut backoff = Backoff::new(cfg.reconnect_min, cfg.reconnect_max);
     let mut acks_open = true;
-    let mut acks_requested: u64 = 0;
-    let mut acks_written: u64 = 0;
-    let mut connected = false;
-    let mut to_ack: VecDeque<AckToken> = VecDeque::new();
+    let mut ledger = AckLedger::new();
 
     loop {
         if output.is_some() && *shutdown.borrow() {
@@ -58,27 +55,15 @@ pub async fn run_source(
         }
         // Hand committed acks to rumqttc, in arrival order. `try_ack` either queues the ack or
         // fails without queueing it, so an ack is never sent twice; a full channel only delays.
-        let mut ack_blocked = false;
-        let (mut stale, mut sent) = (0, 0);
-        while let Some(t) = to_ack.front() {
-            if t.generation != generation || !connected {
-                stale += 1;
-            } else if client.try_ack(&t.publish()).is_ok() {
-                acks_requested += 1;
-                sent += 1;
-            } else {
-                ack_blocked = true;
-                break;
-            }
-            to_ack.pop_front();
+        let released = ledger.release(|t| client.try_ack(&t.publish()).is_ok());
+        if released.stale > 0 {
+            m::stale_acks(released.stale);
         }
-        if stale > 0 {
-            m::stale_acks(stale);
+        if released.sent > 0 {
+            m::acks_sent(released.sent);
         }
-        if sent > 0 {
-            m::acks_sent(sent);
-        }
-        if output.is_none() && !acks_open && to_ack.is_empty() && acks_written >= acks_requested {
+        let ack_blocked = released.blocked;
+        if output.is_none() && !acks_open && ledger.drained() {
             break;
         }
         let room_for = if pending.is_empty() { None } else { output.clone() };
@@ -97,7 +82,7 @@ pub async fn run_source(
                 }
             }
             batch = acks.recv(), if acks_open => match batch {
-                Some(tokens) => to_ack.extend(tokens),
+                Some(tokens) => ledger.committed(tokens),
                 None => acks_open = false,
             },
             // rumqttc's request channel was full: try again shortly (the event loop drains it).
@@ -115,12 +100,12 @@ pub async fn run_source(
                         // buffer it points into alive while the message waits for its commit.
                         let topic = String::from_utf8_lossy(&p.topic).into_owned();
                         let payload = Bytes::copy_from_slice(&p.payload);
-                        let ack = AckToken::for_publish(generation, &p);
+                        let ack = AckToken::for_publish(ledger.generation(), &p);
                         pending.push_back(Delivery { topic, payload, received_ms: crate::clock::now_ms(), ack });
                     }
                 }
                 Ok(Event::Incoming(Packet::ConnAck(ack))) => {
-                    connected = true;
+                    ledger.connected();
                     m::mqtt_connected(true);
                     backoff.reset();
                     tracing::info!(session_present = ack.session_present, "connected to broker");
@@ -147,13 +132,11 @@ pub async fn run_source(
                         tracing::error!(filter = %cfg.topic_filter, codes = ?ack.return_codes, "broker refused the subscription");
                     }
                 }
-                Ok(Event::Outgoing(Outgoing::PubAck(_))) => acks_written += 1,
+                Ok(Event::Outgoing(Outgoing::PubAck(_))) => ledger.puback_written(),
                 Ok(_) => {}
                 Err(e) => {
                     // rumqttc has already dropped acks queued for this connection.
-                    generation += 1;
-                    connected = false;
-                    acks_written = acks_requested;
+                    ledger.connection_lost();
                     m::mqtt_connected(false);
                     m::mqtt_subscribed(false);
                     m::mqtt_reconnect();

@@ -83,6 +83,8 @@ pub struct Env {
     pub db_url: String,
     pub topic_prefix: String,
     pub client_id: String,
+    /// 0 (the default): the daemon binds a port of its own, which [`Daemon::start`] reads back
+    /// into the daemon's `env` (a port picked here could be taken before the daemon binds it).
     pub metrics_port: u16,
     pub extra: Vec<(String, String)>,
     /// A configuration file passed with `--config`; its zone file and log level are used
@@ -97,7 +99,7 @@ impl Env {
             db_url: db.url.clone(),
             topic_prefix: unique("t"),
             client_id: unique("wf-"),
-            metrics_port: free_port(),
+            metrics_port: 0,
             extra: vec![],
             config_file: None,
         }
@@ -140,8 +142,37 @@ impl Env {
     }
 }
 
+/// A port free now; another process may take it before it is used (see [`listening_ports`]).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The TCP ports process `pid` listens on: its socket inodes looked up in the kernel's TCP
+/// tables (`/proc/<pid>/net/tcp{,6}`: local address in column 1, state in column 3 with 0A
+/// for LISTEN, inode in column 9).
+pub fn listening_ports(pid: u32) -> Vec<u16> {
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return vec![];
+    };
+    let inodes: std::collections::HashSet<String> = fds
+        .filter_map(|fd| {
+            let link = std::fs::read_link(fd.ok()?.path()).ok()?;
+            Some(link.to_str()?.strip_prefix("socket:[")?.strip_suffix(']')?.to_string())
+        })
+        .collect();
+    let mut ports = Vec::new();
+    for table in ["tcp", "tcp6"] {
+        let text = std::fs::read_to_string(format!("/proc/{pid}/net/{table}")).unwrap_or_default();
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            if f.len() > 9 && f[3] == "0A" && inodes.contains(f[9]) {
+                if let Some(port) = f[1].rsplit(':').next().and_then(|p| u16::from_str_radix(p, 16).ok()) {
+                    ports.push(port);
+                }
+            }
+        }
+    }
+    ports
 }
 
 /// A running daemon; killed if the test ends without stopping it.
@@ -152,7 +183,8 @@ pub struct Daemon {
 }
 
 impl Daemon {
-    /// Starts `wasteflow run` and waits until it is subscribed.
+    /// Starts `wasteflow run` and waits until it is subscribed. With `env.metrics_port` 0, the
+    /// daemon listens on a port the system chooses, read back into `daemon.env.metrics_port`.
     pub async fn start(env: &Env) -> Daemon {
         let log = format!("{}/wasteflow-{}.log", std::env::temp_dir().display(), unique(""));
         let file = std::fs::File::create(&log).unwrap();
@@ -163,7 +195,11 @@ impl Daemon {
             if let Ok(Some(status)) = d.child.try_wait() {
                 panic!("daemon exited early ({status}); log:\n{}", d.log_text());
             }
-            if d.metric("wasteflow_mqtt_subscribed").await == Some(1.0) {
+            if d.env.metrics_port == 0 {
+                // Its only listener is the metrics endpoint.
+                d.env.metrics_port = listening_ports(d.child.id()).first().copied().unwrap_or(0);
+            }
+            if d.env.metrics_port != 0 && d.metric("wasteflow_mqtt_subscribed").await == Some(1.0) {
                 return d;
             }
             assert!(Instant::now() < deadline, "daemon not subscribed within 30 s; log:\n{}", d.log_text());
