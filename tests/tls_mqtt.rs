@@ -41,28 +41,37 @@ fn start_broker(dir: &Path, ca: &Ca) -> TlsBroker {
     let (old_cert, old_key) = leaf(ca, "localhost", &["localhost"], false, true);
     let (cert, key) = (write(dir, "server.pem", &cert), write(dir, "server.key", &key));
     let (old_cert, old_key) = (write(dir, "expired.pem", &old_cert), write(dir, "expired.key", &old_key));
-    let (plain, tls, expired) = (free_port(), free_port(), free_port());
-    let conf = format!(
-        "per_listener_settings false\nallow_anonymous true\npersistence false\nuser root\n\
-         listener {plain} 127.0.0.1\n\
-         listener {tls} 127.0.0.1\ncafile {ca_pem}\ncertfile {cert}\nkeyfile {key}\nrequire_certificate true\nuse_identity_as_username true\n\
-         listener {expired} 127.0.0.1\ncafile {ca_pem}\ncertfile {old_cert}\nkeyfile {old_key}\nrequire_certificate true\n"
-    );
-    let conf_path = write(dir, "mosquitto.conf", &conf);
-    let log = std::fs::File::create(dir.join("broker.log")).unwrap();
-    let child = Command::new("mosquitto").args(["-c", &conf_path]).stdout(Stdio::null()).stderr(log).spawn().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    for port in [plain, tls, expired] {
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "TLS mosquitto did not start: {}",
-                std::fs::read_to_string(dir.join("broker.log")).unwrap_or_default()
-            );
+    // A port found free can be taken by another test before Mosquitto binds it: then it exits
+    // (or does not hold all three), and it starts again on other ports.
+    for attempt in 1..=5 {
+        let (plain, tls, expired) = (free_port(), free_port(), free_port());
+        let conf = format!(
+            "per_listener_settings false\nallow_anonymous true\npersistence false\nuser root\n\
+             listener {plain} 127.0.0.1\n\
+             listener {tls} 127.0.0.1\ncafile {ca_pem}\ncertfile {cert}\nkeyfile {key}\nrequire_certificate true\nuse_identity_as_username true\n\
+             listener {expired} 127.0.0.1\ncafile {ca_pem}\ncertfile {old_cert}\nkeyfile {old_key}\nrequire_certificate true\n"
+        );
+        let conf_path = write(dir, "mosquitto.conf", &conf);
+        let log = std::fs::File::create(dir.join("broker.log")).unwrap();
+        let mut child =
+            Command::new("mosquitto").args(["-c", &conf_path]).stdout(Stdio::null()).stderr(log).spawn().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let held = listening_ports(child.id());
+            if [plain, tls, expired].iter().all(|p| held.contains(p)) {
+                return TlsBroker { child, plain, tls, expired, dir: dir.to_path_buf() };
+            }
+            let log = || std::fs::read_to_string(dir.join("broker.log")).unwrap_or_default();
+            if let Ok(Some(status)) = child.try_wait() {
+                assert!(attempt < 5, "TLS mosquitto exited ({status}) five times: {}", log());
+                eprintln!("TLS mosquitto exited ({status}); starting it again on other ports: {}", log());
+                break;
+            }
+            assert!(Instant::now() < deadline, "TLS mosquitto did not start: {}", log());
             std::thread::sleep(Duration::from_millis(50));
         }
     }
-    TlsBroker { child, plain, tls, expired, dir: dir.to_path_buf() }
+    unreachable!("the loop returns or panics")
 }
 
 fn tls_env(env: &Env, url: String, ca: &str, client: Option<(&str, &str)>) -> Env {

@@ -30,29 +30,39 @@ impl Cluster {
         let out =
             as_postgres(&[&format!("{PG_BIN}/initdb"), "-D", data.to_str().unwrap(), "-U", "postgres", "--auth=trust"]);
         assert!(out.status.success(), "initdb: {}", String::from_utf8_lossy(&out.stderr));
-        let c = Cluster { dir: dir.to_path_buf(), port: free_port() };
-        c.install_cert(cert, key);
-        let opts = format!(
-            "-p {} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
-            c.port,
-            dir.display(),
-            dir.join("server.pem").display(),
-            dir.join("server.key").display()
-        );
-        let log = dir.join("pg.log");
-        let out = as_postgres(&[
-            &format!("{PG_BIN}/pg_ctl"),
-            "-D",
-            data.to_str().unwrap(),
-            "-o",
-            &opts,
-            "-l",
-            log.to_str().unwrap(),
-            "-w",
-            "start",
-        ]);
-        assert!(out.status.success(), "pg_ctl start: {}", std::fs::read_to_string(&log).unwrap_or_default());
-        c
+        // A port found free can be taken by another test before the postmaster binds it: then
+        // pg_ctl fails and the cluster starts again on another port.
+        for attempt in 1..=5 {
+            let c = Cluster { dir: dir.to_path_buf(), port: free_port() };
+            c.install_cert(cert, key);
+            let opts = format!(
+                "-p {} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                c.port,
+                dir.display(),
+                dir.join("server.pem").display(),
+                dir.join("server.key").display()
+            );
+            let log = dir.join("pg.log");
+            let out = as_postgres(&[
+                &format!("{PG_BIN}/pg_ctl"),
+                "-D",
+                data.to_str().unwrap(),
+                "-o",
+                &opts,
+                "-l",
+                log.to_str().unwrap(),
+                "-w",
+                "start",
+            ]);
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            if out.status.success() {
+                return c;
+            }
+            assert!(attempt < 5 && text.contains("could not bind"), "pg_ctl start: {text}");
+            eprintln!("port {} taken; starting the cluster again on another port", c.port);
+            std::mem::forget(c); // nothing runs: no pg_ctl stop
+        }
+        unreachable!("the loop returns or panics")
     }
 
     fn install_cert(&self, cert: &str, key: &str) {
