@@ -57,6 +57,47 @@ fn invalid_zone_exits_64_with_its_place() {
     assert!(err.contains("gateway \"gw\": company: no company \"ghost\""), "{err}");
 }
 
+/// check-config refuses codes that are not on the European List of Waste and asterisks that
+/// disagree with it, each named with its stream and what to write instead.
+#[test]
+fn waste_codes_are_checked_against_the_list() {
+    let shipped = std::fs::read_to_string(common::zone_file()).unwrap();
+    let dir = std::env::temp_dir().join(format!("wf-codes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases = [
+        (
+            "ewc = \"12 01 01\"",
+            "ewc = \"17 01 99\"",
+            "stream \"steel-scrap\": ewc: \"17 01 99\" is not on the European List of Waste",
+        ),
+        (
+            "ewc = \"12 01 01\"",
+            "ewc = \"20 01 42\"",
+            "stream \"steel-scrap\": ewc: \"20 01 42\" is not on the European List of Waste",
+        ),
+        (
+            "ewc = \"13 02 05*\"",
+            "ewc = \"13 02 05\"",
+            "stream \"waste-oil\": ewc: \"13 02 05\": 13 02 05* is a hazardous entry",
+        ),
+        (
+            "ewc = \"15 01 01\"",
+            "ewc = \"15 01 01*\"",
+            "stream \"cardboard\": ewc: \"15 01 01*\": 15 01 01 is not a hazardous entry",
+        ),
+    ];
+    for (i, (from, to, expected)) in cases.iter().enumerate() {
+        assert!(shipped.contains(from), "config/zone.toml has {from}");
+        let path = dir.join(format!("zone-{i}.toml"));
+        std::fs::write(&path, shipped.replacen(from, to, 1)).unwrap();
+        let out = wasteflow().env("WASTEFLOW__ZONE__FILE", &path).arg("check-config").output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(64), "{to}: {err}");
+        assert!(err.contains(expected), "{to}: expected {expected:?} in {err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn encode_then_decode_round_trips() {
     let json =

@@ -9,10 +9,9 @@ use rand::{RngExt, SeedableRng};
 use std::time::Duration;
 use wasteflow::rollup::{Deltas, LEVELS};
 use wasteflow::simulate::FrameGenerator;
-use wasteflow::store::{prepare, verify, Mode};
+use wasteflow::store::{prepare, verify, Mode, MIGRATIONS};
 use wasteflow::validate::{check_message, Limits};
-use wasteflow::wire::TopicLayout;
-use wasteflow::wire::ValidReading;
+use wasteflow::wire::{TopicLayout, ValidReading};
 use wasteflow::zone::Zone;
 
 fn zone() -> Zone {
@@ -39,7 +38,7 @@ async fn migrations_registry_and_storage_policies() {
     target.settings.storage.raw_retention = Some(Duration::from_secs(400 * 86_400));
     let zone = zone();
     let p = prepare(&target.settings, &zone, true).await.expect("prepare");
-    assert_eq!(p.migrations_applied, vec![1, 2, 3, 4]);
+    assert_eq!(p.migrations_applied, MIGRATIONS.iter().map(|m| m.0).collect::<Vec<_>>(), "every migration, in order");
     assert_eq!(p.mode, if target.timescale { Mode::Timescale } else { Mode::Postgres });
     assert_eq!(p.registry.companies, zone.file.companies.len());
 

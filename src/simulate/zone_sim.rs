@@ -65,6 +65,7 @@ fn density(stream: &str, ewc: &str) -> f64 {
         (s, _) if s.contains("scrap") => 750.0,
         (s, _) if s.contains("sand") => 1500.0,
         (s, _) if s.contains("oil") || s.contains("solvent") => 870.0,
+        (s, _) if s.contains("concrete") => 1300.0,
         (_, "17") => 1300.0,
         _ => 160.0,
     }

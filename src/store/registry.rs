@@ -4,7 +4,7 @@
 //! the file stay, marked inactive, so old readings keep their names.
 
 use super::error::{timed, StoreError};
-use crate::zone::{all_treatments, check_ewc_code, Zone};
+use crate::zone::{all_treatments, stream_code, Zone};
 use std::time::Duration;
 use tokio_postgres::Client;
 
@@ -65,12 +65,18 @@ pub async fn sync_registry(client: &mut Client, zone: &Zone, limit: Duration) ->
             .await?;
         }
         for s in &f.streams {
-            let hazardous = check_ewc_code(&s.ewc).unwrap_or(false);
+            // The zone was checked when loaded: the code is on the list.
+            let (ewc, hazardous) = match stream_code(&s.ewc, s.hazardous, s.hazard_assessment.as_deref()) {
+                Ok(c) => (c.code, c.hazardous),
+                Err(_) => (s.ewc.clone(), false),
+            };
             tx.execute(
-                "INSERT INTO streams (id, ewc, hazardous, description, status, active) VALUES ($1, $2, $3, $4, $5, true)
+                "INSERT INTO streams (id, ewc, hazardous, description, status, pop, hazard_assessment, active)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, true)
                  ON CONFLICT (id) DO UPDATE SET ewc = EXCLUDED.ewc, hazardous = EXCLUDED.hazardous,
-                 description = EXCLUDED.description, status = EXCLUDED.status, active = true",
-                &[&s.id, &s.ewc, &hazardous, &s.description, &s.status.name()],
+                 description = EXCLUDED.description, status = EXCLUDED.status, pop = EXCLUDED.pop,
+                 hazard_assessment = EXCLUDED.hazard_assessment, active = true",
+                &[&s.id, &ewc, &hazardous, &s.description, &s.status.name(), &s.pop, &s.hazard_assessment],
             )
             .await?;
         }

@@ -1,6 +1,6 @@
 //! Checks a parsed registry as a whole; every problem is named `file: entry: field: why`.
 
-use super::codes::{check_ewc_code, check_siren, check_siret, check_treatment_code};
+use super::codes::{check_ewc_code, check_siren, check_siret, check_treatment_code, stream_code};
 use super::file::ZoneFile;
 use super::problem::ZoneProblem;
 use std::collections::{HashMap, HashSet};
@@ -59,8 +59,9 @@ pub fn check(path: &str, f: &ZoneFile) -> Vec<ZoneProblem> {
     for s in &f.streams {
         let entry = format!("stream {:?}", s.id);
         check_id(&s.id).unwrap_or_else(|why| err(entry.clone(), "id", why));
-        if let Err(why) = check_ewc_code(&s.ewc) {
-            err(entry.clone(), "ewc", why);
+        if let Err(why) = stream_code(&s.ewc, s.hazardous, s.hazard_assessment.as_deref()) {
+            let field = if s.hazardous.is_some() && check_ewc_code(&s.ewc).is_ok() { "hazardous" } else { "ewc" };
+            err(entry.clone(), field, why);
         }
         if !streams.insert(s.id.as_str()) {
             err(entry, "id", "defined twice".into());

@@ -1,13 +1,20 @@
-//! Identifiers and codes of the waste world: List of Waste codes, treatment codes and their
-//! classes, French company (SIREN) and establishment (SIRET) numbers.
+//! Identifiers and codes of the waste world: List of Waste codes (checked against the embedded
+//! list, [`super::list_of_waste`]), treatment codes and their classes, French company (SIREN)
+//! and establishment (SIRET) numbers.
 
+use super::list_of_waste::{list_of_waste, WasteEntry};
 use serde::Serialize;
 
 /// Checks a List of Waste code: six digits written as three pairs (`17 01 01`, spaces
-/// optional), chapter 01 to 20, optionally followed by `*` for hazardous waste.
-/// Returns whether the code is hazardous.
+/// optional), chapter 01 to 20, on the European List of Waste ([`super::list_of_waste`]), with
+/// the `*` exactly when the list marks the entry hazardous. Returns whether it is hazardous.
 pub fn check_ewc_code(code: &str) -> Result<bool, String> {
-    let hazardous = code.trim_end().ends_with('*');
+    written_code(code).map(|(entry, _)| entry.hazardous)
+}
+
+/// The list's entry for a written code, and whether it was written with `*`.
+fn written_code(code: &str) -> Result<(&'static WasteEntry, bool), String> {
+    let asterisk = code.trim_end().ends_with('*');
     let body = code.trim_end().trim_end_matches('*').trim_end();
     let digits: String = body.chars().filter(|c| *c != ' ').collect();
     let pairs_ok = body.split(' ').all(|p| p.len() == 2) || !body.contains(' ');
@@ -20,7 +27,73 @@ pub fn check_ewc_code(code: &str) -> Result<bool, String> {
     if !(1..=20).contains(&chapter) {
         return Err(format!("{code:?}: chapter {chapter:02} does not exist (chapters run 01 to 20)"));
     }
-    Ok(hazardous)
+    let normal = format!("{} {} {}", &digits[..2], &digits[2..4], &digits[4..]);
+    let list = list_of_waste();
+    let Some(entry) = list.get(&normal) else {
+        let closest: Vec<String> = list
+            .closest(&normal, 3)
+            .iter()
+            .map(|e| format!("{}{}", e.code, if e.hazardous { "*" } else { "" }))
+            .collect();
+        return Err(format!(
+            "{code:?} is not on the European List of Waste (Decision 2000/532/EC as amended by 2014/955/EU); \
+             the closest codes are {}",
+            closest.join(", ")
+        ));
+    };
+    match (entry.hazardous, asterisk) {
+        (true, false) => Err(format!(
+            "{code:?}: {normal}* is a hazardous entry of the List of Waste; write it with its asterisk, \"{normal}*\""
+        )),
+        (false, true) => Err(format!(
+            "{code:?}: {normal} is not a hazardous entry of the List of Waste; remove the \"*\" (the non-hazardous \
+             half of a mirror pair may be declared hazardous with `hazardous = true` and a `hazard_assessment`)"
+        )),
+        _ => Ok((entry, asterisk)),
+    }
+}
+
+/// A material stream's code as the registry holds it: normalised, and hazardous from the list
+/// or, for the non-hazardous half of a mirror pair, by an assessment of its composition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamCode {
+    /// `NN NN NN`, with `*` when the list marks it hazardous.
+    pub code: String,
+    /// Hazardous by the list, or declared so for a mirror entry.
+    pub hazardous: bool,
+}
+
+/// Checks a stream's code and what the registry declares about it: `declared` is the
+/// stream's `hazardous` field (absent: as the list says), `assessment` its
+/// `hazard_assessment` note. An asterisk code is always hazardous; a non-asterisk code may be
+/// declared hazardous only if it is the non-hazardous half of a mirror pair (e.g. 17 01 07 of
+/// 17 01 06* / 17 01 07) and the assessment says why.
+pub fn stream_code(written: &str, declared: Option<bool>, assessment: Option<&str>) -> Result<StreamCode, String> {
+    let (entry, _) = written_code(written)?;
+    let star = if entry.hazardous { "*" } else { "" };
+    let code = format!("{}{star}", entry.code);
+    let hazardous = match (entry.hazardous, declared) {
+        (true, Some(false)) => {
+            return Err(format!(
+                "{code} is a hazardous entry of the List of Waste; it cannot be declared non-hazardous"
+            ))
+        }
+        (true, _) => true,
+        (false, Some(true)) if entry.mirror_of.is_empty() => {
+            return Err(format!(
+                "{code} is not the non-hazardous half of a mirror pair: only such an entry may be declared hazardous \
+                 (or use the hazardous entry's own code)"
+            ))
+        }
+        (false, Some(true)) if assessment.is_none_or(|a| a.trim().is_empty()) => {
+            return Err(format!(
+                "{code} declared hazardous (mirror of {}): say why in `hazard_assessment`",
+                entry.mirror_of.join(", ")
+            ))
+        }
+        (false, declared) => declared.unwrap_or(false),
+    };
+    Ok(StreamCode { code, hazardous })
 }
 
 /// What a treatment achieves, for reporting (Waste Framework Directive annexes I and II).
@@ -148,6 +221,30 @@ mod tests {
         for bad in ["21 01 01", "00 01 01", "17 01", "17 0a 01", "170 101", ""] {
             assert!(check_ewc_code(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn codes_off_the_list_or_with_the_wrong_mark_are_refused() {
+        // Well formed, but not on the list: the message names real neighbours.
+        let e = check_ewc_code("17 01 99").unwrap_err();
+        assert!(e.contains("not on the European List of Waste") && e.contains("17 01 07"), "{e}");
+        assert!(check_ewc_code("20 01 42").unwrap_err().contains("not on the European List of Waste"));
+        // Waste oil is hazardous: the asterisk is required.
+        assert!(check_ewc_code("13 02 05").unwrap_err().contains("write it with its asterisk"));
+        assert_eq!(check_ewc_code("13 02 05*"), Ok(true));
+        // Paper packaging is not: the asterisk is refused.
+        assert!(check_ewc_code("15 01 01*").unwrap_err().contains("remove the"));
+    }
+
+    #[test]
+    fn mirror_entries_may_be_declared_hazardous_with_an_assessment() {
+        let hazardous = |code: &str, declared, note| stream_code(code, declared, note).map(|s| s.hazardous);
+        assert_eq!(hazardous("17 01 07", None, None), Ok(false));
+        assert_eq!(hazardous("17 01 07", Some(true), Some("lab report 2026-031: PAH above threshold")), Ok(true));
+        assert!(hazardous("17 01 07", Some(true), None).unwrap_err().contains("hazard_assessment"));
+        assert!(hazardous("15 01 01", Some(true), Some("x")).unwrap_err().contains("not the non-hazardous half"));
+        assert!(hazardous("17 01 06*", Some(false), Some("x")).unwrap_err().contains("cannot be declared"));
+        assert_eq!(stream_code("170106*", None, None).map(|s| s.code), Ok("17 01 06*".to_string()));
     }
 
     #[test]

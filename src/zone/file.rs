@@ -83,9 +83,23 @@ impl StreamStatus {
 #[serde(deny_unknown_fields)]
 pub struct StreamEntry {
     pub id: String,
-    /// European List of Waste code, e.g. "17 01 01" or "16 06 01*" (hazardous).
+    /// European List of Waste code, e.g. "17 01 01" or "16 06 01*": it must be on the list
+    /// (Decision 2000/532/EC as amended by 2014/955/EU), with the `*` exactly when the list
+    /// marks it hazardous.
     pub ewc: String,
     pub description: String,
+    /// Only for the non-hazardous half of a mirror pair (e.g. 17 01 07 of 17 01 06*/17 01 07):
+    /// `true` declares this stream hazardous after assessing its composition. Absent: as the
+    /// list says. An asterisk code is always hazardous.
+    #[serde(default)]
+    pub hazardous: Option<bool>,
+    /// Why a mirror entry is declared hazardous (or not): the assessment behind the choice.
+    #[serde(default)]
+    pub hazard_assessment: Option<String>,
+    /// Contains persistent organic pollutants (Regulation (EU) 2019/1021), as the French
+    /// waste register asks.
+    #[serde(default)]
+    pub pop: bool,
     /// waste (default), by-product or end-of-waste.
     #[serde(default)]
     pub status: StreamStatus,

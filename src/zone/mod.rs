@@ -9,13 +9,16 @@
 mod check;
 mod codes;
 mod file;
+mod list_of_waste;
 mod lookup;
 mod problem;
 
 pub use check::check_id;
 pub use codes::{
-    all_treatments, check_ewc_code, check_siren, check_siret, check_treatment_code, treatment_class, TreatmentClass,
+    all_treatments, check_ewc_code, check_siren, check_siret, check_treatment_code, stream_code, treatment_class,
+    StreamCode, TreatmentClass,
 };
 pub use file::*;
+pub use list_of_waste::{list_of_waste, ListOfWaste, WasteEntry};
 pub use lookup::{SensorTarget, Zone};
 pub use problem::{ZoneErrors, ZoneProblem};

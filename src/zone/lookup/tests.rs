@@ -84,6 +84,27 @@ fn every_error_is_named_with_its_place() {
             "zone.toml: site \"a-main\": siret: \"5260181550001\" is not a SIRET",
         ),
         (with("ewc = \"17 01 01\"", "ewc = \"21 01 01\""), "zone.toml: stream \"s\": ewc: \"21 01 01\": chapter 21"),
+        // Codes off the List of Waste, and asterisks that disagree with it.
+        (
+            with("ewc = \"17 01 01\"", "ewc = \"17 01 99\""),
+            "zone.toml: stream \"s\": ewc: \"17 01 99\" is not on the European List of Waste",
+        ),
+        (
+            with("ewc = \"17 01 01\"", "ewc = \"20 01 42\""),
+            "zone.toml: stream \"s\": ewc: \"20 01 42\" is not on the European List of Waste",
+        ),
+        (
+            with("ewc = \"17 01 01\"", "ewc = \"13 02 05\""),
+            "zone.toml: stream \"s\": ewc: \"13 02 05\": 13 02 05* is a hazardous entry",
+        ),
+        (
+            with("ewc = \"17 01 01\"", "ewc = \"15 01 01*\""),
+            "zone.toml: stream \"s\": ewc: \"15 01 01*\": 15 01 01 is not a hazardous entry",
+        ),
+        (
+            with("ewc = \"17 01 01\"", "ewc = \"17 01 01\"\nhazardous = true\nhazard_assessment = \"x\""),
+            "zone.toml: stream \"s\": hazardous: 17 01 01 is not the non-hazardous half of a mirror pair",
+        ),
         (
             with("treatment = \"R5\"", "treatment = \"R14\""),
             "zone.toml: container \"c\": treatment: \"R14\" is not a treatment code",
