@@ -51,7 +51,8 @@ async fn migrations_registry_and_storage_policies() {
         async move { c.query_one(sql, &[]).await.unwrap_or_else(|e| panic!("{sql}: {e}")).get::<_, i64>(0) }
     };
     assert_eq!(count("SELECT count(*) FROM companies WHERE active").await, 7);
-    assert_eq!(count("SELECT count(*) FROM treatments").await, 29);
+    // R0 to R13, D1 to D15, and D9F (D9 declared final).
+    assert_eq!(count("SELECT count(*) FROM treatments").await, 30);
     assert_eq!(count("SELECT count(*) FROM destinations WHERE kind = 'operator'").await, 5);
     assert_eq!(count("SELECT count(*) FROM sensors").await, 13);
 

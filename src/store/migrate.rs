@@ -10,7 +10,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (2, "views", include_str!("migrations/0002_views.sql")),
     (3, "events", include_str!("migrations/0003_events.sql")),
     (4, "writer role", include_str!("migrations/0004_writer_role.sql")),
-    (7, "stream pop", include_str!("migrations/0007_stream_pop.sql")),
+    (7, "registry reporting fields", include_str!("migrations/0007_registry_reporting.sql")),
 ];
 
 /// Storage mode, detected at start.

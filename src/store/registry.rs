@@ -4,7 +4,7 @@
 //! the file stay, marked inactive, so old readings keep their names.
 
 use super::error::{timed, StoreError};
-use crate::zone::{all_treatments, stream_code, Zone};
+use crate::zone::{all_treatments, stream_code, treatment_mode, Zone};
 use std::time::Duration;
 use tokio_postgres::Client;
 
@@ -82,15 +82,17 @@ pub async fn sync_registry(client: &mut Client, zone: &Zone, limit: Duration) ->
         }
         for c in &f.containers {
             let interval = i32::try_from(c.expected_interval.as_secs()).unwrap_or(i32::MAX);
+            // The zone was checked when loaded: the mode fits the operation.
+            let mode = treatment_mode(&c.treatment, c.treatment_mode).ok().flatten().map(|m| m.name());
             tx.execute(
                 "INSERT INTO containers (id, company_id, site_id, type, volume_m3, max_load_kg, overflow_threshold_pct,
-                     expected_interval_s, stream_id, treatment, destination_id, active)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, true)
+                     expected_interval_s, stream_id, treatment, destination_id, treatment_mode, active)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, true)
                  ON CONFLICT (id) DO UPDATE SET company_id = EXCLUDED.company_id, site_id = EXCLUDED.site_id,
                      type = EXCLUDED.type, volume_m3 = EXCLUDED.volume_m3, max_load_kg = EXCLUDED.max_load_kg,
                      overflow_threshold_pct = EXCLUDED.overflow_threshold_pct, expected_interval_s = EXCLUDED.expected_interval_s,
                      stream_id = EXCLUDED.stream_id, treatment = EXCLUDED.treatment, destination_id = EXCLUDED.destination_id,
-                     active = true",
+                     treatment_mode = EXCLUDED.treatment_mode, active = true",
                 &[
                     &c.id,
                     &c.company,
@@ -103,6 +105,7 @@ pub async fn sync_registry(client: &mut Client, zone: &Zone, limit: Duration) ->
                     &c.stream,
                     &c.treatment,
                     &c.destination,
+                    &mode,
                 ],
             )
             .await?;

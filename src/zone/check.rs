@@ -1,8 +1,9 @@
 //! Checks a parsed registry as a whole; every problem is named `file: entry: field: why`.
 
-use super::codes::{check_ewc_code, check_siren, check_siret, check_treatment_code, stream_code};
+use super::codes::{check_ewc_code, check_siren, check_siret, stream_code};
 use super::file::ZoneFile;
 use super::problem::ZoneProblem;
+use super::treatment::{check_treatment_code, treatment_mode};
 use std::collections::{HashMap, HashSet};
 
 /// Returns every problem of the registry (empty when it is valid).
@@ -84,7 +85,14 @@ pub fn check(path: &str, f: &ZoneFile) -> Vec<ZoneProblem> {
         if !streams.contains(c.stream.as_str()) {
             err(entry.clone(), "stream", format!("no stream {:?} in the registry", c.stream));
         }
-        check_treatment_code(&c.treatment).unwrap_or_else(|why| err(entry.clone(), "treatment", why));
+        match check_treatment_code(&c.treatment) {
+            Err(why) => err(entry.clone(), "treatment", why),
+            Ok(()) => {
+                if let Err(why) = treatment_mode(&c.treatment, c.treatment_mode) {
+                    err(entry.clone(), "treatment_mode", why);
+                }
+            }
+        }
         if !companies.contains_key(c.destination.as_str()) && !operators.contains(c.destination.as_str()) {
             err(
                 entry.clone(),

@@ -1,9 +1,8 @@
 //! Identifiers and codes of the waste world: List of Waste codes (checked against the embedded
-//! list, [`super::list_of_waste`]), treatment codes and their classes, French company (SIREN)
-//! and establishment (SIRET) numbers.
+//! list, [`super::list_of_waste`]) and French company (SIREN) and establishment (SIRET)
+//! numbers. Treatment operations are in [`super::treatment`].
 
 use super::list_of_waste::{list_of_waste, WasteEntry};
-use serde::Serialize;
 
 /// Checks a List of Waste code: six digits written as three pairs (`17 01 01`, spaces
 /// optional), chapter 01 to 20, on the European List of Waste ([`super::list_of_waste`]), with
@@ -96,76 +95,6 @@ pub fn stream_code(written: &str, declared: Option<bool>, assessment: Option<&st
     Ok(StreamCode { code, hazardous })
 }
 
-/// What a treatment achieves, for reporting (Waste Framework Directive annexes I and II).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum TreatmentClass {
-    /// R0: preparing for re-use.
-    ReUse,
-    /// R2 to R9 and R11: material recovery.
-    Recycling,
-    /// R1: use principally as a fuel.
-    EnergyRecovery,
-    /// R10: land treatment resulting in benefit to agriculture or ecology.
-    OtherRecovery,
-    /// D1 to D12.
-    Disposal,
-    /// R12, R13, D13, D14, D15: exchange, storage or repackaging before a final treatment.
-    Interim,
-}
-
-impl TreatmentClass {
-    /// The class name stored in the `treatments` table and used by the KPI views.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::ReUse => "re-use",
-            Self::Recycling => "recycling",
-            Self::EnergyRecovery => "energy-recovery",
-            Self::OtherRecovery => "other-recovery",
-            Self::Disposal => "disposal",
-            Self::Interim => "interim",
-        }
-    }
-}
-
-/// Classifies a treatment code: `R0` (re-use), `R1`..`R13`, `D1`..`D15`.
-pub fn treatment_class(code: &str) -> Result<TreatmentClass, String> {
-    let err = || format!("{code:?} is not a treatment code; use R0 (re-use), R1 to R13 or D1 to D15");
-    let (letter, number) = code.split_at_checked(1).ok_or_else(err)?;
-    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) || (number.len() > 1 && number.starts_with('0'))
-    {
-        return Err(err());
-    }
-    let n: u8 = number.parse().map_err(|_| err())?;
-    use TreatmentClass::*;
-    Ok(match (letter, n) {
-        ("R", 0) => ReUse,
-        ("R", 1) => EnergyRecovery,
-        ("R", 2..=9) | ("R", 11) => Recycling,
-        ("R", 10) => OtherRecovery,
-        ("R", 12 | 13) => Interim,
-        ("D", 1..=12) => Disposal,
-        ("D", 13..=15) => Interim,
-        _ => return Err(err()),
-    })
-}
-
-/// Checks a treatment code (see [`treatment_class`]).
-pub fn check_treatment_code(code: &str) -> Result<(), String> {
-    treatment_class(code).map(|_| ())
-}
-
-/// Every treatment code with its class and whether it is landfilling (D1, D5, D12).
-pub fn all_treatments() -> Vec<(String, TreatmentClass, bool)> {
-    let r = (0..=13).map(|n| format!("R{n}"));
-    let d = (1..=15).map(|n| format!("D{n}"));
-    r.chain(d)
-        .filter_map(|c| {
-            treatment_class(&c).ok().map(|class| (c.clone(), class, matches!(c.as_str(), "D1" | "D5" | "D12")))
-        })
-        .collect()
-}
-
 fn luhn(digits: &str) -> bool {
     let sum: u32 = digits
         .bytes()
@@ -245,22 +174,6 @@ mod tests {
         assert!(hazardous("15 01 01", Some(true), Some("x")).unwrap_err().contains("not the non-hazardous half"));
         assert!(hazardous("17 01 06*", Some(false), Some("x")).unwrap_err().contains("cannot be declared"));
         assert_eq!(stream_code("170106*", None, None).map(|s| s.code), Ok("17 01 06*".to_string()));
-    }
-
-    #[test]
-    fn treatment_codes_and_classes() {
-        assert_eq!(treatment_class("R0"), Ok(TreatmentClass::ReUse));
-        assert_eq!(treatment_class("R1"), Ok(TreatmentClass::EnergyRecovery));
-        assert_eq!(treatment_class("R5"), Ok(TreatmentClass::Recycling));
-        assert_eq!(treatment_class("R10"), Ok(TreatmentClass::OtherRecovery));
-        assert_eq!(treatment_class("R13"), Ok(TreatmentClass::Interim));
-        assert_eq!(treatment_class("D1"), Ok(TreatmentClass::Disposal));
-        assert_eq!(treatment_class("D15"), Ok(TreatmentClass::Interim));
-        for bad in ["R14", "D0", "D16", "X1", "R", "", "r3", "R+1", "R01"] {
-            assert!(treatment_class(bad).is_err(), "{bad}");
-        }
-        assert_eq!(all_treatments().len(), 29);
-        assert_eq!(all_treatments().iter().filter(|t| t.2).count(), 3);
     }
 
     #[test]

@@ -162,8 +162,15 @@ pub struct ContainerEntry {
     #[serde(default = "default_interval", with = "humantime_serde")]
     pub expected_interval: Duration,
     pub stream: String,
-    /// Treatment code at the destination (R0-R13, D1-D15).
+    /// Treatment operation at the destination: R0 (re-use), R1-R13, D1-D15, or D9F (D9 declared
+    /// final). D6, D7 and D11 are prohibited in France and refused.
     pub treatment: String,
+    /// The step of the waste hierarchy the operation achieves: re-use, recycling,
+    /// energy-recovery, other-recovery or disposal. Required where the operation allows more
+    /// than one (e.g. R5: recycling or other-recovery); absent for interim operations (R12,
+    /// R13, D9, D13-D15), whose mass is pending a final operation.
+    #[serde(default)]
+    pub treatment_mode: Option<super::treatment::TreatmentMode>,
     /// A company of the zone (a symbiosis exchange) or an operator's id.
     pub destination: String,
 }

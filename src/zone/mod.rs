@@ -12,13 +12,14 @@ mod file;
 mod list_of_waste;
 mod lookup;
 mod problem;
+mod treatment;
 
 pub use check::check_id;
-pub use codes::{
-    all_treatments, check_ewc_code, check_siren, check_siret, check_treatment_code, stream_code, treatment_class,
-    StreamCode, TreatmentClass,
-};
+pub use codes::{check_ewc_code, check_siren, check_siret, stream_code, StreamCode};
 pub use file::*;
 pub use list_of_waste::{list_of_waste, ListOfWaste, WasteEntry};
 pub use lookup::{SensorTarget, Zone};
 pub use problem::{ZoneErrors, ZoneProblem};
+pub use treatment::{
+    all_treatments, check_treatment_code, treatment_class, treatment_mode, TreatmentClass, TreatmentMode,
+};

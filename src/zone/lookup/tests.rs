@@ -48,6 +48,7 @@ max_load_kg = 12000.0
 stream = "s"
 treatment = "R5"
 destination = "op"
+treatment_mode = "recycling"
 [[gateways]]
 id = "gw"
 company = "a"
@@ -114,6 +115,14 @@ fn every_error_is_named_with_its_place() {
             "zone.toml: container \"c\": destination: \"nowhere\" is neither",
         ),
         (with("stream = \"s\"", "stream = \"t\""), "zone.toml: container \"c\": stream: no stream \"t\""),
+        (
+            with("treatment_mode = \"recycling\"\n", ""),
+            "zone.toml: container \"c\": treatment_mode: R5 may be recycling or other-recovery",
+        ),
+        (
+            with("treatment = \"R5\"", "treatment = \"D11\""),
+            "zone.toml: container \"c\": treatment: D11 is prohibited in France",
+        ),
         (with("volume_m3 = 10.0", "volume_m3 = 0.0"), "zone.toml: container \"c\": volume_m3: must be a positive"),
         (
             with("max_load_kg = 12000.0", "max_load_kg = -1.0"),

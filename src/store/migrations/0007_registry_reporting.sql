@@ -3,3 +3,6 @@
 -- of the List of Waste declared hazardous (or not), the assessment behind that choice.
 ALTER TABLE streams ADD COLUMN pop boolean NOT NULL DEFAULT false;
 ALTER TABLE streams ADD COLUMN hazard_assessment text;
+-- Containers carry the treatment mode (the step of the waste hierarchy their operation
+-- achieves); NULL for an interim operation, whose mass is pending a final one.
+ALTER TABLE containers ADD COLUMN treatment_mode text;
