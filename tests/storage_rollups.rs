@@ -39,7 +39,7 @@ async fn migrations_registry_and_storage_policies() {
     target.settings.storage.raw_retention = Some(Duration::from_secs(400 * 86_400));
     let zone = zone();
     let p = prepare(&target.settings, &zone, true).await.expect("prepare");
-    assert_eq!(p.migrations_applied, vec![1, 2, 3, 4]);
+    assert_eq!(p.migrations_applied, wasteflow::store::MIGRATIONS.iter().map(|m| m.0).collect::<Vec<_>>());
     assert_eq!(p.mode, if target.timescale { Mode::Timescale } else { Mode::Postgres });
     assert_eq!(p.registry.companies, zone.file.companies.len());
 

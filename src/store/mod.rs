@@ -7,6 +7,7 @@
 //! anything itself: it hands the batch's acks back to the source after COMMIT.
 
 mod connect;
+mod dead_letters;
 mod error;
 mod migrate;
 mod policies;
@@ -18,6 +19,9 @@ mod verify;
 mod writer;
 
 pub use connect::{connect, Db};
+pub use dead_letters::{
+    count_stored, dead_letter, dead_letters_page, last_dead_letter_id, DeadLetter, DeadLetterFilter, ReplayState,
+};
 pub use error::{column, StoreError};
 pub use migrate::{check_current, migrate, Mode, MIGRATIONS};
 pub use policies::apply_policies;
