@@ -57,6 +57,15 @@ pub fn plan(d: &DeadLetter, checks: &Checks, now_ms: i64) -> Plan {
     }
 }
 
+/// How many readings are refused one by one, and why, e.g. `2 refused one by one
+/// (unknown_sensor x2)`.
+fn refused(rejects: &[Rejection]) -> String {
+    if rejects.is_empty() {
+        return "0 refused one by one".to_string();
+    }
+    format!("{} refused one by one ({})", rejects.len(), reasons(rejects))
+}
+
 /// Reasons with counts, e.g. `unknown_sensor x2, out_of_range`.
 fn reasons(rejects: &[Rejection]) -> String {
     let mut by: BTreeMap<&str, usize> = BTreeMap::new();
@@ -77,7 +86,7 @@ struct Pending {
     head: String,
     id: i64,
     readings: std::ops::Range<usize>,
-    rejects: usize,
+    refused: String,
 }
 
 pub async fn replay(
@@ -119,11 +128,10 @@ pub async fn replay(
                 sum.duplicates += already;
                 sum.dead_lettered += c.rejects.len();
                 println!(
-                    "{}: would store {} reading(s) ({already} already stored), dead-letter {} ({})",
+                    "{}: would be replayed: {} reading(s) stored, {already} already stored, {}",
                     head(d),
                     c.readings.len() - already,
-                    c.rejects.len(),
-                    reasons(&c.rejects)
+                    refused(&c.rejects)
                 );
                 continue;
             }
@@ -133,7 +141,7 @@ pub async fn replay(
                 head: head(d),
                 id: d.id,
                 readings: start..batch.readings.len(),
-                rejects: c.rejects.len(),
+                refused: refused(&c.rejects),
             });
             batch.replays.push(d.id);
             for mut r in c.rejects {
@@ -170,13 +178,8 @@ async fn commit(
     sum.replayed += outcome.replayed.len();
     for p in waiting {
         let n = p.readings.clone().filter(|i| stored.contains(i)).count();
-        let marked = if outcome.replayed.contains(&p.id) { "replayed" } else { "already replayed by another run" };
-        println!(
-            "{}: {marked}: {n} reading(s) stored, {} already stored, {} reading(s) refused one by one",
-            p.head,
-            p.readings.len() - n,
-            p.rejects
-        );
+        let marked = if outcome.replayed.contains(&p.id) { "replayed" } else { "already marked replayed" };
+        println!("{}: {marked}: {n} reading(s) stored, {} already stored, {}", p.head, p.readings.len() - n, p.refused);
     }
     Ok(())
 }
