@@ -94,6 +94,11 @@ async fn dead_letters_of_an_unregistered_gateway_are_replayed_once_after_it_is_r
         db.count("SELECT count(*) FROM readings").await == 5
     })
     .await;
+    // The daemon counts pending dead letters in the database (at start, then once a minute).
+    wait_until(Duration::from_secs(10), "the pending gauge exported", || async {
+        daemon.metric("wasteflow_dead_letters_pending").await.is_some()
+    })
+    .await;
     let before = state(&db).await;
     assert_eq!(before, (5, 6, 6, 5));
 

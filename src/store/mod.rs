@@ -10,6 +10,7 @@ mod connect;
 mod dead_letters;
 mod error;
 mod migrate;
+mod pending;
 mod policies;
 mod prepare;
 mod registry;
@@ -24,6 +25,7 @@ pub use dead_letters::{
 };
 pub use error::{column, StoreError};
 pub use migrate::{check_current, migrate, Mode, MIGRATIONS};
+pub use pending::{count_pending, run_pending_gauge, PENDING_EVERY};
 pub use policies::apply_policies;
 pub use prepare::{prepare, Prepared};
 pub use registry::{sync_registry, SyncReport};
