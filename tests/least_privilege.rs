@@ -39,11 +39,15 @@ async fn the_daemon_runs_as_the_writer_role_without_ddl() {
         "ALTER TABLE readings ADD COLUMN x int",
         "DELETE FROM readings",
         "UPDATE readings SET value_milli = 0",
+        "UPDATE rejected_messages SET payload = ''",
+        "DELETE FROM rejected_messages",
         "TRUNCATE flow_rollup_1m",
     ] {
         let err = writer.batch_execute(sql).await.expect_err(sql);
         assert_eq!(err.code(), Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{sql}: {err}");
     }
+    // A dead-letter replay marks a dead letter replayed, and only that.
+    writer.batch_execute("UPDATE rejected_messages SET replayed_at = now() WHERE id = 0").await.expect("mark replayed");
     assert!(daemon.terminate().await.success());
     drop(writer);
     admin.batch_execute(&format!("DROP ROLE {role}")).await.unwrap();

@@ -27,6 +27,9 @@ pub struct Batch {
     pub acks: Vec<AckToken>,
     /// Receive time of each delivery, for publish-to-commit latency.
     pub received_ms: Vec<i64>,
+    /// Ids of the dead letters this batch replays (`wasteflow dead-letters replay`), marked
+    /// replayed in the batch's transaction; empty for deliveries.
+    pub replays: Vec<i64>,
 }
 
 impl Batch {

@@ -41,6 +41,11 @@ pub enum Command {
     },
     /// Recompute every rollup from the raw readings; exit 1 if any differs.
     Verify,
+    /// Dead letters (`rejected_messages`): list, show one, replay them through today's checks.
+    DeadLetters {
+        #[command(subcommand)]
+        action: super::dead_letters::DeadLetterAction,
+    },
 }
 
 #[derive(Debug, Subcommand)]

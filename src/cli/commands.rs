@@ -55,6 +55,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
                 Ok(ExitCode::SUCCESS)
             }
             Command::Verify => verify(&settings).await,
+            Command::DeadLetters { action } => super::dead_letters::run(action, settings, zone).await,
             Command::Simulate(mut args) => {
                 let ep = parse_mqtt_url(&settings.mqtt.url)?;
                 let layout = TopicLayout::parse(&settings.mqtt.topic_filter)?;

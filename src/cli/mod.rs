@@ -7,6 +7,7 @@
 mod args;
 mod check;
 mod commands;
+mod dead_letters;
 
 pub use args::{Cli, Command};
 pub use commands::dispatch;

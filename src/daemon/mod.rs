@@ -20,7 +20,7 @@ use crate::live::{rebuild, run_live, LiveParams, ZoneState};
 use crate::metrics as m;
 use crate::service::Notifier;
 use crate::source::{mqtt_options, run_source, SourceConfig, SourceError};
-use crate::store::{prepare, run_store, Writer};
+use crate::store::{prepare, run_pending_gauge, run_store, Writer};
 use crate::wire::{TopicError, TopicLayout};
 use crate::zone::Zone;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -113,6 +113,7 @@ pub async fn run(
     let reloads = tokio::spawn(run_reloads(hangups, reloader, notifier.clone(), stop.clone()));
     let writers = (0..settings.database.writers).map(|_| Writer::new(settings.database.clone())).collect();
     let store = tokio::spawn(run_store(batch_rx, writers, ack_tx, Some(live_tx), retry, health));
+    let pending = tokio::spawn(run_pending_gauge(settings.database.clone(), stop.clone()));
 
     let mut stop_wait = stop.clone();
     let _ = stop_wait.wait_for(|s| *s).await;
@@ -125,6 +126,7 @@ pub async fn run(
         let _ = batcher.await;
         let _ = store.await;
         let _ = live.await;
+        let _ = pending.await;
     };
     let exit = match tokio::time::timeout(settings.shutdown.grace, all).await {
         Ok(()) => Exit::Drained,

@@ -20,6 +20,7 @@ pub const ACKS_SENT: &str = "wasteflow_mqtt_acks_total";
 pub const CONFIG_RELOADS: &str = "wasteflow_config_reloads_total";
 pub const CONFIG_RELOAD_OK: &str = "wasteflow_config_last_reload_successful";
 pub const DATABASE_UP: &str = "wasteflow_database_up";
+pub const DEAD_LETTERS_PENDING: &str = "wasteflow_dead_letters_pending";
 
 pub const CONTAINER_FILL: &str = "wasteflow_container_fill_percent";
 pub const CONTAINER_FILL_RATE: &str = "wasteflow_container_fill_rate_percent_per_hour";
@@ -56,6 +57,7 @@ pub fn describe() {
     describe_counter!(ACKS_SENT, "Acks handed to the MQTT client, each after its message's batch committed");
     describe_counter!(STALE_ACKS, "Acks not sent because the connection changed (the broker redelivers)");
     describe_gauge!(DATABASE_UP, "1 while the last database call succeeded");
+    describe_gauge!(DEAD_LETTERS_PENDING, "Dead letters not replayed, counted in the database once a minute");
     describe_gauge!(CONTAINER_FILL, "Latest fill level, percent of volume (0 after a recorded collection)");
     describe_gauge!(CONTAINER_FILL_RATE, "Fill rate since the last collection, points per hour");
     describe_gauge!(CONTAINER_TO_FULL, "Forecast seconds to the overflow threshold; -1 when unknown");
@@ -100,6 +102,10 @@ pub fn stale_acks(n: usize) {
 
 pub fn database_up(up: bool) {
     gauge!(DATABASE_UP).set(if up { 1.0 } else { 0.0 });
+}
+
+pub fn dead_letters_pending(n: i64) {
+    gauge!(DEAD_LETTERS_PENDING).set(n as f64);
 }
 
 pub fn batch_failed(kind: &'static str) {

@@ -7,8 +7,10 @@
 //! anything itself: it hands the batch's acks back to the source after COMMIT.
 
 mod connect;
+mod dead_letters;
 mod error;
 mod migrate;
+mod pending;
 mod policies;
 mod prepare;
 mod registry;
@@ -18,8 +20,12 @@ mod verify;
 mod writer;
 
 pub use connect::{connect, Db};
+pub use dead_letters::{
+    count_stored, dead_letter, dead_letters_page, last_dead_letter_id, DeadLetter, DeadLetterFilter, ReplayState,
+};
 pub use error::{column, StoreError};
 pub use migrate::{check_current, migrate, Mode, MIGRATIONS};
+pub use pending::{count_pending, run_pending_gauge, PENDING_EVERY};
 pub use policies::apply_policies;
 pub use prepare::{prepare, Prepared};
 pub use registry::{sync_registry, SyncReport};

@@ -107,10 +107,12 @@ CREATE OR REPLACE VIEW container_fill_daily AS
            fill_count AS fill_readings, emptied AS collections
     FROM container_rollup_1d;
 
--- Dead letters per company and reason, per hour.
+-- Dead letters per company and reason, per hour of receipt; `replayed`: how many of them
+-- `wasteflow dead-letters replay` has stored since (the rest are pending).
 CREATE OR REPLACE VIEW rejections_hourly AS
     SELECT date_bin('1 hour', received_at, timestamptz '1970-01-01 00:00:00+00') AS hour,
-           company_id, reason, count(*) AS messages
+           company_id, reason, count(*) AS messages,
+           count(*) FILTER (WHERE replayed_at IS NOT NULL) AS replayed
     FROM rejected_messages GROUP BY 1, 2, 3;
 
 -- Registry directories for dashboard variables.

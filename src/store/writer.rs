@@ -43,6 +43,12 @@ SELECT * FROM UNNEST($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::
 ON CONFLICT (topic, payload_md5, reading_index) DO NOTHING
 RETURNING reason";
 
+/// Marks replayed dead letters, in the transaction that stores their readings.
+const MARK_REPLAYED: &str = "
+UPDATE rejected_messages SET replayed_at = now()
+WHERE id = ANY($1::int8[]) AND replayed_at IS NULL
+RETURNING id";
+
 /// What one committed batch changed.
 #[derive(Debug, Default, Clone)]
 pub struct BatchOutcome {
@@ -52,6 +58,8 @@ pub struct BatchOutcome {
     pub duplicates: usize,
     /// Reasons of the dead letters inserted now.
     pub rejected_reasons: Vec<RejectReason>,
+    /// Ids of the batch's [`Batch::replays`] marked replayed now (the others already were).
+    pub replayed: Vec<i64>,
 }
 
 /// The batch's statements, prepared once per connection.
@@ -222,6 +230,10 @@ impl Writer {
                 // Only this batch's own reasons come back.
                 outcome.rejected_reasons.extend(RejectReason::from_code(code));
             }
+        }
+        if !batch.replays.is_empty() {
+            let rows = timed(limit, tx.query(MARK_REPLAYED, &[&batch.replays])).await?;
+            outcome.replayed = rows.iter().map(|row| column(row, "id")).collect::<Result<_, _>>()?;
         }
         timed(limit, tx.commit()).await?;
         Ok(outcome)
