@@ -17,11 +17,11 @@ mod task;
 mod verify;
 mod writer;
 
-pub use connect::{connect, Db};
+pub use connect::{connect, Connector, Db};
 pub use error::{column, StoreError};
 pub use migrate::{check_current, migrate, Mode, MIGRATIONS};
 pub use policies::apply_policies;
-pub use prepare::{prepare, Prepared};
+pub use prepare::{prepare, prepare_with, Prepared};
 pub use registry::{sync_registry, SyncReport};
 pub use task::run_store;
 pub use verify::{verify, Mismatch};
