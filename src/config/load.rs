@@ -281,7 +281,7 @@ fn check_windows(s: &Settings, problems: &mut Vec<Problem>) {
                 "storage.raw_retention",
                 format!(
                     "{} must exceed validation.max_past ({}) by at least {}: a redelivered reading older than \
-                     the retention is no longer in `readings`, so it would be stored again and its mass added \
+                     the retention is no longer in readings, so it would be stored again and its mass added \
                      to the rollups twice (the extra day covers clock differences between the daemon and the \
                      database); set storage.raw_retention to at least {} or validation.max_past to at most {}",
                     days(retention),
@@ -295,12 +295,13 @@ fn check_windows(s: &Settings, problems: &mut Vec<Problem>) {
     }
 }
 
-/// A duration as the configuration writes it: whole days as `30days` (humantime would write
-/// 31 days as `1month 13h 26m 24s`), anything else in humantime's form.
+/// A duration as the configuration writes it: whole days up to 10,000 as `30days` (humantime
+/// would write 31 days as `1month 13h 26m 24s`), anything else in humantime's form
+/// (`400000years`).
 fn days(d: std::time::Duration) -> String {
     match (d.as_secs() / 86_400, d.as_secs() % 86_400, d.subsec_nanos()) {
         (1, 0, 0) => "1day".to_string(),
-        (n, 0, 0) if n > 1 => format!("{n}days"),
+        (n @ 2..=10_000, 0, 0) => format!("{n}days"),
         _ => humantime::format_duration(d).to_string(),
     }
 }
@@ -393,7 +394,8 @@ mod tests {
         .expect_err("absurd windows");
         let keys: Vec<_> = err.0.iter().map(|p| p.key.as_str()).collect();
         assert_eq!(keys, ["validation.max_past", "validation.max_future"], "{err}");
-        assert!(err.to_string().contains("limit of 1day"), "{err}");
+        assert!(err.to_string().contains("400000years is beyond the limit of 1day"), "{err}");
+        assert!(err.to_string().contains("11years is beyond the limit of 3650days"), "{err}");
         let at_limits =
             [("WASTEFLOW__VALIDATION__MAX_FUTURE", "1day"), ("WASTEFLOW__VALIDATION__MAX_PAST", "3650days")];
         load_from(None, env(&at_limits)).expect("the limits themselves are accepted");

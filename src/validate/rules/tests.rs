@@ -117,7 +117,7 @@ fn timestamps_postgresql_cannot_store_are_rejected_whatever_the_window() {
         });
         check_message(TOPIC, &Bytes::from(f), NOW, &layout, &zone(), &huge)
     };
-    // Year 316,889 (10^16 ms): far beyond 294276, inside the window.
+    // Year 318,857 (10^16 ms): far beyond 294276, inside the window.
     assert_eq!(reasons(&at(10_000_000_000_000_000, 0)), ["timestamp_out_of_window"]);
     // The last storable millisecond passes; the next one (294277-01-01) does not.
     let last = PG_TIMESTAMP_END_MS as u64 - 1;
