@@ -46,6 +46,39 @@ fn invalid_configuration_lists_every_problem_and_exits_64() {
 }
 
 #[test]
+fn raw_retention_inside_the_validation_window_exits_64_naming_both_keys() {
+    // Readings up to 30 days old are accepted but raw readings are dropped after 20 days: a
+    // redelivery 25 days old would be stored, and its mass added to the rollups, a second time.
+    let out = wasteflow()
+        .env("WASTEFLOW__STORAGE__RAW_RETENTION", "20days")
+        .env("WASTEFLOW__VALIDATION__MAX_PAST", "30days")
+        .arg("check-config")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(64));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for key in ["storage.raw_retention", "validation.max_past"] {
+        assert!(err.contains(key), "{key} named in:\n{err}");
+    }
+    assert!(err.contains("at least 31days"), "the fix is named:\n{err}");
+}
+
+#[test]
+fn absurd_validation_windows_exit_64() {
+    let out = wasteflow()
+        .env("WASTEFLOW__VALIDATION__MAX_FUTURE", "400000years")
+        .env("WASTEFLOW__VALIDATION__MAX_PAST", "100years")
+        .arg("check-config")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(64));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for key in ["validation.max_future", "validation.max_past", "limit of 1day", "limit of 3650days"] {
+        assert!(err.contains(key), "{key} named in:\n{err}");
+    }
+}
+
+#[test]
 fn invalid_zone_exits_64_with_its_place() {
     let dir = std::env::temp_dir().join(format!("wf-zone-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -103,3 +103,59 @@ async fn systemd_ready_watchdog_and_stopping() {
     assert!(daemon.terminate().await.success());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The database password file and TLS configuration are read once, at start: a mistake stops
+/// the start naming the file (instead of a retry loop), and reconnecting reads nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_credentials_are_read_once_at_start() {
+    let db = TestDb::new().await;
+    let dir = std::env::temp_dir().join(unique("wf-cred-"));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (key, file, expected) in [
+        ("WASTEFLOW__DATABASE__PASSWORD_FILE", "no-db-password", "cannot read database password file"),
+        ("WASTEFLOW__DATABASE__CA_FILE", "no-ca.pem", "database TLS: cannot read"),
+    ] {
+        let path = dir.join(file).display().to_string();
+        let mut env = Env::new(&db);
+        env.extra.push((key.into(), path.clone()));
+        let mut child = env
+            .command()
+            .arg("run")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("{key}: still running 15 s after start with a missing file");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        let mut err = String::new();
+        std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+        assert!(!status.success(), "{key}: {err}");
+        assert!(err.contains(expected) && err.contains(&path), "{key}: expected {expected:?} and {path} in:\n{err}");
+    }
+
+    // Prepared once: the password file may go away, reconnecting does not read it again.
+    let password = dir.join("db-password");
+    std::fs::write(&password, "not-needed-with-trust\n").unwrap();
+    let settings = wasteflow::config::DatabaseSettings {
+        url: db.url.clone(),
+        password_file: Some(password.display().to_string()),
+        ..Default::default()
+    };
+    let connector = wasteflow::store::Connector::new(&settings).expect("prepared");
+    std::fs::remove_file(&password).unwrap();
+    for _ in 0..2 {
+        connector.connect().await.expect("reconnects without the file").close().await;
+    }
+    assert!(wasteflow::store::connect(&settings).await.is_err(), "a one-off connect reads the file");
+    let _ = std::fs::remove_dir_all(&dir);
+}

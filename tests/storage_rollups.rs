@@ -6,10 +6,11 @@ mod common;
 use common::storage::{batch_of, StorageTarget};
 use rand::seq::SliceRandom;
 use rand::{RngExt, SeedableRng};
+use std::sync::Arc;
 use std::time::Duration;
 use wasteflow::rollup::{Deltas, LEVELS};
 use wasteflow::simulate::FrameGenerator;
-use wasteflow::store::{prepare, verify, Mode, MIGRATIONS};
+use wasteflow::store::{connect, migrate, prepare, verify, Mode, MIGRATIONS};
 use wasteflow::validate::{check_message, Limits};
 use wasteflow::wire::{TopicLayout, ValidReading};
 use wasteflow::zone::Zone;
@@ -84,6 +85,45 @@ async fn migrations_registry_and_storage_policies() {
         assert!(p.policies.iter().any(|l| l.contains("needs TimescaleDB")), "{:?}", p.policies);
     }
     db.close().await;
+}
+
+/// Instances starting together on a new database: the schema (and, on TimescaleDB, the
+/// extension) are created under the migration lock, so no instance fails on the catalogue's
+/// unique index ("duplicate key value violates unique constraint pg_namespace_nspname_index")
+/// and exactly one applies the migrations.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_starting_together_do_not_race_creating_the_schema() {
+    let target = StorageTarget::new().await;
+    if target.timescale {
+        return; // PGlite serves every connection from one backend: nothing runs concurrently.
+    }
+    for round in 0..5 {
+        let mut settings = target.settings.database.clone();
+        settings.schema = Some(format!("wf_race_{round}"));
+        let mut conns = Vec::new();
+        for _ in 0..4 {
+            conns.push(connect(&settings).await.expect("connect"));
+        }
+        let start = Arc::new(tokio::sync::Barrier::new(conns.len()));
+        let tasks: Vec<_> = conns
+            .into_iter()
+            .map(|mut db| {
+                let (start, schema) = (start.clone(), settings.schema.clone());
+                tokio::spawn(async move {
+                    start.wait().await;
+                    let r = migrate(&mut db.client, schema.as_deref(), Duration::from_secs(60)).await;
+                    db.close().await;
+                    r.map(|(_, applied)| applied).map_err(|e| format!("{e:?}"))
+                })
+            })
+            .collect();
+        let mut migrated = 0;
+        for task in tasks {
+            let applied = task.await.unwrap().unwrap_or_else(|e| panic!("round {round}: {e}"));
+            migrated += usize::from(!applied.is_empty());
+        }
+        assert_eq!(migrated, 1, "round {round}: one instance migrates, the others find it done");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

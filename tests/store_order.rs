@@ -12,7 +12,7 @@ use wasteflow::config::{DatabaseSettings, Settings};
 use wasteflow::health::Health;
 use wasteflow::simulate::FrameGenerator;
 use wasteflow::source::AckToken;
-use wasteflow::store::{prepare, run_store, Writer};
+use wasteflow::store::{prepare, run_store, Connector, Writer};
 use wasteflow::validate::{check_message, Limits};
 use wasteflow::wire::TopicLayout;
 use wasteflow::wire::ValidReading;
@@ -75,7 +75,8 @@ async fn a_later_batch_committing_first_keeps_its_acks_until_the_earlier_one_com
 
     let (batch_tx, batch_rx) = mpsc::channel(1);
     let (ack_tx, mut ack_rx) = mpsc::unbounded_channel();
-    let writers = vec![Writer::new(settings.database.clone()), Writer::new(settings.database.clone())];
+    let connector = Connector::new(&settings.database).unwrap();
+    let writers = vec![Writer::new(connector.clone()), Writer::new(connector)];
     let backoff = Backoff::new(Duration::from_millis(50), Duration::from_millis(200));
     let store = tokio::spawn(run_store(batch_rx, writers, ack_tx, None, backoff, Health::new(Duration::from_secs(60))));
     batch_tx.send(batch(first.to_vec(), 1)).await.unwrap();

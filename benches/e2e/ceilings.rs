@@ -6,7 +6,7 @@ use std::time::{Duration, Instant, SystemTime};
 use wasteflow::batch::Batch;
 use wasteflow::config::DatabaseSettings;
 use wasteflow::simulate::FrameGenerator;
-use wasteflow::store::{prepare, Writer};
+use wasteflow::store::{prepare, Connector, Writer};
 use wasteflow::validate::{check_message, Limits};
 use wasteflow::wire::TopicLayout;
 use wasteflow::zone::Zone;
@@ -51,7 +51,7 @@ pub async fn database_ceiling(frames: u64, per_frame: usize, batch_readings: usi
     }
     let mut writers = Vec::new();
     for _ in 0..n {
-        let mut w = Writer::new(settings.database.clone());
+        let mut w = Writer::new(Connector::new(&settings.database).unwrap());
         w.ensure_connected().await.unwrap();
         writers.push(w);
     }

@@ -161,6 +161,7 @@ fn check(s: &Settings, problems: &mut Vec<Problem>) {
             "must be at least 1 message when gateway_max_rate is set (e.g. 1000)",
         );
     }
+    check_windows(s, problems);
     if !(1..=16).contains(&s.database.writers) {
         push(
             problems,
@@ -247,6 +248,64 @@ fn check(s: &Settings, problems: &mut Vec<Problem>) {
     }
 }
 
+/// The validation window: bounded, and inside the deduplication window (a reading is counted
+/// once only while its first copy is still in `readings`).
+fn check_windows(s: &Settings, problems: &mut Vec<Problem>) {
+    let (past, future) = (s.validation.max_past, s.validation.max_future);
+    if past > MAX_PAST_LIMIT {
+        push(
+            problems,
+            "validation.max_past",
+            format!(
+                "{} is beyond the limit of {} (10 years): gateways buffer days, not decades; use e.g. 30days",
+                days(past),
+                days(MAX_PAST_LIMIT)
+            ),
+        );
+    }
+    if future > MAX_FUTURE_LIMIT {
+        push(
+            problems,
+            "validation.max_future",
+            format!(
+                "{} is beyond the limit of {}: a gateway further ahead has a broken clock; use e.g. 5m",
+                days(future),
+                days(MAX_FUTURE_LIMIT)
+            ),
+        );
+    }
+    if let Some(retention) = s.storage.raw_retention {
+        if retention < past.saturating_add(DEDUP_MARGIN) {
+            push(
+                problems,
+                "storage.raw_retention",
+                format!(
+                    "{} must exceed validation.max_past ({}) by at least {}: a redelivered reading older than \
+                     the retention is no longer in readings, so it would be stored again and its mass added \
+                     to the rollups twice (the extra day covers clock differences between the daemon and the \
+                     database); set storage.raw_retention to at least {} or validation.max_past to at most {}",
+                    days(retention),
+                    days(past),
+                    days(DEDUP_MARGIN),
+                    days(past.saturating_add(DEDUP_MARGIN)),
+                    days(retention.saturating_sub(DEDUP_MARGIN)),
+                ),
+            );
+        }
+    }
+}
+
+/// A duration as the configuration writes it: whole days up to 10,000 as `30days` (humantime
+/// would write 31 days as `1month 13h 26m 24s`), anything else in humantime's form
+/// (`400000years`).
+fn days(d: std::time::Duration) -> String {
+    match (d.as_secs() / 86_400, d.as_secs() % 86_400, d.subsec_nanos()) {
+        (1, 0, 0) => "1day".to_string(),
+        (n @ 2..=10_000, 0, 0) => format!("{n}days"),
+        _ => humantime::format_duration(d).to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -302,6 +361,44 @@ mod tests {
     fn unknown_keys_are_refused() {
         let err = load_from(None, env(&[("WASTEFLOW__MQTT__URLL", "x")])).expect_err("unknown key");
         assert!(err.to_string().contains("urll"), "{err}");
+    }
+
+    #[test]
+    fn retention_shorter_than_the_validation_window_is_refused_naming_both_keys() {
+        // 31 days of raw readings, readings accepted up to 30 days old: 1 day of margin, valid.
+        let ok = [("WASTEFLOW__STORAGE__RAW_RETENTION", "31days"), ("WASTEFLOW__VALIDATION__MAX_PAST", "30days")];
+        load_from(None, env(&ok)).expect("retention = max_past + 1 day is enough");
+        // 30 days of raw readings: a redelivery 30 days old would be inserted a second time.
+        let short = [("WASTEFLOW__STORAGE__RAW_RETENTION", "30days"), ("WASTEFLOW__VALIDATION__MAX_PAST", "30days")];
+        let err = load_from(None, env(&short)).expect_err("no margin for clock differences");
+        let text = err.to_string();
+        assert_eq!(err.0.len(), 1, "{text}");
+        assert_eq!(err.0[0].key, "storage.raw_retention", "{text}");
+        assert!(text.contains("validation.max_past"), "{text}");
+        assert!(text.contains("twice"), "the reason is given: {text}");
+        // Retention below max_past: refused too.
+        let shorter = [("WASTEFLOW__STORAGE__RAW_RETENTION", "8days"), ("WASTEFLOW__VALIDATION__MAX_PAST", "30days")];
+        let err = load_from(None, env(&shorter)).expect_err("retention below max_past");
+        assert!(err.to_string().contains("validation.max_past (30days)"), "{err}");
+    }
+
+    #[test]
+    fn absurd_validation_windows_are_refused() {
+        let err = load_from(
+            None,
+            env(&[
+                ("WASTEFLOW__VALIDATION__MAX_FUTURE", "400000years"),
+                ("WASTEFLOW__VALIDATION__MAX_PAST", "11years"),
+            ]),
+        )
+        .expect_err("absurd windows");
+        let keys: Vec<_> = err.0.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["validation.max_past", "validation.max_future"], "{err}");
+        assert!(err.to_string().contains("400000years is beyond the limit of 1day"), "{err}");
+        assert!(err.to_string().contains("11years is beyond the limit of 3650days"), "{err}");
+        let at_limits =
+            [("WASTEFLOW__VALIDATION__MAX_FUTURE", "1day"), ("WASTEFLOW__VALIDATION__MAX_PAST", "3650days")];
+        load_from(None, env(&at_limits)).expect("the limits themselves are accepted");
     }
 
     #[test]

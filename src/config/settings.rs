@@ -154,14 +154,32 @@ impl Default for BatchSettings {
     }
 }
 
+/// Upper bound of `validation.max_past`: ten years. Gateways buffer hours or days of readings,
+/// not decades; the bound keeps every accepted reading time far inside PostgreSQL's
+/// `timestamptz` range and the millisecond arithmetic far from overflow.
+pub const MAX_PAST_LIMIT: Duration = Duration::from_secs(3650 * 86_400);
+
+/// Upper bound of `validation.max_future`: one day. Covers any time-zone mistake (at most
+/// 14 h) with room to spare; a gateway further ahead has a broken clock, and its readings
+/// would sit ahead of the live state and the rollups.
+pub const MAX_FUTURE_LIMIT: Duration = Duration::from_secs(86_400);
+
+/// How much longer than `validation.max_past` raw readings must be kept
+/// (`storage.raw_retention`): one day, for clock differences between the daemon (which
+/// judges a reading's age) and the database (which drops old chunks).
+pub const DEDUP_MARGIN: Duration = Duration::from_secs(86_400);
+
 /// `[validation]`: what a plausible reading looks like.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ValidationSettings {
-    /// Readings older than this (against the daemon's clock) are rejected.
+    /// Readings older than this (against the daemon's clock) are rejected. At most 10 years
+    /// ([`MAX_PAST_LIMIT`]), and below `storage.raw_retention` by [`DEDUP_MARGIN`] when that is
+    /// set: a reading is deduplicated only while its first copy is still stored.
     #[serde(with = "humantime_serde")]
     pub max_past: Duration,
-    /// Readings further in the future than this are rejected (gateway clock skew).
+    /// Readings further in the future than this are rejected (gateway clock skew). At most
+    /// one day ([`MAX_FUTURE_LIMIT`]).
     #[serde(with = "humantime_serde")]
     pub max_future: Duration,
     /// Messages per second one gateway may send, sustained; the excess is dead-lettered whole
@@ -265,7 +283,8 @@ pub struct StorageSettings {
     /// Compress raw readings and rollup chunks older than this.
     #[serde(with = "humantime_serde")]
     pub compress_after: Duration,
-    /// Drop raw readings older than this; none (the default) keeps them forever.
+    /// Drop raw readings older than this; none (the default) keeps them forever. Must exceed
+    /// `validation.max_past` by [`DEDUP_MARGIN`] (the deduplication window).
     /// Rollups are kept: only the raw table and, if set, the minute rollups are dropped.
     #[serde(with = "humantime_serde")]
     pub raw_retention: Option<Duration>,

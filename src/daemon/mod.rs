@@ -20,7 +20,7 @@ use crate::live::{rebuild, run_live, LiveParams, ZoneState};
 use crate::metrics as m;
 use crate::service::Notifier;
 use crate::source::{mqtt_options, run_source, SourceConfig, SourceError};
-use crate::store::{prepare, run_pending_gauge, run_store, Writer};
+use crate::store::{prepare_with, run_pending_gauge, run_store, Connector, StoreError, Writer};
 use crate::wire::{TopicError, TopicLayout};
 use crate::zone::Zone;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -42,6 +42,9 @@ pub enum DaemonError {
     ListenAddress(std::net::AddrParseError),
     #[error("cannot listen on {addr}: {source}")]
     Listen { addr: SocketAddr, source: std::io::Error },
+    /// The database settings cannot be used (password file, TLS configuration, URL).
+    #[error(transparent)]
+    Database(StoreError),
 }
 
 /// How the daemon ended.
@@ -67,6 +70,8 @@ pub async fn run(
     let layout = TopicLayout::parse(&settings.mqtt.topic_filter)?;
     let options = mqtt_options(&settings.mqtt)?;
     let addr: SocketAddr = settings.metrics.listen.parse().map_err(DaemonError::ListenAddress)?;
+    // Password file and TLS configuration read once, here: a mistake stops the start.
+    let db = Connector::new(&settings.database).map_err(DaemonError::Database)?;
     let health = Health::new(settings.metrics.stall_after);
     let notifier = Arc::new(Notifier::from_env());
     let (http_stop_tx, http_stop) = watch::channel(false);
@@ -76,12 +81,12 @@ pub async fn run(
     let http = tokio::spawn(http);
 
     notifier.status("preparing the database");
-    if !prepare_database(&settings, &zone, stop.clone()).await {
+    if !prepare_database(&db, &settings, &zone, stop.clone()).await {
         let _ = http_stop_tx.send(true);
         return Ok(Exit::Drained);
     }
     health.started();
-    let live_state = rebuild_live_state(&settings, &zone).await;
+    let live_state = rebuild_live_state(&db, &settings, &zone).await;
 
     let batch_limits = BatchLimits {
         max_readings: settings.batch.max_readings,
@@ -107,13 +112,13 @@ pub async fn run(
     let retry = Backoff::new(settings.database.retry_min, settings.database.retry_max);
     let (live_tx, live_rx) = mpsc::channel(64);
     let (reconfigure_tx, reconfigure_rx) = watch::channel(None);
-    let live =
-        tokio::spawn(run_live(live_rx, live_state, settings.database.clone(), settings.live.tick, reconfigure_rx));
-    let reloader = Reloader { config_path, current: settings.clone(), checks: checks_tx, live: reconfigure_tx };
+    let live = tokio::spawn(run_live(live_rx, live_state, db.clone(), settings.live.tick, reconfigure_rx));
+    let reloader =
+        Reloader { config_path, current: settings.clone(), db: db.clone(), checks: checks_tx, live: reconfigure_tx };
     let reloads = tokio::spawn(run_reloads(hangups, reloader, notifier.clone(), stop.clone()));
-    let writers = (0..settings.database.writers).map(|_| Writer::new(settings.database.clone())).collect();
+    let writers = (0..settings.database.writers).map(|_| Writer::new(db.clone())).collect();
     let store = tokio::spawn(run_store(batch_rx, writers, ack_tx, Some(live_tx), retry, health));
-    let pending = tokio::spawn(run_pending_gauge(settings.database.clone(), stop.clone()));
+    let pending = tokio::spawn(run_pending_gauge(db.clone(), stop.clone()));
 
     let mut stop_wait = stop.clone();
     let _ = stop_wait.wait_for(|s| *s).await;
@@ -143,10 +148,10 @@ pub async fn run(
 /// Prepares the database (retrying until it works or a stop is asked): migrations if
 /// configured, storage policies, registry sync; logs the storage mode. Returns false when
 /// stopped first.
-async fn prepare_database(settings: &Settings, zone: &Zone, mut stop: watch::Receiver<bool>) -> bool {
+async fn prepare_database(db: &Connector, settings: &Settings, zone: &Zone, mut stop: watch::Receiver<bool>) -> bool {
     let mut backoff = Backoff::new(settings.database.retry_min, settings.database.retry_max);
     loop {
-        match prepare(settings, zone, settings.database.migrate_on_start).await {
+        match prepare_with(db, settings, zone, settings.database.migrate_on_start).await {
             Ok(p) => {
                 m::database_up(true);
                 tracing::info!(mode = ?p.mode, migrations_applied = ?p.migrations_applied, registry = ?p.registry, "database ready");
@@ -170,11 +175,11 @@ async fn prepare_database(settings: &Settings, zone: &Zone, mut stop: watch::Rec
 
 /// The live state, rebuilt from the database. If that fails the daemon still ingests: the
 /// state then starts empty and fills as readings arrive (logged).
-async fn rebuild_live_state(settings: &Settings, zone: &Zone) -> ZoneState {
+async fn rebuild_live_state(connector: &Connector, settings: &Settings, zone: &Zone) -> ZoneState {
     let mut state = ZoneState::new(zone, LiveParams::from(&settings.live));
     let started = std::time::Instant::now();
     let result = async {
-        let db = crate::store::connect(&settings.database).await?;
+        let db = connector.connect().await?;
         let n = rebuild(&db, &mut state, settings.database.statement_timeout).await;
         db.close().await;
         n

@@ -12,7 +12,7 @@ use crate::batch::Checks;
 use crate::config::{self, Settings};
 use crate::live::LiveParams;
 use crate::metrics as m;
-use crate::store::{connect, sync_registry};
+use crate::store::{sync_registry, Connector};
 use crate::zone::Zone;
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -28,6 +28,8 @@ pub enum Outcome {
 pub struct Reloader {
     pub config_path: Option<String>,
     pub current: Settings,
+    /// Connects with the database settings in force (prepared at start).
+    pub db: Connector,
     pub checks: watch::Sender<Arc<Checks>>,
     pub live: watch::Sender<Option<(Arc<Zone>, LiveParams)>>,
 }
@@ -51,10 +53,11 @@ impl Reloader {
         };
         // The registry first: views and dashboards must know a container before readings
         // attributed to it arrive. The database settings in force are kept.
-        let db = &self.current.database;
+        let db = &self.db;
         let synced = async {
-            let mut conn = connect(db).await.map_err(|e| e.to_string())?;
-            let r = sync_registry(&mut conn.client, &zone, db.statement_timeout).await.map_err(|e| e.to_string());
+            let mut conn = db.connect().await.map_err(|e| e.to_string())?;
+            let limit = db.settings().statement_timeout;
+            let r = sync_registry(&mut conn.client, &zone, limit).await.map_err(|e| e.to_string());
             conn.close().await;
             r
         }

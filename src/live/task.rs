@@ -4,9 +4,8 @@
 use super::persist::write_events;
 use super::state::{EventKind, LiveParams};
 use super::tracker::{ContainerEvent, ZoneState};
-use crate::config::DatabaseSettings;
 use crate::metrics as m;
-use crate::store::{connect, Db};
+use crate::store::{Connector, Db};
 use crate::wire::ValidReading;
 use crate::zone::Zone;
 use std::sync::Arc;
@@ -21,7 +20,7 @@ const MAX_PENDING: usize = 10_000;
 pub async fn run_live(
     mut input: mpsc::Receiver<Vec<ValidReading>>,
     mut state: ZoneState,
-    db: DatabaseSettings,
+    db: Connector,
     tick: Duration,
     mut reconfigure: watch::Receiver<Option<(Arc<Zone>, LiveParams)>>,
 ) {
@@ -73,9 +72,9 @@ pub async fn run_live(
     }
 }
 
-async fn flush(conn: &mut Option<Db>, pending: &mut Vec<ContainerEvent>, settings: &DatabaseSettings) {
+async fn flush(conn: &mut Option<Db>, pending: &mut Vec<ContainerEvent>, connector: &Connector) {
     if conn.is_none() {
-        match connect(settings).await {
+        match connector.connect().await {
             Ok(db) => *conn = Some(db),
             Err(e) => {
                 tracing::warn!(error = %e, pending = pending.len(), "events not written yet");
@@ -84,7 +83,7 @@ async fn flush(conn: &mut Option<Db>, pending: &mut Vec<ContainerEvent>, setting
         }
     }
     if let Some(db) = conn.as_ref() {
-        match write_events(db, pending, settings.statement_timeout).await {
+        match write_events(db, pending, connector.settings().statement_timeout).await {
             Ok(()) => pending.clear(),
             Err(e) => {
                 tracing::warn!(error = %e, pending = pending.len(), "events not written yet");

@@ -2,9 +2,11 @@
 
 use super::error::StoreError;
 use crate::config::DatabaseSettings;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_postgres::{Client, NoTls};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// A live connection. Dropping it closes the session cleanly (Terminate) when the server
 /// answers, and closes the socket after a second when it has stalled.
@@ -43,50 +45,94 @@ impl Drop for Db {
     }
 }
 
-/// Connects with the configured timeouts and TCP keepalives (the defaults are none and 2 h).
+/// How to connect, prepared once from [`DatabaseSettings`] at start: the URL parsed, timeouts
+/// and keepalives set, the password file read and the TLS configuration (CA file or the
+/// system's trust store) loaded. Cloned into every stage that connects, so that reconnecting
+/// does no blocking file I/O, and a missing password file or CA file is reported at start.
+#[derive(Clone)]
+pub struct Connector {
+    settings: Arc<DatabaseSettings>,
+    config: tokio_postgres::Config,
+    /// Present when TLS is required (`tls` or `ca_file`).
+    tls: Option<MakeRustlsConnect>,
+}
+
+impl Connector {
+    /// Prepares the connection recipe; reads the password file and the CA certificates (or the
+    /// system's trust store) now.
+    pub fn new(s: &DatabaseSettings) -> Result<Connector, StoreError> {
+        let mut cfg: tokio_postgres::Config =
+            s.url.parse().map_err(|e: tokio_postgres::Error| StoreError::Url(e.to_string()))?;
+        cfg.connect_timeout(s.connect_timeout);
+        cfg.keepalives(true);
+        cfg.keepalives_idle(Duration::from_secs(30));
+        cfg.keepalives_interval(Duration::from_secs(10));
+        cfg.keepalives_retries(3);
+        if cfg.get_application_name().is_none() {
+            cfg.application_name("wasteflow");
+        }
+        if let Some(path) = &s.password_file {
+            let pw = std::fs::read_to_string(path)
+                .map_err(|source| StoreError::PasswordFile { path: path.clone(), source })?;
+            cfg.password(pw.trim_end_matches(['\r', '\n']));
+        }
+        let tls = if s.tls || s.ca_file.is_some() {
+            // TLS required, the server's certificate verified against ca_file (or the system's
+            // trust store) and the host name.
+            let config =
+                crate::tls::client_config(s.ca_file.as_deref(), None).map_err(|e| StoreError::Tls(e.to_string()))?;
+            cfg.ssl_mode(tokio_postgres::config::SslMode::Require);
+            Some(MakeRustlsConnect::new(config))
+        } else {
+            None
+        };
+        Ok(Connector { settings: Arc::new(s.clone()), config: cfg, tls })
+    }
+
+    /// The settings it was prepared from.
+    pub fn settings(&self) -> &DatabaseSettings {
+        &self.settings
+    }
+
+    /// Connects with the configured timeouts and TCP keepalives (the defaults are none and
+    /// 2 h), and sets the search path when a schema is configured.
+    pub async fn connect(&self) -> Result<Db, StoreError> {
+        let s = &*self.settings;
+        let (client, driver) = match &self.tls {
+            Some(tls) => {
+                let (client, connection) =
+                    match tokio::time::timeout(s.connect_timeout, self.config.connect(tls.clone())).await {
+                        Ok(r) => r.map_err(|e| {
+                            StoreError::Tls(crate::tls::explain(&tls_error_text(&e), "database.ca_file"))
+                        })?,
+                        Err(_) => return Err(StoreError::Timeout(s.connect_timeout)),
+                    };
+                (client, tokio::spawn(drive(connection)))
+            }
+            None => {
+                let (client, connection) =
+                    match tokio::time::timeout(s.connect_timeout, self.config.connect(NoTls)).await {
+                        Ok(r) => r?,
+                        Err(_) => return Err(StoreError::Timeout(s.connect_timeout)),
+                    };
+                (client, tokio::spawn(drive(connection)))
+            }
+        };
+        let db = Db { client, driver: Some(driver) };
+        if let Some(schema) = &s.schema {
+            // The name was checked at load (lower-case letters, digits, '_'); the extension's
+            // functions stay reachable through public.
+            let set = format!("SET search_path TO {schema}, public");
+            super::error::timed(s.statement_timeout, db.client.batch_execute(&set)).await?;
+        }
+        Ok(db)
+    }
+}
+
+/// Prepares a [`Connector`] and connects once: for one-off commands. Stages that reconnect
+/// keep a [`Connector`] instead.
 pub async fn connect(s: &DatabaseSettings) -> Result<Db, StoreError> {
-    let mut cfg: tokio_postgres::Config =
-        s.url.parse().map_err(|e: tokio_postgres::Error| StoreError::Url(e.to_string()))?;
-    cfg.connect_timeout(s.connect_timeout);
-    cfg.keepalives(true);
-    cfg.keepalives_idle(Duration::from_secs(30));
-    cfg.keepalives_interval(Duration::from_secs(10));
-    cfg.keepalives_retries(3);
-    if cfg.get_application_name().is_none() {
-        cfg.application_name("wasteflow");
-    }
-    if let Some(path) = &s.password_file {
-        let pw =
-            std::fs::read_to_string(path).map_err(|source| StoreError::PasswordFile { path: path.clone(), source })?;
-        cfg.password(pw.trim_end_matches(['\r', '\n']));
-    }
-    let (client, driver) = if s.tls || s.ca_file.is_some() {
-        // TLS required, the server's certificate verified against ca_file (or the system's
-        // trust store) and the host name.
-        let config =
-            crate::tls::client_config(s.ca_file.as_deref(), None).map_err(|e| StoreError::Tls(e.to_string()))?;
-        cfg.ssl_mode(tokio_postgres::config::SslMode::Require);
-        let tls = tokio_postgres_rustls::MakeRustlsConnect::new(config);
-        let (client, connection) = match tokio::time::timeout(s.connect_timeout, cfg.connect(tls)).await {
-            Ok(r) => r.map_err(|e| StoreError::Tls(crate::tls::explain(&tls_error_text(&e), "database.ca_file")))?,
-            Err(_) => return Err(StoreError::Timeout(s.connect_timeout)),
-        };
-        (client, tokio::spawn(drive(connection)))
-    } else {
-        let (client, connection) = match tokio::time::timeout(s.connect_timeout, cfg.connect(NoTls)).await {
-            Ok(r) => r?,
-            Err(_) => return Err(StoreError::Timeout(s.connect_timeout)),
-        };
-        (client, tokio::spawn(drive(connection)))
-    };
-    let db = Db { client, driver: Some(driver) };
-    if let Some(schema) = &s.schema {
-        // The name was checked at load (lower-case letters, digits, '_'); the extension's
-        // functions stay reachable through public.
-        let set = format!("SET search_path TO {schema}, public");
-        super::error::timed(s.statement_timeout, db.client.batch_execute(&set)).await?;
-    }
-    Ok(db)
+    Connector::new(s)?.connect().await
 }
 
 async fn drive<F: std::future::Future<Output = Result<(), tokio_postgres::Error>>>(connection: F) {

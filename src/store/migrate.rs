@@ -26,14 +26,27 @@ pub enum Mode {
 /// Advisory lock key so that two instances never migrate at once ("wasteflw").
 const LOCK_KEY: i64 = 0x7761_7374_6566_6c77;
 
-/// Creates the timescaledb extension when the server offers it, then applies pending
-/// migrations. Returns the storage mode and the versions applied now.
+/// Under the migration lock: creates the schema and the timescaledb extension (when the server
+/// offers it), then applies pending migrations. Returns the storage mode and the versions
+/// applied now. Two instances starting together wait for each other: `CREATE ... IF NOT
+/// EXISTS` run concurrently fails in one of them on the catalogue's unique index.
 pub async fn migrate(
     client: &mut Client,
     schema: Option<&str>,
     limit: Duration,
 ) -> Result<(Mode, Vec<i32>), StoreError> {
     let limit = limit.max(Duration::from_secs(60));
+    timed(limit, client.execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY])).await?;
+    let result = locked(client, schema, limit).await;
+    // On failure the connection may be broken: it is dropped then, which releases the lock too.
+    let unlocked = timed(limit, client.execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])).await;
+    let done = result?;
+    unlocked?;
+    Ok(done)
+}
+
+/// Everything [`migrate`] does while it holds the lock.
+async fn locked(client: &mut Client, schema: Option<&str>, limit: Duration) -> Result<(Mode, Vec<i32>), StoreError> {
     if let Some(schema) = schema {
         // Checked at load: lower-case letters, digits and '_'.
         timed(limit, client.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))).await?;
@@ -44,13 +57,9 @@ pub async fn migrate(
         timed(limit, client.batch_execute("CREATE EXTENSION IF NOT EXISTS timescaledb")).await?;
     }
     let mode = Mode::detect(client, limit).await?;
-    timed(limit, client.execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY])).await?;
-    let result = match apply(client, limit).await {
-        Ok(applied) => super::repeatable::apply(client, limit).await.map(|_| applied),
-        Err(e) => Err(e),
-    };
-    timed(limit, client.execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])).await?;
-    Ok((mode, result?))
+    let applied = apply(client, limit).await?;
+    super::repeatable::apply(client, limit).await?;
+    Ok((mode, applied))
 }
 
 impl Mode {

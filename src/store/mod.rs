@@ -19,7 +19,7 @@ mod task;
 mod verify;
 mod writer;
 
-pub use connect::{connect, Db};
+pub use connect::{connect, Connector, Db};
 pub use dead_letters::{
     count_stored, dead_letter, dead_letters_page, last_dead_letter_id, DeadLetter, DeadLetterFilter, ReplayState,
 };
@@ -27,7 +27,7 @@ pub use error::{column, StoreError};
 pub use migrate::{check_current, migrate, Mode, MIGRATIONS};
 pub use pending::{count_pending, run_pending_gauge, PENDING_EVERY};
 pub use policies::apply_policies;
-pub use prepare::{prepare, Prepared};
+pub use prepare::{prepare, prepare_with, Prepared};
 pub use registry::{sync_registry, SyncReport};
 pub use task::run_store;
 pub use verify::{verify, Mismatch};

@@ -3,9 +3,8 @@
 //! table is the only place that knows). One connection of its own, one count over the partial
 //! index of pending rows; a failure only skips the update.
 
-use super::connect::{connect, Db};
+use super::connect::{Connector, Db};
 use super::error::{column, timed, StoreError};
-use crate::config::DatabaseSettings;
 use crate::metrics as m;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -23,7 +22,7 @@ pub async fn count_pending(client: &Client, limit: Duration) -> Result<i64, Stor
 }
 
 /// Refreshes the gauge every [`PENDING_EVERY`] (the first time at once) until `stop` is true.
-pub async fn run_pending_gauge(settings: DatabaseSettings, mut stop: watch::Receiver<bool>) {
+pub async fn run_pending_gauge(connector: Connector, mut stop: watch::Receiver<bool>) {
     let mut db: Option<Db> = None;
     let mut tick = tokio::time::interval(PENDING_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -33,7 +32,7 @@ pub async fn run_pending_gauge(settings: DatabaseSettings, mut stop: watch::Rece
             _ = stop.wait_for(|s| *s) => break,
         }
         if db.is_none() {
-            match connect(&settings).await {
+            match connector.connect().await {
                 Ok(d) => db = Some(d),
                 Err(e) => {
                     tracing::debug!(error = %e, "pending dead letters not counted");
@@ -42,7 +41,7 @@ pub async fn run_pending_gauge(settings: DatabaseSettings, mut stop: watch::Rece
             }
         }
         let Some(d) = &db else { continue };
-        match count_pending(&d.client, settings.statement_timeout).await {
+        match count_pending(&d.client, connector.settings().statement_timeout).await {
             Ok(n) => m::dead_letters_pending(n),
             Err(e) => {
                 tracing::debug!(error = %e, "pending dead letters not counted");

@@ -1,7 +1,7 @@
 //! Getting the database ready before ingesting: migrations (when asked), TimescaleDB
 //! policies, and the registry synchronised from the zone file.
 
-use super::connect::connect;
+use super::connect::Connector;
 use super::error::StoreError;
 use super::migrate::{migrate, Mode};
 use super::policies::apply_policies;
@@ -20,8 +20,18 @@ pub struct Prepared {
 
 /// Connects, migrates and applies storage policies if `run_migrations`, syncs the registry.
 pub async fn prepare(settings: &Settings, zone: &Zone, run_migrations: bool) -> Result<Prepared, StoreError> {
+    prepare_with(&Connector::new(&settings.database)?, settings, zone, run_migrations).await
+}
+
+/// As [`prepare`], connecting with a [`Connector`] prepared at start (the daemon retries this).
+pub async fn prepare_with(
+    connector: &Connector,
+    settings: &Settings,
+    zone: &Zone,
+    run_migrations: bool,
+) -> Result<Prepared, StoreError> {
     let limit = settings.database.statement_timeout;
-    let mut db = connect(&settings.database).await?;
+    let mut db = connector.connect().await?;
     let (mode, migrations_applied) = if run_migrations {
         migrate(&mut db.client, settings.database.schema.as_deref(), limit).await?
     } else {

@@ -1,10 +1,9 @@
 //! Writing one batch in one transaction.
 
-use super::connect::{connect, Db};
+use super::connect::{Connector, Db};
 use super::error::{column, timed, StoreError};
 use crate::batch::Batch;
 use crate::clock::{ms_since_epoch, system_time as ts};
-use crate::config::DatabaseSettings;
 use crate::rollup::{Deltas, LEVELS};
 use crate::wire::{MeasurementKind, RejectReason};
 use std::collections::{HashMap, HashSet};
@@ -73,7 +72,7 @@ struct Statements {
 
 /// The batch writer: one connection, reopened after any failure.
 pub struct Writer {
-    settings: DatabaseSettings,
+    connector: Connector,
     conn: Option<(Db, Statements)>,
 }
 
@@ -83,8 +82,8 @@ fn clean(s: &str) -> String {
 }
 
 impl Writer {
-    pub fn new(settings: DatabaseSettings) -> Self {
-        Writer { settings, conn: None }
+    pub fn new(connector: Connector) -> Self {
+        Writer { connector, conn: None }
     }
 
     /// Whether a connection is open (it may still have died since).
@@ -102,8 +101,8 @@ impl Writer {
     /// Opens the connection if needed.
     pub async fn ensure_connected(&mut self) -> Result<(), StoreError> {
         if self.conn.is_none() {
-            let db = connect(&self.settings).await?;
-            let limit = self.settings.statement_timeout;
+            let db = self.connector.connect().await?;
+            let limit = self.connector.settings().statement_timeout;
             let c = &db.client;
             let mut flows = Vec::new();
             let mut fills = Vec::new();
@@ -128,7 +127,7 @@ impl Writer {
         if self.ensure_connected().await.is_err() {
             return false;
         }
-        let limit = self.settings.statement_timeout;
+        let limit = self.connector.settings().statement_timeout;
         let ok = match self.conn.as_ref() {
             Some((db, _)) => timed(limit, db.client.simple_query("SELECT 1")).await.is_ok(),
             None => false,
@@ -151,7 +150,7 @@ impl Writer {
     }
 
     async fn write_once(&mut self, batch: &Batch) -> Result<BatchOutcome, StoreError> {
-        let limit = self.settings.statement_timeout;
+        let limit = self.connector.settings().statement_timeout;
         let Some((db, st)) = self.conn.as_mut() else {
             return Err(StoreError::Timeout(limit));
         };

@@ -6,7 +6,7 @@ use super::{unique, TestDb};
 use std::process::{Command, Stdio};
 use wasteflow::batch::Batch;
 use wasteflow::config::{DatabaseSettings, Settings};
-use wasteflow::store::{connect, Db, Writer};
+use wasteflow::store::{connect, Connector, Db, Writer};
 use wasteflow::wire::ValidReading;
 
 pub struct StorageTarget {
@@ -48,7 +48,7 @@ impl StorageTarget {
     }
 
     pub fn writer(&self) -> Writer {
-        Writer::new(self.settings.database.clone())
+        Writer::new(Connector::new(&self.settings.database).expect("database settings"))
     }
 }
 

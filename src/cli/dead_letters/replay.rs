@@ -6,7 +6,7 @@
 use crate::batch::{Batch, Checks};
 use crate::config::Settings;
 use crate::store::{
-    connect, count_stored, dead_letters_page, last_dead_letter_id, DeadLetter, DeadLetterFilter, Writer,
+    count_stored, dead_letters_page, last_dead_letter_id, Connector, DeadLetter, DeadLetterFilter, Writer,
 };
 use crate::validate::{check_message, Checked};
 use crate::wire::{Rejection, TopicLayout};
@@ -98,9 +98,10 @@ pub async fn replay(
     let layout = TopicLayout::parse(&settings.mqtt.topic_filter)?;
     let checks = Checks::from_settings(settings, layout, Arc::new(zone));
     let limit = super::timeout(settings);
-    let db = connect(&settings.database).await?;
+    let connector = Connector::new(&settings.database)?;
+    let db = connector.connect().await?;
     let up_to = last_dead_letter_id(&db.client, limit).await?;
-    let mut writer = Writer::new(settings.database.clone());
+    let mut writer = Writer::new(connector);
     let mut sum = Summary { dry_run, ..Summary::default() };
     let mut after = 0;
     loop {

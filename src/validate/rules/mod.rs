@@ -14,6 +14,13 @@ pub struct Limits {
     pub max_future_ms: i64,
 }
 
+/// PostgreSQL's `timestamptz` range in milliseconds since the Unix epoch: from 4714-11-24 BC
+/// (included) to 294277-01-01 (excluded). A reading outside it would make the database refuse
+/// the whole batch ("timestamp out of range") on every retry, whatever the configured window.
+pub const PG_TIMESTAMP_MIN_MS: i64 = -210_866_803_200_000;
+/// See [`PG_TIMESTAMP_MIN_MS`].
+pub const PG_TIMESTAMP_END_MS: i64 = 9_224_318_016_000_000;
+
 /// The outcome of checking one message.
 #[derive(Debug, Default)]
 pub struct Checked {
@@ -141,7 +148,11 @@ fn check_reading(
     now_ms: i64,
     limits: &Limits,
 ) -> Result<i64, (RejectReason, String)> {
-    if ts_ms < now_ms.saturating_sub(limits.max_past_ms) || ts_ms > now_ms.saturating_add(limits.max_future_ms) {
+    let storable = (PG_TIMESTAMP_MIN_MS..PG_TIMESTAMP_END_MS).contains(&ts_ms);
+    if !storable
+        || ts_ms < now_ms.saturating_sub(limits.max_past_ms)
+        || ts_ms > now_ms.saturating_add(limits.max_future_ms)
+    {
         let skew_s = (ts_ms as i128 - now_ms as i128) / 1000;
         return Err((
             RejectReason::TimestampOutOfWindow,

@@ -103,3 +103,26 @@ fn whole_message_rejections() {
     assert_eq!(big.rejects[0].payload.len(), 4096, "kept bytes are capped");
     assert_eq!(big.rejects[0].reading_index, WHOLE_MESSAGE);
 }
+
+#[test]
+fn timestamps_postgresql_cannot_store_are_rejected_whatever_the_window() {
+    // A window as wide as the storage tests use: only PostgreSQL's range is left to refuse.
+    let huge = Limits { max_payload_bytes: 4096, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
+    let layout = TopicLayout::parse("zone/+/+/up").unwrap();
+    let at = |base_time_ms: u64, offset_ms: u32| {
+        let f = encode(&Frame {
+            seq: 1,
+            base_time_ms,
+            readings: vec![Reading { sensor: 1, offset_ms, value: Measurement::Emptied }],
+        });
+        check_message(TOPIC, &Bytes::from(f), NOW, &layout, &zone(), &huge)
+    };
+    // Year 318,857 (10^16 ms): far beyond 294276, inside the window.
+    assert_eq!(reasons(&at(10_000_000_000_000_000, 0)), ["timestamp_out_of_window"]);
+    // The last storable millisecond passes; the next one (294277-01-01) does not.
+    let last = PG_TIMESTAMP_END_MS as u64 - 1;
+    assert!(at(last, 0).rejects.is_empty(), "{:?}", at(last, 0).rejects);
+    assert_eq!(reasons(&at(last, 1)), ["timestamp_out_of_window"]);
+    // Saturating at i64::MAX does not wrap into the window.
+    assert_eq!(reasons(&at(u64::MAX, u32::MAX)), ["timestamp_out_of_window"]);
+}
