@@ -133,3 +133,42 @@ async fn hostile_topics_are_dead_lettered_with_their_payload() {
     assert_eq!(db.count("SELECT count(*) FROM readings").await, 0);
     assert!(daemon.terminate().await.success());
 }
+
+/// Clearing a retained message (an empty retained publish) is no data and no fault: it is
+/// acked and counted, nothing is stored or dead-lettered. An empty payload that is not
+/// retained is still `empty_payload`.
+#[tokio::test]
+async fn clearing_a_retained_message_is_ignored() {
+    let db = TestDb::new().await;
+    let env = Env::new(&db);
+    let daemon = Daemon::start(&env).await;
+    let topic = env.topic("metallerie-lievin", "gw-ml-01");
+    let file = std::env::temp_dir().join(unique("wf-retained-"));
+    std::fs::write(&file, frame(now_ms() - 1_000, &[(1, 0, Measurement::FillLevel(40.0))])).unwrap();
+    let port = BROKER_PORT.to_string();
+    let publish = |args: &[&str]| {
+        let out = std::process::Command::new("mosquitto_pub")
+            .args(["-V", "5", "-h", BROKER_HOST, "-p", &port, "-t", &topic])
+            .args(args)
+            .output()
+            .expect("mosquitto_pub is required (Debian package mosquitto-clients)");
+        assert!(out.status.success(), "mosquitto_pub {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    publish(&["-q", "1", "-r", "-f", file.to_str().unwrap()]); // a retained frame: stored
+    publish(&["-q", "1", "-r", "-n"]); // cleared, QoS 1: acked
+    publish(&["-q", "0", "-r", "-n"]); // cleared again, QoS 0: not acked
+    publish(&["-q", "1", "-n"]); // an empty payload, not retained: dead-lettered
+    let _ = std::fs::remove_file(&file);
+    wait_until(Duration::from_secs(20), "the three QoS 1 messages acked", || async {
+        daemon.metric("wasteflow_mqtt_acks_total").await == Some(3.0)
+    })
+    .await;
+    assert_eq!(daemon.metric("wasteflow_messages_received_total").await, Some(4.0));
+    assert_eq!(daemon.metric("wasteflow_mqtt_retained_clears_total").await, Some(2.0));
+    assert_eq!(db.count("SELECT count(*) FROM readings").await, 1);
+    let c = db.client().await;
+    let reasons: Vec<String> =
+        c.query("SELECT reason FROM rejected_messages", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
+    assert_eq!(reasons, ["empty_payload"], "only the empty payload that was not a retained clear");
+    assert!(daemon.terminate().await.success());
+}

@@ -31,7 +31,11 @@ fn readings(zone: &Zone, frames: usize, start_ms: u64) -> Vec<ValidReading> {
 }
 
 fn batch(readings: Vec<ValidReading>, pkid: u16) -> Batch {
-    Batch { readings, acks: vec![AckToken { generation: 1, pkid }], ..Batch::default() }
+    Batch {
+        readings,
+        acks: vec![AckToken { generation: 1, pkid, qos: rumqttc::v5::mqttbytes::QoS::AtLeastOnce }],
+        ..Batch::default()
+    }
 }
 
 #[tokio::test]

@@ -35,6 +35,12 @@ pub struct Batch {
 impl Batch {
     /// Adds one delivery, validated at `now_ms`.
     pub fn push(&mut self, d: Delivery, layout: &TopicLayout, zone: &Zone, limits: &Limits) {
+        if d.clears_retained() {
+            // No data: acked after the commit like any delivery, nothing stored.
+            self.received_ms.push(d.received_ms);
+            self.acks.push(d.ack);
+            return;
+        }
         let checked = check_message(&d.topic, &d.payload, d.received_ms, layout, zone, limits);
         self.readings.extend(checked.readings);
         self.reject_received_ms.extend(std::iter::repeat_n(d.received_ms, checked.rejects.len()));

@@ -31,7 +31,8 @@ fn delivery(pkid: u16, readings: u32) -> Delivery {
         topic: format!("zone/{company}/{gateway}/up"),
         payload: Bytes::from(payload),
         received_ms: NOW,
-        ack: AckToken { generation: 0, pkid },
+        retain: false,
+        ack: AckToken { generation: 0, pkid, qos: rumqttc::v5::mqttbytes::QoS::AtLeastOnce },
     }
 }
 

@@ -61,16 +61,19 @@ async fn check_broker(s: &Settings) -> Result<String, String> {
     let (client, mut events) = AsyncClient::new(o, 10);
     let outcome = tokio::time::timeout(s.database.connect_timeout.max(Duration::from_secs(5)), async {
         let mut subscribed = false;
+        let mut packet_note = String::new();
         loop {
             match events.poll().await {
-                Ok(Event::Incoming(Packet::ConnAck(_))) if !subscribed => {
+                Ok(Event::Incoming(Packet::ConnAck(ack))) if !subscribed => {
+                    let broker_max = ack.properties.as_ref().and_then(|p| p.max_packet_size);
+                    packet_note = packet_limits(broker_max, s.mqtt.max_packet_bytes)?;
                     subscribed = true;
                     client.subscribe(filter.clone(), QoS::AtLeastOnce).await.map_err(|e| e.to_string())?;
                 }
                 Ok(Event::Incoming(Packet::SubAck(ack))) => {
                     return match ack.return_codes.first() {
                         Some(SubscribeReasonCode::Success(_)) => {
-                            Ok(format!("{}, may subscribe to {filter}", s.mqtt.url))
+                            Ok(format!("{}, may subscribe to {filter}; {packet_note}", s.mqtt.url))
                         }
                         other => Err(format!(
                             "{}: subscription to {filter} refused ({other:?}): check the broker's ACL",
@@ -87,4 +90,36 @@ async fn check_broker(s: &Settings) -> Result<String, String> {
     .unwrap_or_else(|_| Err(format!("{}: no answer in time", s.mqtt.url)));
     let _ = client.disconnect().await;
     outcome
+}
+
+/// Compares the largest packet the broker accepts (its CONNACK's maximum packet size) with
+/// `mqtt.max_packet_bytes`: a message the broker accepts but may not forward to us would be
+/// dropped silently.
+fn packet_limits(broker_max: Option<u32>, ours: usize) -> Result<String, String> {
+    let need = |b: u32| (b as usize).saturating_add(crate::config::FORWARDING_OVERHEAD);
+    match broker_max {
+        Some(b) if need(b) > ours => Err(format!(
+            "the broker accepts packets up to {b} bytes but mqtt.max_packet_bytes is {ours}: \
+             messages between the two would be dropped by the broker; set mqtt.max_packet_bytes to at least {}",
+            need(b)
+        )),
+        Some(b) => Ok(format!("broker accepts packets up to {b} bytes, we take {ours}")),
+        None => Ok(format!(
+            "broker announces no packet limit: set max_packet_size (Mosquitto) to at most {} so no \
+             accepted message is dropped before it reaches wasteflow",
+            ours.saturating_sub(crate::config::FORWARDING_OVERHEAD)
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::packet_limits;
+
+    #[test]
+    fn broker_packet_limit_above_ours_fails() {
+        assert!(packet_limits(Some(327_680), 328_704).is_ok());
+        assert!(packet_limits(Some(327_680), 328_703).unwrap_err().contains("at least 328704"));
+        assert!(packet_limits(None, 328_704).unwrap().contains("at most 327680"));
+    }
 }

@@ -135,6 +135,19 @@ fn check(s: &Settings, problems: &mut Vec<Problem>) {
     if s.mqtt.max_payload_bytes < 16 {
         push(problems, "mqtt.max_payload_bytes", "must be at least 16 bytes (65536 is the default)");
     }
+    // A payload one byte above the cap must still fit, with the longest topic (64 KiB), so
+    // that it reaches the daemon and is dead-lettered rather than dropped by the broker.
+    let least_packet = s.mqtt.max_payload_bytes.saturating_add(64 * 1024 + FORWARDING_OVERHEAD);
+    if s.mqtt.max_packet_bytes < least_packet || s.mqtt.max_packet_bytes > MQTT_MAX_PACKET {
+        push(
+            problems,
+            "mqtt.max_packet_bytes",
+            format!(
+                "must be between mqtt.max_payload_bytes + 65 KiB ({least_packet}) and {MQTT_MAX_PACKET}, and above the \
+                 broker's largest packet plus 1 KiB ({DEFAULT_MAX_PACKET_BYTES} for the shipped Mosquitto configuration)"
+            ),
+        );
+    }
     if s.mqtt.reconnect_min.is_zero() || s.mqtt.reconnect_min > s.mqtt.reconnect_max {
         push(problems, "mqtt.reconnect_min", "must be above zero and not above mqtt.reconnect_max");
     }

@@ -48,6 +48,13 @@ pub struct MqttSettings {
     pub keep_alive: Duration,
     /// Largest payload accepted; larger ones are dead-lettered (truncated) without decoding.
     pub max_payload_bytes: usize,
+    /// Maximum packet size announced to the broker (MQTT 5): the broker silently drops, never
+    /// delivers, a message whose packet is larger. Keep it above what the broker accepts from
+    /// publishers (Mosquitto: `max_packet_size`, 320 KiB in the shipped configuration, whose
+    /// `message_size_limit` is 256 KiB) plus 1 KiB, so every accepted message reaches the
+    /// daemon and an oversized one is dead-lettered. It also bounds the memory of a delivery:
+    /// up to `receive_maximum` of them wait for their commit.
+    pub max_packet_bytes: usize,
     /// First reconnect delay; doubles on each failure, with jitter.
     #[serde(with = "humantime_serde")]
     pub reconnect_min: Duration,
@@ -64,6 +71,20 @@ pub struct MqttSettings {
     pub key_file: Option<String>,
 }
 
+/// The largest packet the shipped broker accepts (`max_packet_size` in
+/// `deploy/mosquitto/mosquitto.conf`: a 256 KiB payload plus 64 KiB of topic and properties).
+pub const SHIPPED_BROKER_MAX_PACKET: usize = 320 * 1024;
+
+/// Room for what a broker adds to a message it forwards (subscription identifier, a longer
+/// length prefix).
+pub const FORWARDING_OVERHEAD: usize = 1024;
+
+/// `mqtt.max_packet_bytes` by default: the shipped broker's largest packet plus forwarding.
+pub const DEFAULT_MAX_PACKET_BYTES: usize = SHIPPED_BROKER_MAX_PACKET + FORWARDING_OVERHEAD;
+
+/// The largest packet MQTT can carry (a remaining length of 268,435,455 bytes).
+pub const MQTT_MAX_PACKET: usize = 268_435_455 + 5;
+
 impl Default for MqttSettings {
     fn default() -> Self {
         Self {
@@ -75,6 +96,7 @@ impl Default for MqttSettings {
             session_expiry: Duration::from_secs(7 * 24 * 3600),
             keep_alive: Duration::from_secs(30),
             max_payload_bytes: 64 * 1024,
+            max_packet_bytes: DEFAULT_MAX_PACKET_BYTES,
             reconnect_min: Duration::from_millis(200),
             reconnect_max: Duration::from_secs(30),
             ca_file: None,

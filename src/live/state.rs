@@ -203,7 +203,9 @@ impl ContainerState {
     fn conditions(&self, now_ms: i64, info: &ContainerInfo, p: &LiveParams) -> Vec<(EventKind, bool, f64)> {
         let fill = self.fill_pct.unwrap_or(0.0);
         let to_full = self.seconds_to_full(info);
-        let silent_for = self.last_seen_ms.map(|s| (now_ms - s) as f64 / 1000.0);
+        // A reading from the allowed future (validation.max_future) is newer than now: silent
+        // for no time, not for a negative one.
+        let silent_for = self.last_seen_ms.map(|s| (now_ms - s).max(0) as f64 / 1000.0);
         let temp = self.temperature_c.unwrap_or(f64::MIN);
         let fire_open = self.open.contains(&EventKind::FireRisk);
         let battery_open = self.open.contains(&EventKind::BatteryLow);

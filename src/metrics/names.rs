@@ -15,6 +15,7 @@ pub const RECEIVE_TO_COMMIT_SECONDS: &str = "wasteflow_receive_to_commit_seconds
 pub const MQTT_CONNECTED: &str = "wasteflow_mqtt_connected";
 pub const MQTT_SUBSCRIBED: &str = "wasteflow_mqtt_subscribed";
 pub const MQTT_RECONNECTS: &str = "wasteflow_mqtt_reconnects_total";
+pub const RETAINED_CLEARS: &str = "wasteflow_mqtt_retained_clears_total";
 pub const STALE_ACKS: &str = "wasteflow_mqtt_stale_acks_total";
 pub const ACKS_SENT: &str = "wasteflow_mqtt_acks_total";
 pub const CONFIG_RELOADS: &str = "wasteflow_config_reloads_total";
@@ -41,7 +42,7 @@ pub const LAG_BUCKETS: &[f64] = &[0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 
 
 /// Registers descriptions (shown as `# HELP`).
 pub fn describe() {
-    describe_counter!(MESSAGES_RECEIVED, "MQTT messages received from gateways");
+    describe_counter!(MESSAGES_RECEIVED, "MQTT messages received from gateways, by the QoS they were delivered with");
     describe_counter!(READINGS_STORED, "Readings stored for the first time");
     describe_counter!(READINGS_DUPLICATE, "Readings received again and not stored twice");
     describe_counter!(READINGS_REJECTED, "Dead letters written (whole messages or single readings), by reason");
@@ -52,6 +53,7 @@ pub fn describe() {
     describe_gauge!(MQTT_CONNECTED, "1 while connected to the broker");
     describe_gauge!(MQTT_SUBSCRIBED, "1 while the subscription is active on the current connection");
     describe_counter!(MQTT_RECONNECTS, "Broker connection losses");
+    describe_counter!(RETAINED_CLEARS, "Empty retained publishes (a retained message cleared): acked, nothing stored");
     describe_counter!(CONFIG_RELOADS, "Configuration reloads (SIGHUP) by result: applied or refused");
     describe_gauge!(CONFIG_RELOAD_OK, "1 if the last configuration reload was applied, 0 if it was refused");
     describe_counter!(ACKS_SENT, "Acks handed to the MQTT client, each after its message's batch committed");
@@ -71,8 +73,18 @@ pub fn describe() {
     describe_counter!(EVENTS_DROPPED, "Events not written because the database was unreachable too long");
 }
 
-pub fn message_received() {
-    counter!(MESSAGES_RECEIVED).increment(1);
+/// One delivery, with the QoS it arrived with (0, 1 or 2). QoS 0 is stored but never acked.
+pub fn message_received(qos: u8) {
+    let qos = match qos {
+        0 => "0",
+        1 => "1",
+        _ => "2",
+    };
+    counter!(MESSAGES_RECEIVED, "qos" => qos).increment(1);
+}
+
+pub fn retained_clear() {
+    counter!(RETAINED_CLEARS).increment(1);
 }
 
 pub fn mqtt_connected(up: bool) {

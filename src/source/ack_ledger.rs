@@ -6,6 +6,9 @@
 //! An ack is sent only on the connection its message arrived on: rumqttc drops what was
 //! queued for a lost connection, and the broker redelivers those messages (the store
 //! deduplicates them). Tokens of an older connection are counted stale and never sent.
+//!
+//! A QoS 0 delivery has no packet id and is never acknowledged: its token is dropped here
+//! (a PUBACK for packet id 0 is a protocol error and the broker drops the connection).
 
 use super::delivery::AckToken;
 use std::collections::VecDeque;
@@ -54,9 +57,10 @@ impl AckLedger {
         self.written = self.requested;
     }
 
-    /// Acks handed back by the store after COMMIT, in arrival order.
+    /// Acks handed back by the store after COMMIT, in arrival order. QoS 0 tokens need no ack
+    /// and are dropped.
     pub fn committed(&mut self, tokens: impl IntoIterator<Item = AckToken>) {
-        self.queue.extend(tokens);
+        self.queue.extend(tokens.into_iter().filter(AckToken::needs_ack));
     }
 
     /// Hands queued tokens to `try_send`, in order, until the queue is empty or `try_send`
@@ -101,9 +105,10 @@ impl AckLedger {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rumqttc::v5::mqttbytes::QoS;
 
     fn tok(generation: u64, pkid: u16) -> AckToken {
-        AckToken { generation, pkid }
+        AckToken { generation, pkid, qos: QoS::AtLeastOnce }
     }
 
     /// Releases with a channel that always has room; returns what was sent.
@@ -270,5 +275,19 @@ mod tests {
         release_all(&mut l);
         l.puback_written();
         assert!(l.drained());
+    }
+
+    #[test]
+    fn qos0_deliveries_are_never_acked() {
+        let mut l = AckLedger::new();
+        l.connected();
+        let q0 = AckToken { generation: 0, pkid: 0, qos: QoS::AtMostOnce };
+        l.committed([tok(0, 1), q0, tok(0, 2), q0]);
+        let (r, sent) = release_all(&mut l);
+        assert_eq!(r, Released { stale: 0, sent: 2, blocked: false });
+        assert_eq!(sent, [tok(0, 1), tok(0, 2)], "no PUBACK for packet id 0");
+        l.puback_written();
+        l.puback_written();
+        assert!(l.drained(), "a QoS 0 delivery leaves nothing to wait for");
     }
 }

@@ -11,7 +11,17 @@ pub struct Delivery {
     pub payload: Bytes,
     /// When the daemon received it, ms since the Unix epoch.
     pub received_ms: i64,
+    /// The RETAIN flag as published (the subscription asks for Retain As Published).
+    pub retain: bool,
     pub ack: AckToken,
+}
+
+impl Delivery {
+    /// An empty retained publish: a publisher clearing the topic's retained message. It
+    /// carries no data; it is acked and counted, and nothing is stored (docs/wire-format.md).
+    pub fn clears_retained(&self) -> bool {
+        self.retain && self.payload.is_empty()
+    }
 }
 
 /// Acknowledges one delivery, on the connection it arrived on only. Small on purpose: during a
@@ -20,18 +30,26 @@ pub struct Delivery {
 pub struct AckToken {
     /// Connection generation the message arrived on.
     pub generation: u64,
-    /// The packet id to acknowledge (QoS 1).
+    /// The packet id to acknowledge (0 for QoS 0, which has none).
     pub pkid: u16,
+    /// The QoS the message was delivered with: a QoS 0 delivery is never acked (a PUBACK for
+    /// it is a protocol error: the broker drops the connection).
+    pub qos: QoS,
 }
 
 impl AckToken {
     pub fn for_publish(generation: u64, p: &Publish) -> AckToken {
-        AckToken { generation, pkid: p.pkid }
+        AckToken { generation, pkid: p.pkid, qos: p.qos }
     }
 
-    /// A publish carrying only what rumqttc's ack needs: its id and QoS 1.
+    /// Whether the broker expects an acknowledgement (QoS 1 and 2; not QoS 0).
+    pub fn needs_ack(&self) -> bool {
+        self.qos != QoS::AtMostOnce
+    }
+
+    /// A publish carrying only what rumqttc's ack needs: its id and QoS.
     pub fn publish(&self) -> Publish {
-        let mut p = Publish::new("", QoS::AtLeastOnce, Bytes::new(), None);
+        let mut p = Publish::new("", self.qos, Bytes::new(), None);
         p.pkid = self.pkid;
         p
     }

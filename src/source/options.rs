@@ -5,8 +5,9 @@ use crate::config::{parse_mqtt_url, MqttSettings};
 use rumqttc::v5::MqttOptions;
 
 /// Builds MQTT 5 options: persistent session (clean start off, session expiry set), manual
-/// acks, receive maximum, and a packet size limit above the payload cap so oversized payloads
-/// reach us and are dead-lettered instead of being dropped by the broker.
+/// acks, receive maximum, and the packet size limit `mqtt.max_packet_bytes`: above what the
+/// broker accepts, so oversized payloads reach us and are dead-lettered instead of being
+/// dropped by the broker.
 pub fn mqtt_options(s: &MqttSettings) -> Result<MqttOptions, SourceError> {
     let ep = parse_mqtt_url(&s.url)?;
     let tls = if ep.tls {
@@ -29,8 +30,7 @@ pub fn mqtt_options(s: &MqttSettings) -> Result<MqttOptions, SourceError> {
     o.set_session_expiry_interval(Some(s.session_expiry.as_secs().min(u64::from(u32::MAX)) as u32));
     o.set_receive_maximum(Some(s.receive_maximum));
     o.set_manual_acks(true);
-    let packet = (s.max_payload_bytes.saturating_mul(2).saturating_add(1024)).clamp(16 * 1024, 64 * 1024 * 1024);
-    o.set_max_packet_size(Some(packet as u32));
+    o.set_max_packet_size(Some(u32::try_from(s.max_packet_bytes).unwrap_or(u32::MAX)));
     // Room for one ack per message in flight, plus subscribe/disconnect.
     o.set_request_channel_capacity(usize::from(s.receive_maximum) * 2 + 16);
     if let Some(user) = &s.username {

@@ -5,7 +5,7 @@ use super::delivery::{AckToken, Delivery};
 use crate::backoff::Backoff;
 use crate::metrics as m;
 use bytes::Bytes;
-use rumqttc::v5::mqttbytes::v5::{Packet, SubscribeReasonCode};
+use rumqttc::v5::mqttbytes::v5::{Filter, Packet, SubscribeReasonCode};
 use rumqttc::v5::mqttbytes::QoS;
 use rumqttc::v5::{AsyncClient, Event, MqttOptions};
 use rumqttc::Outgoing;
@@ -94,14 +94,19 @@ pub async fn run_source(
             }
             event = eventloop.poll(), if pending.len() < cfg.max_buffered => match event {
                 Ok(Event::Incoming(Packet::Publish(p))) => {
-                    m::message_received();
+                    m::message_received(p.qos as u8);
                     if output.is_some() {
                         // Copy out of rumqttc's read buffer: a `Bytes` slice would keep the whole
                         // buffer it points into alive while the message waits for its commit.
                         let topic = String::from_utf8_lossy(&p.topic).into_owned();
                         let payload = Bytes::copy_from_slice(&p.payload);
                         let ack = AckToken::for_publish(ledger.generation(), &p);
-                        pending.push_back(Delivery { topic, payload, received_ms: crate::clock::now_ms(), ack });
+                        let received_ms = crate::clock::now_ms();
+                        let d = Delivery { topic, payload, received_ms, retain: p.retain, ack };
+                        if d.clears_retained() {
+                            m::retained_clear();
+                        }
+                        pending.push_back(d);
                     }
                 }
                 Ok(Event::Incoming(Packet::ConnAck(ack))) => {
@@ -110,7 +115,11 @@ pub async fn run_source(
                     backoff.reset();
                     tracing::info!(session_present = ack.session_present, "connected to broker");
                     if !ack.session_present {
-                        if let Err(e) = client.try_subscribe(cfg.topic_filter.clone(), QoS::AtLeastOnce) {
+                        // Retain As Published: an empty retained publish (clearing a retained
+                        // message) must be told apart from an empty payload.
+                        let mut filter = Filter::new(cfg.topic_filter.clone(), QoS::AtLeastOnce);
+                        filter.preserve_retain = true;
+                        if let Err(e) = client.try_subscribe_many([filter]) {
                             tracing::error!(error = %e, "cannot queue subscribe request");
                         }
                     } else {

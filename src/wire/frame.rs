@@ -127,6 +127,10 @@ fn map_postcard(e: postcard::Error) -> DecodeError {
         // In this schema the only serde-level (custom) error is an enum variant index out of
         // range: serde's derived visitor reports it as "invalid value", not as BadEnum.
         P::DeserializeBadEnum | P::SerdeDeCustom => DecodeError::UnknownVariant,
+        // postcard's own wording ("Is the usize too big for this platform?") is about its
+        // platform, not the gateway's bytes: more continuation bytes than the type allows, or
+        // a last byte above its range.
+        P::DeserializeBadVarint => DecodeError::Malformed("varint too long".into()),
         other => DecodeError::Malformed(other.to_string()),
     }
 }
@@ -208,5 +212,44 @@ mod tests {
         let mut bytes = encode(&Frame { seq: 1, base_time_ms: 2, readings: vec![] });
         bytes.push(0);
         assert_eq!(decode(&bytes), Err(DecodeError::TrailingBytes(1)));
+    }
+
+    #[test]
+    fn an_over_long_varint_says_so() {
+        // The `malformed` vector of docs/wire-format.md: seq has six continuation bytes.
+        let e = decode(&[1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]).unwrap_err();
+        assert_eq!(e, DecodeError::Malformed("varint too long".into()));
+        assert_eq!(e.to_string(), "malformed frame: varint too long");
+        assert_eq!(e.reason(), RejectReason::Malformed);
+        // Five bytes whose last one carries bits above u32: too long for its type as well.
+        assert_eq!(decode(&[1, 0xff, 0xff, 0xff, 0xff, 0x1f, 0, 0]).unwrap_err(), e);
+    }
+
+    /// docs/wire-format.md, "What the specification leaves open": a varint with redundant
+    /// zero continuation bytes is accepted and means the same number.
+    #[test]
+    fn non_minimal_varints_are_accepted() {
+        let minimal = encode(&Frame { seq: 1, base_time_ms: 2, readings: vec![] });
+        assert_eq!(minimal, [1, 1, 2, 0]);
+        // seq 1 as 81 80 80 80 00 (five bytes), base time 2 as 82 00, count 0 as 80 00.
+        let padded = [1, 0x81, 0x80, 0x80, 0x80, 0x00, 0x82, 0x00, 0x80, 0x00];
+        assert_eq!(decode(&padded), decode(&minimal));
+        assert!(decode(&padded).is_ok());
+    }
+
+    /// docs/wire-format.md: decoding stops at the first fault; its kind names the reason even
+    /// when later bytes are wrong as well.
+    #[test]
+    fn the_first_fault_names_the_reason() {
+        // Unknown variant 9, and the frame also ends before any value: unknown_variant.
+        assert_eq!(decode(&[1, 0, 0, 1, 1, 0, 9]), Err(DecodeError::UnknownVariant));
+        // An over-long seq, then an unknown variant and trailing bytes: malformed.
+        let mut bytes = vec![1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 1, 1, 0, 9, 0, 0];
+        assert_eq!(decode(&bytes).unwrap_err().reason(), RejectReason::Malformed);
+        // A reading with an unknown variant before the end, then trailing bytes: unknown_variant.
+        bytes = vec![1, 0, 0, 1, 1, 0, 9, 0, 0, 0, 0, 0xaa, 0xbb];
+        assert_eq!(decode(&bytes), Err(DecodeError::UnknownVariant));
+        // Truncated inside the count: truncated, although the version byte was fine.
+        assert_eq!(decode(&[1, 0, 0x80]), Err(DecodeError::Truncated));
     }
 }

@@ -370,3 +370,18 @@ pub async fn publish_raw_to(port: u16, messages: &[(String, Vec<u8>)]) {
     publisher.await.unwrap();
     let _ = client.disconnect().await;
 }
+
+/// The smallest bucket bound of histogram `name` that holds every observation: "every
+/// observation was at most this" (None if unreachable or absent).
+pub fn histogram_bound(text: &str, name: &str) -> Option<f64> {
+    let count = metric_sum(text, &format!("{name}_count"))?;
+    let prefix = format!("{name}_bucket{{le=\"");
+    text.lines()
+        .filter_map(|l| {
+            let (le, rest) = l.strip_prefix(&prefix)?.split_once('"')?;
+            Some((le.parse::<f64>().ok()?, rest.rsplit(' ').next()?.parse::<f64>().ok()?))
+        })
+        .filter(|&(_, n)| n >= count)
+        .map(|(le, _)| le)
+        .reduce(f64::min)
+}

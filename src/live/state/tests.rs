@@ -137,3 +137,19 @@ fn an_anomalous_jump_opens_an_anomaly_event_that_closes_on_the_next_normal_readi
     s.apply(FILL, 21 * H / 4, 10.0 + 21.0 * 0.5 + 25.0, &p);
     assert_eq!(opened(&s.evaluate(21 * H / 4, &i, &p)), vec![(EventKind::Anomaly, false)]);
 }
+
+/// A reading from the allowed future (up to `validation.max_future` ahead of the daemon's
+/// clock) ends a silence with a duration of 0, not a negative one.
+#[test]
+fn a_reading_from_the_future_closes_silence_at_zero() {
+    let (p, i) = (params(), info());
+    let mut s = ContainerState::default();
+    s.apply(FILL, 0, 10.0, &p);
+    assert_eq!(opened(&s.evaluate(4 * H, &i, &p)), vec![(EventKind::SensorSilent, true)]);
+    s.apply(FILL, 4 * H + 87_000, 12.0, &p);
+    let closed = s.evaluate(4 * H, &i, &p);
+    let silent: Vec<_> = closed.iter().filter(|t| t.kind == EventKind::SensorSilent).collect();
+    assert_eq!(silent.len(), 1);
+    assert!(!silent[0].open);
+    assert_eq!(silent[0].value, 0.0, "silent for no time, not -87 s");
+}

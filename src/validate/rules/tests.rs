@@ -126,3 +126,42 @@ fn timestamps_postgresql_cannot_store_are_rejected_whatever_the_window() {
     // Saturating at i64::MAX does not wrap into the window.
     assert_eq!(reasons(&at(u64::MAX, u32::MAX)), ["timestamp_out_of_window"]);
 }
+
+/// docs/wire-format.md, "What the specification leaves open": for the kinds whose range starts
+/// at 0, −0.0 is in range (it equals 0) and stored as 0, while the smallest negative subnormal
+/// is below 0 and out of range.
+#[test]
+fn negative_zero_is_in_range_and_a_negative_subnormal_is_not() {
+    let tiny = -f32::from_bits(1); // -1.4e-45, the negative subnormal closest to zero
+    assert!(tiny < 0.0 && !tiny.is_normal());
+    for m in [Measurement::FillLevel, Measurement::NetMassKg, Measurement::BatteryPercent] {
+        let c = run(TOPIC, frame(vec![(1, 0, m(-0.0)), (1, 1, m(tiny))]));
+        assert_eq!(reasons(&c), ["out_of_range"], "{:?}", m(tiny));
+        assert_eq!(c.rejects[0].reading_index, 1);
+        assert_eq!(c.readings.len(), 1);
+        assert_eq!(c.readings[0].value_milli, 0, "-0.0 is stored as 0");
+    }
+}
+
+/// docs/wire-format.md: a reading with several faults is rejected for the first check it
+/// fails, in the order of the rejections table.
+#[test]
+fn the_first_failing_check_names_the_reason() {
+    let late = encode(&Frame {
+        seq: 1,
+        base_time_ms: 0,
+        readings: vec![
+            Reading { sensor: 99, offset_ms: 0, value: Measurement::FillLevel(f32::NAN) },
+            Reading { sensor: 99, offset_ms: 0, value: Measurement::FillLevel(f32::NAN) },
+        ],
+    });
+    // Out of window, not finite, unknown sensor and duplicated: the time is checked first.
+    assert_eq!(reasons(&run(TOPIC, late)), ["timestamp_out_of_window", "timestamp_out_of_window"]);
+    // Not finite and unknown sensor: not_finite; out of range and unknown sensor: out_of_range.
+    let c = run(TOPIC, frame(vec![(99, 0, Measurement::FillLevel(f32::NAN)), (99, 1, Measurement::FillLevel(-5.0))]));
+    assert_eq!(reasons(&c), ["not_finite", "out_of_range"]);
+    // A bad topic wins over a payload too large and undecodable.
+    assert_eq!(reasons(&run("zone/+/gw-ml-01/up", vec![9; 5000])), ["bad_topic"]);
+    // Too large wins over an undecodable payload.
+    assert_eq!(reasons(&run(TOPIC, vec![9; 5000])), ["payload_too_large"]);
+}
