@@ -63,7 +63,7 @@ async fn respond(mut stream: tokio::net::TcpStream, handle: &PrometheusHandle, h
     let (status, ctype, body) = match path {
         "/metrics" => ("200 OK", "text/plain; version=0.0.4", handle.render()),
         "/healthz" => ("200 OK", "text/plain", "ok\n".to_string()),
-        "/readyz" => match health.readiness(crate::clock::now_ms()) {
+        "/readyz" => match health.readiness(health.now_ms()) {
             Readiness::Ready => ("200 OK", "text/plain", "ready\n".to_string()),
             Readiness::NotReady(why) => {
                 ("503 Service Unavailable", "text/plain", format!("not ready: {}\n", why.join("; ")))

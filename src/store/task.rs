@@ -119,7 +119,7 @@ async fn finish(
         outcome.stored.iter().map(|&i| now_ms - batch.readings[i].ts_ms),
         batch.received_ms.iter().map(|&received| now_ms - received),
     );
-    health.committed(batch.messages(), now_ms);
+    health.committed(batch.messages(), health.now_ms());
     if let Some(live) = live {
         // Live state is derived: it waits for room (cheap, in memory) rather than miss a reading.
         let stored: Vec<ValidReading> = outcome.stored.iter().map(|&i| batch.readings[i].clone()).collect();
