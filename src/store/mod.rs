@@ -6,6 +6,7 @@
 //! because a retried insert only returns rows that are new. This stage never acknowledges
 //! anything itself: it hands the batch's acks back to the source after COMMIT.
 
+mod bisect;
 mod connect;
 mod error;
 mod migrate;
@@ -18,7 +19,7 @@ mod verify;
 mod writer;
 
 pub use connect::{connect, Db};
-pub use error::{column, StoreError};
+pub use error::{column, Refusal, StoreError};
 pub use migrate::{check_current, migrate, Mode, MIGRATIONS};
 pub use policies::apply_policies;
 pub use prepare::{prepare, Prepared};

@@ -52,6 +52,9 @@ pub struct BatchOutcome {
     pub duplicates: usize,
     /// Reasons of the dead letters inserted now.
     pub rejected_reasons: Vec<RejectReason>,
+    /// Messages (indices into `Batch::spans`) the database refused, dead-lettered whole as
+    /// `database_refused` instead of being stored; set by the store task.
+    pub refused: Vec<usize>,
 }
 
 /// The batch's statements, prepared once per connection.
@@ -131,12 +134,13 @@ impl Writer {
         ok
     }
 
-    /// Writes a batch in one transaction. On any error the connection is dropped (so a
-    /// half-done transaction is rolled back by the server) and the caller retries.
+    /// Writes a batch in one transaction. On an error the transaction is rolled back: on a
+    /// refusal of the data the connection is kept (the dropped transaction sends ROLLBACK
+    /// first), on any other error it is dropped (so the server rolls back).
     pub async fn write(&mut self, batch: &Batch) -> Result<BatchOutcome, StoreError> {
         self.ensure_connected().await?;
         let result = self.write_once(batch).await;
-        if result.is_err() {
+        if result.as_ref().is_err_and(|e| !e.is_refusal()) {
             self.conn = None;
         }
         result
@@ -206,7 +210,8 @@ impl Writer {
 
         if !batch.rejects.is_empty() {
             let r = &batch.rejects;
-            let at: Vec<SystemTime> = batch.reject_received_ms.iter().map(|&ms| ts(ms)).collect();
+            let at: Vec<SystemTime> =
+                batch.spans.iter().flat_map(|s| s.rejects.clone().map(|_| ts(s.received_ms))).collect();
             let topic: Vec<String> = r.iter().map(|x| clean(&x.topic)).collect();
             let gw: Vec<Option<String>> = r.iter().map(|x| x.gateway.as_deref().map(clean)).collect();
             let co: Vec<Option<String>> = r.iter().map(|x| x.company.as_deref().map(clean)).collect();
