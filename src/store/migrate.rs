@@ -10,6 +10,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (2, "views", include_str!("migrations/0002_views.sql")),
     (3, "events", include_str!("migrations/0003_events.sql")),
     (4, "writer role", include_str!("migrations/0004_writer_role.sql")),
+    (5, "dead letter identity", include_str!("migrations/0005_dead_letter_identity.sql")),
 ];
 
 /// Storage mode, detected at start.

@@ -9,6 +9,7 @@
 mod bisect;
 mod connect;
 mod error;
+mod identity;
 mod migrate;
 mod policies;
 mod prepare;

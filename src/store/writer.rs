@@ -2,6 +2,7 @@
 
 use super::connect::{connect, Db};
 use super::error::{column, timed, StoreError};
+use super::identity::message_sha256;
 use crate::batch::Batch;
 use crate::clock::{ms_since_epoch, system_time as ts};
 use crate::config::DatabaseSettings;
@@ -38,9 +39,9 @@ fn upsert_fills(suffix: &str) -> String {
 }
 
 const INSERT_REJECTS: &str = "
-INSERT INTO rejected_messages (received_at, topic, gateway_id, company_id, reason, detail, reading_index, payload)
-SELECT * FROM UNNEST($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int4[], $8::bytea[])
-ON CONFLICT (topic, payload_md5, reading_index) DO NOTHING
+INSERT INTO rejected_messages (received_at, topic, gateway_id, company_id, reason, detail, reading_index, payload, message_sha256)
+SELECT * FROM UNNEST($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int4[], $8::bytea[], $9::bytea[])
+ON CONFLICT (message_sha256, reading_index) DO NOTHING
 RETURNING reason";
 
 /// What one committed batch changed.
@@ -219,9 +220,20 @@ impl Writer {
             let detail: Vec<String> = r.iter().map(|x| clean(&x.detail)).collect();
             let index: Vec<i32> = r.iter().map(|x| x.reading_index).collect();
             let payload: Vec<&[u8]> = r.iter().map(|x| &x.payload[..]).collect();
-            let rows =
-                timed(limit, tx.query(&st.rejects, &[&at, &topic, &gw, &co, &reason, &detail, &index, &payload]))
-                    .await?;
+            // Every rejection of a message shares the hash of the whole message as received.
+            let identity: Vec<Vec<u8>> = batch
+                .spans
+                .iter()
+                .flat_map(|s| {
+                    let id = message_sha256(&s.topic, &s.payload);
+                    s.rejects.clone().map(move |_| id.clone())
+                })
+                .collect();
+            let rows = timed(
+                limit,
+                tx.query(&st.rejects, &[&at, &topic, &gw, &co, &reason, &detail, &index, &payload, &identity]),
+            )
+            .await?;
             for row in &rows {
                 let code: &str = column(row, "reason")?;
                 // Only this batch's own reasons come back.
