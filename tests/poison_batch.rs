@@ -246,3 +246,95 @@ async fn a_rollup_overflow_dead_letters_the_message_that_causes_it() {
     assert_eq!(daemon.metric("wasteflow_database_up").await, Some(1.0));
     assert!(daemon.terminate().await.success());
 }
+
+/// The store on its own, one batch of 100 messages, two of them refused (a constraint on their
+/// frames): 98 messages stored, the two dead-lettered whole, all 100 acks in arrival order, in
+/// one hand-over, and the live stage gets only what was stored. No backoff between the
+/// halving steps: it all takes well under the first backoff step would.
+#[tokio::test]
+async fn a_batch_of_a_hundred_with_two_refused_messages() {
+    use wasteflow::backoff::Backoff;
+    use wasteflow::batch::Batch;
+    use wasteflow::config::{DatabaseSettings, Settings};
+    use wasteflow::health::Health;
+    use wasteflow::source::{AckToken, Delivery};
+    use wasteflow::store::{prepare, run_store, Writer};
+    use wasteflow::validate::{check_message, Limits};
+
+    let db = TestDb::new().await;
+    let settings = Settings {
+        database: DatabaseSettings { url: db.url.clone(), writers: 1, ..DatabaseSettings::default() },
+        ..Settings::default()
+    };
+    let zone = Zone::load(&zone_file()).unwrap();
+    prepare(&settings, &zone, true).await.expect("prepare");
+    let layout = TopicLayout::parse("zone/+/+/up").unwrap();
+    let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
+    let start_ms = now_ms() - 3_600_000;
+    let mut g = FrameGenerator::new(&zone, &layout, 3, start_ms, 4, 0.0, 0.0);
+    let mut batch = Batch::default();
+    let mut poisoned = Vec::new();
+    let mut expected = 0;
+    for pkid in 1..=100u16 {
+        let m = g.next_message();
+        let payload = bytes::Bytes::from(m.payload);
+        let checked = check_message(&m.topic, &payload, now_ms() as i64, &layout, &zone, &limits);
+        if pkid == 37 || pkid == 80 {
+            let r = &checked.readings[0];
+            poisoned.push((r.gateway.to_string(), i64::from(r.frame_seq), payload.clone()));
+        } else {
+            expected += checked.readings.len() as i64;
+        }
+        let d =
+            Delivery { topic: m.topic, payload, received_ms: now_ms() as i64, ack: AckToken { generation: 1, pkid } };
+        batch.push_checked(d, checked);
+    }
+    let refuse: Vec<String> =
+        poisoned.iter().map(|(gw, seq, _)| format!("(gateway_id = '{gw}' AND frame_seq = {seq})")).collect();
+    db.client()
+        .await
+        .batch_execute(&format!(
+            "ALTER TABLE readings ADD CONSTRAINT two_refused CHECK (NOT ({}))",
+            refuse.join(" OR ")
+        ))
+        .await
+        .unwrap();
+
+    let (batch_tx, batch_rx) = tokio::sync::mpsc::channel(1);
+    let (ack_tx, mut ack_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (live_tx, mut live_rx) = tokio::sync::mpsc::channel(16);
+    let health = Health::new(Duration::from_secs(60));
+    // A backoff step of 10 s would show in the time taken if any were waited.
+    let backoff = Backoff::new(Duration::from_secs(10), Duration::from_secs(10));
+    let writers = vec![Writer::new(settings.database.clone())];
+    let store = tokio::spawn(run_store(batch_rx, writers, ack_tx, Some(live_tx), backoff, health.clone()));
+    let t0 = Instant::now();
+    batch_tx.send(batch).await.unwrap();
+    let acks = tokio::time::timeout(Duration::from_secs(5), ack_rx.recv()).await.expect("acked within 5 s").unwrap();
+    let took = t0.elapsed();
+    assert_eq!(acks.iter().map(|a| a.pkid).collect::<Vec<_>>(), (1..=100).collect::<Vec<_>>());
+    assert_eq!(db.count("SELECT count(*) FROM readings").await, expected);
+    let c = db.client().await;
+    let rows = c.query("SELECT reason, payload, detail FROM rejected_messages ORDER BY id", &[]).await.unwrap();
+    assert_eq!(rows.len(), 2);
+    for (row, (_, _, payload)) in rows.iter().zip(&poisoned) {
+        assert_eq!(row.get::<_, String>(0), "database_refused");
+        assert_eq!(&row.get::<_, Vec<u8>>(1)[..], &payload[..]);
+        assert!(row.get::<_, String>(2).contains("two_refused"));
+    }
+    let mut live = 0;
+    while let Ok(r) = live_rx.try_recv() {
+        live += r.len() as i64;
+    }
+    assert_eq!(live, expected, "the live stage gets what was stored, nothing of the refused");
+    assert_eq!(health.committed_total(), 100);
+    assert_eq!(
+        health.readiness(health.now_ms()),
+        wasteflow::health::Readiness::NotReady(vec!["database not prepared yet", "not subscribed to the broker"]),
+        "database not reported unreachable"
+    );
+    println!("100 messages, 2 refused: {expected} readings stored, 2 dead-lettered, acked after {took:?}");
+    assert!(took < Duration::from_secs(5));
+    drop(batch_tx);
+    tokio::time::timeout(Duration::from_secs(20), store).await.unwrap().unwrap();
+}
