@@ -48,7 +48,10 @@ pub fn describe() {
     describe_counter!(READINGS_DUPLICATE, "Readings received again and not stored twice");
     describe_counter!(READINGS_REJECTED, "Dead letters written (whole messages or single readings), by reason");
     describe_histogram!(BATCH_COMMIT_SECONDS, Unit::Seconds, "Time to write and commit one batch, retries included");
-    describe_counter!(BATCH_FAILURES, "Failed batch attempts (retried), by kind: unavailable or refused");
+    describe_counter!(
+        BATCH_FAILURES,
+        "Failed batch attempts, by kind: unavailable (retried with backoff) or refused (split, refusing messages dead-lettered)"
+    );
     describe_histogram!(INGEST_LAG_SECONDS, Unit::Seconds, "Reading time to commit, per stored reading");
     describe_histogram!(RECEIVE_TO_COMMIT_SECONDS, Unit::Seconds, "MQTT receive to commit, per message");
     describe_gauge!(MQTT_CONNECTED, "1 while connected to the broker");
