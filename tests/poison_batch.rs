@@ -338,3 +338,68 @@ async fn a_batch_of_a_hundred_with_two_refused_messages() {
     drop(batch_tx);
     tokio::time::timeout(Duration::from_secs(20), store).await.unwrap().unwrap();
 }
+
+/// When the `database_refused` dead letter is itself refused, it is retried with backoff, never
+/// dropped, and nothing of the batch is acked until it commits.
+#[tokio::test]
+async fn a_refused_dead_letter_is_retried_not_lost() {
+    use wasteflow::backoff::Backoff;
+    use wasteflow::batch::Batch;
+    use wasteflow::config::{DatabaseSettings, Settings};
+    use wasteflow::health::Health;
+    use wasteflow::source::{AckToken, Delivery};
+    use wasteflow::store::{prepare, run_store, Writer};
+    use wasteflow::validate::{check_message, Limits};
+
+    let db = TestDb::new().await;
+    let settings = Settings {
+        database: DatabaseSettings { url: db.url.clone(), writers: 1, ..DatabaseSettings::default() },
+        ..Settings::default()
+    };
+    let zone = Zone::load(&zone_file()).unwrap();
+    prepare(&settings, &zone, true).await.expect("prepare");
+    let layout = TopicLayout::parse("zone/+/+/up").unwrap();
+    let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
+    let mut g = FrameGenerator::new(&zone, &layout, 5, now_ms() - 3_600_000, 2, 0.0, 0.0);
+    let mut batch = Batch::default();
+    let mut refused = None;
+    for pkid in 1..=3u16 {
+        let m = g.next_message();
+        let payload = bytes::Bytes::from(m.payload);
+        let checked = check_message(&m.topic, &payload, now_ms() as i64, &layout, &zone, &limits);
+        if pkid == 2 {
+            let r = &checked.readings[0];
+            refused = Some((r.gateway.to_string(), r.frame_seq));
+        }
+        let d =
+            Delivery { topic: m.topic, payload, received_ms: now_ms() as i64, ack: AckToken { generation: 1, pkid } };
+        batch.push_checked(d, checked);
+    }
+    let (gw, seq) = refused.unwrap();
+    let c = db.client().await;
+    c.batch_execute(&format!(
+        "ALTER TABLE readings ADD CONSTRAINT refused CHECK (NOT (gateway_id = '{gw}' AND frame_seq = {seq}));
+         ALTER TABLE rejected_messages ADD CONSTRAINT no_dead_letters CHECK (reason <> 'database_refused')"
+    ))
+    .await
+    .unwrap();
+
+    let (batch_tx, batch_rx) = tokio::sync::mpsc::channel(1);
+    let (ack_tx, mut ack_rx) = tokio::sync::mpsc::unbounded_channel();
+    let backoff = Backoff::new(Duration::from_millis(50), Duration::from_millis(200));
+    let writers = vec![Writer::new(settings.database.clone())];
+    let store = tokio::spawn(run_store(batch_rx, writers, ack_tx, None, backoff, Health::new(Duration::from_secs(60))));
+    batch_tx.send(batch).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(ack_rx.try_recv().is_err(), "acked before the dead letter committed");
+    assert_eq!(db.count("SELECT count(*) FROM rejected_messages").await, 0);
+    assert_eq!(db.count("SELECT count(*) FROM readings").await, 4, "messages 1 and 3 committed meanwhile");
+
+    c.batch_execute("ALTER TABLE rejected_messages DROP CONSTRAINT no_dead_letters").await.unwrap();
+    let acks = tokio::time::timeout(Duration::from_secs(5), ack_rx.recv()).await.expect("acked once accepted").unwrap();
+    assert_eq!(acks.iter().map(|a| a.pkid).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(db.count("SELECT count(*) FROM rejected_messages WHERE reason = 'database_refused'").await, 1);
+    assert_eq!(db.count("SELECT count(*) FROM readings").await, 4);
+    drop(batch_tx);
+    tokio::time::timeout(Duration::from_secs(20), store).await.unwrap().unwrap();
+}
