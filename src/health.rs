@@ -7,15 +7,19 @@
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-#[derive(Debug, Default)]
+/// `last_commit_ms` before anything waited or committed.
+const NEVER: i64 = i64::MIN;
+
+#[derive(Debug)]
 struct State {
     subscribed: AtomicBool,
     database_up: AtomicBool,
     started: AtomicBool,
     batched_messages: AtomicU64,
     committed_messages: AtomicU64,
+    /// Monotonic milliseconds (see [`Health::now_ms`]) of the last commit, or [`NEVER`].
     last_commit_ms: AtomicI64,
 }
 
@@ -24,6 +28,9 @@ struct State {
 pub struct Health {
     state: Arc<State>,
     stall_after_ms: i64,
+    /// The origin of this health's monotonic clock: a wall clock stepped back or forward (NTP,
+    /// a suspended VM) must neither hide a stall nor invent one.
+    origin: Instant,
 }
 
 /// What `/readyz` and the watchdog see.
@@ -35,7 +42,21 @@ pub enum Readiness {
 
 impl Health {
     pub fn new(stall_after: Duration) -> Health {
-        Health { state: Arc::default(), stall_after_ms: stall_after.as_millis() as i64 }
+        let state = State {
+            subscribed: AtomicBool::new(false),
+            database_up: AtomicBool::new(false),
+            started: AtomicBool::new(false),
+            batched_messages: AtomicU64::new(0),
+            committed_messages: AtomicU64::new(0),
+            last_commit_ms: AtomicI64::new(NEVER),
+        };
+        Health { state: Arc::new(state), stall_after_ms: stall_after.as_millis() as i64, origin: Instant::now() }
+    }
+
+    /// Milliseconds since this health was created, on the monotonic clock: the time every
+    /// method taking `now_ms` expects.
+    pub fn now_ms(&self) -> i64 {
+        i64::try_from(self.origin.elapsed().as_millis()).unwrap_or(i64::MAX)
     }
 
     /// The database is prepared (migrations checked, registry synchronised): the pipeline runs.
@@ -57,7 +78,7 @@ impl Health {
         self.state.batched_messages.fetch_add(messages as u64, Ordering::Relaxed);
     }
 
-    /// A batch of `messages` committed at `now_ms`.
+    /// A batch of `messages` committed at `now_ms` (from [`Health::now_ms`]).
     pub fn committed(&self, messages: usize, now_ms: i64) {
         self.state.committed_messages.fetch_add(messages as u64, Ordering::Relaxed);
         self.state.last_commit_ms.store(now_ms, Ordering::Relaxed);
@@ -74,7 +95,7 @@ impl Health {
         s.batched_messages.load(Ordering::Relaxed).saturating_sub(s.committed_messages.load(Ordering::Relaxed))
     }
 
-    /// Ready, or the reasons why not, at `now_ms`.
+    /// Ready, or the reasons why not, at `now_ms` (from [`Health::now_ms`]).
     pub fn readiness(&self, now_ms: i64) -> Readiness {
         let s = &self.state;
         let mut why = Vec::new();
@@ -103,9 +124,9 @@ impl Health {
             return false;
         }
         let last = self.state.last_commit_ms.load(Ordering::Relaxed);
-        if last == 0 {
+        if last == NEVER {
             // Nothing committed yet: start counting from the first wait.
-            let _ = self.state.last_commit_ms.compare_exchange(0, now_ms, Ordering::Relaxed, Ordering::Relaxed);
+            let _ = self.state.last_commit_ms.compare_exchange(NEVER, now_ms, Ordering::Relaxed, Ordering::Relaxed);
             return false;
         }
         now_ms - last > self.stall_after_ms
@@ -143,5 +164,27 @@ mod tests {
         assert_eq!(h.readiness(14_000), Readiness::Ready);
         h.database_up(false);
         assert_eq!(h.readiness(14_000), Readiness::NotReady(vec!["database unreachable"]));
+    }
+
+    #[test]
+    fn the_clock_is_monotonic_and_starts_at_zero() {
+        let h = Health::new(Duration::from_secs(10));
+        let a = h.now_ms();
+        std::thread::sleep(Duration::from_millis(5));
+        let b = h.now_ms();
+        assert!((0..1_000).contains(&a), "counted from creation, not from 1970: {a}");
+        assert!(b >= a + 5, "{a} then {b}");
+    }
+
+    #[test]
+    fn a_commit_at_the_clock_origin_still_counts_for_stalls() {
+        let h = Health::new(Duration::from_secs(10));
+        h.started();
+        h.subscribed(true);
+        h.batched(1);
+        h.committed(1, 0);
+        h.batched(1);
+        assert_eq!(h.readiness(10_000), Readiness::Ready);
+        assert!(matches!(h.readiness(10_001), Readiness::NotReady(ref w) if w[0].starts_with("stalled")));
     }
 }

@@ -170,5 +170,45 @@ async fn clearing_a_retained_message_is_ignored() {
     let reasons: Vec<String> =
         c.query("SELECT reason FROM rejected_messages", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
     assert_eq!(reasons, ["empty_payload"], "only the empty payload that was not a retained clear");
+}
+
+/// Dead letters are told apart by the whole message as received: two different oversized
+/// payloads with the same first 64 KiB, and two long topics with the same first 256 bytes,
+/// give two rows each, although what is stored of them is identical. Sending them again adds
+/// nothing.
+#[tokio::test]
+async fn messages_that_differ_beyond_what_is_kept_are_two_dead_letters() {
+    let db = TestDb::new().await;
+    let env = Env::new(&db);
+    let daemon = Daemon::start(&env).await;
+    let ok_topic = env.topic("metallerie-lievin", "gw-ml-01");
+    let (mut big_a, mut big_b) = (vec![1u8; 70_000], vec![1u8; 70_000]);
+    big_a[69_999] = 2;
+    big_b[69_999] = 3;
+    let good = frame(now_ms() - 1_000, &[(1, 0, Measurement::FillLevel(40.0))]);
+    let long = |end: &str| format!("{}/metallerie-lievin/{}{end}/up", env.topic_prefix, "g".repeat(400));
+    let messages = vec![
+        (ok_topic.clone(), big_a),
+        (ok_topic.clone(), big_b),
+        (long("a"), good.clone()),
+        (long("b"), good.clone()),
+    ];
+    publish_raw(&messages).await;
+    publish_raw(&messages).await;
+    wait_until(Duration::from_secs(30), "both rounds acked", || async {
+        daemon.metric("wasteflow_mqtt_acks_total").await == Some(8.0)
+    })
+    .await;
+    let count = |reason: &'static str| {
+        let db = &db;
+        async move { db.count(&format!("SELECT count(*) FROM rejected_messages WHERE reason = '{reason}'")).await }
+    };
+    assert_eq!(count("payload_too_large").await, 2, "two oversized messages, same first 64 KiB");
+    assert_eq!(count("bad_topic").await, 2, "two long topics, same first 256 bytes");
+    assert_eq!(
+        db.count("SELECT count(DISTINCT (topic, payload)) FROM rejected_messages").await,
+        2,
+        "what is kept of them is the same"
+    );
     assert!(daemon.terminate().await.success());
 }

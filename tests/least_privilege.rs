@@ -21,11 +21,20 @@ async fn the_daemon_runs_as_the_writer_role_without_ddl() {
     env.extra.push(("WASTEFLOW__DATABASE__MIGRATE_ON_START".into(), "false".into()));
     let daemon = Daemon::start(&env).await;
     let start = (now_ms() - 3_600_000).to_string();
-    let summary =
-        simulate(&env, &["--frames", "300", "--readings-per-frame", "10", "--seed", "4", "--start-ms", &start]);
+    let summary = simulate(
+        &env,
+        &["--frames", "300", "--readings-per-frame", "10", "--seed", "4", "--start-ms", &start, "--malformed", "0.05"],
+    );
     let expected = summary["readings"].as_i64().unwrap();
     wait_until(Duration::from_secs(30), "stored by the writer role", || async {
         db.count("SELECT count(*) FROM readings").await == expected
+    })
+    .await;
+    // Dead letters too (with their message_sha256, migration 0005).
+    let malformed = summary["malformed"].as_i64().expect("summary counts malformed messages");
+    assert!(malformed > 0);
+    wait_until(Duration::from_secs(30), "dead letters written by the writer role", || async {
+        db.count("SELECT count(*) FROM rejected_messages").await == malformed
     })
     .await;
     let (ok, out) = verify(&owner);

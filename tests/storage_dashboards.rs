@@ -6,6 +6,7 @@ mod common;
 use common::storage::StorageTarget;
 use wasteflow::batch::Batch;
 use wasteflow::simulate::FrameGenerator;
+use wasteflow::source::{AckToken, Delivery};
 use wasteflow::store::prepare;
 use wasteflow::validate::{check_message, Limits};
 use wasteflow::wire::TopicLayout;
@@ -21,12 +22,15 @@ async fn fill(target: &StorageTarget, zone: &Zone) {
     let mut writer = target.writer();
     for _ in 0..6 {
         let mut batch = Batch::default();
-        for _ in 0..100 {
+        for pkid in 0..100 {
             let m = g.next_message();
-            let c = check_message(&m.topic, &m.payload.into(), START_MS as i64, &layout, zone, &limits);
-            batch.readings.extend(c.readings);
-            batch.reject_received_ms.extend(c.rejects.iter().map(|_| START_MS as i64));
-            batch.rejects.extend(c.rejects);
+            let payload = bytes::Bytes::from(m.payload);
+            let c = check_message(&m.topic, &payload, START_MS as i64, &layout, zone, &limits);
+            let ack = AckToken { generation: 0, pkid, qos: rumqttc::v5::mqttbytes::QoS::AtLeastOnce };
+            batch.push_checked(
+                Delivery { topic: m.topic, payload, received_ms: START_MS as i64, retain: false, ack },
+                c,
+            );
         }
         writer.write(&batch).await.expect("write simulated batch");
     }

@@ -11,9 +11,9 @@ use wasteflow::batch::Batch;
 use wasteflow::config::{DatabaseSettings, Settings};
 use wasteflow::health::Health;
 use wasteflow::simulate::FrameGenerator;
-use wasteflow::source::AckToken;
+use wasteflow::source::{AckToken, Delivery};
 use wasteflow::store::{prepare, run_store, Connector, Writer};
-use wasteflow::validate::{check_message, Limits};
+use wasteflow::validate::{check_message, Checked, Limits};
 use wasteflow::wire::TopicLayout;
 use wasteflow::wire::ValidReading;
 use wasteflow::zone::Zone;
@@ -31,11 +31,11 @@ fn readings(zone: &Zone, frames: usize, start_ms: u64) -> Vec<ValidReading> {
 }
 
 fn batch(readings: Vec<ValidReading>, pkid: u16) -> Batch {
-    Batch {
-        readings,
-        acks: vec![AckToken { generation: 1, pkid, qos: rumqttc::v5::mqttbytes::QoS::AtLeastOnce }],
-        ..Batch::default()
-    }
+    let mut b = Batch::default();
+    let ack = AckToken { generation: 1, pkid, qos: rumqttc::v5::mqttbytes::QoS::AtLeastOnce };
+    let d = Delivery { topic: "zone/x/y/up".into(), payload: bytes::Bytes::new(), received_ms: 0, retain: false, ack };
+    b.push_checked(d, Checked { readings, rejects: vec![] });
+    b
 }
 
 #[tokio::test]

@@ -8,28 +8,47 @@
 use crate::config::Settings;
 use crate::health::Health;
 use crate::source::{AckToken, Delivery};
-use crate::validate::{check_message, FloodGuard, FloodLimit, Limits};
+use crate::validate::{check_message, Checked, FloodGuard, FloodLimit, Limits};
 use crate::wire::{Rejection, TopicLayout, ValidReading};
 use crate::zone::Zone;
+use bytes::Bytes;
+use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 /// Readings and rejections of consecutive deliveries, with their acks in arrival order.
-#[derive(Debug, Default)]
+///
+/// Every reading and rejection belongs to one message ([`Span`]): the messages' ranges are
+/// consecutive and cover `readings` and `rejects` in order, so a batch can be cut between two
+/// messages ([`Batch::slice`]) and a message dead-lettered whole after the database refused it.
+#[derive(Debug, Default, Clone)]
 pub struct Batch {
     pub readings: Vec<ValidReading>,
     pub rejects: Vec<Rejection>,
-    /// Receive time of each rejection (same index as `rejects`).
-    pub reject_received_ms: Vec<i64>,
-    /// One per delivery, in arrival order; sent to the broker only after COMMIT.
-    pub acks: Vec<AckToken>,
-    /// Receive time of each delivery, for publish-to-commit latency.
-    pub received_ms: Vec<i64>,
+    /// One per message, in arrival order.
+    pub spans: Vec<Span>,
     /// Ids of the dead letters this batch replays (`wasteflow dead-letters replay`), marked
-    /// replayed in the batch's transaction; empty for deliveries.
+    /// replayed in the batch's transaction; empty for deliveries (and in slices).
     pub replays: Vec<i64>,
+}
+
+/// One message of a batch: what it became, and what is needed to dead-letter it whole.
+#[derive(Debug, Clone)]
+pub struct Span {
+    /// The topic as received (not truncated).
+    pub topic: String,
+    /// The payload as received; refcounted, so keeping it until COMMIT copies nothing.
+    pub payload: Bytes,
+    /// When the daemon received it, ms since the Unix epoch.
+    pub received_ms: i64,
+    /// Sent to the broker only after COMMIT; none for a replayed dead letter.
+    pub ack: Option<AckToken>,
+    /// Its readings in `Batch::readings`.
+    pub readings: Range<usize>,
+    /// Its rejections in `Batch::rejects`.
+    pub rejects: Range<usize>,
 }
 
 impl Batch {
@@ -37,28 +56,68 @@ impl Batch {
     pub fn push(&mut self, d: Delivery, layout: &TopicLayout, zone: &Zone, limits: &Limits) {
         if d.clears_retained() {
             // No data: acked after the commit like any delivery, nothing stored.
-            self.received_ms.push(d.received_ms);
-            self.acks.push(d.ack);
+            self.push_checked(d, Checked::default());
             return;
         }
         let checked = check_message(&d.topic, &d.payload, d.received_ms, layout, zone, limits);
-        self.readings.extend(checked.readings);
-        self.reject_received_ms.extend(std::iter::repeat_n(d.received_ms, checked.rejects.len()));
-        self.rejects.extend(checked.rejects);
-        self.received_ms.push(d.received_ms);
-        self.acks.push(d.ack);
+        self.push_checked(d, checked);
     }
 
     /// Adds one delivery refused whole before validation (a flooding gateway).
     pub fn push_refused(&mut self, d: Delivery, rejection: Rejection) {
-        self.rejects.push(rejection);
-        self.reject_received_ms.push(d.received_ms);
-        self.received_ms.push(d.received_ms);
-        self.acks.push(d.ack);
+        self.push_checked(d, Checked { readings: vec![], rejects: vec![rejection] });
+    }
+
+    /// Adds one delivery with what checking it gave.
+    pub fn push_checked(&mut self, d: Delivery, checked: Checked) {
+        self.push_message(d.topic, d.payload, d.received_ms, Some(d.ack), checked);
+    }
+
+    /// Adds one message (a delivery, or a dead letter replayed) with what checking it gave.
+    pub fn push_message(
+        &mut self,
+        topic: String,
+        payload: Bytes,
+        received_ms: i64,
+        ack: Option<AckToken>,
+        checked: Checked,
+    ) {
+        let readings = self.readings.len()..self.readings.len() + checked.readings.len();
+        let rejects = self.rejects.len()..self.rejects.len() + checked.rejects.len();
+        self.readings.extend(checked.readings);
+        self.rejects.extend(checked.rejects);
+        self.spans.push(Span { topic, payload, received_ms, ack, readings, rejects });
+    }
+
+    /// The messages `range` (indices into `spans`) as a batch of their own.
+    pub fn slice(&self, range: Range<usize>) -> Batch {
+        let spans = &self.spans[range];
+        let (Some(first), Some(last)) = (spans.first(), spans.last()) else {
+            return Batch::default();
+        };
+        let (r0, j0) = (first.readings.start, first.rejects.start);
+        Batch {
+            readings: self.readings[r0..last.readings.end].to_vec(),
+            rejects: self.rejects[j0..last.rejects.end].to_vec(),
+            spans: spans
+                .iter()
+                .map(|s| Span {
+                    readings: s.readings.start - r0..s.readings.end - r0,
+                    rejects: s.rejects.start - j0..s.rejects.end - j0,
+                    ..s.clone()
+                })
+                .collect(),
+            replays: vec![],
+        }
     }
 
     pub fn messages(&self) -> usize {
-        self.acks.len()
+        self.spans.len()
+    }
+
+    /// The acks, in arrival order.
+    pub fn acks(&self) -> Vec<AckToken> {
+        self.spans.iter().filter_map(|s| s.ack).collect()
     }
 }
 

@@ -79,7 +79,7 @@ impl Harness {
 }
 
 fn pkids(b: &Batch) -> Vec<u16> {
-    b.acks.iter().map(|a| a.pkid).collect()
+    b.acks().iter().map(|a| a.pkid).collect()
 }
 
 #[tokio::test(start_paused = true)]
@@ -94,7 +94,7 @@ async fn handed_over_exactly_when_max_messages_is_reached() {
     assert_eq!(pkids(&b), [1, 2, 3]);
     assert_eq!(b.readings.len(), 3);
     assert!(b.rejects.is_empty(), "{:?}", b.rejects);
-    assert_eq!(b.received_ms, [NOW; 3]);
+    assert!(b.spans.iter().all(|s| s.received_ms == NOW));
     assert_eq!(h.health.waiting(), 3, "handed-over messages wait for their commit");
     // The next batch starts empty.
     for pkid in 4..=6 {
@@ -125,7 +125,8 @@ async fn rejections_count_towards_max_readings() {
     h.send(bad).await;
     let b = h.batch_now("2 readings and 1 rejection").await;
     assert_eq!((b.readings.len(), b.rejects.len()), (2, 1));
-    assert_eq!(b.reject_received_ms, [NOW]);
+    assert_eq!(b.spans[1].rejects, 0..1, "the rejection belongs to the second message");
+    assert_eq!(b.spans[0].readings, 0..2);
     assert_eq!(pkids(&b), [1, 2]);
 }
 
@@ -186,4 +187,24 @@ async fn closing_an_empty_input_hands_over_nothing() {
     drop(input);
     assert!(output.recv().await.is_none());
     task.await.unwrap();
+}
+
+#[test]
+fn a_slice_keeps_each_message_with_its_readings_and_rejections() {
+    let c = checks();
+    let mut b = Batch::default();
+    b.push(delivery(1, 2), &c.layout, &c.zone, &c.limits);
+    let mut bad = delivery(2, 1);
+    bad.payload = Bytes::from_static(&[0x01, 0xff, 0xff]);
+    b.push(bad, &c.layout, &c.zone, &c.limits);
+    b.push(delivery(3, 3), &c.layout, &c.zone, &c.limits);
+    let s = b.slice(1..3);
+    assert_eq!(pkids(&s), [2, 3]);
+    assert_eq!((s.readings.len(), s.rejects.len()), (3, 1));
+    assert_eq!((s.spans[0].readings.clone(), s.spans[0].rejects.clone()), (0..0, 0..1));
+    assert_eq!((s.spans[1].readings.clone(), s.spans[1].rejects.clone()), (0..3, 1..1));
+    assert_eq!(s.readings, b.readings[2..]);
+    assert_eq!(s.spans[0].payload, b.spans[1].payload, "the raw payload travels with its message");
+    assert_eq!(b.slice(0..1).readings, b.readings[..2]);
+    assert_eq!(b.slice(1..1).messages(), 0);
 }

@@ -41,7 +41,7 @@ pub(super) async fn run_service(
                 }
             }
             _ = tick.tick(), if notifier.watchdog().is_some() => {
-                let ready = health.readiness(crate::clock::now_ms()) == Readiness::Ready;
+                let ready = health.readiness(health.now_ms()) == Readiness::Ready;
                 let committed = health.committed_total();
                 let progressed = committed > committed_at_last_tick;
                 committed_at_last_tick = committed;

@@ -22,6 +22,9 @@ pub const CONFIG_RELOADS: &str = "wasteflow_config_reloads_total";
 pub const CONFIG_RELOAD_OK: &str = "wasteflow_config_last_reload_successful";
 pub const DATABASE_UP: &str = "wasteflow_database_up";
 pub const DEAD_LETTERS_PENDING: &str = "wasteflow_dead_letters_pending";
+pub const DATABASE_REFUSALS: &str = "wasteflow_database_refusals_total";
+pub const DELIVERIES: &str = "wasteflow_deliveries_total";
+pub const REJECTIONS: &str = "wasteflow_rejections_total";
 
 pub const CONTAINER_FILL: &str = "wasteflow_container_fill_percent";
 pub const CONTAINER_FILL_RATE: &str = "wasteflow_container_fill_rate_percent_per_hour";
@@ -47,7 +50,10 @@ pub fn describe() {
     describe_counter!(READINGS_DUPLICATE, "Readings received again and not stored twice");
     describe_counter!(READINGS_REJECTED, "Dead letters written (whole messages or single readings), by reason");
     describe_histogram!(BATCH_COMMIT_SECONDS, Unit::Seconds, "Time to write and commit one batch, retries included");
-    describe_counter!(BATCH_FAILURES, "Failed batch attempts (retried), by kind: unavailable or refused");
+    describe_counter!(
+        BATCH_FAILURES,
+        "Failed batch attempts, by kind: unavailable (retried with backoff) or refused (split, refusing messages dead-lettered)"
+    );
     describe_histogram!(INGEST_LAG_SECONDS, Unit::Seconds, "Reading time to commit, per stored reading");
     describe_histogram!(RECEIVE_TO_COMMIT_SECONDS, Unit::Seconds, "MQTT receive to commit, per message");
     describe_gauge!(MQTT_CONNECTED, "1 while connected to the broker");
@@ -60,6 +66,15 @@ pub fn describe() {
     describe_counter!(STALE_ACKS, "Acks not sent because the connection changed (the broker redelivers)");
     describe_gauge!(DATABASE_UP, "1 while the last database call succeeded");
     describe_gauge!(DEAD_LETTERS_PENDING, "Dead letters not replayed, counted in the database once a minute");
+    describe_counter!(
+        DATABASE_REFUSALS,
+        "Transactions the database refused as data (the database answered), by SQLSTATE class (22 or 23)"
+    );
+    describe_counter!(DELIVERIES, "Deliveries committed, each counted once, by outcome");
+    describe_counter!(
+        REJECTIONS,
+        "Rejections of committed deliveries, by reason, whether or not the dead letter was new"
+    );
     describe_gauge!(CONTAINER_FILL, "Latest fill level, percent of volume (0 after a recorded collection)");
     describe_gauge!(CONTAINER_FILL_RATE, "Fill rate since the last collection, points per hour");
     describe_gauge!(CONTAINER_TO_FULL, "Forecast seconds to the overflow threshold; -1 when unknown");
@@ -118,6 +133,73 @@ pub fn database_up(up: bool) {
 
 pub fn dead_letters_pending(n: i64) {
     gauge!(DEAD_LETTERS_PENDING).set(n as f64);
+}
+
+pub fn database_refusal(class: &str) {
+    counter!(DATABASE_REFUSALS, "class" => class.to_string()).increment(1);
+}
+
+/// What became of one delivery once its batch committed. Exactly one per delivery, so that
+/// `wasteflow_messages_received_total` equals the sum over outcomes once the pipeline is idle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    /// At least one reading stored for the first time.
+    Stored,
+    /// Readings, every one already stored; nothing rejected.
+    Duplicate,
+    /// Readings, every one already stored, and some readings rejected.
+    DuplicatePartlyRejected,
+    /// No reading: rejected whole, or every reading rejected.
+    DeadLettered,
+    /// A valid frame without readings.
+    Empty,
+}
+
+impl DeliveryOutcome {
+    pub const ALL: [DeliveryOutcome; 5] =
+        [Self::Stored, Self::Duplicate, Self::DuplicatePartlyRejected, Self::DeadLettered, Self::Empty];
+
+    /// The outcome of a delivery with `stored` readings stored now, `already` readings already
+    /// stored and `rejected` rejections.
+    pub fn of(stored: usize, already: usize, rejected: usize) -> DeliveryOutcome {
+        match (stored, already, rejected) {
+            (1.., _, _) => Self::Stored,
+            (0, 1.., 0) => Self::Duplicate,
+            (0, 1.., 1..) => Self::DuplicatePartlyRejected,
+            (0, 0, 1..) => Self::DeadLettered,
+            (0, 0, 0) => Self::Empty,
+        }
+    }
+
+    /// The `outcome` label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Stored => "stored",
+            Self::Duplicate => "duplicate",
+            Self::DuplicatePartlyRejected => "duplicate_partly_rejected",
+            Self::DeadLettered => "dead_lettered",
+            Self::Empty => "empty",
+        }
+    }
+}
+
+/// Records the outcome of every delivery of a committed batch, and every rejection by reason.
+pub fn deliveries(
+    outcomes: impl IntoIterator<Item = DeliveryOutcome>,
+    rejections: impl IntoIterator<Item = RejectReason>,
+) {
+    let mut counts = [0u64; DeliveryOutcome::ALL.len()];
+    for o in outcomes {
+        counts[o as usize] += 1;
+    }
+    for (o, n) in DeliveryOutcome::ALL.into_iter().zip(counts) {
+        if n > 0 {
+            counter!(DELIVERIES, "outcome" => o.label()).increment(n);
+        }
+    }
+    for reason in rejections {
+        counter!(REJECTIONS, "reason" => reason.code()).increment(1);
+    }
 }
 
 pub fn batch_failed(kind: &'static str) {

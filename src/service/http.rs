@@ -104,7 +104,7 @@ async fn respond(mut stream: tokio::net::TcpStream, handle: &PrometheusHandle, h
     let (status, ctype, body) = match (method, path) {
         ("GET" | "HEAD", "/metrics") => ("200 OK", "text/plain; version=0.0.4", handle.render()),
         ("GET" | "HEAD", "/healthz") => ("200 OK", "text/plain", "ok\n".to_string()),
-        ("GET" | "HEAD", "/readyz") => match health.readiness(crate::clock::now_ms()) {
+        ("GET" | "HEAD", "/readyz") => match health.readiness(health.now_ms()) {
             Readiness::Ready => ("200 OK", "text/plain", "ready\n".to_string()),
             Readiness::NotReady(why) => {
                 ("503 Service Unavailable", "text/plain", format!("not ready: {}\n", why.join("; ")))

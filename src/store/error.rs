@@ -30,13 +30,49 @@ impl StoreError {
     /// True when the database refused the data itself (retrying the same batch cannot help):
     /// SQLSTATE classes 22 (data exception) and 23 (integrity constraint).
     pub fn is_refusal(&self) -> bool {
-        match self {
-            StoreError::Db(e) => e.code().is_some_and(|c| {
-                let code = c.code();
-                code.starts_with("22") || code.starts_with("23")
-            }),
-            _ => false,
+        self.refusal().is_some()
+    }
+
+    /// What the server said when it refused the data (SQLSTATE classes 22 and 23), or `None`
+    /// for any other error (unreachable, timed out, ...).
+    pub fn refusal(&self) -> Option<Refusal> {
+        let StoreError::Db(e) = self else { return None };
+        let db = e.as_db_error()?;
+        let code = db.code().code();
+        if !(code.starts_with("22") || code.starts_with("23")) {
+            return None;
         }
+        Some(Refusal {
+            sqlstate: code.to_string(),
+            message: db.message().to_string(),
+            constraint: db.constraint().map(str::to_string),
+        })
+    }
+}
+
+/// The server's own words when it refused a batch's data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// Five characters; the first two are the class (22 data exception, 23 integrity).
+    pub sqlstate: String,
+    pub message: String,
+    pub constraint: Option<String>,
+}
+
+impl Refusal {
+    /// The SQLSTATE class: a bounded metric label.
+    pub fn class(&self) -> &str {
+        self.sqlstate.get(..2).unwrap_or("??")
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SQLSTATE {}", self.sqlstate)?;
+        if let Some(c) = &self.constraint {
+            write!(f, ", constraint {c}")?;
+        }
+        write!(f, ": {}", self.message)
     }
 }
 

@@ -10,6 +10,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (2, "views", include_str!("migrations/0002_views.sql")),
     (3, "events", include_str!("migrations/0003_events.sql")),
     (4, "writer role", include_str!("migrations/0004_writer_role.sql")),
+    (5, "dead letter identity", include_str!("migrations/0005_dead_letter_identity.sql")),
     (6, "dead-letter replay", include_str!("migrations/0006_dead_letter_replay.sql")),
     (7, "registry reporting fields", include_str!("migrations/0007_registry_reporting.sql")),
 ];

@@ -6,9 +6,11 @@
 //! because a retried insert only returns rows that are new. This stage never acknowledges
 //! anything itself: it hands the batch's acks back to the source after COMMIT.
 
+mod bisect;
 mod connect;
 mod dead_letters;
 mod error;
+mod identity;
 mod migrate;
 mod pending;
 mod policies;
@@ -23,7 +25,7 @@ pub use connect::{connect, Connector, Db};
 pub use dead_letters::{
     count_stored, dead_letter, dead_letters_page, last_dead_letter_id, DeadLetter, DeadLetterFilter, ReplayState,
 };
-pub use error::{column, StoreError};
+pub use error::{column, Refusal, StoreError};
 pub use migrate::{check_current, migrate, Mode, MIGRATIONS};
 pub use pending::{count_pending, run_pending_gauge, PENDING_EVERY};
 pub use policies::apply_policies;

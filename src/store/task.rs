@@ -1,13 +1,14 @@
 //! The store task: commits batches on several connections at once, retrying each until it
-//! succeeds, and hands their acks back in arrival order.
+//! succeeds (a refused batch is split, see `bisect`), and hands their acks back in arrival order.
 
+use super::bisect::{bisect, database_up, write_or_refused};
 use super::writer::{BatchOutcome, Writer};
 use crate::backoff::Backoff;
 use crate::batch::Batch;
 use crate::health::Health;
 use crate::metrics as m;
 use crate::source::AckToken;
-use crate::wire::ValidReading;
+use crate::wire::{RejectReason, ValidReading};
 use futures_util::stream::{FuturesOrdered, StreamExt};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -19,8 +20,9 @@ const PROBE_EVERY: Duration = Duration::from_secs(5);
 /// batches arrived, whatever order their transactions commit in: a batch's acks, its live
 /// readings and its metrics leave only after its own COMMIT and after every earlier batch's.
 /// Returns when `input` is closed and everything in flight has committed. A batch is never
-/// dropped: on failure it is retried with backoff, and the input waits meanwhile once every
-/// writer is busy.
+/// dropped: when the database is unavailable it is retried with backoff, and the input waits
+/// meanwhile once every writer is busy; when it refuses the data, the refusing messages are
+/// dead-lettered and the rest committed.
 ///
 /// Two transactions in flight may touch the same rows (a reading delivered twice, the same
 /// rollup bucket): the writer inserts keys in sorted order so that they wait on each other
@@ -66,7 +68,8 @@ pub async fn run_store(
     }
 }
 
-/// Writes one batch, retrying until it commits.
+/// Writes one batch, retrying until it commits; a batch the database refuses as data is split
+/// until the refusing messages are found and dead-lettered ([`bisect`]).
 async fn commit(
     mut writer: Writer,
     batch: Batch,
@@ -74,31 +77,20 @@ async fn commit(
     health: Health,
 ) -> (Writer, Batch, BatchOutcome, Instant) {
     let started = Instant::now();
-    loop {
-        match writer.write(&batch).await {
-            Ok(outcome) => {
-                database_up(&health, true);
-                return (writer, batch, outcome, started);
-            }
-            Err(e) => {
-                database_up(&health, false);
-                m::batch_failed(if e.is_refusal() { "refused" } else { "unavailable" });
-                let delay = backoff.next_delay();
-                if e.is_refusal() {
-                    tracing::error!(error = %e, messages = batch.messages(), ?delay, "database refused a batch; retrying (nothing is acked)");
-                } else {
-                    tracing::warn!(error = %e, messages = batch.messages(), ?delay, "batch not committed; retrying");
-                }
-                tokio::time::sleep(delay).await;
-            }
+    let outcome = match write_or_refused(&mut writer, &batch, &mut backoff, &health).await {
+        Ok(outcome) => outcome,
+        Err(refusal) => {
+            tracing::error!(
+                sqlstate = %refusal.sqlstate,
+                constraint = refusal.constraint.as_deref().unwrap_or(""),
+                server_message = %refusal.message,
+                messages = batch.messages(),
+                "database refused a batch; splitting it to find the refusing messages"
+            );
+            bisect(&mut writer, &batch, refusal, &mut backoff, &health).await
         }
-    }
-}
-
-/// What the last database call said, for the metric and for `/readyz`.
-fn database_up(health: &Health, up: bool) {
-    m::database_up(up);
-    health.database_up(up);
+    };
+    (writer, batch, outcome, started)
 }
 
 /// After a batch committed (and every batch before it): metrics, health, live state, acks.
@@ -117,9 +109,10 @@ async fn finish(
         outcome.duplicates,
         outcome.rejected_reasons.iter().copied(),
         outcome.stored.iter().map(|&i| now_ms - batch.readings[i].ts_ms),
-        batch.received_ms.iter().map(|&received| now_ms - received),
+        batch.spans.iter().map(|s| now_ms - s.received_ms),
     );
-    health.committed(batch.messages(), now_ms);
+    count_deliveries(&batch, &outcome);
+    health.committed(batch.messages(), health.now_ms());
     if let Some(live) = live {
         // Live state is derived: it waits for room (cheap, in memory) rather than miss a reading.
         let stored: Vec<ValidReading> = outcome.stored.iter().map(|&i| batch.readings[i].clone()).collect();
@@ -127,9 +120,31 @@ async fn finish(
             tracing::warn!("live stage is gone");
         }
     }
-    if acks.send(batch.acks).is_err() {
+    if acks.send(batch.acks()).is_err() {
         tracing::warn!(
             "source is gone; acks of a committed batch not sent (they will be redelivered and deduplicated)"
         );
     }
+}
+
+/// One outcome per delivery, and every rejection by reason (new dead letter or not).
+fn count_deliveries(batch: &Batch, outcome: &BatchOutcome) {
+    let mut stored = vec![false; batch.readings.len()];
+    for &i in &outcome.stored {
+        stored[i] = true;
+    }
+    let refused = |k: usize| outcome.refused.contains(&k);
+    let outcomes = batch.spans.iter().enumerate().map(|(k, s)| {
+        if refused(k) {
+            return m::DeliveryOutcome::DeadLettered;
+        }
+        let new = s.readings.clone().filter(|&i| stored[i]).count();
+        m::DeliveryOutcome::of(new, s.readings.len() - new, s.rejects.len())
+    });
+    let rejections = batch.spans.iter().enumerate().flat_map(|(k, s)| {
+        let own = if refused(k) { 0..0 } else { s.rejects.clone() };
+        let refusal = refused(k).then_some(RejectReason::DatabaseRefused);
+        batch.rejects[own].iter().map(|r| r.reason).chain(refusal)
+    });
+    m::deliveries(outcomes, rejections);
 }

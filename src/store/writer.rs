@@ -2,6 +2,7 @@
 
 use super::connect::{Connector, Db};
 use super::error::{column, timed, StoreError};
+use super::identity::message_sha256;
 use crate::batch::Batch;
 use crate::clock::{ms_since_epoch, system_time as ts};
 use crate::rollup::{Deltas, LEVELS};
@@ -37,9 +38,9 @@ fn upsert_fills(suffix: &str) -> String {
 }
 
 const INSERT_REJECTS: &str = "
-INSERT INTO rejected_messages (received_at, topic, gateway_id, company_id, reason, detail, reading_index, payload)
-SELECT * FROM UNNEST($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int4[], $8::bytea[])
-ON CONFLICT (topic, payload_md5, reading_index) DO NOTHING
+INSERT INTO rejected_messages (received_at, topic, gateway_id, company_id, reason, detail, reading_index, payload, message_sha256)
+SELECT * FROM UNNEST($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int4[], $8::bytea[], $9::bytea[])
+ON CONFLICT (message_sha256, reading_index) DO NOTHING
 RETURNING reason";
 
 /// Marks replayed dead letters, in the transaction that stores their readings.
@@ -59,6 +60,9 @@ pub struct BatchOutcome {
     pub rejected_reasons: Vec<RejectReason>,
     /// Ids of the batch's [`Batch::replays`] marked replayed now (the others already were).
     pub replayed: Vec<i64>,
+    /// Messages (indices into `Batch::spans`) the database refused, dead-lettered whole as
+    /// `database_refused` instead of being stored; set by the store task.
+    pub refused: Vec<usize>,
 }
 
 /// The batch's statements, prepared once per connection.
@@ -138,12 +142,13 @@ impl Writer {
         ok
     }
 
-    /// Writes a batch in one transaction. On any error the connection is dropped (so a
-    /// half-done transaction is rolled back by the server) and the caller retries.
+    /// Writes a batch in one transaction. On an error the transaction is rolled back: on a
+    /// refusal of the data the connection is kept (the dropped transaction sends ROLLBACK
+    /// first), on any other error it is dropped (so the server rolls back).
     pub async fn write(&mut self, batch: &Batch) -> Result<BatchOutcome, StoreError> {
         self.ensure_connected().await?;
         let result = self.write_once(batch).await;
-        if result.is_err() {
+        if result.as_ref().is_err_and(|e| !e.is_refusal()) {
             self.conn = None;
         }
         result
@@ -213,7 +218,8 @@ impl Writer {
 
         if !batch.rejects.is_empty() {
             let r = &batch.rejects;
-            let at: Vec<SystemTime> = batch.reject_received_ms.iter().map(|&ms| ts(ms)).collect();
+            let at: Vec<SystemTime> =
+                batch.spans.iter().flat_map(|s| s.rejects.clone().map(|_| ts(s.received_ms))).collect();
             let topic: Vec<String> = r.iter().map(|x| clean(&x.topic)).collect();
             let gw: Vec<Option<String>> = r.iter().map(|x| x.gateway.as_deref().map(clean)).collect();
             let co: Vec<Option<String>> = r.iter().map(|x| x.company.as_deref().map(clean)).collect();
@@ -221,9 +227,20 @@ impl Writer {
             let detail: Vec<String> = r.iter().map(|x| clean(&x.detail)).collect();
             let index: Vec<i32> = r.iter().map(|x| x.reading_index).collect();
             let payload: Vec<&[u8]> = r.iter().map(|x| &x.payload[..]).collect();
-            let rows =
-                timed(limit, tx.query(&st.rejects, &[&at, &topic, &gw, &co, &reason, &detail, &index, &payload]))
-                    .await?;
+            // Every rejection of a message shares the hash of the whole message as received.
+            let identity: Vec<Vec<u8>> = batch
+                .spans
+                .iter()
+                .flat_map(|s| {
+                    let id = message_sha256(&s.topic, &s.payload);
+                    s.rejects.clone().map(move |_| id.clone())
+                })
+                .collect();
+            let rows = timed(
+                limit,
+                tx.query(&st.rejects, &[&at, &topic, &gw, &co, &reason, &detail, &index, &payload, &identity]),
+            )
+            .await?;
             for row in &rows {
                 let code: &str = column(row, "reason")?;
                 // Only this batch's own reasons come back.

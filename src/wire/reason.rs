@@ -24,6 +24,7 @@ pub enum RejectReason {
     OutOfRange,
     UnknownSensor,
     DuplicateInFrame,
+    DatabaseRefused,
 }
 
 /// What a reason concerns.
@@ -37,7 +38,7 @@ pub enum Scope {
 
 impl RejectReason {
     /// Every reason, in the documented order.
-    pub const ALL: [RejectReason; 16] = [
+    pub const ALL: [RejectReason; 17] = [
         Self::BadTopic,
         Self::GatewayFlood,
         Self::PayloadTooLarge,
@@ -54,6 +55,7 @@ impl RejectReason {
         Self::OutOfRange,
         Self::UnknownSensor,
         Self::DuplicateInFrame,
+        Self::DatabaseRefused,
     ];
 
     /// The stable code: the `reason` column and the metric label.
@@ -75,6 +77,7 @@ impl RejectReason {
             Self::OutOfRange => "out_of_range",
             Self::UnknownSensor => "unknown_sensor",
             Self::DuplicateInFrame => "duplicate_in_frame",
+            Self::DatabaseRefused => "database_refused",
         }
     }
 

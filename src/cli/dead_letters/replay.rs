@@ -137,19 +137,19 @@ pub async fn replay(
                 continue;
             }
             let start = batch.readings.len();
-            batch.readings.extend(c.readings);
+            let refused_now = refused(&c.rejects);
+            let mut c = c;
+            for r in &mut c.rejects {
+                r.detail = format!("{} (replay of dead letter {})", r.detail, d.id);
+            }
+            batch.push_message(d.topic.clone(), d.payload.clone(), d.received_ms, None, c);
             waiting.push(Pending {
                 head: head(d),
                 id: d.id,
                 readings: start..batch.readings.len(),
-                refused: refused(&c.rejects),
+                refused: refused_now,
             });
             batch.replays.push(d.id);
-            for mut r in c.rejects {
-                r.detail = format!("{} (replay of dead letter {})", r.detail, d.id);
-                batch.rejects.push(r);
-                batch.reject_received_ms.push(d.received_ms);
-            }
             if batch.readings.len() + batch.rejects.len() >= settings.batch.max_readings {
                 commit(&mut writer, std::mem::take(&mut batch), std::mem::take(&mut waiting), &mut sum).await?;
             }
