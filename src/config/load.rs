@@ -256,9 +256,7 @@ fn check(s: &Settings, problems: &mut Vec<Problem>) {
     if s.zone.file.trim().is_empty() {
         push(problems, "zone.file", "is empty; point it at the zone registry, e.g. config/zone.toml");
     }
-    if tracing_subscriber::EnvFilter::try_new(&s.log.level).is_err() {
-        push(problems, "log.level", "not a tracing filter; use e.g. info, debug or wasteflow=debug,info");
-    }
+    super::limits::check_ranges(s, problems);
 }
 
 /// The validation window: bounded, and inside the deduplication window (a reading is counted

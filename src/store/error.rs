@@ -6,7 +6,7 @@ use std::time::Duration;
 pub enum StoreError {
     #[error("database call timed out after {0:?}")]
     Timeout(Duration),
-    #[error("database error: {0}")]
+    #[error("database error: {}", describe(.0))]
     Db(#[from] tokio_postgres::Error),
     #[error("cannot read database password file {path}: {source}")]
     PasswordFile { path: String, source: std::io::Error },
@@ -93,4 +93,24 @@ where
         Ok(r) => r.map_err(StoreError::Db),
         Err(_) => Err(StoreError::Timeout(limit)),
     }
+}
+
+/// A driver error with what tokio-postgres keeps in its source: the server's SQLSTATE and
+/// message ("db error" alone says nothing), or the I/O cause of a connection failure.
+pub fn describe(e: &tokio_postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        let mut text = format!("{} {}: {}", db.severity(), db.code().code(), db.message());
+        if let Some(c) = db.constraint() {
+            text.push_str(&format!(" (constraint {c})"));
+        }
+        return text;
+    }
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
 }

@@ -13,8 +13,12 @@ pub fn check_ewc_code(code: &str) -> Result<bool, String> {
 
 /// The list's entry for a written code, and whether it was written with `*`.
 fn written_code(code: &str) -> Result<(&'static WasteEntry, bool), String> {
-    let asterisk = code.trim_end().ends_with('*');
-    let body = code.trim_end().trim_end_matches('*').trim_end();
+    // One optional `*` right after the digits: "17 01 06*", not "17 01 06 *" or "17 01 06**".
+    let trimmed = code.trim();
+    let (body, asterisk) = match trimmed.strip_suffix('*') {
+        Some(b) => (b, true),
+        None => (trimmed, false),
+    };
     let digits: String = body.chars().filter(|c| *c != ' ').collect();
     let pairs_ok = body.split(' ').all(|p| p.len() == 2) || !body.contains(' ');
     if digits.len() != 6 || !digits.chars().all(|c| c.is_ascii_digit()) || !pairs_ok {
@@ -163,6 +167,11 @@ mod tests {
         assert_eq!(check_ewc_code("13 02 05*"), Ok(true));
         // Paper packaging is not: the asterisk is refused.
         assert!(check_ewc_code("15 01 01*").unwrap_err().contains("remove the"));
+        // One asterisk, written right after the code; spaces around the whole are trimmed.
+        for bad in ["17 01 06**", "17 01 06 *", "17 01  06"] {
+            assert!(check_ewc_code(bad).is_err(), "{bad}");
+        }
+        assert_eq!(check_ewc_code(" 17 01 06* "), Ok(true));
     }
 
     #[test]
