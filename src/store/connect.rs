@@ -103,7 +103,7 @@ impl Connector {
                 let (client, connection) =
                     match tokio::time::timeout(s.connect_timeout, self.config.connect(tls.clone())).await {
                         Ok(r) => r.map_err(|e| {
-                            StoreError::Tls(crate::tls::explain(&tls_error_text(&e), "database.ca_file"))
+                            StoreError::Tls(crate::tls::explain(&super::error::with_sources(&e), "database.ca_file"))
                         })?,
                         Err(_) => return Err(StoreError::Timeout(s.connect_timeout)),
                     };
@@ -139,16 +139,4 @@ async fn drive<F: std::future::Future<Output = Result<(), tokio_postgres::Error>
     if let Err(e) = connection.await {
         tracing::warn!(error = %e, "database connection closed");
     }
-}
-
-/// The error with its sources (tokio-postgres hides the TLS reason in them).
-fn tls_error_text(e: &tokio_postgres::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }

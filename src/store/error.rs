@@ -105,6 +105,12 @@ pub fn describe(e: &tokio_postgres::Error) -> String {
         }
         return text;
     }
+    with_sources(e)
+}
+
+/// The error followed by its sources, `: `-separated (tokio-postgres keeps the I/O or TLS
+/// cause of a failed connection there).
+pub fn with_sources(e: &tokio_postgres::Error) -> String {
     let mut text = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
