@@ -1,17 +1,13 @@
 //! Values that parse but make no sense: each is named with the range it must fall in and why.
 //! (Found by an independent reading of the documentation against the daemon.)
 
-use super::load::Problem;
+use super::problem::{push, Problem};
 use super::settings::Settings;
 use std::time::Duration;
 
 /// The broker keeps the daemon's session, and the readings published while it is away, only
 /// this long at least: a shorter session loses them at every restart.
 const MIN_SESSION_EXPIRY: Duration = Duration::from_secs(3600);
-
-fn push(problems: &mut Vec<Problem>, key: &str, message: impl Into<String>) {
-    problems.push(Problem { key: key.to_string(), message: message.into() });
-}
 
 /// Appends a problem for every value outside its sensible range.
 pub(super) fn check_ranges(s: &Settings, problems: &mut Vec<Problem>) {

@@ -1,39 +1,10 @@
 //! Layering the sources and collecting every problem before giving up.
 
+use super::problem::{push, ConfigErrors, Problem};
 use super::settings::*;
 use config::{Config, Environment, File, FileFormat};
 use serde::de::DeserializeOwned;
-use std::fmt;
 use std::net::SocketAddr;
-
-/// One invalid value: where it is, what is wrong, how to fix it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// Dotted key (`mqtt.url`) or the file concerned.
-    pub key: String,
-    /// What is wrong and how to fix it.
-    pub message: String,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.key, self.message)
-    }
-}
-
-/// Every problem found while loading, in a stable order.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct ConfigErrors(pub Vec<Problem>);
-
-impl fmt::Display for ConfigErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "invalid configuration ({} problem(s)):", self.0.len())?;
-        for p in &self.0 {
-            writeln!(f, "  - {p}")?;
-        }
-        Ok(())
-    }
-}
 
 /// Loads the configuration from defaults, the optional file and the environment.
 ///
@@ -115,10 +86,6 @@ fn section<T: DeserializeOwned + Default>(cfg: &Config, name: &str, problems: &m
             T::default()
         }
     }
-}
-
-fn push(problems: &mut Vec<Problem>, key: &str, message: impl Into<String>) {
-    problems.push(Problem { key: key.to_string(), message: message.into() });
 }
 
 /// Checks that go beyond types: ranges, formats and relations between values.

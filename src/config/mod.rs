@@ -6,9 +6,11 @@
 
 mod limits;
 mod load;
+mod problem;
 mod settings;
 mod url;
 
-pub use load::{load, ConfigErrors, Problem};
+pub use load::load;
+pub use problem::{ConfigErrors, Problem};
 pub use settings::*;
 pub use url::{parse_mqtt_url, MqttEndpoint, UrlError};
