@@ -81,11 +81,45 @@ fn section<T: DeserializeOwned + Default>(cfg: &Config, name: &str, problems: &m
     match cfg.get::<Option<T>>(name) {
         Ok(v) => v.unwrap_or_default(),
         Err(config::ConfigError::NotFound(_)) => T::default(),
-        Err(e) => {
-            problems.push(Problem { key: name.to_string(), message: e.to_string() });
-            T::default()
+        Err(e) => bad_keys_apart(cfg, name, e, problems),
+    }
+}
+
+/// A section that does not deserialize: each key is tried alone, so every bad one is named
+/// (`database.statement_timeout`, not `database`), and the section is loaded without them, so
+/// the range checks still see (and report) the rest of it.
+fn bad_keys_apart<T: DeserializeOwned + Default>(
+    cfg: &Config,
+    name: &str,
+    error: config::ConfigError,
+    problems: &mut Vec<Problem>,
+) -> T {
+    let Ok(table) = cfg.get_table(name) else {
+        push(problems, name, error.to_string());
+        return T::default();
+    };
+    let mut keys: Vec<&String> = table.keys().collect();
+    keys.sort();
+    let mut good = table.clone();
+    for key in keys {
+        let alone = config::Map::from([(key.clone(), table[key].clone())]);
+        if let Err(e) = config::Value::from(alone).try_deserialize::<T>() {
+            let why = e.to_string();
+            let why = why.split(" for key").next().unwrap_or(&why);
+            push(
+                problems,
+                &format!("{name}.{key}"),
+                format!("{why} (config/wasteflow.toml shows every key with its format and default)"),
+            );
+            good.remove(key.as_str());
         }
     }
+    if good.len() == table.len() {
+        // No key fails alone: report the section as a whole.
+        push(problems, name, error.to_string());
+        return T::default();
+    }
+    config::Value::from(good).try_deserialize::<T>().unwrap_or_default()
 }
 
 /// Checks that go beyond types: ranges, formats and relations between values.
@@ -332,7 +366,26 @@ mod tests {
         assert!(keys.contains(&"mqtt.url"), "{err}");
         assert!(keys.contains(&"metrics.listen"), "{err}");
         assert!(keys.contains(&"batch.max_readings"), "{err}");
-        assert!(keys.contains(&"database"), "{err}");
+        assert!(keys.contains(&"database.statement_timeout"), "{err}");
+    }
+
+    /// A value that does not parse is named by its key, and does not hide the other problems
+    /// of its section (found by an independent reader: a wrong type hid every range check).
+    #[test]
+    fn a_bad_type_is_named_and_hides_nothing() {
+        let err = load_from(
+            None,
+            env(&[
+                ("WASTEFLOW__DATABASE__STATEMENT_TIMEOUT", "soon"),
+                ("WASTEFLOW__DATABASE__WRITERS", "0"),
+                ("WASTEFLOW__DATABASE__RETRY_MIN", "1min"),
+                ("WASTEFLOW__DATABASE__RETRY_MAX", "1s"),
+            ]),
+        )
+        .expect_err("invalid");
+        let keys: Vec<_> = err.0.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["database.statement_timeout", "database.writers", "database.retry_min"], "{err}");
+        assert!(err.0[0].message.contains("expected a duration"), "{err}");
     }
 
     #[test]
