@@ -42,6 +42,26 @@ async fn only_get_and_head_are_served() {
     assert!(daemon.terminate().await.success());
 }
 
+/// Every counter is on /metrics at 0 from the start, with its bounded labels, before anything
+/// arrived: `rate()` and dashboards see the first increment instead of a series appearing at 1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counters_start_at_zero() {
+    let db = TestDb::new().await;
+    let daemon = Daemon::start(&Env::new(&db)).await;
+    let text = daemon.metrics_text().await.expect("/metrics answers");
+    for series in [
+        "wasteflow_readings_stored_total 0",
+        "wasteflow_messages_received_total{qos=\"1\"} 0",
+        "wasteflow_readings_rejected_total{reason=\"bad_topic\"} 0",
+        "wasteflow_deliveries_total{outcome=\"dead_lettered\"} 0",
+        "wasteflow_batch_failures_total{kind=\"refused\"} 0",
+        "wasteflow_events_opened_total{kind=\"overflow\"} 0",
+    ] {
+        assert!(text.lines().any(|l| l == series), "{series} missing from:\n{text}");
+    }
+    assert!(daemon.terminate().await.success());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_connections_are_capped_and_released_when_closed() {
     let db = TestDb::new().await;

@@ -72,6 +72,7 @@ pub async fn run(
     let addr: SocketAddr = settings.metrics.listen.parse().map_err(DaemonError::ListenAddress)?;
     // Password file and TLS configuration read once, here: a mistake stops the start.
     let db = Connector::new(&settings.database).map_err(DaemonError::Database)?;
+    m::zero_counters(crate::live::EventKind::ALL.map(|k| k.name()));
     let health = Health::new(settings.metrics.stall_after);
     let notifier = Arc::new(Notifier::from_env());
     let (http_stop_tx, http_stop) = watch::channel(false);

@@ -89,6 +89,39 @@ pub fn describe() {
 }
 
 /// One delivery, with the QoS it arrived with (0, 1 or 2). QoS 0 is stored but never acked.
+/// Puts every counter on `/metrics` at 0 with its bounded label values, so that dashboards and
+/// `rate()` see a series from the start rather than from its first increment (a counter that
+/// appears at 1 loses that first increment to `rate()`). `event_kinds` are the live stage's.
+pub fn zero_counters(event_kinds: impl IntoIterator<Item = &'static str>) {
+    for name in
+        [READINGS_STORED, READINGS_DUPLICATE, MQTT_RECONNECTS, RETAINED_CLEARS, ACKS_SENT, STALE_ACKS, EVENTS_DROPPED]
+    {
+        counter!(name).increment(0);
+    }
+    for qos in ["0", "1", "2"] {
+        counter!(MESSAGES_RECEIVED, "qos" => qos).increment(0);
+    }
+    for reason in RejectReason::ALL {
+        counter!(READINGS_REJECTED, "reason" => reason.code()).increment(0);
+        counter!(REJECTIONS, "reason" => reason.code()).increment(0);
+    }
+    for outcome in DeliveryOutcome::ALL {
+        counter!(DELIVERIES, "outcome" => outcome.label()).increment(0);
+    }
+    for kind in ["refused", "unavailable"] {
+        counter!(BATCH_FAILURES, "kind" => kind).increment(0);
+    }
+    for class in ["22", "23"] {
+        counter!(DATABASE_REFUSALS, "class" => class).increment(0);
+    }
+    for result in ["applied", "refused"] {
+        counter!(CONFIG_RELOADS, "result" => result).increment(0);
+    }
+    for kind in event_kinds {
+        counter!(EVENTS_OPENED, "kind" => kind).increment(0);
+    }
+}
+
 pub fn message_received(qos: u8) {
     let qos = match qos {
         0 => "0",
