@@ -4,12 +4,7 @@
 mod common;
 use common::*;
 use std::time::Duration;
-use wasteflow::wire::{encode, Frame, Measurement, Reading};
-
-fn frame(base_time_ms: u64, readings: &[(u16, u32, Measurement)]) -> Vec<u8> {
-    let readings = readings.iter().map(|&(sensor, offset_ms, value)| Reading { sensor, offset_ms, value }).collect();
-    encode(&Frame { seq: 1, base_time_ms, readings })
-}
+use wasteflow::wire::Measurement;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_kind_of_bad_input_has_its_own_reason() {
@@ -18,7 +13,7 @@ async fn each_kind_of_bad_input_has_its_own_reason() {
     let daemon = Daemon::start(&env).await;
     let now = now_ms() - 1_000;
     let ok_topic = env.topic("metallerie-lievin", "gw-ml-01");
-    let good = frame(now, &[(1, 0, Measurement::FillLevel(40.0))]);
+    let good = encode_frame(1, now, &[(1, 0, Measurement::FillLevel(40.0))]);
     let mut random = vec![0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff];
     random.extend((0..40u8).map(|i| i.wrapping_mul(97)));
     let mut unknown_version = good.clone();
@@ -29,25 +24,33 @@ async fn each_kind_of_bad_input_has_its_own_reason() {
         ("truncated", ok_topic.clone(), good[..good.len() - 2].to_vec()),
         ("unknown_version", ok_topic.clone(), unknown_version),
         ("unknown_gateway", env.topic("metallerie-lievin", "gw-ghost"), good.clone()),
-        ("company_mismatch", env.topic("beton-artois", "gw-ml-01"), frame(now, &[(2, 0, Measurement::FillLevel(1.0))])),
+        (
+            "company_mismatch",
+            env.topic("beton-artois", "gw-ml-01"),
+            encode_frame(1, now, &[(2, 0, Measurement::FillLevel(1.0))]),
+        ),
         ("bad_topic", env.topic("Metallerie", "gw-ml-01"), good.clone()),
         ("payload_too_large", ok_topic.clone(), vec![1u8; 70_000]),
         (
             "out_of_range",
             ok_topic.clone(),
-            frame(now, &[(1, 5, Measurement::FillLevel(40.0)), (1, 6, Measurement::FillLevel(900.0))]),
+            encode_frame(1, now, &[(1, 5, Measurement::FillLevel(40.0)), (1, 6, Measurement::FillLevel(900.0))]),
         ),
         (
             "not_finite",
             ok_topic.clone(),
-            frame(now, &[(2, 7, Measurement::TemperatureC(20.0)), (2, 8, Measurement::TemperatureC(f32::NAN))]),
+            encode_frame(
+                1,
+                now,
+                &[(2, 7, Measurement::TemperatureC(20.0)), (2, 8, Measurement::TemperatureC(f32::NAN))],
+            ),
         ),
         (
             "timestamp_out_of_window",
             ok_topic.clone(),
-            frame(now + 86_400_000, &[(3, 0, Measurement::BatteryPercent(80.0))]),
+            encode_frame(1, now + 86_400_000, &[(3, 0, Measurement::BatteryPercent(80.0))]),
         ),
-        ("unknown_sensor", ok_topic.clone(), frame(now, &[(99, 0, Measurement::Emptied)])),
+        ("unknown_sensor", ok_topic.clone(), encode_frame(1, now, &[(99, 0, Measurement::Emptied)])),
     ];
     let messages: Vec<(String, Vec<u8>)> = cases.iter().map(|(_, t, p)| (t.clone(), p.clone())).collect();
     publish_raw(&messages).await;
@@ -108,7 +111,7 @@ async fn hostile_topics_are_dead_lettered_with_their_payload() {
     let db = TestDb::new().await;
     let env = Env::new(&db);
     let daemon = Daemon::start(&env).await;
-    let good = frame(now_ms() - 1_000, &[(1, 0, Measurement::FillLevel(40.0))]);
+    let good = encode_frame(1, now_ms() - 1_000, &[(1, 0, Measurement::FillLevel(40.0))]);
     let p = &env.topic_prefix;
     let topics = [
         format!("{p}//gw-ml-01/up"),
@@ -144,7 +147,7 @@ async fn clearing_a_retained_message_is_ignored() {
     let daemon = Daemon::start(&env).await;
     let topic = env.topic("metallerie-lievin", "gw-ml-01");
     let file = std::env::temp_dir().join(unique("wf-retained-"));
-    std::fs::write(&file, frame(now_ms() - 1_000, &[(1, 0, Measurement::FillLevel(40.0))])).unwrap();
+    std::fs::write(&file, encode_frame(1, now_ms() - 1_000, &[(1, 0, Measurement::FillLevel(40.0))])).unwrap();
     let port = BROKER_PORT.to_string();
     let publish = |args: &[&str]| {
         let out = std::process::Command::new("mosquitto_pub")
@@ -185,7 +188,7 @@ async fn messages_that_differ_beyond_what_is_kept_are_two_dead_letters() {
     let (mut big_a, mut big_b) = (vec![1u8; 70_000], vec![1u8; 70_000]);
     big_a[69_999] = 2;
     big_b[69_999] = 3;
-    let good = frame(now_ms() - 1_000, &[(1, 0, Measurement::FillLevel(40.0))]);
+    let good = encode_frame(1, now_ms() - 1_000, &[(1, 0, Measurement::FillLevel(40.0))]);
     let long = |end: &str| format!("{}/metallerie-lievin/{}{end}/up", env.topic_prefix, "g".repeat(400));
     let messages = vec![
         (ok_topic.clone(), big_a),

@@ -7,20 +7,7 @@
 mod common;
 use common::*;
 use std::time::Duration;
-use wasteflow::wire::{encode, Frame, Measurement, Reading};
-
-fn frame(base_time_ms: u64, readings: &[(u16, u32, Measurement)]) -> Vec<u8> {
-    let readings = readings.iter().map(|&(sensor, offset_ms, value)| Reading { sensor, offset_ms, value }).collect();
-    encode(&Frame { seq: 1, base_time_ms, readings })
-}
-
-/// One series of a counter (`name{label}`), 0 when absent.
-fn series(text: &str, name: &str, label: &str) -> f64 {
-    text.lines()
-        .filter(|l| l.starts_with(&format!("{name}{{")) && l.contains(label))
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum()
-}
+use wasteflow::wire::Measurement;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_delivery_counts_once_by_outcome() {
@@ -29,13 +16,14 @@ async fn every_delivery_counts_once_by_outcome() {
     let daemon = Daemon::start(&env).await;
     let now = now_ms() - 60_000;
     let ok = env.topic("metallerie-lievin", "gw-ml-01");
-    let v1 = frame(now, &[(1, 0, Measurement::FillLevel(40.0)), (2, 0, Measurement::TemperatureC(20.0))]);
-    let v2 = frame(now + 1_000, &[(3, 0, Measurement::BatteryPercent(80.0))]);
-    let partly = frame(now + 2_000, &[(1, 0, Measurement::FillLevel(41.0)), (1, 1, Measurement::FillLevel(900.0))]);
+    let v1 = encode_frame(1, now, &[(1, 0, Measurement::FillLevel(40.0)), (2, 0, Measurement::TemperatureC(20.0))]);
+    let v2 = encode_frame(1, now + 1_000, &[(3, 0, Measurement::BatteryPercent(80.0))]);
+    let partly =
+        encode_frame(1, now + 2_000, &[(1, 0, Measurement::FillLevel(41.0)), (1, 1, Measurement::FillLevel(900.0))]);
     let truncated = v2[..v2.len() - 2].to_vec();
     let malformed = vec![0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x42];
     let ghost = env.topic("metallerie-lievin", "gw-ghost");
-    let empty = frame(now + 3_000, &[]);
+    let empty = encode_frame(1, now + 3_000, &[]);
     let mix: Vec<(&str, String, Vec<u8>)> = vec![
         ("valid", ok.clone(), v1.clone()),
         ("valid", ok.clone(), v2.clone()),
@@ -59,8 +47,10 @@ async fn every_delivery_counts_once_by_outcome() {
         .await;
         let text = daemon.metrics_text().await.unwrap();
         let received = metric_sum(&text, "wasteflow_messages_received_total").unwrap();
-        let counted: f64 =
-            outcomes.iter().map(|o| series(&text, "wasteflow_deliveries_total", &format!("outcome=\"{o}\""))).sum();
+        let counted: f64 = outcomes
+            .iter()
+            .map(|o| metric_series(&text, "wasteflow_deliveries_total", &format!("outcome=\"{o}\"")))
+            .sum();
         assert_eq!((received, counted), (n, n), "after message {k} ({what}): received = the sum of outcomes");
         let all = metric_sum(&text, "wasteflow_deliveries_total").unwrap();
         assert_eq!(all, n, "no outcome outside the documented set");
@@ -69,7 +59,7 @@ async fn every_delivery_counts_once_by_outcome() {
     let text = daemon.metrics_text().await.unwrap();
     let got: Vec<(&str, f64)> = outcomes
         .iter()
-        .map(|&o| (o, series(&text, "wasteflow_deliveries_total", &format!("outcome=\"{o}\""))))
+        .map(|&o| (o, metric_series(&text, "wasteflow_deliveries_total", &format!("outcome=\"{o}\""))))
         .collect();
     println!("delivery accounting: {} messages, outcomes {got:?}", mix.len());
     assert_eq!(
@@ -87,8 +77,12 @@ async fn every_delivery_counts_once_by_outcome() {
         [("truncated", 2.0, 1.0), ("malformed", 1.0, 1.0), ("unknown_gateway", 1.0, 1.0), ("out_of_range", 2.0, 1.0)]
     {
         let label = format!("reason=\"{reason}\"");
-        assert_eq!(series(&text, "wasteflow_rejections_total", &label), every, "{reason}: every rejection");
-        assert_eq!(series(&text, "wasteflow_readings_rejected_total", &label), new, "{reason}: new dead letters");
+        assert_eq!(metric_series(&text, "wasteflow_rejections_total", &label), every, "{reason}: every rejection");
+        assert_eq!(
+            metric_series(&text, "wasteflow_readings_rejected_total", &label),
+            new,
+            "{reason}: new dead letters"
+        );
     }
     assert_eq!(metric_sum(&text, "wasteflow_rejections_total"), Some(6.0));
     assert_eq!(db.count("SELECT count(*) FROM rejected_messages").await, 4);

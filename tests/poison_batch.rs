@@ -13,17 +13,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 use wasteflow::simulate::FrameGenerator;
-use wasteflow::wire::{decode, encode, Frame, Measurement, Reading, TopicLayout};
+use wasteflow::wire::{decode, Measurement, TopicLayout};
 use wasteflow::zone::Zone;
 
 const POISON_MILLI: i64 = 13_013;
 const SECONDS: f64 = 3.0;
 const FRAMES_PER_SECOND_PER_GATEWAY: f64 = 10.0;
-
-fn frame(seq: u32, base_time_ms: u64, readings: &[(u16, u32, Measurement)]) -> Vec<u8> {
-    let readings = readings.iter().map(|&(sensor, offset_ms, value)| Reading { sensor, offset_ms, value }).collect();
-    encode(&Frame { seq, base_time_ms, readings })
-}
 
 fn milli(m: &Measurement) -> Option<i64> {
     let v = match *m {
@@ -53,14 +48,6 @@ fn watch_database_up(port: u16, stop: Arc<AtomicBool>) -> tokio::task::JoinHandl
         }
         (down, samples)
     })
-}
-
-/// One counter series (`name{label="value"}`) from a scrape.
-fn series(text: &str, name: &str, label: &str) -> f64 {
-    text.lines()
-        .filter(|l| l.starts_with(&format!("{name}{{")) && l.contains(label))
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -98,7 +85,7 @@ async fn a_refused_message_is_dead_lettered_and_the_zone_keeps_flowing() {
     // reading that is fine on its own (nothing of the message may be stored).
     let poison_topic = env.topic("metallerie-lievin", "gw-ml-01");
     let poison_base = start_ms - 600_000;
-    let poison = frame(
+    let poison = encode_frame(
         7,
         poison_base,
         &[(1, 0, Measurement::FillLevel(POISON_MILLI as f32 / 1000.0)), (2, 1, Measurement::TemperatureC(21.0))],
@@ -168,10 +155,10 @@ async fn a_refused_message_is_dead_lettered_and_the_zone_keeps_flowing() {
     }
     let text = daemon.metrics_text().await.unwrap();
     // Receive to commit (and acks) of every message, the split batch's included.
-    let within_1s = series(&text, "wasteflow_receive_to_commit_seconds_bucket", "le=\"1\"");
+    let within_1s = metric_series(&text, "wasteflow_receive_to_commit_seconds_bucket", "le=\"1\"");
     let all = metric_sum(&text, "wasteflow_receive_to_commit_seconds_count").unwrap();
     let refusals = metric_sum(&text, "wasteflow_database_refusals_total").unwrap_or(0.0);
-    let dead_lettered = series(&text, "wasteflow_deliveries_total", "outcome=\"dead_lettered\"");
+    let dead_lettered = metric_series(&text, "wasteflow_deliveries_total", "outcome=\"dead_lettered\"");
     println!(
         "poison batch: {published} messages published ({expected_readings} good readings), {stored} stored, 1 dead-lettered, \
          0 duplicates; worst publish-to-commit of the others {worst_ms:.0} ms; {within_1s}/{all} messages received-to-commit \
@@ -181,7 +168,7 @@ async fn a_refused_message_is_dead_lettered_and_the_zone_keeps_flowing() {
     assert_eq!(within_1s, all, "every message committed within 1 s of receipt");
     assert!(!ever_down, "a refusal made the database look down or unreachable");
     assert!(refusals >= 2.0, "refusals counted by class ({refusals})");
-    assert!(series(&text, "wasteflow_database_refusals_total", "class=\"23\"") >= 2.0);
+    assert!(metric_series(&text, "wasteflow_database_refusals_total", "class=\"23\"") >= 2.0);
     assert_eq!(dead_lettered, 1.0);
     assert_eq!(metric_sum(&text, "wasteflow_database_up"), Some(1.0));
     let (ok, out) = verify(&env);
@@ -201,7 +188,7 @@ async fn a_rollup_overflow_dead_letters_the_message_that_causes_it() {
     let topic = env.topic("metallerie-lievin", "gw-ml-01");
     // The start of a minute an hour ago, plus 10 s.
     let t = (now_ms() - 3_600_000) / 60_000 * 60_000 + 10_000;
-    publish_raw(&[(topic.clone(), frame(1, t, &[(1, 0, Measurement::NetMassKg(10.0))]))]).await;
+    publish_raw(&[(topic.clone(), encode_frame(1, t, &[(1, 0, Measurement::NetMassKg(10.0))]))]).await;
     wait_until(Duration::from_secs(20), "first weighing stored", || async {
         db.count("SELECT count(*) FROM readings").await == 1
     })
@@ -218,8 +205,8 @@ async fn a_rollup_overflow_dead_letters_the_message_that_causes_it() {
     assert_eq!(n, 1, "one bucket brought to the edge");
 
     // B overflows the bucket (10 kg more); C, in another minute, is fine.
-    let b = frame(2, t + 1_000, &[(1, 0, Measurement::NetMassKg(10.0)), (2, 0, Measurement::FillLevel(50.0))]);
-    let later = frame(3, t + 120_000, &[(1, 0, Measurement::NetMassKg(10.0))]);
+    let b = encode_frame(2, t + 1_000, &[(1, 0, Measurement::NetMassKg(10.0)), (2, 0, Measurement::FillLevel(50.0))]);
+    let later = encode_frame(3, t + 120_000, &[(1, 0, Measurement::NetMassKg(10.0))]);
     publish_raw(&[(topic.clone(), b.clone()), (topic.clone(), later)]).await;
     wait_until(Duration::from_secs(20), "both acked", || async {
         daemon.metric("wasteflow_mqtt_acks_total").await == Some(3.0)
@@ -254,44 +241,20 @@ async fn a_rollup_overflow_dead_letters_the_message_that_causes_it() {
 #[tokio::test]
 async fn a_batch_of_a_hundred_with_two_refused_messages() {
     use wasteflow::backoff::Backoff;
-    use wasteflow::batch::Batch;
-    use wasteflow::config::{DatabaseSettings, Settings};
     use wasteflow::health::Health;
-    use wasteflow::source::{AckToken, Delivery};
-    use wasteflow::store::{prepare, run_store, Connector, Writer};
-    use wasteflow::validate::{check_message, Limits};
+    use wasteflow::store::run_store;
 
-    let db = TestDb::new().await;
-    let settings = Settings {
-        database: DatabaseSettings { url: db.url.clone(), writers: 1, ..DatabaseSettings::default() },
-        ..Settings::default()
-    };
-    let zone = Zone::load(&zone_file()).unwrap();
-    prepare(&settings, &zone, true).await.expect("prepare");
-    let layout = TopicLayout::parse("zone/+/+/up").unwrap();
-    let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
-    let start_ms = now_ms() - 3_600_000;
-    let mut g = FrameGenerator::new(&zone, &layout, 3, start_ms, 4, 0.0, 0.0);
-    let mut batch = Batch::default();
+    let (db, settings, zone) = store_alone().await;
+    let mut batch = wasteflow::batch::Batch::default();
     let mut poisoned = Vec::new();
     let mut expected = 0;
-    for pkid in 1..=100u16 {
-        let m = g.next_message();
-        let payload = bytes::Bytes::from(m.payload);
-        let checked = check_message(&m.topic, &payload, now_ms() as i64, &layout, &zone, &limits);
+    for (pkid, d, checked) in checked_deliveries(&zone, 3, 4, 100) {
         if pkid == 37 || pkid == 80 {
             let r = &checked.readings[0];
-            poisoned.push((r.gateway.to_string(), i64::from(r.frame_seq), payload.clone()));
+            poisoned.push((r.gateway.to_string(), i64::from(r.frame_seq), d.payload.clone()));
         } else {
             expected += checked.readings.len() as i64;
         }
-        let d = Delivery {
-            topic: m.topic,
-            payload,
-            received_ms: now_ms() as i64,
-            retain: false,
-            ack: AckToken { generation: 1, pkid, qos: rumqttc::v5::mqttbytes::QoS::AtLeastOnce },
-        };
         batch.push_checked(d, checked);
     }
     let refuse: Vec<String> =
@@ -311,7 +274,7 @@ async fn a_batch_of_a_hundred_with_two_refused_messages() {
     let health = Health::new(Duration::from_secs(60));
     // A backoff step of 10 s would show in the time taken if any were waited.
     let backoff = Backoff::new(Duration::from_secs(10), Duration::from_secs(10));
-    let writers = vec![Writer::new(Connector::new(&settings.database).unwrap())];
+    let writers = vec![wasteflow::store::Writer::new(wasteflow::store::Connector::new(&settings.database).unwrap())];
     let store = tokio::spawn(run_store(batch_rx, writers, ack_tx, Some(live_tx), backoff, health.clone()));
     let t0 = Instant::now();
     batch_tx.send(batch).await.unwrap();
@@ -349,40 +312,17 @@ async fn a_batch_of_a_hundred_with_two_refused_messages() {
 #[tokio::test]
 async fn a_refused_dead_letter_is_retried_not_lost() {
     use wasteflow::backoff::Backoff;
-    use wasteflow::batch::Batch;
-    use wasteflow::config::{DatabaseSettings, Settings};
     use wasteflow::health::Health;
-    use wasteflow::source::{AckToken, Delivery};
-    use wasteflow::store::{prepare, run_store, Connector, Writer};
-    use wasteflow::validate::{check_message, Limits};
+    use wasteflow::store::run_store;
 
-    let db = TestDb::new().await;
-    let settings = Settings {
-        database: DatabaseSettings { url: db.url.clone(), writers: 1, ..DatabaseSettings::default() },
-        ..Settings::default()
-    };
-    let zone = Zone::load(&zone_file()).unwrap();
-    prepare(&settings, &zone, true).await.expect("prepare");
-    let layout = TopicLayout::parse("zone/+/+/up").unwrap();
-    let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
-    let mut g = FrameGenerator::new(&zone, &layout, 5, now_ms() - 3_600_000, 2, 0.0, 0.0);
-    let mut batch = Batch::default();
+    let (db, settings, zone) = store_alone().await;
+    let mut batch = wasteflow::batch::Batch::default();
     let mut refused = None;
-    for pkid in 1..=3u16 {
-        let m = g.next_message();
-        let payload = bytes::Bytes::from(m.payload);
-        let checked = check_message(&m.topic, &payload, now_ms() as i64, &layout, &zone, &limits);
+    for (pkid, d, checked) in checked_deliveries(&zone, 5, 2, 3) {
         if pkid == 2 {
             let r = &checked.readings[0];
             refused = Some((r.gateway.to_string(), r.frame_seq));
         }
-        let d = Delivery {
-            topic: m.topic,
-            payload,
-            received_ms: now_ms() as i64,
-            retain: false,
-            ack: AckToken { generation: 1, pkid, qos: rumqttc::v5::mqttbytes::QoS::AtLeastOnce },
-        };
         batch.push_checked(d, checked);
     }
     let (gw, seq) = refused.unwrap();
@@ -397,7 +337,7 @@ async fn a_refused_dead_letter_is_retried_not_lost() {
     let (batch_tx, batch_rx) = tokio::sync::mpsc::channel(1);
     let (ack_tx, mut ack_rx) = tokio::sync::mpsc::unbounded_channel();
     let backoff = Backoff::new(Duration::from_millis(50), Duration::from_millis(200));
-    let writers = vec![Writer::new(Connector::new(&settings.database).unwrap())];
+    let writers = vec![wasteflow::store::Writer::new(wasteflow::store::Connector::new(&settings.database).unwrap())];
     let store = tokio::spawn(run_store(batch_rx, writers, ack_tx, None, backoff, Health::new(Duration::from_secs(60))));
     batch_tx.send(batch).await.unwrap();
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -412,4 +352,42 @@ async fn a_refused_dead_letter_is_retried_not_lost() {
     assert_eq!(db.count("SELECT count(*) FROM readings").await, 4);
     drop(batch_tx);
     tokio::time::timeout(Duration::from_secs(20), store).await.unwrap().unwrap();
+}
+
+/// For the store on its own: a database of its own, prepared, one writer, and the shipped zone.
+async fn store_alone() -> (TestDb, wasteflow::config::Settings, Zone) {
+    use wasteflow::config::{DatabaseSettings, Settings};
+    let db = TestDb::new().await;
+    let settings = Settings {
+        database: DatabaseSettings { url: db.url.clone(), writers: 1, ..DatabaseSettings::default() },
+        ..Settings::default()
+    };
+    let zone = Zone::load(&zone_file()).unwrap();
+    wasteflow::store::prepare(&settings, &zone, true).await.expect("prepare");
+    (db, settings, zone)
+}
+
+/// `n` simulated messages an hour old (`per_frame` readings each, from `seed`) as deliveries
+/// with pkids 1 to `n`, each with what checking it gave.
+fn checked_deliveries(
+    zone: &Zone,
+    seed: u64,
+    per_frame: usize,
+    n: u16,
+) -> Vec<(u16, wasteflow::source::Delivery, wasteflow::validate::Checked)> {
+    use wasteflow::source::{AckToken, Delivery};
+    use wasteflow::validate::{check_message, Limits};
+    let layout = TopicLayout::parse("zone/+/+/up").unwrap();
+    let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
+    let mut g = FrameGenerator::new(zone, &layout, seed, now_ms() - 3_600_000, per_frame, 0.0, 0.0);
+    (1..=n)
+        .map(|pkid| {
+            let m = g.next_message();
+            let payload = bytes::Bytes::from(m.payload);
+            let checked = check_message(&m.topic, &payload, now_ms() as i64, &layout, zone, &limits);
+            let ack = AckToken { generation: 1, pkid, qos: rumqttc::v5::mqttbytes::QoS::AtLeastOnce };
+            let d = Delivery { topic: m.topic, payload, received_ms: now_ms() as i64, retain: false, ack };
+            (pkid, d, checked)
+        })
+        .collect()
 }

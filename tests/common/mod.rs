@@ -248,6 +248,21 @@ impl Drop for Daemon {
     }
 }
 
+/// One series of a metric (`name{...label...}`) from a scrape, 0 when absent.
+pub fn metric_series(text: &str, name: &str, label: &str) -> f64 {
+    text.lines()
+        .filter(|l| l.starts_with(&format!("{name}{{")) && l.contains(label))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+/// A v1 frame of `(sensor, offset_ms, measurement)` readings, encoded.
+pub fn encode_frame(seq: u32, base_time_ms: u64, readings: &[(u16, u32, wasteflow::wire::Measurement)]) -> Vec<u8> {
+    use wasteflow::wire::{encode, Frame, Reading};
+    let readings = readings.iter().map(|&(sensor, offset_ms, value)| Reading { sensor, offset_ms, value }).collect();
+    encode(&Frame { seq, base_time_ms, readings })
+}
+
 pub fn metric_sum(text: &str, name: &str) -> Option<f64> {
     let mut found = None;
     for line in text.lines() {
