@@ -82,7 +82,7 @@ async fn each_kind_of_bad_input_has_its_own_reason() {
     })
     .await;
     assert_eq!(
-        db.count("SELECT count(*) FROM readings WHERE gateway_id = 'gw-ml-01' AND company_id = 'metallerie-lievin'")
+        db.count("SELECT count(*) FROM readings_attributed WHERE gateway_id = 'gw-ml-01' AND company_id = 'metallerie-lievin'")
             .await,
         2
     );

@@ -79,7 +79,7 @@ async fn worst_lag_ms(db: &TestDb, phase: &Phase) -> f64 {
         while stored.is_none() {
             stored = c
                 .query_opt(
-                    "SELECT min(stored_at) FROM readings WHERE gateway_id = $1 AND frame_seq = $2 AND ts >= $3
+                    "SELECT min(stored_at) FROM readings_attributed WHERE gateway_id = $1 AND frame_seq = $2 AND ts >= $3
                      HAVING count(*) > 0",
                     &[gateway, seq, &since],
                 )
@@ -119,7 +119,7 @@ async fn a_flooding_gateway_is_limited_and_the_others_keep_their_lag() {
     wait_until(Duration::from_secs(30), "every flooding frame accounted for", || async {
         let stored = db
             .count(&format!(
-                "SELECT count(DISTINCT frame_seq) FROM readings WHERE gateway_id = '{flooder}'
+                "SELECT count(DISTINCT frame_seq) FROM readings_attributed WHERE gateway_id = '{flooder}'
                  AND ts >= to_timestamp({} / 1000.0)",
                 stormy.start_ms
             ))

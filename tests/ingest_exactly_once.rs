@@ -9,7 +9,7 @@ async fn rollup_snapshot(db: &TestDb) -> Vec<String> {
     let c = db.client().await;
     let mut out = Vec::new();
     for sql in [
-        "SELECT bucket::text || company_id || stream_id || treatment || ':' || mass_g || '/' || weighings FROM flow_rollup_1m ORDER BY 1",
+        "SELECT bucket::text || classification_id || ':' || mass_g || '/' || weighings FROM flow_rollup_1m ORDER BY 1",
         "SELECT bucket::text || container_id || ':' || concat_ws('/', fill_min, fill_max, fill_sum, fill_count, emptied) FROM container_rollup_1m ORDER BY 1",
     ] {
         out.extend(c.query(sql, &[]).await.unwrap().iter().map(|r| r.get::<_, String>(0)));

@@ -133,7 +133,7 @@ async fn a_refused_message_is_dead_lettered_and_the_zone_keeps_flowing() {
     assert!(detail.contains("23514") && detail.contains("readings_not_poison"), "detail: {detail}");
     let poison_stored = db
         .count(&format!(
-            "SELECT count(*) FROM readings WHERE gateway_id = 'gw-ml-01' AND ts < to_timestamp({} / 1000.0)",
+            "SELECT count(*) FROM readings_attributed WHERE gateway_id = 'gw-ml-01' AND ts < to_timestamp({} / 1000.0)",
             start_ms
         ))
         .await;
@@ -147,7 +147,7 @@ async fn a_refused_message_is_dead_lettered_and_the_zone_keeps_flowing() {
     let mut worst_ms = 0.0f64;
     for ((gateway, seq), at) in &sent {
         let row = c
-            .query_one("SELECT min(stored_at) FROM readings WHERE gateway_id = $1 AND frame_seq = $2", &[gateway, seq])
+            .query_one("SELECT min(stored_at) FROM readings_attributed WHERE gateway_id = $1 AND frame_seq = $2", &[gateway, seq])
             .await
             .unwrap();
         let stored_at: SystemTime = row.get(0);
@@ -251,14 +251,14 @@ async fn a_batch_of_a_hundred_with_two_refused_messages() {
     for (pkid, d, checked) in checked_deliveries(&zone, 3, 4, 100) {
         if pkid == 37 || pkid == 80 {
             let r = &checked.readings[0];
-            poisoned.push((r.gateway.to_string(), i64::from(r.frame_seq), d.payload.clone()));
+            poisoned.push((frame_sensors(&checked.readings), r.frame_seq, d.payload.clone()));
         } else {
             expected += checked.readings.len() as i64;
         }
         batch.push_checked(d, checked);
     }
     let refuse: Vec<String> =
-        poisoned.iter().map(|(gw, seq, _)| format!("(gateway_id = '{gw}' AND frame_seq = {seq})")).collect();
+        poisoned.iter().map(|(sensors, seq, _)| format!("(sensor_id IN ({sensors}) AND frame_seq = {seq})")).collect();
     db.client()
         .await
         .batch_execute(&format!(
@@ -321,14 +321,14 @@ async fn a_refused_dead_letter_is_retried_not_lost() {
     for (pkid, d, checked) in checked_deliveries(&zone, 5, 2, 3) {
         if pkid == 2 {
             let r = &checked.readings[0];
-            refused = Some((r.gateway.to_string(), r.frame_seq));
+            refused = Some((frame_sensors(&checked.readings), r.frame_seq));
         }
         batch.push_checked(d, checked);
     }
-    let (gw, seq) = refused.unwrap();
+    let (sensors, seq) = refused.unwrap();
     let c = db.client().await;
     c.batch_execute(&format!(
-        "ALTER TABLE readings ADD CONSTRAINT refused CHECK (NOT (gateway_id = '{gw}' AND frame_seq = {seq}));
+        "ALTER TABLE readings ADD CONSTRAINT refused CHECK (NOT (sensor_id IN ({sensors}) AND frame_seq = {seq}));
          ALTER TABLE rejected_messages ADD CONSTRAINT no_dead_letters CHECK (reason <> 'database_refused')"
     ))
     .await
@@ -363,8 +363,17 @@ async fn store_alone() -> (TestDb, wasteflow::config::Settings, Zone) {
         ..Settings::default()
     };
     let zone = Zone::load(&zone_file()).unwrap();
-    wasteflow::store::prepare(&settings, &zone, true).await.expect("prepare");
-    (db, settings, zone)
+    let prepared = wasteflow::store::prepare(&settings, &zone, true).await.expect("prepare");
+    (db, settings, zone.with_ids(prepared.ids))
+}
+
+/// The sensor ids of one frame's readings, as an SQL list: with the frame counter, they pick
+/// out that frame's rows (a counter is per gateway, a sensor id on one gateway).
+fn frame_sensors(readings: &[wasteflow::wire::ValidReading]) -> String {
+    let mut ids: Vec<i32> = readings.iter().map(|r| r.sensor_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
 }
 
 /// `n` simulated messages an hour old (`per_frame` readings each, from `seed`) as deliveries

@@ -72,7 +72,7 @@ async fn qos0_frames_among_qos1_traffic_are_stored_without_a_reconnect() {
 
     let q0_stored = db
         .count(&format!(
-            "SELECT count(*) FROM readings WHERE gateway_id = 'gw-ml-01' AND ts >= to_timestamp({} / 1000.0)",
+            "SELECT count(*) FROM readings_attributed WHERE gateway_id = 'gw-ml-01' AND ts >= to_timestamp({} / 1000.0)",
             base
         ))
         .await;

@@ -71,7 +71,7 @@ async fn sighup_reloads_registry_and_log_level_and_refuses_an_invalid_configurat
     wait_until(Duration::from_secs(20), "reload applied", || async { reloads(&daemon, "applied").await == 1.0 }).await;
     publish_raw(&[(topic.clone(), frame(2, t0 + 60_000))]).await;
     wait_until(Duration::from_secs(20), "the new gateway's frame stored", || async {
-        db.count("SELECT count(*) FROM readings WHERE gateway_id = 'gw-ml-02'").await == 5
+        db.count("SELECT count(*) FROM readings_attributed WHERE gateway_id = 'gw-ml-02'").await == 5
     })
     .await;
     assert!(daemon.log_text().contains("configuration reloaded"), "logged at info");
@@ -92,7 +92,7 @@ async fn sighup_reloads_registry_and_log_level_and_refuses_an_invalid_configurat
     assert!(daemon.log_text().contains("configuration reload refused"), "the problem is logged");
     publish_raw(&[(topic.clone(), frame(3, t0 + 120_000))]).await;
     wait_until(Duration::from_secs(20), "still accepted under the kept configuration", || async {
-        db.count("SELECT count(*) FROM readings WHERE gateway_id = 'gw-ml-02'").await == 10
+        db.count("SELECT count(*) FROM readings_attributed WHERE gateway_id = 'gw-ml-02'").await == 10
     })
     .await;
 

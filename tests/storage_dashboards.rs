@@ -64,7 +64,8 @@ fn panels(v: &serde_json::Value) -> Vec<&serde_json::Value> {
 async fn every_dashboard_query_returns_the_columns_its_panel_needs() {
     let target = StorageTarget::new().await;
     let zone = Zone::load(&common::zone_file()).unwrap();
-    prepare(&target.settings, &zone, true).await.expect("prepare");
+    let prepared = prepare(&target.settings, &zone, true).await.expect("prepare");
+    let zone = zone.with_ids(prepared.ids);
     fill(&target, &zone).await;
     let db = target.connect().await;
     db.client.batch_execute("SET ROLE wasteflow_grafana").await.expect("the read-only role exists");

@@ -58,7 +58,8 @@ fn close(a: f64, b: f64) -> bool {
 async fn kpi_views_equal_the_hand_computed_fixture() {
     let target = StorageTarget::new().await;
     let zone = Zone::load(&common::zone_file()).unwrap();
-    prepare(&target.settings, &zone, true).await.expect("prepare");
+    let prepared = prepare(&target.settings, &zone, true).await.expect("prepare");
+    let zone = zone.with_ids(prepared.ids);
     let mut writer = target.writer();
     writer.write(&batch_of(fixture(&zone))).await.expect("write fixture");
     writer.close().await;

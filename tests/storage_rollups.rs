@@ -20,15 +20,14 @@ fn zone() -> Zone {
 }
 
 /// Readings as the simulator's gateways would send them, validated against the registry.
-fn simulated_readings(frames: usize, per_frame: usize, seed: u64, start_ms: u64) -> Vec<ValidReading> {
-    let zone = zone();
+fn simulated_readings(zone: &Zone, frames: usize, per_frame: usize, seed: u64, start_ms: u64) -> Vec<ValidReading> {
     let layout = TopicLayout::parse("zone/+/+/up").unwrap();
     let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
-    let mut g = FrameGenerator::new(&zone, &layout, seed, start_ms, per_frame, 0.0, 0.0);
+    let mut g = FrameGenerator::new(zone, &layout, seed, start_ms, per_frame, 0.0, 0.0);
     (0..frames)
         .flat_map(|_| {
             let m = g.next_message();
-            check_message(&m.topic, &bytes::Bytes::from(m.payload), start_ms as i64, &layout, &zone, &limits).readings
+            check_message(&m.topic, &bytes::Bytes::from(m.payload), start_ms as i64, &layout, zone, &limits).readings
         })
         .collect()
 }
@@ -129,11 +128,12 @@ async fn instances_starting_together_do_not_race_creating_the_schema() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rollups_equal_recompute_after_shuffled_duplicated_and_late_readings() {
     let target = StorageTarget::new().await;
-    prepare(&target.settings, &zone(), true).await.expect("prepare");
+    let prepared = prepare(&target.settings, &zone(), true).await.expect("prepare");
+    let zone = zone().with_ids(prepared.ids);
     // Two days of readings, so every level has several buckets.
     let start = 1_800_000_000_000u64;
-    let mut readings = simulated_readings(300, 40, 3, start);
-    readings.extend(simulated_readings(300, 40, 4, start + 86_400_000));
+    let mut readings = simulated_readings(&zone, 300, 40, 3, start);
+    readings.extend(simulated_readings(&zone, 300, 40, 4, start + 86_400_000));
     let unique = readings.clone();
 
     // Shuffle (late and out-of-order data), then add duplicates: some readings twice, in

@@ -46,7 +46,8 @@ async fn a_later_batch_committing_first_keeps_its_acks_until_the_earlier_one_com
         ..Settings::default()
     };
     let zone = Zone::load(&common::zone_file()).unwrap();
-    prepare(&settings, &zone, true).await.expect("prepare");
+    let prepared = prepare(&settings, &zone, true).await.expect("prepare");
+    let zone = zone.with_ids(prepared.ids);
     let all = readings(&zone, 40, common::now_ms() - 3_600_000);
     let (first, second) = all.split_at(200);
     assert_eq!(second.len(), 200);
@@ -57,22 +58,9 @@ async fn a_later_batch_committing_first_keeps_its_acks_until_the_earlier_one_com
     blocker.batch_execute("BEGIN").await.unwrap();
     blocker
         .execute(
-            "INSERT INTO readings (gateway_id, sensor, kind, ts, value_milli, company_id, container_id, stream_id,
-                                   treatment, destination_id, frame_seq)
-             VALUES ($1, $2, $3, to_timestamp($4::float8 / 1000), $5, $6, $7, $8, $9, $10, $11)",
-            &[
-                &&*r.gateway,
-                &i32::from(r.sensor),
-                &r.kind.number(),
-                &(r.ts_ms as f64),
-                &r.value_milli,
-                &&*r.company,
-                &&*r.container,
-                &&*r.stream,
-                &&*r.treatment,
-                &&*r.destination,
-                &i64::from(r.frame_seq),
-            ],
+            "INSERT INTO readings (sensor_id, kind, ts, value_milli, attribution_id, frame_seq)
+             VALUES ($1, $2, to_timestamp($3::float8 / 1000), $4, $5, 0)",
+            &[&r.sensor_id, &r.kind.number(), &(r.ts_ms as f64), &r.value_milli, &r.attribution],
         )
         .await
         .unwrap();

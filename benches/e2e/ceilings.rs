@@ -25,7 +25,8 @@ pub async fn database_ceiling(frames: u64, per_frame: usize, batch_readings: usi
         ..Default::default()
     };
     let zone = zone();
-    prepare(&settings, &zone, true).await.expect("prepare");
+    let prepared = prepare(&settings, &zone, true).await.expect("prepare");
+    let zone = zone.with_ids(prepared.ids);
     let layout = TopicLayout::parse("zone/+/+/up").unwrap();
     let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
     let start = now_ms() - 86_400_000;
@@ -143,7 +144,7 @@ pub async fn latency(frames: u64, per_frame: usize, rate: f64) -> (f64, f64) {
     let rows = db
         .client()
         .await
-        .query("SELECT gateway_id, frame_seq, min(stored_at) FROM readings GROUP BY 1, 2", &[])
+        .query("SELECT gateway_id, frame_seq, min(stored_at) FROM readings_attributed GROUP BY 1, 2", &[])
         .await
         .unwrap();
     let mut ms: Vec<f64> = rows

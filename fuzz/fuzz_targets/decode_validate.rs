@@ -11,7 +11,7 @@ use wasteflow::zone::Zone;
 fn setup() -> &'static (Zone, TopicLayout) {
     static S: OnceLock<(Zone, TopicLayout)> = OnceLock::new();
     S.get_or_init(|| {
-        let zone = Zone::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../config/zone.toml")).expect("zone");
+        let zone = Zone::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../config/zone.toml")).expect("zone").numbered();
         (zone, TopicLayout::parse("zone/+/+/up").unwrap())
     })
 }

@@ -15,7 +15,7 @@ const GATEWAYS: [(&str, &str); 3] =
     [("metallerie-lievin", "gw-ml-01"), ("cartonnages-lens", "gw-cl-01"), ("beton-artois", "gw-ba-01")];
 
 fn checks() -> Arc<Checks> {
-    let zone = Zone::load(concat!(env!("CARGO_MANIFEST_DIR"), "/config/zone.toml")).unwrap();
+    let zone = Zone::load(concat!(env!("CARGO_MANIFEST_DIR"), "/config/zone.toml")).unwrap().numbered();
     let layout = TopicLayout::parse("zone/+/+/up").unwrap();
     Arc::new(Checks::from_settings(&Settings::default(), layout, Arc::new(zone)))
 }

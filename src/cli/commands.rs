@@ -108,7 +108,7 @@ async fn migrate(settings: &Settings, zone: &Zone) -> Outcome {
 
 async fn registry_sync(settings: &Settings, zone: &Zone) -> Outcome {
     let mut db = crate::store::connect(&settings.database).await?;
-    let report = crate::store::sync_registry(&mut db.client, zone, settings.database.statement_timeout).await?;
+    let (report, _) = crate::store::sync_registry(&mut db.client, zone, settings.database.statement_timeout).await?;
     println!("registry synchronised: {report:?}");
     Ok(ExitCode::SUCCESS)
 }

@@ -22,7 +22,7 @@ use crate::service::Notifier;
 use crate::source::{mqtt_options, run_source, SourceConfig, SourceError};
 use crate::store::{prepare_with, run_pending_gauge, run_store, Connector, StoreError, Writer};
 use crate::wire::{TopicError, TopicLayout};
-use crate::zone::Zone;
+use crate::zone::{RegistryIds, Zone};
 use metrics_exporter_prometheus::PrometheusHandle;
 use service::{run_reloads, run_service};
 use std::net::SocketAddr;
@@ -82,10 +82,11 @@ pub async fn run(
     let http = tokio::spawn(http);
 
     notifier.status("preparing the database");
-    if !prepare_database(&db, &settings, &zone, stop.clone()).await {
+    let Some(ids) = prepare_database(&db, &settings, &zone, stop.clone()).await else {
         let _ = http_stop_tx.send(true);
         return Ok(Exit::Drained);
-    }
+    };
+    let zone = zone.with_ids(ids);
     health.started();
     let live_state = rebuild_live_state(&db, &settings, &zone).await;
 
@@ -147,9 +148,14 @@ pub async fn run(
 }
 
 /// Prepares the database (retrying until it works or a stop is asked): migrations if
-/// configured, storage policies, registry sync; logs the storage mode. Returns false when
-/// stopped first.
-async fn prepare_database(db: &Connector, settings: &Settings, zone: &Zone, mut stop: watch::Receiver<bool>) -> bool {
+/// configured, storage policies, registry sync; logs the storage mode. Returns the registry's
+/// ids, or None when stopped first.
+async fn prepare_database(
+    db: &Connector,
+    settings: &Settings,
+    zone: &Zone,
+    mut stop: watch::Receiver<bool>,
+) -> Option<RegistryIds> {
     let mut backoff = Backoff::new(settings.database.retry_min, settings.database.retry_max);
     loop {
         match prepare_with(db, settings, zone, settings.database.migrate_on_start).await {
@@ -159,7 +165,7 @@ async fn prepare_database(db: &Connector, settings: &Settings, zone: &Zone, mut 
                 for line in &p.policies {
                     tracing::info!(policy = %line, "storage policy");
                 }
-                return true;
+                return Some(p.ids);
             }
             Err(e) => {
                 m::database_up(false);
@@ -167,7 +173,7 @@ async fn prepare_database(db: &Connector, settings: &Settings, zone: &Zone, mut 
                 tracing::warn!(error = %e, ?delay, "database not ready; retrying");
                 tokio::select! {
                     _ = tokio::time::sleep(delay) => {}
-                    _ = stop.wait_for(|s| *s) => return false,
+                    _ = stop.wait_for(|s| *s) => return None,
                 }
             }
         }

@@ -48,7 +48,7 @@ impl Reloader {
             Err(e) => return Outcome::Refused(e.0.iter().map(ToString::to_string).collect()),
         };
         let zone = match Zone::load(&new.zone.file) {
-            Ok(z) => Arc::new(z),
+            Ok(z) => z,
             Err(e) => return Outcome::Refused(e.0.iter().map(ToString::to_string).collect()),
         };
         // The registry first: views and dashboards must know a container before readings
@@ -62,9 +62,10 @@ impl Reloader {
             r
         }
         .await;
-        if let Err(e) = synced {
-            return Outcome::Refused(vec![format!("registry not synchronised into the database: {e}")]);
-        }
+        let zone = match synced {
+            Ok((_, ids)) => Arc::new(zone.with_ids(ids)),
+            Err(e) => return Outcome::Refused(vec![format!("registry not synchronised into the database: {e}")]),
+        };
         if let Err(e) = crate::logging::set_level(&new.log.level) {
             tracing::warn!(error = %e, "log level unchanged");
         }

@@ -51,27 +51,34 @@ fn finite(v: f64) -> f64 {
 
 /// Rebuilds the live state: each container's fill, mass and collection readings since its
 /// last recorded collection (at most 30 days back) and its last two temperature and battery
-/// readings, replayed in commit order, and the events still open.
+/// readings, replayed in commit order, and the events still open. Read sensor by sensor
+/// through the readings' key (sensor, kind, time), so no other index is needed.
 pub async fn rebuild(db: &Db, state: &mut ZoneState, limit: Duration) -> Result<usize, StoreError> {
     let limit = limit.max(Duration::from_secs(120));
     use MeasurementKind::{BatteryPercent, Emptied, FillLevel, NetMassKg, TemperatureC};
     let sql = format!(
-        "WITH last_emptied AS (
-             SELECT container_id, max(ts) AS ts FROM readings
-             WHERE kind = {emptied} AND ts > now() - interval '30 days' GROUP BY container_id),
+        "WITH since AS (
+             SELECT s.id AS sensor_id,
+                    coalesce((SELECT max(r.ts) FROM readings r
+                              WHERE r.sensor_id = s.id AND r.kind = {emptied} AND r.ts > now() - interval '30 days'),
+                             now() - interval '30 days') AS ts
+             FROM sensors s),
          fill AS (
-             SELECT r.container_id, r.kind, r.ts, r.value_milli, r.stored_at
-             FROM readings r LEFT JOIN last_emptied e ON e.container_id = r.container_id
-             WHERE r.kind IN ({fill_kinds}) AND r.ts >= coalesce(e.ts, now() - interval '30 days')),
+             SELECT r.attribution_id, r.kind, r.ts, r.value_milli, r.stored_at
+             FROM since JOIN readings r ON r.sensor_id = since.sensor_id
+             WHERE r.kind IN ({fill_kinds}) AND r.ts >= since.ts),
          latest AS (
-             SELECT container_id, kind, ts, value_milli, stored_at FROM (
-                 SELECT container_id, kind, ts, value_milli, stored_at,
-                        row_number() OVER (PARTITION BY container_id, kind ORDER BY stored_at DESC, ts DESC) AS n
-                 FROM readings WHERE kind IN ({latest_kinds}) AND ts > now() - interval '30 days') x
-             WHERE n <= 2)
-         SELECT container_id, kind, (extract(epoch FROM ts) * 1000)::int8 AS ts_ms, value_milli
-         FROM (SELECT * FROM fill UNION ALL SELECT * FROM latest) all_readings
-         ORDER BY stored_at, ts",
+             SELECT l.attribution_id, l.kind, l.ts, l.value_milli, l.stored_at
+             FROM sensors s
+             CROSS JOIN unnest(ARRAY[{latest_kinds}]::int2[]) AS k(kind)
+             CROSS JOIN LATERAL (
+                 SELECT r.attribution_id, r.kind, r.ts, r.value_milli, r.stored_at FROM readings r
+                 WHERE r.sensor_id = s.id AND r.kind = k.kind AND r.ts > now() - interval '30 days'
+                 ORDER BY r.ts DESC LIMIT 2) l)
+         SELECT a.container_id, x.kind, (extract(epoch FROM x.ts) * 1000)::int8 AS ts_ms, x.value_milli
+         FROM (SELECT * FROM fill UNION ALL SELECT * FROM latest) x
+         JOIN attributions a ON a.id = x.attribution_id
+         ORDER BY x.stored_at, x.ts",
         emptied = Emptied.number(),
         fill_kinds = MeasurementKind::sql_list(&[FillLevel, NetMassKg, Emptied]),
         latest_kinds = MeasurementKind::sql_list(&[TemperatureC, BatteryPercent]),

@@ -28,14 +28,13 @@ pub const LEVELS: [Level; 3] = [
     Level { suffix: "1d", width_ms: 86_400_000, interval: "1 day" },
 ];
 
-/// Key of the material-flow rollup: company x stream x treatment x destination, per bucket.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// Key of the material-flow rollup: a classification (company, site, waste, treatment,
+/// destination, as they were when the reading was taken), per bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FlowKey {
     pub bucket_ms: i64,
-    pub company: Arc<str>,
-    pub stream: Arc<str>,
-    pub treatment: Arc<str>,
-    pub destination: Arc<str>,
+    /// `classifications.id`.
+    pub classification: i32,
 }
 
 /// Mass weighed and number of weighings.
@@ -111,13 +110,7 @@ impl Deltas {
         for (i, level) in LEVELS.iter().enumerate() {
             let bucket_ms = bucket(r.ts_ms, level.width_ms);
             if mass {
-                let key = FlowKey {
-                    bucket_ms,
-                    company: r.company.clone(),
-                    stream: r.stream.clone(),
-                    treatment: r.treatment.clone(),
-                    destination: r.destination.clone(),
-                };
+                let key = FlowKey { bucket_ms, classification: r.classification };
                 let agg = self.flows[i].entry(key).or_default();
                 agg.mass_g += r.value_milli;
                 agg.weighings += 1;
@@ -143,7 +136,7 @@ impl Deltas {
     pub fn merge(&mut self, other: &Deltas) {
         for i in 0..LEVELS.len() {
             for (k, v) in &other.flows[i] {
-                let agg = self.flows[i].entry(k.clone()).or_default();
+                let agg = self.flows[i].entry(*k).or_default();
                 agg.mass_g += v.mass_g;
                 agg.weighings += v.weighings;
             }

@@ -10,12 +10,12 @@ fn reading(kind: MeasurementKind, ts_ms: i64, value_milli: i64, company: usize, 
         kind,
         ts_ms,
         value_milli,
+        frame_seq: 0,
+        sensor_id: 1,
+        attribution: container as i32,
+        classification: (company * 4 + container) as i32,
         company: Arc::from(companies[company]),
         container: Arc::from(containers[container]),
-        stream: Arc::from(containers[container]),
-        treatment: Arc::from("R3"),
-        destination: Arc::from(companies[(company + 1) % 3]),
-        frame_seq: 0,
     }
 }
 

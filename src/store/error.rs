@@ -18,6 +18,10 @@ pub enum StoreError {
     Outdated { found: i32, needed: i32 },
     #[error("the database's views and constraints are older than this wasteflow: run `wasteflow migrate` as the tables' owner (or set database.migrate_on_start = true)")]
     ViewsOutdated,
+    #[error("the storage v2 upgrade is not finished ({copied} of {total} v1 readings copied): the daemon does not ingest into a half-migrated schema; stop it and run `wasteflow migrate` as the tables' owner (it resumes where it stopped and shows its progress)")]
+    UpgradePending { copied: i64, total: i64 },
+    #[error("the storage v2 upgrade stopped: {0}")]
+    Upgrade(String),
     #[error("applying the views and constraints (src/store/views.sql) failed: {0}")]
     Views(tokio_postgres::Error),
     #[error("migration {version} ({name}) failed: {source}")]

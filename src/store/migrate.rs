@@ -1,6 +1,7 @@
 //! Versioned SQL migrations, embedded in the binary.
 
 use super::error::{column, timed, StoreError};
+use super::upgrade::{finish_upgrade, upgrade_state, Copy, BATCH};
 use std::time::Duration;
 use tokio_postgres::Client;
 
@@ -13,6 +14,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (5, "dead letter identity", include_str!("migrations/0005_dead_letter_identity.sql")),
     (6, "dead-letter replay", include_str!("migrations/0006_dead_letter_replay.sql")),
     (7, "registry reporting fields", include_str!("migrations/0007_registry_reporting.sql")),
+    (8, "storage v2", include_str!("migrations/0008_storage_v2.sql")),
 ];
 
 /// Storage mode, detected at start.
@@ -24,21 +26,48 @@ pub enum Mode {
     Postgres,
 }
 
-/// Advisory lock key so that two instances never migrate at once ("wasteflw").
-const LOCK_KEY: i64 = 0x7761_7374_6566_6c77;
-
 /// Under the migration lock: creates the schema and the timescaledb extension (when the server
-/// offers it), then applies pending migrations. Returns the storage mode and the versions
-/// applied now. Two instances starting together wait for each other: `CREATE ... IF NOT
-/// EXISTS` run concurrently fails in one of them on the catalogue's unique index.
+/// offers it), then applies pending migrations and the views. Returns the storage mode and the
+/// versions applied now. Two instances starting together wait for each other: `CREATE ... IF
+/// NOT EXISTS` run concurrently fails in one of them on the catalogue's unique index.
+///
+/// This is the daemon's migration: it finishes the storage v2 upgrade only when there is no v1
+/// data to copy, and otherwise fails with [`StoreError::UpgradePending`]; `wasteflow migrate`
+/// copies it ([`migrate_and_upgrade`]).
 pub async fn migrate(
     client: &mut Client,
     schema: Option<&str>,
     limit: Duration,
 ) -> Result<(Mode, Vec<i32>), StoreError> {
+    under_lock(client, schema, limit, Copy::OnlyIfEmpty, BATCH, &mut |_, _| {}).await
+}
+
+/// As [`migrate`], and carries any v1 data into storage v2, `batch` readings a transaction,
+/// calling `progress(copied, total)` after each.
+pub async fn migrate_and_upgrade(
+    client: &mut Client,
+    schema: Option<&str>,
+    limit: Duration,
+    batch: i64,
+    progress: &mut (dyn FnMut(i64, i64) + Send),
+) -> Result<(Mode, Vec<i32>), StoreError> {
+    under_lock(client, schema, limit, Copy::All, batch, progress).await
+}
+
+/// Advisory lock key so that two instances never migrate at once ("wasteflw").
+const LOCK_KEY: i64 = 0x7761_7374_6566_6c77;
+
+async fn under_lock(
+    client: &mut Client,
+    schema: Option<&str>,
+    limit: Duration,
+    copy: Copy,
+    batch: i64,
+    progress: &mut (dyn FnMut(i64, i64) + Send),
+) -> Result<(Mode, Vec<i32>), StoreError> {
     let limit = limit.max(Duration::from_secs(60));
     timed(limit, client.execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY])).await?;
-    let result = locked(client, schema, limit).await;
+    let result = locked(client, schema, limit, copy, batch, progress).await;
     // On failure the connection may be broken: it is dropped then, which releases the lock too.
     let unlocked = timed(limit, client.execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])).await;
     let done = result?;
@@ -47,7 +76,14 @@ pub async fn migrate(
 }
 
 /// Everything [`migrate`] does while it holds the lock.
-async fn locked(client: &mut Client, schema: Option<&str>, limit: Duration) -> Result<(Mode, Vec<i32>), StoreError> {
+async fn locked(
+    client: &mut Client,
+    schema: Option<&str>,
+    limit: Duration,
+    copy: Copy,
+    batch: i64,
+    progress: &mut (dyn FnMut(i64, i64) + Send),
+) -> Result<(Mode, Vec<i32>), StoreError> {
     if let Some(schema) = schema {
         // Checked at load: lower-case letters, digits and '_'.
         timed(limit, client.batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))).await?;
@@ -60,6 +96,7 @@ async fn locked(client: &mut Client, schema: Option<&str>, limit: Duration) -> R
     let mode = Mode::detect(client, limit).await?;
     let applied = apply(client, limit).await?;
     super::repeatable::apply(client, limit).await?;
+    finish_upgrade(client, copy, batch, limit, progress).await?;
     Ok((mode, applied))
 }
 
@@ -90,6 +127,11 @@ pub async fn check_current(client: &Client, limit: Duration) -> Result<(), Store
     }
     if !super::repeatable::is_current(client, limit).await? {
         return Err(StoreError::ViewsOutdated);
+    }
+    if let Some(state) = upgrade_state(client, limit).await? {
+        if !state.done {
+            return Err(StoreError::UpgradePending { copied: state.copied, total: state.total });
+        }
     }
     Ok(())
 }

@@ -18,6 +18,7 @@ mod prepare;
 mod registry;
 mod repeatable;
 mod task;
+mod upgrade;
 mod verify;
 mod writer;
 
@@ -26,11 +27,12 @@ pub use dead_letters::{
     count_stored, dead_letter, dead_letters_page, last_dead_letter_id, DeadLetter, DeadLetterFilter, ReplayState,
 };
 pub use error::{column, Refusal, StoreError};
-pub use migrate::{check_current, migrate, Mode, MIGRATIONS};
+pub use migrate::{check_current, migrate, migrate_and_upgrade, Mode, MIGRATIONS};
 pub use pending::{count_pending, run_pending_gauge, PENDING_EVERY};
 pub use policies::apply_policies;
 pub use prepare::{prepare, prepare_with, Prepared};
-pub use registry::{sync_registry, SyncReport};
+pub use registry::{load_ids, sync_registry, SyncReport};
 pub use task::run_store;
+pub use upgrade::{upgrade_state, UpgradeState, BATCH as UPGRADE_BATCH};
 pub use verify::{verify, Mismatch};
 pub use writer::{BatchOutcome, Writer};

@@ -10,12 +10,15 @@ use crate::rollup::LEVELS;
 use std::time::Duration;
 use tokio_postgres::Client;
 
-/// (table, segment-by column) of every hypertable.
-fn hypertables() -> Vec<(String, &'static str)> {
-    let mut t = vec![("readings".to_string(), "gateway_id")];
+/// (table, segment-by, order-by) of every hypertable. Chosen for the queries that matter
+/// (docs/storage.md): raw readings are read per sensor over time (one container's history,
+/// the live rebuild), so a compressed batch holds one sensor's one kind in time order; flow
+/// rollups are read per company per day, i.e. per classification over a period.
+fn hypertables() -> Vec<(String, &'static str, &'static str)> {
+    let mut t = vec![("readings".to_string(), "sensor_id, kind", "ts DESC")];
     for l in LEVELS {
-        t.push((format!("flow_rollup_{}", l.suffix), "company_id"));
-        t.push((format!("container_rollup_{}", l.suffix), "container_id"));
+        t.push((format!("flow_rollup_{}", l.suffix), "classification_id", "bucket DESC"));
+        t.push((format!("container_rollup_{}", l.suffix), "container_id", "bucket DESC"));
     }
     t
 }
@@ -39,8 +42,7 @@ pub async fn apply_policies(
         return Ok(done);
     }
     let limit = limit.max(Duration::from_secs(60));
-    for (table, segment) in hypertables() {
-        let order = if table == "readings" { "ts DESC" } else { "bucket DESC" };
+    for (table, segment, order) in hypertables() {
         timed(
             limit,
             client.batch_execute(&format!(

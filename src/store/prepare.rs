@@ -7,7 +7,7 @@ use super::migrate::{migrate, Mode};
 use super::policies::apply_policies;
 use super::registry::{sync_registry, SyncReport};
 use crate::config::Settings;
-use crate::zone::Zone;
+use crate::zone::{RegistryIds, Zone};
 
 /// What preparing did.
 #[derive(Debug)]
@@ -16,6 +16,8 @@ pub struct Prepared {
     pub migrations_applied: Vec<i32>,
     pub policies: Vec<String>,
     pub registry: SyncReport,
+    /// The registry's ids, to attach to the zone ([`Zone::with_ids`]).
+    pub ids: RegistryIds,
 }
 
 /// Connects, migrates and applies storage policies if `run_migrations`, syncs the registry.
@@ -44,7 +46,7 @@ pub async fn prepare_with(
     } else {
         vec!["storage policies are applied by `wasteflow migrate` (migrate_on_start is off)".to_string()]
     };
-    let registry = sync_registry(&mut db.client, zone, limit).await?;
+    let (registry, ids) = sync_registry(&mut db.client, zone, limit).await?;
     db.close().await;
-    Ok(Prepared { mode, migrations_applied, policies, registry })
+    Ok(Prepared { mode, migrations_applied, policies, registry, ids })
 }

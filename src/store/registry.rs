@@ -1,12 +1,17 @@
 //! Synchronising the zone registry into its tables (at start and on `wasteflow registry sync`).
 //!
 //! One transaction: every entry of the file is upserted and marked active; rows no longer in
-//! the file stay, marked inactive, so old readings keep their names.
+//! the file stay, marked inactive, so old readings keep their names. Then each sensor's
+//! attribution (its container and the classification of its masses) is compared with the one
+//! in force, and a new one, valid from now, is added if anything differs; none is ever
+//! altered (docs/storage.md). The ids are read back for the hot path.
 
-use super::error::{timed, StoreError};
-use crate::zone::{all_treatments, stream_code, treatment_mode, Zone};
+use super::error::{column, timed, StoreError};
+use crate::clock::ms_since_epoch;
+use crate::zone::{all_treatments, stream_code, treatment_mode, Attribution, RegistryIds, Zone};
+use std::sync::Arc;
 use std::time::Duration;
-use tokio_postgres::Client;
+use tokio_postgres::{Client, GenericClient};
 
 /// Counts of what the file holds, as written.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -18,13 +23,78 @@ pub struct SyncReport {
     pub containers: usize,
     pub gateways: usize,
     pub sensors: usize,
+    /// Attributions added now: sensors new or changed since the last sync.
+    pub attributions_added: usize,
 }
 
-/// Writes the registry into the database.
-pub async fn sync_registry(client: &mut Client, zone: &Zone, limit: Duration) -> Result<SyncReport, StoreError> {
+/// Finds the classification with exactly these fields, or adds it.
+const CLASSIFICATION: &str = "
+WITH wanted (company_id, site_id, stream_id, ewc, hazardous, pop, status, treatment, treatment_mode, destination_id) AS (
+    VALUES ($1::text, $2::text, $3::text, $4::text, $5::bool, $6::bool, $7::text, $8::text, $9::text, $10::text)),
+found AS (
+    SELECT c.id FROM classifications c, wanted w
+    WHERE (c.company_id, c.site_id, c.stream_id, c.ewc, c.hazardous, c.pop, c.status, c.treatment, c.treatment_mode, c.destination_id)
+          IS NOT DISTINCT FROM (w.company_id, w.site_id, w.stream_id, w.ewc, w.hazardous, w.pop, w.status, w.treatment, w.treatment_mode, w.destination_id)),
+added AS (
+    INSERT INTO classifications (company_id, site_id, stream_id, ewc, hazardous, pop, status, treatment, treatment_mode, destination_id)
+    SELECT * FROM wanted WHERE NOT EXISTS (SELECT 1 FROM found)
+    RETURNING id)
+SELECT id FROM found UNION ALL SELECT id FROM added";
+
+/// The attribution in force for a sensor (the latest dated one).
+const CURRENT_ATTRIBUTION: &str = "
+SELECT container_id, classification_id FROM attributions
+WHERE sensor_id = $1 AND valid_from IS NOT NULL ORDER BY valid_from DESC LIMIT 1";
+
+/// Every active sensor's dated attributions.
+const IDS: &str = "
+SELECT s.gateway_id, s.number, s.id AS sensor_id, a.id AS attribution_id,
+       (extract(epoch FROM a.valid_from) * 1000)::int8 AS valid_from_ms,
+       a.container_id, a.classification_id, c.company_id
+FROM sensors s
+JOIN attributions a ON a.sensor_id = s.id AND a.valid_from IS NOT NULL
+JOIN classifications c ON c.id = a.classification_id
+WHERE s.active";
+
+/// Reads every active sensor's ids and attributions.
+pub async fn load_ids(client: &impl GenericClient) -> Result<RegistryIds, StoreError> {
+    let mut ids = RegistryIds::default();
+    let mut names: std::collections::HashSet<Arc<str>> = std::collections::HashSet::new();
+    let mut shared = |s: &str| -> Arc<str> {
+        names.get(s).cloned().unwrap_or_else(|| {
+            let a: Arc<str> = Arc::from(s);
+            names.insert(a.clone());
+            a
+        })
+    };
+    for row in client.query(IDS, &[]).await? {
+        let number: i32 = column(&row, "number")?;
+        let attribution = Attribution {
+            id: column(&row, "attribution_id")?,
+            valid_from_ms: column(&row, "valid_from_ms")?,
+            classification: column(&row, "classification_id")?,
+            container: shared(column(&row, "container_id")?),
+            company: shared(column(&row, "company_id")?),
+        };
+        let Ok(number) = u16::try_from(number) else { continue };
+        ids.add(column(&row, "gateway_id")?, number, column(&row, "sensor_id")?, attribution);
+    }
+    Ok(ids.finish())
+}
+
+/// Writes the registry into the database; returns what it wrote and the ids to attach to the
+/// zone ([`Zone::with_ids`]).
+pub async fn sync_registry(
+    client: &mut Client,
+    zone: &Zone,
+    limit: Duration,
+) -> Result<(SyncReport, RegistryIds), StoreError> {
     let f = &zone.file;
     let tx = timed(limit, client.transaction()).await?;
     let run = async {
+        // One sync at a time adds classifications and attributions (this mode conflicts with
+        // itself, and not with the readers).
+        tx.batch_execute("LOCK TABLE classifications, attributions IN SHARE ROW EXCLUSIVE MODE").await?;
         tx.batch_execute(
             "UPDATE companies SET active = false; UPDATE sites SET active = false; UPDATE operators SET active = false;
              UPDATE streams SET active = false; UPDATE containers SET active = false; UPDATE gateways SET active = false;
@@ -111,6 +181,8 @@ pub async fn sync_registry(client: &mut Client, zone: &Zone, limit: Duration) ->
             .await?;
         }
         let mut sensors = 0;
+        let mut attributions_added = 0;
+        let now_ms = ms_since_epoch(column(&tx.query_one("SELECT now() AS now", &[]).await?, "now")?);
         for g in &f.gateways {
             tx.execute(
                 "INSERT INTO gateways (id, company_id, site_id, active) VALUES ($1, $2, $3, true)
@@ -120,16 +192,64 @@ pub async fn sync_registry(client: &mut Client, zone: &Zone, limit: Duration) ->
             .await?;
             for s in &g.sensors {
                 sensors += 1;
-                tx.execute(
-                    "INSERT INTO sensors (gateway_id, number, container_id, active) VALUES ($1, $2, $3, true)
-                     ON CONFLICT (gateway_id, number) DO UPDATE SET container_id = EXCLUDED.container_id, active = true",
-                    &[&g.id, &i32::from(s.number), &s.container],
-                )
-                .await?;
+                let row = tx
+                    .query_one(
+                        "INSERT INTO sensors (gateway_id, number, container_id, active) VALUES ($1, $2, $3, true)
+                         ON CONFLICT (gateway_id, number) DO UPDATE SET container_id = EXCLUDED.container_id, active = true
+                         RETURNING id",
+                        &[&g.id, &i32::from(s.number), &s.container],
+                    )
+                    .await?;
+                let sensor_id: i32 = column(&row, "id")?;
+                // The zone was checked when loaded: the container and its stream exist.
+                let Some(c) = zone.container(&s.container) else { continue };
+                let Some(stream) = f.streams.iter().find(|x| x.id == c.stream) else { continue };
+                let (ewc, hazardous) = match stream_code(&stream.ewc, stream.hazardous, stream.hazard_assessment.as_deref()) {
+                    Ok(code) => (code.code, code.hazardous),
+                    Err(_) => (stream.ewc.clone(), false),
+                };
+                let mode = treatment_mode(&c.treatment, c.treatment_mode).ok().flatten().map(|m| m.name());
+                let row = tx
+                    .query_one(
+                        CLASSIFICATION,
+                        &[
+                            &c.company,
+                            &c.site,
+                            &c.stream,
+                            &ewc,
+                            &hazardous,
+                            &stream.pop,
+                            &stream.status.name(),
+                            &c.treatment,
+                            &mode,
+                            &c.destination,
+                        ],
+                    )
+                    .await?;
+                let classification: i32 = column(&row, "id")?;
+                let current = tx.query_opt(CURRENT_ATTRIBUTION, &[&sensor_id]).await?;
+                let unchanged = match &current {
+                    Some(row) => {
+                        column::<&str>(row, "container_id")? == c.id
+                            && column::<i32>(row, "classification_id")? == classification
+                    }
+                    None => false,
+                };
+                if !unchanged {
+                    tx.execute(
+                        "INSERT INTO attributions (sensor_id, valid_from, container_id, classification_id)
+                         VALUES ($1, now(), $2, $3)",
+                        &[&sensor_id, &c.id, &classification],
+                    )
+                    .await?;
+                    attributions_added += 1;
+                    tracing::info!(gateway = %g.id, sensor = s.number, container = %c.id, classification, valid_from_ms = now_ms, "attribution added");
+                }
             }
         }
+        let ids = load_ids(&tx).await?;
         tx.commit().await?;
-        Ok::<_, tokio_postgres::Error>(SyncReport {
+        let report = SyncReport {
             companies: f.companies.len(),
             sites: f.sites.len(),
             operators: f.operators.len(),
@@ -137,7 +257,9 @@ pub async fn sync_registry(client: &mut Client, zone: &Zone, limit: Duration) ->
             containers: f.containers.len(),
             gateways: f.gateways.len(),
             sensors,
-        })
+            attributions_added,
+        };
+        Ok::<_, StoreError>((report, ids))
     };
     match tokio::time::timeout(limit.max(Duration::from_secs(30)), run).await {
         Ok(r) => Ok(r?),

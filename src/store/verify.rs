@@ -39,17 +39,16 @@ impl fmt::Display for Mismatch {
 fn flows_sql(level: &Level) -> String {
     format!(
         "WITH expected AS (
-            SELECT date_bin('{interval}', ts, timestamptz '1970-01-01 00:00:00+00') AS bucket, company_id, stream_id, treatment,
-                   destination_id, sum(value_milli)::bigint AS mass_g, count(*)::bigint AS weighings
-            FROM readings WHERE kind = {mass} GROUP BY 1, 2, 3, 4, 5)
-        SELECT concat_ws(' ', coalesce(e.bucket, a.bucket)::text, coalesce(e.company_id, a.company_id),
-                         coalesce(e.stream_id, a.stream_id), coalesce(e.treatment, a.treatment),
-                         coalesce(e.destination_id, a.destination_id)) AS key,
+            SELECT date_bin('{interval}', r.ts, timestamptz '1970-01-01 00:00:00+00') AS bucket, a.classification_id,
+                   sum(r.value_milli)::bigint AS mass_g, count(*)::bigint AS weighings
+            FROM readings r JOIN attributions a ON a.id = r.attribution_id
+            WHERE r.kind = {mass} GROUP BY 1, 2)
+        SELECT concat_ws(' ', coalesce(e.bucket, a.bucket)::text, 'classification',
+                         coalesce(e.classification_id, a.classification_id)) AS key,
                e.mass_g::text || ' g in ' || e.weighings::text AS expected,
                a.mass_g::text || ' g in ' || a.weighings::text AS actual
         FROM expected e FULL OUTER JOIN flow_rollup_{suffix} a
-          ON a.bucket = e.bucket AND a.company_id = e.company_id AND a.stream_id = e.stream_id
-         AND a.treatment = e.treatment AND a.destination_id = e.destination_id
+          ON a.bucket = e.bucket AND a.classification_id = e.classification_id
         WHERE e.mass_g IS DISTINCT FROM a.mass_g OR e.weighings IS DISTINCT FROM a.weighings
         ORDER BY 1 LIMIT 1000",
         interval = level.interval,
@@ -61,12 +60,17 @@ fn flows_sql(level: &Level) -> String {
 fn fills_sql(level: &Level) -> String {
     format!(
         "WITH expected AS (
-            SELECT date_bin('{interval}', ts, timestamptz '1970-01-01 00:00:00+00') AS bucket, container_id,
-                   min(company_id) AS company_id,
-                   min(value_milli) FILTER (WHERE kind = {fill}) AS fill_min, max(value_milli) FILTER (WHERE kind = {fill}) AS fill_max,
-                   coalesce(sum(value_milli) FILTER (WHERE kind = {fill}), 0)::bigint AS fill_sum,
-                   count(*) FILTER (WHERE kind = {fill})::bigint AS fill_count, count(*) FILTER (WHERE kind = {emptied})::bigint AS emptied
-            FROM readings WHERE kind IN ({fill}, {emptied}) GROUP BY 1, 2)
+            SELECT date_bin('{interval}', r.ts, timestamptz '1970-01-01 00:00:00+00') AS bucket, a.container_id,
+                   min(c.company_id) AS company_id,
+                   min(r.value_milli) FILTER (WHERE r.kind = {fill}) AS fill_min,
+                   max(r.value_milli) FILTER (WHERE r.kind = {fill}) AS fill_max,
+                   coalesce(sum(r.value_milli) FILTER (WHERE r.kind = {fill}), 0)::bigint AS fill_sum,
+                   count(*) FILTER (WHERE r.kind = {fill})::bigint AS fill_count,
+                   count(*) FILTER (WHERE r.kind = {emptied})::bigint AS emptied
+            FROM readings r
+            JOIN attributions a ON a.id = r.attribution_id
+            JOIN classifications c ON c.id = a.classification_id
+            WHERE r.kind IN ({fill}, {emptied}) GROUP BY 1, 2)
         SELECT coalesce(e.bucket, a.bucket)::text || ' ' || coalesce(e.container_id, a.container_id) AS key,
                CASE WHEN e.container_id IS NOT NULL THEN concat_ws(' ', 'min', e.fill_min, 'max', e.fill_max,
                     'sum', e.fill_sum, 'n', e.fill_count, 'emptied', e.emptied) END AS expected,

@@ -5,25 +5,32 @@
 -- The formulas are written down in docs/kpis.md.
 -- Masses in tonnes, rates as fractions (0 to 1); periods are UTC days and months.
 
--- Daily material flows with the registry's classifications.
+-- Daily material flows, each with its classification as it was when weighed (the flow
+-- rollups are keyed by classification, and a classification never changes). Columns after
+-- `weighings` were added by storage v2.
 CREATE OR REPLACE VIEW flows_daily AS
 SELECT f.bucket                                    AS day,
-       f.company_id,
-       f.stream_id,
-       s.ewc,
-       coalesce(s.hazardous, false)                AS hazardous,
-       f.treatment,
+       c.company_id,
+       c.stream_id,
+       c.ewc,
+       c.hazardous,
+       c.treatment,
        t.class                                     AS treatment_class,
        coalesce(t.landfill, false)                 AS landfill,
-       f.destination_id,
+       c.destination_id,
        d.kind                                      AS destination_kind,
-       coalesce(d.kind = 'zone' AND f.destination_id <> f.company_id, false) AS symbiosis,
+       coalesce(d.kind = 'zone' AND c.destination_id <> c.company_id, false) AS symbiosis,
        f.mass_g,
-       f.weighings
+       f.weighings,
+       c.site_id,
+       c.status,
+       c.pop,
+       c.treatment_mode,
+       f.classification_id
 FROM flow_rollup_1d f
-LEFT JOIN streams s ON s.id = f.stream_id
-LEFT JOIN treatments t ON t.code = f.treatment
-LEFT JOIN destinations d ON d.id = f.destination_id;
+JOIN classifications c ON c.id = f.classification_id
+LEFT JOIN treatments t ON t.code = c.treatment
+LEFT JOIN destinations d ON d.id = c.destination_id;
 
 -- Flows per period ('day' and 'month').
 CREATE OR REPLACE VIEW flows_by_period AS
@@ -121,6 +128,27 @@ CREATE OR REPLACE VIEW container_directory AS
     SELECT c.id, c.company_id, c.type, c.volume_m3, c.overflow_threshold_pct, c.stream_id, s.ewc, c.treatment, c.destination_id
     FROM containers c LEFT JOIN streams s ON s.id = c.stream_id WHERE c.active;
 
+-- Each sensor's attributions over time: which container it measured and how its masses were
+-- reported, from when (valid_from NULL: carried over from a v1 database, which did not record
+-- it).
+CREATE OR REPLACE VIEW attribution_history AS
+    SELECT a.id AS attribution_id, s.gateway_id, s.number AS sensor, a.valid_from, a.container_id,
+           c.company_id, c.site_id, c.stream_id, c.ewc, c.hazardous, c.pop, c.status, c.treatment, c.treatment_mode,
+           c.destination_id, a.sensor_id, a.classification_id
+    FROM attributions a
+    JOIN sensors s ON s.id = a.sensor_id
+    JOIN classifications c ON c.id = a.classification_id;
+
+-- Raw readings with their attribution spelled out, as the v1 `readings` table had it.
+CREATE OR REPLACE VIEW readings_attributed AS
+    SELECT r.ts, r.kind, r.value_milli, s.gateway_id, s.number AS sensor, c.company_id, a.container_id, c.site_id,
+           c.stream_id, c.ewc, c.hazardous, c.treatment, c.destination_id,
+           r.frame_seq::int8 & 4294967295 AS frame_seq, r.stored_at, r.sensor_id, r.attribution_id, a.classification_id
+    FROM readings r
+    JOIN sensors s ON s.id = r.sensor_id
+    JOIN attributions a ON a.id = r.attribution_id
+    JOIN classifications c ON c.id = a.classification_id;
+
 -- Alert and anomaly events, for Grafana annotations and history.
 CREATE OR REPLACE VIEW recent_events AS
     SELECT e.opened_at, e.closed_at, e.company_id, e.container_id, e.kind, e.open_value, e.close_value,
@@ -130,5 +158,5 @@ CREATE OR REPLACE VIEW recent_events AS
 -- The read-only role (migration 0002) reads the views only.
 GRANT SELECT ON flows_daily, kpi_company_daily, kpi_company_monthly, kpi_zone_daily, kpi_zone_monthly,
     exchange_flows_daily, exchange_flows_monthly, container_fill_hourly, container_fill_daily, rejections_hourly,
-    company_directory, container_directory, recent_events
+    company_directory, container_directory, recent_events, attribution_history, readings_attributed
 TO wasteflow_grafana;

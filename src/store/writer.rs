@@ -12,16 +12,16 @@ use std::time::{Duration, SystemTime};
 use tokio_postgres::Statement;
 
 const INSERT_READINGS: &str = "
-INSERT INTO readings (gateway_id, sensor, kind, ts, value_milli, company_id, container_id, stream_id, treatment, destination_id, frame_seq)
-SELECT * FROM UNNEST($1::text[], $2::int4[], $3::int2[], $4::timestamptz[], $5::int8[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::int8[])
+INSERT INTO readings (sensor_id, kind, ts, value_milli, attribution_id, frame_seq)
+SELECT * FROM UNNEST($1::int4[], $2::int2[], $3::timestamptz[], $4::int8[], $5::int4[], $6::int4[])
 ON CONFLICT DO NOTHING
-RETURNING gateway_id, sensor, kind, ts";
+RETURNING sensor_id, kind, ts";
 
 fn upsert_flows(suffix: &str) -> String {
     format!(
-        "INSERT INTO flow_rollup_{suffix} AS t (bucket, company_id, stream_id, treatment, destination_id, mass_g, weighings)
-         SELECT * FROM UNNEST($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::int8[])
-         ON CONFLICT (bucket, company_id, stream_id, treatment, destination_id) DO UPDATE
+        "INSERT INTO flow_rollup_{suffix} AS t (bucket, classification_id, mass_g, weighings)
+         SELECT * FROM UNNEST($1::timestamptz[], $2::int4[], $3::int8[], $4::int8[])
+         ON CONFLICT (bucket, classification_id) DO UPDATE
          SET mass_g = t.mass_g + EXCLUDED.mass_g, weighings = t.weighings + EXCLUDED.weighings"
     )
 }
@@ -171,38 +171,25 @@ impl Writer {
         unique.sort_unstable_by(|&a, &b| batch.readings[a].key().cmp(&batch.readings[b].key()));
         if !unique.is_empty() {
             let rs = unique.iter().map(|&i| &batch.readings[i]);
-            let gw: Vec<&str> = rs.clone().map(|r| &*r.gateway).collect();
-            let sensor: Vec<i32> = rs.clone().map(|r| i32::from(r.sensor)).collect();
+            let sensor: Vec<i32> = rs.clone().map(|r| r.sensor_id).collect();
             let kind: Vec<i16> = rs.clone().map(|r| r.kind.number()).collect();
             let t: Vec<SystemTime> = rs.clone().map(|r| ts(r.ts_ms)).collect();
             let value: Vec<i64> = rs.clone().map(|r| r.value_milli).collect();
-            let company: Vec<&str> = rs.clone().map(|r| &*r.company).collect();
-            let container: Vec<&str> = rs.clone().map(|r| &*r.container).collect();
-            let stream: Vec<&str> = rs.clone().map(|r| &*r.stream).collect();
-            let treatment: Vec<&str> = rs.clone().map(|r| &*r.treatment).collect();
-            let destination: Vec<&str> = rs.clone().map(|r| &*r.destination).collect();
-            let seq: Vec<i64> = rs.map(|r| i64::from(r.frame_seq)).collect();
-            let rows = timed(
-                limit,
-                tx.query(
-                    &st.readings,
-                    &[&gw, &sensor, &kind, &t, &value, &company, &container, &stream, &treatment, &destination, &seq],
-                ),
-            )
-            .await?;
+            let attribution: Vec<i32> = rs.clone().map(|r| r.attribution).collect();
+            // The counter's 32 bits in a signed column (docs/storage.md).
+            let seq: Vec<i32> = rs.map(|r| i32::from_ne_bytes(r.frame_seq.to_ne_bytes())).collect();
+            let rows = timed(limit, tx.query(&st.readings, &[&sensor, &kind, &t, &value, &attribution, &seq])).await?;
             outcome.stored = if rows.len() == unique.len() {
                 unique
             } else {
-                let index: HashMap<(&str, u16, MeasurementKind, i64), usize> =
+                let index: HashMap<(i32, MeasurementKind, i64), usize> =
                     unique.iter().map(|&i| (batch.readings[i].key(), i)).collect();
                 let mut stored = Vec::with_capacity(rows.len());
                 for row in &rows {
                     let number: i16 = column(row, "kind")?;
                     // Only this batch's own keys come back, so the kind is one it sent.
                     let Some(kind) = MeasurementKind::from_number(number) else { continue };
-                    let sensor: i32 = column(row, "sensor")?;
-                    let key =
-                        (column::<&str>(row, "gateway_id")?, sensor as u16, kind, ms_since_epoch(column(row, "ts")?));
+                    let key = (column(row, "sensor_id")?, kind, ms_since_epoch(column(row, "ts")?));
                     stored.extend(index.get(&key).copied());
                 }
                 stored
@@ -264,14 +251,10 @@ async fn write_deltas(
 ) -> Result<(), StoreError> {
     for (i, flows) in d.flows.iter().enumerate().filter(|(_, f)| !f.is_empty()) {
         let bucket: Vec<SystemTime> = flows.keys().map(|k| ts(k.bucket_ms)).collect();
-        let company: Vec<&str> = flows.keys().map(|k| &*k.company).collect();
-        let stream: Vec<&str> = flows.keys().map(|k| &*k.stream).collect();
-        let treatment: Vec<&str> = flows.keys().map(|k| &*k.treatment).collect();
-        let destination: Vec<&str> = flows.keys().map(|k| &*k.destination).collect();
+        let classification: Vec<i32> = flows.keys().map(|k| k.classification).collect();
         let mass: Vec<i64> = flows.values().map(|v| v.mass_g).collect();
         let n: Vec<i64> = flows.values().map(|v| v.weighings).collect();
-        timed(limit, tx.execute(&st.flows[i], &[&bucket, &company, &stream, &treatment, &destination, &mass, &n]))
-            .await?;
+        timed(limit, tx.execute(&st.flows[i], &[&bucket, &classification, &mass, &n])).await?;
     }
     for (i, fills) in d.fills.iter().enumerate().filter(|(_, f)| !f.is_empty()) {
         let bucket: Vec<SystemTime> = fills.keys().map(|k| ts(k.bucket_ms)).collect();

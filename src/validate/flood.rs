@@ -86,7 +86,7 @@ mod tests {
     use super::*;
 
     fn setup() -> (Zone, TopicLayout) {
-        let zone = Zone::load(concat!(env!("CARGO_MANIFEST_DIR"), "/config/zone.toml")).unwrap();
+        let zone = Zone::load(concat!(env!("CARGO_MANIFEST_DIR"), "/config/zone.toml")).unwrap().numbered();
         (zone, TopicLayout::parse("zone/+/+/up").unwrap())
     }
 

@@ -9,7 +9,9 @@ use std::sync::Arc;
 /// `reading_index` of a rejection that concerns the whole message.
 pub const WHOLE_MESSAGE: i32 = -1;
 
-/// A reading that passed every check, attributed through the registry.
+/// A reading that passed every check, attributed through the registry: its ids are the
+/// database's (attached to the zone after a registry sync), its company and container those of
+/// the attribution in force at its timestamp.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidReading {
     pub gateway: Arc<str>,
@@ -19,19 +21,21 @@ pub struct ValidReading {
     pub ts_ms: i64,
     /// The value in thousandths of its unit (grams for masses); integer so sums are exact.
     pub value_milli: i64,
+    pub frame_seq: u32,
+    /// `sensors.id`: with the kind and the time, the stored key.
+    pub sensor_id: i32,
+    /// `attributions.id` in force at `ts_ms`.
+    pub attribution: i32,
+    /// `classifications.id` of that attribution: the flow rollups' key.
+    pub classification: i32,
     pub company: Arc<str>,
     pub container: Arc<str>,
-    pub stream: Arc<str>,
-    pub treatment: Arc<str>,
-    /// A company of the zone (symbiosis exchange) or an outside operator.
-    pub destination: Arc<str>,
-    pub frame_seq: u32,
 }
 
 impl ValidReading {
-    /// The natural key: the same reading delivered twice has the same key.
-    pub fn key(&self) -> (&str, u16, MeasurementKind, i64) {
-        (&self.gateway, self.sensor, self.kind, self.ts_ms)
+    /// The stored key: the same reading delivered twice has the same key.
+    pub fn key(&self) -> (i32, MeasurementKind, i64) {
+        (self.sensor_id, self.kind, self.ts_ms)
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::check::check;
 use super::file::{ContainerEntry, ZoneFile};
+use super::ids::{Attribution, RegistryIds, SensorIds};
 use super::problem::{ZoneErrors, ZoneProblem};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -27,6 +28,8 @@ struct GatewayInfo {
 pub struct Zone {
     pub file: ZoneFile,
     gateways: HashMap<String, GatewayInfo>,
+    /// The database's ids, attached after a registry sync ([`Zone::with_ids`]).
+    ids: RegistryIds,
 }
 
 impl Zone {
@@ -69,7 +72,42 @@ impl Zone {
                 .collect();
             gateways.insert(g.id.clone(), GatewayInfo { company: Arc::from(g.company.as_str()), sensors });
         }
-        Ok(Zone { file, gateways })
+        Ok(Zone { file, gateways, ids: RegistryIds::default() })
+    }
+
+    /// The registry with the database's ids, read back after a registry sync.
+    pub fn with_ids(mut self, ids: RegistryIds) -> Zone {
+        self.ids = ids;
+        self
+    }
+
+    /// The registry with ids numbered here, for what validates without storing (the fuzz
+    /// target, the micro benchmark, unit tests): sensors 1, 2, ... in file order, one
+    /// attribution each in force since ever, one classification per container.
+    pub fn numbered(self) -> Zone {
+        let mut ids = RegistryIds::default();
+        let mut sensor_id = 0;
+        for g in &self.file.gateways {
+            for s in &g.sensors {
+                sensor_id += 1;
+                let Some(c) = self.file.containers.iter().position(|c| c.id == s.container) else { continue };
+                let classification = i32::try_from(c + 1).unwrap_or(i32::MAX);
+                let attribution = Attribution {
+                    id: sensor_id,
+                    valid_from_ms: i64::MIN,
+                    classification,
+                    container: Arc::from(s.container.as_str()),
+                    company: Arc::from(self.file.containers[c].company.as_str()),
+                };
+                ids.add(&g.id, s.number, sensor_id, attribution);
+            }
+        }
+        self.with_ids(ids.finish())
+    }
+
+    /// A sensor's database ids, once attached.
+    pub fn ids(&self, gateway: &str, sensor: u16) -> Option<&SensorIds> {
+        self.ids.sensor(gateway, sensor)
     }
 
     /// The company a gateway belongs to.

@@ -1,12 +1,12 @@
 //! `dead-letters replay`: each pending dead letter through [`check_message`] with today's
-//! topic layout, registry and limits (now = the time of the replay), and what is accepted
+//! topic layout, registry (with the ids of its last synchronisation) and limits (now = the time of the replay), and what is accepted
 //! through the exactly-once [`Writer`], which marks the dead letter replayed in the same
 //! transaction. A dead letter still refused whole stays pending and is not written again.
 
 use crate::batch::{Batch, Checks};
 use crate::config::Settings;
 use crate::store::{
-    count_stored, dead_letters_page, last_dead_letter_id, Connector, DeadLetter, DeadLetterFilter, Writer,
+    count_stored, dead_letters_page, last_dead_letter_id, load_ids, Connector, DeadLetter, DeadLetterFilter, Writer,
 };
 use crate::validate::{check_message, Checked};
 use crate::wire::{Rejection, TopicLayout};
@@ -96,10 +96,13 @@ pub async fn replay(
     dry_run: bool,
 ) -> Result<ExitCode, Box<dyn Error>> {
     let layout = TopicLayout::parse(&settings.mqtt.topic_filter)?;
-    let checks = Checks::from_settings(settings, layout, Arc::new(zone));
     let limit = super::timeout(settings);
     let connector = Connector::new(&settings.database)?;
     let db = connector.connect().await?;
+    // The registry's ids as the daemon last synchronised them (a reload or `registry sync`
+    // after editing the zone file comes first).
+    let ids = load_ids(&db.client).await?;
+    let checks = Checks::from_settings(settings, layout, Arc::new(zone.with_ids(ids)));
     let up_to = last_dead_letter_id(&db.client, limit).await?;
     let mut writer = Writer::new(connector);
     let mut sum = Summary { dry_run, ..Summary::default() };

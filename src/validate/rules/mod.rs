@@ -98,10 +98,21 @@ pub fn check_message(
         let ts_ms = frame.base_time_ms.saturating_add(u64::from(r.offset_ms)).min(i64::MAX as u64) as i64;
         let verdict = check_reading(r.sensor, &r.value, ts_ms, now_ms, limits)
             .and_then(|value_milli| {
-                zone.sensor(ids.gateway, r.sensor).map(|t| (t, value_milli)).ok_or_else(|| {
-                    (
+                if zone.sensor(ids.gateway, r.sensor).is_none() {
+                    return Err((
                         RejectReason::UnknownSensor,
                         format!("sensor {} is not registered on gateway {:?}", r.sensor, ids.gateway),
+                    ));
+                }
+                // The attribution in force at the reading's time.
+                let attributed = zone.ids(ids.gateway, r.sensor).and_then(|s| Some((s.sensor_id, s.at(ts_ms)?)));
+                attributed.map(|(sensor_id, a)| (sensor_id, a, value_milli)).ok_or_else(|| {
+                    (
+                        RejectReason::UnknownSensor,
+                        format!(
+                            "sensor {} of gateway {:?} has no attribution in the database: the registry was not synchronised",
+                            r.sensor, ids.gateway
+                        ),
                     )
                 })
             })
@@ -116,18 +127,18 @@ pub fn check_message(
                 }
             });
         match verdict {
-            Ok((target, value_milli)) => out.readings.push(ValidReading {
+            Ok((sensor_id, a, value_milli)) => out.readings.push(ValidReading {
                 gateway: gateway.clone(),
                 sensor: r.sensor,
                 kind: r.value.kind(),
                 ts_ms,
                 value_milli,
-                company: company.clone(),
-                container: target.container.clone(),
-                stream: target.stream.clone(),
-                treatment: target.treatment.clone(),
-                destination: target.destination.clone(),
                 frame_seq: frame.seq,
+                sensor_id,
+                attribution: a.id,
+                classification: a.classification,
+                company: a.company.clone(),
+                container: a.container.clone(),
             }),
             Err((reason, detail)) => {
                 // The reading alone, as a one-reading v1 frame: small, and replayable.

@@ -4,7 +4,7 @@ use crate::wire::{encode, Frame, Reading};
 const NOW: i64 = 1_800_000_000_000;
 
 fn zone() -> Zone {
-    Zone::load(concat!(env!("CARGO_MANIFEST_DIR"), "/config/zone.toml")).unwrap()
+    Zone::load(concat!(env!("CARGO_MANIFEST_DIR"), "/config/zone.toml")).unwrap().numbered()
 }
 
 fn limits() -> Limits {
@@ -34,12 +34,49 @@ fn valid_frame_is_attributed_through_the_registry() {
     assert!(c.rejects.is_empty(), "{:?}", c.rejects);
     assert_eq!(c.readings.len(), 2);
     let r = &c.readings[1];
-    assert_eq!(
-        (&*r.company, &*r.container, &*r.stream, &*r.treatment),
-        ("metallerie-lievin", "ml-scrap-1", "steel-scrap", "R4")
-    );
+    assert_eq!((&*r.company, &*r.container), ("metallerie-lievin", "ml-scrap-1"));
+    let ids = zone().ids("gw-ml-01", 1).cloned().unwrap();
+    assert_eq!((r.sensor_id, r.attribution, r.classification), (ids.sensor_id, ids.history[0].id, ids.history[0].classification));
     assert_eq!(r.value_milli, 1_234_567);
     assert_eq!(r.ts_ms, NOW - 990);
+}
+
+/// A sensor reclassified at NOW - 500: a reading taken before keeps the old attribution, one
+/// taken after gets the new one, whatever order they arrive in.
+#[test]
+fn each_reading_takes_the_attribution_in_force_at_its_time() {
+    use crate::zone::{Attribution, RegistryIds};
+    let mut ids = RegistryIds::default();
+    let at = |id, valid_from_ms, container: &str| Attribution {
+        id,
+        valid_from_ms,
+        classification: id * 100,
+        container: container.into(),
+        company: "metallerie-lievin".into(),
+    };
+    ids.add("gw-ml-01", 1, 42, at(2, NOW - 500, "ml-scrap-2"));
+    ids.add("gw-ml-01", 1, 42, at(1, NOW - 100_000, "ml-scrap-1"));
+    let zone = Zone::load(concat!(env!("CARGO_MANIFEST_DIR"), "/config/zone.toml")).unwrap().with_ids(ids.finish());
+    let layout = TopicLayout::parse("zone/+/+/up").unwrap();
+    // base time NOW - 1000: offsets 990 (NOW - 10, after) and 10 (NOW - 990, before).
+    let payload = frame(vec![(1, 990, Measurement::NetMassKg(1.0)), (1, 10, Measurement::NetMassKg(2.0))]);
+    let c = check_message(TOPIC, &Bytes::from(payload), NOW, &layout, &zone, &limits());
+    let got: Vec<(i64, i32, i32, i32, &str)> =
+        c.readings.iter().map(|r| (r.ts_ms, r.sensor_id, r.attribution, r.classification, &*r.container)).collect();
+    assert_eq!(got, vec![(NOW - 10, 42, 2, 200, "ml-scrap-2"), (NOW - 990, 42, 1, 100, "ml-scrap-1")]);
+}
+
+/// A zone whose ids were never read from the database stores nothing: every reading is
+/// dead-lettered, saying why.
+#[test]
+fn a_registry_never_synchronised_attributes_nothing() {
+    let zone = Zone::load(concat!(env!("CARGO_MANIFEST_DIR"), "/config/zone.toml")).unwrap();
+    let layout = TopicLayout::parse("zone/+/+/up").unwrap();
+    let payload = frame(vec![(1, 0, Measurement::FillLevel(42.5))]);
+    let c = check_message(TOPIC, &Bytes::from(payload), NOW, &layout, &zone, &limits());
+    assert!(c.readings.is_empty());
+    assert_eq!(reasons(&c), vec!["unknown_sensor"]);
+    assert!(c.rejects[0].detail.contains("registry was not synchronised"), "{}", c.rejects[0].detail);
 }
 
 #[test]
