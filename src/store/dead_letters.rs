@@ -128,16 +128,15 @@ pub async fn count_stored(client: &Client, readings: &[ValidReading], timeout: D
     if readings.is_empty() {
         return Ok(0);
     }
-    let gw: Vec<&str> = readings.iter().map(|r| &*r.gateway).collect();
-    let sensor: Vec<i32> = readings.iter().map(|r| i32::from(r.sensor)).collect();
+    let sensor: Vec<i32> = readings.iter().map(|r| r.sensor_id).collect();
     let kind: Vec<i16> = readings.iter().map(|r| r.kind.number()).collect();
     let ts: Vec<SystemTime> = readings.iter().map(|r| system_time(r.ts_ms)).collect();
     let row = timed(
         timeout,
         client.query_one(
-            "SELECT count(*) AS n FROM UNNEST($1::text[], $2::int4[], $3::int2[], $4::timestamptz[]) AS k(g, s, kd, t)
-             WHERE EXISTS (SELECT 1 FROM readings r WHERE r.gateway_id = k.g AND r.sensor = k.s AND r.kind = k.kd AND r.ts = k.t)",
-            &[&gw, &sensor, &kind, &ts],
+            "SELECT count(*) AS n FROM UNNEST($1::int4[], $2::int2[], $3::timestamptz[]) AS k(s, kd, t)
+             WHERE EXISTS (SELECT 1 FROM readings r WHERE r.sensor_id = k.s AND r.kind = k.kd AND r.ts = k.t)",
+            &[&sensor, &kind, &ts],
         ),
     )
     .await?;

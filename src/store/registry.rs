@@ -27,6 +27,9 @@ pub struct SyncReport {
     pub attributions_added: usize,
 }
 
+/// Advisory lock key of the registry sync ("wfregsyn").
+const SYNC_LOCK: i64 = 0x7766_7265_6773_796e;
+
 /// Finds the classification with exactly these fields, or adds it.
 const CLASSIFICATION: &str = "
 WITH wanted (company_id, site_id, stream_id, ewc, hazardous, pop, status, treatment, treatment_mode, destination_id) AS (
@@ -92,9 +95,9 @@ pub async fn sync_registry(
     let f = &zone.file;
     let tx = timed(limit, client.transaction()).await?;
     let run = async {
-        // One sync at a time adds classifications and attributions (this mode conflicts with
-        // itself, and not with the readers).
-        tx.batch_execute("LOCK TABLE classifications, attributions IN SHARE ROW EXCLUSIVE MODE").await?;
+        // One sync at a time adds classifications and attributions: a lock held until this
+        // transaction ends (the writer role may not LOCK TABLE).
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SYNC_LOCK]).await?;
         tx.batch_execute(
             "UPDATE companies SET active = false; UPDATE sites SET active = false; UPDATE operators SET active = false;
              UPDATE streams SET active = false; UPDATE containers SET active = false; UPDATE gateways SET active = false;
