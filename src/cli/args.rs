@@ -17,8 +17,13 @@ pub struct Cli {
 pub enum Command {
     /// Run the daemon: subscribe, validate, store, acknowledge.
     Run,
-    /// Apply pending database migrations and exit.
-    Migrate,
+    /// Apply pending database migrations and exit. Carries a v1 database's data into storage
+    /// v2 in batches (resumable: run it again after an interruption), with its progress.
+    Migrate {
+        /// Readings copied per transaction by the storage v2 upgrade.
+        #[arg(long, default_value_t = crate::store::UPGRADE_BATCH)]
+        batch: i64,
+    },
     /// Check the configuration and the zone registry; print every problem.
     CheckConfig {
         /// Also reach the database and the broker and report what works (exit 69 if not).

@@ -45,7 +45,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Run => run(settings, zone, cli.config.clone()).await,
-            Command::Migrate => migrate(&settings, &zone).await,
+            Command::Migrate { batch } => migrate(&settings, &zone, batch).await,
             Command::Registry { action: RegistryAction::Sync } => registry_sync(&settings, &zone).await,
             Command::CheckConfig { connect } => {
                 println!("configuration and zone registry are valid ({} gateways)", zone.gateways().len());
@@ -96,7 +96,22 @@ async fn run(settings: Settings, zone: Zone, config_path: Option<String>) -> Out
     }
 }
 
-async fn migrate(settings: &Settings, zone: &Zone) -> Outcome {
+async fn migrate(settings: &Settings, zone: &Zone, batch: i64) -> Outcome {
+    if batch < 1 {
+        return Err("--batch: must be at least 1 (readings per transaction; the default is 50000)".into());
+    }
+    let mut db = crate::store::connect(&settings.database).await?;
+    let mut progress = super::progress::Progress::new();
+    crate::store::migrate_and_upgrade(
+        &mut db.client,
+        settings.database.schema.as_deref(),
+        settings.database.statement_timeout,
+        batch,
+        &mut |copied, total| progress.show(copied, total),
+    )
+    .await?;
+    progress.finish();
+    db.close().await;
     let p = crate::store::prepare(settings, zone, true).await?;
     println!("storage mode: {:?}; migrations applied now: {:?}", p.mode, p.migrations_applied);
     for line in &p.policies {

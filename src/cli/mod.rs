@@ -8,6 +8,7 @@ mod args;
 mod check;
 mod commands;
 mod dead_letters;
+mod progress;
 
 pub use args::{Cli, Command};
 pub use commands::dispatch;
