@@ -32,6 +32,15 @@ struct Figures {
     cpu_seconds: f64,
 }
 
+/// One scenario's storage figures: the current schema against the frozen v1 one.
+struct SchemaFigures {
+    per_frame: usize,
+    ceiling_current: f64,
+    ceiling_v1: f64,
+    disk_current: disk::Disk,
+    disk_v1: disk::Disk,
+}
+
 fn proc_stats(pid: u32) -> (f64, f64) {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let hwm_kib: f64 = status
@@ -151,7 +160,7 @@ async fn main() {
         let (db_v1, db_old) = v1::database_ceiling_v1_kept(frames, per_frame, 10_000).await;
         let disk_v1 = disk::disk_per_reading(&db_old).await;
         drop(db_old);
-        schemas.push((per_frame, db, db_v1, disk_current, disk_v1));
+        schemas.push(SchemaFigures { per_frame, ceiling_current: db, ceiling_v1: db_v1, disk_current, disk_v1 });
         if storage_only {
             continue;
         }
@@ -196,24 +205,28 @@ async fn main() {
     // The current schema against the frozen v1 one (benches/e2e/v1), same rows, same run.
     println!();
     print!("{:<52}", "storage: current schema vs frozen v1, same run");
-    for (per_frame, ..) in &schemas {
-        print!(" {:>26}", format!("{per_frame} reading(s)/frame"));
+    for s in &schemas {
+        print!(" {:>26}", format!("{} reading(s)/frame", s.per_frame));
     }
     println!();
-    let row = |label: &str, cell: &dyn Fn(&(usize, f64, f64, disk::Disk, disk::Disk)) -> String| {
+    let row = |label: &str, cell: &dyn Fn(&SchemaFigures) -> String| {
         print!("{label:<52}");
         for s in &schemas {
             print!(" {:>26}", cell(s));
         }
         println!();
     };
-    row("database ceiling current (readings/s)", &|s| format!("{:.0}", s.1));
-    row("database ceiling v1 (frozen schema) (readings/s)", &|s| format!("{:.0}", s.2));
-    row("database ceiling, v2/v1, same run", &|s| format!("{:.2}", s.1 / s.2));
-    row("disk per reading current (heap + indexes, B)", &|s| s.3.describe());
-    row("disk per reading v1 (heap + indexes, B)", &|s| s.4.describe());
-    row("disk per reading v1 / current", &|s| format!("{:.2}", s.4.total_per_reading() / s.3.total_per_reading()));
-    row("avg row width v1 / current (B)", &|s| format!("{:.1} / {:.1}", s.4.avg_row_bytes, s.3.avg_row_bytes));
+    row("database ceiling current (readings/s)", &|s| format!("{:.0}", s.ceiling_current));
+    row("database ceiling v1 (frozen schema) (readings/s)", &|s| format!("{:.0}", s.ceiling_v1));
+    row("database ceiling, v2/v1, same run", &|s| format!("{:.2}", s.ceiling_current / s.ceiling_v1));
+    row("disk per reading current (heap + indexes, B)", &|s| s.disk_current.describe());
+    row("disk per reading v1 (heap + indexes, B)", &|s| s.disk_v1.describe());
+    row("disk per reading v1 / current", &|s| {
+        format!("{:.2}", s.disk_v1.total_per_reading() / s.disk_current.total_per_reading())
+    });
+    row("avg row width v1 / current (B)", &|s| {
+        format!("{:.1} / {:.1}", s.disk_v1.avg_row_bytes, s.disk_current.avg_row_bytes)
+    });
     println!("(disk after VACUUM (ANALYZE) readings: pg_table_size + pg_indexes_size over count(*))");
     if storage_only {
         return;
