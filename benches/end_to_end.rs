@@ -7,13 +7,21 @@
 //!
 //! Run: `cargo bench --bench end_to_end` (needs PostgreSQL on 127.0.0.1:5432 and the
 //! `mosquitto` binary). `WASTEFLOW_BENCH_SCALE=0.1` runs a tenth of the volume.
+//!
+//! Also compares the database ceiling and the disk per reading of the current schema with the
+//! frozen v1 storage (`e2e/v1.rs`, `e2e/v1/schema.sql`), in the same run;
+//! `WASTEFLOW_BENCH_ONLY=storage` runs only that comparison (no broker, no daemon).
 
 #[path = "e2e/ceilings.rs"]
 mod ceilings;
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "e2e/disk.rs"]
+mod disk;
 #[path = "e2e/outage.rs"]
 mod outage;
+#[path = "e2e/v1.rs"]
+mod v1;
 
 use common::*;
 use std::time::{Duration, Instant};
@@ -22,6 +30,15 @@ struct Figures {
     seconds: f64,
     peak_rss_mib: f64,
     cpu_seconds: f64,
+}
+
+/// One scenario's storage figures: the current schema against the frozen v1 one.
+struct SchemaFigures {
+    per_frame: usize,
+    ceiling_current: f64,
+    ceiling_v1: f64,
+    disk_current: disk::Disk,
+    disk_v1: disk::Disk,
 }
 
 fn proc_stats(pid: u32) -> (f64, f64) {
@@ -105,16 +122,21 @@ async fn main() {
         return;
     }
     let scale: f64 = std::env::var("WASTEFLOW_BENCH_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0);
-    println!("end-to-end: simulator -> mosquitto (deploy/mosquitto) -> wasteflow -> PostgreSQL, ack after commit");
-    println!(
-        "{:<22} {:>8} {:>10} {:>9} {:>12} {:>12} {:>10} {:>14}",
-        "scenario", "mode", "readings", "seconds", "readings/s", "frames/s", "peak MiB", "CPU s/M rdg"
-    );
+    // `WASTEFLOW_BENCH_ONLY=storage`: only the database ceilings and disk (no broker, no daemon).
+    let storage_only = std::env::var("WASTEFLOW_BENCH_ONLY").is_ok_and(|v| v == "storage");
+    if !storage_only {
+        println!("end-to-end: simulator -> mosquitto (deploy/mosquitto) -> wasteflow -> PostgreSQL, ack after commit");
+        println!(
+            "{:<22} {:>8} {:>10} {:>9} {:>12} {:>12} {:>10} {:>14}",
+            "scenario", "mode", "readings", "seconds", "readings/s", "frames/s", "peak MiB", "CPU s/M rdg"
+        );
+    }
     let mut ceilings = Vec::new();
+    let mut schemas = Vec::new();
     for (per_frame, frames) in [(50usize, 20_000u64), (1, 100_000)] {
         let frames = ((frames as f64 * scale) as u64).max(100);
         let mut live_fps = 0.0;
-        for backlog in [false, true] {
+        for backlog in [false, true].into_iter().filter(|_| !storage_only) {
             let f = scenario(frames, per_frame, backlog).await;
             let readings = frames * per_frame as u64;
             if !backlog {
@@ -132,42 +154,83 @@ async fn main() {
                 f.cpu_seconds / (readings as f64 / 1e6),
             );
         }
-        let db = ceilings::database_ceiling(frames, per_frame, 10_000).await;
+        let (db, db_current) = ceilings::database_ceiling_kept(frames, per_frame, 10_000).await;
+        let disk_current = disk::disk_per_reading(&db_current).await;
+        drop(db_current);
+        let (db_v1, db_old) = v1::database_ceiling_v1_kept(frames, per_frame, 10_000).await;
+        let disk_v1 = disk::disk_per_reading(&db_old).await;
+        drop(db_old);
+        schemas.push(SchemaFigures { per_frame, ceiling_current: db, ceiling_v1: db_v1, disk_current, disk_v1 });
+        if storage_only {
+            continue;
+        }
         let broker = ceilings::broker_ceiling(frames, per_frame).await;
         let half = (live_fps / 2.0).max(1.0);
         let lat_frames = ((half * 10.0) as u64).clamp(100, frames);
         let (p50, p99) = ceilings::latency(lat_frames, per_frame, half).await;
         ceilings.push((per_frame, live_fps, db, broker, half, p50, p99));
     }
-    println!();
-    println!(
-        "{:<22} {:>14} {:>14} {:>10} {:>14} {:>10} {:>14} {:>10} {:>10}",
-        "scenario",
-        "live rdg/s",
-        "db ceiling",
-        "live/db",
-        "broker msg/s",
-        "live/brk",
-        "half rate f/s",
-        "p50 ms",
-        "p99 ms"
-    );
-    for (per_frame, live_fps, db, broker, half, p50, p99) in ceilings {
-        let live_rps = live_fps * per_frame as f64;
+    if !storage_only {
+        println!();
         println!(
-            "{:<22} {:>14.0} {:>14.0} {:>9.0}% {:>14.0} {:>9.0}% {:>14.0} {:>10.1} {:>10.1}",
-            format!("{per_frame} reading(s)/frame"),
-            live_rps,
-            db,
-            100.0 * live_rps / db,
-            broker,
-            100.0 * live_fps / broker,
-            half,
-            p50,
-            p99
+            "{:<22} {:>14} {:>14} {:>10} {:>14} {:>10} {:>14} {:>10} {:>10}",
+            "scenario",
+            "live rdg/s",
+            "db ceiling",
+            "live/db",
+            "broker msg/s",
+            "live/brk",
+            "half rate f/s",
+            "p50 ms",
+            "p99 ms"
         );
+        for (per_frame, live_fps, db, broker, half, p50, p99) in ceilings {
+            let live_rps = live_fps * per_frame as f64;
+            println!(
+                "{:<22} {:>14.0} {:>14.0} {:>9.0}% {:>14.0} {:>9.0}% {:>14.0} {:>10.1} {:>10.1}",
+                format!("{per_frame} reading(s)/frame"),
+                live_rps,
+                db,
+                100.0 * live_rps / db,
+                broker,
+                100.0 * live_fps / broker,
+                half,
+                p50,
+                p99
+            );
+        }
+        println!("(latency: publish to the committing transaction's start, at half the live frame rate)");
     }
-    println!("(latency: publish to the committing transaction's start, at half the live frame rate)");
+
+    // The current schema against the frozen v1 one (benches/e2e/v1), same rows, same run.
+    println!();
+    print!("{:<52}", "storage: current schema vs frozen v1, same run");
+    for s in &schemas {
+        print!(" {:>26}", format!("{} reading(s)/frame", s.per_frame));
+    }
+    println!();
+    let row = |label: &str, cell: &dyn Fn(&SchemaFigures) -> String| {
+        print!("{label:<52}");
+        for s in &schemas {
+            print!(" {:>26}", cell(s));
+        }
+        println!();
+    };
+    row("database ceiling current (readings/s)", &|s| format!("{:.0}", s.ceiling_current));
+    row("database ceiling v1 (frozen schema) (readings/s)", &|s| format!("{:.0}", s.ceiling_v1));
+    row("database ceiling, v2/v1, same run", &|s| format!("{:.2}", s.ceiling_current / s.ceiling_v1));
+    row("disk per reading current (heap + indexes, B)", &|s| s.disk_current.describe());
+    row("disk per reading v1 (heap + indexes, B)", &|s| s.disk_v1.describe());
+    row("disk per reading v1 / current", &|s| {
+        format!("{:.2}", s.disk_v1.total_per_reading() / s.disk_current.total_per_reading())
+    });
+    row("avg row width v1 / current (B)", &|s| {
+        format!("{:.1} / {:.1}", s.disk_v1.avg_row_bytes, s.disk_current.avg_row_bytes)
+    });
+    println!("(disk after VACUUM (ANALYZE) readings: pg_table_size + pg_indexes_size over count(*))");
+    if storage_only {
+        return;
+    }
 
     // A long backlog of single-reading frames: the catch-up rate after maintenance.
     let frames = ((1_000_000f64 * scale) as u64).max(1000);

@@ -11,14 +11,44 @@ use wasteflow::validate::{check_message, Limits};
 use wasteflow::wire::TopicLayout;
 use wasteflow::zone::Zone;
 
-fn zone() -> Zone {
+pub fn zone() -> Zone {
     Zone::load(&zone_file()).unwrap()
+}
+
+/// The batches of the database ceilings: the simulator's frames (seed 5), checked, cut into
+/// batches of about `batch_readings` readings. Deterministic within a UTC day (the frames start
+/// at the beginning of yesterday), so the v1 and current ceilings of a run write the same rows.
+pub fn ceiling_batches(zone: &Zone, frames: u64, per_frame: usize, batch_readings: usize) -> Vec<Batch> {
+    let layout = TopicLayout::parse("zone/+/+/up").unwrap();
+    let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
+    let day = 86_400_000;
+    let start = (now_ms() - day) / day * day;
+    let mut g = FrameGenerator::new(zone, &layout, 5, start, per_frame, 0.0, 0.0);
+    let mut batches = Vec::new();
+    let mut batch = Batch::default();
+    for _ in 0..frames {
+        let m = g.next_message();
+        batch
+            .readings
+            .extend(check_message(&m.topic, &m.payload.into(), start as i64, &layout, zone, &limits).readings);
+        if batch.readings.len() >= batch_readings {
+            batches.push(std::mem::take(&mut batch));
+        }
+    }
+    batches.push(batch);
+    batches
 }
 
 /// Database ceiling: the same rows, the same statements, batch size and number of connections
 /// (`database.writers`), written by a minimal client in one process (no MQTT, no acks).
 /// Readings per second.
+#[allow(dead_code)]
 pub async fn database_ceiling(frames: u64, per_frame: usize, batch_readings: usize) -> f64 {
+    database_ceiling_kept(frames, per_frame, batch_readings).await.0
+}
+
+/// As [`database_ceiling`], and the database it filled (to measure it before it is dropped).
+pub async fn database_ceiling_kept(frames: u64, per_frame: usize, batch_readings: usize) -> (f64, TestDb) {
     let db = TestDb::new().await;
     let settings = wasteflow::config::Settings {
         database: DatabaseSettings { url: db.url.clone(), ..DatabaseSettings::default() },
@@ -27,22 +57,7 @@ pub async fn database_ceiling(frames: u64, per_frame: usize, batch_readings: usi
     let zone = zone();
     let prepared = prepare(&settings, &zone, true).await.expect("prepare");
     let zone = zone.with_ids(prepared.ids);
-    let layout = TopicLayout::parse("zone/+/+/up").unwrap();
-    let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
-    let start = now_ms() - 86_400_000;
-    let mut g = FrameGenerator::new(&zone, &layout, 5, start, per_frame, 0.0, 0.0);
-    let mut batches = Vec::new();
-    let mut batch = Batch::default();
-    for _ in 0..frames {
-        let m = g.next_message();
-        batch
-            .readings
-            .extend(check_message(&m.topic, &m.payload.into(), start as i64, &layout, &zone, &limits).readings);
-        if batch.readings.len() >= batch_readings {
-            batches.push(std::mem::take(&mut batch));
-        }
-    }
-    batches.push(batch);
+    let batches = ceiling_batches(&zone, frames, per_frame, batch_readings);
     let total: usize = batches.iter().map(|b| b.readings.len()).sum();
     // As many connections as the daemon's writers, each taking every n-th batch.
     let n = settings.database.writers;
@@ -72,7 +87,7 @@ pub async fn database_ceiling(frames: u64, per_frame: usize, batch_readings: usi
     for t in tasks {
         t.await.unwrap();
     }
-    total as f64 / t0.elapsed().as_secs_f64()
+    (total as f64 / t0.elapsed().as_secs_f64(), db)
 }
 
 /// Broker ceiling: a subscriber that only counts (QoS 1, acking on receipt) while the
