@@ -160,6 +160,25 @@ async fn rollups_equal_recompute_after_shuffled_duplicated_and_late_readings() {
     assert_eq!(duplicates, readings.len() + 1_500 - unique.len());
 
     let db = target.connect().await;
+    // The narrow row (docs/storage.md): 24-byte header + 38 bytes of data, no padding, no text
+    // column, the primary key the only index.
+    let layout = db
+        .client
+        .query_one(
+            "SELECT (SELECT min(pg_column_size(r.*)) FROM readings r)::int4,
+                    (SELECT max(pg_column_size(r.*)) FROM readings r)::int4,
+                    (SELECT count(*) FROM information_schema.columns
+                     WHERE table_schema = current_schema() AND table_name = 'readings' AND data_type = 'text'),
+                    (SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'readings')",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (layout.get::<_, i32>(0), layout.get::<_, i32>(1), layout.get::<_, i64>(2), layout.get::<_, i64>(3)),
+        (62, 62, 0, 1),
+        "row width (min, max), text columns, indexes"
+    );
     let mismatches = verify(&db.client, Duration::from_secs(120)).await.expect("verify");
     assert!(mismatches.is_empty(), "{} mismatches, first: {}", mismatches.len(), mismatches[0]);
 

@@ -103,7 +103,9 @@ INSERT INTO storage_upgrade (version) VALUES (2);
 DO $$
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb') THEN
-        PERFORM create_hypertable('readings', 'ts', chunk_time_interval => interval '1 day');
+        -- No default index on ts: the primary key is the only index (docs/storage.md).
+        PERFORM create_hypertable('readings', 'ts', chunk_time_interval => interval '1 day',
+                                  create_default_indexes => false);
         PERFORM create_hypertable('flow_rollup_1m', 'bucket', chunk_time_interval => interval '1 day');
         PERFORM create_hypertable('flow_rollup_1h', 'bucket', chunk_time_interval => interval '30 days');
         PERFORM create_hypertable('flow_rollup_1d', 'bucket', chunk_time_interval => interval '365 days');
