@@ -26,15 +26,19 @@ impl Progress {
         let rate = if secs > 0.0 { (copied - c0) as f64 / secs } else { 0.0 };
         let pct = if total > 0 { copied * 100 / total } else { 100 };
         let left = if rate > 0.0 { (total - copied).max(0) as f64 / rate } else { 0.0 };
-        let line = format!(
-            "storage v2 upgrade: {copied} of {total} readings copied ({pct} %), {rate:.0} readings/s, about {left:.0} s left"
-        );
+        let line = if rate > 0.0 {
+            format!(
+                "storage v2 upgrade: {copied} of {total} readings copied ({pct} %), {rate:.0} readings/s, about {left:.0} s left"
+            )
+        } else {
+            format!("storage v2 upgrade: {copied} of {total} readings copied ({pct} %)")
+        };
         let mut err = std::io::stderr().lock();
         if self.terminal {
             let _ = write!(err, "\r{line}\x1b[K");
             let _ = err.flush();
             self.shown = true;
-        } else if self.printed.is_none_or(|p| pct >= p + 5) {
+        } else if self.printed.is_none_or(|p| pct >= p + 5) || copied >= total {
             let _ = writeln!(err, "{line}");
             self.printed = Some(pct);
         }
