@@ -112,11 +112,17 @@ async fn a_reclassified_stream_keeps_the_old_classification_for_readings_taken_b
 
     // The sensor's history: two attributions, the second valid from the reload. A reload with
     // the file unchanged adds none.
-    assert_eq!(db.count("SELECT count(*) FROM attribution_history WHERE gateway_id = 'gw-ml-01' AND sensor = 3").await, 2);
+    assert_eq!(
+        db.count("SELECT count(*) FROM attribution_history WHERE gateway_id = 'gw-ml-01' AND sensor = 3").await,
+        2
+    );
     hup(&daemon);
     wait_until(Duration::from_secs(20), "second reload applied", || async { applied_reloads(&daemon).await == 2.0 })
         .await;
-    assert_eq!(db.count("SELECT count(*) FROM attribution_history WHERE gateway_id = 'gw-ml-01' AND sensor = 3").await, 2);
+    assert_eq!(
+        db.count("SELECT count(*) FROM attribution_history WHERE gateway_id = 'gw-ml-01' AND sensor = 3").await,
+        2
+    );
     // Nothing older was altered: the first attribution still says 10 09 08.
     assert_eq!(
         db.count(

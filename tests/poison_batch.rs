@@ -147,7 +147,10 @@ async fn a_refused_message_is_dead_lettered_and_the_zone_keeps_flowing() {
     let mut worst_ms = 0.0f64;
     for ((gateway, seq), at) in &sent {
         let row = c
-            .query_one("SELECT min(stored_at) FROM readings_attributed WHERE gateway_id = $1 AND frame_seq = $2", &[gateway, seq])
+            .query_one(
+                "SELECT min(stored_at) FROM readings_attributed WHERE gateway_id = $1 AND frame_seq = $2",
+                &[gateway, seq],
+            )
             .await
             .unwrap();
         let stored_at: SystemTime = row.get(0);

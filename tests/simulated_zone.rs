@@ -45,7 +45,8 @@ async fn stored_plus_rejected_equals_sent_per_company() {
     })
     .await;
     for (company, s) in summary["per_company"].as_object().unwrap() {
-        let stored = db.count(&format!("SELECT count(*) FROM readings_attributed WHERE company_id = '{company}'")).await;
+        let stored =
+            db.count(&format!("SELECT count(*) FROM readings_attributed WHERE company_id = '{company}'")).await;
         let rejected_readings = db
             .count(&format!(
                 "SELECT count(*) FROM rejected_messages WHERE company_id = '{company}' AND reading_index >= 0"
@@ -68,7 +69,9 @@ async fn stored_plus_rejected_equals_sent_per_company() {
                 .position(|k| k == kind)
                 .unwrap();
             let stored = db
-                .count(&format!("SELECT count(*) FROM readings_attributed WHERE company_id = '{company}' AND kind = {code}"))
+                .count(&format!(
+                    "SELECT count(*) FROM readings_attributed WHERE company_id = '{company}' AND kind = {code}"
+                ))
                 .await;
             assert!(stored <= n.as_i64().unwrap(), "{company} {kind}: stored {stored} of {n} sent");
         }

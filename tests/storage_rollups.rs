@@ -248,11 +248,8 @@ async fn disk_per_reading() {
         assert!(after < before, "compressed {after} B, uncompressed {before} B");
     } else {
         db.client.batch_execute("VACUUM (ANALYZE) readings").await.unwrap();
-        let row = db
-            .client
-            .query_one("SELECT pg_table_size('readings'), pg_indexes_size('readings')", &[])
-            .await
-            .unwrap();
+        let row =
+            db.client.query_one("SELECT pg_table_size('readings'), pg_indexes_size('readings')", &[]).await.unwrap();
         let (heap, index): (i64, i64) = (row.get(0), row.get(1));
         let per = |b: i64| b as f64 / n as f64;
         println!("PostgreSQL: {:.1} + {:.1} B per reading (heap + indexes), {n} readings", per(heap), per(index));

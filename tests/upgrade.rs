@@ -268,13 +268,7 @@ async fn a_filled_v1_database_is_upgraded_in_place_resuming_after_a_kill() {
     assert_eq!(c.query_one("SELECT count(*) FROM readings", &[]).await.unwrap().get::<_, i64>(0), copied);
 
     // The daemon refuses to ingest into the half-migrated schema, and says so.
-    let out = env
-        .command()
-        .arg("run")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let out = env.command().arg("run").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let pid = out.id();
     tokio::time::sleep(Duration::from_secs(3)).await;
     std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
@@ -299,7 +293,8 @@ async fn a_filled_v1_database_is_upgraded_in_place_resuming_after_a_kill() {
 
     assert_eq!(phase(&c).await.0, "done");
     assert_eq!(c.query_one("SELECT count(*) FROM readings", &[]).await.unwrap().get::<_, i64>(0), total);
-    let gone = c.query_one("SELECT to_regclass('readings_v1') IS NULL AND to_regclass('flow_rollup_1m_v1') IS NULL", &[]);
+    let gone =
+        c.query_one("SELECT to_regclass('readings_v1') IS NULL AND to_regclass('flow_rollup_1m_v1') IS NULL", &[]);
     assert!(gone.await.unwrap().get::<_, bool>(0), "the v1 tables are dropped");
     let (ok, out) = verify(&env);
     assert!(ok, "{out}");

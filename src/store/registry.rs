@@ -207,10 +207,11 @@ pub async fn sync_registry(
                 // The zone was checked when loaded: the container and its stream exist.
                 let Some(c) = zone.container(&s.container) else { continue };
                 let Some(stream) = f.streams.iter().find(|x| x.id == c.stream) else { continue };
-                let (ewc, hazardous) = match stream_code(&stream.ewc, stream.hazardous, stream.hazard_assessment.as_deref()) {
-                    Ok(code) => (code.code, code.hazardous),
-                    Err(_) => (stream.ewc.clone(), false),
-                };
+                let (ewc, hazardous) =
+                    match stream_code(&stream.ewc, stream.hazardous, stream.hazard_assessment.as_deref()) {
+                        Ok(code) => (code.code, code.hazardous),
+                        Err(_) => (stream.ewc.clone(), false),
+                    };
                 let mode = treatment_mode(&c.treatment, c.treatment_mode).ok().flatten().map(|m| m.name());
                 let row = tx
                     .query_one(

@@ -35,14 +35,13 @@ pub const BATCH: i64 = 50_000;
 
 /// Reads the upgrade's state; None before migration 8.
 pub async fn upgrade_state(client: &Client, limit: Duration) -> Result<Option<UpgradeState>, StoreError> {
-    let row = timed(
-        limit,
-        client.query_opt("SELECT phase, copied, total FROM storage_upgrade WHERE version = 2", &[]),
-    )
-    .await;
+    let row =
+        timed(limit, client.query_opt("SELECT phase, copied, total FROM storage_upgrade WHERE version = 2", &[])).await;
     let row = match row {
         Ok(r) => r,
-        Err(StoreError::Db(e)) if e.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_TABLE) => return Ok(None),
+        Err(StoreError::Db(e)) if e.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_TABLE) => {
+            return Ok(None)
+        }
         Err(e) => return Err(e),
     };
     let Some(row) = row else { return Ok(None) };

@@ -100,16 +100,10 @@ mod tests {
         assert_eq!(s.sensor_id, 7);
         // Before the first: the first. On a boundary: the one that starts there.
         let at = |ts| s.at(ts).map(|a| a.id);
-        assert_eq!([at(0), at(999), at(1_000), at(1_999), at(2_000), at(2_999), at(3_000), at(i64::MAX)], [
-            Some(1),
-            Some(1),
-            Some(1),
-            Some(1),
-            Some(2),
-            Some(2),
-            Some(3),
-            Some(3)
-        ]);
+        assert_eq!(
+            [at(0), at(999), at(1_000), at(1_999), at(2_000), at(2_999), at(3_000), at(i64::MAX)],
+            [Some(1), Some(1), Some(1), Some(1), Some(2), Some(2), Some(3), Some(3)]
+        );
         assert!(ids.sensor("gw", 2).is_none());
         assert!(ids.sensor("other", 1).is_none());
         assert_eq!(ids.len(), 1);

@@ -18,8 +18,8 @@ mod treatment;
 pub use check::check_id;
 pub use codes::{check_ewc_code, check_siren, check_siret, stream_code, StreamCode};
 pub use file::*;
-pub use list_of_waste::{list_of_waste, ListOfWaste, WasteEntry};
 pub use ids::{Attribution, RegistryIds, SensorIds};
+pub use list_of_waste::{list_of_waste, ListOfWaste, WasteEntry};
 pub use lookup::{SensorTarget, Zone};
 pub use problem::{ZoneErrors, ZoneProblem};
 pub use treatment::{

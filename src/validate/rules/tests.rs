@@ -36,7 +36,10 @@ fn valid_frame_is_attributed_through_the_registry() {
     let r = &c.readings[1];
     assert_eq!((&*r.company, &*r.container), ("metallerie-lievin", "ml-scrap-1"));
     let ids = zone().ids("gw-ml-01", 1).cloned().unwrap();
-    assert_eq!((r.sensor_id, r.attribution, r.classification), (ids.sensor_id, ids.history[0].id, ids.history[0].classification));
+    assert_eq!(
+        (r.sensor_id, r.attribution, r.classification),
+        (ids.sensor_id, ids.history[0].id, ids.history[0].classification)
+    );
     assert_eq!(r.value_milli, 1_234_567);
     assert_eq!(r.ts_ms, NOW - 990);
 }
