@@ -11,30 +11,9 @@ use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::Type;
 use wasteflow::rollup::LEVELS;
 use wasteflow::simulate::FrameGenerator;
-use wasteflow::store::MIGRATIONS;
 use wasteflow::validate::{check_message, Limits};
 use wasteflow::wire::TopicLayout;
 use wasteflow::zone::{all_treatments, stream_code, treatment_mode, Zone};
-
-/// The v1 schema: migrations 1 to 7 and the views as v1 left them (tests/fixtures/v1).
-async fn v1_schema(c: &tokio_postgres::Client) {
-    c.batch_execute(
-        "CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL,
-                                         applied_at timestamptz NOT NULL DEFAULT now());
-         CREATE TABLE schema_repeatable (name text PRIMARY KEY, md5 text NOT NULL,
-                                         applied_at timestamptz NOT NULL DEFAULT now());",
-    )
-    .await
-    .unwrap();
-    for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 <= 7) {
-        c.batch_execute(sql).await.unwrap_or_else(|e| panic!("v1 migration {version}: {e}"));
-        c.execute("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", &[&version, &name]).await.unwrap();
-    }
-    c.batch_execute(include_str!("fixtures/v1/views.sql")).await.expect("v1 views");
-    c.execute("INSERT INTO schema_repeatable (name, md5) VALUES ('views and constraints', md5('v1'))", &[])
-        .await
-        .unwrap();
-}
 
 /// The registry as the v1 sync wrote it.
 async fn v1_registry(c: &tokio_postgres::Client, zone: &Zone) {
@@ -230,7 +209,7 @@ async fn a_filled_v1_database_is_upgraded_in_place_resuming_after_a_kill() {
     let db = TestDb::new().await;
     let zone = Zone::load(&zone_file()).unwrap();
     let mut c = db.client().await;
-    v1_schema(&c).await;
+    common::v1::apply_schema(&c).await;
     v1_registry(&c, &zone).await;
     let t = Instant::now();
     let stored = v1_readings(&mut c, &zone, wanted).await;

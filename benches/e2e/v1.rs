@@ -1,5 +1,5 @@
-//! The v1 storage, frozen: its schema (`v1/schema.sql`, a copy of migrations 0001-0007) and its
-//! write statements (copied from `src/store/writer.rs` at the same commit), so that the database
+//! The v1 storage, frozen: its schema (migrations 1 to 7, `tests/common/v1.rs`) and its write
+//! statements (copied from `src/store/writer.rs` of commit d552f40), so that the database
 //! ceiling of whatever schema the crate has can be compared with v1's in the same run.
 //!
 //! Frozen on purpose: it depends on the crate only for what stays (the simulator's frames,
@@ -17,9 +17,6 @@ use wasteflow::batch::Batch;
 use wasteflow::config::DatabaseSettings;
 use wasteflow::wire::ValidReading;
 use wasteflow::zone::Zone;
-
-/// The frozen v1 schema (tables, primary keys, `readings_container_ts`; no roles or grants).
-pub const SCHEMA: &str = include_str!("v1/schema.sql");
 
 const INSERT_READINGS: &str = "
 INSERT INTO readings (gateway_id, sensor, kind, ts, value_milli, company_id, container_id, stream_id, treatment, destination_id, frame_seq)
@@ -256,19 +253,9 @@ pub async fn write(c: &mut Client, st: &Statements, batch: &[Reading]) -> Result
     Ok(stored.len())
 }
 
-/// Applies the frozen v1 schema to an empty database (plain SQL; TimescaleDB hypertables when
-/// the server has the extension, as `wasteflow migrate` did).
+/// Applies the v1 schema to an empty database (`tests/common/v1.rs`: migrations 1 to 7).
 pub async fn apply_schema(db: &TestDb) {
-    let c = db.client().await;
-    let available = c
-        .query_opt("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'", &[])
-        .await
-        .expect("pg_available_extensions")
-        .is_some();
-    if available {
-        c.batch_execute("CREATE EXTENSION IF NOT EXISTS timescaledb").await.expect("timescaledb");
-    }
-    c.batch_execute(SCHEMA).await.expect("apply the frozen v1 schema");
+    super::common::v1::apply_schema(&db.client().await).await;
 }
 
 /// Database ceiling of the frozen v1 storage: the same batches as

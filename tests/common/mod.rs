@@ -10,6 +10,7 @@ pub mod certs;
 pub mod faults;
 pub mod proxy;
 pub mod storage;
+pub mod v1;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
