@@ -11,6 +11,10 @@
 //! Also compares the database ceiling and the disk per reading of the current schema with the
 //! frozen v1 storage (`e2e/v1.rs`, `e2e/v1/schema.sql`), in the same run;
 //! `WASTEFLOW_BENCH_ONLY=storage` runs only that comparison (no broker, no daemon).
+//!
+//! The long one-reading backlog is compared with a subscriber that only counts (QoS 1, acks on
+//! receipt, a persistent session like the daemon's) draining the same backlog, in the same run
+//! (`ceilings::broker_backlog_ceiling`); `WASTEFLOW_BENCH_ONLY=backlog` runs only those two.
 
 #[path = "e2e/ceilings.rs"]
 mod ceilings;
@@ -79,19 +83,8 @@ async fn scenario(frames: u64, per_frame: usize, backlog: bool) -> Figures {
     let db = TestDb::new().await;
     let (mut env, broker) = Env::with_private_broker(&db);
     env.extra.push(("WASTEFLOW__LOG__LEVEL".into(), "warn".into()));
-    let start = (now_ms() - 86_400_000).to_string();
-    let frames_s = frames.to_string();
-    let per_frame_s = per_frame.to_string();
-    let args = [
-        "--frames",
-        frames_s.as_str(),
-        "--readings-per-frame",
-        per_frame_s.as_str(),
-        "--seed",
-        "5",
-        "--start-ms",
-        start.as_str(),
-    ];
+    let args = ceilings::simulator_args(frames, per_frame);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let expected = (frames * per_frame as u64) as i64;
 
     let daemon = Daemon::start(&env).await;
@@ -114,6 +107,25 @@ async fn scenario(frames: u64, per_frame: usize, backlog: bool) -> Figures {
     Figures { seconds, peak_rss_mib, cpu_seconds }
 }
 
+/// A long backlog of single-reading frames: the daemon's catch-up rate after maintenance, and
+/// what a subscriber that only counts drains from the same backlog (each on a fresh broker).
+async fn one_reading_backlog(scale: f64) {
+    let frames = ((1_000_000f64 * scale) as u64).max(1000);
+    let f = scenario(frames, 1, true).await;
+    let daemon_fps = frames as f64 / f.seconds;
+    println!();
+    println!(
+        "backlog of {frames} one-reading frames: {daemon_fps:.0} frames/s, peak {:.1} MiB, {:.2} CPU s per M readings",
+        f.peak_rss_mib,
+        f.cpu_seconds / (frames as f64 / 1e6)
+    );
+    let subscriber = ceilings::broker_backlog_ceiling(frames, 1).await;
+    println!(
+        "counting subscriber draining the same backlog: {subscriber:.0} msg/s; daemon/subscriber: {:.0} %",
+        100.0 * daemon_fps / subscriber
+    );
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     // `cargo bench` passes --bench; `cargo test --all-targets` does not: then only build.
@@ -122,6 +134,12 @@ async fn main() {
         return;
     }
     let scale: f64 = std::env::var("WASTEFLOW_BENCH_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0);
+    // `WASTEFLOW_BENCH_ONLY=backlog`: only the long one-reading backlog, the daemon's and the
+    // counting subscriber's.
+    if std::env::var("WASTEFLOW_BENCH_ONLY").is_ok_and(|v| v == "backlog") {
+        one_reading_backlog(scale).await;
+        return;
+    }
     // `WASTEFLOW_BENCH_ONLY=storage`: only the database ceilings and disk (no broker, no daemon).
     let storage_only = std::env::var("WASTEFLOW_BENCH_ONLY").is_ok_and(|v| v == "storage");
     if !storage_only {
@@ -232,16 +250,7 @@ async fn main() {
         return;
     }
 
-    // A long backlog of single-reading frames: the catch-up rate after maintenance.
-    let frames = ((1_000_000f64 * scale) as u64).max(1000);
-    let f = scenario(frames, 1, true).await;
-    println!();
-    println!(
-        "backlog of {frames} one-reading frames: {:.0} frames/s, peak {:.1} MiB, {:.2} CPU s per M readings",
-        frames as f64 / f.seconds,
-        f.peak_rss_mib,
-        f.cpu_seconds / (frames as f64 / 1e6)
-    );
+    one_reading_backlog(scale).await;
 
     let (at_start, max, recovered) = outage::database_outage(Duration::from_secs(60)).await;
     println!(

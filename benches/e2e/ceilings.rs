@@ -123,6 +123,98 @@ pub async fn broker_ceiling(frames: u64, per_frame: usize) -> f64 {
     frames as f64 / secs
 }
 
+/// The simulator arguments of the daemon's scenarios (`scenario` in `end_to_end.rs`): seed 5,
+/// frames starting a day ago. The backlog ceiling publishes exactly these.
+pub fn simulator_args(frames: u64, per_frame: usize) -> Vec<String> {
+    let start = (now_ms() - 86_400_000).to_string();
+    [
+        "--frames",
+        &frames.to_string(),
+        "--readings-per-frame",
+        &per_frame.to_string(),
+        "--seed",
+        "5",
+        "--start-ms",
+        &start,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+/// Broker ceiling from a backlog: a subscriber that only counts (QoS 1, acking on receipt),
+/// with a persistent session like the daemon's (clean start off, long session expiry, a fixed
+/// client id, the daemon's default `mqtt.receive_maximum` and `mqtt.max_packet_bytes`), drains
+/// the backlog the daemon's backlog scenario drains: it connects once to create the session
+/// and subscribe, disconnects, the simulator queues the same frames (same arguments), then it
+/// reconnects and counts until all `frames` have arrived. Its own private broker (the shipped
+/// configuration). Messages per second, from the reconnect to the last message.
+pub async fn broker_backlog_ceiling(frames: u64, per_frame: usize) -> f64 {
+    use rumqttc::v5::mqttbytes::v5::Packet;
+    use rumqttc::v5::mqttbytes::QoS;
+    use rumqttc::v5::{AsyncClient, Event, MqttOptions};
+    let db = TestDb::new().await;
+    let (env, broker) = Env::with_private_broker(&db);
+    let defaults = wasteflow::config::MqttSettings::default();
+    let client_id = unique("count-backlog-");
+    let options = || {
+        let mut o = MqttOptions::new(client_id.clone(), BROKER_HOST, env.broker_port);
+        o.set_clean_start(false);
+        o.set_session_expiry_interval(Some(defaults.session_expiry.as_secs() as u32));
+        o.set_keep_alive(defaults.keep_alive);
+        o.set_receive_maximum(Some(defaults.receive_maximum));
+        o.set_max_packet_size(Some(defaults.max_packet_bytes as u32));
+        // Automatic acks (manual_acks stays false): each PUBACK is sent on receipt.
+        o
+    };
+
+    // The session: connect, subscribe, disconnect (the broker keeps it and queues for it).
+    {
+        let (client, mut ev) = AsyncClient::new(options(), 16);
+        client.subscribe(format!("{}/+/+/up", env.topic_prefix), QoS::AtLeastOnce).await.unwrap();
+        loop {
+            match ev.poll().await {
+                Ok(Event::Incoming(Packet::SubAck(_))) => break,
+                Ok(_) => {}
+                Err(e) => panic!("counting subscriber could not subscribe: {e}"),
+            }
+        }
+        client.disconnect().await.unwrap();
+        // Until the broker has closed the connection: then the session is offline and queues.
+        let closed = tokio::time::timeout(Duration::from_secs(10), async { while ev.poll().await.is_ok() {} }).await;
+        assert!(closed.is_ok(), "the broker did not close the counting subscriber's connection");
+    }
+
+    // The backlog: the same frames as the daemon's backlog scenario.
+    let args = simulator_args(frames, per_frame);
+    simulate(&env, &args.iter().map(String::as_str).collect::<Vec<_>>());
+
+    // Reconnect to the session and count.
+    let t0 = Instant::now();
+    let (client, mut ev) = AsyncClient::new(options(), 16);
+    let mut session_present = None;
+    let mut received = 0u64;
+    let mut last = t0;
+    while received < frames {
+        match tokio::time::timeout(Duration::from_secs(60), ev.poll()).await {
+            Ok(Ok(Event::Incoming(Packet::ConnAck(c)))) => session_present = Some(c.session_present),
+            Ok(Ok(Event::Incoming(Packet::Publish(_)))) => {
+                received += 1;
+                last = Instant::now();
+            }
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => panic!("counting subscriber failed after {received} of {frames} messages: {e}"),
+            Err(_) => panic!("counting subscriber: nothing for 60 s after {received} of {frames} messages"),
+        }
+    }
+    assert_eq!(session_present, Some(true), "the counting subscriber's session was not kept");
+    let secs = last.duration_since(t0).as_secs_f64();
+    let _ = client.disconnect().await;
+    let _ = tokio::time::timeout(Duration::from_secs(5), async { while ev.poll().await.is_ok() {} }).await;
+    assert!(!broker.log().contains("dropped"), "broker dropped messages");
+    frames as f64 / secs
+}
+
 /// Publish-to-commit latency at a fixed rate: frames published by an in-process publisher
 /// that records each frame's publish time; the commit side is the row's `stored_at` (the
 /// committing transaction's start). Returns (p50, p99) in milliseconds.
