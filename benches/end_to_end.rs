@@ -83,6 +83,9 @@ async fn scenario(frames: u64, per_frame: usize, backlog: bool) -> Figures {
     let db = TestDb::new().await;
     let (mut env, broker) = Env::with_private_broker(&db);
     env.extra.push(("WASTEFLOW__LOG__LEVEL".into(), "warn".into()));
+    // WASTEFLOW__* variables of the benchmark's own environment reach the daemon (to try a
+    // setting, e.g. WASTEFLOW__MQTT__RECEIVE_MAXIMUM=4000).
+    env.extra.extend(std::env::vars().filter(|(k, _)| k.starts_with("WASTEFLOW__")));
     let args = ceilings::simulator_args(frames, per_frame);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let expected = (frames * per_frame as u64) as i64;
