@@ -79,7 +79,10 @@ async fn every_dashboard_query_returns_the_columns_its_panel_needs() {
             for t in p["targets"].as_array().into_iter().flatten() {
                 let Some(raw) = t["rawSql"].as_str() else { continue };
                 let title = format!("{}: {}", path.file_name().unwrap().to_string_lossy(), p["title"]);
-                let sql = substitute(raw, "2027-01-01T00:00:00Z", "2027-02-01T00:00:00Z", "metallerie-lievin");
+                // The dashboards' time zone is the zone's (Europe/Paris): Grafana's "January"
+                // runs from local midnight to local midnight.
+                let (from, to) = ("2027-01-01T00:00:00+01:00", "2027-02-01T00:00:00+01:00");
+                let sql = substitute(raw, from, to, "metallerie-lievin");
                 let rows = db.client.query(&sql, &[]).await.unwrap_or_else(|e| panic!("{title}: {e}\n{sql}"));
                 assert!(!rows.is_empty(), "{title}: no rows\n{sql}");
                 let cols: Vec<(&str, String)> =
@@ -103,7 +106,13 @@ async fn every_dashboard_query_returns_the_columns_its_panel_needs() {
             }
         }
     }
-    assert!(checked >= 15, "only {checked} SQL queries found");
+    assert!(checked >= 16, "only {checked} SQL queries found");
+    // Every dashboard shows the zone's calendar.
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let dash: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(dash["timezone"], "Europe/Paris", "{}", path.display());
+    }
     db.client.batch_execute("RESET ROLE").await.unwrap();
     db.close().await;
 }

@@ -66,7 +66,9 @@ async fn kpi_views_equal_the_hand_computed_fixture() {
     let db = target.connect().await;
     let cols = "generated_t, reused_t, recycled_t, energy_recovered_t, other_recovery_t, disposed_t, interim_t, landfilled_t, \
                 hazardous_t, symbiosis_t, hazardous_share, recycling_rate, recovery_rate, landfill_diversion_rate, symbiosis_share";
-    let day1 = std::time::UNIX_EPOCH + Duration::from_millis(DAY1);
+    // Days and months are local (Europe/Paris, UTC+1 in March): 1 March starts at 23:00 UTC
+    // on 28 February. The weighings at 10:00 UTC (11:00 local) fall on it.
+    let day1 = std::time::UNIX_EPOCH + Duration::from_millis(DAY1 - 3_600_000);
     let row = |sql: String| {
         let c = &db.client;
         async move {

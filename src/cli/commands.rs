@@ -123,7 +123,13 @@ async fn migrate(settings: &Settings, zone: &Zone, batch: i64) -> Outcome {
 
 async fn registry_sync(settings: &Settings, zone: &Zone) -> Outcome {
     let mut db = crate::store::connect(&settings.database).await?;
-    let (report, _) = crate::store::sync_registry(&mut db.client, zone, settings.database.statement_timeout).await?;
+    let (report, _) = crate::store::sync_registry(
+        &mut db.client,
+        zone,
+        &settings.zone.time_zone,
+        settings.database.statement_timeout,
+    )
+    .await?;
     println!("registry synchronised: {report:?}");
     Ok(ExitCode::SUCCESS)
 }

@@ -257,6 +257,9 @@ fn check(s: &Settings, problems: &mut Vec<Problem>) {
     if s.zone.file.trim().is_empty() {
         push(problems, "zone.file", "is empty; point it at the zone registry, e.g. config/zone.toml");
     }
+    if let Err(e) = crate::config::time_zone::check_name(&s.zone.time_zone) {
+        push(problems, "zone.time_zone", e);
+    }
     super::limits::check_ranges(s, problems);
 }
 
@@ -348,6 +351,16 @@ mod tests {
         assert_eq!(s.database.statement_timeout, std::time::Duration::from_secs(3));
         assert_eq!(s.mqtt.url, "mqtt://broker:1884?client_id=x");
         assert_eq!(s.zone.file, "/etc/wasteflow/zone.toml");
+    }
+
+    #[test]
+    fn a_bad_time_zone_is_refused_naming_the_key_and_the_fix() {
+        assert_eq!(load_from(None, env(&[])).expect("defaults").zone.time_zone, "Europe/Paris");
+        for (bad, fix) in [("+01:00", "Europe/Paris"), ("Asia/Kolkata", "whole number of hours")] {
+            let err = load_from(None, env(&[("WASTEFLOW__ZONE__TIME_ZONE", bad)])).unwrap_err();
+            let p = err.0.iter().find(|p| p.key == "zone.time_zone").expect("zone.time_zone named");
+            assert!(p.message.contains(fix), "{}", p.message);
+        }
     }
 
     #[test]

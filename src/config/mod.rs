@@ -8,6 +8,7 @@ mod limits;
 mod load;
 mod problem;
 mod settings;
+pub mod time_zone;
 mod url;
 
 pub use load::load;

@@ -247,11 +247,19 @@ impl Default for MetricsSettings {
 pub struct ZoneSettings {
     /// Path of the zone registry file.
     pub file: String,
+    /// The zone's time zone (IANA name, e.g. "Europe/Paris"): the views' days, months and years
+    /// are local to it (docs/kpis.md). Its UTC offset must always be a whole number of hours
+    /// (local days are summed from hourly rollups); checked against the database's
+    /// `pg_timezone_names` at every registry sync.
+    pub time_zone: String,
 }
+
+/// Default of `zone.time_zone`.
+pub const DEFAULT_TIME_ZONE: &str = "Europe/Paris";
 
 impl Default for ZoneSettings {
     fn default() -> Self {
-        Self { file: "config/zone.toml".into() }
+        Self { file: "config/zone.toml".into(), time_zone: DEFAULT_TIME_ZONE.into() }
     }
 }
 

@@ -57,7 +57,7 @@ impl Reloader {
         let synced = async {
             let mut conn = db.connect().await.map_err(|e| e.to_string())?;
             let limit = db.settings().statement_timeout;
-            let r = sync_registry(&mut conn.client, &zone, limit).await.map_err(|e| e.to_string());
+            let r = sync_registry(&mut conn.client, &zone, &new.zone.time_zone, limit).await.map_err(|e| e.to_string());
             conn.close().await;
             r
         }

@@ -20,6 +20,8 @@ pub enum StoreError {
     ViewsOutdated,
     #[error("the storage v2 upgrade is not finished ({copied} of {total} v1 readings copied): the daemon does not ingest into a half-migrated schema; stop it and run `wasteflow migrate` as the tables' owner (it resumes where it stopped and shows its progress)")]
     UpgradePending { copied: i64, total: i64 },
+    #[error("zone.time_zone = {name:?}: {why}")]
+    TimeZone { name: String, why: String },
     #[error("the storage v2 upgrade stopped: {0}")]
     Upgrade(String),
     #[error("applying the views and constraints (src/store/views.sql) failed: {0}")]

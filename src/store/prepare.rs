@@ -46,7 +46,7 @@ pub async fn prepare_with(
     } else {
         vec!["storage policies are applied by `wasteflow migrate` (migrate_on_start is off)".to_string()]
     };
-    let (registry, ids) = sync_registry(&mut db.client, zone, limit).await?;
+    let (registry, ids) = sync_registry(&mut db.client, zone, &settings.zone.time_zone, limit).await?;
     db.close().await;
     Ok(Prepared { mode, migrations_applied, policies, registry, ids })
 }

@@ -59,6 +59,36 @@ JOIN attributions a ON a.sensor_id = s.id AND a.valid_from IS NOT NULL
 JOIN classifications c ON c.id = a.classification_id
 WHERE s.active";
 
+/// Whether the database knows the time zone, and whether its UTC offset has been a whole number
+/// of hours at every day from 1990 to 2060 (local days are summed from hourly rollups).
+const TIME_ZONE: &str = "
+SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1) AS known,
+       (SELECT bool_and(extract(epoch FROM (t AT TIME ZONE $1) - (t AT TIME ZONE 'UTC'))::int8 % 3600 = 0)
+        FROM generate_series(timestamptz '1990-01-01 00:00:00+00', timestamptz '2060-01-01 00:00:00+00',
+                             interval '1 day') t
+        WHERE EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1)) AS whole_hours";
+
+/// Checks `zone.time_zone` against the database's time zones and writes it for the views.
+async fn sync_time_zone(tx: &impl GenericClient, time_zone: &str) -> Result<(), StoreError> {
+    let refuse = |why: String| StoreError::TimeZone { name: time_zone.to_string(), why };
+    let row = tx.query_one(TIME_ZONE, &[&time_zone]).await?;
+    if !column::<bool>(&row, "known")? {
+        return Err(refuse(
+            "the database does not know this time zone (pg_timezone_names); write the IANA name of the \
+             zone's time zone in [zone] time_zone, e.g. \"Europe/Paris\""
+                .into(),
+        ));
+    }
+    if column::<Option<bool>>(&row, "whole_hours")? != Some(true) {
+        return Err(refuse(format!(
+            "its UTC offset is not always a whole number of hours: {}; choose another time zone in [zone] time_zone",
+            crate::config::time_zone::WHOLE_HOURS
+        )));
+    }
+    tx.execute("UPDATE zone_settings SET time_zone = $1 WHERE time_zone IS DISTINCT FROM $1", &[&time_zone]).await?;
+    Ok(())
+}
+
 /// Reads every active sensor's ids and attributions.
 pub async fn load_ids(client: &impl GenericClient) -> Result<RegistryIds, StoreError> {
     let mut ids = RegistryIds::default();
@@ -85,11 +115,13 @@ pub async fn load_ids(client: &impl GenericClient) -> Result<RegistryIds, StoreE
     Ok(ids.finish())
 }
 
-/// Writes the registry into the database; returns what it wrote and the ids to attach to the
+/// Writes the registry and the zone's time zone (`zone.time_zone`, checked here against
+/// `pg_timezone_names`) into the database; returns what it wrote and the ids to attach to the
 /// zone ([`Zone::with_ids`]).
 pub async fn sync_registry(
     client: &mut Client,
     zone: &Zone,
+    time_zone: &str,
     limit: Duration,
 ) -> Result<(SyncReport, RegistryIds), StoreError> {
     let f = &zone.file;
@@ -98,6 +130,7 @@ pub async fn sync_registry(
         // One sync at a time adds classifications and attributions: a lock held until this
         // transaction ends (the writer role may not LOCK TABLE).
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SYNC_LOCK]).await?;
+        sync_time_zone(&tx, time_zone).await?;
         tx.batch_execute(
             "UPDATE companies SET active = false; UPDATE sites SET active = false; UPDATE operators SET active = false;
              UPDATE streams SET active = false; UPDATE containers SET active = false; UPDATE gateways SET active = false;

@@ -3,13 +3,19 @@
 -- schema_repeatable), so a view is edited here, in place. CREATE OR REPLACE VIEW only appends
 -- columns; a view whose columns change otherwise needs a DROP VIEW line above it.
 -- The formulas are written down in docs/kpis.md.
--- Masses in tonnes, rates as fractions (0 to 1); periods are UTC days and months.
+-- Masses in tonnes, rates as fractions (0 to 1).
+--
+-- Periods are local to the zone's time zone (`[zone] time_zone`, written into zone_settings at
+-- every registry sync): a local day is the sum of the hourly rollup's UTC hours that fall in
+-- it (23 of them on the spring DST change, 25 in autumn), exact because the zone's UTC offset
+-- is a whole number of hours (checked at sync). A period's start is its local midnight, as a
+-- timestamptz.
 
 -- Daily material flows, each with its classification as it was when weighed (the flow
 -- rollups are keyed by classification, and a classification never changes). Columns after
 -- `weighings` were added by storage v2.
 CREATE OR REPLACE VIEW flows_daily AS
-SELECT f.bucket                                    AS day,
+SELECT f.day,
        c.company_id,
        c.stream_id,
        c.ewc,
@@ -27,17 +33,23 @@ SELECT f.bucket                                    AS day,
        c.pop,
        c.treatment_mode,
        f.classification_id
-FROM flow_rollup_1d f
+FROM (SELECT (h.bucket AT TIME ZONE z.time_zone)::date::timestamp AT TIME ZONE z.time_zone AS day,
+             h.classification_id, sum(h.mass_g)::bigint AS mass_g, sum(h.weighings)::bigint AS weighings
+      FROM flow_rollup_1h h CROSS JOIN zone_settings z
+      GROUP BY 1, 2) f
 JOIN classifications c ON c.id = f.classification_id
 LEFT JOIN treatments t ON t.code = c.treatment
 LEFT JOIN destinations d ON d.id = c.destination_id;
 
--- Flows per period ('day' and 'month').
+-- Flows per local period ('day', 'month' and 'year').
 CREATE OR REPLACE VIEW flows_by_period AS
 SELECT 'day'::text AS period, day AS period_start, * FROM flows_daily
 UNION ALL
-SELECT 'month'::text AS period, date_trunc('month', day AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS period_start, *
-FROM flows_daily;
+SELECT 'month'::text AS period, date_trunc('month', f.day AT TIME ZONE z.time_zone) AT TIME ZONE z.time_zone AS period_start, f.*
+FROM flows_daily f CROSS JOIN zone_settings z
+UNION ALL
+SELECT 'year'::text AS period, date_trunc('year', f.day AT TIME ZONE z.time_zone) AT TIME ZONE z.time_zone AS period_start, f.*
+FROM flows_daily f CROSS JOIN zone_settings z;
 
 -- Every KPI, per company (company_id set) and for the whole zone (company_id NULL).
 CREATE OR REPLACE VIEW kpi AS
@@ -86,6 +98,108 @@ CREATE OR REPLACE VIEW kpi_zone_monthly AS
            disposed_t, interim_t, landfilled_t, hazardous_t, symbiosis_t, hazardous_share, recycling_rate,
            recovery_rate, landfill_diversion_rate, symbiosis_share
     FROM kpi WHERE period = 'month' AND company_id IS NULL;
+CREATE OR REPLACE VIEW kpi_company_yearly AS
+    SELECT period_start AS year, company_id, generated_t, reused_t, recycled_t, energy_recovered_t, other_recovery_t,
+           disposed_t, interim_t, landfilled_t, hazardous_t, symbiosis_t, hazardous_share, recycling_rate,
+           recovery_rate, landfill_diversion_rate, symbiosis_share
+    FROM kpi WHERE period = 'year' AND company_id IS NOT NULL;
+CREATE OR REPLACE VIEW kpi_zone_yearly AS
+    SELECT period_start AS year, generated_t, reused_t, recycled_t, energy_recovered_t, other_recovery_t,
+           disposed_t, interim_t, landfilled_t, hazardous_t, symbiosis_t, hazardous_share, recycling_rate,
+           recovery_rate, landfill_diversion_rate, symbiosis_share
+    FROM kpi WHERE period = 'year' AND company_id IS NULL;
+
+-- Waste by ESRS E5-5 (paragraph 37) and GRI 306-3/4/5, the figures of docs/kpis.md: one row per
+-- company (company_id NULL: the whole zone), local period ('day', 'month', 'year'), category and
+-- hazardous flag (hazardous NULL: both), every category present (0 when nothing), in tonnes,
+-- split on-site (the destination is the producing company itself) and off-site. `reference`
+-- cites the paragraphs; `ordinal` orders the categories as the standards list them.
+-- Each weighing falls in one leaf: not waste (by-product, end-of-waste, R0 re-use of what never
+-- became waste), pending (an interim operation: no mode yet), or the final operation's step of
+-- the hierarchy (classifications.treatment_mode, with D10 incineration and D1/D5/D12 landfill
+-- told apart among disposals). Energy recovery is other recovery, as in the Waste Framework
+-- Directive (art. 4); the `energy-recovery` row shows how much of it was (GRI 306-5 counts it
+-- as incineration with energy recovery, directed to disposal).
+CREATE OR REPLACE VIEW kpi_esrs_e5_5 AS
+WITH f AS (
+    SELECT period, period_start, company_id, hazardous, mass_g, destination_id = company_id AS on_site,
+           treatment_mode IS NOT DISTINCT FROM 'energy-recovery' AS energy,
+           CASE
+               WHEN status = 'by-product' THEN 'by-product'
+               WHEN status = 'end-of-waste' THEN 'end-of-waste'
+               WHEN treatment = 'R0' THEN 're-use-not-waste'
+               WHEN treatment_mode IS NULL THEN 'pending'
+               WHEN treatment_mode = 're-use' THEN 'preparation-for-re-use'
+               WHEN treatment_mode = 'recycling' THEN 'recycling'
+               WHEN treatment_mode IN ('other-recovery', 'energy-recovery') THEN 'other-recovery'
+               WHEN treatment = 'D10' THEN 'incineration'
+               WHEN treatment IN ('D1', 'D5', 'D12') THEN 'landfill'
+               ELSE 'other-disposal'
+           END AS leaf
+    FROM flows_by_period),
+categories (ordinal, category, leaves, energy_only, reference) AS (VALUES
+    (1, 'waste-generated', ARRAY['preparation-for-re-use', 'recycling', 'other-recovery', 'incineration', 'landfill', 'other-disposal', 'pending'], false,
+        'ESRS E5 §37(a); GRI 306-3-a'),
+    (2, 'diverted-from-disposal', ARRAY['preparation-for-re-use', 'recycling', 'other-recovery'], false, 'ESRS E5 §37(b); GRI 306-4-a'),
+    (3, 'preparation-for-re-use', ARRAY['preparation-for-re-use'], false, 'ESRS E5 §37(b)(i); GRI 306-4-b/c'),
+    (4, 'recycling', ARRAY['recycling'], false, 'ESRS E5 §37(b)(ii); GRI 306-4-b/c'),
+    (5, 'other-recovery', ARRAY['other-recovery'], false, 'ESRS E5 §37(b)(iii); GRI 306-4-b/c'),
+    (6, 'energy-recovery', ARRAY['other-recovery'], true,
+        'of which energy recovery (R1): other recovery under ESRS E5 §37(b)(iii); GRI 306-5-b/c incineration with energy recovery'),
+    (7, 'directed-to-disposal', ARRAY['incineration', 'landfill', 'other-disposal'], false, 'ESRS E5 §37(c); GRI 306-5-a'),
+    (8, 'incineration', ARRAY['incineration'], false, 'ESRS E5 §37(c)(i); GRI 306-5-b/c incineration without energy recovery (D10)'),
+    (9, 'landfill', ARRAY['landfill'], false, 'ESRS E5 §37(c)(ii); GRI 306-5-b/c landfilling (D1, D5, D12)'),
+    (10, 'other-disposal', ARRAY['other-disposal'], false, 'ESRS E5 §37(c)(iii); GRI 306-5-b/c other disposal operations'),
+    (11, 'pending', ARRAY['pending'], false, 'waste generated awaiting its final operation (R12, R13, D9, D13-D15)'),
+    (12, 'non-recycled', ARRAY['other-recovery', 'incineration', 'landfill', 'other-disposal'], false,
+        'ESRS E5 §37(d): final operation known, neither prepared for re-use nor recycled'),
+    (13, 'by-product', ARRAY['by-product'], false, 'not waste (Directive 2008/98/EC art. 5): outside ESRS E5 §37 and GRI 306-3'),
+    (14, 'end-of-waste', ARRAY['end-of-waste'], false, 'not waste (Directive 2008/98/EC art. 6): outside ESRS E5 §37 and GRI 306-3'),
+    (15, 're-use-not-waste', ARRAY['re-use-not-waste'], false,
+        'R0 re-use of what never became waste (Directive 2008/98/EC art. 3(13)): outside ESRS E5 §37 and GRI 306-3')),
+sums AS (
+    SELECT f.period, f.period_start, f.company_id, f.hazardous, c.category, sum(f.mass_g) AS mass_g,
+           coalesce(sum(f.mass_g) FILTER (WHERE f.on_site), 0) AS on_site_g
+    FROM f JOIN categories c ON f.leaf = ANY (c.leaves) AND (f.energy OR NOT c.energy_only)
+    GROUP BY GROUPING SETS ((f.period, f.period_start, f.company_id, f.hazardous, c.category),
+                            (f.period, f.period_start, f.company_id, c.category),
+                            (f.period, f.period_start, f.hazardous, c.category),
+                            (f.period, f.period_start, c.category))),
+keys AS (
+    SELECT k.period, k.period_start, k.company_id, h.hazardous
+    FROM (SELECT DISTINCT period, period_start, company_id FROM sums) k
+    CROSS JOIN (VALUES (true), (false), (NULL::boolean)) h (hazardous))
+SELECT k.period, k.period_start, k.company_id, c.category, k.hazardous,
+       coalesce(s.mass_g, 0)::double precision / 1e6                  AS tonnes,
+       coalesce(s.on_site_g, 0)::double precision / 1e6               AS on_site_t,
+       coalesce(s.mass_g - s.on_site_g, 0)::double precision / 1e6    AS off_site_t,
+       c.reference, c.ordinal
+FROM keys k
+CROSS JOIN categories c
+LEFT JOIN sums s ON s.period = k.period AND s.period_start = k.period_start AND s.category = c.category
+    AND s.company_id IS NOT DISTINCT FROM k.company_id AND s.hazardous IS NOT DISTINCT FROM k.hazardous;
+
+-- The rates of docs/kpis.md over waste whose final operation is known (pending mass counts
+-- neither for nor against), each with its coverage: the share of waste generated whose final
+-- operation is known. NULL when no final operation is known.
+CREATE OR REPLACE VIEW kpi_esrs_e5_5_rates AS
+WITH t AS (
+    SELECT period, period_start, company_id,
+           sum(tonnes) FILTER (WHERE category = 'waste-generated')                               AS generated_t,
+           sum(tonnes) FILTER (WHERE category = 'pending')                                       AS pending_t,
+           sum(tonnes) FILTER (WHERE category IN ('preparation-for-re-use', 'recycling'))        AS reused_recycled_t,
+           sum(tonnes) FILTER (WHERE category = 'diverted-from-disposal')                        AS diverted_t,
+           sum(tonnes) FILTER (WHERE category = 'landfill')                                      AS landfilled_t,
+           sum(tonnes) FILTER (WHERE category = 'non-recycled')                                  AS non_recycled_t
+    FROM kpi_esrs_e5_5 WHERE hazardous IS NULL
+    GROUP BY period, period_start, company_id)
+SELECT period, period_start, company_id, generated_t, pending_t, non_recycled_t,
+       non_recycled_t / nullif(generated_t - pending_t, 0)        AS non_recycled_share,
+       reused_recycled_t / nullif(generated_t - pending_t, 0)     AS reuse_recycling_rate,
+       diverted_t / nullif(generated_t - pending_t, 0)            AS recovery_rate,
+       1 - landfilled_t / nullif(generated_t - pending_t, 0)      AS landfill_diversion_rate,
+       (generated_t - pending_t) / nullif(generated_t, 0)         AS coverage
+FROM t;
 
 -- Symbiosis exchanges between companies of the zone: the shape of a Sankey diagram
 -- (source, target, value).
@@ -99,8 +213,10 @@ CREATE OR REPLACE VIEW exchange_flows_daily AS
     SELECT period_start AS day, source_company, destination_company, treatment, tonnes FROM exchange_flows WHERE period = 'day';
 CREATE OR REPLACE VIEW exchange_flows_monthly AS
     SELECT period_start AS month, source_company, destination_company, treatment, tonnes FROM exchange_flows WHERE period = 'month';
+CREATE OR REPLACE VIEW exchange_flows_yearly AS
+    SELECT period_start AS year, source_company, destination_company, treatment, tonnes FROM exchange_flows WHERE period = 'year';
 
--- Container fill in percent and collections, per hour and per day.
+-- Container fill in percent and collections, per hour and per local day (the day's UTC hours).
 CREATE OR REPLACE VIEW container_fill_hourly AS
     SELECT bucket AS hour, container_id, company_id,
            fill_min::double precision / 1000 AS fill_min_pct, fill_max::double precision / 1000 AS fill_max_pct,
@@ -108,11 +224,16 @@ CREATE OR REPLACE VIEW container_fill_hourly AS
            fill_count AS fill_readings, emptied AS collections
     FROM container_rollup_1h;
 CREATE OR REPLACE VIEW container_fill_daily AS
-    SELECT bucket AS day, container_id, company_id,
+    SELECT day, container_id, company_id,
            fill_min::double precision / 1000 AS fill_min_pct, fill_max::double precision / 1000 AS fill_max_pct,
            fill_sum::double precision / 1000 / nullif(fill_count, 0) AS fill_mean_pct,
            fill_count AS fill_readings, emptied AS collections
-    FROM container_rollup_1d;
+    FROM (SELECT (h.bucket AT TIME ZONE z.time_zone)::date::timestamp AT TIME ZONE z.time_zone AS day,
+                 h.container_id, h.company_id, min(h.fill_min) AS fill_min, max(h.fill_max) AS fill_max,
+                 sum(h.fill_sum)::bigint AS fill_sum, sum(h.fill_count)::bigint AS fill_count,
+                 sum(h.emptied)::bigint AS emptied
+          FROM container_rollup_1h h CROSS JOIN zone_settings z
+          GROUP BY 1, 2, 3) d;
 
 -- Dead letters per company and reason, per hour of receipt; `replayed`: how many of them
 -- `wasteflow dead-letters replay` has stored since (the rest are pending).
@@ -157,6 +278,7 @@ CREATE OR REPLACE VIEW recent_events AS
 
 -- The read-only role (migration 0002) reads the views only.
 GRANT SELECT ON flows_daily, kpi_company_daily, kpi_company_monthly, kpi_zone_daily, kpi_zone_monthly,
-    exchange_flows_daily, exchange_flows_monthly, container_fill_hourly, container_fill_daily, rejections_hourly,
+    kpi_company_yearly, kpi_zone_yearly, kpi_esrs_e5_5, kpi_esrs_e5_5_rates,
+    exchange_flows_daily, exchange_flows_monthly, exchange_flows_yearly, container_fill_hourly, container_fill_daily, rejections_hourly,
     company_directory, container_directory, recent_events, attribution_history, readings_attributed
 TO wasteflow_grafana;
