@@ -15,6 +15,9 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (6, "dead-letter replay", include_str!("migrations/0006_dead_letter_replay.sql")),
     (7, "registry reporting fields", include_str!("migrations/0007_registry_reporting.sql")),
     (8, "storage v2", include_str!("migrations/0008_storage_v2.sql")),
+    // The register branch's migration: file 0010, version 9 until 0009 (local calendar views)
+    // is merged before it; then (10, ...).
+    (9, "waste register", include_str!("migrations/0010_register.sql")),
 ];
 
 /// Storage mode, detected at start.
