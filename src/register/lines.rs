@@ -278,8 +278,10 @@ fn destination(b: &mut Builder, s: &Shipment) {
 }
 
 fn transporter(b: &mut Builder, s: &Shipment, container: &str) {
-    // Treated by the company that produced it: nothing is carried on the road.
-    if s.destination_id == s.company_id {
+    // Treated where it was produced (its own company, which has that one site): nothing is
+    // carried on the road. A company with several sites sends between them by road.
+    let one_site = s.dest_company.as_ref().is_some_and(|(_, sites)| sites.len() == 1);
+    if s.destination_id == s.company_id && one_site {
         return;
     }
     let Some(id) = &s.transporter_id else {
