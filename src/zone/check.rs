@@ -206,9 +206,19 @@ fn check_date(s: &str) -> Result<(), String> {
     let b = s.as_bytes();
     let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
     let ok = b.len() == 10 && b[4] == b'-' && b[7] == b'-' && digits(0..4) && digits(5..7) && digits(8..10);
-    let (month, day): (u32, u32) =
-        if ok { (s[5..7].parse().unwrap_or(0), s[8..10].parse().unwrap_or(0)) } else { (0, 0) };
-    if ok && (1..=12).contains(&month) && (1..=31).contains(&day) {
+    let (year, month, day): (u32, u32, u32) = if ok {
+        (s[..4].parse().unwrap_or(0), s[5..7].parse().unwrap_or(0), s[8..10].parse().unwrap_or(0))
+    } else {
+        (0, 0, 0)
+    };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if ok && (1..=12).contains(&month) && (1..=days).contains(&day) {
         Ok(())
     } else {
         Err(format!("{s:?} is not a date; write YYYY-MM-DD"))

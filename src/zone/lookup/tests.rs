@@ -199,6 +199,10 @@ fn register_fields_are_checked_with_their_place() {
             "zone.toml: transporter \"t\": receipt_valid_until: \"31/03/2029\" is not a date",
         ),
         (
+            good.replacen("2029-03-31", "2029-02-29", 1),
+            "zone.toml: transporter \"t\": receipt_valid_until: \"2029-02-29\" is not a date",
+        ),
+        (
             good.replacen("transporter = \"t\"", "transporter = \"u\"", 1),
             "zone.toml: container \"c\": transporter: no transporter \"u\"",
         ),
