@@ -26,6 +26,9 @@
 //!   rows actually inserted; migrations, registry sync, verify;
 //! - [`live`]: per-container live state, events and gauges from committed readings.
 //!
+//! Reporting: [`register`] (the waste register in the national import format, read from the
+//! store).
+//!
 //! Around them: [`simulate`] (a gateway simulator), [`service`] (HTTP endpoint, systemd
 //! notifications), [`daemon`] (wiring, reload, shutdown), [`cli`] (the command line).
 
@@ -44,6 +47,7 @@ pub mod validate;
 pub mod rollup;
 pub mod batch;
 pub mod store;
+pub mod register;
 pub mod live;
 pub mod simulate;
 pub mod service;

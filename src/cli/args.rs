@@ -46,6 +46,11 @@ pub enum Command {
     },
     /// Recompute every rollup from the raw readings; exit 1 if any differs.
     Verify,
+    /// The waste register (registre chronologique) in the national import format.
+    Register {
+        #[command(subcommand)]
+        action: super::register::RegisterAction,
+    },
     /// Dead letters (`rejected_messages`): list, show one, replay them through today's checks.
     DeadLetters {
         #[command(subcommand)]

@@ -1,6 +1,7 @@
 //! The command line: parsing and one function per subcommand.
 //!
-//! Exit codes: 0 success, 1 failure at run time (or `verify` found mismatches),
+//! Exit codes: 0 success, 1 failure at run time (or `verify` found mismatches), 3 `register
+//! export` wrote incomplete lines (without `--allow-incomplete`),
 //! 64 invalid configuration or usage (EX_USAGE), 69 `check-config --connect` could not reach
 //! or use the database or the broker (EX_UNAVAILABLE).
 
@@ -9,6 +10,7 @@ mod check;
 mod commands;
 mod dead_letters;
 mod progress;
+mod register;
 
 pub use args::{Cli, Command};
 pub use commands::dispatch;

@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (7, "registry reporting fields", include_str!("migrations/0007_registry_reporting.sql")),
     (8, "storage v2", include_str!("migrations/0008_storage_v2.sql")),
     (9, "local calendar", include_str!("migrations/0009_local_calendar.sql")),
+    (10, "waste register", include_str!("migrations/0010_register.sql")),
 ];
 
 /// Storage mode, detected at start.

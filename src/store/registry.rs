@@ -19,6 +19,7 @@ pub struct SyncReport {
     pub companies: usize,
     pub sites: usize,
     pub operators: usize,
+    pub transporters: usize,
     pub streams: usize,
     pub containers: usize,
     pub gateways: usize,
@@ -132,7 +133,7 @@ pub async fn sync_registry(
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&SYNC_LOCK]).await?;
         sync_time_zone(&tx, time_zone).await?;
         tx.batch_execute(
-            "UPDATE companies SET active = false; UPDATE sites SET active = false; UPDATE operators SET active = false;
+            "UPDATE companies SET active = false; UPDATE sites SET active = false; UPDATE operators SET active = false; UPDATE transporters SET active = false;
              UPDATE streams SET active = false; UPDATE containers SET active = false; UPDATE gateways SET active = false;
              UPDATE sensors SET active = false;",
         )
@@ -164,9 +165,33 @@ pub async fn sync_registry(
         }
         for o in &f.operators {
             tx.execute(
-                "INSERT INTO operators (id, name, siret, active) VALUES ($1, $2, $3, true)
-                 ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, siret = EXCLUDED.siret, active = true",
-                &[&o.id, &o.name, &o.siret],
+                "INSERT INTO operators (id, name, siret, address, active) VALUES ($1, $2, $3, $4, true)
+                 ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, siret = EXCLUDED.siret,
+                 address = EXCLUDED.address, active = true",
+                &[&o.id, &o.name, &o.siret, &o.address],
+            )
+            .await?;
+        }
+        for t in &f.transporters {
+            tx.execute(
+                "INSERT INTO transporters (id, name, siret, address, receipt_number, receipt_department,
+                     receipt_valid_until, receipt_exempt, active)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7::text::date, $8, true)
+                 ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, siret = EXCLUDED.siret,
+                     address = EXCLUDED.address, receipt_number = EXCLUDED.receipt_number,
+                     receipt_department = EXCLUDED.receipt_department,
+                     receipt_valid_until = EXCLUDED.receipt_valid_until,
+                     receipt_exempt = EXCLUDED.receipt_exempt, active = true",
+                &[
+                    &t.id,
+                    &t.name,
+                    &t.siret,
+                    &t.address,
+                    &t.receipt_number,
+                    &t.receipt_department,
+                    &t.receipt_valid_until,
+                    &t.receipt_exempt,
+                ],
             )
             .await?;
         }
@@ -192,13 +217,13 @@ pub async fn sync_registry(
             let mode = treatment_mode(&c.treatment, c.treatment_mode).ok().flatten().map(|m| m.name());
             tx.execute(
                 "INSERT INTO containers (id, company_id, site_id, type, volume_m3, max_load_kg, overflow_threshold_pct,
-                     expected_interval_s, stream_id, treatment, destination_id, treatment_mode, active)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, true)
+                     expected_interval_s, stream_id, treatment, destination_id, treatment_mode, transporter_id, active)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, true)
                  ON CONFLICT (id) DO UPDATE SET company_id = EXCLUDED.company_id, site_id = EXCLUDED.site_id,
                      type = EXCLUDED.type, volume_m3 = EXCLUDED.volume_m3, max_load_kg = EXCLUDED.max_load_kg,
                      overflow_threshold_pct = EXCLUDED.overflow_threshold_pct, expected_interval_s = EXCLUDED.expected_interval_s,
                      stream_id = EXCLUDED.stream_id, treatment = EXCLUDED.treatment, destination_id = EXCLUDED.destination_id,
-                     treatment_mode = EXCLUDED.treatment_mode, active = true",
+                     treatment_mode = EXCLUDED.treatment_mode, transporter_id = EXCLUDED.transporter_id, active = true",
                 &[
                     &c.id,
                     &c.company,
@@ -212,6 +237,7 @@ pub async fn sync_registry(
                     &c.treatment,
                     &c.destination,
                     &mode,
+                    &c.transporter,
                 ],
             )
             .await?;
@@ -290,6 +316,7 @@ pub async fn sync_registry(
             companies: f.companies.len(),
             sites: f.sites.len(),
             operators: f.operators.len(),
+            transporters: f.transporters.len(),
             streams: f.streams.len(),
             containers: f.containers.len(),
             gateways: f.gateways.len(),

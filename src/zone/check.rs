@@ -1,6 +1,6 @@
 //! Checks a parsed registry as a whole; every problem is named `file: entry: field: why`.
 
-use super::codes::{check_ewc_code, check_siren, check_siret, stream_code};
+use super::codes::{check_ewc_code, check_siren, check_siret, split_address, stream_code};
 use super::file::ZoneFile;
 use super::problem::ZoneProblem;
 use super::treatment::{check_treatment_code, treatment_mode};
@@ -49,10 +49,50 @@ pub fn check(path: &str, f: &ZoneFile) -> Vec<ZoneProblem> {
         if let Some(siret) = &o.siret {
             check_siret(siret).unwrap_or_else(|why| err(entry.clone(), "siret", why));
         }
+        if let Some(address) = &o.address {
+            split_address(address).map(drop).unwrap_or_else(|why| err(entry.clone(), "address", why));
+        }
         if companies.contains_key(o.id.as_str()) {
             err(entry.clone(), "id", "also a company id; destinations must be unambiguous".into());
         }
         if !operators.insert(o.id.as_str()) {
+            err(entry, "id", "defined twice".into());
+        }
+    }
+    let mut transporters = HashSet::new();
+    for t in &f.transporters {
+        let entry = format!("transporter {:?}", t.id);
+        check_id(&t.id).unwrap_or_else(|why| err(entry.clone(), "id", why));
+        if t.name.trim().is_empty() {
+            err(entry.clone(), "name", "must not be empty (the register shows the carrier's trading name)".into());
+        }
+        check_siret(&t.siret).unwrap_or_else(|why| err(entry.clone(), "siret", why));
+        split_address(&t.address).map(drop).unwrap_or_else(|why| err(entry.clone(), "address", why));
+        match (&t.receipt_number, t.receipt_exempt) {
+            (Some(_), true) => {
+                err(entry.clone(), "receipt_number", "given for a carrier declared `receipt_exempt`; keep one".into())
+            }
+            (Some(n), false) if !(5..=50).contains(&n.trim().chars().count()) => err(
+                entry.clone(),
+                "receipt_number",
+                format!("{n:?}: a receipt number has 5 to 50 characters (the national register refuses others)"),
+            ),
+            _ => {}
+        }
+        if let Some(d) = &t.receipt_department {
+            let ok = matches!(d.len(), 2 | 3) && (d.bytes().all(|b| b.is_ascii_digit()) || d == "2A" || d == "2B");
+            if !ok {
+                err(
+                    entry.clone(),
+                    "receipt_department",
+                    format!("{d:?} is not a French department number (e.g. \"62\", \"2A\", \"971\")"),
+                );
+            }
+        }
+        if let Some(v) = &t.receipt_valid_until {
+            check_date(v).unwrap_or_else(|why| err(entry.clone(), "receipt_valid_until", why));
+        }
+        if !transporters.insert(t.id.as_str()) {
             err(entry, "id", "defined twice".into());
         }
     }
@@ -99,6 +139,11 @@ pub fn check(path: &str, f: &ZoneFile) -> Vec<ZoneProblem> {
                 "destination",
                 format!("{:?} is neither a company nor an operator of the registry", c.destination),
             );
+        }
+        if let Some(t) = &c.transporter {
+            if !transporters.contains(t.as_str()) {
+                err(entry.clone(), "transporter", format!("no transporter {t:?} in the registry"));
+            }
         }
         if !(c.volume_m3 > 0.0 && c.volume_m3.is_finite()) {
             err(entry.clone(), "volume_m3", "must be a positive number of cubic metres".into());
@@ -154,6 +199,30 @@ pub fn check(path: &str, f: &ZoneFile) -> Vec<ZoneProblem> {
         }
     }
     errs
+}
+
+/// A calendar date written `YYYY-MM-DD`.
+fn check_date(s: &str) -> Result<(), String> {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    let ok = b.len() == 10 && b[4] == b'-' && b[7] == b'-' && digits(0..4) && digits(5..7) && digits(8..10);
+    let (year, month, day): (u32, u32, u32) = if ok {
+        (s[..4].parse().unwrap_or(0), s[5..7].parse().unwrap_or(0), s[8..10].parse().unwrap_or(0))
+    } else {
+        (0, 0, 0)
+    };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if ok && (1..=12).contains(&month) && (1..=days).contains(&day) {
+        Ok(())
+    } else {
+        Err(format!("{s:?} is not a date; write YYYY-MM-DD"))
+    }
 }
 
 /// Ids appear in MQTT topics and tables: lower-case ASCII letters, digits and `-`, 1 to 64 long.

@@ -142,6 +142,29 @@ pub fn check_siret(s: &str) -> Result<(), String> {
     check_luhn_number(s, "SIRET", 14, "fourteen")
 }
 
+/// A French postal address split as the waste register's columns ask: the street label, the
+/// postcode and the town.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostalAddress {
+    pub label: String,
+    pub postcode: String,
+    pub town: String,
+}
+
+/// Splits an address written "street, postcode town" (e.g. "Rue des Carrières, 62800 Liévin"):
+/// the part after the last comma is a five-digit postcode, a space and the town.
+pub fn split_address(s: &str) -> Result<PostalAddress, String> {
+    let bad =
+        || format!("{s:?}: write the address as \"street, postcode town\", e.g. \"Rue des Carrières, 62800 Liévin\"");
+    let (label, rest) = s.rsplit_once(',').ok_or_else(bad)?;
+    let (postcode, town) = rest.trim().split_once(' ').ok_or_else(bad)?;
+    let (label, town) = (label.trim(), town.trim());
+    if label.is_empty() || town.is_empty() || postcode.len() != 5 || !postcode.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    Ok(PostalAddress { label: label.to_string(), postcode: postcode.to_string(), town: town.to_string() })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,6 +206,15 @@ mod tests {
         assert!(hazardous("15 01 01", Some(true), Some("x")).unwrap_err().contains("not the non-hazardous half"));
         assert!(hazardous("17 01 06*", Some(false), Some("x")).unwrap_err().contains("cannot be declared"));
         assert_eq!(stream_code("170106*", None, None).map(|s| s.code), Ok("17 01 06*".to_string()));
+    }
+
+    #[test]
+    fn addresses_split_into_label_postcode_and_town() {
+        let a = split_address("Zone A21, Rue 3, 62800 Liévin").unwrap();
+        assert_eq!((a.label.as_str(), a.postcode.as_str(), a.town.as_str()), ("Zone A21, Rue 3", "62800", "Liévin"));
+        for bad in ["Rue des Carrières 62800 Liévin", "Rue X, 6280 Liévin", "Rue X, 62800", ", 62800 Liévin"] {
+            assert!(split_address(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

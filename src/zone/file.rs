@@ -16,6 +16,9 @@ pub struct ZoneFile {
     /// Destinations outside the zone (treatment operators).
     #[serde(default)]
     pub operators: Vec<OperatorEntry>,
+    /// Carriers that take containers to their destination (the waste register names them).
+    #[serde(default)]
+    pub transporters: Vec<TransporterEntry>,
     #[serde(default)]
     pub streams: Vec<StreamEntry>,
     #[serde(default)]
@@ -56,6 +59,37 @@ pub struct OperatorEntry {
     /// Establishment number of the operator's plant, if known.
     #[serde(default)]
     pub siret: Option<String>,
+    /// Postal address of the plant, written "street, postcode town" (e.g. "Rue X, 62300 Lens").
+    /// The waste register needs it (with the SIRET) for every shipment bound there.
+    #[serde(default)]
+    pub address: Option<String>,
+}
+
+/// A waste carrier (transporteur), named by the containers it collects.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransporterEntry {
+    pub id: String,
+    pub name: String,
+    /// Establishment number of the carrier.
+    pub siret: String,
+    /// Postal address, written "street, postcode town".
+    pub address: String,
+    /// Number of the prefecture's receipt (récépissé de déclaration de transport de déchets,
+    /// art. R. 541-50 of the code de l'environnement). Required by the waste register unless
+    /// `receipt_exempt`.
+    #[serde(default)]
+    pub receipt_number: Option<String>,
+    /// Department that issued the receipt (e.g. "62"), as tracking slips ask.
+    #[serde(default)]
+    pub receipt_department: Option<String>,
+    /// Last day the receipt is valid, `YYYY-MM-DD`; a shipment after it is incomplete.
+    #[serde(default)]
+    pub receipt_valid_until: Option<String>,
+    /// Exempt from the receipt (art. R. 541-50: e.g. a producer carrying its own waste in
+    /// small quantities).
+    #[serde(default)]
+    pub receipt_exempt: bool,
 }
 
 /// Regulatory status of a material stream.
@@ -173,6 +207,10 @@ pub struct ContainerEntry {
     pub treatment_mode: Option<super::treatment::TreatmentMode>,
     /// A company of the zone (a symbiosis exchange) or an operator's id.
     pub destination: String,
+    /// The carrier that takes it to its destination: a `[[transporters]]` id. The waste register
+    /// needs one for every shipment that leaves its company (not for in-house treatment).
+    #[serde(default)]
+    pub transporter: Option<String>,
 }
 
 /// A sensor gateway; its id is its MQTT identity and the gateway segment of its topic.

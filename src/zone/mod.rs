@@ -16,7 +16,7 @@ mod problem;
 mod treatment;
 
 pub use check::check_id;
-pub use codes::{check_ewc_code, check_siren, check_siret, stream_code, StreamCode};
+pub use codes::{check_ewc_code, check_siren, check_siret, split_address, stream_code, PostalAddress, StreamCode};
 pub use file::*;
 pub use ids::{Attribution, RegistryIds, SensorIds};
 pub use list_of_waste::{list_of_waste, ListOfWaste, WasteEntry};

@@ -169,3 +169,50 @@ fn all_problems_are_reported_together() {
     // The SIREN, the List of Waste code and the treatment code.
     assert_eq!(errors_of(&text).len(), 3, "{:#?}", errors_of(&text));
 }
+
+/// The waste register's fields: carriers, operator addresses, a container's carrier.
+#[test]
+fn register_fields_are_checked_with_their_place() {
+    let carrier = "[[transporters]]\nid = \"t\"\nname = \"T\"\nsiret = \"92137452600017\"\naddress = \"Rue de la Gare, 62300 Lens\"\nreceipt_number = \"R-62-2024-0158\"\nreceipt_department = \"62\"\nreceipt_valid_until = \"2029-03-31\"\n[[streams]]";
+    let good =
+        with("[[streams]]", carrier).replacen("destination = \"op\"", "destination = \"op\"\ntransporter = \"t\"", 1);
+    assert_eq!(errors_of(&good), Vec::<String>::new());
+    let cases = [
+        (
+            good.replacen("92137452600017", "92137452600018", 1),
+            "zone.toml: transporter \"t\": siret: \"92137452600018\": the SIRET checksum",
+        ),
+        (
+            good.replacen("Rue de la Gare, 62300 Lens", "Rue de la Gare 62300 Lens", 1),
+            "zone.toml: transporter \"t\": address: \"Rue de la Gare 62300 Lens\": write the address",
+        ),
+        (
+            good.replacen("R-62-2024-0158", "R-6", 1),
+            "zone.toml: transporter \"t\": receipt_number: \"R-6\": a receipt number has 5 to 50",
+        ),
+        (
+            good.replacen("receipt_department = \"62\"", "receipt_department = \"6\"", 1),
+            "zone.toml: transporter \"t\": receipt_department: \"6\" is not",
+        ),
+        (
+            good.replacen("2029-03-31", "31/03/2029", 1),
+            "zone.toml: transporter \"t\": receipt_valid_until: \"31/03/2029\" is not a date",
+        ),
+        (
+            good.replacen("2029-03-31", "2029-02-29", 1),
+            "zone.toml: transporter \"t\": receipt_valid_until: \"2029-02-29\" is not a date",
+        ),
+        (
+            good.replacen("transporter = \"t\"", "transporter = \"u\"", 1),
+            "zone.toml: container \"c\": transporter: no transporter \"u\"",
+        ),
+        (
+            good.replacen("name = \"Operator\"", "name = \"Operator\"\naddress = \"somewhere\"", 1),
+            "zone.toml: operator \"op\": address: \"somewhere\": write the address",
+        ),
+    ];
+    for (text, want) in cases {
+        let errs = errors_of(&text);
+        assert!(errs.iter().any(|e| e.starts_with(want)), "want {want:?}, got {errs:?}");
+    }
+}

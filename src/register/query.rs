@@ -1,0 +1,186 @@
+//! Reading the shipments of a site out of the database: the weighings, spelled out through the
+//! attribution each was stamped with (its classification never changes), and the labels
+//! (names, SIRET numbers, addresses, carriers) as the registry holds them today.
+
+use super::lines::{build, Register};
+use super::Direction;
+use crate::store::{column, StoreError};
+use std::time::Duration;
+use tokio_postgres::GenericClient;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegisterError {
+    #[error("no site with SIRET {0} in the registry (the `siret` of a `[[sites]]` entry; run `wasteflow registry sync` after editing the zone file)")]
+    NoSite(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// One weighing, with everything its register line is made of.
+#[derive(Debug, Clone)]
+pub struct Shipment {
+    pub sensor_id: i32,
+    pub ts_ms: i64,
+    pub local_day: String,
+    pub local_time: String,
+    pub grams: i64,
+    pub container_id: String,
+    pub company_id: String,
+    pub company_name: Option<String>,
+    pub site_id: Option<String>,
+    pub site_siret: Option<String>,
+    pub site_address: Option<String>,
+    pub stream_id: String,
+    pub description: Option<String>,
+    pub ewc: String,
+    pub hazardous: bool,
+    pub pop: bool,
+    pub treatment: String,
+    pub treatment_mode: Option<String>,
+    pub destination_id: String,
+    /// Set when the destination is an outside operator.
+    pub operator: Option<(String, Option<String>, Option<String>)>,
+    /// Set when the destination is a company of the zone: its name and active sites
+    /// (SIRET, address).
+    pub dest_company: Option<(String, Vec<(String, String)>)>,
+    pub transporter_id: Option<String>,
+    pub transporter: Option<Transporter>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Transporter {
+    pub name: String,
+    pub siret: String,
+    pub address: String,
+    pub receipt_number: Option<String>,
+    pub receipt_valid_until: Option<String>,
+    pub receipt_exempt: bool,
+}
+
+/// `$1` site id, `$2` first local day, `$3` last local day, `$4` time zone; the direction adds
+/// its condition. Weighings are kind 1 (net mass, value_milli in grams); by-products and
+/// end-of-waste materials are not waste and have no line.
+const SHIPMENTS: &str = "
+SELECT r.sensor_id, (extract(epoch FROM r.ts) * 1000)::int8 AS ts_ms,
+       to_char(r.ts AT TIME ZONE $4, 'YYYY-MM-DD') AS local_day,
+       to_char(r.ts AT TIME ZONE $4, 'HH24:MI') AS local_time,
+       r.value_milli, a.container_id,
+       c.company_id, pc.name AS company_name, coalesce(c.site_id, k.site_id) AS site_id,
+       ps.siret AS site_siret, ps.address AS site_address,
+       c.stream_id, st.description, c.ewc, c.hazardous, c.pop, c.treatment, c.treatment_mode, c.destination_id,
+       op.id IS NOT NULL AS to_operator, op.name AS op_name, op.siret AS op_siret, op.address AS op_address,
+       dc.id IS NOT NULL AS to_company, dc.name AS dc_name,
+       coalesce((SELECT array_agg(x.siret ORDER BY x.id) FROM sites x WHERE x.company_id = dc.id AND x.active), '{}') AS dc_sirets,
+       coalesce((SELECT array_agg(x.address ORDER BY x.id) FROM sites x WHERE x.company_id = dc.id AND x.active), '{}') AS dc_addresses,
+       k.transporter_id, t.id IS NOT NULL AS has_transporter, t.name AS t_name, t.siret AS t_siret, t.address AS t_address,
+       t.receipt_number, to_char(t.receipt_valid_until, 'YYYY-MM-DD') AS receipt_valid_until,
+       coalesce(t.receipt_exempt, false) AS receipt_exempt
+FROM readings r
+JOIN attributions a ON a.id = r.attribution_id
+JOIN classifications c ON c.id = a.classification_id
+LEFT JOIN containers k ON k.id = a.container_id
+LEFT JOIN companies pc ON pc.id = c.company_id
+LEFT JOIN sites ps ON ps.id = coalesce(c.site_id, k.site_id)
+LEFT JOIN streams st ON st.id = c.stream_id
+LEFT JOIN operators op ON op.id = c.destination_id
+LEFT JOIN companies dc ON dc.id = c.destination_id
+LEFT JOIN transporters t ON t.id = k.transporter_id
+WHERE r.kind = 1 AND c.status = 'waste'
+  AND r.ts >= ($2::text::date::timestamp AT TIME ZONE $4)
+  AND r.ts < (($3::text::date + 1)::timestamp AT TIME ZONE $4)
+  AND ";
+
+/// Outgoing: what the site produced, wherever it went (in-house treatment included).
+const OUTGOING: &str = "coalesce(c.site_id, k.site_id) = $1 ORDER BY r.ts, r.sensor_id";
+
+/// Incoming: what other sites sent to the site's company.
+const INCOMING: &str = "c.destination_id = (SELECT company_id FROM sites WHERE id = $1)
+  AND coalesce(c.site_id, k.site_id) IS DISTINCT FROM $1 ORDER BY r.ts, r.sensor_id";
+
+/// The register of the site with this SIRET, `from` to `to` (local dates, inclusive).
+pub async fn export(
+    client: &impl GenericClient,
+    siret: &str,
+    direction: Direction,
+    from: &str,
+    to: &str,
+    limit: Duration,
+) -> Result<Register, RegisterError> {
+    let run = async {
+        let site = client
+            .query_opt("SELECT id, company_id FROM sites WHERE siret = $1 ORDER BY active DESC, id LIMIT 1", &[&siret])
+            .await
+            .map_err(StoreError::from)?;
+        let Some(site) = site else { return Err(RegisterError::NoSite(siret.to_string())) };
+        let site_id: String = column(&site, "id")?;
+        let sql = format!("{SHIPMENTS}{}", if direction == Direction::Outgoing { OUTGOING } else { INCOMING });
+        // The zone's time zone as the last registry sync wrote it (`[zone] time_zone`).
+        let zone = client.query_one("SELECT time_zone FROM zone_settings", &[]).await.map_err(StoreError::from)?;
+        let time_zone: String = column(&zone, "time_zone")?;
+        let rows = client.query(&sql, &[&site_id, &from, &to, &time_zone]).await.map_err(StoreError::from)?;
+        let mut shipments = Vec::with_capacity(rows.len());
+        for row in &rows {
+            shipments.push(shipment(row)?);
+        }
+        Ok(build(direction, siret, &shipments))
+    };
+    match tokio::time::timeout(limit.max(Duration::from_secs(60)), run).await {
+        Ok(r) => r,
+        Err(_) => Err(StoreError::Timeout(limit).into()),
+    }
+}
+
+fn shipment(row: &tokio_postgres::Row) -> Result<Shipment, StoreError> {
+    let to_operator: bool = column(row, "to_operator")?;
+    let to_company: bool = column(row, "to_company")?;
+    let has_transporter: bool = column(row, "has_transporter")?;
+    let operator = if to_operator {
+        Some((column(row, "op_name")?, column(row, "op_siret")?, column(row, "op_address")?))
+    } else {
+        None
+    };
+    let dest_company = if to_company {
+        let sirets: Vec<String> = column(row, "dc_sirets")?;
+        let addresses: Vec<String> = column(row, "dc_addresses")?;
+        Some((column(row, "dc_name")?, sirets.into_iter().zip(addresses).collect()))
+    } else {
+        None
+    };
+    let transporter = if has_transporter {
+        Some(Transporter {
+            name: column(row, "t_name")?,
+            siret: column(row, "t_siret")?,
+            address: column(row, "t_address")?,
+            receipt_number: column(row, "receipt_number")?,
+            receipt_valid_until: column(row, "receipt_valid_until")?,
+            receipt_exempt: column(row, "receipt_exempt")?,
+        })
+    } else {
+        None
+    };
+    Ok(Shipment {
+        sensor_id: column(row, "sensor_id")?,
+        ts_ms: column(row, "ts_ms")?,
+        local_day: column(row, "local_day")?,
+        local_time: column(row, "local_time")?,
+        grams: column(row, "value_milli")?,
+        container_id: column(row, "container_id")?,
+        company_id: column(row, "company_id")?,
+        company_name: column(row, "company_name")?,
+        site_id: column(row, "site_id")?,
+        site_siret: column(row, "site_siret")?,
+        site_address: column(row, "site_address")?,
+        stream_id: column(row, "stream_id")?,
+        description: column(row, "description")?,
+        ewc: column(row, "ewc")?,
+        hazardous: column(row, "hazardous")?,
+        pop: column(row, "pop")?,
+        treatment: column(row, "treatment")?,
+        treatment_mode: column(row, "treatment_mode")?,
+        destination_id: column(row, "destination_id")?,
+        operator,
+        dest_company,
+        transporter_id: column(row, "transporter_id")?,
+        transporter,
+    })
+}

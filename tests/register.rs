@@ -1,0 +1,315 @@
+//! The waste register export (docs/register.md): lines from weighings written through the real
+//! writer into a database of their own, read back in the national import format.
+
+mod common;
+use common::storage::{batch_of, StorageTarget};
+use std::time::Duration;
+use wasteflow::register::{export, Direction, Register};
+use wasteflow::store::prepare;
+use wasteflow::validate::{check_message, Limits};
+use wasteflow::wire::{encode, Frame, Measurement, Reading, TopicLayout, ValidReading};
+use wasteflow::zone::Zone;
+
+/// 2027-03-01T00:00:00Z.
+const DAY1: u64 = 1_803_859_200_000;
+const DAY_MS: u64 = 86_400_000;
+const HOUR_MS: u64 = 3_600_000;
+/// SIRET of Béton d'Artois's plant (`ba-lievin`), and of the Métallerie (`ml-lievin`).
+const BETON: &str = "52601815500014";
+const METALLERIE: &str = "90830166600016";
+
+fn weighing(zone: &Zone, company: &str, gateway: &str, sensor: u16, kg: f32, at: u64) -> ValidReading {
+    let layout = TopicLayout::parse("zone/+/+/up").unwrap();
+    let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
+    let frame = encode(&Frame {
+        seq: 1,
+        base_time_ms: at,
+        readings: vec![Reading { sensor, offset_ms: 0, value: Measurement::NetMassKg(kg) }],
+    });
+    let c = check_message(&format!("zone/{company}/{gateway}/up"), &frame.into(), at as i64, &layout, zone, &limits);
+    assert!(c.rejects.is_empty(), "{:?}", c.rejects);
+    c.readings.into_iter().next().unwrap()
+}
+
+/// The national format's outgoing headers, as Trackdéchets lists them
+/// (MTES-MCT/trackdechets, libs/back/registry/src/outgoingWaste/constants.ts).
+fn national_outgoing_headers() -> Vec<String> {
+    let mut h: Vec<String> = [
+        "Motif",
+        "Identifiant unique",
+        "SIRET du déclarant",
+        "SIRET de l'expéditeur ou du détenteur",
+        "Référence du chantier ou du lieu de collecte de l'expéditeur ou du détenteur",
+        "Libellé de l'adresse du chantier ou du lieu de collecte de l'expéditeur ou du détenteur",
+        "Code postal du chantier ou du lieu de collecte de l'expéditeur ou du détenteur",
+        "Commune du chantier ou du lieu de collecte de l'expéditeur ou du détenteur",
+        "Code pays du chantier ou du lieu de collecte de l'expéditeur ou du détenteur",
+        "Dénomination du déchet",
+        "Code déchet",
+        "Code déchet Bâle",
+        "POP",
+        "Dangereux",
+        "Date d'expédition",
+        "Poids en tonnes",
+        "Type de poids",
+        "Volume en M3",
+    ]
+    .map(String::from)
+    .to_vec();
+    h.push("Type de producteur initial".into());
+    for f in
+        ["Numéro d'identification", "Raison sociale", "Libellé de l'adresse", "Code postal", "Commune", "Code pays"]
+    {
+        h.push(format!("{f} du producteur initial"));
+    }
+    h.push("Code(s) INSEE de(s) commune(s)".into());
+    h.push("Type de destinataire".into());
+    for f in
+        ["Numéro d'identification", "Raison sociale", "Libellé de l'adresse", "Code postal", "Commune", "Code pays"]
+    {
+        h.push(format!("{f} du destinataire"));
+    }
+    h.push("Libellé de l'adresse de dépôt du destinataire".into());
+    for f in ["Code postal", "Commune", "Code pays"] {
+        h.push(format!("{f} du lieu de dépôt du destinataire"));
+    }
+    for f in [
+        "Numéro de déclaration GISTRID",
+        "Numéro de notification GISTRID",
+        "Numéro de mouvement",
+        "Code de traitement prévu",
+        "Mode de traitement prévu",
+        "SIRET de l'éco-organisme",
+        "Raison sociale de l’éco-organisme ",
+        "SIRET du courtier",
+        "Raison sociale du courtier",
+        "Numéro de récépissé du courtier",
+        "SIRET du négociant",
+        "Raison sociale du négociant",
+        "Numéro de récépissé du négociant",
+        "Approvisionnement direct (pipeline, convoyeur)",
+    ] {
+        h.push(f.into());
+    }
+    for n in 1..=5 {
+        h.push(format!("Mode de transport du transporteur n°{n}"));
+        h.push(format!("Type de transporteur n°{n}"));
+        for f in
+            ["Numéro d'identification", "Raison sociale", "Libellé de l'adresse", "Code postal", "Commune", "Code pays"]
+        {
+            h.push(format!("{f} du transporteur n°{n}"));
+        }
+        h.push(format!("Exemption de récépissé du transporteur n°{n}"));
+        h.push(format!("Numéro de récépissé du transporteur n°{n}"));
+    }
+    h
+}
+
+/// A test database with `zone` synchronised and `readings` written; returns the zone with ids.
+async fn stored(target: &StorageTarget, zone: Zone, readings: impl Fn(&Zone) -> Vec<ValidReading>) {
+    let prepared = prepare(&target.settings, &zone, true).await.expect("prepare");
+    let zone = zone.with_ids(prepared.ids);
+    let mut writer = target.writer();
+    writer.write(&batch_of(readings(&zone))).await.expect("write fixture");
+    writer.close().await;
+}
+
+async fn register(target: &StorageTarget, siret: &str, direction: Direction, from: &str, to: &str) -> Register {
+    let db = target.connect().await;
+    let r = export(&db.client, siret, direction, from, to, Duration::from_secs(30)).await.expect("export");
+    db.close().await;
+    r
+}
+
+fn value<'a>(r: &'a Register, line: usize, header: &str) -> &'a str {
+    let i = r.headers().iter().position(|h| *h == header).unwrap_or_else(|| panic!("no column {header:?}"));
+    &r.lines[line].values[i]
+}
+
+/// A fortnight at Béton d'Artois: every day 10 t of its own concrete crushed on site (R5,
+/// in-house) and 2 t of mixed waste to the landfill (D1, carried by Transports d'Artois).
+fn fortnight(zone: &Zone) -> Vec<ValidReading> {
+    (0..14)
+        .flat_map(|d| {
+            let t = DAY1 + d * DAY_MS + 9 * HOUR_MS;
+            [
+                weighing(zone, "beton-artois", "gw-ba-01", 1, 10_000.0, t),
+                weighing(zone, "beton-artois", "gw-ba-01", 2, 2_000.0, t + HOUR_MS),
+            ]
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fortnight_exports_complete_in_the_national_columns() {
+    let target = StorageTarget::new().await;
+    stored(&target, Zone::load(&common::zone_file()).unwrap(), fortnight).await;
+    let r = register(&target, BETON, Direction::Outgoing, "2027-03-01", "2027-03-14").await;
+    assert_eq!(r.lines.len(), 28);
+    let incomplete: Vec<_> = r.incomplete().map(|l| (&l.id, &l.missing)).collect();
+    assert!(incomplete.is_empty(), "{incomplete:?}");
+
+    // The header row is the national format's, byte for byte.
+    let mut csv = Vec::new();
+    r.write_csv(&mut csv).unwrap();
+    let csv = String::from_utf8(csv).unwrap();
+    let header_row = csv.lines().next().unwrap();
+    let want = national_outgoing_headers();
+    assert_eq!(want.len(), 101);
+    let quoted: Vec<String> =
+        want.iter().map(|h| if h.contains(',') || h.ends_with(' ') { format!("\"{h}\"") } else { h.clone() }).collect();
+    assert_eq!(header_row, quoted.join(","));
+    assert_eq!(csv.lines().count(), 29);
+
+    // The landfill shipment of day 1, column by column.
+    let i = 1;
+    assert_eq!(value(&r, i, "SIRET de l'expéditeur ou du détenteur"), BETON);
+    assert_eq!(value(&r, i, "Date d'expédition"), "2027-03-01");
+    assert_eq!(value(&r, i, "Code déchet"), "20 03 01");
+    assert_eq!(value(&r, i, "Dénomination du déchet"), "Mixed municipal-type waste");
+    assert_eq!(value(&r, i, "POP"), "NON");
+    assert_eq!(value(&r, i, "Dangereux"), "NON");
+    assert_eq!(value(&r, i, "Poids en tonnes"), "2.000");
+    assert_eq!(value(&r, i, "Type de poids"), "REEL");
+    assert_eq!(value(&r, i, "Code de traitement prévu"), "D 1");
+    assert_eq!(value(&r, i, "Mode de traitement prévu"), "ELIMINATION");
+    assert_eq!(value(&r, i, "Type de destinataire"), "ETABLISSEMENT_FR");
+    assert_eq!(value(&r, i, "Numéro d'identification du destinataire"), "62527601900019");
+    assert_eq!(value(&r, i, "Libellé de l'adresse du destinataire"), "Chemin du Terril");
+    assert_eq!(value(&r, i, "Code postal du destinataire"), "62410");
+    assert_eq!(value(&r, i, "Commune du destinataire"), "Hulluch");
+    assert_eq!(value(&r, i, "Code pays du destinataire"), "FR");
+    assert_eq!(value(&r, i, "Numéro d'identification du transporteur n°1"), "92137452600017");
+    assert_eq!(value(&r, i, "Numéro de récépissé du transporteur n°1"), "R-62-2024-0158");
+    assert_eq!(value(&r, i, "Exemption de récépissé du transporteur n°1"), "NON");
+    assert_eq!(value(&r, i, "Mode de transport du transporteur n°1"), "ROUTE");
+    // In-house recycling: the plant itself, no carrier.
+    assert_eq!(value(&r, 0, "Numéro d'identification du destinataire"), BETON);
+    assert_eq!(value(&r, 0, "Mode de traitement prévu"), "RECYCLAGE");
+    assert_eq!(value(&r, 0, "Numéro d'identification du transporteur n°1"), "");
+    // The same lines as JSON.
+    let json = r.to_json();
+    assert_eq!(json["lines"].as_array().unwrap().len(), 28);
+    assert_eq!(json["lines"][1]["Poids en tonnes"], "2.000");
+    assert_eq!(json["incomplete"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_registry_field_makes_incomplete_lines_that_name_it() {
+    let target = StorageTarget::new().await;
+    let text = std::fs::read_to_string(common::zone_file()).unwrap();
+    // The landfill's SIRET and the mixed skip's carrier removed.
+    let text = text.replacen("siret = \"62527601900019\"\n", "", 1).replacen(
+        "destination = \"isdnd-artois\"\ntransporter = \"transports-artois\"",
+        "destination = \"isdnd-artois\"",
+        1,
+    );
+    let zone = Zone::parse("zone.toml", &text).expect("still a valid registry: these fields are optional");
+    let t = DAY1 + 9 * HOUR_MS;
+    stored(&target, zone, |z| {
+        vec![
+            weighing(z, "beton-artois", "gw-ba-01", 1, 10_000.0, t),
+            weighing(z, "beton-artois", "gw-ba-01", 2, 2_000.0, t),
+            weighing(z, "metallerie-lievin", "gw-ml-01", 2, 500.0, t),
+        ]
+    })
+    .await;
+    let r = register(&target, BETON, Direction::Outgoing, "2027-03-01", "2027-03-01").await;
+    assert_eq!(r.lines.len(), 2);
+    assert!(r.lines[0].missing.is_empty(), "{:?}", r.lines[0].missing);
+    assert_eq!(
+        r.lines[1].missing,
+        vec!["operator \"isdnd-artois\": siret".to_string(), "container \"ba-mixed-1\": transporter".to_string()]
+    );
+    assert_eq!(value(&r, 1, "Numéro d'identification du destinataire"), "");
+    // Hazardous used oil: complete in the registry, but its BSDD number is not known.
+    let r = register(&target, METALLERIE, Direction::Outgoing, "2027-03-01", "2027-03-01").await;
+    assert_eq!(r.lines.len(), 1);
+    assert_eq!(value(&r, 0, "Dangereux"), "OUI");
+    assert_eq!(value(&r, 0, "Code déchet"), "13 02 05*");
+    assert_eq!(r.lines[0].missing.len(), 1);
+    assert!(r.lines[0].missing[0].starts_with("BSDD"), "{:?}", r.lines[0].missing);
+
+    // The command: the lines on stdout, the summary on stderr, exit 3 (0 with --allow-incomplete).
+    let dir = std::env::temp_dir().join(common::unique("wf-register-"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let zone_path = dir.join("zone.toml");
+    std::fs::write(&zone_path, &text).unwrap();
+    let run = |from: &str, extra: &[&str]| {
+        std::process::Command::new(common::bin())
+            .args(["register", "export", "--site", BETON, "--direction", "outgoing"])
+            .args(["--from", from, "--to", "2027-03-01", "--format", "csv"])
+            .args(extra)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("WASTEFLOW__DATABASE__URL", &target.settings.database.url)
+            .env("WASTEFLOW__ZONE__FILE", &zone_path)
+            .output()
+            .unwrap()
+    };
+    let out = run("2027-03-01", &[]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 3);
+    assert!(stderr.contains("1 incomplete"), "{stderr}");
+    assert!(stderr.contains("1 line(s): operator \"isdnd-artois\": siret"), "{stderr}");
+    assert!(stderr.contains("1 line(s): container \"ba-mixed-1\": transporter"), "{stderr}");
+    assert_eq!(run("2027-03-01", &["--allow-incomplete"]).status.code(), Some(0));
+    let bad = run("2027-3-1", &[]);
+    assert_eq!(bad.status.code(), Some(64), "{}", String::from_utf8_lossy(&bad.stderr));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_zone_company_that_receives_has_an_incoming_register() {
+    let target = StorageTarget::new().await;
+    let t = DAY1 + 9 * HOUR_MS;
+    stored(&target, Zone::load(&common::zone_file()).unwrap(), |z| {
+        vec![
+            // Received by Béton d'Artois: foundry sand (Métallerie) and mineral mix (Logistique A21).
+            weighing(z, "metallerie-lievin", "gw-ml-01", 3, 4_000.0, t),
+            weighing(z, "logistique-a21", "gw-la-01", 2, 3_250.5, t + HOUR_MS),
+            // Its own concrete, crushed in house: not received from anyone.
+            weighing(z, "beton-artois", "gw-ba-01", 1, 10_000.0, t),
+            // Bound elsewhere.
+            weighing(z, "metallerie-lievin", "gw-ml-01", 1, 3_000.0, t),
+        ]
+    })
+    .await;
+    let r = register(&target, BETON, Direction::Incoming, "2027-03-01", "2027-03-01").await;
+    assert_eq!(r.headers().len(), 102);
+    assert_eq!(r.headers()[3], "SIRET du destinataire");
+    assert_eq!(r.lines.len(), 2, "{:?}", r.lines.iter().map(|l| &l.id).collect::<Vec<_>>());
+    let incomplete: Vec<_> = r.incomplete().map(|l| &l.missing).collect();
+    assert!(incomplete.is_empty(), "{incomplete:?}");
+    assert_eq!(value(&r, 0, "SIRET du destinataire"), BETON);
+    assert_eq!(value(&r, 0, "Numéro d'identification de l'expéditeur"), METALLERIE);
+    assert_eq!(value(&r, 0, "Code postal de l'expéditeur"), "62800");
+    assert_eq!(value(&r, 0, "Code déchet"), "10 09 08");
+    assert_eq!(value(&r, 0, "Date de réception"), "2027-03-01");
+    assert_eq!(value(&r, 0, "Heure de pesée"), "10:00");
+    assert_eq!(value(&r, 0, "Code de traitement réalisé"), "R 5");
+    assert_eq!(value(&r, 0, "Mode de traitement"), "RECYCLAGE");
+    assert_eq!(value(&r, 1, "Numéro d'identification de l'expéditeur"), "94821993600010");
+    assert_eq!(value(&r, 1, "Poids en tonnes"), "3.251");
+    assert_eq!(
+        value(&r, 1, "Raison sociale du transporteur n°1"),
+        "Transports d'Artois Environnement (skips and roll-offs)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn register_dates_are_local_dates() {
+    let target = StorageTarget::new().await;
+    // 2027-03-31T23:30:00Z: 1 April 01:30 in Paris (summer time since 28 March).
+    let at = DAY1 + 30 * DAY_MS + 23 * HOUR_MS + 30 * 60_000;
+    stored(&target, Zone::load(&common::zone_file()).unwrap(), |z| {
+        vec![weighing(z, "beton-artois", "gw-ba-01", 2, 1_000.0, at)]
+    })
+    .await;
+    let march = register(&target, BETON, Direction::Outgoing, "2027-03-01", "2027-03-31").await;
+    assert!(march.lines.is_empty(), "a weighing of 1 April (Paris) is not in March");
+    let april = register(&target, BETON, Direction::Outgoing, "2027-04-01", "2027-04-01").await;
+    assert_eq!(april.lines.len(), 1);
+    assert_eq!(value(&april, 0, "Date d'expédition"), "2027-04-01");
+}
