@@ -51,6 +51,16 @@ pub enum Command {
         #[command(subcommand)]
         action: super::register::RegisterAction,
     },
+    /// One page of a company's ESRS E5-5 / GRI 306 figures for a local calendar year, with
+    /// their coverage and what is missing.
+    Report {
+        /// Company id (a `[[companies]]` entry of the zone file).
+        #[arg(long)]
+        company: String,
+        /// Calendar year, in the zone's time zone.
+        #[arg(long)]
+        year: i32,
+    },
     /// Dead letters (`rejected_messages`): list, show one, replay them through today's checks.
     DeadLetters {
         #[command(subcommand)]

@@ -11,6 +11,7 @@ mod commands;
 mod dead_letters;
 mod progress;
 mod register;
+mod report;
 
 pub use args::{Cli, Command};
 pub use commands::dispatch;
