@@ -43,7 +43,8 @@ async fn a_year_of_a_company_on_one_page_with_coverage_and_what_is_missing() {
     writer.write(&batch_of(vec![weighing(&zone, 1, 1_500.0), weighing(&zone, 3, 1_000.0)])).await.expect("write");
     writer.close().await;
 
-    let out = Env::new(&db).command().args(["report", "--company", "logistique-a21", "--year", "2026"]).output().unwrap();
+    let out =
+        Env::new(&db).command().args(["report", "--company", "logistique-a21", "--year", "2026"]).output().unwrap();
     let page = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{page}{}", String::from_utf8_lossy(&out.stderr));
     println!("{page}");

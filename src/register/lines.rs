@@ -3,7 +3,7 @@
 //! shared/schemas.ts`): OUI/NON, REEL/ESTIME, dates `YYYY-MM-DD`, tonnes with at most three
 //! decimals, operation codes written "R 5", actor type ETABLISSEMENT_FR, country code FR.
 
-use super::query::{Shipment, Transporter};
+use super::shipment::{Shipment, Transporter};
 use super::Direction;
 use crate::zone::{split_address, treatment_class, TreatmentClass, TreatmentMode};
 use std::io::{self, Write};

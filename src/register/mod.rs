@@ -5,6 +5,7 @@
 pub mod columns;
 mod lines;
 mod query;
+mod shipment;
 
 pub use lines::{Line, Register};
 pub use query::{export, RegisterError};
