@@ -131,7 +131,7 @@ fn check(s: &Settings, problems: &mut Vec<Problem>) {
         push(problems, "mqtt.topic_filter", e.to_string());
     }
     if s.mqtt.receive_maximum == 0 {
-        push(problems, "mqtt.receive_maximum", "must be at least 1 (1000 is a good start)");
+        push(problems, "mqtt.receive_maximum", "must be at least 1 (8000, the default, is a good start)");
     }
     if s.mqtt.max_payload_bytes < 16 {
         push(problems, "mqtt.max_payload_bytes", "must be at least 16 bytes (65536 is the default)");

@@ -92,7 +92,7 @@ impl Default for MqttSettings {
             topic_filter: "zone/+/+/up".into(),
             username: None,
             password_file: None,
-            receive_maximum: 1000,
+            receive_maximum: 8000,
             session_expiry: Duration::from_secs(7 * 24 * 3600),
             keep_alive: Duration::from_secs(30),
             max_payload_bytes: 64 * 1024,
@@ -172,7 +172,7 @@ pub struct BatchSettings {
 
 impl Default for BatchSettings {
     fn default() -> Self {
-        Self { max_readings: 10_000, max_messages: 500, max_age: Duration::from_millis(50) }
+        Self { max_readings: 10_000, max_messages: 4_000, max_age: Duration::from_millis(50) }
     }
 }
 
