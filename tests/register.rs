@@ -2,12 +2,11 @@
 //! writer into a database of their own, read back in the national import format.
 
 mod common;
-use common::storage::{batch_of, StorageTarget};
+use common::storage::{batch_of, weighing, StorageTarget};
 use std::time::Duration;
 use wasteflow::register::{export, Direction, Register};
 use wasteflow::store::prepare;
-use wasteflow::validate::{check_message, Limits};
-use wasteflow::wire::{encode, Frame, Measurement, Reading, TopicLayout, ValidReading};
+use wasteflow::wire::ValidReading;
 use wasteflow::zone::Zone;
 
 /// 2027-03-01T00:00:00Z.
@@ -17,19 +16,6 @@ const HOUR_MS: u64 = 3_600_000;
 /// SIRET of Béton d'Artois's plant (`ba-lievin`), and of the Métallerie (`ml-lievin`).
 const BETON: &str = "52601815500014";
 const METALLERIE: &str = "90830166600016";
-
-fn weighing(zone: &Zone, company: &str, gateway: &str, sensor: u16, kg: f32, at: u64) -> ValidReading {
-    let layout = TopicLayout::parse("zone/+/+/up").unwrap();
-    let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
-    let frame = encode(&Frame {
-        seq: 1,
-        base_time_ms: at,
-        readings: vec![Reading { sensor, offset_ms: 0, value: Measurement::NetMassKg(kg) }],
-    });
-    let c = check_message(&format!("zone/{company}/{gateway}/up"), &frame.into(), at as i64, &layout, zone, &limits);
-    assert!(c.rejects.is_empty(), "{:?}", c.rejects);
-    c.readings.into_iter().next().unwrap()
-}
 
 /// The national format's outgoing headers, as Trackdéchets lists them
 /// (MTES-MCT/trackdechets, libs/back/registry/src/outgoingWaste/constants.ts).

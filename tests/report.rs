@@ -6,25 +6,14 @@ use common::storage::batch_of;
 use common::*;
 use wasteflow::config::{DatabaseSettings, Settings};
 use wasteflow::store::{prepare, Connector, Writer};
-use wasteflow::validate::{check_message, Limits};
-use wasteflow::wire::{encode, Frame, Measurement, Reading, TopicLayout, ValidReading};
+use wasteflow::wire::ValidReading;
 use wasteflow::zone::Zone;
 
 /// 2026-06-15T10:00:00Z.
 const JUNE_15: u64 = 1_781_517_600_000;
 
 fn weighing(zone: &Zone, sensor: u16, kg: f32) -> ValidReading {
-    let layout = TopicLayout::parse("zone/+/+/up").unwrap();
-    let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
-    let frame = encode(&Frame {
-        seq: u32::from(sensor),
-        base_time_ms: JUNE_15,
-        readings: vec![Reading { sensor, offset_ms: 0, value: Measurement::NetMassKg(kg) }],
-    });
-    let topic = "zone/logistique-a21/gw-la-01/up";
-    let c = check_message(topic, &frame.into(), JUNE_15 as i64, &layout, zone, &limits);
-    assert!(c.rejects.is_empty(), "{:?}", c.rejects);
-    c.readings.into_iter().next().unwrap()
+    common::storage::weighing(zone, "logistique-a21", "gw-la-01", sensor, kg, JUNE_15)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

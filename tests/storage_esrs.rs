@@ -5,11 +5,10 @@
 //! hand below, with the formulas of docs/kpis.md.
 
 mod common;
-use common::storage::{batch_of, StorageTarget};
+use common::storage::{batch_of, reading, StorageTarget};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use wasteflow::store::prepare;
-use wasteflow::validate::{check_message, Limits};
-use wasteflow::wire::{encode, Frame, Measurement, Reading, TopicLayout, ValidReading};
+use wasteflow::wire::{Measurement, ValidReading};
 use wasteflow::zone::Zone;
 
 /// The example zone plus a second Métallerie gateway whose containers reach the categories the
@@ -103,16 +102,6 @@ fn zone() -> Zone {
     let zone = Zone::load(path.to_str().unwrap()).unwrap_or_else(|e| panic!("{e:?}"));
     let _ = std::fs::remove_file(&path);
     zone
-}
-
-/// One reading of a gateway's sensor at `at` ms, attributed through the registry.
-fn reading(zone: &Zone, company: &str, gateway: &str, sensor: u16, value: Measurement, at: u64) -> ValidReading {
-    let layout = TopicLayout::parse("zone/+/+/up").unwrap();
-    let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
-    let frame = encode(&Frame { seq: 1, base_time_ms: at, readings: vec![Reading { sensor, offset_ms: 0, value }] });
-    let c = check_message(&format!("zone/{company}/{gateway}/up"), &frame.into(), at as i64, &layout, zone, &limits);
-    assert!(c.rejects.is_empty(), "{:?}", c.rejects);
-    c.readings.into_iter().next().unwrap()
 }
 
 fn fixture(zone: &Zone) -> Vec<ValidReading> {

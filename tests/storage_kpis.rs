@@ -2,32 +2,15 @@
 //! out by hand from the fixture, with the formulas of docs/kpis.md.
 
 mod common;
-use common::storage::{batch_of, StorageTarget};
+use common::storage::{batch_of, weighing, StorageTarget};
 use std::time::Duration;
 use wasteflow::store::prepare;
-use wasteflow::validate::{check_message, Limits};
-use wasteflow::wire::TopicLayout;
 use wasteflow::wire::ValidReading;
-use wasteflow::wire::{encode, Frame, Measurement, Reading};
 use wasteflow::zone::Zone;
 
 /// 2027-03-01T00:00:00Z.
 const DAY1: u64 = 1_803_859_200_000;
 const DAY_MS: u64 = 86_400_000;
-
-/// One weighing (kg) by a gateway's sensor, at `at` ms, attributed through the registry.
-fn weighing(zone: &Zone, company: &str, gateway: &str, sensor: u16, kg: f32, at: u64) -> ValidReading {
-    let layout = TopicLayout::parse("zone/+/+/up").unwrap();
-    let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
-    let frame = encode(&Frame {
-        seq: 1,
-        base_time_ms: at,
-        readings: vec![Reading { sensor, offset_ms: 0, value: Measurement::NetMassKg(kg) }],
-    });
-    let c = check_message(&format!("zone/{company}/{gateway}/up"), &frame.into(), at as i64, &layout, zone, &limits);
-    assert!(c.rejects.is_empty(), "{:?}", c.rejects);
-    c.readings.into_iter().next().unwrap()
-}
 
 fn fixture(zone: &Zone) -> Vec<ValidReading> {
     let t = DAY1 + 10 * 3_600_000;

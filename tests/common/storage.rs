@@ -72,3 +72,35 @@ impl Drop for StorageTarget {
 pub fn batch_of(readings: Vec<ValidReading>) -> Batch {
     Batch { readings, ..Batch::default() }
 }
+
+/// One reading of a gateway's sensor at `at` ms (its frame's base time), checked and attributed
+/// through the registry as if just received; the zone needs its ids (`Zone::with_ids`).
+pub fn reading(
+    zone: &wasteflow::zone::Zone,
+    company: &str,
+    gateway: &str,
+    sensor: u16,
+    value: wasteflow::wire::Measurement,
+    at: u64,
+) -> ValidReading {
+    use wasteflow::validate::{check_message, Limits};
+    use wasteflow::wire::{encode, Frame, Reading, TopicLayout};
+    let layout = TopicLayout::parse("zone/+/+/up").unwrap();
+    let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
+    let frame = encode(&Frame { seq: 1, base_time_ms: at, readings: vec![Reading { sensor, offset_ms: 0, value }] });
+    let c = check_message(&format!("zone/{company}/{gateway}/up"), &frame.into(), at as i64, &layout, zone, &limits);
+    assert!(c.rejects.is_empty(), "{:?}", c.rejects);
+    c.readings.into_iter().next().unwrap()
+}
+
+/// One weighing (kg) of a gateway's sensor at `at` ms: [`reading`] of a net mass.
+pub fn weighing(
+    zone: &wasteflow::zone::Zone,
+    company: &str,
+    gateway: &str,
+    sensor: u16,
+    kg: f32,
+    at: u64,
+) -> ValidReading {
+    reading(zone, company, gateway, sensor, wasteflow::wire::Measurement::NetMassKg(kg), at)
+}
