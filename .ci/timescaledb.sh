@@ -16,7 +16,11 @@ SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 120); do
   grep -q listening "$LOG" && break
-  kill -0 $SERVER 2>/dev/null || { cat "$LOG" >&2; exit 1; }
+  kill -0 $SERVER 2>/dev/null || {
+    cat "$LOG" >&2
+    echo "TimescaleDB (PGlite) exited before listening on 127.0.0.1:$PORT (is the port taken? ss -ltnp | grep $PORT)" >&2
+    exit 1
+  }
   sleep 0.5
 done
 grep -q listening "$LOG" || { echo "TimescaleDB (PGlite) did not start" >&2; tail -20 "$LOG" >&2; exit 1; }
