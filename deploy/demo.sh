@@ -62,17 +62,18 @@ while :; do
 done
 echo
 
-echo "== per company over the $DAYS days (KPI views; formulas in docs/kpis.md)"
+echo "== per company over the $DAYS days (ESRS E5-5 / GRI 306 view kpi_esrs_e5_5, local days; docs/kpis.md)"
 psql -h 127.0.0.1 -U postgres -d $DB -c "
   SELECT coalesce(company_id, '(zone)') AS company,
-         round(sum(generated_t)::numeric, 2) AS tonnes,
-         round((100 * sum(reused_t + recycled_t) / nullif(sum(generated_t), 0))::numeric, 1) AS recycling_pct,
-         round((100 * sum(symbiosis_t) / nullif(sum(generated_t), 0))::numeric, 1) AS symbiosis_pct,
-         round(sum(hazardous_t)::numeric, 2) AS hazardous_t
-  FROM (SELECT day, company_id, generated_t, reused_t, recycled_t, symbiosis_t, hazardous_t FROM kpi_company_daily
-        UNION ALL
-        SELECT day, NULL, generated_t, reused_t, recycled_t, symbiosis_t, hazardous_t FROM kpi_zone_daily) k
+         round(sum(tonnes) FILTER (WHERE category = 'waste-generated')::numeric, 2) AS generated_t,
+         round(sum(tonnes) FILTER (WHERE category = 'diverted-from-disposal')::numeric, 2) AS diverted_t,
+         round(sum(tonnes) FILTER (WHERE category = 'directed-to-disposal')::numeric, 2) AS disposal_t,
+         round(sum(tonnes) FILTER (WHERE category = 'pending')::numeric, 2) AS pending_t,
+         round(sum(tonnes) FILTER (WHERE category = 'by-product')::numeric, 2) AS by_product_t
+  FROM kpi_esrs_e5_5 WHERE period = 'day' AND hazardous IS NULL
   GROUP BY company_id ORDER BY company_id NULLS LAST"
+echo "== one company's year on one page: wasteflow report --company beton-artois --year $(date +%Y)"
+$BIN --config config/wasteflow.toml report --company beton-artois --year "$(date +%Y)"
 echo "== symbiosis exchanges (tonnes)"
 psql -h 127.0.0.1 -U postgres -d $DB -c "SELECT source_company, destination_company, treatment, round(sum(tonnes)::numeric, 2) AS tonnes
   FROM exchange_flows_daily GROUP BY 1, 2, 3 ORDER BY 4 DESC"
