@@ -343,5 +343,13 @@ async fn pending_mass_is_resolved_through_declared_final_operations() {
         &[3.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 2.0 / 3.0, 0.0],
         "unresolved métallerie rates after the new declaration",
     );
+    // Grafana's read-only role reads both resolved views (not the table behind them).
+    c.batch_execute("SET ROLE wasteflow_grafana").await.expect("the read-only role exists");
+    for view in ["kpi_esrs_e5_5_resolved", "kpi_esrs_e5_5_rates_resolved"] {
+        let n: i64 = c.query_one(&format!("SELECT count(*) FROM {view}"), &[]).await.unwrap().get(0);
+        assert!(n > 0, "{view}");
+    }
+    assert!(c.query("SELECT * FROM final_operations", &[]).await.is_err(), "the table is not Grafana's");
+    c.batch_execute("RESET ROLE").await.unwrap();
     db.close().await;
 }
