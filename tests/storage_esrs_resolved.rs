@@ -282,6 +282,16 @@ async fn pending_mass_is_resolved_through_declared_final_operations() {
         &[3.5, 0.5, 0.4, 0.4 / 3.0, 2.6 / 3.0, 2.6 / 3.0, 1.0, 3.0 / 3.5, 1.0],
         "resolved zone rates",
     );
+    // The split is in whole grams that add up exactly: 600,000 + 400,000 g, nothing lost.
+    let r = c
+        .query_one(
+            "SELECT (SELECT sum(mass_g) FROM flows_by_period)::int8, (SELECT sum(mass_g) FROM flows_by_period_resolved)::int8,
+                    (SELECT count(*) FROM flows_by_period_resolved WHERE resolved AND period = 'day')",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!((r.get::<_, i64>(0), r.get::<_, i64>(1), r.get::<_, i64>(2)), (3 * 3_800_000, 3 * 3_800_000, 2));
     // Hazardous split: the scrap is non-hazardous; the resolved rows say so.
     let r = c
         .query_one(
