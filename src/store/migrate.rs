@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (8, "storage v2", include_str!("migrations/0008_storage_v2.sql")),
     (9, "local calendar", include_str!("migrations/0009_local_calendar.sql")),
     (10, "waste register", include_str!("migrations/0010_register.sql")),
+    (11, "final operations", include_str!("migrations/0011_final_operations.sql")),
 ];
 
 /// Storage mode, detected at start.

@@ -172,6 +172,26 @@ pub async fn sync_registry(
             )
             .await?;
         }
+        // Each destination's declared final operations, replaced (docs/kpis.md, "Resolved
+        // figures"); a destination no longer in the file keeps its last one, as it keeps its name.
+        let declarations = f
+            .companies
+            .iter()
+            .map(|c| (&c.id, &c.final_operations))
+            .chain(f.operators.iter().map(|o| (&o.id, &o.final_operations)));
+        for (destination, ops) in declarations {
+            tx.execute("DELETE FROM final_operations WHERE destination_id = $1", &[destination]).await?;
+            for op in ops {
+                // The zone was checked when loaded: a final code, its mode fits.
+                let Ok(Some(mode)) = treatment_mode(&op.code, op.mode) else { continue };
+                tx.execute(
+                    "INSERT INTO final_operations (destination_id, treatment, treatment_mode, share)
+                     VALUES ($1, $2, $3, $4::float8::numeric)",
+                    &[destination, &op.code, &mode.name(), &op.share],
+                )
+                .await?;
+            }
+        }
         for t in &f.transporters {
             tx.execute(
                 "INSERT INTO transporters (id, name, siret, address, receipt_number, receipt_department,

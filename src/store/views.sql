@@ -120,9 +120,44 @@ CREATE OR REPLACE VIEW kpi_zone_yearly AS
 -- told apart among disposals). Energy recovery is other recovery, as in the Waste Framework
 -- Directive (art. 4); the `energy-recovery` row shows how much of it was (GRI 306-5 counts it
 -- as incineration with energy recovery, directed to disposal).
-CREATE OR REPLACE VIEW kpi_esrs_e5_5 AS
-WITH f AS (
-    SELECT period, period_start, company_id, hazardous, mass_g, destination_id = company_id AS on_site,
+--
+-- Two variants in one place, `kpi_esrs_e5_5_variants` (`resolved` false or true), so the
+-- category logic is written once: `kpi_esrs_e5_5` is the unresolved one, as weighed;
+-- `kpi_esrs_e5_5_resolved` splits the pending mass sent to a destination that declares its
+-- final operations (`final_operations`, zone file) across them by share, each part classified
+-- as a weighing with that treatment and mode would be; `resolved_t` says how many tonnes of a
+-- row come from that split. Pending mass to a destination without a declaration stays pending.
+-- A declaration's shares are normalised to sum to exactly 1 (the zone check allows 0.001 off),
+-- and a mass is split in whole grams that add up to it exactly: each part is the difference of
+-- the floors of the mass times the cumulative shares up to and before it (in code order), so
+-- masses stay bigint and sum as fast as the weighed ones.
+CREATE OR REPLACE VIEW flows_by_period_resolved AS
+SELECT f.period, f.period_start, f.company_id, f.hazardous, f.status, f.destination_id,
+       coalesce(o.treatment, f.treatment)                                         AS treatment,
+       coalesce(o.treatment_mode, f.treatment_mode)                               AS treatment_mode,
+       coalesce((floor(f.mass_g * o.upto / o.total) - floor(f.mass_g * (o.upto - o.share) / o.total))::bigint,
+                f.mass_g)                                                         AS mass_g,
+       o.destination_id IS NOT NULL                                               AS resolved
+FROM flows_by_period f
+LEFT JOIN (SELECT destination_id, treatment, treatment_mode, share,
+                  sum(share) OVER (PARTITION BY destination_id ORDER BY treatment, treatment_mode) AS upto,
+                  sum(share) OVER (PARTITION BY destination_id) AS total
+           FROM final_operations) o
+    -- pending mass only: waste (not a by-product, end-of-waste or R0) without a mode.
+    ON o.destination_id = f.destination_id AND f.status = 'waste' AND f.treatment <> 'R0' AND f.treatment_mode IS NULL;
+
+CREATE OR REPLACE VIEW kpi_esrs_e5_5_variants AS
+WITH flows AS (
+    SELECT false AS resolved_variant, period, period_start, company_id, hazardous, status, destination_id, treatment,
+           treatment_mode, mass_g, false AS resolved
+    FROM flows_by_period
+    UNION ALL
+    SELECT true, period, period_start, company_id, hazardous, status, destination_id, treatment, treatment_mode,
+           mass_g, resolved
+    FROM flows_by_period_resolved),
+f AS (
+    SELECT resolved_variant, period, period_start, company_id, hazardous, mass_g, resolved,
+           destination_id = company_id AS on_site,
            treatment_mode IS NOT DISTINCT FROM 'energy-recovery' AS energy,
            CASE
                WHEN status = 'by-product' THEN 'by-product'
@@ -136,7 +171,7 @@ WITH f AS (
                WHEN treatment IN ('D1', 'D5', 'D12') THEN 'landfill'
                ELSE 'other-disposal'
            END AS leaf
-    FROM flows_by_period),
+    FROM flows),
 categories (ordinal, category, leaves, energy_only, reference) AS (VALUES
     (1, 'waste-generated', ARRAY['preparation-for-re-use', 'recycling', 'other-recovery', 'incineration', 'landfill', 'other-disposal', 'pending'], false,
         'ESRS E5 §37(a); GRI 306-3-a'),
@@ -158,48 +193,75 @@ categories (ordinal, category, leaves, energy_only, reference) AS (VALUES
     (15, 're-use-not-waste', ARRAY['re-use-not-waste'], false,
         'R0 re-use of what never became waste (Directive 2008/98/EC art. 3(13)): outside ESRS E5 §37 and GRI 306-3')),
 sums AS (
-    SELECT f.period, f.period_start, f.company_id, f.hazardous, c.category, sum(f.mass_g) AS mass_g,
-           coalesce(sum(f.mass_g) FILTER (WHERE f.on_site), 0) AS on_site_g
+    SELECT f.resolved_variant, f.period, f.period_start, f.company_id, f.hazardous, c.category, sum(f.mass_g) AS mass_g,
+           coalesce(sum(f.mass_g) FILTER (WHERE f.on_site), 0) AS on_site_g,
+           coalesce(sum(f.mass_g) FILTER (WHERE f.resolved), 0) AS resolved_g
     FROM f JOIN categories c ON f.leaf = ANY (c.leaves) AND (f.energy OR NOT c.energy_only)
-    GROUP BY GROUPING SETS ((f.period, f.period_start, f.company_id, f.hazardous, c.category),
-                            (f.period, f.period_start, f.company_id, c.category),
-                            (f.period, f.period_start, f.hazardous, c.category),
-                            (f.period, f.period_start, c.category))),
+    GROUP BY GROUPING SETS ((f.resolved_variant, f.period, f.period_start, f.company_id, f.hazardous, c.category),
+                            (f.resolved_variant, f.period, f.period_start, f.company_id, c.category),
+                            (f.resolved_variant, f.period, f.period_start, f.hazardous, c.category),
+                            (f.resolved_variant, f.period, f.period_start, c.category))),
 keys AS (
-    SELECT k.period, k.period_start, k.company_id, h.hazardous
-    FROM (SELECT DISTINCT period, period_start, company_id FROM sums) k
+    SELECT k.resolved_variant, k.period, k.period_start, k.company_id, h.hazardous
+    FROM (SELECT DISTINCT resolved_variant, period, period_start, company_id FROM sums) k
     CROSS JOIN (VALUES (true), (false), (NULL::boolean)) h (hazardous))
-SELECT k.period, k.period_start, k.company_id, c.category, k.hazardous,
+SELECT k.resolved_variant AS resolved, k.period, k.period_start, k.company_id, c.category, k.hazardous,
        coalesce(s.mass_g, 0)::double precision / 1e6                  AS tonnes,
        coalesce(s.on_site_g, 0)::double precision / 1e6               AS on_site_t,
        coalesce(s.mass_g - s.on_site_g, 0)::double precision / 1e6    AS off_site_t,
-       c.reference, c.ordinal
+       c.reference, c.ordinal,
+       coalesce(s.resolved_g, 0)::double precision / 1e6              AS resolved_t
 FROM keys k
 CROSS JOIN categories c
-LEFT JOIN sums s ON s.period = k.period AND s.period_start = k.period_start AND s.category = c.category
+LEFT JOIN sums s ON s.resolved_variant = k.resolved_variant AND s.period = k.period AND s.period_start = k.period_start
+    AND s.category = c.category
     AND s.company_id IS NOT DISTINCT FROM k.company_id AND s.hazardous IS NOT DISTINCT FROM k.hazardous;
+
+-- As weighed: pending mass stays pending.
+CREATE OR REPLACE VIEW kpi_esrs_e5_5 AS
+SELECT period, period_start, company_id, category, hazardous, tonnes, on_site_t, off_site_t, reference, ordinal
+FROM kpi_esrs_e5_5_variants WHERE NOT resolved;
+
+-- Pending mass resolved through the destinations' declared final operations (as they are
+-- declared now); `resolved_t`: the tonnes of the row that come from that resolution.
+CREATE OR REPLACE VIEW kpi_esrs_e5_5_resolved AS
+SELECT period, period_start, company_id, category, hazardous, tonnes, on_site_t, off_site_t, reference, ordinal, resolved_t
+FROM kpi_esrs_e5_5_variants WHERE resolved;
 
 -- The rates of docs/kpis.md over waste whose final operation is known (pending mass counts
 -- neither for nor against), each with its coverage: the share of waste generated whose final
--- operation is known. NULL when no final operation is known.
-CREATE OR REPLACE VIEW kpi_esrs_e5_5_rates AS
+-- operation is known. NULL when no final operation is known. Both variants; `resolved_t`: the
+-- waste generated whose final operation is known through a declaration (0 unresolved).
+CREATE OR REPLACE VIEW kpi_esrs_e5_5_rates_variants AS
 WITH t AS (
-    SELECT period, period_start, company_id,
+    SELECT resolved, period, period_start, company_id,
            sum(tonnes) FILTER (WHERE category = 'waste-generated')                               AS generated_t,
            sum(tonnes) FILTER (WHERE category = 'pending')                                       AS pending_t,
            sum(tonnes) FILTER (WHERE category IN ('preparation-for-re-use', 'recycling'))        AS reused_recycled_t,
            sum(tonnes) FILTER (WHERE category = 'diverted-from-disposal')                        AS diverted_t,
            sum(tonnes) FILTER (WHERE category = 'landfill')                                      AS landfilled_t,
-           sum(tonnes) FILTER (WHERE category = 'non-recycled')                                  AS non_recycled_t
-    FROM kpi_esrs_e5_5 WHERE hazardous IS NULL
-    GROUP BY period, period_start, company_id)
-SELECT period, period_start, company_id, generated_t, pending_t, non_recycled_t,
+           sum(tonnes) FILTER (WHERE category = 'non-recycled')                                  AS non_recycled_t,
+           sum(resolved_t) FILTER (WHERE category = 'waste-generated')                           AS resolved_t
+    FROM kpi_esrs_e5_5_variants WHERE hazardous IS NULL
+    GROUP BY resolved, period, period_start, company_id)
+SELECT resolved, period, period_start, company_id, generated_t, pending_t, non_recycled_t,
        non_recycled_t / nullif(generated_t - pending_t, 0)        AS non_recycled_share,
        reused_recycled_t / nullif(generated_t - pending_t, 0)     AS reuse_recycling_rate,
        diverted_t / nullif(generated_t - pending_t, 0)            AS recovery_rate,
        1 - landfilled_t / nullif(generated_t - pending_t, 0)      AS landfill_diversion_rate,
-       (generated_t - pending_t) / nullif(generated_t, 0)         AS coverage
+       (generated_t - pending_t) / nullif(generated_t, 0)         AS coverage,
+       resolved_t
 FROM t;
+
+CREATE OR REPLACE VIEW kpi_esrs_e5_5_rates AS
+SELECT period, period_start, company_id, generated_t, pending_t, non_recycled_t, non_recycled_share,
+       reuse_recycling_rate, recovery_rate, landfill_diversion_rate, coverage
+FROM kpi_esrs_e5_5_rates_variants WHERE NOT resolved;
+
+CREATE OR REPLACE VIEW kpi_esrs_e5_5_rates_resolved AS
+SELECT period, period_start, company_id, generated_t, pending_t, non_recycled_t, non_recycled_share,
+       reuse_recycling_rate, recovery_rate, landfill_diversion_rate, coverage, resolved_t
+FROM kpi_esrs_e5_5_rates_variants WHERE resolved;
 
 -- Symbiosis exchanges between companies of the zone: the shape of a Sankey diagram
 -- (source, target, value).
@@ -278,7 +340,7 @@ CREATE OR REPLACE VIEW recent_events AS
 
 -- The read-only role (migration 0002) reads the views only.
 GRANT SELECT ON flows_daily, kpi_company_daily, kpi_company_monthly, kpi_zone_daily, kpi_zone_monthly,
-    kpi_company_yearly, kpi_zone_yearly, kpi_esrs_e5_5, kpi_esrs_e5_5_rates,
+    kpi_company_yearly, kpi_zone_yearly, kpi_esrs_e5_5, kpi_esrs_e5_5_rates, kpi_esrs_e5_5_resolved, kpi_esrs_e5_5_rates_resolved,
     exchange_flows_daily, exchange_flows_monthly, exchange_flows_yearly, container_fill_hourly, container_fill_daily, rejections_hourly,
     company_directory, container_directory, recent_events, attribution_history, readings_attributed
 TO wasteflow_grafana;

@@ -1,9 +1,9 @@
 //! Checks a parsed registry as a whole; every problem is named `file: entry: field: why`.
 
 use super::codes::{check_ewc_code, check_siren, check_siret, split_address, stream_code};
-use super::file::ZoneFile;
+use super::file::{FinalOperation, ZoneFile};
 use super::problem::ZoneProblem;
-use super::treatment::{check_treatment_code, treatment_mode};
+use super::treatment::{check_treatment_code, treatment_class, treatment_mode, TreatmentClass};
 use std::collections::{HashMap, HashSet};
 
 /// Returns every problem of the registry (empty when it is valid).
@@ -18,6 +18,7 @@ pub fn check(path: &str, f: &ZoneFile) -> Vec<ZoneProblem> {
         let entry = format!("company {:?}", c.id);
         check_id(&c.id).unwrap_or_else(|why| err(entry.clone(), "id", why));
         check_siren(&c.siren).unwrap_or_else(|why| err(entry.clone(), "siren", why));
+        check_final_operations(&c.final_operations, &mut |field, why| err(entry.clone(), &field, why));
         if companies.insert(c.id.as_str(), c).is_some() {
             err(entry, "id", "defined twice".into());
         }
@@ -52,6 +53,7 @@ pub fn check(path: &str, f: &ZoneFile) -> Vec<ZoneProblem> {
         if let Some(address) = &o.address {
             split_address(address).map(drop).unwrap_or_else(|why| err(entry.clone(), "address", why));
         }
+        check_final_operations(&o.final_operations, &mut |field, why| err(entry.clone(), &field, why));
         if companies.contains_key(o.id.as_str()) {
             err(entry.clone(), "id", "also a company id; destinations must be unambiguous".into());
         }
@@ -199,6 +201,52 @@ pub fn check(path: &str, f: &ZoneFile) -> Vec<ZoneProblem> {
         }
     }
     errs
+}
+
+/// How far a declaration's shares may be from summing to 1.
+const SHARE_TOLERANCE: f64 = 0.001;
+
+/// Checks a destination's `final_operations`: final codes (not interim, not prohibited), each
+/// mode as for a container's treatment, shares above 0 summing to 1 (within 0.001), no
+/// operation and mode twice. Reports `(field, why)`, the field naming the entry's index
+/// (`final_operations[1].mode`).
+fn check_final_operations(ops: &[FinalOperation], err: &mut dyn FnMut(String, String)) {
+    let mut seen = HashSet::new();
+    for (i, op) in ops.iter().enumerate() {
+        let field = |name: &str| format!("final_operations[{i}].{name}");
+        match check_treatment_code(&op.code) {
+            Err(why) => err(field("code"), why),
+            Ok(()) if treatment_class(&op.code) == Ok(TreatmentClass::Interim) => err(
+                field("code"),
+                format!(
+                    "{} is an interim operation: declare the final operations the interim mass goes to{}",
+                    op.code,
+                    if op.code == "D9" { " (write D9F if this D9 is final)" } else { "" }
+                ),
+            ),
+            Ok(()) => match treatment_mode(&op.code, op.mode) {
+                Err(why) => err(field("mode"), why.replace("treatment_mode", "mode")),
+                Ok(mode) => {
+                    if !seen.insert((op.code.as_str(), mode.map(|m| m.name()))) {
+                        err(field("code"), format!("{} is declared twice with the same mode; add the shares", op.code));
+                    }
+                }
+            },
+        }
+        if !(op.share > 0.0 && op.share <= 1.0) {
+            err(field("share"), format!("{}: a share is a fraction above 0 and at most 1", op.share));
+        }
+    }
+    let sum: f64 = ops.iter().map(|op| op.share).sum();
+    if !ops.is_empty() && sum.is_finite() && (sum - 1.0).abs() > SHARE_TOLERANCE {
+        err(
+            "final_operations".into(),
+            format!(
+                "the shares sum to {}, not 1: they split all of the interim mass the destination receives",
+                (sum * 1e6).round() / 1e6
+            ),
+        );
+    }
 }
 
 /// A calendar date written `YYYY-MM-DD`.

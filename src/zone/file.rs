@@ -37,6 +37,10 @@ pub struct CompanyEntry {
     pub siren: String,
     /// Trading name.
     pub name: String,
+    /// For a company that receives interim mass (storage, transfer, pre-treatment): the final
+    /// operations it applies to it, with shares ([`FinalOperation`]).
+    #[serde(default)]
+    pub final_operations: Vec<FinalOperation>,
 }
 
 /// An establishment of a company.
@@ -63,6 +67,26 @@ pub struct OperatorEntry {
     /// The waste register needs it (with the SIRET) for every shipment bound there.
     #[serde(default)]
     pub address: Option<String>,
+    /// For an operator that receives interim mass (a transfer station, a storage yard): the
+    /// final operations it applies to it, with shares ([`FinalOperation`]).
+    #[serde(default)]
+    pub final_operations: Vec<FinalOperation>,
+}
+
+/// One final operation a destination declares it applies to the interim mass it receives
+/// (`final_operations = [{ code = "R3", mode = "recycling", share = 0.6 }, ...]`). The
+/// resolved ESRS views (docs/kpis.md) split the pending mass sent there by these shares.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FinalOperation {
+    /// A final operation code (R0 to R11, D1 to D12 but D9, D9F); not an interim one.
+    pub code: String,
+    /// As a container's `treatment_mode`: required where the operation allows several modes.
+    #[serde(default)]
+    pub mode: Option<super::treatment::TreatmentMode>,
+    /// The fraction of the interim mass that goes to this operation: above 0; a declaration's
+    /// shares sum to 1 (within 0.001).
+    pub share: f64,
 }
 
 /// A waste carrier (transporteur), named by the containers it collects.

@@ -216,3 +216,66 @@ fn register_fields_are_checked_with_their_place() {
         assert!(errs.iter().any(|e| e.starts_with(want)), "want {want:?}, got {errs:?}");
     }
 }
+
+/// A destination's declared final operations (`final_operations`): each refusal at its place.
+#[test]
+fn final_operations_are_checked_with_their_place() {
+    let declare = |ops: &str| with("name = \"Operator\"", &format!("name = \"Operator\"\nfinal_operations = [{ops}]"));
+    // The declaration of the example: 60 % R3 recycling, 40 % D10 (one mode: none to write).
+    let ok = declare(r#"{ code = "R3", mode = "recycling", share = 0.6 }, { code = "D10", share = 0.4 }"#);
+    assert_eq!(errors_of(&ok), Vec::<String>::new());
+    let zone = Zone::parse("zone.toml", &ok).unwrap();
+    assert_eq!(zone.file.operators[0].final_operations.len(), 2);
+    // Within 0.001 of 1 is accepted (shares written with three decimals).
+    let thirds =
+        declare(r#"{ code = "R4", share = 0.333 }, { code = "R1", share = 0.333 }, { code = "D1", share = 0.333 }"#);
+    assert_eq!(errors_of(&thirds), Vec::<String>::new());
+    // A company may declare too.
+    let company = with("name = \"A\"", "name = \"A\"\nfinal_operations = [{ code = \"R13\", share = 1.0 }]");
+    let cases = [
+        (
+            declare(r#"{ code = "R3", mode = "recycling", share = 0.6 }, { code = "D10", share = 0.3 }"#),
+            "zone.toml: operator \"op\": final_operations: the shares sum to 0.9",
+        ),
+        (
+            declare(r#"{ code = "R13", share = 0.5 }, { code = "D10", share = 0.5 }"#),
+            "zone.toml: operator \"op\": final_operations[0].code: R13 is an interim operation",
+        ),
+        (
+            declare(r#"{ code = "D10", share = 0.5 }, { code = "D9", share = 0.5 }"#),
+            "zone.toml: operator \"op\": final_operations[1].code: D9 is an interim operation: declare the final \
+             operations the interim mass goes to (write D9F",
+        ),
+        (company, "zone.toml: company \"a\": final_operations[0].code: R13 is an interim operation"),
+        (
+            declare(r#"{ code = "R3", share = 0.6 }, { code = "D10", share = 0.4 }"#),
+            "zone.toml: operator \"op\": final_operations[0].mode: R3 may be recycling or other-recovery: say which \
+             with mode",
+        ),
+        (
+            declare(r#"{ code = "R4", mode = "energy-recovery", share = 1.0 }"#),
+            "zone.toml: operator \"op\": final_operations[0].mode: R4 cannot be \"energy-recovery\"",
+        ),
+        (
+            declare(r#"{ code = "D11", share = 1.0 }"#),
+            "zone.toml: operator \"op\": final_operations[0].code: D11 is prohibited in France",
+        ),
+        (
+            declare(r#"{ code = "R99", share = 1.0 }"#),
+            "zone.toml: operator \"op\": final_operations[0].code: \"R99\" is not a treatment code",
+        ),
+        (
+            declare(r#"{ code = "D10", share = 0.0 }, { code = "D1", share = 1.0 }"#),
+            "zone.toml: operator \"op\": final_operations[0].share: 0: a share is a fraction above 0",
+        ),
+        (
+            declare(r#"{ code = "D10", share = 0.5 }, { code = "D10", mode = "disposal", share = 0.5 }"#),
+            "zone.toml: operator \"op\": final_operations[1].code: D10 is declared twice",
+        ),
+        (declare(r#"{ code = "D10", share = 1.0, note = "x" }"#), "unknown field `note`"),
+    ];
+    for (text, expected) in &cases {
+        let errs = errors_of(text);
+        assert!(errs.iter().any(|e| e.contains(expected)), "expected {expected:?} in {errs:#?}");
+    }
+}
