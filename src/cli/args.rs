@@ -57,8 +57,8 @@ pub enum Command {
         /// Company id (a `[[companies]]` entry of the zone file).
         #[arg(long)]
         company: String,
-        /// Calendar year, in the zone's time zone.
-        #[arg(long)]
+        /// Calendar year, in the zone's time zone (1970 to 9999).
+        #[arg(long, value_parser = clap::value_parser!(i32).range(1970..=9999))]
         year: i32,
     },
     /// Dead letters (`rejected_messages`): list, show one, replay them through today's checks.

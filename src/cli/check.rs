@@ -42,8 +42,10 @@ async fn check_database(s: &Settings) -> Result<String, String> {
             return Err(e.to_string());
         }
     };
+    let zone = crate::store::check_time_zone(&db.client, &s.zone.time_zone).await.map_err(|e| e.to_string());
     db.close().await;
-    Ok(format!("PostgreSQL {version}, {mode:?} storage, {schema}"))
+    zone?;
+    Ok(format!("PostgreSQL {version}, {mode:?} storage, {schema}, time zone {}", s.zone.time_zone))
 }
 
 async fn check_broker(s: &Settings) -> Result<String, String> {

@@ -89,12 +89,19 @@ async fn run(settings: Settings, zone: Zone, config_path: Option<String>) -> Out
         let _ = stop_tx.send(true);
     });
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "wasteflow starting");
-    match crate::daemon::run(settings, zone, handle, stop_rx, config_path).await? {
-        crate::daemon::Exit::Drained => {
+    match crate::daemon::run(settings, zone, handle, stop_rx, config_path).await {
+        // A setting the database refuses: a configuration error, not an outage.
+        Err(e @ crate::daemon::DaemonError::Configuration(_)) => {
+            tracing::error!(error = %e, "configuration refused by the database; not retrying");
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(EX_USAGE))
+        }
+        Err(e) => Err(e.into()),
+        Ok(crate::daemon::Exit::Drained) => {
             tracing::info!("stopped cleanly");
             Ok(ExitCode::SUCCESS)
         }
-        crate::daemon::Exit::GraceExpired => Ok(ExitCode::FAILURE),
+        Ok(crate::daemon::Exit::GraceExpired) => Ok(ExitCode::FAILURE),
     }
 }
 
@@ -104,7 +111,7 @@ async fn migrate(settings: &Settings, zone: &Zone, batch: i64) -> Outcome {
     }
     let mut db = crate::store::connect(&settings.database).await?;
     let mut progress = super::progress::Progress::new();
-    crate::store::migrate_and_upgrade(
+    let (_, applied) = crate::store::migrate_and_upgrade(
         &mut db.client,
         settings.database.schema.as_deref(),
         settings.database.statement_timeout,
@@ -115,7 +122,7 @@ async fn migrate(settings: &Settings, zone: &Zone, batch: i64) -> Outcome {
     progress.finish();
     db.close().await;
     let p = crate::store::prepare(settings, zone, true).await?;
-    println!("storage mode: {:?}; migrations applied now: {:?}", p.mode, p.migrations_applied);
+    println!("storage mode: {:?}; migrations applied now: {:?}", p.mode, applied);
     for line in &p.policies {
         println!("storage policy: {line}");
     }

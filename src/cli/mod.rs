@@ -2,7 +2,8 @@
 //!
 //! Exit codes: 0 success, 1 failure at run time (or `verify` found mismatches), 3 `register
 //! export` wrote incomplete lines (without `--allow-incomplete`),
-//! 64 invalid configuration or usage (EX_USAGE), 69 `check-config --connect` could not reach
+//! 64 invalid configuration or usage (EX_USAGE: a command line clap refuses too, and a
+//! `zone.time_zone` the database does not accept at `run`), 69 `check-config --connect` could not reach
 //! or use the database or the broker (EX_UNAVAILABLE).
 
 mod args;

@@ -45,6 +45,9 @@ pub enum DaemonError {
     /// The database settings cannot be used (password file, TLS configuration, URL).
     #[error(transparent)]
     Database(StoreError),
+    /// A setting the database refuses, which no retry can fix (`zone.time_zone`).
+    #[error(transparent)]
+    Configuration(StoreError),
 }
 
 /// How the daemon ended.
@@ -82,7 +85,7 @@ pub async fn run(
     let http = tokio::spawn(http);
 
     notifier.status("preparing the database");
-    let Some(ids) = prepare_database(&db, &settings, &zone, stop.clone()).await else {
+    let Some(ids) = prepare_database(&db, &settings, &zone, stop.clone()).await? else {
         let _ = http_stop_tx.send(true);
         return Ok(Exit::Drained);
     };
@@ -149,13 +152,13 @@ pub async fn run(
 
 /// Prepares the database (retrying until it works or a stop is asked): migrations if
 /// configured, storage policies, registry sync; logs the storage mode. Returns the registry's
-/// ids, or None when stopped first.
+/// ids, None when stopped first, or the error of a setting the database refuses.
 async fn prepare_database(
     db: &Connector,
     settings: &Settings,
     zone: &Zone,
     mut stop: watch::Receiver<bool>,
-) -> Option<RegistryIds> {
+) -> Result<Option<RegistryIds>, DaemonError> {
     let mut backoff = Backoff::new(settings.database.retry_min, settings.database.retry_max);
     loop {
         match prepare_with(db, settings, zone, settings.database.migrate_on_start).await {
@@ -165,15 +168,17 @@ async fn prepare_database(
                 for line in &p.policies {
                     tracing::info!(policy = %line, "storage policy");
                 }
-                return Some(p.ids);
+                return Ok(Some(p.ids));
             }
+            // Retrying cannot fix a setting the database refuses.
+            Err(e @ StoreError::TimeZone { .. }) => return Err(DaemonError::Configuration(e)),
             Err(e) => {
                 m::database_up(false);
                 let delay = backoff.next_delay();
                 tracing::warn!(error = %e, ?delay, "database not ready; retrying");
                 tokio::select! {
                     _ = tokio::time::sleep(delay) => {}
-                    _ = stop.wait_for(|s| *s) => return None,
+                    _ = stop.wait_for(|s| *s) => return Ok(None),
                 }
             }
         }

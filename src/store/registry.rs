@@ -71,6 +71,14 @@ SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1) AS known,
 
 /// Checks `zone.time_zone` against the database's time zones and writes it for the views.
 async fn sync_time_zone(tx: &impl GenericClient, time_zone: &str) -> Result<(), StoreError> {
+    check_time_zone(tx, time_zone).await?;
+    tx.execute("UPDATE zone_settings SET time_zone = $1 WHERE time_zone IS DISTINCT FROM $1", &[&time_zone]).await?;
+    Ok(())
+}
+
+/// Checks `zone.time_zone` against the database's time zones, writing nothing (the sync does
+/// it at every start; `check-config --connect` before one).
+pub async fn check_time_zone(tx: &impl GenericClient, time_zone: &str) -> Result<(), StoreError> {
     let refuse = |why: String| StoreError::TimeZone { name: time_zone.to_string(), why };
     let row = tx.query_one(TIME_ZONE, &[&time_zone]).await?;
     if !column::<bool>(&row, "known")? {
@@ -86,7 +94,6 @@ async fn sync_time_zone(tx: &impl GenericClient, time_zone: &str) -> Result<(), 
             crate::config::time_zone::WHOLE_HOURS
         )));
     }
-    tx.execute("UPDATE zone_settings SET time_zone = $1 WHERE time_zone IS DISTINCT FROM $1", &[&time_zone]).await?;
     Ok(())
 }
 
