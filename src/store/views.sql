@@ -155,7 +155,7 @@ WITH flows AS (
     SELECT true, period, period_start, company_id, hazardous, status, destination_id, treatment, treatment_mode,
            mass_g, resolved
     FROM flows_by_period_resolved),
-f AS NOT MATERIALIZED (
+f AS (
     SELECT resolved_variant, period, period_start, company_id, hazardous, mass_g, resolved,
            destination_id = company_id AS on_site,
            treatment_mode IS NOT DISTINCT FROM 'energy-recovery' AS energy,
@@ -201,15 +201,9 @@ sums AS (
                             (f.resolved_variant, f.period, f.period_start, f.company_id, c.category),
                             (f.resolved_variant, f.period, f.period_start, f.hazardous, c.category),
                             (f.resolved_variant, f.period, f.period_start, c.category))),
--- Every (variant, period, company) with data, and the zone (company NULL), each hazardous
--- true, false and both. Read from `f`, not from `sums`, so that `sums` is read once and not
--- materialised: a filter on the variant (kpi_esrs_e5_5 reads only the unresolved one) then
--- reaches the flows and the other variant is never computed.
 keys AS (
     SELECT k.resolved_variant, k.period, k.period_start, k.company_id, h.hazardous
-    FROM (SELECT DISTINCT resolved_variant, period, period_start, company_id FROM f
-          UNION
-          SELECT DISTINCT resolved_variant, period, period_start, NULL::text FROM f) k
+    FROM (SELECT DISTINCT resolved_variant, period, period_start, company_id FROM sums) k
     CROSS JOIN (VALUES (true), (false), (NULL::boolean)) h (hazardous))
 SELECT k.resolved_variant AS resolved, k.period, k.period_start, k.company_id, c.category, k.hazardous,
        coalesce(s.mass_g, 0)::double precision / 1e6                  AS tonnes,
