@@ -96,12 +96,7 @@ const OCT31: u64 = 1_824_940_800_000;
 const JAN1: u64 = 1_830_297_600_000;
 
 fn zone() -> Zone {
-    let text = std::fs::read_to_string(common::zone_file()).unwrap() + EXTRA;
-    let path = std::env::temp_dir().join(format!("{}.toml", common::unique("esrs-zone-")));
-    std::fs::write(&path, text).unwrap();
-    let zone = Zone::load(path.to_str().unwrap()).unwrap_or_else(|e| panic!("{e:?}"));
-    let _ = std::fs::remove_file(&path);
-    zone
+    common::storage::example_zone_with(EXTRA)
 }
 
 fn fixture(zone: &Zone) -> Vec<ValidReading> {

@@ -87,12 +87,7 @@ const NOON: u64 = 1_813_053_600_000;
 const DAY: u64 = NOON - 12 * 3_600_000;
 
 fn zone_with(extra: &str) -> Zone {
-    let text = std::fs::read_to_string(common::zone_file()).unwrap() + extra;
-    let path = std::env::temp_dir().join(format!("{}.toml", common::unique("esrs-resolved-zone-")));
-    std::fs::write(&path, text).unwrap();
-    let zone = Zone::load(path.to_str().unwrap()).unwrap_or_else(|e| panic!("{e:?}"));
-    let _ = std::fs::remove_file(&path);
-    zone
+    common::storage::example_zone_with(extra)
 }
 
 fn fixture(zone: &Zone) -> Vec<ValidReading> {

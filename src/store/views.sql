@@ -35,7 +35,7 @@ SELECT f.day,
        f.classification_id
 FROM (SELECT (h.bucket AT TIME ZONE z.time_zone)::date::timestamp AT TIME ZONE z.time_zone AS day,
              h.classification_id, sum(h.mass_g)::bigint AS mass_g, sum(h.weighings)::bigint AS weighings
-      FROM flow_rollup_1h h CROSS JOIN zone_settings z
+      FROM flow_rollup_1h h CROSS JOIN (SELECT time_zone FROM zone_settings LIMIT 1) z
       GROUP BY 1, 2) f
 JOIN classifications c ON c.id = f.classification_id
 LEFT JOIN treatments t ON t.code = c.treatment
@@ -46,10 +46,10 @@ CREATE OR REPLACE VIEW flows_by_period AS
 SELECT 'day'::text AS period, day AS period_start, * FROM flows_daily
 UNION ALL
 SELECT 'month'::text AS period, date_trunc('month', f.day AT TIME ZONE z.time_zone) AT TIME ZONE z.time_zone AS period_start, f.*
-FROM flows_daily f CROSS JOIN zone_settings z
+FROM flows_daily f CROSS JOIN (SELECT time_zone FROM zone_settings LIMIT 1) z
 UNION ALL
 SELECT 'year'::text AS period, date_trunc('year', f.day AT TIME ZONE z.time_zone) AT TIME ZONE z.time_zone AS period_start, f.*
-FROM flows_daily f CROSS JOIN zone_settings z;
+FROM flows_daily f CROSS JOIN (SELECT time_zone FROM zone_settings LIMIT 1) z;
 
 -- Every KPI, per company (company_id set) and for the whole zone (company_id NULL).
 CREATE OR REPLACE VIEW kpi AS
@@ -294,7 +294,7 @@ CREATE OR REPLACE VIEW container_fill_daily AS
                  h.container_id, h.company_id, min(h.fill_min) AS fill_min, max(h.fill_max) AS fill_max,
                  sum(h.fill_sum)::bigint AS fill_sum, sum(h.fill_count)::bigint AS fill_count,
                  sum(h.emptied)::bigint AS emptied
-          FROM container_rollup_1h h CROSS JOIN zone_settings z
+          FROM container_rollup_1h h CROSS JOIN (SELECT time_zone FROM zone_settings LIMIT 1) z
           GROUP BY 1, 2, 3) d;
 
 -- Dead letters per company and reason, per hour of receipt; `replayed`: how many of them

@@ -104,3 +104,10 @@ pub fn weighing(
 ) -> ValidReading {
     reading(zone, company, gateway, sensor, wasteflow::wire::Measurement::NetMassKg(kg), at)
 }
+
+/// The example zone (config/zone.toml) with more entries appended, checked as one file.
+pub fn example_zone_with(extra: &str) -> wasteflow::zone::Zone {
+    let path = super::zone_file();
+    let text = std::fs::read_to_string(&path).expect("the example zone") + extra;
+    wasteflow::zone::Zone::parse(&path, &text).unwrap_or_else(|e| panic!("{e:?}"))
+}
