@@ -18,18 +18,6 @@ fn weighing(seq: u32, at_ms: u64, kg: f32) -> Vec<u8> {
     })
 }
 
-fn hup(daemon: &Daemon) {
-    std::process::Command::new("kill").args(["-HUP", &daemon.child.id().to_string()]).status().unwrap();
-}
-
-async fn applied_reloads(daemon: &Daemon) -> f64 {
-    let text = daemon.metrics_text().await.unwrap_or_default();
-    text.lines()
-        .find(|l| l.starts_with("wasteflow_config_reloads_total{") && l.contains("result=\"applied\""))
-        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
-        .unwrap_or(0.0)
-}
-
 /// (ewc, hazardous, grams) rows of a query, sorted ("10 09 07*" before "10 09 08").
 async fn masses(db: &TestDb, sql: &str) -> Vec<(String, bool, i64)> {
     let rows = db.client().await.query(sql, &[]).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
@@ -42,15 +30,8 @@ async fn masses(db: &TestDb, sql: &str) -> Vec<(String, bool, i64)> {
 async fn a_reclassified_stream_keeps_the_old_classification_for_readings_taken_before() {
     let db = TestDb::new().await;
     let mut env = Env::new(&db);
-    let dir = std::env::temp_dir().join(unique("wf-attributions-"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let zone_path = dir.join("zone.toml");
-    let original = std::fs::read_to_string(zone_file()).unwrap();
+    let (dir, zone_path, original) = env.with_own_zone("");
     assert!(original.contains("ewc = \"10 09 08\""), "the example zone's foundry sand code");
-    std::fs::write(&zone_path, &original).unwrap();
-    let config_path = dir.join("wasteflow.toml");
-    std::fs::write(&config_path, format!("[zone]\nfile = \"{}\"\n", zone_path.display())).unwrap();
-    env.config_file = Some(config_path.display().to_string());
     let daemon = Daemon::start(&env).await;
     let topic = env.topic("metallerie-lievin", "gw-ml-01");
 
@@ -65,8 +46,8 @@ async fn a_reclassified_stream_keeps_the_old_classification_for_readings_taken_b
     // The sand is found to hold hazardous substances: the mirror entry 10 09 07* replaces
     // 10 09 08 (Decision 2000/532/EC as amended by 2014/955/EU, chapter 10 09).
     std::fs::write(&zone_path, original.replace("ewc = \"10 09 08\"", "ewc = \"10 09 07*\"")).unwrap();
-    hup(&daemon);
-    wait_until(Duration::from_secs(20), "reload applied", || async { applied_reloads(&daemon).await == 1.0 }).await;
+    daemon.hup();
+    wait_until(Duration::from_secs(20), "reload applied", || async { daemon.reloads("applied").await == 1.0 }).await;
 
     // After the change: 1,000 kg weighed now. Then a late one: 500 kg weighed 90 minutes ago,
     // before the change, arriving only now.
@@ -116,8 +97,8 @@ async fn a_reclassified_stream_keeps_the_old_classification_for_readings_taken_b
         db.count("SELECT count(*) FROM attribution_history WHERE gateway_id = 'gw-ml-01' AND sensor = 3").await,
         2
     );
-    hup(&daemon);
-    wait_until(Duration::from_secs(20), "second reload applied", || async { applied_reloads(&daemon).await == 2.0 })
+    daemon.hup();
+    wait_until(Duration::from_secs(20), "second reload applied", || async { daemon.reloads("applied").await == 2.0 })
         .await;
     assert_eq!(
         db.count("SELECT count(*) FROM attribution_history WHERE gateway_id = 'gw-ml-01' AND sensor = 3").await,

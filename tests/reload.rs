@@ -22,31 +22,13 @@ fn frame(seq: u32, base_time_ms: u64) -> Vec<u8> {
     encode(&Frame { seq, base_time_ms, readings })
 }
 
-fn hup(daemon: &Daemon) {
-    std::process::Command::new("kill").args(["-HUP", &daemon.child.id().to_string()]).status().unwrap();
-}
-
-async fn reloads(daemon: &Daemon, result: &str) -> f64 {
-    let text = daemon.metrics_text().await.unwrap_or_default();
-    text.lines()
-        .find(|l| l.starts_with("wasteflow_config_reloads_total{") && l.contains(&format!("result=\"{result}\"")))
-        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
-        .unwrap_or(0.0)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sighup_reloads_registry_and_log_level_and_refuses_an_invalid_configuration() {
     let db = TestDb::new().await;
     let mut env = Env::new(&db);
-    let dir = std::env::temp_dir().join(unique("wf-reload-"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let zone_path = dir.join("zone.toml");
-    let original_zone = std::fs::read_to_string(zone_file()).unwrap();
-    std::fs::write(&zone_path, &original_zone).unwrap();
-    let config_path = dir.join("wasteflow.toml");
+    let (dir, zone_path, original_zone) = env.with_own_zone("[log]\nlevel = \"info\"\n");
+    let config_path = env.config_file.clone().unwrap();
     let config = |level: &str| format!("[zone]\nfile = \"{}\"\n\n[log]\nlevel = \"{level}\"\n", zone_path.display());
-    std::fs::write(&config_path, config("info")).unwrap();
-    env.config_file = Some(config_path.display().to_string());
     let daemon = Daemon::start(&env).await;
 
     // A stream runs through every reload.
@@ -67,8 +49,8 @@ async fn sighup_reloads_registry_and_log_level_and_refuses_an_invalid_configurat
 
     // Registered, and SIGHUP: accepted from then on.
     std::fs::write(&zone_path, format!("{original_zone}\n{NEW_GATEWAY}")).unwrap();
-    hup(&daemon);
-    wait_until(Duration::from_secs(20), "reload applied", || async { reloads(&daemon, "applied").await == 1.0 }).await;
+    daemon.hup();
+    wait_until(Duration::from_secs(20), "reload applied", || async { daemon.reloads("applied").await == 1.0 }).await;
     publish_raw(&[(topic.clone(), frame(2, t0 + 60_000))]).await;
     wait_until(Duration::from_secs(20), "the new gateway's frame stored", || async {
         db.count("SELECT count(*) FROM readings_attributed WHERE gateway_id = 'gw-ml-02'").await == 5
@@ -79,15 +61,15 @@ async fn sighup_reloads_registry_and_log_level_and_refuses_an_invalid_configurat
 
     // Log level down to warn: the next reload's info line is no longer written.
     std::fs::write(&config_path, config("warn")).unwrap();
-    hup(&daemon);
-    wait_until(Duration::from_secs(20), "second reload applied", || async { reloads(&daemon, "applied").await == 2.0 })
+    daemon.hup();
+    wait_until(Duration::from_secs(20), "second reload applied", || async { daemon.reloads("applied").await == 2.0 })
         .await;
     assert_eq!(daemon.log_text().matches("configuration reloaded").count(), 1, "info lines are off after the reload");
 
     // An invalid registry: refused, counted, the running configuration kept.
     std::fs::write(&zone_path, format!("{original_zone}\n{NEW_GATEWAY}\n{NEW_GATEWAY}")).unwrap();
-    hup(&daemon);
-    wait_until(Duration::from_secs(20), "reload refused", || async { reloads(&daemon, "refused").await == 1.0 }).await;
+    daemon.hup();
+    wait_until(Duration::from_secs(20), "reload refused", || async { daemon.reloads("refused").await == 1.0 }).await;
     assert_eq!(daemon.metric("wasteflow_config_last_reload_successful").await, Some(0.0));
     assert!(daemon.log_text().contains("configuration reload refused"), "the problem is logged");
     publish_raw(&[(topic.clone(), frame(3, t0 + 120_000))]).await;

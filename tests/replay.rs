@@ -30,10 +30,6 @@ fn frame(seq: u32, base_time_ms: u64, last_sensor: u16) -> Vec<u8> {
     encode(&Frame { seq, base_time_ms, readings })
 }
 
-fn hup(daemon: &Daemon) {
-    std::process::Command::new("kill").args(["-HUP", &daemon.child.id().to_string()]).status().unwrap();
-}
-
 /// Runs `wasteflow dead-letters ARGS`; (stdout, the last line as JSON when it is).
 fn dead_letters(env: &Env, args: &[&str]) -> (String, serde_json::Value) {
     let out = env.command().arg("dead-letters").args(args).output().expect("run dead-letters");
@@ -57,15 +53,7 @@ async fn state(db: &TestDb) -> (i64, i64, i64, i64) {
 async fn dead_letters_of_an_unregistered_gateway_are_replayed_once_after_it_is_registered() {
     let db = TestDb::new().await;
     let mut env = Env::new(&db);
-    let dir = std::env::temp_dir().join(unique("wf-replay-"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let zone_path = dir.join("zone.toml");
-    let original_zone = std::fs::read_to_string(zone_file()).unwrap();
-    std::fs::write(&zone_path, &original_zone).unwrap();
-    let config_path = dir.join("wasteflow.toml");
-    std::fs::write(&config_path, format!("[zone]\nfile = \"{}\"\n\n[log]\nlevel = \"info\"\n", zone_path.display()))
-        .unwrap();
-    env.config_file = Some(config_path.display().to_string());
+    let (dir, zone_path, original_zone) = env.with_own_zone("[log]\nlevel = \"info\"\n");
     let daemon = Daemon::start(&env).await;
 
     // Sent: 5 frames of 5 readings from gw-ml-02 (the fifth frame's last reading from sensor 9,
@@ -84,7 +72,7 @@ async fn dead_letters_of_an_unregistered_gateway_are_replayed_once_after_it_is_r
 
     // Registered, and SIGHUP; the gateway resends its first frame, which is stored directly.
     std::fs::write(&zone_path, format!("{original_zone}\n{NEW_GATEWAY}")).unwrap();
-    hup(&daemon);
+    daemon.hup();
     wait_until(Duration::from_secs(20), "reload applied", || async {
         daemon.log_text().contains("configuration reloaded")
     })

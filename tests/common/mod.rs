@@ -115,6 +115,21 @@ impl Env {
         (env, broker)
     }
 
+    /// Gives the daemon a configuration file of its own in a new directory, naming a copy of
+    /// the example zone it may edit; returns (directory, zone file path, original zone text).
+    /// `config` is appended to the file (e.g. a `[log]` section).
+    pub fn with_own_zone(&mut self, config: &str) -> (std::path::PathBuf, std::path::PathBuf, String) {
+        let dir = std::env::temp_dir().join(unique("wf-zone-"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let zone_path = dir.join("zone.toml");
+        let original = std::fs::read_to_string(zone_file()).unwrap();
+        std::fs::write(&zone_path, &original).unwrap();
+        let config_path = dir.join("wasteflow.toml");
+        std::fs::write(&config_path, format!("[zone]\nfile = \"{}\"\n\n{config}", zone_path.display())).unwrap();
+        self.config_file = Some(config_path.display().to_string());
+        (dir, zone_path, original)
+    }
+
     pub fn command(&self) -> Command {
         let mut c = Command::new(bin());
         if let Some(file) = &self.config_file {
@@ -184,6 +199,20 @@ pub struct Daemon {
 }
 
 impl Daemon {
+    /// Sends SIGHUP: reload the configuration.
+    pub fn hup(&self) {
+        std::process::Command::new("kill").args(["-HUP", &self.child.id().to_string()]).status().unwrap();
+    }
+
+    /// `wasteflow_config_reloads_total{result}` (0 before the first).
+    pub async fn reloads(&self, result: &str) -> f64 {
+        let text = self.metrics_text().await.unwrap_or_default();
+        text.lines()
+            .find(|l| l.starts_with("wasteflow_config_reloads_total{") && l.contains(&format!("result=\"{result}\"")))
+            .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+            .unwrap_or(0.0)
+    }
+
     /// Starts `wasteflow run` and waits until it is subscribed. With `env.metrics_port` 0, the
     /// daemon listens on a port the system chooses, read back into `daemon.env.metrics_port`.
     pub async fn start(env: &Env) -> Daemon {
