@@ -7,7 +7,6 @@
 //! altered (docs/storage.md). The ids are read back for the hot path.
 
 use super::error::{column, timed, StoreError};
-use crate::clock::ms_since_epoch;
 use crate::zone::{all_treatments, stream_code, treatment_mode, Attribution, RegistryIds, Zone};
 use std::sync::Arc;
 use std::time::Duration;
@@ -271,7 +270,6 @@ pub async fn sync_registry(
         }
         let mut sensors = 0;
         let mut attributions_added = 0;
-        let now_ms = ms_since_epoch(column(&tx.query_one("SELECT now() AS now", &[]).await?, "now")?);
         for g in &f.gateways {
             tx.execute(
                 "INSERT INTO gateways (id, company_id, site_id, active) VALUES ($1, $2, $3, true)
@@ -333,7 +331,7 @@ pub async fn sync_registry(
                     )
                     .await?;
                     attributions_added += 1;
-                    tracing::info!(gateway = %g.id, sensor = s.number, container = %c.id, classification, valid_from_ms = now_ms, "attribution added");
+                    tracing::info!(gateway = %g.id, sensor = s.number, container = %c.id, classification, "attribution added, valid from this sync");
                 }
             }
         }

@@ -65,6 +65,14 @@ impl RegistryIds {
         self
     }
 
+    /// Keeps only the sensors `keep` accepts.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str, u16) -> bool) {
+        for (gateway, sensors) in self.sensors.iter_mut() {
+            sensors.retain(|&number, _| keep(gateway, number));
+        }
+        self.sensors.retain(|_, sensors| !sensors.is_empty());
+    }
+
     /// A sensor's ids.
     pub fn sensor(&self, gateway: &str, number: u16) -> Option<&SensorIds> {
         self.sensors.get(gateway)?.get(&number)

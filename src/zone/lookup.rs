@@ -75,8 +75,11 @@ impl Zone {
         Ok(Zone { file, gateways, ids: RegistryIds::default() })
     }
 
-    /// The registry with the database's ids, read back after a registry sync.
-    pub fn with_ids(mut self, ids: RegistryIds) -> Zone {
+    /// The registry with the database's ids, read back after a registry sync. Only the ids of
+    /// sensors of this file are kept, so a sensor with ids is a registered one (the hot path
+    /// looks the ids up alone).
+    pub fn with_ids(mut self, mut ids: RegistryIds) -> Zone {
+        ids.retain(|gateway, number| self.sensor(gateway, number).is_some());
         self.ids = ids;
         self
     }

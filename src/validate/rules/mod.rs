@@ -98,22 +98,19 @@ pub fn check_message(
         let ts_ms = frame.base_time_ms.saturating_add(u64::from(r.offset_ms)).min(i64::MAX as u64) as i64;
         let verdict = check_reading(r.sensor, &r.value, ts_ms, now_ms, limits)
             .and_then(|value_milli| {
-                if zone.sensor(ids.gateway, r.sensor).is_none() {
-                    return Err((
-                        RejectReason::UnknownSensor,
-                        format!("sensor {} is not registered on gateway {:?}", r.sensor, ids.gateway),
-                    ));
-                }
-                // The attribution in force at the reading's time.
+                // The attribution in force at the reading's time; only a sensor of the file has
+                // ids (Zone::with_ids), so the file is consulted only to say why there are none.
                 let attributed = zone.ids(ids.gateway, r.sensor).and_then(|s| Some((s.sensor_id, s.at(ts_ms)?)));
                 attributed.map(|(sensor_id, a)| (sensor_id, a, value_milli)).ok_or_else(|| {
-                    (
-                        RejectReason::UnknownSensor,
+                    let detail = if zone.sensor(ids.gateway, r.sensor).is_none() {
+                        format!("sensor {} is not registered on gateway {:?}", r.sensor, ids.gateway)
+                    } else {
                         format!(
                             "sensor {} of gateway {:?} has no attribution in the database: the registry was not synchronised",
                             r.sensor, ids.gateway
-                        ),
-                    )
+                        )
+                    };
+                    (RejectReason::UnknownSensor, detail)
                 })
             })
             .and_then(|ok| {

@@ -69,6 +69,29 @@ fn each_reading_takes_the_attribution_in_force_at_its_time() {
     assert_eq!(got, vec![(NOW - 10, 42, 2, 200, "ml-scrap-2"), (NOW - 990, 42, 1, 100, "ml-scrap-1")]);
 }
 
+/// Ids the database holds for a sensor that is not in the file (removed, not yet synced) do
+/// not make it registered.
+#[test]
+fn ids_of_a_sensor_not_in_the_file_are_not_used() {
+    use crate::zone::{Attribution, RegistryIds};
+    let mut ids = RegistryIds::default();
+    let a = Attribution {
+        id: 1,
+        valid_from_ms: 0,
+        classification: 1,
+        container: "x".into(),
+        company: "metallerie-lievin".into(),
+    };
+    ids.add("gw-ml-01", 99, 5, a);
+    let zone = Zone::load(concat!(env!("CARGO_MANIFEST_DIR"), "/config/zone.toml")).unwrap().with_ids(ids.finish());
+    assert!(zone.ids("gw-ml-01", 99).is_none());
+    let layout = TopicLayout::parse("zone/+/+/up").unwrap();
+    let payload = frame(vec![(99, 0, Measurement::FillLevel(42.5))]);
+    let c = check_message(TOPIC, &Bytes::from(payload), NOW, &layout, &zone, &limits());
+    assert_eq!(reasons(&c), vec!["unknown_sensor"]);
+    assert!(c.rejects[0].detail.contains("is not registered"), "{}", c.rejects[0].detail);
+}
+
 /// A zone whose ids were never read from the database stores nothing: every reading is
 /// dead-lettered, saying why.
 #[test]
