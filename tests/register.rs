@@ -147,6 +147,11 @@ async fn a_fortnight_exports_complete_in_the_national_columns() {
     assert_eq!(header_row, quoted.join(","));
     assert_eq!(csv.lines().count(), 29);
 
+    // The register's mass is the weighed mass: 14 days x (10 t of concrete + 2 t of mixed
+    // waste) = 14 x 12 = 168 t over 28 lines.
+    let total: f64 = (0..r.lines.len()).map(|l| value(&r, l, "Poids en tonnes").parse::<f64>().unwrap()).sum();
+    assert!((total - 168.0).abs() < 1e-9, "{total} t");
+
     // The landfill shipment of day 1, column by column.
     let i = 1;
     assert_eq!(value(&r, i, "SIRET de l'expéditeur ou du détenteur"), BETON);
