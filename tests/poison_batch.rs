@@ -273,12 +273,11 @@ async fn a_batch_of_a_hundred_with_two_refused_messages() {
 
     let (batch_tx, batch_rx) = tokio::sync::mpsc::channel(1);
     let (ack_tx, mut ack_rx) = tokio::sync::mpsc::unbounded_channel();
-    let (live_tx, mut live_rx) = tokio::sync::mpsc::channel(16);
     let health = Health::new(Duration::from_secs(60));
     // A backoff step of 10 s would show in the time taken if any were waited.
     let backoff = Backoff::new(Duration::from_secs(10), Duration::from_secs(10));
     let writers = vec![wasteflow::store::Writer::new(wasteflow::store::Connector::new(&settings.database).unwrap())];
-    let store = tokio::spawn(run_store(batch_rx, writers, ack_tx, Some(live_tx), backoff, health.clone()));
+    let store = tokio::spawn(run_store(batch_rx, writers, ack_tx, backoff, health.clone()));
     let t0 = Instant::now();
     batch_tx.send(batch).await.unwrap();
     let acks = tokio::time::timeout(Duration::from_secs(5), ack_rx.recv()).await.expect("acked within 5 s").unwrap();
@@ -293,11 +292,12 @@ async fn a_batch_of_a_hundred_with_two_refused_messages() {
         assert_eq!(&row.get::<_, Vec<u8>>(1)[..], &payload[..]);
         assert!(row.get::<_, String>(2).contains("two_refused"));
     }
-    let mut live = 0;
-    while let Ok(r) = live_rx.try_recv() {
-        live += r.len() as i64;
-    }
-    assert_eq!(live, expected, "the live stage gets what was stored, nothing of the refused");
+    let inbox = c.query("SELECT frames FROM live_inbox", &[]).await.unwrap();
+    let frames: Vec<_> =
+        inbox.iter().flat_map(|row| wasteflow::wire::decode_frames(row.get::<_, &[u8]>(0)).unwrap()).collect();
+    let live: i64 = frames.iter().map(|f| f.readings.len() as i64).sum();
+    assert_eq!(live, expected, "the live inbox gets what was stored, nothing of the refused");
+    assert_eq!(frames.len(), 100, "every frame's counter, the refused ones' included");
     assert_eq!(health.committed_total(), 100);
     assert_eq!(
         health.readiness(health.now_ms()),
@@ -341,7 +341,7 @@ async fn a_refused_dead_letter_is_retried_not_lost() {
     let (ack_tx, mut ack_rx) = tokio::sync::mpsc::unbounded_channel();
     let backoff = Backoff::new(Duration::from_millis(50), Duration::from_millis(200));
     let writers = vec![wasteflow::store::Writer::new(wasteflow::store::Connector::new(&settings.database).unwrap())];
-    let store = tokio::spawn(run_store(batch_rx, writers, ack_tx, None, backoff, Health::new(Duration::from_secs(60))));
+    let store = tokio::spawn(run_store(batch_rx, writers, ack_tx, backoff, Health::new(Duration::from_secs(60))));
     batch_tx.send(batch).await.unwrap();
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert!(ack_rx.try_recv().is_err(), "acked before the dead letter committed");

@@ -34,7 +34,7 @@ fn batch(readings: Vec<ValidReading>, pkid: u16) -> Batch {
     let mut b = Batch::default();
     let ack = AckToken { generation: 1, pkid, qos: rumqttc::v5::mqttbytes::QoS::AtLeastOnce };
     let d = Delivery { topic: "zone/x/y/up".into(), payload: bytes::Bytes::new(), received_ms: 0, retain: false, ack };
-    b.push_checked(d, Checked { readings, rejects: vec![] });
+    b.push_checked(d, Checked { readings, rejects: vec![], frame: None });
     b
 }
 
@@ -70,7 +70,7 @@ async fn a_later_batch_committing_first_keeps_its_acks_until_the_earlier_one_com
     let connector = Connector::new(&settings.database).unwrap();
     let writers = vec![Writer::new(connector.clone()), Writer::new(connector)];
     let backoff = Backoff::new(Duration::from_millis(50), Duration::from_millis(200));
-    let store = tokio::spawn(run_store(batch_rx, writers, ack_tx, None, backoff, Health::new(Duration::from_secs(60))));
+    let store = tokio::spawn(run_store(batch_rx, writers, ack_tx, backoff, Health::new(Duration::from_secs(60))));
     batch_tx.send(batch(first.to_vec(), 1)).await.unwrap();
     batch_tx.send(batch(second.to_vec(), 2)).await.unwrap();
 

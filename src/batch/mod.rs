@@ -9,7 +9,7 @@ use crate::config::Settings;
 use crate::health::Health;
 use crate::source::{AckToken, Delivery};
 use crate::validate::{check_message, Checked, FloodGuard, FloodLimit, Limits};
-use crate::wire::{Rejection, TopicLayout, ValidReading};
+use crate::wire::{FrameMark, Rejection, TopicLayout, ValidReading};
 use crate::zone::Zone;
 use bytes::Bytes;
 use std::ops::Range;
@@ -49,6 +49,8 @@ pub struct Span {
     pub readings: Range<usize>,
     /// Its rejections in `Batch::rejects`.
     pub rejects: Range<usize>,
+    /// Its gateway and frame counter, if it decoded (the live stage orders frames by it).
+    pub frame: Option<FrameMark>,
 }
 
 impl Batch {
@@ -65,7 +67,7 @@ impl Batch {
 
     /// Adds one delivery refused whole before validation (a flooding gateway).
     pub fn push_refused(&mut self, d: Delivery, rejection: Rejection) {
-        self.push_checked(d, Checked { readings: vec![], rejects: vec![rejection] });
+        self.push_checked(d, Checked { readings: vec![], rejects: vec![rejection], frame: None });
     }
 
     /// Adds one delivery with what checking it gave.
@@ -86,7 +88,7 @@ impl Batch {
         let rejects = self.rejects.len()..self.rejects.len() + checked.rejects.len();
         self.readings.extend(checked.readings);
         self.rejects.extend(checked.rejects);
-        self.spans.push(Span { topic, payload, received_ms, ack, readings, rejects });
+        self.spans.push(Span { topic, payload, received_ms, ack, readings, rejects, frame: checked.frame });
     }
 
     /// The messages `range` (indices into `spans`) as a batch of their own.

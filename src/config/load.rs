@@ -229,8 +229,11 @@ fn check(s: &Settings, problems: &mut Vec<Problem>) {
     {
         push(problems, "live.anomaly_threshold", "live.anomaly_threshold and live.anomaly_min_std must be above 0");
     }
+    if s.live.max_held_frames == 0 || s.live.max_held_frames > 100_000 {
+        push(problems, "live.max_held_frames", "must be from 1 to 100000 frames (e.g. 4096)");
+    }
     if s.live.tick.as_millis() < 100 {
-        push(problems, "live.tick", "must be at least 100ms (e.g. 10s)");
+        push(problems, "live.tick", "must be at least 100ms (e.g. 1s)");
     }
     if s.batch.max_readings == 0 {
         push(problems, "batch.max_readings", "must be at least 1 (10000 is the default)");

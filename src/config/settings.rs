@@ -355,9 +355,17 @@ pub struct LiveSettings {
     pub anomaly_warmup: u32,
     /// Floor of the detector's standard deviation, in fill points.
     pub anomaly_min_std: f64,
-    /// How often silence and forecasts are re-evaluated and gauges refreshed.
+    /// How often the committed readings are folded into the shared live state, silence is
+    /// re-evaluated and the gauges refreshed.
     #[serde(with = "humantime_serde")]
     pub tick: Duration,
+    /// How long frames that arrived after a gap in a gateway's frame counter wait for the
+    /// missing ones (committed a moment later by another instance, say) before the gap is
+    /// declared missing and the frames after it are applied.
+    #[serde(with = "humantime_serde")]
+    pub reorder_wait: Duration,
+    /// Most frames of one gateway held behind a gap; one more declares the gap at once.
+    pub max_held_frames: usize,
 }
 
 impl Default for LiveSettings {
@@ -373,7 +381,9 @@ impl Default for LiveSettings {
             anomaly_alpha: 0.1,
             anomaly_warmup: 10,
             anomaly_min_std: 0.5,
-            tick: Duration::from_secs(10),
+            tick: Duration::from_secs(1),
+            reorder_wait: Duration::from_secs(10),
+            max_held_frames: 4096,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! `wasteflow run`: wires the stages together and runs them until SIGTERM / SIGINT.
 //!
 //! source --Delivery--> batch --Batch--> store --acks--> source
-//!                                             --readings--> live
+//!                                             --live_inbox (in the database)--> live
 //! Each stage owns its input; stopping flows downstream by closing channels, so the store
 //! commits and the source acks everything already taken before the process exits. Around the
 //! pipeline: the HTTP endpoint and systemd notifications ([`service`]), and configuration
@@ -16,7 +16,7 @@ use crate::backoff::Backoff;
 use crate::batch::{run_batcher, BatchLimits, Checks};
 use crate::config::Settings;
 use crate::health::Health;
-use crate::live::{rebuild, run_live, LiveParams, ZoneState};
+use crate::live::{run_live, LiveParams, ZoneState};
 use crate::metrics as m;
 use crate::service::Notifier;
 use crate::source::{mqtt_options, run_source, SourceConfig, SourceError};
@@ -91,7 +91,8 @@ pub async fn run(
     };
     let zone = zone.with_ids(ids);
     health.started();
-    let live_state = rebuild_live_state(&db, &settings, &zone).await;
+    m::zero_gateway_counters(zone.file.gateways.iter().map(|g| g.id.as_str()));
+    let live_state = ZoneState::new(&zone, LiveParams::from(&settings.live));
 
     let batch_limits = BatchLimits {
         max_readings: settings.batch.max_readings,
@@ -115,14 +116,13 @@ pub async fn run(
     let (checks_tx, checks_rx) = watch::channel(Arc::new(Checks::from_settings(&settings, layout, Arc::new(zone))));
     let batcher = tokio::spawn(run_batcher(delivery_rx, batch_tx, checks_rx, batch_limits, health.clone()));
     let retry = Backoff::new(settings.database.retry_min, settings.database.retry_max);
-    let (live_tx, live_rx) = mpsc::channel(64);
     let (reconfigure_tx, reconfigure_rx) = watch::channel(None);
-    let live = tokio::spawn(run_live(live_rx, live_state, db.clone(), settings.live.tick, reconfigure_rx));
+    let live = tokio::spawn(run_live(live_state, db.clone(), settings.live.clone(), reconfigure_rx, stop.clone()));
     let reloader =
         Reloader { config_path, current: settings.clone(), db: db.clone(), checks: checks_tx, live: reconfigure_tx };
     let reloads = tokio::spawn(run_reloads(hangups, reloader, notifier.clone(), stop.clone()));
     let writers = (0..settings.database.writers).map(|_| Writer::new(db.clone())).collect();
-    let store = tokio::spawn(run_store(batch_rx, writers, ack_tx, Some(live_tx), retry, health));
+    let store = tokio::spawn(run_store(batch_rx, writers, ack_tx, retry, health));
     let pending = tokio::spawn(run_pending_gauge(db.clone(), stop.clone()));
 
     let mut stop_wait = stop.clone();
@@ -183,27 +183,4 @@ async fn prepare_database(
             }
         }
     }
-}
-
-/// The live state, rebuilt from the database. If that fails the daemon still ingests: the
-/// state then starts empty and fills as readings arrive (logged).
-async fn rebuild_live_state(connector: &Connector, settings: &Settings, zone: &Zone) -> ZoneState {
-    let mut state = ZoneState::new(zone, LiveParams::from(&settings.live));
-    let started = std::time::Instant::now();
-    let result = async {
-        let db = connector.connect().await?;
-        let n = rebuild(&db, &mut state, settings.database.statement_timeout).await;
-        db.close().await;
-        n
-    }
-    .await;
-    match result {
-        Ok(n) => tracing::info!(readings = n, took = ?started.elapsed(), "live state rebuilt from the database"),
-        Err(e) => {
-            tracing::warn!(error = %e, "live state not rebuilt; starting empty");
-            state = ZoneState::new(zone, LiveParams::from(&settings.live));
-        }
-    }
-    crate::live::export(&state, crate::clock::now_ms());
-    state
 }

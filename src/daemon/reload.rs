@@ -9,8 +9,7 @@
 //! sizes, storage) need a restart: a change to them is logged and otherwise ignored.
 
 use crate::batch::Checks;
-use crate::config::{self, Settings};
-use crate::live::LiveParams;
+use crate::config::{self, LiveSettings, Settings};
 use crate::metrics as m;
 use crate::store::{sync_registry, Connector};
 use crate::zone::Zone;
@@ -31,7 +30,7 @@ pub struct Reloader {
     /// Connects with the database settings in force (prepared at start).
     pub db: Connector,
     pub checks: watch::Sender<Arc<Checks>>,
-    pub live: watch::Sender<Option<(Arc<Zone>, LiveParams)>>,
+    pub live: watch::Sender<Option<(Arc<Zone>, LiveSettings)>>,
 }
 
 impl Reloader {
@@ -73,7 +72,7 @@ impl Reloader {
         let next = self.current_with(&new);
         let layout = self.checks.borrow().layout.clone();
         self.checks.send_replace(Arc::new(Checks::from_settings(&next, layout, zone.clone())));
-        self.live.send_replace(Some((zone, LiveParams::from(&next.live))));
+        self.live.send_replace(Some((zone, next.live.clone())));
         self.current = next;
         Outcome::Applied(notes)
     }

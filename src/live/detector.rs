@@ -17,7 +17,7 @@ pub struct DetectorParams {
 }
 
 /// The detector's state.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Detector {
     last: Option<f64>,
     mean: f64,

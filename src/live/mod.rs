@@ -7,13 +7,18 @@
 //! has no blind spot. It never writes readings; it only reads what the store committed.
 
 mod detector;
+mod fold;
+mod gateway_rows;
 mod persist;
+mod sequence;
 mod state;
 mod task;
 mod tracker;
 
 pub use detector::{Detector, DetectorParams};
-pub use persist::{rebuild, write_events};
+pub use fold::{fold, Folded};
+pub use persist::{load_states, save_states, seed, write_events};
+pub use sequence::{Gap, GatewaySequence, Released, SequenceParams};
 pub use state::{ContainerInfo, ContainerState, EventKind, LiveParams, Transition};
 pub use task::{export, run_live};
 pub use tracker::{ContainerEvent, ZoneState};

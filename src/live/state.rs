@@ -7,6 +7,7 @@
 use super::detector::{Detector, DetectorParams};
 use crate::config::LiveSettings;
 use crate::wire::MeasurementKind;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
 /// Event rules' parameters (from `[live]`).
@@ -55,7 +56,8 @@ pub struct ContainerInfo {
 }
 
 /// Kinds of event, as stored in `events.kind` and used as the metric label.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum EventKind {
     Overflow,
     OverflowPredicted,
@@ -107,8 +109,9 @@ pub struct Transition {
     pub value: f64,
 }
 
-/// Live state of one container.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Live state of one container: stored whole in `container_live.state` between two folds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ContainerState {
     pub fill_pct: Option<f64>,
     pub fill_ms: i64,
@@ -126,6 +129,10 @@ pub struct ContainerState {
     detector: Detector,
     /// Events currently open.
     pub open: BTreeSet<EventKind>,
+    /// Wall-clock time its latest reading was folded: a sensor is silent only once nothing
+    /// has arrived for the silent time either, so a backlog replayed after an outage does not
+    /// open (and at once close) a silent event for every container.
+    pub last_arrival_ms: Option<i64>,
 }
 
 const MINUTE_MS: f64 = 60_000.0;
@@ -199,13 +206,26 @@ impl ContainerState {
         self.detector.score()
     }
 
-    /// Whether each rule holds now, with the value behind it.
-    fn conditions(&self, now_ms: i64, info: &ContainerInfo, p: &LiveParams) -> Vec<(EventKind, bool, f64)> {
+    /// How long after its latest reading a container is silent.
+    fn silent_after_ms(info: &ContainerInfo, p: &LiveParams) -> f64 {
+        p.silent_factor * info.expected_interval_ms as f64
+    }
+
+    /// Whether each rule holds at `now_ms` (a reading's time, or the wall clock in a sweep),
+    /// with the value behind it; `wall_ms` is the wall clock.
+    fn conditions(
+        &self,
+        now_ms: i64,
+        wall_ms: i64,
+        info: &ContainerInfo,
+        p: &LiveParams,
+    ) -> Vec<(EventKind, bool, f64)> {
         let fill = self.fill_pct.unwrap_or(0.0);
         let to_full = self.seconds_to_full(info);
         // A reading from the allowed future (validation.max_future) is newer than now: silent
         // for no time, not for a negative one.
         let silent_for = self.last_seen_ms.map(|s| (now_ms - s).max(0) as f64 / 1000.0);
+        let quiet = self.last_arrival_ms.is_none_or(|a| (wall_ms - a) as f64 > Self::silent_after_ms(info, p));
         let temp = self.temperature_c.unwrap_or(f64::MIN);
         let fire_open = self.open.contains(&EventKind::FireRisk);
         let battery_open = self.open.contains(&EventKind::BatteryLow);
@@ -237,7 +257,7 @@ impl ContainerState {
             ),
             (
                 EventKind::SensorSilent,
-                silent_for.is_some_and(|s| s * 1000.0 > p.silent_factor * info.expected_interval_ms as f64),
+                quiet && silent_for.is_some_and(|s| s * 1000.0 > Self::silent_after_ms(info, p)),
                 silent_for.unwrap_or(0.0),
             ),
             (
@@ -249,10 +269,13 @@ impl ContainerState {
         ]
     }
 
-    /// Opens the events whose condition started to hold and closes those that stopped.
-    pub fn evaluate(&mut self, now_ms: i64, info: &ContainerInfo, p: &LiveParams) -> Vec<Transition> {
+    /// Opens the events whose condition started to hold at `now_ms` and closes those that
+    /// stopped (`wall_ms`: the wall clock). An event opens or closes at `now_ms`, except a
+    /// silent sensor, which opens when it became silent (its latest reading plus the silent
+    /// time), whenever that is noticed.
+    pub fn evaluate(&mut self, now_ms: i64, wall_ms: i64, info: &ContainerInfo, p: &LiveParams) -> Vec<Transition> {
         let mut out = Vec::new();
-        for (kind, holds, value) in self.conditions(now_ms, info, p) {
+        for (kind, holds, value) in self.conditions(now_ms, wall_ms, info, p) {
             let open = self.open.contains(&kind);
             if holds != open {
                 if holds {
@@ -260,7 +283,11 @@ impl ContainerState {
                 } else {
                     self.open.remove(&kind);
                 }
-                out.push(Transition { kind, open: holds, at_ms: now_ms, value });
+                let at_ms = match (kind, holds, self.last_seen_ms) {
+                    (EventKind::SensorSilent, true, Some(seen)) => seen + Self::silent_after_ms(info, p) as i64,
+                    _ => now_ms,
+                };
+                out.push(Transition { kind, open: holds, at_ms, value });
             }
         }
         out

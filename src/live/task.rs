@@ -1,99 +1,105 @@
-//! The live task: applies committed readings, evaluates the rules, writes events, exports
-//! gauges. Events that cannot be written yet are kept (bounded) and written later.
+//! The live task: every tick, folds what the store committed into the shared live state (when
+//! no other instance is folding), records its events, and exports the gauges from the shared
+//! state. It is off the ack path: the store hands it nothing but rows of its own transactions
+//! (`live_inbox`), so a slow or locked `events` table delays the live state, never a commit.
 
-use super::persist::write_events;
+use super::fold::{fold, Folded};
+use super::sequence::SequenceParams;
 use super::state::{EventKind, LiveParams};
-use super::tracker::{ContainerEvent, ZoneState};
+use super::tracker::ZoneState;
+use crate::config::LiveSettings;
 use crate::metrics as m;
 use crate::store::{Connector, Db};
-use crate::wire::ValidReading;
 use crate::zone::Zone;
 use std::sync::Arc;
-use std::time::Duration;
-use tokio::sync::mpsc;
 use tokio::sync::watch;
 
-/// Most events kept while the database is unreachable; older ones are dropped and counted.
-const MAX_PENDING: usize = 10_000;
+impl From<&LiveSettings> for SequenceParams {
+    fn from(s: &LiveSettings) -> SequenceParams {
+        SequenceParams { reorder_wait_ms: s.reorder_wait.as_millis() as i64, max_held: s.max_held_frames }
+    }
+}
 
-/// Runs until `input` is closed (the store has stopped), then writes what it can and returns.
+/// Runs until `stop` turns true. Whatever is not folded yet stays in the inbox for the next
+/// fold, by this instance after a restart or by another one.
 pub async fn run_live(
-    mut input: mpsc::Receiver<Vec<ValidReading>>,
     mut state: ZoneState,
     db: Connector,
-    tick: Duration,
-    mut reconfigure: watch::Receiver<Option<(Arc<Zone>, LiveParams)>>,
+    settings: LiveSettings,
+    mut reconfigure: watch::Receiver<Option<(Arc<Zone>, LiveSettings)>>,
+    mut stop: watch::Receiver<bool>,
 ) {
     let mut conn: Option<Db> = None;
-    let mut pending: Vec<ContainerEvent> = Vec::new();
-    let mut ticker = tokio::time::interval(tick);
+    let mut sequence = SequenceParams::from(&settings);
+    let mut ticker = tokio::time::interval(settings.tick);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let limit = db.settings().statement_timeout;
     loop {
-        let done = tokio::select! {
-            batch = input.recv() => match batch {
-                Some(readings) => {
-                    state.apply_batch(&readings);
-                    false
-                }
-                None => true,
-            },
-            _ = ticker.tick() => false,
+        tokio::select! {
+            _ = ticker.tick() => {}
             changed = reconfigure.changed() => {
                 if changed.is_ok() {
-                    if let Some((zone, params)) = reconfigure.borrow_and_update().clone() {
-                        state.reconfigure(&zone, params);
+                    if let Some((zone, next)) = reconfigure.borrow_and_update().clone() {
+                        state.reconfigure(&zone, LiveParams::from(&next));
+                        sequence = SequenceParams::from(&next);
                         tracing::info!(containers = state.states.len(), "live state reconfigured");
                     }
                 }
-                false
+                continue;
+            }
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        let now = crate::clock::now_ms();
+        let round = async {
+            if conn.is_none() {
+                conn = Some(db.connect().await?);
+            }
+            match conn.as_mut() {
+                Some(c) => fold(c, &mut state, &sequence, now, limit).await,
+                None => Ok(Folded::default()),
             }
         };
-        let now = crate::clock::now_ms();
-        let events = state.evaluate(now);
-        for e in &events {
-            if e.transition.open {
-                m::event_opened(e.transition.kind.name());
+        let result = tokio::select! {
+            r = round => r,
+            // Dropping the round closes its connection: the server rolls the fold back.
+            _ = stop.wait_for(|s| *s) => return,
+        };
+        match result {
+            Ok(folded) => {
+                report(&folded);
+                export(&state, now);
             }
-            tracing::info!(container = %e.container, kind = e.transition.kind.name(), open = e.transition.open, value = e.transition.value, "event");
-        }
-        pending.extend(events);
-        if pending.len() > MAX_PENDING {
-            let drop = pending.len() - MAX_PENDING;
-            pending.drain(..drop);
-            m::events_dropped(drop);
-        }
-        export(&state, now);
-        if !pending.is_empty() {
-            flush(&mut conn, &mut pending, &db).await;
-        }
-        if done {
-            return;
-        }
-    }
-}
-
-async fn flush(conn: &mut Option<Db>, pending: &mut Vec<ContainerEvent>, connector: &Connector) {
-    if conn.is_none() {
-        match connector.connect().await {
-            Ok(db) => *conn = Some(db),
             Err(e) => {
-                tracing::warn!(error = %e, pending = pending.len(), "events not written yet");
-                return;
-            }
-        }
-    }
-    if let Some(db) = conn.as_ref() {
-        match write_events(db, pending, connector.settings().statement_timeout).await {
-            Ok(()) => pending.clear(),
-            Err(e) => {
-                tracing::warn!(error = %e, pending = pending.len(), "events not written yet");
-                *conn = None;
+                tracing::warn!(error = %e, "live state not folded this round; the inbox keeps what the store committed");
+                conn = None;
             }
         }
     }
 }
 
-/// Sets every live gauge.
+/// Logs and counts what a fold did.
+fn report(f: &Folded) {
+    m::live_inbox(f.inbox_left);
+    for e in &f.events {
+        if e.transition.open {
+            m::event_opened(e.transition.kind.name());
+        }
+        tracing::info!(container = %e.container, kind = e.transition.kind.name(), open = e.transition.open, value = e.transition.value, "event");
+    }
+    for (gateway, gap) in &f.gaps {
+        tracing::warn!(gateway = %gateway, first_seq = gap.first_seq, last_seq = gap.last_seq, missing = gap.missing, "frames missing: the gateway's counter skipped them");
+        m::frames_missing(gateway, gap.missing);
+    }
+    for (gateway, n) in &f.late {
+        m::frames_late(gateway, *n);
+    }
+    for (gateway, n) in &f.restarts {
+        tracing::info!(gateway = %gateway, "the gateway's frame counter restarted");
+        m::counter_restarts(gateway, *n);
+    }
+}
+
+/// Sets every live gauge from the shared state.
 pub fn export(state: &ZoneState, now_ms: i64) {
     for (id, s) in &state.states {
         let Some(info) = state.infos.get(id) else { continue };

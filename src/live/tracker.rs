@@ -1,7 +1,7 @@
-//! The live state of the whole zone: every container's state, applied batch by batch.
+//! The live state of the whole zone: every container's state, applied frame by frame.
 
 use super::state::{ContainerInfo, ContainerState, EventKind, LiveParams, Transition};
-use crate::wire::{MeasurementKind, ValidReading};
+use crate::wire::{InboxFrame, InboxReading, MeasurementKind};
 use crate::zone::Zone;
 use std::collections::{BTreeMap, HashMap};
 
@@ -69,13 +69,30 @@ impl ZoneState {
         }
     }
 
-    /// Applies newly stored readings, oldest first.
-    pub fn apply_batch(&mut self, readings: &[ValidReading]) {
-        let mut sorted: Vec<&ValidReading> = readings.iter().collect();
-        sorted.sort_by_key(|r| r.ts_ms);
-        for r in sorted {
-            self.apply(&r.container, r.kind, r.ts_ms, r.value_milli);
+    /// Applies a gateway's released frames in order, each frame's readings oldest first, and
+    /// evaluates the rules of a container at each of its readings' time: what opens and
+    /// closes is a function of the readings in counter order, whichever instance committed
+    /// them and whenever this runs. `wall_ms` (now) is the readings' arrival time.
+    pub fn apply_frames(&mut self, frames: &[InboxFrame], wall_ms: i64) -> Vec<ContainerEvent> {
+        let mut out = Vec::new();
+        for frame in frames {
+            let mut readings: Vec<&InboxReading> = frame.readings.iter().collect();
+            readings.sort_by_key(|r| r.ts_ms);
+            for r in readings {
+                // A kind this build does not know (written by a newer one) does not move the state.
+                let Some(kind) = r.kind() else { continue };
+                let (Some(state), Some(info)) = (self.states.get_mut(&r.container), self.infos.get(&r.container))
+                else {
+                    continue;
+                };
+                state.apply(kind, r.ts_ms, r.value_milli as f64 / 1000.0, &self.params);
+                state.last_arrival_ms = Some(wall_ms);
+                for transition in state.evaluate(r.ts_ms, wall_ms, info, &self.params) {
+                    out.push(ContainerEvent { container: info.id.clone(), company: info.company.clone(), transition });
+                }
+            }
         }
+        out
     }
 
     /// Marks events already open in the database.
@@ -87,12 +104,13 @@ impl ZoneState {
         }
     }
 
-    /// Evaluates every container's rules at `now_ms`.
-    pub fn evaluate(&mut self, now_ms: i64) -> Vec<ContainerEvent> {
+    /// Evaluates every container's rules on the wall clock `now_ms`: what time alone changes
+    /// (a sensor falling silent), or new parameters after a reload.
+    pub fn sweep(&mut self, now_ms: i64) -> Vec<ContainerEvent> {
         let mut out = Vec::new();
         for (id, state) in &mut self.states {
             let Some(info) = self.infos.get(id) else { continue };
-            for transition in state.evaluate(now_ms, info, &self.params) {
+            for transition in state.evaluate(now_ms, now_ms, info, &self.params) {
                 out.push(ContainerEvent { container: id.clone(), company: info.company.clone(), transition });
             }
         }

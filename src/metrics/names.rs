@@ -36,7 +36,10 @@ pub const CONTAINER_ANOMALY: &str = "wasteflow_container_anomaly_score";
 pub const CONTAINER_OPEN_EVENTS: &str = "wasteflow_container_open_events";
 pub const GATEWAY_SINCE_READING: &str = "wasteflow_gateway_seconds_since_reading";
 pub const EVENTS_OPENED: &str = "wasteflow_events_opened_total";
-pub const EVENTS_DROPPED: &str = "wasteflow_events_dropped_total";
+pub const FRAMES_MISSING: &str = "wasteflow_frames_missing_total";
+pub const FRAMES_LATE: &str = "wasteflow_frames_late_total";
+pub const COUNTER_RESTARTS: &str = "wasteflow_frame_counter_restarts_total";
+pub const LIVE_INBOX: &str = "wasteflow_live_inbox_rows";
 
 /// Histogram buckets, in seconds.
 pub const LATENCY_BUCKETS: &[f64] =
@@ -85,7 +88,19 @@ pub fn describe() {
     describe_gauge!(CONTAINER_OPEN_EVENTS, "1 while an event of this kind is open for the container");
     describe_gauge!(GATEWAY_SINCE_READING, "Seconds since the gateway's latest reading; -1 before any");
     describe_counter!(EVENTS_OPENED, "Events opened, by kind");
-    describe_counter!(EVENTS_DROPPED, "Events not written because the database was unreachable too long");
+    describe_counter!(
+        FRAMES_MISSING,
+        "Frames a gateway's counter skipped and that did not arrive within live.reorder_wait, by gateway (counted by the instance that folded them)"
+    );
+    describe_counter!(
+        FRAMES_LATE,
+        "Frames behind their gateway's counter: redelivered, or arrived after being declared missing"
+    );
+    describe_counter!(COUNTER_RESTARTS, "Gateway frame counters that started again (a reboot), by gateway");
+    describe_gauge!(
+        LIVE_INBOX,
+        "Committed batches' rows not yet folded into the live state (after this instance's last fold)"
+    );
 }
 
 /// One delivery, with the QoS it arrived with (0, 1 or 2). QoS 0 is stored but never acked.
@@ -93,9 +108,7 @@ pub fn describe() {
 /// `rate()` see a series from the start rather than from its first increment (a counter that
 /// appears at 1 loses that first increment to `rate()`). `event_kinds` are the live stage's.
 pub fn zero_counters(event_kinds: impl IntoIterator<Item = &'static str>) {
-    for name in
-        [READINGS_STORED, READINGS_DUPLICATE, MQTT_RECONNECTS, RETAINED_CLEARS, ACKS_SENT, STALE_ACKS, EVENTS_DROPPED]
-    {
+    for name in [READINGS_STORED, READINGS_DUPLICATE, MQTT_RECONNECTS, RETAINED_CLEARS, ACKS_SENT, STALE_ACKS] {
         counter!(name).increment(0);
     }
     for qos in ["0", "1", "2"] {
@@ -270,8 +283,30 @@ pub fn event_opened(kind: &'static str) {
     counter!(EVENTS_OPENED, "kind" => kind).increment(1);
 }
 
-pub fn events_dropped(n: usize) {
-    counter!(EVENTS_DROPPED).increment(n as u64);
+/// Zeroes the per-gateway frame counters, so `increase()` sees a gateway's first gap.
+pub fn zero_gateway_counters<'a>(gateways: impl IntoIterator<Item = &'a str>) {
+    for g in gateways {
+        let g = g.to_string();
+        counter!(FRAMES_MISSING, "gateway" => g.clone()).increment(0);
+        counter!(FRAMES_LATE, "gateway" => g.clone()).increment(0);
+        counter!(COUNTER_RESTARTS, "gateway" => g).increment(0);
+    }
+}
+
+pub fn frames_missing(gateway: &str, n: i64) {
+    counter!(FRAMES_MISSING, "gateway" => gateway.to_string()).increment(n.max(0) as u64);
+}
+
+pub fn frames_late(gateway: &str, n: i64) {
+    counter!(FRAMES_LATE, "gateway" => gateway.to_string()).increment(n.max(0) as u64);
+}
+
+pub fn counter_restarts(gateway: &str, n: i64) {
+    counter!(COUNTER_RESTARTS, "gateway" => gateway.to_string()).increment(n.max(0) as u64);
+}
+
+pub fn live_inbox(rows: i64) {
+    gauge!(LIVE_INBOX).set(rows as f64);
 }
 
 /// One container's live figures, for its gauges. `None` is exported as the gauge's documented

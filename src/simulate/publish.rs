@@ -34,7 +34,8 @@ pub struct SimArgs {
     #[arg(long, default_value_t = 0.0)]
     pub malformed: f64,
     /// Time of each gateway's first reading, ms since the Unix epoch (default: far enough in
-    /// the past that the last reading is a minute old).
+    /// the past that the last reading is a minute old). With --realistic: the start of the
+    /// simulated days.
     #[arg(long)]
     pub start_ms: Option<u64>,
     /// Simulate the zone realistically (shifts, weekends, collections, temperatures,
@@ -169,8 +170,10 @@ pub async fn run_simulation(zone: &Zone, layout: &TopicLayout, args: &SimArgs) -
         if !(args.days > 0.0 && args.days <= 29.0) {
             return Err(SimError::Days);
         }
-        let end = now - 60_000;
-        let start = end - (args.days * 86_400_000.0) as i64;
+        let span = (args.days * 86_400_000.0) as i64;
+        // A given start makes two runs simulate the very same period (tests compare them).
+        let start = args.start_ms.map_or(now - 60_000 - span, |s| s as i64);
+        let end = start + span;
         let has = |f: &str| args.faults.iter().any(|x| x == f);
         let faults = Faults {
             overflow: has("overflow"),

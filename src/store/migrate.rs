@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (9, "local calendar", include_str!("migrations/0009_local_calendar.sql")),
     (10, "waste register", include_str!("migrations/0010_register.sql")),
     (11, "final operations", include_str!("migrations/0011_final_operations.sql")),
+    (12, "shared live state", include_str!("migrations/0012_shared_live_state.sql")),
 ];
 
 /// Storage mode, detected at start.

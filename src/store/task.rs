@@ -8,7 +8,7 @@ use crate::batch::Batch;
 use crate::health::Health;
 use crate::metrics as m;
 use crate::source::AckToken;
-use crate::wire::{RejectReason, ValidReading};
+use crate::wire::RejectReason;
 use futures_util::stream::{FuturesOrdered, StreamExt};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -17,8 +17,8 @@ use tokio::sync::mpsc;
 const PROBE_EVERY: Duration = Duration::from_secs(5);
 
 /// Commits batches, up to one per writer at a time. Results are taken in the order the
-/// batches arrived, whatever order their transactions commit in: a batch's acks, its live
-/// readings and its metrics leave only after its own COMMIT and after every earlier batch's.
+/// batches arrived, whatever order their transactions commit in: a batch's acks and its
+/// metrics leave only after its own COMMIT and after every earlier batch's.
 /// Returns when `input` is closed and everything in flight has committed. A batch is never
 /// dropped: when the database is unavailable it is retried with backoff, and the input waits
 /// meanwhile once every writer is busy; when it refuses the data, the refusing messages are
@@ -31,7 +31,6 @@ pub async fn run_store(
     mut input: mpsc::Receiver<Batch>,
     writers: Vec<Writer>,
     acks: mpsc::UnboundedSender<Vec<AckToken>>,
-    live: Option<mpsc::Sender<Vec<ValidReading>>>,
     backoff: Backoff,
     health: Health,
 ) {
@@ -47,7 +46,7 @@ pub async fn run_store(
             biased;
             Some((writer, batch, outcome, started)) = in_flight.next() => {
                 idle.push(writer);
-                finish(batch, outcome, started, &acks, live.as_ref(), &health).await;
+                finish(batch, outcome, started, &acks, &health);
             }
             next = input.recv(), if open && !idle.is_empty() => match next {
                 Some(batch) => {
@@ -93,13 +92,13 @@ async fn commit(
     (writer, batch, outcome, started)
 }
 
-/// After a batch committed (and every batch before it): metrics, health, live state, acks.
-async fn finish(
+/// After a batch committed (and every batch before it): metrics, health, acks. The live stage
+/// needs nothing from here: the batch's transaction wrote its frames to the live inbox.
+fn finish(
     batch: Batch,
     outcome: BatchOutcome,
     started: Instant,
     acks: &mpsc::UnboundedSender<Vec<AckToken>>,
-    live: Option<&mpsc::Sender<Vec<ValidReading>>>,
     health: &Health,
 ) {
     let now_ms = crate::clock::now_ms();
@@ -113,13 +112,6 @@ async fn finish(
     );
     count_deliveries(&batch, &outcome);
     health.committed(batch.messages(), health.now_ms());
-    if let Some(live) = live {
-        // Live state is derived: it waits for room (cheap, in memory) rather than miss a reading.
-        let stored: Vec<ValidReading> = outcome.stored.iter().map(|&i| batch.readings[i].clone()).collect();
-        if !stored.is_empty() && live.send(stored).await.is_err() {
-            tracing::warn!("live stage is gone");
-        }
-    }
     if acks.send(batch.acks()).is_err() {
         tracing::warn!(
             "source is gone; acks of a committed batch not sent (they will be redelivered and deduplicated)"

@@ -338,9 +338,27 @@ CREATE OR REPLACE VIEW recent_events AS
            c.type AS container_type, c.stream_id
     FROM events e LEFT JOIN containers c ON c.id = e.container_id;
 
+-- Each container's live state, as the live stage last folded it (docs/scaling.md "One live state").
+CREATE OR REPLACE VIEW live_containers AS
+    SELECT l.container_id, l.company_id, c.type AS container_type, c.stream_id, l.fill_pct, l.fill_rate_per_hour,
+           l.seconds_to_full, l.last_reading_at, l.battery_pct, l.temperature_c, l.last_mass_kg, l.anomaly_score,
+           l.open_events, l.updated_at
+    FROM container_live l LEFT JOIN containers c ON c.id = l.container_id;
+
+-- Each gateway's frame counter, and the frames that never arrived (docs/operations.md
+-- "Frames missing before the daemon").
+CREATE OR REPLACE VIEW gateway_frames AS
+    SELECT s.gateway_id, g.company_id, s.next_seq, s.last_frame_at, s.pending_frames, s.frames_received,
+           s.frames_missing, s.frames_late, s.restarts, s.updated_at
+    FROM gateway_sequence s LEFT JOIN gateways g ON g.id = s.gateway_id;
+CREATE OR REPLACE VIEW missing_frames AS
+    SELECT f.declared_at, f.gateway_id, g.company_id, f.first_seq, f.last_seq, f.missing, f.after_frame_at, f.before_frame_at
+    FROM frame_gaps f LEFT JOIN gateways g ON g.id = f.gateway_id;
+
 -- The read-only role (migration 0002) reads the views only.
 GRANT SELECT ON flows_daily, kpi_company_daily, kpi_company_monthly, kpi_zone_daily, kpi_zone_monthly,
     kpi_company_yearly, kpi_zone_yearly, kpi_esrs_e5_5, kpi_esrs_e5_5_rates, kpi_esrs_e5_5_resolved, kpi_esrs_e5_5_rates_resolved,
     exchange_flows_daily, exchange_flows_monthly, exchange_flows_yearly, container_fill_hourly, container_fill_daily, rejections_hourly,
-    company_directory, container_directory, recent_events, attribution_history, readings_attributed
+    company_directory, container_directory, recent_events, attribution_history, readings_attributed,
+    live_containers, gateway_frames, missing_frames
 TO wasteflow_grafana;

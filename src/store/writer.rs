@@ -6,8 +6,8 @@ use super::identity::message_sha256;
 use crate::batch::Batch;
 use crate::clock::{ms_since_epoch, system_time as ts};
 use crate::rollup::{Deltas, LEVELS};
-use crate::wire::{MeasurementKind, RejectReason};
-use std::collections::{HashMap, HashSet};
+use crate::wire::{encode_frames, InboxFrame, InboxReading, MeasurementKind, RejectReason};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, SystemTime};
 use tokio_postgres::Statement;
 
@@ -36,6 +36,10 @@ fn upsert_fills(suffix: &str) -> String {
              emptied = t.emptied + EXCLUDED.emptied"
     )
 }
+
+/// What the batch committed, per gateway, for the live stage (docs/scaling.md).
+const INSERT_INBOX: &str = "
+INSERT INTO live_inbox (gateway_id, frames) SELECT * FROM UNNEST($1::text[], $2::bytea[])";
 
 const INSERT_REJECTS: &str = "
 INSERT INTO rejected_messages (received_at, topic, gateway_id, company_id, reason, detail, reading_index, payload, message_sha256)
@@ -72,6 +76,7 @@ struct Statements {
     flows: Vec<Statement>,
     fills: Vec<Statement>,
     rejects: Statement,
+    inbox: Statement,
 }
 
 /// The batch writer: one connection, reopened after any failure.
@@ -119,6 +124,7 @@ impl Writer {
                 flows,
                 fills,
                 rejects: timed(limit, c.prepare(INSERT_REJECTS)).await?,
+                inbox: timed(limit, c.prepare(INSERT_INBOX)).await?,
             };
             self.conn = Some((db, statements));
         }
@@ -203,6 +209,11 @@ impl Writer {
         let deltas = Deltas::of(outcome.stored.iter().map(|&i| &batch.readings[i]));
         write_deltas(&tx, st, &deltas, limit).await?;
 
+        let (gateways, frames) = inbox_rows(batch, &outcome.stored);
+        if !gateways.is_empty() {
+            timed(limit, tx.execute(&st.inbox, &[&gateways, &frames])).await?;
+        }
+
         if !batch.rejects.is_empty() {
             let r = &batch.rejects;
             let at: Vec<SystemTime> =
@@ -241,6 +252,39 @@ impl Writer {
         timed(limit, tx.commit()).await?;
         Ok(outcome)
     }
+}
+
+/// The live inbox's rows of a batch: per gateway, its decoded frames in arrival order, each
+/// with the readings stored now.
+fn inbox_rows<'a>(batch: &'a Batch, stored: &[usize]) -> (Vec<&'a str>, Vec<Vec<u8>>) {
+    let mut now_stored = vec![false; batch.readings.len()];
+    for &i in stored {
+        now_stored[i] = true;
+    }
+    let mut per_gateway: BTreeMap<&str, Vec<InboxFrame>> = BTreeMap::new();
+    for span in &batch.spans {
+        let Some(mark) = &span.frame else { continue };
+        let readings = span
+            .readings
+            .clone()
+            .filter(|&i| now_stored[i])
+            .map(|i| {
+                let r = &batch.readings[i];
+                InboxReading {
+                    container: r.container.to_string(),
+                    kind: r.kind.number(),
+                    ts_ms: r.ts_ms,
+                    value_milli: r.value_milli,
+                }
+            })
+            .collect();
+        per_gateway.entry(&mark.gateway).or_default().push(InboxFrame {
+            seq: mark.seq,
+            base_ms: mark.base_ms,
+            readings,
+        });
+    }
+    per_gateway.into_iter().map(|(g, frames)| (g, encode_frames(&frames))).unzip()
 }
 
 async fn write_deltas(

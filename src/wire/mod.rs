@@ -8,12 +8,14 @@
 //! panic on input: every malformed frame is a [`DecodeError`].
 
 mod frame;
+mod inbox;
 mod kind;
 mod reason;
 mod record;
 mod topic;
 
 pub use frame::{decode, encode, DecodeError, Frame, Measurement, Reading, VERSION};
+pub use inbox::{decode_frames, encode_frames, FrameMark, InboxFrame, InboxReading};
 pub use kind::MeasurementKind;
 pub use reason::{RejectReason, Scope};
 pub use record::{Rejection, ValidReading, WHOLE_MESSAGE};

@@ -42,13 +42,19 @@ fn spawn(dir: &std::path::Path, port: u16) -> Result<Child, String> {
 
 impl PrivateBroker {
     pub fn start() -> PrivateBroker {
+        Self::start_with(&[])
+    }
+
+    /// Starts one with some settings of the shipped configuration replaced, e.g.
+    /// `("max_queued_messages", "100")`.
+    pub fn start_with(overrides: &[(&str, &str)]) -> PrivateBroker {
         const ATTEMPTS: usize = 5;
         let dir = std::env::temp_dir().join(super::unique("mosquitto-"));
         std::fs::create_dir_all(&dir).unwrap();
         let mut attempt = 1;
         loop {
             let port = super::free_port();
-            Self::configure(&dir, port);
+            Self::configure(&dir, port, overrides);
             match spawn(&dir, port) {
                 Ok(child) => return PrivateBroker { port, child, dir },
                 Err(e) if attempt < ATTEMPTS => {
@@ -62,7 +68,7 @@ impl PrivateBroker {
     }
 
     /// Writes the shipped configuration with `port` and a data directory in `dir`.
-    fn configure(dir: &std::path::Path, port: u16) {
+    fn configure(dir: &std::path::Path, port: u16, overrides: &[(&str, &str)]) {
         let shipped =
             std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/mosquitto/mosquitto.conf")).unwrap();
         let mut conf: String = shipped
@@ -72,6 +78,8 @@ impl PrivateBroker {
                     format!("listener {port} 127.0.0.1")
                 } else if l.starts_with("persistence_location ") {
                     format!("persistence_location {}/", dir.display())
+                } else if let Some((key, value)) = overrides.iter().find(|(k, _)| l.starts_with(&format!("{k} "))) {
+                    format!("{key} {value}")
                 } else {
                     l.to_string()
                 }

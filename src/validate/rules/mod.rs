@@ -1,6 +1,6 @@
 //! The checks, in order: size, decode, topic, gateway, company, then each reading.
 
-use crate::wire::{self, Measurement, RejectReason, Rejection, TopicLayout, ValidReading, WHOLE_MESSAGE};
+use crate::wire::{self, FrameMark, Measurement, RejectReason, Rejection, TopicLayout, ValidReading, WHOLE_MESSAGE};
 use crate::zone::Zone;
 use bytes::Bytes;
 use std::collections::HashSet;
@@ -26,6 +26,8 @@ pub const PG_TIMESTAMP_END_MS: i64 = 9_224_318_016_000_000;
 pub struct Checked {
     pub readings: Vec<ValidReading>,
     pub rejects: Vec<Rejection>,
+    /// The frame's gateway and counter, once it decoded and its gateway is registered.
+    pub frame: Option<FrameMark>,
 }
 
 /// Checks one message received on `topic`, at `now_ms`.
@@ -91,6 +93,8 @@ pub fn check_message(
     }
 
     let gateway: Arc<str> = Arc::from(ids.gateway);
+    let base_ms = frame.base_time_ms.min(i64::MAX as u64) as i64;
+    out.frame = Some(FrameMark { gateway: gateway.clone(), seq: frame.seq, base_ms });
     let mut seen = HashSet::with_capacity(frame.readings.len());
     out.readings.reserve(frame.readings.len());
     for (i, r) in frame.readings.iter().enumerate() {

@@ -1,0 +1,110 @@
+//! One fold of the live inbox into the shared live state, in one transaction, by whichever
+//! instance holds the live lock; every instance reads the state back for its gauges.
+
+use super::gateway_rows::{load_sequences, record_gaps, save_sequences};
+use super::persist::{load_states, save_states, seed, write_events};
+use super::sequence::{Gap, SequenceParams};
+use super::tracker::{ContainerEvent, ZoneState};
+use crate::store::{column, timed, Db, StoreError};
+use crate::wire::{decode_frames, InboxFrame};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// The live lock (a transaction-level advisory lock): one fold at a time in the zone.
+const FOLD_LOCK: i64 = 0x7766_6c69_7665_666c;
+
+/// Inbox rows taken by one fold (one per gateway and committed batch).
+const INBOX_ROWS: i64 = 5_000;
+
+const COUNT_INBOX: &str = "SELECT count(*) FROM live_inbox";
+
+/// What one fold did.
+#[derive(Debug, Default)]
+pub struct Folded {
+    /// This instance held the live lock and folded; otherwise it only read the state.
+    pub leader: bool,
+    pub frames: usize,
+    pub events: Vec<ContainerEvent>,
+    pub gaps: Vec<(String, Gap)>,
+    /// Per gateway: frames late or redelivered, counter restarts.
+    pub late: Vec<(String, i64)>,
+    pub restarts: Vec<(String, i64)>,
+    /// Inbox rows left after this fold (a backlog when the fold cannot keep up).
+    pub inbox_left: i64,
+}
+
+/// Reads the shared state into `state`, and folds the inbox if no other instance is folding.
+pub async fn fold(
+    db: &mut Db,
+    state: &mut ZoneState,
+    p: &SequenceParams,
+    now_ms: i64,
+    limit: Duration,
+) -> Result<Folded, StoreError> {
+    let tx = timed(limit, db.client.transaction()).await?;
+    let leader: bool = timed(limit, tx.query_one("SELECT pg_try_advisory_xact_lock($1)", &[&FOLD_LOCK])).await?.get(0);
+    let without_row = load_states(&tx, state, limit).await?;
+    if !leader {
+        let inbox_left = timed(limit, tx.query_one(COUNT_INBOX, &[])).await?.get(0);
+        timed(limit, tx.commit()).await?;
+        return Ok(Folded { inbox_left, ..Folded::default() });
+    }
+    if !without_row.is_empty() {
+        seed(&tx, state, &without_row, limit).await?;
+    }
+    let before = state.states.clone();
+
+    let rows = timed(
+        limit,
+        tx.query(
+            "DELETE FROM live_inbox WHERE id IN (SELECT id FROM live_inbox ORDER BY id LIMIT $1) RETURNING gateway_id, frames",
+            &[&INBOX_ROWS],
+        ),
+    )
+    .await?;
+    let mut incoming: BTreeMap<String, Vec<InboxFrame>> = BTreeMap::new();
+    for row in &rows {
+        let gateway: String = column(row, "gateway_id")?;
+        match decode_frames(column(row, "frames")?) {
+            Ok(frames) => incoming.entry(gateway).or_default().extend(frames),
+            Err(e) => {
+                tracing::error!(gateway = %gateway, error = %e, "live inbox row unreadable; its frames are skipped")
+            }
+        }
+    }
+    let names: Vec<&str> = incoming.keys().map(String::as_str).collect();
+    let mut sequences = load_sequences(&tx, &names, limit).await?;
+    for name in incoming.keys() {
+        sequences.entry(name.clone()).or_default();
+    }
+
+    let mut out = Folded { leader: true, ..Folded::default() };
+    for (gateway, seq) in &mut sequences {
+        let frames = incoming.remove(gateway).unwrap_or_default();
+        let released = seq.receive(frames, now_ms, p);
+        out.frames += released.frames.len();
+        out.events.extend(state.apply_frames(&released.frames, now_ms));
+        out.gaps.extend(released.gaps.into_iter().map(|g| (gateway.clone(), g)));
+        if released.late > 0 {
+            out.late.push((gateway.clone(), released.late));
+        }
+        if released.restarts > 0 {
+            out.restarts.push((gateway.clone(), released.restarts));
+        }
+    }
+    out.events.extend(state.sweep(now_ms));
+
+    let changed: Vec<String> = state
+        .states
+        .iter()
+        .filter(|(id, s)| before.get(*id) != Some(s) || without_row.contains(id))
+        .map(|(id, _)| id.clone())
+        .collect();
+    save_states(&tx, state, &changed, limit).await?;
+    save_sequences(&tx, &sequences, limit).await?;
+    record_gaps(&tx, &out.gaps, limit).await?;
+    write_events(&tx, &out.events, limit).await?;
+    out.inbox_left = timed(limit, tx.query_one(COUNT_INBOX, &[])).await?.get(0);
+    timed(limit, tx.commit()).await?;
+    Ok(out)
+}

@@ -1,0 +1,177 @@
+//! Each gateway's frame counter: frames are released to the live state in counter order, a
+//! gap is waited for and then declared missing, and the cases that are not gaps are told
+//! apart. Pure; the rules are documented in docs/operations.md ("Frames missing before the
+//! daemon"):
+//!
+//! - The counter is a `u32` that wraps: distances are taken modulo 2^32 (serial number
+//!   arithmetic, RFC 1982), so `u32::MAX` is followed by 0.
+//! - A frame ahead of the next expected one is held until the frames before it arrive. With
+//!   a shared subscription they may be committed by another instance a moment later.
+//! - A gap is declared (its frames counted missing) once frames have been held behind it for
+//!   `reorder_wait`, or once `max_held` frames are held.
+//! - A frame behind the counter is a restart of the gateway when its base time is later than
+//!   that of the latest frame released (a reboot that restarts the counter); otherwise it is
+//!   late (redelivered, or arrived after being declared missing), and is applied as a late
+//!   reading without moving the counter. A jump ahead of more than [`MAX_AHEAD`] is a restart.
+//! - A gateway seen for the first time, or after a restart, starts at the lowest counter held:
+//!   at once when that is 0 or 1 (a counter that just started), else after `reorder_wait`.
+
+use crate::wire::InboxFrame;
+
+/// A jump ahead larger than this is a restart, not a gap.
+pub const MAX_AHEAD: u32 = 1 << 20;
+
+/// When a gap is declared.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SequenceParams {
+    pub reorder_wait_ms: i64,
+    pub max_held: usize,
+}
+
+/// One gateway's counter, as stored in `gateway_sequence`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GatewaySequence {
+    /// The next counter value expected; `None` before the first frame is released.
+    pub next: Option<u32>,
+    /// Base time of the latest frame released.
+    pub last_frame_ms: Option<i64>,
+    /// Frames held behind a gap.
+    pub held: Vec<InboxFrame>,
+    /// Wall-clock time the current hold began.
+    pub held_since_ms: Option<i64>,
+    pub received: i64,
+    pub missing: i64,
+    pub late: i64,
+    pub restarts: i64,
+}
+
+/// Frames that never arrived (or not within the wait): `first_seq ..= last_seq`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gap {
+    pub first_seq: u32,
+    pub last_seq: u32,
+    pub missing: i64,
+    /// Base time of the frame released before the gap.
+    pub after_ms: Option<i64>,
+    /// Base time of the frame after it.
+    pub before_ms: i64,
+}
+
+/// What one round released.
+#[derive(Debug, Default, PartialEq)]
+pub struct Released {
+    /// Frames to apply, in counter order; late frames come where they were met.
+    pub frames: Vec<InboxFrame>,
+    pub gaps: Vec<Gap>,
+    pub late: i64,
+    pub restarts: i64,
+}
+
+impl GatewaySequence {
+    /// Takes the frames committed since the last round and releases what can be, at `now_ms`.
+    pub fn receive(&mut self, mut incoming: Vec<InboxFrame>, now_ms: i64, p: &SequenceParams) -> Released {
+        let mut out = Released::default();
+        incoming.sort_by_key(|f| (f.base_ms, f.seq));
+        for f in incoming {
+            self.received += 1;
+            if let Some(held) = self.held.iter_mut().find(|h| h.seq == f.seq) {
+                // The same counter again: a restarted counter (a later time), or a copy. Of two
+                // copies committed by two instances one stored the readings, the other none,
+                // in either order within a fold: the held frame keeps the readings of both.
+                if f.base_ms > held.base_ms {
+                    self.restart(f, now_ms, p, &mut out);
+                } else {
+                    held.readings.extend(f.readings);
+                    self.late += 1;
+                    out.late += 1;
+                }
+                continue;
+            }
+            let Some(next) = self.next else {
+                self.hold(f, now_ms);
+                continue;
+            };
+            let ahead = f.seq.wrapping_sub(next);
+            let behind = ahead > u32::MAX / 2;
+            if !behind && ahead <= MAX_AHEAD {
+                self.hold(f, now_ms);
+            } else if !behind || self.last_frame_ms.is_none_or(|last| f.base_ms > last) {
+                self.restart(f, now_ms, p, &mut out);
+            } else {
+                self.late += 1;
+                out.late += 1;
+                out.frames.push(f);
+            }
+        }
+        self.release(now_ms, p, false, &mut out);
+        out
+    }
+
+    /// A restarted counter: what the old one still held goes first, gaps declared; the new
+    /// counter then starts like a new gateway's.
+    fn restart(&mut self, f: InboxFrame, now_ms: i64, p: &SequenceParams, out: &mut Released) {
+        self.release(now_ms, p, true, out);
+        self.next = None;
+        self.restarts += 1;
+        out.restarts += 1;
+        self.hold(f, now_ms);
+    }
+
+    fn hold(&mut self, f: InboxFrame, now_ms: i64) {
+        if self.held.is_empty() {
+            self.held_since_ms = Some(now_ms);
+        }
+        self.held.push(f);
+    }
+
+    /// Releases held frames in counter order; declares the gap in front of them when waited
+    /// for long enough, when too many are held, or when `force`d (a restart).
+    fn release(&mut self, now_ms: i64, p: &SequenceParams, force: bool, out: &mut Released) {
+        let waited = |since: Option<i64>| since.is_some_and(|s| now_ms - s >= p.reorder_wait_ms);
+        let mut progressed = false;
+        while !self.held.is_empty() {
+            let give_up = force || waited(self.held_since_ms) || self.held.len() >= p.max_held;
+            let next = match self.next {
+                Some(n) => n,
+                None => {
+                    let lowest = self.held.iter().map(|f| f.seq).min().unwrap_or(0);
+                    if lowest > 1 && !give_up {
+                        break;
+                    }
+                    self.next = Some(lowest);
+                    lowest
+                }
+            };
+            if let Some(i) = self.held.iter().position(|f| f.seq == next) {
+                let f = self.held.swap_remove(i);
+                self.next = Some(next.wrapping_add(1));
+                self.last_frame_ms = Some(f.base_ms);
+                out.frames.push(f);
+                progressed = true;
+                continue;
+            }
+            if !give_up {
+                break;
+            }
+            let Some(nearest) = self.held.iter().min_by_key(|f| f.seq.wrapping_sub(next)) else { break };
+            let missing = nearest.seq.wrapping_sub(next);
+            out.gaps.push(Gap {
+                first_seq: next,
+                last_seq: nearest.seq.wrapping_sub(1),
+                missing: i64::from(missing),
+                after_ms: self.last_frame_ms,
+                before_ms: nearest.base_ms,
+            });
+            self.missing += i64::from(missing);
+            self.next = Some(nearest.seq);
+        }
+        if self.held.is_empty() {
+            self.held_since_ms = None;
+        } else if progressed {
+            self.held_since_ms = Some(now_ms);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

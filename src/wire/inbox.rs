@@ -1,0 +1,80 @@
+//! What the store hands the live stage through the database (`live_inbox`, docs/scaling.md):
+//! each committed frame's counter and base time, with the readings it stored, per gateway.
+//! The same encoding holds the frames a gateway's sequence keeps behind a gap.
+
+use super::kind::MeasurementKind;
+use serde::{Deserialize, Serialize};
+
+/// Where a message came from, once decoded: its gateway and frame counter. Set for every
+/// decoded frame of a registered gateway, even when each of its readings was rejected (the
+/// counter still moved).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameMark {
+    pub gateway: std::sync::Arc<str>,
+    pub seq: u32,
+    /// The frame's base time, ms since the Unix epoch.
+    pub base_ms: i64,
+}
+
+/// One committed frame of one gateway.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboxFrame {
+    pub seq: u32,
+    pub base_ms: i64,
+    /// The readings this commit stored (a redelivered frame's are already stored: none).
+    pub readings: Vec<InboxReading>,
+}
+
+/// A stored reading, as the live state needs it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboxReading {
+    pub container: String,
+    /// [`MeasurementKind::number`].
+    pub kind: i16,
+    pub ts_ms: i64,
+    pub value_milli: i64,
+}
+
+impl InboxReading {
+    /// The kind, if this build knows it (a newer build may have written one it does not).
+    pub fn kind(&self) -> Option<MeasurementKind> {
+        MeasurementKind::from_number(self.kind)
+    }
+}
+
+/// Encodes frames for `live_inbox.frames` or `gateway_sequence.pending`.
+pub fn encode_frames(frames: &[InboxFrame]) -> Vec<u8> {
+    // Serializing these plain types into a Vec cannot fail.
+    match postcard::to_allocvec(frames) {
+        Ok(v) => v,
+        Err(e) => unreachable!("postcard encoding into a Vec failed: {e}"),
+    }
+}
+
+/// Decodes what [`encode_frames`] wrote; the empty byte string is no frames.
+pub fn decode_frames(bytes: &[u8]) -> Result<Vec<InboxFrame>, postcard::Error> {
+    if bytes.is_empty() {
+        return Ok(Vec::new());
+    }
+    postcard::from_bytes(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_round_trip() {
+        let frames = vec![
+            InboxFrame { seq: u32::MAX, base_ms: 1_700_000_000_000, readings: vec![] },
+            InboxFrame {
+                seq: 0,
+                base_ms: 1,
+                readings: vec![InboxReading { container: "c1".into(), kind: 1, ts_ms: 2, value_milli: -3 }],
+            },
+        ];
+        assert_eq!(decode_frames(&encode_frames(&frames)).unwrap(), frames);
+        assert!(decode_frames(&[]).unwrap().is_empty());
+        assert!(decode_frames(&[0xff]).is_err());
+    }
+}
