@@ -9,7 +9,9 @@
 mod ack_ledger;
 mod delivery;
 mod error;
+mod leave;
 mod options;
+mod session;
 mod task;
 
 pub use delivery::{AckToken, Delivery};
