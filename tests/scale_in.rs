@@ -10,6 +10,7 @@ use rumqttc::v5::mqttbytes::v5::{Filter, Packet, Publish};
 use rumqttc::v5::mqttbytes::QoS;
 use rumqttc::v5::{AsyncClient, Event, EventLoop, MqttOptions};
 use std::collections::HashSet;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 fn instance(base: &Env, i: usize) -> Env {
@@ -136,6 +137,63 @@ async fn one_of_three_instances_leaves_mid_stream_and_nothing_waits_for_it() {
     for d in daemons {
         assert!(d.terminate().await.success());
     }
+}
+
+/// An instance killed instead of leaving keeps its share waiting in its session;
+/// `wasteflow leave` with its configuration (its client id) stores that share, ends the
+/// session and exits 0, and from then on the group is the instance that stayed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wasteflow_leave_recovers_the_share_of_a_killed_instance() {
+    let db = TestDb::new().await;
+    let (env, broker) = Env::with_private_broker(&db);
+    let envs: Vec<Env> = (0..2).map(|i| instance(&env, i)).collect();
+    let staying = Daemon::start(&envs[0]).await;
+    let mut killed = Daemon::start(&envs[1]).await;
+    killed.child.kill().unwrap();
+    killed.child.wait().unwrap();
+    let start = (now_ms() - 3_600_000).to_string();
+    let published = simulate(
+        &env,
+        &["--frames", "600", "--readings-per-frame", "10", "--rate", "1000", "--seed", "23", "--start-ms", &start],
+    )["readings"]
+        .as_i64()
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let waiting = published - db.count("SELECT count(*) FROM readings").await;
+    println!("{waiting} of {published} readings wait in the killed instance's session");
+    assert!(waiting > 0, "the broker assigned nothing to the killed instance's session");
+
+    let asked = Instant::now();
+    let mut leave = envs[1].command().arg("leave").stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let status = loop {
+        if let Some(status) = leave.try_wait().unwrap() {
+            break status;
+        }
+        assert!(asked.elapsed() < Duration::from_secs(60), "wasteflow leave still running after 60 s");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let mut log = String::new();
+    std::io::Read::read_to_string(leave.stderr.as_mut().unwrap(), &mut log).unwrap();
+    assert!(status.success(), "wasteflow leave exited with {status}:\n{log}");
+    println!("wasteflow leave stored the waiting share and exited 0 in {:.2} s", asked.elapsed().as_secs_f64());
+    assert_eq!(db.count("SELECT count(*) FROM readings").await, published, "stored once the leave exited");
+    assert!(!session_kept(broker.port, &envs[1].client_id).await, "the broker kept the session");
+
+    // From now on everything goes to the instance that stayed.
+    let later = (now_ms() - 1_800_000).to_string();
+    let more = simulate(
+        &env,
+        &["--frames", "300", "--readings-per-frame", "10", "--rate", "1000", "--seed", "24", "--start-ms", &later],
+    )["readings"]
+        .as_i64()
+        .unwrap();
+    wait_until(Duration::from_secs(5), "the second round stored by the instance that stayed", || async {
+        db.count("SELECT count(*) FROM readings").await == published + more
+    })
+    .await;
+    let (ok, out) = verify(&env);
+    assert!(ok, "verify failed:\n{out}");
+    assert!(staying.terminate().await.success());
 }
 
 /// A persistent-session member of a shared group that acks by hand.
