@@ -28,7 +28,7 @@ pub struct SourceConfig {
     /// unacknowledged, but Mosquitto 2.0 does when it resumes a session with a large backlog.
     pub max_buffered: usize,
     /// Turns true to leave the shared subscription group: unsubscribe, ingest what the
-    /// session still holds, then end the session ([`super::leave`]).
+    /// session still holds, then end the session (`leave.rs`).
     pub leave: watch::Receiver<bool>,
     /// Set once the group is left and the session ended (the source then returns).
     pub left: Option<watch::Sender<bool>>,
