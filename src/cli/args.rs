@@ -15,8 +15,13 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the daemon: subscribe, validate, store, acknowledge.
+    /// Run the daemon: subscribe, validate, store, acknowledge. SIGUSR1: leave the shared
+    /// subscription group (store what the session holds, end it), then exit 0.
     Run,
+    /// Leave the shared subscription group for good, as `run` does on SIGUSR1: connect with
+    /// this instance's client id, unsubscribe, store and acknowledge what its session still
+    /// holds, end the session, exit 0. For an instance that was stopped instead of leaving.
+    Leave,
     /// Apply pending database migrations and exit. Carries a v1 database's data into storage
     /// v2 in batches (resumable: run it again after an interruption), with its progress.
     Migrate {

@@ -44,7 +44,8 @@ pub fn dispatch(cli: Cli) -> ExitCode {
     };
     let result = runtime.block_on(async move {
         match cli.command {
-            Command::Run => run(settings, zone, cli.config.clone()).await,
+            Command::Run => run(settings, zone, cli.config.clone(), false).await,
+            Command::Leave => run(settings, zone, cli.config.clone(), true).await,
             Command::Migrate { batch } => migrate(&settings, &zone, batch).await,
             Command::Registry { action: RegistryAction::Sync } => registry_sync(&settings, &zone).await,
             Command::CheckConfig { connect } => {
@@ -81,15 +82,21 @@ pub fn dispatch(cli: Cli) -> ExitCode {
     }
 }
 
-async fn run(settings: Settings, zone: Zone, config_path: Option<String>) -> Outcome {
+/// `wasteflow run`, or with `leave` `wasteflow leave`: the daemon leaving the group at once.
+async fn run(settings: Settings, zone: Zone, config_path: Option<String>, leave: bool) -> Outcome {
     let handle = crate::metrics::install()?;
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         crate::signals::wait_for_stop().await;
         let _ = stop_tx.send(true);
     });
-    tracing::info!(version = env!("CARGO_PKG_VERSION"), "wasteflow starting");
-    match crate::daemon::run(settings, zone, handle, stop_rx, config_path).await {
+    let (leave_tx, leave_rx) = tokio::sync::watch::channel(leave);
+    tokio::spawn(async move {
+        crate::signals::wait_for_leave().await;
+        let _ = leave_tx.send(true);
+    });
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), leave, "wasteflow starting");
+    match crate::daemon::run(settings, zone, handle, stop_rx, leave_rx, config_path).await {
         // A setting the database refuses: a configuration error, not an outage.
         Err(e @ crate::daemon::DaemonError::Configuration(_)) => {
             tracing::error!(error = %e, "configuration refused by the database; not retrying");
@@ -99,6 +106,10 @@ async fn run(settings: Settings, zone: Zone, config_path: Option<String>) -> Out
         Err(e) => Err(e.into()),
         Ok(crate::daemon::Exit::Drained) => {
             tracing::info!("stopped cleanly");
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(crate::daemon::Exit::Left) => {
+            tracing::info!("left the shared subscription group; stopped cleanly");
             Ok(ExitCode::SUCCESS)
         }
         Ok(crate::daemon::Exit::GraceExpired) => Ok(ExitCode::FAILURE),

@@ -1,4 +1,5 @@
-//! `wasteflow run`: wires the stages together and runs them until SIGTERM / SIGINT.
+//! `wasteflow run`: wires the stages together and runs them until SIGTERM / SIGINT, or until
+//! the source has left the shared subscription group (SIGUSR1).
 //!
 //! source --Delivery--> batch --Batch--> store --acks--> source
 //!                                             --live_inbox (in the database)--> live
@@ -57,14 +58,19 @@ pub enum Exit {
     Drained,
     /// The grace period ran out; unacknowledged messages will be redelivered.
     GraceExpired,
+    /// Left the shared subscription group: everything the session held was committed and
+    /// acknowledged, and the session ended.
+    Left,
 }
 
-/// Runs the daemon. `stop` turns true to begin a graceful stop (main wires it to signals).
+/// Runs the daemon. `stop` turns true to begin a graceful stop, `leave` to leave the shared
+/// subscription group and then stop (main wires them to signals).
 pub async fn run(
     settings: Settings,
     zone: Zone,
     metrics: PrometheusHandle,
     stop: watch::Receiver<bool>,
+    leave: watch::Receiver<bool>,
     config_path: Option<String>,
 ) -> Result<Exit, DaemonError> {
     // From now on SIGHUP reloads instead of ending the process.
@@ -103,6 +109,9 @@ pub async fn run(
     let (batch_tx, batch_rx) = mpsc::channel(1);
     let (ack_tx, ack_rx) = mpsc::unbounded_channel();
 
+    // Once the source has left the group, everything else stops as on SIGTERM.
+    let (left_tx, left) = watch::channel(false);
+    let stop = stop_or_left(stop, left.clone());
     let (subscribed_tx, subscribed_rx) = watch::channel(false);
     let service = tokio::spawn(run_service(subscribed_rx, health.clone(), notifier.clone(), stop.clone()));
     let source_cfg = SourceConfig {
@@ -111,6 +120,8 @@ pub async fn run(
         reconnect_max: settings.mqtt.reconnect_max,
         subscribed: Some(subscribed_tx),
         max_buffered: usize::from(settings.mqtt.receive_maximum),
+        leave,
+        left: Some(left_tx),
     };
     let source = tokio::spawn(run_source(options, source_cfg, delivery_tx, ack_rx, stop.clone()));
     let (checks_tx, checks_rx) = watch::channel(Arc::new(Checks::from_settings(&settings, layout, Arc::new(zone))));
@@ -139,6 +150,7 @@ pub async fn run(
         let _ = pending.await;
     };
     let exit = match tokio::time::timeout(settings.shutdown.grace, all).await {
+        Ok(()) if *left.borrow() => Exit::Left,
         Ok(()) => Exit::Drained,
         Err(_) => {
             tracing::warn!("grace period over; exiting with messages unacknowledged (the broker will redeliver them)");
@@ -183,4 +195,17 @@ async fn prepare_database(
             }
         }
     }
+}
+
+/// A stop that turns true with `stop`, or once `left` does.
+fn stop_or_left(mut stop: watch::Receiver<bool>, mut left: watch::Receiver<bool>) -> watch::Receiver<bool> {
+    let (tx, rx) = watch::channel(*stop.borrow());
+    tokio::spawn(async move {
+        tokio::select! {
+            _ = stop.wait_for(|s| *s) => {}
+            _ = left.wait_for(|l| *l) => {}
+        }
+        let _ = tx.send(true);
+    });
+    rx
 }

@@ -30,6 +30,8 @@ pub struct AckLedger {
     generation: u64,
     connected: bool,
     queue: VecDeque<AckToken>,
+    /// Messages needing an ack received on the current connection.
+    received: u64,
     requested: u64,
     written: u64,
 }
@@ -49,12 +51,25 @@ impl AckLedger {
         self.connected = true;
     }
 
+    /// Between a CONNACK and the loss of that connection.
+    pub fn is_connected(&self) -> bool {
+        self.connected
+    }
+
     /// The connection is gone: a new generation starts, tokens of the old one become stale,
     /// and acks requested on it are no longer waited for (rumqttc has dropped them).
     pub fn connection_lost(&mut self) {
         self.generation += 1;
         self.connected = false;
         self.written = self.requested;
+        self.received = self.requested;
+    }
+
+    /// A message arrived on the current connection (QoS 0 needs no ack: not counted).
+    pub fn received(&mut self, token: &AckToken) {
+        if token.needs_ack() {
+            self.received += 1;
+        }
     }
 
     /// Acks handed back by the store after COMMIT, in arrival order. QoS 0 tokens need no ack
@@ -93,6 +108,12 @@ impl AckLedger {
     /// may disconnect.
     pub fn drained(&self) -> bool {
         self.queue.is_empty() && self.written >= self.requested
+    }
+
+    /// Every message received on this connection has been acknowledged (its PUBACK written):
+    /// the broker has nothing in flight to us once it has read them.
+    pub fn settled(&self) -> bool {
+        self.drained() && self.requested >= self.received
     }
 
     /// Tokens waiting to be released.
@@ -275,6 +296,37 @@ mod tests {
         release_all(&mut l);
         l.puback_written();
         assert!(l.drained());
+    }
+
+    #[test]
+    fn settled_once_every_message_received_is_acked_and_written() {
+        let mut l = AckLedger::new();
+        l.connected();
+        assert!(l.settled(), "nothing received");
+        for pkid in 1..=2 {
+            l.received(&tok(0, pkid));
+        }
+        l.received(&AckToken { generation: 0, pkid: 0, qos: QoS::AtMostOnce });
+        assert!(!l.settled(), "two messages to ack");
+        l.committed([tok(0, 1)]);
+        release_all(&mut l);
+        l.puback_written();
+        assert!(!l.settled(), "one message still in the pipeline");
+        l.committed([tok(0, 2)]);
+        release_all(&mut l);
+        assert!(!l.settled(), "its PUBACK not written yet");
+        l.puback_written();
+        assert!(l.settled(), "the QoS 0 message needs no ack");
+        // A message in the pipeline when the connection drops is redelivered on the next one,
+        // and counted there.
+        l.received(&tok(0, 3));
+        l.connection_lost();
+        assert!(l.settled());
+        l.connected();
+        l.received(&tok(1, 1));
+        l.committed([tok(0, 3)]);
+        release_all(&mut l);
+        assert!(!l.settled(), "the stale ack does not count for the redelivery");
     }
 
     #[test]

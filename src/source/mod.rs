@@ -5,11 +5,16 @@
 //! stopping the event loop), acks come back from the store after COMMIT and are sent with
 //! `try_ack` in arrival order. Acks of a previous connection are never sent (the broker
 //! redelivers those messages and the store deduplicates them).
+//!
+//! Asked to leave (SIGUSR1), the source unsubscribes, keeps ingesting what the broker still
+//! holds for its session until a probe proves it empty, then ends the session (`leave.rs`).
 
 mod ack_ledger;
 mod delivery;
 mod error;
+mod leave;
 mod options;
+mod session;
 mod task;
 
 pub use delivery::{AckToken, Delivery};

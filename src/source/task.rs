@@ -2,10 +2,12 @@
 
 use super::ack_ledger::AckLedger;
 use super::delivery::{AckToken, Delivery};
+use super::leave::Leave;
+use super::session::disconnect;
 use crate::backoff::Backoff;
 use crate::metrics as m;
 use bytes::Bytes;
-use rumqttc::v5::mqttbytes::v5::{Filter, Packet, SubscribeReasonCode};
+use rumqttc::v5::mqttbytes::v5::{Filter, Packet, RetainForwardRule, SubscribeReasonCode};
 use rumqttc::v5::mqttbytes::QoS;
 use rumqttc::v5::{AsyncClient, Event, MqttOptions};
 use rumqttc::Outgoing;
@@ -25,32 +27,52 @@ pub struct SourceConfig {
     /// polled (TCP backpressure). The broker should never send more than the receive maximum
     /// unacknowledged, but Mosquitto 2.0 does when it resumes a session with a large backlog.
     pub max_buffered: usize,
+    /// Turns true to leave the shared subscription group: unsubscribe, ingest what the
+    /// session still holds, then end the session (`leave.rs`).
+    pub leave: watch::Receiver<bool>,
+    /// Set once the group is left and the session ended (the source then returns).
+    pub left: Option<watch::Sender<bool>>,
 }
 
-/// Runs the source until `shutdown` turns true and every ack handed back has been sent.
+/// Runs the source until `shutdown` turns true and every ack handed back has been sent, or
+/// until it has left the group (`cfg.leave`).
 ///
 /// On shutdown it stops forwarding (undelivered messages stay unacked in the broker's session
 /// and come back at the next start), drops `output` so the later stages drain, sends the acks
-/// they return, then disconnects.
+/// they return, then disconnects. A leave stops forwarding only once the session is empty,
+/// and ends the session after disconnecting.
 pub async fn run_source(
     options: MqttOptions,
-    cfg: SourceConfig,
+    mut cfg: SourceConfig,
     output: mpsc::Sender<Delivery>,
     mut acks: mpsc::UnboundedReceiver<Vec<AckToken>>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let cap = options.request_channel_capacity();
+    let session_options = options.clone();
     let (client, mut eventloop) = AsyncClient::new(options, cap);
     let mut output = Some(output);
     let mut pending: VecDeque<Delivery> = VecDeque::new();
     let mut backoff = Backoff::new(cfg.reconnect_min, cfg.reconnect_max);
     let mut acks_open = true;
     let mut ledger = AckLedger::new();
+    let mut leave = Leave::new();
+    let mut leave_open = true;
+    let mut unsubscribe_sent = false;
+    let mut unsubscribed = false;
 
     loop {
         if output.is_some() && *shutdown.borrow() {
             tracing::info!(undelivered = pending.len(), "source stopping: no new deliveries; draining acks");
             pending.clear();
+            output = None;
+        }
+        if !leave.requested() && *cfg.leave.borrow() {
+            tracing::info!(filter = %cfg.topic_filter, "leaving the shared subscription group: unsubscribing, then storing what the session still holds");
+            leave.request();
+        }
+        if output.is_some() && leave.done() {
+            tracing::info!("session empty: every message it held is stored and acknowledged");
             output = None;
         }
         // Hand committed acks to rumqttc, in arrival order. `try_ack` either queues the ack or
@@ -63,6 +85,14 @@ pub async fn run_source(
             m::acks_sent(released.sent);
         }
         let ack_blocked = released.blocked;
+        let settled = ledger.settled();
+        if output.is_some() && leave.should_send(ledger.is_connected(), settled, !unsubscribe_sent) {
+            // A full request channel only delays it: the next event comes back here.
+            if client.try_unsubscribe(cfg.topic_filter.clone()).is_ok() {
+                leave.sent(settled);
+                unsubscribe_sent = true;
+            }
+        }
         if output.is_none() && !acks_open && ledger.drained() {
             break;
         }
@@ -74,6 +104,10 @@ pub async fn run_source(
             }
         };
         tokio::select! {
+            changed = cfg.leave.changed(), if leave_open && !leave.requested() => {
+                // The value is read at the top of the loop; a dropped sender asks nothing.
+                leave_open = changed.is_ok();
+            }
             changed = shutdown.changed(), if output.is_some() => {
                 if changed.is_err() {
                     // The sender is gone: treat it as a stop.
@@ -95,12 +129,14 @@ pub async fn run_source(
             event = eventloop.poll(), if pending.len() < cfg.max_buffered => match event {
                 Ok(Event::Incoming(Packet::Publish(p))) => {
                     m::message_received(p.qos as u8);
+                    leave.message();
                     if output.is_some() {
                         // Copy out of rumqttc's read buffer: a `Bytes` slice would keep the whole
                         // buffer it points into alive while the message waits for its commit.
                         let topic = String::from_utf8_lossy(&p.topic).into_owned();
                         let payload = Bytes::copy_from_slice(&p.payload);
                         let ack = AckToken::for_publish(ledger.generation(), &p);
+                        ledger.received(&ack);
                         let received_ms = crate::clock::now_ms();
                         let d = Delivery { topic, payload, received_ms, retain: p.retain, ack };
                         if d.clears_retained() {
@@ -114,20 +150,28 @@ pub async fn run_source(
                     m::mqtt_connected(true);
                     backoff.reset();
                     tracing::info!(session_present = ack.session_present, "connected to broker");
-                    if !ack.session_present {
-                        // Retain As Published: an empty retained publish (clearing a retained
-                        // message) must be told apart from an empty payload.
+                    unsubscribe_sent = false;
+                    if !leave.requested() {
+                        // Subscribe even to a present session: a leave interrupted by a stop
+                        // leaves it unsubscribed. Retained messages only for a new subscription
+                        // (as if the session's were kept); Retain As Published: an empty retained
+                        // publish (clearing a retained message) must be told apart from an empty
+                        // payload.
                         let mut filter = Filter::new(cfg.topic_filter.clone(), QoS::AtLeastOnce);
                         filter.preserve_retain = true;
+                        filter.retain_forward_rule = RetainForwardRule::OnNewSubscribe;
                         if let Err(e) = client.try_subscribe_many([filter]) {
                             tracing::error!(error = %e, "cannot queue subscribe request");
                         }
-                    } else {
-                        m::mqtt_subscribed(true);
-                        if let Some(s) = &cfg.subscribed {
-                            let _ = s.send(true);
-                        }
                     }
+                }
+                Ok(Event::Incoming(Packet::UnsubAck(_))) => {
+                    if !unsubscribed {
+                        unsubscribed = true;
+                        tracing::info!(filter = %cfg.topic_filter, "unsubscribed: the broker assigns this instance nothing new");
+                    }
+                    m::mqtt_subscribed(false);
+                    leave.unsubscribed();
                 }
                 Ok(Event::Incoming(Packet::SubAck(ack))) => {
                     let ok = ack.return_codes.iter().all(|c| matches!(c, SubscribeReasonCode::Success(_)));
@@ -146,6 +190,7 @@ pub async fn run_source(
                 Err(e) => {
                     // rumqttc has already dropped acks queued for this connection.
                     ledger.connection_lost();
+                    leave.connection_lost();
                     m::mqtt_connected(false);
                     m::mqtt_subscribed(false);
                     m::mqtt_reconnect();
@@ -169,17 +214,13 @@ pub async fn run_source(
             }
         }
     }
-    let _ = client.try_disconnect();
-    // Let the event loop write the DISCONNECT (bounded).
-    let _ = tokio::time::timeout(Duration::from_secs(2), async {
-        loop {
-            match eventloop.poll().await {
-                Ok(Event::Outgoing(Outgoing::Disconnect)) | Err(_) => break,
-                Ok(_) => {}
-            }
-        }
-    })
-    .await;
+    disconnect(&client, &mut eventloop).await;
     m::mqtt_connected(false);
+    if leave.done() {
+        super::session::end(session_options).await;
+        if let Some(left) = &cfg.left {
+            let _ = left.send(true);
+        }
+    }
     tracing::info!("source stopped");
 }

@@ -204,6 +204,11 @@ impl Daemon {
         std::process::Command::new("kill").args(["-HUP", &self.child.id().to_string()]).status().unwrap();
     }
 
+    /// Sends SIGUSR1: leave the shared subscription group, then exit.
+    pub fn usr1(&self) {
+        std::process::Command::new("kill").args(["-USR1", &self.child.id().to_string()]).status().unwrap();
+    }
+
     /// `wasteflow_config_reloads_total{result}` (0 before the first).
     pub async fn reloads(&self, result: &str) -> f64 {
         let text = self.metrics_text().await.unwrap_or_default();
