@@ -17,6 +17,7 @@ use crate::batch::{run_batcher, BatchLimits, Checks};
 use crate::config::Settings;
 use crate::health::Health;
 use crate::live::{rebuild, run_live, LiveParams, ZoneState};
+use crate::liveness::Liveness;
 use crate::metrics as m;
 use crate::service::Notifier;
 use crate::source::{mqtt_options, run_source, SourceConfig, SourceError};
@@ -53,10 +54,17 @@ pub enum DaemonError {
 /// How the daemon ended.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Exit {
-    /// Everything taken was committed and acknowledged.
+    /// Everything taken was committed and acknowledged (exit 0).
     Drained,
-    /// The grace period ran out; unacknowledged messages will be redelivered.
+    /// The grace period ran out; unacknowledged messages will be redelivered (exit
+    /// [`Exit::GRACE_EXPIRED_CODE`]).
     GraceExpired,
+}
+
+impl Exit {
+    /// The exit code of [`Exit::GraceExpired`]: 75 (EX_TEMPFAIL), told apart from a failure
+    /// (1) and a configuration error (64). The unit lists it in `SuccessExitStatus=`.
+    pub const GRACE_EXPIRED_CODE: u8 = 75;
 }
 
 /// Runs the daemon. `stop` turns true to begin a graceful stop (main wires it to signals).
@@ -76,7 +84,7 @@ pub async fn run(
     // Password file and TLS configuration read once, here: a mistake stops the start.
     let db = Connector::new(&settings.database).map_err(DaemonError::Database)?;
     m::zero_counters(crate::live::EventKind::ALL.map(|k| k.name()));
-    let health = Health::new(settings.metrics.stall_after);
+    let health = Health::new(settings.metrics.stall_after).watching(Liveness::new(settings.service.loop_stall_after));
     let notifier = Arc::new(Notifier::from_env());
     let (http_stop_tx, http_stop) = watch::channel(false);
     let http = crate::service::serve(addr, metrics, health.clone(), http_stop)
@@ -91,7 +99,11 @@ pub async fn run(
     };
     let zone = zone.with_ids(ids);
     health.started();
-    let live_state = rebuild_live_state(&db, &settings, &zone).await;
+    notifier.status("rebuilding the live state");
+    let Some(live_state) = rebuild_live_state(&db, &settings, &zone, stop.clone()).await else {
+        let _ = http_stop_tx.send(true);
+        return Ok(Exit::Drained);
+    };
 
     let batch_limits = BatchLimits {
         max_readings: settings.batch.max_readings,
@@ -110,6 +122,7 @@ pub async fn run(
         reconnect_max: settings.mqtt.reconnect_max,
         subscribed: Some(subscribed_tx),
         max_buffered: usize::from(settings.mqtt.receive_maximum),
+        heartbeat: health.heartbeat("source"),
     };
     let source = tokio::spawn(run_source(options, source_cfg, delivery_tx, ack_rx, stop.clone()));
     let (checks_tx, checks_rx) = watch::channel(Arc::new(Checks::from_settings(&settings, layout, Arc::new(zone))));
@@ -117,10 +130,12 @@ pub async fn run(
     let retry = Backoff::new(settings.database.retry_min, settings.database.retry_max);
     let (live_tx, live_rx) = mpsc::channel(64);
     let (reconfigure_tx, reconfigure_rx) = watch::channel(None);
-    let live = tokio::spawn(run_live(live_rx, live_state, db.clone(), settings.live.tick, reconfigure_rx));
+    let live_beat = health.heartbeat("live");
+    let live = tokio::spawn(run_live(live_rx, live_state, db.clone(), settings.live.tick, reconfigure_rx, live_beat));
     let reloader =
         Reloader { config_path, current: settings.clone(), db: db.clone(), checks: checks_tx, live: reconfigure_tx };
-    let reloads = tokio::spawn(run_reloads(hangups, reloader, notifier.clone(), stop.clone()));
+    let reloads =
+        tokio::spawn(run_reloads(hangups, reloader, notifier.clone(), stop.clone(), health.heartbeat("reload")));
     let writers = (0..settings.database.writers).map(|_| Writer::new(db.clone())).collect();
     let store = tokio::spawn(run_store(batch_rx, writers, ack_tx, Some(live_tx), retry, health));
     let pending = tokio::spawn(run_pending_gauge(db.clone(), stop.clone()));
@@ -130,8 +145,9 @@ pub async fn run(
     tracing::info!(grace = ?settings.shutdown.grace, "stopping: committing and acknowledging what is in flight");
     notifier.stopping();
     let _ = service.await;
-    let _ = reloads.await;
+    // Everything below within the grace period, a reload in progress included.
     let all = async {
+        let _ = reloads.await;
         let _ = source.await;
         let _ = batcher.await;
         let _ = store.await;
@@ -161,7 +177,12 @@ async fn prepare_database(
 ) -> Result<Option<RegistryIds>, DaemonError> {
     let mut backoff = Backoff::new(settings.database.retry_min, settings.database.retry_max);
     loop {
-        match prepare_with(db, settings, zone, settings.database.migrate_on_start).await {
+        let prepared = tokio::select! {
+            p = prepare_with(db, settings, zone, settings.database.migrate_on_start) => p,
+            // Dropped mid-way: an open transaction is rolled back with its connection.
+            _ = stop.wait_for(|s| *s) => return Ok(None),
+        };
+        match prepared {
             Ok(p) => {
                 m::database_up(true);
                 tracing::info!(mode = ?p.mode, migrations_applied = ?p.migrations_applied, registry = ?p.registry, "database ready");
@@ -186,17 +207,29 @@ async fn prepare_database(
 }
 
 /// The live state, rebuilt from the database. If that fails the daemon still ingests: the
-/// state then starts empty and fills as readings arrive (logged).
-async fn rebuild_live_state(connector: &Connector, settings: &Settings, zone: &Zone) -> ZoneState {
+/// state then starts empty and fills as readings arrive (logged). None when a stop is asked
+/// first: the rebuild only reads, so it is dropped at once.
+async fn rebuild_live_state(
+    connector: &Connector,
+    settings: &Settings,
+    zone: &Zone,
+    mut stop: watch::Receiver<bool>,
+) -> Option<ZoneState> {
     let mut state = ZoneState::new(zone, LiveParams::from(&settings.live));
     let started = std::time::Instant::now();
-    let result = async {
+    let rebuilding = async {
         let db = connector.connect().await?;
         let n = rebuild(&db, &mut state, settings.database.statement_timeout).await;
         db.close().await;
         n
-    }
-    .await;
+    };
+    let result = tokio::select! {
+        r = rebuilding => r,
+        _ = stop.wait_for(|s| *s) => {
+            tracing::info!(after = ?started.elapsed(), "stopping during the live state rebuild: abandoned");
+            return None;
+        }
+    };
     match result {
         Ok(n) => tracing::info!(readings = n, took = ?started.elapsed(), "live state rebuilt from the database"),
         Err(e) => {
@@ -205,5 +238,5 @@ async fn rebuild_live_state(connector: &Connector, settings: &Settings, zone: &Z
         }
     }
     crate::live::export(&state, crate::clock::now_ms());
-    state
+    Some(state)
 }

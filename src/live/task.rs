@@ -4,6 +4,7 @@
 use super::persist::write_events;
 use super::state::{EventKind, LiveParams};
 use super::tracker::{ContainerEvent, ZoneState};
+use crate::liveness::Heartbeat;
 use crate::metrics as m;
 use crate::store::{Connector, Db};
 use crate::wire::ValidReading;
@@ -23,12 +24,16 @@ pub async fn run_live(
     db: Connector,
     tick: Duration,
     mut reconfigure: watch::Receiver<Option<(Arc<Zone>, LiveParams)>>,
+    beat: Heartbeat,
 ) {
     let mut conn: Option<Db> = None;
     let mut pending: Vec<ContainerEvent> = Vec::new();
     let mut ticker = tokio::time::interval(tick);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut beats = beat.ticker();
     loop {
+        beat.beat();
+        beat.wedge_point().await;
         let done = tokio::select! {
             batch = input.recv() => match batch {
                 Some(readings) => {
@@ -38,6 +43,7 @@ pub async fn run_live(
                 None => true,
             },
             _ = ticker.tick() => false,
+            _ = beats.tick() => continue,
             changed = reconfigure.changed() => {
                 if changed.is_ok() {
                     if let Some((zone, params)) = reconfigure.borrow_and_update().clone() {
@@ -64,7 +70,7 @@ pub async fn run_live(
         }
         export(&state, now);
         if !pending.is_empty() {
-            flush(&mut conn, &mut pending, &db).await;
+            beat.wait(flush(&mut conn, &mut pending, &db)).await;
         }
         if done {
             return;

@@ -41,13 +41,19 @@ pub async fn run_store(
     let mut open = true;
     let mut probe = tokio::time::interval_at(tokio::time::Instant::now() + PROBE_EVERY, PROBE_EVERY);
     probe.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Liveness: beaten at every turn and every `beat.every()` while batches commit or retry
+    // with backoff; waits inside an arm (the live stage's room, a probe) beat too.
+    let beat = health.heartbeat("store");
+    let mut ticker = beat.ticker();
     loop {
+        beat.beat();
+        beat.wedge_point().await;
         tokio::select! {
             // Results first: frees a writer and releases acks as early as possible.
             biased;
             Some((writer, batch, outcome, started)) = in_flight.next() => {
                 idle.push(writer);
-                finish(batch, outcome, started, &acks, live.as_ref(), &health).await;
+                beat.wait(finish(batch, outcome, started, &acks, live.as_ref(), &health)).await;
             }
             next = input.recv(), if open && !idle.is_empty() => match next {
                 Some(batch) => {
@@ -58,8 +64,9 @@ pub async fn run_store(
             },
             // Idle: nothing would notice the database going away; ask it.
             _ = probe.tick(), if open && in_flight.is_empty() => {
-                database_up(&health, idle[0].ping().await);
+                database_up(&health, beat.wait(idle[0].ping()).await);
             }
+            _ = ticker.tick(), if open || !in_flight.is_empty() => {}
             else => break,
         }
     }
