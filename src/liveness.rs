@@ -6,7 +6,7 @@
 //! backoff, room downstream. A loop waiting for a dependency is alive; a loop that has not
 //! beaten for longer than `service.loop_stall_after` is wedged, and the daemon is then not
 //! alive: no systemd watchdog ping, `/healthz` 503 naming the loop. Readiness (`/readyz`,
-//! [`crate::health`]) is the other question: are the dependencies there.
+//! the `health` module) is the other question: are the dependencies there.
 //!
 //! A loop that ends drops its heartbeat and is no longer watched.
 //!
