@@ -4,7 +4,11 @@
 //! database call succeeds or fails, the batcher as it hands a batch to the store, the store
 //! as the batch commits. "Stalled" means messages wait to be committed and nothing has committed for
 //! longer than `stall_after`: the pipeline is neither progressing nor idle.
+//!
+//! Liveness (are the loops responsive, [`crate::liveness`]) travels with it: every clone of a
+//! health reaches the same heartbeat registry ([`Health::heartbeat`], [`Health::liveness`]).
 
+use crate::liveness::{Heartbeat, Liveness, DEFAULT_LOOP_STALL_AFTER};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -31,6 +35,7 @@ pub struct Health {
     /// The origin of this health's monotonic clock: a wall clock stepped back or forward (NTP,
     /// a suspended VM) must neither hide a stall nor invent one.
     origin: Instant,
+    liveness: Liveness,
 }
 
 /// What `/readyz` and the watchdog see.
@@ -50,7 +55,27 @@ impl Health {
             committed_messages: AtomicU64::new(0),
             last_commit_ms: AtomicI64::new(NEVER),
         };
-        Health { state: Arc::new(state), stall_after_ms: stall_after.as_millis() as i64, origin: Instant::now() }
+        Health {
+            state: Arc::new(state),
+            stall_after_ms: stall_after.as_millis() as i64,
+            origin: Instant::now(),
+            liveness: Liveness::new(DEFAULT_LOOP_STALL_AFTER),
+        }
+    }
+
+    /// The same health with its loops watched by `liveness` (call before cloning it).
+    pub fn watching(self, liveness: Liveness) -> Health {
+        Health { liveness, ..self }
+    }
+
+    /// The heartbeat registry of the pipeline's loops.
+    pub fn liveness(&self) -> &Liveness {
+        &self.liveness
+    }
+
+    /// A heartbeat for the loop `name`, registered now.
+    pub fn heartbeat(&self, name: &'static str) -> Heartbeat {
+        self.liveness.heartbeat(name)
     }
 
     /// Milliseconds since this health was created, on the monotonic clock: the time every

@@ -8,6 +8,7 @@
 //! - [`clock`]: the wall clock and millisecond / `SystemTime` conversions;
 //! - [`backoff`]: bounded exponential backoff with jitter;
 //! - [`signals`]: waiting for SIGTERM / SIGINT;
+//! - [`liveness`]: heartbeats of the pipeline's loops (alive: no loop wedged);
 //! - [`health`]: readiness of the pipeline, shared atomics the stages report into;
 //! - [`tls`]: rustls client configuration for the broker and the database;
 //! - [`wire`]: the wire contract: frames, measurement kinds, topic layout, reject reasons,
@@ -35,6 +36,7 @@
 pub mod clock;
 pub mod backoff;
 pub mod signals;
+pub mod liveness;
 pub mod health;
 pub mod tls;
 pub mod wire;

@@ -28,6 +28,23 @@ fn systemd_unit_scores_1_5_or_lower() {
     assert!(real.is_empty(), "systemd-analyze verify: {real:?}");
 }
 
+/// The unit knows the exit codes of `wasteflow run`: a grace period that ran out (75) is a
+/// clean stop, a refused configuration (64) is not restarted.
+#[test]
+fn systemd_unit_knows_the_exit_codes() {
+    let unit = std::fs::read_to_string(format!("{ROOT}/deploy/systemd/wasteflow.service")).unwrap();
+    let values = |key: &str| -> Vec<u8> {
+        unit.lines()
+            .filter_map(|l| l.strip_prefix(key)?.strip_prefix('='))
+            .flat_map(|v| v.split_whitespace().map(|c| c.parse::<u8>().unwrap()))
+            .collect()
+    };
+    assert_eq!(wasteflow::daemon::Exit::GRACE_EXPIRED_CODE, 75);
+    assert_eq!(values("SuccessExitStatus"), [wasteflow::daemon::Exit::GRACE_EXPIRED_CODE]);
+    assert_eq!(values("RestartPreventExitStatus"), [wasteflow::cli::EX_USAGE]);
+    assert!(unit.contains("Restart=on-failure"));
+}
+
 #[test]
 fn install_script_stages_binary_unit_config_and_docs() {
     let stage = std::env::temp_dir().join(common::unique("wf-install-"));

@@ -167,7 +167,13 @@ pub async fn run_batcher(
     let mut guard = FloodGuard::new(current.flood);
     let mut batch = Batch::default();
     let mut deadline = Instant::now();
+    // Liveness: beaten at every turn, every `beat.every()` while idle, and while the store is
+    // busy (a wait downstream is not a wedge here; the store has its own heartbeat).
+    let beat = health.heartbeat("batch");
+    let mut ticker = beat.ticker();
     loop {
+        beat.beat();
+        beat.wedge_point().await;
         tokio::select! {
             d = input.recv() => match d {
                 Some(d) => {
@@ -185,21 +191,22 @@ pub async fn run_batcher(
                     }
                     let full = batch.readings.len() + batch.rejects.len() >= batch_limits.max_readings
                         || batch.messages() >= batch_limits.max_messages;
-                    if full && !hand_over(&output, &mut batch, &health).await {
+                    if full && !beat.wait(hand_over(&output, &mut batch, &health)).await {
                         return;
                     }
                 }
                 None => break,
             },
             _ = tokio::time::sleep_until(deadline), if batch.messages() > 0 => {
-                if !hand_over(&output, &mut batch, &health).await {
+                if !beat.wait(hand_over(&output, &mut batch, &health)).await {
                     return;
                 }
             }
+            _ = ticker.tick() => {}
         }
     }
     if batch.messages() > 0 {
-        hand_over(&output, &mut batch, &health).await;
+        beat.wait(hand_over(&output, &mut batch, &health)).await;
     }
 }
 

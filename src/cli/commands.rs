@@ -112,7 +112,7 @@ async fn run(settings: Settings, zone: Zone, config_path: Option<String>, leave:
             tracing::info!("left the shared subscription group; stopped cleanly");
             Ok(ExitCode::SUCCESS)
         }
-        Ok(crate::daemon::Exit::GraceExpired) => Ok(ExitCode::FAILURE),
+        Ok(crate::daemon::Exit::GraceExpired) => Ok(ExitCode::from(crate::daemon::Exit::GRACE_EXPIRED_CODE)),
     }
 }
 

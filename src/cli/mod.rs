@@ -4,7 +4,8 @@
 //! export` wrote incomplete lines (without `--allow-incomplete`),
 //! 64 invalid configuration or usage (EX_USAGE: a command line clap refuses too, and a
 //! `zone.time_zone` the database does not accept at `run`), 69 `check-config --connect` could not reach
-//! or use the database or the broker (EX_UNAVAILABLE).
+//! or use the database or the broker (EX_UNAVAILABLE), 75 `run` stopped but its grace period
+//! (`shutdown.grace`) ran out first: unacknowledged messages are redelivered (EX_TEMPFAIL).
 
 mod args;
 mod check;

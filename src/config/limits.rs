@@ -45,6 +45,9 @@ pub(super) fn check_ranges(s: &Settings, problems: &mut Vec<Problem>) {
     if s.shutdown.grace.is_zero() {
         push(problems, "shutdown.grace", "must be above zero: in-flight batches need time to commit (e.g. 10s)");
     }
+    if s.service.loop_stall_after < Duration::from_secs(1) {
+        push(problems, "service.loop_stall_after", "must be at least 1s: loops report every second at most (e.g. 30s)");
+    }
     if let Err(why) = check_log_level(&s.log.level) {
         push(problems, "log.level", why);
     }

@@ -48,6 +48,7 @@ pub fn load_from(file: Option<&str>, env: Environment) -> Result<Settings, Confi
         shutdown: section(&cfg, "shutdown", &mut problems),
         storage: section(&cfg, "storage", &mut problems),
         live: section(&cfg, "live", &mut problems),
+        service: section(&cfg, "service", &mut problems),
     };
     let credentials = std::env::var("CREDENTIALS_DIRECTORY").ok();
     from_credentials(&mut settings, credentials.as_deref());

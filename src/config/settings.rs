@@ -17,11 +17,12 @@ pub struct Settings {
     pub shutdown: ShutdownSettings,
     pub storage: StorageSettings,
     pub live: LiveSettings,
+    pub service: ServiceSettings,
 }
 
 /// The names of the sections, in the order they are reported.
 pub const SECTIONS: &[&str] =
-    &["mqtt", "database", "batch", "validation", "metrics", "zone", "log", "shutdown", "storage", "live"];
+    &["mqtt", "database", "batch", "validation", "metrics", "zone", "log", "shutdown", "storage", "live", "service"];
 
 /// `[mqtt]`: the broker connection and subscription.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -302,6 +303,24 @@ pub struct ShutdownSettings {
 impl Default for ShutdownSettings {
     fn default() -> Self {
         Self { grace: Duration::from_secs(10) }
+    }
+}
+
+/// `[service]`: liveness, for the systemd watchdog and `/healthz`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServiceSettings {
+    /// A loop of the pipeline (source, batch, store, live, reloads) that has not reported
+    /// for this long is wedged: the daemon is then not alive (no watchdog ping, `/healthz`
+    /// 503). Loops waiting for the database or the broker keep reporting: an outage is not a
+    /// wedge.
+    #[serde(with = "humantime_serde")]
+    pub loop_stall_after: Duration,
+}
+
+impl Default for ServiceSettings {
+    fn default() -> Self {
+        Self { loop_stall_after: crate::liveness::DEFAULT_LOOP_STALL_AFTER }
     }
 }
 

@@ -18,6 +18,7 @@ use crate::batch::{run_batcher, BatchLimits, Checks};
 use crate::config::Settings;
 use crate::health::Health;
 use crate::live::{run_live, LiveParams, ZoneState};
+use crate::liveness::Liveness;
 use crate::metrics as m;
 use crate::service::Notifier;
 use crate::source::{mqtt_options, run_source, SourceConfig, SourceError};
@@ -54,13 +55,20 @@ pub enum DaemonError {
 /// How the daemon ended.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Exit {
-    /// Everything taken was committed and acknowledged.
+    /// Everything taken was committed and acknowledged (exit 0).
     Drained,
-    /// The grace period ran out; unacknowledged messages will be redelivered.
+    /// The grace period ran out; unacknowledged messages will be redelivered (exit
+    /// [`Exit::GRACE_EXPIRED_CODE`]).
     GraceExpired,
     /// Left the shared subscription group: everything the session held was committed and
     /// acknowledged, and the session ended.
     Left,
+}
+
+impl Exit {
+    /// The exit code of [`Exit::GraceExpired`]: 75 (EX_TEMPFAIL), told apart from a failure
+    /// (1) and a configuration error (64). The unit lists it in `SuccessExitStatus=`.
+    pub const GRACE_EXPIRED_CODE: u8 = 75;
 }
 
 /// Runs the daemon. `stop` turns true to begin a graceful stop, `leave` to leave the shared
@@ -82,7 +90,7 @@ pub async fn run(
     // Password file and TLS configuration read once, here: a mistake stops the start.
     let db = Connector::new(&settings.database).map_err(DaemonError::Database)?;
     m::zero_counters(crate::live::EventKind::ALL.map(|k| k.name()));
-    let health = Health::new(settings.metrics.stall_after);
+    let health = Health::new(settings.metrics.stall_after).watching(Liveness::new(settings.service.loop_stall_after));
     let notifier = Arc::new(Notifier::from_env());
     let (http_stop_tx, http_stop) = watch::channel(false);
     let http = crate::service::serve(addr, metrics, health.clone(), http_stop)
@@ -122,16 +130,20 @@ pub async fn run(
         max_buffered: usize::from(settings.mqtt.receive_maximum),
         leave,
         left: Some(left_tx),
+        heartbeat: health.heartbeat("source"),
     };
     let source = tokio::spawn(run_source(options, source_cfg, delivery_tx, ack_rx, stop.clone()));
     let (checks_tx, checks_rx) = watch::channel(Arc::new(Checks::from_settings(&settings, layout, Arc::new(zone))));
     let batcher = tokio::spawn(run_batcher(delivery_rx, batch_tx, checks_rx, batch_limits, health.clone()));
     let retry = Backoff::new(settings.database.retry_min, settings.database.retry_max);
     let (reconfigure_tx, reconfigure_rx) = watch::channel(None);
-    let live = tokio::spawn(run_live(live_state, db.clone(), settings.live.clone(), reconfigure_rx, stop.clone()));
+    let live_beat = health.heartbeat("live");
+    let live =
+        tokio::spawn(run_live(live_state, db.clone(), settings.live.clone(), reconfigure_rx, stop.clone(), live_beat));
     let reloader =
         Reloader { config_path, current: settings.clone(), db: db.clone(), checks: checks_tx, live: reconfigure_tx };
-    let reloads = tokio::spawn(run_reloads(hangups, reloader, notifier.clone(), stop.clone()));
+    let reloads =
+        tokio::spawn(run_reloads(hangups, reloader, notifier.clone(), stop.clone(), health.heartbeat("reload")));
     let writers = (0..settings.database.writers).map(|_| Writer::new(db.clone())).collect();
     let store = tokio::spawn(run_store(batch_rx, writers, ack_tx, retry, health));
     let pending = tokio::spawn(run_pending_gauge(db.clone(), stop.clone()));
@@ -141,8 +153,9 @@ pub async fn run(
     tracing::info!(grace = ?settings.shutdown.grace, "stopping: committing and acknowledging what is in flight");
     notifier.stopping();
     let _ = service.await;
-    let _ = reloads.await;
+    // Everything below within the grace period, a reload in progress included.
     let all = async {
+        let _ = reloads.await;
         let _ = source.await;
         let _ = batcher.await;
         let _ = store.await;
@@ -173,7 +186,12 @@ async fn prepare_database(
 ) -> Result<Option<RegistryIds>, DaemonError> {
     let mut backoff = Backoff::new(settings.database.retry_min, settings.database.retry_max);
     loop {
-        match prepare_with(db, settings, zone, settings.database.migrate_on_start).await {
+        let prepared = tokio::select! {
+            p = prepare_with(db, settings, zone, settings.database.migrate_on_start) => p,
+            // Dropped mid-way: an open transaction is rolled back with its connection.
+            _ = stop.wait_for(|s| *s) => return Ok(None),
+        };
+        match prepared {
             Ok(p) => {
                 m::database_up(true);
                 tracing::info!(mode = ?p.mode, migrations_applied = ?p.migrations_applied, registry = ?p.registry, "database ready");

@@ -102,6 +102,7 @@ fn needs_restart(old: &Settings, new: &Settings) -> Vec<String> {
     differs("metrics", format!("{:?}", old.metrics), format!("{:?}", new.metrics));
     differs("shutdown", format!("{:?}", old.shutdown), format!("{:?}", new.shutdown));
     differs("storage", format!("{:?}", old.storage), format!("{:?}", new.storage));
+    differs("service", format!("{:?}", old.service), format!("{:?}", new.service));
     differs("log.format", format!("{:?}", old.log.format), format!("{:?}", new.log.format));
     notes
 }

@@ -2,26 +2,33 @@
 //! reloads on SIGHUP.
 
 use super::reload::{Outcome, Reloader};
-use crate::health::{Health, Readiness};
+use crate::health::Health;
+use crate::liveness::Heartbeat;
 use crate::service::Notifier;
 use std::sync::Arc;
 use tokio::sync::watch;
 
 /// The service side: mirrors the subscription into [`Health`], tells systemd `READY=1` once
 /// the database is prepared and the subscription is active, and pings the watchdog (if
-/// systemd asked for one) only while the pipeline is ready or has committed since the last
-/// ping. Ends when a stop is asked.
+/// systemd asked for one) every half interval while the daemon is alive: every loop of the
+/// pipeline has reported within `service.loop_stall_after` ([`crate::liveness`]). An outage
+/// of the database or the broker makes the daemon not ready, not dead: the pings go on, and
+/// systemd restarts only a wedged daemon. Ends when a stop is asked.
 pub(super) async fn run_service(
     mut subscribed: watch::Receiver<bool>,
     health: Health,
     notifier: Arc<Notifier>,
     mut stop: watch::Receiver<bool>,
 ) {
+    let beat = health.heartbeat("service");
+    let mut beats = beat.ticker();
     let interval = notifier.watchdog().map(|w| w / 2).unwrap_or(std::time::Duration::from_secs(3600));
     let mut tick = tokio::time::interval(interval);
     let mut announced = false;
-    let mut committed_at_last_tick = health.committed_total();
+    let mut wedged = false;
     loop {
+        beat.beat();
+        beat.wedge_point().await;
         tokio::select! {
             _ = stop.wait_for(|s| *s) => return,
             changed = subscribed.changed() => {
@@ -40,31 +47,44 @@ pub(super) async fn run_service(
                     notifier.status("broker connection lost; reconnecting");
                 }
             }
+            _ = beats.tick() => {}
             _ = tick.tick(), if notifier.watchdog().is_some() => {
-                let ready = health.readiness(health.now_ms()) == Readiness::Ready;
-                let committed = health.committed_total();
-                let progressed = committed > committed_at_last_tick;
-                committed_at_last_tick = committed;
-                if ready || progressed {
+                let stalled = health.liveness().stalled();
+                if stalled.is_empty() {
+                    if wedged {
+                        tracing::info!("every loop reports again: watchdog pings resume");
+                        wedged = false;
+                    }
                     notifier.watchdog_ping();
                 } else {
-                    tracing::warn!("pipeline not ready and not progressing: no watchdog ping");
+                    let loops: Vec<String> = stalled.iter().map(ToString::to_string).collect();
+                    tracing::error!(stalled = %loops.join("; "), limit = ?health.liveness().stall_after(), "a loop is wedged: no watchdog ping (systemd restarts the daemon)");
+                    if !wedged {
+                        notifier.status(&format!("wedged: {}", loops.join("; ")));
+                    }
+                    wedged = true;
                 }
             }
         }
     }
 }
 
-/// Reloads the configuration at each SIGHUP until a stop is asked.
+/// Reloads the configuration at each SIGHUP until a stop is asked. A stop asked during a
+/// reload abandons it (the running configuration stays; the daemon is stopping anyway).
 pub(super) async fn run_reloads(
     mut hangups: tokio::signal::unix::Signal,
     mut reloader: Reloader,
     notifier: Arc<Notifier>,
     mut stop: watch::Receiver<bool>,
+    beat: Heartbeat,
 ) {
+    let mut beats = beat.ticker();
     loop {
+        beat.beat();
+        beat.wedge_point().await;
         let hup = tokio::select! {
             _ = stop.wait_for(|s| *s) => return,
+            _ = beats.tick() => continue,
             hup = hangups.recv() => hup,
         };
         if hup.is_none() {
@@ -72,7 +92,14 @@ pub(super) async fn run_reloads(
         }
         tracing::info!("SIGHUP: reloading the configuration");
         notifier.send("RELOADING=1");
-        match reloader.reload().await {
+        let outcome = tokio::select! {
+            outcome = beat.wait(reloader.reload()) => outcome,
+            _ = stop.wait_for(|s| *s) => {
+                tracing::warn!("stopping during a reload: the reload is abandoned");
+                return;
+            }
+        };
+        match outcome {
             Outcome::Applied(notes) => {
                 for note in &notes {
                     tracing::warn!("{note}");

@@ -8,6 +8,7 @@ use super::sequence::SequenceParams;
 use super::state::{EventKind, LiveParams};
 use super::tracker::ZoneState;
 use crate::config::LiveSettings;
+use crate::liveness::Heartbeat;
 use crate::metrics as m;
 use crate::store::{Connector, Db};
 use crate::zone::Zone;
@@ -28,15 +29,20 @@ pub async fn run_live(
     settings: LiveSettings,
     mut reconfigure: watch::Receiver<Option<(Arc<Zone>, LiveSettings)>>,
     mut stop: watch::Receiver<bool>,
+    beat: Heartbeat,
 ) {
     let mut conn: Option<Db> = None;
     let mut sequence = SequenceParams::from(&settings);
     let mut ticker = tokio::time::interval(settings.tick);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let limit = db.settings().statement_timeout;
+    let mut beats = beat.ticker();
     loop {
+        beat.beat();
+        beat.wedge_point().await;
         tokio::select! {
             _ = ticker.tick() => {}
+            _ = beats.tick() => continue,
             changed = reconfigure.changed() => {
                 if changed.is_ok() {
                     if let Some((zone, next)) = reconfigure.borrow_and_update().clone() {
@@ -60,7 +66,7 @@ pub async fn run_live(
             }
         };
         let result = tokio::select! {
-            r = round => r,
+            r = beat.wait(round) => r,
             // Dropping the round closes its connection: the server rolls the fold back.
             _ = stop.wait_for(|s| *s) => return,
         };

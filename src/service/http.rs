@@ -1,5 +1,6 @@
-//! A minimal HTTP listener: `GET /metrics` (Prometheus text), `GET /healthz` (the process
-//! answers) and `GET /readyz` (subscribed, database reachable, not stalled; 503 with the
+//! A minimal HTTP listener: `GET /metrics` (Prometheus text), `GET /healthz` (alive: every
+//! loop of the pipeline reported within `service.loop_stall_after`; 503 naming the silent
+//! loops otherwise, [`crate::liveness`]) and `GET /readyz` (subscribed, database reachable, not stalled; 503 with the
 //! reasons otherwise). `HEAD` gets the headers alone; any other method 405. At most
 //! [`MAX_CONNECTIONS`] are served at once (the excess is answered 503), and a failing accept
 //! (out of descriptors) is retried after [`ACCEPT_BACKOFF`] instead of at once.
@@ -103,7 +104,18 @@ async fn respond(mut stream: tokio::net::TcpStream, handle: &PrometheusHandle, h
     let (method, path) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
     let (status, ctype, body) = match (method, path) {
         ("GET" | "HEAD", "/metrics") => ("200 OK", "text/plain; version=0.0.4", handle.render()),
-        ("GET" | "HEAD", "/healthz") => ("200 OK", "text/plain", "ok\n".to_string()),
+        ("GET" | "HEAD", "/healthz") => match health.liveness().stalled() {
+            stalled if stalled.is_empty() => ("200 OK", "text/plain", "ok\n".to_string()),
+            stalled => {
+                let loops: Vec<String> = stalled.iter().map(ToString::to_string).collect();
+                let limit = health.liveness().stall_after().as_secs_f64();
+                (
+                    "503 Service Unavailable",
+                    "text/plain",
+                    format!("not alive: {} (limit {limit} s)\n", loops.join("; ")),
+                )
+            }
+        },
         ("GET" | "HEAD", "/readyz") => match health.readiness(health.now_ms()) {
             Readiness::Ready => ("200 OK", "text/plain", "ready\n".to_string()),
             Readiness::NotReady(why) => {

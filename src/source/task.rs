@@ -5,6 +5,7 @@ use super::delivery::{AckToken, Delivery};
 use super::leave::Leave;
 use super::session::disconnect;
 use crate::backoff::Backoff;
+use crate::liveness::Heartbeat;
 use crate::metrics as m;
 use bytes::Bytes;
 use rumqttc::v5::mqttbytes::v5::{Filter, Packet, RetainForwardRule, SubscribeReasonCode};
@@ -32,6 +33,8 @@ pub struct SourceConfig {
     pub leave: watch::Receiver<bool>,
     /// Set once the group is left and the session ended (the source then returns).
     pub left: Option<watch::Sender<bool>>,
+    /// Beaten at every turn of the event loop and while it waits (liveness).
+    pub heartbeat: Heartbeat,
 }
 
 /// Runs the source until `shutdown` turns true and every ack handed back has been sent, or
@@ -60,8 +63,14 @@ pub async fn run_source(
     let mut leave_open = true;
     let mut unsubscribe_sent = false;
     let mut unsubscribed = false;
+    let beat = cfg.heartbeat.clone();
+    // Beats while the event loop is not polled (the buffer is full). The poll itself is never
+    // cancelled for a beat: it beats while it waits (`Heartbeat::wait`).
+    let mut ticker = beat.ticker();
 
     loop {
+        beat.beat();
+        beat.wedge_point().await;
         if output.is_some() && *shutdown.borrow() {
             tracing::info!(undelivered = pending.len(), "source stopping: no new deliveries; draining acks");
             pending.clear();
@@ -121,12 +130,13 @@ pub async fn run_source(
             },
             // rumqttc's request channel was full: try again shortly (the event loop drains it).
             _ = tokio::time::sleep(Duration::from_millis(1)), if ack_blocked => {}
+            _ = ticker.tick(), if pending.len() >= cfg.max_buffered => {}
             permit = room => {
                 if let (Some(permit), Some(d)) = (permit, pending.pop_front()) {
                     permit.send(d);
                 }
             }
-            event = eventloop.poll(), if pending.len() < cfg.max_buffered => match event {
+            event = beat.wait(eventloop.poll()), if pending.len() < cfg.max_buffered => match event {
                 Ok(Event::Incoming(Packet::Publish(p))) => {
                     m::message_received(p.qos as u8);
                     leave.message();
@@ -206,10 +216,13 @@ pub async fn run_source(
                     let delay = backoff.next_delay();
                     let error = crate::tls::explain(&e.to_string(), "mqtt.ca_file");
                     tracing::warn!(%error, ?delay, "broker connection lost; reconnecting");
-                    tokio::select! {
-                        _ = tokio::time::sleep(delay) => {}
-                        _ = shutdown.changed() => {}
-                    }
+                    beat.wait(async {
+                        tokio::select! {
+                            _ = tokio::time::sleep(delay) => {}
+                            _ = shutdown.changed() => {}
+                        }
+                    })
+                    .await;
                 }
             }
         }

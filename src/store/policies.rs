@@ -12,7 +12,7 @@ use tokio_postgres::Client;
 
 /// (table, segment-by, order-by) of every hypertable. Chosen for the queries that matter
 /// (docs/storage.md): raw readings are read per sensor over time (one container's history,
-/// the live rebuild), so a compressed batch holds one sensor's one kind in time order; flow
+/// the live state's seed), so a compressed batch holds one sensor's one kind in time order; flow
 /// rollups are read per company per day, i.e. per classification over a period.
 fn hypertables() -> Vec<(String, &'static str, &'static str)> {
     let mut t = vec![("readings".to_string(), "sensor_id, kind", "ts DESC")];

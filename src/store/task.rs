@@ -40,7 +40,13 @@ pub async fn run_store(
     let mut open = true;
     let mut probe = tokio::time::interval_at(tokio::time::Instant::now() + PROBE_EVERY, PROBE_EVERY);
     probe.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Liveness: beaten at every turn and every `beat.every()` while batches commit or retry
+    // with backoff; a wait inside an arm (a probe) beats too.
+    let beat = health.heartbeat("store");
+    let mut ticker = beat.ticker();
     loop {
+        beat.beat();
+        beat.wedge_point().await;
         tokio::select! {
             // Results first: frees a writer and releases acks as early as possible.
             biased;
@@ -57,8 +63,9 @@ pub async fn run_store(
             },
             // Idle: nothing would notice the database going away; ask it.
             _ = probe.tick(), if open && in_flight.is_empty() => {
-                database_up(&health, idle[0].ping().await);
+                database_up(&health, beat.wait(idle[0].ping()).await);
             }
+            _ = ticker.tick(), if open || !in_flight.is_empty() => {}
             else => break,
         }
     }

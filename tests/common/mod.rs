@@ -221,6 +221,16 @@ impl Daemon {
     /// Starts `wasteflow run` and waits until it is subscribed. With `env.metrics_port` 0, the
     /// daemon listens on a port the system chooses, read back into `daemon.env.metrics_port`.
     pub async fn start(env: &Env) -> Daemon {
+        Daemon::start_until(env, true).await
+    }
+
+    /// Starts `wasteflow run` and waits only until its metrics endpoint listens (the daemon
+    /// may still be preparing the database, or never subscribe).
+    pub async fn spawn(env: &Env) -> Daemon {
+        Daemon::start_until(env, false).await
+    }
+
+    async fn start_until(env: &Env, subscribed: bool) -> Daemon {
         let log = format!("{}/wasteflow-{}.log", std::env::temp_dir().display(), unique(""));
         let file = std::fs::File::create(&log).unwrap();
         let child = env.command().arg("run").stdout(Stdio::null()).stderr(file).spawn().expect("spawn wasteflow run");
@@ -234,7 +244,7 @@ impl Daemon {
                 // Its only listener is the metrics endpoint.
                 d.env.metrics_port = listening_ports(d.child.id()).first().copied().unwrap_or(0);
             }
-            if d.env.metrics_port != 0 && d.metric("wasteflow_mqtt_subscribed").await == Some(1.0) {
+            if d.env.metrics_port != 0 && (!subscribed || d.metric("wasteflow_mqtt_subscribed").await == Some(1.0)) {
                 return d;
             }
             assert!(Instant::now() < deadline, "daemon not subscribed within 30 s; log:\n{}", d.log_text());
@@ -255,6 +265,13 @@ impl Daemon {
     pub async fn metric(&self, name: &str) -> Option<f64> {
         let text = self.metrics_text().await?;
         metric_sum(&text, name)
+    }
+
+    /// Sends SIGTERM; returns the exit status and how long the daemon took to exit.
+    pub async fn terminate_timed(self) -> (std::process::ExitStatus, Duration) {
+        let started = Instant::now();
+        let status = self.terminate().await;
+        (status, started.elapsed())
     }
 
     /// Sends SIGTERM and waits for the exit status.
