@@ -159,6 +159,15 @@ async fn check_config_connect_reports_what_works() {
     assert!(text.contains("database: ok: PostgreSQL"), "{text}");
     assert!(text.contains("(it will be migrated at start)"), "an empty database is named: {text}");
     assert!(text.contains("broker: ok: mqtt://"), "{text}");
+    // The machine's Mosquitto keeps its defaults: 1,000 messages queued per session.
+    assert!(text.contains("broker queue: WARNING: kept 1000 of 1100 messages"), "{text}");
+
+    // A broker on the shipped configuration keeps them all.
+    let (private, _broker) = common::Env::with_private_broker(&db);
+    let out = private.command().args(["check-config", "--connect"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("broker queue: ok: kept all 1100 messages"), "{text}");
 
     // The database unreachable, the broker refusing: both named, exit 69.
     let mut bad = env.clone();

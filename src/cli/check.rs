@@ -22,6 +22,10 @@ pub async fn check_connections(settings: &Settings) -> bool {
         Ok(line) => println!("broker: ok: {line}"),
         Err(e) => println!("broker: FAILED: {e}"),
     }
+    if broker.is_ok() {
+        // A warning, not a failure: the daemon runs, but loses what the broker drops.
+        println!("{}", super::broker_queue::probe_queue(settings, Duration::from_secs(30)).await.line());
+    }
     db.is_ok() && broker.is_ok()
 }
 

@@ -8,6 +8,7 @@
 //! (`shutdown.grace`) ran out first: unacknowledged messages are redelivered (EX_TEMPFAIL).
 
 mod args;
+mod broker_queue;
 mod check;
 mod commands;
 mod dead_letters;
