@@ -64,6 +64,7 @@ async fn run_fortnight(instances: usize, start_ms: u64) -> Outcome {
         ],
     );
     let expected = summary["readings"].as_i64().unwrap() - summary["rejected_expected"].as_i64().unwrap();
+    println!("{instances} instance(s): {} readings sent, {expected} to store", summary["readings"]);
     wait_until(Duration::from_secs(180), "every reading stored and folded", || async {
         db.count("SELECT count(*) FROM readings").await == expected
             && db.count("SELECT count(*) FROM live_inbox").await == 0
