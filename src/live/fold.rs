@@ -2,7 +2,7 @@
 //! instance holds the live lock; every instance reads the state back for its gauges.
 
 use super::gateway_rows::{load_sequences, record_gaps, save_sequences};
-use super::persist::{load_states, save_states, seed, write_events};
+use super::persist::{learn_attributions, load_states, save_states, seed, write_events};
 use super::sequence::{Gap, SequenceParams};
 use super::tracker::{ContainerEvent, ZoneState};
 use crate::store::{column, timed, Db, StoreError};
@@ -13,8 +13,9 @@ use std::time::Duration;
 /// The live lock (a transaction-level advisory lock): one fold at a time in the zone.
 const FOLD_LOCK: i64 = 0x7766_6c69_7665_666c;
 
-/// Inbox rows taken by one fold (one per gateway and committed batch).
-const INBOX_ROWS: i64 = 5_000;
+/// Inbox rows taken by one fold (one per gateway and committed batch): a fold stays short
+/// and small in memory; when it took this many, the next one follows at once.
+const INBOX_ROWS: i64 = 500;
 
 const COUNT_INBOX: &str = "SELECT count(*) FROM live_inbox";
 
@@ -31,6 +32,8 @@ pub struct Folded {
     pub restarts: Vec<(String, i64)>,
     /// Inbox rows left after this fold (a backlog when the fold cannot keep up).
     pub inbox_left: i64,
+    /// The fold took as many rows as it may: more are waiting.
+    pub more: bool,
 }
 
 /// Reads the shared state into `state`, and folds the inbox if no other instance is folding.
@@ -78,10 +81,11 @@ pub async fn fold(
         sequences.entry(name.clone()).or_default();
     }
 
-    let mut out = Folded { leader: true, ..Folded::default() };
+    let mut out = Folded { leader: true, more: rows.len() as i64 >= INBOX_ROWS, ..Folded::default() };
     for (gateway, seq) in &mut sequences {
         let frames = incoming.remove(gateway).unwrap_or_default();
         let released = seq.receive(frames, now_ms, p);
+        learn_attributions(&tx, state, &released.frames, limit).await?;
         out.frames += released.frames.len();
         out.events.extend(state.apply_frames(&released.frames, now_ms));
         out.gaps.extend(released.gaps.into_iter().map(|g| (gateway.clone(), g)));

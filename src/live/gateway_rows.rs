@@ -37,7 +37,7 @@ pub async fn load_sequences(
         let seq = GatewaySequence {
             next: next.and_then(|n| u32::try_from(n).ok()),
             last_frame_ms: column(row, "last_frame_ms")?,
-            held,
+            held: held.into_iter().map(|f| (f.seq, f)).collect(),
             held_since_ms: column(row, "pending_since_ms")?,
             received: column(row, "frames_received")?,
             missing: column(row, "frames_missing")?,
@@ -62,7 +62,7 @@ pub async fn save_sequences(
     let g = || gateways.values();
     let next: Vec<Option<i64>> = g().map(|s| s.next.map(i64::from)).collect();
     let last: Vec<Option<SystemTime>> = g().map(|s| s.last_frame_ms.map(system_time)).collect();
-    let pending: Vec<Vec<u8>> = g().map(|s| encode_frames(&s.held)).collect();
+    let pending: Vec<Vec<u8>> = g().map(|s| encode_frames(&s.held.values().cloned().collect::<Vec<_>>())).collect();
     let held: Vec<i32> = g().map(|s| i32::try_from(s.held.len()).unwrap_or(i32::MAX)).collect();
     let since: Vec<Option<SystemTime>> = g().map(|s| s.held_since_ms.map(system_time)).collect();
     let received: Vec<i64> = g().map(|s| s.received).collect();

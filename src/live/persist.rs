@@ -5,7 +5,7 @@ use super::state::{ContainerState, EventKind};
 use super::tracker::{ContainerEvent, ZoneState};
 use crate::clock::system_time;
 use crate::store::{column, timed, StoreError};
-use crate::wire::MeasurementKind;
+use crate::wire::{InboxFrame, MeasurementKind};
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, SystemTime};
 use tokio_postgres::GenericClient;
@@ -49,6 +49,29 @@ fn finite(v: f64) -> f64 {
     } else {
         -1.0
     }
+}
+
+/// Learns the containers of the attributions `frames` name that `state` does not know yet.
+pub async fn learn_attributions(
+    db: &impl GenericClient,
+    state: &mut ZoneState,
+    frames: &[InboxFrame],
+    limit: Duration,
+) -> Result<(), StoreError> {
+    let unknown: BTreeSet<i32> = frames
+        .iter()
+        .flat_map(|f| f.readings.iter().map(|r| r.attribution))
+        .filter(|a| !state.attributions.contains_key(a))
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i32> = unknown.into_iter().collect();
+    let rows = timed(limit, db.query("SELECT id, container_id FROM attributions WHERE id = ANY($1)", &[&ids])).await?;
+    for row in &rows {
+        state.attributions.insert(column(row, "id")?, column(row, "container_id")?);
+    }
+    Ok(())
 }
 
 /// Replaces the state of every registered container by its row (a container without a row

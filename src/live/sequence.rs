@@ -17,6 +17,7 @@
 //!   at once when that is 0 or 1 (a counter that just started), else after `reorder_wait`.
 
 use crate::wire::InboxFrame;
+use std::collections::BTreeMap;
 
 /// A jump ahead larger than this is a restart, not a gap.
 pub const MAX_AHEAD: u32 = 1 << 20;
@@ -35,8 +36,8 @@ pub struct GatewaySequence {
     pub next: Option<u32>,
     /// Base time of the latest frame released.
     pub last_frame_ms: Option<i64>,
-    /// Frames held behind a gap.
-    pub held: Vec<InboxFrame>,
+    /// Frames held behind a gap, by counter.
+    pub held: BTreeMap<u32, InboxFrame>,
     /// Wall-clock time the current hold began.
     pub held_since_ms: Option<i64>,
     pub received: i64,
@@ -74,7 +75,7 @@ impl GatewaySequence {
         incoming.sort_by_key(|f| (f.base_ms, f.seq));
         for f in incoming {
             self.received += 1;
-            if let Some(held) = self.held.iter_mut().find(|h| h.seq == f.seq) {
+            if let Some(held) = self.held.get_mut(&f.seq) {
                 // The same counter again: a restarted counter (a later time), or a copy. Of two
                 // copies committed by two instances one stored the readings, the other none,
                 // in either order within a fold: the held frame keeps the readings of both.
@@ -121,7 +122,7 @@ impl GatewaySequence {
         if self.held.is_empty() {
             self.held_since_ms = Some(now_ms);
         }
-        self.held.push(f);
+        self.held.insert(f.seq, f);
     }
 
     /// Releases held frames in counter order; declares the gap in front of them when waited
@@ -134,7 +135,7 @@ impl GatewaySequence {
             let next = match self.next {
                 Some(n) => n,
                 None => {
-                    let lowest = self.held.iter().map(|f| f.seq).min().unwrap_or(0);
+                    let lowest = self.held.keys().next().copied().unwrap_or(0);
                     if lowest > 1 && !give_up {
                         break;
                     }
@@ -142,8 +143,7 @@ impl GatewaySequence {
                     lowest
                 }
             };
-            if let Some(i) = self.held.iter().position(|f| f.seq == next) {
-                let f = self.held.swap_remove(i);
+            if let Some(f) = self.held.remove(&next) {
                 self.next = Some(next.wrapping_add(1));
                 self.last_frame_ms = Some(f.base_ms);
                 out.frames.push(f);
@@ -153,7 +153,11 @@ impl GatewaySequence {
             if !give_up {
                 break;
             }
-            let Some(nearest) = self.held.iter().min_by_key(|f| f.seq.wrapping_sub(next)) else { break };
+            // The held frame closest ahead: the first at or after `next`, else (wrapped) the first.
+            let Some(nearest) = self.held.range(next..).next().or_else(|| self.held.iter().next()).map(|(_, f)| f)
+            else {
+                break;
+            };
             let missing = nearest.seq.wrapping_sub(next);
             out.gaps.push(Gap {
                 first_seq: next,

@@ -37,11 +37,14 @@ pub async fn run_live(
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let limit = db.settings().statement_timeout;
     let mut beats = beat.ticker();
+    let mut more = false;
     loop {
         beat.beat();
         beat.wedge_point().await;
         tokio::select! {
-            _ = ticker.tick() => {}
+            // A backlog in the inbox is folded without waiting for the tick.
+            _ = ticker.tick(), if !more => {}
+            _ = std::future::ready(()), if more => {}
             _ = beats.tick() => continue,
             changed = reconfigure.changed() => {
                 if changed.is_ok() {
@@ -72,10 +75,12 @@ pub async fn run_live(
         };
         match result {
             Ok(folded) => {
+                more = folded.more;
                 report(&folded);
                 export(&state, now);
             }
             Err(e) => {
+                more = false;
                 tracing::warn!(error = %e, "live state not folded this round; the inbox keeps what the store committed");
                 conn = None;
             }

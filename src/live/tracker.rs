@@ -21,6 +21,8 @@ pub struct ZoneState {
     pub states: BTreeMap<String, ContainerState>,
     /// Gateway -> (company, containers it reports for).
     pub gateways: BTreeMap<String, (String, Vec<String>)>,
+    /// `attributions.id` -> container, as far as the fold has needed them.
+    pub attributions: HashMap<i32, String>,
 }
 
 impl ZoneState {
@@ -47,7 +49,7 @@ impl ZoneState {
             .iter()
             .map(|g| (g.id.clone(), (g.company.clone(), g.sensors.iter().map(|s| s.container.clone()).collect())))
             .collect();
-        ZoneState { params, infos, states, gateways }
+        ZoneState { params, infos, states, gateways, attributions: HashMap::new() }
     }
 
     /// A new registry and new parameters (configuration reload): containers that are still
@@ -76,18 +78,19 @@ impl ZoneState {
     pub fn apply_frames(&mut self, frames: &[InboxFrame], wall_ms: i64) -> Vec<ContainerEvent> {
         let mut out = Vec::new();
         for frame in frames {
-            let mut readings: Vec<&InboxReading> = frame.readings.iter().collect();
-            readings.sort_by_key(|r| r.ts_ms);
-            for r in readings {
+            let mut readings: Vec<(i64, &InboxReading)> =
+                frame.readings.iter().map(|r| (frame.base_ms + r.offset_ms, r)).collect();
+            readings.sort_by_key(|(ts, _)| *ts);
+            for (ts_ms, r) in readings {
                 // A kind this build does not know (written by a newer one) does not move the state.
                 let Some(kind) = r.kind() else { continue };
-                let (Some(state), Some(info)) = (self.states.get_mut(&r.container), self.infos.get(&r.container))
-                else {
+                let Some(container) = self.attributions.get(&r.attribution) else { continue };
+                let (Some(state), Some(info)) = (self.states.get_mut(container), self.infos.get(container)) else {
                     continue;
                 };
-                state.apply(kind, r.ts_ms, r.value_milli as f64 / 1000.0, &self.params);
+                state.apply(kind, ts_ms, r.value_milli as f64 / 1000.0, &self.params);
                 state.last_arrival_ms = Some(wall_ms);
-                for transition in state.evaluate(r.ts_ms, wall_ms, info, &self.params) {
+                for transition in state.evaluate(ts_ms, wall_ms, info, &self.params) {
                     out.push(ContainerEvent { container: info.id.clone(), company: info.company.clone(), transition });
                 }
             }

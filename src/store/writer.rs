@@ -271,9 +271,9 @@ fn inbox_rows<'a>(batch: &'a Batch, stored: &[usize]) -> (Vec<&'a str>, Vec<Vec<
             .map(|i| {
                 let r = &batch.readings[i];
                 InboxReading {
-                    container: r.container.to_string(),
+                    attribution: r.attribution,
                     kind: r.kind.number(),
-                    ts_ms: r.ts_ms,
+                    offset_ms: r.ts_ms - mark.base_ms,
                     value_milli: r.value_milli,
                 }
             })

@@ -25,13 +25,17 @@ pub struct InboxFrame {
     pub readings: Vec<InboxReading>,
 }
 
-/// A stored reading, as the live state needs it.
+/// A stored reading, as the live state needs it, in few bytes (postcard varints): its
+/// attribution (which says its container), kind, time relative to the frame's base time, and
+/// value in thousandths.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InboxReading {
-    pub container: String,
+    /// `attributions.id`: the container the reading belongs to, at its time.
+    pub attribution: i32,
     /// [`MeasurementKind::number`].
     pub kind: i16,
-    pub ts_ms: i64,
+    /// Reading time minus the frame's base time, ms.
+    pub offset_ms: i64,
     pub value_milli: i64,
 }
 
@@ -70,7 +74,7 @@ mod tests {
             InboxFrame {
                 seq: 0,
                 base_ms: 1,
-                readings: vec![InboxReading { container: "c1".into(), kind: 1, ts_ms: 2, value_milli: -3 }],
+                readings: vec![InboxReading { attribution: 7, kind: 1, offset_ms: 2, value_milli: -3 }],
             },
         ];
         assert_eq!(decode_frames(&encode_frames(&frames)).unwrap(), frames);

@@ -135,7 +135,7 @@ fn a_restart_folded_with_the_frames_before_it_is_still_a_restart() {
 
 #[test]
 fn of_two_copies_the_one_with_the_readings_counts_whichever_comes_first() {
-    let reading = crate::wire::InboxReading { container: "c".into(), kind: 0, ts_ms: 5, value_milli: 1 };
+    let reading = crate::wire::InboxReading { attribution: 1, kind: 0, offset_ms: 0, value_milli: 1 };
     let with = InboxFrame { seq: 2, base_ms: 5, readings: vec![reading] };
     let without = frame(2, 5);
     let mut g = GatewaySequence::default();

@@ -13,6 +13,8 @@ CREATE TABLE live_inbox (
     frames      bytea       NOT NULL,
     stored_at   timestamptz NOT NULL DEFAULT now()
 );
+-- Written once, read once, deleted: not worth compressing (pglz costs the writer's CPU).
+ALTER TABLE live_inbox ALTER COLUMN frames SET STORAGE EXTERNAL;
 
 -- Each gateway's frame counter: the next value expected, frames held back behind a gap, and
 -- what was declared missing (docs/operations.md "Frames missing before the daemon").
