@@ -10,37 +10,119 @@ use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, SystemTime};
 use tokio_postgres::GenericClient;
 
-/// Writes openings and closings. An opening that is already open, or a closing of an event
-/// that is not open, changes nothing, so writing the same events twice is harmless.
+/// Writes openings and closings, in three statements whatever their number: the closings of
+/// events opened before, then the events that opened and closed within `events`, then those
+/// still open. An opening that is already open, or a closing of an event that is not open,
+/// changes nothing, so writing the same events twice is harmless.
 pub async fn write_events(
     db: &impl GenericClient,
     events: &[ContainerEvent],
     limit: Duration,
 ) -> Result<(), StoreError> {
-    for e in events {
-        let t = &e.transition;
-        if t.open {
-            timed(
-                limit,
-                db.execute(
-                    "INSERT INTO events (container_id, company_id, kind, opened_at, open_value) VALUES ($1, $2, $3, $4, $5)
-                     ON CONFLICT (container_id, kind) WHERE closed_at IS NULL DO NOTHING",
-                    &[&e.container, &e.company, &t.kind.name(), &system_time(t.at_ms), &finite(t.value)],
-                ),
-            )
-            .await?;
-        } else {
-            timed(
-                limit,
-                db.execute(
-                    "UPDATE events SET closed_at = $3, close_value = $4 WHERE container_id = $1 AND kind = $2 AND closed_at IS NULL",
-                    &[&e.container, &t.kind.name(), &system_time(t.at_ms), &finite(t.value)],
-                ),
-            )
-            .await?;
+    let rows = EventRows::of(events);
+    if !rows.closes.is_empty() {
+        let (container, kind, at, value) = columns4(&rows.closes);
+        timed(
+            limit,
+            db.execute(
+                "UPDATE events e SET closed_at = x.at, close_value = x.v
+                 FROM UNNEST($1::text[], $2::text[], $3::timestamptz[], $4::float8[]) AS x(c, k, at, v)
+                 WHERE e.container_id = x.c AND e.kind = x.k AND e.closed_at IS NULL",
+                &[&container, &kind, &at, &value],
+            ),
+        )
+        .await?;
+    }
+    for (rows, closed) in [(&rows.complete, true), (&rows.opens, false)] {
+        if rows.is_empty() {
+            continue;
         }
+        let container: Vec<&str> = rows.iter().map(|r| r.container).collect();
+        let company: Vec<&str> = rows.iter().map(|r| r.company).collect();
+        let kind: Vec<&str> = rows.iter().map(|r| r.kind).collect();
+        let opened: Vec<SystemTime> = rows.iter().map(|r| system_time(r.opened_ms)).collect();
+        let open_value: Vec<f64> = rows.iter().map(|r| r.open_value).collect();
+        let closed_at: Vec<Option<SystemTime>> = rows.iter().map(|r| r.closed.map(|(t, _)| system_time(t))).collect();
+        let close_value: Vec<Option<f64>> = rows.iter().map(|r| r.closed.map(|(_, v)| v)).collect();
+        // Still-open rows respect the one-open-per-container-and-kind index; closed ones cannot conflict.
+        let conflict = if closed { "" } else { "ON CONFLICT (container_id, kind) WHERE closed_at IS NULL DO NOTHING" };
+        timed(
+            limit,
+            db.execute(
+                &format!(
+                    "INSERT INTO events (container_id, company_id, kind, opened_at, open_value, closed_at, close_value)
+                     SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::float8[],
+                                          $6::timestamptz[], $7::float8[]) {conflict}"
+                ),
+                &[&container, &company, &kind, &opened, &open_value, &closed_at, &close_value],
+            ),
+        )
+        .await?;
     }
     Ok(())
+}
+
+/// One event row to insert.
+struct EventRow<'a> {
+    container: &'a str,
+    company: &'a str,
+    kind: &'static str,
+    opened_ms: i64,
+    open_value: f64,
+    closed: Option<(i64, f64)>,
+}
+
+/// Transitions turned into rows: per container and kind they alternate, so a closing either
+/// ends an event opened before these transitions (`closes`) or the one opened just before it.
+#[derive(Default)]
+struct EventRows<'a> {
+    closes: Vec<(&'a str, &'static str, i64, f64)>,
+    complete: Vec<EventRow<'a>>,
+    opens: Vec<EventRow<'a>>,
+}
+
+impl<'a> EventRows<'a> {
+    fn of(events: &'a [ContainerEvent]) -> EventRows<'a> {
+        let mut out = EventRows::default();
+        let mut open: HashMap<(&str, &str), EventRow<'a>> = HashMap::new();
+        for e in events {
+            let t = &e.transition;
+            let key = (e.container.as_str(), t.kind.name());
+            if t.open {
+                let row = EventRow {
+                    container: &e.container,
+                    company: &e.company,
+                    kind: t.kind.name(),
+                    opened_ms: t.at_ms,
+                    open_value: finite(t.value),
+                    closed: None,
+                };
+                if let Some(previous) = open.insert(key, row) {
+                    // Opened twice without a closing between (not produced by the rules): the
+                    // first opening stands, as the database's unique index would have it.
+                    open.insert(key, previous);
+                }
+            } else if let Some(mut row) = open.remove(&key) {
+                row.closed = Some((t.at_ms, finite(t.value)));
+                out.complete.push(row);
+            } else {
+                out.closes.push((&e.container, t.kind.name(), t.at_ms, finite(t.value)));
+            }
+        }
+        out.opens.extend(open.into_values());
+        out
+    }
+}
+
+fn columns4<'a>(
+    rows: &[(&'a str, &'static str, i64, f64)],
+) -> (Vec<&'a str>, Vec<&'static str>, Vec<SystemTime>, Vec<f64>) {
+    (
+        rows.iter().map(|r| r.0).collect(),
+        rows.iter().map(|r| r.1).collect(),
+        rows.iter().map(|r| system_time(r.2)).collect(),
+        rows.iter().map(|r| r.3).collect(),
+    )
 }
 
 fn finite(v: f64) -> f64 {
@@ -202,4 +284,31 @@ pub async fn seed(
     }
     state.set_open(&open);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::{EventKind, Transition};
+
+    fn event(open: bool, at_ms: i64) -> ContainerEvent {
+        ContainerEvent {
+            container: "c1".into(),
+            company: "acme".into(),
+            transition: Transition { kind: EventKind::Overflow, open, at_ms, value: at_ms as f64 },
+        }
+    }
+
+    #[test]
+    fn transitions_become_one_update_and_two_inserts() {
+        // An overflow opened in an earlier fold closes at 1, opens again at 2 and closes at 3,
+        // opens at 4 and is still open.
+        let events = [event(false, 1), event(true, 2), event(false, 3), event(true, 4)];
+        let rows = EventRows::of(&events);
+        assert_eq!(rows.closes, [("c1", "overflow", 1, 1.0)]);
+        assert_eq!(rows.complete.len(), 1);
+        assert_eq!((rows.complete[0].opened_ms, rows.complete[0].closed), (2, Some((3, 3.0))));
+        assert_eq!(rows.opens.len(), 1);
+        assert_eq!((rows.opens[0].opened_ms, rows.opens[0].closed), (4, None));
+    }
 }
