@@ -13,14 +13,6 @@ use std::collections::HashSet;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-fn instance(base: &Env, i: usize) -> Env {
-    let mut e = base.clone();
-    e.client_id = format!("{}-{i}", base.client_id);
-    e.extra.push(("WASTEFLOW__MQTT__TOPIC_FILTER".into(), format!("$share/wasteflow/{}/+/+/up", base.topic_prefix)));
-    e.extra.push(("WASTEFLOW__LOG__LEVEL".into(), "warn".into()));
-    e
-}
-
 /// Whether the broker still keeps a session for `client_id` (connects without Clean Start
 /// and with no session expiry, so this look leaves none behind).
 async fn session_kept(port: u16, client_id: &str) -> bool {
@@ -50,7 +42,7 @@ async fn session_kept(port: u16, client_id: &str) -> bool {
 async fn one_of_three_instances_leaves_mid_stream_and_nothing_waits_for_it() {
     let db = TestDb::new().await;
     let (env, broker) = Env::with_private_broker(&db);
-    let mut envs: Vec<Env> = (0..3).map(|i| instance(&env, i)).collect();
+    let mut envs: Vec<Env> = (0..3).map(|i| env.group_member(i, true)).collect();
     let proxy = Proxy::start(5432).await;
     envs[2].db_url = format!("postgres://postgres@127.0.0.1:{}/{}", proxy.port, db.name);
     envs[2].extra.push(("WASTEFLOW__MQTT__RECEIVE_MAXIMUM".into(), "10".into()));
@@ -146,7 +138,7 @@ async fn one_of_three_instances_leaves_mid_stream_and_nothing_waits_for_it() {
 async fn wasteflow_leave_recovers_the_share_of_a_killed_instance() {
     let db = TestDb::new().await;
     let (env, broker) = Env::with_private_broker(&db);
-    let envs: Vec<Env> = (0..2).map(|i| instance(&env, i)).collect();
+    let envs: Vec<Env> = (0..2).map(|i| env.group_member(i, true)).collect();
     let staying = Daemon::start(&envs[0]).await;
     let mut killed = Daemon::start(&envs[1]).await;
     killed.child.kill().unwrap();

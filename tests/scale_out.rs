@@ -7,19 +7,11 @@ use common::faults::{settle_and_check, MemoryWatch};
 use common::*;
 use std::time::{Duration, Instant};
 
-fn instance(base: &Env, i: usize) -> Env {
-    let mut e = base.clone();
-    e.client_id = format!("{}-{i}", base.client_id);
-    e.extra.push(("WASTEFLOW__MQTT__TOPIC_FILTER".into(), format!("$share/wasteflow/{}/+/+/up", base.topic_prefix)));
-    e.extra.push(("WASTEFLOW__LOG__LEVEL".into(), "warn".into()));
-    e
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_instances_share_the_load_and_one_is_killed() {
     let db = TestDb::new().await;
     let (env, _broker) = Env::with_private_broker(&db);
-    let envs: Vec<Env> = (0..3).map(|i| instance(&env, i)).collect();
+    let envs: Vec<Env> = (0..3).map(|i| env.group_member(i, true)).collect();
     let mut daemons = Vec::new();
     for e in &envs {
         daemons.push(Daemon::start(e).await);

@@ -8,18 +8,6 @@ use common::*;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-fn instance(base: &Env, i: usize, shared: bool) -> Env {
-    let mut e = base.clone();
-    e.client_id = format!("{}-{i}", base.client_id);
-    if shared {
-        e.extra
-            .push(("WASTEFLOW__MQTT__TOPIC_FILTER".into(), format!("$share/wasteflow/{}/+/+/up", base.topic_prefix)));
-    }
-    e.extra.push(("WASTEFLOW__LOG__LEVEL".into(), "warn".into()));
-    e.extra.push(("WASTEFLOW__LIVE__TICK".into(), "300ms".into()));
-    e
-}
-
 /// What one run left: events, per-container state (without the wall-clock arrival time) and
 /// per-gateway counters, as comparable text.
 struct Outcome {
@@ -34,7 +22,9 @@ async fn run_fortnight(instances: usize, start_ms: u64) -> Outcome {
     let (env, _broker) = Env::with_private_broker(&db);
     let mut daemons = Vec::new();
     for i in 0..instances {
-        daemons.push(Daemon::start(&instance(&env, i, instances > 1)).await);
+        let mut e = env.group_member(i, instances > 1);
+        e.extra.push(("WASTEFLOW__LIVE__TICK".into(), "300ms".into()));
+        daemons.push(Daemon::start(&e).await);
     }
     let start = start_ms.to_string();
     // Every fault but the flood: the flood limit is per instance (docs/scaling.md), so three

@@ -153,6 +153,20 @@ impl Env {
         c
     }
 
+    /// Instance `i` of a group of daemons on this environment's topics, with a client id of its
+    /// own, logging warnings only: on a shared subscription (`$share/wasteflow/...`) when
+    /// `shared`, else on the plain filter.
+    pub fn group_member(&self, i: usize, shared: bool) -> Env {
+        let mut e = self.clone();
+        e.client_id = format!("{}-{i}", self.client_id);
+        if shared {
+            let filter = format!("$share/wasteflow/{}/+/+/up", self.topic_prefix);
+            e.extra.push(("WASTEFLOW__MQTT__TOPIC_FILTER".into(), filter));
+        }
+        e.extra.push(("WASTEFLOW__LOG__LEVEL".into(), "warn".into()));
+        e
+    }
+
     pub fn topic(&self, company: &str, gateway: &str) -> String {
         format!("{}/{company}/{gateway}/up", self.topic_prefix)
     }
