@@ -2,9 +2,13 @@
 //! battery, temperature, anomaly score), events that open once and close once, and the
 //! per-container and per-gateway gauges.
 //!
-//! The state is rebuilt from the database at start by replaying each container's readings
-//! since its last collection in commit order, through the same pure functions, so a restart
-//! has no blind spot. It never writes readings; it only reads what the store committed.
+//! The state is shared by every instance, in the database: the store appends each committed
+//! batch's frames to `live_inbox` in the batch's own transaction; one instance at a time folds
+//! them, per gateway in frame-counter order ([`GatewaySequence`]: gaps counted missing), into
+//! `container_live` and `events` ([`fold`]); every instance exports the gauges from that
+//! state. The rules are pure functions of the readings ([`ContainerState`]), evaluated at each
+//! reading's time, so what opens and closes does not depend on which instance folded it, nor
+//! when. It never writes readings; it only reads what the store committed.
 
 mod detector;
 mod fold;
