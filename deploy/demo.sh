@@ -80,6 +80,13 @@ psql -h 127.0.0.1 -U postgres -d $DB -c "SELECT source_company, destination_comp
 echo "== events (alerts) raised"
 psql -h 127.0.0.1 -U postgres -d $DB -c "SELECT kind, count(*) AS events, count(*) FILTER (WHERE closed_at IS NULL) AS still_open
   FROM events GROUP BY 1 ORDER BY 2 DESC"
+echo "== live state, shared by every instance (view live_containers)"
+psql -h 127.0.0.1 -U postgres -d $DB -c "SELECT container_id, round(fill_pct::numeric, 1) AS fill_pct,
+  round((seconds_to_full / 3600)::numeric, 1) AS hours_to_full, last_reading_at, open_events
+  FROM live_containers ORDER BY seconds_to_full NULLS LAST LIMIT 8"
+echo "== frames per gateway (missing: skipped by the gateway's counter, never reached wasteflow)"
+psql -h 127.0.0.1 -U postgres -d $DB -c "SELECT gateway_id, frames_received, frames_missing, frames_late, restarts
+  FROM gateway_frames ORDER BY 1"
 echo "== dead letters by reason"
 psql -h 127.0.0.1 -U postgres -d $DB -c "SELECT reason, count(*) FROM rejected_messages GROUP BY 1 ORDER BY 2 DESC"
 echo "== verify: rollups against a recomputation from the raw readings"
