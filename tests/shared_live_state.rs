@@ -17,6 +17,11 @@ struct Outcome {
     open_gauges: Vec<f64>,
 }
 
+/// The first column of every row of `sql`, as text.
+async fn texts(c: &tokio_postgres::Client, sql: &str) -> Vec<String> {
+    c.query(sql, &[]).await.unwrap().iter().map(|r| r.get(0)).collect()
+}
+
 async fn run_fortnight(instances: usize, start_ms: u64) -> Outcome {
     let db = TestDb::new().await;
     let (env, _broker) = Env::with_private_broker(&db);
@@ -62,17 +67,12 @@ async fn run_fortnight(instances: usize, start_ms: u64) -> Outcome {
     })
     .await;
     let c = db.client().await;
-    let events = c
-        .query(
-            "SELECT format('%s %s %s %s %s %s', container_id, kind, opened_at, closed_at, open_value, close_value)
-             FROM events ORDER BY container_id, kind, opened_at",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let events = texts(
+        &c,
+        "SELECT format('%s %s %s %s %s %s', container_id, kind, opened_at, closed_at, open_value, close_value)
+         FROM events ORDER BY container_id, kind, opened_at",
+    )
+    .await;
     let states = c
         .query("SELECT container_id, (state - 'last_arrival_ms')::text FROM container_live", &[])
         .await
@@ -80,18 +80,13 @@ async fn run_fortnight(instances: usize, start_ms: u64) -> Outcome {
         .iter()
         .map(|r| (r.get(0), r.get(1)))
         .collect();
-    let counters = c
-        .query(
-            "SELECT format('%s next %s received %s missing %s late %s restarts %s', gateway_id, next_seq,
-                    frames_received, frames_missing, frames_late, restarts)
-             FROM gateway_sequence ORDER BY gateway_id",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let counters = texts(
+        &c,
+        "SELECT format('%s next %s received %s missing %s late %s restarts %s', gateway_id, next_seq,
+                frames_received, frames_missing, frames_late, restarts)
+         FROM gateway_sequence ORDER BY gateway_id",
+    )
+    .await;
     // Every instance exports the gauges from the shared state: each sees every open event.
     let mut open_gauges = Vec::new();
     for d in &daemons {

@@ -6,7 +6,6 @@
 //! it, and counts what comes back.
 
 use crate::config::Settings;
-use crate::source::mqtt_options;
 use rumqttc::v5::mqttbytes::v5::Packet;
 use rumqttc::v5::mqttbytes::QoS;
 use rumqttc::v5::{AsyncClient, Event, EventLoop, MqttOptions};
@@ -43,15 +42,9 @@ impl QueueProbe {
     }
 }
 
+/// A probe client; the parked session lives a minute at most, whatever happens to the probe.
 fn options(s: &Settings, suffix: &str, clean: bool) -> Result<MqttOptions, String> {
-    let mut o = mqtt_options(&s.mqtt).map_err(|e| e.to_string())?;
-    let id = format!("{}-queue-{suffix}-{}", o.client_id(), std::process::id());
-    o.set_client_id(id);
-    o.set_clean_start(clean);
-    // The parked session lives a minute at most, whatever happens to the probe.
-    o.set_session_expiry_interval(Some(60));
-    o.set_manual_acks(false);
-    Ok(o)
+    super::check::side_client(s, &format!("queue-{suffix}"), clean, Some(60))
 }
 
 /// Polls until `done` says so, or an error.
