@@ -59,14 +59,7 @@ async fn one_of_three_instances_leaves_mid_stream_and_nothing_waits_for_it() {
         &env,
         &["--frames", "6000", "--readings-per-frame", "10", "--rate", "1000", "--seed", "21", "--start-ms", &first],
     );
-    wait_until(Duration::from_secs(30), "each instance stored readings", || async {
-        let mut all = true;
-        for d in &daemons {
-            all &= d.metric("wasteflow_readings_stored_total").await.unwrap_or(0.0) > 0.0;
-        }
-        all
-    })
-    .await;
+    wait_each_stored(&daemons).await;
 
     // Its share piles up in its session while its database does not answer.
     proxy.set(Mode::Stall);

@@ -24,14 +24,7 @@ async fn three_instances_share_the_load_and_one_is_killed() {
     );
 
     // Every instance takes a share.
-    wait_until(Duration::from_secs(30), "each instance stored readings", || async {
-        let mut all = true;
-        for d in &daemons {
-            all &= d.metric("wasteflow_readings_stored_total").await.unwrap_or(0.0) > 0.0;
-        }
-        all
-    })
-    .await;
+    wait_each_stored(&daemons).await;
     let mut killed = daemons.remove(2);
     let killed_stored = killed.metric("wasteflow_readings_stored_total").await.unwrap_or(0.0);
     killed.child.kill().unwrap();

@@ -417,6 +417,19 @@ where
 }
 
 /// Publishes raw payloads with QoS 1 to the machine's broker and waits for its acks.
+/// Waits (30 s at most) until every daemon of a shared-subscription group stored readings:
+/// each takes its share.
+pub async fn wait_each_stored(daemons: &[Daemon]) {
+    wait_until(Duration::from_secs(30), "each instance stored readings", || async {
+        let mut all = true;
+        for d in daemons {
+            all &= d.metric("wasteflow_readings_stored_total").await.unwrap_or(0.0) > 0.0;
+        }
+        all
+    })
+    .await;
+}
+
 pub async fn publish_raw(messages: &[(String, Vec<u8>)]) {
     publish_raw_to(BROKER_PORT, messages).await
 }
