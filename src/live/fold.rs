@@ -19,12 +19,10 @@ const INBOX_ROWS: i64 = 500;
 
 const COUNT_INBOX: &str = "SELECT count(*) FROM live_inbox";
 
-/// What one fold did.
+/// What one fold did (all empty when another instance held the live lock and this one only
+/// read the state).
 #[derive(Debug, Default)]
 pub struct Folded {
-    /// This instance held the live lock and folded; otherwise it only read the state.
-    pub leader: bool,
-    pub frames: usize,
     pub events: Vec<ContainerEvent>,
     pub gaps: Vec<(String, Gap)>,
     /// Per gateway: frames late or redelivered, counter restarts.
@@ -81,12 +79,11 @@ pub async fn fold(
         sequences.entry(name.clone()).or_default();
     }
 
-    let mut out = Folded { leader: true, more: rows.len() as i64 >= INBOX_ROWS, ..Folded::default() };
+    let mut out = Folded { more: rows.len() as i64 >= INBOX_ROWS, ..Folded::default() };
     for (gateway, seq) in &mut sequences {
         let frames = incoming.remove(gateway).unwrap_or_default();
         let released = seq.receive(frames, now_ms, p);
         learn_attributions(&tx, state, &released.frames, limit).await?;
-        out.frames += released.frames.len();
         out.events.extend(state.apply_frames(&released.frames, now_ms));
         out.gaps.extend(released.gaps.into_iter().map(|g| (gateway.clone(), g)));
         if released.late > 0 {

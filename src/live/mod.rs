@@ -20,9 +20,7 @@ mod task;
 mod tracker;
 
 pub use detector::{Detector, DetectorParams};
-pub use fold::{fold, Folded};
-pub use persist::{load_states, save_states, seed, write_events};
-pub use sequence::{Gap, GatewaySequence, Released, SequenceParams};
+pub use sequence::{GatewaySequence, SequenceParams};
 pub use state::{ContainerInfo, ContainerState, EventKind, LiveParams, Transition};
 pub use task::{export, run_live};
 pub use tracker::{ContainerEvent, ZoneState};
