@@ -44,7 +44,7 @@ impl QueueProbe {
 
 /// A probe client; the parked session lives a minute at most, whatever happens to the probe.
 fn options(s: &Settings, suffix: &str, clean: bool) -> Result<MqttOptions, String> {
-    super::check::side_client(s, &format!("queue-{suffix}"), clean, Some(60))
+    super::side_client::side_client(s, &format!("queue-{suffix}"), clean, Some(60))
 }
 
 /// Polls until `done` says so, or an error.

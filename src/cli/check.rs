@@ -2,12 +2,11 @@
 //! configuration and reports what works, one line each.
 
 use crate::config::Settings;
-use crate::source::mqtt_options;
 use crate::store::{check_current, connect, Mode};
 use crate::wire::without_share;
 use rumqttc::v5::mqttbytes::v5::{Packet, SubscribeReasonCode};
 use rumqttc::v5::mqttbytes::QoS;
-use rumqttc::v5::{AsyncClient, Event, MqttOptions};
+use rumqttc::v5::{AsyncClient, Event};
 use std::time::Duration;
 
 /// True when both were reachable and usable.
@@ -53,7 +52,7 @@ async fn check_database(s: &Settings) -> Result<String, String> {
 }
 
 async fn check_broker(s: &Settings) -> Result<String, String> {
-    let o = side_client(s, "check", true, None)?;
+    let o = super::side_client::side_client(s, "check", true, None)?;
     // A plain subscription to the same topics: joining the shared group would take messages
     // away from the running instances.
     let filter = without_share(&s.mqtt.topic_filter).map_err(|e| e.to_string())?.to_string();
@@ -89,19 +88,6 @@ async fn check_broker(s: &Settings) -> Result<String, String> {
     .unwrap_or_else(|_| Err(format!("{}: no answer in time", s.mqtt.url)));
     let _ = client.disconnect().await;
     outcome
-}
-
-/// Options for a client of the check's own, beside the daemon: never the daemon's client id
-/// (that would take over its session), `<id>-<role>-<pid>`, acks on receipt, with the given
-/// clean start and session expiry (`None`: no session left behind).
-pub(super) fn side_client(s: &Settings, role: &str, clean: bool, expiry: Option<u32>) -> Result<MqttOptions, String> {
-    let mut o = mqtt_options(&s.mqtt).map_err(|e| e.to_string())?;
-    let id = format!("{}-{role}-{}", o.client_id(), std::process::id());
-    o.set_client_id(id);
-    o.set_clean_start(clean);
-    o.set_session_expiry_interval(expiry);
-    o.set_manual_acks(false);
-    Ok(o)
 }
 
 /// Compares the largest packet the broker accepts (its CONNACK's maximum packet size) with

@@ -15,6 +15,7 @@ mod dead_letters;
 mod progress;
 mod register;
 mod report;
+mod side_client;
 
 pub use args::{Cli, Command};
 pub use commands::dispatch;
