@@ -70,6 +70,15 @@ fn a_kind_number_is_the_variant_index_on_the_wire() {
         Measurement::Emptied,
         Measurement::TemperatureC(1.0),
         Measurement::BatteryPercent(1.0),
+        Measurement::LoadKg(1.0),
+        Measurement::LidOpen(true),
+        Measurement::TiltDeg(1.0),
+        Measurement::FireAlarm(true),
+        Measurement::LatitudeDeg(1.0),
+        Measurement::LongitudeDeg(1.0),
+        Measurement::RssiDbm(-1.0),
+        Measurement::SnrDb(1.0),
+        Measurement::QualityPercent(1.0),
     ];
     assert_eq!(samples.len(), MeasurementKind::ALL.len(), "one sample per kind");
     for m in samples {

@@ -36,6 +36,12 @@ pub(super) fn check_ranges(s: &Settings, problems: &mut Vec<Problem>) {
     if !(l.fire_rise_c_per_min > 0.0 && l.fire_rise_c_per_min.is_finite()) {
         push(problems, "live.fire_rise_c_per_min", "must be above 0 degrees per minute (e.g. 5)");
     }
+    if !(l.tilt_max_deg > 10.0 && l.tilt_max_deg < 180.0) {
+        push(problems, "live.tilt_max_deg", "must be above 10 and below 180 degrees from upright (e.g. 45)");
+    }
+    if l.lid_open_max.as_secs() < 60 {
+        push(problems, "live.lid_open_max", "must be at least 1m (e.g. \"30m\")");
+    }
     if !(l.emptied_drop_pct > 0.0 && l.emptied_drop_pct <= 150.0) {
         push(problems, "live.emptied_drop_pct", "must be above 0 and at most 150 fill points (e.g. 40)");
     }

@@ -385,6 +385,12 @@ pub struct LiveSettings {
     pub reorder_wait: Duration,
     /// Most frames of one gateway held behind a gap; one more declares the gap at once.
     pub max_held_frames: usize,
+    /// A lid open (`LidOpen` readings) for longer than this opens "lid open".
+    #[serde(with = "humantime_serde")]
+    pub lid_open_max: Duration,
+    /// A container tilted (`TiltDeg`) beyond this angle from upright is out of position
+    /// (closes 10 degrees below it).
+    pub tilt_max_deg: f64,
 }
 
 impl Default for LiveSettings {
@@ -403,6 +409,8 @@ impl Default for LiveSettings {
             tick: Duration::from_secs(1),
             reorder_wait: Duration::from_secs(10),
             max_held_frames: 4096,
+            lid_open_max: Duration::from_secs(30 * 60),
+            tilt_max_deg: 45.0,
         }
     }
 }

@@ -27,6 +27,10 @@ pub struct LiveParams {
     /// Anomaly event at or above this detector score.
     pub anomaly_threshold: f64,
     pub detector: DetectorParams,
+    /// "Lid open" when a lid has been open this long (ms).
+    pub lid_open_max_ms: i64,
+    /// "Out of position" beyond this tilt from upright, degrees.
+    pub tilt_max_deg: f64,
 }
 
 impl From<&LiveSettings> for LiveParams {
@@ -41,6 +45,8 @@ impl From<&LiveSettings> for LiveParams {
             emptied_drop_pct: s.emptied_drop_pct,
             anomaly_threshold: s.anomaly_threshold,
             detector: DetectorParams { alpha: s.anomaly_alpha, warmup: s.anomaly_warmup, min_std: s.anomaly_min_std },
+            lid_open_max_ms: s.lid_open_max.as_millis() as i64,
+            tilt_max_deg: s.tilt_max_deg,
         }
     }
 }
@@ -53,6 +59,30 @@ pub struct ContainerInfo {
     pub max_load_kg: f64,
     pub overflow_threshold_pct: f64,
     pub expected_interval_ms: i64,
+    /// Its site's geofence, when the registry gives the site's coordinates.
+    pub geofence: Option<Geofence>,
+}
+
+/// A circle around a site: a container reported further from its centre is outside.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Geofence {
+    pub latitude: f64,
+    pub longitude: f64,
+    pub radius_m: f64,
+}
+
+impl Geofence {
+    /// Great-circle distance from the centre, in metres: the haversine formula on a sphere of
+    /// the mean Earth radius (6,371,008.8 m, IUGG); within 0.5 % of the ellipsoid, metres at
+    /// the scale of a site.
+    pub fn distance_m(&self, latitude: f64, longitude: f64) -> f64 {
+        const EARTH_RADIUS_M: f64 = 6_371_008.8;
+        let (p1, p2) = (self.latitude.to_radians(), latitude.to_radians());
+        let dp = p2 - p1;
+        let dl = (longitude - self.longitude).to_radians();
+        let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+        2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin()
+    }
 }
 
 /// Kinds of event, as stored in `events.kind` and used as the metric label.
@@ -67,10 +97,14 @@ pub enum EventKind {
     SensorSilent,
     BatteryLow,
     Anomaly,
+    DeviceFireAlarm,
+    OutOfPosition,
+    OutsideGeofence,
+    LidOpen,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 8] = [
+    pub const ALL: [EventKind; 12] = [
         Self::Overflow,
         Self::OverflowPredicted,
         Self::EmptiedWithoutCollection,
@@ -79,6 +113,10 @@ impl EventKind {
         Self::SensorSilent,
         Self::BatteryLow,
         Self::Anomaly,
+        Self::DeviceFireAlarm,
+        Self::OutOfPosition,
+        Self::OutsideGeofence,
+        Self::LidOpen,
     ];
 
     pub fn name(self) -> &'static str {
@@ -91,6 +129,10 @@ impl EventKind {
             Self::SensorSilent => "sensor_silent",
             Self::BatteryLow => "battery_low",
             Self::Anomaly => "anomaly",
+            Self::DeviceFireAlarm => "device_fire_alarm",
+            Self::OutOfPosition => "out_of_position",
+            Self::OutsideGeofence => "outside_geofence",
+            Self::LidOpen => "lid_open",
         }
     }
 
@@ -133,6 +175,47 @@ pub struct ContainerState {
     /// has arrived for the silent time either, so a backlog replayed after an outage does not
     /// open (and at once close) a silent event for every container.
     pub last_arrival_ms: Option<i64>,
+    /// Current load on its load cell, kg (`LoadKg`).
+    pub load_kg: Option<Latest>,
+    /// Lid: 1 open, 0 closed (`LidOpen`).
+    pub lid: Option<Latest>,
+    /// Time of the reading that found the lid open after it was closed (or unknown).
+    pub lid_open_since_ms: Option<i64>,
+    /// Angle from upright, degrees (`TiltDeg`).
+    pub tilt_deg: Option<Latest>,
+    /// The device's fire alarm: 1 raised, 0 cleared (`FireAlarm`).
+    pub fire_alarm: Option<Latest>,
+    pub latitude: Option<Latest>,
+    pub longitude: Option<Latest>,
+    /// The latest position whose latitude and longitude were taken at the same instant:
+    /// (latitude, longitude, time).
+    pub position: Option<(f64, f64, i64)>,
+    /// Radio link and measurement quality of its sensor (`RssiDbm`, `SnrDb`, `QualityPercent`).
+    pub rssi_dbm: Option<Latest>,
+    pub snr_db: Option<Latest>,
+    pub quality_pct: Option<Latest>,
+}
+
+/// The latest value of a level and the time of its reading.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Latest {
+    pub value: f64,
+    pub at_ms: i64,
+}
+
+impl Latest {
+    /// Takes `value` at `ts_ms` unless the slot holds a newer reading; whether it did.
+    fn take(slot: &mut Option<Latest>, ts_ms: i64, value: f64) -> bool {
+        let newer = slot.is_none_or(|l| ts_ms >= l.at_ms);
+        if newer {
+            *slot = Some(Latest { value, at_ms: ts_ms });
+        }
+        newer
+    }
+
+    fn value(slot: Option<Latest>) -> Option<f64> {
+        slot.map(|l| l.value)
+    }
 }
 
 const MINUTE_MS: f64 = 60_000.0;
@@ -180,8 +263,69 @@ impl ContainerState {
                 self.battery_pct = Some(value);
                 self.battery_ms = ts_ms;
             }
+            MeasurementKind::LoadKg => {
+                Latest::take(&mut self.load_kg, ts_ms, value);
+            }
+            MeasurementKind::LidOpen => {
+                let was_open = self.lid.is_some_and(|l| l.value >= 0.5);
+                if Latest::take(&mut self.lid, ts_ms, value) {
+                    let open = value >= 0.5;
+                    if open && !was_open {
+                        self.lid_open_since_ms = Some(ts_ms);
+                    } else if !open {
+                        self.lid_open_since_ms = None;
+                    }
+                }
+            }
+            MeasurementKind::TiltDeg => {
+                Latest::take(&mut self.tilt_deg, ts_ms, value);
+            }
+            MeasurementKind::FireAlarm => {
+                Latest::take(&mut self.fire_alarm, ts_ms, value);
+            }
+            MeasurementKind::LatitudeDeg => {
+                if Latest::take(&mut self.latitude, ts_ms, value) {
+                    self.pair_position();
+                }
+            }
+            MeasurementKind::LongitudeDeg => {
+                if Latest::take(&mut self.longitude, ts_ms, value) {
+                    self.pair_position();
+                }
+            }
+            MeasurementKind::RssiDbm => {
+                Latest::take(&mut self.rssi_dbm, ts_ms, value);
+            }
+            MeasurementKind::SnrDb => {
+                Latest::take(&mut self.snr_db, ts_ms, value);
+            }
+            MeasurementKind::QualityPercent => {
+                Latest::take(&mut self.quality_pct, ts_ms, value);
+            }
             _ => {}
         }
+    }
+
+    /// A latitude and a longitude of the same instant make a position; until the other half
+    /// of a pair arrives (the next reading of the frame), the previous position stands, and a
+    /// half whose other half was rejected moves nothing.
+    fn pair_position(&mut self) {
+        if let (Some(lat), Some(lon)) = (self.latitude, self.longitude) {
+            if lat.at_ms == lon.at_ms && self.position.is_none_or(|(_, _, at)| lat.at_ms >= at) {
+                self.position = Some((lat.value, lon.value, lat.at_ms));
+            }
+        }
+    }
+
+    /// The container's latest position (latitude, longitude).
+    pub fn position(&self) -> Option<(f64, f64)> {
+        self.position.map(|(lat, lon, _)| (lat, lon))
+    }
+
+    /// Distance from its site's centre, when both are known.
+    pub fn distance_from_site_m(&self, info: &ContainerInfo) -> Option<f64> {
+        let (lat, lon) = self.position()?;
+        Some(info.geofence?.distance_m(lat, lon))
     }
 
     /// Fill rate since the last collection, in points per hour (None until 10 minutes apart).
@@ -212,11 +356,13 @@ impl ContainerState {
     }
 
     /// Whether each rule holds at `now_ms` (a reading's time, or the wall clock in a sweep),
-    /// with the value behind it; `wall_ms` is the wall clock.
+    /// with the value behind it; `wall_ms` is the wall clock, `lid_clock_ms` the time the
+    /// lid rule is judged at (see [`ContainerState::sweep`]).
     fn conditions(
         &self,
         now_ms: i64,
         wall_ms: i64,
+        lid_clock_ms: i64,
         info: &ContainerInfo,
         p: &LiveParams,
     ) -> Vec<(EventKind, bool, f64)> {
@@ -227,10 +373,13 @@ impl ContainerState {
         let silent_for = self.last_seen_ms.map(|s| (now_ms - s).max(0) as f64 / 1000.0);
         let quiet = self.last_arrival_ms.is_none_or(|a| (wall_ms - a) as f64 > Self::silent_after_ms(info, p));
         let temp = self.temperature_c.unwrap_or(f64::MIN);
-        let fire_open = self.open.contains(&EventKind::FireRisk);
-        let battery_open = self.open.contains(&EventKind::BatteryLow);
-        let anomaly_open = self.open.contains(&EventKind::Anomaly);
+        let is_open = |k| self.open.contains(&k);
         let score = self.anomaly_score();
+        // The heavier of the last weighing and the load cell's current load.
+        let load = self.last_mass_kg.into_iter().chain(Latest::value(self.load_kg)).reduce(f64::max);
+        let tilt = Latest::value(self.tilt_deg);
+        let lid_open_ms = self.lid_open_since_ms.map(|s| (lid_clock_ms - s).max(0));
+        let distance = self.distance_from_site_m(info);
         vec![
             (EventKind::Overflow, fill >= info.overflow_threshold_pct, fill),
             (
@@ -243,15 +392,11 @@ impl ContainerState {
                 self.unexplained_drop.is_some(),
                 self.unexplained_drop.unwrap_or(0.0),
             ),
-            (
-                EventKind::Overload,
-                self.last_mass_kg.is_some_and(|m| m > info.max_load_kg),
-                self.last_mass_kg.unwrap_or(0.0),
-            ),
+            (EventKind::Overload, load.is_some_and(|m| m > info.max_load_kg), load.unwrap_or(0.0)),
             (
                 EventKind::FireRisk,
                 // Hysteresis: once open, it closes only 5 degrees below the threshold.
-                temp >= p.fire_temp_c - if fire_open { 5.0 } else { 0.0 }
+                temp >= p.fire_temp_c - if is_open(EventKind::FireRisk) { 5.0 } else { 0.0 }
                     || self.temp_rise_c_per_min >= p.fire_rise_c_per_min,
                 temp,
             ),
@@ -262,20 +407,86 @@ impl ContainerState {
             ),
             (
                 EventKind::BatteryLow,
-                self.battery_pct.is_some_and(|b| b < p.battery_low_pct + if battery_open { 5.0 } else { 0.0 }),
+                self.battery_pct
+                    .is_some_and(|b| b < p.battery_low_pct + if is_open(EventKind::BatteryLow) { 5.0 } else { 0.0 }),
                 self.battery_pct.unwrap_or(100.0),
             ),
-            (EventKind::Anomaly, score >= p.anomaly_threshold * if anomaly_open { 0.5 } else { 1.0 }, score),
+            (
+                EventKind::Anomaly,
+                score >= p.anomaly_threshold * if is_open(EventKind::Anomaly) { 0.5 } else { 1.0 },
+                score,
+            ),
+            // The device's own alarm: open while it is raised, from the reading that raised it.
+            (EventKind::DeviceFireAlarm, self.fire_alarm.is_some_and(|a| a.value >= 0.5), 1.0),
+            (
+                EventKind::OutOfPosition,
+                // Hysteresis: once open, it closes only 10 degrees below the limit.
+                tilt.is_some_and(|t| t > p.tilt_max_deg - if is_open(EventKind::OutOfPosition) { 10.0 } else { 0.0 }),
+                tilt.unwrap_or(0.0),
+            ),
+            (
+                EventKind::OutsideGeofence,
+                // Hysteresis: once open, it closes only back within 90 % of the radius (GPS
+                // positions jitter by metres to tens of metres).
+                distance
+                    .zip(info.geofence)
+                    .is_some_and(|(d, g)| d > g.radius_m * if is_open(EventKind::OutsideGeofence) { 0.9 } else { 1.0 }),
+                distance.unwrap_or(0.0),
+            ),
+            (
+                EventKind::LidOpen,
+                lid_open_ms.is_some_and(|ms| ms >= p.lid_open_max_ms),
+                lid_open_ms.unwrap_or(0) as f64 / 1000.0,
+            ),
         ]
     }
 
-    /// Opens the events whose condition started to hold at `now_ms` and closes those that
-    /// stopped (`wall_ms`: the wall clock). An event opens or closes at `now_ms`, except a
-    /// silent sensor, which opens when it became silent (its latest reading plus the silent
-    /// time), whenever that is noticed.
+    /// Opens the events whose condition started to hold at `now_ms` (a reading's time) and
+    /// closes those that stopped (`wall_ms`: the wall clock). An event opens or closes at
+    /// `now_ms`, except a silent sensor, which opens when it became silent (its latest reading
+    /// plus the silent time), and a lid left open, which opens when it had been open
+    /// `live.lid_open_max` — whenever that is noticed.
     pub fn evaluate(&mut self, now_ms: i64, wall_ms: i64, info: &ContainerInfo, p: &LiveParams) -> Vec<Transition> {
+        self.transitions(now_ms, wall_ms, now_ms, None, info, p)
+    }
+
+    /// Before a reading at `ts_ms` is applied: whether the lid had been open too long by then.
+    /// The reading may be the one that closes the lid, and a lid closed after two hours open
+    /// was still left open, even when both readings arrive in one backlog.
+    pub fn evaluate_before(
+        &mut self,
+        ts_ms: i64,
+        wall_ms: i64,
+        info: &ContainerInfo,
+        p: &LiveParams,
+    ) -> Vec<Transition> {
+        self.transitions(ts_ms, wall_ms, ts_ms, Some(EventKind::LidOpen), info, p)
+    }
+
+    /// On the wall clock, between readings: what time alone changes. A silent sensor is judged
+    /// at `wall_ms`; a lid only up to the container's latest reading, because a reading that
+    /// closed it may still be on its way: a lid left open is noticed at the container's next
+    /// reading of any kind (its sensors report every `expected_interval`), and the event opens
+    /// at the moment the limit passed, whichever instance notices it and when.
+    pub fn sweep(&mut self, wall_ms: i64, info: &ContainerInfo, p: &LiveParams) -> Vec<Transition> {
+        let lid_clock = self.last_seen_ms.map_or(wall_ms, |s| s.min(wall_ms));
+        self.transitions(wall_ms, wall_ms, lid_clock, None, info, p)
+    }
+
+    fn transitions(
+        &mut self,
+        now_ms: i64,
+        wall_ms: i64,
+        lid_clock_ms: i64,
+        only: Option<EventKind>,
+        info: &ContainerInfo,
+        p: &LiveParams,
+    ) -> Vec<Transition> {
         let mut out = Vec::new();
-        for (kind, holds, value) in self.conditions(now_ms, wall_ms, info, p) {
+        for (kind, holds, value) in self.conditions(now_ms, wall_ms, lid_clock_ms, info, p) {
+            if only.is_some_and(|o| o != kind) {
+                continue;
+            }
             let open = self.open.contains(&kind);
             if holds != open {
                 if holds {
@@ -283,8 +494,9 @@ impl ContainerState {
                 } else {
                     self.open.remove(&kind);
                 }
-                let at_ms = match (kind, holds, self.last_seen_ms) {
-                    (EventKind::SensorSilent, true, Some(seen)) => seen + Self::silent_after_ms(info, p) as i64,
+                let at_ms = match (kind, holds, self.last_seen_ms, self.lid_open_since_ms) {
+                    (EventKind::SensorSilent, true, Some(seen), _) => seen + Self::silent_after_ms(info, p) as i64,
+                    (EventKind::LidOpen, true, _, Some(since)) => since + p.lid_open_max_ms,
                     _ => now_ms,
                 };
                 out.push(Transition { kind, open: holds, at_ms, value });
@@ -296,3 +508,5 @@ impl ContainerState {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod deployed_tests;

@@ -122,6 +122,12 @@ pub fn export(state: &ZoneState, now_ms: i64) {
             battery_pct: s.battery_pct,
             temperature_c: s.temperature_c,
             anomaly_score: s.anomaly_score(),
+            load_kg: s.load_kg.map(|l| l.value),
+            tilt_deg: s.tilt_deg.map(|l| l.value),
+            distance_from_site_m: s.distance_from_site_m(info),
+            rssi_dbm: s.rssi_dbm.map(|l| l.value),
+            snr_db: s.snr_db.map(|l| l.value),
+            quality_pct: s.quality_pct.map(|l| l.value),
         };
         let open = EventKind::ALL.into_iter().map(|kind| (kind.name(), s.open.contains(&kind)));
         m::container_gauges(&info.company, id, &figures, open);

@@ -1,6 +1,6 @@
 //! The live state of the whole zone: every container's state, applied frame by frame.
 
-use super::state::{ContainerInfo, ContainerState, EventKind, LiveParams, Transition};
+use super::state::{ContainerInfo, ContainerState, EventKind, Geofence, LiveParams, Transition};
 use crate::wire::{InboxFrame, InboxReading, MeasurementKind};
 use crate::zone::Zone;
 use std::collections::{BTreeMap, HashMap};
@@ -38,6 +38,9 @@ impl ZoneState {
                     max_load_kg: c.max_load_kg,
                     overflow_threshold_pct: c.overflow_threshold_pct,
                     expected_interval_ms: c.expected_interval.as_millis() as i64,
+                    geofence: zone.site(&c.site).and_then(|s| {
+                        Some(Geofence { latitude: s.latitude?, longitude: s.longitude?, radius_m: s.geofence_radius_m })
+                    }),
                 };
                 (c.id.clone(), info)
             })
@@ -64,10 +67,10 @@ impl ZoneState {
         *self = next;
     }
 
-    /// Applies one reading (kind, time, value in thousandths) to its container.
+    /// Applies one reading (kind, time, value as stored) to its container.
     pub fn apply(&mut self, container: &str, kind: MeasurementKind, ts_ms: i64, value_milli: i64) {
         if let Some(s) = self.states.get_mut(container) {
-            s.apply(kind, ts_ms, value_milli as f64 / 1000.0, &self.params);
+            s.apply(kind, ts_ms, kind.from_stored(value_milli), &self.params);
         }
     }
 
@@ -88,9 +91,10 @@ impl ZoneState {
                 let (Some(state), Some(info)) = (self.states.get_mut(container), self.infos.get(container)) else {
                     continue;
                 };
-                state.apply(kind, ts_ms, r.value_milli as f64 / 1000.0, &self.params);
+                let before = state.evaluate_before(ts_ms, wall_ms, info, &self.params);
+                state.apply(kind, ts_ms, kind.from_stored(r.value_milli), &self.params);
                 state.last_arrival_ms = Some(wall_ms);
-                for transition in state.evaluate(ts_ms, wall_ms, info, &self.params) {
+                for transition in before.into_iter().chain(state.evaluate(ts_ms, wall_ms, info, &self.params)) {
                     out.push(ContainerEvent { container: info.id.clone(), company: info.company.clone(), transition });
                 }
             }
@@ -113,7 +117,7 @@ impl ZoneState {
         let mut out = Vec::new();
         for (id, state) in &mut self.states {
             let Some(info) = self.infos.get(id) else { continue };
-            for transition in state.evaluate(now_ms, now_ms, info, &self.params) {
+            for transition in state.sweep(now_ms, info, &self.params) {
                 out.push(ContainerEvent { container: id.clone(), company: info.company.clone(), transition });
             }
         }

@@ -33,6 +33,12 @@ pub const CONTAINER_SINCE_READING: &str = "wasteflow_container_seconds_since_rea
 pub const CONTAINER_BATTERY: &str = "wasteflow_container_battery_percent";
 pub const CONTAINER_TEMPERATURE: &str = "wasteflow_container_temperature_celsius";
 pub const CONTAINER_ANOMALY: &str = "wasteflow_container_anomaly_score";
+pub const CONTAINER_LOAD: &str = "wasteflow_container_load_kilograms";
+pub const CONTAINER_TILT: &str = "wasteflow_container_tilt_degrees";
+pub const CONTAINER_FROM_SITE: &str = "wasteflow_container_distance_from_site_meters";
+pub const SENSOR_RSSI: &str = "wasteflow_sensor_rssi_dbm";
+pub const SENSOR_SNR: &str = "wasteflow_sensor_snr_db";
+pub const SENSOR_QUALITY: &str = "wasteflow_sensor_measurement_quality_percent";
 pub const CONTAINER_OPEN_EVENTS: &str = "wasteflow_container_open_events";
 pub const GATEWAY_SINCE_READING: &str = "wasteflow_gateway_seconds_since_reading";
 pub const EVENTS_OPENED: &str = "wasteflow_events_opened_total";
@@ -83,6 +89,18 @@ pub fn describe() {
     describe_gauge!(CONTAINER_TO_FULL, "Forecast seconds to the overflow threshold; -1 when unknown");
     describe_gauge!(CONTAINER_SINCE_READING, "Seconds since the container's latest reading; -1 before any");
     describe_gauge!(CONTAINER_BATTERY, "Latest sensor battery, percent; -1 when unknown");
+    describe_gauge!(CONTAINER_LOAD, "Current load on the container's load cell, kg; -1 when unknown");
+    describe_gauge!(CONTAINER_TILT, "Container's angle from upright, degrees; -1 when unknown");
+    describe_gauge!(
+        CONTAINER_FROM_SITE,
+        "Distance of the container's latest position from its site's centre, metres; -1 when unknown"
+    );
+    describe_gauge!(SENSOR_RSSI, "Signal strength of the container sensor's latest uplink, dBm; NaN when unknown");
+    describe_gauge!(SENSOR_SNR, "Signal-to-noise ratio of the container sensor's latest uplink, dB; NaN when unknown");
+    describe_gauge!(
+        SENSOR_QUALITY,
+        "Container sensor's confidence in its latest measurement, percent; -1 when unknown"
+    );
     describe_gauge!(CONTAINER_TEMPERATURE, "Latest temperature, degrees Celsius; NaN when unknown");
     describe_gauge!(CONTAINER_ANOMALY, "Anomaly score of the latest fill reading (standard deviations)");
     describe_gauge!(CONTAINER_OPEN_EVENTS, "1 while an event of this kind is open for the container");
@@ -320,6 +338,12 @@ pub struct ContainerFigures {
     pub battery_pct: Option<f64>,
     pub temperature_c: Option<f64>,
     pub anomaly_score: f64,
+    pub load_kg: Option<f64>,
+    pub tilt_deg: Option<f64>,
+    pub distance_from_site_m: Option<f64>,
+    pub rssi_dbm: Option<f64>,
+    pub snr_db: Option<f64>,
+    pub quality_pct: Option<f64>,
 }
 
 /// Labels are the registry's own ids: at most one series per container (per kind for events).
@@ -338,6 +362,12 @@ pub fn container_gauges(
     gauge!(CONTAINER_BATTERY, &labels).set(f.battery_pct.unwrap_or(-1.0));
     gauge!(CONTAINER_TEMPERATURE, &labels).set(f.temperature_c.unwrap_or(f64::NAN));
     gauge!(CONTAINER_ANOMALY, &labels).set(f.anomaly_score);
+    gauge!(CONTAINER_LOAD, &labels).set(f.load_kg.unwrap_or(-1.0));
+    gauge!(CONTAINER_TILT, &labels).set(f.tilt_deg.unwrap_or(-1.0));
+    gauge!(CONTAINER_FROM_SITE, &labels).set(f.distance_from_site_m.unwrap_or(-1.0));
+    gauge!(SENSOR_RSSI, &labels).set(f.rssi_dbm.unwrap_or(f64::NAN));
+    gauge!(SENSOR_SNR, &labels).set(f.snr_db.unwrap_or(f64::NAN));
+    gauge!(SENSOR_QUALITY, &labels).set(f.quality_pct.unwrap_or(-1.0));
     for (kind, open) in open_events {
         gauge!(CONTAINER_OPEN_EVENTS, "company" => company.to_string(), "container" => container.to_string(), "kind" => kind)
             .set(if open { 1.0 } else { 0.0 });

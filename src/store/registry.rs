@@ -162,10 +162,12 @@ pub async fn sync_registry(
         }
         for s in &f.sites {
             tx.execute(
-                "INSERT INTO sites (id, company_id, siret, address, active) VALUES ($1, $2, $3, $4, true)
+                "INSERT INTO sites (id, company_id, siret, address, latitude, longitude, geofence_radius_m, active)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, true)
                  ON CONFLICT (id) DO UPDATE SET company_id = EXCLUDED.company_id, siret = EXCLUDED.siret,
-                 address = EXCLUDED.address, active = true",
-                &[&s.id, &s.company, &s.siret, &s.address],
+                 address = EXCLUDED.address, latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude,
+                 geofence_radius_m = EXCLUDED.geofence_radius_m, active = true",
+                &[&s.id, &s.company, &s.siret, &s.address, &s.latitude, &s.longitude, &s.geofence_radius_m],
             )
             .await?;
         }

@@ -339,10 +339,23 @@ CREATE OR REPLACE VIEW recent_events AS
     FROM events e LEFT JOIN containers c ON c.id = e.container_id;
 
 -- Each container's live state, as the live stage last folded it (docs/scaling.md "One live state").
+-- The levels of the sensors as deployed (docs/wire-format.md, variants 5 to 13) are read from the
+-- state itself: each is {"value": v, "at_ms": t} (src/live/state.rs, `Latest`); the position is
+-- [latitude, longitude, at_ms], the latest pair taken at one instant.
 CREATE OR REPLACE VIEW live_containers AS
     SELECT l.container_id, l.company_id, c.type AS container_type, c.stream_id, l.fill_pct, l.fill_rate_per_hour,
            l.seconds_to_full, l.last_reading_at, l.battery_pct, l.temperature_c, l.last_mass_kg, l.anomaly_score,
-           l.open_events, l.updated_at
+           l.open_events, l.updated_at,
+           (l.state #>> '{load_kg,value}')::float8                    AS load_kg,
+           (l.state #>> '{lid,value}')::float8 >= 0.5                AS lid_open,
+           to_timestamp((l.state ->> 'lid_open_since_ms')::float8 / 1000) AS lid_open_since,
+           (l.state #>> '{tilt_deg,value}')::float8                   AS tilt_deg,
+           (l.state #>> '{fire_alarm,value}')::float8 >= 0.5         AS fire_alarm,
+           (l.state #>> '{position,0}')::float8                       AS latitude,
+           (l.state #>> '{position,1}')::float8                       AS longitude,
+           (l.state #>> '{rssi_dbm,value}')::float8                   AS rssi_dbm,
+           (l.state #>> '{snr_db,value}')::float8                     AS snr_db,
+           (l.state #>> '{quality_pct,value}')::float8                AS quality_pct
     FROM container_live l LEFT JOIN containers c ON c.id = l.container_id;
 
 -- Each gateway's frame counter, and the frames that never arrived (docs/operations.md

@@ -43,6 +43,27 @@ pub enum Measurement {
     TemperatureC(f32),
     /// Battery charge of the sensor, in percent.
     BatteryPercent(f32),
+    /// Current load on a load cell, in kilograms: a level, like the fill level. Never summed
+    /// (a cell reporting every 15 minutes would be counted again and again); the mass that
+    /// leaves the container at a collection is `NetMassKg`.
+    LoadKg(f32),
+    /// The lid is open (`true`) or closed (`false`).
+    LidOpen(bool),
+    /// Angle between the container's upright axis and the vertical, in degrees (0 upright,
+    /// 90 on its side, 180 upside down).
+    TiltDeg(f32),
+    /// The device's own fire or over-temperature alarm is raised (`true`) or cleared (`false`).
+    FireAlarm(bool),
+    /// Latitude of the container, WGS 84 decimal degrees (north positive).
+    LatitudeDeg(f32),
+    /// Longitude of the container, WGS 84 decimal degrees (east positive).
+    LongitudeDeg(f32),
+    /// Received signal strength of the sensor's last uplink, in dBm.
+    RssiDbm(f32),
+    /// Signal-to-noise ratio of the sensor's last uplink, in dB.
+    SnrDb(f32),
+    /// The sensor's confidence in its measurement, in percent (an ultrasonic echo's quality).
+    QualityPercent(f32),
 }
 
 impl Measurement {
@@ -53,13 +74,33 @@ impl Measurement {
             Self::Emptied => MeasurementKind::Emptied,
             Self::TemperatureC(_) => MeasurementKind::TemperatureC,
             Self::BatteryPercent(_) => MeasurementKind::BatteryPercent,
+            Self::LoadKg(_) => MeasurementKind::LoadKg,
+            Self::LidOpen(_) => MeasurementKind::LidOpen,
+            Self::TiltDeg(_) => MeasurementKind::TiltDeg,
+            Self::FireAlarm(_) => MeasurementKind::FireAlarm,
+            Self::LatitudeDeg(_) => MeasurementKind::LatitudeDeg,
+            Self::LongitudeDeg(_) => MeasurementKind::LongitudeDeg,
+            Self::RssiDbm(_) => MeasurementKind::RssiDbm,
+            Self::SnrDb(_) => MeasurementKind::SnrDb,
+            Self::QualityPercent(_) => MeasurementKind::QualityPercent,
         }
     }
 
-    /// The measured number, if the measurement carries one.
+    /// The measured number, if the measurement carries one (a flag: 1 raised, 0 not).
     pub fn number(&self) -> Option<f32> {
         match *self {
-            Self::FillLevel(v) | Self::NetMassKg(v) | Self::TemperatureC(v) | Self::BatteryPercent(v) => Some(v),
+            Self::FillLevel(v)
+            | Self::NetMassKg(v)
+            | Self::TemperatureC(v)
+            | Self::BatteryPercent(v)
+            | Self::LoadKg(v)
+            | Self::TiltDeg(v)
+            | Self::LatitudeDeg(v)
+            | Self::LongitudeDeg(v)
+            | Self::RssiDbm(v)
+            | Self::SnrDb(v)
+            | Self::QualityPercent(v) => Some(v),
+            Self::LidOpen(b) | Self::FireAlarm(b) => Some(if b { 1.0 } else { 0.0 }),
             Self::Emptied => None,
         }
     }
@@ -147,6 +188,15 @@ mod tests {
             Just(Measurement::Emptied),
             any::<f32>().prop_map(Measurement::TemperatureC),
             any::<f32>().prop_map(Measurement::BatteryPercent),
+            any::<f32>().prop_map(Measurement::LoadKg),
+            any::<bool>().prop_map(Measurement::LidOpen),
+            any::<f32>().prop_map(Measurement::TiltDeg),
+            any::<bool>().prop_map(Measurement::FireAlarm),
+            any::<f32>().prop_map(Measurement::LatitudeDeg),
+            any::<f32>().prop_map(Measurement::LongitudeDeg),
+            any::<f32>().prop_map(Measurement::RssiDbm),
+            any::<f32>().prop_map(Measurement::SnrDb),
+            any::<f32>().prop_map(Measurement::QualityPercent),
         ]
     }
 
@@ -203,8 +253,20 @@ mod tests {
 
     #[test]
     fn unknown_variant_is_rejected() {
-        // seq 0, base 0, one reading: sensor 1, offset 0, variant 9.
-        assert_eq!(decode(&[1, 0, 0, 1, 1, 0, 9]), Err(DecodeError::UnknownVariant));
+        // seq 0, base 0, one reading: sensor 1, offset 0, variant 127 (far past the last one).
+        assert_eq!(decode(&[1, 0, 0, 1, 1, 0, 0x7f]), Err(DecodeError::UnknownVariant));
+        // The first number past the last known variant.
+        let next = MeasurementKind::ALL.len() as u8;
+        assert_eq!(decode(&[1, 0, 0, 1, 1, 0, next, 0, 0, 0, 0]), Err(DecodeError::UnknownVariant));
+    }
+
+    /// A flag is a postcard bool: one byte, 0 or 1; any other byte is not a frame.
+    #[test]
+    fn a_flag_is_one_byte_zero_or_one() {
+        let lid = |b: u8| [1, 0, 0, 1, 1, 0, MeasurementKind::LidOpen.number() as u8, b];
+        assert_eq!(decode(&lid(1)).unwrap().readings[0].value, Measurement::LidOpen(true));
+        assert_eq!(decode(&lid(0)).unwrap().readings[0].value, Measurement::LidOpen(false));
+        assert_eq!(decode(&lid(2)).unwrap_err().reason(), RejectReason::Malformed);
     }
 
     #[test]
@@ -241,13 +303,13 @@ mod tests {
     /// when later bytes are wrong as well.
     #[test]
     fn the_first_fault_names_the_reason() {
-        // Unknown variant 9, and the frame also ends before any value: unknown_variant.
-        assert_eq!(decode(&[1, 0, 0, 1, 1, 0, 9]), Err(DecodeError::UnknownVariant));
+        // Unknown variant 127, and the frame also ends before any value: unknown_variant.
+        assert_eq!(decode(&[1, 0, 0, 1, 1, 0, 0x7f]), Err(DecodeError::UnknownVariant));
         // An over-long seq, then an unknown variant and trailing bytes: malformed.
-        let mut bytes = vec![1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 1, 1, 0, 9, 0, 0];
+        let mut bytes = vec![1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 1, 1, 0, 0x7f, 0, 0];
         assert_eq!(decode(&bytes).unwrap_err().reason(), RejectReason::Malformed);
         // A reading with an unknown variant before the end, then trailing bytes: unknown_variant.
-        bytes = vec![1, 0, 0, 1, 1, 0, 9, 0, 0, 0, 0, 0xaa, 0xbb];
+        bytes = vec![1, 0, 0, 1, 1, 0, 0x7f, 0, 0, 0, 0, 0xaa, 0xbb];
         assert_eq!(decode(&bytes), Err(DecodeError::UnknownVariant));
         // Truncated inside the count: truncated, although the version byte was fine.
         assert_eq!(decode(&[1, 0, 0x80]), Err(DecodeError::Truncated));

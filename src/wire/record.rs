@@ -19,7 +19,8 @@ pub struct ValidReading {
     pub kind: MeasurementKind,
     /// Reading time, milliseconds since the Unix epoch.
     pub ts_ms: i64,
-    /// The value in thousandths of its unit (grams for masses); integer so sums are exact.
+    /// The value in thousandths of its unit (grams for masses; millionths of a degree for
+    /// coordinates: [`MeasurementKind::stored_per_unit`]); integer so sums are exact.
     pub value_milli: i64,
     pub frame_seq: u32,
     /// `sensors.id`: with the kind and the time, the stored key.

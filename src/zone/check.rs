@@ -39,6 +39,7 @@ pub fn check(path: &str, f: &ZoneFile) -> Vec<ZoneProblem> {
                 Ok(()) => {}
             },
         }
+        check_site_position(s, &mut |field, why| err(entry.clone(), field, why));
         if sites.insert(s.id.as_str(), s).is_some() {
             err(entry, "id", "defined twice".into());
         }
@@ -282,5 +283,33 @@ pub fn check_id(id: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!("{id:?}: use 1 to 64 lower-case letters, digits or '-' (ids appear in MQTT topics)"))
+    }
+}
+
+/// A site's centre and geofence: WGS 84 degrees, both coordinates or neither, a radius a GPS
+/// can tell apart (its error is metres to tens of metres) and no larger than a zone.
+fn check_site_position(s: &super::file::SiteEntry, err: &mut dyn FnMut(&str, String)) {
+    match (s.latitude, s.longitude) {
+        (Some(_), None) => err("longitude", "missing: give both latitude and longitude, or neither".into()),
+        (None, Some(_)) => err("latitude", "missing: give both latitude and longitude, or neither".into()),
+        _ => {}
+    }
+    if let Some(lat) = s.latitude.filter(|l| !(-90.0..=90.0).contains(l)) {
+        err(
+            "latitude",
+            format!("{lat} is not a latitude: WGS 84 decimal degrees from -90 to 90 (Liévin is about 50.42)"),
+        );
+    }
+    if let Some(lon) = s.longitude.filter(|l| !(-180.0..=180.0).contains(l)) {
+        err(
+            "longitude",
+            format!("{lon} is not a longitude: WGS 84 decimal degrees from -180 to 180 (Liévin is about 2.78)"),
+        );
+    }
+    if !(20.0..=20_000.0).contains(&s.geofence_radius_m) {
+        err(
+            "geofence_radius_m",
+            format!("{} m: must be from 20 m (a GPS's error) to 20,000 m (e.g. 200)", s.geofence_radius_m),
+        );
     }
 }

@@ -52,6 +52,20 @@ pub struct SiteEntry {
     /// Establishment number: the company's SIREN followed by five digits.
     pub siret: String,
     pub address: String,
+    /// Latitude of the site's centre, WGS 84 decimal degrees. With `longitude`, it draws the
+    /// geofence its containers must stay in (`outside_geofence` events); both or neither.
+    #[serde(default)]
+    pub latitude: Option<f64>,
+    /// Longitude of the site's centre, WGS 84 decimal degrees (east positive).
+    #[serde(default)]
+    pub longitude: Option<f64>,
+    /// Radius of the geofence around the centre, metres.
+    #[serde(default = "default_geofence_radius")]
+    pub geofence_radius_m: f64,
+}
+
+fn default_geofence_radius() -> f64 {
+    200.0
 }
 
 /// A treatment operator outside the zone.

@@ -123,6 +123,11 @@ impl Zone {
         self.gateways.get(gateway)?.sensors.get(&sensor)
     }
 
+    /// A site's registry entry.
+    pub fn site(&self, id: &str) -> Option<&super::file::SiteEntry> {
+        self.file.sites.iter().find(|s| s.id == id)
+    }
+
     /// A container's registry entry.
     pub fn container(&self, id: &str) -> Option<&ContainerEntry> {
         self.file.containers.iter().find(|c| c.id == id)

@@ -12,6 +12,8 @@ fn params() -> LiveParams {
         emptied_drop_pct: 40.0,
         anomaly_threshold: 6.0,
         detector: DetectorParams { alpha: 0.1, warmup: 10, min_std: 0.5 },
+        lid_open_max_ms: 30 * 60_000,
+        tilt_max_deg: 45.0,
     }
 }
 
@@ -22,6 +24,7 @@ fn info() -> ContainerInfo {
         max_load_kg: 1000.0,
         overflow_threshold_pct: 90.0,
         expected_interval_ms: H,
+        geofence: None,
     }
 }
 

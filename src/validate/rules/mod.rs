@@ -152,7 +152,7 @@ pub fn check_message(
     out
 }
 
-/// Checks one reading's value and time; returns the value in thousandths of its unit.
+/// Checks one reading's value and time; returns the value as stored ([`crate::wire::MeasurementKind::to_stored`]).
 fn check_reading(
     sensor: u16,
     m: &Measurement,
@@ -182,7 +182,7 @@ fn check_reading(
             format!("sensor {sensor}: {} {v} outside {lo}..={hi}", m.kind().name()),
         ));
     }
-    Ok((f64::from(v) * 1000.0).round() as i64)
+    Ok(m.kind().to_stored(f64::from(v)))
 }
 
 fn capped(payload: &Bytes, limits: &Limits) -> Bytes {
