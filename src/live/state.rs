@@ -283,13 +283,9 @@ impl ContainerState {
             MeasurementKind::FireAlarm => {
                 Latest::take(&mut self.fire_alarm, ts_ms, value);
             }
-            MeasurementKind::LatitudeDeg => {
-                if Latest::take(&mut self.latitude, ts_ms, value) {
-                    self.pair_position();
-                }
-            }
-            MeasurementKind::LongitudeDeg => {
-                if Latest::take(&mut self.longitude, ts_ms, value) {
+            MeasurementKind::LatitudeDeg | MeasurementKind::LongitudeDeg => {
+                let slot = if kind == MeasurementKind::LatitudeDeg { &mut self.latitude } else { &mut self.longitude };
+                if Latest::take(slot, ts_ms, value) {
                     self.pair_position();
                 }
             }
