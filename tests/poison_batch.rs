@@ -20,15 +20,9 @@ const POISON_MILLI: i64 = 13_013;
 const SECONDS: f64 = 3.0;
 const FRAMES_PER_SECOND_PER_GATEWAY: f64 = 10.0;
 
+/// The value as the daemon stores it, for a measurement that carries one.
 fn milli(m: &Measurement) -> Option<i64> {
-    let v = match *m {
-        Measurement::FillLevel(v)
-        | Measurement::NetMassKg(v)
-        | Measurement::TemperatureC(v)
-        | Measurement::BatteryPercent(v) => v,
-        Measurement::Emptied => return None,
-    };
-    Some((f64::from(v) * 1000.0).round() as i64)
+    Some(m.kind().to_stored(f64::from(m.number()?)))
 }
 
 /// Samples `wasteflow_database_up` and `/readyz` every 50 ms until stopped; true if the
