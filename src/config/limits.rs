@@ -98,6 +98,8 @@ mod tests {
         s.validation.max_past = Duration::ZERO;
         s.live.battery_low_pct = 200.0;
         s.live.fire_temperature_c = -500.0;
+        s.live.tilt_max_deg = 180.0;
+        s.live.lid_open_max = Duration::from_secs(30);
         s.live.emptied_drop_pct = 0.0;
         s.live.overflow_lead_time = Duration::ZERO;
         s.shutdown.grace = Duration::ZERO;
@@ -112,6 +114,8 @@ mod tests {
                 "validation.max_past",
                 "live.battery_low_pct",
                 "live.fire_temperature_c",
+                "live.tilt_max_deg",
+                "live.lid_open_max",
                 "live.emptied_drop_pct",
                 "live.overflow_lead_time",
                 "shutdown.grace",

@@ -279,3 +279,43 @@ fn final_operations_are_checked_with_their_place() {
         assert!(errs.iter().any(|e| e.contains(expected)), "expected {expected:?} in {errs:#?}");
     }
 }
+
+/// A site's centre and geofence (`outside_geofence` events): each fault named with the fix.
+#[test]
+fn site_positions_are_checked_with_their_place() {
+    let site = "siret = \"52601815500014\"";
+    let cases = [
+        (
+            with(site, &format!("{site}\nlatitude = 50.43")),
+            "zone.toml: site \"a-main\": longitude: missing: give both latitude and longitude, or neither",
+        ),
+        (
+            with(site, &format!("{site}\nlongitude = 2.77")),
+            "zone.toml: site \"a-main\": latitude: missing: give both latitude and longitude, or neither",
+        ),
+        (
+            with(site, &format!("{site}\nlatitude = 2.77\nlongitude = 150.43\ngeofence_radius_m = 5")),
+            "zone.toml: site \"a-main\": geofence_radius_m: 5 m: must be from 20 m (a GPS's error) to 20,000 m (e.g. 200)",
+        ),
+        (
+            with(site, &format!("{site}\nlatitude = 250.43\nlongitude = 2.77")),
+            "zone.toml: site \"a-main\": latitude: 250.43 is not a latitude: WGS 84 decimal degrees from -90 to 90",
+        ),
+        (
+            with(site, &format!("{site}\nlatitude = 50.43\nlongitude = -277")),
+            "zone.toml: site \"a-main\": longitude: -277 is not a longitude: WGS 84 decimal degrees from -180 to 180",
+        ),
+    ];
+    for (text, expected) in cases {
+        let errors = errors_of(&text);
+        assert!(errors.iter().any(|e| e.starts_with(expected)), "{expected:?} not in {errors:?}");
+    }
+    let fine = with(site, &format!("{site}\nlatitude = 50.4312\nlongitude = 2.7645\ngeofence_radius_m = 150"));
+    assert_eq!(errors_of(&fine), Vec::<String>::new());
+    let zone = Zone::parse("zone.toml", &fine).unwrap();
+    let s = zone.site("a-main").unwrap();
+    assert_eq!((s.latitude, s.longitude, s.geofence_radius_m), (Some(50.4312), Some(2.7645), 150.0));
+    // Without a radius, 200 m.
+    let default = with(site, &format!("{site}\nlatitude = 50.4312\nlongitude = 2.7645"));
+    assert_eq!(Zone::parse("zone.toml", &default).unwrap().site("a-main").unwrap().geofence_radius_m, 200.0);
+}
