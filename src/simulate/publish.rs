@@ -50,8 +50,11 @@ pub struct SimArgs {
     /// as fast as possible when absent.
     #[arg(long)]
     pub speedup: Option<f64>,
-    /// With --realistic: faults to inject: overflow, fire, silent, clock-skew, flood (repeatable).
-    #[arg(long = "fault", value_parser = ["overflow", "fire", "silent", "clock-skew", "flood"])]
+    /// With --realistic: faults to inject (repeatable): overflow, fire, silent, clock-skew,
+    /// flood; and the devices' conditions: fire-alarm, tilt, moved, lid, weak-radio.
+    #[arg(long = "fault", value_parser = [
+        "overflow", "fire", "silent", "clock-skew", "flood", "fire-alarm", "tilt", "moved", "lid", "weak-radio",
+    ])]
     pub faults: Vec<String>,
     /// Broker connections to publish on (1 to 64); each gateway's messages always go through
     /// the same one, in order, as they would from a real gateway.
@@ -181,6 +184,13 @@ pub async fn run_simulation(zone: &Zone, layout: &TopicLayout, args: &SimArgs) -
             silent: has("silent"),
             clock_skew: has("clock-skew"),
             flood: has("flood"),
+            devices: super::DeviceFaults {
+                fire_alarm: has("fire-alarm"),
+                tilt: has("tilt"),
+                moved: has("moved"),
+                lid: has("lid"),
+                weak_radio: has("weak-radio"),
+            },
             malformed: args.malformed,
             duplicates: args.duplicates,
         };

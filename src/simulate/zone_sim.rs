@@ -3,6 +3,7 @@
 //! temperature cycles, draining batteries, each container reporting at its registry interval,
 //! and injectable faults. Pure generation (no I/O); deterministic for a seed.
 
+use super::devices::{DeviceFaults, Devices};
 use super::generate::GeneratedMessage;
 use crate::wire::{encode, Frame, Measurement, MeasurementKind, Reading, TopicLayout};
 use crate::zone::Zone;
@@ -27,6 +28,8 @@ pub struct Faults {
     pub clock_skew: bool,
     /// One gateway sends ten times its normal number of readings.
     pub flood: bool,
+    /// Conditions of the devices containers carry (fire alarm, fall, move, lid, radio).
+    pub devices: DeviceFaults,
     /// Share of extra malformed messages.
     pub malformed: f64,
     /// Share of frames sent twice.
@@ -90,6 +93,7 @@ fn activity(company: &str, t_ms: i64) -> f64 {
 pub struct ZoneSim {
     rng: SmallRng,
     containers: Vec<SimContainer>,
+    devices: Devices,
     gateways: Vec<SimGateway>,
     pub start_ms: i64,
     pub t_ms: i64,
@@ -110,9 +114,11 @@ impl ZoneSim {
             .map(|g| SimGateway { company: g.company.clone(), topic: layout.topic_for(&g.company, &g.id), seq: 0 })
             .collect();
         let mut containers = Vec::new();
+        let mut entries = Vec::new();
         for (gi, g) in zone.file.gateways.iter().enumerate() {
             for s in &g.sensors {
                 let Some(c) = zone.container(&s.container) else { continue };
+                entries.push((c, zone.site(&c.site)));
                 let ewc = zone.file.streams.iter().find(|st| st.id == c.stream).map(|st| st.ewc.as_str()).unwrap_or("");
                 let fill_days = rng.random_range(2.0..6.0);
                 containers.push(SimContainer {
@@ -148,9 +154,11 @@ impl ZoneSim {
                 c.heats_up = true;
             }
         }
+        let devices = Devices::new(&entries, seed, start_ms, end_ms, faults.devices);
         ZoneSim {
             rng,
             containers,
+            devices,
             gateways,
             start_ms,
             t_ms: start_ms,
@@ -182,7 +190,7 @@ impl ZoneSim {
         let n_gw = self.gateways.len();
         let mut frames: Vec<Vec<Reading>> = vec![Vec::new(); n_gw];
         let remaining = self.remaining_share(t);
-        for c in &mut self.containers {
+        for (ci, c) in self.containers.iter_mut().enumerate() {
             // Continuous processes.
             let hours = self.step_ms as f64 / HOUR as f64;
             c.fill = (c.fill
@@ -195,12 +203,13 @@ impl ZoneSim {
                 c.temperature += (12.0 + 6.0 * daily - c.temperature) * 0.05 + self.rng.random_range(-0.1..0.1);
             }
             c.battery = (c.battery - 0.0005).max(0.0);
+            let offset = (t - self.t_ms) as u32;
+            let frame = &mut frames[c.gateway];
+            self.devices.minute(ci, t, activity(&c.company, t), c.sensor, offset, frame);
             if t < c.next_report {
                 continue;
             }
             c.next_report += c.interval_ms;
-            let offset = (t - self.t_ms) as u32;
-            let frame = &mut frames[c.gateway];
             if c.fill >= c.collect_at && !c.never_collect && activity(&c.company, t) >= 0.5 {
                 // A collection: weighed on the way out, then the container starts empty.
                 let kg = c.fill / 100.0 * c.volume_m3 * c.density * self.rng.random_range(0.9..1.1);
@@ -218,6 +227,8 @@ impl ZoneSim {
                 offset_ms: offset + 3,
                 value: Measurement::TemperatureC(c.temperature as f32),
             });
+            let load_kg = c.fill / 100.0 * c.volume_m3 * c.density;
+            self.devices.report(ci, t, load_kg, c.sensor, offset, frame);
             if (t / HOUR) % 6 == 0 && t % HOUR < self.step_ms {
                 frame.push(Reading {
                     sensor: c.sensor,

@@ -16,3 +16,9 @@ COMMENT ON COLUMN readings.kind IS
     '10 longitude, 11 RSSI dBm, 12 SNR dB, 13 measurement quality %';
 COMMENT ON COLUMN readings.value_milli IS
     'the value x 1000 (grams for masses), except latitude and longitude: x 1,000,000 (millionths of a degree)';
+
+-- events.kind gains device_fire_alarm, out_of_position, outside_geofence and lid_open
+-- (src/live/state.rs, EventKind; docs/operations.md "Events").
+COMMENT ON COLUMN events.kind IS
+    'EventKind name: overflow, overflow_predicted, emptied_without_collection, overload, fire_risk, sensor_silent, '
+    'battery_low, anomaly, device_fire_alarm, out_of_position, outside_geofence, lid_open';
