@@ -142,6 +142,16 @@ async fn a_fortnight_of_devices_with_their_faults_opens_each_event_once() {
         .map(|r| (r.get(0), r.get(1)))
         .unwrap();
     assert!(moved_row.0 > 50.43 && moved_row.1 > 2.77, "{moved_row:?}");
+    // The dirty sensor: the lowest measurement quality is the injected 20 to 40 %; every other
+    // sensor reports 82 to 100 %.
+    let qualities: Vec<f64> = c
+        .query("SELECT quality_pct FROM live_containers WHERE quality_pct IS NOT NULL ORDER BY quality_pct", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!((20.0..40.0).contains(&qualities[0]) && qualities[1] >= 82.0, "{qualities:?}");
 
     // A load cell is a level: the flows sum the weighings (kind 1), never the loads (kind 5).
     let loads = db.count("SELECT count(*) FROM readings WHERE kind = 5").await;
@@ -247,5 +257,10 @@ async fn what_the_first_release_dead_lettered_is_stored_once_replayed_after_the_
     assert_eq!(distance, 1112);
     let load = db.count("SELECT round(load_kg)::int8 FROM live_containers WHERE container_id = 'ml-scrap-1'").await;
     assert_eq!(load, 2100);
+    // The view computes the same distance for the dashboards.
+    let shown = db
+        .count("SELECT round(distance_from_site_m)::int8 FROM live_containers WHERE container_id = 'ml-scrap-1'")
+        .await;
+    assert_eq!(shown, 1112);
     daemon.terminate().await;
 }

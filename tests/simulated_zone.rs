@@ -64,10 +64,11 @@ async fn stored_plus_rejected_equals_sent_per_company() {
             "{company}: every malformed message dead-lettered"
         );
         for (kind, n) in s["kinds"].as_object().unwrap() {
-            let code = ["fill_level", "net_mass_kg", "emptied", "temperature_c", "battery_percent"]
-                .iter()
-                .position(|k| k == kind)
-                .unwrap();
+            let code = wasteflow::wire::MeasurementKind::ALL
+                .into_iter()
+                .find(|k| k.name() == kind)
+                .unwrap_or_else(|| panic!("unknown kind {kind}"))
+                .number();
             let stored = db
                 .count(&format!(
                     "SELECT count(*) FROM readings_attributed WHERE company_id = '{company}' AND kind = {code}"

@@ -28,6 +28,9 @@ pub struct DeviceFaults {
     pub lid: bool,
     /// The last container's radio link weakens to -126 dBm, SNR -16 dB, from 75 % of the run.
     pub weak_radio: bool,
+    /// The first container's sensor doubts its measurements (quality 20 to 40 %) from 75 % of
+    /// the run (a dirty ultrasonic sensor).
+    pub poor_quality: bool,
 }
 
 /// A time window of the run, [from, until).
@@ -61,6 +64,7 @@ struct Device {
     lid_stuck: Option<Window>,
     moved_from: Option<i64>,
     weak_from: Option<i64>,
+    dirty_from: Option<i64>,
 }
 
 /// Every container's devices.
@@ -106,6 +110,7 @@ impl Devices {
                     lid_stuck: None,
                     moved_from: None,
                     weak_from: None,
+                    dirty_from: None,
                 }
             })
             .collect();
@@ -134,6 +139,11 @@ impl Devices {
         if faults.weak_radio {
             if let Some(d) = devices.last_mut() {
                 d.weak_from = Some(at(0.75));
+            }
+        }
+        if faults.poor_quality {
+            if let Some(d) = devices.first_mut() {
+                d.dirty_from = Some(at(0.75));
             }
         }
         Devices { rng, devices }
@@ -207,7 +217,9 @@ impl Devices {
         let (rssi, snr) = if weak { (-126.0, -16.0) } else { (d.rssi_dbm, d.snr_db) };
         push(8, Measurement::RssiDbm((rssi + self.rng.random_range(-3.0..3.0)) as f32));
         push(8, Measurement::SnrDb((snr + self.rng.random_range(-1.5..1.5)) as f32));
-        push(8, Measurement::QualityPercent(self.rng.random_range(82.0..100.0) as f32));
+        let dirty = d.dirty_from.is_some_and(|w| t >= w);
+        let quality = if dirty { self.rng.random_range(20.0..40.0) } else { self.rng.random_range(82.0..100.0) };
+        push(8, Measurement::QualityPercent(quality as f32));
     }
 
     /// Where a GPS container is: a few metres of jitter around its site's centre, or 1.5 km

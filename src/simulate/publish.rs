@@ -51,9 +51,10 @@ pub struct SimArgs {
     #[arg(long)]
     pub speedup: Option<f64>,
     /// With --realistic: faults to inject (repeatable): overflow, fire, silent, clock-skew,
-    /// flood; and the devices' conditions: fire-alarm, tilt, moved, lid, weak-radio.
+    /// flood; and the devices' conditions: fire-alarm, tilt, moved, lid, weak-radio, poor-quality.
     #[arg(long = "fault", value_parser = [
         "overflow", "fire", "silent", "clock-skew", "flood", "fire-alarm", "tilt", "moved", "lid", "weak-radio",
+        "poor-quality",
     ])]
     pub faults: Vec<String>,
     /// Broker connections to publish on (1 to 64); each gateway's messages always go through
@@ -190,6 +191,7 @@ pub async fn run_simulation(zone: &Zone, layout: &TopicLayout, args: &SimArgs) -
                 moved: has("moved"),
                 lid: has("lid"),
                 weak_radio: has("weak-radio"),
+                poor_quality: has("poor-quality"),
             },
             malformed: args.malformed,
             duplicates: args.duplicates,

@@ -355,8 +355,15 @@ CREATE OR REPLACE VIEW live_containers AS
            (l.state #>> '{position,1}')::float8                       AS longitude,
            (l.state #>> '{rssi_dbm,value}')::float8                   AS rssi_dbm,
            (l.state #>> '{snr_db,value}')::float8                     AS snr_db,
-           (l.state #>> '{quality_pct,value}')::float8                AS quality_pct
-    FROM container_live l LEFT JOIN containers c ON c.id = l.container_id;
+           (l.state #>> '{quality_pct,value}')::float8                AS quality_pct,
+           -- The haversine distance on the mean-radius sphere, as the live rule computes it
+           -- (src/live/state.rs, Geofence::distance_m).
+           2 * 6371008.8 * asin(least(1, sqrt(
+               power(sin(radians((l.state #>> '{position,0}')::float8 - s.latitude) / 2), 2)
+               + cos(radians(s.latitude)) * cos(radians((l.state #>> '{position,0}')::float8))
+                 * power(sin(radians((l.state #>> '{position,1}')::float8 - s.longitude) / 2), 2)))) AS distance_from_site_m,
+           CASE WHEN s.latitude IS NOT NULL THEN s.geofence_radius_m END AS geofence_radius_m
+    FROM container_live l LEFT JOIN containers c ON c.id = l.container_id LEFT JOIN sites s ON s.id = c.site_id;
 
 -- Each gateway's frame counter, and the frames that never arrived (docs/operations.md
 -- "Frames missing before the daemon").
