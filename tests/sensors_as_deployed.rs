@@ -40,28 +40,12 @@ async fn a_fortnight_of_devices_with_their_faults_opens_each_event_once() {
     let start = (now_ms() as i64 - 15 * DAY) / MIN * MIN;
     let span = 14 * DAY;
     let at = |share: f64| start + (span as f64 * share) as i64;
-    let summary = simulate(
-        &env,
-        &[
-            "--realistic",
-            "--days",
-            "14",
-            "--seed",
-            "16",
-            "--start-ms",
-            &start.to_string(),
-            "--fault",
-            "fire-alarm",
-            "--fault",
-            "tilt",
-            "--fault",
-            "moved",
-            "--fault",
-            "lid",
-            "--fault",
-            "weak-radio",
-        ],
-    );
+    let faults = ["fire-alarm", "tilt", "moved", "lid", "weak-radio", "poor-quality"];
+    let mut args = vec!["--realistic", "--days", "14", "--seed", "16"];
+    let start_arg = start.to_string();
+    args.extend(["--start-ms", &start_arg]);
+    args.extend(faults.iter().flat_map(|f| ["--fault", f]));
+    let summary = simulate(&env, &args);
     let sent = |kind: &str| -> i64 {
         summary["per_company"].as_object().unwrap().values().map(|c| c["kinds"][kind].as_i64().unwrap_or(0)).sum()
     };

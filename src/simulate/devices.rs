@@ -231,3 +231,44 @@ impl Devices {
         Some((lat + dlat + rng.random_range(-0.00003..0.00003), lon + dlon + rng.random_range(-0.00004..0.00004)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zone::Zone;
+
+    fn devices(faults: DeviceFaults) -> (Devices, usize) {
+        let zone = Zone::load(concat!(env!("CARGO_MANIFEST_DIR"), "/config/zone.toml")).unwrap();
+        let entries: Vec<_> = zone.file.containers.iter().map(|c| (c, zone.site(&c.site))).collect();
+        (Devices::new(&entries, 7, 0, 100 * HOUR, faults), entries.len())
+    }
+
+    /// Each container's status blocks over the run, as (time, reading).
+    fn reports(d: &mut Devices, n: usize) -> Vec<Vec<(i64, Measurement)>> {
+        let mut out = vec![Vec::new(); n];
+        for t in (0..100 * HOUR).step_by(15 * MIN as usize) {
+            for (i, o) in out.iter_mut().enumerate() {
+                let mut frame = Vec::new();
+                d.report(i, t, 100.0, 1, 0, &mut frame);
+                o.extend(frame.into_iter().map(|r| (t, r.value)));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_dirty_sensor_reports_poor_quality_from_three_quarters_of_the_run() {
+        let (mut d, n) = devices(DeviceFaults { poor_quality: true, ..DeviceFaults::default() });
+        let all = reports(&mut d, n);
+        for (i, readings) in all.iter().enumerate() {
+            for (t, m) in readings {
+                if let Measurement::QualityPercent(q) = m {
+                    let dirty = i == 0 && *t >= 75 * HOUR;
+                    assert_eq!((20.0..40.0).contains(q), dirty, "container {i} at {t}: {q}");
+                }
+            }
+        }
+        let dirty = all[0].iter().filter(|(t, m)| *t >= 75 * HOUR && matches!(m, Measurement::QualityPercent(_)));
+        assert!(dirty.count() >= 4, "a status block every 6 hours over the last 25 hours");
+    }
+}
