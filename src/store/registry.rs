@@ -7,7 +7,9 @@
 //! altered (docs/storage.md). The ids are read back for the hot path.
 
 use super::error::{column, timed, StoreError};
-use crate::zone::{accepted_code, all_treatments, stream_code, treatment_mode, Attribution, RegistryIds, Zone, ZoneFile};
+use crate::zone::{
+    accepted_code, all_treatments, stream_code, treatment_mode, Attribution, RegistryIds, Zone, ZoneFile,
+};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_postgres::{Client, GenericClient};
@@ -99,12 +101,15 @@ pub async fn check_time_zone(tx: &impl GenericClient, time_zone: &str) -> Result
 /// Replaces the companies' accepted inputs and the cost and emission factors (docs/kpis.md
 /// "Synergy opportunities", "Savings and avoided impact") with what the file declares now.
 async fn sync_synergy(tx: &impl GenericClient, f: &ZoneFile) -> Result<(), StoreError> {
-    tx.batch_execute("DELETE FROM accepts; DELETE FROM tgap_rates; DELETE FROM treatment_costs; DELETE FROM emission_factors;")
-        .await?;
+    tx.batch_execute(
+        "DELETE FROM accepts; DELETE FROM tgap_rates; DELETE FROM treatment_costs; DELETE FROM emission_factors;",
+    )
+    .await?;
     for c in &f.companies {
         for a in &c.accepts {
             // The zone was checked when loaded: the code is on the list, the mode fits.
-            let (Ok(ewc), Ok(Some(mode))) = (accepted_code(&a.ewc), treatment_mode(&a.treatment, a.treatment_mode)) else {
+            let (Ok(ewc), Ok(Some(mode))) = (accepted_code(&a.ewc), treatment_mode(&a.treatment, a.treatment_mode))
+            else {
                 continue;
             };
             tx.execute(

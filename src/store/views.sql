@@ -360,11 +360,14 @@ sums AS (
            coalesce(sum(tonnes) FILTER (WHERE symbiosis), 0)                  AS symbiosis_recovered_t,
            max(baseline_eur_per_t)                                            AS baseline_eur_per_t,
            sum(avoided_eur)                                                   AS cost_avoided_eur,
-           sum(avoided_eur) FILTER (WHERE symbiosis)                          AS symbiosis_cost_avoided_eur,
+           -- 0 where nothing qualifies; NULL only where something does and has no factor.
+           CASE WHEN bool_or(symbiosis) THEN sum(avoided_eur) FILTER (WHERE symbiosis) ELSE 0 END
+                                                                              AS symbiosis_cost_avoided_eur,
            coalesce(sum(tonnes) FILTER (WHERE avoided_eur IS NULL), 0)        AS unpriced_t,
            coalesce(sum(tonnes) FILTER (WHERE recycled), 0)                   AS recycled_t,
-           sum(avoided_co2e_t)                                                AS co2e_avoided_t,
-           sum(avoided_co2e_t) FILTER (WHERE symbiosis)                       AS symbiosis_co2e_avoided_t,
+           CASE WHEN bool_or(recycled) THEN sum(avoided_co2e_t) ELSE 0 END   AS co2e_avoided_t,
+           CASE WHEN bool_or(recycled AND symbiosis) THEN sum(avoided_co2e_t) FILTER (WHERE symbiosis) ELSE 0 END
+                                                                              AS symbiosis_co2e_avoided_t,
            coalesce(sum(tonnes) FILTER (WHERE recycled AND avoided_co2e_t IS NULL), 0) AS unfactored_t
     FROM g
     GROUP BY GROUPING SETS ((month, company_id), (month)))

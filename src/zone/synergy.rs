@@ -125,7 +125,10 @@ pub(super) fn check(f: &ZoneFile, err: &mut dyn FnMut(String, String, String)) {
                 err(
                     entry.clone(),
                     field("max_tonnes_per_month"),
-                    format!("{}: write the most it can take in a month, in tonnes above 0 (e.g. 40.0)", a.max_tonnes_per_month),
+                    format!(
+                        "{}: write the most it can take in a month, in tonnes above 0 (e.g. 40.0)",
+                        a.max_tonnes_per_month
+                    ),
                 );
             }
             if let Some(code) = code {
@@ -181,7 +184,10 @@ fn check_factors(
         } else if !years.insert(t.year) {
             err(entry(), field("year"), format!("{} is given twice; one entry per year", t.year));
         }
-        for (name, rate) in [("landfill_eur_per_tonne", t.landfill_eur_per_tonne), ("incineration_eur_per_tonne", t.incineration_eur_per_tonne)] {
+        for (name, rate) in [
+            ("landfill_eur_per_tonne", t.landfill_eur_per_tonne),
+            ("incineration_eur_per_tonne", t.incineration_eur_per_tonne),
+        ] {
             if let Some(r) = rate {
                 if !(r >= 0.0 && r.is_finite()) {
                     err(entry(), field(name), format!("{r}: a rate in EUR per tonne, 0 or more"));
@@ -189,7 +195,11 @@ fn check_factors(
             }
         }
         if t.landfill_eur_per_tonne.is_none() && t.incineration_eur_per_tonne.is_none() {
-            err(entry(), field("year"), "gives no rate: write landfill_eur_per_tonne or incineration_eur_per_tonne".into());
+            err(
+                entry(),
+                field("year"),
+                "gives no rate: write landfill_eur_per_tonne or incineration_eur_per_tonne".into(),
+            );
         }
         check_source(&t.source).unwrap_or_else(|why| err(entry(), field("source"), why));
     }
@@ -199,11 +209,19 @@ fn check_factors(
         check_treatment_code(&c.treatment).unwrap_or_else(|why| err(entry(), field("treatment"), why));
         if let Some(d) = &c.destination {
             if !companies.contains(d.as_str()) && !operators.contains(d.as_str()) {
-                err(entry(), field("destination"), format!("{d:?} is neither a company nor an operator of the registry"));
+                err(
+                    entry(),
+                    field("destination"),
+                    format!("{d:?} is neither a company nor an operator of the registry"),
+                );
             }
         }
         if !c.eur_per_tonne.is_finite() {
-            err(entry(), field("eur_per_tonne"), "must be a number of EUR per tonne (negative for a material sold)".into());
+            err(
+                entry(),
+                field("eur_per_tonne"),
+                "must be a number of EUR per tonne (negative for a material sold)".into(),
+            );
         }
         check_source(&c.source).unwrap_or_else(|why| err(entry(), field("source"), why));
         if !costs.insert((c.treatment.as_str(), c.destination.as_deref())) {
