@@ -114,8 +114,8 @@ fn waste_codes_are_checked_against_the_list() {
             "stream \"waste-oil\": ewc: \"13 02 05\": 13 02 05* is a hazardous entry",
         ),
         (
-            "ewc = \"15 01 01\"",
-            "ewc = \"15 01 01*\"",
+            "ewc = \"15 01 01\"\ndescription",
+            "ewc = \"15 01 01*\"\ndescription",
             "stream \"cardboard\": ewc: \"15 01 01*\": 15 01 01 is not a hazardous entry",
         ),
     ];

@@ -65,3 +65,39 @@ async fn a_year_of_a_company_on_one_page_with_coverage_and_what_is_missing() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no company \"nobody\""));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_names_the_synergy_opportunities_and_unconfigured_savings() {
+    let db = TestDb::new().await;
+    let settings = Settings {
+        database: DatabaseSettings { url: db.url.clone(), ..DatabaseSettings::default() },
+        ..Settings::default()
+    };
+    let zone = Zone::load(&zone_file()).unwrap();
+    let prepared = prepare(&settings, &zone, true).await.expect("prepare");
+    let zone = zone.with_ids(prepared.ids);
+    // Logistique A21 on 15 June 2026: 1,500 kg of cardboard to Cartonnages de Lens (R3) and
+    // 2,000 kg of broken pallets (15 01 03) to the transfer station (R13). The biomass boiler
+    // accepts 15 01 03 for R1, at most 20 t a month: all 2 t fit.
+    let mut writer = Writer::new(Connector::new(&settings.database).unwrap());
+    writer.write(&batch_of(vec![weighing(&zone, 1, 1_500.0), weighing(&zone, 4, 2_000.0)])).await.expect("write");
+    writer.close().await;
+
+    let out =
+        Env::new(&db).command().args(["report", "--company", "logistique-a21", "--year", "2026"]).output().unwrap();
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{page}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        page.contains(
+            "wood-packaging (15 01 03) R13 -> R1 at chaufferie-souchez: 2.000 t available, 2.000 t fit its monthly \
+             maximum; hierarchy unknown"
+        ),
+        "{page}"
+    );
+    // The example registry prices nothing and has no TGAP rate for 2026: the 1.5 t recycled
+    // are neither priced nor factored.
+    assert!(page.contains("savings and avoided impact over the 1.500 t recovered"), "{page}");
+    assert!(page.contains("disposal cost avoided               not configured"), "{page}");
+    assert!(page.contains("1.500 t without a cost or TGAP factor"), "{page}");
+    assert!(page.contains("CO2e avoided by the 1.500 t recycled not configured"), "{page}");
+}

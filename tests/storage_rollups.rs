@@ -54,7 +54,8 @@ async fn migrations_registry_and_storage_policies() {
     // R0 to R13, D1 to D15, and D9F (D9 declared final).
     assert_eq!(count("SELECT count(*) FROM treatments").await, 30);
     assert_eq!(count("SELECT count(*) FROM destinations WHERE kind = 'operator'").await, 5);
-    assert_eq!(count("SELECT count(*) FROM sensors").await, 13);
+    // 13, and Logistique A21's pallet skip (an example of docs/kpis.md "Synergy opportunities").
+    assert_eq!(count("SELECT count(*) FROM sensors").await, 14);
 
     // An entry removed from the file stays, inactive.
     let mut smaller = zone.file.clone();

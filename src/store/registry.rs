@@ -7,7 +7,9 @@
 //! altered (docs/storage.md). The ids are read back for the hot path.
 
 use super::error::{column, timed, StoreError};
-use crate::zone::{all_treatments, stream_code, treatment_mode, Attribution, RegistryIds, Zone};
+use crate::zone::{
+    accepted_code, all_treatments, stream_code, treatment_mode, Attribution, RegistryIds, Zone, ZoneFile,
+};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_postgres::{Client, GenericClient};
@@ -92,6 +94,54 @@ pub async fn check_time_zone(tx: &impl GenericClient, time_zone: &str) -> Result
             "its UTC offset is not always a whole number of hours: {}; choose another time zone in [zone] time_zone",
             crate::config::time_zone::WHOLE_HOURS
         )));
+    }
+    Ok(())
+}
+
+/// Replaces the companies' accepted inputs and the cost and emission factors (docs/kpis.md
+/// "Synergy opportunities", "Savings and avoided impact") with what the file declares now.
+async fn sync_synergy(tx: &impl GenericClient, f: &ZoneFile) -> Result<(), StoreError> {
+    tx.batch_execute(
+        "DELETE FROM accepts; DELETE FROM tgap_rates; DELETE FROM treatment_costs; DELETE FROM emission_factors;",
+    )
+    .await?;
+    for c in &f.companies {
+        for a in &c.accepts {
+            // The zone was checked when loaded: the code is on the list, the mode fits.
+            let (Ok(ewc), Ok(Some(mode))) = (accepted_code(&a.ewc), treatment_mode(&a.treatment, a.treatment_mode))
+            else {
+                continue;
+            };
+            tx.execute(
+                "INSERT INTO accepts (company_id, ewc, treatment, treatment_mode, max_tonnes_per_month)
+                 VALUES ($1, $2, $3, $4, $5)",
+                &[&c.id, &ewc, &a.treatment, &mode.name(), &a.max_tonnes_per_month],
+            )
+            .await?;
+        }
+    }
+    let x = &f.factors;
+    tx.execute("UPDATE zone_settings SET baseline_treatment = $1", &[&x.baseline_treatment]).await?;
+    for t in &x.tgap {
+        tx.execute(
+            "INSERT INTO tgap_rates (year, landfill_eur_per_t, incineration_eur_per_t, source) VALUES ($1, $2, $3, $4)",
+            &[&t.year, &t.landfill_eur_per_tonne, &t.incineration_eur_per_tonne, &t.source],
+        )
+        .await?;
+    }
+    for c in &x.costs {
+        tx.execute(
+            "INSERT INTO treatment_costs (treatment, destination_id, eur_per_t, source) VALUES ($1, $2, $3, $4)",
+            &[&c.treatment, &c.destination, &c.eur_per_tonne, &c.source],
+        )
+        .await?;
+    }
+    for e in &x.emissions {
+        tx.execute(
+            "INSERT INTO emission_factors (stream_id, kg_co2e_per_t, source) VALUES ($1, $2, $3)",
+            &[&e.stream, &e.kg_co2e_per_tonne, &e.source],
+        )
+        .await?;
     }
     Ok(())
 }
@@ -200,6 +250,7 @@ pub async fn sync_registry(
                 .await?;
             }
         }
+        sync_synergy(&tx, f).await?;
         for t in &f.transporters {
             tx.execute(
                 "INSERT INTO transporters (id, name, siret, address, receipt_number, receipt_department,

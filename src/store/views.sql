@@ -278,6 +278,108 @@ CREATE OR REPLACE VIEW exchange_flows_monthly AS
 CREATE OR REPLACE VIEW exchange_flows_yearly AS
     SELECT period_start AS year, source_company, destination_company, treatment, tonnes FROM exchange_flows WHERE period = 'year';
 
+-- Synergy opportunities (docs/kpis.md "Synergy opportunities"): per local month, each zone
+-- stream of waste now sent outside the zone (to an operator) or to disposal, whose code another
+-- company of the zone accepts (`accepts`, zone file), other than the producer and than the
+-- current destination (an exchange that already runs is in exchange_flows). `available_t`: the
+-- month's tonnes of that stream, treatment and destination; `accepter_received_t`: what the
+-- accepter already receives of the code that month through exchanges; `fits_t`: the available
+-- tonnes that fit in what is left of its monthly maximum. `hierarchy`: whether the accepter's
+-- operation is higher in the waste hierarchy (re-use > recycling > other and energy recovery >
+-- disposal, code de l'environnement art. L541-1) than the current one; 'unknown' when the
+-- current operation is interim (its final one is not known).
+CREATE OR REPLACE VIEW synergy_opportunities AS
+WITH hierarchy (mode, rank) AS (VALUES ('re-use', 1), ('recycling', 2), ('other-recovery', 3), ('energy-recovery', 3), ('disposal', 4)),
+streams AS (
+    SELECT period_start AS month, company_id, stream_id, ewc, hazardous, treatment, treatment_class, treatment_mode,
+           destination_id, destination_kind, sum(mass_g) AS mass_g
+    FROM flows_by_period
+    WHERE period = 'month' AND status = 'waste' AND (destination_kind = 'operator' OR treatment_class = 'disposal')
+    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10),
+received AS (
+    SELECT period_start AS month, destination_id AS company_id, ewc, sum(mass_g) AS mass_g
+    FROM flows_by_period WHERE period = 'month' AND symbiosis
+    GROUP BY 1, 2, 3)
+SELECT s.month, s.company_id, s.stream_id, s.ewc, s.hazardous,
+       s.destination_id                                               AS current_destination,
+       s.destination_kind                                             AS current_destination_kind,
+       s.treatment                                                    AS current_treatment,
+       s.treatment_mode                                               AS current_mode,
+       a.company_id                                                   AS accepter_id,
+       a.treatment                                                    AS accepter_treatment,
+       a.treatment_mode                                               AS accepter_mode,
+       s.treatment || ' -> ' || a.treatment                           AS change,
+       CASE WHEN hc.rank IS NULL THEN 'unknown' WHEN ha.rank < hc.rank THEN 'up' WHEN ha.rank = hc.rank THEN 'same'
+            ELSE 'down' END                                           AS hierarchy,
+       s.mass_g::double precision / 1e6                               AS available_t,
+       a.max_tonnes_per_month,
+       coalesce(r.mass_g, 0)::double precision / 1e6                  AS accepter_received_t,
+       least(s.mass_g::double precision / 1e6,
+             greatest(a.max_tonnes_per_month - coalesce(r.mass_g, 0)::double precision / 1e6, 0)) AS fits_t
+FROM streams s
+JOIN accepts a ON a.ewc = s.ewc AND a.company_id <> s.company_id AND a.company_id <> s.destination_id
+JOIN hierarchy ha ON ha.mode = a.treatment_mode
+LEFT JOIN hierarchy hc ON hc.mode = s.treatment_mode
+LEFT JOIN received r ON r.month = s.month AND r.company_id = a.company_id AND r.ewc = s.ewc;
+
+-- Savings and avoided impact (docs/kpis.md "Savings and avoided impact"), per local month, per
+-- company (company_id set) and for the zone (NULL), over the tonnes recovered (re-use,
+-- recycling, energy and other recovery; interim mass is pending and left out):
+--   cost avoided = tonnes x (baseline EUR/t - actual EUR/t), where the baseline is the cost of
+--     `[factors] baseline_treatment` for any destination plus its TGAP of the month's year
+--     (landfill rate for D1/D5/D12, incineration rate for D10), and the actual cost the
+--     treatment's cost for the flow's destination, else for any destination;
+--   CO2e avoided = tonnes prepared for re-use or recycled x the stream's factor (kg CO2e/t).
+-- A flow without its factors counts in `unpriced_t` / `unfactored_t`, never as 0 EUR or 0 t;
+-- `cost_status` / `co2e_status` say 'not configured' when no tonne has them.
+CREATE OR REPLACE VIEW savings_monthly AS
+WITH z AS (SELECT time_zone, baseline_treatment FROM zone_settings LIMIT 1),
+f AS (
+    SELECT f.period_start AS month, f.company_id, f.symbiosis, f.mass_g::double precision / 1e6 AS tonnes,
+           f.treatment_mode IN ('re-use', 'recycling') AS recycled,
+           (SELECT c.eur_per_t FROM treatment_costs c
+            WHERE c.treatment = f.treatment AND (c.destination_id = f.destination_id OR c.destination_id IS NULL)
+            ORDER BY c.destination_id IS NULL LIMIT 1) AS actual_eur_per_t,
+           (SELECT c.eur_per_t + CASE WHEN t.landfill THEN g.landfill_eur_per_t
+                                      WHEN t.code = 'D10' THEN g.incineration_eur_per_t ELSE 0 END
+            FROM treatment_costs c JOIN treatments t ON t.code = c.treatment
+            LEFT JOIN tgap_rates g ON g.year = extract(year FROM f.period_start AT TIME ZONE z.time_zone)::int
+            WHERE c.treatment = z.baseline_treatment AND c.destination_id IS NULL) AS baseline_eur_per_t,
+           e.kg_co2e_per_t
+    FROM flows_by_period f CROSS JOIN z
+    LEFT JOIN emission_factors e ON e.stream_id = f.stream_id
+    WHERE f.period = 'month' AND f.treatment_class IN ('re-use', 'recycling', 'energy-recovery', 'other-recovery')),
+g AS (
+    SELECT month, company_id, symbiosis, tonnes, recycled, baseline_eur_per_t,
+           tonnes * (baseline_eur_per_t - actual_eur_per_t)                   AS avoided_eur,
+           CASE WHEN recycled THEN tonnes * kg_co2e_per_t / 1000 END          AS avoided_co2e_t
+    FROM f),
+sums AS (
+    SELECT month, company_id,
+           sum(tonnes)                                                        AS recovered_t,
+           coalesce(sum(tonnes) FILTER (WHERE symbiosis), 0)                  AS symbiosis_recovered_t,
+           max(baseline_eur_per_t)                                            AS baseline_eur_per_t,
+           sum(avoided_eur)                                                   AS cost_avoided_eur,
+           -- 0 where nothing qualifies; NULL only where something does and has no factor.
+           CASE WHEN bool_or(symbiosis) THEN sum(avoided_eur) FILTER (WHERE symbiosis) ELSE 0 END
+                                                                              AS symbiosis_cost_avoided_eur,
+           coalesce(sum(tonnes) FILTER (WHERE avoided_eur IS NULL), 0)        AS unpriced_t,
+           coalesce(sum(tonnes) FILTER (WHERE recycled), 0)                   AS recycled_t,
+           CASE WHEN bool_or(recycled) THEN sum(avoided_co2e_t) ELSE 0 END   AS co2e_avoided_t,
+           CASE WHEN bool_or(recycled AND symbiosis) THEN sum(avoided_co2e_t) FILTER (WHERE symbiosis) ELSE 0 END
+                                                                              AS symbiosis_co2e_avoided_t,
+           coalesce(sum(tonnes) FILTER (WHERE recycled AND avoided_co2e_t IS NULL), 0) AS unfactored_t
+    FROM g
+    GROUP BY GROUPING SETS ((month, company_id), (month)))
+SELECT month, company_id, recovered_t, symbiosis_recovered_t, baseline_eur_per_t, cost_avoided_eur,
+       symbiosis_cost_avoided_eur, unpriced_t,
+       CASE WHEN unpriced_t = 0 THEN 'configured' WHEN unpriced_t < recovered_t THEN 'partly configured'
+            ELSE 'not configured' END                                         AS cost_status,
+       recycled_t, co2e_avoided_t, symbiosis_co2e_avoided_t, unfactored_t,
+       CASE WHEN recycled_t = 0 THEN 'nothing recycled' WHEN unfactored_t = 0 THEN 'configured'
+            WHEN unfactored_t < recycled_t THEN 'partly configured' ELSE 'not configured' END AS co2e_status
+FROM sums;
+
 -- Container fill in percent and collections, per hour and per local day (the day's UTC hours).
 CREATE OR REPLACE VIEW container_fill_hourly AS
     SELECT bucket AS hour, container_id, company_id,
@@ -380,5 +482,5 @@ GRANT SELECT ON flows_daily, kpi_company_daily, kpi_company_monthly, kpi_zone_da
     kpi_company_yearly, kpi_zone_yearly, kpi_esrs_e5_5, kpi_esrs_e5_5_rates, kpi_esrs_e5_5_resolved, kpi_esrs_e5_5_rates_resolved,
     exchange_flows_daily, exchange_flows_monthly, exchange_flows_yearly, container_fill_hourly, container_fill_daily, rejections_hourly,
     company_directory, container_directory, recent_events, attribution_history, readings_attributed,
-    live_containers, gateway_frames, missing_frames
+    live_containers, gateway_frames, missing_frames, synergy_opportunities, savings_monthly
 TO wasteflow_grafana;

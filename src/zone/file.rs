@@ -25,6 +25,10 @@ pub struct ZoneFile {
     pub containers: Vec<ContainerEntry>,
     #[serde(default)]
     pub gateways: Vec<GatewayEntry>,
+    /// Cost and emission factors for the savings views (docs/kpis.md "Savings and avoided
+    /// impact"): every figure with its source; what is absent is "not configured".
+    #[serde(default)]
+    pub factors: super::synergy::Factors,
 }
 
 /// A company of the zone.
@@ -41,6 +45,11 @@ pub struct CompanyEntry {
     /// operations it applies to it, with shares ([`FinalOperation`]).
     #[serde(default)]
     pub final_operations: Vec<FinalOperation>,
+    /// The waste this company declares it can take as input, for the synergy opportunities
+    /// (`synergy_opportunities`, docs/kpis.md): `accepts = [{ ewc = "10 09 08", treatment =
+    /// "R5", treatment_mode = "recycling", max_tonnes_per_month = 40.0 }]`.
+    #[serde(default)]
+    pub accepts: Vec<super::synergy::Accepts>,
 }
 
 /// An establishment of a company.

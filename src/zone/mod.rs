@@ -13,6 +13,7 @@ mod ids;
 mod list_of_waste;
 mod lookup;
 mod problem;
+mod synergy;
 mod treatment;
 
 pub use check::check_id;
@@ -22,6 +23,7 @@ pub use ids::{Attribution, RegistryIds, SensorIds};
 pub use list_of_waste::{list_of_waste, ListOfWaste, WasteEntry};
 pub use lookup::{SensorTarget, Zone};
 pub use problem::{ZoneErrors, ZoneProblem};
+pub use synergy::{accepted_code, Accepts, CostFactor, EmissionFactor, Factors, TgapRate};
 pub use treatment::{
     all_treatments, check_treatment_code, treatment_class, treatment_mode, TreatmentClass, TreatmentMode,
 };
