@@ -19,6 +19,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (10, "waste register", include_str!("migrations/0010_register.sql")),
     (11, "final operations", include_str!("migrations/0011_final_operations.sql")),
     (12, "shared live state", include_str!("migrations/0012_shared_live_state.sql")),
+    (15, "collection planning", include_str!("migrations/0015_collection_planning.sql")),
 ];
 
 /// Storage mode, detected at start.

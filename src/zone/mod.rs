@@ -14,6 +14,7 @@ mod list_of_waste;
 mod lookup;
 mod problem;
 mod treatment;
+mod window;
 
 pub use check::check_id;
 pub use codes::{check_ewc_code, check_siren, check_siret, split_address, stream_code, PostalAddress, StreamCode};
@@ -25,3 +26,4 @@ pub use problem::{ZoneErrors, ZoneProblem};
 pub use treatment::{
     all_treatments, check_treatment_code, treatment_class, treatment_mode, TreatmentClass, TreatmentMode,
 };
+pub use window::{parse_hhmm, parse_window, CollectionWindow, CollectionWindowEntry, DAY_NAMES};
