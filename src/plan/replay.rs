@@ -17,6 +17,9 @@ pub struct ReplayContainer {
     pub state: ContainerState,
     pub start_fill_pct: f64,
     pub inflow_per_hour: Vec<f64>,
+    /// Its collections during the warm-up (hours from the start), whatever the policy: the
+    /// live state then knows a fill rate since a collection, as it does in service.
+    pub warmup_collections: Vec<usize>,
 }
 
 /// Who decides the collections.
@@ -25,10 +28,13 @@ pub enum Policy {
     /// Fixed collection hours per container (index of the hour from the start): e.g. the
     /// simulator's own collections, each company calling its truck.
     Fixed(Vec<Vec<usize>>),
-    /// The planner, run every local midnight on the replayed live state (fill, and the rate
-    /// since the last collection as the live stage computes it); the day's pick-ups are made
-    /// at their hour, the trips grouped across companies.
-    Planned { margin_s: i64, horizon_s: i64, join_share: f64 },
+    /// Each company calls its carrier when a container reaches its overflow threshold; the
+    /// carrier comes at the container's next window opening (or now, inside a window).
+    Reactive,
+    /// The planner, run every local midnight on the replayed live state (fill,
+    /// and the rate since the last collection as the live stage computes it); the pick-ups
+    /// until the next run are made at their hour, the trips grouped across companies.
+    Planned { margin_s: i64, horizon_s: i64, join_share: f64, rate_factor: f64 },
 }
 
 /// What a replay measured.
@@ -40,18 +46,22 @@ pub struct ReplayOutcome {
     pub overflows: usize,
     /// Containers that overflowed at least once.
     pub containers_overflowed: usize,
+    /// Their ids.
+    pub overflowed: Vec<String>,
     /// Mean fill at collection, percent.
     pub mean_fill_at_collection_pct: f64,
     /// Collected mass (expected, from the registry's full mass), tonnes.
     pub tonnes: f64,
 }
 
-/// Replays `hours` hours from `start_s`. Trips: the collections grouped by carrier,
-/// destination and local day within the vehicles' capacity; per company for
-/// [`Policy::Fixed`], across companies for [`Policy::Planned`].
+/// Replays `hours` hours from `start_s`, the first `warmup` of them with the containers'
+/// warm-up collections and not counted (the policy decides from then on). Trips: the collections grouped by carrier,
+/// and local day within the vehicles' capacity; per company for [`Policy::Fixed`] and
+/// [`Policy::Reactive`], across companies for [`Policy::Planned`].
 pub fn replay(
     containers: &[ReplayContainer],
     start_s: i64,
+    warmup: usize,
     hours: usize,
     clock: &LocalClock,
     vehicles: &BTreeMap<String, Vehicle>,
@@ -62,18 +72,24 @@ pub fn replay(
     let mut base: Vec<(f64, i64)> = fill.iter().map(|f| (*f, start_s)).collect();
     let mut overflowed = vec![false; n];
     let mut ever = vec![false; n];
-    let mut scheduled: Vec<BTreeSet<usize>> = match policy {
-        Policy::Fixed(hours) => {
-            (0..n).map(|i| hours.get(i).map(|h| h.iter().copied().collect()).unwrap_or_default()).collect()
-        }
-        Policy::Planned { .. } => vec![BTreeSet::new(); n],
-    };
+    let mut scheduled: Vec<BTreeSet<usize>> = containers
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let own = match policy {
+                Policy::Fixed(hours) => hours.get(i).cloned().unwrap_or_default(),
+                Policy::Planned { .. } | Policy::Reactive => vec![],
+            };
+            let warm = c.warmup_collections.iter().copied().filter(|h| *h < warmup);
+            own.into_iter().filter(|h| *h >= warmup).chain(warm).collect()
+        })
+        .collect();
     let mut done: Vec<Pickup> = Vec::new();
     let mut out = ReplayOutcome::default();
     for h in 0..hours {
         let t = start_s + h as i64 * H;
-        if let Policy::Planned { margin_s, horizon_s, join_share } = policy {
-            if h == 0 || clock.to_local(t).rem_euclid(DAY_S) < H {
+        if let Policy::Planned { margin_s, horizon_s, join_share, rate_factor } = policy {
+            if h == warmup || (h > warmup && clock.to_local(t).rem_euclid(DAY_S) < H) {
                 let states: Vec<ContainerState> = containers
                     .iter()
                     .enumerate()
@@ -87,12 +103,28 @@ pub fn replay(
                         }
                     })
                     .collect();
-                let params = Params { now_s: t, until_s: t + horizon_s, margin_s: *margin_s, join_share: *join_share };
-                let next_midnight = clock.to_utc((clock.local_day(t) + 1) * DAY_S);
+                let params = Params {
+                    now_s: t,
+                    until_s: t + horizon_s,
+                    margin_s: *margin_s,
+                    join_share: *join_share,
+                    rate_factor: *rate_factor,
+                };
+                let until = clock.to_utc((clock.local_day(t) + 1) * DAY_S);
                 for p in plan(&states, clock, &params, vehicles).pickups {
-                    if p.at_s < next_midnight {
+                    if p.at_s < until {
                         let i = containers.iter().position(|c| c.state.id == p.container).unwrap_or(0);
                         scheduled[i].insert(((p.at_s - start_s) / H) as usize);
+                    }
+                }
+            }
+        }
+        if *policy == Policy::Reactive && h >= warmup {
+            for (i, c) in containers.iter().enumerate() {
+                if fill[i] >= c.state.threshold_pct && scheduled[i].is_empty() {
+                    let next = clock.openings(&c.state.window, t, t + 8 * DAY_S).first().map(|(o, _)| (*o).max(t));
+                    if let Some(at) = next {
+                        scheduled[i].insert(((at - start_s + H - 1) / H) as usize);
                     }
                 }
             }
@@ -100,7 +132,7 @@ pub fn replay(
         for (i, c) in containers.iter().enumerate() {
             if scheduled[i].remove(&h) {
                 let s = &c.state;
-                done.push(Pickup {
+                let pickup = Pickup {
                     container: s.id.clone(),
                     company: s.company.clone(),
                     destination: s.destination.clone(),
@@ -111,7 +143,10 @@ pub fn replay(
                     volume_m3: s.volume_m3 * fill[i].min(100.0) / 100.0,
                     mass_kg: s.full_mass_kg * fill[i].min(100.0) / 100.0,
                     late: overflowed[i],
-                });
+                };
+                if h >= warmup {
+                    done.push(pickup);
+                }
                 fill[i] = 0.0;
                 base[i] = (0.0, t);
                 overflowed[i] = false;
@@ -119,19 +154,22 @@ pub fn replay(
             fill[i] += c.inflow_per_hour.get(h).copied().unwrap_or(0.0);
             if fill[i] >= 100.0 && !overflowed[i] {
                 overflowed[i] = true;
-                ever[i] = true;
-                out.overflows += 1;
+                if h >= warmup {
+                    ever[i] = true;
+                    out.overflows += 1;
+                }
             }
         }
     }
     out.collections = done.len();
     out.containers_overflowed = ever.iter().filter(|e| **e).count();
+    out.overflowed = containers.iter().zip(&ever).filter(|(_, e)| **e).map(|(c, _)| c.state.id.clone()).collect();
     out.mean_fill_at_collection_pct =
         if done.is_empty() { 0.0 } else { done.iter().map(|p| p.fill_pct).sum::<f64>() / done.len() as f64 };
     out.tonnes = done.iter().map(|p| p.mass_kg).sum::<f64>() / 1000.0;
     out.trips = match policy {
         Policy::Planned { .. } => group_trips(&done, clock, vehicles).len(),
-        Policy::Fixed(_) => {
+        Policy::Fixed(_) | Policy::Reactive => {
             let companies: BTreeSet<&str> = done.iter().map(|p| p.company.as_str()).collect();
             companies
                 .into_iter()
@@ -173,6 +211,7 @@ mod tests {
             },
             start_fill_pct: 0.0,
             inflow_per_hour: vec![rate; 72],
+            warmup_collections: vec![],
         }
     }
 
@@ -186,6 +225,7 @@ mod tests {
         let out = replay(
             &cs,
             monday(),
+            0,
             72,
             &LocalClock::fixed(3600),
             &BTreeMap::new(),
@@ -193,6 +233,17 @@ mod tests {
         );
         assert_eq!((out.collections, out.trips, out.overflows, out.containers_overflowed), (2, 1, 1, 1));
         assert!((out.mean_fill_at_collection_pct - 60.0).abs() < 1e-9 && (out.tonnes - 1.2).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_call_at_the_threshold_waits_for_the_next_window() {
+        // 2 %/h from Monday 00:00: 90 % at hour 45 (Tuesday 21:00 local, after the 16:00
+        // close); the carrier comes Wednesday 07:00 (hour 55), when it holds 110 %: it
+        // reached 100 % at hour 50, one overflow. Two companies, two trips.
+        let cs = [container("a1", "a", 2.0), container("b1", "b", 2.0)];
+        let out = replay(&cs, monday(), 0, 72, &LocalClock::fixed(3600), &BTreeMap::new(), &Policy::Reactive);
+        assert_eq!((out.collections, out.trips, out.overflows, out.containers_overflowed), (2, 2, 2, 2));
+        assert!((out.mean_fill_at_collection_pct - 110.0).abs() < 1e-9, "{out:?}");
     }
 
     #[test]
@@ -204,8 +255,8 @@ mod tests {
         // Thursday 00:00: Wednesday 07:00 (hour 55, 48 %), one trip again: the window closes
         // at night. 4 collections, 2 trips, mean fill (62 + 48) / 2 = 55 %, no overflow.
         let cs = [container("a1", "a", 2.0), container("b1", "b", 2.0)];
-        let policy = Policy::Planned { margin_s: 4 * H, horizon_s: 3 * DAY_S, join_share: 2.0 };
-        let out = replay(&cs, monday(), 72, &LocalClock::fixed(3600), &BTreeMap::new(), &policy);
+        let policy = Policy::Planned { margin_s: 4 * H, horizon_s: 3 * DAY_S, join_share: 2.0, rate_factor: 1.0 };
+        let out = replay(&cs, monday(), 0, 72, &LocalClock::fixed(3600), &BTreeMap::new(), &policy);
         assert_eq!((out.collections, out.trips, out.overflows), (4, 2, 0));
         assert!((out.mean_fill_at_collection_pct - 55.0).abs() < 1e-9, "{out:?}");
     }

@@ -33,13 +33,14 @@ impl ContainerState {
         (self.fill_pct + self.rate_per_hour.unwrap_or(0.0).max(0.0) * hours).min(100.0)
     }
 
-    /// When it reaches its overflow threshold: its reading time if already there; none when
-    /// it does not fill (no rate, or not a positive one).
-    pub fn overflow_at(&self) -> Option<i64> {
+    /// When it reaches its overflow threshold filling at `rate_factor` times its rate: its
+    /// reading time if already there; none when it does not fill (no rate, or not a positive
+    /// one).
+    pub fn overflow_at(&self, rate_factor: f64) -> Option<i64> {
         if self.fill_pct >= self.threshold_pct {
             return Some(self.reading_at_s);
         }
-        let rate = self.rate_per_hour.filter(|r| *r > 0.0 && r.is_finite())?;
+        let rate = self.rate_per_hour.map(|r| r * rate_factor).filter(|r| *r > 0.0 && r.is_finite())?;
         Some(self.reading_at_s + ((self.threshold_pct - self.fill_pct) / rate * 3600.0).round() as i64)
     }
 }
@@ -57,6 +58,10 @@ pub struct Params {
     /// window opens) when its forecast fill then is at least this share of its overflow
     /// threshold (0.75: 75 % of 90 % = 67.5 %); above 1: never.
     pub join_share: f64,
+    /// The overflow is forecast at this many times the container's rate (its rate since its
+    /// last collection averages nights and weekends; working hours fill faster). The expected
+    /// fill and loads use the rate itself.
+    pub rate_factor: f64,
 }
 
 /// One planned collection.
@@ -86,7 +91,7 @@ pub struct Pickup {
 /// after the plan's end.
 pub fn pickup(c: &ContainerState, clock: &LocalClock, p: &Params) -> Option<Pickup> {
     let transporter = c.transporter.clone()?;
-    let overflow_s = c.overflow_at()?;
+    let overflow_s = c.overflow_at(p.rate_factor)?;
     let deadline = overflow_s - p.margin_s;
     if deadline >= p.until_s + 8 * super::clock::DAY_S {
         return None;
@@ -147,7 +152,13 @@ mod tests {
     }
 
     fn params(margin_h: i64) -> Params {
-        Params { now_s: monday(), until_s: monday() + 3 * 86_400, margin_s: margin_h * H, join_share: 2.0 }
+        Params {
+            now_s: monday(),
+            until_s: monday() + 3 * 86_400,
+            margin_s: margin_h * H,
+            join_share: 2.0,
+            rate_factor: 1.0,
+        }
     }
 
     #[test]
