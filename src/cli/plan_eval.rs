@@ -66,13 +66,13 @@ pub fn evaluate(
     }
     let row = |name: &str, o: &ReplayOutcome| {
         format!(
-            "{name:<28} {:>9} {:>11} {:>9} {:>6} {:>17.1} {:>8.1}",
+            "{name:<42} {:>9} {:>11} {:>9} {:>6} {:>17.1} {:>8.1}",
             o.overflows, o.containers_overflowed, o.collections, o.trips, o.mean_fill_at_collection_pct, o.tonnes
         )
     };
     Ok(format!(
         "replay of the realistic zone from {} for {} days (seed {}), {} containers with a carrier\n\
-         {:<28} {:>9} {:>11} {:>9} {:>6} {:>17} {:>8}\n{}\n{}\n{}",
+         {:<42} {:>9} {:>11} {:>9} {:>6} {:>17} {:>8}\n{}\n{}\n{}",
         args.date,
         args.days,
         args.seed,
