@@ -56,7 +56,7 @@ pub async fn run(args: PlanArgs, settings: &Settings, zone: &Zone) -> Result<Exi
     if !(args.rate_factor >= 1.0 && args.rate_factor.is_finite()) {
         return Err("--rate-factor: at least 1 (1: forecast at the rate since the last collection)".into());
     }
-    if !(args.join > 0.0) {
+    if args.join.is_nan() || args.join <= 0.0 {
         return Err("--join: a share above 0 (0.75: a container joins at 75 % of its threshold; 2: never)".into());
     }
     let db = connect(&settings.database).await?;
