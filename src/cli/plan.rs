@@ -39,12 +39,13 @@ pub struct PlanArgs {
     /// Print the plan (or the evaluation) as JSON.
     #[arg(long)]
     pub json: bool,
-    /// Replay the simulator's realistic zone from --date under the simulator's own collections
-    /// and under the planner, and print overflows, trips and fill at collection for both.
+    /// Replay the simulator's realistic zone from --date (after 3 days of warm-up) under the
+    /// simulator's own collections, a call at the threshold served in the windows, and the
+    /// planner; print overflows, trips and fill at collection for each.
     #[arg(long)]
     pub evaluate: bool,
-    /// With --evaluate: days to replay.
-    #[arg(long, default_value_t = 14)]
+    /// With --evaluate: days to replay (1 to 60).
+    #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u32).range(1..=60))]
     pub days: u32,
     /// With --evaluate: the simulator's seed.
     #[arg(long, default_value_t = 1)]
