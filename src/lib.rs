@@ -22,6 +22,7 @@
 //! - [`source`]: the MQTT 5 client; deliveries out, acks back in after COMMIT;
 //! - [`validate`]: decode and check one message against the registry (pure);
 //! - [`rollup`]: rollup deltas of newly stored readings (pure arithmetic);
+//! - [`plan`]: collection planning across companies and its replay (pure arithmetic);
 //! - [`batch`]: validates deliveries and groups them by size and age;
 //! - [`store`]: one transaction per batch, deduplicated on the natural key, rollups from the
 //!   rows actually inserted; migrations, registry sync, verify;
@@ -47,6 +48,7 @@ pub mod logging;
 pub mod source;
 pub mod validate;
 pub mod rollup;
+pub mod plan;
 pub mod batch;
 pub mod store;
 pub mod register;

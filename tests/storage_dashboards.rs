@@ -68,6 +68,16 @@ async fn every_dashboard_query_returns_the_columns_its_panel_needs() {
     let zone = zone.with_ids(prepared.ids);
     fill(&target, &zone).await;
     let db = target.connect().await;
+    // The live state the live stage would fold (collections_due reads it): every container at
+    // 60 %, filling 1 point an hour, read now.
+    db.client
+        .batch_execute(
+            "INSERT INTO container_live (container_id, company_id, state, fill_pct, fill_rate_per_hour, seconds_to_full, last_reading_at)
+             SELECT id, company_id, '{}', 60, 1, (overflow_threshold_pct - 60) * 3600, now() FROM containers
+             ON CONFLICT (container_id) DO NOTHING",
+        )
+        .await
+        .expect("live state fixture");
     db.client.batch_execute("SET ROLE wasteflow_grafana").await.expect("the read-only role exists");
 
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/grafana/dashboards");

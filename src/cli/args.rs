@@ -66,6 +66,9 @@ pub enum Command {
         #[arg(long, value_parser = clap::value_parser!(i32).range(1970..=9999))]
         year: i32,
     },
+    /// Collection planning across companies: which containers carriers should collect when,
+    /// grouped into trips within their vehicles, and the trips saved (docs/planning.md).
+    Plan(super::plan::PlanArgs),
     /// Dead letters (`rejected_messages`): list, show one, replay them through today's checks.
     DeadLetters {
         #[command(subcommand)]

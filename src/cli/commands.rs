@@ -59,6 +59,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             Command::DeadLetters { action } => super::dead_letters::run(action, settings, zone).await,
             Command::Register { action } => super::register::run(action, settings).await,
             Command::Report { company, year } => super::report::run(&settings, &company, year).await,
+            Command::Plan(args) => super::plan::run(args, &settings, &zone).await,
             Command::Simulate(mut args) => {
                 let ep = parse_mqtt_url(&settings.mqtt.url)?;
                 let layout = TopicLayout::parse(&settings.mqtt.topic_filter)?;

@@ -12,6 +12,8 @@ mod broker_queue;
 mod check;
 mod commands;
 mod dead_letters;
+mod plan;
+mod plan_eval;
 mod progress;
 mod register;
 mod report;

@@ -21,6 +21,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (12, "shared live state", include_str!("migrations/0012_shared_live_state.sql")),
     (13, "sensors as deployed", include_str!("migrations/0013_sensors_as_deployed.sql")),
     (14, "synergy and savings factors", include_str!("migrations/0014_synergy_factors.sql")),
+    (15, "collection planning", include_str!("migrations/0015_collection_planning.sql")),
 ];
 
 /// Storage mode, detected at start.

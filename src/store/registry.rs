@@ -8,7 +8,8 @@
 
 use super::error::{column, timed, StoreError};
 use crate::zone::{
-    accepted_code, all_treatments, stream_code, treatment_mode, Attribution, RegistryIds, Zone, ZoneFile,
+    accepted_code, all_treatments, parse_window, stream_code, treatment_mode, Attribution, CollectionWindowEntry,
+    RegistryIds, Zone, ZoneFile,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -71,6 +72,19 @@ SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1) AS known,
         WHERE EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1)) AS whole_hours";
 
 /// Checks `zone.time_zone` against the database's time zones and writes it for the views.
+/// A collection window as the registry tables hold it: day names, "HH:MM", "HH:MM" (NULLs when
+/// absent). The zone was checked when loaded, so the window parses.
+fn window_columns(w: Option<&CollectionWindowEntry>) -> (Option<Vec<String>>, Option<String>, Option<String>) {
+    match w.and_then(|w| parse_window(w).ok()) {
+        Some(p) => {
+            let hhmm = |m: u16| format!("{:02}:{:02}", m / 60, m % 60);
+            // 24:00 is the end of the day; PostgreSQL's time type holds it.
+            (Some(p.day_names()), Some(hhmm(p.from_min)), Some(hhmm(p.to_min)))
+        }
+        None => (None, None, None),
+    }
+}
+
 async fn sync_time_zone(tx: &impl GenericClient, time_zone: &str) -> Result<(), StoreError> {
     check_time_zone(tx, time_zone).await?;
     tx.execute("UPDATE zone_settings SET time_zone = $1 WHERE time_zone IS DISTINCT FROM $1", &[&time_zone]).await?;
@@ -211,13 +225,27 @@ pub async fn sync_registry(
             .await?;
         }
         for s in &f.sites {
+            let (days, from, to) = window_columns(s.collection_window.as_ref());
             tx.execute(
-                "INSERT INTO sites (id, company_id, siret, address, latitude, longitude, geofence_radius_m, active)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, true)
+                "INSERT INTO sites (id, company_id, siret, address, latitude, longitude, geofence_radius_m,
+                                    collection_days, collection_from, collection_to, active)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text::time, $10::text::time, true)
                  ON CONFLICT (id) DO UPDATE SET company_id = EXCLUDED.company_id, siret = EXCLUDED.siret,
                  address = EXCLUDED.address, latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude,
-                 geofence_radius_m = EXCLUDED.geofence_radius_m, active = true",
-                &[&s.id, &s.company, &s.siret, &s.address, &s.latitude, &s.longitude, &s.geofence_radius_m],
+                 geofence_radius_m = EXCLUDED.geofence_radius_m, collection_days = EXCLUDED.collection_days,
+                 collection_from = EXCLUDED.collection_from, collection_to = EXCLUDED.collection_to, active = true",
+                &[
+                    &s.id,
+                    &s.company,
+                    &s.siret,
+                    &s.address,
+                    &s.latitude,
+                    &s.longitude,
+                    &s.geofence_radius_m,
+                    &days,
+                    &from,
+                    &to,
+                ],
             )
             .await?;
         }
@@ -254,13 +282,14 @@ pub async fn sync_registry(
         for t in &f.transporters {
             tx.execute(
                 "INSERT INTO transporters (id, name, siret, address, receipt_number, receipt_department,
-                     receipt_valid_until, receipt_exempt, active)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7::text::date, $8, true)
+                     receipt_valid_until, receipt_exempt, vehicle_volume_m3, vehicle_mass_kg, active)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7::text::date, $8, $9, $10, true)
                  ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, siret = EXCLUDED.siret,
                      address = EXCLUDED.address, receipt_number = EXCLUDED.receipt_number,
                      receipt_department = EXCLUDED.receipt_department,
                      receipt_valid_until = EXCLUDED.receipt_valid_until,
-                     receipt_exempt = EXCLUDED.receipt_exempt, active = true",
+                     receipt_exempt = EXCLUDED.receipt_exempt, vehicle_volume_m3 = EXCLUDED.vehicle_volume_m3,
+                     vehicle_mass_kg = EXCLUDED.vehicle_mass_kg, active = true",
                 &[
                     &t.id,
                     &t.name,
@@ -270,6 +299,8 @@ pub async fn sync_registry(
                     &t.receipt_department,
                     &t.receipt_valid_until,
                     &t.receipt_exempt,
+                    &t.vehicle_volume_m3,
+                    &t.vehicle_mass_kg,
                 ],
             )
             .await?;
@@ -294,15 +325,19 @@ pub async fn sync_registry(
             let interval = i32::try_from(c.expected_interval.as_secs()).unwrap_or(i32::MAX);
             // The zone was checked when loaded: the mode fits the operation.
             let mode = treatment_mode(&c.treatment, c.treatment_mode).ok().flatten().map(|m| m.name());
+            let (days, from, to) = window_columns(c.collection_window.as_ref());
             tx.execute(
                 "INSERT INTO containers (id, company_id, site_id, type, volume_m3, max_load_kg, overflow_threshold_pct,
-                     expected_interval_s, stream_id, treatment, destination_id, treatment_mode, transporter_id, active)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, true)
+                     expected_interval_s, stream_id, treatment, destination_id, treatment_mode, transporter_id,
+                     collection_days, collection_from, collection_to, active)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::text::time, $16::text::time, true)
                  ON CONFLICT (id) DO UPDATE SET company_id = EXCLUDED.company_id, site_id = EXCLUDED.site_id,
                      type = EXCLUDED.type, volume_m3 = EXCLUDED.volume_m3, max_load_kg = EXCLUDED.max_load_kg,
                      overflow_threshold_pct = EXCLUDED.overflow_threshold_pct, expected_interval_s = EXCLUDED.expected_interval_s,
                      stream_id = EXCLUDED.stream_id, treatment = EXCLUDED.treatment, destination_id = EXCLUDED.destination_id,
-                     treatment_mode = EXCLUDED.treatment_mode, transporter_id = EXCLUDED.transporter_id, active = true",
+                     treatment_mode = EXCLUDED.treatment_mode, transporter_id = EXCLUDED.transporter_id,
+                     collection_days = EXCLUDED.collection_days, collection_from = EXCLUDED.collection_from,
+                     collection_to = EXCLUDED.collection_to, active = true",
                 &[
                     &c.id,
                     &c.company,
@@ -317,6 +352,9 @@ pub async fn sync_registry(
                     &c.destination,
                     &mode,
                     &c.transporter,
+                    &days,
+                    &from,
+                    &to,
                 ],
             )
             .await?;

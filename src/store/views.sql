@@ -477,10 +477,57 @@ CREATE OR REPLACE VIEW missing_frames AS
     SELECT f.declared_at, f.gateway_id, g.company_id, f.first_seq, f.last_seq, f.missing, f.after_frame_at, f.before_frame_at
     FROM frame_gaps f LEFT JOIN gateways g ON g.id = f.gateway_id;
 
+-- When each container with a carrier is due for collection (docs/planning.md), as `wasteflow
+-- plan` computes it with its defaults: the overflow forecast at 1.25 times the fill rate since
+-- the last collection, a 2 h margin, and the last opening of the container's window (its own,
+-- else its site's, else any time; local time of zone_settings) at or before that; the first
+-- one left when none is (late when after the overflow). Per container: the grouping into trips
+-- across companies, within the vehicles, is `wasteflow plan`'s.
+CREATE OR REPLACE VIEW collections_due AS
+    WITH z AS (SELECT time_zone AS tz FROM zone_settings LIMIT 1),
+    c AS (
+        SELECT c.id AS container_id, c.company_id, c.transporter_id, c.destination_id, c.volume_m3,
+               c.max_load_kg, c.overflow_threshold_pct, l.fill_pct, l.fill_rate_per_hour, l.last_reading_at,
+               l.last_reading_at + make_interval(secs => l.seconds_to_full / 1.25) AS overflow_at,
+               CASE WHEN c.collection_days IS NOT NULL THEN c.collection_days ELSE s.collection_days END AS days,
+               CASE WHEN c.collection_days IS NOT NULL THEN c.collection_from ELSE s.collection_from END AS w_from,
+               CASE WHEN c.collection_days IS NOT NULL THEN c.collection_to ELSE s.collection_to END AS w_to
+        FROM containers c
+        JOIN container_live l ON l.container_id = c.id
+        LEFT JOIN sites s ON s.id = c.site_id
+        WHERE c.active AND c.transporter_id IS NOT NULL AND l.seconds_to_full IS NOT NULL
+            AND l.last_reading_at IS NOT NULL AND l.fill_pct IS NOT NULL
+    ),
+    w AS (
+        SELECT c.container_id, greatest((d::date + coalesce(c.w_from, time '00:00')) AT TIME ZONE z.tz, now()) AS starts_at
+        FROM c CROSS JOIN z
+        CROSS JOIN generate_series((now() AT TIME ZONE z.tz)::date - 1, (now() AT TIME ZONE z.tz)::date + 21, interval '1 day') d
+        WHERE (c.days IS NULL OR to_char(d, 'dy') = ANY (c.days))
+            AND (d::date + coalesce(c.w_to, time '24:00')) AT TIME ZONE z.tz > now()
+    ),
+    due AS (
+        SELECT c.*, coalesce(
+                   (SELECT max(w.starts_at) FROM w WHERE w.container_id = c.container_id AND w.starts_at <= c.overflow_at - interval '2 hours'),
+                   (SELECT min(w.starts_at) FROM w WHERE w.container_id = c.container_id)) AS collect_at
+        FROM c
+    ),
+    f AS (
+        SELECT due.*, least(100, fill_pct + greatest(coalesce(fill_rate_per_hour, 0), 0)
+                   * greatest(extract(epoch FROM collect_at - last_reading_at), 0) / 3600) AS fill_at_collection_pct
+        FROM due
+    )
+    SELECT container_id, company_id, transporter_id, destination_id,
+           (collect_at AT TIME ZONE (SELECT tz FROM z))::date AS collect_date, collect_at, overflow_at,
+           fill_pct, fill_rate_per_hour, fill_at_collection_pct,
+           volume_m3 * fill_at_collection_pct / 100 AS expected_volume_m3,
+           max_load_kg * fill_at_collection_pct / 100 AS expected_kg,
+           collect_at > overflow_at AS late
+    FROM f;
+
 -- The read-only role (migration 0002) reads the views only.
 GRANT SELECT ON flows_daily, kpi_company_daily, kpi_company_monthly, kpi_zone_daily, kpi_zone_monthly,
     kpi_company_yearly, kpi_zone_yearly, kpi_esrs_e5_5, kpi_esrs_e5_5_rates, kpi_esrs_e5_5_resolved, kpi_esrs_e5_5_rates_resolved,
     exchange_flows_daily, exchange_flows_monthly, exchange_flows_yearly, container_fill_hourly, container_fill_daily, rejections_hourly,
     company_directory, container_directory, recent_events, attribution_history, readings_attributed,
-    live_containers, gateway_frames, missing_frames, synergy_opportunities, savings_monthly
+    live_containers, gateway_frames, missing_frames, synergy_opportunities, savings_monthly, collections_due
 TO wasteflow_grafana;

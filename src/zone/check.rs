@@ -4,6 +4,7 @@ use super::codes::{check_ewc_code, check_siren, check_siret, split_address, stre
 use super::file::{FinalOperation, ZoneFile};
 use super::problem::ZoneProblem;
 use super::treatment::{check_treatment_code, treatment_class, treatment_mode, TreatmentClass};
+use super::window::parse_window;
 use std::collections::{HashMap, HashSet};
 
 /// Returns every problem of the registry (empty when it is valid).
@@ -40,6 +41,11 @@ pub fn check(path: &str, f: &ZoneFile) -> Vec<ZoneProblem> {
             },
         }
         check_site_position(s, &mut |field, why| err(entry.clone(), field, why));
+        if let Some(w) = &s.collection_window {
+            parse_window(w)
+                .map(drop)
+                .unwrap_or_else(|(field, why)| err(entry.clone(), &format!("collection_window.{field}"), why));
+        }
         if sites.insert(s.id.as_str(), s).is_some() {
             err(entry, "id", "defined twice".into());
         }
@@ -94,6 +100,20 @@ pub fn check(path: &str, f: &ZoneFile) -> Vec<ZoneProblem> {
         }
         if let Some(v) = &t.receipt_valid_until {
             check_date(v).unwrap_or_else(|why| err(entry.clone(), "receipt_valid_until", why));
+        }
+        for (field, value, unit) in
+            [("vehicle_volume_m3", t.vehicle_volume_m3, "cubic metres"), ("vehicle_mass_kg", t.vehicle_mass_kg, "kg")]
+        {
+            if let Some(v) = value.filter(|v| !(*v > 0.0 && v.is_finite())) {
+                err(
+                    entry.clone(),
+                    field,
+                    format!(
+                        "{v}: what one vehicle carries must be a positive number of {unit}; \
+                         leave the field out if the carrier sets no limit"
+                    ),
+                );
+            }
         }
         if !transporters.insert(t.id.as_str()) {
             err(entry, "id", "defined twice".into());
@@ -156,6 +176,11 @@ pub fn check(path: &str, f: &ZoneFile) -> Vec<ZoneProblem> {
         }
         if !(1.0..=150.0).contains(&c.overflow_threshold_pct) {
             err(entry.clone(), "overflow_threshold_pct", "must be between 1 and 150 (percent of volume)".into());
+        }
+        if let Some(w) = &c.collection_window {
+            parse_window(w)
+                .map(drop)
+                .unwrap_or_else(|(field, why)| err(entry.clone(), &format!("collection_window.{field}"), why));
         }
         if c.expected_interval.as_secs() < 1 {
             err(entry.clone(), "expected_interval", "must be at least 1s".into());

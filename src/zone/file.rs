@@ -71,6 +71,10 @@ pub struct SiteEntry {
     /// Radius of the geofence around the centre, metres.
     #[serde(default = "default_geofence_radius")]
     pub geofence_radius_m: f64,
+    /// When carriers may collect the site's containers (local time of `[zone] time_zone`);
+    /// a container's own window wins. Absent on both: any time (docs/planning.md).
+    #[serde(default)]
+    pub collection_window: Option<super::window::CollectionWindowEntry>,
 }
 
 fn default_geofence_radius() -> f64 {
@@ -137,6 +141,13 @@ pub struct TransporterEntry {
     /// small quantities).
     #[serde(default)]
     pub receipt_exempt: bool,
+    /// What one vehicle carries, in cubic metres of waste (containers' volume x fill). Absent:
+    /// no volume limit in the collection plan.
+    #[serde(default)]
+    pub vehicle_volume_m3: Option<f64>,
+    /// What one vehicle carries, in kg of waste. Absent: no mass limit in the collection plan.
+    #[serde(default)]
+    pub vehicle_mass_kg: Option<f64>,
 }
 
 /// Regulatory status of a material stream.
@@ -258,6 +269,9 @@ pub struct ContainerEntry {
     /// needs one for every shipment that leaves its company (not for in-house treatment).
     #[serde(default)]
     pub transporter: Option<String>,
+    /// When carriers may collect it (local time); absent: its site's window.
+    #[serde(default)]
+    pub collection_window: Option<super::window::CollectionWindowEntry>,
 }
 
 /// A sensor gateway; its id is its MQTT identity and the gateway segment of its topic.

@@ -15,6 +15,7 @@ mod lookup;
 mod problem;
 mod synergy;
 mod treatment;
+mod window;
 
 pub use check::check_id;
 pub use codes::{check_ewc_code, check_siren, check_siret, split_address, stream_code, PostalAddress, StreamCode};
@@ -27,3 +28,4 @@ pub use synergy::{accepted_code, Accepts, CostFactor, EmissionFactor, Factors, T
 pub use treatment::{
     all_treatments, check_treatment_code, treatment_class, treatment_mode, TreatmentClass, TreatmentMode,
 };
+pub use window::{parse_hhmm, parse_window, CollectionWindow, CollectionWindowEntry, DAY_NAMES};

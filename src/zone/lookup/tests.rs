@@ -319,3 +319,39 @@ fn site_positions_are_checked_with_their_place() {
     let default = with(site, &format!("{site}\nlatitude = 50.4312\nlongitude = 2.7645"));
     assert_eq!(Zone::parse("zone.toml", &default).unwrap().site("a-main").unwrap().geofence_radius_m, 200.0);
 }
+
+/// Planning fields (docs/planning.md): vehicle capacities and collection windows, each refusal
+/// at its place with the fix.
+#[test]
+fn planning_fields_are_checked_with_their_place() {
+    let carrier = "[[transporters]]\nid = \"t\"\nname = \"T\"\nsiret = \"92137452600017\"\naddress = \"Rue de la Gare, 62300 Lens\"\nreceipt_exempt = true\nvehicle_volume_m3 = 40.0\nvehicle_mass_kg = 12000.0\n[[streams]]";
+    let window = "destination = \"op\"\ntransporter = \"t\"\ncollection_window = { days = [\"mon\", \"thu\"], from = \"07:00\", to = \"16:00\" }";
+    let good = with("[[streams]]", carrier).replacen("destination = \"op\"", window, 1);
+    assert_eq!(errors_of(&good), Vec::<String>::new());
+    let cases = [
+        (
+            good.replacen("vehicle_volume_m3 = 40.0", "vehicle_volume_m3 = 0.0", 1),
+            "zone.toml: transporter \"t\": vehicle_volume_m3: 0: what one vehicle carries must be a positive number of cubic metres; leave the field out",
+        ),
+        (
+            good.replacen("vehicle_mass_kg = 12000.0", "vehicle_mass_kg = -1.0", 1),
+            "zone.toml: transporter \"t\": vehicle_mass_kg: -1: what one vehicle carries must be a positive number of kg",
+        ),
+        (
+            good.replacen("\"thu\"", "\"thursday\"", 1),
+            "zone.toml: container \"c\": collection_window.days: \"thursday\" is not a day; write mon, tue",
+        ),
+        (
+            good.replacen("to = \"16:00\"", "to = \"06:00\"", 1),
+            "zone.toml: container \"c\": collection_window.to: 06:00 is not after from = 07:00",
+        ),
+        (
+            good.replacen("from = \"07:00\"", "from = \"7h\"", 1),
+            "zone.toml: container \"c\": collection_window.from: \"7h\" is not a time of day; write HH:MM",
+        ),
+    ];
+    for (text, want) in cases {
+        let errs = errors_of(&text);
+        assert!(errs.iter().any(|e| e.starts_with(want)), "want {want:?}, got {errs:?}");
+    }
+}

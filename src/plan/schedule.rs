@@ -1,0 +1,225 @@
+//! When one container should be collected: at the last window opening that comes before its
+//! forecast overflow less a margin, never earlier than that (collecting a half-empty
+//! container costs a trip for little waste).
+
+use super::clock::LocalClock;
+use crate::zone::CollectionWindow;
+
+/// What the planner knows of a container: the registry and its live state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContainerState {
+    pub id: String,
+    pub company: String,
+    pub destination: String,
+    /// Its carrier; none for in-house treatment (nothing to plan).
+    pub transporter: Option<String>,
+    pub volume_m3: f64,
+    /// Expected mass of a full (100 %) container, kg.
+    pub full_mass_kg: f64,
+    /// Overflow threshold, percent of volume.
+    pub threshold_pct: f64,
+    /// Latest fill level, percent, and when it was read (UTC seconds).
+    pub fill_pct: f64,
+    pub reading_at_s: i64,
+    /// Fill rate since its last collection, points per hour (none until known).
+    pub rate_per_hour: Option<f64>,
+    pub window: CollectionWindow,
+}
+
+impl ContainerState {
+    /// Forecast fill at `t_s` (straight line from the latest reading, at most 100 %).
+    pub fn fill_at(&self, t_s: i64) -> f64 {
+        let hours = (t_s - self.reading_at_s).max(0) as f64 / 3600.0;
+        (self.fill_pct + self.rate_per_hour.unwrap_or(0.0).max(0.0) * hours).min(100.0)
+    }
+
+    /// When it reaches its overflow threshold filling at `rate_factor` times its rate: its
+    /// reading time if already there; none when it does not fill (no rate, or not a positive
+    /// one).
+    pub fn overflow_at(&self, rate_factor: f64) -> Option<i64> {
+        if self.fill_pct >= self.threshold_pct {
+            return Some(self.reading_at_s);
+        }
+        let rate = self.rate_per_hour.map(|r| r * rate_factor).filter(|r| *r > 0.0 && r.is_finite())?;
+        Some(self.reading_at_s + ((self.threshold_pct - self.fill_pct) / rate * 3600.0).round() as i64)
+    }
+}
+
+/// The planning period and margin.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Params {
+    /// Start of the plan (UTC seconds): nothing is collected before it.
+    pub now_s: i64,
+    /// End of the plan: collections due later are left to a later plan.
+    pub until_s: i64,
+    /// How long before the forecast overflow the collection must happen at the latest.
+    pub margin_s: i64,
+    /// A container may join an earlier trip of its carrier to its destination (on a day its
+    /// window opens) when its forecast fill then is at least this share of its overflow
+    /// threshold (0.75: 75 % of 90 % = 67.5 %); above 1: never.
+    pub join_share: f64,
+    /// The overflow is forecast at this many times the container's rate (its rate since its
+    /// last collection averages nights and weekends; working hours fill faster). The expected
+    /// fill and loads use the rate itself.
+    pub rate_factor: f64,
+}
+
+/// One planned collection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pickup {
+    pub container: String,
+    pub company: String,
+    pub destination: String,
+    pub transporter: String,
+    /// When the carrier comes: a window opening (or `now` inside an open window).
+    pub at_s: i64,
+    /// The forecast overflow it prevents.
+    pub overflow_s: i64,
+    /// Forecast fill at `at_s`, percent.
+    pub fill_pct: f64,
+    /// Load: the container's volume times its fill, m3; and its expected mass, kg.
+    pub volume_m3: f64,
+    pub mass_kg: f64,
+    /// No window opens between now and the forecast overflow: collected at the first opening,
+    /// after it overflows.
+    pub late: bool,
+}
+
+/// The collection of one container within the plan, if one is due: the last window start
+/// (an opening, or `now` inside an open window) at or before `overflow - margin`; when none
+/// is left, the first one (late if after the overflow). None: no carrier, no forecast, or due
+/// after the plan's end.
+pub fn pickup(c: &ContainerState, clock: &LocalClock, p: &Params) -> Option<Pickup> {
+    let transporter = c.transporter.clone()?;
+    let overflow_s = c.overflow_at(p.rate_factor)?;
+    let deadline = overflow_s - p.margin_s;
+    if deadline >= p.until_s + 8 * super::clock::DAY_S {
+        return None;
+    }
+    // Openings up to a week past the deadline: the last one before it may lie beyond the plan.
+    let reach = deadline.max(p.now_s) + 8 * super::clock::DAY_S;
+    let starts: Vec<i64> = clock.openings(&c.window, p.now_s, reach).into_iter().map(|(o, _)| o.max(p.now_s)).collect();
+    let at_s = match starts.iter().rev().find(|s| **s <= deadline) {
+        Some(s) => *s,
+        // Every start is after the deadline: the first one (late if after the overflow).
+        None => *starts.first()?,
+    };
+    if at_s >= p.until_s {
+        // Due after the plan's end: a later plan collects it.
+        return None;
+    }
+    let fill_pct = c.fill_at(at_s);
+    Some(Pickup {
+        container: c.id.clone(),
+        company: c.company.clone(),
+        destination: c.destination.clone(),
+        transporter,
+        at_s,
+        overflow_s,
+        fill_pct,
+        volume_m3: c.volume_m3 * fill_pct / 100.0,
+        mass_kg: c.full_mass_kg * fill_pct / 100.0,
+        late: at_s > overflow_s,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::days_from_civil;
+
+    const H: i64 = 3600;
+
+    /// Monday 7 December 2026, 00:00 in Paris (+1 h): 6 December 23:00 UTC.
+    fn monday() -> i64 {
+        days_from_civil(2026, 12, 7) * 86_400 - H
+    }
+
+    fn container(fill: f64, rate: f64, days: u8) -> ContainerState {
+        ContainerState {
+            id: "c".into(),
+            company: "a".into(),
+            destination: "op".into(),
+            transporter: Some("t".into()),
+            volume_m3: 10.0,
+            full_mass_kg: 2000.0,
+            threshold_pct: 90.0,
+            fill_pct: fill,
+            reading_at_s: monday(),
+            rate_per_hour: Some(rate),
+            window: CollectionWindow { days, from_min: 7 * 60, to_min: 16 * 60 },
+        }
+    }
+
+    fn params(margin_h: i64) -> Params {
+        Params {
+            now_s: monday(),
+            until_s: monday() + 3 * 86_400,
+            margin_s: margin_h * H,
+            join_share: 2.0,
+            rate_factor: 1.0,
+        }
+    }
+
+    #[test]
+    fn collected_at_the_last_opening_before_the_overflow_less_the_margin() {
+        // 60 % at Monday 00:00, filling 1 %/h, threshold 90 %: reaches 90 % after
+        // (90 - 60) / 1 = 30 h, Tuesday 06:00 local. Margin 2 h: by Tuesday 04:00. Window
+        // mon-fri 07:00-16:00: the last opening at or before Tuesday 04:00 is Monday 07:00,
+        // when it holds 60 + 7 x 1 = 67 %: 6.7 m3 and 1340 kg.
+        let p = pickup(&container(60.0, 1.0, 0b11111), &LocalClock::fixed(3600), &params(2)).unwrap();
+        assert_eq!(p.at_s, monday() + 7 * H);
+        assert_eq!(p.overflow_s, monday() + 30 * H);
+        assert!(
+            (p.fill_pct - 67.0).abs() < 1e-9 && (p.volume_m3 - 6.7).abs() < 1e-9 && (p.mass_kg - 1340.0).abs() < 1e-9
+        );
+        assert!(!p.late);
+    }
+
+    #[test]
+    fn not_earlier_than_needed() {
+        // 60 % filling 2 %/h: 90 % after 15 h, Monday 15:00. Margin 4 h: by Monday 11:00,
+        // so Monday 07:00 (60 + 14 = 74 %). At 0.5 %/h: 90 % after 60 h, Wednesday 12:00,
+        // by Wednesday 08:00 with the margin: Wednesday 07:00, not Monday nor Tuesday
+        // (60 + 55 x 0.5 = 87.5 %).
+        let clock = LocalClock::fixed(3600);
+        let fast = pickup(&container(60.0, 2.0, 0b11111), &clock, &params(4)).unwrap();
+        assert_eq!((fast.at_s, fast.fill_pct), (monday() + 7 * H, 74.0));
+        let slow = pickup(&container(60.0, 0.5, 0b11111), &clock, &params(4)).unwrap();
+        assert_eq!((slow.at_s, slow.fill_pct), (monday() + 2 * 86_400 + 7 * H, 87.5));
+    }
+
+    #[test]
+    fn windows_on_some_days_only_pull_the_collection_earlier() {
+        // 0.5 %/h as above: due by Wednesday 08:00, but the window is mon and thu only: the
+        // last opening before is Monday 07:00 (63.5 %). Due beyond the plan: nothing now.
+        let clock = LocalClock::fixed(3600);
+        let p = pickup(&container(60.0, 0.5, 0b01001), &clock, &params(4)).unwrap();
+        assert_eq!((p.at_s, p.fill_pct), (monday() + 7 * H, 63.5));
+        assert_eq!(pickup(&container(10.0, 0.5, 0b11111), &clock, &params(4)), None, "90 % only after 160 h");
+    }
+
+    #[test]
+    fn a_container_that_overflows_before_any_window_is_collected_at_the_first_one_late() {
+        // 85 % at 2 %/h: 90 % at Monday 02:30; the first opening is Monday 07:00, late. Inside
+        // an open window the carrier can come now.
+        let clock = LocalClock::fixed(3600);
+        let p = pickup(&container(85.0, 2.0, 0b11111), &clock, &params(2)).unwrap();
+        assert_eq!((p.at_s, p.late, p.fill_pct), (monday() + 7 * H, true, 99.0));
+        let mut inside = params(2);
+        inside.now_s = monday() + 9 * H;
+        let p = pickup(&container(95.0, 0.0, 0b11111), &clock, &inside).unwrap();
+        assert_eq!((p.at_s, p.late), (monday() + 9 * H, true), "already above its threshold");
+    }
+
+    #[test]
+    fn nothing_to_plan_without_a_carrier_or_a_forecast() {
+        let clock = LocalClock::fixed(3600);
+        let mut c = container(60.0, 1.0, 0b11111);
+        c.transporter = None;
+        assert_eq!(pickup(&c, &clock, &params(2)), None);
+        let mut c = container(60.0, 1.0, 0b11111);
+        c.rate_per_hour = None;
+        assert_eq!(pickup(&c, &clock, &params(2)), None);
+    }
+}
