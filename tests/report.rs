@@ -12,6 +12,29 @@ use wasteflow::zone::Zone;
 /// 2026-06-15T10:00:00Z.
 const JUNE_15: u64 = 1_781_517_600_000;
 
+/// Settings on the test's database, and the example zone synchronised into it.
+async fn prepared(db: &TestDb) -> (Settings, Zone) {
+    let settings = Settings {
+        database: DatabaseSettings { url: db.url.clone(), ..DatabaseSettings::default() },
+        ..Settings::default()
+    };
+    let zone = Zone::load(&zone_file()).unwrap();
+    let prepared = prepare(&settings, &zone, true).await.expect("prepare");
+    (settings, zone.with_ids(prepared.ids))
+}
+
+/// Stores `readings`, then runs `wasteflow report` for Logistique A21's 2026; its page.
+async fn write_and_report(db: &TestDb, settings: &Settings, readings: Vec<ValidReading>) -> String {
+    let mut writer = Writer::new(Connector::new(&settings.database).unwrap());
+    writer.write(&batch_of(readings)).await.expect("write");
+    writer.close().await;
+    let out =
+        Env::new(db).command().args(["report", "--company", "logistique-a21", "--year", "2026"]).output().unwrap();
+    let page = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{page}{}", String::from_utf8_lossy(&out.stderr));
+    page
+}
+
 fn weighing(zone: &Zone, sensor: u16, kg: f32) -> ValidReading {
     common::storage::weighing(zone, "logistique-a21", "gw-la-01", sensor, kg, JUNE_15)
 }
@@ -19,23 +42,10 @@ fn weighing(zone: &Zone, sensor: u16, kg: f32) -> ValidReading {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_year_of_a_company_on_one_page_with_coverage_and_what_is_missing() {
     let db = TestDb::new().await;
-    let settings = Settings {
-        database: DatabaseSettings { url: db.url.clone(), ..DatabaseSettings::default() },
-        ..Settings::default()
-    };
-    let zone = Zone::load(&zone_file()).unwrap();
-    let prepared = prepare(&settings, &zone, true).await.expect("prepare");
-    let zone = zone.with_ids(prepared.ids);
+    let (settings, zone) = prepared(&db).await;
     // Logistique A21 on 15 June 2026: 1,500 kg of cardboard to Cartonnages de Lens (R3,
     // recycling) and 1,000 kg of mixed waste to a transfer station (R13, interim).
-    let mut writer = Writer::new(Connector::new(&settings.database).unwrap());
-    writer.write(&batch_of(vec![weighing(&zone, 1, 1_500.0), weighing(&zone, 3, 1_000.0)])).await.expect("write");
-    writer.close().await;
-
-    let out =
-        Env::new(&db).command().args(["report", "--company", "logistique-a21", "--year", "2026"]).output().unwrap();
-    let page = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{page}{}", String::from_utf8_lossy(&out.stderr));
+    let page = write_and_report(&db, &settings, vec![weighing(&zone, 1, 1_500.0), weighing(&zone, 3, 1_000.0)]).await;
     println!("{page}");
     let line = |name: &str| page.lines().find(|l| l.starts_with(&format!("{name} "))).unwrap_or_default().to_string();
     let tonnes = |name: &str| -> Vec<f64> {
@@ -69,24 +79,11 @@ async fn a_year_of_a_company_on_one_page_with_coverage_and_what_is_missing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_page_names_the_synergy_opportunities_and_unconfigured_savings() {
     let db = TestDb::new().await;
-    let settings = Settings {
-        database: DatabaseSettings { url: db.url.clone(), ..DatabaseSettings::default() },
-        ..Settings::default()
-    };
-    let zone = Zone::load(&zone_file()).unwrap();
-    let prepared = prepare(&settings, &zone, true).await.expect("prepare");
-    let zone = zone.with_ids(prepared.ids);
+    let (settings, zone) = prepared(&db).await;
     // Logistique A21 on 15 June 2026: 1,500 kg of cardboard to Cartonnages de Lens (R3) and
     // 2,000 kg of broken pallets (15 01 03) to the transfer station (R13). The biomass boiler
     // accepts 15 01 03 for R1, at most 20 t a month: all 2 t fit.
-    let mut writer = Writer::new(Connector::new(&settings.database).unwrap());
-    writer.write(&batch_of(vec![weighing(&zone, 1, 1_500.0), weighing(&zone, 4, 2_000.0)])).await.expect("write");
-    writer.close().await;
-
-    let out =
-        Env::new(&db).command().args(["report", "--company", "logistique-a21", "--year", "2026"]).output().unwrap();
-    let page = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{page}{}", String::from_utf8_lossy(&out.stderr));
+    let page = write_and_report(&db, &settings, vec![weighing(&zone, 1, 1_500.0), weighing(&zone, 4, 2_000.0)]).await;
     assert!(
         page.contains(
             "wood-packaging (15 01 03) R13 -> R1 at chaufferie-souchez: 2.000 t available, 2.000 t fit its monthly \
