@@ -5,7 +5,7 @@
 //! hand below, with the formulas of docs/kpis.md.
 
 mod common;
-use common::storage::{batch_of, reading, StorageTarget};
+use common::storage::{reading, StorageTarget};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use wasteflow::store::prepare;
 use wasteflow::wire::{Measurement, ValidReading};
@@ -145,13 +145,7 @@ fn close(a: f64, b: f64) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn esrs_e5_5_figures_on_local_days_months_and_years() {
     let target = StorageTarget::new().await;
-    let zone = zone();
-    let prepared = prepare(&target.settings, &zone, true).await.expect("prepare");
-    let zone = zone.with_ids(prepared.ids);
-    let mut writer = target.writer();
-    writer.write(&batch_of(fixture(&zone))).await.expect("write fixture");
-    writer.close().await;
-    let db = target.connect().await;
+    let (_, db) = target.with_fixture(zone(), fixture).await;
     let c = &db.client;
     let tz: String = c.query_one("SELECT time_zone FROM zone_settings", &[]).await.unwrap().get(0);
     assert_eq!(tz, "Europe/Paris", "written by the registry sync");

@@ -2,9 +2,8 @@
 //! out by hand from the fixture, with the formulas of docs/kpis.md.
 
 mod common;
-use common::storage::{batch_of, weighing, StorageTarget};
+use common::storage::{weighing, StorageTarget};
 use std::time::Duration;
-use wasteflow::store::prepare;
 use wasteflow::wire::ValidReading;
 use wasteflow::zone::Zone;
 
@@ -40,13 +39,7 @@ fn close(a: f64, b: f64) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kpi_views_equal_the_hand_computed_fixture() {
     let target = StorageTarget::new().await;
-    let zone = Zone::load(&common::zone_file()).unwrap();
-    let prepared = prepare(&target.settings, &zone, true).await.expect("prepare");
-    let zone = zone.with_ids(prepared.ids);
-    let mut writer = target.writer();
-    writer.write(&batch_of(fixture(&zone))).await.expect("write fixture");
-    writer.close().await;
-    let db = target.connect().await;
+    let (_, db) = target.with_fixture(Zone::load(&common::zone_file()).unwrap(), fixture).await;
     let cols = "generated_t, reused_t, recycled_t, energy_recovered_t, other_recovery_t, disposed_t, interim_t, landfilled_t, \
                 hazardous_t, symbiosis_t, hazardous_share, recycling_rate, recovery_rate, landfill_diversion_rate, symbiosis_share";
     // Days and months are local (Europe/Paris, UTC+1 in March): 1 March starts at 23:00 UTC

@@ -4,9 +4,8 @@
 //! are test values, not real prices or factors.
 
 mod common;
-use common::storage::{batch_of, weighing, StorageTarget};
+use common::storage::{weighing, StorageTarget};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use wasteflow::store::prepare;
 use wasteflow::wire::ValidReading;
 use wasteflow::zone::Zone;
 
@@ -238,13 +237,7 @@ fn close(a: Option<f64>, b: Option<f64>) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn opportunities_and_savings_equal_the_hand_computed_fixture() {
     let target = StorageTarget::new().await;
-    let zone = common::storage::example_zone_with(EXTRA);
-    let prepared = prepare(&target.settings, &zone, true).await.expect("prepare");
-    let zone = zone.with_ids(prepared.ids);
-    let mut writer = target.writer();
-    writer.write(&batch_of(fixture(&zone))).await.expect("write fixture");
-    writer.close().await;
-    let db = target.connect().await;
+    let (_, db) = target.with_fixture(common::storage::example_zone_with(EXTRA), fixture).await;
     let c = &db.client;
     let (march, april, jan2028) = (at(MAR1 - HOUR), at(APR1 - 2 * HOUR), at(JAN1_2028 - HOUR));
 

@@ -50,6 +50,21 @@ impl StorageTarget {
     pub fn writer(&self) -> Writer {
         Writer::new(Connector::new(&self.settings.database).expect("database settings"))
     }
+
+    /// Migrates the target, synchronises `zone` into it and stores the readings `fixture`
+    /// makes of it (with the database's ids); the zone with those ids, and a connection.
+    pub async fn with_fixture(
+        &self,
+        zone: wasteflow::zone::Zone,
+        fixture: impl FnOnce(&wasteflow::zone::Zone) -> Vec<ValidReading>,
+    ) -> (wasteflow::zone::Zone, Db) {
+        let prepared = wasteflow::store::prepare(&self.settings, &zone, true).await.expect("prepare");
+        let zone = zone.with_ids(prepared.ids);
+        let mut writer = self.writer();
+        writer.write(&batch_of(fixture(&zone))).await.expect("write fixture");
+        writer.close().await;
+        (zone, self.connect().await)
+    }
 }
 
 impl Drop for StorageTarget {
