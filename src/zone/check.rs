@@ -226,7 +226,7 @@ pub fn check(path: &str, f: &ZoneFile) -> Vec<ZoneProblem> {
             err(entry, "id", "defined twice".into());
         }
     }
-    super::synergy::check(f, &mut |entry, field, why| err(entry, &field, why));
+    super::check_synergy::check(f, &mut |entry, field, why| err(entry, &field, why));
     errs
 }
 

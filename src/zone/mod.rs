@@ -13,6 +13,7 @@ mod ids;
 mod list_of_waste;
 mod lookup;
 mod problem;
+mod check_synergy;
 mod synergy;
 mod treatment;
 mod window;
