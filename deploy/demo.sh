@@ -44,10 +44,12 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
-echo "== simulating $DAYS days of the zone (shifts, weekends, collections; faults: overflow, fire risk;"
+echo "== simulating $DAYS days of the zone (shifts, weekends, collections, the containers' devices; faults:"
+echo "   overflow, fire risk, a device fire alarm, a fallen container, a moved skip, a lid left open;"
 echo "   1% duplicates, 0.5% malformed), $SPEEDUP x real time"
 SUMMARY=$($BIN --config config/wasteflow.toml simulate --realistic --days "$DAYS" --speedup "$SPEEDUP" --seed 2026 \
-  --fault overflow --fault fire --duplicates 0.01 --malformed 0.005 | tail -n 1)
+  --fault overflow --fault fire --fault fire-alarm --fault tilt --fault moved --fault lid \
+  --duplicates 0.01 --malformed 0.005 | tail -n 1)
 EXPECTED=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["readings"])' "$SUMMARY")
 echo "sent: $EXPECTED readings"
 LAST=-1; STILL=0
@@ -77,6 +79,12 @@ $BIN --config config/wasteflow.toml report --company beton-artois --year "$(date
 echo "== symbiosis exchanges (tonnes)"
 psql -h 127.0.0.1 -U postgres -d $DB -c "SELECT source_company, destination_company, treatment, round(sum(tonnes)::numeric, 2) AS tonnes
   FROM exchange_flows_daily GROUP BY 1, 2, 3 ORDER BY 4 DESC"
+echo "== synergy opportunities: waste sent out of the zone or to disposal that a zone company accepts"
+psql -h 127.0.0.1 -U postgres -d $DB -c "SELECT company_id, stream_id, ewc, accepter_id, change, hierarchy,
+  round(sum(available_t)::numeric, 2) AS available_t, round(sum(fits_t)::numeric, 2) AS fits_t
+  FROM synergy_opportunities GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 7 DESC"
+echo "== collection plan for the next 3 days: wasteflow plan --date $(date +%F)"
+$BIN --config config/wasteflow.toml plan --date "$(date +%F)" | head -n 40
 echo "== events (alerts) raised"
 psql -h 127.0.0.1 -U postgres -d $DB -c "SELECT kind, count(*) AS events, count(*) FILTER (WHERE closed_at IS NULL) AS still_open
   FROM events GROUP BY 1 ORDER BY 2 DESC"
@@ -84,6 +92,11 @@ echo "== live state, shared by every instance (view live_containers)"
 psql -h 127.0.0.1 -U postgres -d $DB -c "SELECT container_id, round(fill_pct::numeric, 1) AS fill_pct,
   round((seconds_to_full / 3600)::numeric, 1) AS hours_to_full, last_reading_at, open_events
   FROM live_containers ORDER BY seconds_to_full NULLS LAST LIMIT 8"
+echo "== the containers' devices (live_containers: load cell, lid, tilt, position, radio)"
+psql -h 127.0.0.1 -U postgres -d $DB -c "SELECT container_id, round(load_kg::numeric) AS load_kg, lid_open,
+  round(tilt_deg::numeric, 1) AS tilt_deg, round(distance_from_site_m::numeric) AS from_site_m, geofence_radius_m,
+  round(rssi_dbm::numeric, 1) AS rssi_dbm, round(quality_pct::numeric) AS quality_pct
+  FROM live_containers ORDER BY container_id"
 echo "== frames per gateway (missing: skipped by the gateway's counter, never reached wasteflow)"
 psql -h 127.0.0.1 -U postgres -d $DB -c "SELECT gateway_id, frames_received, frames_missing, frames_late, restarts
   FROM gateway_frames ORDER BY 1"

@@ -456,6 +456,11 @@ impl ContainerState {
         info: &ContainerInfo,
         p: &LiveParams,
     ) -> Vec<Transition> {
+        // Nothing to judge, the usual case, without building the rules: no lid open, or its
+        // event open already.
+        if self.lid_open_since_ms.is_none() || self.open.contains(&EventKind::LidOpen) {
+            return Vec::new();
+        }
         self.transitions(ts_ms, wall_ms, ts_ms, Some(EventKind::LidOpen), info, p)
     }
 
