@@ -156,3 +156,112 @@ async fn one_truck_serves_several_companies_within_its_capacity() {
     assert!(text.contains("    -> beton-artois: 9.84 t"), "{text}");
     assert!(text.contains("16:00  ml-sand-1        metallerie-lievin     82.0 %    8.2 m3  12.30 t"), "{text}");
 }
+
+/// The `collections_due` view applies the planner's rule (docs/planning.md steps 1 to 3, with
+/// the command's defaults: rate x1.25, 2 h margin) at the database's `now()`: each row's
+/// `collect_at` equals what `plan::pickup` computes for the same live state, whatever the day
+/// and hour the test runs. Windows: mon-fri 07:00-16:00 on the sites; ml-sand-1 its own
+/// mon/wed/fri 18:00-24:00 (the 23:59 end); ms-wood-1's site none (any time).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn collections_due_applies_the_planners_rule() {
+    use wasteflow::plan::{pickup, ContainerState, LocalClock, Params};
+    use wasteflow::zone::CollectionWindow;
+    let db = TestDb::new().await;
+    let settings = Settings {
+        database: DatabaseSettings { url: db.url.clone(), ..DatabaseSettings::default() },
+        ..Settings::default()
+    };
+    prepare(&settings, &Zone::load(&zone_file()).unwrap(), true).await.expect("prepare");
+    let c = db.client().await;
+    c.batch_execute(
+        "UPDATE sites SET collection_days = '{mon,tue,wed,thu,fri}', collection_from = '07:00', collection_to = '16:00';
+         UPDATE containers SET collection_days = NULL, collection_from = NULL, collection_to = NULL;
+         UPDATE containers SET collection_days = '{mon,wed,fri}', collection_from = '18:00', collection_to = '24:00' WHERE id = 'ml-sand-1';
+         UPDATE sites SET collection_days = NULL, collection_from = NULL, collection_to = NULL
+             WHERE id = (SELECT site_id FROM containers WHERE id = 'ms-wood-1');",
+    )
+    .await
+    .unwrap();
+    // Read 3 h ago: fill %, points per hour. la-cardboard-1 is above its threshold (due now).
+    let live = [
+        ("ba-mixed-1", 60.0, 2.0),
+        ("la-mineral-1", 40.0, 0.5),
+        ("ml-scrap-1", 85.0, 1.0),
+        ("ml-sand-1", 50.0, 0.8),
+        ("ms-wood-1", 30.0, 1.0),
+        ("la-cardboard-1", 95.0, 1.0),
+    ];
+    for (id, fill, rate) in live {
+        c.execute(
+            "INSERT INTO container_live (container_id, company_id, state, fill_pct, fill_rate_per_hour, seconds_to_full, last_reading_at)
+             SELECT id, company_id, '{}', $2, $3, greatest(overflow_threshold_pct - $2, 0) / $3 * 3600,
+                    date_trunc('second', now()) - interval '3 hours'
+             FROM containers WHERE id = $1",
+            &[&id, &fill, &rate],
+        )
+        .await
+        .unwrap();
+    }
+    // One statement, so one now() for the view and for the planner.
+    let rows = c
+        .query(
+            "SELECT extract(epoch FROM now())::float8 AS now_s, d.container_id, extract(epoch FROM d.collect_at)::float8 AS at,
+                    d.late, c.company_id, c.destination_id, c.transporter_id, c.volume_m3, c.max_load_kg,
+                    c.overflow_threshold_pct, l.fill_pct, l.fill_rate_per_hour,
+                    extract(epoch FROM l.last_reading_at)::int8 AS reading_at,
+                    coalesce(c.collection_days, s.collection_days) AS days,
+                    to_char(coalesce(c.collection_from, s.collection_from), 'HH24:MI') AS w_from,
+                    to_char(coalesce(c.collection_to, s.collection_to), 'HH24:MI') AS w_to
+             FROM collections_due d JOIN containers c ON c.id = d.container_id
+             JOIN container_live l ON l.container_id = c.id LEFT JOIN sites s ON s.id = c.site_id",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), live.len(), "every live container with a carrier");
+    let now_s: f64 = rows[0].get("now_s");
+    let now_s = now_s.floor() as i64;
+    let samples = c
+        .query(
+            "SELECT extract(epoch FROM h)::int8 AS utc,
+                    extract(epoch FROM (h AT TIME ZONE 'Europe/Paris') - (h AT TIME ZONE 'UTC'))::int4 AS offset_s
+             FROM generate_series(to_timestamp($1::int8), to_timestamp($2::int8), interval '1 hour') h",
+            &[&(now_s - 3 * 86_400), &(now_s + 30 * 86_400)],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get::<_, i64>("utc"), r.get::<_, i32>("offset_s")))
+        .collect();
+    let clock = LocalClock::from_samples(samples);
+    let minutes = |s: Option<String>, default: u16| {
+        s.map(|s| s[..2].parse::<u16>().unwrap() * 60 + s[3..].parse::<u16>().unwrap()).unwrap_or(default)
+    };
+    let params = Params { now_s, until_s: now_s + 30 * 86_400, margin_s: 2 * 3600, join_share: 2.0, rate_factor: 1.25 };
+    for r in &rows {
+        let days: Option<Vec<String>> = r.get("days");
+        let week = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+        let window = CollectionWindow {
+            days: days.map_or(0x7f, |d| d.iter().map(|d| 1u8 << week.iter().position(|w| w == d).unwrap()).sum()),
+            from_min: minutes(r.get("w_from"), 0),
+            to_min: minutes(r.get("w_to"), 24 * 60),
+        };
+        let state = ContainerState {
+            id: r.get("container_id"),
+            company: r.get("company_id"),
+            destination: r.get("destination_id"),
+            transporter: r.get("transporter_id"),
+            volume_m3: r.get("volume_m3"),
+            full_mass_kg: r.get("max_load_kg"),
+            threshold_pct: r.get("overflow_threshold_pct"),
+            fill_pct: r.get("fill_pct"),
+            reading_at_s: r.get("reading_at"),
+            rate_per_hour: r.get("fill_rate_per_hour"),
+            window,
+        };
+        let p = pickup(&state, &clock, &params).unwrap_or_else(|| panic!("{state:?}"));
+        let at: f64 = r.get("at");
+        assert!((at - p.at_s as f64).abs() <= 1.0, "{}: view {at}, planner {} ({p:?})", state.id, p.at_s);
+        assert_eq!(r.get::<_, bool>("late"), p.late, "{}", state.id);
+    }
+}
