@@ -158,7 +158,8 @@ async fn one_truck_serves_several_companies_within_its_capacity() {
 }
 
 /// The `collections_due` view applies the planner's rule (docs/planning.md steps 1 to 3, with
-/// the command's defaults: rate x1.25, 2 h margin) at the database's `now()`: each row's
+/// the command's defaults: rate x1.25 once the rate spans a day, 2 h margin) at the database's
+/// `now()`: each row's
 /// `collect_at` equals what `plan::pickup` computes for the same live state, whatever the day
 /// and hour the test runs. Windows: mon-fri 07:00-16:00 on the sites; ml-sand-1 its own
 /// mon/wed/fri 18:00-24:00 (the 23:59 end); ms-wood-1's site none (any time).
@@ -182,22 +183,26 @@ async fn collections_due_applies_the_planners_rule() {
     )
     .await
     .unwrap();
-    // Read 3 h ago: fill %, points per hour. la-cardboard-1 is above its threshold (due now).
+    // Read 3 h ago: fill %, points per hour, and the hours the rate spans in the live state
+    // (below 24 h, no rate factor; unknown: the factor). la-cardboard-1 is above its threshold
+    // (due now).
     let live = [
-        ("ba-mixed-1", 60.0, 2.0),
-        ("la-mineral-1", 40.0, 0.5),
-        ("ml-scrap-1", 85.0, 1.0),
-        ("ml-sand-1", 50.0, 0.8),
-        ("ms-wood-1", 30.0, 1.0),
-        ("la-cardboard-1", 95.0, 1.0),
+        ("ba-mixed-1", 60.0, 2.0, Some(8.0)),
+        ("la-mineral-1", 40.0, 0.5, Some(30.0)),
+        ("ml-scrap-1", 85.0, 1.0, None),
+        ("ml-sand-1", 50.0, 0.8, Some(12.0)),
+        ("ms-wood-1", 30.0, 1.0, Some(50.0)),
+        ("la-cardboard-1", 95.0, 1.0, None),
     ];
-    for (id, fill, rate) in live {
+    for (id, fill, rate, span_h) in live {
         c.execute(
             "INSERT INTO container_live (container_id, company_id, state, fill_pct, fill_rate_per_hour, seconds_to_full, last_reading_at)
-             SELECT id, company_id, '{}', $2, $3, greatest(overflow_threshold_pct - $2, 0) / $3 * 3600,
-                    date_trunc('second', now()) - interval '3 hours'
+             SELECT id, company_id,
+                    CASE WHEN $4::float8 IS NULL THEN '{}'::jsonb
+                         ELSE jsonb_build_object('fill_ms', 1000000000000::int8, 'base', jsonb_build_array(0, 1000000000000 - ($4 * 3600000)::int8)) END,
+                    $2, $3, greatest(overflow_threshold_pct - $2, 0) / $3 * 3600, date_trunc('second', now()) - interval '3 hours'
              FROM containers WHERE id = $1",
-            &[&id, &fill, &rate],
+            &[&id, &fill, &rate, &span_h],
         )
         .await
         .unwrap();
@@ -206,6 +211,7 @@ async fn collections_due_applies_the_planners_rule() {
     let rows = c
         .query(
             "SELECT extract(epoch FROM now())::float8 AS now_s, d.container_id, extract(epoch FROM d.collect_at)::float8 AS at,
+                    extract(epoch FROM d.overflow_at)::float8 AS overflow,
                     d.late, c.company_id, c.destination_id, c.transporter_id, c.volume_m3, c.max_load_kg,
                     c.overflow_threshold_pct, l.fill_pct, l.fill_rate_per_hour,
                     extract(epoch FROM l.last_reading_at)::int8 AS reading_at,
@@ -257,9 +263,12 @@ async fn collections_due_applies_the_planners_rule() {
             fill_pct: r.get("fill_pct"),
             reading_at_s: r.get("reading_at"),
             rate_per_hour: r.get("fill_rate_per_hour"),
+            rate_span_h: live.iter().find(|l| l.0 == r.get::<_, &str>("container_id")).unwrap().3,
             window,
         };
         let p = pickup(&state, &clock, &params).unwrap_or_else(|| panic!("{state:?}"));
+        let overflow: f64 = r.get("overflow");
+        assert!((overflow - p.overflow_s as f64).abs() <= 1.0, "{}: view {overflow}, planner {p:?}", state.id);
         let at: f64 = r.get("at");
         assert!((at - p.at_s as f64).abs() <= 1.0, "{}: view {at}, planner {} ({p:?})", state.id, p.at_s);
         assert_eq!(r.get::<_, bool>("late"), p.late, "{}", state.id);

@@ -99,6 +99,7 @@ pub fn replay(
                             fill_pct: fill[i],
                             reading_at_s: t,
                             rate_per_hour: (hours_since >= 1.0 / 6.0).then(|| (fill[i] - base[i].0) / hours_since),
+                            rate_span_h: Some(hours_since),
                             ..c.state.clone()
                         }
                     })
@@ -207,6 +208,7 @@ mod tests {
                 fill_pct: 0.0,
                 reading_at_s: 0,
                 rate_per_hour: None,
+                rate_span_h: None,
                 window: CollectionWindow { days: 0b11111, from_min: 7 * 60, to_min: 16 * 60 },
             },
             start_fill_pct: 0.0,

@@ -7,6 +7,11 @@
 use super::clock::LocalClock;
 use crate::zone::CollectionWindow;
 
+/// The rate factor stands for the nights and weekends a rate since the last collection
+/// averages in. A rate over less than a day has not averaged a night in: collections happen in
+/// working hours, so it is a working-hours rate already, and is not multiplied.
+pub const FACTOR_FROM_H: f64 = 24.0;
+
 /// What the planner knows of a container: the registry and its live state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContainerState {
@@ -25,6 +30,9 @@ pub struct ContainerState {
     pub reading_at_s: i64,
     /// Fill rate since its last collection, points per hour (none until known).
     pub rate_per_hour: Option<f64>,
+    /// Hours that rate spans (its first reading after the collection to the latest); none
+    /// when unknown, taken as a long span.
+    pub rate_span_h: Option<f64>,
     pub window: CollectionWindow,
 }
 
@@ -35,14 +43,15 @@ impl ContainerState {
         (self.fill_pct + self.rate_per_hour.unwrap_or(0.0).max(0.0) * hours).min(100.0)
     }
 
-    /// When it reaches its overflow threshold filling at `rate_factor` times its rate: its
-    /// reading time if already there; none when it does not fill (no rate, or not a positive
-    /// one).
+    /// When it reaches its overflow threshold filling at `rate_factor` times its rate (at its
+    /// rate itself while the rate spans less than [`FACTOR_FROM_H`]): its reading time if
+    /// already there; none when it does not fill (no rate, or not a positive one).
     pub fn overflow_at(&self, rate_factor: f64) -> Option<i64> {
         if self.fill_pct >= self.threshold_pct {
             return Some(self.reading_at_s);
         }
-        let rate = self.rate_per_hour.map(|r| r * rate_factor).filter(|r| *r > 0.0 && r.is_finite())?;
+        let factor = if self.rate_span_h.is_some_and(|h| h < FACTOR_FROM_H) { 1.0 } else { rate_factor };
+        let rate = self.rate_per_hour.map(|r| r * factor).filter(|r| *r > 0.0 && r.is_finite())?;
         Some(self.reading_at_s + ((self.threshold_pct - self.fill_pct) / rate * 3600.0).round() as i64)
     }
 }
@@ -163,6 +172,7 @@ mod tests {
             fill_pct: fill,
             reading_at_s: monday(),
             rate_per_hour: Some(rate),
+            rate_span_h: None,
             window: CollectionWindow { days, from_min: 7 * 60, to_min: 16 * 60 },
         }
     }
@@ -243,6 +253,19 @@ mod tests {
         inside.now_s = monday() + 9 * H;
         let p = pickup(&container(95.0, 0.0, 0b11111), &clock, &inside).unwrap();
         assert_eq!((p.at_s, p.late), (monday() + 9 * H, true), "already above its threshold");
+    }
+
+    #[test]
+    fn the_rate_factor_applies_once_the_rate_spans_a_day() {
+        // 60 % at 1 %/h, threshold 90 %, factor 1.25: 90 % after (90 - 60) / 1.25 = 24 h,
+        // Tuesday 00:00, when the rate spans a day or more (or its span is unknown). A rate
+        // over 8 h only is a working-hours rate: 90 % after 30 h, Tuesday 06:00.
+        let mut c = container(60.0, 1.0, 0b11111);
+        assert_eq!(c.overflow_at(1.25), Some(monday() + 24 * H));
+        c.rate_span_h = Some(FACTOR_FROM_H);
+        assert_eq!(c.overflow_at(1.25), Some(monday() + 24 * H));
+        c.rate_span_h = Some(8.0);
+        assert_eq!(c.overflow_at(1.25), Some(monday() + 30 * H));
     }
 
     #[test]

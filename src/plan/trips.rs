@@ -190,6 +190,7 @@ mod tests {
             fill_pct: fill,
             reading_at_s: monday(),
             rate_per_hour: Some(rate),
+            rate_span_h: None,
             window: CollectionWindow { days: 0b11111, from_min: 7 * 60, to_min: 16 * 60 },
         }
     }
