@@ -93,22 +93,24 @@ async fn one_truck_serves_several_companies_within_its_capacity() {
     let env = Env::new(&db);
     let plan = plan_json(&env, &["--join", "2"]);
 
-    // At 60 %, 2 points an hour: 90 % after 15 h, Monday 15:00; less the 4 h margin, 11:00;
-    // the last opening before is Monday 07:00, holding 60 + 7 x 2 = 74 %. ba-mixed-1: 10 m3
-    // x 74 % = 7.4 m3, 5000 kg x 74 % = 3.7 t; la-mineral-1 and ml-scrap-1: 8 m3 -> 5.92 m3,
-    // 12000 kg -> 8.88 t; ms-wood-1: 30 m3 -> 22.2 m3, 8000 kg -> 5.92 t; la-cardboard-1:
-    // 20 m3 -> 14.8 m3, 6000 kg -> 4.44 t.
+    // At 60 %, 2 points an hour: 90 % after 15 h, Monday 15:00; less the 4 h margin, 11:00,
+    // inside Monday's 07:00-16:00 window: collected at 11:00, holding 60 + 11 x 2 = 82 %.
+    // ba-mixed-1: 10 m3 x 82 % = 8.2 m3, 5000 kg x 82 % = 4.1 t; la-mineral-1 and ml-scrap-1:
+    // 8 m3 -> 6.56 m3, 12000 kg -> 9.84 t; ms-wood-1: 30 m3 -> 24.6 m3, 8000 kg -> 6.56 t;
+    // la-cardboard-1: 20 m3 -> 16.4 m3, 6000 kg -> 4.92 t.
     // ml-sand-1 at 50 %, 0.5 point an hour: 90 % after 80 h, Thursday 08:00, by 04:00: the
-    // last opening is Wednesday 07:00, holding 50 + 55 x 0.5 = 77.5 %: 7.75 m3, 11.625 t.
+    // last window opening before is Wednesday 07:00; that window closes at 16:00, before the
+    // deadline: Wednesday 16:00 (hour 64), holding 50 + 64 x 0.5 = 82 %: 10 m3 -> 8.2 m3,
+    // 15000 kg -> 12.3 t.
     // Transports d'Artois on Monday, by destination (beton-artois, ferrailles-lens,
-    // isdnd-artois): la-mineral-1 + ml-scrap-1 = 11.84 m3; with ba-mixed-1 19.24 m3 > 15: a
-    // second trip. Bennes Liénard: 14.8 + 22.2 = 37 m3 <= 60, one trip for both companies.
-    let monday_7 = "2026-12-07T07:00:00+01:00";
+    // isdnd-artois): la-mineral-1 + ml-scrap-1 = 13.12 m3; with ba-mixed-1 21.32 m3 > 15: a
+    // second trip. Bennes Liénard: 16.4 + 24.6 = 41 m3 <= 60, one trip for both companies.
+    let monday_11 = "2026-12-07T11:00:00+01:00";
     let want = vec![
-        shape("bennes-lienard", monday_7, &[("la-cardboard-1", 74.0, 14.8, 4.44), ("ms-wood-1", 74.0, 22.2, 5.92)]),
-        shape("transports-artois", monday_7, &[("la-mineral-1", 74.0, 5.92, 8.88), ("ml-scrap-1", 74.0, 5.92, 8.88)]),
-        shape("transports-artois", monday_7, &[("ba-mixed-1", 74.0, 7.4, 3.7)]),
-        shape("transports-artois", "2026-12-09T07:00:00+01:00", &[("ml-sand-1", 77.5, 7.75, 11.625)]),
+        shape("bennes-lienard", monday_11, &[("la-cardboard-1", 82.0, 16.4, 4.92), ("ms-wood-1", 82.0, 24.6, 6.56)]),
+        shape("transports-artois", monday_11, &[("la-mineral-1", 82.0, 6.56, 9.84), ("ml-scrap-1", 82.0, 6.56, 9.84)]),
+        shape("transports-artois", monday_11, &[("ba-mixed-1", 82.0, 8.2, 4.1)]),
+        shape("transports-artois", "2026-12-09T16:00:00+01:00", &[("ml-sand-1", 82.0, 8.2, 12.3)]),
     ];
     assert_eq!(trips(&plan), want, "{plan:#}");
     // Six pick-ups (the rubble roll-off has no carrier). Each company its own truck: beton-artois 1 (Monday), logistique-a21 2 (two carriers),
@@ -118,16 +120,26 @@ async fn one_truck_serves_several_companies_within_its_capacity() {
     let companies = &plan["trips"][1]["companies"];
     assert_eq!(companies, &serde_json::json!(["logistique-a21", "metallerie-lievin"]), "{plan:#}");
 
-    // A 20 m3 vehicle takes the three Monday skips (19.24 m3) in one trip: 3 trips, 3 saved.
-    c.batch_execute("UPDATE transporters SET vehicle_volume_m3 = 20 WHERE id = 'transports-artois'").await.unwrap();
+    // A 22 m3 vehicle takes the three Monday skips (21.32 m3) in one trip: 3 trips, 3 saved.
+    c.batch_execute("UPDATE transporters SET vehicle_volume_m3 = 22 WHERE id = 'transports-artois'").await.unwrap();
     let plan = plan_json(&env, &["--join", "2"]);
     assert_eq!((plan["trips_total"].as_u64(), plan["trips_saved"].as_u64()), (Some(3), Some(3)), "{plan:#}");
-    assert!((plan["trips"][1]["volume_m3"].as_f64().unwrap() - 19.24).abs() < 1e-9, "{plan:#}");
+    assert!((plan["trips"][1]["volume_m3"].as_f64().unwrap() - 21.32).abs() < 1e-9, "{plan:#}");
 
-    // Joining earlier trips (--join 0.75: 67.5 % of a 90 % threshold): on Monday 07:00
-    // ml-sand-1 holds 50 + 7 x 0.5 = 53.5 %, too little; it stays on Wednesday.
+    // Joining earlier trips (--join 0.75: 67.5 % of a 90 % threshold): Transports d'Artois
+    // comes on Monday, and ml-sand-1 is its only pick-up on Wednesday; at the latest time its
+    // window allows on Monday, 16:00, it holds 50 + 16 x 0.5 = 58 %, too little; it stays on
+    // Wednesday.
     let plan = plan_json(&env, &["--join", "0.75"]);
     assert_eq!(plan["trips_total"].as_u64(), Some(3), "{plan:#}");
+    // At --join 0.6 (54 %) it rides Monday's truck at 16:00: 58 % -> 5.8 m3 and 8.7 t. The
+    // first Monday trip holds 21.32 m3, + 5.8 = 27.12 m3 > 22: a second one, so still 3 trips.
+    // Each company its own truck: metallerie-lievin now goes once, on Monday (6.56 + 5.8 =
+    // 12.36 m3): 1 + 2 + 1 + 1 = 5, 2 saved.
+    let plan = plan_json(&env, &["--join", "0.6"]);
+    let sand = shape("transports-artois", "2026-12-07T16:00:00+01:00", &[("ml-sand-1", 58.0, 5.8, 8.7)]);
+    assert_eq!(trips(&plan)[2], sand, "{plan:#}");
+    assert_eq!((plan["trips_total"].as_u64(), plan["own_trips"].as_u64()), (Some(3), Some(5)), "{plan:#}");
 
     // The text form names each carrier, destination and pick-up with its tonnes.
     let out = env
@@ -141,6 +153,124 @@ async fn one_truck_serves_several_companies_within_its_capacity() {
         text.contains("6 pick-up(s) in 3 trip(s); 6 if every company called its own truck: 3 trip(s) saved"),
         "{text}"
     );
-    assert!(text.contains("    -> beton-artois: 8.88 t"), "{text}");
-    assert!(text.contains("ml-sand-1        metallerie-lievin     77.5 %    7.8 m3  11.62 t"), "{text}");
+    assert!(text.contains("    -> beton-artois: 9.84 t"), "{text}");
+    assert!(text.contains("16:00  ml-sand-1        metallerie-lievin     82.0 %    8.2 m3  12.30 t"), "{text}");
+}
+
+/// The `collections_due` view applies the planner's rule (docs/planning.md steps 1 to 3, with
+/// the command's defaults: rate x1.25 once the rate spans a day, 2 h margin) at the database's
+/// `now()`: each row's
+/// `collect_at` equals what `plan::pickup` computes for the same live state, whatever the day
+/// and hour the test runs. Windows: mon-fri 07:00-16:00 on the sites; ml-sand-1 its own
+/// mon/wed/fri 18:00-24:00 (the 23:59 end); ms-wood-1's site none (any time).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn collections_due_applies_the_planners_rule() {
+    use wasteflow::plan::{pickup, ContainerState, LocalClock, Params};
+    use wasteflow::zone::CollectionWindow;
+    let db = TestDb::new().await;
+    let settings = Settings {
+        database: DatabaseSettings { url: db.url.clone(), ..DatabaseSettings::default() },
+        ..Settings::default()
+    };
+    prepare(&settings, &Zone::load(&zone_file()).unwrap(), true).await.expect("prepare");
+    let c = db.client().await;
+    c.batch_execute(
+        "UPDATE sites SET collection_days = '{mon,tue,wed,thu,fri}', collection_from = '07:00', collection_to = '16:00';
+         UPDATE containers SET collection_days = NULL, collection_from = NULL, collection_to = NULL;
+         UPDATE containers SET collection_days = '{mon,wed,fri}', collection_from = '18:00', collection_to = '24:00' WHERE id = 'ml-sand-1';
+         UPDATE sites SET collection_days = NULL, collection_from = NULL, collection_to = NULL
+             WHERE id = (SELECT site_id FROM containers WHERE id = 'ms-wood-1');",
+    )
+    .await
+    .unwrap();
+    // Read 3 h ago: fill %, points per hour, and the hours the rate spans in the live state
+    // (below 24 h, no rate factor; unknown: the factor). la-cardboard-1 is above its threshold
+    // (due now).
+    let live = [
+        ("ba-mixed-1", 60.0, 2.0, Some(8.0)),
+        ("la-mineral-1", 40.0, 0.5, Some(30.0)),
+        ("ml-scrap-1", 85.0, 1.0, None),
+        ("ml-sand-1", 50.0, 0.8, Some(12.0)),
+        ("ms-wood-1", 30.0, 1.0, Some(50.0)),
+        ("la-cardboard-1", 95.0, 1.0, None),
+    ];
+    for (id, fill, rate, span_h) in live {
+        c.execute(
+            "INSERT INTO container_live (container_id, company_id, state, fill_pct, fill_rate_per_hour, seconds_to_full, last_reading_at)
+             SELECT id, company_id,
+                    CASE WHEN $4::float8 IS NULL THEN '{}'::jsonb
+                         ELSE jsonb_build_object('fill_ms', 1000000000000::int8, 'base', jsonb_build_array(0, 1000000000000 - ($4 * 3600000)::int8)) END,
+                    $2, $3, greatest(overflow_threshold_pct - $2, 0) / $3 * 3600, date_trunc('second', now()) - interval '3 hours'
+             FROM containers WHERE id = $1",
+            &[&id, &fill, &rate, &span_h],
+        )
+        .await
+        .unwrap();
+    }
+    // One statement, so one now() for the view and for the planner.
+    let rows = c
+        .query(
+            "SELECT extract(epoch FROM now())::float8 AS now_s, d.container_id, extract(epoch FROM d.collect_at)::float8 AS at,
+                    extract(epoch FROM d.overflow_at)::float8 AS overflow,
+                    d.late, c.company_id, c.destination_id, c.transporter_id, c.volume_m3, c.max_load_kg,
+                    c.overflow_threshold_pct, l.fill_pct, l.fill_rate_per_hour,
+                    extract(epoch FROM l.last_reading_at)::int8 AS reading_at,
+                    coalesce(c.collection_days, s.collection_days) AS days,
+                    to_char(coalesce(c.collection_from, s.collection_from), 'HH24:MI') AS w_from,
+                    to_char(coalesce(c.collection_to, s.collection_to), 'HH24:MI') AS w_to
+             FROM collections_due d JOIN containers c ON c.id = d.container_id
+             JOIN container_live l ON l.container_id = c.id LEFT JOIN sites s ON s.id = c.site_id",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), live.len(), "every live container with a carrier");
+    let now_s: f64 = rows[0].get("now_s");
+    let now_s = now_s.floor() as i64;
+    let samples = c
+        .query(
+            "SELECT extract(epoch FROM h)::int8 AS utc,
+                    extract(epoch FROM (h AT TIME ZONE 'Europe/Paris') - (h AT TIME ZONE 'UTC'))::int4 AS offset_s
+             FROM generate_series(to_timestamp($1::int8), to_timestamp($2::int8), interval '1 hour') h",
+            &[&(now_s - 3 * 86_400), &(now_s + 30 * 86_400)],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get::<_, i64>("utc"), r.get::<_, i32>("offset_s")))
+        .collect();
+    let clock = LocalClock::from_samples(samples);
+    let minutes = |s: Option<String>, default: u16| {
+        s.map(|s| s[..2].parse::<u16>().unwrap() * 60 + s[3..].parse::<u16>().unwrap()).unwrap_or(default)
+    };
+    let params = Params { now_s, until_s: now_s + 30 * 86_400, margin_s: 2 * 3600, join_share: 2.0, rate_factor: 1.25 };
+    for r in &rows {
+        let days: Option<Vec<String>> = r.get("days");
+        let week = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+        let window = CollectionWindow {
+            days: days.map_or(0x7f, |d| d.iter().map(|d| 1u8 << week.iter().position(|w| w == d).unwrap()).sum()),
+            from_min: minutes(r.get("w_from"), 0),
+            to_min: minutes(r.get("w_to"), 24 * 60),
+        };
+        let state = ContainerState {
+            id: r.get("container_id"),
+            company: r.get("company_id"),
+            destination: r.get("destination_id"),
+            transporter: r.get("transporter_id"),
+            volume_m3: r.get("volume_m3"),
+            full_mass_kg: r.get("max_load_kg"),
+            threshold_pct: r.get("overflow_threshold_pct"),
+            fill_pct: r.get("fill_pct"),
+            reading_at_s: r.get("reading_at"),
+            rate_per_hour: r.get("fill_rate_per_hour"),
+            rate_span_h: live.iter().find(|l| l.0 == r.get::<_, &str>("container_id")).unwrap().3,
+            window,
+        };
+        let p = pickup(&state, &clock, &params).unwrap_or_else(|| panic!("{state:?}"));
+        let overflow: f64 = r.get("overflow");
+        assert!((overflow - p.overflow_s as f64).abs() <= 1.0, "{}: view {overflow}, planner {p:?}", state.id);
+        let at: f64 = r.get("at");
+        assert!((at - p.at_s as f64).abs() <= 1.0, "{}: view {at}, planner {} ({p:?})", state.id, p.at_s);
+        assert_eq!(r.get::<_, bool>("late"), p.late, "{}", state.id);
+    }
 }

@@ -120,6 +120,7 @@ async fn read_containers(c: &Client) -> Result<Vec<ContainerState>, Box<dyn Erro
         .query(
             "SELECT c.id, c.company_id, c.destination_id, c.transporter_id, c.volume_m3, c.max_load_kg,
                     c.overflow_threshold_pct, l.fill_pct, l.fill_rate_per_hour,
+                    ((l.state->>'fill_ms')::float8 - (l.state->'base'->>1)::float8) / 3600000 AS rate_span_h,
                     extract(epoch FROM l.last_reading_at)::int8 AS reading_at,
                     CASE WHEN c.collection_days IS NOT NULL THEN c.collection_days ELSE s.collection_days END AS days,
                     to_char(CASE WHEN c.collection_days IS NOT NULL THEN c.collection_from ELSE s.collection_from END, 'HH24:MI') AS w_from,
@@ -151,6 +152,7 @@ async fn read_containers(c: &Client) -> Result<Vec<ContainerState>, Box<dyn Erro
             fill_pct: column(r, "fill_pct")?,
             reading_at_s: column(r, "reading_at")?,
             rate_per_hour: column(r, "fill_rate_per_hour")?,
+            rate_span_h: column(r, "rate_span_h")?,
             window,
             id,
         });

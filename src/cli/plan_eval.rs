@@ -167,6 +167,7 @@ fn trajectories(
                 fill_pct: first,
                 reading_at_s: start_s,
                 rate_per_hour: None,
+                rate_span_h: None,
                 window,
             },
             start_fill_pct: first,

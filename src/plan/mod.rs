@@ -15,5 +15,5 @@ mod trips;
 
 pub use clock::{civil_from_days, days_from_civil, parse_date, LocalClock, DAY_S};
 pub use replay::{replay, Policy, ReplayContainer, ReplayOutcome};
-pub use schedule::{pickup, ContainerState, Params, Pickup};
+pub use schedule::{pickup, ContainerState, Params, Pickup, FACTOR_FROM_H};
 pub use trips::{group_trips, plan, Plan, Trip, Vehicle};

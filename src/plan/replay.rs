@@ -99,6 +99,7 @@ pub fn replay(
                             fill_pct: fill[i],
                             reading_at_s: t,
                             rate_per_hour: (hours_since >= 1.0 / 6.0).then(|| (fill[i] - base[i].0) / hours_since),
+                            rate_span_h: Some(hours_since),
                             ..c.state.clone()
                         }
                     })
@@ -207,6 +208,7 @@ mod tests {
                 fill_pct: 0.0,
                 reading_at_s: 0,
                 rate_per_hour: None,
+                rate_span_h: None,
                 window: CollectionWindow { days: 0b11111, from_min: 7 * 60, to_min: 16 * 60 },
             },
             start_fill_pct: 0.0,
@@ -250,14 +252,14 @@ mod tests {
     fn the_planner_collects_before_the_overflow_in_one_shared_trip() {
         // Two companies' containers, 2 %/h from 0 on Monday 00:00. The first plan (Monday
         // 00:00) has no rate yet. Tuesday 00:00: 48 %, rate 2 %/h: 90 % in 21 h (Tuesday
-        // 21:00), by 17:00 with a 4 h margin: Tuesday 07:00 (hour 31), holding 62 %, both in
-        // one trip. Wednesday 00:00: 34 % (17 h since), 90 % in 28 h (Thursday 04:00), by
-        // Thursday 00:00: Wednesday 07:00 (hour 55, 48 %), one trip again: the window closes
-        // at night. 4 collections, 2 trips, mean fill (62 + 48) / 2 = 55 %, no overflow.
+        // 21:00), by 17:00 with a 4 h margin; Tuesday's window closes at 16:00 first: Tuesday
+        // 16:00 (hour 40), holding 48 + 16 x 2 = 80 %, both in one trip. Wednesday 00:00:
+        // 16 % (8 h since), 90 % in 37 h (Thursday 13:00), by 09:00: not on Wednesday, the
+        // last day replayed. 2 collections, 1 trip, mean fill 80 %, no overflow.
         let cs = [container("a1", "a", 2.0), container("b1", "b", 2.0)];
         let policy = Policy::Planned { margin_s: 4 * H, horizon_s: 3 * DAY_S, join_share: 2.0, rate_factor: 1.0 };
         let out = replay(&cs, monday(), 0, 72, &LocalClock::fixed(3600), &BTreeMap::new(), &policy);
-        assert_eq!((out.collections, out.trips, out.overflows), (4, 2, 0));
-        assert!((out.mean_fill_at_collection_pct - 55.0).abs() < 1e-9, "{out:?}");
+        assert_eq!((out.collections, out.trips, out.overflows), (2, 1, 0));
+        assert!((out.mean_fill_at_collection_pct - 80.0).abs() < 1e-9, "{out:?}");
     }
 }

@@ -1,9 +1,16 @@
-//! When one container should be collected: at the last window opening that comes before its
-//! forecast overflow less a margin, never earlier than that (collecting a half-empty
-//! container costs a trip for little waste).
+//! When one container should be collected: at the latest time its window allows before its
+//! forecast overflow less a margin (the deadline), never earlier than that (collecting a
+//! half-empty container costs a trip for little waste). On the latest window day that opens
+//! at or before the deadline, the carrier comes at the deadline, or at the window's close if
+//! that comes first.
 
 use super::clock::LocalClock;
 use crate::zone::CollectionWindow;
+
+/// The rate factor stands for the nights and weekends a rate since the last collection
+/// averages in. A rate over less than a day has not averaged a night in: collections happen in
+/// working hours, so it is a working-hours rate already, and is not multiplied.
+pub const FACTOR_FROM_H: f64 = 24.0;
 
 /// What the planner knows of a container: the registry and its live state.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +30,9 @@ pub struct ContainerState {
     pub reading_at_s: i64,
     /// Fill rate since its last collection, points per hour (none until known).
     pub rate_per_hour: Option<f64>,
+    /// Hours that rate spans (its first reading after the collection to the latest); none
+    /// when unknown, taken as a long span.
+    pub rate_span_h: Option<f64>,
     pub window: CollectionWindow,
 }
 
@@ -33,14 +43,15 @@ impl ContainerState {
         (self.fill_pct + self.rate_per_hour.unwrap_or(0.0).max(0.0) * hours).min(100.0)
     }
 
-    /// When it reaches its overflow threshold filling at `rate_factor` times its rate: its
-    /// reading time if already there; none when it does not fill (no rate, or not a positive
-    /// one).
+    /// When it reaches its overflow threshold filling at `rate_factor` times its rate (at its
+    /// rate itself while the rate spans less than [`FACTOR_FROM_H`]): its reading time if
+    /// already there; none when it does not fill (no rate, or not a positive one).
     pub fn overflow_at(&self, rate_factor: f64) -> Option<i64> {
         if self.fill_pct >= self.threshold_pct {
             return Some(self.reading_at_s);
         }
-        let rate = self.rate_per_hour.map(|r| r * rate_factor).filter(|r| *r > 0.0 && r.is_finite())?;
+        let factor = if self.rate_span_h.is_some_and(|h| h < FACTOR_FROM_H) { 1.0 } else { rate_factor };
+        let rate = self.rate_per_hour.map(|r| r * factor).filter(|r| *r > 0.0 && r.is_finite())?;
         Some(self.reading_at_s + ((self.threshold_pct - self.fill_pct) / rate * 3600.0).round() as i64)
     }
 }
@@ -71,7 +82,8 @@ pub struct Pickup {
     pub company: String,
     pub destination: String,
     pub transporter: String,
-    /// When the carrier comes: a window opening (or `now` inside an open window).
+    /// When the carrier comes: the deadline, or the close of the last window opening before
+    /// it when that comes first (see [`pickup`]).
     pub at_s: i64,
     /// The forecast overflow it prevents.
     pub overflow_s: i64,
@@ -80,15 +92,17 @@ pub struct Pickup {
     /// Load: the container's volume times its fill, m3; and its expected mass, kg.
     pub volume_m3: f64,
     pub mass_kg: f64,
-    /// No window opens between now and the forecast overflow: collected at the first opening,
-    /// after it overflows.
+    /// No window opens between now and the deadline: collected at the first opening (or now
+    /// inside an open window), after the forecast overflow.
     pub late: bool,
 }
 
-/// The collection of one container within the plan, if one is due: the last window start
-/// (an opening, or `now` inside an open window) at or before `overflow - margin`; when none
-/// is left, the first one (late if after the overflow). None: no carrier, no forecast, or due
-/// after the plan's end.
+/// The collection of one container within the plan, if one is due. The deadline is the
+/// forecast overflow less the margin. The window day is the last one whose start (its opening,
+/// or `now` inside an open window) is at or before the deadline; the carrier comes that day at
+/// the deadline, or at the window's close if it closes earlier: the latest time it may come.
+/// When no window starts by the deadline, the first start (late if after the overflow). None:
+/// no carrier, no forecast, or due after the plan's end.
 pub fn pickup(c: &ContainerState, clock: &LocalClock, p: &Params) -> Option<Pickup> {
     let transporter = c.transporter.clone()?;
     let overflow_s = c.overflow_at(p.rate_factor)?;
@@ -96,13 +110,14 @@ pub fn pickup(c: &ContainerState, clock: &LocalClock, p: &Params) -> Option<Pick
     if deadline >= p.until_s + 8 * super::clock::DAY_S {
         return None;
     }
-    // Openings up to a week past the deadline: the last one before it may lie beyond the plan.
+    // Windows up to a week past the deadline: the last one before it may lie beyond the plan.
     let reach = deadline.max(p.now_s) + 8 * super::clock::DAY_S;
-    let starts: Vec<i64> = clock.openings(&c.window, p.now_s, reach).into_iter().map(|(o, _)| o.max(p.now_s)).collect();
-    let at_s = match starts.iter().rev().find(|s| **s <= deadline) {
-        Some(s) => *s,
+    let windows: Vec<(i64, i64)> = clock.openings(&c.window, p.now_s, reach);
+    let start = |(open, _): (i64, i64)| open.max(p.now_s);
+    let at_s = match windows.iter().rev().find(|w| start(**w) <= deadline) {
+        Some(w) => deadline.min(latest_in(clock, *w)).max(start(*w)),
         // Every start is after the deadline: the first one (late if after the overflow).
-        None => *starts.first()?,
+        None => start(*windows.first()?),
     };
     if at_s >= p.until_s {
         // Due after the plan's end: a later plan collects it.
@@ -121,6 +136,16 @@ pub fn pickup(c: &ContainerState, clock: &LocalClock, p: &Params) -> Option<Pick
         mass_kg: c.full_mass_kg * fill_pct / 100.0,
         late: at_s > overflow_s,
     })
+}
+
+/// The latest time the carrier may come in the window `[open, close)`: its close, on the same
+/// local day (a window closing at 24:00 ends at 23:59, so the pick-up stays on its day).
+pub fn latest_in(clock: &LocalClock, (open, close): (i64, i64)) -> i64 {
+    if clock.local_day(close) > clock.local_day(open) {
+        close - 60
+    } else {
+        close
+    }
 }
 
 #[cfg(test)]
@@ -147,6 +172,7 @@ mod tests {
             fill_pct: fill,
             reading_at_s: monday(),
             rate_per_hour: Some(rate),
+            rate_span_h: None,
             window: CollectionWindow { days, from_min: 7 * 60, to_min: 16 * 60 },
         }
     }
@@ -162,16 +188,17 @@ mod tests {
     }
 
     #[test]
-    fn collected_at_the_last_opening_before_the_overflow_less_the_margin() {
+    fn collected_at_the_latest_time_the_window_allows_before_the_deadline() {
         // 60 % at Monday 00:00, filling 1 %/h, threshold 90 %: reaches 90 % after
         // (90 - 60) / 1 = 30 h, Tuesday 06:00 local. Margin 2 h: by Tuesday 04:00. Window
-        // mon-fri 07:00-16:00: the last opening at or before Tuesday 04:00 is Monday 07:00,
-        // when it holds 60 + 7 x 1 = 67 %: 6.7 m3 and 1340 kg.
+        // mon-fri 07:00-16:00: the last window opening at or before Tuesday 04:00 is Monday's;
+        // the carrier comes at min(Tuesday 04:00, Monday 16:00) = Monday 16:00 (hour 16), when
+        // it holds 60 + 16 x 1 = 76 %: 7.6 m3 and 1520 kg.
         let p = pickup(&container(60.0, 1.0, 0b11111), &LocalClock::fixed(3600), &params(2)).unwrap();
-        assert_eq!(p.at_s, monday() + 7 * H);
+        assert_eq!(p.at_s, monday() + 16 * H);
         assert_eq!(p.overflow_s, monday() + 30 * H);
         assert!(
-            (p.fill_pct - 67.0).abs() < 1e-9 && (p.volume_m3 - 6.7).abs() < 1e-9 && (p.mass_kg - 1340.0).abs() < 1e-9
+            (p.fill_pct - 76.0).abs() < 1e-9 && (p.volume_m3 - 7.6).abs() < 1e-9 && (p.mass_kg - 1520.0).abs() < 1e-9
         );
         assert!(!p.late);
     }
@@ -179,24 +206,40 @@ mod tests {
     #[test]
     fn not_earlier_than_needed() {
         // 60 % filling 2 %/h: 90 % after 15 h, Monday 15:00. Margin 4 h: by Monday 11:00,
-        // so Monday 07:00 (60 + 14 = 74 %). At 0.5 %/h: 90 % after 60 h, Wednesday 12:00,
-        // by Wednesday 08:00 with the margin: Wednesday 07:00, not Monday nor Tuesday
-        // (60 + 55 x 0.5 = 87.5 %).
+        // inside Monday's window: at 11:00 (60 + 11 x 2 = 82 %), not at the 07:00 opening
+        // (74 %). At 0.5 %/h: 90 % after 60 h, Wednesday 12:00, by Wednesday 08:00 with the
+        // margin; Wednesday's window opens at 07:00, before that: Wednesday 08:00 (hour 56,
+        // 60 + 56 x 0.5 = 88 %), not Monday nor Tuesday.
         let clock = LocalClock::fixed(3600);
         let fast = pickup(&container(60.0, 2.0, 0b11111), &clock, &params(4)).unwrap();
-        assert_eq!((fast.at_s, fast.fill_pct), (monday() + 7 * H, 74.0));
+        assert_eq!((fast.at_s, fast.fill_pct), (monday() + 11 * H, 82.0));
         let slow = pickup(&container(60.0, 0.5, 0b11111), &clock, &params(4)).unwrap();
-        assert_eq!((slow.at_s, slow.fill_pct), (monday() + 2 * 86_400 + 7 * H, 87.5));
+        assert_eq!((slow.at_s, slow.fill_pct), (monday() + 2 * 86_400 + 8 * H, 88.0));
     }
 
     #[test]
     fn windows_on_some_days_only_pull_the_collection_earlier() {
         // 0.5 %/h as above: due by Wednesday 08:00, but the window is mon and thu only: the
-        // last opening before is Monday 07:00 (63.5 %). Due beyond the plan: nothing now.
+        // last opening before is Monday 07:00, and the window closes at 16:00, before the
+        // deadline: Monday 16:00 (60 + 16 x 0.5 = 68 %). Due beyond the plan: nothing now.
         let clock = LocalClock::fixed(3600);
         let p = pickup(&container(60.0, 0.5, 0b01001), &clock, &params(4)).unwrap();
-        assert_eq!((p.at_s, p.fill_pct), (monday() + 7 * H, 63.5));
+        assert_eq!((p.at_s, p.fill_pct), (monday() + 16 * H, 68.0));
         assert_eq!(pickup(&container(10.0, 0.5, 0b11111), &clock, &params(4)), None, "90 % only after 160 h");
+    }
+
+    #[test]
+    fn a_window_closing_at_midnight_keeps_its_pick_up_on_its_day() {
+        // Window monday only, 18:00-24:00. 60 % at 1 %/h: 90 % at Tuesday 06:00, by 04:00.
+        // Monday's window opens before; it closes at Tuesday 00:00, so the carrier comes at
+        // Monday 23:59 (60 + 23 x 1 + 59 / 60 = 83.98 %), still Monday's trip.
+        let clock = LocalClock::fixed(3600);
+        let mut c = container(60.0, 1.0, 0b00001);
+        c.window = CollectionWindow { days: 0b00001, from_min: 18 * 60, to_min: 24 * 60 };
+        let p = pickup(&c, &clock, &params(2)).unwrap();
+        assert_eq!(p.at_s, monday() + 24 * H - 60);
+        assert_eq!(clock.local_day(p.at_s), clock.local_day(monday()));
+        assert!((p.fill_pct - (84.0 - 1.0 / 60.0)).abs() < 1e-9, "{}", p.fill_pct);
     }
 
     #[test]
@@ -210,6 +253,19 @@ mod tests {
         inside.now_s = monday() + 9 * H;
         let p = pickup(&container(95.0, 0.0, 0b11111), &clock, &inside).unwrap();
         assert_eq!((p.at_s, p.late), (monday() + 9 * H, true), "already above its threshold");
+    }
+
+    #[test]
+    fn the_rate_factor_applies_once_the_rate_spans_a_day() {
+        // 60 % at 1 %/h, threshold 90 %, factor 1.25: 90 % after (90 - 60) / 1.25 = 24 h,
+        // Tuesday 00:00, when the rate spans a day or more (or its span is unknown). A rate
+        // over 8 h only is a working-hours rate: 90 % after 30 h, Tuesday 06:00.
+        let mut c = container(60.0, 1.0, 0b11111);
+        assert_eq!(c.overflow_at(1.25), Some(monday() + 24 * H));
+        c.rate_span_h = Some(FACTOR_FROM_H);
+        assert_eq!(c.overflow_at(1.25), Some(monday() + 24 * H));
+        c.rate_span_h = Some(8.0);
+        assert_eq!(c.overflow_at(1.25), Some(monday() + 30 * H));
     }
 
     #[test]

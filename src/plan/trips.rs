@@ -3,7 +3,7 @@
 //! capacity; and what that saves against every company calling its own truck.
 
 use super::clock::{weekday, LocalClock, DAY_S};
-use super::schedule::{pickup, ContainerState, Params, Pickup};
+use super::schedule::{latest_in, pickup, ContainerState, Params, Pickup};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What one vehicle of a carrier carries; none: no limit declared.
@@ -124,21 +124,33 @@ pub fn plan(
     Plan { pickups, trips, own_trips }
 }
 
-/// Moves a pick-up to the latest earlier day on which its carrier already comes, if the container's window opens that day and its forecast fill then is
-/// at least `join_share` of its threshold.
+/// Moves a pick-up to an earlier day on which its carrier already comes, when that saves a
+/// trip: no other pick-up of its carrier is left on its own day. It goes on the latest such
+/// day on which its window opens, at the latest time the window allows (its close, or `now`'s
+/// day's close), if its forecast fill then is at least `join_share` of its threshold.
 fn join_earlier_trips(due: &mut [(usize, Pickup)], containers: &[ContainerState], clock: &LocalClock, p: &Params) {
     for k in 0..due.len() {
         let (i, ref current) = due[k];
         let c = &containers[i];
         let my_day = clock.local_day(current.at_s);
+        let carrier = |q: &Pickup| q.transporter == current.transporter;
+        // Its carrier comes on its day anyway: leaving earlier saves nothing.
+        if due.iter().enumerate().any(|(j, (_, q))| j != k && carrier(q) && clock.local_day(q.at_s) == my_day) {
+            continue;
+        }
         let earlier_days: BTreeSet<i64> = due[..k]
             .iter()
-            .filter(|(_, q)| q.transporter == current.transporter)
+            .filter(|(_, q)| carrier(q))
             .map(|(_, q)| clock.local_day(q.at_s))
             .filter(|d| *d < my_day && c.window.on(weekday(*d)))
             .collect();
         for day in earlier_days.into_iter().rev() {
-            let at_s = clock.to_utc(day * DAY_S + i64::from(c.window.from_min) * 60).max(p.now_s);
+            let open = clock.to_utc(day * DAY_S + i64::from(c.window.from_min) * 60);
+            let close = clock.to_utc(day * DAY_S + i64::from(c.window.to_min) * 60);
+            if close <= p.now_s {
+                continue;
+            }
+            let at_s = latest_in(clock, (open, close)).max(p.now_s);
             let fill = c.fill_at(at_s);
             if fill >= p.join_share * c.threshold_pct {
                 let moved = &mut due[k].1;
@@ -178,6 +190,7 @@ mod tests {
             fill_pct: fill,
             reading_at_s: monday(),
             rate_per_hour: Some(rate),
+            rate_span_h: None,
             window: CollectionWindow { days: 0b11111, from_min: 7 * 60, to_min: 16 * 60 },
         }
     }
@@ -188,17 +201,19 @@ mod tests {
 
     #[test]
     fn one_truck_serves_several_companies_within_its_capacity() {
-        // Four companies' skips, all due Monday 07:00 (60 % at 2 %/h: 74 % then, 7.4 m3 and
-        // 1480 kg each): a1, b1 (to op) and c1 (to other) for carrier t, d1 for carrier u.
-        // t's vehicle holds 16 m3: two skips a trip (14.8 m3), not three (22.2 m3).
-        // Trips: t [a1, b1], t [c1], u [d1] = 3. Each company alone: 4. Saved: 1.
+        // Four companies' skips, 60 % at 2 %/h: 90 % at Monday 15:00, by 11:00 with the 4 h
+        // margin, inside Monday's 07:00-16:00 window: all collected Monday 11:00, holding
+        // 60 + 11 x 2 = 82 %, 8.2 m3 and 1640 kg each. a1, b1 (to op) and c1 (to other) for
+        // carrier t, d1 for carrier u. t's vehicle holds 17 m3: two skips a trip (16.4 m3),
+        // not three (24.6 m3). Trips: t [a1, b1], t [c1], u [d1] = 3. Each company alone: 4.
+        // Saved: 1.
         let containers = [
             c("a1", "a", "t", "op", 60.0, 2.0),
             c("b1", "b", "t", "op", 60.0, 2.0),
             c("c1", "c", "t", "other", 60.0, 2.0),
             c("d1", "d", "u", "op", 60.0, 2.0),
         ];
-        let vehicles = BTreeMap::from([("t".to_string(), Vehicle { volume_m3: Some(16.0), mass_kg: None })]);
+        let vehicles = BTreeMap::from([("t".to_string(), Vehicle { volume_m3: Some(17.0), mass_kg: None })]);
         let p = plan(&containers, &LocalClock::fixed(3600), &params(2.0), &vehicles);
         let shape: Vec<(String, Vec<String>)> = p
             .trips
@@ -209,30 +224,49 @@ mod tests {
         let want: Vec<(String, Vec<String>)> =
             want.iter().map(|(t, cs)| (t.to_string(), cs.iter().map(|c| c.to_string()).collect())).collect();
         assert_eq!(shape, want);
-        assert!((p.trips[0].volume_m3() - 14.8).abs() < 1e-9 && (p.trips[0].mass_kg() - 2960.0).abs() < 1e-9);
+        assert_eq!(p.trips[0].at_s, monday() + 11 * H);
+        assert!((p.trips[0].volume_m3() - 16.4).abs() < 1e-9 && (p.trips[0].mass_kg() - 3280.0).abs() < 1e-9);
         assert_eq!((p.own_trips, p.trips_saved()), (4, 1));
-        // A mass limit of 2900 kg: one skip a trip (1480 + 1480 = 2960 kg is too much): 4 trips.
-        let heavy = BTreeMap::from([("t".to_string(), Vehicle { volume_m3: None, mass_kg: Some(2900.0) })]);
+        // A mass limit of 3200 kg: one skip a trip (1640 + 1640 = 3280 kg is too much): 4 trips.
+        let heavy = BTreeMap::from([("t".to_string(), Vehicle { volume_m3: None, mass_kg: Some(3200.0) })]);
         let p = plan(&containers, &LocalClock::fixed(3600), &params(2.0), &heavy);
         assert_eq!((p.trips.len(), p.trips_saved()), (4, 0));
     }
 
     #[test]
     fn a_container_joins_an_earlier_trip_only_when_full_enough() {
-        // a1, 60 % at 2 %/h, is due Monday 07:00 (90 % at 15:00, less 4 h). e1, 70 % at
-        // 0.5 %/h, reaches 90 % after 40 h = Tuesday 16:00, by 12:00: Tuesday 07:00 (70 +
-        // 31 x 0.5 = 85.5 %). On Monday 07:00 e1 holds 70 + 7 x 0.5 = 73.5 % >= 0.75 x 90 =
+        // a1, 60 % at 2 %/h, is due Monday 11:00 (90 % at 15:00, less 4 h). e1, 70 % at
+        // 0.5 %/h, reaches 90 % after 40 h = Tuesday 16:00, by 12:00: Tuesday 12:00 (70 +
+        // 36 x 0.5 = 88 %). The carrier comes on Monday anyway; e1 would ride it at the latest
+        // time its window allows, Monday 16:00, holding 70 + 16 x 0.5 = 78 % >= 0.75 x 90 =
         // 67.5 %: with join 0.75 it rides Monday's truck (one trip instead of two); with 0.9
         // (81 %) it does not.
         let containers = [c("a1", "a", "t", "op", 60.0, 2.0), c("e1", "e", "t", "op", 70.0, 0.5)];
         let clock = LocalClock::fixed(3600);
         let joined = plan(&containers, &clock, &params(0.75), &BTreeMap::new());
         assert_eq!(joined.trips.len(), 1);
-        assert_eq!(joined.pickups[1].at_s, monday() + 7 * H);
-        assert!((joined.pickups[1].fill_pct - 73.5).abs() < 1e-9);
+        assert_eq!(joined.trips[0].at_s, monday() + 11 * H, "a trip's time is its first pick-up");
+        assert_eq!(joined.pickups[1].at_s, monday() + 16 * H);
+        assert!((joined.pickups[1].fill_pct - 78.0).abs() < 1e-9);
         assert_eq!((joined.own_trips, joined.trips_saved()), (2, 1));
         let apart = plan(&containers, &clock, &params(0.9), &BTreeMap::new());
         assert_eq!(apart.trips.len(), 2);
-        assert_eq!((apart.pickups[1].at_s, apart.pickups[1].fill_pct), (monday() + DAY_S + 7 * H, 85.5));
+        assert_eq!((apart.pickups[1].at_s, apart.pickups[1].fill_pct), (monday() + DAY_S + 12 * H, 88.0));
+    }
+
+    #[test]
+    fn a_container_does_not_leave_early_when_its_carrier_comes_on_its_day_anyway() {
+        // As above, with f1 (70 % at 0.5 %/h, like e1) also due Tuesday 12:00 for the same
+        // carrier: the carrier comes on Tuesday in any case, so neither e1 nor f1 would save a
+        // trip by riding Monday's truck: both stay on Tuesday (88 %), 2 trips.
+        let containers = [
+            c("a1", "a", "t", "op", 60.0, 2.0),
+            c("e1", "e", "t", "op", 70.0, 0.5),
+            c("f1", "f", "t", "op", 70.0, 0.5),
+        ];
+        let p = plan(&containers, &LocalClock::fixed(3600), &params(0.75), &BTreeMap::new());
+        assert_eq!(p.trips.len(), 2);
+        let tuesday: Vec<(i64, f64)> = p.pickups[1..].iter().map(|q| (q.at_s, q.fill_pct)).collect();
+        assert_eq!(tuesday, vec![(monday() + DAY_S + 12 * H, 88.0); 2]);
     }
 }

@@ -479,16 +479,19 @@ CREATE OR REPLACE VIEW missing_frames AS
 
 -- When each container with a carrier is due for collection (docs/planning.md), as `wasteflow
 -- plan` computes it with its defaults: the overflow forecast at 1.25 times the fill rate since
--- the last collection, a 2 h margin, and the last opening of the container's window (its own,
--- else its site's, else any time; local time of zone_settings) at or before that; the first
--- one left when none is (late when after the overflow). Per container: the grouping into trips
+-- the last collection, a 2 h margin (the deadline), and the latest time the container's window
+-- (its own, else its site's, else any time; local time of zone_settings) allows by then: the
+-- deadline, or the close of the last window opening before it if that comes first; the first
+-- opening left when none is (late when after the overflow). Per container: the grouping into trips
 -- across companies, within the vehicles, is `wasteflow plan`'s.
 CREATE OR REPLACE VIEW collections_due AS
     WITH z AS (SELECT time_zone AS tz FROM zone_settings LIMIT 1),
     c AS (
         SELECT c.id AS container_id, c.company_id, c.transporter_id, c.destination_id, c.volume_m3,
                c.max_load_kg, c.overflow_threshold_pct, l.fill_pct, l.fill_rate_per_hour, l.last_reading_at,
-               l.last_reading_at + make_interval(secs => l.seconds_to_full / 1.25) AS overflow_at,
+               -- x1.25 only once the rate spans a day (src/plan/schedule.rs FACTOR_FROM_H).
+               l.last_reading_at + make_interval(secs => l.seconds_to_full
+                   / CASE WHEN ((l.state->>'fill_ms')::float8 - (l.state->'base'->>1)::float8) / 3600000 < 24 THEN 1 ELSE 1.25 END) AS overflow_at,
                CASE WHEN c.collection_days IS NOT NULL THEN c.collection_days ELSE s.collection_days END AS days,
                CASE WHEN c.collection_days IS NOT NULL THEN c.collection_from ELSE s.collection_from END AS w_from,
                CASE WHEN c.collection_days IS NOT NULL THEN c.collection_to ELSE s.collection_to END AS w_to
@@ -498,16 +501,27 @@ CREATE OR REPLACE VIEW collections_due AS
         WHERE c.active AND c.transporter_id IS NOT NULL AND l.seconds_to_full IS NOT NULL
             AND l.last_reading_at IS NOT NULL AND l.fill_pct IS NOT NULL
     ),
+    -- Each window day: its start (the opening, or now inside an open window) and the latest
+    -- time the carrier may come, its close (23:59 for a window closing at 24:00, so that the
+    -- pick-up stays on its day).
     w AS (
-        SELECT c.container_id, greatest((d::date + coalesce(c.w_from, time '00:00')) AT TIME ZONE z.tz, now()) AS starts_at
+        SELECT c.container_id, greatest((d::date + coalesce(c.w_from, time '00:00')) AT TIME ZONE z.tz, now()) AS starts_at,
+               CASE WHEN coalesce(c.w_to, time '24:00') = time '24:00'
+                    THEN (d::date + time '24:00') AT TIME ZONE z.tz - interval '1 minute'
+                    ELSE (d::date + c.w_to) AT TIME ZONE z.tz END AS latest_at
         FROM c CROSS JOIN z
         CROSS JOIN generate_series((now() AT TIME ZONE z.tz)::date - 1, (now() AT TIME ZONE z.tz)::date + 21, interval '1 day') d
         WHERE (c.days IS NULL OR to_char(d, 'dy') = ANY (c.days))
             AND (d::date + coalesce(c.w_to, time '24:00')) AT TIME ZONE z.tz > now()
     ),
+    -- The same rule as src/plan/schedule.rs: on the last window day that starts at or before
+    -- the deadline (overflow less 2 h), at the deadline or the window's close, whichever comes
+    -- first (never before the start); with no such day, the first start (late).
     due AS (
         SELECT c.*, coalesce(
-                   (SELECT max(w.starts_at) FROM w WHERE w.container_id = c.container_id AND w.starts_at <= c.overflow_at - interval '2 hours'),
+                   (SELECT greatest(least(c.overflow_at - interval '2 hours', w.latest_at), w.starts_at) FROM w
+                    WHERE w.container_id = c.container_id AND w.starts_at <= c.overflow_at - interval '2 hours'
+                    ORDER BY w.starts_at DESC LIMIT 1),
                    (SELECT min(w.starts_at) FROM w WHERE w.container_id = c.container_id)) AS collect_at
         FROM c
     ),

@@ -188,3 +188,17 @@ fn a_state_reads_back_from_json_bit_for_bit() {
     assert_eq!(back, s);
     assert_eq!(serde_json::to_string(&back).unwrap(), text);
 }
+
+#[test]
+fn the_stored_state_tells_how_long_the_fill_rate_spans() {
+    // `wasteflow plan` and the `collections_due` view read the hours the rate spans from
+    // `container_live.state` as (fill_ms - base[1]) / 3600000: readings at 20 % (t = 0) and
+    // 50 % (t = 10 h) give 3 points an hour over 10 h.
+    let mut s = ContainerState::default();
+    s.apply(MeasurementKind::FillLevel, 0, 20.0, &params());
+    s.apply(MeasurementKind::FillLevel, 10 * H, 50.0, &params());
+    assert_eq!(s.fill_rate_per_hour(), Some(3.0));
+    let v = serde_json::to_value(&s).unwrap();
+    let span_ms = v["fill_ms"].as_i64().unwrap() - v["base"][1].as_i64().unwrap();
+    assert_eq!(span_ms, 10 * H);
+}
