@@ -68,7 +68,7 @@ pub enum Command {
     },
     /// Collection planning across companies: which containers carriers should collect when,
     /// grouped into trips within their vehicles, and the trips saved (docs/planning.md).
-    Plan(super::plan::PlanArgs),
+    Plan(super::plan_args::PlanArgs),
     /// Dead letters (`rejected_messages`): list, show one, replay them through today's checks.
     DeadLetters {
         #[command(subcommand)]

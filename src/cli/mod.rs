@@ -13,6 +13,7 @@ mod check;
 mod commands;
 mod dead_letters;
 mod plan;
+mod plan_args;
 mod plan_eval;
 mod progress;
 mod register;

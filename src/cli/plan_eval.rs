@@ -4,7 +4,7 @@
 //! own level, at any working hour), a call at the overflow threshold served at the next
 //! window opening (each company its own truck), and the planner (docs/planning.md "Measured").
 
-use super::plan::PlanArgs;
+use super::plan_args::PlanArgs;
 use crate::config::Settings;
 use crate::plan::{replay, ContainerState, LocalClock, Policy, ReplayContainer, ReplayOutcome, Vehicle, DAY_S};
 use crate::simulate::{Faults, ZoneSim};
