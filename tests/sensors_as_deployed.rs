@@ -246,5 +246,21 @@ async fn what_the_first_release_dead_lettered_is_stored_once_replayed_after_the_
         .count("SELECT round(distance_from_site_m)::int8 FROM live_containers WHERE container_id = 'ml-scrap-1'")
         .await;
     assert_eq!(shown, 1112);
+    // A container that never reported a position has no distance (not half the globe).
+    let c = db.client().await;
+    c.execute(
+        "INSERT INTO container_live (container_id, company_id, state, open_events, updated_at)
+         VALUES ('ml-oil-1', 'metallerie-lievin', '{\"fill_pct\": 10.0}', '{}', now())
+         ON CONFLICT (container_id) DO UPDATE SET state = EXCLUDED.state",
+        &[],
+    )
+    .await
+    .unwrap();
+    let none: Option<f64> = c
+        .query_one("SELECT distance_from_site_m FROM live_containers WHERE container_id = 'ml-oil-1'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(none, None);
     daemon.terminate().await;
 }

@@ -195,6 +195,15 @@ fn plan_json(p: &Plan, clock: &LocalClock, args: &PlanArgs, time_zone: &str) -> 
     })
 }
 
+/// "3 days", "36 h", "90 min": a horizon or a margin as a person writes it.
+fn span(d: std::time::Duration) -> String {
+    match d.as_secs() {
+        s if s >= 86_400 && s % 86_400 == 0 => format!("{} day(s)", s / 86_400),
+        s if s >= 3_600 && s % 3_600 == 0 => format!("{} h", s / 3_600),
+        s => format!("{} min", s / 60),
+    }
+}
+
 fn plan_text(p: &Plan, clock: &LocalClock, args: &PlanArgs, time_zone: &str) -> String {
     let mut s = String::new();
     let _ = writeln!(
@@ -202,8 +211,8 @@ fn plan_text(p: &Plan, clock: &LocalClock, args: &PlanArgs, time_zone: &str) -> 
         "collection plan from {} for {} ({time_zone}), margin {}: {} pick-up(s) in {} trip(s); \
          {} if every company called its own truck: {} trip(s) saved",
         args.date,
-        humantime::format_duration(args.horizon),
-        humantime::format_duration(args.margin),
+        span(args.horizon),
+        span(args.margin),
         p.pickups.len(),
         p.trips.len(),
         p.own_trips,

@@ -141,8 +141,11 @@ impl ZoneSim {
             }
         }
         if faults.overflow {
-            // The last gateway's last container (never the silent gateway's): a fast filler nobody collects.
-            if let Some(c) = containers.last_mut() {
+            // The last gateway's first container (never the silent gateway's): a fast filler
+            // nobody collects. (Not its last: the pallet skip there is the example zone's synergy
+            // opportunity, which needs its collections to show.)
+            let last_gateway = containers.last().map(|c| c.gateway);
+            if let Some(c) = containers.iter_mut().find(|c| Some(c.gateway) == last_gateway) {
                 c.never_collect = true;
                 c.base_rate_per_hour *= 3.0;
             }

@@ -460,10 +460,13 @@ CREATE OR REPLACE VIEW live_containers AS
            (l.state #>> '{quality_pct,value}')::float8                AS quality_pct,
            -- The haversine distance on the mean-radius sphere, as the live rule computes it
            -- (src/live/state.rs, Geofence::distance_m).
+           -- (least() ignores NULLs: without a position or a site centre, no distance.)
+           CASE WHEN l.state -> 'position' IS NOT NULL AND jsonb_typeof(l.state -> 'position') = 'array'
+                     AND s.latitude IS NOT NULL AND s.longitude IS NOT NULL THEN
            2 * 6371008.8 * asin(least(1, sqrt(
                power(sin(radians((l.state #>> '{position,0}')::float8 - s.latitude) / 2), 2)
                + cos(radians(s.latitude)) * cos(radians((l.state #>> '{position,0}')::float8))
-                 * power(sin(radians((l.state #>> '{position,1}')::float8 - s.longitude) / 2), 2)))) AS distance_from_site_m,
+                 * power(sin(radians((l.state #>> '{position,1}')::float8 - s.longitude) / 2), 2)))) END AS distance_from_site_m,
            CASE WHEN s.latitude IS NOT NULL THEN s.geofence_radius_m END AS geofence_radius_m
     FROM container_live l LEFT JOIN containers c ON c.id = l.container_id LEFT JOIN sites s ON s.id = c.site_id;
 
