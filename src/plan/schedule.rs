@@ -149,18 +149,21 @@ pub fn latest_in(clock: &LocalClock, (open, close): (i64, i64)) -> i64 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::plan::days_from_civil;
 
     const H: i64 = 3600;
 
     /// Monday 7 December 2026, 00:00 in Paris (+1 h): 6 December 23:00 UTC.
-    fn monday() -> i64 {
+    pub(in crate::plan) fn monday() -> i64 {
         days_from_civil(2026, 12, 7) * 86_400 - H
     }
 
-    fn container(fill: f64, rate: f64, days: u8) -> ContainerState {
+    /// Container "c" of company "a", 10 m3, 2 t full, 90 % threshold, carrier "t" to "op",
+    /// read on Monday at 00:00 at `fill` % rising `rate` points an hour; window 07:00-16:00 on
+    /// `days` (bit 0 Monday).
+    pub(in crate::plan) fn container(fill: f64, rate: f64, days: u8) -> ContainerState {
         ContainerState {
             id: "c".into(),
             company: "a".into(),

@@ -169,14 +169,9 @@ fn join_earlier_trips(due: &mut [(usize, Pickup)], containers: &[ContainerState]
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::days_from_civil;
-    use crate::zone::CollectionWindow;
+    use crate::plan::schedule::tests::{container, monday};
 
     const H: i64 = 3600;
-
-    fn monday() -> i64 {
-        days_from_civil(2026, 12, 7) * DAY_S - H
-    }
 
     fn c(id: &str, company: &str, carrier: &str, dest: &str, fill: f64, rate: f64) -> ContainerState {
         ContainerState {
@@ -184,14 +179,7 @@ mod tests {
             company: company.into(),
             destination: dest.into(),
             transporter: Some(carrier.into()),
-            volume_m3: 10.0,
-            full_mass_kg: 2000.0,
-            threshold_pct: 90.0,
-            fill_pct: fill,
-            reading_at_s: monday(),
-            rate_per_hour: Some(rate),
-            rate_span_h: None,
-            window: CollectionWindow { days: 0b11111, from_min: 7 * 60, to_min: 16 * 60 },
+            ..container(fill, rate, 0b11111)
         }
     }
 

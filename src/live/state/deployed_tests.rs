@@ -12,15 +12,13 @@ fn params() -> LiveParams {
     p
 }
 
-/// A container whose site is at 50.4312 N, 2.7645 E, with a 200 m geofence.
+/// The container of the rules' tests, reporting every 15 minutes, on a site at 50.4312 N,
+/// 2.7645 E with a 200 m geofence.
 fn info() -> ContainerInfo {
     ContainerInfo {
-        id: "c".into(),
-        company: "a".into(),
-        max_load_kg: 1000.0,
-        overflow_threshold_pct: 90.0,
         expected_interval_ms: 15 * MIN,
         geofence: Some(Geofence { latitude: 50.4312, longitude: 2.7645, radius_m: 200.0 }),
+        ..super::tests::info()
     }
 }
 

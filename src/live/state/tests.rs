@@ -17,7 +17,8 @@ fn params() -> LiveParams {
     }
 }
 
-fn info() -> ContainerInfo {
+/// Container "c" of company "a": 1,000 kg at most, overflowing at 90 %, reporting hourly.
+pub(super) fn info() -> ContainerInfo {
     ContainerInfo {
         id: "c".into(),
         company: "a".into(),
