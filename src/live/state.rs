@@ -364,7 +364,7 @@ impl ContainerState {
         lid_clock_ms: i64,
         info: &ContainerInfo,
         p: &LiveParams,
-    ) -> Vec<(EventKind, bool, f64)> {
+    ) -> [(EventKind, bool, f64); EventKind::ALL.len()] {
         let fill = self.fill_pct.unwrap_or(0.0);
         let to_full = self.seconds_to_full(info);
         // A reading from the allowed future (validation.max_future) is newer than now: silent
@@ -379,7 +379,7 @@ impl ContainerState {
         let tilt = Latest::value(self.tilt_deg);
         let lid_open_ms = self.lid_open_since_ms.map(|s| (lid_clock_ms - s).max(0));
         let distance = self.distance_from_site_m(info);
-        vec![
+        [
             (EventKind::Overflow, fill >= info.overflow_threshold_pct, fill),
             (
                 EventKind::OverflowPredicted,
