@@ -49,15 +49,20 @@ fn shape(carrier: &str, at: &str, pickups: &[(&str, f64, f64, f64)]) -> TripShap
     (carrier.into(), at.into(), pickups.iter().map(|(c, f, v, t)| (c.to_string(), *f, *v, *t)).collect())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn one_truck_serves_several_companies_within_its_capacity() {
-    let db = TestDb::new().await;
+/// The test's database, migrated, with the example zone synchronised; a client on it.
+async fn migrated(db: &TestDb) -> tokio_postgres::Client {
     let settings = Settings {
         database: DatabaseSettings { url: db.url.clone(), ..DatabaseSettings::default() },
         ..Settings::default()
     };
     prepare(&settings, &Zone::load(&zone_file()).unwrap(), true).await.expect("prepare");
-    let c = db.client().await;
+    db.client().await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_truck_serves_several_companies_within_its_capacity() {
+    let db = TestDb::new().await;
+    let c = migrated(&db).await;
     // The fixture's planning fields: every site open mon-fri 07:00-16:00 (no container window);
     // Transports d'Artois' vehicle holds 15 m3, no mass limit; Bennes Liénard's 60 m3.
     c.batch_execute(
@@ -168,12 +173,7 @@ async fn collections_due_applies_the_planners_rule() {
     use wasteflow::plan::{pickup, ContainerState, LocalClock, Params};
     use wasteflow::zone::CollectionWindow;
     let db = TestDb::new().await;
-    let settings = Settings {
-        database: DatabaseSettings { url: db.url.clone(), ..DatabaseSettings::default() },
-        ..Settings::default()
-    };
-    prepare(&settings, &Zone::load(&zone_file()).unwrap(), true).await.expect("prepare");
-    let c = db.client().await;
+    let c = migrated(&db).await;
     c.batch_execute(
         "UPDATE sites SET collection_days = '{mon,tue,wed,thu,fri}', collection_from = '07:00', collection_to = '16:00';
          UPDATE containers SET collection_days = NULL, collection_from = NULL, collection_to = NULL;
