@@ -2,6 +2,7 @@
 //! start. The level can be changed later ([`set_level`], on a configuration reload).
 
 use crate::config::{LogFormat, LogSettings};
+use std::io::IsTerminal;
 use std::sync::OnceLock;
 use tracing_subscriber::EnvFilter;
 
@@ -25,7 +26,10 @@ pub fn init(s: &LogSettings) {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&s.level))
         .unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(colours(std::io::stderr().is_terminal(), std::env::var_os("NO_COLOR").is_some()));
     match s.format {
         LogFormat::Human => {
             let builder = builder.with_filter_reloading();
@@ -42,6 +46,12 @@ pub fn init(s: &LogSettings) {
             }
         }
     }
+}
+
+/// Colours only on a terminal, and not when `NO_COLOR` is set (no-color.org): a log file or
+/// journald (stderr is then a file or a socket) gets plain text, not escape sequences.
+fn colours(terminal: bool, no_color: bool) -> bool {
+    terminal && !no_color
 }
 
 /// Replaces the level filter (e.g. `debug`, `wasteflow=debug,info`).

@@ -179,3 +179,30 @@ async fn check_config_connect_reports_what_works() {
     assert!(text.contains("database: FAILED"), "{text}");
     assert!(text.contains("broker: FAILED"), "{text}");
 }
+
+/// Output an operator reads: no escape sequences when stderr is not a terminal (a log file,
+/// journald), the server's own words for a database that is not there, and plain sentences
+/// instead of Rust `Debug` dumps after `migrate`.
+#[tokio::test]
+async fn operator_output_has_no_colour_codes_and_no_debug_dumps() {
+    let missing = wasteflow()
+        .args(["verify"])
+        .env("WASTEFLOW__DATABASE__URL", "postgres://postgres@127.0.0.1:5432/wasteflow_no_such_database")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(!missing.status.success());
+    assert!(err.contains("3D000: database \"wasteflow_no_such_database\" does not exist"), "{err}");
+    assert!(!err.contains('\u{1b}'), "no ANSI escape when stderr is a pipe: {err:?}");
+
+    let db = common::TestDb::new().await;
+    let out = common::Env::new(&db).command().arg("migrate").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("storage mode: PostgreSQL (plain tables); migrations applied now: 1, 2,"), "{text}");
+    let zone = wasteflow::zone::Zone::load(&common::zone_file()).unwrap();
+    let expected = format!("registry: {} companies, {} sites,", zone.file.companies.len(), zone.file.sites.len());
+    assert!(text.contains(&expected), "{text}");
+    assert!(!text.contains("SyncReport") && !text.contains("Postgres,") && !text.contains('['), "{text}");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains('\u{1b}'));
+}

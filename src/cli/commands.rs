@@ -134,11 +134,16 @@ async fn migrate(settings: &Settings, zone: &Zone, batch: i64) -> Outcome {
     progress.finish();
     db.close().await;
     let p = crate::store::prepare(settings, zone, true).await?;
-    println!("storage mode: {:?}; migrations applied now: {:?}", p.mode, applied);
+    let applied = if applied.is_empty() {
+        "none".to_string()
+    } else {
+        applied.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    };
+    println!("storage mode: {}; migrations applied now: {applied}", p.mode);
     for line in &p.policies {
         println!("storage policy: {line}");
     }
-    println!("registry: {:?}", p.registry);
+    println!("registry: {}", p.registry);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -151,7 +156,7 @@ async fn registry_sync(settings: &Settings, zone: &Zone) -> Outcome {
         settings.database.statement_timeout,
     )
     .await?;
-    println!("registry synchronised: {report:?}");
+    println!("registry synchronised: {report}");
     Ok(ExitCode::SUCCESS)
 }
 

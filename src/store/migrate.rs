@@ -33,6 +33,15 @@ pub enum Mode {
     Postgres,
 }
 
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Mode::Timescale => "TimescaleDB (hypertables)",
+            Mode::Postgres => "PostgreSQL (plain tables)",
+        })
+    }
+}
+
 /// Under the migration lock: creates the schema and the timescaledb extension (when the server
 /// offers it), then applies pending migrations and the views. Returns the storage mode and the
 /// versions applied now. Two instances starting together wait for each other: `CREATE ... IF

@@ -30,6 +30,26 @@ pub struct SyncReport {
     pub attributions_added: usize,
 }
 
+impl std::fmt::Display for SyncReport {
+    /// One line for an operator: "7 companies, 7 sites, ... 14 sensors; 0 attributions added".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} companies, {} sites, {} operators, {} transporters, {} streams, {} containers, {} gateways, \
+             {} sensors; {} attributions added",
+            self.companies,
+            self.sites,
+            self.operators,
+            self.transporters,
+            self.streams,
+            self.containers,
+            self.gateways,
+            self.sensors,
+            self.attributions_added
+        )
+    }
+}
+
 /// Advisory lock key of the registry sync ("wfregsyn").
 const SYNC_LOCK: i64 = 0x7766_7265_6773_796e;
 
