@@ -17,8 +17,8 @@ export WASTEFLOW__MQTT__TOPIC_FILTER="demo/+/+/up"
 export WASTEFLOW__METRICS__LISTEN="127.0.0.1:9187"
 
 bash .ci/services.sh
-echo "== building (release)"
-cargo build --release --quiet
+echo "== building (release; the first build compiles for several minutes)"
+cargo build --release
 BIN=target/release/wasteflow
 
 echo "== broker: deploy/mosquitto/mosquitto.conf on 127.0.0.1:$BROKER_PORT"
@@ -28,7 +28,8 @@ sed -e "s/^listener .*/listener $BROKER_PORT 127.0.0.1/" -e "s#^persistence_loca
 [ "$(id -u)" = 0 ] && echo "user root" >> "$BROKER_DIR/mosquitto.conf"
 mosquitto -c "$BROKER_DIR/mosquitto.conf" 2> "$BROKER_DIR/broker.log" &
 BROKER=$!
-trap 'kill $BROKER 2>/dev/null || true' EXIT
+# The broker's directory goes with the demo, whatever way it ends.
+trap 'kill $BROKER 2>/dev/null || true; rm -rf "$BROKER_DIR"' EXIT
 for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$BROKER_PORT) 2>/dev/null && break; sleep 0.1; done
 
 echo "== fresh database $DB"
@@ -38,7 +39,7 @@ $BIN --config config/wasteflow.toml migrate
 echo "== starting the daemon (metrics on http://$WASTEFLOW__METRICS__LISTEN/metrics)"
 $BIN --config config/wasteflow.toml run 2> /tmp/wasteflow-demo.log &
 DAEMON=$!
-trap 'kill $DAEMON $BROKER 2>/dev/null || true' EXIT
+trap 'kill $DAEMON $BROKER 2>/dev/null || true; rm -rf "$BROKER_DIR"' EXIT
 for _ in $(seq 100); do
   curl -s "http://$WASTEFLOW__METRICS__LISTEN/metrics" 2>/dev/null | grep -q '^wasteflow_mqtt_subscribed 1' && break
   sleep 0.1
@@ -108,6 +109,7 @@ echo "== metrics: curl http://$WASTEFLOW__METRICS__LISTEN/metrics (a few lines)"
 curl -s "http://$WASTEFLOW__METRICS__LISTEN/metrics" | grep -E '^wasteflow_(readings|messages)_[a-z_]*_total' || true
 kill -TERM $DAEMON; wait $DAEMON || true
 kill $BROKER; wait $BROKER 2>/dev/null || true
+rm -rf "$BROKER_DIR"
 trap - EXIT
 echo "== where to look next"
 echo "  - the data: psql -h 127.0.0.1 -U postgres $DB   (views kpi_*, exchange_flows_*, container_fill_*, recent_events)"
