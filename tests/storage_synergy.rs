@@ -153,10 +153,12 @@ fn fixture(zone: &Zone) -> Vec<ValidReading> {
         w(la, "gw-la-02", 1, 25_000.0, t), // mineral mix D1 to landfill: 25 + 25 = 50 t
         w(la, "gw-la-02", 1, 25_000.0, t + HOUR),
         w(ms, "gw-ms-01", 1, 2_500.0, t), // offcuts R1 to the boiler: a running exchange
-        // April 2027: mineral mix landfilled, 25 + 25 + 20 = 70 t, nothing sent to Béton.
+        // April 2027: mineral mix landfilled, 25 + 25 + 20 = 70 t, nothing sent to Béton. The
+        // 20 t are weighed at 00:30 local on 1 April (31 March 22:30 UTC, Paris being UTC+2):
+        // they belong to local April; UTC months would give March 70 t and April 50 t.
         w(la, "gw-la-02", 1, 25_000.0, APR1 + 9 * DAY),
         w(la, "gw-la-02", 1, 25_000.0, APR1 + 9 * DAY + HOUR),
-        w(la, "gw-la-02", 1, 20_000.0, APR1 + 9 * DAY + 2 * HOUR),
+        w(la, "gw-la-02", 1, 20_000.0, APR1 - 2 * HOUR + 30 * 60_000),
         // January 2028: no TGAP rate for 2028 in the registry.
         w(ba, "gw-ba-01", 1, 10_000.0, JAN1_2028 + 9 * DAY),
     ]
