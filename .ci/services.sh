@@ -1,14 +1,25 @@
 #!/usr/bin/env bash
 # Starts PostgreSQL and Mosquitto on 127.0.0.1 if they are not running (machine kind rust-svc),
-# installing them from Debian's packages when absent.
+# and installs from Debian's packages whatever the demo and the tests need that is absent:
+#   mosquitto, postgresql (server binaries: tests start private clusters), curl, python3 (demo);
+#   prometheus (promtool and a server: the alert rules' tests), systemd (systemd-analyze: the
+#   unit's tests), man-db (tests/manuals.rs renders the pages), util-linux (runuser: tests run
+#   commands as another user, which needs root).
 set -euo pipefail
 
 need_apt=()
 command -v mosquitto >/dev/null || need_apt+=(mosquitto)
 command -v psql >/dev/null || need_apt+=(postgresql postgresql-client)
 command -v curl >/dev/null || need_apt+=(curl)
+command -v python3 >/dev/null || need_apt+=(python3)
+{ command -v promtool >/dev/null && command -v prometheus >/dev/null; } || need_apt+=(prometheus)
+command -v systemd-analyze >/dev/null || need_apt+=(systemd)
+command -v man >/dev/null || need_apt+=(man-db)
+command -v runuser >/dev/null || need_apt+=(util-linux)
 if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
+  # The prometheus package may start its own server; the tests run their own.
+  pkill -x prometheus || true
 fi
 
 if ! pg_isready -q -h 127.0.0.1 -p 5432; then

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs wasteflow as a systemd service:
+# Installs wasteflow from source as a systemd service (the Debian package is the other route:
+# deploy/debian/build.sh, docs/operations.md "Install"):
 #   /usr/local/bin/wasteflow                      the binary (built here in release mode)
 #   /etc/systemd/system/wasteflow.service         the unit (deploy/systemd/wasteflow.service)
 #   /etc/wasteflow/wasteflow.toml, zone.toml      example configuration (kept if present)
@@ -11,7 +12,8 @@
 #   DESTDIR=/tmp/stage deploy/install.sh   stages into a directory instead (no user, no systemctl)
 # Upgrades: run it again, then `wasteflow migrate` if the release notes say so (or keep
 # database.migrate_on_start), then `systemctl restart wasteflow`. Configuration files that
-# exist are never overwritten; the new examples land next to them as *.example.
+# exist are never overwritten; the new examples land next to them as *.example. The unit is
+# replaced: change it with drop-ins (`systemctl edit wasteflow`), never in place.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BINARY=""
@@ -34,7 +36,11 @@ fi
 
 install -d -m 0755 "$D/usr/local/bin" "$D/etc/systemd/system" "$D/usr/local/share/doc/wasteflow"
 install -m 0755 "$BINARY" "$D/usr/local/bin/wasteflow"
-install -m 0644 deploy/systemd/wasteflow.service "$D/etc/systemd/system/wasteflow.service"
+# The unit names the package's paths (/usr/bin, /usr/share/doc); from source, /usr/local.
+sed -e 's#/usr/bin/wasteflow#/usr/local/bin/wasteflow#g' -e 's#/usr/share/doc/wasteflow#/usr/local/share/doc/wasteflow#g' \
+  deploy/systemd/wasteflow.service > "$D/etc/systemd/system/wasteflow.service.tmp"
+install -m 0644 "$D/etc/systemd/system/wasteflow.service.tmp" "$D/etc/systemd/system/wasteflow.service"
+rm -f "$D/etc/systemd/system/wasteflow.service.tmp"
 for doc in operations reliability scaling kpis performance wire-format; do
   install -m 0644 "docs/$doc.md" "$D/usr/local/share/doc/wasteflow/$doc.md"
 done

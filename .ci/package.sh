@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# The Debian package, end to end, on this machine (as root): build it, check its contents,
+# lint it, install it, check the user, files and permissions, run check-config as the service
+# user, upgrade it over an edited conffile, purge it, and check the purge left nothing but
+# the system user and group (docs/operations.md, "The Debian package").
+#
+# Usage: bash .ci/package.sh          (.ci/run calls it; about 4 to 6 minutes, most of it the
+#                                      release build, less when target/release is warm)
+# Installs lintian, dpkg-dev, adduser and man-db when missing, and cargo-deb (build.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ "$(id -u)" = 0 ] || { echo "run as root: it installs and purges the package" >&2; exit 1; }
+
+fail() { echo "package check FAILED: $*" >&2; exit 1; }
+need_apt=()
+command -v lintian >/dev/null || need_apt+=(lintian)
+command -v dpkg-shlibdeps >/dev/null || need_apt+=(dpkg-dev)
+command -v adduser >/dev/null || need_apt+=(adduser)
+command -v man >/dev/null || need_apt+=(man-db)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
+fi
+# A run that stopped half-way may have left it installed.
+dpkg --purge wasteflow >/dev/null 2>&1 || true
+
+echo "== build"
+bash deploy/debian/build.sh
+VERSION=$(cargo metadata --no-deps --format-version 1 --locked | python3 -c 'import json,sys; print(json.load(sys.stdin)["packages"][0]["version"])')
+ARCH=$(dpkg --print-architecture)
+DEB=target/debian/wasteflow_${VERSION}-1_${ARCH}.deb
+[ -f "$DEB" ] || fail "no $DEB"
+# The same files as a later revision, to check an upgrade.
+cargo deb --no-build --locked --deb-revision 2 --output "target/debian/wasteflow_${VERSION}-2_${ARCH}.deb" >/dev/null
+DEB2=target/debian/wasteflow_${VERSION}-2_${ARCH}.deb
+
+echo "== contents"
+CONTENTS=$(dpkg-deb -c "$DEB" | awk '{print $1, $2, $NF}')
+has() { grep -qE "$1" <<<"$CONTENTS" || fail "the package lacks $2 ($1)"; }
+has '^-rwxr-xr-x root/root \./usr/bin/wasteflow$' "the binary, 0755"
+has ' \./(usr/)?lib/systemd/system/wasteflow\.service$' "the systemd unit"
+has '^-rw-r----- root/root \./etc/wasteflow/wasteflow\.toml$' "the configuration, 0640"
+has '^-rw-r----- root/root \./etc/wasteflow/zone\.toml$' "the zone registry, 0640"
+has ' \./usr/share/man/man1/wasteflow\.1\.gz$' "wasteflow(1)"
+has ' \./usr/share/bash-completion/completions/wasteflow$' "the bash completion"
+has ' \./usr/share/zsh/vendor-completions/_wasteflow$' "the zsh completion"
+has ' \./usr/share/fish/vendor_completions.d/wasteflow\.fish$' "the fish completion"
+has ' \./usr/share/doc/wasteflow/operations\.md' "the operator's guide"
+has ' \./usr/share/doc/wasteflow/copyright$' "the copyright file"
+has ' \./usr/share/doc/wasteflow/examples/prometheus/wasteflow-rules\.yml' "the Prometheus rules"
+has ' \./usr/share/doc/wasteflow/examples/grafana/dashboards/zone-overview\.json' "the Grafana dashboards"
+has ' \./usr/share/doc/wasteflow/examples/grafana/provisioning/datasources/wasteflow\.yaml' "the Grafana provisioning"
+has ' \./usr/share/doc/wasteflow/examples/mosquitto/mosquitto\.conf' "the Mosquitto configuration"
+has ' \./usr/share/doc/wasteflow/examples/alertmanager/alertmanager\.yml' "the Alertmanager routing"
+# One page per subcommand: as many as examples/manuals.rs generated.
+PAGES=$(ls target/assets/man/*.1 | wc -l)
+SHIPPED=$(grep -c '\./usr/share/man/man1/wasteflow.*\.1\.gz$' <<<"$CONTENTS")
+[ "$PAGES" = "$SHIPPED" ] || fail "$PAGES manual pages generated, $SHIPPED shipped"
+CONTROL=$(mktemp -d); trap 'rm -rf "$CONTROL"' EXIT
+dpkg-deb -e "$DEB" "$CONTROL"
+diff <(sort "$CONTROL/conffiles") <(printf '%s\n' /etc/wasteflow/wasteflow.toml /etc/wasteflow/zone.toml) \
+  || fail "the conffiles are not exactly the two configuration files"
+grep -q '^Depends:.*adduser' "$CONTROL/control" || fail "Depends: lacks adduser (the postinst uses it)"
+for s in postinst postrm; do [ -x "$CONTROL/$s" ] || fail "no $s"; done
+grep -q 'systemctl.*enable\|deb-systemd-invoke start' "$CONTROL/postinst" \
+  && fail "the postinst enables or starts the daemon (it must wait for the operator's configuration)"
+echo "$SHIPPED manual pages, 3 completions, 2 conffiles"
+
+echo "== lintian"
+# Errors fail; the warnings and infos that stay are overridden with their reasons in
+# deploy/debian/lintian-overrides (shipped in the package, where lintian reads them).
+lintian --fail-on error,warning --display-info --no-tag-display-limit "$DEB"
+
+echo "== install"
+find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /run -o -path /tmp -o -path /var/tmp \
+  -o -path /work -o -path /root -o -path /var/cache -o -path /var/log -o -path /var/lib/postgresql \
+  -o -path /var/lib/mosquitto -o -path /var/lib/apt \) -prune -o -print 2>/dev/null | sort > /tmp/wf-before.txt
+OUT=$(dpkg -i "$DEB" 2>&1) || { echo "$OUT"; fail "dpkg -i"; }
+echo "$OUT"
+grep -q "NOT started" <<<"$OUT" || fail "the postinst did not say the daemon is not started"
+
+echo "== user, files, permissions"
+IFS=: read -r _ _ uid _ _ home shell < <(getent passwd wasteflow) || fail "no user wasteflow"
+[ "$uid" -lt 1000 ] || fail "wasteflow is not a system user (uid $uid)"
+[ "$home" = /nonexistent ] && [ "$shell" = /usr/sbin/nologin ] || fail "wasteflow has home $home, shell $shell"
+getent group wasteflow >/dev/null || fail "no group wasteflow"
+perm() { [ "$(stat -c '%a %U:%G' "$1")" = "$2" ] || fail "$1 is $(stat -c '%a %U:%G' "$1"), not $2"; }
+perm /usr/bin/wasteflow "755 root:root"
+perm /etc/wasteflow "750 root:wasteflow"
+perm /etc/wasteflow/wasteflow.toml "640 root:wasteflow"
+perm /etc/wasteflow/zone.toml "640 root:wasteflow"
+perm /etc/wasteflow/credentials "700 root:root"
+UNIT=$(ls /lib/systemd/system/wasteflow.service /usr/lib/systemd/system/wasteflow.service 2>/dev/null | head -n1)
+[ -n "$UNIT" ] || fail "no unit installed"
+grep -q '^ExecStart=/usr/bin/wasteflow ' "$UNIT" || fail "the unit does not run /usr/bin/wasteflow"
+[ ! -e /etc/systemd/system/multi-user.target.wants/wasteflow.service ] || fail "the unit was enabled"
+systemd-analyze verify "$UNIT" 2>&1 | grep -v 'Failed to \|System has not been booted' | grep . && fail "systemd-analyze verify complains" || true
+man -w wasteflow-run >/dev/null || fail "man wasteflow-run finds no page"
+man -w wasteflow-registry-sync >/dev/null || fail "man wasteflow-registry-sync finds no page"
+MANPAGER=cat man wasteflow 2>/dev/null | grep -q 'EXIT STATUS' || fail "man wasteflow does not render"
+
+echo "== check-config as the service user"
+(cd / && runuser -u wasteflow -- wasteflow --config /etc/wasteflow/wasteflow.toml check-config) \
+  || fail "check-config as wasteflow"
+# And the credentials stay out of its reach.
+(cd / && runuser -u wasteflow -- ls /etc/wasteflow/credentials >/dev/null 2>&1) \
+  && fail "the service user can list the credentials directory"
+
+echo "== upgrade keeps an edited conffile and the permissions"
+echo "# edited by the operator" >> /etc/wasteflow/wasteflow.toml
+printf 'secret\n' > /etc/wasteflow/credentials/db-password; chmod 600 /etc/wasteflow/credentials/db-password
+dpkg -i --force-confold "$DEB2" >/dev/null || fail "upgrade to -2"
+tail -n1 /etc/wasteflow/wasteflow.toml | grep -q "edited by the operator" || fail "the upgrade lost the operator's edit"
+[ -f /etc/wasteflow/credentials/db-password ] || fail "the upgrade lost the credentials"
+perm /etc/wasteflow/wasteflow.toml "640 root:wasteflow"
+perm /etc/wasteflow "750 root:wasteflow"
+
+echo "== remove keeps the configuration, purge removes it"
+dpkg --remove wasteflow >/dev/null
+[ -f /etc/wasteflow/wasteflow.toml ] && [ -f /etc/wasteflow/credentials/db-password ] \
+  || fail "remove took the configuration"
+[ ! -e /usr/bin/wasteflow ] || fail "remove left the binary"
+dpkg --purge wasteflow >/dev/null
+find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /run -o -path /tmp -o -path /var/tmp \
+  -o -path /work -o -path /root -o -path /var/cache -o -path /var/log -o -path /var/lib/postgresql \
+  -o -path /var/lib/mosquitto -o -path /var/lib/apt \) -prune -o -print 2>/dev/null | sort > /tmp/wf-after.txt
+LEFT=$(comm -13 /tmp/wf-before.txt /tmp/wf-after.txt)
+GONE=$(comm -23 /tmp/wf-before.txt /tmp/wf-after.txt)
+[ -z "$LEFT" ] || fail "the purge left: $LEFT"
+[ -z "$GONE" ] || fail "install and purge removed: $GONE"
+dpkg-statoverride --list | grep -q wasteflow && fail "the purge left a statoverride"
+[ "$(dpkg-query -W -f='${db:Status-Status}' wasteflow 2>/dev/null || echo not-installed)" = not-installed ] \
+  || dpkg-query -W -f='${db:Status-Status}\n' wasteflow | grep -q '^not-installed$' || fail "dpkg still knows wasteflow"
+# What stays, as Debian's daemon packages usually leave it: the system user and group.
+getent passwd wasteflow >/dev/null || fail "the purge removed the system user (it is meant to stay)"
+rm -f /tmp/wf-before.txt /tmp/wf-after.txt
+echo "package: built, linted, installed, checked, upgraded, purged: OK"
