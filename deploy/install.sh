@@ -4,7 +4,7 @@
 #   /etc/systemd/system/wasteflow.service         the unit (deploy/systemd/wasteflow.service)
 #   /etc/wasteflow/wasteflow.toml, zone.toml      example configuration (kept if present)
 #   /etc/wasteflow/credentials/                   secrets for LoadCredential= (root only)
-#   /usr/local/share/doc/wasteflow/               operations, reliability, scaling, KPIs
+#   /usr/local/share/doc/wasteflow/               operations, alerting, reliability, scaling, KPIs
 # and a system user `wasteflow` that owns nothing but reads its configuration.
 #
 # Usage: sudo deploy/install.sh [--binary PATH]
@@ -35,7 +35,7 @@ fi
 install -d -m 0755 "$D/usr/local/bin" "$D/etc/systemd/system" "$D/usr/local/share/doc/wasteflow"
 install -m 0755 "$BINARY" "$D/usr/local/bin/wasteflow"
 install -m 0644 deploy/systemd/wasteflow.service "$D/etc/systemd/system/wasteflow.service"
-for doc in operations reliability scaling kpis performance wire-format; do
+for doc in operations alerting reliability scaling kpis performance wire-format; do
   install -m 0644 "docs/$doc.md" "$D/usr/local/share/doc/wasteflow/$doc.md"
 done
 
