@@ -2,8 +2,9 @@
 
   coverage               every alert of the rules file and every company of the example zone has
                          a routing case in deploy/alertmanager/routes.test
-  inhibit URL            posts the alerts of deploy/alertmanager/inhibit.test to the Alertmanager
-                         at URL and checks which ones it reports inhibited
+  inhibit URL            waits for the Alertmanager at URL, posts the alerts of
+                         deploy/alertmanager/inhibit.test to it and checks which ones it reports
+                         inhibited
 
 Exits 1 with one line per problem.
 """
@@ -68,11 +69,26 @@ def call(url, data=None):
         return json.loads(resp.read() or b"null")
 
 
+def ready(base):
+    """Waits up to 10 s for the Alertmanager to answer /-/ready."""
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/-/ready", timeout=1):
+                return True
+        except OSError:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.2)
+
+
 def inhibit(base):
     expected = cases(INHIBIT)
     for state, _ in expected:
         if state not in ("active", "inhibited"):
             sys.exit(f"{INHIBIT}: state must be active or inhibited, not {state}")
+    if not ready(base):
+        return [f"the Alertmanager did not come up on {base}"]
     now = datetime.datetime.now(datetime.timezone.utc)
     alerts = [{"labels": labels, "startsAt": now.isoformat(),
                "endsAt": (now + datetime.timedelta(hours=1)).isoformat()}
