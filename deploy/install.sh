@@ -5,7 +5,7 @@
 #   /etc/systemd/system/wasteflow.service         the unit (deploy/systemd/wasteflow.service)
 #   /etc/wasteflow/wasteflow.toml, zone.toml      example configuration (kept if present)
 #   /etc/wasteflow/credentials/                   secrets for LoadCredential= (root only)
-#   /usr/local/share/doc/wasteflow/               operations, reliability, scaling, KPIs
+#   /usr/local/share/doc/wasteflow/               operations, alerting, reliability, scaling, KPIs
 # and a system user `wasteflow` that owns nothing but reads its configuration.
 #
 # Usage: sudo deploy/install.sh [--binary PATH]
@@ -41,8 +41,9 @@ sed -e 's#/usr/bin/wasteflow#/usr/local/bin/wasteflow#g' -e 's#/usr/share/doc/wa
   deploy/systemd/wasteflow.service > "$D/etc/systemd/system/wasteflow.service.tmp"
 install -m 0644 "$D/etc/systemd/system/wasteflow.service.tmp" "$D/etc/systemd/system/wasteflow.service"
 rm -f "$D/etc/systemd/system/wasteflow.service.tmp"
-for doc in operations reliability scaling kpis performance wire-format; do
-  install -m 0644 "docs/$doc.md" "$D/usr/local/share/doc/wasteflow/$doc.md"
+# Every document: they link to one another.
+for doc in docs/*.md; do
+  install -m 0644 "$doc" "$D/usr/local/share/doc/wasteflow/$(basename "$doc")"
 done
 
 if [ -z "$D" ] && ! id wasteflow >/dev/null 2>&1; then
