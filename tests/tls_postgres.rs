@@ -5,94 +5,33 @@
 
 mod common;
 use common::certs::{ca, leaf};
+use common::cluster::Cluster;
 use common::*;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
-
-fn as_postgres(args: &[&str]) -> std::process::Output {
-    Command::new("runuser").args(["-u", "postgres", "--"]).args(args).output().expect("runuser")
-}
-
-/// A private cluster with ssl on, owned by the postgres user, stopped on drop.
-struct Cluster {
-    dir: PathBuf,
-    port: u16,
-}
-
-impl Cluster {
-    fn start(dir: &Path, cert: &str, key: &str) -> Cluster {
-        let data = dir.join("data");
-        std::fs::create_dir_all(dir).unwrap();
-        Command::new("chown").args(["-R", "postgres:postgres", dir.to_str().unwrap()]).status().unwrap();
-        let out =
-            as_postgres(&[&format!("{PG_BIN}/initdb"), "-D", data.to_str().unwrap(), "-U", "postgres", "--auth=trust"]);
-        assert!(out.status.success(), "initdb: {}", String::from_utf8_lossy(&out.stderr));
-        // A port found free can be taken by another test before the postmaster binds it: then
-        // pg_ctl fails and the cluster starts again on another port.
-        for attempt in 1..=5 {
-            let c = Cluster { dir: dir.to_path_buf(), port: free_port() };
-            c.install_cert(cert, key);
-            let opts = format!(
-                "-p {} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
-                c.port,
-                dir.display(),
-                dir.join("server.pem").display(),
-                dir.join("server.key").display()
-            );
-            let log = dir.join("pg.log");
-            let out = as_postgres(&[
-                &format!("{PG_BIN}/pg_ctl"),
-                "-D",
-                data.to_str().unwrap(),
-                "-o",
-                &opts,
-                "-l",
-                log.to_str().unwrap(),
-                "-w",
-                "start",
-            ]);
-            let text = std::fs::read_to_string(&log).unwrap_or_default();
-            if out.status.success() {
-                return c;
-            }
-            assert!(attempt < 5 && text.contains("could not bind"), "pg_ctl start: {text}");
-            eprintln!("port {} taken; starting the cluster again on another port", c.port);
-            std::mem::forget(c); // nothing runs: no pg_ctl stop
-        }
-        unreachable!("the loop returns or panics")
-    }
-
-    fn install_cert(&self, cert: &str, key: &str) {
-        std::fs::write(self.dir.join("server.pem"), cert).unwrap();
-        std::fs::write(self.dir.join("server.key"), key).unwrap();
-        for f in ["server.pem", "server.key"] {
-            let p = self.dir.join(f);
-            Command::new("chown").args(["postgres:postgres", p.to_str().unwrap()]).status().unwrap();
-            Command::new("chmod").args(["0600", p.to_str().unwrap()]).status().unwrap();
-        }
-    }
-
-    fn reload(&self) {
-        let out = as_postgres(&[&format!("{PG_BIN}/pg_ctl"), "-D", self.dir.join("data").to_str().unwrap(), "reload"]);
-        assert!(out.status.success());
+/// The server's certificate and key, where the cluster's settings point.
+fn install_cert(cluster_dir: &Path, cert: &str, key: &str) {
+    std::fs::create_dir_all(cluster_dir).unwrap();
+    std::fs::write(cluster_dir.join("server.pem"), cert).unwrap();
+    std::fs::write(cluster_dir.join("server.key"), key).unwrap();
+    for f in ["server.pem", "server.key"] {
+        let p = cluster_dir.join(f);
+        Command::new("chown").args(["postgres:postgres", p.to_str().unwrap()]).status().unwrap();
+        Command::new("chmod").args(["0600", p.to_str().unwrap()]).status().unwrap();
     }
 }
 
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        let _ = as_postgres(&[
-            &format!("{PG_BIN}/pg_ctl"),
-            "-D",
-            self.dir.join("data").to_str().unwrap(),
-            "-m",
-            "immediate",
-            "stop",
-        ]);
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+/// A private cluster with ssl on.
+fn start_tls_cluster(dir: &Path, cert: &str, key: &str) -> Cluster {
+    install_cert(dir, cert, key);
+    let settings = format!(
+        "-c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+        dir.join("server.pem").display(),
+        dir.join("server.key").display()
+    );
+    Cluster::start(dir, &["--auth=trust"], &settings)
 }
 
 fn tls_env(env: &Env, host: &str, port: u16, ca_file: &str) -> Env {
@@ -113,7 +52,7 @@ async fn postgres_over_tls_verified_and_each_mistake_explained() {
     let dir = std::env::temp_dir().join(unique("wf-pgtls-"));
     let zone_ca = ca("database CA");
     let (cert, key) = leaf(&zone_ca, "localhost", &["localhost"], false, false);
-    let cluster = Cluster::start(&dir, &cert, &key);
+    let cluster = start_tls_cluster(&dir, &cert, &key);
     let ca_file = dir.join("ca.pem");
     std::fs::write(&ca_file, zone_ca.cert.pem()).unwrap();
     let ca_file = ca_file.display().to_string();
@@ -168,7 +107,7 @@ async fn postgres_over_tls_verified_and_each_mistake_explained() {
     }
 
     let (old_cert, old_key) = leaf(&zone_ca, "localhost", &["localhost"], false, true);
-    cluster.install_cert(&old_cert, &old_key);
+    install_cert(&cluster.dir, &old_cert, &old_key);
     cluster.reload();
     // New connections get the new certificate once the server has reloaded.
     wait_until(

@@ -7,6 +7,7 @@
 
 pub mod broker;
 pub mod certs;
+pub mod cluster;
 pub mod faults;
 pub mod proxy;
 pub mod storage;
