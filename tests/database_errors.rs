@@ -52,7 +52,7 @@ async fn each_refusal_names_its_cause() {
 
     // No password configured where the server asks for one.
     let (_, err) = refused(&env, &format!("postgres://wf_known@127.0.0.1:{port}/wf_db"), None);
-    assert!(err.contains("password missing"), "{err}");
+    assert!(err.contains("password missing: the server asks for a password; set database.password_file"), "{err}");
 
     // A role that does not exist, on a server that trusts the connection (as the machine's
     // does): the server names it.

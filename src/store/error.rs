@@ -111,7 +111,15 @@ pub fn describe(e: &tokio_postgres::Error) -> String {
         }
         return text;
     }
-    with_sources(e)
+    let text = with_sources(e);
+    // tokio-postgres's words when the server asks for a password the configuration lacks.
+    if text.ends_with("password missing") {
+        return format!(
+            "{text}: the server asks for a password; set database.password_file, or pass it as the \
+             credential db-password (LoadCredential= in the unit)"
+        );
+    }
+    text
 }
 
 /// The error followed by its sources, `: `-separated (tokio-postgres keeps the I/O or TLS
