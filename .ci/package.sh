@@ -105,12 +105,17 @@ echo "== check-config as the service user"
 (cd / && runuser -u wasteflow -- ls /etc/wasteflow/credentials >/dev/null 2>&1) \
   && fail "the service user can list the credentials directory"
 
-echo "== upgrade keeps an edited conffile and the permissions"
+echo "== upgrade keeps an edited conffile, a drop-in and the permissions"
 echo "# edited by the operator" >> /etc/wasteflow/wasteflow.toml
+mkdir -p /etc/systemd/system/wasteflow.service.d
+printf '[Service]\nIPAddressAllow=10.20.0.0/16\n' > /etc/systemd/system/wasteflow.service.d/override.conf
 printf 'secret\n' > /etc/wasteflow/credentials/db-password; chmod 600 /etc/wasteflow/credentials/db-password
 dpkg -i --force-confold "$DEB2" >/dev/null || fail "upgrade to -2"
 tail -n1 /etc/wasteflow/wasteflow.toml | grep -q "edited by the operator" || fail "the upgrade lost the operator's edit"
 [ -f /etc/wasteflow/credentials/db-password ] || fail "the upgrade lost the credentials"
+grep -q 10.20.0.0/16 /etc/systemd/system/wasteflow.service.d/override.conf || fail "the upgrade lost the drop-in"
+# The drop-in is the operator's, not the package's: a purge leaves it, so it goes by hand.
+rm -r /etc/systemd/system/wasteflow.service.d
 perm /etc/wasteflow/wasteflow.toml "640 root:wasteflow"
 perm /etc/wasteflow "750 root:wasteflow"
 
