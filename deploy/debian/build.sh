@@ -14,4 +14,4 @@ if ! cargo deb --version 2>/dev/null | grep -qF "$CARGO_DEB_VERSION"; then
 fi
 cargo build --release --locked
 cargo run --locked --quiet --example manuals -- target/assets >&2
-cargo deb --no-build --locked
+cargo deb --no-build --locked --strip "$@"
