@@ -12,6 +12,8 @@ CARGO_DEB_VERSION=3.8.0
 if ! cargo deb --version 2>/dev/null | grep -qF "$CARGO_DEB_VERSION"; then
   cargo install cargo-deb --locked --version "$CARGO_DEB_VERSION"
 fi
-cargo build --release --locked
+# No debug info: the package strips it anyway, and the build is shorter without it
+# ([profile.release] keeps it for the benchmarks' profiles).
+CARGO_PROFILE_RELEASE_DEBUG=0 cargo build --release --locked
 cargo run --locked --quiet --example manuals -- target/assets >&2
 cargo deb --no-build --locked --strip "$@"
