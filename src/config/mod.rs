@@ -4,6 +4,8 @@
 //! Loading reports every problem at once ([`ConfigErrors`]); it never exits the process
 //! itself (the command line decides the exit code, 64).
 
+mod form;
+mod keys;
 mod limits;
 mod load;
 mod problem;
