@@ -1,6 +1,6 @@
 //! `wasteflow check-config` on configuration files written for the test: every problem named
-//! by its full key, with what was found and a working example, all in one run (issue 17, rough
-//! edge 4).
+//! by its full key, with what was found and a working example, all in one run; paths in the
+//! file relative to the file (issue 17, rough edges 4 and 5).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -107,4 +107,39 @@ fn unknown_keys_and_bad_values_of_every_section_are_reported_in_one_run() {
             r#"metrics.listen: found "nowhere"; expected a socket address such as "127.0.0.1:9187" (invalid socket address syntax)"#,
         ]
     );
+}
+
+#[test]
+fn a_relative_zone_file_is_found_next_to_the_configuration_file() {
+    let config_dir = TempDir::new("config");
+    let elsewhere = TempDir::new("cwd");
+    std::fs::copy(ZONE, config_dir.0.join("zone.toml")).unwrap();
+    let config = config_dir.write("wasteflow.toml", "[zone]\nfile = \"zone.toml\"\n");
+    let out = check_config(&config, &elsewhere.0, &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("configuration and zone registry are valid"));
+}
+
+#[test]
+fn an_absolute_zone_file_is_used_as_it_is() {
+    let config_dir = TempDir::new("config");
+    let zone_dir = TempDir::new("zone");
+    let elsewhere = TempDir::new("cwd");
+    let zone = zone_dir.0.join("zone.toml");
+    std::fs::copy(ZONE, &zone).unwrap();
+    let config = config_dir.write("wasteflow.toml", &format!("[zone]\nfile = \"{}\"\n", zone.display()));
+    let out = check_config(&config, &elsewhere.0, &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A relative path given by an environment variable has no file to be relative to: it is
+/// relative to the working directory.
+#[test]
+fn a_relative_zone_file_from_the_environment_is_relative_to_the_working_directory() {
+    let config_dir = TempDir::new("config");
+    let cwd = TempDir::new("cwd");
+    std::fs::copy(ZONE, cwd.0.join("zone.toml")).unwrap();
+    let config = config_dir.write("wasteflow.toml", "[zone]\nfile = \"elsewhere.toml\"\n");
+    let out = check_config(&config, &cwd.0, &[("WASTEFLOW__ZONE__FILE", "zone.toml")]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }

@@ -3,7 +3,7 @@
 use super::keys::section;
 use super::problem::{push, ConfigErrors, Problem};
 use super::settings::*;
-use config::{Config, Environment, File, FileFormat};
+use config::{Config, Environment, File, FileFormat, Source as _};
 use std::net::SocketAddr;
 
 /// Loads the configuration from defaults, the optional file and the environment.
@@ -17,6 +17,8 @@ pub fn load(file: Option<&str>) -> Result<Settings, ConfigErrors> {
 
 /// As [`load`], with the environment source given (tests pass a fixed map).
 pub fn load_from(file: Option<&str>, env: Environment) -> Result<Settings, ConfigErrors> {
+    // The keys the environment sets (`zone.file`): their paths are not relative to the file.
+    let from_env: Vec<String> = env.collect().map(|m| m.into_keys().collect()).unwrap_or_default();
     let mut builder = Config::builder();
     if let Some(path) = file {
         builder = builder.add_source(File::new(path, FileFormat::Toml).required(true));
@@ -50,6 +52,10 @@ pub fn load_from(file: Option<&str>, env: Environment) -> Result<Settings, Confi
         live: section(&cfg, "live", &mut problems),
         service: section(&cfg, "service", &mut problems),
     };
+    if let Some(file) = file {
+        let set_by_file = |key: &str| !from_env.iter().any(|k| k == key) && cfg.get::<config::Value>(key).is_ok();
+        super::paths::relative_to_file(&mut settings, file, set_by_file);
+    }
     let credentials = std::env::var("CREDENTIALS_DIRECTORY").ok();
     from_credentials(&mut settings, credentials.as_deref());
     // A key whose value was refused is named once: the checks see its default instead.
@@ -222,7 +228,11 @@ fn check(s: &Settings, problems: &mut Vec<Problem>) {
         );
     }
     if s.zone.file.trim().is_empty() {
-        push(problems, "zone.file", "is empty; point it at the zone registry, e.g. config/zone.toml");
+        push(
+            problems,
+            "zone.file",
+            "is empty; point it at the zone registry, e.g. \"zone.toml\" (relative to the configuration file)",
+        );
     }
     if let Err(e) = crate::config::time_zone::check_name(&s.zone.time_zone) {
         push(problems, "zone.time_zone", e);
@@ -381,6 +391,22 @@ mod tests {
     }
 
     #[test]
+    fn relative_paths_follow_the_file_unless_the_environment_sets_them() {
+        let dir = std::env::temp_dir().join(format!("wf-paths-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("wasteflow.toml");
+        std::fs::write(&file, "[zone]\nfile = \"zone.toml\"\n[mqtt]\nca_file = \"ca.pem\"\n").unwrap();
+        let path = file.to_str().unwrap();
+        let s = load_from(Some(path), env(&[])).expect("valid");
+        assert_eq!(s.zone.file, dir.join("zone.toml").display().to_string());
+        assert_eq!(s.mqtt.ca_file, Some(dir.join("ca.pem").display().to_string()));
+        let s = load_from(Some(path), env(&[("WASTEFLOW__ZONE__FILE", "mine.toml")])).expect("valid");
+        assert_eq!(s.zone.file, "mine.toml", "relative to the working directory");
+        assert_eq!(s.mqtt.ca_file, Some(dir.join("ca.pem").display().to_string()));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn unknown_keys_are_refused() {
         let err = load_from(None, env(&[("WASTEFLOW__MQTT__URLL", "x")])).expect_err("unknown key");
         assert!(err.to_string().contains("urll"), "{err}");
@@ -427,8 +453,11 @@ mod tests {
     #[test]
     fn example_config_parses() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/config/wasteflow.toml");
-        let loaded = load_from(Some(path), env(&[])).expect("config/wasteflow.toml is valid");
-        // The file promises every key at its default.
+        let mut loaded = load_from(Some(path), env(&[])).expect("config/wasteflow.toml is valid");
+        // Its zone file is the one next to it, wherever the daemon runs.
+        assert_eq!(loaded.zone.file, concat!(env!("CARGO_MANIFEST_DIR"), "/config/zone.toml"));
+        // The file promises every other key at its default.
+        loaded.zone.file = Settings::default().zone.file;
         assert_eq!(loaded, Settings::default(), "config/wasteflow.toml differs from the defaults");
     }
 }

@@ -8,6 +8,7 @@ mod form;
 mod keys;
 mod limits;
 mod load;
+mod paths;
 mod problem;
 mod settings;
 pub mod time_zone;
