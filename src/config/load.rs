@@ -1,9 +1,9 @@
 //! Layering the sources and collecting every problem before giving up.
 
+use super::keys::section;
 use super::problem::{push, ConfigErrors, Problem};
 use super::settings::*;
-use config::{Config, Environment, File, FileFormat};
-use serde::de::DeserializeOwned;
+use config::{Config, Environment, File, FileFormat, Source as _};
 use std::net::SocketAddr;
 
 /// Loads the configuration from defaults, the optional file and the environment.
@@ -17,6 +17,8 @@ pub fn load(file: Option<&str>) -> Result<Settings, ConfigErrors> {
 
 /// As [`load`], with the environment source given (tests pass a fixed map).
 pub fn load_from(file: Option<&str>, env: Environment) -> Result<Settings, ConfigErrors> {
+    // The keys the environment sets (`zone.file`): their paths are not relative to the file.
+    let from_env: Vec<String> = env.collect().map(|m| m.into_keys().collect()).unwrap_or_default();
     let mut builder = Config::builder();
     if let Some(path) = file {
         builder = builder.add_source(File::new(path, FileFormat::Toml).required(true));
@@ -50,9 +52,17 @@ pub fn load_from(file: Option<&str>, env: Environment) -> Result<Settings, Confi
         live: section(&cfg, "live", &mut problems),
         service: section(&cfg, "service", &mut problems),
     };
+    if let Some(file) = file {
+        let set_by_file = |key: &str| !from_env.iter().any(|k| k == key) && cfg.get::<config::Value>(key).is_ok();
+        super::paths::relative_to_file(&mut settings, file, set_by_file);
+    }
     let credentials = std::env::var("CREDENTIALS_DIRECTORY").ok();
     from_credentials(&mut settings, credentials.as_deref());
-    check(&settings, &mut problems);
+    // A key whose value was refused is named once: the checks see its default instead.
+    let refused: Vec<String> = problems.iter().map(|p| p.key.clone()).collect();
+    let mut checked = Vec::new();
+    check(&settings, &mut checked);
+    problems.extend(checked.into_iter().filter(|p| !refused.contains(&p.key)));
     if problems.is_empty() {
         Ok(settings)
     } else {
@@ -76,51 +86,6 @@ fn from_credentials(s: &mut Settings, dir: Option<&str>) {
     if s.mqtt.password_file.is_none() {
         s.mqtt.password_file = found("mqtt-password");
     }
-}
-
-fn section<T: DeserializeOwned + Default>(cfg: &Config, name: &str, problems: &mut Vec<Problem>) -> T {
-    match cfg.get::<Option<T>>(name) {
-        Ok(v) => v.unwrap_or_default(),
-        Err(config::ConfigError::NotFound(_)) => T::default(),
-        Err(e) => bad_keys_apart(cfg, name, e, problems),
-    }
-}
-
-/// A section that does not deserialize: each key is tried alone, so every bad one is named
-/// (`database.statement_timeout`, not `database`), and the section is loaded without them, so
-/// the range checks still see (and report) the rest of it.
-fn bad_keys_apart<T: DeserializeOwned + Default>(
-    cfg: &Config,
-    name: &str,
-    error: config::ConfigError,
-    problems: &mut Vec<Problem>,
-) -> T {
-    let Ok(table) = cfg.get_table(name) else {
-        push(problems, name, error.to_string());
-        return T::default();
-    };
-    let mut keys: Vec<&String> = table.keys().collect();
-    keys.sort();
-    let mut good = table.clone();
-    for key in keys {
-        let alone = config::Map::from([(key.clone(), table[key].clone())]);
-        if let Err(e) = config::Value::from(alone).try_deserialize::<T>() {
-            let why = e.to_string();
-            let why = why.split(" for key").next().unwrap_or(&why);
-            push(
-                problems,
-                &format!("{name}.{key}"),
-                format!("{why} (config/wasteflow.toml shows every key with its format and default)"),
-            );
-            good.remove(key.as_str());
-        }
-    }
-    if good.len() == table.len() {
-        // No key fails alone: report the section as a whole.
-        push(problems, name, error.to_string());
-        return T::default();
-    }
-    config::Value::from(good).try_deserialize::<T>().unwrap_or_default()
 }
 
 /// Checks that go beyond types: ranges, formats and relations between values.
@@ -256,10 +221,18 @@ fn check(s: &Settings, problems: &mut Vec<Problem>) {
         push(problems, "metrics.stall_after", "must be at least database.statement_timeout (e.g. 60s)");
     }
     if let Err(e) = s.metrics.listen.parse::<SocketAddr>() {
-        push(problems, "metrics.listen", format!("not an address such as 127.0.0.1:9187: {e}"));
+        push(
+            problems,
+            "metrics.listen",
+            format!("found {:?}; expected a socket address such as \"127.0.0.1:9187\" ({e})", s.metrics.listen),
+        );
     }
     if s.zone.file.trim().is_empty() {
-        push(problems, "zone.file", "is empty; point it at the zone registry, e.g. config/zone.toml");
+        push(
+            problems,
+            "zone.file",
+            "is empty; point it at the zone registry, e.g. \"zone.toml\" (relative to the configuration file)",
+        );
     }
     if let Err(e) = crate::config::time_zone::check_name(&s.zone.time_zone) {
         push(problems, "zone.time_zone", e);
@@ -405,6 +378,34 @@ mod tests {
         assert!(err.0[0].message.contains("expected a duration"), "{err}");
     }
 
+    /// A refused value leaves its default to the checks, which must not blame it a second time.
+    #[test]
+    fn a_refused_value_is_named_once() {
+        let err = load_from(
+            None,
+            env(&[("WASTEFLOW__DATABASE__RETRY_MIN", "soon"), ("WASTEFLOW__DATABASE__RETRY_MAX", "100ms")]),
+        )
+        .expect_err("invalid");
+        let keys: Vec<_> = err.0.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["database.retry_min"], "{err}");
+    }
+
+    #[test]
+    fn relative_paths_follow_the_file_unless_the_environment_sets_them() {
+        let dir = std::env::temp_dir().join(format!("wf-paths-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("wasteflow.toml");
+        std::fs::write(&file, "[zone]\nfile = \"zone.toml\"\n[mqtt]\nca_file = \"ca.pem\"\n").unwrap();
+        let path = file.to_str().unwrap();
+        let s = load_from(Some(path), env(&[])).expect("valid");
+        assert_eq!(s.zone.file, dir.join("zone.toml").display().to_string());
+        assert_eq!(s.mqtt.ca_file, Some(dir.join("ca.pem").display().to_string()));
+        let s = load_from(Some(path), env(&[("WASTEFLOW__ZONE__FILE", "mine.toml")])).expect("valid");
+        assert_eq!(s.zone.file, "mine.toml", "relative to the working directory");
+        assert_eq!(s.mqtt.ca_file, Some(dir.join("ca.pem").display().to_string()));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn unknown_keys_are_refused() {
         let err = load_from(None, env(&[("WASTEFLOW__MQTT__URLL", "x")])).expect_err("unknown key");
@@ -452,8 +453,11 @@ mod tests {
     #[test]
     fn example_config_parses() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/config/wasteflow.toml");
-        let loaded = load_from(Some(path), env(&[])).expect("config/wasteflow.toml is valid");
-        // The file promises every key at its default.
+        let mut loaded = load_from(Some(path), env(&[])).expect("config/wasteflow.toml is valid");
+        // Its zone file is the one next to it, wherever the daemon runs.
+        assert_eq!(loaded.zone.file, concat!(env!("CARGO_MANIFEST_DIR"), "/config/zone.toml"));
+        // The file promises every other key at its default.
+        loaded.zone.file = Settings::default().zone.file;
         assert_eq!(loaded, Settings::default(), "config/wasteflow.toml differs from the defaults");
     }
 }

@@ -4,8 +4,11 @@
 //! Loading reports every problem at once ([`ConfigErrors`]); it never exits the process
 //! itself (the command line decides the exit code, 64).
 
+mod form;
+mod keys;
 mod limits;
 mod load;
+mod paths;
 mod problem;
 mod settings;
 pub mod time_zone;
