@@ -58,9 +58,8 @@ install -d -m 0700 "$D/etc/wasteflow/credentials"
 for f in wasteflow.toml zone.toml; do
   target="$D/etc/wasteflow/$f"
   [ -e "$target" ] && target="$target.example"
-  sed -e 's#^file = "config/zone.toml"#file = "/etc/wasteflow/zone.toml"#' "config/$f" > "$target.tmp"
-  install -m 0640 "$target.tmp" "$target"
-  rm -f "$target.tmp"
+  # As shipped: `file = "zone.toml"` is relative to the configuration file's directory.
+  install -m 0640 "config/$f" "$target"
 done
 [ -z "$D" ] && chown -R "$OWNER" "$D/etc/wasteflow" && chown root:root "$D/etc/wasteflow/credentials"
 if [ ! -e "$D/etc/wasteflow/credentials/db-password" ]; then
