@@ -103,8 +103,8 @@ perm /etc/wasteflow "750 root:wasteflow"
 perm /etc/wasteflow/wasteflow.toml "640 root:wasteflow"
 perm /etc/wasteflow/zone.toml "640 root:wasteflow"
 perm /etc/wasteflow/credentials "700 root:root"
-UNIT=$(ls /lib/systemd/system/wasteflow.service /usr/lib/systemd/system/wasteflow.service 2>/dev/null | head -n1)
-[ -n "$UNIT" ] || fail "no unit installed"
+UNIT=/usr/lib/systemd/system/wasteflow.service
+[ -f "$UNIT" ] || fail "no unit installed at $UNIT"
 grep -q '^ExecStart=/usr/bin/wasteflow ' "$UNIT" || fail "the unit does not run /usr/bin/wasteflow"
 [ ! -e /etc/systemd/system/multi-user.target.wants/wasteflow.service ] || fail "the unit was enabled"
 systemd-analyze verify "$UNIT" 2>&1 | grep -v 'Failed to \|System has not been booted' | grep . && fail "systemd-analyze verify complains" || true

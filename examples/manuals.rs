@@ -132,7 +132,7 @@ The zone registry: companies, waste streams, containers, gateways and sensors.
 \fI/etc/wasteflow/credentials/\fR
 Secrets passed to the service by \fBLoadCredential=\fR (root, 0700).
 .TP
-\fI/lib/systemd/system/wasteflow.service\fR
+\fI/usr/lib/systemd/system/wasteflow.service\fR
 The unit. Change it with drop\-ins (\fBsystemctl edit wasteflow\fR), which upgrades keep.
 .TP
 \fI/usr/share/doc/wasteflow/\fR
