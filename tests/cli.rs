@@ -206,3 +206,31 @@ async fn operator_output_has_no_colour_codes_and_no_debug_dumps() {
     assert!(!text.contains("SyncReport") && !text.contains("Postgres,") && !text.contains('['), "{text}");
     assert!(!String::from_utf8_lossy(&out.stderr).contains('\u{1b}'));
 }
+
+/// What the server says on the side (NOTICE: "relation \"schema_migrations\" already exists,
+/// skipping", from every idempotent migration) stays out of the operator's output at the
+/// default level, for `migrate` and for the daemon starting on a migrated database; a second
+/// `migrate` says it had nothing to do.
+#[tokio::test]
+async fn migrating_twice_shows_no_server_notices() {
+    let db = common::TestDb::new().await;
+    let env = common::Env::new(&db);
+    let no_notices = |what: &str, text: &str| {
+        assert!(!text.contains("NOTICE") && !text.contains("already exists"), "{what}:\n{text}");
+    };
+    let mut last = String::new();
+    for run in ["first migrate", "second migrate"] {
+        let out = env.command().arg("migrate").output().unwrap();
+        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "{run}: {stdout}{stderr}");
+        no_notices(&format!("{run}, stdout"), &stdout);
+        no_notices(&format!("{run}, stderr"), &stderr);
+        last = stdout.into_owned();
+    }
+    assert!(last.contains("migrations applied now: none (the database was up to date)"), "{last}");
+
+    let daemon = common::Daemon::start(&env).await;
+    let log = daemon.log_text();
+    assert!(daemon.terminate().await.success(), "{log}");
+    no_notices("the daemon's log", &log);
+}
