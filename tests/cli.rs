@@ -80,8 +80,7 @@ fn absurd_validation_windows_exit_64() {
 
 #[test]
 fn invalid_zone_exits_64_with_its_place() {
-    let dir = std::env::temp_dir().join(format!("wf-zone-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::Scratch::dir("wf-zone-");
     let path = dir.join("zone.toml");
     std::fs::write(&path, "name = \"z\"\n[[gateways]]\nid = \"gw\"\ncompany = \"ghost\"\nsite = \"s\"\n").unwrap();
     let out = wasteflow().env("WASTEFLOW__ZONE__FILE", &path).arg("check-config").output().unwrap();
@@ -95,8 +94,7 @@ fn invalid_zone_exits_64_with_its_place() {
 #[test]
 fn waste_codes_are_checked_against_the_list() {
     let shipped = std::fs::read_to_string(common::zone_file()).unwrap();
-    let dir = std::env::temp_dir().join(format!("wf-codes-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::Scratch::dir("wf-codes-");
     let cases = [
         (
             "ewc = \"12 01 01\"",
@@ -128,7 +126,6 @@ fn waste_codes_are_checked_against_the_list() {
         assert_eq!(out.status.code(), Some(64), "{to}: {err}");
         assert!(err.contains(expected), "{to}: expected {expected:?} in {err}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
