@@ -6,6 +6,7 @@
 # Usage: bash deploy/demo.sh [days] [speedup]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$(pwd)
 
 DAYS=${1:-14}
 SPEEDUP=${2:-60480}   # simulated seconds per real second: two weeks in about 20 s
@@ -19,7 +20,9 @@ export WASTEFLOW__METRICS__LISTEN="127.0.0.1:9187"
 bash .ci/services.sh
 echo "== building (release; the first build compiles for several minutes)"
 cargo build --release
-BIN=target/release/wasteflow
+# Where cargo put it: target/, or CARGO_TARGET_DIR (or build.target-dir) when set.
+TARGET_DIR=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+BIN=$TARGET_DIR/release/wasteflow
 
 echo "== broker: deploy/mosquitto/mosquitto.conf on 127.0.0.1:$BROKER_PORT"
 BROKER_DIR=$(mktemp -d /tmp/wasteflow-demo-broker.XXXXXX)
@@ -33,7 +36,8 @@ trap 'kill $BROKER 2>/dev/null || true; rm -rf "$BROKER_DIR"' EXIT
 for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$BROKER_PORT) 2>/dev/null && break; sleep 0.1; done
 
 echo "== fresh database $DB"
-psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
+psql -q -h 127.0.0.1 -U postgres -d postgres -c "SET client_min_messages TO warning" \
+  -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
 $BIN --config config/wasteflow.toml migrate
 
 echo "== starting the daemon (metrics on http://$WASTEFLOW__METRICS__LISTEN/metrics)"
@@ -113,6 +117,13 @@ rm -rf "$BROKER_DIR"
 trap - EXIT
 echo "== where to look next"
 echo "  - the data: psql -h 127.0.0.1 -U postgres $DB   (views kpi_*, exchange_flows_*, container_fill_*, recent_events)"
-echo "  - metrics: run the daemon again and curl http://$WASTEFLOW__METRICS__LISTEN/metrics; alert rules in deploy/prometheus/"
+# The demo's broker is gone: the daemon again uses the machine's Mosquitto on 127.0.0.1:1883
+# (config/wasteflow.toml), which .ci/services.sh started, and the demo's database.
+echo "  - metrics: the daemon again on the demo's database (Ctrl-C stops it; it needs PostgreSQL and"
+echo "    Mosquitto on 127.0.0.1, which 'bash .ci/services.sh' starts if stopped), then from another terminal curl:"
+printf '      cd %q && WASTEFLOW__DATABASE__URL=%q %q --config config/wasteflow.toml run\n' \
+  "$ROOT" "$WASTEFLOW__DATABASE__URL" "$BIN"
+echo "      curl -s http://127.0.0.1:9187/metrics | grep -E '^wasteflow_(container_fill|mqtt|database)'"
+echo "    alert rules: deploy/prometheus/"
 echo "  - Grafana: deploy/grafana/provisioning (data sources, dashboards provider) and deploy/grafana/dashboards"
 echo "  - daemon log: /tmp/wasteflow-demo.log; operations and runbooks: docs/operations.md"

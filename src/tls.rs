@@ -194,5 +194,7 @@ mod tests {
         let e = client_config(Some("/nonexistent/ca.pem"), None).unwrap_err();
         assert!(matches!(e, TlsError::ReadFile { .. }), "{e:?}");
         assert!(e.to_string().starts_with("cannot read /nonexistent/ca.pem: "), "{e}");
+        // Kept if an assertion above failed, to be looked at.
+        let _ = std::fs::remove_dir_all(std::path::Path::new(cert).parent().unwrap());
     }
 }

@@ -30,7 +30,7 @@ async fn masses(db: &TestDb, sql: &str) -> Vec<(String, bool, i64)> {
 async fn a_reclassified_stream_keeps_the_old_classification_for_readings_taken_before() {
     let db = TestDb::new().await;
     let mut env = Env::new(&db);
-    let (dir, zone_path, original) = env.with_own_zone("");
+    let (zone_path, original) = env.with_own_zone("");
     assert!(original.contains("ewc = \"10 09 08\""), "the example zone's foundry sand code");
     let daemon = Daemon::start(&env).await;
     let topic = env.topic("metallerie-lievin", "gw-ml-01");
@@ -117,5 +117,4 @@ async fn a_reclassified_stream_keeps_the_old_classification_for_readings_taken_b
     let (ok, out) = verify(&env);
     assert!(ok, "{out}");
     assert!(daemon.terminate().await.success());
-    let _ = std::fs::remove_dir_all(&dir);
 }

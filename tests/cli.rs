@@ -80,8 +80,7 @@ fn absurd_validation_windows_exit_64() {
 
 #[test]
 fn invalid_zone_exits_64_with_its_place() {
-    let dir = std::env::temp_dir().join(format!("wf-zone-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::Scratch::dir("wf-zone-");
     let path = dir.join("zone.toml");
     std::fs::write(&path, "name = \"z\"\n[[gateways]]\nid = \"gw\"\ncompany = \"ghost\"\nsite = \"s\"\n").unwrap();
     let out = wasteflow().env("WASTEFLOW__ZONE__FILE", &path).arg("check-config").output().unwrap();
@@ -95,8 +94,7 @@ fn invalid_zone_exits_64_with_its_place() {
 #[test]
 fn waste_codes_are_checked_against_the_list() {
     let shipped = std::fs::read_to_string(common::zone_file()).unwrap();
-    let dir = std::env::temp_dir().join(format!("wf-codes-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::Scratch::dir("wf-codes-");
     let cases = [
         (
             "ewc = \"12 01 01\"",
@@ -128,7 +126,6 @@ fn waste_codes_are_checked_against_the_list() {
         assert_eq!(out.status.code(), Some(64), "{to}: {err}");
         assert!(err.contains(expected), "{to}: expected {expected:?} in {err}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -205,4 +202,32 @@ async fn operator_output_has_no_colour_codes_and_no_debug_dumps() {
     assert!(text.contains(&expected), "{text}");
     assert!(!text.contains("SyncReport") && !text.contains("Postgres,") && !text.contains('['), "{text}");
     assert!(!String::from_utf8_lossy(&out.stderr).contains('\u{1b}'));
+}
+
+/// What the server says on the side (NOTICE: "relation \"schema_migrations\" already exists,
+/// skipping", from every idempotent migration) stays out of the operator's output at the
+/// default level, for `migrate` and for the daemon starting on a migrated database; a second
+/// `migrate` says it had nothing to do.
+#[tokio::test]
+async fn migrating_twice_shows_no_server_notices() {
+    let db = common::TestDb::new().await;
+    let env = common::Env::new(&db);
+    let no_notices = |what: &str, text: &str| {
+        assert!(!text.contains("NOTICE") && !text.contains("already exists"), "{what}:\n{text}");
+    };
+    let mut last = String::new();
+    for run in ["first migrate", "second migrate"] {
+        let out = env.command().arg("migrate").output().unwrap();
+        let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "{run}: {stdout}{stderr}");
+        no_notices(&format!("{run}, stdout"), &stdout);
+        no_notices(&format!("{run}, stderr"), &stderr);
+        last = stdout.into_owned();
+    }
+    assert!(last.contains("migrations applied now: none (the database was up to date)"), "{last}");
+
+    let daemon = common::Daemon::start(&env).await;
+    let log = daemon.log_text();
+    assert!(daemon.terminate().await.success(), "{log}");
+    no_notices("the daemon's log", &log);
 }

@@ -22,7 +22,7 @@ fn refused(env: &Env, url: &str, password_file: Option<&std::path::Path>) -> (Op
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_refusal_names_its_cause() {
-    let dir = std::env::temp_dir().join(unique("wf-pgauth-"));
+    let dir = Scratch::dir("wf-pgauth-");
     let cluster = Cluster::start(&dir, &["--auth-local=trust", "--auth-host=scram-sha-256"], "");
     cluster.psql("CREATE ROLE wf_known LOGIN PASSWORD 'right-password'");
     cluster.psql("CREATE DATABASE wf_db OWNER wf_known");

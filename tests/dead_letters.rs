@@ -146,7 +146,7 @@ async fn clearing_a_retained_message_is_ignored() {
     let env = Env::new(&db);
     let daemon = Daemon::start(&env).await;
     let topic = env.topic("metallerie-lievin", "gw-ml-01");
-    let file = std::env::temp_dir().join(unique("wf-retained-"));
+    let file = Scratch::file("wf-retained-", "bin");
     std::fs::write(&file, encode_frame(1, now_ms() - 1_000, &[(1, 0, Measurement::FillLevel(40.0))])).unwrap();
     let port = BROKER_PORT.to_string();
     let publish = |args: &[&str]| {
@@ -161,7 +161,6 @@ async fn clearing_a_retained_message_is_ignored() {
     publish(&["-q", "1", "-r", "-n"]); // cleared, QoS 1: acked
     publish(&["-q", "0", "-r", "-n"]); // cleared again, QoS 0: not acked
     publish(&["-q", "1", "-n"]); // an empty payload, not retained: dead-lettered
-    let _ = std::fs::remove_file(&file);
     wait_until(Duration::from_secs(20), "the three QoS 1 messages acked", || async {
         daemon.metric("wasteflow_mqtt_acks_total").await == Some(3.0)
     })

@@ -47,11 +47,11 @@ fn systemd_unit_knows_the_exit_codes() {
 
 #[test]
 fn install_script_stages_binary_unit_config_and_docs() {
-    let stage = std::env::temp_dir().join(common::unique("wf-install-"));
+    let stage = common::Scratch::dir("wf-install-");
     let out = Command::new("bash")
         .arg(format!("{ROOT}/deploy/install.sh"))
         .args(["--binary", env!("CARGO_BIN_EXE_wasteflow")])
-        .env("DESTDIR", &stage)
+        .env("DESTDIR", stage.path())
         .output()
         .unwrap();
     assert!(out.status.success(), "{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
@@ -77,7 +77,7 @@ fn install_script_stages_binary_unit_config_and_docs() {
     let again = Command::new("bash")
         .arg(format!("{ROOT}/deploy/install.sh"))
         .args(["--binary", env!("CARGO_BIN_EXE_wasteflow")])
-        .env("DESTDIR", &stage)
+        .env("DESTDIR", stage.path())
         .output()
         .unwrap();
     assert!(again.status.success());
@@ -86,5 +86,4 @@ fn install_script_stages_binary_unit_config_and_docs() {
         "# edited by the operator\n"
     );
     assert!(stage.join("etc/wasteflow/wasteflow.toml.example").is_file());
-    let _ = std::fs::remove_dir_all(&stage);
 }

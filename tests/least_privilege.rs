@@ -67,7 +67,7 @@ async fn an_unmigrated_database_is_named_not_altered() {
     let db = TestDb::new().await;
     let mut env = Env::new(&db);
     env.extra.push(("WASTEFLOW__DATABASE__MIGRATE_ON_START".into(), "false".into()));
-    let log = std::env::temp_dir().join(unique("wf-outdated-")).with_extension("log");
+    let log = Scratch::file("wf-outdated-", "log");
     let mut child = env.command().arg("run").stderr(std::fs::File::create(&log).unwrap()).spawn().unwrap();
     wait_until(Duration::from_secs(20), "the outdated schema reported", || async {
         std::fs::read_to_string(&log).unwrap_or_default().contains("run `wasteflow migrate`")
@@ -80,5 +80,4 @@ async fn an_unmigrated_database_is_named_not_altered() {
     child.kill().unwrap();
     child.wait().unwrap();
     assert_eq!(db.count("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").await, 0, "nothing created");
-    let _ = std::fs::remove_file(&log);
 }

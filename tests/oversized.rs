@@ -17,8 +17,7 @@ async fn payloads_up_to_the_broker_limit_are_dead_lettered() {
     let topic = env.topic("metallerie-lievin", "gw-ml-01");
 
     // Above the broker's limit: refused by the broker (the publisher is told), never delivered.
-    let dir = std::env::temp_dir().join(unique("wf-oversized-"));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::dir("wf-oversized-");
     let refused = dir.join("300k.bin");
     std::fs::write(&refused, vec![1u8; 300_000]).unwrap();
     let _ = Command::new("mosquitto_pub")
@@ -26,7 +25,7 @@ async fn payloads_up_to_the_broker_limit_are_dead_lettered() {
         .arg(&refused)
         .output()
         .expect("mosquitto_pub is required (Debian package mosquitto-clients)");
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(dir);
 
     let sizes = [140_000usize, 250_000];
     let good = encode(&Frame {

@@ -10,20 +10,20 @@ use wasteflow::wire::{encode, Frame, Measurement, Reading};
 struct Prometheus {
     child: std::process::Child,
     port: u16,
-    dir: std::path::PathBuf,
+    /// Its configuration, data and log, held until it stops: kept if the test fails.
+    _dir: Scratch,
 }
 
 impl Drop for Prometheus {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        // Then the directory goes (or stays, the test having failed) with the field.
     }
 }
 
 fn start_prometheus(target_port: u16) -> Prometheus {
-    let dir = std::env::temp_dir().join(unique("prometheus-"));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::dir("prometheus-");
     let rules = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/prometheus/wasteflow-rules.yml");
     let config = format!(
         "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files:\n  - {rules}\n\
@@ -39,7 +39,7 @@ fn start_prometheus(target_port: u16) -> Prometheus {
         .stderr(std::fs::File::create(dir.join("prometheus.log")).unwrap())
         .spawn()
         .expect("prometheus must be installed (Debian package prometheus; .ci/run installs it)");
-    Prometheus { child, port, dir }
+    Prometheus { child, port, _dir: dir }
 }
 
 async fn get(port: u16, path: &str) -> Option<String> {

@@ -32,8 +32,7 @@ async fn qos0_frames_among_qos1_traffic_are_stored_without_a_reconnect() {
     );
 
     // QoS 0, meanwhile: real frames from one gateway, published by mosquitto_pub.
-    let dir = std::env::temp_dir().join(unique("wf-qos0-"));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::dir("wf-qos0-");
     let topic = env.topic("metallerie-lievin", "gw-ml-01");
     let base = now_ms() - 120_000;
     for i in 0..QOS0_FRAMES {
@@ -55,7 +54,7 @@ async fn qos0_frames_among_qos1_traffic_are_stored_without_a_reconnect() {
         assert!(out.status.success(), "mosquitto_pub: {}", String::from_utf8_lossy(&out.stderr));
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(dir);
 
     let summary = sim.join().unwrap();
     let published_at = Instant::now();

@@ -222,8 +222,7 @@ async fn a_missing_registry_field_makes_incomplete_lines_that_name_it() {
     assert!(r.lines[0].missing[0].starts_with("BSDD"), "{:?}", r.lines[0].missing);
 
     // The command: the lines on stdout, the summary on stderr, exit 3 (0 with --allow-incomplete).
-    let dir = std::env::temp_dir().join(common::unique("wf-register-"));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::Scratch::dir("wf-register-");
     let zone_path = dir.join("zone.toml");
     std::fs::write(&zone_path, &text).unwrap();
     let run = |from: &str, extra: &[&str]| {
@@ -248,7 +247,6 @@ async fn a_missing_registry_field_makes_incomplete_lines_that_name_it() {
     assert_eq!(run("2027-03-01", &["--allow-incomplete"]).status.code(), Some(0));
     let bad = run("2027-3-1", &[]);
     assert_eq!(bad.status.code(), Some(64), "{}", String::from_utf8_lossy(&bad.stderr));
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

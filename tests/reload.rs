@@ -26,7 +26,7 @@ fn frame(seq: u32, base_time_ms: u64) -> Vec<u8> {
 async fn sighup_reloads_registry_and_log_level_and_refuses_an_invalid_configuration() {
     let db = TestDb::new().await;
     let mut env = Env::new(&db);
-    let (dir, zone_path, original_zone) = env.with_own_zone("[log]\nlevel = \"info\"\n");
+    let (zone_path, original_zone) = env.with_own_zone("[log]\nlevel = \"info\"\n");
     let config_path = env.config_file.clone().unwrap();
     let config = |level: &str| format!("[zone]\nfile = \"{}\"\n\n[log]\nlevel = \"{level}\"\n", zone_path.display());
     let daemon = Daemon::start(&env).await;
@@ -88,5 +88,4 @@ async fn sighup_reloads_registry_and_log_level_and_refuses_an_invalid_configurat
     let (ok, out) = verify(&env);
     assert!(ok, "{out}");
     assert!(daemon.terminate().await.success());
-    let _ = std::fs::remove_dir_all(&dir);
 }

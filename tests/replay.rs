@@ -53,7 +53,7 @@ async fn state(db: &TestDb) -> (i64, i64, i64, i64) {
 async fn dead_letters_of_an_unregistered_gateway_are_replayed_once_after_it_is_registered() {
     let db = TestDb::new().await;
     let mut env = Env::new(&db);
-    let (dir, zone_path, original_zone) = env.with_own_zone("[log]\nlevel = \"info\"\n");
+    let (zone_path, original_zone) = env.with_own_zone("[log]\nlevel = \"info\"\n");
     let daemon = Daemon::start(&env).await;
 
     // Sent: 5 frames of 5 readings from gw-ml-02 (the fifth frame's last reading from sensor 9,
@@ -163,5 +163,4 @@ async fn dead_letters_of_an_unregistered_gateway_are_replayed_once_after_it_is_r
         after.0
     );
     assert!(daemon.terminate().await.success());
-    let _ = std::fs::remove_dir_all(&dir);
 }

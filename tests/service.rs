@@ -74,12 +74,7 @@ async fn systemd_ready_watchdog_and_stopping() {
     let mut env = Env::new(&db);
     let proxy = Proxy::start(5432).await;
     through_db_proxy(&mut env, &db, &proxy);
-    let dir = std::env::temp_dir().join(unique("wf-notify-"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("notify.sock");
-    let socket = UnixDatagram::bind(&path).unwrap();
-    env.extra.push(("NOTIFY_SOCKET".into(), path.display().to_string()));
-    env.extra.push(("WATCHDOG_USEC".into(), "1000000".into()));
+    let (_dir, socket) = notify_socket(&mut env, Duration::from_secs(1));
 
     let daemon = Daemon::start(&env).await;
     let got = receive(&socket, Duration::from_secs(10), |m| m.contains("READY=1"));
@@ -92,14 +87,12 @@ async fn systemd_ready_watchdog_and_stopping() {
     let bye = receive(&socket, Duration::from_secs(10), |m| m.starts_with("STOPPING=1"));
     assert!(bye.iter().any(|m| m.starts_with("STOPPING=1")), "STOPPING=1 on SIGTERM: {bye:?}");
     assert!(daemon.terminate().await.success());
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// A notification socket for `env`'s daemon, with the given watchdog interval; returns the
-/// directory (to remove) and the socket.
-fn notify_socket(env: &mut Env, watchdog: Duration) -> (std::path::PathBuf, UnixDatagram) {
-    let dir = std::env::temp_dir().join(unique("wf-notify-"));
-    std::fs::create_dir_all(&dir).unwrap();
+/// A notification socket for `env`'s daemon, with the given watchdog interval; returns its
+/// directory (keep it while the daemon runs) and the socket.
+fn notify_socket(env: &mut Env, watchdog: Duration) -> (Scratch, UnixDatagram) {
+    let dir = Scratch::dir("wf-notify-");
     let path = dir.join("notify.sock");
     let socket = UnixDatagram::bind(&path).unwrap();
     env.extra.push(("NOTIFY_SOCKET".into(), path.display().to_string()));
@@ -150,7 +143,7 @@ async fn the_watchdog_keeps_pinging_through_a_database_outage() {
     through_db_proxy(&mut env, &db, &proxy);
     // As sharp as allowed: a loop silent for a second would already be wedged.
     env.extra.push(("WASTEFLOW__SERVICE__LOOP_STALL_AFTER".into(), "1s".into()));
-    let (dir, socket) = notify_socket(&mut env, watchdog);
+    let (_dir, socket) = notify_socket(&mut env, watchdog);
     let done = Arc::new(AtomicBool::new(false));
     let recorder = record_pings(socket, done.clone());
     let mut daemon = Daemon::start(&env).await;
@@ -217,7 +210,6 @@ async fn the_watchdog_keeps_pinging_through_a_database_outage() {
     let (ok, out) = verify(&env);
     assert!(ok, "{out}");
     assert!(daemon.terminate().await.success());
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A wedged loop (the debug-build test hook `WASTEFLOW_TEST_WEDGE` blocks it forever without
@@ -238,7 +230,7 @@ async fn a_wedged_loop_stops_the_watchdog_and_fails_healthz() {
     let mut env = Env::new(&db);
     env.extra.push(("WASTEFLOW__SERVICE__LOOP_STALL_AFTER".into(), "2s".into()));
     env.extra.push(("WASTEFLOW_TEST_WEDGE".into(), "store".into()));
-    let (dir, socket) = notify_socket(&mut env, Duration::from_secs(2));
+    let (_dir, socket) = notify_socket(&mut env, Duration::from_secs(2));
     let done = Arc::new(AtomicBool::new(false));
     let recorder = record_pings(socket, done.clone());
     let daemon = Daemon::start(&env).await;
@@ -259,7 +251,6 @@ async fn a_wedged_loop_stops_the_watchdog_and_fails_healthz() {
     assert!(late.is_empty(), "no ping once the store is wedged: {} late pings", late.len());
     assert!(daemon.log_text().contains("a loop is wedged"), "{}", daemon.log_text());
     drop(daemon);
-    let _ = std::fs::remove_dir_all(&dir);
 
     // Every other loop is watched too (the source never subscribes when wedged).
     for name in ["source", "batch", "live", "reload", "service"] {
@@ -280,8 +271,7 @@ async fn a_wedged_loop_stops_the_watchdog_and_fails_healthz() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_credentials_are_read_once_at_start() {
     let db = TestDb::new().await;
-    let dir = std::env::temp_dir().join(unique("wf-cred-"));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::dir("wf-cred-");
     for (key, file, expected) in [
         ("WASTEFLOW__DATABASE__PASSWORD_FILE", "no-db-password", "cannot read database password file"),
         ("WASTEFLOW__DATABASE__CA_FILE", "no-ca.pem", "database TLS: cannot read"),
@@ -328,5 +318,4 @@ async fn database_credentials_are_read_once_at_start() {
         connector.connect().await.expect("reconnects without the file").close().await;
     }
     assert!(wasteflow::store::connect(&settings).await.is_err(), "a one-off connect reads the file");
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -6,7 +6,7 @@
 mod common;
 use common::certs::{ca, leaf, Ca};
 use common::*;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use wasteflow::wire::{encode, Frame, Measurement, Reading};
@@ -22,14 +22,13 @@ struct TlsBroker {
     plain: u16,
     tls: u16,
     expired: u16,
-    dir: PathBuf,
 }
 
 impl Drop for TlsBroker {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        // The test's directory goes after the broker (or stays, the test having failed).
     }
 }
 
@@ -59,7 +58,7 @@ fn start_broker(dir: &Path, ca: &Ca) -> TlsBroker {
         loop {
             let held = listening_ports(child.id());
             if [plain, tls, expired].iter().all(|p| held.contains(p)) {
-                return TlsBroker { child, plain, tls, expired, dir: dir.to_path_buf() };
+                return TlsBroker { child, plain, tls, expired };
             }
             let log = || std::fs::read_to_string(dir.join("broker.log")).unwrap_or_default();
             if let Ok(Some(status)) = child.try_wait() {
@@ -96,8 +95,7 @@ fn check(env: &Env) -> (Option<i32>, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mqtt_over_tls_with_a_client_certificate_and_each_mistake_explained() {
     let db = TestDb::new().await;
-    let dir = std::env::temp_dir().join(unique("wf-tls-"));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::dir("wf-tls-");
     let zone_ca = ca("zone CA");
     let broker = start_broker(&dir, &zone_ca);
     let ca_pem = dir.join("ca.pem").display().to_string();

@@ -49,7 +49,7 @@ fn database_line(env: &Env) -> (Option<i32>, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_over_tls_verified_and_each_mistake_explained() {
-    let dir = std::env::temp_dir().join(unique("wf-pgtls-"));
+    let dir = Scratch::dir("wf-pgtls-");
     let zone_ca = ca("database CA");
     let (cert, key) = leaf(&zone_ca, "localhost", &["localhost"], false, false);
     let cluster = start_tls_cluster(&dir, &cert, &key);

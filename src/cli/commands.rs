@@ -135,7 +135,7 @@ async fn migrate(settings: &Settings, zone: &Zone, batch: i64) -> Outcome {
     db.close().await;
     let p = crate::store::prepare(settings, zone, true).await?;
     let applied = if applied.is_empty() {
-        "none".to_string()
+        "none (the database was up to date)".to_string()
     } else {
         applied.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
     };

@@ -4,8 +4,10 @@ use super::error::StoreError;
 use crate::config::DatabaseSettings;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::task::JoinHandle;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::error::Severity;
+use tokio_postgres::{AsyncMessage, Client, NoTls};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// A live connection. Dropping it closes the session cleanly (Terminate) when the server
@@ -135,8 +137,60 @@ pub async fn connect(s: &DatabaseSettings) -> Result<Db, StoreError> {
     Connector::new(s)?.connect().await
 }
 
-async fn drive<F: std::future::Future<Output = Result<(), tokio_postgres::Error>>>(connection: F) {
-    if let Err(e) = connection.await {
-        tracing::warn!(error = %e, "database connection closed");
+/// Drives the connection until it closes, logging what the server says on the side itself:
+/// tokio-postgres, left to its `Future`, would log every notice at info, so that every
+/// idempotent migration (`CREATE TABLE IF NOT EXISTS`: "relation ... already exists, skipping")
+/// would fill the operator's log. Every connection of the daemon and of the commands comes
+/// through here.
+async fn drive<S, T>(mut connection: tokio_postgres::Connection<S, T>)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    T: AsyncRead + AsyncWrite + Unpin,
+{
+    loop {
+        match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+            Some(Ok(AsyncMessage::Notice(n))) => {
+                if is_warning(n.parsed_severity(), n.severity()) {
+                    tracing::warn!(code = n.code().code(), "database: {}", n.message());
+                } else {
+                    tracing::debug!(code = n.code().code(), "database notice: {}", n.message());
+                }
+            }
+            // LISTEN is never used: no notification is expected, none is worth a line.
+            Some(Ok(_)) => {}
+            Some(Err(e)) => {
+                tracing::warn!(error = %e, "database connection closed");
+                return;
+            }
+            None => return,
+        }
+    }
+}
+
+/// Whether a server notice belongs in the operator's log. Demoting the rest to debug in the
+/// log, rather than raising `client_min_messages` on the session, keeps WARNINGs (a
+/// deprecated setting, a collation version mismatch, a transaction-ID wraparound coming) in
+/// sight, keeps every notice one `log.level = "debug"` away, and leaves the server's settings
+/// and a URL's own `options` alone. `severity` (localised) is read only when the server does
+/// not send the unlocalised one (before PostgreSQL 9.6).
+fn is_warning(parsed: Option<Severity>, severity: &str) -> bool {
+    match parsed {
+        Some(s) => matches!(s, Severity::Warning | Severity::Error | Severity::Fatal | Severity::Panic),
+        None => matches!(severity, "WARNING" | "ERROR" | "FATAL" | "PANIC"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warnings_are_kept_and_notices_demoted() {
+        assert!(is_warning(Some(Severity::Warning), "AVERTISSEMENT"));
+        assert!(!is_warning(Some(Severity::Notice), "NOTICE"));
+        assert!(!is_warning(Some(Severity::Info), "INFO"));
+        assert!(!is_warning(Some(Severity::Debug), "DEBUG"));
+        assert!(is_warning(None, "WARNING"));
+        assert!(!is_warning(None, "NOTICE"));
     }
 }

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 pub struct PrivateBroker {
     pub port: u16,
     child: Child,
-    dir: std::path::PathBuf,
+    /// Its configuration, data and log (`broker.log`): kept if the test fails.
+    dir: super::Scratch,
 }
 
 /// Starts Mosquitto and waits until it listens on `port`; an error (with its log) if it
@@ -49,8 +50,7 @@ impl PrivateBroker {
     /// `("max_queued_messages", "100")`.
     pub fn start_with(overrides: &[(&str, &str)]) -> PrivateBroker {
         const ATTEMPTS: usize = 5;
-        let dir = std::env::temp_dir().join(super::unique("mosquitto-"));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = super::Scratch::dir("mosquitto-");
         let mut attempt = 1;
         loop {
             let port = super::free_port();
@@ -107,6 +107,6 @@ impl Drop for PrivateBroker {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        // Then the directory goes (or stays, the test having failed) with the field.
     }
 }

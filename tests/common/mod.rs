@@ -10,10 +10,13 @@ pub mod certs;
 pub mod cluster;
 pub mod faults;
 pub mod proxy;
+pub mod scratch;
 pub mod storage;
 pub mod v1;
 
+pub use scratch::Scratch;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -92,6 +95,9 @@ pub struct Env {
     /// A configuration file passed with `--config`; its zone file and log level are used
     /// instead of the test defaults.
     pub config_file: Option<String>,
+    /// The directory of [`Env::with_own_zone`]: it lives as long as an environment (a daemon's
+    /// included) names it.
+    own_dir: Option<Arc<Scratch>>,
 }
 
 impl Env {
@@ -104,6 +110,7 @@ impl Env {
             metrics_port: 0,
             extra: vec![],
             config_file: None,
+            own_dir: None,
         }
     }
 
@@ -117,18 +124,19 @@ impl Env {
     }
 
     /// Gives the daemon a configuration file of its own in a new directory, naming a copy of
-    /// the example zone it may edit; returns (directory, zone file path, original zone text).
-    /// `config` is appended to the file (e.g. a `[log]` section).
-    pub fn with_own_zone(&mut self, config: &str) -> (std::path::PathBuf, std::path::PathBuf, String) {
-        let dir = std::env::temp_dir().join(unique("wf-zone-"));
-        std::fs::create_dir_all(&dir).unwrap();
+    /// the example zone it may edit; returns (zone file path, original zone text).
+    /// `config` is appended to the file (e.g. a `[log]` section). The directory is removed
+    /// with the last environment naming it, unless the test failed.
+    pub fn with_own_zone(&mut self, config: &str) -> (std::path::PathBuf, String) {
+        let dir = Arc::new(Scratch::dir("wf-zone-"));
         let zone_path = dir.join("zone.toml");
         let original = std::fs::read_to_string(zone_file()).unwrap();
         std::fs::write(&zone_path, &original).unwrap();
         let config_path = dir.join("wasteflow.toml");
         std::fs::write(&config_path, format!("[zone]\nfile = \"{}\"\n\n{config}", zone_path.display())).unwrap();
         self.config_file = Some(config_path.display().to_string());
-        (dir, zone_path, original)
+        self.own_dir = Some(dir);
+        (zone_path, original)
     }
 
     pub fn command(&self) -> Command {
@@ -206,11 +214,12 @@ pub fn listening_ports(pid: u32) -> Vec<u16> {
     ports
 }
 
-/// A running daemon; killed if the test ends without stopping it.
+/// A running daemon; killed if the test ends without stopping it. Its log is removed then,
+/// unless the test failed.
 pub struct Daemon {
     pub child: Child,
     pub env: Env,
-    log: String,
+    log: Scratch,
 }
 
 impl Daemon {
@@ -246,7 +255,7 @@ impl Daemon {
     }
 
     async fn start_until(env: &Env, subscribed: bool) -> Daemon {
-        let log = format!("{}/wasteflow-{}.log", std::env::temp_dir().display(), unique(""));
+        let log = Scratch::file("wasteflow-", "log");
         let file = std::fs::File::create(&log).unwrap();
         let child = env.command().arg("run").stdout(Stdio::null()).stderr(file).spawn().expect("spawn wasteflow run");
         let mut d = Daemon { child, env: env.clone(), log };
