@@ -154,7 +154,8 @@ async fn check_config_connect_reports_what_works() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
     assert!(text.contains("database: ok: PostgreSQL"), "{text}");
-    assert!(text.contains("(it will be migrated at start)"), "an empty database is named: {text}");
+    assert!(text.contains("migrated at start (database.migrate_on_start)"), "an empty database is named: {text}");
+    assert!(!text.contains("or set database.migrate_on_start"), "no advice to set what is set: {text}");
     assert!(text.contains("broker: ok: mqtt://"), "{text}");
     // The machine's Mosquitto keeps its defaults: 1,000 messages queued per session.
     assert!(text.contains("broker queue: WARNING: kept 1000 of 1100 messages"), "{text}");

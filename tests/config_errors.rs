@@ -2,20 +2,20 @@
 //! by its full key, with what was found and a working example, all in one run; paths in the
 //! file relative to the file (issue 17, rough edges 4 and 5).
 
+mod common;
+
+use common::Scratch;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const ZONE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/config/zone.toml");
 
-/// A directory of its own under the system's temporary directory, removed when dropped.
-struct TempDir(PathBuf);
+/// A directory of its own under the temporary directory (kept if the test fails).
+struct TempDir(Scratch);
 
 impl TempDir {
     fn new(name: &str) -> TempDir {
-        let n: u64 = rand::random();
-        let dir = std::env::temp_dir().join(format!("wf-config-errors-{name}-{:012x}", n & 0xffff_ffff_ffff));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
+        TempDir(Scratch::dir(&format!("wf-config-errors-{name}-")))
     }
 
     /// Writes `text` to `name` in the directory; returns its path.
@@ -23,12 +23,6 @@ impl TempDir {
         let path = self.0.join(name);
         std::fs::write(&path, text).unwrap();
         path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -57,7 +51,7 @@ fn problems(out: &Output) -> Vec<String> {
 fn refused(text: &str) -> Vec<String> {
     let dir = TempDir::new("refused");
     let config = dir.write("wasteflow.toml", &format!("[zone]\nfile = \"{ZONE}\"\n\n{text}"));
-    problems(&check_config(&config, &dir.0, &[]))
+    problems(&check_config(&config, &dir.0.path(), &[]))
 }
 
 #[test]
@@ -115,7 +109,7 @@ fn a_relative_zone_file_is_found_next_to_the_configuration_file() {
     let elsewhere = TempDir::new("cwd");
     std::fs::copy(ZONE, config_dir.0.join("zone.toml")).unwrap();
     let config = config_dir.write("wasteflow.toml", "[zone]\nfile = \"zone.toml\"\n");
-    let out = check_config(&config, &elsewhere.0, &[]);
+    let out = check_config(&config, &elsewhere.0.path(), &[]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("configuration and zone registry are valid"));
 }
@@ -128,7 +122,7 @@ fn an_absolute_zone_file_is_used_as_it_is() {
     let zone = zone_dir.0.join("zone.toml");
     std::fs::copy(ZONE, &zone).unwrap();
     let config = config_dir.write("wasteflow.toml", &format!("[zone]\nfile = \"{}\"\n", zone.display()));
-    let out = check_config(&config, &elsewhere.0, &[]);
+    let out = check_config(&config, &elsewhere.0.path(), &[]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
@@ -140,6 +134,56 @@ fn a_relative_zone_file_from_the_environment_is_relative_to_the_working_director
     let cwd = TempDir::new("cwd");
     std::fs::copy(ZONE, cwd.0.join("zone.toml")).unwrap();
     let config = config_dir.write("wasteflow.toml", "[zone]\nfile = \"elsewhere.toml\"\n");
-    let out = check_config(&config, &cwd.0, &[("WASTEFLOW__ZONE__FILE", "zone.toml")]);
+    let out = check_config(&config, &cwd.0.path(), &[("WASTEFLOW__ZONE__FILE", "zone.toml")]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A configuration file the user may not read is called that, not "not found", with the fix;
+/// a missing one is called missing.
+#[test]
+fn an_unreadable_configuration_file_is_not_called_missing() {
+    let dir = TempDir::new("unreadable");
+    let config = dir.write("wasteflow.toml", &format!("[zone]\nfile = \"{ZONE}\"\n"));
+    std::fs::set_permissions(&config, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    std::fs::set_permissions(dir.0.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    // The tests run as root, who reads anything: the check runs as `nobody`.
+    let out = Command::new("runuser")
+        .args(["-u", "nobody", "--"])
+        .arg(env!("CARGO_BIN_EXE_wasteflow"))
+        .arg("--config")
+        .arg(&config)
+        .arg("check-config")
+        .current_dir("/")
+        .output()
+        .expect("runuser (run the tests as root)");
+    let lines = problems(&out);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("cannot read the configuration file: Permission denied"), "{lines:?}");
+    assert!(lines[0].contains("run as root or as a member of the file's group"), "{lines:?}");
+
+    let missing = dir.0.join("nowhere.toml");
+    let lines = problems(&check_config(&missing, dir.0.path(), &[]));
+    assert_eq!(
+        lines,
+        [format!("{}: no such configuration file (No such file or directory (os error 2))", missing.display())]
+    );
+}
+
+/// Without `--config`, the built-in defaults apply: when they do not fit (no `config/zone.toml`
+/// in the working directory), the error says that no configuration file was given.
+#[test]
+fn no_configuration_file_is_said_when_the_defaults_do_not_fit() {
+    let out = Command::new(env!("CARGO_BIN_EXE_wasteflow"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .current_dir("/")
+        .arg("check-config")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(64), "{err}");
+    assert!(
+        err.contains("no configuration file was given (zone.file is \"config/zone.toml\"): pass --config"),
+        "{err}"
+    );
 }

@@ -6,26 +6,18 @@
 #[allow(dead_code)]
 mod manuals;
 
+mod common;
+
 use clap::CommandFactory;
-use std::path::{Path, PathBuf};
+use common::Scratch;
+use std::path::Path;
 use std::process::Command;
 
-struct TempDir(PathBuf);
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        if !std::thread::panicking() {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-}
-
-fn generated() -> TempDir {
-    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("wf-manuals-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+/// The pages and completions, written under a scratch directory (kept if the test fails).
+fn generated() -> Scratch {
+    let dir = Scratch::dir("wf-manuals-");
     manuals::generate(&dir).expect("generate manuals");
-    TempDir(dir)
+    dir
 }
 
 /// Every visible subcommand, nested ones too, with its page name: `wasteflow-registry-sync`.
@@ -70,7 +62,7 @@ fn every_subcommand_has_a_page_listing_its_options() {
     subcommands(&wasteflow::cli::Cli::command(), "wasteflow", &mut all);
     assert!(all.len() >= 17, "the CLI has at least 17 subcommands, nested ones included: {}", all.len());
     for (name, cmd) in &all {
-        let page = dir.0.join("man").join(format!("{name}.1"));
+        let page = dir.join("man").join(format!("{name}.1"));
         assert!(page.is_file(), "no page for {name}");
         let (text, warnings) = man(&page);
         assert!(warnings.is_empty(), "man warns about {name}: {warnings}");
@@ -90,14 +82,14 @@ fn every_subcommand_has_a_page_listing_its_options() {
             }
         }
     }
-    let pages = std::fs::read_dir(dir.0.join("man")).unwrap().count();
+    let pages = std::fs::read_dir(dir.join("man")).unwrap().count();
     assert_eq!(pages, all.len() + 1, "one page per subcommand, plus wasteflow(1)");
 }
 
 #[test]
 fn the_main_page_has_exit_status_environment_files_and_see_also() {
     let dir = generated();
-    let (text, warnings) = man(&dir.0.join("man/wasteflow.1"));
+    let (text, warnings) = man(&dir.join("man/wasteflow.1"));
     assert!(warnings.is_empty(), "man warns about wasteflow(1): {warnings}");
     for section in
         ["NAME", "SYNOPSIS", "OPTIONS", "SUBCOMMANDS", "EXIT STATUS", "ENVIRONMENT", "FILES", "SEE ALSO", "VERSION"]
@@ -121,7 +113,7 @@ fn the_main_page_has_exit_status_environment_files_and_see_also() {
 #[test]
 fn completions_know_every_subcommand() {
     let dir = generated();
-    let completions = dir.0.join("completions");
+    let completions = dir.join("completions");
     let bash = std::fs::read_to_string(completions.join("wasteflow.bash")).unwrap();
     let zsh = std::fs::read_to_string(completions.join("_wasteflow")).unwrap();
     let fish = std::fs::read_to_string(completions.join("wasteflow.fish")).unwrap();

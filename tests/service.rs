@@ -267,14 +267,15 @@ async fn a_wedged_loop_stops_the_watchdog_and_fails_healthz() {
 }
 
 /// The database password file and TLS configuration are read once, at start: a mistake stops
-/// the start naming the file (instead of a retry loop), and reconnecting reads nothing.
+/// the start naming the key and the file, as a configuration problem (exit 64: no restart
+/// loop; `check-config` finds it too), and reconnecting reads nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_credentials_are_read_once_at_start() {
     let db = TestDb::new().await;
     let dir = Scratch::dir("wf-cred-");
     for (key, file, expected) in [
-        ("WASTEFLOW__DATABASE__PASSWORD_FILE", "no-db-password", "cannot read database password file"),
-        ("WASTEFLOW__DATABASE__CA_FILE", "no-ca.pem", "database TLS: cannot read"),
+        ("WASTEFLOW__DATABASE__PASSWORD_FILE", "no-db-password", "database.password_file: cannot read"),
+        ("WASTEFLOW__DATABASE__CA_FILE", "no-ca.pem", "database.ca_file: cannot read"),
     ] {
         let path = dir.join(file).display().to_string();
         let mut env = Env::new(&db);
@@ -300,8 +301,11 @@ async fn database_credentials_are_read_once_at_start() {
         };
         let mut err = String::new();
         std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
-        assert!(!status.success(), "{key}: {err}");
+        assert_eq!(status.code(), Some(64), "{key}: {err}");
         assert!(err.contains(expected) && err.contains(&path), "{key}: expected {expected:?} and {path} in:\n{err}");
+        let check = env.command().arg("check-config").output().unwrap();
+        assert_eq!(check.status.code(), Some(64), "{key}: check-config finds it too");
+        assert!(String::from_utf8_lossy(&check.stderr).contains(expected), "{key}");
     }
 
     // Prepared once: the password file may go away, reconnecting does not read it again.

@@ -15,8 +15,20 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the daemon: subscribe, validate, store, acknowledge. SIGUSR1: leave the shared
-    /// subscription group (store what the session holds, end it), then exit 0.
+    /// Run the daemon: subscribe, validate, store, acknowledge.
+    ///
+    /// Signals: SIGTERM or SIGINT stop it, once what was taken is committed and acknowledged
+    /// (within shutdown.grace). SIGHUP reloads the configuration file and the zone registry; an
+    /// invalid one is refused and the running one kept. SIGUSR1 leaves the shared subscription
+    /// group: it stores what the session holds, ends the session, and exits 0.
+    ///
+    /// Endpoints on metrics.listen: /metrics (Prometheus), /healthz (alive: no loop wedged),
+    /// /readyz (ready: database and broker there, data moving). Under systemd (Type=notify) it
+    /// reports READY=1 once subscribed, and pings the watchdog while alive.
+    ///
+    /// Exit status: 0 stopped, everything taken committed and acknowledged; 75 stopped, but
+    /// shutdown.grace ran out first (the broker redelivers the rest); 64 configuration refused;
+    /// 1 any other failure.
     Run,
     /// Leave the shared subscription group for good, as `run` does on SIGUSR1: connect with
     /// this instance's client id, unsubscribe, store and acknowledge what its session still

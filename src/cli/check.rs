@@ -2,7 +2,7 @@
 //! configuration and reports what works, one line each.
 
 use crate::config::Settings;
-use crate::store::{check_current, connect, Mode};
+use crate::store::{check_current, connect, Mode, StoreError};
 use crate::wire::without_share;
 use rumqttc::v5::mqttbytes::v5::{Packet, SubscribeReasonCode};
 use rumqttc::v5::mqttbytes::QoS;
@@ -39,6 +39,13 @@ async fn check_database(s: &Settings) -> Result<String, String> {
     let mode = Mode::detect(&db.client, limit).await.map_err(|e| e.to_string())?;
     let schema = match check_current(&db.client, limit).await {
         Ok(()) => "schema up to date".to_string(),
+        // Without the error's own advice, which is to set what is already set.
+        Err(StoreError::Outdated { found, needed }) if s.database.migrate_on_start => {
+            format!("schema at migration {found} of {needed}: migrated at start (database.migrate_on_start)")
+        }
+        Err(StoreError::ViewsOutdated) if s.database.migrate_on_start => {
+            "views older than this wasteflow: replaced at start (database.migrate_on_start)".to_string()
+        }
         Err(e) if s.database.migrate_on_start => format!("{e} (it will be migrated at start)"),
         Err(e) => {
             db.close().await;

@@ -31,6 +31,13 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Ok(z) => z,
         Err(e) => {
             eprint!("{e}");
+            if cli.config.is_none() {
+                eprintln!(
+                    "no configuration file was given (zone.file is {:?}): pass --config \
+                     /etc/wasteflow/wasteflow.toml, or set WASTEFLOW_CONFIG",
+                    settings.zone.file
+                );
+            }
             return ExitCode::from(EX_USAGE);
         }
     };

@@ -15,12 +15,29 @@ pub fn load(file: Option<&str>) -> Result<Settings, ConfigErrors> {
     load_from(file, env)
 }
 
+/// Why the configuration file cannot be read, with what to do about it.
+fn unreadable(path: &str, e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::PermissionDenied => format!(
+            "cannot read the configuration file: {e}; run as root or as a member of the file's group \
+             (the package makes /etc/wasteflow readable by the group wasteflow: \
+             `sudo runuser -u wasteflow -- wasteflow --config {path} ...`)"
+        ),
+        std::io::ErrorKind::NotFound => format!("no such configuration file ({e})"),
+        _ => format!("cannot read the configuration file: {e}"),
+    }
+}
+
 /// As [`load`], with the environment source given (tests pass a fixed map).
 pub fn load_from(file: Option<&str>, env: Environment) -> Result<Settings, ConfigErrors> {
     // The keys the environment sets (`zone.file`): their paths are not relative to the file.
     let from_env: Vec<String> = env.collect().map(|m| m.into_keys().collect()).unwrap_or_default();
     let mut builder = Config::builder();
     if let Some(path) = file {
+        // The config crate says "not found" for a file it may not read: say what it is.
+        if let Err(e) = std::fs::File::open(path) {
+            return Err(ConfigErrors(vec![Problem { key: path.to_string(), message: unreadable(path, &e) }]));
+        }
         builder = builder.add_source(File::new(path, FileFormat::Toml).required(true));
     }
     let cfg = builder.add_source(env).build().map_err(|e| {
@@ -62,6 +79,7 @@ pub fn load_from(file: Option<&str>, env: Environment) -> Result<Settings, Confi
     let refused: Vec<String> = problems.iter().map(|p| p.key.clone()).collect();
     let mut checked = Vec::new();
     check(&settings, &mut checked);
+    super::paths::check_readable(&settings, &mut checked);
     problems.extend(checked.into_iter().filter(|p| !refused.contains(&p.key)));
     if problems.is_empty() {
         Ok(settings)
@@ -396,6 +414,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("wasteflow.toml");
         std::fs::write(&file, "[zone]\nfile = \"zone.toml\"\n[mqtt]\nca_file = \"ca.pem\"\n").unwrap();
+        std::fs::write(dir.join("ca.pem"), "").unwrap(); // files named must be readable
         let path = file.to_str().unwrap();
         let s = load_from(Some(path), env(&[])).expect("valid");
         assert_eq!(s.zone.file, dir.join("zone.toml").display().to_string());

@@ -47,6 +47,27 @@ pub(super) fn relative_to_file(s: &mut Settings, file: &str, from_file: impl Fn(
     }
 }
 
+/// Every secret or certificate file the settings name must be readable by whoever checks them
+/// (`check-config`, the unit's ExecStartPre, or the daemon at start): a missing or unreadable
+/// one is a configuration problem (exit 64), not a failure to retry. The zone file has its
+/// own error, from loading it.
+pub(super) fn check_readable(s: &Settings, problems: &mut Vec<super::problem::Problem>) {
+    let mut s = s.clone();
+    for key in PATH_KEYS.into_iter().filter(|k| *k != "zone.file") {
+        let Some(path) = path_mut(&mut s, key) else { continue };
+        if path.trim().is_empty() {
+            continue;
+        }
+        if let Err(e) = std::fs::File::open(path.as_str()) {
+            let hint = match e.kind() {
+                std::io::ErrorKind::PermissionDenied => "; it must be readable by the user the daemon runs as",
+                _ => "",
+            };
+            super::problem::push(problems, key, format!("cannot read {path}: {e}{hint}"));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

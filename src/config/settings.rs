@@ -143,7 +143,7 @@ pub struct DatabaseSettings {
 impl Default for DatabaseSettings {
     fn default() -> Self {
         Self {
-            url: "postgres://postgres@127.0.0.1:5432/wasteflow".into(),
+            url: "postgres://wasteflow@127.0.0.1:5432/wasteflow".into(),
             password_file: None,
             connect_timeout: Duration::from_secs(5),
             statement_timeout: Duration::from_secs(10),

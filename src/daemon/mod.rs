@@ -194,7 +194,7 @@ async fn prepare_database(
         match prepared {
             Ok(p) => {
                 m::database_up(true);
-                tracing::info!(mode = ?p.mode, migrations_applied = ?p.migrations_applied, registry = ?p.registry, "database ready");
+                tracing::info!(mode = %p.mode, migrations_applied = ?p.migrations_applied, registry = %p.registry, "database ready");
                 for line in &p.policies {
                     tracing::info!(policy = %line, "storage policy");
                 }

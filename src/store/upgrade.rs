@@ -94,8 +94,14 @@ pub async fn finish_upgrade(
     )?;
     if phase == "map" {
         let started = Instant::now();
+        // A database created by this version has an empty v1 table: nothing to tell the operator.
+        let carried = v1_has_rows(client, limit).await?;
         map(client, long).await?;
-        tracing::info!(took = ?started.elapsed(), "storage v2 upgrade: v1 attributions mapped, flow rollups carried over");
+        if carried {
+            tracing::info!(took = ?started.elapsed(), "storage v2 upgrade: v1 attributions mapped, flow rollups carried over");
+        } else {
+            tracing::debug!(took = ?started.elapsed(), "storage v2 upgrade: no v1 readings to carry over");
+        }
     }
     copy_readings(client, batch.max(1), long, progress).await?;
     drop_v1(client, long).await

@@ -41,8 +41,17 @@ impl Cluster {
             );
             let log = dir.join("pg.log");
             let pg_ctl = format!("{PG_BIN}/pg_ctl");
-            let out =
-                as_postgres(&[&pg_ctl, "-D", data.to_str().unwrap(), "-o", &opts, "-l", log.to_str().unwrap(), "-w", "start"]);
+            let out = as_postgres(&[
+                &pg_ctl,
+                "-D",
+                data.to_str().unwrap(),
+                "-o",
+                &opts,
+                "-l",
+                log.to_str().unwrap(),
+                "-w",
+                "start",
+            ]);
             let text = std::fs::read_to_string(&log).unwrap_or_default();
             if out.status.success() {
                 return c;
@@ -58,7 +67,8 @@ impl Cluster {
     pub fn psql(&self, sql: &str) {
         let psql = format!("{PG_BIN}/psql");
         let port = self.port.to_string();
-        let out = as_postgres(&[&psql, "-h", self.dir.to_str().unwrap(), "-p", &port, "-v", "ON_ERROR_STOP=1", "-c", sql]);
+        let out =
+            as_postgres(&[&psql, "-h", self.dir.to_str().unwrap(), "-p", &port, "-v", "ON_ERROR_STOP=1", "-c", sql]);
         assert!(out.status.success(), "psql {sql}: {}", String::from_utf8_lossy(&out.stderr));
     }
 
