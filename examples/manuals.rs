@@ -73,9 +73,9 @@ fn main_page(cmd: &clap::Command, dir: &Path, pages: &[String]) -> std::io::Resu
     );
     let at = rendered.find(".SH VERSION").unwrap_or(rendered.len());
     let mut page = std::fs::File::create(dir.join("wasteflow.1"))?;
-    page.write_all(rendered[..at].as_bytes())?;
+    page.write_all(&rendered.as_bytes()[..at])?;
     page.write_all(ours.as_bytes())?;
-    page.write_all(rendered[at..].as_bytes())
+    page.write_all(&rendered.as_bytes()[at..])
 }
 
 /// Exit status, environment and files (roff). The exit codes are those of

@@ -51,7 +51,7 @@ fn problems(out: &Output) -> Vec<String> {
 fn refused(text: &str) -> Vec<String> {
     let dir = TempDir::new("refused");
     let config = dir.write("wasteflow.toml", &format!("[zone]\nfile = \"{ZONE}\"\n\n{text}"));
-    problems(&check_config(&config, &dir.0.path(), &[]))
+    problems(&check_config(&config, dir.0.path(), &[]))
 }
 
 #[test]
@@ -109,7 +109,7 @@ fn a_relative_zone_file_is_found_next_to_the_configuration_file() {
     let elsewhere = TempDir::new("cwd");
     std::fs::copy(ZONE, config_dir.0.join("zone.toml")).unwrap();
     let config = config_dir.write("wasteflow.toml", "[zone]\nfile = \"zone.toml\"\n");
-    let out = check_config(&config, &elsewhere.0.path(), &[]);
+    let out = check_config(&config, elsewhere.0.path(), &[]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("configuration and zone registry are valid"));
 }
@@ -122,7 +122,7 @@ fn an_absolute_zone_file_is_used_as_it_is() {
     let zone = zone_dir.0.join("zone.toml");
     std::fs::copy(ZONE, &zone).unwrap();
     let config = config_dir.write("wasteflow.toml", &format!("[zone]\nfile = \"{}\"\n", zone.display()));
-    let out = check_config(&config, &elsewhere.0.path(), &[]);
+    let out = check_config(&config, elsewhere.0.path(), &[]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
@@ -134,7 +134,7 @@ fn a_relative_zone_file_from_the_environment_is_relative_to_the_working_director
     let cwd = TempDir::new("cwd");
     std::fs::copy(ZONE, cwd.0.join("zone.toml")).unwrap();
     let config = config_dir.write("wasteflow.toml", "[zone]\nfile = \"elsewhere.toml\"\n");
-    let out = check_config(&config, &cwd.0.path(), &[("WASTEFLOW__ZONE__FILE", "zone.toml")]);
+    let out = check_config(&config, cwd.0.path(), &[("WASTEFLOW__ZONE__FILE", "zone.toml")]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
