@@ -187,3 +187,15 @@ fn no_configuration_file_is_said_when_the_defaults_do_not_fit() {
         "{err}"
     );
 }
+
+/// A bad value from an environment variable names the variable: it is not in the file.
+#[test]
+fn a_bad_value_from_the_environment_names_its_variable() {
+    let dir = TempDir::new("env");
+    let config = dir.write("wasteflow.toml", &format!("[zone]\nfile = \"{ZONE}\"\n"));
+    let out = check_config(&config, dir.0.path(), &[("WASTEFLOW__DATABASE__CONNECT_TIMEOUT", "5")]);
+    assert_eq!(
+        problems(&out),
+        [r#"database.connect_timeout: found the string "5"; expected a duration such as "5s" or "2min" (a number needs a unit: "5s" is 5 seconds) (set by WASTEFLOW__DATABASE__CONNECT_TIMEOUT)"#]
+    );
+}

@@ -23,8 +23,13 @@ fn systemd_unit_scores_1_5_or_lower() {
         .output()
         .unwrap();
     let complaints = String::from_utf8_lossy(&verify.stderr);
-    // The binary is not installed on the build machine; anything else is a real complaint.
-    let real: Vec<&str> = complaints.lines().filter(|l| !l.contains("is not executable")).collect();
+    // Neither the binary nor its man page (Documentation=man:wasteflow(1)) is installed on the
+    // build machine (.ci/package.sh verifies the unit where both are); anything else is a real
+    // complaint.
+    let real: Vec<&str> = complaints
+        .lines()
+        .filter(|l| !l.contains("is not executable") && !l.contains("Command 'man wasteflow(1)' failed"))
+        .collect();
     assert!(real.is_empty(), "systemd-analyze verify: {real:?}");
 }
 

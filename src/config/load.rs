@@ -81,11 +81,21 @@ pub fn load_from(file: Option<&str>, env: Environment) -> Result<Settings, Confi
     check(&settings, &mut checked);
     super::paths::check_readable(&settings, &mut checked);
     problems.extend(checked.into_iter().filter(|p| !refused.contains(&p.key)));
+    // A value an environment variable set is not in the file: say where it came from.
+    for p in problems.iter_mut().filter(|p| from_env.contains(&p.key)) {
+        p.message.push_str(&format!(" (set by {})", env_variable(&p.key)));
+    }
     if problems.is_empty() {
         Ok(settings)
     } else {
         Err(ConfigErrors(problems))
     }
+}
+
+/// The environment variable that sets `key`: `database.connect_timeout` is
+/// `WASTEFLOW__DATABASE__CONNECT_TIMEOUT`.
+fn env_variable(key: &str) -> String {
+    format!("WASTEFLOW__{}", key.replace('.', "__").to_uppercase())
 }
 
 /// Credentials passed by systemd (`LoadCredential=` puts them in `$CREDENTIALS_DIRECTORY`):
