@@ -196,6 +196,8 @@ fn a_bad_value_from_the_environment_names_its_variable() {
     let out = check_config(&config, dir.0.path(), &[("WASTEFLOW__DATABASE__CONNECT_TIMEOUT", "5")]);
     assert_eq!(
         problems(&out),
-        [r#"database.connect_timeout: found the string "5"; expected a duration such as "5s" or "2min" (a number needs a unit: "5s" is 5 seconds) (set by WASTEFLOW__DATABASE__CONNECT_TIMEOUT)"#]
+        [
+            r#"database.connect_timeout: found the string "5"; expected a duration such as "5s" or "2min" (a number needs a unit: "5s" is 5 seconds) (set by WASTEFLOW__DATABASE__CONNECT_TIMEOUT)"#
+        ]
     );
 }
