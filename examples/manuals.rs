@@ -103,6 +103,10 @@ Invalid configuration or usage (EX_USAGE); every problem is printed, each naming
 \fB75\fR
 \fBrun\fR stopped, but \fBshutdown.grace\fR ran out first: the broker redelivers what was not
 acknowledged (EX_TEMPFAIL).
+.TP
+\fB141\fR
+The reader of the standard output went away (\fBwasteflow dead\-letters list | head\fR): the
+command stopped, as a tool killed by SIGPIPE does.
 .SH ENVIRONMENT
 .TP
 \fBWASTEFLOW_CONFIG\fR

@@ -232,3 +232,20 @@ async fn migrating_twice_shows_no_server_notices() {
     assert!(daemon.terminate().await.success(), "{log}");
     no_notices("the daemon's log", &log);
 }
+
+/// `wasteflow ... | head`: a reader that goes away ends the command quietly, with the exit
+/// status a shell gives a tool killed by SIGPIPE (141), not with a panic message.
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader); // every write to stdout now fails with EPIPE
+    let out = wasteflow()
+        .args(["--config", &format!("{}/config/wasteflow.toml", env!("CARGO_MANIFEST_DIR")), "check-config"])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(141), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

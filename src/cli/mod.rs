@@ -5,7 +5,8 @@
 //! 64 invalid configuration or usage (EX_USAGE: a command line clap refuses too, and a
 //! `zone.time_zone` the database does not accept at `run`), 69 `check-config --connect` could not reach
 //! or use the database or the broker (EX_UNAVAILABLE), 75 `run` stopped but its grace period
-//! (`shutdown.grace`) ran out first: unacknowledged messages are redelivered (EX_TEMPFAIL).
+//! (`shutdown.grace`) ran out first: unacknowledged messages are redelivered (EX_TEMPFAIL), 141
+//! the reader of stdout went away (`| head`; main.rs).
 
 mod args;
 mod broker_queue;
