@@ -69,6 +69,27 @@ async fn events_are_recorded_and_a_restart_rebuilds_the_same_gauges() {
     })
     .await;
     next_live_export(&daemon).await;
+    // Which gateway each container reports through, for the alert rules' inhibitions: one
+    // series per pair of the registry, at 1.
+    let text = daemon.metrics_text().await.expect("/metrics");
+    let exported: std::collections::BTreeSet<String> = text
+        .lines()
+        .filter(|l| l.starts_with("wasteflow_container_gateway{") && l.ends_with(" 1"))
+        .map(str::to_string)
+        .collect();
+    let zone = wasteflow::zone::Zone::load(&zone_file()).unwrap();
+    let company_of: std::collections::HashMap<_, _> =
+        zone.file.containers.iter().map(|c| (c.id.clone(), c.company.clone())).collect();
+    let registry: std::collections::BTreeSet<String> = zone
+        .file
+        .gateways
+        .iter()
+        .flat_map(|g| g.sensors.iter().map(move |s| (g.id.clone(), s.container.clone())))
+        .map(|(g, c)| {
+            format!("wasteflow_container_gateway{{company=\"{}\",container=\"{c}\",gateway=\"{g}\"}} 1", company_of[&c])
+        })
+        .collect();
+    assert_eq!(exported, registry, "one series per container and gateway of the registry");
     let open_in_db = db.count("SELECT count(*) FROM events WHERE closed_at IS NULL").await;
     let before = live_gauges(&daemon).await;
     let open_gauges =

@@ -41,6 +41,7 @@ pub const SENSOR_SNR: &str = "wasteflow_sensor_snr_db";
 pub const SENSOR_QUALITY: &str = "wasteflow_sensor_measurement_quality_percent";
 pub const CONTAINER_OPEN_EVENTS: &str = "wasteflow_container_open_events";
 pub const GATEWAY_SINCE_READING: &str = "wasteflow_gateway_seconds_since_reading";
+pub const CONTAINER_GATEWAY: &str = "wasteflow_container_gateway";
 pub const EVENTS_OPENED: &str = "wasteflow_events_opened_total";
 pub const FRAMES_MISSING: &str = "wasteflow_frames_missing_total";
 pub const FRAMES_LATE: &str = "wasteflow_frames_late_total";
@@ -105,6 +106,10 @@ pub fn describe() {
     describe_gauge!(CONTAINER_ANOMALY, "Anomaly score of the latest fill reading (standard deviations)");
     describe_gauge!(CONTAINER_OPEN_EVENTS, "1 while an event of this kind is open for the container");
     describe_gauge!(GATEWAY_SINCE_READING, "Seconds since the gateway's latest reading; -1 before any");
+    describe_gauge!(
+        CONTAINER_GATEWAY,
+        "1 while a sensor of the container reports through the gateway (registry); 0 once it no longer does"
+    );
     describe_counter!(EVENTS_OPENED, "Events opened, by kind");
     describe_counter!(
         FRAMES_MISSING,
@@ -372,6 +377,15 @@ pub fn container_gauges(
         gauge!(CONTAINER_OPEN_EVENTS, "company" => company.to_string(), "container" => container.to_string(), "kind" => kind)
             .set(if open { 1.0 } else { 0.0 });
     }
+}
+
+/// Which gateway a container's sensors report through, from the registry: the alert rules join
+/// it to a container's alerts, so that a silent gateway inhibits the silent-sensor alerts of
+/// its own containers only (deploy/alertmanager). `current` is false for a pair a reload
+/// removed: the series stays, at 0, since a gauge cannot be withdrawn.
+pub fn container_gateway(company: &str, container: &str, gateway: &str, current: bool) {
+    gauge!(CONTAINER_GATEWAY, "company" => company.to_string(), "container" => container.to_string(), "gateway" => gateway.to_string())
+        .set(if current { 1.0 } else { 0.0 });
 }
 
 pub fn gateway_gauge(company: &str, gateway: &str, seconds_since: Option<f64>) {

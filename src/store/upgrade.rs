@@ -281,6 +281,10 @@ async fn drop_v1(client: &mut Client, limit: Duration) -> Result<(), StoreError>
     )
     .await?;
     timed(limit, tx.commit()).await?;
-    tracing::info!(readings = v1, "storage v2 upgrade done");
+    if v1 > 0 {
+        tracing::info!(readings = v1, "storage v2 upgrade done");
+    } else {
+        tracing::debug!("storage v2 upgrade done: a new database, no v1 readings");
+    }
     Ok(())
 }
