@@ -64,14 +64,14 @@ impl fmt::Display for Expected {
 /// The keys of the section `T`, in the order the struct declares them.
 pub(super) fn fields<T: DeserializeOwned>() -> &'static [&'static str] {
     let seen = Cell::new(&[][..]);
-    let _ = T::deserialize(Fields(&seen));
+    let _ = T::deserialize(Probe::Fields(&seen));
     seen.get()
 }
 
 /// What the key `field` of section `T` expects; `None` if `T` does not read it as a struct field.
 pub(super) fn expected<T: DeserializeOwned>(field: &str) -> Option<Expected> {
     let seen = RefCell::new(None);
-    let _ = T::deserialize(OneField { field, seen: &seen });
+    let _ = T::deserialize(Probe::OneField { field, seen: &seen });
     seen.into_inner()
 }
 
@@ -79,10 +79,14 @@ fn refused() -> Error {
     de::Error::custom("probe")
 }
 
-/// Records the field names a struct asks for, then refuses.
-struct Fields<'a>(&'a Cell<&'static [&'static str]>);
+/// A section's struct, probed: either it records the field names the struct asks for, then
+/// refuses; or it offers the struct the single key `field`, whose value is a [`Leaf`].
+enum Probe<'a> {
+    Fields(&'a Cell<&'static [&'static str]>),
+    OneField { field: &'a str, seen: &'a RefCell<Option<Expected>> },
+}
 
-impl<'de> Deserializer<'de> for Fields<'_> {
+impl<'de> Deserializer<'de> for Probe<'_> {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
@@ -93,38 +97,15 @@ impl<'de> Deserializer<'de> for Fields<'_> {
         self,
         _: &'static str,
         fields: &'static [&'static str],
-        _: V,
-    ) -> Result<V::Value, Error> {
-        self.0.set(fields);
-        Err(refused())
-    }
-
-    serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option
-        unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
-    }
-}
-
-/// A struct with the single key `field`, whose value is a [`Leaf`].
-struct OneField<'a> {
-    field: &'a str,
-    seen: &'a RefCell<Option<Expected>>,
-}
-
-impl<'de> Deserializer<'de> for OneField<'_> {
-    type Error = Error;
-
-    fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
-        Err(refused())
-    }
-
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        _: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
-        visitor.visit_map(OneEntry { key: Some(self.field), seen: self.seen })
+        match self {
+            Probe::Fields(seen) => {
+                seen.set(fields);
+                Err(refused())
+            }
+            Probe::OneField { field, seen } => visitor.visit_map(OneEntry { key: Some(field), seen }),
+        }
     }
 
     serde::forward_to_deserialize_any! {
