@@ -136,29 +136,10 @@ pub fn export(state: &ZoneState, now_ms: i64) {
         let since = state.gateway_last_seen(gw).map(|t| (now_ms - t) as f64 / 1000.0);
         m::gateway_gauge(company, gw, since);
     }
-    export_container_gateways(state);
-}
-
-/// (company, container, gateway) of every sensor in the registry.
-type ContainerGateway = (String, String, String);
-
-/// The registry's container-gateway pairs as gauges: 1 for the current ones, 0 for those a
-/// reload removed since (remembered here, the gauges being process-wide too).
-fn export_container_gateways(state: &ZoneState) {
-    static EXPORTED: std::sync::Mutex<std::collections::BTreeSet<ContainerGateway>> =
-        std::sync::Mutex::new(std::collections::BTreeSet::new());
-    let current: std::collections::BTreeSet<ContainerGateway> = state
-        .gateways
-        .iter()
-        .flat_map(|(gw, (_, containers))| containers.iter().map(move |c| (gw, c)))
-        .filter_map(|(gw, c)| state.infos.get(c).map(|info| (info.company.clone(), c.clone(), gw.clone())))
-        .collect();
-    let mut exported = EXPORTED.lock().unwrap_or_else(|e| e.into_inner());
-    for (company, container, gateway) in exported.difference(&current) {
+    for (company, container, gateway) in &state.retired_gateways {
         m::container_gateway(company, container, gateway, false);
     }
-    for (company, container, gateway) in &current {
-        m::container_gateway(company, container, gateway, true);
+    for (company, container, gateway) in state.container_gateways() {
+        m::container_gateway(&company, &container, &gateway, true);
     }
-    exported.extend(current);
 }

@@ -3,7 +3,7 @@
 use super::state::{ContainerInfo, ContainerState, EventKind, Geofence, LiveParams, Transition};
 use crate::wire::{InboxFrame, InboxReading, MeasurementKind};
 use crate::zone::Zone;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// A transition with the container it concerns.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +23,9 @@ pub struct ZoneState {
     pub gateways: BTreeMap<String, (String, Vec<String>)>,
     /// `attributions.id` -> container, as far as the fold has needed them.
     pub attributions: HashMap<i32, String>,
+    /// (company, container, gateway) pairs that reloads removed from the registry: their
+    /// gauge stays, at 0, a gauge being impossible to withdraw.
+    pub retired_gateways: BTreeSet<(String, String, String)>,
 }
 
 impl ZoneState {
@@ -52,13 +55,31 @@ impl ZoneState {
             .iter()
             .map(|g| (g.id.clone(), (g.company.clone(), g.sensors.iter().map(|s| s.container.clone()).collect())))
             .collect();
-        ZoneState { params, infos, states, gateways, attributions: HashMap::new() }
+        ZoneState { params, infos, states, gateways, attributions: HashMap::new(), retired_gateways: BTreeSet::new() }
+    }
+
+    /// (company, container, gateway) for every sensor of the registry: which gateway each
+    /// container reports through.
+    pub fn container_gateways(&self) -> BTreeSet<(String, String, String)> {
+        self.gateways
+            .iter()
+            .flat_map(|(gw, (_, containers))| containers.iter().map(move |c| (gw, c)))
+            .filter_map(|(gw, c)| self.infos.get(c).map(|info| (info.company.clone(), c.clone(), gw.clone())))
+            .collect()
     }
 
     /// A new registry and new parameters (configuration reload): containers that are still
     /// registered keep their state (fill, rate, detector, open events); new ones start empty.
     pub fn reconfigure(&mut self, zone: &Zone, params: LiveParams) {
         let mut next = ZoneState::new(zone, params);
+        let now = next.container_gateways();
+        next.retired_gateways = self
+            .retired_gateways
+            .iter()
+            .chain(&self.container_gateways())
+            .filter(|p| !now.contains(p))
+            .cloned()
+            .collect();
         for (id, state) in std::mem::take(&mut self.states) {
             if let Some(slot) = next.states.get_mut(&id) {
                 *slot = state;
@@ -153,5 +174,27 @@ mod tests {
         assert_eq!(state.params.fire_temp_c, 45.0, "new parameters in force");
         assert_eq!(state.states.len(), 1, "removed containers are gone");
         assert_eq!(state.states[&container].fill_pct, Some(42.0), "the kept container keeps its state");
+    }
+
+    /// The container-gateway pairs a reload removes are remembered (their gauges go to 0), and
+    /// forgotten again when a later reload brings them back.
+    #[test]
+    fn reconfigure_retires_the_container_gateway_pairs_it_removes() {
+        let zone = Zone::load(concat!(env!("CARGO_MANIFEST_DIR"), "/config/zone.toml")).unwrap();
+        let params = LiveParams::from(&crate::config::LiveSettings::default());
+        let mut state = ZoneState::new(&zone, params);
+        let all = state.container_gateways();
+        let sensors: usize = zone.file.gateways.iter().map(|g| g.sensors.len()).sum();
+        assert_eq!(all.len(), sensors, "one pair per sensor in the example zone");
+        let kept = zone.file.containers[0].id.clone();
+        let mut smaller = zone.file.clone();
+        smaller.containers.retain(|c| c.id == kept);
+        smaller.gateways.iter_mut().for_each(|g| g.sensors.retain(|s| s.container == kept));
+        state.reconfigure(&Zone::from_file("test", smaller).unwrap(), params);
+        let now = state.container_gateways();
+        assert!(now.iter().all(|p| p.1 == kept) && !now.is_empty());
+        assert_eq!(state.retired_gateways, all.difference(&now).cloned().collect(), "the removed pairs");
+        state.reconfigure(&zone, params);
+        assert!(state.retired_gateways.is_empty(), "all back in the registry: none retired");
     }
 }
