@@ -12,6 +12,13 @@ cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "run as root: it installs and purges the package" >&2; exit 1; }
 
 fail() { echo "package check FAILED: $*" >&2; exit 1; }
+# Every path of the system a package may touch (not the services' data, caches, logs, the
+# checkout), sorted: taken before the installation and after the purge.
+snapshot() {
+  find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /run -o -path /tmp -o -path /var/tmp \
+    -o -path /work -o -path /root -o -path /var/cache -o -path /var/log -o -path /var/lib/postgresql \
+    -o -path /var/lib/mosquitto -o -path /var/lib/apt \) -prune -o -print 2>/dev/null | sort
+}
 need_apt=()
 command -v lintian >/dev/null || need_apt+=(lintian)
 command -v dpkg-shlibdeps >/dev/null || need_apt+=(dpkg-dev)
@@ -85,9 +92,7 @@ echo "== lintian"
 lintian --fail-on error,warning,info --display-info --tag-display-limit 0 "$DEB"
 
 echo "== install"
-find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /run -o -path /tmp -o -path /var/tmp \
-  -o -path /work -o -path /root -o -path /var/cache -o -path /var/log -o -path /var/lib/postgresql \
-  -o -path /var/lib/mosquitto -o -path /var/lib/apt \) -prune -o -print 2>/dev/null | sort > /tmp/wf-before.txt
+snapshot > /tmp/wf-before.txt
 OUT=$(dpkg -i "$DEB" 2>&1) || { echo "$OUT"; fail "dpkg -i"; }
 echo "$OUT"
 grep -q "NOT started" <<<"$OUT" || fail "the postinst did not say the daemon is not started"
@@ -139,9 +144,7 @@ dpkg --remove wasteflow >/dev/null
   || fail "remove took the configuration"
 [ ! -e /usr/bin/wasteflow ] || fail "remove left the binary"
 dpkg --purge wasteflow >/dev/null
-find / -xdev \( -path /proc -o -path /sys -o -path /dev -o -path /run -o -path /tmp -o -path /var/tmp \
-  -o -path /work -o -path /root -o -path /var/cache -o -path /var/log -o -path /var/lib/postgresql \
-  -o -path /var/lib/mosquitto -o -path /var/lib/apt \) -prune -o -print 2>/dev/null | sort > /tmp/wf-after.txt
+snapshot > /tmp/wf-after.txt
 LEFT=$(comm -13 /tmp/wf-before.txt /tmp/wf-after.txt)
 GONE=$(comm -23 /tmp/wf-before.txt /tmp/wf-after.txt)
 [ -z "$LEFT" ] || fail "the purge left: $LEFT"
