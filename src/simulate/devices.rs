@@ -44,6 +44,11 @@ impl Window {
     fn holds(w: Option<Window>, t: i64) -> bool {
         w.is_some_and(|w| (w.from..w.until).contains(&t))
     }
+
+    /// Whether the window begins less than `ms` after `t`.
+    fn starts_within(w: Option<Window>, t: i64, ms: i64) -> bool {
+        w.is_some_and(|w| (w.from - ms..w.from).contains(&t))
+    }
 }
 
 struct Device {
@@ -161,8 +166,12 @@ impl Devices {
                 true
             } else if d.lid_open {
                 t < d.lid_close_at
-            } else if activity >= 0.5 && self.rng.random_bool(1.0 / 120.0) {
-                // Someone drops waste in: open for one to five minutes.
+            } else if activity >= 0.5
+                && self.rng.random_bool(1.0 / 120.0)
+                && !Window::starts_within(d.lid_stuck, t, 6 * MIN)
+            {
+                // Someone drops waste in: open for one to five minutes. Not in the minutes before
+                // the lid is left open, so that the stuck lid opens at its documented time.
                 d.lid_close_at = t + self.rng.random_range(1..=5) * MIN;
                 true
             } else {
