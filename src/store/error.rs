@@ -24,9 +24,9 @@ pub enum StoreError {
     TimeZone { name: String, why: String },
     #[error("the storage v2 upgrade stopped: {0}")]
     Upgrade(String),
-    #[error("applying the views and constraints (src/store/views.sql) failed: {0}")]
+    #[error("applying the views and constraints (src/store/views.sql) failed: {}", describe_with_context(.0))]
     Views(tokio_postgres::Error),
-    #[error("migration {version} ({name}) failed: {source}")]
+    #[error("migration {version} ({name}) failed: {}", describe_with_context(source))]
     Migration { version: i32, name: &'static str, source: tokio_postgres::Error },
     #[error("unexpected value in column {column}: {source}")]
     Column { column: &'static str, source: tokio_postgres::Error },
@@ -109,6 +109,9 @@ pub fn describe(e: &tokio_postgres::Error) -> String {
         if let Some(c) = db.constraint() {
             text.push_str(&format!(" (constraint {c})"));
         }
+        if let Some(h) = db.hint() {
+            text.push_str(&format!("; hint: {h}"));
+        }
         return text;
     }
     let text = with_sources(e);
@@ -120,6 +123,15 @@ pub fn describe(e: &tokio_postgres::Error) -> String {
         );
     }
     text
+}
+
+/// [`describe`], and where in the SQL the server was (the statement a migration's block ran):
+/// what a failed migration needs to be found.
+pub fn describe_with_context(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error().and_then(|db| db.where_()) {
+        Some(w) => format!("{} (at: {})", describe(e), w.replace('\n', "; ")),
+        None => describe(e),
+    }
 }
 
 /// The error followed by its sources, `: `-separated (tokio-postgres keeps the I/O or TLS

@@ -22,6 +22,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (13, "sensors as deployed", include_str!("migrations/0013_sensors_as_deployed.sql")),
     (14, "synergy and savings factors", include_str!("migrations/0014_synergy_factors.sql")),
     (15, "collection planning", include_str!("migrations/0015_collection_planning.sql")),
+    (16, "company roles", include_str!("migrations/0016_company_roles.sql")),
 ];
 
 /// Storage mode, detected at start.

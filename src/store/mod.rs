@@ -6,7 +6,9 @@
 //! because a retried insert only returns rows that are new. This stage never acknowledges
 //! anything itself: it hands the batch's acks back to the source after COMMIT.
 
+mod access;
 mod bisect;
+mod company_roles;
 mod connect;
 mod dead_letters;
 mod error;
@@ -31,6 +33,8 @@ pub use migrate::{check_current, migrate, migrate_and_upgrade, Mode, MIGRATIONS}
 pub use pending::{count_pending, run_pending_gauge, PENDING_EVERY};
 pub use policies::apply_policies;
 pub use prepare::{prepare, prepare_with, Prepared};
+pub use access::{Sees, READER_ROLE, READER_VIEWS};
+pub use company_roles::RolesReport;
 pub use registry::{check_time_zone, load_ids, sync_registry, SyncReport};
 pub use task::run_store;
 pub use upgrade::{upgrade_state, UpgradeState, BATCH as UPGRADE_BATCH};

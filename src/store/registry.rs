@@ -6,6 +6,7 @@
 //! in force, and a new one, valid from now, is added if anything differs; none is ever
 //! altered (docs/storage.md). The ids are read back for the hot path.
 
+use super::company_roles::{add_company_rows, create_company_roles, RolesReport};
 use super::error::{column, timed, StoreError};
 use crate::zone::{
     accepted_code, all_treatments, parse_window, stream_code, treatment_mode, Attribution, CollectionWindowEntry,
@@ -28,6 +29,8 @@ pub struct SyncReport {
     pub sensors: usize,
     /// Attributions added now: sensors new or changed since the last sync.
     pub attributions_added: usize,
+    /// The companies' reporting roles created now, or missing.
+    pub roles: RolesReport,
 }
 
 impl std::fmt::Display for SyncReport {
@@ -36,7 +39,7 @@ impl std::fmt::Display for SyncReport {
         write!(
             f,
             "{} companies, {} sites, {} operators, {} transporters, {} streams, {} containers, {} gateways, \
-             {} sensors; {} attributions added",
+             {} sensors; {} attributions added; {} company roles created{}",
             self.companies,
             self.sites,
             self.operators,
@@ -45,7 +48,13 @@ impl std::fmt::Display for SyncReport {
             self.containers,
             self.gateways,
             self.sensors,
-            self.attributions_added
+            self.attributions_added,
+            self.roles.created,
+            if self.roles.missing.is_empty() {
+                String::new()
+            } else {
+                format!(", {} missing (docs/security.md)", self.roles.missing.len())
+            }
         )
     }
 }
@@ -244,6 +253,7 @@ pub async fn sync_registry(
             )
             .await?;
         }
+        add_company_rows(&tx).await?;
         for s in &f.sites {
             let (days, from, to) = window_columns(s.collection_window.as_ref());
             tx.execute(
@@ -458,11 +468,14 @@ pub async fn sync_registry(
             gateways: f.gateways.len(),
             sensors,
             attributions_added,
+            roles: RolesReport::default(),
         };
         Ok::<_, StoreError>((report, ids))
     };
-    match tokio::time::timeout(limit.max(Duration::from_secs(30)), run).await {
-        Ok(r) => Ok(r?),
-        Err(_) => Err(StoreError::Timeout(limit)),
-    }
+    let (mut report, ids) = match tokio::time::timeout(limit.max(Duration::from_secs(30)), run).await {
+        Ok(r) => r?,
+        Err(_) => return Err(StoreError::Timeout(limit)),
+    };
+    report.roles = create_company_roles(client, limit).await?;
+    Ok((report, ids))
 }

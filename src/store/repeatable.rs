@@ -1,4 +1,5 @@
-//! The part of the schema that is code, not history: the views (`views.sql`) and the CHECK on
+//! The part of the schema that is code, not history: the views (`views.sql`, then the readers'
+//! filters of [`super::access`]) and the CHECK on
 //! `rejected_messages.reason`, generated from [`RejectReason::ALL`]. `wasteflow migrate`
 //! re-applies it after the numbered migrations whenever its text changed; its md5 is kept in
 //! `schema_repeatable`, so a daemon that may not migrate can tell it is out of date.
@@ -19,6 +20,7 @@ pub fn sql() -> String {
     let reasons: Vec<String> = RejectReason::ALL.iter().map(|r| format!("'{}'", r.code())).collect();
     format!(
         "{VIEWS}
+{}
 -- Dead-letter reasons: generated from RejectReason (src/wire/reason.rs). NOT VALID: rows already
 -- stored are not scanned again (reasons are only ever added).
 ALTER TABLE rejected_messages DROP CONSTRAINT IF EXISTS rejected_messages_reason_known;
@@ -27,6 +29,7 @@ ALTER TABLE rejected_messages ADD CONSTRAINT rejected_messages_reason_known
 -- The daemon checks this file is current before ingesting.
 GRANT SELECT ON schema_repeatable TO wasteflow_writer;
 ",
+        super::access::sql(),
         reasons.join(", ")
     )
 }

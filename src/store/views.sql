@@ -3,6 +3,11 @@
 -- schema_repeatable), so a view is edited here, in place. CREATE OR REPLACE VIEW only appends
 -- columns; a view whose columns change otherwise needs a DROP VIEW line above it.
 -- The formulas are written down in docs/kpis.md.
+--
+-- Who reads what (docs/security.md): a view named `<name>_all` is unfiltered and granted to
+-- nobody; readers query `<name>`, generated from it by src/store/access.rs with the rows their
+-- role may see. A view without an `_all` twin (the zone KPIs) is read as it is. The zone
+-- aggregates are computed here, over every company, before any filter.
 -- Masses in tonnes, rates as fractions (0 to 1).
 --
 -- Periods are local to the zone's time zone (`[zone] time_zone`, written into zone_settings at
@@ -14,7 +19,7 @@
 -- Daily material flows, each with its classification as it was when weighed (the flow
 -- rollups are keyed by classification, and a classification never changes). Columns after
 -- `weighings` were added by storage v2.
-CREATE OR REPLACE VIEW flows_daily AS
+CREATE OR REPLACE VIEW flows_daily_all AS
 SELECT f.day,
        c.company_id,
        c.stream_id,
@@ -43,13 +48,13 @@ LEFT JOIN destinations d ON d.id = c.destination_id;
 
 -- Flows per local period ('day', 'month' and 'year').
 CREATE OR REPLACE VIEW flows_by_period AS
-SELECT 'day'::text AS period, day AS period_start, * FROM flows_daily
+SELECT 'day'::text AS period, day AS period_start, * FROM flows_daily_all
 UNION ALL
 SELECT 'month'::text AS period, date_trunc('month', f.day AT TIME ZONE z.time_zone) AT TIME ZONE z.time_zone AS period_start, f.*
-FROM flows_daily f CROSS JOIN (SELECT time_zone FROM zone_settings LIMIT 1) z
+FROM flows_daily_all f CROSS JOIN (SELECT time_zone FROM zone_settings LIMIT 1) z
 UNION ALL
 SELECT 'year'::text AS period, date_trunc('year', f.day AT TIME ZONE z.time_zone) AT TIME ZONE z.time_zone AS period_start, f.*
-FROM flows_daily f CROSS JOIN (SELECT time_zone FROM zone_settings LIMIT 1) z;
+FROM flows_daily_all f CROSS JOIN (SELECT time_zone FROM zone_settings LIMIT 1) z;
 
 -- Every KPI, per company (company_id set) and for the whole zone (company_id NULL).
 CREATE OR REPLACE VIEW kpi AS
@@ -78,12 +83,12 @@ SELECT period, period_start, company_id,
        symbiosis_t / nullif(generated_t, 0)                                                      AS symbiosis_share
 FROM sums;
 
-CREATE OR REPLACE VIEW kpi_company_daily AS
+CREATE OR REPLACE VIEW kpi_company_daily_all AS
     SELECT period_start AS day, company_id, generated_t, reused_t, recycled_t, energy_recovered_t, other_recovery_t,
            disposed_t, interim_t, landfilled_t, hazardous_t, symbiosis_t, hazardous_share, recycling_rate,
            recovery_rate, landfill_diversion_rate, symbiosis_share
     FROM kpi WHERE period = 'day' AND company_id IS NOT NULL;
-CREATE OR REPLACE VIEW kpi_company_monthly AS
+CREATE OR REPLACE VIEW kpi_company_monthly_all AS
     SELECT period_start AS month, company_id, generated_t, reused_t, recycled_t, energy_recovered_t, other_recovery_t,
            disposed_t, interim_t, landfilled_t, hazardous_t, symbiosis_t, hazardous_share, recycling_rate,
            recovery_rate, landfill_diversion_rate, symbiosis_share
@@ -98,7 +103,7 @@ CREATE OR REPLACE VIEW kpi_zone_monthly AS
            disposed_t, interim_t, landfilled_t, hazardous_t, symbiosis_t, hazardous_share, recycling_rate,
            recovery_rate, landfill_diversion_rate, symbiosis_share
     FROM kpi WHERE period = 'month' AND company_id IS NULL;
-CREATE OR REPLACE VIEW kpi_company_yearly AS
+CREATE OR REPLACE VIEW kpi_company_yearly_all AS
     SELECT period_start AS year, company_id, generated_t, reused_t, recycled_t, energy_recovered_t, other_recovery_t,
            disposed_t, interim_t, landfilled_t, hazardous_t, symbiosis_t, hazardous_share, recycling_rate,
            recovery_rate, landfill_diversion_rate, symbiosis_share
@@ -218,13 +223,13 @@ LEFT JOIN sums s ON s.resolved_variant = k.resolved_variant AND s.period = k.per
     AND s.company_id IS NOT DISTINCT FROM k.company_id AND s.hazardous IS NOT DISTINCT FROM k.hazardous;
 
 -- As weighed: pending mass stays pending.
-CREATE OR REPLACE VIEW kpi_esrs_e5_5 AS
+CREATE OR REPLACE VIEW kpi_esrs_e5_5_all AS
 SELECT period, period_start, company_id, category, hazardous, tonnes, on_site_t, off_site_t, reference, ordinal
 FROM kpi_esrs_e5_5_variants WHERE NOT resolved;
 
 -- Pending mass resolved through the destinations' declared final operations (as they are
 -- declared now); `resolved_t`: the tonnes of the row that come from that resolution.
-CREATE OR REPLACE VIEW kpi_esrs_e5_5_resolved AS
+CREATE OR REPLACE VIEW kpi_esrs_e5_5_resolved_all AS
 SELECT period, period_start, company_id, category, hazardous, tonnes, on_site_t, off_site_t, reference, ordinal, resolved_t
 FROM kpi_esrs_e5_5_variants WHERE resolved;
 
@@ -253,12 +258,12 @@ SELECT resolved, period, period_start, company_id, generated_t, pending_t, non_r
        resolved_t
 FROM t;
 
-CREATE OR REPLACE VIEW kpi_esrs_e5_5_rates AS
+CREATE OR REPLACE VIEW kpi_esrs_e5_5_rates_all AS
 SELECT period, period_start, company_id, generated_t, pending_t, non_recycled_t, non_recycled_share,
        reuse_recycling_rate, recovery_rate, landfill_diversion_rate, coverage
 FROM kpi_esrs_e5_5_rates_variants WHERE NOT resolved;
 
-CREATE OR REPLACE VIEW kpi_esrs_e5_5_rates_resolved AS
+CREATE OR REPLACE VIEW kpi_esrs_e5_5_rates_resolved_all AS
 SELECT period, period_start, company_id, generated_t, pending_t, non_recycled_t, non_recycled_share,
        reuse_recycling_rate, recovery_rate, landfill_diversion_rate, coverage, resolved_t
 FROM kpi_esrs_e5_5_rates_variants WHERE resolved;
@@ -271,11 +276,11 @@ CREATE OR REPLACE VIEW exchange_flows AS
     FROM flows_by_period
     WHERE symbiosis
     GROUP BY period, period_start, company_id, destination_id, treatment;
-CREATE OR REPLACE VIEW exchange_flows_daily AS
+CREATE OR REPLACE VIEW exchange_flows_daily_all AS
     SELECT period_start AS day, source_company, destination_company, treatment, tonnes FROM exchange_flows WHERE period = 'day';
-CREATE OR REPLACE VIEW exchange_flows_monthly AS
+CREATE OR REPLACE VIEW exchange_flows_monthly_all AS
     SELECT period_start AS month, source_company, destination_company, treatment, tonnes FROM exchange_flows WHERE period = 'month';
-CREATE OR REPLACE VIEW exchange_flows_yearly AS
+CREATE OR REPLACE VIEW exchange_flows_yearly_all AS
     SELECT period_start AS year, source_company, destination_company, treatment, tonnes FROM exchange_flows WHERE period = 'year';
 
 -- Synergy opportunities (docs/kpis.md "Synergy opportunities"): per local month, each zone
@@ -288,7 +293,7 @@ CREATE OR REPLACE VIEW exchange_flows_yearly AS
 -- operation is higher in the waste hierarchy (re-use > recycling > other and energy recovery >
 -- disposal, code de l'environnement art. L541-1) than the current one; 'unknown' when the
 -- current operation is interim (its final one is not known).
-CREATE OR REPLACE VIEW synergy_opportunities AS
+CREATE OR REPLACE VIEW synergy_opportunities_all AS
 WITH hierarchy (mode, rank) AS (VALUES ('re-use', 1), ('recycling', 2), ('other-recovery', 3), ('energy-recovery', 3), ('disposal', 4)),
 streams AS (
     SELECT period_start AS month, company_id, stream_id, ewc, hazardous, treatment, treatment_class, treatment_mode,
@@ -332,7 +337,7 @@ LEFT JOIN received r ON r.month = s.month AND r.company_id = a.company_id AND r.
 --   CO2e avoided = tonnes prepared for re-use or recycled x the stream's factor (kg CO2e/t).
 -- A flow without its factors counts in `unpriced_t` / `unfactored_t`, never as 0 EUR or 0 t;
 -- `cost_status` / `co2e_status` say 'not configured' when no tonne has them.
-CREATE OR REPLACE VIEW savings_monthly AS
+CREATE OR REPLACE VIEW savings_monthly_all AS
 WITH z AS (SELECT time_zone, baseline_treatment FROM zone_settings LIMIT 1),
 f AS (
     SELECT f.period_start AS month, f.company_id, f.symbiosis, f.mass_g::double precision / 1e6 AS tonnes,
@@ -381,13 +386,13 @@ SELECT month, company_id, recovered_t, symbiosis_recovered_t, baseline_eur_per_t
 FROM sums;
 
 -- Container fill in percent and collections, per hour and per local day (the day's UTC hours).
-CREATE OR REPLACE VIEW container_fill_hourly AS
+CREATE OR REPLACE VIEW container_fill_hourly_all AS
     SELECT bucket AS hour, container_id, company_id,
            fill_min::double precision / 1000 AS fill_min_pct, fill_max::double precision / 1000 AS fill_max_pct,
            fill_sum::double precision / 1000 / nullif(fill_count, 0) AS fill_mean_pct,
            fill_count AS fill_readings, emptied AS collections
     FROM container_rollup_1h;
-CREATE OR REPLACE VIEW container_fill_daily AS
+CREATE OR REPLACE VIEW container_fill_daily_all AS
     SELECT day, container_id, company_id,
            fill_min::double precision / 1000 AS fill_min_pct, fill_max::double precision / 1000 AS fill_max_pct,
            fill_sum::double precision / 1000 / nullif(fill_count, 0) AS fill_mean_pct,
@@ -400,23 +405,26 @@ CREATE OR REPLACE VIEW container_fill_daily AS
           GROUP BY 1, 2, 3) d;
 
 -- Dead letters per company and reason, per hour of receipt; `replayed`: how many of them
--- `wasteflow dead-letters replay` has stored since (the rest are pending).
-CREATE OR REPLACE VIEW rejections_hourly AS
-    SELECT date_bin('1 hour', received_at, timestamptz '1970-01-01 00:00:00+00') AS hour,
-           company_id, reason, count(*) AS messages,
-           count(*) FILTER (WHERE replayed_at IS NOT NULL) AS replayed
-    FROM rejected_messages GROUP BY 1, 2, 3;
+-- `wasteflow dead-letters replay` has stored since (the rest are pending). `company_id` is the
+-- company the topic claims; `gateway_company_id` the one the registry gives the gateway (NULL:
+-- a gateway it does not know), whose the dead letter is.
+CREATE OR REPLACE VIEW rejections_hourly_all AS
+    SELECT date_bin('1 hour', r.received_at, timestamptz '1970-01-01 00:00:00+00') AS hour,
+           r.company_id, r.reason, count(*) AS messages,
+           count(*) FILTER (WHERE r.replayed_at IS NOT NULL) AS replayed,
+           g.company_id AS gateway_company_id
+    FROM rejected_messages r LEFT JOIN gateways g ON g.id = r.gateway_id GROUP BY 1, 2, 3, 6;
 
 -- Registry directories for dashboard variables.
-CREATE OR REPLACE VIEW company_directory AS SELECT id, name, siren FROM companies WHERE active;
-CREATE OR REPLACE VIEW container_directory AS
+CREATE OR REPLACE VIEW company_directory_all AS SELECT id, name, siren FROM companies WHERE active;
+CREATE OR REPLACE VIEW container_directory_all AS
     SELECT c.id, c.company_id, c.type, c.volume_m3, c.overflow_threshold_pct, c.stream_id, s.ewc, c.treatment, c.destination_id
     FROM containers c LEFT JOIN streams s ON s.id = c.stream_id WHERE c.active;
 
 -- Each sensor's attributions over time: which container it measured and how its masses were
 -- reported, from when (valid_from NULL: carried over from a v1 database, which did not record
 -- it).
-CREATE OR REPLACE VIEW attribution_history AS
+CREATE OR REPLACE VIEW attribution_history_all AS
     SELECT a.id AS attribution_id, s.gateway_id, s.number AS sensor, a.valid_from, a.container_id,
            c.company_id, c.site_id, c.stream_id, c.ewc, c.hazardous, c.pop, c.status, c.treatment, c.treatment_mode,
            c.destination_id, a.sensor_id, a.classification_id
@@ -425,7 +433,7 @@ CREATE OR REPLACE VIEW attribution_history AS
     JOIN classifications c ON c.id = a.classification_id;
 
 -- Raw readings with their attribution spelled out, as the v1 `readings` table had it.
-CREATE OR REPLACE VIEW readings_attributed AS
+CREATE OR REPLACE VIEW readings_attributed_all AS
     SELECT r.ts, r.kind, r.value_milli, s.gateway_id, s.number AS sensor, c.company_id, a.container_id, c.site_id,
            c.stream_id, c.ewc, c.hazardous, c.treatment, c.destination_id,
            r.frame_seq::int8 & 4294967295 AS frame_seq, r.stored_at, r.sensor_id, r.attribution_id, a.classification_id
@@ -435,7 +443,7 @@ CREATE OR REPLACE VIEW readings_attributed AS
     JOIN classifications c ON c.id = a.classification_id;
 
 -- Alert and anomaly events, for Grafana annotations and history.
-CREATE OR REPLACE VIEW recent_events AS
+CREATE OR REPLACE VIEW recent_events_all AS
     SELECT e.opened_at, e.closed_at, e.company_id, e.container_id, e.kind, e.open_value, e.close_value,
            c.type AS container_type, c.stream_id
     FROM events e LEFT JOIN containers c ON c.id = e.container_id;
@@ -444,7 +452,7 @@ CREATE OR REPLACE VIEW recent_events AS
 -- The levels of the sensors as deployed (docs/wire-format.md, variants 5 to 13) are read from the
 -- state itself: each is {"value": v, "at_ms": t} (src/live/state.rs, `Latest`); the position is
 -- [latitude, longitude, at_ms], the latest pair taken at one instant.
-CREATE OR REPLACE VIEW live_containers AS
+CREATE OR REPLACE VIEW live_containers_all AS
     SELECT l.container_id, l.company_id, c.type AS container_type, c.stream_id, l.fill_pct, l.fill_rate_per_hour,
            l.seconds_to_full, l.last_reading_at, l.battery_pct, l.temperature_c, l.last_mass_kg, l.anomaly_score,
            l.open_events, l.updated_at,
@@ -472,11 +480,11 @@ CREATE OR REPLACE VIEW live_containers AS
 
 -- Each gateway's frame counter, and the frames that never arrived (docs/operations.md
 -- "Frames missing before the daemon").
-CREATE OR REPLACE VIEW gateway_frames AS
+CREATE OR REPLACE VIEW gateway_frames_all AS
     SELECT s.gateway_id, g.company_id, s.next_seq, s.last_frame_at, s.pending_frames, s.frames_received,
            s.frames_missing, s.frames_late, s.restarts, s.updated_at
     FROM gateway_sequence s LEFT JOIN gateways g ON g.id = s.gateway_id;
-CREATE OR REPLACE VIEW missing_frames AS
+CREATE OR REPLACE VIEW missing_frames_all AS
     SELECT f.declared_at, f.gateway_id, g.company_id, f.first_seq, f.last_seq, f.missing, f.after_frame_at, f.before_frame_at
     FROM frame_gaps f LEFT JOIN gateways g ON g.id = f.gateway_id;
 
@@ -487,7 +495,7 @@ CREATE OR REPLACE VIEW missing_frames AS
 -- deadline, or the close of the last window opening before it if that comes first; the first
 -- opening left when none is (late when after the overflow). Per container: the grouping into trips
 -- across companies, within the vehicles, is `wasteflow plan`'s.
-CREATE OR REPLACE VIEW collections_due AS
+CREATE OR REPLACE VIEW collections_due_all AS
     WITH z AS (SELECT time_zone AS tz FROM zone_settings LIMIT 1),
     c AS (
         SELECT c.id AS container_id, c.company_id, c.transporter_id, c.destination_id, c.volume_m3,
@@ -540,11 +548,3 @@ CREATE OR REPLACE VIEW collections_due AS
            max_load_kg * fill_at_collection_pct / 100 AS expected_kg,
            collect_at > overflow_at AS late
     FROM f;
-
--- The read-only role (migration 0002) reads the views only.
-GRANT SELECT ON flows_daily, kpi_company_daily, kpi_company_monthly, kpi_zone_daily, kpi_zone_monthly,
-    kpi_company_yearly, kpi_zone_yearly, kpi_esrs_e5_5, kpi_esrs_e5_5_rates, kpi_esrs_e5_5_resolved, kpi_esrs_e5_5_rates_resolved,
-    exchange_flows_daily, exchange_flows_monthly, exchange_flows_yearly, container_fill_hourly, container_fill_daily, rejections_hourly,
-    company_directory, container_directory, recent_events, attribution_history, readings_attributed,
-    live_containers, gateway_frames, missing_frames, synergy_opportunities, savings_monthly, collections_due
-TO wasteflow_grafana;
