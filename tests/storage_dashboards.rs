@@ -1,41 +1,12 @@
 //! Storage suite: every SQL query of every Grafana dashboard in deploy/grafana/dashboards runs,
-//! as the read-only role, against a database filled by the simulator, and returns rows with the
-//! columns its panel needs.
+//! as the first release's read-only role (a coordinator now) and as a company's role, against a
+//! database filled by the simulator, and returns the columns its panel needs (and rows, as the
+//! coordinator: a company may have none of a zone-wide panel's, such as another's synergies).
 
 mod common;
-use common::storage::StorageTarget;
-use wasteflow::batch::Batch;
-use wasteflow::simulate::FrameGenerator;
-use wasteflow::source::{AckToken, Delivery};
+use common::storage::{fill_simulated, StorageTarget};
 use wasteflow::store::prepare;
-use wasteflow::validate::{check_message, Limits};
-use wasteflow::wire::TopicLayout;
 use wasteflow::zone::Zone;
-
-const START_MS: u64 = 1_800_000_000_000;
-
-/// Simulated frames (2% malformed) validated and written as the daemon would.
-async fn fill(target: &StorageTarget, zone: &Zone) {
-    let layout = TopicLayout::parse("zone/+/+/up").unwrap();
-    let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
-    let mut g = FrameGenerator::new(zone, &layout, 21, START_MS, 40, 0.0, 0.02);
-    let mut writer = target.writer();
-    for _ in 0..6 {
-        let mut batch = Batch::default();
-        for pkid in 0..100 {
-            let m = g.next_message();
-            let payload = bytes::Bytes::from(m.payload);
-            let c = check_message(&m.topic, &payload, START_MS as i64, &layout, zone, &limits);
-            let ack = AckToken { generation: 0, pkid, qos: rumqttc::v5::mqttbytes::QoS::AtLeastOnce };
-            batch.push_checked(
-                Delivery { topic: m.topic, payload, received_ms: START_MS as i64, retain: false, ack },
-                c,
-            );
-        }
-        writer.write(&batch).await.expect("write simulated batch");
-    }
-    writer.close().await;
-}
 
 /// Grafana's macros, for a fixed time range.
 fn substitute(sql: &str, from: &str, to: &str, company: &str) -> String {
@@ -66,7 +37,7 @@ async fn every_dashboard_query_returns_the_columns_its_panel_needs() {
     let zone = Zone::load(&common::zone_file()).unwrap();
     let prepared = prepare(&target.settings, &zone, true).await.expect("prepare");
     let zone = zone.with_ids(prepared.ids);
-    fill(&target, &zone).await;
+    fill_simulated(&target, &zone).await;
     let db = target.connect().await;
     // The live state the live stage would fold (collections_due reads it): every container at
     // 60 %, filling 1 point an hour, read now.
@@ -78,25 +49,56 @@ async fn every_dashboard_query_returns_the_columns_its_panel_needs() {
         )
         .await
         .expect("live state fixture");
-    db.client.batch_execute("SET ROLE wasteflow_grafana").await.expect("the read-only role exists");
-
+    // As the first release's read-only role (a coordinator now), and as the company's own role
+    // (docs/security.md): the same queries, the same columns, the company's rows.
+    let company = "metallerie-lievin";
+    let company_role: String =
+        db.client.query_one("SELECT wf_company_role($1)::text", &[&company]).await.unwrap().get(0);
+    // The fixture's one synergy opportunity is another company's (storage_access.rs checks what
+    // each role reads); every other panel has rows for the company too.
+    for (role, may_be_empty) in
+        [("wasteflow_grafana", vec![]), (company_role.as_str(), vec!["Synergy opportunities (tonnes per month)"])]
+    {
+        db.client.batch_execute(&format!("SET ROLE \"{role}\"")).await.expect("the reader role exists");
+        let (checked, empty) = check_every_query(&db.client, company, role).await;
+        assert!(checked >= 16, "only {checked} SQL queries found");
+        assert_eq!(empty, may_be_empty, "as {role}: the panels without rows");
+        db.client.batch_execute("RESET ROLE").await.unwrap();
+    }
+    // Every dashboard shows the zone's calendar.
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/grafana/dashboards");
-    let mut checked = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let dash: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(dash["timezone"], "Europe/Paris", "{}", path.display());
+    }
+    db.close().await;
+}
+
+/// Runs every SQL query of every dashboard for `company` over January 2027, as the session's
+/// role, and checks the columns of each panel; returns how many it ran, and the titles of the
+/// panels whose query returned no row.
+async fn check_every_query(client: &tokio_postgres::Client, company: &str, role: &str) -> (usize, Vec<String>) {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/grafana/dashboards");
+    let (mut checked, mut empty) = (0, Vec::new());
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         let dash: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         for p in panels(&dash) {
             for t in p["targets"].as_array().into_iter().flatten() {
                 let Some(raw) = t["rawSql"].as_str() else { continue };
-                let title = format!("{}: {}", path.file_name().unwrap().to_string_lossy(), p["title"]);
+                let title = format!("{} as {role}: {}", path.file_name().unwrap().to_string_lossy(), p["title"]);
                 // The dashboards' time zone is the zone's (Europe/Paris): Grafana's "January"
                 // runs from local midnight to local midnight.
                 let (from, to) = ("2027-01-01T00:00:00+01:00", "2027-02-01T00:00:00+01:00");
-                let sql = substitute(raw, from, to, "metallerie-lievin");
-                let rows = db.client.query(&sql, &[]).await.unwrap_or_else(|e| panic!("{title}: {e}\n{sql}"));
-                assert!(!rows.is_empty(), "{title}: no rows\n{sql}");
+                let sql = substitute(raw, from, to, company);
+                let statement = client.prepare(&sql).await.unwrap_or_else(|e| panic!("{title}: {e}\n{sql}"));
+                let rows = client.query(&statement, &[]).await.unwrap_or_else(|e| panic!("{title}: {e}\n{sql}"));
+                if rows.is_empty() {
+                    empty.push(p["title"].as_str().unwrap_or("").to_string());
+                }
                 let cols: Vec<(&str, String)> =
-                    rows[0].columns().iter().map(|c| (c.name(), c.type_().name().to_string())).collect();
+                    statement.columns().iter().map(|c| (c.name(), c.type_().name().to_string())).collect();
                 let numeric = |t: &str| matches!(t, "float8" | "float4" | "numeric" | "int8" | "int4" | "int2");
                 match p["type"].as_str().unwrap_or("") {
                     "timeseries" => {
@@ -116,13 +118,5 @@ async fn every_dashboard_query_returns_the_columns_its_panel_needs() {
             }
         }
     }
-    assert!(checked >= 16, "only {checked} SQL queries found");
-    // Every dashboard shows the zone's calendar.
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        let dash: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        assert_eq!(dash["timezone"], "Europe/Paris", "{}", path.display());
-    }
-    db.client.batch_execute("RESET ROLE").await.unwrap();
-    db.close().await;
+    (checked, empty)
 }

@@ -9,8 +9,8 @@
 //! server that knows the company, and is never dropped (a company that leaves the registry
 //! keeps its history, which the coordinator still reads).
 
-use super::error::{column, timed, StoreError};
 use super::access::READER_ROLE;
+use super::error::{column, timed, StoreError};
 use std::time::Duration;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, GenericClient};
@@ -61,7 +61,10 @@ pub async fn create_company_roles(client: &Client, limit: Duration) -> Result<Ro
         if may.is_none() {
             let row = timed(
                 limit,
-                client.query_one("SELECT rolsuper OR rolcreaterole AS may FROM pg_roles WHERE rolname = current_user", &[]),
+                client.query_one(
+                    "SELECT rolsuper OR rolcreaterole AS may FROM pg_roles WHERE rolname = current_user",
+                    &[],
+                ),
             )
             .await?;
             may = Some(column::<bool>(&row, "may")?);
@@ -81,8 +84,8 @@ pub async fn create_company_roles(client: &Client, limit: Duration) -> Result<Ro
                 tracing::info!(role, "company role {}", if exists { "made a reader" } else { "created" });
             }
             // Created at the same moment by another database's sync, on this server.
-            Err(StoreError::Db(e))
-                if matches!(e.code(), Some(c) if *c == SqlState::DUPLICATE_OBJECT || *c == SqlState::UNIQUE_VIOLATION) => {}
+            Err(StoreError::Db(e)) if matches!(e.code(), Some(c) if *c == SqlState::DUPLICATE_OBJECT || *c == SqlState::UNIQUE_VIOLATION) =>
+                {}
             Err(e) => return Err(e),
         }
     }

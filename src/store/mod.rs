@@ -24,6 +24,8 @@ mod upgrade;
 mod verify;
 mod writer;
 
+pub use access::{Sees, READER_ROLE, READER_VIEWS};
+pub use company_roles::RolesReport;
 pub use connect::{connect, Connector, Db};
 pub use dead_letters::{
     count_stored, dead_letter, dead_letters_page, last_dead_letter_id, DeadLetter, DeadLetterFilter, ReplayState,
@@ -33,8 +35,6 @@ pub use migrate::{check_current, migrate, migrate_and_upgrade, Mode, MIGRATIONS}
 pub use pending::{count_pending, run_pending_gauge, PENDING_EVERY};
 pub use policies::apply_policies;
 pub use prepare::{prepare, prepare_with, Prepared};
-pub use access::{Sees, READER_ROLE, READER_VIEWS};
-pub use company_roles::RolesReport;
 pub use registry::{check_time_zone, load_ids, sync_registry, SyncReport};
 pub use task::run_store;
 pub use upgrade::{upgrade_state, UpgradeState, BATCH as UPGRADE_BATCH};

@@ -126,3 +126,32 @@ pub fn example_zone_with(extra: &str) -> wasteflow::zone::Zone {
     let text = std::fs::read_to_string(&path).expect("the example zone") + extra;
     wasteflow::zone::Zone::parse(&path, &text).unwrap_or_else(|e| panic!("{e:?}"))
 }
+
+/// The first simulated instant of [`fill_simulated`] (2027-01-15).
+pub const SIMULATED_START_MS: u64 = 1_800_000_000_000;
+
+/// 600 frames of the uniform simulator (2% malformed) from [`SIMULATED_START_MS`], validated and
+/// written as the daemon would: every company's containers, their dead letters included.
+pub async fn fill_simulated(target: &StorageTarget, zone: &wasteflow::zone::Zone) {
+    use wasteflow::simulate::FrameGenerator;
+    use wasteflow::source::{AckToken, Delivery};
+    use wasteflow::validate::{check_message, Limits};
+    use wasteflow::wire::TopicLayout;
+    let start = SIMULATED_START_MS;
+    let layout = TopicLayout::parse("zone/+/+/up").unwrap();
+    let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
+    let mut g = FrameGenerator::new(zone, &layout, 21, start, 40, 0.0, 0.02);
+    let mut writer = target.writer();
+    for _ in 0..6 {
+        let mut batch = Batch::default();
+        for pkid in 0..100 {
+            let m = g.next_message();
+            let payload = bytes::Bytes::from(m.payload);
+            let c = check_message(&m.topic, &payload, start as i64, &layout, zone, &limits);
+            let ack = AckToken { generation: 0, pkid, qos: rumqttc::v5::mqttbytes::QoS::AtLeastOnce };
+            batch.push_checked(Delivery { topic: m.topic, payload, received_ms: start as i64, retain: false, ack }, c);
+        }
+        writer.write(&batch).await.expect("write simulated batch");
+    }
+    writer.close().await;
+}

@@ -83,9 +83,9 @@ AS $$
 $$;
 GRANT EXECUTE ON FUNCTION wf_sees_all(), wf_companies(), wf_company_role(text) TO PUBLIC;
 
--- Row-level security on the tables that carry a company, as a second wall: no reader holds a
--- privilege on a table (they read the views, which filter the same way), but a table an
--- operator grants still shows a company its own rows only. The owner bypasses it (no FORCE);
+-- Row-level security on the tables that carry a company, as a second wall: readers read the
+-- views, which filter the same way, and hold no privilege on a table but three (below), yet a
+-- table an operator grants still shows a company its own rows only. The owner bypasses it (no FORCE);
 -- the writer and the coordinator see every row through a policy of their own. On TimescaleDB
 -- the compressed hypertables (readings and the six rollups) cannot have it: TimescaleDB refuses
 -- compression on a table with row security; they are guarded by the views alone there.
@@ -135,3 +135,6 @@ BEGIN
     END LOOP;
 END
 $$;
+-- The policies that find a row's company through its gateway, classification or attribution
+-- read those tables as the reader: a reader may, and row-level security shows it its own rows.
+GRANT SELECT ON gateways, classifications, attributions TO wasteflow_reader;
