@@ -120,6 +120,23 @@ async fn a_company_reads_its_own_rows_the_zone_aggregates_and_its_exchanges_only
     assert!(all.iter().any(|r| r["gateway_company_id"].is_null() && r["company_id"] == A), "{all:?}");
     assert!(mine.is_empty(), "{mine:?}");
 
+    // A function of A's own, cheap enough for the planner to want it early, never sees a row
+    // the filter hides (security_barrier): it would raise the first other company it met.
+    db.client.batch_execute(&format!("SET ROLE \"{role}\"")).await.unwrap();
+    db.client
+        .batch_execute(&format!(
+            "CREATE FUNCTION pg_temp.peek(company text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE COST 0.0001 AS $$
+             BEGIN IF company <> '{A}' THEN RAISE EXCEPTION 'leaked a row of %', company; END IF; RETURN true; END $$"
+        ))
+        .await
+        .expect("a reader may write a temporary function");
+    for view in ["flows_daily", "recent_events", "readings_attributed", "container_fill_hourly", "live_containers"] {
+        let rows = db.client.query(&format!("SELECT count(*) FROM {view} WHERE pg_temp.peek(company_id)"), &[]).await;
+        let seen: i64 = rows.unwrap_or_else(|e| panic!("{view}: {e:?}"))[0].get(0);
+        assert!(seen > 0, "{view}");
+    }
+    db.client.batch_execute("RESET ROLE").await.unwrap();
+
     // Every other relation of the schema is refused to A: the tables, and the unfiltered views.
     // The views, and the tables the policies read a row's company through (their own rows,
     // checked below with every table with row-level security).
