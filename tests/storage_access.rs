@@ -137,6 +137,29 @@ async fn a_company_reads_its_own_rows_the_zone_aggregates_and_its_exchanges_only
     }
     db.client.batch_execute("RESET ROLE").await.unwrap();
 
+    // A's temporary tables come first in its search path: named like the tables the filters
+    // read, they change nothing (the filters' functions bound theirs when created).
+    db.client.batch_execute(&format!("SET ROLE \"{role}\"")).await.unwrap();
+    db.client
+        .batch_execute(&format!(
+            "CREATE TEMP TABLE companies (id text); CREATE TEMP TABLE company_roles (company_id text, role_name text);
+             INSERT INTO company_roles SELECT c, '{role}' FROM unnest(ARRAY['metallerie-lievin', '{A}']) c"
+        ))
+        .await
+        .expect("a reader may create temporary tables");
+    let shadowed = db.client.query_one("SELECT wf_sees_all(), wf_companies()", &[]).await.unwrap();
+    assert_eq!((shadowed.get::<_, bool>(0), shadowed.get::<_, Vec<String>>(1)), (false, vec![A.to_string()]));
+    let seen: Vec<String> = db
+        .client
+        .query("SELECT DISTINCT company_id FROM flows_daily", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(seen, [A], "a temporary table does not widen the filter");
+    db.client.batch_execute("DROP TABLE pg_temp.companies, pg_temp.company_roles; RESET ROLE").await.unwrap();
+
     // Every other relation of the schema is refused to A: the tables, and the unfiltered views.
     // The views, and the tables the policies read a row's company through (their own rows,
     // checked below with every table with row-level security).
