@@ -8,6 +8,7 @@ use wasteflow::store::{Sees, READER_VIEWS};
 fn documented(rule: Sees) -> String {
     match rule {
         Sees::Everything => "every row: the zone aggregates".into(),
+        Sees::CoordinatorOnly => "none: the coordinator's only".into(),
         Sees::Own(c) => format!("own (`{c}`)"),
         Sees::OwnAndZone(c) => format!("own and the zone's (`{c}` NULL)"),
         Sees::EitherEnd(a, b) => format!("the company at either end (`{a}`, `{b}`)"),

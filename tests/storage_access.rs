@@ -47,6 +47,7 @@ fn sees(rule: Sees, row: &Value, company: &str) -> bool {
         |column: &str| row.get(column).unwrap_or_else(|| panic!("no column {column}: {row}")).as_str() == Some(company);
     match rule {
         Sees::Everything => true,
+        Sees::CoordinatorOnly => false,
         Sees::Own(c) => is(c),
         Sees::OwnAndZone(c) => row[c].is_null() || is(c),
         Sees::EitherEnd(a, b) => is(a) || is(b),
@@ -135,6 +136,34 @@ async fn a_company_reads_its_own_rows_the_zone_aggregates_and_its_exchanges_only
         let seen: i64 = rows.unwrap_or_else(|e| panic!("{view}: {e:?}"))[0].get(0);
         assert!(seen > 0, "{view}");
     }
+    db.client.batch_execute("RESET ROLE").await.unwrap();
+    // The same on the zone's KPIs, whose unfiltered view picks the zone rows out of rows per
+    // company: the function sees the zone's figures only.
+    let zone: Vec<String> = db
+        .client
+        .query("SELECT generated_t FROM kpi_zone_daily", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| format!("{:?}", r.get::<_, f64>(0)))
+        .collect();
+    db.client.batch_execute(&format!("SET ROLE \"{role}\"")).await.unwrap();
+    db.client
+        .batch_execute(&format!(
+            "CREATE FUNCTION pg_temp.peek_zone(t float8) RETURNS boolean LANGUAGE plpgsql IMMUTABLE COST 0.0001 AS $$
+             BEGIN IF NOT t = ANY ('{{{}}}'::float8[]) THEN RAISE EXCEPTION 'leaked a company figure %', t; END IF;
+             RETURN true; END $$",
+            zone.join(",")
+        ))
+        .await
+        .unwrap();
+    let seen: i64 = db
+        .client
+        .query_one("SELECT count(*) FROM kpi_zone_daily WHERE pg_temp.peek_zone(generated_t)", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(seen as usize, zone.len());
     db.client.batch_execute("RESET ROLE").await.unwrap();
 
     // A's temporary tables come first in its search path: named like the tables the filters

@@ -1,5 +1,5 @@
 //! Who sees which rows of the views readers query (docs/security.md): the one definition of the
-//! access model. Each view a reader may query is a thin filter over an unfiltered `<view>_all`
+//! access model. Each view a reader may query is a thin filter (or none) over an unfiltered `<view>_all`
 //! that `views.sql` defines and nobody but the owner reads. The zone's aggregates are computed
 //! in the `_all` views, over every company, before anything is filtered: a company reads the
 //! same zone figures as the coordinator and none of the rows they sum.
@@ -15,6 +15,8 @@
 pub enum Sees {
     /// Every row: the view holds zone aggregates only, or nothing that belongs to a company.
     Everything,
+    /// No row: the view joins two companies' figures that neither may see of the other.
+    CoordinatorOnly,
     /// The rows whose column names one of its companies; a row without a company (NULL) is
     /// nobody's, so the coordinator's only.
     Own(&'static str),
@@ -41,9 +43,9 @@ pub const READER_VIEWS: &[(&str, Sees)] = &[
     ("exchange_flows_daily", Sees::EitherEnd("source_company", "destination_company")),
     ("exchange_flows_monthly", Sees::EitherEnd("source_company", "destination_company")),
     ("exchange_flows_yearly", Sees::EitherEnd("source_company", "destination_company")),
-    // The producer's stream: its destination and its cost are the producer's business; the
-    // coordinator brokers the exchange.
-    ("synergy_opportunities", Sees::Own("company_id")),
+    // A producer's stream beside what the accepter already receives from every producer
+    // (`accepter_received_t`, and `fits_t` from it): the coordinator brokers the exchange.
+    ("synergy_opportunities", Sees::CoordinatorOnly),
     ("savings_monthly", Sees::OwnAndZone("company_id")),
     ("container_fill_hourly", Sees::Own("company_id")),
     ("container_fill_daily", Sees::Own("company_id")),
@@ -69,6 +71,7 @@ impl Sees {
         let own = |column: &str| format!("{column} = ANY ((SELECT wf_companies())::text[])");
         let rows = match self {
             Sees::Everything => return None,
+            Sees::CoordinatorOnly => return Some("(SELECT wf_sees_all())".into()),
             Sees::Own(c) => own(c),
             Sees::OwnAndZone(c) => format!("{c} IS NULL OR {}", own(c)),
             Sees::EitherEnd(a, b) => format!("{} OR {}", own(a), own(b)),
@@ -82,11 +85,12 @@ impl Sees {
 pub fn sql() -> String {
     let mut out = String::from("-- Generated from READER_VIEWS (src/store/access.rs): what each reader sees.\n");
     for (view, sees) in READER_VIEWS {
-        if let Some(condition) = sees.condition() {
-            out.push_str(&format!(
-                "CREATE OR REPLACE VIEW {view} WITH (security_barrier) AS SELECT * FROM {view}_all WHERE {condition};\n"
-            ));
-        }
+        // Behind a barrier even with no condition: the `_all` view's own WHERE (the zone rows of
+        // `kpi`, say) is then evaluated before any function of the reader's.
+        let filter = sees.condition().map(|c| format!(" WHERE {c}")).unwrap_or_default();
+        out.push_str(&format!(
+            "CREATE OR REPLACE VIEW {view} WITH (security_barrier) AS SELECT * FROM {view}_all{filter};\n"
+        ));
     }
     let names: Vec<&str> = READER_VIEWS.iter().map(|(v, _)| *v).collect();
     out.push_str(&format!("GRANT SELECT ON {} TO {READER_ROLE};\n", names.join(", ")));
@@ -100,16 +104,11 @@ mod tests {
     #[test]
     fn each_filtered_view_reads_an_unfiltered_one_that_views_sql_defines() {
         let views = include_str!("views.sql");
-        for (view, sees) in READER_VIEWS {
+        for (view, _) in READER_VIEWS {
             let all = format!("CREATE OR REPLACE VIEW {view}_all AS");
             let own = format!("CREATE OR REPLACE VIEW {view} AS");
-            match sees {
-                Sees::Everything => assert!(views.contains(&own), "{view} is defined in views.sql"),
-                _ => {
-                    assert!(views.contains(&all), "views.sql defines {view}_all");
-                    assert!(!views.contains(&own), "{view} is generated, not in views.sql");
-                }
-            }
+            assert!(views.contains(&all), "views.sql defines {view}_all");
+            assert!(!views.contains(&own), "{view} is generated, not in views.sql");
         }
     }
 
@@ -122,6 +121,7 @@ mod tests {
              OR destination_company = ANY ((SELECT wf_companies())::text[])"
         );
         assert_eq!(Sees::Everything.condition(), None);
+        assert_eq!(Sees::CoordinatorOnly.condition().unwrap(), "(SELECT wf_sees_all())");
         assert!(Sees::OwnAndZone("company_id").condition().unwrap().contains("company_id IS NULL OR"));
     }
 }

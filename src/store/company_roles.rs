@@ -92,9 +92,9 @@ pub async fn create_company_roles(client: &Client, limit: Duration) -> Result<Ro
     if !report.missing.is_empty() {
         tracing::warn!(
             roles = %report.missing.join(", "),
-            "company roles missing: this database login may not create roles; run `wasteflow registry sync` \
-             once as a superuser or a role with CREATEROLE, or create each with \
-             CREATE ROLE <name> NOLOGIN IN ROLE {READER_ROLE} (docs/security.md)"
+            "company roles missing: this database login may not create roles; as a superuser, create each with \
+             CREATE ROLE \"<name>\" NOLOGIN IN ROLE {READER_ROLE}, or all at once with the psql call of \
+             docs/security.md (\"The roles\"), or run `wasteflow registry sync` as a superuser"
         );
     }
     Ok(report)

@@ -6,8 +6,7 @@
 --
 -- Who reads what (docs/security.md): a view named `<name>_all` is unfiltered and granted to
 -- nobody; readers query `<name>`, generated from it by src/store/access.rs with the rows their
--- role may see. A view without an `_all` twin (the zone KPIs) is read as it is. The zone
--- aggregates are computed here, over every company, before any filter.
+-- role may see. The zone aggregates are computed here, over every company, before any filter.
 -- Masses in tonnes, rates as fractions (0 to 1).
 --
 -- Periods are local to the zone's time zone (`[zone] time_zone`, written into zone_settings at
@@ -93,12 +92,12 @@ CREATE OR REPLACE VIEW kpi_company_monthly_all AS
            disposed_t, interim_t, landfilled_t, hazardous_t, symbiosis_t, hazardous_share, recycling_rate,
            recovery_rate, landfill_diversion_rate, symbiosis_share
     FROM kpi WHERE period = 'month' AND company_id IS NOT NULL;
-CREATE OR REPLACE VIEW kpi_zone_daily AS
+CREATE OR REPLACE VIEW kpi_zone_daily_all AS
     SELECT period_start AS day, generated_t, reused_t, recycled_t, energy_recovered_t, other_recovery_t,
            disposed_t, interim_t, landfilled_t, hazardous_t, symbiosis_t, hazardous_share, recycling_rate,
            recovery_rate, landfill_diversion_rate, symbiosis_share
     FROM kpi WHERE period = 'day' AND company_id IS NULL;
-CREATE OR REPLACE VIEW kpi_zone_monthly AS
+CREATE OR REPLACE VIEW kpi_zone_monthly_all AS
     SELECT period_start AS month, generated_t, reused_t, recycled_t, energy_recovered_t, other_recovery_t,
            disposed_t, interim_t, landfilled_t, hazardous_t, symbiosis_t, hazardous_share, recycling_rate,
            recovery_rate, landfill_diversion_rate, symbiosis_share
@@ -108,7 +107,7 @@ CREATE OR REPLACE VIEW kpi_company_yearly_all AS
            disposed_t, interim_t, landfilled_t, hazardous_t, symbiosis_t, hazardous_share, recycling_rate,
            recovery_rate, landfill_diversion_rate, symbiosis_share
     FROM kpi WHERE period = 'year' AND company_id IS NOT NULL;
-CREATE OR REPLACE VIEW kpi_zone_yearly AS
+CREATE OR REPLACE VIEW kpi_zone_yearly_all AS
     SELECT period_start AS year, generated_t, reused_t, recycled_t, energy_recovered_t, other_recovery_t,
            disposed_t, interim_t, landfilled_t, hazardous_t, symbiosis_t, hazardous_share, recycling_rate,
            recovery_rate, landfill_diversion_rate, symbiosis_share
