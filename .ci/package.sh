@@ -67,6 +67,7 @@ has ' \./usr/share/doc/wasteflow/copyright$' "the copyright file"
 has ' \./usr/share/doc/wasteflow/examples/prometheus/wasteflow-rules\.yml' "the Prometheus rules"
 has ' \./usr/share/doc/wasteflow/examples/grafana/dashboards/zone-overview\.json' "the Grafana dashboards"
 has ' \./usr/share/doc/wasteflow/examples/grafana/provisioning/datasources/wasteflow\.yaml' "the Grafana provisioning"
+has ' \./usr/share/doc/wasteflow/examples/grafana/company-org\.sh' "the Grafana organisation of a company"
 has ' \./usr/share/doc/wasteflow/examples/mosquitto/mosquitto\.conf' "the Mosquitto configuration"
 has ' \./usr/share/doc/wasteflow/examples/alertmanager/alertmanager\.yml' "the Alertmanager routing"
 # One page per subcommand: as many as examples/manuals.rs generated.
