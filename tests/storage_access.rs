@@ -16,6 +16,11 @@ use wasteflow::zone::Zone;
 /// metallerie-lievin and others, and exchanges nothing with plasturgie-gohelle's suppliers.
 const A: &str = "beton-artois";
 
+/// The first column of every row of `sql`, as text.
+async fn texts(db: &Db, sql: &str) -> Vec<String> {
+    db.client.query(sql, &[]).await.unwrap_or_else(|e| panic!("{sql}: {e:?}")).iter().map(|r| r.get(0)).collect()
+}
+
 async fn role_of(db: &Db, company: &str) -> String {
     db.client.query_one("SELECT wf_company_role($1)::text", &[&company]).await.unwrap().get(0)
 }
@@ -178,14 +183,7 @@ async fn a_company_reads_its_own_rows_the_zone_aggregates_and_its_exchanges_only
         .expect("a reader may create temporary tables");
     let shadowed = db.client.query_one("SELECT wf_sees_all(), wf_companies()", &[]).await.unwrap();
     assert_eq!((shadowed.get::<_, bool>(0), shadowed.get::<_, Vec<String>>(1)), (false, vec![A.to_string()]));
-    let seen: Vec<String> = db
-        .client
-        .query("SELECT DISTINCT company_id FROM flows_daily", &[])
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let seen = texts(&db, "SELECT DISTINCT company_id FROM flows_daily").await;
     assert_eq!(seen, [A], "a temporary table does not widen the filter");
     db.client.batch_execute("DROP TABLE pg_temp.companies, pg_temp.company_roles; RESET ROLE").await.unwrap();
 
@@ -197,18 +195,12 @@ async fn a_company_reads_its_own_rows_the_zone_aggregates_and_its_exchanges_only
         .map(|(v, _)| *v)
         .chain(["company_roles", "gateways", "classifications", "attributions"])
         .collect();
-    let relations: Vec<String> = db
-        .client
-        .query(
-            "SELECT c.relname::text FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace
+    let relations = texts(
+        &db,
+        "SELECT c.relname::text FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace
              AND c.relkind IN ('r', 'v', 'm', 'p', 'f') ORDER BY 1",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    )
+    .await;
     assert!(relations.len() > 60, "{relations:?}");
     for relation in &relations {
         db.client.batch_execute(&format!("SET ROLE \"{role}\"")).await.unwrap();
@@ -261,18 +253,12 @@ async fn a_company_reads_its_own_rows_the_zone_aggregates_and_its_exchanges_only
               WHERE a.id = t.attribution_id)",
         ),
     ];
-    let secured: Vec<String> = db
-        .client
-        .query(
-            "SELECT relname::text FROM pg_class WHERE relnamespace = current_schema()::regnamespace
+    let secured = texts(
+        &db,
+        "SELECT relname::text FROM pg_class WHERE relnamespace = current_schema()::regnamespace
              AND relrowsecurity ORDER BY 1",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    )
+    .await;
     // On TimescaleDB the compressed hypertables cannot have it (docs/security.md).
     let hypertables = ["readings", "flow_rollup_1m", "flow_rollup_1h", "flow_rollup_1d"].into_iter().chain([
         "container_rollup_1m",
