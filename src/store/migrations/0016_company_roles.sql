@@ -62,26 +62,42 @@ RETURN CASE WHEN length('wasteflow_company_' || company_id) <= 63 THEN 'wasteflo
             ELSE 'wasteflow_company_' || left(company_id, 36) || '_' || left(md5(company_id), 8) END;
 
 -- The two functions every filter asks, once per query (`(SELECT wf_sees_all())`, an init
--- plan). Their bodies are SQL-standard (RETURN): parsed here, with every table and function
--- bound now, so nothing is looked up by name when they run; a reader's temporary table named
--- `companies` or `company_roles` (pg_temp comes first in a search path) cannot stand in.
-
--- Whether the current role sees every company: a superuser, the tables' owner, the writer, or a
--- coordinator.
-CREATE FUNCTION wf_sees_all() RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE
-RETURN pg_has_role(current_user, 'wasteflow_coordinator', 'USAGE')
-    OR pg_has_role(current_user, 'wasteflow_writer', 'USAGE')
-    OR pg_has_role(current_user, (SELECT c.relowner FROM pg_class c WHERE c.oid = 'companies'::regclass), 'USAGE');
-
--- The companies whose rows the current role sees: those whose role it holds (itself, or
--- through membership with INHERIT). Empty for a role that holds none. (A reader's own rows of
--- company_roles are all it may read of it, which is the same set.)
-CREATE FUNCTION wf_companies() RETURNS text[]
-LANGUAGE sql STABLE PARALLEL SAFE
-RETURN (SELECT coalesce(array_agg(c.company_id ORDER BY c.company_id), '{}')
-        FROM company_roles c JOIN pg_roles r ON r.rolname = c.role_name
-        WHERE pg_has_role(current_user, r.oid, 'USAGE'));
+-- plan). PL/pgSQL, whose statements' plans the session keeps (a SQL function that reads a table
+-- is planned again at every call: half the time of a company's smallest dashboard queries,
+-- docs/performance.md). Their search path is pinned to the catalog, this schema and, last, the
+-- session's temporary schema, which is otherwise searched first for tables: a reader's
+-- temporary table named `companies` or `company_roles` cannot stand in for ours.
+DO $$
+DECLARE
+    path text := format('pg_catalog, %I, pg_temp', current_schema());
+BEGIN
+    -- Whether the current role sees every company: a superuser, the tables' owner, the writer,
+    -- or a coordinator.
+    EXECUTE format($f$
+        CREATE FUNCTION wf_sees_all() RETURNS boolean
+        LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = %s
+        AS $b$
+        BEGIN
+            RETURN pg_has_role(current_user, 'wasteflow_coordinator', 'USAGE')
+                OR pg_has_role(current_user, 'wasteflow_writer', 'USAGE')
+                OR pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = 'companies'::regclass), 'USAGE');
+        END
+        $b$ $f$, path);
+    -- The companies whose rows the current role sees: those whose role it holds (itself, or
+    -- through membership with INHERIT). Empty for a role that holds none. (A reader's own rows
+    -- of company_roles are all it may read of it, which is the same set.)
+    EXECUTE format($f$
+        CREATE FUNCTION wf_companies() RETURNS text[]
+        LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = %s
+        AS $b$
+        BEGIN
+            RETURN (SELECT coalesce(array_agg(c.company_id ORDER BY c.company_id), '{}')
+                    FROM company_roles c JOIN pg_roles r ON r.rolname = c.role_name
+                    WHERE pg_has_role(current_user, r.oid, 'USAGE'));
+        END
+        $b$ $f$, path);
+END
+$$;
 GRANT EXECUTE ON FUNCTION wf_sees_all(), wf_companies(), wf_company_role(text) TO PUBLIC;
 
 -- Row-level security on the tables that carry a company, as a second wall: readers read the
