@@ -23,6 +23,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (14, "synergy and savings factors", include_str!("migrations/0014_synergy_factors.sql")),
     (15, "collection planning", include_str!("migrations/0015_collection_planning.sql")),
     (16, "company roles", include_str!("migrations/0016_company_roles.sql")),
+    (17, "reader functions in PL/pgSQL", include_str!("migrations/0017_reader_functions_plpgsql.sql")),
 ];
 
 /// Storage mode, detected at start.
