@@ -35,8 +35,8 @@ use common::*;
 use std::time::{Duration, Instant};
 use wasteflow::batch::Batch;
 use wasteflow::config::{DatabaseSettings, Settings};
-use wasteflow::liveness::Heartbeat;
 use wasteflow::live::{run_live, LiveParams, ZoneState};
+use wasteflow::liveness::Heartbeat;
 use wasteflow::simulate::{DeviceFaults, Faults, ZoneSim};
 use wasteflow::source::{AckToken, Delivery};
 use wasteflow::store::{prepare, Connector, Writer};
@@ -62,7 +62,14 @@ fn settings(url: &str) -> Settings {
 
 /// The demo's messages, validated, in batches of at most `max_messages` messages or
 /// `batch.max_readings` readings. `zone` carries its ids.
-fn demo_batches(zone: &Zone, s: &Settings, start: i64, end: i64, now: i64, max_messages: usize) -> (Vec<Batch>, usize, usize) {
+fn demo_batches(
+    zone: &Zone,
+    s: &Settings,
+    start: i64,
+    end: i64,
+    now: i64,
+    max_messages: usize,
+) -> (Vec<Batch>, usize, usize) {
     let layout = TopicLayout::parse("demo/+/+/up").unwrap();
     let faults = Faults {
         overflow: true,
@@ -137,7 +144,11 @@ async fn fold_live(db: &TestDb, s: &Settings, zone: &Zone) {
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let n = v.len();
-    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
 }
 
 /// Grafana's macros, for a fixed time range (as tests/storage_dashboards.rs does).
