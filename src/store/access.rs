@@ -4,7 +4,8 @@
 //! in the `_all` views, over every company, before anything is filtered: a company reads the
 //! same zone figures as the coordinator and none of the rows they sum.
 //!
-//! The filter asks two functions of migration 16, each once per query (an init plan):
+//! The filter asks two functions of migration 16 (PL/pgSQL, so a session plans their
+//! statements once), each once per query (an init plan):
 //! `wf_sees_all()` (a superuser, the owner, the writer or a coordinator) and `wf_companies()`
 //! (the companies whose role the current role holds). The views are `security_barrier`: a
 //! condition a reader adds, or a function a reader writes, is never evaluated on a row the
