@@ -151,20 +151,6 @@ fn median(v: &mut [f64]) -> f64 {
     }
 }
 
-/// Grafana's macros, for a fixed time range (as tests/storage_dashboards.rs does).
-fn substitute(sql: &str, from: &str, to: &str, company: &str) -> String {
-    let mut out = sql
-        .replace("$__timeFrom()", &format!("'{from}'::timestamptz"))
-        .replace("$__timeTo()", &format!("'{to}'::timestamptz"));
-    while let Some(i) = out.find("$__timeFilter(") {
-        let end = i + out[i..].find(')').expect("closing parenthesis");
-        let col = &out[i + "$__timeFilter(".len()..end];
-        let filter = format!("{col} BETWEEN '{from}'::timestamptz AND '{to}'::timestamptz");
-        out.replace_range(i..=end, &filter);
-    }
-    out.replace("$company", company)
-}
-
 /// Every (dashboard, panel title, raw SQL) of the shipped dashboards, rows' panels included.
 fn dashboard_queries() -> Vec<(String, String, String)> {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/grafana/dashboards");
@@ -174,12 +160,7 @@ fn dashboard_queries() -> Vec<(String, String, String)> {
     for path in files {
         let dash: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let name = path.file_stem().unwrap().to_string_lossy().to_string();
-        let mut panels = Vec::new();
-        for p in dash["panels"].as_array().into_iter().flatten() {
-            panels.push(p);
-            panels.extend(p["panels"].as_array().into_iter().flatten());
-        }
-        for p in panels {
+        for p in common::grafana::panels(&dash) {
             for t in p["targets"].as_array().into_iter().flatten() {
                 if let Some(raw) = t["rawSql"].as_str() {
                     out.push((name.clone(), p["title"].as_str().unwrap_or("").to_string(), raw.to_string()));
@@ -240,7 +221,7 @@ async fn readers() {
     let queries = dashboard_queries();
     let mut results = Vec::new();
     for (dash, title, raw) in &queries {
-        let sql = substitute(raw, &from, &to, COMPANY);
+        let sql = common::grafana::substitute(raw, &from, &to, COMPANY);
         let (_, rows_c) = timed(&client, COORDINATOR, &sql).await;
         let (_, rows_k) = timed(&client, &company_role, &sql).await;
         let (mut c, mut k) = (Vec::new(), Vec::new());

@@ -4,32 +4,10 @@
 //! columns; its own line beside the zone's; the zone's figures the coordinator's).
 
 mod common;
+use common::grafana::{panels, substitute};
 use common::storage::{fill_simulated, StorageTarget};
 use wasteflow::store::prepare;
 use wasteflow::zone::Zone;
-
-/// Grafana's macros, for a fixed time range.
-fn substitute(sql: &str, from: &str, to: &str, company: &str) -> String {
-    let mut out = sql
-        .replace("$__timeFrom()", &format!("'{from}'::timestamptz"))
-        .replace("$__timeTo()", &format!("'{to}'::timestamptz"));
-    while let Some(i) = out.find("$__timeFilter(") {
-        let end = i + out[i..].find(')').expect("closing parenthesis");
-        let col = &out[i + "$__timeFilter(".len()..end];
-        let filter = format!("{col} BETWEEN '{from}'::timestamptz AND '{to}'::timestamptz");
-        out.replace_range(i..=end, &filter);
-    }
-    out.replace("$company", company)
-}
-
-fn panels(v: &serde_json::Value) -> Vec<&serde_json::Value> {
-    let mut out = Vec::new();
-    for p in v["panels"].as_array().into_iter().flatten() {
-        out.push(p);
-        out.extend(p["panels"].as_array().into_iter().flatten());
-    }
-    out
-}
 
 /// The dashboards a company's Grafana organisation is given (deploy/grafana/company-org.sh).
 const COMPANY_DASHBOARDS: [&str; 2] = ["company-detail.json", "zone-overview.json"];

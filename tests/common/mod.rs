@@ -9,6 +9,7 @@ pub mod broker;
 pub mod certs;
 pub mod cluster;
 pub mod faults;
+pub mod grafana;
 pub mod proxy;
 pub mod scratch;
 pub mod storage;
