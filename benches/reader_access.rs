@@ -356,7 +356,11 @@ async fn ingest() {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    // `cargo bench` passes --bench; nothing is taken from the command line.
+    // `cargo bench` passes --bench; `cargo test --all-targets` does not: then only build.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("reader_access: run with `cargo bench --bench reader_access`");
+        return;
+    }
     match std::env::var("WASTEFLOW_BENCH_ONLY").as_deref() {
         Ok("ingest") => ingest().await,
         _ => readers().await,
