@@ -28,8 +28,8 @@
 //!   rows actually inserted; migrations, registry sync, verify;
 //! - [`live`]: per-container live state, events and gauges from committed readings.
 //!
-//! Reporting: [`register`] (the waste register in the national import format, read from the
-//! store).
+//! Reporting: [`report`] reads the store for people and authorities: a company's year, the
+//! collection plan, the waste register in the national import format.
 //!
 //! Around them: [`simulate`] (a gateway simulator), [`service`] (HTTP endpoint, systemd
 //! notifications), [`daemon`] (wiring, reload, shutdown), [`cli`] (the command line).
@@ -51,8 +51,8 @@ pub mod rollup;
 pub mod plan;
 pub mod batch;
 pub mod store;
-pub mod register;
 pub mod live;
+pub mod report;
 pub mod simulate;
 pub mod service;
 pub mod daemon;

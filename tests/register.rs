@@ -4,7 +4,7 @@
 mod common;
 use common::storage::{batch_of, weighing, StorageTarget};
 use std::time::Duration;
-use wasteflow::register::{export, Direction, Register};
+use wasteflow::report::register::{export, Direction, Register};
 use wasteflow::store::prepare;
 use wasteflow::wire::ValidReading;
 use wasteflow::zone::Zone;

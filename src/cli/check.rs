@@ -2,7 +2,7 @@
 //! configuration and reports what works, one line each.
 
 use crate::config::Settings;
-use crate::store::{check_current, connect, Mode, StoreError};
+use crate::store::{check_current, connect, server_version, Mode, StoreError};
 use crate::wire::without_share;
 use rumqttc::v5::mqttbytes::v5::{Packet, SubscribeReasonCode};
 use rumqttc::v5::mqttbytes::QoS;
@@ -31,11 +31,10 @@ pub async fn check_connections(settings: &Settings) -> bool {
 async fn check_database(s: &Settings) -> Result<String, String> {
     let limit = s.database.statement_timeout;
     let db = connect(&s.database).await.map_err(|e| e.to_string())?;
-    let row = tokio::time::timeout(limit, db.client.query_one("SHOW server_version", &[]))
+    let version = tokio::time::timeout(limit, server_version(&db.client))
         .await
         .map_err(|_| format!("no answer within {limit:?}"))?
         .map_err(|e| e.to_string())?;
-    let version: String = crate::store::column(&row, "server_version").map_err(|e| e.to_string())?;
     let mode = Mode::detect(&db.client, limit).await.map_err(|e| e.to_string())?;
     let schema = match check_current(&db.client, limit).await {
         Ok(()) => "schema up to date".to_string(),

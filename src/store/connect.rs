@@ -137,6 +137,12 @@ pub async fn connect(s: &DatabaseSettings) -> Result<Db, StoreError> {
     Connector::new(s)?.connect().await
 }
 
+/// The server's version as it reports it (`SHOW server_version`), e.g. "16.4 (Debian ...)".
+pub async fn server_version(client: &Client) -> Result<String, StoreError> {
+    let row = client.query_one("SHOW server_version", &[]).await?;
+    super::error::column(&row, "server_version")
+}
+
 /// Drives the connection until it closes, logging what the server says on the side itself:
 /// tokio-postgres, left to its `Future`, would log every notice at info, so that every
 /// idempotent migration (`CREATE TABLE IF NOT EXISTS`: "relation ... already exists, skipping")

@@ -23,6 +23,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (14, "synergy and savings factors", include_str!("migrations/0014_synergy_factors.sql")),
     (15, "collection planning", include_str!("migrations/0015_collection_planning.sql")),
     (16, "company roles", include_str!("migrations/0016_company_roles.sql")),
+    (17, "fill rate span", include_str!("migrations/0017_fill_rate_span.sql")),
 ];
 
 /// Storage mode, detected at start.

@@ -26,7 +26,7 @@ mod writer;
 
 pub use access::{Sees, READER_ROLE, READER_VIEWS};
 pub use company_roles::RolesReport;
-pub use connect::{connect, Connector, Db};
+pub use connect::{connect, server_version, Connector, Db};
 pub use dead_letters::{
     count_stored, dead_letter, dead_letters_page, last_dead_letter_id, DeadLetter, DeadLetterFilter, ReplayState,
 };

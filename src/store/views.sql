@@ -501,7 +501,7 @@ CREATE OR REPLACE VIEW collections_due_all AS
                c.max_load_kg, c.overflow_threshold_pct, l.fill_pct, l.fill_rate_per_hour, l.last_reading_at,
                -- x1.25 only once the rate spans a day (src/plan/schedule.rs FACTOR_FROM_H).
                l.last_reading_at + make_interval(secs => l.seconds_to_full
-                   / CASE WHEN ((l.state->>'fill_ms')::float8 - (l.state->'base'->>1)::float8) / 3600000 < 24 THEN 1 ELSE 1.25 END) AS overflow_at,
+                   / CASE WHEN l.fill_rate_span < interval '24 hours' THEN 1 ELSE 1.25 END) AS overflow_at,
                CASE WHEN c.collection_days IS NOT NULL THEN c.collection_days ELSE s.collection_days END AS days,
                CASE WHEN c.collection_days IS NOT NULL THEN c.collection_from ELSE s.collection_from END AS w_from,
                CASE WHEN c.collection_days IS NOT NULL THEN c.collection_to ELSE s.collection_to END AS w_to

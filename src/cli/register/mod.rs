@@ -2,7 +2,7 @@
 //! (docs/register.md).
 
 use crate::config::Settings;
-use crate::register::{check_date, export, Direction};
+use crate::report::register::{check_date, export, Direction};
 use crate::zone::check_siret;
 use clap::{Subcommand, ValueEnum};
 use std::error::Error;

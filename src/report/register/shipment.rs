@@ -1,4 +1,4 @@
-//! What a register line is made of: one weighing spelled out (read by `query`, written out
+//! What a register line is made of: one weighing spelled out (read by `queries`, written out
 //! by `lines`).
 
 /// One weighing, with everything its register line is made of.

@@ -5,17 +5,10 @@
 use super::lines::{build, Register};
 use super::shipment::{Shipment, Transporter};
 use super::Direction;
+use crate::report::{ReportError, ZoneTime};
 use crate::store::{column, StoreError};
 use std::time::Duration;
 use tokio_postgres::GenericClient;
-
-#[derive(Debug, thiserror::Error)]
-pub enum RegisterError {
-    #[error("no site with SIRET {0} in the registry (the `siret` of a `[[sites]]` entry; run `wasteflow registry sync` after editing the zone file)")]
-    NoSite(String),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
 
 /// `$1` site id, `$2` first local day, `$3` last local day, `$4` time zone; the direction adds
 /// its condition. Weighings are kind 1 (net mass, value_milli in grams); by-products and
@@ -57,7 +50,8 @@ const OUTGOING: &str = "coalesce(c.site_id, k.site_id) = $1 ORDER BY r.ts, r.sen
 const INCOMING: &str = "c.destination_id = (SELECT company_id FROM sites WHERE id = $1)
   AND coalesce(c.site_id, k.site_id) IS DISTINCT FROM $1 ORDER BY r.ts, r.sensor_id";
 
-/// The register of the site with this SIRET, `from` to `to` (local dates, inclusive).
+/// The register of the site with this SIRET, `from` to `to` (local dates, inclusive, in the
+/// zone's time zone as the database holds it).
 pub async fn export(
     client: &impl GenericClient,
     siret: &str,
@@ -65,19 +59,17 @@ pub async fn export(
     from: &str,
     to: &str,
     limit: Duration,
-) -> Result<Register, RegisterError> {
+) -> Result<Register, ReportError> {
     let run = async {
         let site = client
             .query_opt("SELECT id, company_id FROM sites WHERE siret = $1 ORDER BY active DESC, id LIMIT 1", &[&siret])
             .await
             .map_err(StoreError::from)?;
-        let Some(site) = site else { return Err(RegisterError::NoSite(siret.to_string())) };
+        let Some(site) = site else { return Err(ReportError::NoSite(siret.to_string())) };
         let site_id: String = column(&site, "id")?;
         let sql = format!("{SHIPMENTS}{}", if direction == Direction::Outgoing { OUTGOING } else { INCOMING });
-        // The zone's time zone as the last registry sync wrote it (`[zone] time_zone`).
-        let zone = client.query_one("SELECT time_zone FROM zone_settings", &[]).await.map_err(StoreError::from)?;
-        let time_zone: String = column(&zone, "time_zone")?;
-        let rows = client.query(&sql, &[&site_id, &from, &to, &time_zone]).await.map_err(StoreError::from)?;
+        let zone = ZoneTime::read(client).await?;
+        let rows = client.query(&sql, &[&site_id, &from, &to, &zone.name]).await.map_err(StoreError::from)?;
         let mut shipments = Vec::with_capacity(rows.len());
         for row in &rows {
             shipments.push(shipment(row)?);

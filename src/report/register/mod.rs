@@ -4,11 +4,11 @@
 
 pub mod columns;
 mod lines;
-mod query;
+mod queries;
 mod shipment;
 
 pub use lines::{Line, Register};
-pub use query::{export, RegisterError};
+pub use queries::export;
 
 /// Which register.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

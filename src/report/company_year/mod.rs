@@ -1,0 +1,24 @@
+//! `wasteflow report --company ID --year YYYY`: a company's ESRS E5-5 / GRI 306 figures for a
+//! local calendar year, read from `kpi_esrs_e5_5` and `kpi_esrs_e5_5_rates` (docs/kpis.md),
+//! with their coverage and what is missing; then the company's synergy opportunities
+//! (`synergy_opportunities`) and its savings and avoided impact (`savings_monthly`), "not
+//! configured" where the registry lacks the factors.
+//!
+//! The model (`model.rs`), the queries that fill it (`queries.rs`) and its text (`render.rs`)
+//! are apart, so that other renderings of the same model can sit beside the text.
+
+mod model;
+mod queries;
+mod render;
+
+pub use model::{Category, CompanyYear, Opportunity, Rates, Savings};
+pub use render::render;
+
+use super::{ReportError, ZoneTime};
+use tokio_postgres::GenericClient;
+
+/// Reads a company's local year, in the zone's time zone as the database holds it.
+pub async fn read(client: &impl GenericClient, company: &str, year: i32) -> Result<CompanyYear, ReportError> {
+    let zone = ZoneTime::read(client).await?;
+    queries::read(client, &zone, company, year).await
+}

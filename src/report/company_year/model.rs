@@ -1,0 +1,68 @@
+//! The model of a company's year (`wasteflow report`): everything the page shows, whatever
+//! renders it (the text of `render.rs` today).
+
+/// One category of the year: tonnes hazardous, non-hazardous, in all; where the figure comes
+/// from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Category {
+    pub name: String,
+    pub hazardous_t: f64,
+    pub non_hazardous_t: f64,
+    pub total_t: f64,
+    pub reference: String,
+}
+
+/// The rates of the year, over the waste whose final operation is known.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Rates {
+    pub generated_t: f64,
+    pub pending_t: f64,
+    pub reuse_recycling: Option<f64>,
+    pub recovery: Option<f64>,
+    pub landfill_diversion: Option<f64>,
+    pub non_recycled_share: Option<f64>,
+    pub coverage: Option<f64>,
+}
+
+/// One synergy opportunity of the year, summed over its months: a stream of the company that
+/// another company of the zone accepts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Opportunity {
+    pub stream: String,
+    pub ewc: String,
+    /// `D1 -> R5`: the current operation and the accepter's.
+    pub change: String,
+    /// up, same, down or unknown (the current operation is interim).
+    pub hierarchy: String,
+    pub accepter: String,
+    pub available_t: f64,
+    pub fits_t: f64,
+}
+
+/// The year's savings, summed over its months; `None`: not configured for any tonne.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Savings {
+    pub recovered_t: f64,
+    pub cost_avoided_eur: Option<f64>,
+    pub symbiosis_cost_avoided_eur: Option<f64>,
+    pub unpriced_t: f64,
+    pub recycled_t: f64,
+    pub co2e_avoided_t: Option<f64>,
+    pub unfactored_t: f64,
+}
+
+/// Everything the page shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompanyYear {
+    pub company: String,
+    pub name: String,
+    pub siren: String,
+    pub year: i32,
+    pub time_zone: String,
+    pub categories: Vec<Category>,
+    pub rates: Rates,
+    /// Local months (1-12) of the year without a single weighing.
+    pub months_without_weighings: Vec<u32>,
+    pub opportunities: Vec<Opportunity>,
+    pub savings: Savings,
+}

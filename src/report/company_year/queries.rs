@@ -1,0 +1,178 @@
+//! A company's year read from the KPI views (docs/kpis.md): `kpi_esrs_e5_5` and
+//! `kpi_esrs_e5_5_rates` for the figures, `flows_by_period` for the months without weighings,
+//! `synergy_opportunities` and `savings_monthly` for the synergy section. Every query takes
+//! the zone's time zone as `$3`, so that the local year is the views' local year.
+
+use super::{Category, CompanyYear, Opportunity, Rates, Savings};
+use crate::report::{ReportError, ZoneTime};
+use crate::store::{column, StoreError};
+use tokio_postgres::GenericClient;
+
+/// The local year's first instant, as the views write period_start.
+const YEAR_START: &str = "make_timestamptz($2, 1, 1, 0, 0, 0, $3::text)";
+
+/// Reads the report of a company and a local year of the zone's time zone.
+pub async fn read(
+    c: &impl GenericClient,
+    zone: &ZoneTime,
+    company: &str,
+    year: i32,
+) -> Result<CompanyYear, ReportError> {
+    let Some(who) = c.query_opt("SELECT name, siren FROM companies WHERE id = $1", &[&company]).await? else {
+        return Err(ReportError::NoCompany(company.to_string()));
+    };
+    Ok(CompanyYear {
+        company: company.to_string(),
+        name: column(&who, "name")?,
+        siren: column(&who, "siren")?,
+        year,
+        time_zone: zone.name.clone(),
+        categories: categories(c, zone, company, year).await?,
+        rates: rates(c, zone, company, year).await?,
+        months_without_weighings: months_without_weighings(c, zone, company, year).await?,
+        opportunities: opportunities(c, zone, company, year).await?,
+        savings: savings(c, zone, company, year).await?,
+    })
+}
+
+/// The year's tonnes by category, in the order of the ESRS table.
+async fn categories(
+    c: &impl GenericClient,
+    zone: &ZoneTime,
+    company: &str,
+    year: i32,
+) -> Result<Vec<Category>, StoreError> {
+    let rows = c
+        .query(
+            &format!(
+                "SELECT category, min(ordinal) AS ordinal, min(reference) AS reference,
+                        coalesce(sum(tonnes) FILTER (WHERE hazardous), 0) AS hazardous_t,
+                        coalesce(sum(tonnes) FILTER (WHERE NOT hazardous), 0) AS non_hazardous_t,
+                        coalesce(sum(tonnes) FILTER (WHERE hazardous IS NULL), 0) AS total_t
+                 FROM kpi_esrs_e5_5
+                 WHERE period = 'year' AND company_id = $1 AND period_start = {YEAR_START}
+                 GROUP BY category ORDER BY 2"
+            ),
+            &[&company, &year, &zone.name],
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Category {
+                name: column(r, "category")?,
+                hazardous_t: column(r, "hazardous_t")?,
+                non_hazardous_t: column(r, "non_hazardous_t")?,
+                total_t: column(r, "total_t")?,
+                reference: column(r, "reference")?,
+            })
+        })
+        .collect()
+}
+
+/// The year's rates; all unknown when nothing was weighed.
+async fn rates(c: &impl GenericClient, zone: &ZoneTime, company: &str, year: i32) -> Result<Rates, StoreError> {
+    let row = c
+        .query_opt(
+            &format!(
+                "SELECT generated_t, pending_t, reuse_recycling_rate, recovery_rate, landfill_diversion_rate,
+                        non_recycled_share, coverage
+                 FROM kpi_esrs_e5_5_rates WHERE period = 'year' AND company_id = $1 AND period_start = {YEAR_START}"
+            ),
+            &[&company, &year, &zone.name],
+        )
+        .await?;
+    let Some(r) = row else { return Ok(Rates::default()) };
+    Ok(Rates {
+        generated_t: column::<Option<f64>>(&r, "generated_t")?.unwrap_or(0.0),
+        pending_t: column::<Option<f64>>(&r, "pending_t")?.unwrap_or(0.0),
+        reuse_recycling: column(&r, "reuse_recycling_rate")?,
+        recovery: column(&r, "recovery_rate")?,
+        landfill_diversion: column(&r, "landfill_diversion_rate")?,
+        non_recycled_share: column(&r, "non_recycled_share")?,
+        coverage: column(&r, "coverage")?,
+    })
+}
+
+/// The local months (1-12) of the year, up to now, without a single weighing.
+async fn months_without_weighings(
+    c: &impl GenericClient,
+    zone: &ZoneTime,
+    company: &str,
+    year: i32,
+) -> Result<Vec<u32>, StoreError> {
+    c.query(
+        "SELECT m::int4 AS month FROM generate_series(1, 12) m
+             WHERE NOT EXISTS (
+                 SELECT 1 FROM flows_by_period
+                 WHERE period = 'month' AND company_id = $1
+                   AND period_start = make_timestamptz($2, m, 1, 0, 0, 0, $3::text))
+             AND make_timestamptz($2, m, 1, 0, 0, 0, $3::text) <= now()
+             ORDER BY 1",
+        &[&company, &year, &zone.name],
+    )
+    .await?
+    .iter()
+    .map(|r| column::<i32>(r, "month").map(|m| m as u32))
+    .collect()
+}
+
+/// The views' months that fall in the local year.
+const IN_YEAR: &str = "date_part('year', month AT TIME ZONE $3::text) = $2";
+
+/// The company's synergy opportunities of the year, each summed over its months.
+async fn opportunities(
+    c: &impl GenericClient,
+    zone: &ZoneTime,
+    company: &str,
+    year: i32,
+) -> Result<Vec<Opportunity>, StoreError> {
+    let rows = c
+        .query(
+            &format!(
+                "SELECT stream_id, ewc, change, hierarchy, accepter_id, sum(available_t) AS available_t, sum(fits_t) AS fits_t
+                 FROM synergy_opportunities WHERE company_id = $1 AND {IN_YEAR}
+                 GROUP BY 1, 2, 3, 4, 5 ORDER BY 7 DESC, 1, 5"
+            ),
+            &[&company, &f64::from(year), &zone.name],
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Opportunity {
+                stream: column(r, "stream_id")?,
+                ewc: column(r, "ewc")?,
+                change: column(r, "change")?,
+                hierarchy: column(r, "hierarchy")?,
+                accepter: column(r, "accepter_id")?,
+                available_t: column(r, "available_t")?,
+                fits_t: column(r, "fits_t")?,
+            })
+        })
+        .collect()
+}
+
+/// The company's savings of the year. Sums skip the months whose figure is not configured;
+/// they are counted in `unpriced_t` and `unfactored_t`.
+async fn savings(c: &impl GenericClient, zone: &ZoneTime, company: &str, year: i32) -> Result<Savings, StoreError> {
+    let r = c
+        .query_one(
+            &format!(
+                "SELECT coalesce(sum(recovered_t), 0) AS recovered_t, sum(cost_avoided_eur) AS cost_avoided_eur,
+                        sum(symbiosis_cost_avoided_eur) AS symbiosis_cost_avoided_eur, coalesce(sum(unpriced_t), 0) AS unpriced_t,
+                        coalesce(sum(recycled_t), 0) AS recycled_t, sum(co2e_avoided_t) AS co2e_avoided_t,
+                        coalesce(sum(unfactored_t), 0) AS unfactored_t
+                 FROM savings_monthly WHERE company_id = $1 AND {IN_YEAR}"
+            ),
+            &[&company, &f64::from(year), &zone.name],
+        )
+        .await?;
+    Ok(Savings {
+        recovered_t: column(&r, "recovered_t")?,
+        cost_avoided_eur: column(&r, "cost_avoided_eur")?,
+        symbiosis_cost_avoided_eur: column(&r, "symbiosis_cost_avoided_eur")?,
+        unpriced_t: column(&r, "unpriced_t")?,
+        recycled_t: column(&r, "recycled_t")?,
+        co2e_avoided_t: column(&r, "co2e_avoided_t")?,
+        unfactored_t: column(&r, "unfactored_t")?,
+    })
+}

@@ -1,0 +1,154 @@
+//! A company's year as text: one page on the terminal.
+
+use super::CompanyYear;
+use std::fmt::Write as _;
+
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+fn percent(v: Option<f64>) -> String {
+    v.map_or_else(|| "n/a (no waste with a known final operation)".to_string(), |v| format!("{:.1} %", v * 100.0))
+}
+
+/// The page, as text.
+pub fn render(r: &CompanyYear) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "ESRS E5-5 / GRI 306: {} ({}, SIREN {}), {} ({} calendar)\n",
+        r.name, r.company, r.siren, r.year, r.time_zone
+    );
+    let _ = writeln!(out, "{:<26} {:>11} {:>14} {:>11}   source", "tonnes", "hazardous", "non-hazardous", "total");
+    for c in &r.categories {
+        let _ = writeln!(
+            out,
+            "{:<26} {:>11.3} {:>14.3} {:>11.3}   {}",
+            c.name, c.hazardous_t, c.non_hazardous_t, c.total_t, c.reference
+        );
+    }
+    let known = r.rates.generated_t - r.rates.pending_t;
+    let _ = writeln!(
+        out,
+        "\nrates over the {known:.3} t whose final operation is known (coverage {}):",
+        percent(r.rates.coverage)
+    );
+    let _ = writeln!(out, "  preparing for re-use and recycling  {}", percent(r.rates.reuse_recycling));
+    let _ = writeln!(out, "  recovery                            {}", percent(r.rates.recovery));
+    let _ = writeln!(out, "  landfill diversion                  {}", percent(r.rates.landfill_diversion));
+    let _ = writeln!(out, "  non-recycled share (ESRS E5 §37(d)) {}", percent(r.rates.non_recycled_share));
+    let _ = writeln!(out, "\nwhat is missing:");
+    let mut missing = 0;
+    if r.rates.generated_t == 0.0 {
+        let _ = writeln!(out, "  no waste weighed in {} at all", r.year);
+        missing += 1;
+    }
+    if r.rates.pending_t > 0.0 {
+        let share = r.rates.pending_t / r.rates.generated_t * 100.0;
+        let _ = writeln!(
+            out,
+            "  {:.3} t ({share:.1} % of the waste generated) went to an interim operation (R12, R13, D9, D13-D15) and awaits \
+             its final one: the rates leave it out",
+            r.rates.pending_t
+        );
+        missing += 1;
+    }
+    if !r.months_without_weighings.is_empty() && r.rates.generated_t > 0.0 {
+        let names: Vec<&str> = r.months_without_weighings.iter().map(|&m| MONTHS[(m as usize - 1) % 12]).collect();
+        let _ = writeln!(out, "  no weighing at all in {}: sensors offline, or nothing collected?", names.join(", "));
+        missing += 1;
+    }
+    if missing == 0 {
+        let _ = writeln!(out, "  nothing: every tonne has its final operation and every month has weighings");
+    }
+    render_synergy(&mut out, r);
+    out
+}
+
+/// The synergy and savings sections (docs/kpis.md "Synergy opportunities", "Savings and
+/// avoided impact").
+fn render_synergy(out: &mut String, r: &CompanyYear) {
+    let _ = writeln!(
+        out,
+        "\nsynergy opportunities (streams sent out of the zone or to disposal that a zone company accepts):"
+    );
+    if r.opportunities.is_empty() {
+        let _ = writeln!(out, "  none in {}", r.year);
+    }
+    for o in &r.opportunities {
+        let _ = writeln!(
+            out,
+            "  {} ({}) {} at {}: {:.3} t available, {:.3} t fit its monthly maximum; hierarchy {}",
+            o.stream, o.ewc, o.change, o.accepter, o.available_t, o.fits_t, o.hierarchy
+        );
+    }
+    let s = &r.savings;
+    let eur = |v: Option<f64>| v.map_or_else(|| "not configured".to_string(), |v| format!("{v:.0} EUR"));
+    let _ = writeln!(out, "\nsavings and avoided impact over the {:.3} t recovered:", s.recovered_t);
+    let _ = writeln!(out, "  disposal cost avoided               {}", eur(s.cost_avoided_eur));
+    let _ = writeln!(out, "  of which by symbiosis exchanges     {}", eur(s.symbiosis_cost_avoided_eur));
+    if s.unpriced_t > 0.0 {
+        let _ = writeln!(
+            out,
+            "  {:.3} t without a cost or TGAP factor ([factors] in the registry): not counted",
+            s.unpriced_t
+        );
+    }
+    let co2e = s.co2e_avoided_t.map_or_else(|| "not configured".to_string(), |v| format!("{v:.3} t"));
+    let _ = writeln!(out, "  CO2e avoided by the {:.3} t recycled {co2e}", s.recycled_t);
+    if s.unfactored_t > 0.0 {
+        let _ = writeln!(out, "  {:.3} t recycled without an emission factor: not counted", s.unfactored_t);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::company_year::{Opportunity, Rates, Savings};
+
+    #[test]
+    fn pending_mass_and_silent_months_are_named() {
+        let r = CompanyYear {
+            company: "a".into(),
+            name: "A".into(),
+            siren: "1".into(),
+            year: 2027,
+            time_zone: "Europe/Paris".into(),
+            categories: vec![],
+            rates: Rates {
+                generated_t: 2.5,
+                pending_t: 1.0,
+                reuse_recycling: Some(1.0),
+                recovery: Some(1.0),
+                landfill_diversion: Some(1.0),
+                non_recycled_share: Some(0.0),
+                coverage: Some(0.6),
+            },
+            months_without_weighings: vec![1, 2, 12],
+            opportunities: vec![Opportunity {
+                stream: "wood-packaging".into(),
+                ewc: "15 01 03".into(),
+                change: "R13 -> R1".into(),
+                hierarchy: "unknown".into(),
+                accepter: "chaufferie-souchez".into(),
+                available_t: 8.0,
+                fits_t: 8.0,
+            }],
+            savings: Savings {
+                recovered_t: 1.5,
+                unpriced_t: 1.5,
+                recycled_t: 1.5,
+                unfactored_t: 1.5,
+                ..Savings::default()
+            },
+        };
+        let page = render(&r);
+        assert!(page.contains("coverage 60.0 %"), "{page}");
+        assert!(page.contains("1.000 t (40.0 % of the waste generated)"), "{page}");
+        assert!(page.contains("no weighing at all in Jan, Feb, Dec"), "{page}");
+        assert!(
+            page.contains("wood-packaging (15 01 03) R13 -> R1 at chaufferie-souchez: 8.000 t available, 8.000 t fit"),
+            "{page}"
+        );
+        assert!(page.contains("disposal cost avoided               not configured"), "{page}");
+        assert!(page.contains("CO2e avoided by the 1.500 t recycled not configured"), "{page}");
+    }
+}

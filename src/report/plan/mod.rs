@@ -1,0 +1,61 @@
+//! The collection plan as `wasteflow plan` shows it (docs/planning.md): the registry tables
+//! and the shared live state read for `crate::plan` (`queries.rs`), the plan computed in the
+//! zone's local time, and its text and JSON (`render.rs`).
+
+mod queries;
+mod render;
+
+pub use render::{local_iso, to_json, to_text};
+
+use super::{ReportError, ZoneTime};
+use crate::plan::{self, LocalClock, Params, Plan, DAY_S};
+use std::time::Duration;
+use tokio_postgres::GenericClient;
+
+/// What the plan is asked for: the options of `wasteflow plan`, checked.
+#[derive(Debug, Clone)]
+pub struct PlanRequest {
+    /// The first local day as written, YYYY-MM-DD.
+    pub date: String,
+    /// The same day, in days since 1970-01-01 (`crate::plan::parse_date`).
+    pub day: i64,
+    /// How far ahead from the day's midnight.
+    pub horizon: Duration,
+    /// Collect at the latest this long before the forecast overflow.
+    pub margin: Duration,
+    /// The share of its threshold at which a container joins an earlier trip.
+    pub join: f64,
+    /// The forecast runs at this many times the fill rate.
+    pub rate_factor: f64,
+}
+
+/// A plan, with what it takes to show it in local time.
+#[derive(Debug, Clone)]
+pub struct CollectionPlan {
+    pub request: PlanRequest,
+    /// The zone's time zone, by name.
+    pub time_zone: String,
+    /// Its UTC offsets over the plan's span.
+    pub clock: LocalClock,
+    pub plan: Plan,
+}
+
+/// Reads the containers and vehicles as they are now and plans their collections from the
+/// request's day, in the zone's time zone as the database holds it.
+pub async fn read(client: &impl GenericClient, request: PlanRequest) -> Result<CollectionPlan, ReportError> {
+    let zone = ZoneTime::read(client).await?;
+    let span_s = request.horizon.as_secs() as i64;
+    let clock = zone.local_clock(client, request.day, span_s).await?;
+    let start_s = clock.to_utc(request.day * DAY_S);
+    let containers = queries::containers(client).await?;
+    let vehicles = queries::vehicles(client).await?;
+    let params = Params {
+        now_s: start_s,
+        until_s: start_s + span_s,
+        margin_s: request.margin.as_secs() as i64,
+        join_share: request.join,
+        rate_factor: request.rate_factor,
+    };
+    let plan = plan::plan(&containers, &clock, &params, &vehicles);
+    Ok(CollectionPlan { request, time_zone: zone.name, clock, plan })
+}

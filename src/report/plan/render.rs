@@ -1,0 +1,131 @@
+//! The collection plan as text and as JSON, in the zone's local time.
+
+use super::CollectionPlan;
+use crate::plan::{civil_from_days, LocalClock, DAY_S};
+use serde_json::json;
+use std::fmt::Write as _;
+
+/// A local time as ISO 8601 with its offset, e.g. 2026-12-07T07:00:00+01:00.
+pub fn local_iso(clock: &LocalClock, t_s: i64) -> String {
+    let local = clock.to_local(t_s);
+    let (y, m, d) = civil_from_days(local.div_euclid(DAY_S));
+    let s = local.rem_euclid(DAY_S);
+    let off = clock.offset_at(t_s);
+    let sign = if off < 0 { '-' } else { '+' };
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
+        s / 3600,
+        s % 3600 / 60,
+        s % 60,
+        off.abs() / 3600,
+        off.abs() % 3600 / 60
+    )
+}
+
+/// The plan as JSON (`wasteflow plan --json`).
+pub fn to_json(c: &CollectionPlan) -> serde_json::Value {
+    let (p, clock, request, time_zone) = (&c.plan, &c.clock, &c.request, &c.time_zone);
+    let trips: Vec<_> = p
+        .trips
+        .iter()
+        .map(|t| {
+            let (y, m, d) = civil_from_days(t.day);
+            json!({
+                "transporter": t.transporter,
+                "destinations": t.destinations(),
+                "date": format!("{y:04}-{m:02}-{d:02}"),
+                "at": local_iso(clock, t.at_s),
+                "companies": t.companies(),
+                "volume_m3": t.volume_m3(),
+                "tonnes": t.mass_kg() / 1000.0,
+                "pickups": t.pickups.iter().map(|k| json!({
+                    "container": k.container,
+                    "company": k.company,
+                    "destination": k.destination,
+                    "at": local_iso(clock, k.at_s),
+                    "fill_pct": k.fill_pct,
+                    "volume_m3": k.volume_m3,
+                    "tonnes": k.mass_kg / 1000.0,
+                    "overflow_at": local_iso(clock, k.overflow_s),
+                    "late": k.late,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "date": request.date,
+        "time_zone": time_zone,
+        "horizon_s": request.horizon.as_secs(),
+        "margin_s": request.margin.as_secs(),
+        "join": request.join,
+        "rate_factor": request.rate_factor,
+        "pickups": p.pickups.len(),
+        "trips": trips,
+        "trips_total": p.trips.len(),
+        "own_trips": p.own_trips,
+        "trips_saved": p.trips_saved(),
+    })
+}
+
+/// "3 days", "36 h", "90 min": a horizon or a margin as a person writes it.
+fn span(d: std::time::Duration) -> String {
+    match d.as_secs() {
+        s if s >= 86_400 && s % 86_400 == 0 => format!("{} day(s)", s / 86_400),
+        s if s >= 3_600 && s % 3_600 == 0 => format!("{} h", s / 3_600),
+        s => format!("{} min", s / 60),
+    }
+}
+
+/// The plan as text: a header, then each carrier's trips with their destinations and pick-ups.
+pub fn to_text(c: &CollectionPlan) -> String {
+    let (p, clock, request, time_zone) = (&c.plan, &c.clock, &c.request, &c.time_zone);
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "collection plan from {} for {} ({time_zone}), margin {}: {} pick-up(s) in {} trip(s); \
+         {} if every company called its own truck: {} trip(s) saved",
+        request.date,
+        span(request.horizon),
+        span(request.margin),
+        p.pickups.len(),
+        p.trips.len(),
+        p.own_trips,
+        p.trips_saved()
+    );
+    let mut last = None;
+    for t in &p.trips {
+        if last != Some(&t.transporter) {
+            let _ = writeln!(s, "\n{}", t.transporter);
+            last = Some(&t.transporter);
+        }
+        let companies: Vec<&str> = t.companies().into_iter().collect();
+        let _ = writeln!(
+            s,
+            "  trip {}: {} pick-up(s), {:.1} m3, {:.2} t, for {}",
+            local_iso(clock, t.at_s),
+            t.pickups.len(),
+            t.volume_m3(),
+            t.mass_kg() / 1000.0,
+            companies.join(", ")
+        );
+        for dest in t.destinations() {
+            let loads: Vec<_> = t.pickups.iter().filter(|k| k.destination == dest).collect();
+            let tonnes: f64 = loads.iter().map(|k| k.mass_kg).sum::<f64>() / 1000.0;
+            let _ = writeln!(s, "    -> {dest}: {tonnes:.2} t");
+            for k in loads {
+                let _ = writeln!(
+                    s,
+                    "      {}  {:<16} {:<20} {:>5.1} %  {:>5.1} m3  {:>5.2} t{}",
+                    &local_iso(clock, k.at_s)[11..16],
+                    k.container,
+                    k.company,
+                    k.fill_pct,
+                    k.volume_m3,
+                    k.mass_kg / 1000.0,
+                    if k.late { "  LATE: forecast to overflow before any window" } else { "" }
+                );
+            }
+        }
+    }
+    s
+}
