@@ -274,3 +274,41 @@ async fn collections_due_applies_the_planners_rule() {
         assert_eq!(r.get::<_, bool>("late"), p.late, "{}", state.id);
     }
 }
+
+/// Migration 17's `container_live.fill_rate_span`, which `plan` and `collections_due` read
+/// for the rate factor, is what the live stage's stored state says: fill readings at 20 % and
+/// 50 % ten hours apart span 10 h; after an emptying, nothing until the next fill reading.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fill_rate_span_is_the_stored_live_states() {
+    use wasteflow::live::{ContainerState, LiveParams};
+    use wasteflow::wire::MeasurementKind;
+    let db = TestDb::new().await;
+    let c = migrated(&db).await;
+    let params = LiveParams::from(&Settings::default().live);
+    let (t0, hour) = (1_800_000_000_000, 3_600_000);
+    let mut filling = ContainerState::default();
+    filling.apply(MeasurementKind::FillLevel, t0, 20.0, &params);
+    filling.apply(MeasurementKind::FillLevel, t0 + 10 * hour, 50.0, &params);
+    let mut emptied = filling.clone();
+    emptied.apply(MeasurementKind::Emptied, t0 + 11 * hour, 1.0, &params);
+    for (id, state) in [("ba-mixed-1", &filling), ("ml-scrap-1", &emptied)] {
+        c.execute(
+            "INSERT INTO container_live (container_id, company_id, state)
+             SELECT id, company_id, $2 FROM containers WHERE id = $1",
+            &[&id, &serde_json::to_value(state).unwrap()],
+        )
+        .await
+        .unwrap();
+    }
+    let spans: Vec<(String, Option<f64>)> = c
+        .query(
+            "SELECT container_id, extract(epoch FROM fill_rate_span)::float8 AS span_s FROM container_live ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get("container_id"), r.get("span_s")))
+        .collect();
+    assert_eq!(spans, [("ba-mixed-1".to_string(), Some(36_000.0)), ("ml-scrap-1".to_string(), None)]);
+}

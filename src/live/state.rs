@@ -158,9 +158,9 @@ pub struct ContainerState {
     pub fill_pct: Option<f64>,
     pub fill_ms: i64,
     /// First fill reading since the last collection, for the fill rate: (fill, time). Part of
-    /// the stored state's documented shape: `wasteflow plan` and the `collections_due` view
-    /// read the rate's span as `fill_ms - base[1]` from `container_live.state` (a test in
-    /// `state/tests.rs` holds it).
+    /// the stored state's documented shape: the column `container_live.fill_rate_span`
+    /// (migration 17), which `wasteflow plan` and the `collections_due` view read, is generated
+    /// from `container_live.state` as `fill_ms - base[1]` (a test in `state/tests.rs` holds it).
     pub base: Option<(f64, i64)>,
     pub last_seen_ms: Option<i64>,
     pub battery_pct: Option<f64>,

@@ -192,8 +192,8 @@ fn a_state_reads_back_from_json_bit_for_bit() {
 
 #[test]
 fn the_stored_state_tells_how_long_the_fill_rate_spans() {
-    // `wasteflow plan` and the `collections_due` view read the hours the rate spans from
-    // `container_live.state` as (fill_ms - base[1]) / 3600000: readings at 20 % (t = 0) and
+    // `container_live.fill_rate_span` (migration 17) is generated from `container_live.state`
+    // as fill_ms - base[1], in milliseconds: readings at 20 % (t = 0) and
     // 50 % (t = 10 h) give 3 points an hour over 10 h.
     let mut s = ContainerState::default();
     s.apply(MeasurementKind::FillLevel, 0, 20.0, &params());
