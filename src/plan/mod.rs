@@ -5,7 +5,7 @@
 //! trajectories.
 //!
 //! Pure arithmetic on plain values: no clock, no database, no I/O (the command reads the
-//! database in `cli/plan.rs`). Times are seconds since the Unix epoch, UTC; local days and
+//! database through `report/plan/`). Times are seconds since the Unix epoch, UTC; local days and
 //! hours come from a [`LocalClock`] built from the database's time zone rules.
 
 mod clock;
