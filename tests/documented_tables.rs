@@ -3,9 +3,11 @@
 //!   dead-letter reasons (code, scope), in order; also that each kind's number is the wire
 //!   variant index a real frame carries;
 //! - docs/kpis.md and `src/store/views.sql`: the treatment operations' classes, landfills and
-//!   ESRS categories, as `TREATMENT_OPERATIONS` says them.
+//!   ESRS categories, as `TREATMENT_OPERATIONS` says them;
+//! - README.md: the simulator's faults.
 
 use std::collections::BTreeSet;
+use wasteflow::simulate::Fault;
 use wasteflow::wire::{encode, Frame, Measurement, MeasurementKind, Reading, RejectReason, Scope};
 use wasteflow::zone::{EsrsCategory, TreatmentClass, TreatmentOperation, TREATMENT_OPERATIONS};
 
@@ -216,4 +218,13 @@ fn the_views_name_the_operations_the_table_does() {
         .map(|c| format!("'{}'", c.name()))
         .collect();
     assert!(sql.contains(&format!("treatment_class IN ({})", recovered.join(", "))), "{recovered:?}");
+}
+
+#[test]
+fn the_readme_lists_the_faults() {
+    let readme = read("README.md");
+    let row = readme.lines().find(|l| l.contains("wasteflow simulate --realistic")).expect("the simulate row");
+    let (_, list) = row.split_once("faults ").expect("faults ...");
+    let documented: Vec<&str> = list.split('`').skip(1).step_by(2).collect();
+    assert_eq!(documented, Fault::ALL.map(Fault::name));
 }
