@@ -128,6 +128,20 @@ fn waste_codes_are_checked_against_the_list() {
     }
 }
 
+/// A misspelt fault is a usage error naming the faults there are; nothing is published.
+#[test]
+fn a_misspelt_fault_exits_64_naming_the_faults() {
+    let out =
+        wasteflow().args(["simulate", "--realistic", "--fault", "fire", "--fault", "clock_skew"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(64));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("invalid value 'clock_skew' for '--fault <FAULTS>'"), "{err}");
+    let faults = wasteflow::simulate::Fault::ALL.map(|f| f.name()).join(", ");
+    assert!(err.contains(&format!("[possible values: {faults}]")), "{err}");
+    assert!(err.contains("'clock-skew'"), "the near name is suggested: {err}");
+    assert!(out.stdout.is_empty());
+}
+
 #[test]
 fn encode_then_decode_round_trips() {
     let json =

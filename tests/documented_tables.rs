@@ -1,11 +1,23 @@
-//! The tables of docs/wire-format.md are the enums they document: measurement kinds (number,
-//! wire name, plausible range) and dead-letter reasons (code, scope), row for row, in order.
-//! Also checks that each kind's number is the wire variant index a real frame carries.
+//! The tables of the documentation are the tables of the code, row for row:
+//! - docs/wire-format.md: measurement kinds (number, wire name, plausible range) and
+//!   dead-letter reasons (code, scope), in order; also that each kind's number is the wire
+//!   variant index a real frame carries;
+//! - docs/kpis.md and `src/store/views.sql`: the treatment operations' classes, landfills and
+//!   ESRS categories, as `TREATMENT_OPERATIONS` says them;
+//! - README.md: the simulator's faults.
 
+use std::collections::BTreeSet;
+use wasteflow::simulate::Fault;
 use wasteflow::wire::{encode, Frame, Measurement, MeasurementKind, Reading, RejectReason, Scope};
+use wasteflow::zone::{EsrsCategory, TreatmentClass, TreatmentOperation, TREATMENT_OPERATIONS};
+
+/// A file of the repository.
+fn read(path: &str) -> String {
+    std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).expect(path)
+}
 
 fn doc() -> String {
-    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/wire-format.md")).expect("docs/wire-format.md")
+    read("docs/wire-format.md")
 }
 
 /// The cells of every row of the table whose header line starts with `header`.
@@ -18,7 +30,7 @@ fn table(doc: &str, header: &str) -> Vec<Vec<String>> {
         }
         rows.push(line.trim_matches('|').split('|').map(|c| c.trim().trim_matches('`').to_string()).collect());
     }
-    assert!(!rows.is_empty(), "no table headed {header:?} in docs/wire-format.md");
+    assert!(!rows.is_empty(), "no table headed {header:?}");
     rows
 }
 
@@ -87,4 +99,132 @@ fn a_kind_number_is_the_variant_index_on_the_wire() {
             encode(&Frame { seq: 0, base_time_ms: 0, readings: vec![Reading { sensor: 1, offset_ms: 0, value: m }] });
         assert_eq!(i16::from(bytes[6]), m.kind().number(), "{m:?}");
     }
+}
+
+/// The operation codes a text names, in order: words that are a code (`D1,` `(D10)` `'R0'`).
+fn codes_in(text: &str) -> Vec<&'static str> {
+    text.split(|c: char| !c.is_ascii_alphanumeric()).filter_map(TreatmentOperation::get).map(|o| o.code).collect()
+}
+
+/// The codes of the operations a row of the table matches, as a set.
+fn operations(matches: impl Fn(&TreatmentOperation) -> bool) -> BTreeSet<&'static str> {
+    TREATMENT_OPERATIONS.iter().filter(|o| matches(o)).map(|o| o.code).collect()
+}
+
+/// A list of docs/kpis.md's class table, "R2 to R9, R11 (...)", as a set of codes.
+fn documented_codes(cell: &str) -> BTreeSet<String> {
+    // Parenthesised remarks out: "D9 (unless ...)", "(landfilled: ...)".
+    let mut plain = String::new();
+    let mut depth = 0;
+    for c in cell.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            c if depth == 0 => plain.push(c),
+            _ => {}
+        }
+    }
+    let mut codes = BTreeSet::new();
+    for item in plain.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        match item.split_once(" to ") {
+            Some((from, to)) => {
+                let (letter, from) = from.split_at(1);
+                let to = to.strip_prefix(letter).unwrap_or_else(|| panic!("{item:?}: a range within one letter"));
+                let (from, to): (u8, u8) = (from.parse().unwrap(), to.parse().unwrap());
+                codes.extend((from..=to).map(|n| format!("{letter}{n}")));
+            }
+            None => {
+                codes.insert(item.to_string());
+            }
+        }
+    }
+    codes
+}
+
+#[test]
+fn the_class_table_is_the_operations_table() {
+    let rows = table(&read("docs/kpis.md"), "| class | codes |");
+    let documented: Vec<String> = rows.iter().map(|r| r[0].replace(' ', "-")).collect();
+    let classes: Vec<String> = TreatmentClass::ALL.iter().map(|c| c.name().to_string()).collect();
+    assert_eq!(documented, classes, "one row per class, in order");
+    for (row, class) in rows.iter().zip(TreatmentClass::ALL) {
+        let code: BTreeSet<String> = operations(|o| o.class == *class).into_iter().map(String::from).collect();
+        assert_eq!(documented_codes(&row[1]), code, "class {}", class.name());
+        if let Some((_, landfills)) = row[1].split_once("(landfilled: ") {
+            assert_eq!(codes_in(landfills).into_iter().collect::<BTreeSet<_>>(), operations(|o| o.is_landfill()));
+        }
+    }
+}
+
+#[test]
+fn the_esrs_table_names_the_operations_the_table_does() {
+    let doc = read("docs/kpis.md");
+    let rows = table(&doc, "| category | what is summed | reference |");
+    for category in [EsrsCategory::ReUseNotWaste, EsrsCategory::Incineration, EsrsCategory::Landfill] {
+        let row = rows.iter().find(|r| r[0] == category.name()).unwrap_or_else(|| panic!("{}", category.name()));
+        let documented: BTreeSet<_> = codes_in(&row[1]).into_iter().collect();
+        assert_eq!(documented, operations(|o| o.esrs == category), "category {}", category.name());
+    }
+    // Every category the operations fall in is a row.
+    for category in EsrsCategory::ALL {
+        assert!(rows.iter().any(|r| r[0] == category.name()), "no row for {}", category.name());
+    }
+    // The legacy column of landfilled mass.
+    let legacy = doc.lines().find(|l| l.starts_with("| `landfilled_t` |")).expect("landfilled_t");
+    assert_eq!(codes_in(legacy).into_iter().collect::<BTreeSet<_>>(), operations(|o| o.is_landfill()));
+}
+
+/// The SQL that tells operations apart by code says what the table says: the `CASE` of
+/// `kpi_esrs_e5_5_variants`, the TGAP of `savings_monthly_all`, the pending mass
+/// `flows_by_period_resolved` splits, the legacy views' classes.
+#[test]
+fn the_views_name_the_operations_the_table_does() {
+    let sql = read("src/store/views.sql");
+    let line = |needle: &str| {
+        let found: Vec<&str> = sql.lines().filter(|l| l.contains(needle)).collect();
+        assert_eq!(found.len(), 1, "one line of views.sql has {needle:?}: {found:?}");
+        found[0]
+    };
+    let quoted = |l: &str| -> BTreeSet<&'static str> {
+        l.split('\'').skip(1).step_by(2).filter_map(TreatmentOperation::get).map(|o| o.code).collect()
+    };
+    use EsrsCategory::*;
+    for (needle, category) in [
+        ("THEN 're-use-not-waste'", ReUseNotWaste),
+        ("THEN 'incineration'", Incineration),
+        ("THEN 'landfill'", Landfill),
+        ("THEN g.incineration_eur_per_t", Incineration),
+        ("f.treatment <> ", ReUseNotWaste),
+    ] {
+        assert_eq!(quoted(line(needle)), operations(|o| o.esrs == category), "{needle}");
+    }
+    // Every category is a leaf of the CASE (other disposal its ELSE) or, diverted from
+    // disposal, a category over them.
+    for category in EsrsCategory::ALL {
+        let named = match category {
+            Diverted => format!("'{}', ARRAY[", category.name()),
+            OtherDisposal => format!("ELSE '{}'", category.name()),
+            _ => format!("THEN '{}'", category.name()),
+        };
+        assert!(sql.contains(&named), "views.sql has no {named}");
+    }
+    // The legacy views sum each class; savings count the recovered ones.
+    for class in TreatmentClass::ALL {
+        assert!(sql.contains(&format!("treatment_class = '{}'", class.name())), "{}", class.name());
+    }
+    let recovered: Vec<String> = TreatmentClass::ALL
+        .iter()
+        .filter(|c| TREATMENT_OPERATIONS.iter().any(|o| o.class == **c && matches!(o.esrs, Diverted | ReUseNotWaste)))
+        .map(|c| format!("'{}'", c.name()))
+        .collect();
+    assert!(sql.contains(&format!("treatment_class IN ({})", recovered.join(", "))), "{recovered:?}");
+}
+
+#[test]
+fn the_readme_lists_the_faults() {
+    let readme = read("README.md");
+    let row = readme.lines().find(|l| l.contains("wasteflow simulate --realistic")).expect("the simulate row");
+    let (_, list) = row.split_once("faults ").expect("faults ...");
+    let documented: Vec<&str> = list.split('`').skip(1).step_by(2).collect();
+    assert_eq!(documented, Fault::ALL.map(Fault::name));
 }

@@ -56,3 +56,27 @@ fn every_import_points_down() {
     }
     assert!(upward.is_empty(), "imports that run up a layer (src/lib.rs order):\n{}", upward.join("\n"));
 }
+
+/// clap is the command line's: outside `src/cli/` and `src/main.rs` no source names it; the
+/// library takes plain options (`simulate::SimOptions`) the command line converts its
+/// arguments into.
+#[test]
+fn clap_is_only_in_the_command_line() {
+    // register::Direction still derives clap::ValueEnum (`register export --direction`).
+    const NOT_YET: [&str; 1] = ["src/register/mod.rs"];
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut sources = Vec::new();
+    files(&root.join("src"), &mut sources);
+    let mut named = Vec::new();
+    for file in sources {
+        let relative = file.strip_prefix(root).expect("under the root").to_string_lossy().replace('\\', "/");
+        if relative.starts_with("src/cli/") || relative == "src/main.rs" || NOT_YET.contains(&relative.as_str()) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).expect("read");
+        if text.contains("clap::") || text.contains("#[arg(") || text.contains("#[command(") {
+            named.push(relative);
+        }
+    }
+    assert!(named.is_empty(), "clap outside src/cli/: {named:?}");
+}

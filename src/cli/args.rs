@@ -55,7 +55,7 @@ pub enum Command {
         hex: Option<String>,
     },
     /// Publish simulated gateway frames for the zone; prints a JSON summary as its last line.
-    Simulate(crate::simulate::SimArgs),
+    Simulate(super::sim_args::SimArgs),
     /// The zone registry in the database.
     Registry {
         #[command(subcommand)]

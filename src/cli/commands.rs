@@ -3,7 +3,7 @@
 use super::args::{Cli, Command, RegistryAction};
 use super::{EX_UNAVAILABLE, EX_USAGE};
 use crate::config::{self, parse_mqtt_url, Settings};
-use crate::simulate::run_simulation;
+use crate::simulate::{run_simulation, SimBroker};
 use crate::wire::{self, TopicLayout};
 use crate::zone::Zone;
 use std::error::Error;
@@ -67,13 +67,15 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             Command::Register { action } => super::register::run(action, settings).await,
             Command::Report { company, year } => super::report::run(&settings, &company, year).await,
             Command::Plan(args) => super::plan::run(args, &settings, &zone).await,
-            Command::Simulate(mut args) => {
+            Command::Simulate(args) => {
                 let ep = parse_mqtt_url(&settings.mqtt.url)?;
                 let layout = TopicLayout::parse(&settings.mqtt.topic_filter)?;
-                args.host = ep.host;
-                args.port = ep.port;
-                args.client_id = format!("wasteflow-sim-{}", std::process::id());
-                let summary = run_simulation(&zone, &layout, &args).await?;
+                let broker = SimBroker {
+                    host: ep.host,
+                    port: ep.port,
+                    client_id: format!("wasteflow-sim-{}", std::process::id()),
+                };
+                let summary = run_simulation(&zone, &layout, &args.into(), &broker).await?;
                 println!("{}", serde_json::to_string(&summary)?);
                 Ok(ExitCode::SUCCESS)
             }

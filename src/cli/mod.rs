@@ -20,6 +20,7 @@ mod progress;
 mod register;
 mod report;
 mod side_client;
+mod sim_args;
 
 pub use args::{Cli, Command};
 pub use commands::dispatch;

@@ -14,5 +14,5 @@ mod zone_sim;
 
 pub use devices::DeviceFaults;
 pub use generate::{FrameGenerator, GeneratedMessage};
-pub use publish::{run_simulation, CompanySummary, SimArgs, SimError, Summary};
-pub use zone_sim::{Faults, ZoneSim};
+pub use publish::{run_simulation, CompanySummary, SimBroker, SimError, SimOptions, Summary};
+pub use zone_sim::{Fault, Faults, UnknownFault, ZoneSim};

@@ -1,7 +1,7 @@
 //! Publishing the generated frames to the broker and summarising what was sent.
 
 use super::generate::{FrameGenerator, GeneratedMessage};
-use super::zone_sim::{Faults, ZoneSim};
+use super::zone_sim::{Fault, Faults, ZoneSim};
 use crate::wire::TopicLayout;
 use crate::zone::Zone;
 use rumqttc::v5::mqttbytes::v5::Packet;
@@ -12,60 +12,65 @@ use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
-/// What to simulate (the `simulate` subcommand's options; the broker comes from the config).
-#[derive(Debug, Clone, clap::Args)]
-pub struct SimArgs {
-    /// Messages to publish (duplicates and malformed ones included).
-    #[arg(long, default_value_t = 1000)]
+/// What to simulate: the `simulate` subcommand's options (`cli` reads them from the command
+/// line; its defaults are [`SimOptions::default`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimOptions {
+    /// Messages to publish (duplicates and malformed ones included); uniform frames only.
     pub frames: u64,
-    /// Readings in each frame.
-    #[arg(long, default_value_t = 50)]
+    /// Readings in each frame; uniform frames only.
     pub readings_per_frame: usize,
-    /// Random seed; the same seed and --start-ms publish the same bytes.
-    #[arg(long, default_value_t = 1)]
+    /// Random seed; the same seed and `start_ms` publish the same bytes.
     pub seed: u64,
-    /// Messages per second (no limit when absent).
-    #[arg(long)]
+    /// Messages per second (no limit when `None`); uniform frames only.
     pub rate: Option<f64>,
     /// Share of messages that re-send the previous frame (0 to 1).
-    #[arg(long, default_value_t = 0.0)]
     pub duplicates: f64,
     /// Share of messages that are undecodable garbage (0 to 1).
-    #[arg(long, default_value_t = 0.0)]
     pub malformed: f64,
     /// Time of each gateway's first reading, ms since the Unix epoch (default: far enough in
-    /// the past that the last reading is a minute old). With --realistic: the start of the
-    /// simulated days.
-    #[arg(long)]
+    /// the past that the last reading is a minute old). Realistic: the start of the simulated
+    /// days (default: `days` ending a minute ago).
     pub start_ms: Option<u64>,
-    /// Simulate the zone realistically (shifts, weekends, collections, temperatures,
-    /// batteries, registry intervals) over --days ending now, instead of uniform frames.
-    #[arg(long)]
+    /// Simulate the zone realistically ([`ZoneSim`]) instead of uniform frames.
     pub realistic: bool,
-    /// With --realistic: days to simulate (at most 29, so readings stay within the daemon's
+    /// Realistic: days to simulate (above 0, at most 29, so readings stay within the daemon's
     /// default acceptance window).
-    #[arg(long, default_value_t = 7.0)]
     pub days: f64,
-    /// With --realistic: simulated seconds per real second (10080: a week in a minute);
-    /// as fast as possible when absent.
-    #[arg(long)]
+    /// Realistic: simulated seconds per real second; as fast as possible when `None`.
     pub speedup: Option<f64>,
-    /// With --realistic: faults to inject (repeatable): overflow, fire, silent, clock-skew,
-    /// flood; and the devices' conditions: fire-alarm, tilt, moved, lid, weak-radio, poor-quality.
-    #[arg(long = "fault", value_parser = [
-        "overflow", "fire", "silent", "clock-skew", "flood", "fire-alarm", "tilt", "moved", "lid", "weak-radio",
-        "poor-quality",
-    ])]
-    pub faults: Vec<String>,
+    /// Realistic: faults to inject.
+    pub faults: Vec<Fault>,
     /// Broker connections to publish on (1 to 64); each gateway's messages always go through
-    /// the same one, in order, as they would from a real gateway.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    /// the same one, in order.
     pub connections: u16,
-    #[arg(skip)]
+}
+
+impl Default for SimOptions {
+    fn default() -> SimOptions {
+        SimOptions {
+            frames: 1000,
+            readings_per_frame: 50,
+            seed: 1,
+            rate: None,
+            duplicates: 0.0,
+            malformed: 0.0,
+            start_ms: None,
+            realistic: false,
+            days: 7.0,
+            speedup: None,
+            faults: Vec::new(),
+            connections: 1,
+        }
+    }
+}
+
+/// The broker to publish to: its host and port (the config's `mqtt.url`), and the client id of
+/// the first connection (the others append `-1`, `-2`...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimBroker {
     pub host: String,
-    #[arg(skip)]
     pub port: u16,
-    #[arg(skip)]
     pub client_id: String,
 }
 
@@ -155,6 +160,8 @@ pub enum SimError {
     NoGateways,
     #[error("--days must be above 0 and at most 29")]
     Days,
+    #[error("--connections must be 1 to 64")]
+    Connections,
     #[error("broker connection failed: {0}")]
     Connection(#[from] rumqttc::v5::ConnectionError),
     #[error("only {acked} of {published} messages were acknowledged by the broker")]
@@ -164,60 +171,57 @@ pub enum SimError {
 }
 
 /// Publishes with QoS 1 and returns once the broker has acknowledged every message.
-pub async fn run_simulation(zone: &Zone, layout: &TopicLayout, args: &SimArgs) -> Result<Summary, SimError> {
+pub async fn run_simulation(
+    zone: &Zone,
+    layout: &TopicLayout,
+    options: &SimOptions,
+    broker: &SimBroker,
+) -> Result<Summary, SimError> {
     let gateways = zone.gateways().len();
     if gateways == 0 {
         return Err(SimError::NoGateways);
     }
+    if !(1..=64).contains(&options.connections) {
+        return Err(SimError::Connections);
+    }
     let now = crate::clock::now_ms();
-    let (mut source, start_ms) = if args.realistic {
-        if !(args.days > 0.0 && args.days <= 29.0) {
+    let (mut source, start_ms) = if options.realistic {
+        if !(options.days > 0.0 && options.days <= 29.0) {
             return Err(SimError::Days);
         }
-        let span = (args.days * 86_400_000.0) as i64;
+        let span = (options.days * 86_400_000.0) as i64;
         // A given start makes two runs simulate the very same period (tests compare them).
-        let start = args.start_ms.map_or(now - 60_000 - span, |s| s as i64);
+        let start = options.start_ms.map_or(now - 60_000 - span, |s| s as i64);
         let end = start + span;
-        let has = |f: &str| args.faults.iter().any(|x| x == f);
-        let faults = Faults {
-            overflow: has("overflow"),
-            fire: has("fire"),
-            silent: has("silent"),
-            clock_skew: has("clock-skew"),
-            flood: has("flood"),
-            devices: super::DeviceFaults {
-                fire_alarm: has("fire-alarm"),
-                tilt: has("tilt"),
-                moved: has("moved"),
-                lid: has("lid"),
-                weak_radio: has("weak-radio"),
-                poor_quality: has("poor-quality"),
-            },
-            malformed: args.malformed,
-            duplicates: args.duplicates,
-        };
+        let mut faults = Faults { malformed: options.malformed, duplicates: options.duplicates, ..Faults::default() };
+        for fault in &options.faults {
+            faults.inject(*fault);
+        }
         (
-            Source::Realistic { sim: ZoneSim::new(zone, layout, args.seed, start, end, faults), speedup: args.speedup },
+            Source::Realistic {
+                sim: ZoneSim::new(zone, layout, options.seed, start, end, faults),
+                speedup: options.speedup,
+            },
             start as u64,
         )
     } else {
-        let start_ms = args.start_ms.unwrap_or_else(|| {
-            let span = FrameGenerator::span_ms(args.frames, gateways, args.readings_per_frame);
+        let start_ms = options.start_ms.unwrap_or_else(|| {
+            let span = FrameGenerator::span_ms(options.frames, gateways, options.readings_per_frame);
             (now as u64).saturating_sub(span + 60_000)
         });
         let generator = FrameGenerator::new(
             zone,
             layout,
-            args.seed,
+            options.seed,
             start_ms,
-            args.readings_per_frame,
-            args.duplicates,
-            args.malformed,
+            options.readings_per_frame,
+            options.duplicates,
+            options.malformed,
         );
-        (Source::Uniform { generator, left: args.frames, rate: args.rate, sent: 0 }, start_ms)
+        (Source::Uniform { generator, left: options.frames, rate: options.rate, sent: 0 }, start_ms)
     };
 
-    let mut publishers: Vec<Publisher> = (0..args.connections).map(|i| Publisher::connect(args, i)).collect();
+    let mut publishers: Vec<Publisher> = (0..options.connections).map(|i| Publisher::connect(broker, i)).collect();
     let mut summary = Summary { start_ms, ..Summary::default() };
     let started = Instant::now();
     let progress = std::io::stderr().is_terminal();
@@ -275,9 +279,9 @@ struct Publisher {
 }
 
 impl Publisher {
-    fn connect(args: &SimArgs, index: u16) -> Publisher {
-        let id = if index == 0 { args.client_id.clone() } else { format!("{}-{index}", args.client_id) };
-        let mut opts = MqttOptions::new(id, args.host.clone(), args.port);
+    fn connect(broker: &SimBroker, index: u16) -> Publisher {
+        let id = if index == 0 { broker.client_id.clone() } else { format!("{}-{index}", broker.client_id) };
+        let mut opts = MqttOptions::new(id, broker.host.clone(), broker.port);
         opts.set_keep_alive(Duration::from_secs(30));
         opts.set_clean_start(true);
         opts.set_max_packet_size(Some(1024 * 1024));

@@ -36,6 +36,96 @@ pub struct Faults {
     pub duplicates: f64,
 }
 
+/// A fault `wasteflow simulate --realistic` can inject (`--fault NAME`, repeatable): what it
+/// does is the [`Faults`] or [`DeviceFaults`] field it sets ([`Faults::inject`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Fault {
+    Overflow,
+    Fire,
+    Silent,
+    ClockSkew,
+    Flood,
+    FireAlarm,
+    Tilt,
+    Moved,
+    Lid,
+    WeakRadio,
+    PoorQuality,
+}
+
+impl Fault {
+    /// Every fault, in the order the command line lists them: the zone's, then the devices'.
+    pub const ALL: [Fault; 11] = [
+        Fault::Overflow,
+        Fault::Fire,
+        Fault::Silent,
+        Fault::ClockSkew,
+        Fault::Flood,
+        Fault::FireAlarm,
+        Fault::Tilt,
+        Fault::Moved,
+        Fault::Lid,
+        Fault::WeakRadio,
+        Fault::PoorQuality,
+    ];
+
+    /// Its name on the command line (`--fault clock-skew`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Fault::Overflow => "overflow",
+            Fault::Fire => "fire",
+            Fault::Silent => "silent",
+            Fault::ClockSkew => "clock-skew",
+            Fault::Flood => "flood",
+            Fault::FireAlarm => "fire-alarm",
+            Fault::Tilt => "tilt",
+            Fault::Moved => "moved",
+            Fault::Lid => "lid",
+            Fault::WeakRadio => "weak-radio",
+            Fault::PoorQuality => "poor-quality",
+        }
+    }
+}
+
+impl std::fmt::Display for Fault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A name that is no fault; it lists the faults.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a fault; the faults are {list}", list = Fault::ALL.map(Fault::name).join(", "))]
+pub struct UnknownFault(pub String);
+
+impl std::str::FromStr for Fault {
+    type Err = UnknownFault;
+
+    fn from_str(s: &str) -> Result<Fault, UnknownFault> {
+        Fault::ALL.into_iter().find(|f| f.name() == s).ok_or_else(|| UnknownFault(s.to_string()))
+    }
+}
+
+impl Faults {
+    /// Sets the field a fault names.
+    pub fn inject(&mut self, fault: Fault) {
+        let flag = match fault {
+            Fault::Overflow => &mut self.overflow,
+            Fault::Fire => &mut self.fire,
+            Fault::Silent => &mut self.silent,
+            Fault::ClockSkew => &mut self.clock_skew,
+            Fault::Flood => &mut self.flood,
+            Fault::FireAlarm => &mut self.devices.fire_alarm,
+            Fault::Tilt => &mut self.devices.tilt,
+            Fault::Moved => &mut self.devices.moved,
+            Fault::Lid => &mut self.devices.lid,
+            Fault::WeakRadio => &mut self.devices.weak_radio,
+            Fault::PoorQuality => &mut self.devices.poor_quality,
+        };
+        *flag = true;
+    }
+}
+
 struct SimContainer {
     company: String,
     gateway: usize,
@@ -308,5 +398,57 @@ impl ZoneSim {
         if self.faults.duplicates > 0.0 && self.rng.random_bool(self.faults.duplicates.min(1.0)) {
             self.queue.push_back(GeneratedMessage { duplicate: true, ..msg });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_fault_once_by_its_name() {
+        // ALL lists every variant once, in declaration order: the last closes the list.
+        for (i, f) in Fault::ALL.iter().enumerate() {
+            assert_eq!(*f as usize, i, "{f:?}");
+            assert_eq!(f.name().parse::<Fault>(), Ok(*f));
+        }
+        assert_eq!(Fault::ALL.len(), Fault::PoorQuality as usize + 1);
+        // Each sets the field the simulator's command line set for its name before `Fault`
+        // (`has("clock-skew")` -> `clock_skew`...), and that field only.
+        let zone = |set: fn(&mut Faults)| {
+            let mut f = Faults::default();
+            set(&mut f);
+            f
+        };
+        let expected: [(&str, Faults); 11] = [
+            ("overflow", zone(|f| f.overflow = true)),
+            ("fire", zone(|f| f.fire = true)),
+            ("silent", zone(|f| f.silent = true)),
+            ("clock-skew", zone(|f| f.clock_skew = true)),
+            ("flood", zone(|f| f.flood = true)),
+            ("fire-alarm", zone(|f| f.devices.fire_alarm = true)),
+            ("tilt", zone(|f| f.devices.tilt = true)),
+            ("moved", zone(|f| f.devices.moved = true)),
+            ("lid", zone(|f| f.devices.lid = true)),
+            ("weak-radio", zone(|f| f.devices.weak_radio = true)),
+            ("poor-quality", zone(|f| f.devices.poor_quality = true)),
+        ];
+        assert_eq!(Fault::ALL.map(Fault::name), expected.map(|e| e.0));
+        for (fault, (name, faults)) in Fault::ALL.into_iter().zip(expected) {
+            let mut injected = Faults::default();
+            injected.inject(fault);
+            assert_eq!(injected, faults, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_misspelt_fault_is_refused_with_the_list() {
+        let e = "fire_alarm".parse::<Fault>().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "\"fire_alarm\" is not a fault; the faults are overflow, fire, silent, clock-skew, flood, fire-alarm, \
+             tilt, moved, lid, weak-radio, poor-quality"
+        );
+        assert!("".parse::<Fault>().is_err() && "Fire".parse::<Fault>().is_err());
     }
 }

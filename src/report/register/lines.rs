@@ -144,16 +144,7 @@ pub fn operation_code(code: &str) -> String {
 }
 
 fn mode(name: &str) -> Option<&'static str> {
-    [
-        TreatmentMode::ReUse,
-        TreatmentMode::Recycling,
-        TreatmentMode::EnergyRecovery,
-        TreatmentMode::OtherRecovery,
-        TreatmentMode::Disposal,
-    ]
-    .into_iter()
-    .find(|m| m.name() == name)
-    .map(TreatmentMode::register_name)
+    TreatmentMode::ALL.iter().find(|m| m.name() == name).map(|m| m.register_name())
 }
 
 fn line(direction: Direction, siret: &str, s: &Shipment) -> Line {
