@@ -35,8 +35,8 @@ use common::*;
 use std::time::{Duration, Instant};
 use wasteflow::batch::Batch;
 use wasteflow::config::{DatabaseSettings, Settings};
+use wasteflow::health::Health;
 use wasteflow::live::{run_live, LiveParams, ZoneState};
-use wasteflow::liveness::Heartbeat;
 use wasteflow::simulate::{DeviceFaults, Faults, ZoneSim};
 use wasteflow::source::{AckToken, Delivery};
 use wasteflow::store::{prepare, Connector, Writer};
@@ -125,7 +125,7 @@ async fn fold_live(db: &TestDb, s: &Settings, zone: &Zone) {
         live,
         reconf_rx,
         stop_rx,
-        Heartbeat::detached("live"),
+        Health::new(Duration::from_secs(60)),
     ));
     let started = Instant::now();
     loop {

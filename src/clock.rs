@@ -17,6 +17,19 @@ pub fn system_time(ms: i64) -> SystemTime {
     }
 }
 
+/// PostgreSQL's `timestamptz` range in milliseconds since the Unix epoch: from 4714-11-24 BC
+/// (included) to 294277-01-01 (excluded). A time outside it makes the database refuse the whole
+/// statement ("timestamp out of range", SQLSTATE 22008): every time a stage hands the database
+/// is checked against it first ([`fits_timestamptz`]).
+pub const PG_TIMESTAMP_MIN_MS: i64 = -210_866_803_200_000;
+/// See [`PG_TIMESTAMP_MIN_MS`].
+pub const PG_TIMESTAMP_END_MS: i64 = 9_224_318_016_000_000;
+
+/// True when PostgreSQL can hold `ms` as a `timestamptz`.
+pub fn fits_timestamptz(ms: i64) -> bool {
+    (PG_TIMESTAMP_MIN_MS..PG_TIMESTAMP_END_MS).contains(&ms)
+}
+
 /// Milliseconds since the Unix epoch of `t` (negative before it).
 pub fn ms_since_epoch(t: SystemTime) -> i64 {
     match t.duration_since(UNIX_EPOCH) {

@@ -10,7 +10,7 @@
 
 use crate::liveness::{Heartbeat, Liveness, DEFAULT_LOOP_STALL_AFTER};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// `last_commit_ms` before anything waited or committed.
@@ -25,6 +25,19 @@ struct State {
     committed_messages: AtomicU64,
     /// Monotonic milliseconds (see [`Health::now_ms`]) of the last commit, or [`NEVER`].
     last_commit_ms: AtomicI64,
+    live_fold: Mutex<LiveFold>,
+}
+
+/// How the live fold stands (`/healthz` names it): refused by the database since when, and
+/// the inbox frames it set aside since the start (docs/reliability.md).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct LiveFold {
+    /// Monotonic milliseconds of the first of the current run of refused folds.
+    pub refused_since_ms: Option<i64>,
+    pub last_error: String,
+    /// Inbox rows set aside since the start, and the last one's gateway and reason.
+    pub set_aside: u64,
+    pub last_set_aside: String,
 }
 
 /// Cheap to clone; every clone sees the same state.
@@ -54,6 +67,7 @@ impl Health {
             batched_messages: AtomicU64::new(0),
             committed_messages: AtomicU64::new(0),
             last_commit_ms: AtomicI64::new(NEVER),
+            live_fold: Mutex::new(LiveFold::default()),
         };
         Health {
             state: Arc::new(state),
@@ -118,6 +132,37 @@ impl Health {
     pub fn waiting(&self) -> u64 {
         let s = &self.state;
         s.batched_messages.load(Ordering::Relaxed).saturating_sub(s.committed_messages.load(Ordering::Relaxed))
+    }
+
+    /// A fold of the live inbox committed.
+    pub fn live_folded(&self) {
+        self.with_live_fold(|f| f.refused_since_ms = None);
+    }
+
+    /// The database refused a fold of the live inbox (not a lost connection: that is the
+    /// database being down) at `now_ms` (from [`Health::now_ms`]).
+    pub fn live_fold_refused(&self, error: String, now_ms: i64) {
+        self.with_live_fold(|f| {
+            f.refused_since_ms.get_or_insert(now_ms);
+            f.last_error = error;
+        });
+    }
+
+    /// An inbox row or a gateway's held frames set aside: `what` names the gateway and reason.
+    pub fn live_set_aside(&self, what: String) {
+        self.with_live_fold(|f| {
+            f.set_aside += 1;
+            f.last_set_aside = what;
+        });
+    }
+
+    pub fn live_fold(&self) -> LiveFold {
+        self.state.live_fold.lock().map(|f| f.clone()).unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    fn with_live_fold(&self, change: impl FnOnce(&mut LiveFold)) {
+        let mut f = self.state.live_fold.lock().unwrap_or_else(|p| p.into_inner());
+        change(&mut f);
     }
 
     /// Ready, or the reasons why not, at `now_ms` (from [`Health::now_ms`]).
@@ -189,6 +234,21 @@ mod tests {
         assert_eq!(h.readiness(14_000), Readiness::Ready);
         h.database_up(false);
         assert_eq!(h.readiness(14_000), Readiness::NotReady(vec!["database unreachable"]));
+    }
+
+    #[test]
+    fn the_live_fold_is_refused_since_its_first_refusal_until_one_commits() {
+        let h = Health::new(Duration::from_secs(10));
+        assert_eq!(h.live_fold(), LiveFold::default());
+        h.live_fold_refused("timestamp out of range".into(), 1_000);
+        h.live_fold_refused("timestamp out of range again".into(), 2_000);
+        h.live_set_aside("gw-1: frame 7".into());
+        let f = h.live_fold();
+        assert_eq!((f.refused_since_ms, f.last_error.as_str()), (Some(1_000), "timestamp out of range again"));
+        assert_eq!((f.set_aside, f.last_set_aside.as_str()), (1, "gw-1: frame 7"));
+        h.live_folded();
+        assert_eq!(h.live_fold().refused_since_ms, None);
+        assert_eq!(h.live_fold().set_aside, 1, "the count of rows set aside stays");
     }
 
     #[test]

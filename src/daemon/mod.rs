@@ -137,9 +137,14 @@ pub async fn run(
     let batcher = tokio::spawn(run_batcher(delivery_rx, batch_tx, checks_rx, batch_limits, health.clone()));
     let retry = Backoff::new(settings.database.retry_min, settings.database.retry_max);
     let (reconfigure_tx, reconfigure_rx) = watch::channel(None);
-    let live_beat = health.heartbeat("live");
-    let live =
-        tokio::spawn(run_live(live_state, db.clone(), settings.live.clone(), reconfigure_rx, stop.clone(), live_beat));
+    let live = tokio::spawn(run_live(
+        live_state,
+        db.clone(),
+        settings.live.clone(),
+        reconfigure_rx,
+        stop.clone(),
+        health.clone(),
+    ));
     let reloader =
         Reloader { config_path, current: settings.clone(), db: db.clone(), checks: checks_tx, live: reconfigure_tx };
     let reloads =

@@ -4,6 +4,7 @@
 use super::gateway_rows::{load_sequences, record_gaps, save_sequences};
 use super::persist::{learn_attributions, load_states, save_states, seed, write_events};
 use super::sequence::{Gap, SequenceParams};
+use super::set_aside::{keep_fit, record, SetAside};
 use super::tracker::{ContainerEvent, ZoneState};
 use crate::store::{column, timed, Db, StoreError};
 use crate::wire::{decode_frames, InboxFrame};
@@ -15,7 +16,7 @@ const FOLD_LOCK: i64 = 0x7766_6c69_7665_666c;
 
 /// Inbox rows taken by one fold (one per gateway and committed batch): a fold stays short
 /// and small in memory; when it took this many, the next one follows at once.
-const INBOX_ROWS: i64 = 500;
+pub const INBOX_ROWS: i64 = 500;
 
 const COUNT_INBOX: &str = "SELECT count(*) FROM live_inbox";
 
@@ -32,14 +33,18 @@ pub struct Folded {
     pub inbox_left: i64,
     /// The fold took as many rows as it may: more are waiting.
     pub more: bool,
+    /// Frames it could not apply, set aside with their reason.
+    pub set_aside: Vec<SetAside>,
 }
 
-/// Reads the shared state into `state`, and folds the inbox if no other instance is folding.
+/// Reads the shared state into `state`, and folds up to `take` inbox rows if no other instance
+/// is folding.
 pub async fn fold(
     db: &mut Db,
     state: &mut ZoneState,
     p: &SequenceParams,
     now_ms: i64,
+    take: i64,
     limit: Duration,
 ) -> Result<Folded, StoreError> {
     let tx = timed(limit, db.client.transaction()).await?;
@@ -58,18 +63,26 @@ pub async fn fold(
     let rows = timed(
         limit,
         tx.query(
-            "DELETE FROM live_inbox WHERE id IN (SELECT id FROM live_inbox ORDER BY id LIMIT $1) RETURNING gateway_id, frames",
-            &[&INBOX_ROWS],
+            "DELETE FROM live_inbox WHERE id IN (SELECT id FROM live_inbox ORDER BY id LIMIT $1) RETURNING id, gateway_id, frames",
+            &[&take],
         ),
     )
     .await?;
+    let mut set_aside = Vec::new();
     let mut incoming: BTreeMap<String, Vec<InboxFrame>> = BTreeMap::new();
     for row in &rows {
+        let id: i64 = column(row, "id")?;
         let gateway: String = column(row, "gateway_id")?;
-        match decode_frames(column(row, "frames")?) {
-            Ok(frames) => incoming.entry(gateway).or_default().extend(frames),
+        let bytes: Vec<u8> = column(row, "frames")?;
+        match decode_frames(&bytes) {
+            Ok(frames) => {
+                let (fit, aside) = keep_fit(&gateway, Some(id), frames);
+                set_aside.extend(aside);
+                incoming.entry(gateway).or_default().extend(fit);
+            }
             Err(e) => {
-                tracing::error!(gateway = %gateway, error = %e, "live inbox row unreadable; its frames are skipped")
+                let reason = format!("undecodable inbox row: {e}");
+                set_aside.push(SetAside { inbox_id: Some(id), gateway, frames: bytes, reason });
             }
         }
     }
@@ -78,8 +91,18 @@ pub async fn fold(
     for name in incoming.keys() {
         sequences.entry(name.clone()).or_default();
     }
+    // Frames held behind a gap were checked when they came in, unless an older version held them.
+    for (gateway, seq) in &mut sequences {
+        let held = std::mem::take(&mut seq.held).into_values().collect();
+        let (fit, aside) = keep_fit(gateway, None, held);
+        seq.held = fit.into_iter().map(|f| (f.seq, f)).collect();
+        if aside.is_some() && seq.held.is_empty() {
+            seq.held_since_ms = None;
+        }
+        set_aside.extend(aside);
+    }
 
-    let mut out = Folded { more: rows.len() as i64 >= INBOX_ROWS, ..Folded::default() };
+    let mut out = Folded { more: rows.len() as i64 >= take, ..Folded::default() };
     for (gateway, seq) in &mut sequences {
         let frames = incoming.remove(gateway).unwrap_or_default();
         let released = seq.receive(frames, now_ms, p);
@@ -105,6 +128,8 @@ pub async fn fold(
     save_sequences(&tx, &sequences, limit).await?;
     record_gaps(&tx, &out.gaps, limit).await?;
     write_events(&tx, &out.events, limit).await?;
+    record(&tx, &set_aside, limit).await?;
+    out.set_aside = set_aside;
     out.inbox_left = timed(limit, tx.query_one(COUNT_INBOX, &[])).await?.get(0);
     timed(limit, tx.commit()).await?;
     Ok(out)

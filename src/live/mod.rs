@@ -14,6 +14,7 @@ mod detector;
 mod fold;
 mod gateway_rows;
 mod persist;
+mod set_aside;
 mod sequence;
 mod state;
 mod task;

@@ -3,14 +3,15 @@
 //! state. It is off the ack path: the store hands it nothing but rows of its own transactions
 //! (`live_inbox`), so a slow or locked `events` table delays the live state, never a commit.
 
-use super::fold::{fold, Folded};
+use super::fold::{fold, Folded, INBOX_ROWS};
 use super::sequence::SequenceParams;
+use super::set_aside::set_aside_oldest;
 use super::state::{EventKind, LiveParams};
 use super::tracker::ZoneState;
 use crate::config::LiveSettings;
-use crate::liveness::Heartbeat;
+use crate::health::Health;
 use crate::metrics as m;
-use crate::store::{Connector, Db};
+use crate::store::{timed, Connector, Db, StoreError};
 use crate::zone::Zone;
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -23,14 +24,19 @@ impl From<&LiveSettings> for SequenceParams {
 
 /// Runs until `stop` turns true. Whatever is not folded yet stays in the inbox for the next
 /// fold, by this instance after a restart or by another one.
+///
+/// A fold the database refuses (not one it could not reach) is followed by folds of one inbox
+/// row at a time, over as many rows as a fold takes: a row whose fold is refused again is set
+/// aside with the server's words, and the rows after it move on (docs/reliability.md).
 pub async fn run_live(
     mut state: ZoneState,
     db: Connector,
     settings: LiveSettings,
     mut reconfigure: watch::Receiver<Option<(Arc<Zone>, LiveSettings)>>,
     mut stop: watch::Receiver<bool>,
-    beat: Heartbeat,
+    health: Health,
 ) {
+    let beat = health.heartbeat("live");
     let mut conn: Option<Db> = None;
     let mut sequence = SequenceParams::from(&settings);
     let mut ticker = tokio::time::interval(settings.tick);
@@ -38,6 +44,8 @@ pub async fn run_live(
     let limit = db.settings().statement_timeout;
     let mut beats = beat.ticker();
     let mut more = false;
+    // Rows still to fold one at a time after a refused fold.
+    let mut isolating: i64 = 0;
     loop {
         beat.beat();
         beat.wedge_point().await;
@@ -59,12 +67,13 @@ pub async fn run_live(
             _ = stop.wait_for(|s| *s) => return,
         }
         let now = crate::clock::now_ms();
+        let take = if isolating > 0 { 1 } else { INBOX_ROWS };
         let round = async {
             if conn.is_none() {
                 conn = Some(db.connect().await?);
             }
             match conn.as_mut() {
-                Some(c) => fold(c, &mut state, &sequence, now, limit).await,
+                Some(c) => fold(c, &mut state, &sequence, now, take, limit).await,
                 None => Ok(Folded::default()),
             }
         };
@@ -75,12 +84,43 @@ pub async fn run_live(
         };
         match result {
             Ok(folded) => {
-                more = folded.more;
-                report(&folded);
+                more = folded.more || isolating > 1;
+                isolating = (isolating - 1).max(0);
+                health.live_folded();
+                m::live_folded();
+                report(&folded, &health);
                 export(&state, now);
+            }
+            Err(e) if refused(&e) => {
+                let since = health.live_fold().refused_since_ms.unwrap_or(health.now_ms());
+                health.live_fold_refused(e.to_string(), since);
+                m::live_fold_failed(true, (health.now_ms() - since) as f64 / 1000.0);
+                let Some(c) = conn.as_mut() else { continue };
+                if take == 1 {
+                    // This row alone is refused: it is the one.
+                    let reason = format!("the database refused its fold: {e}");
+                    match set_aside_oldest(c, &reason, limit).await {
+                        Ok(Some(aside)) => {
+                            tracing::error!(gateway = %aside.gateway, inbox_id = ?aside.inbox_id, reason = %aside.reason, "live inbox row set aside (table live_set_aside): the rest of the zone moves on");
+                            m::live_set_aside(&aside.gateway);
+                            health.live_set_aside(format!("gateway {}: {}", aside.gateway, aside.reason));
+                            isolating = (isolating - 1).max(0);
+                        }
+                        Ok(None) => {
+                            tracing::error!(error = %e, "live state not folded: the database refuses the fold with an empty inbox (the live state itself, not an inbox row)")
+                        }
+                        Err(e2) => tracing::error!(error = %e2, "a refused live inbox row could not be set aside"),
+                    }
+                } else {
+                    tracing::error!(error = %e, rows = INBOX_ROWS, "the database refused the live fold: folding the next rows one at a time to set aside the one it refuses");
+                    isolating = INBOX_ROWS;
+                }
+                more = isolating > 0;
+                count_inbox(c, limit).await;
             }
             Err(e) => {
                 more = false;
+                m::live_fold_failed(false, 0.0);
                 tracing::warn!(error = %e, "live state not folded this round; the inbox keeps what the store committed");
                 conn = None;
             }
@@ -88,9 +128,32 @@ pub async fn run_live(
     }
 }
 
+/// The database answered and refused the fold (it was reached, and retrying the same fold
+/// gets the same answer), as opposed to a lost connection or a timeout.
+fn refused(e: &StoreError) -> bool {
+    match e {
+        StoreError::Db(db) => db.as_db_error().is_some(),
+        StoreError::Column { .. } => true,
+        _ => false,
+    }
+}
+
+/// Exports the inbox's rows after a fold that did not commit (one that did counts them itself).
+async fn count_inbox(c: &mut Db, limit: std::time::Duration) {
+    match timed(limit, c.client.query_one("SELECT count(*) FROM live_inbox", &[])).await {
+        Ok(row) => m::live_inbox(row.get(0)),
+        Err(e) => tracing::warn!(error = %e, "live inbox not counted"),
+    }
+}
+
 /// Logs and counts what a fold did.
-fn report(f: &Folded) {
+fn report(f: &Folded, health: &Health) {
     m::live_inbox(f.inbox_left);
+    for aside in &f.set_aside {
+        tracing::error!(gateway = %aside.gateway, inbox_id = ?aside.inbox_id, reason = %aside.reason, "live frames set aside (table live_set_aside): their times are ones the database cannot hold");
+        m::live_set_aside(&aside.gateway);
+        health.live_set_aside(format!("gateway {}: {}", aside.gateway, aside.reason));
+    }
     for e in &f.events {
         if e.transition.open {
             m::event_opened(e.transition.kind.name());

@@ -47,6 +47,9 @@ pub const FRAMES_MISSING: &str = "wasteflow_frames_missing_total";
 pub const FRAMES_LATE: &str = "wasteflow_frames_late_total";
 pub const COUNTER_RESTARTS: &str = "wasteflow_frame_counter_restarts_total";
 pub const LIVE_INBOX: &str = "wasteflow_live_inbox_rows";
+pub const LIVE_FOLD_FAILURES: &str = "wasteflow_live_fold_failures_total";
+pub const LIVE_FOLD_REFUSED: &str = "wasteflow_live_fold_refused_seconds";
+pub const LIVE_SET_ASIDE: &str = "wasteflow_live_inbox_set_aside_total";
 
 /// Histogram buckets, in seconds.
 pub const LATENCY_BUCKETS: &[f64] =
@@ -122,7 +125,20 @@ pub fn describe() {
     describe_counter!(COUNTER_RESTARTS, "Gateway frame counters that started again (a reboot), by gateway");
     describe_gauge!(
         LIVE_INBOX,
-        "Committed batches' rows not yet folded into the live state (after this instance's last fold)"
+        "Committed batches' rows not yet folded into the live state (counted at this instance's last fold)"
+    );
+    describe_counter!(
+        LIVE_FOLD_FAILURES,
+        "Folds of the live inbox that did not commit: refused by the database, or the database unavailable"
+    );
+    describe_gauge!(
+        LIVE_FOLD_REFUSED,
+        Unit::Seconds,
+        "How long the database has refused every fold of the live inbox in a row (0 while folds commit): the live state is frozen"
+    );
+    describe_counter!(
+        LIVE_SET_ASIDE,
+        "Inbox rows and held frames the live fold could not apply, set aside in live_set_aside, by gateway"
     );
 }
 
@@ -153,6 +169,10 @@ pub fn zero_counters(event_kinds: impl IntoIterator<Item = &'static str>) {
     for result in ["applied", "refused"] {
         counter!(CONFIG_RELOADS, "result" => result).increment(0);
     }
+    for cause in ["refused", "unavailable"] {
+        counter!(LIVE_FOLD_FAILURES, "cause" => cause).increment(0);
+    }
+    gauge!(LIVE_FOLD_REFUSED).set(0.0);
     for kind in event_kinds {
         counter!(EVENTS_OPENED, "kind" => kind).increment(0);
     }
@@ -330,6 +350,22 @@ pub fn counter_restarts(gateway: &str, n: i64) {
 
 pub fn live_inbox(rows: i64) {
     gauge!(LIVE_INBOX).set(rows as f64);
+}
+
+/// A fold of the live inbox that did not commit: `refused` by the database, or the database
+/// `unavailable` (unreachable, timed out); `refused_s`, how long every fold has been refused.
+pub fn live_fold_failed(refused: bool, refused_s: f64) {
+    counter!(LIVE_FOLD_FAILURES, "cause" => if refused { "refused" } else { "unavailable" }).increment(1);
+    gauge!(LIVE_FOLD_REFUSED).set(refused_s);
+}
+
+/// A fold of the live inbox committed.
+pub fn live_folded() {
+    gauge!(LIVE_FOLD_REFUSED).set(0.0);
+}
+
+pub fn live_set_aside(gateway: &str) {
+    counter!(LIVE_SET_ASIDE, "gateway" => gateway.to_string()).increment(1);
 }
 
 /// One container's live figures, for its gauges. `None` is exported as the gauge's documented

@@ -22,6 +22,34 @@ pub const MAX_CONNECTIONS: usize = 64;
 /// descriptor is freed, and retrying at once would spin a core.
 pub const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
+/// `/healthz`: 503 naming every loop that stopped reporting, and the live fold when the
+/// database has refused it for longer than a loop may be silent (the live state is frozen,
+/// and a restart does not help: docs/reliability.md); 200 otherwise, naming the inbox rows
+/// the live fold set aside since the start.
+fn healthz(health: &Health) -> (&'static str, &'static str, String) {
+    let limit = health.liveness().stall_after();
+    let mut stalled: Vec<String> = health.liveness().stalled().iter().map(ToString::to_string).collect();
+    let live = health.live_fold();
+    if let Some(since) = live.refused_since_ms {
+        let for_s = (health.now_ms() - since) / 1000;
+        if for_s >= limit.as_secs() as i64 {
+            stalled.push(format!("live fold refused by the database for {for_s} s: {}", live.last_error));
+        }
+    }
+    if !stalled.is_empty() {
+        let body = format!("not alive: {} (limit {} s)\n", stalled.join("; "), limit.as_secs_f64());
+        return ("503 Service Unavailable", "text/plain", body);
+    }
+    let mut body = "ok\n".to_string();
+    if live.set_aside > 0 {
+        body.push_str(&format!(
+            "live fold: {} inbox row(s) set aside since the start (table live_set_aside), the last: {}\n",
+            live.set_aside, live.last_set_aside
+        ));
+    }
+    ("200 OK", "text/plain", body)
+}
+
 /// Answer to a connection beyond [`MAX_CONNECTIONS`].
 const BUSY: &[u8] =
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 22\r\nRetry-After: 1\r\nConnection: close\r\n\r\ntoo many connections\r\n";
@@ -104,18 +132,7 @@ async fn respond(mut stream: tokio::net::TcpStream, handle: &PrometheusHandle, h
     let (method, path) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
     let (status, ctype, body) = match (method, path) {
         ("GET" | "HEAD", "/metrics") => ("200 OK", "text/plain; version=0.0.4", handle.render()),
-        ("GET" | "HEAD", "/healthz") => match health.liveness().stalled() {
-            stalled if stalled.is_empty() => ("200 OK", "text/plain", "ok\n".to_string()),
-            stalled => {
-                let loops: Vec<String> = stalled.iter().map(ToString::to_string).collect();
-                let limit = health.liveness().stall_after().as_secs_f64();
-                (
-                    "503 Service Unavailable",
-                    "text/plain",
-                    format!("not alive: {} (limit {limit} s)\n", loops.join("; ")),
-                )
-            }
-        },
+        ("GET" | "HEAD", "/healthz") => healthz(health),
         ("GET" | "HEAD", "/readyz") => match health.readiness(health.now_ms()) {
             Readiness::Ready => ("200 OK", "text/plain", "ready\n".to_string()),
             Readiness::NotReady(why) => {

@@ -14,13 +14,6 @@ pub struct Limits {
     pub max_future_ms: i64,
 }
 
-/// PostgreSQL's `timestamptz` range in milliseconds since the Unix epoch: from 4714-11-24 BC
-/// (included) to 294277-01-01 (excluded). A reading outside it would make the database refuse
-/// the whole batch ("timestamp out of range") on every retry, whatever the configured window.
-pub const PG_TIMESTAMP_MIN_MS: i64 = -210_866_803_200_000;
-/// See [`PG_TIMESTAMP_MIN_MS`].
-pub const PG_TIMESTAMP_END_MS: i64 = 9_224_318_016_000_000;
-
 /// The outcome of checking one message.
 #[derive(Debug, Default)]
 pub struct Checked {
@@ -93,7 +86,7 @@ pub fn check_message(
     }
 
     let gateway: Arc<str> = Arc::from(ids.gateway);
-    let base_ms = frame.base_time_ms.min(i64::MAX as u64) as i64;
+    let base_ms = frame_time(frame.base_time_ms);
     out.frame = Some(FrameMark { gateway: gateway.clone(), seq: frame.seq, base_ms });
     let mut seen = HashSet::with_capacity(frame.readings.len());
     out.readings.reserve(frame.readings.len());
@@ -153,6 +146,18 @@ pub fn check_message(
 }
 
 /// Checks one reading's value and time; returns the value as stored ([`crate::wire::MeasurementKind::to_stored`]).
+/// The time the live stage gives a frame: its base time, held inside what PostgreSQL can store.
+/// Every time the live fold writes for a frame (the gateway's last frame, a gap's bounds) comes
+/// from it, and one outside that range made every fold fail, for every gateway, for good
+/// (docs/reliability.md, "One frame the live fold cannot apply"). A base time merely outside
+/// the reading window (a gateway's clock off by years) is kept as sent: the counter rules
+/// compare base times, and the readings are judged one by one anyway.
+pub fn frame_time(base_time_ms: u64) -> i64 {
+    i64::try_from(base_time_ms)
+        .unwrap_or(i64::MAX)
+        .clamp(crate::clock::PG_TIMESTAMP_MIN_MS, crate::clock::PG_TIMESTAMP_END_MS - 1)
+}
+
 fn check_reading(
     sensor: u16,
     m: &Measurement,
@@ -160,7 +165,9 @@ fn check_reading(
     now_ms: i64,
     limits: &Limits,
 ) -> Result<i64, (RejectReason, String)> {
-    let storable = (PG_TIMESTAMP_MIN_MS..PG_TIMESTAMP_END_MS).contains(&ts_ms);
+    // A reading outside PostgreSQL's range would make the database refuse the whole batch
+    // ("timestamp out of range") on every retry, whatever the configured window.
+    let storable = crate::clock::fits_timestamptz(ts_ms);
     if !storable
         || ts_ms < now_ms.saturating_sub(limits.max_past_ms)
         || ts_ms > now_ms.saturating_add(limits.max_future_ms)

@@ -183,7 +183,7 @@ fn timestamps_postgresql_cannot_store_are_rejected_whatever_the_window() {
     // Year 318,857 (10^16 ms): far beyond 294276, inside the window.
     assert_eq!(reasons(&at(10_000_000_000_000_000, 0)), ["timestamp_out_of_window"]);
     // The last storable millisecond passes; the next one (294277-01-01) does not.
-    let last = PG_TIMESTAMP_END_MS as u64 - 1;
+    let last = crate::clock::PG_TIMESTAMP_END_MS as u64 - 1;
     assert!(at(last, 0).rejects.is_empty(), "{:?}", at(last, 0).rejects);
     assert_eq!(reasons(&at(last, 1)), ["timestamp_out_of_window"]);
     // Saturating at i64::MAX does not wrap into the window.
@@ -227,4 +227,15 @@ fn the_first_failing_check_names_the_reason() {
     assert_eq!(reasons(&run("zone/+/gw-ml-01/up", vec![9; 5000])), ["bad_topic"]);
     // Too large wins over an undecodable payload.
     assert_eq!(reasons(&run(TOPIC, vec![9; 5000])), ["payload_too_large"]);
+}
+
+#[test]
+fn a_frame_time_is_one_postgresql_can_hold() {
+    use crate::clock::PG_TIMESTAMP_END_MS;
+    // Kept as sent, even years off the reading window: the counter rules compare base times.
+    assert_eq!(frame_time(1_700_000_000_000), 1_700_000_000_000);
+    assert_eq!(frame_time(0), 0);
+    // The hostile tester's frame, a day past PostgreSQL's last timestamp, and u64::MAX.
+    assert_eq!(frame_time((PG_TIMESTAMP_END_MS + 86_400_000) as u64), PG_TIMESTAMP_END_MS - 1);
+    assert_eq!(frame_time(u64::MAX), PG_TIMESTAMP_END_MS - 1);
 }
