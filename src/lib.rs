@@ -6,6 +6,7 @@
 //!
 //! Ground floor, shared by everything above:
 //! - [`clock`]: the wall clock and millisecond / `SystemTime` conversions;
+//! - [`calendar`]: civil dates, their one parser and range rule;
 //! - [`backoff`]: bounded exponential backoff with jitter;
 //! - [`signals`]: waiting for SIGTERM / SIGINT;
 //! - [`liveness`]: heartbeats of the pipeline's loops (alive: no loop wedged);
@@ -35,6 +36,7 @@
 //! notifications), [`daemon`] (wiring, reload, shutdown), [`cli`] (the command line).
 
 pub mod clock;
+pub mod calendar;
 pub mod backoff;
 pub mod signals;
 pub mod liveness;

@@ -4,8 +4,9 @@
 //! With `--evaluate`, replays the simulator's realistic fortnight instead (`plan_eval.rs`).
 
 use super::plan_args::PlanArgs;
+use crate::calendar::{day_number, parse_date};
 use crate::config::Settings;
-use crate::plan::{parse_date, DAY_S};
+use crate::plan::DAY_S;
 use crate::report::plan::{self as collection_plan, PlanRequest};
 use crate::report::ZoneTime;
 use crate::store::connect;
@@ -14,7 +15,7 @@ use std::error::Error;
 use std::process::ExitCode;
 
 pub async fn run(args: PlanArgs, settings: &Settings, zone: &Zone) -> Result<ExitCode, Box<dyn Error>> {
-    let day = parse_date(&args.date)?;
+    let day = day_number(parse_date(&args.date).map_err(|e| format!("--date: {e}"))?);
     if !(args.rate_factor >= 1.0 && args.rate_factor.is_finite()) {
         return Err("--rate-factor: at least 1 (1: forecast at the rate since the last collection)".into());
     }

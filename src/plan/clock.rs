@@ -74,49 +74,16 @@ pub fn weekday(day: i64) -> u32 {
     (day + 3).rem_euclid(7) as u32
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (i64::from(m) + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The date of a day since 1970-01-01: (year, month, day).
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
-}
-
-/// A `YYYY-MM-DD` date as days since 1970-01-01.
-pub fn parse_date(s: &str) -> Result<i64, String> {
-    let bad = || format!("{s:?} is not a date; write YYYY-MM-DD (a local date of the zone's time zone)");
-    let mut parts = s.split('-');
-    let (Some(y), Some(m), Some(d), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
-        return Err(bad());
-    };
-    let (y, m, d): (i64, u32, u32) =
-        (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?, d.parse().map_err(|_| bad())?);
-    let day = days_from_civil(y, m, d);
-    if y.to_string().len() != 4 || civil_from_days(day) != (y, m, d) {
-        return Err(bad());
-    }
-    Ok(day)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::calendar::{day_number, parse_date};
+    use jiff::civil::date;
+
+    fn days_from_civil(y: i16, m: i8, d: i8) -> i64 {
+        day_number(date(y, m, d))
+    }
 
     /// Paris: +1 h until 2026-03-29 01:00 UTC, then +2 h.
     fn paris_spring_2026() -> LocalClock {
@@ -127,8 +94,8 @@ mod tests {
     #[test]
     fn dates_round_trip_and_weekdays_are_right() {
         assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(parse_date("2026-12-07"), Ok(days_from_civil(2026, 12, 7)));
-        assert_eq!(civil_from_days(days_from_civil(2024, 2, 29)), (2024, 2, 29));
+        assert_eq!(parse_date("2026-12-07").map(day_number), Ok(days_from_civil(2026, 12, 7)));
+        assert_eq!(crate::calendar::date_of_day(days_from_civil(2024, 2, 29)), Some(date(2024, 2, 29)));
         assert_eq!(weekday(days_from_civil(2026, 12, 7)), 0, "7 December 2026 is a Monday");
         assert!(parse_date("2026-02-29").is_err() && parse_date("7/12/2026").is_err());
     }

@@ -187,12 +187,13 @@ pub fn replay(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::days_from_civil;
+    use crate::calendar::day_number;
     use crate::zone::CollectionWindow;
+    use jiff::civil::date;
 
     /// Monday 7 December 2026, 00:00 in Paris (+1 h).
     fn monday() -> i64 {
-        days_from_civil(2026, 12, 7) * DAY_S - H
+        day_number(date(2026, 12, 7)) * DAY_S - H
     }
 
     fn container(id: &str, company: &str, rate: f64) -> ReplayContainer {

@@ -151,13 +151,14 @@ pub fn latest_in(clock: &LocalClock, (open, close): (i64, i64)) -> i64 {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
-    use crate::plan::days_from_civil;
+    use crate::calendar::day_number;
+    use jiff::civil::date;
 
     const H: i64 = 3600;
 
     /// Monday 7 December 2026, 00:00 in Paris (+1 h): 6 December 23:00 UTC.
     pub(in crate::plan) fn monday() -> i64 {
-        days_from_civil(2026, 12, 7) * 86_400 - H
+        day_number(date(2026, 12, 7)) * 86_400 - H
     }
 
     /// Container "c" of company "a", 10 m3, 2 t full, 90 % threshold, carrier "t" to "op",

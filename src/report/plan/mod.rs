@@ -17,7 +17,7 @@ use tokio_postgres::GenericClient;
 pub struct PlanRequest {
     /// The first local day as written, YYYY-MM-DD.
     pub date: String,
-    /// The same day, in days since 1970-01-01 (`crate::plan::parse_date`).
+    /// The same day, in days since 1970-01-01 (`crate::calendar::day_number`).
     pub day: i64,
     /// How far ahead from the day's midnight.
     pub horizon: Duration,

@@ -1,25 +1,31 @@
 //! The collection plan as text and as JSON, in the zone's local time.
 
 use super::CollectionPlan;
-use crate::plan::{civil_from_days, LocalClock, DAY_S};
+use crate::calendar::date_of_day;
+use crate::plan::{LocalClock, DAY_S};
 use serde_json::json;
 use std::fmt::Write as _;
 
 /// A local time as ISO 8601 with its offset, e.g. 2026-12-07T07:00:00+01:00.
 pub fn local_iso(clock: &LocalClock, t_s: i64) -> String {
     let local = clock.to_local(t_s);
-    let (y, m, d) = civil_from_days(local.div_euclid(DAY_S));
+    let date = day_text(local.div_euclid(DAY_S));
     let s = local.rem_euclid(DAY_S);
     let off = clock.offset_at(t_s);
     let sign = if off < 0 { '-' } else { '+' };
     format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
+        "{date}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
         s / 3600,
         s % 3600 / 60,
         s % 60,
         off.abs() / 3600,
         off.abs() % 3600 / 60
     )
+}
+
+/// A local day (days since 1970-01-01) as `YYYY-MM-DD`.
+fn day_text(day: i64) -> String {
+    date_of_day(day).map_or_else(|| format!("day {day}"), |d| d.to_string())
 }
 
 /// The plan as JSON (`wasteflow plan --json`).
@@ -29,11 +35,10 @@ pub fn to_json(c: &CollectionPlan) -> serde_json::Value {
         .trips
         .iter()
         .map(|t| {
-            let (y, m, d) = civil_from_days(t.day);
             json!({
                 "transporter": t.transporter,
                 "destinations": t.destinations(),
-                "date": format!("{y:04}-{m:02}-{d:02}"),
+                "date": day_text(t.day),
                 "at": local_iso(clock, t.at_s),
                 "companies": t.companies(),
                 "volume_m3": t.volume_m3(),
