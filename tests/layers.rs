@@ -80,3 +80,34 @@ fn clap_is_only_in_the_command_line() {
     }
     assert!(named.is_empty(), "clap outside src/cli/: {named:?}");
 }
+
+/// One name per thing: no public type (struct, enum, trait, type alias) name is defined twice
+/// in `src/`, so a name found in a signature says which thing it is.
+#[test]
+fn no_public_type_name_is_defined_twice() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut sources = Vec::new();
+    files(&root.join("src"), &mut sources);
+    let mut defined: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for file in sources {
+        let text = std::fs::read_to_string(&file).expect("read");
+        let relative = file.strip_prefix(root).expect("under the root").display().to_string();
+        for line in text.lines() {
+            let line = line.trim_start();
+            let Some(rest) = line.strip_prefix("pub ") else { continue };
+            for kind in ["struct ", "enum ", "trait ", "type "] {
+                if let Some(name) = rest.strip_prefix(kind) {
+                    let name: String = name.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                    // A macro's `pub enum $name` defines no name of its own.
+                    if !name.is_empty() {
+                        defined.entry(name).or_default().push(relative.clone());
+                    }
+                }
+            }
+        }
+    }
+    assert!(defined.len() > 100, "only {} public type names found", defined.len());
+    let twice: Vec<String> =
+        defined.iter().filter(|(_, at)| at.len() > 1).map(|(name, at)| format!("{name}: {}", at.join(", "))).collect();
+    assert!(twice.is_empty(), "public type names defined more than once:\n{}", twice.join("\n"));
+}

@@ -170,7 +170,7 @@ async fn one_truck_serves_several_companies_within_its_capacity() {
 /// mon/wed/fri 18:00-24:00 (the 23:59 end); ms-wood-1's site none (any time).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn collections_due_applies_the_planners_rule() {
-    use wasteflow::plan::{pickup, ContainerState, LocalClock, Params};
+    use wasteflow::plan::{pickup, LocalClock, Params, PlannedContainer};
     use wasteflow::zone::CollectionWindow;
     let db = TestDb::new().await;
     let c = migrated(&db).await;
@@ -252,7 +252,7 @@ async fn collections_due_applies_the_planners_rule() {
             from_min: minutes(r.get("w_from"), 0),
             to_min: minutes(r.get("w_to"), 24 * 60),
         };
-        let state = ContainerState {
+        let state = PlannedContainer {
             id: r.get("container_id"),
             company: r.get("company_id"),
             destination: r.get("destination_id"),

@@ -6,7 +6,7 @@
 
 use super::plan_args::PlanArgs;
 use crate::config::Settings;
-use crate::plan::{replay, ContainerState, LocalClock, Policy, ReplayContainer, ReplayOutcome, Vehicle, DAY_S};
+use crate::plan::{replay, LocalClock, PlannedContainer, Policy, ReplayContainer, ReplayOutcome, Vehicle, DAY_S};
 use crate::simulate::{Faults, ZoneSim};
 use crate::wire::{decode, Measurement, TopicLayout};
 use crate::zone::{parse_window, CollectionWindow, Zone};
@@ -156,7 +156,7 @@ fn trajectories(
         let collections: Vec<usize> = track.emptied.iter().map(|t| hour_of(*t)).collect();
         baseline.push(collections.clone());
         containers.push(ReplayContainer {
-            state: ContainerState {
+            state: PlannedContainer {
                 id: c.id.clone(),
                 company: c.company.clone(),
                 destination: c.destination.clone(),

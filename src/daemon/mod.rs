@@ -5,11 +5,11 @@
 //!                                             --live_inbox (in the database)--> live
 //! Each stage owns its input; stopping flows downstream by closing channels, so the store
 //! commits and the source acks everything already taken before the process exits. Around the
-//! pipeline: the HTTP endpoint and systemd notifications ([`service`]), and configuration
-//! reloads on SIGHUP ([`reload`]). This is wiring only: no stage logic lives here.
+//! pipeline: the HTTP endpoint and systemd notifications ([`crate::service`]), readiness and
+//! the watchdog (`watchdog.rs`), and configuration reloads on SIGHUP ([`reload`]). This is wiring only: no stage logic lives here.
 
 mod reload;
-mod service;
+mod watchdog;
 
 pub use reload::{Outcome, Reloader};
 
@@ -26,10 +26,11 @@ use crate::store::{prepare_with, run_pending_gauge, run_store, Connector, StoreE
 use crate::wire::{TopicError, TopicLayout};
 use crate::zone::{RegistryIds, Zone};
 use metrics_exporter_prometheus::PrometheusHandle;
-use service::{run_reloads, run_service};
+use reload::run_reloads;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
+use watchdog::run_watchdog;
 
 /// Why the daemon could not start.
 #[derive(Debug, thiserror::Error)]
@@ -121,7 +122,7 @@ pub async fn run(
     let (left_tx, left) = watch::channel(false);
     let stop = stop_or_left(stop, left.clone());
     let (subscribed_tx, subscribed_rx) = watch::channel(false);
-    let service = tokio::spawn(run_service(subscribed_rx, health.clone(), notifier.clone(), stop.clone()));
+    let watchdog = tokio::spawn(run_watchdog(subscribed_rx, health.clone(), notifier.clone(), stop.clone()));
     let source_cfg = SourceConfig {
         topic_filter: settings.mqtt.topic_filter.clone(),
         reconnect_min: settings.mqtt.reconnect_min,
@@ -157,7 +158,7 @@ pub async fn run(
     let _ = stop_wait.wait_for(|s| *s).await;
     tracing::info!(grace = ?settings.shutdown.grace, "stopping: committing and acknowledging what is in flight");
     notifier.stopping();
-    let _ = service.await;
+    let _ = watchdog.await;
     // Everything below within the grace period, a reload in progress included.
     let all = async {
         let _ = reloads.await;

@@ -10,7 +10,9 @@
 
 use crate::batch::Checks;
 use crate::config::{self, LiveSettings, Settings};
+use crate::liveness::Heartbeat;
 use crate::metrics as m;
+use crate::service::Notifier;
 use crate::store::{sync_registry, Connector};
 use crate::zone::Zone;
 use std::sync::Arc;
@@ -105,4 +107,52 @@ fn needs_restart(old: &Settings, new: &Settings) -> Vec<String> {
     differs("service", format!("{:?}", old.service), format!("{:?}", new.service));
     differs("log.format", format!("{:?}", old.log.format), format!("{:?}", new.log.format));
     notes
+}
+
+/// Reloads the configuration at each SIGHUP until a stop is asked. A stop asked during a
+/// reload abandons it (the running configuration stays; the daemon is stopping anyway).
+pub(super) async fn run_reloads(
+    mut hangups: tokio::signal::unix::Signal,
+    mut reloader: Reloader,
+    notifier: Arc<Notifier>,
+    mut stop: watch::Receiver<bool>,
+    beat: Heartbeat,
+) {
+    let mut beats = beat.ticker();
+    loop {
+        beat.beat();
+        beat.wedge_point().await;
+        let hup = tokio::select! {
+            _ = stop.wait_for(|s| *s) => return,
+            _ = beats.tick() => continue,
+            hup = hangups.recv() => hup,
+        };
+        if hup.is_none() {
+            return;
+        }
+        tracing::info!("SIGHUP: reloading the configuration");
+        notifier.send("RELOADING=1");
+        let outcome = tokio::select! {
+            outcome = beat.wait(reloader.reload()) => outcome,
+            _ = stop.wait_for(|s| *s) => {
+                tracing::warn!("stopping during a reload: the reload is abandoned");
+                return;
+            }
+        };
+        match outcome {
+            Outcome::Applied(notes) => {
+                for note in &notes {
+                    tracing::warn!("{note}");
+                }
+                tracing::info!(gateways = reloader.checks.borrow().zone.gateways().len(), "configuration reloaded");
+                notifier.ready("configuration reloaded");
+            }
+            Outcome::Refused(problems) => {
+                for p in &problems {
+                    tracing::error!(problem = %p, "configuration reload refused; the running configuration is kept");
+                }
+                notifier.ready("configuration reload refused; running configuration kept");
+            }
+        }
+    }
 }

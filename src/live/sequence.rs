@@ -60,7 +60,7 @@ pub struct Gap {
 
 /// What one round released.
 #[derive(Debug, Default, PartialEq)]
-pub struct Released {
+pub struct ReleasedFrames {
     /// Frames to apply, in counter order; late frames come where they were met.
     pub frames: Vec<InboxFrame>,
     pub gaps: Vec<Gap>,
@@ -70,8 +70,8 @@ pub struct Released {
 
 impl GatewaySequence {
     /// Takes the frames committed since the last round and releases what can be, at `now_ms`.
-    pub fn receive(&mut self, mut incoming: Vec<InboxFrame>, now_ms: i64, p: &SequenceParams) -> Released {
-        let mut out = Released::default();
+    pub fn receive(&mut self, mut incoming: Vec<InboxFrame>, now_ms: i64, p: &SequenceParams) -> ReleasedFrames {
+        let mut out = ReleasedFrames::default();
         incoming.sort_by_key(|f| (f.base_ms, f.seq));
         for f in incoming {
             self.received += 1;
@@ -110,7 +110,7 @@ impl GatewaySequence {
 
     /// A restarted counter: what the old one still held goes first, gaps declared; the new
     /// counter then starts like a new gateway's.
-    fn restart(&mut self, f: InboxFrame, now_ms: i64, p: &SequenceParams, out: &mut Released) {
+    fn restart(&mut self, f: InboxFrame, now_ms: i64, p: &SequenceParams, out: &mut ReleasedFrames) {
         self.release(now_ms, p, true, out);
         self.next = None;
         self.restarts += 1;
@@ -127,7 +127,7 @@ impl GatewaySequence {
 
     /// Releases held frames in counter order; declares the gap in front of them when waited
     /// for long enough, when too many are held, or when `force`d (a restart).
-    fn release(&mut self, now_ms: i64, p: &SequenceParams, force: bool, out: &mut Released) {
+    fn release(&mut self, now_ms: i64, p: &SequenceParams, force: bool, out: &mut ReleasedFrames) {
         let waited = |since: Option<i64>| since.is_some_and(|s| now_ms - s >= p.reorder_wait_ms);
         let mut progressed = false;
         while !self.held.is_empty() {

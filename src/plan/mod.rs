@@ -8,12 +8,12 @@
 //! database through `report/plan/`). Times are seconds since the Unix epoch, UTC; local days and
 //! hours come from a [`LocalClock`] built from the database's time zone rules.
 
-mod clock;
+mod local_time;
 mod replay;
 mod schedule;
 mod trips;
 
-pub use clock::{LocalClock, DAY_S};
+pub use local_time::{LocalClock, DAY_S};
 pub use replay::{replay, Policy, ReplayContainer, ReplayOutcome};
-pub use schedule::{pickup, ContainerState, Params, Pickup, FACTOR_FROM_H};
+pub use schedule::{pickup, Params, Pickup, PlannedContainer, FACTOR_FROM_H};
 pub use trips::{group_trips, plan, Plan, Trip, Vehicle};

@@ -3,8 +3,8 @@
 //! full containers were when collected. Measures the planner against the simulator's
 //! collections (`wasteflow plan --evaluate`, docs/planning.md).
 
-use super::clock::{LocalClock, DAY_S};
-use super::schedule::{ContainerState, Params, Pickup};
+use super::local_time::{LocalClock, DAY_S};
+use super::schedule::{Params, Pickup, PlannedContainer};
 use super::trips::{group_trips, plan, Vehicle};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,7 +14,7 @@ const H: i64 = 3600;
 /// as the replay goes), its fill at the start and the points it gains in each hour.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReplayContainer {
-    pub state: ContainerState,
+    pub state: PlannedContainer,
     pub start_fill_pct: f64,
     pub inflow_per_hour: Vec<f64>,
     /// Its collections during the warm-up (hours from the start), whatever the policy: the
@@ -90,12 +90,12 @@ pub fn replay(
         let t = start_s + h as i64 * H;
         if let Policy::Planned { margin_s, horizon_s, join_share, rate_factor } = policy {
             if h == warmup || (h > warmup && clock.to_local(t).rem_euclid(DAY_S) < H) {
-                let states: Vec<ContainerState> = containers
+                let states: Vec<PlannedContainer> = containers
                     .iter()
                     .enumerate()
                     .map(|(i, c)| {
                         let hours_since = (t - base[i].1) as f64 / H as f64;
-                        ContainerState {
+                        PlannedContainer {
                             fill_pct: fill[i],
                             reading_at_s: t,
                             rate_per_hour: (hours_since >= 1.0 / 6.0).then(|| (fill[i] - base[i].0) / hours_since),
@@ -198,7 +198,7 @@ mod tests {
 
     fn container(id: &str, company: &str, rate: f64) -> ReplayContainer {
         ReplayContainer {
-            state: ContainerState {
+            state: PlannedContainer {
                 id: id.into(),
                 company: company.into(),
                 destination: "op".into(),

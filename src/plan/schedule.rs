@@ -4,7 +4,7 @@
 //! at or before the deadline, the carrier comes at the deadline, or at the window's close if
 //! that comes first.
 
-use super::clock::LocalClock;
+use super::local_time::LocalClock;
 use crate::zone::CollectionWindow;
 
 /// The rate factor stands for the nights and weekends a rate since the last collection
@@ -14,7 +14,7 @@ pub const FACTOR_FROM_H: f64 = 24.0;
 
 /// What the planner knows of a container: the registry and its live state.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ContainerState {
+pub struct PlannedContainer {
     pub id: String,
     pub company: String,
     pub destination: String,
@@ -36,7 +36,7 @@ pub struct ContainerState {
     pub window: CollectionWindow,
 }
 
-impl ContainerState {
+impl PlannedContainer {
     /// Forecast fill at `t_s` (straight line from the latest reading, at most 100 %).
     pub fn fill_at(&self, t_s: i64) -> f64 {
         let hours = (t_s - self.reading_at_s).max(0) as f64 / 3600.0;
@@ -103,15 +103,15 @@ pub struct Pickup {
 /// the deadline, or at the window's close if it closes earlier: the latest time it may come.
 /// When no window starts by the deadline, the first start (late if after the overflow). None:
 /// no carrier, no forecast, or due after the plan's end.
-pub fn pickup(c: &ContainerState, clock: &LocalClock, p: &Params) -> Option<Pickup> {
+pub fn pickup(c: &PlannedContainer, clock: &LocalClock, p: &Params) -> Option<Pickup> {
     let transporter = c.transporter.clone()?;
     let overflow_s = c.overflow_at(p.rate_factor)?;
     let deadline = overflow_s - p.margin_s;
-    if deadline >= p.until_s + 8 * super::clock::DAY_S {
+    if deadline >= p.until_s + 8 * super::local_time::DAY_S {
         return None;
     }
     // Windows up to a week past the deadline: the last one before it may lie beyond the plan.
-    let reach = deadline.max(p.now_s) + 8 * super::clock::DAY_S;
+    let reach = deadline.max(p.now_s) + 8 * super::local_time::DAY_S;
     let windows: Vec<(i64, i64)> = clock.openings(&c.window, p.now_s, reach);
     let start = |(open, _): (i64, i64)| open.max(p.now_s);
     let at_s = match windows.iter().rev().find(|w| start(**w) <= deadline) {
@@ -164,8 +164,8 @@ pub(super) mod tests {
     /// Container "c" of company "a", 10 m3, 2 t full, 90 % threshold, carrier "t" to "op",
     /// read on Monday at 00:00 at `fill` % rising `rate` points an hour; window 07:00-16:00 on
     /// `days` (bit 0 Monday).
-    pub(in crate::plan) fn container(fill: f64, rate: f64, days: u8) -> ContainerState {
-        ContainerState {
+    pub(in crate::plan) fn container(fill: f64, rate: f64, days: u8) -> PlannedContainer {
+        PlannedContainer {
             id: "c".into(),
             company: "a".into(),
             destination: "op".into(),

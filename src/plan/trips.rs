@@ -2,8 +2,8 @@
 //! wherever they go (a round ends at each load's destination), packed into its vehicle's
 //! capacity; and what that saves against every company calling its own truck.
 
-use super::clock::{weekday, LocalClock, DAY_S};
-use super::schedule::{latest_in, pickup, ContainerState, Params, Pickup};
+use super::local_time::{weekday, LocalClock, DAY_S};
+use super::schedule::{latest_in, pickup, Params, Pickup, PlannedContainer};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What one vehicle of a carrier carries; none: no limit declared.
@@ -102,7 +102,7 @@ impl Plan {
 
 /// Plans the containers' collections over `params`' period.
 pub fn plan(
-    containers: &[ContainerState],
+    containers: &[PlannedContainer],
     clock: &LocalClock,
     params: &Params,
     vehicles: &BTreeMap<String, Vehicle>,
@@ -128,7 +128,7 @@ pub fn plan(
 /// trip: no other pick-up of its carrier is left on its own day. It goes on the latest such
 /// day on which its window opens, at the latest time the window allows (its close, or `now`'s
 /// day's close), if its forecast fill then is at least `join_share` of its threshold.
-fn join_earlier_trips(due: &mut [(usize, Pickup)], containers: &[ContainerState], clock: &LocalClock, p: &Params) {
+fn join_earlier_trips(due: &mut [(usize, Pickup)], containers: &[PlannedContainer], clock: &LocalClock, p: &Params) {
     for k in 0..due.len() {
         let (i, ref current) = due[k];
         let c = &containers[i];
@@ -173,8 +173,8 @@ mod tests {
 
     const H: i64 = 3600;
 
-    fn c(id: &str, company: &str, carrier: &str, dest: &str, fill: f64, rate: f64) -> ContainerState {
-        ContainerState {
+    fn c(id: &str, company: &str, carrier: &str, dest: &str, fill: f64, rate: f64) -> PlannedContainer {
+        PlannedContainer {
             id: id.into(),
             company: company.into(),
             destination: dest.into(),

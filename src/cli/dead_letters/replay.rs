@@ -22,7 +22,7 @@ const PAGE: i64 = 200;
 
 /// The last line of `replay`, as JSON. In a dry run, what would happen.
 #[derive(Debug, Default, Serialize)]
-pub struct Summary {
+pub struct ReplaySummary {
     pub dry_run: bool,
     /// Dead letters that matched the filter.
     pub dead_letters: usize,
@@ -39,7 +39,7 @@ pub struct Summary {
 }
 
 /// What today's checks say of one dead letter.
-pub enum Plan {
+pub enum Verdict {
     /// Accepted: its readings (possibly none) are stored and it is marked replayed; readings
     /// refused one by one become dead letters of their own, as at ingestion.
     Replay(Checked),
@@ -48,12 +48,12 @@ pub enum Plan {
 }
 
 /// Checks one dead letter as if it had just arrived.
-pub fn plan(d: &DeadLetter, checks: &Checks, now_ms: i64) -> Plan {
+pub fn verdict(d: &DeadLetter, checks: &Checks, now_ms: i64) -> Verdict {
     let c = check_message(&d.topic, &d.payload, now_ms, &checks.layout, &checks.zone, &checks.limits);
     if c.readings.is_empty() && !c.rejects.is_empty() {
-        Plan::StillRefused(c.rejects)
+        Verdict::StillRefused(c.rejects)
     } else {
-        Plan::Replay(c)
+        Verdict::Replay(c)
     }
 }
 
@@ -105,7 +105,7 @@ pub async fn replay(
     let checks = Checks::from_settings(settings, layout, Arc::new(zone.with_ids(ids)));
     let up_to = last_dead_letter_id(&db.client, limit).await?;
     let mut writer = Writer::new(connector);
-    let mut sum = Summary { dry_run, ..Summary::default() };
+    let mut sum = ReplaySummary { dry_run, ..ReplaySummary::default() };
     let mut after = 0;
     loop {
         let page = dead_letters_page(&db.client, filter, after, up_to, PAGE, limit).await?;
@@ -116,14 +116,14 @@ pub async fn replay(
         let mut waiting = Vec::new();
         for d in &page {
             sum.dead_letters += 1;
-            let c = match plan(d, &checks, now) {
-                Plan::StillRefused(rejects) => {
+            let c = match verdict(d, &checks, now) {
+                Verdict::StillRefused(rejects) => {
                     sum.still_refused += 1;
                     let detail = rejects.first().map(|r| r.detail.as_str()).unwrap_or("");
                     println!("{}: still refused ({}): {detail}", head(d), reasons(&rejects));
                     continue;
                 }
-                Plan::Replay(c) => c,
+                Verdict::Replay(c) => c,
             };
             if dry_run {
                 let already = count_stored(&db.client, &c.readings, limit).await? as usize;
@@ -172,7 +172,7 @@ async fn commit(
     writer: &mut Writer,
     batch: Batch,
     waiting: Vec<Pending>,
-    sum: &mut Summary,
+    sum: &mut ReplaySummary,
 ) -> Result<(), Box<dyn Error>> {
     let outcome = writer.write(&batch).await?;
     let stored: std::collections::HashSet<usize> = outcome.stored.iter().copied().collect();

@@ -6,7 +6,7 @@ fn frame(seq: u32, base_ms: i64) -> InboxFrame {
     InboxFrame { seq, base_ms, readings: vec![] }
 }
 
-fn seqs(r: &Released) -> Vec<u32> {
+fn seqs(r: &ReleasedFrames) -> Vec<u32> {
     r.frames.iter().map(|f| f.seq).collect()
 }
 

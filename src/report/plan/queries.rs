@@ -1,7 +1,7 @@
 //! What the collection plan reads: the registry tables (containers, their windows, the
 //! carriers' vehicles) and the shared live state (`container_live`), for `crate::plan`.
 
-use crate::plan::{ContainerState, Vehicle};
+use crate::plan::{PlannedContainer, Vehicle};
 use crate::report::ReportError;
 use crate::store::{column, StoreError};
 use crate::zone::{parse_window, CollectionWindow, CollectionWindowEntry};
@@ -10,7 +10,7 @@ use tokio_postgres::GenericClient;
 
 /// Every active container with a live fill level, its window (its own, else its site's, else
 /// any time) and its expected full mass (the registry's largest load: conservative).
-pub async fn containers(c: &impl GenericClient) -> Result<Vec<ContainerState>, ReportError> {
+pub async fn containers(c: &impl GenericClient) -> Result<Vec<PlannedContainer>, ReportError> {
     let rows = c
         .query(
             "SELECT c.id, c.company_id, c.destination_id, c.transporter_id, c.volume_m3, c.max_load_kg,
@@ -37,7 +37,7 @@ pub async fn containers(c: &impl GenericClient) -> Result<Vec<ContainerState>, R
                 .map_err(|(field, why)| ReportError::CollectionWindow { container: id.clone(), field, why })?,
             _ => CollectionWindow::ALWAYS,
         };
-        out.push(ContainerState {
+        out.push(PlannedContainer {
             company: column(r, "company_id")?,
             destination: column(r, "destination_id")?,
             transporter: column(r, "transporter_id")?,

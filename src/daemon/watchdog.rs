@@ -1,9 +1,6 @@
-//! The service side of a running daemon: systemd readiness and watchdog, and configuration
-//! reloads on SIGHUP.
+//! The daemon as a systemd service: readiness and the watchdog.
 
-use super::reload::{Outcome, Reloader};
 use crate::health::Health;
-use crate::liveness::Heartbeat;
 use crate::service::Notifier;
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -14,7 +11,7 @@ use tokio::sync::watch;
 /// pipeline has reported within `service.loop_stall_after` ([`crate::liveness`]). An outage
 /// of the database or the broker makes the daemon not ready, not dead: the pings go on, and
 /// systemd restarts only a wedged daemon. Ends when a stop is asked.
-pub(super) async fn run_service(
+pub(super) async fn run_watchdog(
     mut subscribed: watch::Receiver<bool>,
     health: Health,
     notifier: Arc<Notifier>,
@@ -64,54 +61,6 @@ pub(super) async fn run_service(
                     }
                     wedged = true;
                 }
-            }
-        }
-    }
-}
-
-/// Reloads the configuration at each SIGHUP until a stop is asked. A stop asked during a
-/// reload abandons it (the running configuration stays; the daemon is stopping anyway).
-pub(super) async fn run_reloads(
-    mut hangups: tokio::signal::unix::Signal,
-    mut reloader: Reloader,
-    notifier: Arc<Notifier>,
-    mut stop: watch::Receiver<bool>,
-    beat: Heartbeat,
-) {
-    let mut beats = beat.ticker();
-    loop {
-        beat.beat();
-        beat.wedge_point().await;
-        let hup = tokio::select! {
-            _ = stop.wait_for(|s| *s) => return,
-            _ = beats.tick() => continue,
-            hup = hangups.recv() => hup,
-        };
-        if hup.is_none() {
-            return;
-        }
-        tracing::info!("SIGHUP: reloading the configuration");
-        notifier.send("RELOADING=1");
-        let outcome = tokio::select! {
-            outcome = beat.wait(reloader.reload()) => outcome,
-            _ = stop.wait_for(|s| *s) => {
-                tracing::warn!("stopping during a reload: the reload is abandoned");
-                return;
-            }
-        };
-        match outcome {
-            Outcome::Applied(notes) => {
-                for note in &notes {
-                    tracing::warn!("{note}");
-                }
-                tracing::info!(gateways = reloader.checks.borrow().zone.gateways().len(), "configuration reloaded");
-                notifier.ready("configuration reloaded");
-            }
-            Outcome::Refused(problems) => {
-                for p in &problems {
-                    tracing::error!(problem = %p, "configuration reload refused; the running configuration is kept");
-                }
-                notifier.ready("configuration reload refused; running configuration kept");
             }
         }
     }
