@@ -17,7 +17,7 @@ mod migrate;
 mod pending;
 mod policies;
 mod prepare;
-mod registry;
+mod registry_sync;
 mod repeatable;
 mod task;
 mod upgrade;
@@ -35,7 +35,7 @@ pub use migrate::{check_current, migrate, migrate_and_upgrade, Mode, MIGRATIONS}
 pub use pending::{count_pending, run_pending_gauge, PENDING_EVERY};
 pub use policies::apply_policies;
 pub use prepare::{prepare, prepare_with, Prepared};
-pub use registry::{check_time_zone, load_ids, sync_registry, SyncReport};
+pub use registry_sync::{check_time_zone, load_ids, sync_registry, SyncReport};
 pub use task::run_store;
 pub use upgrade::{upgrade_state, UpgradeState, BATCH as UPGRADE_BATCH};
 pub use verify::{verify, Mismatch};
