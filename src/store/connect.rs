@@ -63,8 +63,7 @@ impl Connector {
     /// Prepares the connection recipe; reads the password file and the CA certificates (or the
     /// system's trust store) now.
     pub fn new(s: &DatabaseSettings) -> Result<Connector, StoreError> {
-        let mut cfg: tokio_postgres::Config =
-            s.url.parse().map_err(StoreError::Url)?;
+        let mut cfg: tokio_postgres::Config = s.url.parse().map_err(StoreError::Url)?;
         cfg.connect_timeout(s.connect_timeout);
         cfg.keepalives(true);
         cfg.keepalives_idle(Duration::from_secs(30));
@@ -81,8 +80,7 @@ impl Connector {
         let tls = if s.tls || s.ca_file.is_some() {
             // TLS required, the server's certificate verified against ca_file (or the system's
             // trust store) and the host name.
-            let config =
-                crate::tls::client_config(s.ca_file.as_deref(), None)?;
+            let config = crate::tls::client_config(s.ca_file.as_deref(), None)?;
             cfg.ssl_mode(tokio_postgres::config::SslMode::Require);
             Some(MakeRustlsConnect::new(config))
         } else {

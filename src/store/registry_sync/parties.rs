@@ -60,7 +60,18 @@ pub(super) async fn upsert_sites(tx: &impl GenericClient, f: &ZoneFile) -> Resul
              address = EXCLUDED.address, latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude,
              geofence_radius_m = EXCLUDED.geofence_radius_m, collection_days = EXCLUDED.collection_days,
              collection_from = EXCLUDED.collection_from, collection_to = EXCLUDED.collection_to, active = true",
-            &[&s.id, &s.company, &s.siret, &s.address, &s.latitude, &s.longitude, &s.geofence_radius_m, &days, &from, &to],
+            &[
+                &s.id,
+                &s.company,
+                &s.siret,
+                &s.address,
+                &s.latitude,
+                &s.longitude,
+                &s.geofence_radius_m,
+                &days,
+                &from,
+                &to,
+            ],
         )
         .await?;
     }
