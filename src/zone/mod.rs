@@ -7,6 +7,8 @@
 //! from a payload.
 
 mod check;
+mod check_equipment;
+mod check_fields;
 mod codes;
 mod file;
 mod ids;
@@ -18,7 +20,7 @@ mod synergy;
 mod treatment;
 mod window;
 
-pub use check::check_id;
+pub use check_fields::check_id;
 pub use codes::{check_ewc_code, check_siren, check_siret, split_address, stream_code, PostalAddress, StreamCode};
 pub use file::*;
 pub use ids::{Attribution, RegistryIds, SensorIds};
