@@ -4,6 +4,7 @@
 //! Loading reports every problem at once ([`ConfigErrors`]); it never exits the process
 //! itself (the command line decides the exit code, 64).
 
+mod checks;
 mod form;
 mod keys;
 mod limits;
