@@ -60,8 +60,8 @@ pub(super) struct Known<'a> {
 fn check_companies<'a>(companies: &'a [CompanyEntry], known: &mut Known<'a>, p: &mut Problems) {
     for c in companies {
         let entry = format!("company {:?}", c.id);
-        check_id(&c.id).unwrap_or_else(|why| p.add(entry.clone(), "id", why));
-        check_siren(&c.siren).unwrap_or_else(|why| p.add(entry.clone(), "siren", why));
+        check_id(&c.id).unwrap_or_else(|why| p.add(entry.clone(), "id", why.to_string()));
+        check_siren(&c.siren).unwrap_or_else(|why| p.add(entry.clone(), "siren", why.to_string()));
         check_final_operations(&c.final_operations, &mut |field, why| p.add(entry.clone(), &field, why));
         if known.companies.insert(c.id.as_str(), c).is_some() {
             p.add(entry, "id", "defined twice".into());
@@ -72,11 +72,11 @@ fn check_companies<'a>(companies: &'a [CompanyEntry], known: &mut Known<'a>, p: 
 fn check_sites<'a>(sites: &'a [SiteEntry], known: &mut Known<'a>, p: &mut Problems) {
     for s in sites {
         let entry = format!("site {:?}", s.id);
-        check_id(&s.id).unwrap_or_else(|why| p.add(entry.clone(), "id", why));
+        check_id(&s.id).unwrap_or_else(|why| p.add(entry.clone(), "id", why.to_string()));
         match known.companies.get(s.company.as_str()) {
             None => p.add(entry.clone(), "company", format!("no company {:?} in the registry", s.company)),
             Some(c) => match check_siret(&s.siret) {
-                Err(why) => p.add(entry.clone(), "siret", why),
+                Err(why) => p.add(entry.clone(), "siret", why.to_string()),
                 Ok(()) if !s.siret.starts_with(&c.siren) => p.add(
                     entry.clone(),
                     "siret",
@@ -87,9 +87,9 @@ fn check_sites<'a>(sites: &'a [SiteEntry], known: &mut Known<'a>, p: &mut Proble
         }
         check_site_position(s, &mut |field, why| p.add(entry.clone(), field, why));
         if let Some(w) = &s.collection_window {
-            parse_window(w)
-                .map(drop)
-                .unwrap_or_else(|(field, why)| p.add(entry.clone(), &format!("collection_window.{field}"), why));
+            parse_window(w).map(drop).unwrap_or_else(|(field, why)| {
+                p.add(entry.clone(), &format!("collection_window.{field}"), why.to_string())
+            });
         }
         if known.sites.insert(s.id.as_str(), s).is_some() {
             p.add(entry, "id", "defined twice".into());
@@ -100,12 +100,12 @@ fn check_sites<'a>(sites: &'a [SiteEntry], known: &mut Known<'a>, p: &mut Proble
 fn check_operators<'a>(operators: &'a [OperatorEntry], known: &mut Known<'a>, p: &mut Problems) {
     for o in operators {
         let entry = format!("operator {:?}", o.id);
-        check_id(&o.id).unwrap_or_else(|why| p.add(entry.clone(), "id", why));
+        check_id(&o.id).unwrap_or_else(|why| p.add(entry.clone(), "id", why.to_string()));
         if let Some(siret) = &o.siret {
-            check_siret(siret).unwrap_or_else(|why| p.add(entry.clone(), "siret", why));
+            check_siret(siret).unwrap_or_else(|why| p.add(entry.clone(), "siret", why.to_string()));
         }
         if let Some(address) = &o.address {
-            split_address(address).map(drop).unwrap_or_else(|why| p.add(entry.clone(), "address", why));
+            split_address(address).map(drop).unwrap_or_else(|why| p.add(entry.clone(), "address", why.to_string()));
         }
         check_final_operations(&o.final_operations, &mut |field, why| p.add(entry.clone(), &field, why));
         if known.companies.contains_key(o.id.as_str()) {
@@ -120,12 +120,12 @@ fn check_operators<'a>(operators: &'a [OperatorEntry], known: &mut Known<'a>, p:
 fn check_transporters<'a>(transporters: &'a [TransporterEntry], known: &mut Known<'a>, p: &mut Problems) {
     for t in transporters {
         let entry = format!("transporter {:?}", t.id);
-        check_id(&t.id).unwrap_or_else(|why| p.add(entry.clone(), "id", why));
+        check_id(&t.id).unwrap_or_else(|why| p.add(entry.clone(), "id", why.to_string()));
         if t.name.trim().is_empty() {
             p.add(entry.clone(), "name", "must not be empty (the register shows the carrier's trading name)".into());
         }
-        check_siret(&t.siret).unwrap_or_else(|why| p.add(entry.clone(), "siret", why));
-        split_address(&t.address).map(drop).unwrap_or_else(|why| p.add(entry.clone(), "address", why));
+        check_siret(&t.siret).unwrap_or_else(|why| p.add(entry.clone(), "siret", why.to_string()));
+        split_address(&t.address).map(drop).unwrap_or_else(|why| p.add(entry.clone(), "address", why.to_string()));
         check_receipt(t, &mut |field, why| p.add(entry.clone(), field, why));
         for (field, value, unit) in
             [("vehicle_volume_m3", t.vehicle_volume_m3, "cubic metres"), ("vehicle_mass_kg", t.vehicle_mass_kg, "kg")]
@@ -167,6 +167,6 @@ fn check_receipt(t: &TransporterEntry, err: &mut dyn FnMut(&str, String)) {
         }
     }
     if let Some(v) = &t.receipt_valid_until {
-        check_date(v).unwrap_or_else(|why| err("receipt_valid_until", why));
+        check_date(v).unwrap_or_else(|why| err("receipt_valid_until", why.to_string()));
     }
 }

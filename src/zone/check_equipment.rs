@@ -12,10 +12,10 @@ use std::collections::HashSet;
 pub(super) fn check_streams<'a>(f: &'a ZoneFile, known: &mut Known<'a>, p: &mut Problems) {
     for s in &f.streams {
         let entry = format!("stream {:?}", s.id);
-        check_id(&s.id).unwrap_or_else(|why| p.add(entry.clone(), "id", why));
+        check_id(&s.id).unwrap_or_else(|why| p.add(entry.clone(), "id", why.to_string()));
         if let Err(why) = stream_code(&s.ewc, s.hazardous, s.hazard_assessment.as_deref()) {
             let field = if s.hazardous.is_some() && check_ewc_code(&s.ewc).is_ok() { "hazardous" } else { "ewc" };
-            p.add(entry.clone(), field, why);
+            p.add(entry.clone(), field, why.to_string());
         }
         if !known.streams.insert(s.id.as_str()) {
             p.add(entry, "id", "defined twice".into());
@@ -26,7 +26,7 @@ pub(super) fn check_streams<'a>(f: &'a ZoneFile, known: &mut Known<'a>, p: &mut 
 pub(super) fn check_containers<'a>(f: &'a ZoneFile, known: &mut Known<'a>, p: &mut Problems) {
     for c in &f.containers {
         let entry = format!("container {:?}", c.id);
-        check_id(&c.id).unwrap_or_else(|why| p.add(entry.clone(), "id", why));
+        check_id(&c.id).unwrap_or_else(|why| p.add(entry.clone(), "id", why.to_string()));
         check_container_references(c, known, &mut |field, why| p.add(entry.clone(), field, why));
         check_container_figures(c, &mut |field, why| p.add(entry.clone(), field, why));
         if known.containers.insert(c.id.as_str(), c).is_some() {
@@ -80,7 +80,9 @@ fn check_container_figures(c: &ContainerEntry, err: &mut dyn FnMut(&str, String)
         err("overflow_threshold_pct", "must be between 1 and 150 (percent of volume)".into());
     }
     if let Some(w) = &c.collection_window {
-        parse_window(w).map(drop).unwrap_or_else(|(field, why)| err(&format!("collection_window.{field}"), why));
+        parse_window(w)
+            .map(drop)
+            .unwrap_or_else(|(field, why)| err(&format!("collection_window.{field}"), why.to_string()));
     }
     if c.expected_interval.as_secs() < 1 {
         err("expected_interval", "must be at least 1s".into());
@@ -91,7 +93,7 @@ pub(super) fn check_gateways(f: &ZoneFile, known: &Known, p: &mut Problems) {
     let mut gateways = HashSet::new();
     for g in &f.gateways {
         let entry = format!("gateway {:?}", g.id);
-        check_id(&g.id).unwrap_or_else(|why| p.add(entry.clone(), "id", why));
+        check_id(&g.id).unwrap_or_else(|why| p.add(entry.clone(), "id", why.to_string()));
         if !known.companies.contains_key(g.company.as_str()) {
             p.add(entry.clone(), "company", format!("no company {:?} in the registry", g.company));
         }

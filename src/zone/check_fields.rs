@@ -1,6 +1,7 @@
 //! The checks of single fields of the registry that several entries share: a destination's
 //! final operations, a date, an id, a site's position and geofence.
 
+use super::field_error::FieldError;
 use super::file::{FinalOperation, SiteEntry};
 use super::treatment::{check_treatment_code, treatment_class, treatment_mode, TreatmentClass};
 use std::collections::HashSet;
@@ -52,7 +53,7 @@ pub(super) fn check_final_operations(ops: &[FinalOperation], err: &mut dyn FnMut
 }
 
 /// A calendar date written `YYYY-MM-DD`.
-pub(super) fn check_date(s: &str) -> Result<(), String> {
+pub(super) fn check_date(s: &str) -> Result<(), FieldError> {
     let b = s.as_bytes();
     let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
     let ok = b.len() == 10 && b[4] == b'-' && b[7] == b'-' && digits(0..4) && digits(5..7) && digits(8..10);
@@ -71,19 +72,19 @@ pub(super) fn check_date(s: &str) -> Result<(), String> {
     if ok && (1..=12).contains(&month) && (1..=days).contains(&day) {
         Ok(())
     } else {
-        Err(format!("{s:?} is not a date; write YYYY-MM-DD"))
+        Err(FieldError::NotADate(s.to_string()))
     }
 }
 
 /// Ids appear in MQTT topics and tables: lower-case ASCII letters, digits and `-`, 1 to 64 long.
-pub fn check_id(id: &str) -> Result<(), String> {
+pub fn check_id(id: &str) -> Result<(), FieldError> {
     let ok = !id.is_empty()
         && id.len() <= 64
         && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if ok {
         Ok(())
     } else {
-        Err(format!("{id:?}: use 1 to 64 lower-case letters, digits or '-' (ids appear in MQTT topics)"))
+        Err(FieldError::NotAnId(id.to_string()))
     }
 }
 

@@ -2,6 +2,7 @@
 //! the List of Waste, treatments that exist and may be applied in France, positive tonnes, a
 //! disposal baseline, and a source for every factor.
 
+use super::field_error::FieldError;
 use super::file::ZoneFile;
 use super::synergy::{accepted_code, Factors};
 use super::treatment::{check_treatment_code, treatment_class, treatment_mode, TreatmentClass};
@@ -17,7 +18,7 @@ pub(super) fn check(f: &ZoneFile, err: &mut dyn FnMut(String, String, String)) {
         let mut seen = HashSet::new();
         for (i, a) in c.accepts.iter().enumerate() {
             let field = |name: &str| format!("accepts[{i}].{name}");
-            let code = accepted_code(&a.ewc).map_err(|why| err(entry.clone(), field("ewc"), why)).ok();
+            let code = accepted_code(&a.ewc).map_err(|why| err(entry.clone(), field("ewc"), why.to_string())).ok();
             match check_treatment_code(&a.treatment) {
                 Err(why) => err(entry.clone(), field("treatment"), why),
                 Ok(()) if treatment_class(&a.treatment) == Ok(TreatmentClass::Interim) => err(
@@ -59,9 +60,9 @@ pub(super) fn check(f: &ZoneFile, err: &mut dyn FnMut(String, String, String)) {
     check_factors(&f.factors, &companies, &operators, &streams, err);
 }
 
-fn check_source(source: &str) -> Result<(), String> {
+fn check_source(source: &str) -> Result<(), FieldError> {
     if source.trim().is_empty() {
-        Err("name where the figure comes from (every factor cites its source)".into())
+        Err(FieldError::NoSource)
     } else {
         Ok(())
     }
@@ -115,7 +116,7 @@ fn check_factors(
                 "gives no rate: write landfill_eur_per_tonne or incineration_eur_per_tonne".into(),
             );
         }
-        check_source(&t.source).unwrap_or_else(|why| err(entry(), field("source"), why));
+        check_source(&t.source).unwrap_or_else(|why| err(entry(), field("source"), why.to_string()));
     }
     let mut costs = HashSet::new();
     for (i, c) in f.costs.iter().enumerate() {
@@ -137,7 +138,7 @@ fn check_factors(
                 "must be a number of EUR per tonne (negative for a material sold)".into(),
             );
         }
-        check_source(&c.source).unwrap_or_else(|why| err(entry(), field("source"), why));
+        check_source(&c.source).unwrap_or_else(|why| err(entry(), field("source"), why.to_string()));
         if !costs.insert((c.treatment.as_str(), c.destination.as_deref())) {
             err(
                 entry(),
@@ -161,7 +162,7 @@ fn check_factors(
         if !e.kg_co2e_per_tonne.is_finite() {
             err(entry(), field("kg_co2e_per_tonne"), "must be a number of kg CO2e per tonne".into());
         }
-        check_source(&e.source).unwrap_or_else(|why| err(entry(), field("source"), why));
+        check_source(&e.source).unwrap_or_else(|why| err(entry(), field("source"), why.to_string()));
     }
 }
 
