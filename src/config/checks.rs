@@ -199,7 +199,7 @@ fn check_zone(s: &Settings, problems: &mut Vec<Problem>) {
         );
     }
     if let Err(e) = crate::config::time_zone::check_name(&s.zone.time_zone) {
-        push(problems, "zone.time_zone", e);
+        push(problems, "zone.time_zone", e.to_string());
     }
 }
 

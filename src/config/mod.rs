@@ -16,6 +16,6 @@ pub mod time_zone;
 mod url;
 
 pub use load::load;
-pub use problem::{ConfigErrors, Problem};
+pub use problem::{ConfigErrors, Problem, ValueError};
 pub use settings::*;
 pub use url::{parse_mqtt_url, MqttEndpoint, UrlError};

@@ -98,9 +98,16 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
 }
 
+/// Why a planning input is refused: the plan layer's error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    #[error("{0:?} is not a date; write YYYY-MM-DD (a local date of the zone's time zone)")]
+    NotADate(String),
+}
+
 /// A `YYYY-MM-DD` date as days since 1970-01-01.
-pub fn parse_date(s: &str) -> Result<i64, String> {
-    let bad = || format!("{s:?} is not a date; write YYYY-MM-DD (a local date of the zone's time zone)");
+pub fn parse_date(s: &str) -> Result<i64, PlanError> {
+    let bad = || PlanError::NotADate(s.to_string());
     let mut parts = s.split('-');
     let (Some(y), Some(m), Some(d), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Err(bad());

@@ -13,7 +13,7 @@ mod replay;
 mod schedule;
 mod trips;
 
-pub use clock::{civil_from_days, days_from_civil, parse_date, LocalClock, DAY_S};
+pub use clock::{civil_from_days, days_from_civil, parse_date, LocalClock, PlanError, DAY_S};
 pub use replay::{replay, Policy, ReplayContainer, ReplayOutcome};
 pub use schedule::{pickup, ContainerState, Params, Pickup, FACTOR_FROM_H};
 pub use trips::{group_trips, plan, Plan, Trip, Vehicle};
