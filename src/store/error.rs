@@ -27,7 +27,7 @@ pub enum StoreError {
     #[error("the storage v2 upgrade is not finished ({copied} of {total} v1 readings copied): the daemon does not ingest into a half-migrated schema; stop it and run `wasteflow migrate` as the tables' owner (it resumes where it stopped and shows its progress)")]
     UpgradePending { copied: i64, total: i64 },
     #[error("zone.time_zone = {name:?}: {why}")]
-    TimeZone { name: String, why: String },
+    TimeZone { name: String, why: TimeZoneRefusal },
     #[error("the storage v2 upgrade stopped: {0}")]
     Upgrade(#[from] UpgradeError),
     #[error("applying the views and constraints (src/store/views.sql) failed: {}", describe_with_context(.0))]
@@ -36,6 +36,21 @@ pub enum StoreError {
     Migration { version: i32, name: &'static str, source: tokio_postgres::Error },
     #[error("unexpected value in column {column}: {source}")]
     Column { column: &'static str, source: tokio_postgres::Error },
+}
+
+/// Why the database refuses `zone.time_zone` (at a registry sync, or `check-config --connect`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeZoneRefusal {
+    #[error(
+        "the database does not know this time zone (pg_timezone_names); write the IANA name of the \
+         zone's time zone in [zone] time_zone, e.g. \"Europe/Paris\""
+    )]
+    Unknown,
+    #[error(
+        "its UTC offset is not always a whole number of hours: {}; choose another time zone in [zone] time_zone",
+        crate::config::time_zone::WHOLE_HOURS
+    )]
+    NotWholeHours,
 }
 
 /// Why the storage v2 upgrade stops short of dropping the v1 tables.

@@ -30,7 +30,7 @@ pub use connect::{connect, Connector, Db};
 pub use dead_letters::{
     count_stored, dead_letter, dead_letters_page, last_dead_letter_id, DeadLetter, DeadLetterFilter, ReplayState,
 };
-pub use error::{column, timed, Refusal, StoreError, UpgradeError};
+pub use error::{column, timed, Refusal, StoreError, TimeZoneRefusal, UpgradeError};
 pub use migrate::{check_current, migrate, migrate_and_upgrade, Mode, MIGRATIONS};
 pub use pending::{count_pending, run_pending_gauge, PENDING_EVERY};
 pub use policies::apply_policies;

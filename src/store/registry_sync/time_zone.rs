@@ -1,7 +1,7 @@
 //! `zone.time_zone` against the database: known to `pg_timezone_names`, whole-hour offsets,
 //! then written for the views.
 
-use crate::store::error::{column, StoreError};
+use crate::store::error::{column, StoreError, TimeZoneRefusal};
 use tokio_postgres::GenericClient;
 
 /// Whether the database knows the time zone, and whether its UTC offset has been a whole number
@@ -23,20 +23,13 @@ pub(super) async fn sync_time_zone(tx: &impl GenericClient, time_zone: &str) -> 
 /// Checks `zone.time_zone` against the database's time zones, writing nothing (the sync does
 /// it at every start; `check-config --connect` before one).
 pub async fn check_time_zone(tx: &impl GenericClient, time_zone: &str) -> Result<(), StoreError> {
-    let refuse = |why: String| StoreError::TimeZone { name: time_zone.to_string(), why };
+    let refuse = |why: TimeZoneRefusal| StoreError::TimeZone { name: time_zone.to_string(), why };
     let row = tx.query_one(TIME_ZONE, &[&time_zone]).await?;
     if !column::<bool>(&row, "known")? {
-        return Err(refuse(
-            "the database does not know this time zone (pg_timezone_names); write the IANA name of the \
-             zone's time zone in [zone] time_zone, e.g. \"Europe/Paris\""
-                .into(),
-        ));
+        return Err(refuse(TimeZoneRefusal::Unknown));
     }
     if column::<Option<bool>>(&row, "whole_hours")? != Some(true) {
-        return Err(refuse(format!(
-            "its UTC offset is not always a whole number of hours: {}; choose another time zone in [zone] time_zone",
-            crate::config::time_zone::WHOLE_HOURS
-        )));
+        return Err(refuse(TimeZoneRefusal::NotWholeHours));
     }
     Ok(())
 }
