@@ -24,9 +24,9 @@ pub enum ConnectError {
     MqttSettings(#[from] SourceError),
     #[error(transparent)]
     TopicFilter(#[from] TopicError),
-    /// A request could not be queued to the client's event loop.
+    /// A request could not be queued to the client's event loop (boxed: it holds the request).
     #[error(transparent)]
-    Client(#[from] ClientError),
+    Client(Box<ClientError>),
     /// The connection to the broker failed or broke (without the URL: the probe's words).
     #[error(transparent)]
     Connection(#[from] ConnectionError),
@@ -44,4 +44,10 @@ pub enum ConnectError {
          messages between the two would be dropped by the broker; set mqtt.max_packet_bytes to at least {needed}"
     )]
     PacketLimit { broker: u32, ours: usize, needed: usize },
+}
+
+impl From<ClientError> for ConnectError {
+    fn from(e: ClientError) -> ConnectError {
+        ConnectError::Client(Box::new(e))
+    }
 }
