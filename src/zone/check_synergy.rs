@@ -68,6 +68,8 @@ fn check_source(source: &str) -> Result<(), FieldError> {
     }
 }
 
+/// The `[factors]` table: the baseline, the TGAP rates, the treatment costs, the emission
+/// factors.
 fn check_factors(
     f: &Factors,
     companies: &HashSet<&str>,
@@ -75,7 +77,19 @@ fn check_factors(
     streams: &HashSet<&str>,
     err: &mut dyn FnMut(String, String, String),
 ) {
-    let entry = || "factors".to_string();
+    check_baseline(f, err);
+    check_tgap(f, err);
+    check_costs(f, companies, operators, err);
+    check_emissions(f, streams, err);
+}
+
+/// The entry every problem of the `[factors]` table is reported under.
+fn entry() -> String {
+    "factors".to_string()
+}
+
+/// The baseline treatment: a disposal operation.
+fn check_baseline(f: &Factors, err: &mut dyn FnMut(String, String, String)) {
     if let Some(b) = &f.baseline_treatment {
         match check_treatment_code(b) {
             Err(why) => err(entry(), "baseline_treatment".into(), why),
@@ -90,6 +104,10 @@ fn check_factors(
             Ok(()) => {}
         }
     }
+}
+
+/// The TGAP rates: one entry per year from 1999, at least one rate each, a source.
+fn check_tgap(f: &Factors, err: &mut dyn FnMut(String, String, String)) {
     let mut years = HashSet::new();
     for (i, t) in f.tgap.iter().enumerate() {
         let field = |name: &str| format!("tgap[{i}].{name}");
@@ -118,6 +136,16 @@ fn check_factors(
         }
         check_source(&t.source).unwrap_or_else(|why| err(entry(), field("source"), why.to_string()));
     }
+}
+
+/// The treatment costs: an operation, a destination of the registry, a finite price, a
+/// source, each operation and destination once.
+fn check_costs(
+    f: &Factors,
+    companies: &HashSet<&str>,
+    operators: &HashSet<&str>,
+    err: &mut dyn FnMut(String, String, String),
+) {
     let mut costs = HashSet::new();
     for (i, c) in f.costs.iter().enumerate() {
         let field = |name: &str| format!("costs[{i}].{name}");
@@ -151,6 +179,10 @@ fn check_factors(
             );
         }
     }
+}
+
+/// The emission factors: a stream of the registry, once each, a finite factor, a source.
+fn check_emissions(f: &Factors, streams: &HashSet<&str>, err: &mut dyn FnMut(String, String, String)) {
     let mut factored = HashSet::new();
     for (i, e) in f.emissions.iter().enumerate() {
         let field = |name: &str| format!("emissions[{i}].{name}");
