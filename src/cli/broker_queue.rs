@@ -5,6 +5,7 @@
 //! before the daemon"). The probe parks a session of its own, publishes past that default to
 //! it, and counts what comes back.
 
+use super::connect_error::ConnectError;
 use crate::config::Settings;
 use rumqttc::v5::mqttbytes::v5::Packet;
 use rumqttc::v5::mqttbytes::QoS;
@@ -43,12 +44,12 @@ impl QueueProbe {
 }
 
 /// A probe client; the parked session lives a minute at most, whatever happens to the probe.
-fn options(s: &Settings, suffix: &str, clean: bool) -> Result<MqttOptions, String> {
+fn options(s: &Settings, suffix: &str, clean: bool) -> Result<MqttOptions, ConnectError> {
     super::side_client::side_client(s, &format!("queue-{suffix}"), clean, Some(60))
 }
 
 /// Polls until `done` says so, or an error.
-async fn until<T>(events: &mut EventLoop, mut done: impl FnMut(&Packet) -> Option<T>) -> Result<T, String> {
+async fn until<T>(events: &mut EventLoop, mut done: impl FnMut(&Packet) -> Option<T>) -> Result<T, ConnectError> {
     loop {
         match events.poll().await {
             Ok(Event::Incoming(p)) => {
@@ -57,7 +58,7 @@ async fn until<T>(events: &mut EventLoop, mut done: impl FnMut(&Packet) -> Optio
                 }
             }
             Ok(_) => {}
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(e.into()),
         }
     }
 }
@@ -66,17 +67,17 @@ async fn until<T>(events: &mut EventLoop, mut done: impl FnMut(&Packet) -> Optio
 pub async fn probe_queue(s: &Settings, limit: Duration) -> QueueProbe {
     match tokio::time::timeout(limit, probe(s)).await {
         Ok(Ok(p)) => p,
-        Ok(Err(e)) => QueueProbe::NotChecked(e),
+        Ok(Err(e)) => QueueProbe::NotChecked(e.to_string()),
         Err(_) => QueueProbe::NotChecked(format!("no answer within {limit:?}")),
     }
 }
 
-async fn probe(s: &Settings) -> Result<QueueProbe, String> {
+async fn probe(s: &Settings) -> Result<QueueProbe, ConnectError> {
     let topic = format!("wasteflow-check/{}/queue", std::process::id());
     // 1. A session subscribed to the probe topic, then away.
     let (parked, mut events) = AsyncClient::new(options(s, "sub", true)?, 10);
     until(&mut events, |p| matches!(p, Packet::ConnAck(_)).then_some(())).await?;
-    parked.subscribe(topic.clone(), QoS::AtLeastOnce).await.map_err(|e| e.to_string())?;
+    parked.subscribe(topic.clone(), QoS::AtLeastOnce).await?;
     let granted = until(&mut events, |p| match p {
         Packet::SubAck(ack) => Some(
             ack.return_codes
@@ -96,7 +97,7 @@ async fn probe(s: &Settings) -> Result<QueueProbe, String> {
     let (publisher, mut events) = AsyncClient::new(options(s, "pub", true)?, PROBE_MESSAGES + 10);
     until(&mut events, |p| matches!(p, Packet::ConnAck(_)).then_some(())).await?;
     for i in 0..PROBE_MESSAGES {
-        publisher.publish(topic.clone(), QoS::AtLeastOnce, false, i.to_string()).await.map_err(|e| e.to_string())?;
+        publisher.publish(topic.clone(), QoS::AtLeastOnce, false, i.to_string()).await?;
     }
     let mut acked = 0;
     while acked < PROBE_MESSAGES {
@@ -111,7 +112,7 @@ async fn probe(s: &Settings) -> Result<QueueProbe, String> {
         match tokio::time::timeout(Duration::from_millis(1500), events.poll()).await {
             Ok(Ok(Event::Incoming(Packet::Publish(_)))) => kept += 1,
             Ok(Ok(_)) => {}
-            Ok(Err(e)) => return Err(e.to_string()),
+            Ok(Err(e)) => return Err(e.into()),
             Err(_) => break,
         }
     }

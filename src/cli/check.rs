@@ -1,6 +1,7 @@
 //! `wasteflow check-config --connect`: reaches the database and the broker with the
 //! configuration and reports what works, one line each.
 
+use super::connect_error::ConnectError;
 use crate::config::Settings;
 use crate::store::{check_current, connect, server_version, Mode, StoreError};
 use crate::wire::without_share;
@@ -28,14 +29,13 @@ pub async fn check_connections(settings: &Settings) -> bool {
     db.is_ok() && broker.is_ok()
 }
 
-async fn check_database(s: &Settings) -> Result<String, String> {
+async fn check_database(s: &Settings) -> Result<String, ConnectError> {
     let limit = s.database.statement_timeout;
-    let db = connect(&s.database).await.map_err(|e| e.to_string())?;
+    let db = connect(&s.database).await?;
     let version = tokio::time::timeout(limit, server_version(&db.client))
         .await
-        .map_err(|_| format!("no answer within {limit:?}"))?
-        .map_err(|e| e.to_string())?;
-    let mode = Mode::detect(&db.client, limit).await.map_err(|e| e.to_string())?;
+        .map_err(|_| ConnectError::DatabaseSilent(limit))??;
+    let mode = Mode::detect(&db.client, limit).await?;
     let schema = match check_current(&db.client, limit).await {
         Ok(()) => "schema up to date".to_string(),
         // Without the error's own advice, which is to set what is already set.
@@ -48,20 +48,20 @@ async fn check_database(s: &Settings) -> Result<String, String> {
         Err(e) if s.database.migrate_on_start => format!("{e} (it will be migrated at start)"),
         Err(e) => {
             db.close().await;
-            return Err(e.to_string());
+            return Err(e.into());
         }
     };
-    let zone = crate::store::check_time_zone(&db.client, &s.zone.time_zone).await.map_err(|e| e.to_string());
+    let zone = crate::store::check_time_zone(&db.client, &s.zone.time_zone).await;
     db.close().await;
     zone?;
     Ok(format!("PostgreSQL {version}, {mode:?} storage, {schema}, time zone {}", s.zone.time_zone))
 }
 
-async fn check_broker(s: &Settings) -> Result<String, String> {
+async fn check_broker(s: &Settings) -> Result<String, ConnectError> {
     let o = super::side_client::side_client(s, "check", true, None)?;
     // A plain subscription to the same topics: joining the shared group would take messages
     // away from the running instances.
-    let filter = without_share(&s.mqtt.topic_filter).map_err(|e| e.to_string())?.to_string();
+    let filter = without_share(&s.mqtt.topic_filter)?.to_string();
     let (client, mut events) = AsyncClient::new(o, 10);
     let outcome = tokio::time::timeout(s.database.connect_timeout.max(Duration::from_secs(5)), async {
         let mut subscribed = false;
@@ -72,26 +72,27 @@ async fn check_broker(s: &Settings) -> Result<String, String> {
                     let broker_max = ack.properties.as_ref().and_then(|p| p.max_packet_size);
                     packet_note = packet_limits(broker_max, s.mqtt.max_packet_bytes)?;
                     subscribed = true;
-                    client.subscribe(filter.clone(), QoS::AtLeastOnce).await.map_err(|e| e.to_string())?;
+                    client.subscribe(filter.clone(), QoS::AtLeastOnce).await?;
                 }
                 Ok(Event::Incoming(Packet::SubAck(ack))) => {
                     return match ack.return_codes.first() {
                         Some(SubscribeReasonCode::Success(_)) => {
                             Ok(format!("{}, may subscribe to {filter}; {packet_note}", s.mqtt.url))
                         }
-                        other => Err(format!(
-                            "{}: subscription to {filter} refused ({other:?}): check the broker's ACL",
-                            s.mqtt.url
-                        )),
+                        other => Err(ConnectError::SubscriptionRefused {
+                            url: s.mqtt.url.clone(),
+                            filter: filter.clone(),
+                            code: other.copied(),
+                        }),
                     };
                 }
                 Ok(_) => {}
-                Err(e) => return Err(crate::tls::explain(&format!("{}: {e}", s.mqtt.url), "mqtt.ca_file")),
+                Err(source) => return Err(ConnectError::Broker { url: s.mqtt.url.clone(), source }),
             }
         }
     })
     .await
-    .unwrap_or_else(|_| Err(format!("{}: no answer in time", s.mqtt.url)));
+    .unwrap_or_else(|_| Err(ConnectError::BrokerSilent(s.mqtt.url.clone())));
     let _ = client.disconnect().await;
     outcome
 }
@@ -99,14 +100,10 @@ async fn check_broker(s: &Settings) -> Result<String, String> {
 /// Compares the largest packet the broker accepts (its CONNACK's maximum packet size) with
 /// `mqtt.max_packet_bytes`: a message the broker accepts but may not forward to us would be
 /// dropped silently.
-fn packet_limits(broker_max: Option<u32>, ours: usize) -> Result<String, String> {
+fn packet_limits(broker_max: Option<u32>, ours: usize) -> Result<String, ConnectError> {
     let need = |b: u32| (b as usize).saturating_add(crate::config::FORWARDING_OVERHEAD);
     match broker_max {
-        Some(b) if need(b) > ours => Err(format!(
-            "the broker accepts packets up to {b} bytes but mqtt.max_packet_bytes is {ours}: \
-             messages between the two would be dropped by the broker; set mqtt.max_packet_bytes to at least {}",
-            need(b)
-        )),
+        Some(b) if need(b) > ours => Err(ConnectError::PacketLimit { broker: b, ours, needed: need(b) }),
         Some(b) => Ok(format!("broker accepts packets up to {b} bytes, we take {ours}")),
         None => Ok(format!(
             "broker announces no packet limit: set max_packet_size (Mosquitto) to at most {} so no \
@@ -123,7 +120,7 @@ mod tests {
     #[test]
     fn broker_packet_limit_above_ours_fails() {
         assert!(packet_limits(Some(327_680), 328_704).is_ok());
-        assert!(packet_limits(Some(327_680), 328_703).unwrap_err().contains("at least 328704"));
+        assert!(packet_limits(Some(327_680), 328_703).unwrap_err().to_string().contains("at least 328704"));
         assert!(packet_limits(None, 328_704).unwrap().contains("at most 327680"));
     }
 }

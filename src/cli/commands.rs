@@ -4,10 +4,9 @@ use super::args::{Cli, Command, RegistryAction};
 use super::{EX_UNAVAILABLE, EX_USAGE};
 use crate::config::{self, parse_mqtt_url, Settings};
 use crate::simulate::{run_simulation, SimBroker};
-use crate::wire::{self, TopicLayout};
+use crate::wire::TopicLayout;
 use crate::zone::Zone;
 use std::error::Error;
-use std::io::Read;
 use std::process::ExitCode;
 
 /// What a subcommand returns: its exit code, or the error printed as the last line.
@@ -16,8 +15,8 @@ type Outcome = Result<ExitCode, Box<dyn Error>>;
 /// Runs the parsed command line and returns the process exit code.
 pub fn dispatch(cli: Cli) -> ExitCode {
     match cli.command {
-        Command::Encode => return encode(),
-        Command::Decode { hex } => return decode(hex),
+        Command::Encode => return super::frame_text::encode(),
+        Command::Decode { hex } => return super::frame_text::decode(hex),
         _ => {}
     }
     let settings = match config::load(cli.config.as_deref()) {
@@ -182,47 +181,5 @@ async fn verify(settings: &Settings) -> Outcome {
     } else {
         println!("verify: {} mismatch(es)", mismatches.len());
         Ok(ExitCode::FAILURE)
-    }
-}
-
-fn read_stdin() -> Result<String, String> {
-    let mut s = String::new();
-    std::io::stdin().read_to_string(&mut s).map_err(|e| format!("cannot read stdin: {e}"))?;
-    Ok(s)
-}
-
-fn encode() -> ExitCode {
-    let result = read_stdin().and_then(|text| {
-        let frame: wire::Frame = serde_json::from_str(&text).map_err(|e| format!("not a JSON frame: {e}"))?;
-        Ok(hex::encode(wire::encode(&frame)))
-    });
-    match result {
-        Ok(h) => {
-            println!("{h}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::from(EX_USAGE)
-        }
-    }
-}
-
-fn decode(arg: Option<String>) -> ExitCode {
-    let result = arg.map(Ok).unwrap_or_else(read_stdin).and_then(|h| {
-        let clean: String = h.chars().filter(|c| !c.is_whitespace()).collect();
-        let bytes = hex::decode(clean).map_err(|e| format!("not hex: {e}"))?;
-        let frame = wire::decode(&bytes).map_err(|e| format!("{} ({})", e, e.reason()))?;
-        serde_json::to_string_pretty(&frame).map_err(|e| e.to_string())
-    });
-    match result {
-        Ok(j) => {
-            println!("{j}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
     }
 }

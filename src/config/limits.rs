@@ -1,7 +1,7 @@
 //! Values that parse but make no sense: each is named with the range it must fall in and why.
 //! (Found by an independent reading of the documentation against the daemon.)
 
-use super::problem::{push, Problem};
+use super::problem::{push, Problem, ValueError};
 use super::settings::Settings;
 use std::time::Duration;
 
@@ -55,23 +55,22 @@ pub(super) fn check_ranges(s: &Settings, problems: &mut Vec<Problem>) {
         push(problems, "service.loop_stall_after", "must be at least 1s: loops report every second at most (e.g. 30s)");
     }
     if let Err(why) = check_log_level(&s.log.level) {
-        push(problems, "log.level", why);
+        push(problems, "log.level", why.to_string());
     }
 }
 
 /// A tracing filter whose every directive names a level: `info`, `debug`, or `target=level`
 /// (`wasteflow=debug,info`). A bare word that is not a level would be read as a target name
 /// and switch every other log line off, errors included.
-pub(super) fn check_log_level(filter: &str) -> Result<(), String> {
+pub(super) fn check_log_level(filter: &str) -> Result<(), ValueError> {
     const LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
-    let fix = "use e.g. info, debug or wasteflow=debug,info";
     if tracing_subscriber::EnvFilter::try_new(filter).is_err() || filter.trim().is_empty() {
-        return Err(format!("{filter:?} is not a tracing filter; {fix}"));
+        return Err(ValueError::NotAFilter(filter.to_string()));
     }
     for directive in filter.split(',').map(str::trim).filter(|d| !d.is_empty()) {
         let level = directive.rsplit_once('=').map_or(directive, |(_, level)| level);
         if !LEVELS.contains(&level.to_ascii_lowercase().as_str()) {
-            return Err(format!("{directive:?} names no level (trace, debug, info, warn, error, off); {fix}"));
+            return Err(ValueError::NoLevel(directive.to_string()));
         }
     }
     Ok(())

@@ -4,6 +4,7 @@
 //! Loading reports every problem at once ([`ConfigErrors`]); it never exits the process
 //! itself (the command line decides the exit code, 64).
 
+mod checks;
 mod form;
 mod keys;
 mod limits;
@@ -15,6 +16,6 @@ pub mod time_zone;
 mod url;
 
 pub use load::load;
-pub use problem::{ConfigErrors, Problem};
+pub use problem::{ConfigErrors, Problem, ValueError};
 pub use settings::*;
 pub use url::{parse_mqtt_url, MqttEndpoint, UrlError};

@@ -1,5 +1,6 @@
 //! What is wrong with a configuration: every problem, each with its key and its fix.
 
+use super::time_zone::WHOLE_HOURS;
 use std::fmt;
 
 /// One invalid value: where it is, what is wrong, how to fix it.
@@ -30,6 +31,23 @@ impl fmt::Display for ConfigErrors {
         Ok(())
     }
 }
+
+/// Why one value of the configuration is refused, where a check is worth a function of its
+/// own (the other checks word their problem in place).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    #[error("{0:?} is not a time zone name; write the IANA name of the zone's time zone, e.g. \"Europe/Paris\"")]
+    NotATimeZone(String),
+    #[error("{0:?} has a UTC offset that is not a whole number of hours: {WHOLE_HOURS}")]
+    PartHourTimeZone(String),
+    #[error("{0:?} is not a tracing filter; {LOG_LEVEL_FIX}")]
+    NotAFilter(String),
+    #[error("{0:?} names no level (trace, debug, info, warn, error, off); {LOG_LEVEL_FIX}")]
+    NoLevel(String),
+}
+
+/// How to write `log.level`, said in its refusals.
+const LOG_LEVEL_FIX: &str = "use e.g. info, debug or wasteflow=debug,info";
 
 /// Adds the problem of `key`.
 pub(super) fn push(problems: &mut Vec<Problem>, key: &str, message: impl Into<String>) {

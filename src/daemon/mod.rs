@@ -27,9 +27,11 @@ use crate::wire::{TopicError, TopicLayout};
 use crate::zone::{RegistryIds, Zone};
 use metrics_exporter_prometheus::PrometheusHandle;
 use reload::run_reloads;
+use rumqttc::v5::MqttOptions;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
 use watchdog::run_watchdog;
 
 /// Why the daemon could not start.
@@ -107,8 +109,55 @@ pub async fn run(
     let zone = zone.with_ids(ids);
     health.started();
     m::zero_gateway_counters(zone.file.gateways.iter().map(|g| g.id.as_str()));
-    let live_state = ZoneState::new(&zone, LiveParams::from(&settings.live));
 
+    // Once the source has left the group, everything else stops as on SIGTERM.
+    let (left_tx, left) = watch::channel(false);
+    let stop = stop_or_left(stop, left.clone());
+    let wiring = Wiring { settings, db, health, notifier, stop };
+    let control = Control { hangups, leave, left: left_tx, config_path };
+    let stages = spawn_stages(&wiring, zone, layout, options, control);
+
+    let exit = drain(stages, &wiring, &left).await;
+    let _ = http_stop_tx.send(true);
+    let _ = http.await;
+    Ok(exit)
+}
+
+/// What every stage is started with.
+struct Wiring {
+    settings: Settings,
+    db: Connector,
+    health: Health,
+    notifier: Arc<Notifier>,
+    /// Turns true to stop (SIGTERM, SIGINT, or the group left).
+    stop: watch::Receiver<bool>,
+}
+
+/// What the operator steers the running daemon with: reloads, and leaving the group.
+struct Control {
+    hangups: tokio::signal::unix::Signal,
+    leave: watch::Receiver<bool>,
+    /// Set by the source once it has left the group.
+    left: watch::Sender<bool>,
+    config_path: Option<String>,
+}
+
+/// The running tasks, awaited in this order at a stop.
+struct Stages {
+    watchdog: JoinHandle<()>,
+    reloads: JoinHandle<()>,
+    source: JoinHandle<()>,
+    batcher: JoinHandle<()>,
+    store: JoinHandle<()>,
+    live: JoinHandle<()>,
+    pending: JoinHandle<()>,
+}
+
+/// Wires the channels between the stages and starts them, with the watchdog
+/// and the reloads beside them.
+fn spawn_stages(w: &Wiring, zone: Zone, layout: TopicLayout, options: MqttOptions, control: Control) -> Stages {
+    let (settings, db, health, stop) = (&w.settings, &w.db, &w.health, &w.stop);
+    let live_state = ZoneState::new(&zone, LiveParams::from(&settings.live));
     let batch_limits = BatchLimits {
         max_readings: settings.batch.max_readings,
         max_messages: settings.batch.max_messages,
@@ -118,23 +167,20 @@ pub async fn run(
     let (batch_tx, batch_rx) = mpsc::channel(1);
     let (ack_tx, ack_rx) = mpsc::unbounded_channel();
 
-    // Once the source has left the group, everything else stops as on SIGTERM.
-    let (left_tx, left) = watch::channel(false);
-    let stop = stop_or_left(stop, left.clone());
     let (subscribed_tx, subscribed_rx) = watch::channel(false);
-    let watchdog = tokio::spawn(run_watchdog(subscribed_rx, health.clone(), notifier.clone(), stop.clone()));
+    let watchdog = tokio::spawn(run_watchdog(subscribed_rx, health.clone(), w.notifier.clone(), stop.clone()));
     let source_cfg = SourceConfig {
         topic_filter: settings.mqtt.topic_filter.clone(),
         reconnect_min: settings.mqtt.reconnect_min,
         reconnect_max: settings.mqtt.reconnect_max,
         subscribed: Some(subscribed_tx),
         max_buffered: usize::from(settings.mqtt.receive_maximum),
-        leave,
-        left: Some(left_tx),
+        leave: control.leave,
+        left: Some(control.left),
         heartbeat: health.heartbeat("source"),
     };
     let source = tokio::spawn(run_source(options, source_cfg, delivery_tx, ack_rx, stop.clone()));
-    let (checks_tx, checks_rx) = watch::channel(Arc::new(Checks::from_settings(&settings, layout, Arc::new(zone))));
+    let (checks_tx, checks_rx) = watch::channel(Arc::new(Checks::from_settings(settings, layout, Arc::new(zone))));
     let batcher = tokio::spawn(run_batcher(delivery_rx, batch_tx, checks_rx, batch_limits, health.clone()));
     let retry = Backoff::new(settings.database.retry_min, settings.database.retry_max);
     let (reconfigure_tx, reconfigure_rx) = watch::channel(None);
@@ -146,39 +192,51 @@ pub async fn run(
         stop.clone(),
         health.clone(),
     ));
-    let reloader =
-        Reloader { config_path, current: settings.clone(), db: db.clone(), checks: checks_tx, live: reconfigure_tx };
-    let reloads =
-        tokio::spawn(run_reloads(hangups, reloader, notifier.clone(), stop.clone(), health.heartbeat("reload")));
+    let reloader = Reloader {
+        config_path: control.config_path,
+        current: settings.clone(),
+        db: db.clone(),
+        checks: checks_tx,
+        live: reconfigure_tx,
+    };
+    let reloads = tokio::spawn(run_reloads(
+        control.hangups,
+        reloader,
+        w.notifier.clone(),
+        stop.clone(),
+        health.heartbeat("reload"),
+    ));
     let writers = (0..settings.database.writers).map(|_| Writer::new(db.clone())).collect();
-    let store = tokio::spawn(run_store(batch_rx, writers, ack_tx, retry, health));
+    let store = tokio::spawn(run_store(batch_rx, writers, ack_tx, retry, health.clone()));
     let pending = tokio::spawn(run_pending_gauge(db.clone(), stop.clone()));
+    Stages { watchdog, reloads, source, batcher, store, live, pending }
+}
 
-    let mut stop_wait = stop.clone();
+/// Waits for the stop, then for every stage to finish within the grace period: how the
+/// daemon ended.
+async fn drain(stages: Stages, w: &Wiring, left: &watch::Receiver<bool>) -> Exit {
+    let mut stop_wait = w.stop.clone();
     let _ = stop_wait.wait_for(|s| *s).await;
-    tracing::info!(grace = ?settings.shutdown.grace, "stopping: committing and acknowledging what is in flight");
-    notifier.stopping();
-    let _ = watchdog.await;
+    tracing::info!(grace = ?w.settings.shutdown.grace, "stopping: committing and acknowledging what is in flight");
+    w.notifier.stopping();
+    let _ = stages.watchdog.await;
     // Everything below within the grace period, a reload in progress included.
     let all = async {
-        let _ = reloads.await;
-        let _ = source.await;
-        let _ = batcher.await;
-        let _ = store.await;
-        let _ = live.await;
-        let _ = pending.await;
+        let _ = stages.reloads.await;
+        let _ = stages.source.await;
+        let _ = stages.batcher.await;
+        let _ = stages.store.await;
+        let _ = stages.live.await;
+        let _ = stages.pending.await;
     };
-    let exit = match tokio::time::timeout(settings.shutdown.grace, all).await {
+    match tokio::time::timeout(w.settings.shutdown.grace, all).await {
         Ok(()) if *left.borrow() => Exit::Left,
         Ok(()) => Exit::Drained,
         Err(_) => {
             tracing::warn!("grace period over; exiting with messages unacknowledged (the broker will redeliver them)");
             Exit::GraceExpired
         }
-    };
-    let _ = http_stop_tx.send(true);
-    let _ = http.await;
-    Ok(exit)
+    }
 }
 
 /// Prepares the database (retrying until it works or a stop is asked): migrations if

@@ -67,43 +67,11 @@ pub fn replay(
     vehicles: &BTreeMap<String, Vehicle>,
     policy: &Policy,
 ) -> ReplayOutcome {
-    let n = containers.len();
-    let mut fill: Vec<f64> = containers.iter().map(|c| c.start_fill_pct).collect();
-    let mut base: Vec<(f64, i64)> = fill.iter().map(|f| (*f, start_s)).collect();
-    let mut overflowed = vec![false; n];
-    let mut ever = vec![false; n];
-    let mut scheduled: Vec<BTreeSet<usize>> = containers
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let own = match policy {
-                Policy::Fixed(hours) => hours.get(i).cloned().unwrap_or_default(),
-                Policy::Planned { .. } | Policy::Reactive => vec![],
-            };
-            let warm = c.warmup_collections.iter().copied().filter(|h| *h < warmup);
-            own.into_iter().filter(|h| *h >= warmup).chain(warm).collect()
-        })
-        .collect();
-    let mut done: Vec<Pickup> = Vec::new();
-    let mut out = ReplayOutcome::default();
+    let mut run = Replay::new(containers, start_s, warmup, clock, vehicles, policy);
     for h in 0..hours {
         let t = start_s + h as i64 * H;
         if let Policy::Planned { margin_s, horizon_s, join_share, rate_factor } = policy {
             if h == warmup || (h > warmup && clock.to_local(t).rem_euclid(DAY_S) < H) {
-                let states: Vec<PlannedContainer> = containers
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| {
-                        let hours_since = (t - base[i].1) as f64 / H as f64;
-                        PlannedContainer {
-                            fill_pct: fill[i],
-                            reading_at_s: t,
-                            rate_per_hour: (hours_since >= 1.0 / 6.0).then(|| (fill[i] - base[i].0) / hours_since),
-                            rate_span_h: Some(hours_since),
-                            ..c.state.clone()
-                        }
-                    })
-                    .collect();
                 let params = Params {
                     now_s: t,
                     until_s: t + horizon_s,
@@ -111,28 +79,128 @@ pub fn replay(
                     join_share: *join_share,
                     rate_factor: *rate_factor,
                 };
-                let until = clock.to_utc((clock.local_day(t) + 1) * DAY_S);
-                for p in plan(&states, clock, &params, vehicles).pickups {
-                    if p.at_s < until {
-                        let i = containers.iter().position(|c| c.state.id == p.container).unwrap_or(0);
-                        scheduled[i].insert(((p.at_s - start_s) / H) as usize);
-                    }
-                }
+                run.schedule_planned(t, &params);
             }
         }
         if *policy == Policy::Reactive && h >= warmup {
-            for (i, c) in containers.iter().enumerate() {
-                if fill[i] >= c.state.threshold_pct && scheduled[i].is_empty() {
-                    let next = clock.openings(&c.state.window, t, t + 8 * DAY_S).first().map(|(o, _)| (*o).max(t));
-                    if let Some(at) = next {
-                        scheduled[i].insert(((at - start_s + H - 1) / H) as usize);
-                    }
+            run.schedule_reactive(t);
+        }
+        run.collect_and_fill(h, t);
+    }
+    run.outcome()
+}
+
+/// A replay under way: the policy's inputs, and each container's fill, the point its rate is
+/// measured from, its scheduled hours and whether it overflowed.
+struct Replay<'a> {
+    containers: &'a [ReplayContainer],
+    start_s: i64,
+    warmup: usize,
+    clock: &'a LocalClock,
+    vehicles: &'a BTreeMap<String, Vehicle>,
+    policy: &'a Policy,
+    fill: Vec<f64>,
+    /// Fill and time the rate since the last collection is measured from.
+    base: Vec<(f64, i64)>,
+    /// Overflowed in the current fill cycle.
+    overflowed: Vec<bool>,
+    /// Overflowed at least once after the warm-up.
+    ever: Vec<bool>,
+    /// Hours (from the start) each container will be collected at.
+    scheduled: Vec<BTreeSet<usize>>,
+    /// The collections after the warm-up.
+    done: Vec<Pickup>,
+    out: ReplayOutcome,
+}
+
+impl<'a> Replay<'a> {
+    fn new(
+        containers: &'a [ReplayContainer],
+        start_s: i64,
+        warmup: usize,
+        clock: &'a LocalClock,
+        vehicles: &'a BTreeMap<String, Vehicle>,
+        policy: &'a Policy,
+    ) -> Replay<'a> {
+        let fill: Vec<f64> = containers.iter().map(|c| c.start_fill_pct).collect();
+        let base: Vec<(f64, i64)> = fill.iter().map(|f| (*f, start_s)).collect();
+        let scheduled: Vec<BTreeSet<usize>> = containers
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let own = match policy {
+                    Policy::Fixed(hours) => hours.get(i).cloned().unwrap_or_default(),
+                    Policy::Planned { .. } | Policy::Reactive => vec![],
+                };
+                let warm = c.warmup_collections.iter().copied().filter(|h| *h < warmup);
+                own.into_iter().filter(|h| *h >= warmup).chain(warm).collect()
+            })
+            .collect();
+        let n = containers.len();
+        Replay {
+            containers,
+            start_s,
+            warmup,
+            clock,
+            vehicles,
+            policy,
+            fill,
+            base,
+            overflowed: vec![false; n],
+            ever: vec![false; n],
+            scheduled,
+            done: Vec::new(),
+            out: ReplayOutcome::default(),
+        }
+    }
+
+    /// Runs the planner at `t` on the replayed live state and schedules its pick-ups before
+    /// the next local midnight.
+    fn schedule_planned(&mut self, t: i64, params: &Params) {
+        let states: Vec<PlannedContainer> = self
+            .containers
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let hours_since = (t - self.base[i].1) as f64 / H as f64;
+                PlannedContainer {
+                    fill_pct: self.fill[i],
+                    reading_at_s: t,
+                    rate_per_hour: (hours_since >= 1.0 / 6.0).then(|| (self.fill[i] - self.base[i].0) / hours_since),
+                    rate_span_h: Some(hours_since),
+                    ..c.state.clone()
+                }
+            })
+            .collect();
+        let until = self.clock.to_utc((self.clock.local_day(t) + 1) * DAY_S);
+        for p in plan(&states, self.clock, params, self.vehicles).pickups {
+            if p.at_s < until {
+                let i = self.containers.iter().position(|c| c.state.id == p.container).unwrap_or(0);
+                self.scheduled[i].insert(((p.at_s - self.start_s) / H) as usize);
+            }
+        }
+    }
+
+    /// Each container at its threshold with nothing scheduled calls its carrier, who comes at
+    /// the next window opening (or now, inside a window).
+    fn schedule_reactive(&mut self, t: i64) {
+        for (i, c) in self.containers.iter().enumerate() {
+            if self.fill[i] >= c.state.threshold_pct && self.scheduled[i].is_empty() {
+                let next = self.clock.openings(&c.state.window, t, t + 8 * DAY_S).first().map(|(o, _)| (*o).max(t));
+                if let Some(at) = next {
+                    self.scheduled[i].insert(((at - self.start_s + H - 1) / H) as usize);
                 }
             }
         }
-        for (i, c) in containers.iter().enumerate() {
-            if scheduled[i].remove(&h) {
+    }
+
+    /// Hour `h` (at `t`): the containers scheduled now are collected, then every container
+    /// gains the hour's inflow, and an overflow is counted when one reaches 100 %.
+    fn collect_and_fill(&mut self, h: usize, t: i64) {
+        for (i, c) in self.containers.iter().enumerate() {
+            if self.scheduled[i].remove(&h) {
                 let s = &c.state;
+                let fill = self.fill[i];
                 let pickup = Pickup {
                     container: s.id.clone(),
                     company: s.company.clone(),
@@ -140,48 +208,62 @@ pub fn replay(
                     transporter: s.transporter.clone().unwrap_or_default(),
                     at_s: t,
                     overflow_s: t,
-                    fill_pct: fill[i],
-                    volume_m3: s.volume_m3 * fill[i].min(100.0) / 100.0,
-                    mass_kg: s.full_mass_kg * fill[i].min(100.0) / 100.0,
-                    late: overflowed[i],
+                    fill_pct: fill,
+                    volume_m3: s.volume_m3 * fill.min(100.0) / 100.0,
+                    mass_kg: s.full_mass_kg * fill.min(100.0) / 100.0,
+                    late: self.overflowed[i],
                 };
-                if h >= warmup {
-                    done.push(pickup);
+                if h >= self.warmup {
+                    self.done.push(pickup);
                 }
-                fill[i] = 0.0;
-                base[i] = (0.0, t);
-                overflowed[i] = false;
+                self.fill[i] = 0.0;
+                self.base[i] = (0.0, t);
+                self.overflowed[i] = false;
             }
-            fill[i] += c.inflow_per_hour.get(h).copied().unwrap_or(0.0);
-            if fill[i] >= 100.0 && !overflowed[i] {
-                overflowed[i] = true;
-                if h >= warmup {
-                    ever[i] = true;
-                    out.overflows += 1;
+            self.fill[i] += c.inflow_per_hour.get(h).copied().unwrap_or(0.0);
+            if self.fill[i] >= 100.0 && !self.overflowed[i] {
+                self.overflowed[i] = true;
+                if h >= self.warmup {
+                    self.ever[i] = true;
+                    self.out.overflows += 1;
                 }
             }
         }
     }
-    out.collections = done.len();
-    out.containers_overflowed = ever.iter().filter(|e| **e).count();
-    out.overflowed = containers.iter().zip(&ever).filter(|(_, e)| **e).map(|(c, _)| c.state.id.clone()).collect();
-    out.mean_fill_at_collection_pct =
-        if done.is_empty() { 0.0 } else { done.iter().map(|p| p.fill_pct).sum::<f64>() / done.len() as f64 };
-    out.tonnes = done.iter().map(|p| p.mass_kg).sum::<f64>() / 1000.0;
-    out.trips = match policy {
-        Policy::Planned { .. } => group_trips(&done, clock, vehicles).len(),
-        Policy::Fixed(_) | Policy::Reactive => {
-            let companies: BTreeSet<&str> = done.iter().map(|p| p.company.as_str()).collect();
-            companies
-                .into_iter()
-                .map(|co| {
-                    let own: Vec<Pickup> = done.iter().filter(|p| p.company == co).cloned().collect();
-                    group_trips(&own, clock, vehicles).len()
-                })
-                .sum()
+
+    /// What the replay measured.
+    fn outcome(mut self) -> ReplayOutcome {
+        let mut out = std::mem::take(&mut self.out);
+        let (done, ever) = (&self.done, &self.ever);
+        out.collections = done.len();
+        out.containers_overflowed = ever.iter().filter(|e| **e).count();
+        out.overflowed =
+            self.containers.iter().zip(ever).filter(|(_, e)| **e).map(|(c, _)| c.state.id.clone()).collect();
+        out.mean_fill_at_collection_pct =
+            if done.is_empty() { 0.0 } else { done.iter().map(|p| p.fill_pct).sum::<f64>() / done.len() as f64 };
+        out.tonnes = done.iter().map(|p| p.mass_kg).sum::<f64>() / 1000.0;
+        out.trips = self.count_trips();
+        out
+    }
+
+    /// The trips that drove the collections: across companies when planned, per company
+    /// otherwise.
+    fn count_trips(&self) -> usize {
+        let (done, clock, vehicles) = (&self.done, self.clock, self.vehicles);
+        match self.policy {
+            Policy::Planned { .. } => group_trips(done, clock, vehicles).len(),
+            Policy::Fixed(_) | Policy::Reactive => {
+                let companies: BTreeSet<&str> = done.iter().map(|p| p.company.as_str()).collect();
+                companies
+                    .into_iter()
+                    .map(|co| {
+                        let own: Vec<Pickup> = done.iter().filter(|p| p.company == co).cloned().collect();
+                        group_trips(&own, clock, vehicles).len()
+                    })
+                    .sum()
+            }
         }
-    };
-    out
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ pub enum ReportError {
     #[error("no site with SIRET {0} in the registry (the `siret` of a `[[sites]]` entry; run `wasteflow registry sync` after editing the zone file)")]
     NoSite(String),
     #[error("container {container:?}: collection_window.{field}: {why}")]
-    CollectionWindow { container: String, field: &'static str, why: String },
+    CollectionWindow { container: String, field: &'static str, why: crate::zone::FieldError },
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -12,6 +12,7 @@
 mod ack_ledger;
 mod delivery;
 mod error;
+mod events;
 mod leave;
 mod options;
 mod session;

@@ -1,4 +1,5 @@
-//! The task that drives the MQTT event loop.
+//! The task that drives the MQTT event loop: its state ([`SourceLoop`]) and the loop itself;
+//! what each event of the broker does is in `events.rs`.
 
 use super::ack_ledger::AckLedger;
 use super::delivery::{AckToken, Delivery};
@@ -7,11 +8,7 @@ use super::session::disconnect;
 use crate::backoff::Backoff;
 use crate::liveness::Heartbeat;
 use crate::metrics as m;
-use bytes::Bytes;
-use rumqttc::v5::mqttbytes::v5::{Filter, Packet, RetainForwardRule, SubscribeReasonCode};
-use rumqttc::v5::mqttbytes::QoS;
-use rumqttc::v5::{AsyncClient, Event, MqttOptions};
-use rumqttc::Outgoing;
+use rumqttc::v5::{AsyncClient, EventLoop, MqttOptions};
 use std::collections::VecDeque;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -46,194 +43,180 @@ pub struct SourceConfig {
 /// and ends the session after disconnecting.
 pub async fn run_source(
     options: MqttOptions,
-    mut cfg: SourceConfig,
+    cfg: SourceConfig,
     output: mpsc::Sender<Delivery>,
-    mut acks: mpsc::UnboundedReceiver<Vec<AckToken>>,
-    mut shutdown: watch::Receiver<bool>,
+    acks: mpsc::UnboundedReceiver<Vec<AckToken>>,
+    shutdown: watch::Receiver<bool>,
 ) {
     let cap = options.request_channel_capacity();
     let session_options = options.clone();
-    let (client, mut eventloop) = AsyncClient::new(options, cap);
-    let mut output = Some(output);
-    let mut pending: VecDeque<Delivery> = VecDeque::new();
-    let mut backoff = Backoff::new(cfg.reconnect_min, cfg.reconnect_max);
-    let mut acks_open = true;
-    let mut ledger = AckLedger::new();
-    let mut leave = Leave::new();
-    let mut leave_open = true;
-    let mut unsubscribe_sent = false;
-    let mut unsubscribed = false;
-    let beat = cfg.heartbeat.clone();
-    // Beats while the event loop is not polled (the buffer is full). The poll itself is never
-    // cancelled for a beat: it beats while it waits (`Heartbeat::wait`).
-    let mut ticker = beat.ticker();
+    let (client, eventloop) = AsyncClient::new(options, cap);
+    let mut source = SourceLoop::new(client, eventloop, cfg, output, acks, shutdown);
+    source.run().await;
+    source.finish(session_options).await;
+}
 
-    loop {
-        beat.beat();
-        beat.wedge_point().await;
-        if output.is_some() && *shutdown.borrow() {
-            tracing::info!(undelivered = pending.len(), "source stopping: no new deliveries; draining acks");
-            pending.clear();
-            output = None;
+/// Everything the source's loop holds between two turns.
+pub(super) struct SourceLoop {
+    pub(super) client: AsyncClient,
+    pub(super) eventloop: EventLoop,
+    pub(super) cfg: SourceConfig,
+    /// Where deliveries go; `None` once the source forwards nothing more (stopping, or left).
+    pub(super) output: Option<mpsc::Sender<Delivery>>,
+    /// Deliveries received, waiting for room downstream.
+    pub(super) pending: VecDeque<Delivery>,
+    pub(super) acks: mpsc::UnboundedReceiver<Vec<AckToken>>,
+    pub(super) acks_open: bool,
+    pub(super) shutdown: watch::Receiver<bool>,
+    pub(super) backoff: Backoff,
+    pub(super) ledger: AckLedger,
+    pub(super) leave: Leave,
+    /// False once the leave request's sender is gone.
+    pub(super) leave_open: bool,
+    pub(super) unsubscribe_sent: bool,
+    pub(super) unsubscribed: bool,
+    pub(super) beat: Heartbeat,
+    /// Beats while the event loop is not polled (the buffer is full). The poll itself is never
+    /// cancelled for a beat: it beats while it waits (`Heartbeat::wait`).
+    ticker: tokio::time::Interval,
+}
+
+impl SourceLoop {
+    fn new(
+        client: AsyncClient,
+        eventloop: EventLoop,
+        cfg: SourceConfig,
+        output: mpsc::Sender<Delivery>,
+        acks: mpsc::UnboundedReceiver<Vec<AckToken>>,
+        shutdown: watch::Receiver<bool>,
+    ) -> SourceLoop {
+        let beat = cfg.heartbeat.clone();
+        SourceLoop {
+            client,
+            eventloop,
+            output: Some(output),
+            pending: VecDeque::new(),
+            acks,
+            acks_open: true,
+            shutdown,
+            backoff: Backoff::new(cfg.reconnect_min, cfg.reconnect_max),
+            ledger: AckLedger::new(),
+            leave: Leave::new(),
+            leave_open: true,
+            unsubscribe_sent: false,
+            unsubscribed: false,
+            ticker: beat.ticker(),
+            beat,
+            cfg,
         }
-        if !leave.requested() && *cfg.leave.borrow() {
-            tracing::info!(filter = %cfg.topic_filter, "leaving the shared subscription group: unsubscribing, then storing what the session still holds");
-            leave.request();
+    }
+
+    /// The loop: until stopped with every ack sent, left, or the connection lost while stopping.
+    async fn run(&mut self) {
+        loop {
+            self.beat.beat();
+            self.beat.wedge_point().await;
+            self.take_requests();
+            let ack_blocked = self.release_acks();
+            self.unsubscribe_when_due();
+            if self.output.is_none() && !self.acks_open && self.ledger.drained() {
+                break;
+            }
+            let room_for = if self.pending.is_empty() { None } else { self.output.clone() };
+            let room = async move {
+                match room_for {
+                    Some(tx) => tx.reserve_owned().await.ok(),
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                changed = self.cfg.leave.changed(), if self.leave_open && !self.leave.requested() => {
+                    // The value is read at the top of the loop; a dropped sender asks nothing.
+                    self.leave_open = changed.is_ok();
+                }
+                changed = self.shutdown.changed(), if self.output.is_some() => {
+                    if changed.is_err() {
+                        // The sender is gone: treat it as a stop.
+                        self.pending.clear();
+                        self.output = None;
+                    }
+                }
+                batch = self.acks.recv(), if self.acks_open => match batch {
+                    Some(tokens) => self.ledger.committed(tokens),
+                    None => self.acks_open = false,
+                },
+                // rumqttc's request channel was full: try again shortly (the event loop drains it).
+                _ = tokio::time::sleep(Duration::from_millis(1)), if ack_blocked => {}
+                _ = self.ticker.tick(), if self.pending.len() >= self.cfg.max_buffered => {}
+                permit = room => {
+                    if let (Some(permit), Some(d)) = (permit, self.pending.pop_front()) {
+                        permit.send(d);
+                    }
+                }
+                event = self.beat.wait(self.eventloop.poll()), if self.pending.len() < self.cfg.max_buffered => {
+                    if self.on_event(event).await.is_break() {
+                        break;
+                    }
+                }
+            }
         }
-        if output.is_some() && leave.done() {
+    }
+
+    /// Acts on a stop or a leave asked since the last turn, and on a leave that is done.
+    fn take_requests(&mut self) {
+        if self.output.is_some() && *self.shutdown.borrow() {
+            tracing::info!(undelivered = self.pending.len(), "source stopping: no new deliveries; draining acks");
+            self.pending.clear();
+            self.output = None;
+        }
+        if !self.leave.requested() && *self.cfg.leave.borrow() {
+            tracing::info!(filter = %self.cfg.topic_filter, "leaving the shared subscription group: unsubscribing, then storing what the session still holds");
+            self.leave.request();
+        }
+        if self.output.is_some() && self.leave.done() {
             tracing::info!("session empty: every message it held is stored and acknowledged");
-            output = None;
+            self.output = None;
         }
-        // Hand committed acks to rumqttc, in arrival order. `try_ack` either queues the ack or
-        // fails without queueing it, so an ack is never sent twice; a full channel only delays.
-        let released = ledger.release(|t| client.try_ack(&t.publish()).is_ok());
+    }
+
+    /// Hands committed acks to rumqttc, in arrival order; returns whether one had to wait for
+    /// room in rumqttc's request channel. `try_ack` either queues the ack or fails without
+    /// queueing it, so an ack is never sent twice; a full channel only delays.
+    fn release_acks(&mut self) -> bool {
+        let client = &self.client;
+        let released = self.ledger.release(|t| client.try_ack(&t.publish()).is_ok());
         if released.stale > 0 {
             m::stale_acks(released.stale);
         }
         if released.sent > 0 {
             m::acks_sent(released.sent);
         }
-        let ack_blocked = released.blocked;
-        let settled = ledger.settled();
-        if output.is_some() && leave.should_send(ledger.is_connected(), settled, !unsubscribe_sent) {
+        released.blocked
+    }
+
+    /// Sends the leave's unsubscribe once it is due.
+    fn unsubscribe_when_due(&mut self) {
+        let settled = self.ledger.settled();
+        if self.output.is_some() && self.leave.should_send(self.ledger.is_connected(), settled, !self.unsubscribe_sent)
+        {
             // A full request channel only delays it: the next event comes back here.
-            if client.try_unsubscribe(cfg.topic_filter.clone()).is_ok() {
-                leave.sent(settled);
-                unsubscribe_sent = true;
-            }
-        }
-        if output.is_none() && !acks_open && ledger.drained() {
-            break;
-        }
-        let room_for = if pending.is_empty() { None } else { output.clone() };
-        let room = async move {
-            match room_for {
-                Some(tx) => tx.reserve_owned().await.ok(),
-                None => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            changed = cfg.leave.changed(), if leave_open && !leave.requested() => {
-                // The value is read at the top of the loop; a dropped sender asks nothing.
-                leave_open = changed.is_ok();
-            }
-            changed = shutdown.changed(), if output.is_some() => {
-                if changed.is_err() {
-                    // The sender is gone: treat it as a stop.
-                    pending.clear();
-                    output = None;
-                }
-            }
-            batch = acks.recv(), if acks_open => match batch {
-                Some(tokens) => ledger.committed(tokens),
-                None => acks_open = false,
-            },
-            // rumqttc's request channel was full: try again shortly (the event loop drains it).
-            _ = tokio::time::sleep(Duration::from_millis(1)), if ack_blocked => {}
-            _ = ticker.tick(), if pending.len() >= cfg.max_buffered => {}
-            permit = room => {
-                if let (Some(permit), Some(d)) = (permit, pending.pop_front()) {
-                    permit.send(d);
-                }
-            }
-            event = beat.wait(eventloop.poll()), if pending.len() < cfg.max_buffered => match event {
-                Ok(Event::Incoming(Packet::Publish(p))) => {
-                    m::message_received(p.qos as u8);
-                    leave.message();
-                    if output.is_some() {
-                        // Copy out of rumqttc's read buffer: a `Bytes` slice would keep the whole
-                        // buffer it points into alive while the message waits for its commit.
-                        let topic = String::from_utf8_lossy(&p.topic).into_owned();
-                        let payload = Bytes::copy_from_slice(&p.payload);
-                        let ack = AckToken::for_publish(ledger.generation(), &p);
-                        ledger.received(&ack);
-                        let received_ms = crate::clock::now_ms();
-                        let d = Delivery { topic, payload, received_ms, retain: p.retain, ack };
-                        if d.clears_retained() {
-                            m::retained_clear();
-                        }
-                        pending.push_back(d);
-                    }
-                }
-                Ok(Event::Incoming(Packet::ConnAck(ack))) => {
-                    ledger.connected();
-                    m::mqtt_connected(true);
-                    backoff.reset();
-                    tracing::info!(session_present = ack.session_present, "connected to broker");
-                    unsubscribe_sent = false;
-                    if !leave.requested() {
-                        // Subscribe even to a present session: a leave interrupted by a stop
-                        // leaves it unsubscribed. Retained messages only for a new subscription
-                        // (as if the session's were kept); Retain As Published: an empty retained
-                        // publish (clearing a retained message) must be told apart from an empty
-                        // payload.
-                        let mut filter = Filter::new(cfg.topic_filter.clone(), QoS::AtLeastOnce);
-                        filter.preserve_retain = true;
-                        filter.retain_forward_rule = RetainForwardRule::OnNewSubscribe;
-                        if let Err(e) = client.try_subscribe_many([filter]) {
-                            tracing::error!(error = %e, "cannot queue subscribe request");
-                        }
-                    }
-                }
-                Ok(Event::Incoming(Packet::UnsubAck(_))) => {
-                    if !unsubscribed {
-                        unsubscribed = true;
-                        tracing::info!(filter = %cfg.topic_filter, "unsubscribed: the broker assigns this instance nothing new");
-                    }
-                    m::mqtt_subscribed(false);
-                    leave.unsubscribed();
-                }
-                Ok(Event::Incoming(Packet::SubAck(ack))) => {
-                    let ok = ack.return_codes.iter().all(|c| matches!(c, SubscribeReasonCode::Success(_)));
-                    if ok {
-                        tracing::info!(filter = %cfg.topic_filter, "subscribed");
-                        m::mqtt_subscribed(true);
-                        if let Some(s) = &cfg.subscribed {
-                            let _ = s.send(true);
-                        }
-                    } else {
-                        tracing::error!(filter = %cfg.topic_filter, codes = ?ack.return_codes, "broker refused the subscription");
-                    }
-                }
-                Ok(Event::Outgoing(Outgoing::PubAck(_))) => ledger.puback_written(),
-                Ok(_) => {}
-                Err(e) => {
-                    // rumqttc has already dropped acks queued for this connection.
-                    ledger.connection_lost();
-                    leave.connection_lost();
-                    m::mqtt_connected(false);
-                    m::mqtt_subscribed(false);
-                    m::mqtt_reconnect();
-                    if let Some(s) = &cfg.subscribed {
-                        let _ = s.send(false);
-                    }
-                    if output.is_none() {
-                        tracing::info!(error = %e, "broker connection lost while stopping; unacked messages will be redelivered");
-                        break;
-                    }
-                    // Deliveries of the lost connection will be redelivered; keep those queued
-                    // (their acks will be dropped as stale and the store deduplicates them).
-                    let delay = backoff.next_delay();
-                    let error = crate::tls::explain(&e.to_string(), "mqtt.ca_file");
-                    tracing::warn!(%error, ?delay, "broker connection lost; reconnecting");
-                    beat.wait(async {
-                        tokio::select! {
-                            _ = tokio::time::sleep(delay) => {}
-                            _ = shutdown.changed() => {}
-                        }
-                    })
-                    .await;
-                }
+            if self.client.try_unsubscribe(self.cfg.topic_filter.clone()).is_ok() {
+                self.leave.sent(settled);
+                self.unsubscribe_sent = true;
             }
         }
     }
-    disconnect(&client, &mut eventloop).await;
-    m::mqtt_connected(false);
-    if leave.done() {
-        super::session::end(session_options).await;
-        if let Some(left) = &cfg.left {
-            let _ = left.send(true);
+
+    /// Disconnects, and ends the session if the group was left.
+    async fn finish(mut self, session_options: MqttOptions) {
+        disconnect(&self.client, &mut self.eventloop).await;
+        m::mqtt_connected(false);
+        if self.leave.done() {
+            super::session::end(session_options).await;
+            if let Some(left) = &self.cfg.left {
+                let _ = left.send(true);
+            }
         }
+        tracing::info!("source stopped");
     }
-    tracing::info!("source stopped");
 }

@@ -63,8 +63,7 @@ impl Connector {
     /// Prepares the connection recipe; reads the password file and the CA certificates (or the
     /// system's trust store) now.
     pub fn new(s: &DatabaseSettings) -> Result<Connector, StoreError> {
-        let mut cfg: tokio_postgres::Config =
-            s.url.parse().map_err(|e: tokio_postgres::Error| StoreError::Url(e.to_string()))?;
+        let mut cfg: tokio_postgres::Config = s.url.parse().map_err(StoreError::Url)?;
         cfg.connect_timeout(s.connect_timeout);
         cfg.keepalives(true);
         cfg.keepalives_idle(Duration::from_secs(30));
@@ -81,8 +80,7 @@ impl Connector {
         let tls = if s.tls || s.ca_file.is_some() {
             // TLS required, the server's certificate verified against ca_file (or the system's
             // trust store) and the host name.
-            let config =
-                crate::tls::client_config(s.ca_file.as_deref(), None).map_err(|e| StoreError::Tls(e.to_string()))?;
+            let config = crate::tls::client_config(s.ca_file.as_deref(), None)?;
             cfg.ssl_mode(tokio_postgres::config::SslMode::Require);
             Some(MakeRustlsConnect::new(config))
         } else {
@@ -104,9 +102,7 @@ impl Connector {
             Some(tls) => {
                 let (client, connection) =
                     match tokio::time::timeout(s.connect_timeout, self.config.connect(tls.clone())).await {
-                        Ok(r) => r.map_err(|e| {
-                            StoreError::Tls(crate::tls::explain(&super::error::with_sources(&e), "database.ca_file"))
-                        })?,
+                        Ok(r) => r.map_err(StoreError::TlsConnect)?,
                         Err(_) => return Err(StoreError::Timeout(s.connect_timeout)),
                     };
                 (client, tokio::spawn(drive(connection)))

@@ -1,5 +1,6 @@
 //! Store errors, and the one place that decides what is worth retrying.
 
+use crate::tls::TlsError;
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
@@ -10,10 +11,15 @@ pub enum StoreError {
     Db(#[from] tokio_postgres::Error),
     #[error("cannot read database password file {path}: {source}")]
     PasswordFile { path: String, source: std::io::Error },
+    /// The TLS configuration (`database.ca_file` or the system's trust store) cannot be built.
     #[error("database TLS: {0}")]
-    Tls(String),
+    Tls(#[from] TlsError),
+    /// Connecting over TLS failed (handshake, certificate, or the connection under it); the
+    /// message says what to do for the usual certificate mistakes.
+    #[error("database TLS: {}", crate::tls::explain(&with_sources(.0), "database.ca_file"))]
+    TlsConnect(#[source] tokio_postgres::Error),
     #[error("invalid database URL: {0}")]
-    Url(String),
+    Url(#[source] tokio_postgres::Error),
     #[error("the database schema is at migration {found}, this wasteflow needs {needed}: run `wasteflow migrate` as the tables' owner (or set database.migrate_on_start = true)")]
     Outdated { found: i32, needed: i32 },
     #[error("the database's views and constraints are older than this wasteflow: run `wasteflow migrate` as the tables' owner (or set database.migrate_on_start = true)")]
@@ -21,15 +27,38 @@ pub enum StoreError {
     #[error("the storage v2 upgrade is not finished ({copied} of {total} v1 readings copied): the daemon does not ingest into a half-migrated schema; stop it and run `wasteflow migrate` as the tables' owner (it resumes where it stopped and shows its progress)")]
     UpgradePending { copied: i64, total: i64 },
     #[error("zone.time_zone = {name:?}: {why}")]
-    TimeZone { name: String, why: String },
+    TimeZone { name: String, why: TimeZoneRefusal },
     #[error("the storage v2 upgrade stopped: {0}")]
-    Upgrade(String),
+    Upgrade(#[from] UpgradeError),
     #[error("applying the views and constraints (src/store/views.sql) failed: {}", describe_with_context(.0))]
     Views(tokio_postgres::Error),
     #[error("migration {version} ({name}) failed: {}", describe_with_context(source))]
     Migration { version: i32, name: &'static str, source: tokio_postgres::Error },
     #[error("unexpected value in column {column}: {source}")]
     Column { column: &'static str, source: tokio_postgres::Error },
+}
+
+/// Why the database refuses `zone.time_zone` (at a registry sync, or `check-config --connect`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeZoneRefusal {
+    #[error(
+        "the database does not know this time zone (pg_timezone_names); write the IANA name of the \
+         zone's time zone in [zone] time_zone, e.g. \"Europe/Paris\""
+    )]
+    Unknown,
+    #[error(
+        "its UTC offset is not always a whole number of hours: {}; choose another time zone in [zone] time_zone",
+        crate::config::time_zone::WHOLE_HOURS
+    )]
+    NotWholeHours,
+}
+
+/// Why the storage v2 upgrade stops short of dropping the v1 tables.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UpgradeError {
+    /// Fewer rows in `readings` than in `readings_v1`: the copy is incomplete.
+    #[error("readings_v1 holds {v1} rows and readings {v2}: the v1 tables are kept; run `wasteflow migrate` again")]
+    RowsMissing { v1: i64, v2: i64 },
 }
 
 impl StoreError {

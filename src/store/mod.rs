@@ -17,7 +17,7 @@ mod migrate;
 mod pending;
 mod policies;
 mod prepare;
-mod registry;
+mod registry_sync;
 mod repeatable;
 mod task;
 mod upgrade;
@@ -30,12 +30,12 @@ pub use connect::{connect, server_version, Connector, Db};
 pub use dead_letters::{
     count_stored, dead_letter, dead_letters_page, last_dead_letter_id, DeadLetter, DeadLetterFilter, ReplayState,
 };
-pub use error::{column, timed, Refusal, StoreError};
+pub use error::{column, timed, Refusal, StoreError, TimeZoneRefusal, UpgradeError};
 pub use migrate::{check_current, migrate, migrate_and_upgrade, Mode, MIGRATIONS};
 pub use pending::{count_pending, run_pending_gauge, PENDING_EVERY};
 pub use policies::apply_policies;
 pub use prepare::{prepare, prepare_with, Prepared};
-pub use registry::{check_time_zone, load_ids, sync_registry, SyncReport};
+pub use registry_sync::{check_time_zone, load_ids, sync_registry, SyncReport};
 pub use task::run_store;
 pub use upgrade::{upgrade_state, UpgradeState, BATCH as UPGRADE_BATCH};
 pub use verify::{verify, Mismatch};

@@ -5,7 +5,7 @@ use super::connect::Connector;
 use super::error::StoreError;
 use super::migrate::{migrate, Mode};
 use super::policies::apply_policies;
-use super::registry::{sync_registry, SyncReport};
+use super::registry_sync::{sync_registry, SyncReport};
 use crate::config::Settings;
 use crate::zone::{RegistryIds, Zone};
 

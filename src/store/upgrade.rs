@@ -17,7 +17,7 @@
 //!
 //! The daemon refuses to ingest until the phase is done ([`StoreError::UpgradePending`]).
 
-use super::error::{column, timed, StoreError};
+use super::error::{column, timed, StoreError, UpgradeError};
 use crate::rollup::LEVELS;
 use std::time::{Duration, Instant};
 use tokio_postgres::Client;
@@ -268,9 +268,7 @@ async fn drop_v1(client: &mut Client, limit: Duration) -> Result<(), StoreError>
     .await?;
     let (v1, v2): (i64, i64) = (column(&row, "v1")?, column(&row, "v2")?);
     if v2 < v1 {
-        return Err(StoreError::Upgrade(format!(
-            "readings_v1 holds {v1} rows and readings {v2}: the v1 tables are kept; run `wasteflow migrate` again"
-        )));
+        return Err(UpgradeError::RowsMissing { v1, v2 }.into());
     }
     timed(
         limit,

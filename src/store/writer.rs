@@ -166,92 +166,110 @@ impl Writer {
             return Err(StoreError::Timeout(limit));
         };
         let tx = timed(limit, db.client.transaction()).await?;
-        let mut outcome = BatchOutcome::default();
 
-        // Readings, each natural key once.
-        let mut seen = HashSet::with_capacity(batch.readings.len());
-        let mut unique: Vec<usize> =
-            (0..batch.readings.len()).filter(|&i| seen.insert(batch.readings[i].key())).collect();
-        // Sorted keys: two transactions in flight that share keys wait on each other in the
-        // same order instead of deadlocking.
-        unique.sort_unstable_by(|&a, &b| batch.readings[a].key().cmp(&batch.readings[b].key()));
-        if !unique.is_empty() {
-            let rs = unique.iter().map(|&i| &batch.readings[i]);
-            let sensor: Vec<i32> = rs.clone().map(|r| r.sensor_id).collect();
-            let kind: Vec<i16> = rs.clone().map(|r| r.kind.number()).collect();
-            let t: Vec<SystemTime> = rs.clone().map(|r| ts(r.ts_ms)).collect();
-            let value: Vec<i64> = rs.clone().map(|r| r.value_milli).collect();
-            let attribution: Vec<i32> = rs.clone().map(|r| r.attribution).collect();
-            // The counter's 32 bits in a signed column (docs/storage.md).
-            let seq: Vec<i32> = rs.map(|r| i32::from_ne_bytes(r.frame_seq.to_ne_bytes())).collect();
-            let rows = timed(limit, tx.query(&st.readings, &[&sensor, &kind, &t, &value, &attribution, &seq])).await?;
-            outcome.stored = if rows.len() == unique.len() {
-                unique
-            } else {
-                let index: HashMap<(i32, MeasurementKind, i64), usize> =
-                    unique.iter().map(|&i| (batch.readings[i].key(), i)).collect();
-                let mut stored = Vec::with_capacity(rows.len());
-                for row in &rows {
-                    let number: i16 = column(row, "kind")?;
-                    // Only this batch's own keys come back, so the kind is one it sent.
-                    let Some(kind) = MeasurementKind::from_number(number) else { continue };
-                    let key = (column(row, "sensor_id")?, kind, ms_since_epoch(column(row, "ts")?));
-                    stored.extend(index.get(&key).copied());
-                }
-                stored
-            };
-        }
-
+        let stored = insert_readings(&tx, st, batch, limit).await?;
         // Everything of the batch not inserted now was already stored (or twice in the batch).
-        outcome.duplicates = batch.readings.len() - outcome.stored.len();
+        let duplicates = batch.readings.len() - stored.len();
 
         // Rollup deltas from the rows actually inserted.
-        let deltas = Deltas::of(outcome.stored.iter().map(|&i| &batch.readings[i]));
+        let deltas = Deltas::of(stored.iter().map(|&i| &batch.readings[i]));
         write_deltas(&tx, st, &deltas, limit).await?;
 
-        let (gateways, frames) = inbox_rows(batch, &outcome.stored);
+        let (gateways, frames) = inbox_rows(batch, &stored);
         if !gateways.is_empty() {
             timed(limit, tx.execute(&st.inbox, &[&gateways, &frames])).await?;
         }
 
-        if !batch.rejects.is_empty() {
-            let r = &batch.rejects;
-            let at: Vec<SystemTime> =
-                batch.spans.iter().flat_map(|s| s.rejects.clone().map(|_| ts(s.received_ms))).collect();
-            let topic: Vec<String> = r.iter().map(|x| clean(&x.topic)).collect();
-            let gw: Vec<Option<String>> = r.iter().map(|x| x.gateway.as_deref().map(clean)).collect();
-            let co: Vec<Option<String>> = r.iter().map(|x| x.company.as_deref().map(clean)).collect();
-            let reason: Vec<&str> = r.iter().map(|x| x.reason.code()).collect();
-            let detail: Vec<String> = r.iter().map(|x| clean(&x.detail)).collect();
-            let index: Vec<i32> = r.iter().map(|x| x.reading_index).collect();
-            let payload: Vec<&[u8]> = r.iter().map(|x| &x.payload[..]).collect();
-            // Every rejection of a message shares the hash of the whole message as received.
-            let identity: Vec<Vec<u8>> = batch
-                .spans
-                .iter()
-                .flat_map(|s| {
-                    let id = message_sha256(&s.topic, &s.payload);
-                    s.rejects.clone().map(move |_| id.clone())
-                })
-                .collect();
-            let rows = timed(
-                limit,
-                tx.query(&st.rejects, &[&at, &topic, &gw, &co, &reason, &detail, &index, &payload, &identity]),
-            )
-            .await?;
-            for row in &rows {
-                let code: &str = column(row, "reason")?;
-                // Only this batch's own reasons come back.
-                outcome.rejected_reasons.extend(RejectReason::from_code(code));
-            }
-        }
+        let rejected_reasons = insert_rejects(&tx, st, batch, limit).await?;
+        let mut replayed = Vec::new();
         if !batch.replays.is_empty() {
             let rows = timed(limit, tx.query(MARK_REPLAYED, &[&batch.replays])).await?;
-            outcome.replayed = rows.iter().map(|row| column(row, "id")).collect::<Result<_, _>>()?;
+            replayed = rows.iter().map(|row| column(row, "id")).collect::<Result<_, _>>()?;
         }
         timed(limit, tx.commit()).await?;
-        Ok(outcome)
+        Ok(BatchOutcome { stored, duplicates, rejected_reasons, replayed, refused: Vec::new() })
     }
+}
+
+/// Inserts the batch's readings, each natural key once; returns the indexes (in the batch)
+/// of those inserted now, the others being already stored.
+async fn insert_readings(
+    tx: &tokio_postgres::Transaction<'_>,
+    st: &Statements,
+    batch: &Batch,
+    limit: Duration,
+) -> Result<Vec<usize>, StoreError> {
+    let mut seen = HashSet::with_capacity(batch.readings.len());
+    let mut unique: Vec<usize> = (0..batch.readings.len()).filter(|&i| seen.insert(batch.readings[i].key())).collect();
+    // Sorted keys: two transactions in flight that share keys wait on each other in the
+    // same order instead of deadlocking.
+    unique.sort_unstable_by(|&a, &b| batch.readings[a].key().cmp(&batch.readings[b].key()));
+    if unique.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rs = unique.iter().map(|&i| &batch.readings[i]);
+    let sensor: Vec<i32> = rs.clone().map(|r| r.sensor_id).collect();
+    let kind: Vec<i16> = rs.clone().map(|r| r.kind.number()).collect();
+    let t: Vec<SystemTime> = rs.clone().map(|r| ts(r.ts_ms)).collect();
+    let value: Vec<i64> = rs.clone().map(|r| r.value_milli).collect();
+    let attribution: Vec<i32> = rs.clone().map(|r| r.attribution).collect();
+    // The counter's 32 bits in a signed column (docs/storage.md).
+    let seq: Vec<i32> = rs.map(|r| i32::from_ne_bytes(r.frame_seq.to_ne_bytes())).collect();
+    let rows = timed(limit, tx.query(&st.readings, &[&sensor, &kind, &t, &value, &attribution, &seq])).await?;
+    if rows.len() == unique.len() {
+        return Ok(unique);
+    }
+    let index: HashMap<(i32, MeasurementKind, i64), usize> =
+        unique.iter().map(|&i| (batch.readings[i].key(), i)).collect();
+    let mut stored = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let number: i16 = column(row, "kind")?;
+        // Only this batch's own keys come back, so the kind is one it sent.
+        let Some(kind) = MeasurementKind::from_number(number) else { continue };
+        let key = (column(row, "sensor_id")?, kind, ms_since_epoch(column(row, "ts")?));
+        stored.extend(index.get(&key).copied());
+    }
+    Ok(stored)
+}
+
+/// Inserts the batch's rejections as dead letters; returns the reasons of those inserted now.
+async fn insert_rejects(
+    tx: &tokio_postgres::Transaction<'_>,
+    st: &Statements,
+    batch: &Batch,
+    limit: Duration,
+) -> Result<Vec<RejectReason>, StoreError> {
+    if batch.rejects.is_empty() {
+        return Ok(Vec::new());
+    }
+    let r = &batch.rejects;
+    let at: Vec<SystemTime> = batch.spans.iter().flat_map(|s| s.rejects.clone().map(|_| ts(s.received_ms))).collect();
+    let topic: Vec<String> = r.iter().map(|x| clean(&x.topic)).collect();
+    let gw: Vec<Option<String>> = r.iter().map(|x| x.gateway.as_deref().map(clean)).collect();
+    let co: Vec<Option<String>> = r.iter().map(|x| x.company.as_deref().map(clean)).collect();
+    let reason: Vec<&str> = r.iter().map(|x| x.reason.code()).collect();
+    let detail: Vec<String> = r.iter().map(|x| clean(&x.detail)).collect();
+    let index: Vec<i32> = r.iter().map(|x| x.reading_index).collect();
+    let payload: Vec<&[u8]> = r.iter().map(|x| &x.payload[..]).collect();
+    // Every rejection of a message shares the hash of the whole message as received.
+    let identity: Vec<Vec<u8>> = batch
+        .spans
+        .iter()
+        .flat_map(|s| {
+            let id = message_sha256(&s.topic, &s.payload);
+            s.rejects.clone().map(move |_| id.clone())
+        })
+        .collect();
+    let rows =
+        timed(limit, tx.query(&st.rejects, &[&at, &topic, &gw, &co, &reason, &detail, &index, &payload, &identity]))
+            .await?;
+    let mut reasons = Vec::new();
+    for row in &rows {
+        let code: &str = column(row, "reason")?;
+        // Only this batch's own reasons come back.
+        reasons.extend(RejectReason::from_code(code));
+    }
+    Ok(reasons)
 }
 
 /// The live inbox's rows of a batch: per gateway, its decoded frames in arrival order, each

@@ -2,6 +2,7 @@
 //! the List of Waste, treatments that exist and may be applied in France, positive tonnes, a
 //! disposal baseline, and a source for every factor.
 
+use super::field_error::FieldError;
 use super::file::ZoneFile;
 use super::synergy::{accepted_code, Factors};
 use super::treatment::{check_treatment_code, treatment_class, treatment_mode, TreatmentClass};
@@ -17,7 +18,7 @@ pub(super) fn check(f: &ZoneFile, err: &mut dyn FnMut(String, String, String)) {
         let mut seen = HashSet::new();
         for (i, a) in c.accepts.iter().enumerate() {
             let field = |name: &str| format!("accepts[{i}].{name}");
-            let code = accepted_code(&a.ewc).map_err(|why| err(entry.clone(), field("ewc"), why)).ok();
+            let code = accepted_code(&a.ewc).map_err(|why| err(entry.clone(), field("ewc"), why.to_string())).ok();
             match check_treatment_code(&a.treatment) {
                 Err(why) => err(entry.clone(), field("treatment"), why),
                 Ok(()) if treatment_class(&a.treatment) == Ok(TreatmentClass::Interim) => err(
@@ -59,14 +60,16 @@ pub(super) fn check(f: &ZoneFile, err: &mut dyn FnMut(String, String, String)) {
     check_factors(&f.factors, &companies, &operators, &streams, err);
 }
 
-fn check_source(source: &str) -> Result<(), String> {
+fn check_source(source: &str) -> Result<(), FieldError> {
     if source.trim().is_empty() {
-        Err("name where the figure comes from (every factor cites its source)".into())
+        Err(FieldError::NoSource)
     } else {
         Ok(())
     }
 }
 
+/// The `[factors]` table: the baseline, the TGAP rates, the treatment costs, the emission
+/// factors.
 fn check_factors(
     f: &Factors,
     companies: &HashSet<&str>,
@@ -74,7 +77,19 @@ fn check_factors(
     streams: &HashSet<&str>,
     err: &mut dyn FnMut(String, String, String),
 ) {
-    let entry = || "factors".to_string();
+    check_baseline(f, err);
+    check_tgap(f, err);
+    check_costs(f, companies, operators, err);
+    check_emissions(f, streams, err);
+}
+
+/// The entry every problem of the `[factors]` table is reported under.
+fn entry() -> String {
+    "factors".to_string()
+}
+
+/// The baseline treatment: a disposal operation.
+fn check_baseline(f: &Factors, err: &mut dyn FnMut(String, String, String)) {
     if let Some(b) = &f.baseline_treatment {
         match check_treatment_code(b) {
             Err(why) => err(entry(), "baseline_treatment".into(), why),
@@ -89,6 +104,10 @@ fn check_factors(
             Ok(()) => {}
         }
     }
+}
+
+/// The TGAP rates: one entry per year from 1999, at least one rate each, a source.
+fn check_tgap(f: &Factors, err: &mut dyn FnMut(String, String, String)) {
     let mut years = HashSet::new();
     for (i, t) in f.tgap.iter().enumerate() {
         let field = |name: &str| format!("tgap[{i}].{name}");
@@ -115,8 +134,18 @@ fn check_factors(
                 "gives no rate: write landfill_eur_per_tonne or incineration_eur_per_tonne".into(),
             );
         }
-        check_source(&t.source).unwrap_or_else(|why| err(entry(), field("source"), why));
+        check_source(&t.source).unwrap_or_else(|why| err(entry(), field("source"), why.to_string()));
     }
+}
+
+/// The treatment costs: an operation, a destination of the registry, a finite price, a
+/// source, each operation and destination once.
+fn check_costs(
+    f: &Factors,
+    companies: &HashSet<&str>,
+    operators: &HashSet<&str>,
+    err: &mut dyn FnMut(String, String, String),
+) {
     let mut costs = HashSet::new();
     for (i, c) in f.costs.iter().enumerate() {
         let field = |name: &str| format!("costs[{i}].{name}");
@@ -137,7 +166,7 @@ fn check_factors(
                 "must be a number of EUR per tonne (negative for a material sold)".into(),
             );
         }
-        check_source(&c.source).unwrap_or_else(|why| err(entry(), field("source"), why));
+        check_source(&c.source).unwrap_or_else(|why| err(entry(), field("source"), why.to_string()));
         if !costs.insert((c.treatment.as_str(), c.destination.as_deref())) {
             err(
                 entry(),
@@ -150,6 +179,10 @@ fn check_factors(
             );
         }
     }
+}
+
+/// The emission factors: a stream of the registry, once each, a finite factor, a source.
+fn check_emissions(f: &Factors, streams: &HashSet<&str>, err: &mut dyn FnMut(String, String, String)) {
     let mut factored = HashSet::new();
     for (i, e) in f.emissions.iter().enumerate() {
         let field = |name: &str| format!("emissions[{i}].{name}");
@@ -161,7 +194,7 @@ fn check_factors(
         if !e.kg_co2e_per_tonne.is_finite() {
             err(entry(), field("kg_co2e_per_tonne"), "must be a number of kg CO2e per tonne".into());
         }
-        check_source(&e.source).unwrap_or_else(|why| err(entry(), field("source"), why));
+        check_source(&e.source).unwrap_or_else(|why| err(entry(), field("source"), why.to_string()));
     }
 }
 

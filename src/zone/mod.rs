@@ -7,7 +7,10 @@
 //! from a payload.
 
 mod check;
+mod check_equipment;
+mod check_fields;
 mod codes;
+mod field_error;
 mod file;
 mod ids;
 mod list_of_waste;
@@ -18,8 +21,9 @@ mod synergy;
 mod treatment;
 mod window;
 
-pub use check::check_id;
+pub use check_fields::check_id;
 pub use codes::{check_ewc_code, check_siren, check_siret, split_address, stream_code, PostalAddress, StreamCode};
+pub use field_error::FieldError;
 pub use file::*;
 pub use ids::{Attribution, RegistryIds, SensorIds};
 pub use list_of_waste::{list_of_waste, ListOfWaste, WasteEntry};

@@ -87,6 +87,6 @@ pub struct EmissionFactor {
 
 /// An accepted code, normalised as the registry stores stream codes (`NN NN NN`, `*` when
 /// hazardous).
-pub fn accepted_code(ewc: &str) -> Result<String, String> {
+pub fn accepted_code(ewc: &str) -> Result<String, super::field_error::FieldError> {
     stream_code(ewc, None, None).map(|c| c.code)
 }

@@ -3,6 +3,7 @@
 //! `collection_window = { days = ["mon", "wed", "fri"], from = "07:00", to = "16:00" }` on a
 //! container or on its site (the container's wins). Parsing only; no clock here.
 
+use super::field_error::FieldError;
 use serde::Deserialize;
 
 /// Day names as the registry writes them, Monday first.
@@ -44,39 +45,36 @@ impl CollectionWindow {
 }
 
 /// Parses "HH:MM" (00:00 to 24:00) into minutes of the day.
-pub fn parse_hhmm(s: &str) -> Result<u16, String> {
+pub fn parse_hhmm(s: &str) -> Result<u16, FieldError> {
     let b = s.as_bytes();
     let ok = b.len() == 5 && b[2] == b':' && b.iter().enumerate().all(|(i, c)| i == 2 || c.is_ascii_digit());
     let (h, m): (u16, u16) = if ok { (s[..2].parse().unwrap_or(99), s[3..].parse().unwrap_or(99)) } else { (99, 99) };
     if h < 24 && m < 60 || (h == 24 && m == 0) {
         Ok(h * 60 + m)
     } else {
-        Err(format!("{s:?} is not a time of day; write HH:MM in the zone's local time, e.g. \"07:00\""))
+        Err(FieldError::NotATimeOfDay(s.to_string()))
     }
 }
 
 /// Checks a window as written; the error names the field and the fix: `(field, why)`.
-pub fn parse_window(w: &CollectionWindowEntry) -> Result<CollectionWindow, (&'static str, String)> {
+pub fn parse_window(w: &CollectionWindowEntry) -> Result<CollectionWindow, (&'static str, FieldError)> {
     if w.days.is_empty() {
-        return Err(("days", "no day given; list the days a carrier may come, e.g. [\"mon\", \"thu\"]".into()));
+        return Err(("days", FieldError::NoDay));
     }
     let mut days = 0u8;
     for d in &w.days {
         match DAY_NAMES.iter().position(|n| n.eq_ignore_ascii_case(d)) {
-            Some(i) if days & (1 << i) != 0 => return Err(("days", format!("{d:?} is listed twice"))),
+            Some(i) if days & (1 << i) != 0 => return Err(("days", FieldError::DayTwice(d.clone()))),
             Some(i) => days |= 1 << i,
             None => {
-                return Err(("days", format!("{d:?} is not a day; write mon, tue, wed, thu, fri, sat or sun")));
+                return Err(("days", FieldError::NotADay(d.clone())));
             }
         }
     }
     let from_min = parse_hhmm(&w.from).map_err(|why| ("from", why))?;
     let to_min = parse_hhmm(&w.to).map_err(|why| ("to", why))?;
     if to_min <= from_min {
-        return Err((
-            "to",
-            format!("{} is not after from = {}; a window opens and closes on the same day", w.to, w.from),
-        ));
+        return Err(("to", FieldError::WindowNotAfter { from: w.from.clone(), to: w.to.clone() }));
     }
     Ok(CollectionWindow { days, from_min, to_min })
 }
@@ -100,11 +98,11 @@ mod tests {
     #[test]
     fn bad_windows_name_the_field_and_the_fix() {
         assert_eq!(parse_window(&entry(&[], "07:00", "16:00")).unwrap_err().0, "days");
-        assert!(parse_window(&entry(&["monday"], "07:00", "16:00")).unwrap_err().1.contains("mon, tue"));
+        assert!(parse_window(&entry(&["monday"], "07:00", "16:00")).unwrap_err().1.to_string().contains("mon, tue"));
         assert_eq!(parse_window(&entry(&["mon", "mon"], "07:00", "16:00")).unwrap_err().0, "days");
         assert_eq!(parse_window(&entry(&["mon"], "7:00", "16:00")).unwrap_err().0, "from");
         assert_eq!(parse_window(&entry(&["mon"], "07:00", "25:00")).unwrap_err().0, "to");
-        assert!(parse_window(&entry(&["mon"], "16:00", "07:00")).unwrap_err().1.contains("not after"));
+        assert!(parse_window(&entry(&["mon"], "16:00", "07:00")).unwrap_err().1.to_string().contains("not after"));
         assert_eq!(parse_hhmm("24:00"), Ok(1440));
     }
 }

@@ -1,0 +1,117 @@
+//! The checks of single fields of the registry that several entries share: a destination's
+//! final operations, a date, an id, a site's position and geofence.
+
+use super::field_error::FieldError;
+use super::file::{FinalOperation, SiteEntry};
+use super::treatment::{check_treatment_code, treatment_class, treatment_mode, TreatmentClass};
+use std::collections::HashSet;
+
+/// How far a declaration's shares may be from summing to 1.
+const SHARE_TOLERANCE: f64 = 0.001;
+
+/// Checks a destination's `final_operations`: final codes (not interim, not prohibited), each
+/// mode as for a container's treatment, shares above 0 summing to 1 (within 0.001), no
+/// operation and mode twice. Reports `(field, why)`, the field naming the entry's index
+/// (`final_operations[1].mode`).
+pub(super) fn check_final_operations(ops: &[FinalOperation], err: &mut dyn FnMut(String, String)) {
+    let mut seen = HashSet::new();
+    for (i, op) in ops.iter().enumerate() {
+        let field = |name: &str| format!("final_operations[{i}].{name}");
+        match check_treatment_code(&op.code) {
+            Err(why) => err(field("code"), why),
+            Ok(()) if treatment_class(&op.code) == Ok(TreatmentClass::Interim) => err(
+                field("code"),
+                format!(
+                    "{} is an interim operation: declare the final operations the interim mass goes to{}",
+                    op.code,
+                    if op.code == "D9" { " (write D9F if this D9 is final)" } else { "" }
+                ),
+            ),
+            Ok(()) => match treatment_mode(&op.code, op.mode) {
+                Err(why) => err(field("mode"), why.replace("treatment_mode", "mode")),
+                Ok(mode) => {
+                    if !seen.insert((op.code.as_str(), mode.map(|m| m.name()))) {
+                        err(field("code"), format!("{} is declared twice with the same mode; add the shares", op.code));
+                    }
+                }
+            },
+        }
+        if !(op.share > 0.0 && op.share <= 1.0) {
+            err(field("share"), format!("{}: a share is a fraction above 0 and at most 1", op.share));
+        }
+    }
+    let sum: f64 = ops.iter().map(|op| op.share).sum();
+    if !ops.is_empty() && sum.is_finite() && (sum - 1.0).abs() > SHARE_TOLERANCE {
+        err(
+            "final_operations".into(),
+            format!(
+                "the shares sum to {}, not 1: they split all of the interim mass the destination receives",
+                (sum * 1e6).round() / 1e6
+            ),
+        );
+    }
+}
+
+/// A calendar date written `YYYY-MM-DD`.
+pub(super) fn check_date(s: &str) -> Result<(), FieldError> {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    let ok = b.len() == 10 && b[4] == b'-' && b[7] == b'-' && digits(0..4) && digits(5..7) && digits(8..10);
+    let (year, month, day): (u32, u32, u32) = if ok {
+        (s[..4].parse().unwrap_or(0), s[5..7].parse().unwrap_or(0), s[8..10].parse().unwrap_or(0))
+    } else {
+        (0, 0, 0)
+    };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if ok && (1..=12).contains(&month) && (1..=days).contains(&day) {
+        Ok(())
+    } else {
+        Err(FieldError::NotADate(s.to_string()))
+    }
+}
+
+/// Ids appear in MQTT topics and tables: lower-case ASCII letters, digits and `-`, 1 to 64 long.
+pub fn check_id(id: &str) -> Result<(), FieldError> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(FieldError::NotAnId(id.to_string()))
+    }
+}
+
+/// A site's centre and geofence: WGS 84 degrees, both coordinates or neither, a radius a GPS
+/// can tell apart (its error is metres to tens of metres) and no larger than a zone.
+pub(super) fn check_site_position(s: &SiteEntry, err: &mut dyn FnMut(&str, String)) {
+    match (s.latitude, s.longitude) {
+        (Some(_), None) => err("longitude", "missing: give both latitude and longitude, or neither".into()),
+        (None, Some(_)) => err("latitude", "missing: give both latitude and longitude, or neither".into()),
+        _ => {}
+    }
+    if let Some(lat) = s.latitude.filter(|l| !(-90.0..=90.0).contains(l)) {
+        err(
+            "latitude",
+            format!("{lat} is not a latitude: WGS 84 decimal degrees from -90 to 90 (Liévin is about 50.42)"),
+        );
+    }
+    if let Some(lon) = s.longitude.filter(|l| !(-180.0..=180.0).contains(l)) {
+        err(
+            "longitude",
+            format!("{lon} is not a longitude: WGS 84 decimal degrees from -180 to 180 (Liévin is about 2.78)"),
+        );
+    }
+    if !(20.0..=20_000.0).contains(&s.geofence_radius_m) {
+        err(
+            "geofence_radius_m",
+            format!("{} m: must be from 20 m (a GPS's error) to 20,000 m (e.g. 200)", s.geofence_radius_m),
+        );
+    }
+}
