@@ -33,119 +33,147 @@ pub fn check_message(
     limits: &Limits,
 ) -> Checked {
     let mut out = Checked::default();
-    let reject =
-        |reason: RejectReason, detail: String, gw: Option<&str>, co: Option<&str>, index: i32, payload: Bytes| {
-            Rejection {
-                topic: topic.chars().take(256).collect(),
-                gateway: gw.map(str::to_string),
-                company: co.map(str::to_string),
-                reason,
-                detail,
-                payload,
-                reading_index: index,
-            }
-        };
-
-    let ids = match layout.ids(topic) {
-        Ok(ids) => ids,
-        Err(why) => {
-            let detail = why.to_string();
-            out.rejects.push(reject(
-                RejectReason::BadTopic,
-                detail,
-                None,
-                None,
-                WHOLE_MESSAGE,
-                capped(payload, limits),
-            ));
-            return out;
-        }
-    };
-    let (gw, co) = (Some(ids.gateway), Some(ids.company));
-    if payload.len() > limits.max_payload_bytes {
-        let detail = format!("{} bytes, limit {}", payload.len(), limits.max_payload_bytes);
-        out.rejects.push(reject(RejectReason::PayloadTooLarge, detail, gw, co, WHOLE_MESSAGE, capped(payload, limits)));
-        return out;
-    }
-    let frame = match wire::decode(payload) {
-        Ok(f) => f,
+    let rejected = Rejected { topic, gateway: None, company: None };
+    let (frame, gateway, company) = match check_envelope(topic, payload, layout, zone, limits) {
+        Ok(whole) => whole,
         Err(e) => {
-            out.rejects.push(reject(e.reason(), e.to_string(), gw, co, WHOLE_MESSAGE, payload.clone()));
+            let rejected = Rejected { gateway: e.gateway, company: e.company, ..rejected };
+            out.rejects.push(rejected.rejection(e.reason, e.detail, WHOLE_MESSAGE, e.payload));
             return out;
         }
     };
-    let Some(company) = zone.company_of(ids.gateway) else {
-        let detail = format!("gateway {:?} is not in the registry", ids.gateway);
-        out.rejects.push(reject(RejectReason::UnknownGateway, detail, gw, co, WHOLE_MESSAGE, payload.clone()));
-        return out;
-    };
-    if &**company != ids.company {
-        let detail = format!("gateway {:?} belongs to {:?}, topic says {:?}", ids.gateway, company, ids.company);
-        out.rejects.push(reject(RejectReason::CompanyMismatch, detail, gw, co, WHOLE_MESSAGE, payload.clone()));
-        return out;
-    }
-
-    let gateway: Arc<str> = Arc::from(ids.gateway);
-    let base_ms = frame_time(frame.base_time_ms);
-    out.frame = Some(FrameMark { gateway: gateway.clone(), seq: frame.seq, base_ms });
+    let gw: Arc<str> = Arc::from(gateway);
+    let rejected = Rejected { gateway: Some(gateway), company: Some(company), ..rejected };
+    out.frame = Some(FrameMark { gateway: gw.clone(), seq: frame.seq, base_ms: frame_time(frame.base_time_ms) });
     let mut seen = HashSet::with_capacity(frame.readings.len());
     out.readings.reserve(frame.readings.len());
     for (i, r) in frame.readings.iter().enumerate() {
-        let index = i32::try_from(i).unwrap_or(i32::MAX);
-        let ts_ms = frame.base_time_ms.saturating_add(u64::from(r.offset_ms)).min(i64::MAX as u64) as i64;
-        let verdict = check_reading(r.sensor, &r.value, ts_ms, now_ms, limits)
-            .and_then(|value_milli| {
-                // The attribution in force at the reading's time; only a sensor of the file has
-                // ids (Zone::with_ids), so the file is consulted only to say why there are none.
-                let attributed = zone.ids(ids.gateway, r.sensor).and_then(|s| Some((s.sensor_id, s.at(ts_ms)?)));
-                attributed.map(|(sensor_id, a)| (sensor_id, a, value_milli)).ok_or_else(|| {
-                    let detail = if zone.sensor(ids.gateway, r.sensor).is_none() {
-                        format!("sensor {} is not registered on gateway {:?}", r.sensor, ids.gateway)
-                    } else {
-                        format!(
-                            "sensor {} of gateway {:?} has no attribution in the database: the registry was not synchronised",
-                            r.sensor, ids.gateway
-                        )
-                    };
-                    (RejectReason::UnknownSensor, detail)
-                })
-            })
-            .and_then(|ok| {
-                if seen.insert((r.sensor, r.value.kind(), ts_ms)) {
-                    Ok(ok)
-                } else {
-                    Err((
-                        RejectReason::DuplicateInFrame,
-                        format!("sensor {} {} at {ts_ms} appears twice", r.sensor, r.value.kind().name()),
-                    ))
-                }
-            });
-        match verdict {
-            Ok((sensor_id, a, value_milli)) => out.readings.push(ValidReading {
-                gateway: gateway.clone(),
-                sensor: r.sensor,
-                kind: r.value.kind(),
-                ts_ms,
-                value_milli,
-                frame_seq: frame.seq,
-                sensor_id,
-                attribution: a.id,
-                classification: a.classification,
-                company: a.company.clone(),
-                container: a.container.clone(),
-            }),
+        match check_frame_reading(&frame, r, &gw, zone, now_ms, limits, &mut seen) {
+            Ok(valid) => out.readings.push(valid),
             Err((reason, detail)) => {
                 // The reading alone, as a one-reading v1 frame: small, and replayable.
                 let alone =
                     wire::encode(&wire::Frame { seq: frame.seq, base_time_ms: frame.base_time_ms, readings: vec![*r] });
-                out.rejects.push(reject(reason, detail, gw, co, index, Bytes::from(alone)))
+                let index = i32::try_from(i).unwrap_or(i32::MAX);
+                out.rejects.push(rejected.rejection(reason, detail, index, Bytes::from(alone)));
             }
         }
     }
     out
 }
 
-/// Checks one reading's value and time; returns the value as stored ([`crate::wire::MeasurementKind::to_stored`]).
+/// Who a rejection is about: the received topic, and the gateway and company its topic names
+/// once it parsed.
+#[derive(Clone, Copy)]
+struct Rejected<'a> {
+    topic: &'a str,
+    gateway: Option<&'a str>,
+    company: Option<&'a str>,
+}
+
+impl Rejected<'_> {
+    fn rejection(&self, reason: RejectReason, detail: String, reading_index: i32, payload: Bytes) -> Rejection {
+        Rejection {
+            topic: self.topic.chars().take(256).collect(),
+            gateway: self.gateway.map(str::to_string),
+            company: self.company.map(str::to_string),
+            reason,
+            detail,
+            payload,
+            reading_index,
+        }
+    }
+}
+
+/// A message refused whole, with what of it is kept.
+struct WholeRefusal<'a> {
+    reason: RejectReason,
+    detail: String,
+    gateway: Option<&'a str>,
+    company: Option<&'a str>,
+    payload: Bytes,
+}
+
+/// The checks of the message as a whole, in order: topic, size, decode, gateway, company.
+/// Gives the frame with its gateway and company, or why the whole message is refused.
+fn check_envelope<'t>(
+    topic: &'t str,
+    payload: &Bytes,
+    layout: &TopicLayout,
+    zone: &Zone,
+    limits: &Limits,
+) -> Result<(wire::Frame, &'t str, &'t str), WholeRefusal<'t>> {
+    let refuse = |reason, detail, ids: Option<&wire::TopicIds<'t>>, payload| WholeRefusal {
+        reason,
+        detail,
+        gateway: ids.map(|i| i.gateway),
+        company: ids.map(|i| i.company),
+        payload,
+    };
+    let ids = layout
+        .ids(topic)
+        .map_err(|why| refuse(RejectReason::BadTopic, why.to_string(), None, capped(payload, limits)))?;
+    if payload.len() > limits.max_payload_bytes {
+        let detail = format!("{} bytes, limit {}", payload.len(), limits.max_payload_bytes);
+        return Err(refuse(RejectReason::PayloadTooLarge, detail, Some(&ids), capped(payload, limits)));
+    }
+    let frame = wire::decode(payload).map_err(|e| refuse(e.reason(), e.to_string(), Some(&ids), payload.clone()))?;
+    let Some(company) = zone.company_of(ids.gateway) else {
+        let detail = format!("gateway {:?} is not in the registry", ids.gateway);
+        return Err(refuse(RejectReason::UnknownGateway, detail, Some(&ids), payload.clone()));
+    };
+    if &**company != ids.company {
+        let detail = format!("gateway {:?} belongs to {:?}, topic says {:?}", ids.gateway, company, ids.company);
+        return Err(refuse(RejectReason::CompanyMismatch, detail, Some(&ids), payload.clone()));
+    }
+    Ok((frame, ids.gateway, ids.company))
+}
+
+/// Checks one reading of a frame whose envelope passed: value and time, the attribution in
+/// force at its time, and that the frame does not hold it twice (`seen`).
+fn check_frame_reading(
+    frame: &wire::Frame,
+    r: &wire::Reading,
+    gateway: &Arc<str>,
+    zone: &Zone,
+    now_ms: i64,
+    limits: &Limits,
+    seen: &mut HashSet<(u16, wire::MeasurementKind, i64)>,
+) -> Result<ValidReading, (RejectReason, String)> {
+    let ts_ms = frame.base_time_ms.saturating_add(u64::from(r.offset_ms)).min(i64::MAX as u64) as i64;
+    let value_milli = check_reading(r.sensor, &r.value, ts_ms, now_ms, limits)?;
+    // The attribution in force at the reading's time; only a sensor of the file has ids
+    // (Zone::with_ids), so the file is consulted only to say why there are none.
+    let Some((sensor_id, a)) = zone.ids(gateway, r.sensor).and_then(|s| Some((s.sensor_id, s.at(ts_ms)?))) else {
+        let detail = if zone.sensor(gateway, r.sensor).is_none() {
+            format!("sensor {} is not registered on gateway {:?}", r.sensor, gateway)
+        } else {
+            format!(
+                "sensor {} of gateway {:?} has no attribution in the database: the registry was not synchronised",
+                r.sensor, gateway
+            )
+        };
+        return Err((RejectReason::UnknownSensor, detail));
+    };
+    if !seen.insert((r.sensor, r.value.kind(), ts_ms)) {
+        let detail = format!("sensor {} {} at {ts_ms} appears twice", r.sensor, r.value.kind().name());
+        return Err((RejectReason::DuplicateInFrame, detail));
+    }
+    Ok(ValidReading {
+        gateway: gateway.clone(),
+        sensor: r.sensor,
+        kind: r.value.kind(),
+        ts_ms,
+        value_milli,
+        frame_seq: frame.seq,
+        sensor_id,
+        attribution: a.id,
+        classification: a.classification,
+        company: a.company.clone(),
+        container: a.container.clone(),
+    })
+}
+
 /// The time the live stage gives a frame: its base time, held inside what PostgreSQL can store.
 /// Every time the live fold writes for a frame (the gateway's last frame, a gap's bounds) comes
 /// from it, and one outside that range made every fold fail, for every gateway, for good
@@ -158,6 +186,7 @@ pub fn frame_time(base_time_ms: u64) -> i64 {
         .clamp(crate::clock::PG_TIMESTAMP_MIN_MS, crate::clock::PG_TIMESTAMP_END_MS - 1)
 }
 
+/// Checks one reading's value and time; returns the value as stored ([`crate::wire::MeasurementKind::to_stored`]).
 fn check_reading(
     sensor: u16,
     m: &Measurement,
