@@ -51,10 +51,10 @@ fn check_container_references(c: &ContainerEntry, known: &Known, err: &mut dyn F
         err("stream", format!("no stream {:?} in the registry", c.stream));
     }
     match check_treatment_code(&c.treatment) {
-        Err(why) => err("treatment", why),
+        Err(why) => err("treatment", why.to_string()),
         Ok(()) => {
             if let Err(why) = treatment_mode(&c.treatment, c.treatment_mode) {
-                err("treatment_mode", why);
+                err("treatment_mode", why.to_string());
             }
         }
     }

@@ -18,7 +18,7 @@ pub(super) fn check_final_operations(ops: &[FinalOperation], err: &mut dyn FnMut
     for (i, op) in ops.iter().enumerate() {
         let field = |name: &str| format!("final_operations[{i}].{name}");
         match check_treatment_code(&op.code) {
-            Err(why) => err(field("code"), why),
+            Err(why) => err(field("code"), why.to_string()),
             Ok(()) if treatment_class(&op.code) == Ok(TreatmentClass::Interim) => err(
                 field("code"),
                 format!(
@@ -28,7 +28,7 @@ pub(super) fn check_final_operations(ops: &[FinalOperation], err: &mut dyn FnMut
                 ),
             ),
             Ok(()) => match treatment_mode(&op.code, op.mode) {
-                Err(why) => err(field("mode"), why.replace("treatment_mode", "mode")),
+                Err(why) => err(field("mode"), why.to_string().replace("treatment_mode", "mode")),
                 Ok(mode) => {
                     if !seen.insert((op.code.as_str(), mode.map(|m| m.name()))) {
                         err(field("code"), format!("{} is declared twice with the same mode; add the shares", op.code));
@@ -52,28 +52,9 @@ pub(super) fn check_final_operations(ops: &[FinalOperation], err: &mut dyn FnMut
     }
 }
 
-/// A calendar date written `YYYY-MM-DD`.
+/// A calendar date ([`crate::calendar::parse_date`]: the one parser and its range rule).
 pub(super) fn check_date(s: &str) -> Result<(), FieldError> {
-    let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    let ok = b.len() == 10 && b[4] == b'-' && b[7] == b'-' && digits(0..4) && digits(5..7) && digits(8..10);
-    let (year, month, day): (u32, u32, u32) = if ok {
-        (s[..4].parse().unwrap_or(0), s[5..7].parse().unwrap_or(0), s[8..10].parse().unwrap_or(0))
-    } else {
-        (0, 0, 0)
-    };
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days = match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    };
-    if ok && (1..=12).contains(&month) && (1..=days).contains(&day) {
-        Ok(())
-    } else {
-        Err(FieldError::NotADate(s.to_string()))
-    }
+    crate::calendar::parse_date(s).map(|_| ()).map_err(FieldError::from)
 }
 
 /// Ids appear in MQTT topics and tables: lower-case ASCII letters, digits and `-`, 1 to 64 long.

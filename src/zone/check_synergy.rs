@@ -20,7 +20,7 @@ pub(super) fn check(f: &ZoneFile, err: &mut dyn FnMut(String, String, String)) {
             let field = |name: &str| format!("accepts[{i}].{name}");
             let code = accepted_code(&a.ewc).map_err(|why| err(entry.clone(), field("ewc"), why.to_string())).ok();
             match check_treatment_code(&a.treatment) {
-                Err(why) => err(entry.clone(), field("treatment"), why),
+                Err(why) => err(entry.clone(), field("treatment"), why.to_string()),
                 Ok(()) if treatment_class(&a.treatment) == Ok(TreatmentClass::Interim) => err(
                     entry.clone(),
                     field("treatment"),
@@ -32,7 +32,7 @@ pub(super) fn check(f: &ZoneFile, err: &mut dyn FnMut(String, String, String)) {
                 ),
                 Ok(()) => {
                     if let Err(why) = treatment_mode(&a.treatment, a.treatment_mode) {
-                        err(entry.clone(), field("treatment_mode"), why);
+                        err(entry.clone(), field("treatment_mode"), why.to_string());
                     }
                 }
             }
@@ -92,7 +92,7 @@ fn entry() -> String {
 fn check_baseline(f: &Factors, err: &mut dyn FnMut(String, String, String)) {
     if let Some(b) = &f.baseline_treatment {
         match check_treatment_code(b) {
-            Err(why) => err(entry(), "baseline_treatment".into(), why),
+            Err(why) => err(entry(), "baseline_treatment".into(), why.to_string()),
             Ok(()) if treatment_class(b) != Ok(TreatmentClass::Disposal) => err(
                 entry(),
                 "baseline_treatment".into(),
@@ -149,7 +149,7 @@ fn check_costs(
     let mut costs = HashSet::new();
     for (i, c) in f.costs.iter().enumerate() {
         let field = |name: &str| format!("costs[{i}].{name}");
-        check_treatment_code(&c.treatment).unwrap_or_else(|why| err(entry(), field("treatment"), why));
+        check_treatment_code(&c.treatment).unwrap_or_else(|why| err(entry(), field("treatment"), why.to_string()));
         if let Some(d) = &c.destination {
             if !companies.contains(d.as_str()) && !operators.contains(d.as_str()) {
                 err(

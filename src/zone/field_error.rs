@@ -43,8 +43,8 @@ pub enum FieldError {
     NotAnAddress(String),
     #[error("{0:?}: use 1 to 64 lower-case letters, digits or '-' (ids appear in MQTT topics)")]
     NotAnId(String),
-    #[error("{0:?} is not a date; write YYYY-MM-DD")]
-    NotADate(String),
+    #[error(transparent)]
+    Date(#[from] crate::calendar::DateError),
     #[error("{0:?} is not a time of day; write HH:MM in the zone's local time, e.g. \"07:00\"")]
     NotATimeOfDay(String),
     #[error("no day given; list the days a carrier may come, e.g. [\"mon\", \"thu\"]")]

@@ -31,7 +31,7 @@ pub use lookup::{SensorTarget, Zone};
 pub use problem::{ZoneErrors, ZoneProblem};
 pub use synergy::{accepted_code, Accepts, CostFactor, EmissionFactor, Factors, TgapRate};
 pub use treatment::{
-    all_treatments, check_treatment_code, treatment_class, treatment_mode, EsrsCategory, TreatmentClass, TreatmentMode,
-    TreatmentOperation, TREATMENT_OPERATIONS,
+    all_treatments, check_treatment_code, treatment_class, treatment_mode, EsrsCategory, TreatmentClass,
+    TreatmentError, TreatmentMode, TreatmentOperation, TREATMENT_OPERATIONS,
 };
 pub use window::{parse_hhmm, parse_window, CollectionWindow, CollectionWindowEntry, DAY_NAMES};

@@ -225,26 +225,44 @@ pub const TREATMENT_OPERATIONS: [TreatmentOperation; 30] = {
     ]
 };
 
+/// Why a treatment code, or the mode declared with it, is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TreatmentError {
+    #[error("{0:?} is not a treatment code; use R0 (re-use), R1 to R13 or D1 to D15")]
+    NotACode(String),
+    #[error(
+        "{0} is prohibited in France (D6 and D7 release into water and the sea, D11 incineration at sea): \
+         name the operation the destination actually performs"
+    )]
+    Prohibited(String),
+    #[error(
+        "{code} is an interim operation (its mass is pending a final one) and has no mode; remove \
+         treatment_mode = {mode:?}{}",
+        if code == "D9" { ", or write D9F if this D9 is final" } else { "" }
+    )]
+    InterimHasNoMode { code: String, mode: &'static str },
+    #[error("{code} may be {allowed}: say which with treatment_mode")]
+    ModeMissing { code: String, allowed: String },
+    #[error("{code} cannot be {mode:?}; it may be {allowed}")]
+    ModeNotAllowed { code: String, mode: &'static str, allowed: String },
+}
+
 /// The row of a code, or why it is not one.
-fn operation(code: &str) -> Result<&'static TreatmentOperation, String> {
-    TreatmentOperation::get(code)
-        .ok_or_else(|| format!("{code:?} is not a treatment code; use R0 (re-use), R1 to R13 or D1 to D15"))
+fn operation(code: &str) -> Result<&'static TreatmentOperation, TreatmentError> {
+    TreatmentOperation::get(code).ok_or_else(|| TreatmentError::NotACode(code.to_string()))
 }
 
 /// Classifies a treatment code: `R0` (re-use), `R1`..`R13`, `D1`..`D15`, and `D9F` (D9 declared
 /// final, as the French register writes it).
-pub fn treatment_class(code: &str) -> Result<TreatmentClass, String> {
+pub fn treatment_class(code: &str) -> Result<TreatmentClass, TreatmentError> {
     operation(code).map(|o| o.class)
 }
 
 /// Checks a treatment code a container names (see [`treatment_class`]); refuses the
 /// operations prohibited in France.
-pub fn check_treatment_code(code: &str) -> Result<(), String> {
+pub fn check_treatment_code(code: &str) -> Result<(), TreatmentError> {
     if operation(code)?.prohibited {
-        return Err(format!(
-            "{code} is prohibited in France (D6 and D7 release into water and the sea, D11 incineration at sea): \
-             name the operation the destination actually performs"
-        ));
+        return Err(TreatmentError::Prohibited(code.to_string()));
     }
     Ok(())
 }
@@ -257,21 +275,18 @@ fn allowed_modes(code: &str) -> &'static [TreatmentMode] {
 
 /// The mode of a container's treatment: the declared one, checked against the operation, or
 /// the operation's only mode when none is declared. `None` for an interim operation.
-pub fn treatment_mode(code: &str, declared: Option<TreatmentMode>) -> Result<Option<TreatmentMode>, String> {
+pub fn treatment_mode(code: &str, declared: Option<TreatmentMode>) -> Result<Option<TreatmentMode>, TreatmentError> {
     let allowed = allowed_modes(code);
     let names = || allowed.iter().map(|m| m.name()).collect::<Vec<_>>().join(" or ");
     match (allowed, declared) {
         ([], None) => Ok(None),
-        ([], Some(m)) => Err(format!(
-            "{code} is an interim operation (its mass is pending a final one) and has no mode; remove \
-             treatment_mode = {:?}{}",
-            m.name(),
-            if code == "D9" { ", or write D9F if this D9 is final" } else { "" }
-        )),
+        ([], Some(m)) => Err(TreatmentError::InterimHasNoMode { code: code.to_string(), mode: m.name() }),
         ([only], None) => Ok(Some(*only)),
-        (_, None) => Err(format!("{code} may be {}: say which with treatment_mode", names())),
+        (_, None) => Err(TreatmentError::ModeMissing { code: code.to_string(), allowed: names() }),
         (_, Some(m)) if allowed.contains(&m) => Ok(Some(m)),
-        (_, Some(m)) => Err(format!("{code} cannot be {:?}; it may be {}", m.name(), names())),
+        (_, Some(m)) => {
+            Err(TreatmentError::ModeNotAllowed { code: code.to_string(), mode: m.name(), allowed: names() })
+        }
     }
 }
 
@@ -307,7 +322,7 @@ mod tests {
         use TreatmentMode::*;
         // R5 (recycling of other inorganic materials) may be recycling or other recovery
         // (backfilling): the registry must say which.
-        assert!(treatment_mode("R5", None).unwrap_err().contains("recycling or other-recovery"));
+        assert!(treatment_mode("R5", None).unwrap_err().to_string().contains("recycling or other-recovery"));
         assert_eq!(treatment_mode("R5", Some(OtherRecovery)), Ok(Some(OtherRecovery)));
         assert!(treatment_mode("R5", Some(EnergyRecovery)).is_err());
         // R1 allows one mode only: it need not be written.
@@ -318,7 +333,7 @@ mod tests {
             assert_eq!(treatment_mode(interim, None), Ok(None), "{interim}");
             assert!(treatment_mode(interim, Some(Disposal)).is_err(), "{interim}");
         }
-        assert!(treatment_mode("D9", Some(Disposal)).unwrap_err().contains("D9F"));
+        assert!(treatment_mode("D9", Some(Disposal)).unwrap_err().to_string().contains("D9F"));
         assert_eq!(treatment_mode("D9F", None), Ok(Some(Disposal)));
         // Every final operation allows at least one mode.
         for (code, class, _) in all_treatments() {
@@ -329,7 +344,7 @@ mod tests {
     #[test]
     fn operations_prohibited_in_france_are_refused() {
         for code in ["D6", "D7", "D11"] {
-            assert!(check_treatment_code(code).unwrap_err().contains("prohibited in France"), "{code}");
+            assert!(check_treatment_code(code).unwrap_err().to_string().contains("prohibited in France"), "{code}");
         }
         assert!(check_treatment_code("D10").is_ok() && check_treatment_code("D9F").is_ok());
     }
