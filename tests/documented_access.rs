@@ -1,5 +1,5 @@
 //! The access table of docs/security.md is the access model the database enforces
-//! (`READER_VIEWS`, src/store/access.rs): each reader view, row for row, with what a company's
+//! (`READER_VIEWS`, src/store/schema/access.rs): each reader view, row for row, with what a company's
 //! role sees of it.
 
 use wasteflow::store::{Sees, READER_VIEWS};

@@ -2,7 +2,7 @@
 //! - docs/wire-format.md: measurement kinds (number, wire name, plausible range) and
 //!   dead-letter reasons (code, scope), in order; also that each kind's number is the wire
 //!   variant index a real frame carries;
-//! - docs/kpis.md and `src/store/views.sql`: the treatment operations' classes, landfills and
+//! - docs/kpis.md and `src/store/schema/views.sql`: the treatment operations' classes, landfills and
 //!   ESRS categories, as `TREATMENT_OPERATIONS` says them;
 //! - README.md: the simulator's faults.
 
@@ -179,7 +179,7 @@ fn the_esrs_table_names_the_operations_the_table_does() {
 /// `flows_by_period_resolved` splits, the legacy views' classes.
 #[test]
 fn the_views_name_the_operations_the_table_does() {
-    let sql = read("src/store/views.sql");
+    let sql = read("src/store/schema/views.sql");
     let line = |needle: &str| {
         let found: Vec<&str> = sql.lines().filter(|l| l.contains(needle)).collect();
         assert_eq!(found.len(), 1, "one line of views.sql has {needle:?}: {found:?}");

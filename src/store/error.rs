@@ -30,7 +30,7 @@ pub enum StoreError {
     TimeZone { name: String, why: TimeZoneRefusal },
     #[error("the storage v2 upgrade stopped: {0}")]
     Upgrade(#[from] UpgradeError),
-    #[error("applying the views and constraints (src/store/views.sql) failed: {}", describe_with_context(.0))]
+    #[error("applying the views and constraints (src/store/schema/views.sql) failed: {}", describe_with_context(.0))]
     Views(tokio_postgres::Error),
     #[error("migration {version} ({name}) failed: {}", describe_with_context(source))]
     Migration { version: i32, name: &'static str, source: tokio_postgres::Error },

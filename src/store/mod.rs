@@ -1,4 +1,10 @@
-//! The store stage: PostgreSQL / TimescaleDB.
+//! The store stage: PostgreSQL / TimescaleDB, split by job:
+//! - the hot path, here: connections (`connect.rs`), the batch stage's task and writer
+//!   (`task.rs`, `writer.rs`, `bisect.rs`), dead letters, the pending gauge, preparing the
+//!   database at start (`prepare.rs`);
+//! - schema administration ([`schema`]): migrations, views, access, roles, policies, the
+//!   storage v2 upgrade, verify;
+//! - the registry sync ([`registry_sync`]): the zone file into the registry tables.
 //!
 //! One transaction per batch: raw readings inserted on their natural key (duplicates skipped),
 //! rollup deltas computed from the rows actually inserted, dead letters, COMMIT. Every call has
@@ -6,37 +12,29 @@
 //! because a retried insert only returns rows that are new. This stage never acknowledges
 //! anything itself: it hands the batch's acks back to the source after COMMIT.
 
-mod access;
 mod bisect;
-mod company_roles;
 mod connect;
 mod dead_letters;
 mod error;
 mod identity;
-mod migrate;
 mod pending;
-mod policies;
 mod prepare;
 mod registry_sync;
-mod repeatable;
+mod schema;
 mod task;
-mod upgrade;
-mod verify;
 mod writer;
 
-pub use access::{Sees, READER_ROLE, READER_VIEWS};
-pub use company_roles::RolesReport;
 pub use connect::{connect, server_version, Connector, Db};
 pub use dead_letters::{
     count_stored, dead_letter, dead_letters_page, last_dead_letter_id, DeadLetter, DeadLetterFilter, ReplayState,
 };
 pub use error::{column, timed, Refusal, StoreError, TimeZoneRefusal, UpgradeError};
-pub use migrate::{check_current, migrate, migrate_and_upgrade, Mode, MIGRATIONS};
 pub use pending::{count_pending, run_pending_gauge, PENDING_EVERY};
-pub use policies::apply_policies;
 pub use prepare::{prepare, prepare_with, Prepared};
 pub use registry_sync::{check_time_zone, load_ids, sync_registry, SyncReport};
+pub use schema::{
+    apply_policies, check_current, migrate, migrate_and_upgrade, upgrade_state, verify, Mismatch, Mode, RolesReport,
+    Sees, UpgradeState, MIGRATIONS, READER_ROLE, READER_VIEWS, UPGRADE_BATCH,
+};
 pub use task::run_store;
-pub use upgrade::{upgrade_state, UpgradeState, BATCH as UPGRADE_BATCH};
-pub use verify::{verify, Mismatch};
 pub use writer::{BatchOutcome, Writer};

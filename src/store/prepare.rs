@@ -3,9 +3,9 @@
 
 use super::connect::Connector;
 use super::error::StoreError;
-use super::migrate::{migrate, Mode};
-use super::policies::apply_policies;
 use super::registry_sync::{sync_registry, SyncReport};
+use super::schema::apply_policies;
+use super::schema::{migrate, Mode};
 use crate::config::Settings;
 use crate::zone::{RegistryIds, Zone};
 
@@ -37,7 +37,7 @@ pub async fn prepare_with(
     let (mode, migrations_applied) = if run_migrations {
         migrate(&mut db.client, settings.database.schema.as_deref(), limit).await?
     } else {
-        super::migrate::check_current(&db.client, limit).await?;
+        super::schema::check_current(&db.client, limit).await?;
         (Mode::detect(&db.client, limit).await?, vec![])
     };
     // Policies are DDL: applied with the migrations, by their owner (the writer role cannot).

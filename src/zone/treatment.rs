@@ -8,7 +8,7 @@
 //! One table, [`TREATMENT_OPERATIONS`], has a row per operation code; every list of codes
 //! (the classes, the modes each allows, those prohibited, the landfills, the interim ones, the
 //! ESRS categories) is read from it. `tests/documented_tables.rs` holds docs/kpis.md and the
-//! SQL of `src/store/views.sql` to it.
+//! SQL of `src/store/schema/views.sql` to it.
 
 use serde::{Deserialize, Serialize};
 

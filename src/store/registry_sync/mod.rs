@@ -17,8 +17,8 @@ mod sensors;
 mod synergy;
 mod time_zone;
 
-use super::company_roles::{create_company_roles, RolesReport};
 use super::error::{timed, StoreError};
+use super::schema::{create_company_roles, RolesReport};
 use crate::zone::{RegistryIds, Zone};
 use std::time::Duration;
 use tokio_postgres::{Client, Transaction};

@@ -2,8 +2,8 @@
 //! companies (with their `company_roles` rows), their sites, the outside operators, each
 //! destination's declared final operations, and the transporters.
 
-use crate::store::company_roles::add_company_rows;
 use crate::store::error::StoreError;
+use crate::store::schema::add_company_rows;
 use crate::zone::{all_treatments, parse_window, treatment_mode, CollectionWindowEntry, ZoneFile};
 use tokio_postgres::GenericClient;
 

@@ -1,7 +1,7 @@
 //! Versioned SQL migrations, embedded in the binary.
 
-use super::error::{column, timed, StoreError};
 use super::upgrade::{finish_upgrade, upgrade_state, Copy, BATCH};
+use crate::store::error::{column, timed, StoreError};
 use std::time::Duration;
 use tokio_postgres::Client;
 

@@ -10,7 +10,7 @@
 //! keeps its history, which the coordinator still reads).
 
 use super::access::READER_ROLE;
-use super::error::{column, timed, StoreError};
+use crate::store::error::{column, timed, StoreError};
 use std::time::Duration;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, GenericClient};

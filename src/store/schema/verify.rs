@@ -1,7 +1,7 @@
 //! `wasteflow verify`: recompute every rollup from the raw readings and list the differences.
 
-use super::error::{column, timed, StoreError};
 use crate::rollup::{Level, LEVELS};
+use crate::store::error::{column, timed, StoreError};
 use crate::wire::MeasurementKind;
 use std::fmt;
 use std::time::Duration;

@@ -4,7 +4,7 @@
 //! re-applies it after the numbered migrations whenever its text changed; its md5 is kept in
 //! `schema_repeatable`, so a daemon that may not migrate can tell it is out of date.
 
-use super::error::{column, timed, StoreError};
+use crate::store::error::{column, timed, StoreError};
 use crate::wire::RejectReason;
 use std::time::Duration;
 use tokio_postgres::Client;

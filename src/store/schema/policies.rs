@@ -3,10 +3,10 @@
 //! Applied after the migrations; re-applied at each start so a changed setting takes effect.
 //! On plain PostgreSQL there is nothing to apply: configured retention is reported as ignored.
 
-use super::error::{timed, StoreError};
 use super::migrate::Mode;
 use crate::config::StorageSettings;
 use crate::rollup::LEVELS;
+use crate::store::error::{timed, StoreError};
 use std::time::Duration;
 use tokio_postgres::Client;
 

@@ -84,7 +84,7 @@ impl Sees {
 /// The reader views over their `_all` views, and the reader role's grant on them (applied
 /// after `views.sql`).
 pub fn sql() -> String {
-    let mut out = String::from("-- Generated from READER_VIEWS (src/store/access.rs): what each reader sees.\n");
+    let mut out = String::from("-- Generated from READER_VIEWS (src/store/schema/access.rs): what each reader sees.\n");
     for (view, sees) in READER_VIEWS {
         // Behind a barrier even with no condition: the `_all` view's own WHERE (the zone rows of
         // `kpi`, say) is then evaluated before any function of the reader's.

@@ -17,8 +17,8 @@
 //!
 //! The daemon refuses to ingest until the phase is done ([`StoreError::UpgradePending`]).
 
-use super::error::{column, timed, StoreError, UpgradeError};
 use crate::rollup::LEVELS;
+use crate::store::error::{column, timed, StoreError, UpgradeError};
 use std::time::{Duration, Instant};
 use tokio_postgres::Client;
 
