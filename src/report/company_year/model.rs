@@ -12,11 +12,18 @@ pub struct Category {
     pub reference: String,
 }
 
-/// The rates of the year, over the waste whose final operation is known.
+/// The rates of the year, over the waste whose final operation is known (in the reported
+/// figures, all of it: pending mass is resolved or assumed disposed), and the estimates in them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Rates {
     pub generated_t: f64,
     pub pending_t: f64,
+    /// Waste generated whose final operation comes from its destination's declaration, not a
+    /// weighing (an estimate, ESRS E5 §40).
+    pub declared_t: f64,
+    /// Waste generated sent to an interim operation whose destination declared nothing: counted
+    /// as directed to disposal, other disposal (an assumption, EFRAG ESRS Q&A ID 400).
+    pub assumed_t: f64,
     pub reuse_recycling: Option<f64>,
     pub recovery: Option<f64>,
     pub landfill_diversion: Option<f64>,
