@@ -422,6 +422,25 @@ SELECT month, company_id, recovered_t, symbiosis_recovered_t, baseline_eur_per_t
             WHEN unfactored_t < recycled_t THEN 'partly configured' ELSE 'not configured' END AS co2e_status
 FROM sums;
 
+-- Plausibility (docs/kpis.md "Plausibility"): every weighing (kind 1, NetMassKg in
+-- src/wire/kind.rs; value_milli in grams) above what its container can hold, `max_load_kg` as
+-- the registry says today (a label, like the volume). Such a weighing stays in the figures, as
+-- weighed (the scale's reading is the record; dropping it would hide the mass), but never
+-- unremarked: `wasteflow report` and the company detail dashboard name it, and the waste
+-- register marks its line incomplete (docs/register.md).
+CREATE OR REPLACE VIEW implausible_weighings_all AS
+    SELECT r.ts, c.company_id, a.container_id, s.gateway_id, s.number AS sensor,
+           r.value_milli::double precision / 1e6                          AS mass_t,
+           k.max_load_kg / 1000                                           AS max_load_t,
+           (r.value_milli::double precision / 1e3 - k.max_load_kg) / 1000 AS excess_t,
+           c.stream_id, c.treatment, c.destination_id, r.sensor_id, r.attribution_id
+    FROM readings r
+    JOIN attributions a ON a.id = r.attribution_id
+    JOIN classifications c ON c.id = a.classification_id
+    JOIN sensors s ON s.id = r.sensor_id
+    JOIN containers k ON k.id = a.container_id
+    WHERE r.kind = 1 AND r.value_milli > k.max_load_kg * 1000;
+
 -- Container fill in percent and collections, per hour and per local day (the day's UTC hours).
 CREATE OR REPLACE VIEW container_fill_hourly_all AS
     SELECT bucket AS hour, container_id, company_id,

@@ -58,6 +58,19 @@ pub struct Savings {
     pub unfactored_t: f64,
 }
 
+/// A container's weighings of the year above what it can hold (`implausible_weighings`): they
+/// are in the figures as weighed, and named here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Implausible {
+    pub container: String,
+    pub weighings: i64,
+    pub min_t: f64,
+    pub max_t: f64,
+    /// The container's `max_load_kg`, in tonnes.
+    pub max_load_t: f64,
+    pub total_t: f64,
+}
+
 /// Everything the page shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompanyYear {
@@ -72,4 +85,5 @@ pub struct CompanyYear {
     pub months_without_weighings: Vec<u32>,
     pub opportunities: Vec<Opportunity>,
     pub savings: Savings,
+    pub implausible: Vec<Implausible>,
 }

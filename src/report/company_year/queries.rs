@@ -4,7 +4,7 @@
 //! `synergy_opportunities` and `savings_monthly` for the synergy section. Every query takes
 //! the zone's time zone as `$3`, so that the local year is the views' local year.
 
-use super::{Category, CompanyYear, Opportunity, Rates, Savings};
+use super::{Category, CompanyYear, Implausible, Opportunity, Rates, Savings};
 use crate::report::{ReportError, ZoneTime};
 use crate::store::{column, StoreError};
 use tokio_postgres::GenericClient;
@@ -33,7 +33,41 @@ pub async fn read(
         months_without_weighings: months_without_weighings(c, zone, company, year).await?,
         opportunities: opportunities(c, zone, company, year).await?,
         savings: savings(c, zone, company, year).await?,
+        implausible: implausible(c, zone, company, year).await?,
     })
+}
+
+/// The company's weighings of the local year above their container's capacity, per container.
+async fn implausible(
+    c: &impl GenericClient,
+    zone: &ZoneTime,
+    company: &str,
+    year: i32,
+) -> Result<Vec<Implausible>, StoreError> {
+    let rows = c
+        .query(
+            &format!(
+                "SELECT container_id, count(*) AS weighings, min(mass_t) AS min_t, max(mass_t) AS max_t,
+                        max(max_load_t) AS max_load_t, sum(mass_t) AS total_t
+                 FROM implausible_weighings
+                 WHERE company_id = $1 AND ts >= {YEAR_START} AND ts < make_timestamptz($2 + 1, 1, 1, 0, 0, 0, $3::text)
+                 GROUP BY container_id ORDER BY container_id"
+            ),
+            &[&company, &year, &zone.name],
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Implausible {
+                container: column(r, "container_id")?,
+                weighings: column(r, "weighings")?,
+                min_t: column(r, "min_t")?,
+                max_t: column(r, "max_t")?,
+                max_load_t: column(r, "max_load_t")?,
+                total_t: column(r, "total_t")?,
+            })
+        })
+        .collect()
 }
 
 /// The year's tonnes by category, in the order of the ESRS table.

@@ -57,6 +57,15 @@ pub fn render(r: &CompanyYear) -> String {
         let _ = writeln!(out, "  no weighing at all in {}: sensors offline, or nothing collected?", names.join(", "));
         missing += 1;
     }
+    for w in &r.implausible {
+        let _ = writeln!(
+            out,
+            "  {} weighing(s) of {} above its capacity ({:.3} t): {:.3} to {:.3} t, {:.3} t in all, counted as \
+             weighed: check the scale or the container's max_load_kg",
+            w.weighings, w.container, w.max_load_t, w.min_t, w.max_t, w.total_t
+        );
+        missing += 1;
+    }
     if missing == 0 {
         let _ = writeln!(out, "  nothing: every tonne has its final operation and every month has weighings");
     }
@@ -138,7 +147,7 @@ fn render_synergy(out: &mut String, r: &CompanyYear) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::company_year::{Opportunity, Rates, Savings};
+    use crate::report::company_year::{Implausible, Opportunity, Rates, Savings};
 
     #[test]
     fn pending_mass_and_silent_months_are_named() {
@@ -170,6 +179,7 @@ mod tests {
                 available_t: 8.0,
                 fits_t: 8.0,
             }],
+            implausible: vec![],
             savings: Savings {
                 recovered_t: 1.5,
                 unpriced_t: 1.5,
@@ -206,10 +216,24 @@ mod tests {
             months_without_weighings: vec![],
             opportunities: vec![],
             savings: Savings::default(),
+            implausible: vec![Implausible {
+                container: "ba-rubble-1".into(),
+                weighings: 2,
+                min_t: 27.0,
+                max_t: 31.0,
+                max_load_t: 25.0,
+                total_t: 58.0,
+            }],
         };
         let page = render(&r);
         assert!(page.contains("estimates (ESRS E5 §40): 1.500 t (37.5 % of the waste generated)"), "{page}");
         assert!(page.contains("  1.000 t (25.0 %) counted by the final operations its destination declares"), "{page}");
         assert!(page.contains("  0.500 t (12.5 %) whose destination declares no final operation"), "{page}");
+        assert!(
+            page.contains(
+                "  2 weighing(s) of ba-rubble-1 above its capacity (25.000 t): 27.000 to 31.000 t, 58.000 t in all"
+            ),
+            "{page}"
+        );
     }
 }
