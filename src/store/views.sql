@@ -80,10 +80,9 @@ FROM flows_daily_all f CROSS JOIN (SELECT time_zone FROM zone_settings LIMIT 1) 
 CREATE OR REPLACE VIEW flows_by_period_resolved AS
 SELECT f.period, f.period_start, f.company_id, f.hazardous, f.status, f.destination_id,
        coalesce(o.treatment, f.treatment)                                         AS treatment,
-       -- Pending mass whose final operation nobody declared: directed to disposal, an
-       -- assumption (EFRAG ESRS Q&A ID 400, 31 October 2024: waste generated is recycled +
-       -- re-used + other recovery + disposed, nothing else; mass not shown to be recovered is
-       -- not diverted from disposal). Its treatment stays the interim code: other disposal.
+       -- Pending mass nobody declared a final operation for: directed to disposal (other
+       -- disposal), an assumption (EFRAG ESRS Q&A ID 400, 31 October 2024: waste is recycled,
+       -- re-used, other recovery or disposed; mass not shown recovered is not diverted).
        CASE WHEN f.pending AND o.destination_id IS NULL THEN 'disposal'
             ELSE coalesce(o.treatment_mode, f.treatment_mode) END                 AS treatment_mode,
        coalesce((floor(f.mass_g * o.upto / o.total) - floor(f.mass_g * (o.upto - o.share) / o.total))::bigint,
@@ -239,12 +238,9 @@ SELECT period, period_start, company_id, generated_t, pending_t, non_recycled_t,
        reuse_recycling_rate, recovery_rate, landfill_diversion_rate, coverage, resolved_t, assumed_t
 FROM kpi_esrs_e5_5_rates_variants WHERE resolved;
 
--- The earlier KPI views' columns (kept with their names for existing dashboards), per company
--- (company_id set) and for the whole zone (company_id NULL), read from the rows a company
--- reports (kpi_esrs_e5_5_resolved_all, below): one set of figures. Waste only (by-products,
--- end-of-waste and R0 are not waste); interim mass is resolved or assumed disposed there, so
--- `interim_t` is 0 and every rate is over all waste generated; `energy_recovered_t` and
--- `other_recovery_t` split the ESRS other recovery.
+-- The earlier KPI views' columns, per company and for the zone (company_id NULL), read from the
+-- reported rows (kpi_esrs_e5_5_resolved_all): one set of figures. Waste only; interim mass is
+-- resolved or assumed disposed there, so `interim_t` is 0 and rates are over waste generated.
 CREATE OR REPLACE VIEW kpi AS
 WITH sums AS (
     SELECT period, period_start, company_id,
@@ -422,12 +418,9 @@ SELECT month, company_id, recovered_t, symbiosis_recovered_t, baseline_eur_per_t
             WHEN unfactored_t < recycled_t THEN 'partly configured' ELSE 'not configured' END AS co2e_status
 FROM sums;
 
--- Plausibility (docs/kpis.md "Plausibility"): every weighing (kind 1, NetMassKg in
--- src/wire/kind.rs; value_milli in grams) above what its container can hold, `max_load_kg` as
--- the registry says today (a label, like the volume). Such a weighing stays in the figures, as
--- weighed (the scale's reading is the record; dropping it would hide the mass), but never
--- unremarked: `wasteflow report` and the company detail dashboard name it, and the waste
--- register marks its line incomplete (docs/register.md).
+-- Plausibility (docs/kpis.md): every weighing (kind 1, NetMassKg; value_milli in grams) above
+-- its container's `max_load_kg` as the registry says today. It stays in the figures as weighed,
+-- never unremarked: `wasteflow report` and the company detail dashboard name it.
 CREATE OR REPLACE VIEW implausible_weighings_all AS
     SELECT r.ts, c.company_id, a.container_id, s.gateway_id, s.number AS sensor,
            r.value_milli::double precision / 1e6                          AS mass_t,
