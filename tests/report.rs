@@ -51,23 +51,28 @@ async fn a_year_of_a_company_on_one_page_with_coverage_and_what_is_missing() {
     let tonnes = |name: &str| -> Vec<f64> {
         line(name).split_whitespace().skip(1).take(3).map(|v| v.parse().unwrap()).collect()
     };
+    // The figures a company reports (kpi_esrs_e5_5_resolved): the transfer station, tri-gohelle,
+    // declares what it does with the mixed waste (config/zone.toml): 25 % R3 and 10 % R4
+    // recycling, 45 % R1 energy recovery, 20 % D1 landfill. So the 1 t is 0.35 t recycled, 0.45 t
+    // other recovery and 0.2 t landfilled, an estimate.
     // Waste generated: 1.5 + 1.0 = 2.5 t, none hazardous.
     assert_eq!(tonnes("waste-generated"), vec![0.0, 2.5, 2.5], "{page}");
-    // Diverted from disposal = recycling = the cardboard, 1.5 t.
-    assert_eq!(tonnes("diverted-from-disposal"), vec![0.0, 1.5, 1.5], "{page}");
-    assert_eq!(tonnes("recycling"), vec![0.0, 1.5, 1.5], "{page}");
-    // The mixed waste awaits its final operation: 1.0 t pending, nothing directed to disposal.
-    assert_eq!(tonnes("pending"), vec![0.0, 1.0, 1.0], "{page}");
-    assert_eq!(tonnes("directed-to-disposal"), vec![0.0, 0.0, 0.0], "{page}");
+    // Diverted from disposal: 1.5 + 0.35 + 0.45 = 2.3 t, of which recycling 1.5 + 0.35 = 1.85.
+    assert_eq!(tonnes("diverted-from-disposal"), vec![0.0, 2.3, 2.3], "{page}");
+    assert_eq!(tonnes("recycling"), vec![0.0, 1.85, 1.85], "{page}");
+    // Directed to disposal: the 0.2 t landfilled; 2.3 + 0.2 = 2.5; nothing pending.
+    assert_eq!(tonnes("directed-to-disposal"), vec![0.0, 0.2, 0.2], "{page}");
+    assert_eq!(tonnes("pending"), vec![0.0, 0.0, 0.0], "{page}");
     assert!(line("waste-generated").contains("ESRS E5 §37(a)"), "{page}");
-    // Rates over the 2.5 - 1.0 = 1.5 t whose final operation is known: coverage 1.5 / 2.5 =
-    // 60 %; re-use and recycling 1.5 / 1.5 = 100 %; non-recycled 0 / 1.5 = 0 %.
-    assert!(page.contains("rates over the 1.500 t whose final operation is known (coverage 60.0 %)"), "{page}");
-    assert!(page.contains("preparing for re-use and recycling  100.0 %"), "{page}");
-    assert!(page.contains("non-recycled share (ESRS E5 §37(d)) 0.0 %"), "{page}");
-    // What is missing: the pending tonne (40 % of 2.5 t), and the months before June without
-    // any weighing.
-    assert!(page.contains("1.000 t (40.0 % of the waste generated) went to an interim operation"), "{page}");
+    // Rates over all 2.5 t (coverage 100 %); re-use and recycling 1.85 / 2.5 = 74 %;
+    // non-recycled (2.5 - 1.85) / 2.5 = 0.65 / 2.5 = 26 %.
+    assert!(page.contains("rates over the 2.500 t whose final operation is known (coverage 100.0 %)"), "{page}");
+    assert!(page.contains("preparing for re-use and recycling  74.0 %"), "{page}");
+    assert!(page.contains("non-recycled share (ESRS E5 §37(d)) 26.0 %"), "{page}");
+    // The estimate and its basis: the 1 t (40 % of 2.5 t) through the station's declaration.
+    assert!(page.contains("estimates (ESRS E5 §40): 1.000 t (40.0 % of the waste generated)"), "{page}");
+    assert!(page.contains("1.000 t (40.0 %) counted by the final operations its destination declares"), "{page}");
+    // What is missing: the months before June without any weighing.
     assert!(page.contains("no weighing at all in Jan, Feb, Mar, Apr, May, Jul"), "{page}");
 
     // An unknown company is named.
@@ -97,4 +102,65 @@ async fn the_page_names_the_synergy_opportunities_and_unconfigured_savings() {
     assert!(page.contains("disposal cost avoided               not configured"), "{page}");
     assert!(page.contains("1.500 t without a cost or TGAP factor"), "{page}");
     assert!(page.contains("CO2e avoided by the 1.500 t recycled not configured"), "{page}");
+}
+
+/// Logistique A21 burning broken pallets for energy at a cement kiln (R1, an operator: not a
+/// symbiosis exchange, and not recycling).
+const KILN: &str = r#"
+[[operators]]
+id = "four-artois"
+name = "Four Artois (cement kiln)"
+
+[[containers]]
+id = "la-pallets-kiln"
+company = "logistique-a21"
+site = "la-lievin"
+type = "skip"
+volume_m3 = 15.0
+max_load_kg = 3000.0
+stream = "wood-packaging"
+treatment = "R1"
+destination = "four-artois"
+
+[[gateways]]
+id = "gw-la-04"
+company = "logistique-a21"
+site = "la-lievin"
+sensors = [{ number = 1, container = "la-pallets-kiln" }]
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn savings_never_configured_in_any_month_are_not_configured_not_zero() {
+    let db = TestDb::new().await;
+    let settings = Settings {
+        database: DatabaseSettings { url: db.url.clone(), ..DatabaseSettings::default() },
+        ..Settings::default()
+    };
+    let zone = common::storage::example_zone_with(KILN);
+    let prepared = prepare(&settings, &zone, true).await.expect("prepare");
+    let zone = zone.with_ids(prepared.ids);
+    // June 2026: 1.5 t of cardboard to Cartonnages de Lens (R3: recycled, a symbiosis exchange,
+    // neither priced nor factored: savings_monthly's June has cost, symbiosis cost and CO2e
+    // NULL). July 2026: 1 t of pallets to the kiln (R1: recovered, no exchange, nothing
+    // recycled: July's symbiosis cost and CO2e are 0, its cost NULL). Summed over the year with
+    // sum(), NULL + 0 would read 0 EUR and 0.000 t; nothing was priced or factored: not
+    // configured, all of it.
+    let july = JUNE_15 + 30 * 86_400_000;
+    let readings = vec![
+        weighing(&zone, 1, 1_500.0),
+        common::storage::weighing(&zone, "logistique-a21", "gw-la-04", 1, 1_000.0, july),
+    ];
+    let mut writer = Writer::new(Connector::new(&settings.database).unwrap());
+    writer.write(&batch_of(readings)).await.expect("write");
+    writer.close().await;
+    let c = db.client().await;
+    let year = wasteflow::report::company_year::read(&c, "logistique-a21", 2026).await.expect("report");
+    let page = wasteflow::report::company_year::render(&year);
+    // Recovered 1.5 + 1 = 2.5 t, all unpriced; recycled 1.5 t, all unfactored.
+    assert!(page.contains("savings and avoided impact over the 2.500 t recovered"), "{page}");
+    assert!(page.contains("disposal cost avoided               not configured"), "{page}");
+    assert!(page.contains("of which by symbiosis exchanges     not configured"), "{page}");
+    assert!(page.contains("2.500 t without a cost or TGAP factor"), "{page}");
+    assert!(page.contains("CO2e avoided by the 1.500 t recycled not configured"), "{page}");
+    assert!(!page.contains(" 0 EUR") && !page.contains("recycled 0.000 t"), "{page}");
 }

@@ -13,7 +13,7 @@ use wasteflow::zone::Zone;
 
 /// The example zone plus a second Métallerie gateway whose containers reach the categories the
 /// example lacks: incineration (D10), other recovery (R5 backfilling), other disposal (D9F),
-/// preparation for re-use (R2 re-use) and interim (R13).
+/// R2 with the mode re-use (recycling all the same: a regenerated solvent) and interim (R13).
 const EXTRA: &str = r#"
 [[containers]]
 id = "ml-oil-burn"
@@ -110,7 +110,7 @@ fn fixture(zone: &Zone) -> Vec<ValidReading> {
         kg(ml, "gw-ml-02", 1, 400.0, MAR28 - HOUR / 2), // 00:30 local: oil incinerated, D10, hazardous
         kg(ml, "gw-ml-02", 2, 3_000.0, MAR28 + 21 * HOUR + HOUR / 2), // 23:30 local (UTC+2): sand backfilled, R5 other recovery
         kg(ml, "gw-ml-02", 3, 200.0, noon),                           // solvents D9F: other disposal, hazardous
-        kg(ml, "gw-ml-02", 4, 100.0, noon), // solvents R2 re-use: preparation for re-use, hazardous
+        kg(ml, "gw-ml-02", 4, 100.0, noon), // solvents R2, mode re-use: regenerated, so recycling, hazardous
         kg(ml, "gw-ml-02", 5, 1_000.0, noon), // scrap to a transfer station, R13: pending
         kg(ml, "gw-ml-01", 1, 2_000.0, noon), // scrap R4: recycling
         kg(ba, "gw-ba-01", 1, 10_000.0, noon), // own concrete R5 to itself: recycling, on site
@@ -162,7 +162,7 @@ async fn esrs_e5_5_figures_on_local_days_months_and_years() {
             )
             .await
             .unwrap();
-        assert_eq!(rows.len(), 15 * 3, "{company:?} {period}: every category, hazardous, not, and both");
+        assert_eq!(rows.len(), 16 * 3, "{company:?} {period}: every category, hazardous, not, and both");
         for (category, haz, non, total, on, off) in want {
             let get = |h: Option<bool>| {
                 let r = rows
@@ -199,6 +199,7 @@ async fn esrs_e5_5_figures_on_local_days_months_and_years() {
                 "by-product",
                 "end-of-waste",
                 "re-use-not-waste",
+                "symbiosis",
             ];
             assert!(listed.contains(&name), "{name}");
         }
@@ -206,11 +207,14 @@ async fn esrs_e5_5_figures_on_local_days_months_and_years() {
 
     // Zone, local 28 March (the 23-hour day). Waste (not the 0.6 t by-product, not the 0.5 t
     // R0 re-use): oil incinerated 0.4 (hazardous), sand backfilled 3 + wood burnt for energy
-    // 2.5 = 5.5 other recovery, solvents D9F 0.2 (hazardous), solvents prepared for re-use 0.1
-    // (hazardous), scrap R13 1 pending, scrap 2 + own concrete 10 = 12 recycled, 2 landfilled.
-    // Generated 0.4 + 5.5 + 0.2 + 0.1 + 1 + 12 + 2 = 21.2 (hazardous 0.7, non-hazardous 20.5).
-    // Diverted 0.1 + 12 + 5.5 = 17.6; disposal 0.4 + 2 + 0.2 = 2.6 (hazardous 0.6); pending 1;
-    // 17.6 + 2.6 + 1 = 21.2. Non-recycled (final operation known): 5.5 + 2.6 = 8.1.
+    // 2.5 = 5.5 other recovery, solvents D9F 0.2 (hazardous), solvents regenerated 0.1
+    // (hazardous; R2 with the mode re-use is recycling: Directive 2008/98/EC art. 3(16)/(17)),
+    // scrap R13 1 pending, scrap 2 + own concrete 10 + solvents 0.1 = 12.1 recycled, 2
+    // landfilled. Generated 0.4 + 5.5 + 0.2 + 1 + 12.1 + 2 = 21.2 (hazardous 0.7,
+    // non-hazardous 20.5). Diverted 12.1 + 5.5 = 17.6; disposal 0.4 + 2 + 0.2 = 2.6 (hazardous
+    // 0.6); pending 1; 17.6 + 2.6 + 1 = 21.2. Non-recycled (Regulation 2022/1288: not recycled
+    // within art. 3(17), pending included): 21.2 - 12.1 = 9.1 = 5.5 + 2.6 + 1 (hazardous 0.7 -
+    // 0.1 = 0.6, non-hazardous 20.5 - 12 = 8.5; on site 10 - 10 = 0).
     // On site: the concrete (10, to Béton d'Artois itself), the R0 pieces and the regrind.
     // The 0.3 t at 23:30 on 27 March and the 1 t at 00:30 on 29 March are other days.
     check(
@@ -220,8 +224,8 @@ async fn esrs_e5_5_figures_on_local_days_months_and_years() {
         vec![
             ("waste-generated", 0.7, 20.5, 21.2, 10.0, 11.2),
             ("diverted-from-disposal", 0.1, 17.5, 17.6, 10.0, 7.6),
-            ("preparation-for-re-use", 0.1, 0.0, 0.1, 0.0, 0.1),
-            ("recycling", 0.0, 12.0, 12.0, 10.0, 2.0),
+            ("preparation-for-re-use", 0.0, 0.0, 0.0, 0.0, 0.0),
+            ("recycling", 0.1, 12.0, 12.1, 10.0, 2.1),
             ("other-recovery", 0.0, 5.5, 5.5, 0.0, 5.5),
             ("energy-recovery", 0.0, 2.5, 2.5, 0.0, 2.5),
             ("directed-to-disposal", 0.6, 2.0, 2.6, 0.0, 2.6),
@@ -229,14 +233,16 @@ async fn esrs_e5_5_figures_on_local_days_months_and_years() {
             ("landfill", 0.0, 2.0, 2.0, 0.0, 2.0),
             ("other-disposal", 0.2, 0.0, 0.2, 0.0, 0.2),
             ("pending", 0.0, 1.0, 1.0, 0.0, 1.0),
-            ("non-recycled", 0.6, 7.5, 8.1, 0.0, 8.1),
+            ("non-recycled", 0.6, 8.5, 9.1, 0.0, 9.1),
             ("by-product", 0.0, 0.6, 0.6, 0.6, 0.0),
             ("end-of-waste", 0.0, 0.0, 0.0, 0.0, 0.0),
             ("re-use-not-waste", 0.0, 0.5, 0.5, 0.5, 0.0),
         ],
     )
     .await;
-    // The Métallerie that day: 0.4 + 3 + 0.2 + 0.1 + 1 + 2 = 6.7 generated, 1 of it pending.
+    // The Métallerie that day: 0.4 + 3 + 0.2 + 0.1 + 1 + 2 = 6.7 generated, 1 of it pending;
+    // recycled 2 + 0.1 = 2.1, non-recycled 6.7 - 2.1 = 4.6 (hazardous 0.7 - 0.1, non-hazardous
+    // 6 - 2).
     check(
         Some("metallerie-lievin"),
         "day",
@@ -248,7 +254,8 @@ async fn esrs_e5_5_figures_on_local_days_months_and_years() {
             ("energy-recovery", 0.0, 0.0, 0.0, 0.0, 0.0),
             ("directed-to-disposal", 0.6, 0.0, 0.6, 0.0, 0.6),
             ("pending", 0.0, 1.0, 1.0, 0.0, 1.0),
-            ("non-recycled", 0.6, 3.0, 3.6, 0.0, 3.6),
+            ("recycling", 0.1, 2.0, 2.1, 0.0, 2.1),
+            ("non-recycled", 0.6, 4.0, 4.6, 0.0, 4.6),
         ],
     )
     .await;
@@ -266,7 +273,7 @@ async fn esrs_e5_5_figures_on_local_days_months_and_years() {
     check(Some("beton-artois"), "month", oct1, vec![("waste-generated", 0.0, 7.0, 7.0, 7.0, 0.0)]).await;
     check(Some("beton-artois"), "month", OCT31 + 23 * HOUR, vec![("recycling", 0.0, 8.0, 8.0, 8.0, 0.0)]).await;
     // 2027 for the zone: 21.2 (28 March) + 0.3 (27 March) + 1 (29 March) + 7 (October) + 8
-    // (November) = 37.5 generated, 1 pending; recycled 12 + 15 = 27. 2028 (from 31 December
+    // (November) = 37.5 generated, 1 pending; recycled 12.1 + 15 = 27.1 (0.1 hazardous). 2028 (from 31 December
     // 23:00 UTC): the 16 t of 00:30 on 1 January.
     let jan1_2027 = JAN1 - 365 * 24 * HOUR - HOUR;
     check(
@@ -275,7 +282,7 @@ async fn esrs_e5_5_figures_on_local_days_months_and_years() {
         jan1_2027,
         vec![
             ("waste-generated", 1.0, 36.5, 37.5, 25.0, 12.5),
-            ("recycling", 0.0, 27.0, 27.0, 25.0, 2.0),
+            ("recycling", 0.1, 27.0, 27.1, 25.0, 2.1),
             ("incineration", 0.7, 0.0, 0.7, 0.0, 0.7),
             ("other-recovery", 0.0, 6.5, 6.5, 0.0, 6.5),
         ],
@@ -283,9 +290,10 @@ async fn esrs_e5_5_figures_on_local_days_months_and_years() {
     .await;
     check(None, "year", JAN1 - HOUR, vec![("waste-generated", 0.0, 16.0, 16.0, 16.0, 0.0)]).await;
 
-    // Rates over mass whose final operation is known; coverage = known / generated.
-    // Zone, 28 March: known 21.2 - 1 = 20.2; re-use + recycling 0.1 + 12 = 12.1; diverted 17.6;
-    // landfill 2; non-recycled 8.1. Béton d'Artois (no interim): 10 recycled, 2 landfilled of 12.
+    // Rates over mass whose final operation is known; coverage = known / generated; the
+    // non-recycled share over all waste generated (PAI 13).
+    // Zone, 28 March: known 21.2 - 1 = 20.2; re-use + recycling 12.1; diverted 17.6; landfill 2;
+    // non-recycled 9.1 of 21.2. Béton d'Artois (no interim): 10 recycled, 2 landfilled of 12.
     let rates = |company: Option<&'static str>| async move {
         let r = c
             .query_one(
@@ -298,14 +306,15 @@ async fn esrs_e5_5_figures_on_local_days_months_and_years() {
             .unwrap();
         (0..8).map(|i| r.get::<_, f64>(i)).collect::<Vec<f64>>()
     };
-    let want = [21.2, 1.0, 8.1, 8.1 / 20.2, 12.1 / 20.2, 17.6 / 20.2, 1.0 - 2.0 / 20.2, 20.2 / 21.2];
+    let want = [21.2, 1.0, 9.1, 9.1 / 21.2, 12.1 / 20.2, 17.6 / 20.2, 1.0 - 2.0 / 20.2, 20.2 / 21.2];
     let got = rates(None).await;
     assert!(got.iter().zip(&want).all(|(g, w)| close(*g, *w)), "zone: {got:?}, want {want:?}");
     let want = [12.0, 0.0, 2.0, 2.0 / 12.0, 10.0 / 12.0, 10.0 / 12.0, 1.0 - 2.0 / 12.0, 1.0];
     let got = rates(Some("beton-artois")).await;
     assert!(got.iter().zip(&want).all(|(g, w)| close(*g, *w)), "béton: {got:?}, want {want:?}");
-    // The Métallerie: known 6.7 - 1 = 5.7; re-use + recycling 0.1 + 2; diverted 5.1; no landfill.
-    let want = [6.7, 1.0, 3.6, 3.6 / 5.7, 2.1 / 5.7, 5.1 / 5.7, 1.0, 5.7 / 6.7];
+    // The Métallerie: known 6.7 - 1 = 5.7; re-use + recycling 0.1 + 2; diverted 5.1; no landfill;
+    // non-recycled 4.6 of 6.7.
+    let want = [6.7, 1.0, 4.6, 4.6 / 6.7, 2.1 / 5.7, 5.1 / 5.7, 1.0, 5.7 / 6.7];
     let got = rates(Some("metallerie-lievin")).await;
     assert!(got.iter().zip(&want).all(|(g, w)| close(*g, *w)), "métallerie: {got:?}, want {want:?}");
 

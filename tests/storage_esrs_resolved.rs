@@ -1,7 +1,9 @@
 //! Storage suite: the resolved ESRS E5-5 views (`kpi_esrs_e5_5_resolved`,
 //! `kpi_esrs_e5_5_rates_resolved`) on a hand-computed fixture. Pending mass sent to a
 //! destination that declares its final operations is split across them by share; pending mass
-//! to a destination without a declaration stays pending; the unresolved views do not change.
+//! to a destination without a declaration is directed to disposal (other disposal), an assumption
+//! counted in `assumed_t`, so that generated = diverted + disposal; the unresolved views do not
+//! change.
 //! Every expected number is worked out by hand below (docs/kpis.md, "Resolved figures").
 
 mod common;
@@ -128,7 +130,7 @@ async fn categories(c: &Client, view: &str, company: Option<&str>) -> Vec<(Strin
 }
 
 fn expect(rows: &[(String, f64, f64)], want: &[(&str, f64, f64)], what: &str) {
-    assert_eq!(rows.len(), 15, "{what}: every category");
+    assert_eq!(rows.len(), 16, "{what}: every category");
     for (category, tonnes, resolved) in want {
         let (_, t, r) = rows.iter().find(|r| r.0 == *category).unwrap_or_else(|| panic!("{what}: {category}"));
         assert!(
@@ -194,8 +196,10 @@ async fn pending_mass_is_resolved_through_declared_final_operations() {
     );
 
     // Unresolved, as weighed. The Métallerie: 1 t pending (R13) + 2 t recycled (R4) = 3 t
-    // generated, known 2, coverage 2 / 3. Logistique A21: 0.5 t pending, 0.3 t by-product (not
-    // waste). The zone: generated 3 + 0.5 = 3.5, pending 1 + 0.5 = 1.5, known 2, all recycled.
+    // generated, known 2, coverage 2 / 3, non-recycled (PAI 13: not recycled, pending included)
+    // 3 - 2 = 1, share 1 / 3. Logistique A21: 0.5 t pending, 0.3 t by-product (not waste). The
+    // zone: generated 3 + 0.5 = 3.5, pending 1 + 0.5 = 1.5, known 2, all recycled;
+    // non-recycled 3.5 - 2 = 1.5, share 1.5 / 3.5.
     let ml = Some("metallerie-lievin");
     let la = Some("logistique-a21");
     expect(
@@ -211,19 +215,19 @@ async fn pending_mass_is_resolved_through_declared_final_operations() {
             ("recycling", 2.0, 0.0),
             ("directed-to-disposal", 0.0, 0.0),
             ("pending", 1.5, 0.0),
-            ("non-recycled", 0.0, 0.0),
+            ("non-recycled", 1.5, 0.0),
             ("by-product", 0.3, 0.0),
         ],
         "unresolved zone",
     );
     expect_rates(
         &rates(c, "kpi_esrs_e5_5_rates", ml).await,
-        &[3.0, 1.0, 0.0, 0.0, 2.0 / 2.0, 2.0 / 2.0, 1.0, 2.0 / 3.0, 0.0],
+        &[3.0, 1.0, 1.0, 1.0 / 3.0, 2.0 / 2.0, 2.0 / 2.0, 1.0, 2.0 / 3.0, 0.0],
         "unresolved métallerie rates",
     );
     expect_rates(
         &rates(c, "kpi_esrs_e5_5_rates", None).await,
-        &[3.5, 1.5, 0.0, 0.0, 1.0, 1.0, 1.0, 2.0 / 3.5, 0.0],
+        &[3.5, 1.5, 1.5, 1.5 / 3.5, 1.0, 1.0, 1.0, 2.0 / 3.5, 0.0],
         "unresolved zone rates",
     );
 
@@ -251,30 +255,59 @@ async fn pending_mass_is_resolved_through_declared_final_operations() {
         &[3.0, 0.0, 0.4, 0.4 / 3.0, 2.6 / 3.0, 2.6 / 3.0, 1.0, 1.0, 1.0],
         "resolved métallerie rates",
     );
-    // Logistique A21's 0.5 t to stockage-nord (no declaration) stays pending; its 0.3 t of
-    // by-product to transit-artois is not waste, so not resolved. Nothing of it is resolved.
+    // Logistique A21's 0.5 t to stockage-nord (no declaration) is directed to disposal, other
+    // disposal, by assumption (assumed_t 0.5, resolved_t 0); its 0.3 t of by-product to
+    // transit-artois is not waste, so not resolved. Nothing is pending.
     expect(
         &categories(c, "kpi_esrs_e5_5_resolved", la).await,
-        &[("waste-generated", 0.5, 0.0), ("pending", 0.5, 0.0), ("recycling", 0.0, 0.0), ("by-product", 0.3, 0.0)],
+        &[
+            ("waste-generated", 0.5, 0.0),
+            ("pending", 0.0, 0.0),
+            ("directed-to-disposal", 0.5, 0.0),
+            ("other-disposal", 0.5, 0.0),
+            ("non-recycled", 0.5, 0.0),
+            ("recycling", 0.0, 0.0),
+            ("by-product", 0.3, 0.0),
+        ],
         "resolved logistique",
     );
-    // The zone: generated 3.5 (1 resolved), pending 0.5, known 3; recycling 2.6, incineration
-    // 0.4; coverage 3 / 3.5.
+    let assumed: Vec<(String, f64)> = c
+        .query(
+            "SELECT category, assumed_t FROM kpi_esrs_e5_5_resolved WHERE company_id IS NULL AND period = 'day'
+             AND period_start = $1 AND hazardous IS NULL AND assumed_t <> 0 ORDER BY ordinal",
+            &[&at(DAY)],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let a = |c: &str| (c.to_string(), 0.5);
+    assert_eq!(
+        assumed,
+        vec![a("waste-generated"), a("directed-to-disposal"), a("other-disposal"), a("non-recycled")],
+        "the assumed 0.5 t, where it is counted"
+    );
+    // The zone: generated 3.5 (1 resolved, 0.5 assumed), pending 0; recycling 2.6, incineration
+    // 0.4, other disposal 0.5, so directed to disposal 0.9 and 2.6 + 0.9 = 3.5; non-recycled
+    // 3.5 - 2.6 = 0.9 (0.4 resolved); rates over 3.5, coverage 3.5 / 3.5.
     expect(
         &categories(c, "kpi_esrs_e5_5_resolved", None).await,
         &[
             ("waste-generated", 3.5, 1.0),
             ("recycling", 2.6, 0.6),
             ("incineration", 0.4, 0.4),
-            ("pending", 0.5, 0.0),
-            ("non-recycled", 0.4, 0.4),
+            ("other-disposal", 0.5, 0.0),
+            ("directed-to-disposal", 0.9, 0.4),
+            ("pending", 0.0, 0.0),
+            ("non-recycled", 0.9, 0.4),
             ("by-product", 0.3, 0.0),
         ],
         "resolved zone",
     );
     expect_rates(
         &rates(c, "kpi_esrs_e5_5_rates_resolved", None).await,
-        &[3.5, 0.5, 0.4, 0.4 / 3.0, 2.6 / 3.0, 2.6 / 3.0, 1.0, 3.0 / 3.5, 1.0],
+        &[3.5, 0.0, 0.9, 0.9 / 3.5, 2.6 / 3.5, 2.6 / 3.5, 1.0, 3.5 / 3.5, 1.0],
         "resolved zone rates",
     );
     // The split is in whole grams that add up exactly: 600,000 + 400,000 g, nothing lost.
@@ -345,7 +378,7 @@ async fn pending_mass_is_resolved_through_declared_final_operations() {
     );
     expect_rates(
         &rates(c, "kpi_esrs_e5_5_rates", ml).await,
-        &[3.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 2.0 / 3.0, 0.0],
+        &[3.0, 1.0, 1.0, 1.0 / 3.0, 1.0, 1.0, 1.0, 2.0 / 3.0, 0.0],
         "unresolved métallerie rates after the new declaration",
     );
     // Grafana's read-only role reads both resolved views (not the table behind them).

@@ -1,5 +1,6 @@
-//! Storage suite: KPI views on a hand-computed fixture. Every expected number below is worked
-//! out by hand from the fixture, with the formulas of docs/kpis.md.
+//! Storage suite: the earlier KPI views (`kpi_company_*`, `kpi_zone_*`), now read from the
+//! reported ESRS rows, on a hand-computed fixture. Every expected number below is worked out by
+//! hand from the fixture, with the formulas of docs/kpis.md.
 
 mod common;
 use common::storage::{weighing, StorageTarget};
@@ -53,40 +54,70 @@ async fn kpi_views_equal_the_hand_computed_fixture() {
         }
     };
     // generated, reused, recycled, energy, other, disposed, interim, landfilled, hazardous, symbiosis, then the five rates.
+    // The views read the reported ESRS rows (kpi_esrs_e5_5_resolved): waste only, so the
+    // Menuiserie's 0.5 t of R0 is not generated (2.5, not 3); Logistique A21's 1 t of mixed
+    // waste to tri-gohelle (R13) is split by the station's declaration (config/zone.toml):
+    // 0.25 R3 + 0.10 R4 recycling, 0.45 R1 energy recovery, 0.20 D1 landfill; nothing stays
+    // interim, and every rate is over all waste generated.
     let expected: [(&str, [f64; 15]); 4] = [
         (
             "beton-artois",
             [12.0, 0.0, 10.0, 0.0, 0.0, 2.0, 0.0, 2.0, 0.0, 0.0, 0.0, 10.0 / 12.0, 10.0 / 12.0, 10.0 / 12.0, 0.0],
         ),
         ("metallerie-lievin", [7.5, 0.0, 7.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.5, 4.0, 0.5 / 7.5, 1.0, 1.0, 1.0, 4.0 / 7.5]),
-        ("logistique-a21", [2.5, 0.0, 1.5, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.5, 0.0, 0.6, 0.6, 1.0, 0.6]),
-        ("menuiserie-souchez", [3.0, 0.5, 0.0, 2.5, 0.0, 0.0, 0.0, 0.0, 0.0, 2.5, 0.0, 0.5 / 3.0, 1.0, 1.0, 2.5 / 3.0]),
+        // Recycled 1.5 + 0.25 + 0.10 = 1.85; recovery (1.85 + 0.45) / 2.5; landfill diversion
+        // 1 - 0.2 / 2.5.
+        (
+            "logistique-a21",
+            [2.5, 0.0, 1.85, 0.45, 0.0, 0.2, 0.0, 0.2, 0.0, 1.5, 0.0, 1.85 / 2.5, 2.3 / 2.5, 1.0 - 0.2 / 2.5, 0.6],
+        ),
+        ("menuiserie-souchez", [2.5, 0.0, 0.0, 2.5, 0.0, 0.0, 0.0, 0.0, 0.0, 2.5, 0.0, 0.0, 1.0, 1.0, 1.0]),
     ];
     for (company, want) in &expected {
         let got =
             row(format!("SELECT {cols} FROM kpi_company_daily WHERE day = $1 AND company_id = '{company}'")).await;
         assert!(got.iter().zip(want).all(|(g, w)| close(*g, *w)), "{company}: got {got:?}, want {want:?}");
     }
-    let zone_day = [25.0, 0.5, 19.0, 2.5, 0.0, 2.0, 1.0, 2.0, 0.5, 8.0, 0.02, 0.78, 0.88, 0.92, 0.32];
-    let got = row(format!("SELECT {cols} FROM kpi_zone_daily WHERE day = $1")).await;
-    assert!(got.iter().zip(&zone_day).all(|(g, w)| close(*g, *w)), "zone day: got {got:?}, want {zone_day:?}");
-    // March 2027: the second day adds 5 t recycled by Béton d'Artois.
-    let zone_month = [
-        30.0,
-        0.5,
-        24.0,
-        2.5,
+    // Zone: generated 12 + 7.5 + 2.5 + 2.5 = 24.5; recycled 10 + 7.5 + 1.85 = 19.35; energy
+    // 2.5 + 0.45 = 2.95; disposed = landfilled 2 + 0.2 = 2.2; hazardous 0.5; symbiosis 4 + 1.5 +
+    // 2.5 = 8; recovery 19.35 + 2.95 = 22.3.
+    let zone_day = [
+        24.5,
         0.0,
-        2.0,
-        1.0,
-        2.0,
+        19.35,
+        2.95,
+        0.0,
+        2.2,
+        0.0,
+        2.2,
         0.5,
         8.0,
-        0.5 / 30.0,
-        24.5 / 30.0,
-        27.0 / 30.0,
-        28.0 / 30.0,
-        8.0 / 30.0,
+        0.5 / 24.5,
+        19.35 / 24.5,
+        22.3 / 24.5,
+        1.0 - 2.2 / 24.5,
+        8.0 / 24.5,
+    ];
+    let got = row(format!("SELECT {cols} FROM kpi_zone_daily WHERE day = $1")).await;
+    assert!(got.iter().zip(&zone_day).all(|(g, w)| close(*g, *w)), "zone day: got {got:?}, want {zone_day:?}");
+    // March 2027: the second day adds 5 t recycled by Béton d'Artois: 29.5 generated, 24.35
+    // recycled, recovery 24.35 + 2.95 = 27.3.
+    let zone_month = [
+        29.5,
+        0.0,
+        24.35,
+        2.95,
+        0.0,
+        2.2,
+        0.0,
+        2.2,
+        0.5,
+        8.0,
+        0.5 / 29.5,
+        24.35 / 29.5,
+        27.3 / 29.5,
+        1.0 - 2.2 / 29.5,
+        8.0 / 29.5,
     ];
     let got = row(format!("SELECT {cols} FROM kpi_zone_monthly WHERE month = $1")).await;
     assert!(got.iter().zip(&zone_month).all(|(g, w)| close(*g, *w)), "zone month: got {got:?}, want {zone_month:?}");

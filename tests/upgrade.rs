@@ -177,15 +177,30 @@ async fn v1_readings(c: &mut tokio_postgres::Client, zone: &Zone, wanted: usize)
     c.query_one("SELECT count(*) FROM readings", &[]).await.unwrap().get(0)
 }
 
-/// What Grafana users see, as text rows: the monthly KPIs of every company and of the zone, and
-/// the daily flows by company, stream, treatment and destination.
+/// What Grafana users see, as text rows: the monthly sums the first release's KPIs were made of
+/// (mass, recycled, hazardous, landfilled, exchanged; per company, and the zone's recovery
+/// share), and the daily flows by company, stream, treatment and destination. The KPI views
+/// themselves now read the reported ESRS rows (waste only, interim mass resolved: issue 26), so
+/// they no longer equal the v1 views by design; the sums they were made of must survive the
+/// upgrade, computed the same way on both sides from `flows_daily`.
 async fn figures(c: &tokio_postgres::Client) -> Vec<String> {
     let mut out = Vec::new();
+    let t = |filter: &str| format!("round((coalesce(sum(mass_g) FILTER (WHERE {filter}), 0) / 1e6)::numeric, 6)");
+    let company_months = format!(
+        "SELECT concat_ws(' ', date_trunc('month', day), company_id, round((sum(mass_g) / 1e6)::numeric, 6), {}, {}, {}, {})
+         FROM flows_daily GROUP BY date_trunc('month', day), company_id ORDER BY 1",
+        t("treatment_class = 'recycling'"),
+        t("hazardous"),
+        t("landfill"),
+        t("symbiosis")
+    );
+    let zone_months = "SELECT concat_ws(' ', date_trunc('month', day), round((sum(mass_g) / 1e6)::numeric, 6),
+                round((sum(mass_g) FILTER (WHERE treatment_class IN ('re-use', 'recycling', 'energy-recovery', 'other-recovery'))
+                       / sum(mass_g))::numeric, 9))
+         FROM flows_daily GROUP BY date_trunc('month', day) ORDER BY 1";
     for sql in [
-        "SELECT concat_ws(' ', month, company_id, round(generated_t::numeric, 6), round(recycled_t::numeric, 6),
-                round(hazardous_t::numeric, 6), round(landfilled_t::numeric, 6), round(symbiosis_t::numeric, 6))
-         FROM kpi_company_monthly ORDER BY 1",
-        "SELECT concat_ws(' ', month, round(generated_t::numeric, 6), round(recovery_rate::numeric, 9)) FROM kpi_zone_monthly ORDER BY 1",
+        company_months.as_str(),
+        zone_months,
         "SELECT concat_ws(' ', day, company_id, stream_id, ewc, hazardous, treatment, destination_id, sum(mass_g), sum(weighings))
          FROM flows_daily GROUP BY day, company_id, stream_id, ewc, hazardous, treatment, destination_id ORDER BY 1",
         "SELECT concat_ws(' ', day, container_id, fill_min_pct, fill_max_pct, fill_readings, collections) FROM container_fill_daily ORDER BY 1",

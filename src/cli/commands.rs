@@ -3,7 +3,7 @@
 use super::args::{Cli, Command, RegistryAction};
 use super::{EX_UNAVAILABLE, EX_USAGE};
 use crate::config::{self, parse_mqtt_url, Settings};
-use crate::simulate::{run_simulation, SimBroker};
+use crate::simulate::{run_simulation, SimBroker, SimOptions};
 use crate::wire::TopicLayout;
 use crate::zone::Zone;
 use std::error::Error;
@@ -74,7 +74,11 @@ pub fn dispatch(cli: Cli) -> ExitCode {
                     port: ep.port,
                     client_id: format!("wasteflow-sim-{}", std::process::id()),
                 };
-                let summary = run_simulation(&zone, &layout, &args.into(), &broker).await?;
+                let mut options: SimOptions = args.into();
+                if options.realistic {
+                    options.clock = super::sim_clock::zone_clock(&settings, options.start_ms).await;
+                }
+                let summary = run_simulation(&zone, &layout, &options, &broker).await?;
                 println!("{}", serde_json::to_string(&summary)?);
                 Ok(ExitCode::SUCCESS)
             }

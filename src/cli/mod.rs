@@ -23,6 +23,7 @@ mod register;
 mod report;
 mod side_client;
 mod sim_args;
+mod sim_clock;
 
 pub use args::{Cli, Command};
 pub use commands::dispatch;

@@ -39,7 +39,7 @@ pub fn evaluate(
     let warmup = WARMUP_DAYS as usize * 24;
     let hours = warmup + args.days as usize * 24;
     let end_s = start_s + i64::from(args.days) * DAY_S;
-    let tracks = simulate(zone, &layout, args.seed, warm_s, end_s);
+    let tracks = simulate(zone, &layout, args.seed, warm_s, end_s, clock);
     let (containers, baseline) = trajectories(zone, &tracks, warm_s, hours);
     let vehicles: BTreeMap<String, Vehicle> = zone
         .file
@@ -99,10 +99,18 @@ pub fn evaluate(
 }
 
 /// Runs the simulator over the period and keeps each container's fill readings and emptyings.
-fn simulate(zone: &Zone, layout: &TopicLayout, seed: u64, start_s: i64, end_s: i64) -> HashMap<String, Track> {
+fn simulate(
+    zone: &Zone,
+    layout: &TopicLayout,
+    seed: u64,
+    start_s: i64,
+    end_s: i64,
+    clock: &LocalClock,
+) -> HashMap<String, Track> {
     let by_topic: HashMap<String, &crate::zone::GatewayEntry> =
         zone.file.gateways.iter().map(|g| (layout.topic_for(&g.company, &g.id), g)).collect();
-    let mut sim = ZoneSim::new(zone, layout, seed, start_s * 1000, end_s * 1000, Faults::default());
+    let mut sim =
+        ZoneSim::new(zone, layout, seed, start_s * 1000, end_s * 1000, Faults::default()).with_clock(clock.clone());
     let mut tracks: HashMap<String, Track> = HashMap::new();
     while let Some(msg) = sim.next_message() {
         let (Some(g), Ok(frame)) = (by_topic.get(&msg.topic), decode(&msg.payload)) else { continue };

@@ -67,6 +67,7 @@ impl From<SimArgs> for SimOptions {
             speedup: a.speedup,
             faults: a.faults,
             connections: a.connections,
+            clock: None,
         }
     }
 }
@@ -134,6 +135,7 @@ mod tests {
             speedup: Some(60.0),
             faults: vec![Fault::ClockSkew, Fault::PoorQuality],
             connections: 3,
+            clock: None,
         };
         assert_eq!(o, expected);
     }

@@ -4,9 +4,11 @@
 //! which is how tests replay a stream to check deduplication. Two modes: uniform frames of a
 //! fixed size (load generation, benchmarks), and `--realistic`, a zone with shifts, weekends,
 //! collections, temperatures, batteries, the devices containers carry (load cells, lids, tilt,
-//! fire alarms, GPS, radio) and injectable faults. Either way it prints a JSON
+//! fire alarms, GPS, radio) and injectable faults; collections come inside the containers'
+//! collection windows and weigh at most their capacity. Either way it prints a JSON
 //! summary of what it sent (per company and per kind) as its last line.
 
+mod collections;
 mod devices;
 mod generate;
 mod publish;

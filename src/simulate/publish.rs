@@ -2,6 +2,7 @@
 
 use super::generate::{FrameGenerator, GeneratedMessage};
 use super::zone_sim::{Fault, Faults, ZoneSim};
+use crate::plan::LocalClock;
 use crate::wire::TopicLayout;
 use crate::zone::Zone;
 use rumqttc::v5::mqttbytes::v5::Packet;
@@ -44,6 +45,10 @@ pub struct SimOptions {
     /// Broker connections to publish on (1 to 64); each gateway's messages always go through
     /// the same one, in order.
     pub connections: u16,
+    /// Realistic: the zone's UTC offsets over the simulated days, to collect inside the
+    /// containers' collection windows in local time (the database knows the time zone's rules;
+    /// `None`: the windows are read in UTC).
+    pub clock: Option<LocalClock>,
 }
 
 impl Default for SimOptions {
@@ -61,6 +66,7 @@ impl Default for SimOptions {
             speedup: None,
             faults: Vec::new(),
             connections: 1,
+            clock: None,
         }
     }
 }
@@ -199,7 +205,8 @@ pub async fn run_simulation(
         }
         (
             Source::Realistic {
-                sim: ZoneSim::new(zone, layout, options.seed, start, end, faults),
+                sim: ZoneSim::new(zone, layout, options.seed, start, end, faults)
+                    .with_clock(options.clock.clone().unwrap_or(LocalClock::fixed(0))),
                 speedup: options.speedup,
             },
             start as u64,

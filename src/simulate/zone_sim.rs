@@ -1,12 +1,15 @@
 //! A realistic zone: fill curves that follow each company's shifts and weekends, collections
-//! whose weighed mass follows the fill level, the volume and the stream's density, daily
+//! inside each container's collection window whose weighed mass follows the fill level, the
+//! volume and the stream's density, never above the container's capacity (`collections.rs`), daily
 //! temperature cycles, draining batteries, each container reporting at its registry interval,
 //! and injectable faults. Pure generation (no I/O); deterministic for a seed.
 
+use super::collections::{due_fill_pct, in_window, weighed_kg, window_of};
 use super::devices::{DeviceFaults, Devices};
 use super::generate::GeneratedMessage;
+use crate::plan::LocalClock;
 use crate::wire::{encode, Frame, Measurement, MeasurementKind, Reading, TopicLayout};
-use crate::zone::Zone;
+use crate::zone::{CollectionWindow, Zone};
 use rand::rngs::SmallRng;
 use rand::{Rng, RngExt, SeedableRng};
 use std::collections::VecDeque;
@@ -137,6 +140,8 @@ struct SimContainer {
     fill: f64,
     base_rate_per_hour: f64,
     collect_at: f64,
+    max_load_kg: f64,
+    window: CollectionWindow,
     temperature: f64,
     battery: f64,
     never_collect: bool,
@@ -191,6 +196,8 @@ pub struct ZoneSim {
     step_ms: i64,
     faults: Faults,
     queue: VecDeque<GeneratedMessage>,
+    /// The zone's UTC offsets, to read the collection windows in local time.
+    clock: LocalClock,
 }
 
 impl ZoneSim {
@@ -211,18 +218,22 @@ impl ZoneSim {
                 entries.push((c, zone.site(&c.site)));
                 let ewc = zone.file.streams.iter().find(|st| st.id == c.stream).map(|st| st.ewc.as_str()).unwrap_or("");
                 let fill_days = rng.random_range(2.0..6.0);
+                let density = density(&c.stream, ewc);
+                let collect_at = (c.overflow_threshold_pct - rng.random_range(5.0..15.0)).max(10.0);
                 containers.push(SimContainer {
                     company: c.company.clone(),
                     gateway: gi,
                     sensor: s.number,
                     volume_m3: c.volume_m3,
-                    density: density(&c.stream, ewc),
+                    density,
                     interval_ms: c.expected_interval.as_millis() as i64,
                     next_report: start_ms + rng.random_range(0..c.expected_interval.as_millis() as i64),
                     fill: rng.random_range(0.0..40.0),
                     // Points per hour at full activity, to reach ~80 % in `fill_days` working days.
                     base_rate_per_hour: 80.0 / (fill_days * 16.0),
-                    collect_at: (c.overflow_threshold_pct - rng.random_range(5.0..15.0)).max(10.0),
+                    collect_at: due_fill_pct(collect_at, c.volume_m3, density, c.max_load_kg),
+                    max_load_kg: c.max_load_kg,
+                    window: window_of(c, zone.site(&c.site)),
                     temperature: rng.random_range(8.0..16.0),
                     battery: rng.random_range(60.0..100.0),
                     never_collect: false,
@@ -259,7 +270,15 @@ impl ZoneSim {
             step_ms: MIN,
             faults,
             queue: VecDeque::new(),
+            clock: LocalClock::fixed(0),
         }
+    }
+
+    /// Reads the collection windows with the zone's UTC offsets (`ZoneTime::local_clock`, from
+    /// the database); without it they are read in UTC.
+    pub fn with_clock(mut self, clock: LocalClock) -> ZoneSim {
+        self.clock = clock;
+        self
     }
 
     /// Simulated milliseconds per generated step.
@@ -303,9 +322,15 @@ impl ZoneSim {
                 continue;
             }
             c.next_report += c.interval_ms;
-            if c.fill >= c.collect_at && !c.never_collect && activity(&c.company, t) >= 0.5 {
-                // A collection: weighed on the way out, then the container starts empty.
-                let kg = c.fill / 100.0 * c.volume_m3 * c.density * self.rng.random_range(0.9..1.1);
+            if c.fill >= c.collect_at
+                && !c.never_collect
+                && activity(&c.company, t) >= 0.5
+                && in_window(&c.window, &self.clock, t)
+            {
+                // A collection in the carrier's window: weighed on the way out, at most what the
+                // container holds, then the container starts empty.
+                let load = c.fill / 100.0 * c.volume_m3 * c.density * self.rng.random_range(0.9..1.1);
+                let kg = weighed_kg(load, c.max_load_kg);
                 frame.push(Reading { sensor: c.sensor, offset_ms: offset, value: Measurement::NetMassKg(kg as f32) });
                 frame.push(Reading { sensor: c.sensor, offset_ms: offset + 1, value: Measurement::Emptied });
                 c.fill = self.rng.random_range(0.0..3.0);

@@ -135,6 +135,11 @@ pub struct TreatmentOperation {
     pub prohibited: bool,
     /// Its ESRS E5 §37 category.
     pub esrs: EsrsCategory,
+    /// It reprocesses the waste into a material or substance (R2 solvent reclamation and
+    /// regeneration, R9 oil re-refining): recycling within Directive 2008/98/EC art. 3(17)
+    /// whatever mode the register line carries, never preparing for re-use, which is checking,
+    /// cleaning or repairing (art. 3(16)).
+    pub reprocesses: bool,
 }
 
 impl TreatmentOperation {
@@ -162,12 +167,17 @@ const fn op(
     modes: &'static [TreatmentMode],
     esrs: EsrsCategory,
 ) -> TreatmentOperation {
-    TreatmentOperation { code, class, modes, prohibited: false, esrs }
+    TreatmentOperation { code, class, modes, prohibited: false, esrs, reprocesses: false }
 }
 
 /// A row of [`TREATMENT_OPERATIONS`] prohibited in France.
 const fn prohibited(row: TreatmentOperation) -> TreatmentOperation {
     TreatmentOperation { prohibited: true, ..row }
+}
+
+/// A row of [`TREATMENT_OPERATIONS`] that reprocesses the waste (recycling whatever its mode).
+const fn reprocessing(row: TreatmentOperation) -> TreatmentOperation {
+    TreatmentOperation { reprocesses: true, ..row }
 }
 
 /// Every treatment operation, one row per code: R0 (re-use, as the French register writes it),
@@ -184,7 +194,10 @@ const fn prohibited(row: TreatmentOperation) -> TreatmentOperation {
 ///   conventions" (Directive 2008/98/EC, annex I);
 /// - ESRS category: landfill D1 (deposit into or onto land), D5 (specially engineered
 ///   landfill), D12 (permanent storage); incineration D10 (incineration on land); any other
-///   final D operation other disposal.
+///   final D operation other disposal;
+/// - reprocesses: R2 (solvent reclamation/regeneration) and R9 (oil re-refining or other reuses
+///   of oil) make a new material of the waste: recycling in ESRS E5 §37(b)(ii) even where
+///   Trackdéchets allows the mode re-use (REUTILISATION).
 pub const TREATMENT_OPERATIONS: [TreatmentOperation; 30] = {
     use EsrsCategory::{Diverted, Incineration, Landfill, OtherDisposal, Pending, ReUseNotWaste};
     use TreatmentClass::Interim;
@@ -194,14 +207,14 @@ pub const TREATMENT_OPERATIONS: [TreatmentOperation; 30] = {
     [
         op("R0", TreatmentClass::ReUse, &[ReUse], ReUseNotWaste),
         op("R1", TreatmentClass::EnergyRecovery, &[EnergyRecovery], Diverted),
-        op("R2", R, &[ReUse, Recycling], Diverted),
+        reprocessing(op("R2", R, &[ReUse, Recycling], Diverted)),
         op("R3", R, &[Recycling, OtherRecovery], Diverted),
         op("R4", R, &[Recycling], Diverted),
         op("R5", R, &[Recycling, OtherRecovery], Diverted),
         op("R6", R, &[ReUse, Recycling], Diverted),
         op("R7", R, &[ReUse], Diverted),
         op("R8", R, &[ReUse, Recycling], Diverted),
-        op("R9", R, &[ReUse, Recycling, EnergyRecovery], Diverted),
+        reprocessing(op("R9", R, &[ReUse, Recycling, EnergyRecovery], Diverted)),
         op("R10", TreatmentClass::OtherRecovery, &[Recycling], Diverted),
         op("R11", R, &[Recycling, OtherRecovery, EnergyRecovery], Diverted),
         op("R12", Interim, &[], Pending),

@@ -2,7 +2,8 @@
 //! local calendar year, read from `kpi_esrs_e5_5` and `kpi_esrs_e5_5_rates` (docs/kpis.md),
 //! with their coverage and what is missing; then the company's synergy opportunities
 //! (`synergy_opportunities`) and its savings and avoided impact (`savings_monthly`), "not
-//! configured" where the registry lacks the factors.
+//! configured" where the registry lacks the factors; and the weighings above their
+//! container's capacity (`implausible_weighings`).
 //!
 //! The model (`model.rs`), the queries that fill it (`queries.rs`) and its text (`render.rs`)
 //! are apart, so that other renderings of the same model can sit beside the text.
@@ -11,7 +12,7 @@ mod model;
 mod queries;
 mod render;
 
-pub use model::{Category, CompanyYear, Opportunity, Rates, Savings};
+pub use model::{Category, CompanyYear, Implausible, Opportunity, Rates, Savings};
 pub use render::render;
 
 use super::{ReportError, ZoneTime};

@@ -12,11 +12,18 @@ pub struct Category {
     pub reference: String,
 }
 
-/// The rates of the year, over the waste whose final operation is known.
+/// The rates of the year, over the waste whose final operation is known (in the reported
+/// figures, all of it: pending mass is resolved or assumed disposed), and the estimates in them.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Rates {
     pub generated_t: f64,
     pub pending_t: f64,
+    /// Waste generated whose final operation comes from its destination's declaration, not a
+    /// weighing (an estimate, ESRS E5 §40).
+    pub declared_t: f64,
+    /// Waste generated sent to an interim operation whose destination declared nothing: counted
+    /// as directed to disposal, other disposal (an assumption, EFRAG ESRS Q&A ID 400).
+    pub assumed_t: f64,
     pub reuse_recycling: Option<f64>,
     pub recovery: Option<f64>,
     pub landfill_diversion: Option<f64>,
@@ -51,6 +58,19 @@ pub struct Savings {
     pub unfactored_t: f64,
 }
 
+/// A container's weighings of the year above what it can hold (`implausible_weighings`): they
+/// are in the figures as weighed, and named here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Implausible {
+    pub container: String,
+    pub weighings: i64,
+    pub min_t: f64,
+    pub max_t: f64,
+    /// The container's `max_load_kg`, in tonnes.
+    pub max_load_t: f64,
+    pub total_t: f64,
+}
+
 /// Everything the page shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompanyYear {
@@ -65,4 +85,5 @@ pub struct CompanyYear {
     pub months_without_weighings: Vec<u32>,
     pub opportunities: Vec<Opportunity>,
     pub savings: Savings,
+    pub implausible: Vec<Implausible>,
 }

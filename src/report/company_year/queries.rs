@@ -1,9 +1,10 @@
-//! A company's year read from the KPI views (docs/kpis.md): `kpi_esrs_e5_5` and
-//! `kpi_esrs_e5_5_rates` for the figures, `flows_by_period` for the months without weighings,
+//! A company's year read from the KPI views (docs/kpis.md): `kpi_esrs_e5_5_resolved` and
+//! `kpi_esrs_e5_5_rates_resolved` for the figures (those a company reports, the rows the
+//! dashboards read too), `flows_by_period` for the months without weighings,
 //! `synergy_opportunities` and `savings_monthly` for the synergy section. Every query takes
 //! the zone's time zone as `$3`, so that the local year is the views' local year.
 
-use super::{Category, CompanyYear, Opportunity, Rates, Savings};
+use super::{Category, CompanyYear, Implausible, Opportunity, Rates, Savings};
 use crate::report::{ReportError, ZoneTime};
 use crate::store::{column, StoreError};
 use tokio_postgres::GenericClient;
@@ -32,7 +33,41 @@ pub async fn read(
         months_without_weighings: months_without_weighings(c, zone, company, year).await?,
         opportunities: opportunities(c, zone, company, year).await?,
         savings: savings(c, zone, company, year).await?,
+        implausible: implausible(c, zone, company, year).await?,
     })
+}
+
+/// The company's weighings of the local year above their container's capacity, per container.
+async fn implausible(
+    c: &impl GenericClient,
+    zone: &ZoneTime,
+    company: &str,
+    year: i32,
+) -> Result<Vec<Implausible>, StoreError> {
+    let rows = c
+        .query(
+            &format!(
+                "SELECT container_id, count(*) AS weighings, min(mass_t) AS min_t, max(mass_t) AS max_t,
+                        max(max_load_t) AS max_load_t, sum(mass_t) AS total_t
+                 FROM implausible_weighings
+                 WHERE company_id = $1 AND ts >= {YEAR_START} AND ts < make_timestamptz($2 + 1, 1, 1, 0, 0, 0, $3::text)
+                 GROUP BY container_id ORDER BY container_id"
+            ),
+            &[&company, &year, &zone.name],
+        )
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Implausible {
+                container: column(r, "container_id")?,
+                weighings: column(r, "weighings")?,
+                min_t: column(r, "min_t")?,
+                max_t: column(r, "max_t")?,
+                max_load_t: column(r, "max_load_t")?,
+                total_t: column(r, "total_t")?,
+            })
+        })
+        .collect()
 }
 
 /// The year's tonnes by category, in the order of the ESRS table.
@@ -49,7 +84,7 @@ async fn categories(
                         coalesce(sum(tonnes) FILTER (WHERE hazardous), 0) AS hazardous_t,
                         coalesce(sum(tonnes) FILTER (WHERE NOT hazardous), 0) AS non_hazardous_t,
                         coalesce(sum(tonnes) FILTER (WHERE hazardous IS NULL), 0) AS total_t
-                 FROM kpi_esrs_e5_5
+                 FROM kpi_esrs_e5_5_resolved
                  WHERE period = 'year' AND company_id = $1 AND period_start = {YEAR_START}
                  GROUP BY category ORDER BY 2"
             ),
@@ -75,8 +110,8 @@ async fn rates(c: &impl GenericClient, zone: &ZoneTime, company: &str, year: i32
         .query_opt(
             &format!(
                 "SELECT generated_t, pending_t, reuse_recycling_rate, recovery_rate, landfill_diversion_rate,
-                        non_recycled_share, coverage
-                 FROM kpi_esrs_e5_5_rates WHERE period = 'year' AND company_id = $1 AND period_start = {YEAR_START}"
+                        non_recycled_share, coverage, resolved_t, assumed_t
+                 FROM kpi_esrs_e5_5_rates_resolved WHERE period = 'year' AND company_id = $1 AND period_start = {YEAR_START}"
             ),
             &[&company, &year, &zone.name],
         )
@@ -85,6 +120,8 @@ async fn rates(c: &impl GenericClient, zone: &ZoneTime, company: &str, year: i32
     Ok(Rates {
         generated_t: column::<Option<f64>>(&r, "generated_t")?.unwrap_or(0.0),
         pending_t: column::<Option<f64>>(&r, "pending_t")?.unwrap_or(0.0),
+        declared_t: column::<Option<f64>>(&r, "resolved_t")?.unwrap_or(0.0),
+        assumed_t: column::<Option<f64>>(&r, "assumed_t")?.unwrap_or(0.0),
         reuse_recycling: column(&r, "reuse_recycling_rate")?,
         recovery: column(&r, "recovery_rate")?,
         landfill_diversion: column(&r, "landfill_diversion_rate")?,
@@ -152,16 +189,32 @@ async fn opportunities(
 }
 
 /// The company's savings of the year. Sums skip the months whose figure is not configured;
-/// they are counted in `unpriced_t` and `unfactored_t`.
+/// they are counted in `unpriced_t` and `unfactored_t`. A figure none of whose tonnes has its
+/// factors is not configured (NULL), never 0: `sum()` skips NULL, so a month that had nothing
+/// to price (0) beside months that could not be priced (NULL) would add up to 0. The part by
+/// symbiosis exchanges is not configured when the whole is, or when no month priced one.
 async fn savings(c: &impl GenericClient, zone: &ZoneTime, company: &str, year: i32) -> Result<Savings, StoreError> {
     let r = c
         .query_one(
             &format!(
-                "SELECT coalesce(sum(recovered_t), 0) AS recovered_t, sum(cost_avoided_eur) AS cost_avoided_eur,
-                        sum(symbiosis_cost_avoided_eur) AS symbiosis_cost_avoided_eur, coalesce(sum(unpriced_t), 0) AS unpriced_t,
-                        coalesce(sum(recycled_t), 0) AS recycled_t, sum(co2e_avoided_t) AS co2e_avoided_t,
-                        coalesce(sum(unfactored_t), 0) AS unfactored_t
-                 FROM savings_monthly WHERE company_id = $1 AND {IN_YEAR}"
+                "WITH m AS (SELECT * FROM savings_monthly WHERE company_id = $1 AND {IN_YEAR}),
+                 y AS (
+                     SELECT coalesce(sum(recovered_t), 0) AS recovered_t, coalesce(sum(unpriced_t), 0) AS unpriced_t,
+                            coalesce(sum(recycled_t), 0) AS recycled_t, coalesce(sum(unfactored_t), 0) AS unfactored_t,
+                            coalesce(sum(symbiosis_recovered_t), 0) AS symbiosis_recovered_t,
+                            sum(cost_avoided_eur) AS cost_avoided_eur, sum(co2e_avoided_t) AS co2e_avoided_t,
+                            sum(symbiosis_cost_avoided_eur) AS symbiosis_cost_avoided_eur,
+                            bool_or(symbiosis_cost_avoided_eur IS NOT NULL AND symbiosis_recovered_t > 0) AS symbiosis_priced
+                     FROM m)
+                 SELECT recovered_t, unpriced_t, recycled_t, unfactored_t,
+                        CASE WHEN recovered_t = 0 THEN 0 WHEN unpriced_t < recovered_t THEN cost_avoided_eur END
+                            AS cost_avoided_eur,
+                        CASE WHEN recovered_t = 0 THEN 0 WHEN unpriced_t >= recovered_t THEN NULL
+                             WHEN symbiosis_recovered_t = 0 THEN 0
+                             WHEN symbiosis_priced THEN symbiosis_cost_avoided_eur END AS symbiosis_cost_avoided_eur,
+                        CASE WHEN recycled_t = 0 THEN 0 WHEN unfactored_t < recycled_t THEN co2e_avoided_t END
+                            AS co2e_avoided_t
+                 FROM y"
             ),
             &[&company, &f64::from(year), &zone.name],
         )

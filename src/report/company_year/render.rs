@@ -35,6 +35,7 @@ pub fn render(r: &CompanyYear) -> String {
     let _ = writeln!(out, "  recovery                            {}", percent(r.rates.recovery));
     let _ = writeln!(out, "  landfill diversion                  {}", percent(r.rates.landfill_diversion));
     let _ = writeln!(out, "  non-recycled share (ESRS E5 §37(d)) {}", percent(r.rates.non_recycled_share));
+    render_estimates(&mut out, r);
     let _ = writeln!(out, "\nwhat is missing:");
     let mut missing = 0;
     if r.rates.generated_t == 0.0 {
@@ -56,11 +57,55 @@ pub fn render(r: &CompanyYear) -> String {
         let _ = writeln!(out, "  no weighing at all in {}: sensors offline, or nothing collected?", names.join(", "));
         missing += 1;
     }
+    for w in &r.implausible {
+        let _ = writeln!(
+            out,
+            "  {} weighing(s) of {} above its capacity ({:.3} t): {:.3} to {:.3} t, {:.3} t in all, counted as \
+             weighed: check the scale or the container's max_load_kg",
+            w.weighings, w.container, w.max_load_t, w.min_t, w.max_t, w.total_t
+        );
+        missing += 1;
+    }
     if missing == 0 {
         let _ = writeln!(out, "  nothing: every tonne has its final operation and every month has weighings");
     }
     render_synergy(&mut out, r);
     out
+}
+
+/// The estimates in the figures and their basis (ESRS E5 §40): the waste sent to an interim
+/// operation (R12, R13, D9, D13-D15), counted by the final operations its destination declares,
+/// or directed to disposal where it declares none (docs/kpis.md, "Resolved figures").
+fn render_estimates(out: &mut String, r: &CompanyYear) {
+    let (declared, assumed) = (r.rates.declared_t, r.rates.assumed_t);
+    if declared + assumed <= 0.0 {
+        let _ = writeln!(out, "\nestimates: none, every tonne was weighed to its final operation");
+        return;
+    }
+    let share = |t: f64| t / r.rates.generated_t * 100.0;
+    let _ = writeln!(
+        out,
+        "\nestimates (ESRS E5 §40): {:.3} t ({:.1} % of the waste generated) went to an interim operation \
+         (R12, R13, D9, D13-D15), its final operation not weighed:",
+        declared + assumed,
+        share(declared + assumed)
+    );
+    if declared > 0.0 {
+        let _ = writeln!(
+            out,
+            "  {declared:.3} t ({:.1} %) counted by the final operations its destination declares (zone file, \
+             final_operations)",
+            share(declared)
+        );
+    }
+    if assumed > 0.0 {
+        let _ = writeln!(
+            out,
+            "  {assumed:.3} t ({:.1} %) whose destination declares no final operation: counted as directed to \
+             disposal, other disposal (EFRAG ESRS Q&A ID 400: only what is shown recovered is diverted)",
+            share(assumed)
+        );
+    }
 }
 
 /// The synergy and savings sections (docs/kpis.md "Synergy opportunities", "Savings and
@@ -102,7 +147,7 @@ fn render_synergy(out: &mut String, r: &CompanyYear) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::company_year::{Opportunity, Rates, Savings};
+    use crate::report::company_year::{Implausible, Opportunity, Rates, Savings};
 
     #[test]
     fn pending_mass_and_silent_months_are_named() {
@@ -116,6 +161,8 @@ mod tests {
             rates: Rates {
                 generated_t: 2.5,
                 pending_t: 1.0,
+                declared_t: 0.0,
+                assumed_t: 0.0,
                 reuse_recycling: Some(1.0),
                 recovery: Some(1.0),
                 landfill_diversion: Some(1.0),
@@ -132,6 +179,7 @@ mod tests {
                 available_t: 8.0,
                 fits_t: 8.0,
             }],
+            implausible: vec![],
             savings: Savings {
                 recovered_t: 1.5,
                 unpriced_t: 1.5,
@@ -150,5 +198,42 @@ mod tests {
         );
         assert!(page.contains("disposal cost avoided               not configured"), "{page}");
         assert!(page.contains("CO2e avoided by the 1.500 t recycled not configured"), "{page}");
+        assert!(page.contains("estimates: none"), "{page}");
+    }
+
+    #[test]
+    fn estimates_are_disclosed_with_their_basis() {
+        // 4 t generated: 1 t by a declaration (25 %), 0.5 t assumed disposed (12.5 %), so 1.5 t
+        // (37.5 %) estimated.
+        let r = CompanyYear {
+            company: "a".into(),
+            name: "A".into(),
+            siren: "1".into(),
+            year: 2027,
+            time_zone: "Europe/Paris".into(),
+            categories: vec![],
+            rates: Rates { generated_t: 4.0, declared_t: 1.0, assumed_t: 0.5, ..Rates::default() },
+            months_without_weighings: vec![],
+            opportunities: vec![],
+            savings: Savings::default(),
+            implausible: vec![Implausible {
+                container: "ba-rubble-1".into(),
+                weighings: 2,
+                min_t: 27.0,
+                max_t: 31.0,
+                max_load_t: 25.0,
+                total_t: 58.0,
+            }],
+        };
+        let page = render(&r);
+        assert!(page.contains("estimates (ESRS E5 §40): 1.500 t (37.5 % of the waste generated)"), "{page}");
+        assert!(page.contains("  1.000 t (25.0 %) counted by the final operations its destination declares"), "{page}");
+        assert!(page.contains("  0.500 t (12.5 %) whose destination declares no final operation"), "{page}");
+        assert!(
+            page.contains(
+                "  2 weighing(s) of ba-rubble-1 above its capacity (25.000 t): 27.000 to 31.000 t, 58.000 t in all"
+            ),
+            "{page}"
+        );
     }
 }

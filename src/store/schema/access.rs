@@ -61,6 +61,7 @@ pub const READER_VIEWS: &[(&str, Sees)] = &[
     ("gateway_frames", Sees::Own("company_id")),
     ("missing_frames", Sees::Own("company_id")),
     ("collections_due", Sees::Own("company_id")),
+    ("implausible_weighings", Sees::Own("company_id")),
 ];
 
 /// The role every reader holds: SELECT on [`READER_VIEWS`], nothing else (migration 16).

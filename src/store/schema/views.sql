@@ -55,22 +55,208 @@ UNION ALL
 SELECT 'year'::text AS period, date_trunc('year', f.day AT TIME ZONE z.time_zone) AT TIME ZONE z.time_zone AS period_start, f.*
 FROM flows_daily_all f CROSS JOIN (SELECT time_zone FROM zone_settings LIMIT 1) z;
 
--- Every KPI, per company (company_id set) and for the whole zone (company_id NULL).
+-- Waste by ESRS E5-5 (paragraph 37) and GRI 306-3/4/5, the figures of docs/kpis.md: one row per
+-- company (company_id NULL: the whole zone), local period ('day', 'month', 'year'), category and
+-- hazardous flag (hazardous NULL: both), every category present (0 when nothing), in tonnes,
+-- split on-site (the destination is the producing company itself) and off-site. `reference`
+-- cites the paragraphs; `ordinal` orders the categories as the standards list them.
+-- Each weighing falls in one leaf: not waste (by-product, end-of-waste, R0 re-use of what never
+-- became waste), pending (an interim operation: no mode yet), or the final operation's step of
+-- the hierarchy (classifications.treatment_mode, with D10 incineration and D1/D5/D12 landfill
+-- told apart among disposals). Energy recovery is other recovery, as in the Waste Framework
+-- Directive (art. 4); the `energy-recovery` row shows how much of it was (GRI 306-5 counts it
+-- as incineration with energy recovery, directed to disposal).
+--
+-- Two variants in one place, `kpi_esrs_e5_5_variants` (`resolved` false or true), so the
+-- category logic is written once: `kpi_esrs_e5_5` is the unresolved one, as weighed;
+-- `kpi_esrs_e5_5_resolved` splits the pending mass sent to a destination that declares its
+-- final operations (`final_operations`, zone file) across them by share, each part classified
+-- as a weighing with that treatment and mode would be; `resolved_t` says how many tonnes of a
+-- row come from that split. Pending mass to a destination without a declaration stays pending.
+-- A declaration's shares are normalised to sum to exactly 1 (the zone check allows 0.001 off),
+-- and a mass is split in whole grams that add up to it exactly: each part is the difference of
+-- the floors of the mass times the cumulative shares up to and before it (in code order), so
+-- masses stay bigint and sum as fast as the weighed ones.
+CREATE OR REPLACE VIEW flows_by_period_resolved AS
+SELECT f.period, f.period_start, f.company_id, f.hazardous, f.status, f.destination_id,
+       coalesce(o.treatment, f.treatment)                                         AS treatment,
+       -- Pending mass nobody declared a final operation for: directed to disposal (other
+       -- disposal), an assumption (EFRAG ESRS Q&A ID 400, 31 October 2024: waste is recycled,
+       -- re-used, other recovery or disposed; mass not shown recovered is not diverted).
+       CASE WHEN f.pending AND o.destination_id IS NULL THEN 'disposal'
+            ELSE coalesce(o.treatment_mode, f.treatment_mode) END                 AS treatment_mode,
+       coalesce((floor(f.mass_g * o.upto / o.total) - floor(f.mass_g * (o.upto - o.share) / o.total))::bigint,
+                f.mass_g)                                                         AS mass_g,
+       o.destination_id IS NOT NULL                                               AS resolved,
+       f.symbiosis,
+       f.pending AND o.destination_id IS NULL                                     AS assumed
+-- pending mass only: waste (not a by-product, end-of-waste or R0) without a mode.
+FROM (SELECT p.*, p.status = 'waste' AND p.treatment <> 'R0' AND p.treatment_mode IS NULL AS pending
+      FROM flows_by_period p) f
+LEFT JOIN (SELECT destination_id, treatment, treatment_mode, share,
+                  sum(share) OVER (PARTITION BY destination_id ORDER BY treatment, treatment_mode) AS upto,
+                  sum(share) OVER (PARTITION BY destination_id) AS total
+           FROM final_operations) o
+    ON o.destination_id = f.destination_id AND f.pending;
+
+CREATE OR REPLACE VIEW kpi_esrs_e5_5_variants AS
+WITH flows AS (
+    SELECT false AS resolved_variant, period, period_start, company_id, hazardous, status, destination_id, treatment,
+           treatment_mode, mass_g, false AS resolved, symbiosis, false AS assumed
+    FROM flows_by_period
+    UNION ALL
+    SELECT true, period, period_start, company_id, hazardous, status, destination_id, treatment, treatment_mode,
+           mass_g, resolved, symbiosis, assumed
+    FROM flows_by_period_resolved),
+f AS (
+    SELECT resolved_variant, period, period_start, company_id, hazardous, mass_g, resolved, assumed, symbiosis,
+           destination_id = company_id AS on_site,
+           treatment_mode IS NOT DISTINCT FROM 'energy-recovery' AS energy,
+           CASE
+               WHEN status = 'by-product' THEN 'by-product'
+               WHEN status = 'end-of-waste' THEN 'end-of-waste'
+               WHEN treatment = 'R0' THEN 're-use-not-waste'
+               WHEN treatment_mode IS NULL THEN 'pending'
+               -- Preparing for re-use is checking, cleaning or repairing (Directive 2008/98/EC
+               -- art. 3(16)); regenerating a solvent (R2) or re-refining oil (R9) reprocesses the
+               -- material, recycling under art. 3(17), whatever mode the register line carries.
+               WHEN treatment_mode = 're-use' AND treatment NOT IN ('R2', 'R9') THEN 'preparation-for-re-use'
+               WHEN treatment_mode IN ('re-use', 'recycling') THEN 'recycling'
+               WHEN treatment_mode IN ('other-recovery', 'energy-recovery') THEN 'other-recovery'
+               WHEN treatment = 'D10' THEN 'incineration'
+               WHEN treatment IN ('D1', 'D5', 'D12') THEN 'landfill'
+               ELSE 'other-disposal'
+           END AS leaf
+    FROM flows),
+-- `of_which`: an "of which" row, the leaves' mass that is also energy recovery, or also a symbiosis
+-- exchange (sent to another company of the zone).
+categories (ordinal, category, leaves, of_which, reference) AS (VALUES
+    (1, 'waste-generated', ARRAY['preparation-for-re-use', 'recycling', 'other-recovery', 'incineration', 'landfill', 'other-disposal', 'pending'], NULL,
+        'ESRS E5 §37(a); GRI 306-3-a'),
+    (2, 'diverted-from-disposal', ARRAY['preparation-for-re-use', 'recycling', 'other-recovery'], NULL, 'ESRS E5 §37(b); GRI 306-4-a'),
+    (3, 'preparation-for-re-use', ARRAY['preparation-for-re-use'], NULL, 'ESRS E5 §37(b)(i); GRI 306-4-b/c'),
+    (4, 'recycling', ARRAY['recycling'], NULL, 'ESRS E5 §37(b)(ii); GRI 306-4-b/c'),
+    (5, 'other-recovery', ARRAY['other-recovery'], NULL, 'ESRS E5 §37(b)(iii); GRI 306-4-b/c'),
+    (6, 'energy-recovery', ARRAY['other-recovery'], 'energy',
+        'of which energy recovery (R1): other recovery under ESRS E5 §37(b)(iii); GRI 306-5-b/c incineration with energy recovery'),
+    (7, 'directed-to-disposal', ARRAY['incineration', 'landfill', 'other-disposal'], NULL, 'ESRS E5 §37(c); GRI 306-5-a'),
+    (8, 'incineration', ARRAY['incineration'], NULL, 'ESRS E5 §37(c)(i); GRI 306-5-b/c incineration without energy recovery (D10)'),
+    (9, 'landfill', ARRAY['landfill'], NULL, 'ESRS E5 §37(c)(ii); GRI 306-5-b/c landfilling (D1, D5, D12)'),
+    (10, 'other-disposal', ARRAY['other-disposal'], NULL, 'ESRS E5 §37(c)(iii); GRI 306-5-b/c other disposal operations'),
+    (11, 'pending', ARRAY['pending'], NULL, 'waste generated awaiting its final operation (R12, R13, D9, D13-D15)'),
+    -- Regulation (EU) 2022/1288, annex I, definitions: "non-recycled waste" is waste not
+    -- recycled within the meaning of Directive 2008/98/EC art. 3(17) (the SFDR PAI 13 that
+    -- ESRS E5 §37(d) serves): everything but recycling, preparation for re-use and pending mass
+    -- included.
+    (12, 'non-recycled', ARRAY['preparation-for-re-use', 'other-recovery', 'incineration', 'landfill', 'other-disposal', 'pending'], NULL,
+        'ESRS E5 §37(d): not recycled within Directive 2008/98/EC art. 3(17) (Regulation (EU) 2022/1288 annex I, PAI 13)'),
+    (13, 'by-product', ARRAY['by-product'], NULL, 'not waste (Directive 2008/98/EC art. 5): outside ESRS E5 §37 and GRI 306-3'),
+    (14, 'end-of-waste', ARRAY['end-of-waste'], NULL, 'not waste (Directive 2008/98/EC art. 6): outside ESRS E5 §37 and GRI 306-3'),
+    (15, 're-use-not-waste', ARRAY['re-use-not-waste'], NULL,
+        'R0 re-use of what never became waste (Directive 2008/98/EC art. 3(13)): outside ESRS E5 §37 and GRI 306-3'),
+    (16, 'symbiosis', ARRAY['preparation-for-re-use', 'recycling', 'other-recovery', 'incineration', 'landfill', 'other-disposal', 'pending'], 'symbiosis',
+        'of which sent to another company of the zone (industrial symbiosis): not a category of the standards')),
+sums AS (
+    SELECT f.resolved_variant, f.period, f.period_start, f.company_id, f.hazardous, c.category, sum(f.mass_g) AS mass_g,
+           coalesce(sum(f.mass_g) FILTER (WHERE f.on_site), 0) AS on_site_g,
+           coalesce(sum(f.mass_g) FILTER (WHERE f.resolved), 0) AS resolved_g,
+           coalesce(sum(f.mass_g) FILTER (WHERE f.assumed), 0) AS assumed_g
+    FROM f JOIN categories c ON f.leaf = ANY (c.leaves)
+        AND (c.of_which IS NULL OR (c.of_which = 'energy' AND f.energy) OR (c.of_which = 'symbiosis' AND f.symbiosis))
+    GROUP BY GROUPING SETS ((f.resolved_variant, f.period, f.period_start, f.company_id, f.hazardous, c.category),
+                            (f.resolved_variant, f.period, f.period_start, f.company_id, c.category),
+                            (f.resolved_variant, f.period, f.period_start, f.hazardous, c.category),
+                            (f.resolved_variant, f.period, f.period_start, c.category))),
+keys AS (
+    SELECT k.resolved_variant, k.period, k.period_start, k.company_id, h.hazardous
+    FROM (SELECT DISTINCT resolved_variant, period, period_start, company_id FROM sums) k
+    CROSS JOIN (VALUES (true), (false), (NULL::boolean)) h (hazardous))
+SELECT k.resolved_variant AS resolved, k.period, k.period_start, k.company_id, c.category, k.hazardous,
+       coalesce(s.mass_g, 0)::double precision / 1e6                  AS tonnes,
+       coalesce(s.on_site_g, 0)::double precision / 1e6               AS on_site_t,
+       coalesce(s.mass_g - s.on_site_g, 0)::double precision / 1e6    AS off_site_t,
+       c.reference, c.ordinal,
+       coalesce(s.resolved_g, 0)::double precision / 1e6              AS resolved_t,
+       coalesce(s.assumed_g, 0)::double precision / 1e6               AS assumed_t
+FROM keys k
+CROSS JOIN categories c
+LEFT JOIN sums s ON s.resolved_variant = k.resolved_variant AND s.period = k.period AND s.period_start = k.period_start
+    AND s.category = c.category
+    AND s.company_id IS NOT DISTINCT FROM k.company_id AND s.hazardous IS NOT DISTINCT FROM k.hazardous;
+
+-- As weighed: pending mass stays pending.
+CREATE OR REPLACE VIEW kpi_esrs_e5_5_all AS
+SELECT period, period_start, company_id, category, hazardous, tonnes, on_site_t, off_site_t, reference, ordinal
+FROM kpi_esrs_e5_5_variants WHERE NOT resolved;
+
+-- The figures a company reports: pending mass resolved through the destinations' declared final
+-- operations (as they are declared now), and the pending mass nobody declared a final operation
+-- for directed to disposal (other disposal), so that waste generated = diverted from disposal +
+-- directed to disposal in every row. Both are estimates (ESRS E5 §40 asks for their basis):
+-- `resolved_t`, the tonnes of the row that come from a declaration; `assumed_t`, those that come
+-- from the assumption.
+CREATE OR REPLACE VIEW kpi_esrs_e5_5_resolved_all AS
+SELECT period, period_start, company_id, category, hazardous, tonnes, on_site_t, off_site_t, reference, ordinal, resolved_t,
+       assumed_t
+FROM kpi_esrs_e5_5_variants WHERE resolved;
+
+-- The rates of docs/kpis.md over waste whose final operation is known (pending mass counts
+-- neither for nor against; in the resolved variant none is pending), each with its coverage: the
+-- share of waste generated whose final operation is known. NULL when no final operation is known.
+-- The non-recycled share is over all waste generated (Regulation (EU) 2022/1288, PAI 13: pending
+-- mass is not recycled). Both variants; `resolved_t` / `assumed_t`: the waste generated whose
+-- final operation is estimated from a declaration / assumed disposal (0 unresolved).
+CREATE OR REPLACE VIEW kpi_esrs_e5_5_rates_variants AS
+WITH t AS (
+    SELECT resolved, period, period_start, company_id,
+           sum(tonnes) FILTER (WHERE category = 'waste-generated')                               AS generated_t,
+           sum(tonnes) FILTER (WHERE category = 'pending')                                       AS pending_t,
+           sum(tonnes) FILTER (WHERE category IN ('preparation-for-re-use', 'recycling'))        AS reused_recycled_t,
+           sum(tonnes) FILTER (WHERE category = 'diverted-from-disposal')                        AS diverted_t,
+           sum(tonnes) FILTER (WHERE category = 'landfill')                                      AS landfilled_t,
+           sum(tonnes) FILTER (WHERE category = 'non-recycled')                                  AS non_recycled_t,
+           sum(resolved_t) FILTER (WHERE category = 'waste-generated')                           AS resolved_t,
+           sum(assumed_t) FILTER (WHERE category = 'waste-generated')                            AS assumed_t
+    FROM kpi_esrs_e5_5_variants WHERE hazardous IS NULL
+    GROUP BY resolved, period, period_start, company_id)
+SELECT resolved, period, period_start, company_id, generated_t, pending_t, non_recycled_t,
+       non_recycled_t / nullif(generated_t, 0)                    AS non_recycled_share,
+       reused_recycled_t / nullif(generated_t - pending_t, 0)     AS reuse_recycling_rate,
+       diverted_t / nullif(generated_t - pending_t, 0)            AS recovery_rate,
+       1 - landfilled_t / nullif(generated_t - pending_t, 0)      AS landfill_diversion_rate,
+       (generated_t - pending_t) / nullif(generated_t, 0)         AS coverage,
+       resolved_t, assumed_t
+FROM t;
+
+CREATE OR REPLACE VIEW kpi_esrs_e5_5_rates_all AS
+SELECT period, period_start, company_id, generated_t, pending_t, non_recycled_t, non_recycled_share,
+       reuse_recycling_rate, recovery_rate, landfill_diversion_rate, coverage
+FROM kpi_esrs_e5_5_rates_variants WHERE NOT resolved;
+
+CREATE OR REPLACE VIEW kpi_esrs_e5_5_rates_resolved_all AS
+SELECT period, period_start, company_id, generated_t, pending_t, non_recycled_t, non_recycled_share,
+       reuse_recycling_rate, recovery_rate, landfill_diversion_rate, coverage, resolved_t, assumed_t
+FROM kpi_esrs_e5_5_rates_variants WHERE resolved;
+
+-- The earlier KPI views' columns, per company and for the zone (company_id NULL), read from the
+-- reported rows (kpi_esrs_e5_5_resolved_all): one set of figures. Waste only; interim mass is
+-- resolved or assumed disposed there, so `interim_t` is 0 and rates are over waste generated.
 CREATE OR REPLACE VIEW kpi AS
 WITH sums AS (
     SELECT period, period_start, company_id,
-           sum(mass_g)::double precision / 1e6                                                  AS generated_t,
-           coalesce(sum(mass_g) FILTER (WHERE treatment_class = 're-use'), 0)::double precision / 1e6          AS reused_t,
-           coalesce(sum(mass_g) FILTER (WHERE treatment_class = 'recycling'), 0)::double precision / 1e6       AS recycled_t,
-           coalesce(sum(mass_g) FILTER (WHERE treatment_class = 'energy-recovery'), 0)::double precision / 1e6 AS energy_recovered_t,
-           coalesce(sum(mass_g) FILTER (WHERE treatment_class = 'other-recovery'), 0)::double precision / 1e6  AS other_recovery_t,
-           coalesce(sum(mass_g) FILTER (WHERE treatment_class = 'disposal'), 0)::double precision / 1e6        AS disposed_t,
-           coalesce(sum(mass_g) FILTER (WHERE treatment_class = 'interim'), 0)::double precision / 1e6         AS interim_t,
-           coalesce(sum(mass_g) FILTER (WHERE landfill), 0)::double precision / 1e6                            AS landfilled_t,
-           coalesce(sum(mass_g) FILTER (WHERE hazardous), 0)::double precision / 1e6                           AS hazardous_t,
-           coalesce(sum(mass_g) FILTER (WHERE symbiosis), 0)::double precision / 1e6                           AS symbiosis_t
-    FROM flows_by_period
-    GROUP BY GROUPING SETS ((period, period_start, company_id), (period, period_start))
+           sum(tonnes) FILTER (WHERE category = 'waste-generated' AND hazardous IS NULL)         AS generated_t,
+           sum(tonnes) FILTER (WHERE category = 'preparation-for-re-use' AND hazardous IS NULL)  AS reused_t,
+           sum(tonnes) FILTER (WHERE category = 'recycling' AND hazardous IS NULL)               AS recycled_t,
+           sum(tonnes) FILTER (WHERE category = 'energy-recovery' AND hazardous IS NULL)         AS energy_recovered_t,
+           sum(tonnes) FILTER (WHERE category = 'other-recovery' AND hazardous IS NULL)
+               - sum(tonnes) FILTER (WHERE category = 'energy-recovery' AND hazardous IS NULL)   AS other_recovery_t,
+           sum(tonnes) FILTER (WHERE category = 'directed-to-disposal' AND hazardous IS NULL)    AS disposed_t,
+           sum(tonnes) FILTER (WHERE category = 'pending' AND hazardous IS NULL)                 AS interim_t,
+           sum(tonnes) FILTER (WHERE category = 'landfill' AND hazardous IS NULL)                AS landfilled_t,
+           sum(tonnes) FILTER (WHERE category = 'waste-generated' AND hazardous)                 AS hazardous_t,
+           sum(tonnes) FILTER (WHERE category = 'symbiosis' AND hazardous IS NULL)               AS symbiosis_t
+    FROM kpi_esrs_e5_5_resolved_all
+    GROUP BY period, period_start, company_id
 )
 SELECT period, period_start, company_id,
        generated_t, reused_t, recycled_t, energy_recovered_t, other_recovery_t, disposed_t, interim_t,
@@ -112,160 +298,6 @@ CREATE OR REPLACE VIEW kpi_zone_yearly_all AS
            disposed_t, interim_t, landfilled_t, hazardous_t, symbiosis_t, hazardous_share, recycling_rate,
            recovery_rate, landfill_diversion_rate, symbiosis_share
     FROM kpi WHERE period = 'year' AND company_id IS NULL;
-
--- Waste by ESRS E5-5 (paragraph 37) and GRI 306-3/4/5, the figures of docs/kpis.md: one row per
--- company (company_id NULL: the whole zone), local period ('day', 'month', 'year'), category and
--- hazardous flag (hazardous NULL: both), every category present (0 when nothing), in tonnes,
--- split on-site (the destination is the producing company itself) and off-site. `reference`
--- cites the paragraphs; `ordinal` orders the categories as the standards list them.
--- Each weighing falls in one leaf: not waste (by-product, end-of-waste, R0 re-use of what never
--- became waste), pending (an interim operation: no mode yet), or the final operation's step of
--- the hierarchy (classifications.treatment_mode, with D10 incineration and D1/D5/D12 landfill
--- told apart among disposals). Energy recovery is other recovery, as in the Waste Framework
--- Directive (art. 4); the `energy-recovery` row shows how much of it was (GRI 306-5 counts it
--- as incineration with energy recovery, directed to disposal).
---
--- Two variants in one place, `kpi_esrs_e5_5_variants` (`resolved` false or true), so the
--- category logic is written once: `kpi_esrs_e5_5` is the unresolved one, as weighed;
--- `kpi_esrs_e5_5_resolved` splits the pending mass sent to a destination that declares its
--- final operations (`final_operations`, zone file) across them by share, each part classified
--- as a weighing with that treatment and mode would be; `resolved_t` says how many tonnes of a
--- row come from that split. Pending mass to a destination without a declaration stays pending.
--- A declaration's shares are normalised to sum to exactly 1 (the zone check allows 0.001 off),
--- and a mass is split in whole grams that add up to it exactly: each part is the difference of
--- the floors of the mass times the cumulative shares up to and before it (in code order), so
--- masses stay bigint and sum as fast as the weighed ones.
-CREATE OR REPLACE VIEW flows_by_period_resolved AS
-SELECT f.period, f.period_start, f.company_id, f.hazardous, f.status, f.destination_id,
-       coalesce(o.treatment, f.treatment)                                         AS treatment,
-       coalesce(o.treatment_mode, f.treatment_mode)                               AS treatment_mode,
-       coalesce((floor(f.mass_g * o.upto / o.total) - floor(f.mass_g * (o.upto - o.share) / o.total))::bigint,
-                f.mass_g)                                                         AS mass_g,
-       o.destination_id IS NOT NULL                                               AS resolved
-FROM flows_by_period f
-LEFT JOIN (SELECT destination_id, treatment, treatment_mode, share,
-                  sum(share) OVER (PARTITION BY destination_id ORDER BY treatment, treatment_mode) AS upto,
-                  sum(share) OVER (PARTITION BY destination_id) AS total
-           FROM final_operations) o
-    -- pending mass only: waste (not a by-product, end-of-waste or R0) without a mode.
-    ON o.destination_id = f.destination_id AND f.status = 'waste' AND f.treatment <> 'R0' AND f.treatment_mode IS NULL;
-
-CREATE OR REPLACE VIEW kpi_esrs_e5_5_variants AS
-WITH flows AS (
-    SELECT false AS resolved_variant, period, period_start, company_id, hazardous, status, destination_id, treatment,
-           treatment_mode, mass_g, false AS resolved
-    FROM flows_by_period
-    UNION ALL
-    SELECT true, period, period_start, company_id, hazardous, status, destination_id, treatment, treatment_mode,
-           mass_g, resolved
-    FROM flows_by_period_resolved),
-f AS (
-    SELECT resolved_variant, period, period_start, company_id, hazardous, mass_g, resolved,
-           destination_id = company_id AS on_site,
-           treatment_mode IS NOT DISTINCT FROM 'energy-recovery' AS energy,
-           CASE
-               WHEN status = 'by-product' THEN 'by-product'
-               WHEN status = 'end-of-waste' THEN 'end-of-waste'
-               WHEN treatment = 'R0' THEN 're-use-not-waste'
-               WHEN treatment_mode IS NULL THEN 'pending'
-               WHEN treatment_mode = 're-use' THEN 'preparation-for-re-use'
-               WHEN treatment_mode = 'recycling' THEN 'recycling'
-               WHEN treatment_mode IN ('other-recovery', 'energy-recovery') THEN 'other-recovery'
-               WHEN treatment = 'D10' THEN 'incineration'
-               WHEN treatment IN ('D1', 'D5', 'D12') THEN 'landfill'
-               ELSE 'other-disposal'
-           END AS leaf
-    FROM flows),
-categories (ordinal, category, leaves, energy_only, reference) AS (VALUES
-    (1, 'waste-generated', ARRAY['preparation-for-re-use', 'recycling', 'other-recovery', 'incineration', 'landfill', 'other-disposal', 'pending'], false,
-        'ESRS E5 §37(a); GRI 306-3-a'),
-    (2, 'diverted-from-disposal', ARRAY['preparation-for-re-use', 'recycling', 'other-recovery'], false, 'ESRS E5 §37(b); GRI 306-4-a'),
-    (3, 'preparation-for-re-use', ARRAY['preparation-for-re-use'], false, 'ESRS E5 §37(b)(i); GRI 306-4-b/c'),
-    (4, 'recycling', ARRAY['recycling'], false, 'ESRS E5 §37(b)(ii); GRI 306-4-b/c'),
-    (5, 'other-recovery', ARRAY['other-recovery'], false, 'ESRS E5 §37(b)(iii); GRI 306-4-b/c'),
-    (6, 'energy-recovery', ARRAY['other-recovery'], true,
-        'of which energy recovery (R1): other recovery under ESRS E5 §37(b)(iii); GRI 306-5-b/c incineration with energy recovery'),
-    (7, 'directed-to-disposal', ARRAY['incineration', 'landfill', 'other-disposal'], false, 'ESRS E5 §37(c); GRI 306-5-a'),
-    (8, 'incineration', ARRAY['incineration'], false, 'ESRS E5 §37(c)(i); GRI 306-5-b/c incineration without energy recovery (D10)'),
-    (9, 'landfill', ARRAY['landfill'], false, 'ESRS E5 §37(c)(ii); GRI 306-5-b/c landfilling (D1, D5, D12)'),
-    (10, 'other-disposal', ARRAY['other-disposal'], false, 'ESRS E5 §37(c)(iii); GRI 306-5-b/c other disposal operations'),
-    (11, 'pending', ARRAY['pending'], false, 'waste generated awaiting its final operation (R12, R13, D9, D13-D15)'),
-    (12, 'non-recycled', ARRAY['other-recovery', 'incineration', 'landfill', 'other-disposal'], false,
-        'ESRS E5 §37(d): final operation known, neither prepared for re-use nor recycled'),
-    (13, 'by-product', ARRAY['by-product'], false, 'not waste (Directive 2008/98/EC art. 5): outside ESRS E5 §37 and GRI 306-3'),
-    (14, 'end-of-waste', ARRAY['end-of-waste'], false, 'not waste (Directive 2008/98/EC art. 6): outside ESRS E5 §37 and GRI 306-3'),
-    (15, 're-use-not-waste', ARRAY['re-use-not-waste'], false,
-        'R0 re-use of what never became waste (Directive 2008/98/EC art. 3(13)): outside ESRS E5 §37 and GRI 306-3')),
-sums AS (
-    SELECT f.resolved_variant, f.period, f.period_start, f.company_id, f.hazardous, c.category, sum(f.mass_g) AS mass_g,
-           coalesce(sum(f.mass_g) FILTER (WHERE f.on_site), 0) AS on_site_g,
-           coalesce(sum(f.mass_g) FILTER (WHERE f.resolved), 0) AS resolved_g
-    FROM f JOIN categories c ON f.leaf = ANY (c.leaves) AND (f.energy OR NOT c.energy_only)
-    GROUP BY GROUPING SETS ((f.resolved_variant, f.period, f.period_start, f.company_id, f.hazardous, c.category),
-                            (f.resolved_variant, f.period, f.period_start, f.company_id, c.category),
-                            (f.resolved_variant, f.period, f.period_start, f.hazardous, c.category),
-                            (f.resolved_variant, f.period, f.period_start, c.category))),
-keys AS (
-    SELECT k.resolved_variant, k.period, k.period_start, k.company_id, h.hazardous
-    FROM (SELECT DISTINCT resolved_variant, period, period_start, company_id FROM sums) k
-    CROSS JOIN (VALUES (true), (false), (NULL::boolean)) h (hazardous))
-SELECT k.resolved_variant AS resolved, k.period, k.period_start, k.company_id, c.category, k.hazardous,
-       coalesce(s.mass_g, 0)::double precision / 1e6                  AS tonnes,
-       coalesce(s.on_site_g, 0)::double precision / 1e6               AS on_site_t,
-       coalesce(s.mass_g - s.on_site_g, 0)::double precision / 1e6    AS off_site_t,
-       c.reference, c.ordinal,
-       coalesce(s.resolved_g, 0)::double precision / 1e6              AS resolved_t
-FROM keys k
-CROSS JOIN categories c
-LEFT JOIN sums s ON s.resolved_variant = k.resolved_variant AND s.period = k.period AND s.period_start = k.period_start
-    AND s.category = c.category
-    AND s.company_id IS NOT DISTINCT FROM k.company_id AND s.hazardous IS NOT DISTINCT FROM k.hazardous;
-
--- As weighed: pending mass stays pending.
-CREATE OR REPLACE VIEW kpi_esrs_e5_5_all AS
-SELECT period, period_start, company_id, category, hazardous, tonnes, on_site_t, off_site_t, reference, ordinal
-FROM kpi_esrs_e5_5_variants WHERE NOT resolved;
-
--- Pending mass resolved through the destinations' declared final operations (as they are
--- declared now); `resolved_t`: the tonnes of the row that come from that resolution.
-CREATE OR REPLACE VIEW kpi_esrs_e5_5_resolved_all AS
-SELECT period, period_start, company_id, category, hazardous, tonnes, on_site_t, off_site_t, reference, ordinal, resolved_t
-FROM kpi_esrs_e5_5_variants WHERE resolved;
-
--- The rates of docs/kpis.md over waste whose final operation is known (pending mass counts
--- neither for nor against), each with its coverage: the share of waste generated whose final
--- operation is known. NULL when no final operation is known. Both variants; `resolved_t`: the
--- waste generated whose final operation is known through a declaration (0 unresolved).
-CREATE OR REPLACE VIEW kpi_esrs_e5_5_rates_variants AS
-WITH t AS (
-    SELECT resolved, period, period_start, company_id,
-           sum(tonnes) FILTER (WHERE category = 'waste-generated')                               AS generated_t,
-           sum(tonnes) FILTER (WHERE category = 'pending')                                       AS pending_t,
-           sum(tonnes) FILTER (WHERE category IN ('preparation-for-re-use', 'recycling'))        AS reused_recycled_t,
-           sum(tonnes) FILTER (WHERE category = 'diverted-from-disposal')                        AS diverted_t,
-           sum(tonnes) FILTER (WHERE category = 'landfill')                                      AS landfilled_t,
-           sum(tonnes) FILTER (WHERE category = 'non-recycled')                                  AS non_recycled_t,
-           sum(resolved_t) FILTER (WHERE category = 'waste-generated')                           AS resolved_t
-    FROM kpi_esrs_e5_5_variants WHERE hazardous IS NULL
-    GROUP BY resolved, period, period_start, company_id)
-SELECT resolved, period, period_start, company_id, generated_t, pending_t, non_recycled_t,
-       non_recycled_t / nullif(generated_t - pending_t, 0)        AS non_recycled_share,
-       reused_recycled_t / nullif(generated_t - pending_t, 0)     AS reuse_recycling_rate,
-       diverted_t / nullif(generated_t - pending_t, 0)            AS recovery_rate,
-       1 - landfilled_t / nullif(generated_t - pending_t, 0)      AS landfill_diversion_rate,
-       (generated_t - pending_t) / nullif(generated_t, 0)         AS coverage,
-       resolved_t
-FROM t;
-
-CREATE OR REPLACE VIEW kpi_esrs_e5_5_rates_all AS
-SELECT period, period_start, company_id, generated_t, pending_t, non_recycled_t, non_recycled_share,
-       reuse_recycling_rate, recovery_rate, landfill_diversion_rate, coverage
-FROM kpi_esrs_e5_5_rates_variants WHERE NOT resolved;
-
-CREATE OR REPLACE VIEW kpi_esrs_e5_5_rates_resolved_all AS
-SELECT period, period_start, company_id, generated_t, pending_t, non_recycled_t, non_recycled_share,
-       reuse_recycling_rate, recovery_rate, landfill_diversion_rate, coverage, resolved_t
-FROM kpi_esrs_e5_5_rates_variants WHERE resolved;
 
 -- Symbiosis exchanges between companies of the zone: the shape of a Sankey diagram
 -- (source, target, value).
@@ -340,7 +372,9 @@ CREATE OR REPLACE VIEW savings_monthly_all AS
 WITH z AS (SELECT time_zone, baseline_treatment FROM zone_settings LIMIT 1),
 f AS (
     SELECT f.period_start AS month, f.company_id, f.symbiosis, f.mass_g::double precision / 1e6 AS tonnes,
-           f.treatment_mode IN ('re-use', 'recycling') AS recycled,
+           -- R0 (re-use of what never became waste) avoids a disposal like a by-product, but it is
+           -- neither recycled nor prepared for re-use: no recycling emission factor applies.
+           f.treatment_mode IN ('re-use', 'recycling') AND f.treatment <> 'R0' AS recycled,
            (SELECT c.eur_per_t FROM treatment_costs c
             WHERE c.treatment = f.treatment AND (c.destination_id = f.destination_id OR c.destination_id IS NULL)
             ORDER BY c.destination_id IS NULL LIMIT 1) AS actual_eur_per_t,
@@ -383,6 +417,22 @@ SELECT month, company_id, recovered_t, symbiosis_recovered_t, baseline_eur_per_t
        CASE WHEN recycled_t = 0 THEN 'nothing recycled' WHEN unfactored_t = 0 THEN 'configured'
             WHEN unfactored_t < recycled_t THEN 'partly configured' ELSE 'not configured' END AS co2e_status
 FROM sums;
+
+-- Plausibility (docs/kpis.md): every weighing (kind 1, NetMassKg; value_milli in grams) above
+-- its container's `max_load_kg` as the registry says today. It stays in the figures as weighed,
+-- never unremarked: `wasteflow report` and the company detail dashboard name it.
+CREATE OR REPLACE VIEW implausible_weighings_all AS
+    SELECT r.ts, c.company_id, a.container_id, s.gateway_id, s.number AS sensor,
+           r.value_milli::double precision / 1e6                          AS mass_t,
+           k.max_load_kg / 1000                                           AS max_load_t,
+           (r.value_milli::double precision / 1e3 - k.max_load_kg) / 1000 AS excess_t,
+           c.stream_id, c.treatment, c.destination_id, r.sensor_id, r.attribution_id
+    FROM readings r
+    JOIN attributions a ON a.id = r.attribution_id
+    JOIN classifications c ON c.id = a.classification_id
+    JOIN sensors s ON s.id = r.sensor_id
+    JOIN containers k ON k.id = a.container_id
+    WHERE r.kind = 1 AND r.value_milli > k.max_load_kg * 1000;
 
 -- Container fill in percent and collections, per hour and per local day (the day's UTC hours).
 CREATE OR REPLACE VIEW container_fill_hourly_all AS
