@@ -2,7 +2,11 @@
 //! writer into a database of their own, read back in the national import format.
 
 mod common;
+#[path = "register/headers.rs"]
+#[allow(dead_code)]
+mod headers;
 use common::storage::{batch_of, weighing, StorageTarget};
+use headers::national_outgoing_headers;
 use std::time::Duration;
 use wasteflow::calendar::{parse_date, Date};
 use wasteflow::report::register::{export, Direction, HeldBack, Purpose, Register, Request, SlipType};
@@ -17,81 +21,6 @@ const HOUR_MS: u64 = 3_600_000;
 /// SIRET of Béton d'Artois's plant (`ba-lievin`), and of the Métallerie (`ml-lievin`).
 const BETON: &str = "52601815500014";
 const METALLERIE: &str = "90830166600016";
-
-/// The national format's outgoing headers, as Trackdéchets lists them
-/// (MTES-MCT/trackdechets, libs/back/registry/src/outgoingWaste/constants.ts, commit
-/// 779f59bf47dc94712a476946cb8c55873f7b690a).
-fn national_outgoing_headers() -> Vec<String> {
-    let mut h: Vec<String> = [
-        "Motif",
-        "Identifiant unique",
-        "SIRET du déclarant",
-        "SIRET de l'expéditeur ou du détenteur",
-        "Référence du chantier ou du lieu de collecte de l'expéditeur ou du détenteur",
-        "Libellé de l'adresse du chantier ou du lieu de collecte de l'expéditeur ou du détenteur",
-        "Code postal du chantier ou du lieu de collecte de l'expéditeur ou du détenteur",
-        "Commune du chantier ou du lieu de collecte de l'expéditeur ou du détenteur",
-        "Code pays du chantier ou du lieu de collecte de l'expéditeur ou du détenteur",
-        "Dénomination du déchet",
-        "Code déchet",
-        "Code déchet Bâle",
-        "POP",
-        "Dangereux",
-        "Date d'expédition",
-        "Poids en tonnes",
-        "Type de poids",
-        "Volume en M3",
-    ]
-    .map(String::from)
-    .to_vec();
-    h.push("Type de producteur initial".into());
-    for f in
-        ["Numéro d'identification", "Raison sociale", "Libellé de l'adresse", "Code postal", "Commune", "Code pays"]
-    {
-        h.push(format!("{f} du producteur initial"));
-    }
-    h.push("Code(s) INSEE de(s) commune(s)".into());
-    h.push("Type de destinataire".into());
-    for f in
-        ["Numéro d'identification", "Raison sociale", "Libellé de l'adresse", "Code postal", "Commune", "Code pays"]
-    {
-        h.push(format!("{f} du destinataire"));
-    }
-    h.push("Libellé de l'adresse de dépôt du destinataire".into());
-    for f in ["Code postal", "Commune", "Code pays"] {
-        h.push(format!("{f} du lieu de dépôt du destinataire"));
-    }
-    for f in [
-        // The source writes these two with a no-break space (U+00A0), the second at its end.
-        "Numéro de notification\u{a0}ou de déclaration GISTRID",
-        "Numéro de mouvement",
-        "Code de traitement prévu",
-        "Mode de traitement prévu",
-        "SIRET de l'éco-organisme",
-        "Raison sociale de l’éco-organisme\u{a0}",
-        "SIRET du courtier",
-        "Raison sociale du courtier",
-        "Numéro de récépissé du courtier",
-        "SIRET du négociant",
-        "Raison sociale du négociant",
-        "Numéro de récépissé du négociant",
-        "Approvisionnement direct (pipeline, convoyeur)",
-    ] {
-        h.push(f.into());
-    }
-    for n in 1..=5 {
-        h.push(format!("Mode de transport du transporteur n°{n}"));
-        h.push(format!("Type de transporteur n°{n}"));
-        for f in
-            ["Numéro d'identification", "Raison sociale", "Libellé de l'adresse", "Code postal", "Commune", "Code pays"]
-        {
-            h.push(format!("{f} du transporteur n°{n}"));
-        }
-        h.push(format!("Exemption de récépissé du transporteur n°{n}"));
-        h.push(format!("Numéro de récépissé du transporteur n°{n}"));
-    }
-    h
-}
 
 /// A test database with `zone` synchronised and `readings` written; returns the zone with ids.
 async fn stored(target: &StorageTarget, zone: Zone, readings: impl Fn(&Zone) -> Vec<ValidReading>) {
@@ -361,4 +290,72 @@ async fn register_dates_are_local_dates() {
     let april = register(&target, BETON, Direction::Outgoing, "2027-04-01", "2027-04-01").await;
     assert_eq!(april.lines.len(), 1);
     assert_eq!(value(&april, 0, "Date d'expédition"), "2027-04-01");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn line_rules_pop_r0_small_weighings_and_interim_received() {
+    let target = StorageTarget::new().await;
+    let text = std::fs::read_to_string(common::zone_file()).unwrap();
+    // The mixed waste flagged POP (its code has no `*`); the A21 platform's pallet skip (its
+    // last container bound for the transfer station) sent to Cartonnages de Lens for R13
+    // storage, which first declares no final operation.
+    let mut text = text.replacen("id = \"mixed\"\n", "id = \"mixed\"\npop = true\n", 1);
+    let pallets = text.rfind("destination = \"tri-gohelle\"").expect("the pallet skip");
+    text.replace_range(pallets..pallets + 27, "destination = \"cartonnages-lens\"");
+    let t = DAY1 + 9 * HOUR_MS;
+    let readings = |z: &Zone| {
+        vec![
+            weighing(z, "beton-artois", "gw-ba-01", 1, 0.3, t),
+            weighing(z, "beton-artois", "gw-ba-01", 1, 0.0, t + HOUR_MS),
+            weighing(z, "beton-artois", "gw-ba-01", 2, 900.0, t),
+            weighing(z, "menuiserie-souchez", "gw-ms-01", 2, 150.0, t),
+            weighing(z, "logistique-a21", "gw-la-01", 4, 700.0, t),
+        ]
+    };
+    stored(&target, Zone::parse("zone.toml", &text).expect("zone"), readings).await;
+    let r = register(&target, BETON, Direction::Outgoing, "2027-03-01", "2027-03-01").await;
+    // 0.3 kg is 0.001 t, not 0.000; the empty weighing is no shipment; the POP mixed waste is
+    // hazardous, traced by a BSDD: not in the import file.
+    assert_eq!(r.lines.len(), 1, "{:?}", r.lines);
+    assert_eq!(value(&r, 0, "Poids en tonnes"), "0.001");
+    assert_eq!(r.withheld.len(), 1);
+    assert_eq!(r.withheld[0].why, HeldBack::Traced(SlipType::Bsdd));
+    let internal =
+        register_for(&target, BETON, Direction::Outgoing, Purpose::Internal, "2027-03-01", "2027-03-01").await;
+    assert_eq!(internal.lines.len(), 2);
+    assert_eq!(value(&internal, 1, "POP"), "OUI");
+    assert_eq!(value(&internal, 1, "Dangereux"), "OUI");
+    assert_eq!(value(&internal, 1, "Type de bordereau de suivi"), "BSDD");
+    assert_eq!(value(&internal, 0, "Type de bordereau de suivi"), "");
+    // R0, re-use of what never became waste: in neither register.
+    let menuiserie = "39099603100014";
+    let r = register_for(&target, menuiserie, Direction::Outgoing, Purpose::Internal, "2027-03-01", "2027-03-01").await;
+    assert!(r.lines.is_empty(), "{:?}", r.lines);
+    // Interim received: the traceability break and the next operation, which Cartonnages de
+    // Lens has not declared.
+    let cartonnages = "08246281300013";
+    let r = register(&target, cartonnages, Direction::Incoming, "2027-03-01", "2027-03-01").await;
+    assert_eq!(r.lines.len(), 1);
+    assert_eq!(value(&r, 0, "Code de traitement réalisé"), "R 13");
+    assert_eq!(value(&r, 0, "Mode de traitement"), "");
+    assert_eq!(value(&r, 0, "Rupture de traçabilité autorisée"), "NON");
+    assert_eq!(value(&r, 0, "Code de traitement ultérieur prévu"), "");
+    assert_eq!(
+        r.lines[0].missing,
+        vec!["company \"cartonnages-lens\": final_operations (the operation planned after R 13)"]
+    );
+    // Declared: the final operation with the largest share.
+    let db = target.connect().await;
+    db.client
+        .execute(
+            "INSERT INTO final_operations (destination_id, treatment, treatment_mode, share)
+             VALUES ('cartonnages-lens', 'R3', 'recycling', 0.7), ('cartonnages-lens', 'D1', 'disposal', 0.3)",
+            &[],
+        )
+        .await
+        .unwrap();
+    db.close().await;
+    let r = register(&target, cartonnages, Direction::Incoming, "2027-03-01", "2027-03-01").await;
+    assert_eq!(value(&r, 0, "Code de traitement ultérieur prévu"), "R 3");
+    assert!(r.lines[0].missing.is_empty(), "{:?}", r.lines[0].missing);
 }
