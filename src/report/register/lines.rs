@@ -257,6 +257,78 @@ mod tests {
         assert_eq!(tonnes(1), "0.001");
     }
 
+    /// A weighing at 01:30 in Paris on 1 April 2027 (23:30 UTC on 31 March): dated 1 April.
+    fn just_after_local_midnight(ewc: &str, hazardous: bool) -> Shipment {
+        Shipment {
+            sensor_id: 1,
+            ts_ms: 1_806_535_800_000,
+            local_day: jiff::civil::date(2027, 4, 1),
+            grams: 2_000_000,
+            container_id: "ba-mixed-1".into(),
+            company_id: "beton-artois".into(),
+            company_name: Some("Béton d'Artois".into()),
+            site_id: Some("ba-lievin".into()),
+            site_siret: Some("52601815500014".into()),
+            site_address: Some("Rue des Carrières, 62800 Liévin".into()),
+            stream_id: "mixed".into(),
+            description: Some("Mixed municipal-type waste".into()),
+            ewc: ewc.into(),
+            hazardous,
+            pop: false,
+            treatment: "D1".into(),
+            treatment_mode: Some("disposal".into()),
+            destination_id: "isdnd-artois".into(),
+            next_treatment: None,
+            operator: Some((
+                "ISDND".into(),
+                Some("62527601900019".into()),
+                Some("Chemin du Terril, 62410 Hulluch".into()),
+            )),
+            dest_company: None,
+            transporter_id: None,
+            transporter: None,
+        }
+    }
+
+    fn request(purpose: Purpose, import_on: Date) -> Request {
+        let day = jiff::civil::date(2027, 4, 1);
+        Request {
+            siret: "52601815500014".into(),
+            direction: Direction::Outgoing,
+            purpose,
+            from: day,
+            to: day,
+            import_on,
+        }
+    }
+
+    #[test]
+    fn a_line_dated_after_the_day_of_import_is_held_back_from_the_import_file() {
+        let s = [just_after_local_midnight("20 03 01", false)];
+        // Produced at 23:30 UTC on 31 March: the import would read 1 April as the future.
+        let r = build(&request(Purpose::Import, jiff::civil::date(2027, 3, 31)), &s);
+        assert!(r.lines.is_empty());
+        let due = HeldBack::NotYetImportable { date: s[0].local_day, import_on: jiff::civil::date(2027, 3, 31) };
+        assert_eq!(r.withheld, vec![Withheld { id: "wf-1-1806535800000".into(), why: due }]);
+        assert_eq!(r.not_yet_importable().count(), 1);
+        // Imported on 1 April (UTC) it goes in; the internal register has it whatever the day.
+        assert_eq!(build(&request(Purpose::Import, jiff::civil::date(2027, 4, 1)), &s).lines.len(), 1);
+        let internal = build(&request(Purpose::Internal, jiff::civil::date(2027, 3, 31)), &s);
+        assert_eq!(internal.lines.len(), 1);
+        assert_eq!(internal.lines[0].values.len(), internal.headers().len());
+    }
+
+    #[test]
+    fn asbestos_is_left_out_as_a_bsda_not_a_bsdd() {
+        let s = [just_after_local_midnight("17 06 05*", true)];
+        let r = build(&request(Purpose::Import, jiff::civil::date(2027, 4, 1)), &s);
+        assert!(r.lines.is_empty());
+        assert_eq!(r.withheld[0].why, HeldBack::Traced(SlipType::Bsda));
+        let internal = build(&request(Purpose::Internal, jiff::civil::date(2027, 4, 1)), &s);
+        assert_eq!(internal.lines[0].values.last().map(String::as_str), Some(""));
+        assert_eq!(internal.lines[0].values[internal.headers().len() - 2], "BSDA");
+    }
+
     #[test]
     fn operation_codes_are_written_as_the_list_does() {
         assert_eq!(operation_code("R5"), "R 5");
