@@ -92,7 +92,7 @@ Success. For \fBrun\fR: stopped with everything taken committed and acknowledged
 A failure at run time, or \fBverify\fR found rollups that differ from the raw readings.
 .TP
 \fB3\fR
-\fBregister export\fR wrote incomplete lines (without \fB\-\-allow\-incomplete\fR).
+\fBregister export\fR wrote incomplete lines, or held lines back from the import file until their date (without \fB\-\-allow\-incomplete\fR).
 .TP
 \fB64\fR
 Invalid configuration or usage (EX_USAGE); every problem is printed, each naming its key.

@@ -2,9 +2,14 @@
 //! writer into a database of their own, read back in the national import format.
 
 mod common;
+#[path = "register/headers.rs"]
+#[allow(dead_code)]
+mod headers;
 use common::storage::{batch_of, weighing, StorageTarget};
+use headers::national_outgoing_headers;
 use std::time::Duration;
-use wasteflow::report::register::{export, Direction, Register};
+use wasteflow::calendar::{parse_date, Date};
+use wasteflow::report::register::{export, Direction, HeldBack, Purpose, Register, Request, SlipType};
 use wasteflow::store::prepare;
 use wasteflow::wire::ValidReading;
 use wasteflow::zone::Zone;
@@ -17,80 +22,6 @@ const HOUR_MS: u64 = 3_600_000;
 const BETON: &str = "52601815500014";
 const METALLERIE: &str = "90830166600016";
 
-/// The national format's outgoing headers, as Trackdéchets lists them
-/// (MTES-MCT/trackdechets, libs/back/registry/src/outgoingWaste/constants.ts).
-fn national_outgoing_headers() -> Vec<String> {
-    let mut h: Vec<String> = [
-        "Motif",
-        "Identifiant unique",
-        "SIRET du déclarant",
-        "SIRET de l'expéditeur ou du détenteur",
-        "Référence du chantier ou du lieu de collecte de l'expéditeur ou du détenteur",
-        "Libellé de l'adresse du chantier ou du lieu de collecte de l'expéditeur ou du détenteur",
-        "Code postal du chantier ou du lieu de collecte de l'expéditeur ou du détenteur",
-        "Commune du chantier ou du lieu de collecte de l'expéditeur ou du détenteur",
-        "Code pays du chantier ou du lieu de collecte de l'expéditeur ou du détenteur",
-        "Dénomination du déchet",
-        "Code déchet",
-        "Code déchet Bâle",
-        "POP",
-        "Dangereux",
-        "Date d'expédition",
-        "Poids en tonnes",
-        "Type de poids",
-        "Volume en M3",
-    ]
-    .map(String::from)
-    .to_vec();
-    h.push("Type de producteur initial".into());
-    for f in
-        ["Numéro d'identification", "Raison sociale", "Libellé de l'adresse", "Code postal", "Commune", "Code pays"]
-    {
-        h.push(format!("{f} du producteur initial"));
-    }
-    h.push("Code(s) INSEE de(s) commune(s)".into());
-    h.push("Type de destinataire".into());
-    for f in
-        ["Numéro d'identification", "Raison sociale", "Libellé de l'adresse", "Code postal", "Commune", "Code pays"]
-    {
-        h.push(format!("{f} du destinataire"));
-    }
-    h.push("Libellé de l'adresse de dépôt du destinataire".into());
-    for f in ["Code postal", "Commune", "Code pays"] {
-        h.push(format!("{f} du lieu de dépôt du destinataire"));
-    }
-    for f in [
-        "Numéro de déclaration GISTRID",
-        "Numéro de notification GISTRID",
-        "Numéro de mouvement",
-        "Code de traitement prévu",
-        "Mode de traitement prévu",
-        "SIRET de l'éco-organisme",
-        "Raison sociale de l’éco-organisme ",
-        "SIRET du courtier",
-        "Raison sociale du courtier",
-        "Numéro de récépissé du courtier",
-        "SIRET du négociant",
-        "Raison sociale du négociant",
-        "Numéro de récépissé du négociant",
-        "Approvisionnement direct (pipeline, convoyeur)",
-    ] {
-        h.push(f.into());
-    }
-    for n in 1..=5 {
-        h.push(format!("Mode de transport du transporteur n°{n}"));
-        h.push(format!("Type de transporteur n°{n}"));
-        for f in
-            ["Numéro d'identification", "Raison sociale", "Libellé de l'adresse", "Code postal", "Commune", "Code pays"]
-        {
-            h.push(format!("{f} du transporteur n°{n}"));
-        }
-        h.push(format!("Exemption de récépissé du transporteur n°{n}"));
-        h.push(format!("Numéro de récépissé du transporteur n°{n}"));
-    }
-    h
-}
-
 /// A test database with `zone` synchronised and `readings` written; returns the zone with ids.
 async fn stored(target: &StorageTarget, zone: Zone, readings: impl Fn(&Zone) -> Vec<ValidReading>) {
     let prepared = prepare(&target.settings, &zone, true).await.expect("prepare");
@@ -100,11 +31,37 @@ async fn stored(target: &StorageTarget, zone: Zone, readings: impl Fn(&Zone) -> 
     writer.close().await;
 }
 
-async fn register(target: &StorageTarget, siret: &str, direction: Direction, from: &str, to: &str) -> Register {
+/// A day of the test data's period (2027).
+fn day(text: &str) -> Date {
+    parse_date(text).expect("a test date")
+}
+
+/// The register for `purpose`, to be imported on 2027-12-31 (after every test date).
+async fn register_for(
+    target: &StorageTarget,
+    siret: &str,
+    direction: Direction,
+    purpose: Purpose,
+    from: &str,
+    to: &str,
+) -> Register {
+    let request = Request {
+        siret: siret.to_string(),
+        direction,
+        purpose,
+        from: day(from),
+        to: day(to),
+        import_on: day("2027-12-31"),
+    };
     let db = target.connect().await;
-    let r = export(&db.client, siret, direction, from, to, Duration::from_secs(30)).await.expect("export");
+    let r = export(&db.client, &request, Duration::from_secs(30)).await.expect("export");
     db.close().await;
     r
+}
+
+/// The import file.
+async fn register(target: &StorageTarget, siret: &str, direction: Direction, from: &str, to: &str) -> Register {
+    register_for(target, siret, direction, Purpose::Import, from, to).await
 }
 
 fn value<'a>(r: &'a Register, line: usize, header: &str) -> &'a str {
@@ -135,16 +92,17 @@ async fn a_fortnight_exports_complete_in_the_national_columns() {
     let incomplete: Vec<_> = r.incomplete().map(|l| (&l.id, &l.missing)).collect();
     assert!(incomplete.is_empty(), "{incomplete:?}");
 
-    // The header row is the national format's, byte for byte.
+    // The header row is the national format's, byte for byte, `;`-separated (the import's
+    // delimiter, options.ts); no header needs quotes.
     let mut csv = Vec::new();
     r.write_csv(&mut csv).unwrap();
     let csv = String::from_utf8(csv).unwrap();
     let header_row = csv.lines().next().unwrap();
     let want = national_outgoing_headers();
-    assert_eq!(want.len(), 101);
+    assert_eq!(want.len(), 100);
     let quoted: Vec<String> =
-        want.iter().map(|h| if h.contains(',') || h.ends_with(' ') { format!("\"{h}\"") } else { h.clone() }).collect();
-    assert_eq!(header_row, quoted.join(","));
+        want.iter().map(|h| if h.contains(';') || h.ends_with(' ') { format!("\"{h}\"") } else { h.clone() }).collect();
+    assert_eq!(header_row, quoted.join(";"));
     assert_eq!(csv.lines().count(), 29);
 
     // The register's mass is the weighed mass: 14 days x (10 t of concrete + 2 t of mixed
@@ -174,11 +132,14 @@ async fn a_fortnight_exports_complete_in_the_national_columns() {
     assert_eq!(value(&r, i, "Numéro de récépissé du transporteur n°1"), "R-62-2024-0158");
     assert_eq!(value(&r, i, "Exemption de récépissé du transporteur n°1"), "NON");
     assert_eq!(value(&r, i, "Mode de transport du transporteur n°1"), "ROUTE");
-    // In-house recycling: the plant itself, no carrier.
+    assert_eq!(value(&r, i, "Approvisionnement direct (pipeline, convoyeur)"), "");
+    // In-house recycling: the plant itself, no carrier, so direct supply (the import refuses a
+    // line with neither).
     assert_eq!(value(&r, 0, "Numéro d'identification du destinataire"), BETON);
     assert_eq!(value(&r, 0, "Mode de traitement prévu"), "RECYCLAGE");
     assert_eq!(value(&r, 0, "Numéro d'identification du transporteur n°1"), "");
-    // The same lines as JSON.
+    assert_eq!(value(&r, 0, "Approvisionnement direct (pipeline, convoyeur)"), "OUI");
+    // The same lines as JSON (the internal register's format).
     let json = r.to_json();
     assert_eq!(json["lines"].as_array().unwrap().len(), 28);
     assert_eq!(json["lines"][1]["Poids en tonnes"], "2.000");
@@ -213,13 +174,18 @@ async fn a_missing_registry_field_makes_incomplete_lines_that_name_it() {
         vec!["operator \"isdnd-artois\": siret".to_string(), "container \"ba-mixed-1\": transporter".to_string()]
     );
     assert_eq!(value(&r, 1, "Numéro d'identification du destinataire"), "");
-    // Hazardous used oil: complete in the registry, but its BSDD number is not known.
+    // Hazardous used oil travels under a BSDD, which Trackdéchets declares itself: not in the
+    // import file, in the internal register with its slip type, complete.
     let r = register(&target, METALLERIE, Direction::Outgoing, "2027-03-01", "2027-03-01").await;
+    assert_eq!(r.lines.len(), 0);
+    assert_eq!(r.withheld.len(), 1);
+    assert_eq!(r.withheld[0].why, HeldBack::Traced(SlipType::Bsdd));
+    let r = register_for(&target, METALLERIE, Direction::Outgoing, Purpose::Internal, "2027-03-01", "2027-03-01").await;
     assert_eq!(r.lines.len(), 1);
     assert_eq!(value(&r, 0, "Dangereux"), "OUI");
     assert_eq!(value(&r, 0, "Code déchet"), "13 02 05*");
-    assert_eq!(r.lines[0].missing.len(), 1);
-    assert!(r.lines[0].missing[0].starts_with("BSDD"), "{:?}", r.lines[0].missing);
+    assert_eq!(value(&r, 0, "Type de bordereau de suivi"), "BSDD");
+    assert!(r.lines[0].missing.is_empty(), "{:?}", r.lines[0].missing);
 
     // The command: the lines on stdout, the summary on stderr, exit 3 (0 with --allow-incomplete).
     let dir = common::Scratch::dir("wf-register-");
@@ -228,7 +194,8 @@ async fn a_missing_registry_field_makes_incomplete_lines_that_name_it() {
     let run = |from: &str, extra: &[&str]| {
         std::process::Command::new(common::bin())
             .args(["register", "export", "--site", BETON, "--direction", "outgoing"])
-            .args(["--from", from, "--to", "2027-03-01", "--format", "csv"])
+            .args(["--from", from, "--to", "2027-03-01"])
+            .args(if extra.contains(&"--import-on") { &[][..] } else { &["--import-on", "2027-03-02"][..] })
             .args(extra)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -247,6 +214,25 @@ async fn a_missing_registry_field_makes_incomplete_lines_that_name_it() {
     assert_eq!(run("2027-03-01", &["--allow-incomplete"]).status.code(), Some(0));
     let bad = run("2027-3-1", &[]);
     assert_eq!(bad.status.code(), Some(64), "{}", String::from_utf8_lossy(&bad.stderr));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--from: \"2027-3-1\" is not a date; write YYYY-MM-DD"));
+    // The import takes no JSON; the internal register does.
+    let json = run("2027-03-01", &["--format", "json"]);
+    assert_eq!(json.status.code(), Some(64));
+    assert!(String::from_utf8_lossy(&json.stderr).contains("CSV or Excel files only"));
+    assert_eq!(
+        run("2027-03-01", &["--for", "internal", "--format", "json", "--allow-incomplete"]).status.code(),
+        Some(0)
+    );
+    // Imported on the shipment's own day in UTC it is accepted; the day before, the import
+    // would read it as in the future: held back, exit 3.
+    let early = run("2027-03-01", &["--import-on", "2027-02-28", "--allow-incomplete"]);
+    assert_eq!(
+        String::from_utf8_lossy(&early.stdout).lines().count(),
+        1,
+        "only the header row: {}",
+        String::from_utf8_lossy(&early.stderr)
+    );
+    assert!(String::from_utf8_lossy(&early.stderr).contains("held back"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -266,20 +252,23 @@ async fn a_zone_company_that_receives_has_an_incoming_register() {
     })
     .await;
     let r = register(&target, BETON, Direction::Incoming, "2027-03-01", "2027-03-01").await;
-    assert_eq!(r.headers().len(), 102);
+    assert_eq!(r.headers().len(), 99);
     assert_eq!(r.headers()[3], "SIRET du destinataire");
     assert_eq!(r.lines.len(), 2, "{:?}", r.lines.iter().map(|l| &l.id).collect::<Vec<_>>());
     let incomplete: Vec<_> = r.incomplete().map(|l| &l.missing).collect();
     assert!(incomplete.is_empty(), "{incomplete:?}");
     assert_eq!(value(&r, 0, "SIRET du destinataire"), BETON);
-    assert_eq!(value(&r, 0, "Numéro d'identification de l'expéditeur"), METALLERIE);
-    assert_eq!(value(&r, 0, "Code postal de l'expéditeur"), "62800");
+    assert_eq!(value(&r, 0, "Type d'expéditeur ou de détenteur"), "ETABLISSEMENT_FR");
+    assert_eq!(value(&r, 0, "Numéro d'identification de l'expéditeur ou du détenteur"), METALLERIE);
+    assert_eq!(value(&r, 0, "Code postal de l'expéditeur ou du détenteur"), "62800");
     assert_eq!(value(&r, 0, "Code déchet"), "10 09 08");
     assert_eq!(value(&r, 0, "Date de réception"), "2027-03-01");
-    assert_eq!(value(&r, 0, "Heure de pesée"), "10:00");
+    // The hour of the receiving site's own weighing, which the registry does not have (the
+    // producer's sensor time is not it); not mandatory for R5.
+    assert_eq!(value(&r, 0, "Heure de pesée"), "");
     assert_eq!(value(&r, 0, "Code de traitement réalisé"), "R 5");
     assert_eq!(value(&r, 0, "Mode de traitement"), "RECYCLAGE");
-    assert_eq!(value(&r, 1, "Numéro d'identification de l'expéditeur"), "94821993600010");
+    assert_eq!(value(&r, 1, "Numéro d'identification de l'expéditeur ou du détenteur"), "94821993600010");
     assert_eq!(value(&r, 1, "Poids en tonnes"), "3.251");
     assert_eq!(
         value(&r, 1, "Raison sociale du transporteur n°1"),
@@ -301,4 +290,72 @@ async fn register_dates_are_local_dates() {
     let april = register(&target, BETON, Direction::Outgoing, "2027-04-01", "2027-04-01").await;
     assert_eq!(april.lines.len(), 1);
     assert_eq!(value(&april, 0, "Date d'expédition"), "2027-04-01");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn line_rules_pop_r0_small_weighings_and_interim_received() {
+    let target = StorageTarget::new().await;
+    let text = std::fs::read_to_string(common::zone_file()).unwrap();
+    // The mixed waste flagged POP (its code has no `*`); the A21 platform's pallet skip (its
+    // last container bound for the transfer station) sent to Cartonnages de Lens for R13
+    // storage, which first declares no final operation.
+    let mut text = text.replacen("id = \"mixed\"\n", "id = \"mixed\"\npop = true\n", 1);
+    let pallets = text.rfind("destination = \"tri-gohelle\"").expect("the pallet skip");
+    text.replace_range(pallets..pallets + 27, "destination = \"cartonnages-lens\"");
+    let t = DAY1 + 9 * HOUR_MS;
+    let readings = |z: &Zone| {
+        vec![
+            weighing(z, "beton-artois", "gw-ba-01", 1, 0.3, t),
+            weighing(z, "beton-artois", "gw-ba-01", 1, 0.0, t + HOUR_MS),
+            weighing(z, "beton-artois", "gw-ba-01", 2, 900.0, t),
+            weighing(z, "menuiserie-souchez", "gw-ms-01", 2, 150.0, t),
+            weighing(z, "logistique-a21", "gw-la-01", 4, 700.0, t),
+        ]
+    };
+    stored(&target, Zone::parse("zone.toml", &text).expect("zone"), readings).await;
+    let r = register(&target, BETON, Direction::Outgoing, "2027-03-01", "2027-03-01").await;
+    // 0.3 kg is 0.001 t, not 0.000; the empty weighing is no shipment; the POP mixed waste is
+    // hazardous, traced by a BSDD: not in the import file.
+    assert_eq!(r.lines.len(), 1, "{:?}", r.lines);
+    assert_eq!(value(&r, 0, "Poids en tonnes"), "0.001");
+    assert_eq!(r.withheld.len(), 1);
+    assert_eq!(r.withheld[0].why, HeldBack::Traced(SlipType::Bsdd));
+    let internal =
+        register_for(&target, BETON, Direction::Outgoing, Purpose::Internal, "2027-03-01", "2027-03-01").await;
+    assert_eq!(internal.lines.len(), 2);
+    assert_eq!(value(&internal, 1, "POP"), "OUI");
+    assert_eq!(value(&internal, 1, "Dangereux"), "OUI");
+    assert_eq!(value(&internal, 1, "Type de bordereau de suivi"), "BSDD");
+    assert_eq!(value(&internal, 0, "Type de bordereau de suivi"), "");
+    // R0, re-use of what never became waste: in neither register.
+    let menuiserie = "39099603100014";
+    let r = register_for(&target, menuiserie, Direction::Outgoing, Purpose::Internal, "2027-03-01", "2027-03-01").await;
+    assert!(r.lines.is_empty(), "{:?}", r.lines);
+    // Interim received: the traceability break and the next operation, which Cartonnages de
+    // Lens has not declared.
+    let cartonnages = "08246281300013";
+    let r = register(&target, cartonnages, Direction::Incoming, "2027-03-01", "2027-03-01").await;
+    assert_eq!(r.lines.len(), 1);
+    assert_eq!(value(&r, 0, "Code de traitement réalisé"), "R 13");
+    assert_eq!(value(&r, 0, "Mode de traitement"), "");
+    assert_eq!(value(&r, 0, "Rupture de traçabilité autorisée"), "NON");
+    assert_eq!(value(&r, 0, "Code de traitement ultérieur prévu"), "");
+    assert_eq!(
+        r.lines[0].missing,
+        vec!["company \"cartonnages-lens\": final_operations (the operation planned after R 13)"]
+    );
+    // Declared: the final operation with the largest share.
+    let db = target.connect().await;
+    db.client
+        .execute(
+            "INSERT INTO final_operations (destination_id, treatment, treatment_mode, share)
+             VALUES ('cartonnages-lens', 'R3', 'recycling', 0.7), ('cartonnages-lens', 'D1', 'disposal', 0.3)",
+            &[],
+        )
+        .await
+        .unwrap();
+    db.close().await;
+    let r = register(&target, cartonnages, Direction::Incoming, "2027-03-01", "2027-03-01").await;
+    assert_eq!(value(&r, 0, "Code de traitement ultérieur prévu"), "R 3");
+    assert!(r.lines[0].missing.is_empty(), "{:?}", r.lines[0].missing);
 }

@@ -1,7 +1,8 @@
 //! The command line: parsing and one function per subcommand.
 //!
 //! Exit codes: 0 success, 1 failure at run time (or `verify` found mismatches), 3 `register
-//! export` wrote incomplete lines (without `--allow-incomplete`),
+//! export` wrote incomplete lines or held lines back until their date (without
+//! `--allow-incomplete`),
 //! 64 invalid configuration or usage (EX_USAGE: a command line clap refuses too, and a
 //! `zone.time_zone` the database does not accept at `run`), 69 `check-config --connect` could not reach
 //! or use the database or the broker (EX_UNAVAILABLE), 75 `run` stopped but its grace period

@@ -1,24 +1,38 @@
-//! `wasteflow register export`: a site's waste register in the national import format
-//! (docs/register.md).
+//! `wasteflow register export`: a site's waste register, as the file for the national
+//! register's import or as the site's internal register (docs/register.md).
 
+use crate::calendar::{parse_date, Date};
 use crate::config::Settings;
-use crate::report::register::{check_date, export, Direction};
+use crate::report::register::{export, Direction, HeldBack, Purpose, Register, Request};
 use crate::zone::check_siret;
 use clap::{Subcommand, ValueEnum};
 use std::error::Error;
 use std::io::Write;
 use std::process::ExitCode;
 
-/// Exit code when the register was written but some lines lack a mandatory value (and
-/// `--allow-incomplete` was not given): distinct from 1 (failure) and 64 (usage).
+/// Exit code when the register was written but some lines lack a mandatory value, or are held
+/// back from the import file until their date (and `--allow-incomplete` was not given):
+/// distinct from 1 (failure) and 64 (usage).
 pub const EX_INCOMPLETE: u8 = 3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// The national import format: RFC 4180 CSV, comma-separated, UTF-8, header row first.
+    /// CSV as the national import reads it: `;`-separated, UTF-8, CRLF, header row first.
     Csv,
-    /// The same columns as JSON objects, with the incomplete lines listed.
+    /// The internal register's columns as JSON objects, with the incomplete lines listed
+    /// (internal register only: the import takes CSV or Excel files).
     Json,
+}
+
+/// Which document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum For {
+    /// The file for the national register's import (Trackdéchets): shipments traced by a
+    /// Trackdéchets slip (BSDD, BSDA, BSFF...) are left out, since Trackdéchets declares them.
+    Import,
+    /// The site's own chronological register (arrêté of 31 May 2021): every shipment, with the
+    /// slip type of those a Trackdéchets slip traces.
+    Internal,
 }
 
 #[derive(Debug, Subcommand)]
@@ -32,15 +46,23 @@ pub enum RegisterAction {
         site: String,
         #[arg(long, value_enum)]
         direction: Direction,
-        /// First day, YYYY-MM-DD, local (Europe/Paris).
+        /// First day, YYYY-MM-DD, local (the zone's time zone).
         #[arg(long)]
         from: String,
-        /// Last day, YYYY-MM-DD, local (Europe/Paris), included.
+        /// Last day, YYYY-MM-DD, local (the zone's time zone), included.
         #[arg(long)]
         to: String,
+        /// The document: the national import's file, or the site's internal register.
+        #[arg(long = "for", value_enum, default_value = "import")]
+        purpose: For,
+        /// The day (YYYY-MM-DD, UTC) the file will be imported; default today (UTC). The import
+        /// refuses a date after the moment it runs: lines dated later are held back (exit 3).
+        #[arg(long)]
+        import_on: Option<String>,
         #[arg(long, value_enum, default_value = "csv")]
         format: Format,
-        /// Exit 0 even if some lines are incomplete (they are still listed on stderr).
+        /// Exit 0 even if some lines are incomplete or held back (they are still listed on
+        /// stderr).
         #[arg(long)]
         allow_incomplete: bool,
     },
@@ -48,20 +70,49 @@ pub enum RegisterAction {
 
 type Outcome = Result<ExitCode, Box<dyn Error>>;
 
-pub async fn run(action: RegisterAction, settings: Settings) -> Outcome {
-    let RegisterAction::Export { site, direction, from, to, format, allow_incomplete } = action;
-    let usage = check_siret(&site)
-        .map_err(|why| format!("--site: {why}"))
-        .and_then(|()| check_date(&from).map_err(|why| format!("--from: {why}")))
-        .and_then(|()| check_date(&to).map_err(|why| format!("--to: {why}")))
-        .and_then(|()| if from <= to { Ok(()) } else { Err(format!("--from {from} is after --to {to}")) });
-    if let Err(why) = usage {
-        eprintln!("error: {why}");
-        return Ok(ExitCode::from(super::EX_USAGE));
+/// The request the options describe, or the usage error to print.
+fn request(action: &RegisterAction) -> Result<Request, String> {
+    let RegisterAction::Export { site, direction, from, to, purpose, import_on, format, .. } = action;
+    check_siret(site).map_err(|why| format!("--site: {why}"))?;
+    let zone_day = "(a local date of the zone's time zone, [zone] time_zone)";
+    let from_day = parse_date(from).map_err(|why| format!("--from: {why} {zone_day}"))?;
+    let to_day = parse_date(to).map_err(|why| format!("--to: {why} {zone_day}"))?;
+    if from_day > to_day {
+        return Err(format!("--from {from} is after --to {to}"));
     }
+    let import_on = match import_on {
+        Some(day) => parse_date(day).map_err(|why| format!("--import-on: {why}"))?,
+        None => today_utc(),
+    };
+    let purpose = match purpose {
+        For::Import => Purpose::Import,
+        For::Internal => Purpose::Internal,
+    };
+    if purpose == Purpose::Import && *format == Format::Json {
+        return Err("--format json: the national import takes CSV or Excel files only; use --format csv, \
+                    or --for internal --format json for the internal register"
+            .to_string());
+    }
+    Ok(Request { siret: site.clone(), direction: *direction, purpose, from: from_day, to: to_day, import_on })
+}
+
+/// Today's date in UTC: the day the import compares a line's date with.
+fn today_utc() -> Date {
+    jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date()
+}
+
+pub async fn run(action: RegisterAction, settings: Settings) -> Outcome {
+    let request = match request(&action) {
+        Ok(r) => r,
+        Err(why) => {
+            eprintln!("error: {why}");
+            return Ok(ExitCode::from(super::EX_USAGE));
+        }
+    };
+    let RegisterAction::Export { format, allow_incomplete, .. } = action;
     let db = crate::store::connect(&settings.database).await?;
     let limit = settings.database.statement_timeout;
-    let register = export(&db.client, &site, direction, &from, &to, limit).await;
+    let register = export(&db.client, &request, limit).await;
     db.close().await;
     let register = register?;
     let mut out = std::io::stdout().lock();
@@ -70,15 +121,38 @@ pub async fn run(action: RegisterAction, settings: Settings) -> Outcome {
         Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(&register.to_json())?)?,
     }
     out.flush()?;
+    let attention = summarise(&register);
+    Ok(if attention && !allow_incomplete { ExitCode::from(EX_INCOMPLETE) } else { ExitCode::SUCCESS })
+}
+
+/// The summary on stderr; whether something needs attention (incomplete or held-back lines).
+fn summarise(register: &Register) -> bool {
+    let name = format!("register {} ({})", register.direction.name(), register.purpose.name());
+    let traced = register.withheld.iter().filter(|w| matches!(w.why, HeldBack::Traced(_))).count();
+    if traced > 0 {
+        eprintln!(
+            "{name}: {traced} line(s) traced by a Trackdéchets slip left out (Trackdéchets declares them; \
+             they are in --for internal)"
+        );
+    }
+    let later: Vec<_> = register.not_yet_importable().collect();
+    for w in &later {
+        if let HeldBack::NotYetImportable { date, import_on } = w.why {
+            eprintln!(
+                "  held back {}: dated {date}, after the day of import {import_on} (UTC); the import would read \
+                 it as in the future: export it again on or after {date}",
+                w.id
+            );
+        }
+    }
     let incomplete: Vec<_> = register.incomplete().collect();
     if incomplete.is_empty() {
-        eprintln!("register {}: {} line(s), all complete", direction.name(), register.lines.len());
-        return Ok(ExitCode::SUCCESS);
+        eprintln!("{name}: {} line(s), all complete", register.lines.len());
+        return !later.is_empty();
     }
     eprintln!(
-        "register {}: {} line(s), {} incomplete (a mandatory value is missing; fill the registry field named, \
+        "{name}: {} line(s), {} incomplete (a mandatory value is missing; fill the registry field named, \
          then `wasteflow registry sync` and export again):",
-        direction.name(),
         register.lines.len(),
         incomplete.len()
     );
@@ -98,5 +172,5 @@ pub async fn run(action: RegisterAction, settings: Settings) -> Outcome {
     for line in &incomplete {
         eprintln!("  incomplete {}: {}", line.id, line.missing.join("; "));
     }
-    Ok(if allow_incomplete { ExitCode::SUCCESS } else { ExitCode::from(EX_INCOMPLETE) })
+    true
 }

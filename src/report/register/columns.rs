@@ -1,18 +1,32 @@
-//! The column headers of the national waste register's import format (RNDTS), in order.
+//! The column headers of the national waste register's import format (RNDTS, part of
+//! Trackdéchets since 5 May 2025), in order, and the two columns the internal register adds.
 //!
-//! Facts taken from Trackdéchets' registry import, repository `MTES-MCT/trackdechets`:
-//! - outgoing: `libs/back/registry/src/outgoingWaste/constants.ts` (`OUTGOING_WASTE_HEADERS`,
-//!   commit 21d39cb3a3326f8d16cc9474fb5da38730260436), what is mandatory in
-//!   `libs/back/registry/src/outgoingWaste/validation/schema.ts`;
-//! - incoming: `libs/back/registry/src/incomingWaste/constants.ts` (`INCOMING_WASTE_HEADERS`,
-//!   commit 06851d25b1068d69a048ca29f4521573c7c9be26), what is mandatory in
-//!   `libs/back/registry/src/incomingWaste/validation/schema.ts`.
+//! Facts taken from Trackdéchets' registry import, repository `MTES-MCT/trackdechets`, commit
+//! 779f59bf47dc94712a476946cb8c55873f7b690a (2026-05-19), checked by running that commit's
+//! parsing and validation on our exports (docs/register.md, "Checked against the import"):
+//! - outgoing: `libs/back/registry/src/outgoingWaste/constants.ts` (`OUTGOING_WASTE_HEADERS`),
+//!   what is mandatory in `outgoingWaste/validation/schema.ts` and `index.ts`;
+//! - incoming: `libs/back/registry/src/incomingWaste/constants.ts` (`INCOMING_WASTE_HEADERS`),
+//!   what is mandatory in `incomingWaste/validation/schema.ts`, `index.ts`, `refinement.ts`;
+//! - the delimiter `;`: `libs/back/registry/src/options.ts` (`CSV_DELIMITER`); the import
+//!   compares headers trimmed, lower-cased and without diacritics (`transformers.ts`,
+//!   `normalizeHeader`), and refuses the whole file on one unknown header.
 //!
-//! The headers are kept byte for byte, including the source's typographic apostrophe and
-//! trailing space in "Raison sociale de l’éco-organisme " of the outgoing format.
+//! The headers are kept byte for byte, including the source's typographic apostrophe in
+//! "Raison sociale de l’éco-organisme" and its no-break spaces (U+00A0) in the outgoing format:
+//! one ends that header, one is inside "Numéro de notification ou de déclaration GISTRID". The
+//! import trims headers (JavaScript's `trim` removes U+00A0) but compares the inner one as is.
+
+/// The import's field delimiter (`options.ts`, `CSV_DELIMITER`).
+pub const DELIMITER: u8 = b';';
+
+/// The columns the internal register (arrêté of 31 May 2021, art. 1 and 2: "le numéro du ou des
+/// bordereaux de suivi") adds after the national ones: which Trackdéchets slip the shipment
+/// travels under, and its number when the registry knows it.
+pub const SLIP: [&str; 2] = ["Type de bordereau de suivi", "Numéro de bordereau de suivi"];
 
 /// Outgoing waste register (registre des déchets sortants), one column each.
-pub const OUTGOING: [&str; 101] = [
+pub const OUTGOING: [&str; 100] = [
     "Motif",
     "Identifiant unique",
     "SIRET du déclarant",
@@ -50,13 +64,12 @@ pub const OUTGOING: [&str; 101] = [
     "Code postal du lieu de dépôt du destinataire",
     "Commune du lieu de dépôt du destinataire",
     "Code pays du lieu de dépôt du destinataire",
-    "Numéro de déclaration GISTRID",
-    "Numéro de notification GISTRID",
+    "Numéro de notification ou de déclaration GISTRID",
     "Numéro de mouvement",
     "Code de traitement prévu",
     "Mode de traitement prévu",
     "SIRET de l'éco-organisme",
-    "Raison sociale de l’éco-organisme ",
+    "Raison sociale de l’éco-organisme ",
     "SIRET du courtier",
     "Raison sociale du courtier",
     "Numéro de récépissé du courtier",
@@ -117,7 +130,7 @@ pub const OUTGOING: [&str; 101] = [
 ];
 
 /// Incoming waste register (registre des déchets entrants), one column each.
-pub const INCOMING: [&str; 102] = [
+pub const INCOMING: [&str; 99] = [
     "Motif",
     "Identifiant unique",
     "SIRET du déclarant",
@@ -140,84 +153,81 @@ pub const INCOMING: [&str; 102] = [
     "Commune du producteur initial",
     "Code pays du producteur initial",
     "Code(s) INSEE de(s) commune(s)",
-    "Commune(s)",
-    "Type d'expéditeur",
-    "Numéro d'identification de l'expéditeur",
-    "Raison sociale de l'expéditeur",
-    "Libellé de l'adresse de l'expéditeur",
-    "Code postal de l'expéditeur",
-    "Commune de l'expéditeur",
-    "Code pays de l'expéditeur",
-    "Référence du chantier ou du lieu de collecte de l'expéditeur",
-    "Libellé de l'adresse du chantier ou du lieu de collecte de l'expéditeur",
-    "Code postal du chantier ou du lieu de collecte de l'expéditeur",
-    "Commune du chantier ou du lieu de collecte de l'expéditeur",
-    "Code pays du chantier ou du lieu de collecte de l'expéditeur",
+    "Type d'expéditeur ou de détenteur",
+    "Numéro d'identification de l'expéditeur ou du détenteur",
+    "Raison sociale de l'expéditeur ou du détenteur",
+    "Libellé de l'adresse de l'expéditeur ou du détenteur",
+    "Code postal de l'expéditeur ou du détenteur",
+    "Commune de l'expéditeur ou du détenteur",
+    "Code pays de l'expéditeur ou du détenteur",
+    "Référence du chantier ou du lieu de collecte de l'expéditeur ou du détenteur",
+    "Libellé de l'adresse du chantier ou du lieu de collecte de l'expéditeur ou du détenteur",
+    "Code postal du chantier ou du lieu de collecte de l'expéditeur ou du détenteur",
+    "Commune du chantier ou du lieu de collecte de l'expéditeur ou du détenteur",
+    "Code pays du chantier ou du lieu de collecte de l'expéditeur ou du détenteur",
+    "Numéro de notification ou de déclaration d'import",
+    "Numéro de mouvement",
+    "SIRET de l'éco-organisme",
+    "Raison sociale de l'éco-organisme",
     "SIRET du courtier",
     "Raison sociale du courtier",
     "Numéro de récépissé du courtier",
     "SIRET du négociant",
     "Raison sociale du négociant",
     "Numéro de récépissé du négociant",
-    "SIRET de l'éco-organisme",
-    "Raison sociale de l'éco-organisme",
     "Code de traitement réalisé",
     "Mode de traitement",
     "Rupture de traçabilité autorisée",
-    "Destination ultérieure à l'étranger",
-    "Numéro de déclaration GISTRID",
-    "Numéro de notification GISTRID",
-    "Numéro de mouvement",
     "Code de traitement ultérieur prévu",
     "Approvisionnement direct",
     "Mode de transport du transporteur n°1",
     "Type de transporteur n°1",
     "Numéro d'identification du transporteur n°1",
-    "Exemption de récépissé du transporteur n°1",
-    "Numéro de récépissé du transporteur n°1",
     "Raison sociale du transporteur n°1",
     "Libellé de l'adresse du transporteur n°1",
     "Code postal du transporteur n°1",
     "Commune du transporteur n°1",
     "Code pays du transporteur n°1",
+    "Exemption de récépissé du transporteur n°1",
+    "Numéro de récépissé du transporteur n°1",
     "Mode de transport du transporteur n°2",
     "Type de transporteur n°2",
     "Numéro d'identification du transporteur n°2",
-    "Exemption de récépissé du transporteur n°2",
-    "Numéro de récépissé du transporteur n°2",
     "Raison sociale du transporteur n°2",
     "Libellé de l'adresse du transporteur n°2",
     "Code postal du transporteur n°2",
     "Commune du transporteur n°2",
     "Code pays du transporteur n°2",
+    "Exemption de récépissé du transporteur n°2",
+    "Numéro de récépissé du transporteur n°2",
     "Mode de transport du transporteur n°3",
     "Type de transporteur n°3",
     "Numéro d'identification du transporteur n°3",
-    "Exemption de récépissé du transporteur n°3",
-    "Numéro de récépissé du transporteur n°3",
     "Raison sociale du transporteur n°3",
     "Libellé de l'adresse du transporteur n°3",
     "Code postal du transporteur n°3",
     "Commune du transporteur n°3",
     "Code pays du transporteur n°3",
+    "Exemption de récépissé du transporteur n°3",
+    "Numéro de récépissé du transporteur n°3",
     "Mode de transport du transporteur n°4",
     "Type de transporteur n°4",
     "Numéro d'identification du transporteur n°4",
-    "Exemption de récépissé du transporteur n°4",
-    "Numéro de récépissé du transporteur n°4",
     "Raison sociale du transporteur n°4",
     "Libellé de l'adresse du transporteur n°4",
     "Code postal du transporteur n°4",
     "Commune du transporteur n°4",
     "Code pays du transporteur n°4",
+    "Exemption de récépissé du transporteur n°4",
+    "Numéro de récépissé du transporteur n°4",
     "Mode de transport du transporteur n°5",
     "Type de transporteur n°5",
     "Numéro d'identification du transporteur n°5",
-    "Exemption de récépissé du transporteur n°5",
-    "Numéro de récépissé du transporteur n°5",
     "Raison sociale du transporteur n°5",
     "Libellé de l'adresse du transporteur n°5",
     "Code postal du transporteur n°5",
     "Commune du transporteur n°5",
     "Code pays du transporteur n°5",
+    "Exemption de récépissé du transporteur n°5",
+    "Numéro de récépissé du transporteur n°5",
 ];

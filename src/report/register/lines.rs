@@ -1,110 +1,122 @@
-//! Register lines in the national format's columns, what each lacks, and the CSV and JSON
-//! outputs. Values follow the import's conventions (Trackdéchets, `libs/back/registry/src/
-//! shared/schemas.ts`): OUI/NON, REEL/ESTIME, dates `YYYY-MM-DD`, tonnes with at most three
-//! decimals, operation codes written "R 5", actor type ETABLISSEMENT_FR, country code FR.
+//! Register lines in the national format's columns, and what each lacks. Values follow the
+//! import's conventions (Trackdéchets `libs/back/registry/src/shared/schemas.ts`, commit
+//! 779f59bf47dc94712a476946cb8c55873f7b690a): OUI/NON, REEL/ESTIME, dates `YYYY-MM-DD`,
+//! tonnes above 0 with at most three decimals, operation codes written "R 5", actor type
+//! ETABLISSEMENT_FR, country code FR.
 
-use super::shipment::{Shipment, Transporter};
-use super::Direction;
-use crate::zone::{split_address, treatment_class, TreatmentClass, TreatmentMode};
-use std::io::{self, Write};
+use super::columns::SLIP;
+use super::parties::{destination, sender, transporter};
+use super::shipment::Shipment;
+use super::traced::SlipType;
+use super::{Direction, Purpose, Request};
+use crate::calendar::Date;
+use crate::zone::{TreatmentMode, TreatmentOperation};
 
 /// One shipment's line: a value per header, and the registry fields to fill for what is missing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line {
     /// "Identifiant unique": `wf-<sensor id>-<epoch ms>`, the same at every export.
     pub id: String,
-    /// Aligned with [`Direction::headers`]; empty when the column has no value.
+    /// The line's date ("Date d'expédition" or "Date de réception"): the weighing's local day.
+    pub date: Date,
+    /// Aligned with [`Register::headers`]; empty when the column has no value.
     pub values: Vec<String>,
     /// Each missing mandatory value, named with the registry field that fills it.
     pub missing: Vec<String>,
+    /// The Trackdéchets slip the shipment travels under, if any.
+    pub slip: Option<SlipType>,
+}
+
+/// Why a line of the period is not in the import file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeldBack {
+    /// Traced by a Trackdéchets slip: Trackdéchets declares it (R. 541-45 III); it is in the
+    /// internal register.
+    Traced(SlipType),
+    /// Dated after the day of import: the import would read it as in the future. Export again
+    /// on or after its date.
+    NotYetImportable { date: Date, import_on: Date },
+}
+
+/// A line of the period left out of the import file, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Withheld {
+    pub id: String,
+    pub why: HeldBack,
 }
 
 /// A site's register over a period.
 #[derive(Debug, Clone)]
 pub struct Register {
     pub direction: Direction,
+    pub purpose: Purpose,
     pub siret: String,
+    /// The lines of the document, in the order of the weighings.
     pub lines: Vec<Line>,
+    /// The import file only: the period's lines left out of it.
+    pub withheld: Vec<Withheld>,
 }
 
 impl Register {
-    pub fn headers(&self) -> &'static [&'static str] {
-        self.direction.headers()
+    /// The national headers, and for the internal register the slip columns after them.
+    pub fn headers(&self) -> Vec<&'static str> {
+        let mut h = self.direction.headers().to_vec();
+        if self.purpose == Purpose::Internal {
+            h.extend(SLIP);
+        }
+        h
     }
 
     pub fn incomplete(&self) -> impl Iterator<Item = &Line> {
         self.lines.iter().filter(|l| !l.missing.is_empty())
     }
 
-    /// RFC 4180 CSV, comma-separated, the header row first.
-    pub fn write_csv(&self, w: &mut impl Write) -> io::Result<()> {
-        write_record(w, self.headers().iter().copied())?;
-        for line in &self.lines {
-            write_record(w, line.values.iter().map(String::as_str))?;
-        }
-        Ok(())
-    }
-
-    /// `{register, siret, headers, lines: [{header: value or null}], incomplete: [{id, missing}]}`.
-    pub fn to_json(&self) -> serde_json::Value {
-        let lines: Vec<serde_json::Value> = self
-            .lines
-            .iter()
-            .map(|l| {
-                let object: serde_json::Map<String, serde_json::Value> = self
-                    .headers()
-                    .iter()
-                    .zip(&l.values)
-                    .map(|(h, v)| {
-                        let value = if v.is_empty() { serde_json::Value::Null } else { v.clone().into() };
-                        (h.to_string(), value)
-                    })
-                    .collect();
-                object.into()
-            })
-            .collect();
-        let incomplete: Vec<serde_json::Value> =
-            self.incomplete().map(|l| serde_json::json!({"id": l.id, "missing": l.missing})).collect();
-        serde_json::json!({
-            "register": self.direction.name(),
-            "siret": self.siret,
-            "headers": self.headers(),
-            "lines": lines,
-            "incomplete": incomplete,
-        })
+    /// Lines held back until their date can be imported.
+    pub fn not_yet_importable(&self) -> impl Iterator<Item = &Withheld> {
+        self.withheld.iter().filter(|w| matches!(w.why, HeldBack::NotYetImportable { .. }))
     }
 }
 
-fn write_record<'a>(w: &mut impl Write, fields: impl Iterator<Item = &'a str>) -> io::Result<()> {
-    let mut first = true;
-    for f in fields {
-        if !first {
-            w.write_all(b",")?;
-        }
-        first = false;
-        if f.contains([',', '"', '\n', '\r']) || f.starts_with(' ') || f.ends_with(' ') {
-            write!(w, "\"{}\"", f.replace('"', "\"\""))?;
-        } else {
-            w.write_all(f.as_bytes())?;
+/// Builds the document `request` asks for from its period's `shipments`.
+pub(super) fn build(request: &Request, shipments: &[Shipment]) -> Register {
+    let mut register = Register {
+        direction: request.direction,
+        purpose: request.purpose,
+        siret: request.siret.clone(),
+        lines: Vec::with_capacity(shipments.len()),
+        withheld: Vec::new(),
+    };
+    for s in shipments {
+        let mut line = line(request.direction, &request.siret, s);
+        match request.purpose {
+            Purpose::Internal => {
+                line.values.push(line.slip.map(SlipType::name).unwrap_or_default().to_string());
+                // The registry holds no slip numbers: they are in Trackdéchets, on the slip.
+                line.values.push(String::new());
+                register.lines.push(line);
+            }
+            Purpose::Import => match line.slip {
+                Some(slip) => register.withheld.push(Withheld { id: line.id, why: HeldBack::Traced(slip) }),
+                None if line.date > request.import_on => register.withheld.push(Withheld {
+                    id: line.id,
+                    why: HeldBack::NotYetImportable { date: line.date, import_on: request.import_on },
+                }),
+                None => register.lines.push(line),
+            },
         }
     }
-    w.write_all(b"\r\n")
+    register
 }
 
-/// Builds the lines of `shipments` for the site `siret`.
-pub(super) fn build(direction: Direction, siret: &str, shipments: &[Shipment]) -> Register {
-    let lines = shipments.iter().map(|s| line(direction, siret, s)).collect();
-    Register { direction, siret: siret.to_string(), lines }
-}
-
-struct Builder {
+/// Fills a line's columns by header, and collects what is missing.
+pub(super) struct Builder {
     headers: &'static [&'static str],
     values: Vec<String>,
     missing: Vec<String>,
 }
 
 impl Builder {
-    fn set(&mut self, header: &str, value: impl Into<String>) {
+    pub(super) fn set(&mut self, header: &str, value: impl Into<String>) {
         let i = self.headers.iter().position(|h| *h == header);
         debug_assert!(i.is_some(), "no column {header:?}");
         if let Some(i) = i {
@@ -112,14 +124,14 @@ impl Builder {
         }
     }
 
-    fn miss(&mut self, what: String) {
+    pub(super) fn miss(&mut self, what: String) {
         if !self.missing.contains(&what) {
             self.missing.push(what);
         }
     }
 }
 
-fn oui(b: bool) -> &'static str {
+pub(super) fn oui(b: bool) -> &'static str {
     if b {
         "OUI"
     } else {
@@ -127,11 +139,12 @@ fn oui(b: bool) -> &'static str {
     }
 }
 
-/// Grams to tonnes, rounded to the kilogram (the format takes three decimals).
+/// Grams of a positive mass to tonnes, rounded to the kilogram (the format takes three
+/// decimals and refuses 0 t: `weightValueSchema`), and never below one kilogram: a weighing
+/// under half a kilogram is written 0.001, the smallest mass the format can state.
 pub fn tonnes(grams: i64) -> String {
-    let kg = (grams + 500).div_euclid(1000);
-    let sign = if kg < 0 { "-" } else { "" };
-    format!("{sign}{}.{:03}", kg.abs() / 1000, kg.abs() % 1000)
+    let kg = (grams + 500).div_euclid(1000).max(1);
+    format!("{}.{:03}", kg / 1000, kg % 1000)
 }
 
 /// "R5" -> "R 5", "D9F" -> "D 9 F", as the national list writes operation codes.
@@ -147,6 +160,11 @@ fn mode(name: &str) -> Option<&'static str> {
     TreatmentMode::ALL.iter().find(|m| m.name() == name).map(|m| m.register_name())
 }
 
+/// Operations after which the receiving site must record the hour of its own weighing: R1 and
+/// D10 at incinerators, D5 at landfills (the import's `refineWeighingHour`,
+/// `libs/back/registry/src/incomingWaste/validation/refinement.ts`).
+const WEIGHED_ON_RECEPTION: [&str; 3] = ["R1", "D10", "D5"];
+
 fn line(direction: Direction, siret: &str, s: &Shipment) -> Line {
     let headers = direction.headers();
     let mut b = Builder { headers, values: vec![String::new(); headers.len()], missing: Vec::new() };
@@ -159,161 +177,68 @@ fn line(direction: Direction, siret: &str, s: &Shipment) -> Line {
     }
     b.set("Code déchet", s.ewc.clone());
     b.set("POP", oui(s.pop));
-    b.set("Dangereux", oui(s.hazardous));
-    b.set("Poids en tonnes", tonnes(s.grams));
+    // POP waste is hazardous waste for the register and the import ("POP OUI / Dangereux NON"
+    // is refused: `refineIsDangerous`, libs/back/registry/src/shared/refinement.ts).
+    b.set("Dangereux", oui(s.hazardous || s.pop));
+    if s.grams > 0 {
+        b.set("Poids en tonnes", tonnes(s.grams));
+    } else {
+        b.miss(format!("{container}: a weighing of {} g is not a shipment", s.grams));
+    }
     // Every mass today is a sensor weighing. A mass derived from fill x volume x density would
     // be ESTIME; none is produced yet.
     b.set("Type de poids", "REEL");
-    if s.hazardous {
-        b.miss(
-            "BSDD: a hazardous shipment travels under a Trackdéchets tracking slip (BSDD) whose number the registry \
-             does not hold; declare it in Trackdéchets"
-                .to_string(),
-        );
-    }
-    // The operation: planned (outgoing) or done (incoming), and its mode unless interim.
+    let interim = TreatmentOperation::get(&s.treatment).is_some_and(TreatmentOperation::is_interim);
     let (code_col, mode_col) = match direction {
         Direction::Outgoing => ("Code de traitement prévu", "Mode de traitement prévu"),
         Direction::Incoming => ("Code de traitement réalisé", "Mode de traitement"),
     };
     b.set(code_col, operation_code(&s.treatment));
     match s.treatment_mode.as_deref().and_then(mode) {
-        Some(m) => b.set(mode_col, m),
-        None if treatment_class(&s.treatment) == Ok(TreatmentClass::Interim) => {}
-        None => b.miss(format!("{container}: treatment_mode")),
+        Some(m) if !interim => b.set(mode_col, m),
+        _ if interim => {}
+        _ => b.miss(format!("{container}: treatment_mode")),
     }
     match direction {
         Direction::Outgoing => {
             b.set("SIRET de l'expéditeur ou du détenteur", siret);
-            b.set("Date d'expédition", s.local_day.clone());
+            b.set("Date d'expédition", s.local_day.to_string());
             destination(&mut b, s);
+            transporter(&mut b, s, "Approvisionnement direct (pipeline, convoyeur)");
         }
         Direction::Incoming => {
             b.set("SIRET du destinataire", siret);
-            b.set("Date de réception", s.local_day.clone());
-            b.set("Heure de pesée", s.local_time.clone());
-            let site = format!("site {:?}", s.site_id.as_deref().unwrap_or("?"));
-            b.set("Type d'expéditeur", "ETABLISSEMENT_FR");
-            match &s.site_siret {
-                Some(x) => b.set("Numéro d'identification de l'expéditeur", x.clone()),
-                None => b.miss(format!("{site}: siret")),
+            b.set("Date de réception", s.local_day.to_string());
+            // The hour of the receiving site's own weighing; the producer's container sensor
+            // is not it, and no weighbridge of a destination is in the registry yet.
+            if WEIGHED_ON_RECEPTION.contains(&s.treatment.as_str()) {
+                b.miss(format!(
+                    "Heure de pesée: company {:?} receives for {}, which requires the hour of its own weighbridge \
+                     weighing; the registry records none",
+                    s.destination_id,
+                    operation_code(&s.treatment)
+                ));
             }
-            match &s.company_name {
-                Some(n) => b.set("Raison sociale de l'expéditeur", n.clone()),
-                None => b.miss(format!("company {:?}: name", s.company_id)),
+            sender(&mut b, s);
+            if interim {
+                // Received for an interim operation: whether a break in traceability was
+                // authorised (none is), and the operation planned next (`refineFollowing
+                // TraceabilityInfos`, libs/back/registry/src/shared/refinement.ts).
+                b.set("Rupture de traçabilité autorisée", "NON");
+                match &s.next_treatment {
+                    Some(next) => b.set("Code de traitement ultérieur prévu", operation_code(next)),
+                    None => b.miss(format!(
+                        "company {:?}: final_operations (the operation planned after {})",
+                        s.destination_id,
+                        operation_code(&s.treatment)
+                    )),
+                }
             }
-            address(
-                &mut b,
-                s.site_address.as_deref(),
-                &format!("{site}: address"),
-                [
-                    "Libellé de l'adresse de l'expéditeur",
-                    "Code postal de l'expéditeur",
-                    "Commune de l'expéditeur",
-                    "Code pays de l'expéditeur",
-                ],
-            );
+            transporter(&mut b, s, "Approvisionnement direct");
         }
     }
-    transporter(&mut b, s, &container);
-    Line { id, values: b.values, missing: b.missing }
-}
-
-/// Writes an address's four columns, or names the field to fill.
-fn address(b: &mut Builder, address: Option<&str>, field: &str, cols: [&str; 4]) {
-    match address.map(split_address) {
-        None => b.miss(field.to_string()),
-        Some(Err(why)) => b.miss(format!("{field} ({why})")),
-        Some(Ok(a)) => {
-            b.set(cols[0], a.label);
-            b.set(cols[1], a.postcode);
-            b.set(cols[2], a.town);
-            b.set(cols[3], "FR");
-        }
-    }
-}
-
-fn destination(b: &mut Builder, s: &Shipment) {
-    const COLS: [&str; 4] = [
-        "Libellé de l'adresse du destinataire",
-        "Code postal du destinataire",
-        "Commune du destinataire",
-        "Code pays du destinataire",
-    ];
-    b.set("Type de destinataire", "ETABLISSEMENT_FR");
-    if let Some((name, siret, addr)) = &s.operator {
-        let entry = format!("operator {:?}", s.destination_id);
-        b.set("Raison sociale du destinataire", name.clone());
-        match siret {
-            Some(x) => b.set("Numéro d'identification du destinataire", x.clone()),
-            None => b.miss(format!("{entry}: siret")),
-        }
-        address(b, addr.as_deref(), &format!("{entry}: address"), COLS);
-    } else if let Some((name, sites)) = &s.dest_company {
-        let entry = format!("company {:?}", s.destination_id);
-        b.set("Raison sociale du destinataire", name.clone());
-        match sites.as_slice() {
-            [(siret, addr)] => {
-                b.set("Numéro d'identification du destinataire", siret.clone());
-                address(b, Some(addr), &format!("{entry}: its site's address"), COLS);
-            }
-            [] => b.miss(format!("{entry}: no site; add a [[sites]] entry (siret, address) where it receives")),
-            _ => b.miss(format!(
-                "{entry}: {} sites; the registry cannot tell which receives (name the operator plant as an operator)",
-                sites.len()
-            )),
-        }
-    } else {
-        b.miss(format!("container {:?}: destination {:?} is not in the registry", s.container_id, s.destination_id));
-    }
-}
-
-fn transporter(b: &mut Builder, s: &Shipment, container: &str) {
-    // Treated where it was produced (its own company, which has that one site): nothing is
-    // carried on the road. A company with several sites sends between them by road.
-    let one_site = s.dest_company.as_ref().is_some_and(|(_, sites)| sites.len() == 1);
-    if s.destination_id == s.company_id && one_site {
-        return;
-    }
-    let Some(id) = &s.transporter_id else {
-        b.miss(format!("{container}: transporter"));
-        return;
-    };
-    let entry = format!("transporter {id:?}");
-    let Some(Transporter { name, siret, address: addr, receipt_number, receipt_valid_until, receipt_exempt }) =
-        &s.transporter
-    else {
-        b.miss(format!("{entry}: not in the registry ([[transporters]])"));
-        return;
-    };
-    b.set("Mode de transport du transporteur n°1", "ROUTE");
-    b.set("Type de transporteur n°1", "ETABLISSEMENT_FR");
-    b.set("Numéro d'identification du transporteur n°1", siret.clone());
-    b.set("Raison sociale du transporteur n°1", name.clone());
-    address(
-        b,
-        Some(addr),
-        &format!("{entry}: address"),
-        [
-            "Libellé de l'adresse du transporteur n°1",
-            "Code postal du transporteur n°1",
-            "Commune du transporteur n°1",
-            "Code pays du transporteur n°1",
-        ],
-    );
-    b.set("Exemption de récépissé du transporteur n°1", oui(*receipt_exempt));
-    if !receipt_exempt {
-        match receipt_number {
-            Some(n) => b.set("Numéro de récépissé du transporteur n°1", n.clone()),
-            None => b.miss(format!("{entry}: receipt_number")),
-        }
-        if let Some(until) = receipt_valid_until {
-            // Both YYYY-MM-DD: the text order is the calendar order.
-            if until.as_str() < s.local_day.as_str() {
-                b.miss(format!("{entry}: receipt_valid_until (expired on {until}, shipment on {})", s.local_day));
-            }
-        }
-    }
+    let slip = SlipType::of(&s.ewc, s.hazardous, s.pop);
+    Line { id, date: s.local_day, values: b.values, missing: b.missing, slip }
 }
 
 #[cfg(test)]
@@ -321,11 +246,87 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tonnes_have_three_decimals() {
+    fn tonnes_have_three_decimals_and_are_never_zero() {
         assert_eq!(tonnes(10_000_000_000), "10000.000");
         assert_eq!(tonnes(2_500_400), "2.500");
         assert_eq!(tonnes(2_500_600), "2.501");
-        assert_eq!(tonnes(0), "0.000");
+        assert_eq!(tonnes(1_499), "0.001");
+        assert_eq!(tonnes(1_500), "0.002");
+        // Under half a kilogram: the smallest mass the format states, not 0.000.
+        assert_eq!(tonnes(499), "0.001");
+        assert_eq!(tonnes(1), "0.001");
+    }
+
+    /// A weighing at 01:30 in Paris on 1 April 2027 (23:30 UTC on 31 March): dated 1 April.
+    fn just_after_local_midnight(ewc: &str, hazardous: bool) -> Shipment {
+        Shipment {
+            sensor_id: 1,
+            ts_ms: 1_806_535_800_000,
+            local_day: jiff::civil::date(2027, 4, 1),
+            grams: 2_000_000,
+            container_id: "ba-mixed-1".into(),
+            company_id: "beton-artois".into(),
+            company_name: Some("Béton d'Artois".into()),
+            site_id: Some("ba-lievin".into()),
+            site_siret: Some("52601815500014".into()),
+            site_address: Some("Rue des Carrières, 62800 Liévin".into()),
+            stream_id: "mixed".into(),
+            description: Some("Mixed municipal-type waste".into()),
+            ewc: ewc.into(),
+            hazardous,
+            pop: false,
+            treatment: "D1".into(),
+            treatment_mode: Some("disposal".into()),
+            destination_id: "isdnd-artois".into(),
+            next_treatment: None,
+            operator: Some((
+                "ISDND".into(),
+                Some("62527601900019".into()),
+                Some("Chemin du Terril, 62410 Hulluch".into()),
+            )),
+            dest_company: None,
+            transporter_id: None,
+            transporter: None,
+        }
+    }
+
+    fn request(purpose: Purpose, import_on: Date) -> Request {
+        let day = jiff::civil::date(2027, 4, 1);
+        Request {
+            siret: "52601815500014".into(),
+            direction: Direction::Outgoing,
+            purpose,
+            from: day,
+            to: day,
+            import_on,
+        }
+    }
+
+    #[test]
+    fn a_line_dated_after_the_day_of_import_is_held_back_from_the_import_file() {
+        let s = [just_after_local_midnight("20 03 01", false)];
+        // Produced at 23:30 UTC on 31 March: the import would read 1 April as the future.
+        let r = build(&request(Purpose::Import, jiff::civil::date(2027, 3, 31)), &s);
+        assert!(r.lines.is_empty());
+        let due = HeldBack::NotYetImportable { date: s[0].local_day, import_on: jiff::civil::date(2027, 3, 31) };
+        assert_eq!(r.withheld, vec![Withheld { id: "wf-1-1806535800000".into(), why: due }]);
+        assert_eq!(r.not_yet_importable().count(), 1);
+        // Imported on 1 April (UTC) it goes in; the internal register has it whatever the day.
+        assert_eq!(build(&request(Purpose::Import, jiff::civil::date(2027, 4, 1)), &s).lines.len(), 1);
+        let internal = build(&request(Purpose::Internal, jiff::civil::date(2027, 3, 31)), &s);
+        assert_eq!(internal.lines.len(), 1);
+        assert_eq!(internal.lines[0].values.len(), internal.headers().len());
+    }
+
+    #[test]
+    fn asbestos_is_left_out_as_a_bsda_not_a_bsdd() {
+        let s = [just_after_local_midnight("17 06 05*", true)];
+        let r = build(&request(Purpose::Import, jiff::civil::date(2027, 4, 1)), &s);
+        assert!(r.lines.is_empty());
+        assert_eq!(r.withheld[0].why, HeldBack::Traced(SlipType::Bsda));
+        let internal = build(&request(Purpose::Internal, jiff::civil::date(2027, 4, 1)), &s);
+        assert_eq!(internal.lines[0].values.last().map(String::as_str), Some(""));
+        assert_eq!(internal.lines[0].values[internal.headers().len() - 2], "BSDA");
     }
 
     #[test]
@@ -333,15 +334,5 @@ mod tests {
         assert_eq!(operation_code("R5"), "R 5");
         assert_eq!(operation_code("R13"), "R 13");
         assert_eq!(operation_code("D9F"), "D 9 F");
-    }
-
-    #[test]
-    fn csv_quotes_what_needs_it() {
-        let mut out = Vec::new();
-        write_record(&mut out, ["a", "b,c", "say \"x\"", "Raison sociale de l’éco-organisme "].into_iter()).unwrap();
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "a,\"b,c\",\"say \"\"x\"\"\",\"Raison sociale de l’éco-organisme \"\r\n"
-        );
     }
 }

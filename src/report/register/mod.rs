@@ -1,14 +1,24 @@
-//! The waste register (registre chronologique, arrêté of 31 May 2021), exported in the national
-//! register's import format: one line per shipment, a weighing of a container leaving for its
-//! destination. See docs/register.md.
+//! The waste register (registre chronologique, arrêté of 31 May 2021): one line per shipment,
+//! a weighing of a container leaving for its destination, in the columns of the national
+//! register's import (Trackdéchets). Two documents from the same lines (docs/register.md):
+//! - the **import file**, for the national register: CSV with `;`, only the lines the import
+//!   accepts and the national register does not already get from Trackdéchets' own slips;
+//! - the **internal register**, the site's own chronological register: every line, the
+//!   slip-traced ones included, with the slip type in two added columns.
 
 pub mod columns;
 mod lines;
+mod output;
+mod parties;
 mod queries;
 mod shipment;
+mod traced;
 
-pub use lines::{Line, Register};
+use crate::calendar::Date;
+pub use lines::{HeldBack, Line, Register, Withheld};
+pub use output::write_record;
 pub use queries::export;
+pub use traced::SlipType;
 
 /// Which register.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -36,60 +46,38 @@ impl Direction {
     }
 }
 
-/// Checks a local calendar date written `YYYY-MM-DD` that exists (Gregorian calendar, years
-/// 1970 to 9999): "2026-11-31" and "2026-02-29" are refused here, with the reason, rather than
-/// by the database.
-pub fn check_date(s: &str) -> Result<(), String> {
-    let b = s.as_bytes();
-    let shaped = b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-    if !shaped {
-        return Err(format!(
-            "{s:?} is not a date; write YYYY-MM-DD (a local date of the zone's time zone, [zone] time_zone)"
-        ));
-    }
-    let number = |r: std::ops::Range<usize>| s[r].parse::<u32>().unwrap_or(0);
-    let (year, month, day) = (number(0..4), number(5..7), number(8..10));
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return Err(format!("{s:?}: there is no month {month}; write YYYY-MM-DD")),
-    };
-    if !(1970..=9999).contains(&year) {
-        return Err(format!("{s:?}: the year must be between 1970 and 9999"));
-    }
-    if day == 0 || day > days {
-        return Err(format!("{s:?}: month {month} of {year} has {days} days"));
-    }
-    Ok(())
+/// Which document the lines are written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// The file for the national register's import: lines traced by a Trackdéchets slip are
+    /// left out (Trackdéchets declares them itself, code de l'environnement R. 541-45 III), and
+    /// lines the import would read as dated in the future are held back.
+    Import,
+    /// The site's own chronological register: every line, with the slip type.
+    Internal,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::check_date;
-
-    #[test]
-    fn dates_that_do_not_exist_are_refused_with_the_reason() {
-        assert_eq!(check_date("2026-11-30"), Ok(()));
-        assert_eq!(check_date("2024-02-29"), Ok(()));
-        assert_eq!(check_date("2000-02-29"), Ok(()));
-        for (date, why) in [
-            ("2026-11-31", "month 11 of 2026 has 30 days"),
-            ("2026-02-29", "month 2 of 2026 has 28 days"),
-            ("1900-02-29", "the year must be between 1970 and 9999"),
-            ("2026-13-01", "there is no month 13"),
-            ("2026-00-10", "there is no month 0"),
-            ("2026-01-00", "month 1 of 2026 has 31 days"),
-            ("0000-01-01", "the year must be between 1970 and 9999"),
-            ("2026-1-05", "is not a date"),
-        ] {
-            let e = check_date(date).expect_err(date);
-            assert!(e.contains(why), "{date}: {e}");
+impl Purpose {
+    pub fn name(self) -> &'static str {
+        match self {
+            Purpose::Import => "import",
+            Purpose::Internal => "internal",
         }
     }
+}
+
+/// What to export: one site's register over local days `from` to `to`, both included.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The SIRET of a `[[sites]]` entry.
+    pub siret: String,
+    pub direction: Direction,
+    pub purpose: Purpose,
+    pub from: Date,
+    pub to: Date,
+    /// The UTC day the import file will be imported: the import reads a date as that day's
+    /// midnight UTC and refuses one after the moment it runs (docs/register.md, "Dates"), so a
+    /// line dated after `import_on` is held back from the import file. Unused for the internal
+    /// register.
+    pub import_on: Date,
 }

@@ -4,29 +4,32 @@
 
 use super::lines::{build, Register};
 use super::shipment::{Shipment, Transporter};
-use super::Direction;
+use super::{Direction, Request};
 use crate::report::{ReportError, ZoneTime};
 use crate::store::{column, StoreError};
 use std::time::Duration;
 use tokio_postgres::GenericClient;
 
 /// `$1` site id, `$2` first local day, `$3` last local day, `$4` time zone; the direction adds
-/// its condition. Weighings are kind 1 (net mass, value_milli in grams); by-products and
-/// end-of-waste materials are not waste and have no line.
+/// its condition. Weighings are kind 1 (net mass, value_milli in grams) above zero: an empty
+/// container's weighing carries no waste, and the import refuses 0 t. No line either for what
+/// is not waste: by-products and end-of-waste materials, and R0, re-use of products that never
+/// became waste (code de l'environnement, L. 541-1-1; docs/register.md, "R0").
 const SHIPMENTS: &str = "
 SELECT r.sensor_id, (extract(epoch FROM r.ts) * 1000)::int8 AS ts_ms,
-       to_char(r.ts AT TIME ZONE $4, 'YYYY-MM-DD') AS local_day,
-       to_char(r.ts AT TIME ZONE $4, 'HH24:MI') AS local_time,
+       (r.ts AT TIME ZONE $4)::date AS local_day,
        r.value_milli, a.container_id,
        c.company_id, pc.name AS company_name, coalesce(c.site_id, k.site_id) AS site_id,
        ps.siret AS site_siret, ps.address AS site_address,
        c.stream_id, st.description, c.ewc, c.hazardous, c.pop, c.treatment, c.treatment_mode, c.destination_id,
+       (SELECT f.treatment FROM final_operations f WHERE f.destination_id = c.destination_id
+         ORDER BY f.share DESC, f.treatment LIMIT 1) AS next_treatment,
        op.id IS NOT NULL AS to_operator, op.name AS op_name, op.siret AS op_siret, op.address AS op_address,
        dc.id IS NOT NULL AS to_company, dc.name AS dc_name,
        coalesce((SELECT array_agg(x.siret ORDER BY x.id) FROM sites x WHERE x.company_id = dc.id AND x.active), '{}') AS dc_sirets,
        coalesce((SELECT array_agg(x.address ORDER BY x.id) FROM sites x WHERE x.company_id = dc.id AND x.active), '{}') AS dc_addresses,
        k.transporter_id, t.id IS NOT NULL AS has_transporter, t.name AS t_name, t.siret AS t_siret, t.address AS t_address,
-       t.receipt_number, to_char(t.receipt_valid_until, 'YYYY-MM-DD') AS receipt_valid_until,
+       t.receipt_number, t.receipt_valid_until,
        coalesce(t.receipt_exempt, false) AS receipt_exempt
 FROM readings r
 JOIN attributions a ON a.id = r.attribution_id
@@ -38,9 +41,9 @@ LEFT JOIN streams st ON st.id = c.stream_id
 LEFT JOIN operators op ON op.id = c.destination_id
 LEFT JOIN companies dc ON dc.id = c.destination_id
 LEFT JOIN transporters t ON t.id = k.transporter_id
-WHERE r.kind = 1 AND c.status = 'waste'
-  AND r.ts >= ($2::text::date::timestamp AT TIME ZONE $4)
-  AND r.ts < (($3::text::date + 1)::timestamp AT TIME ZONE $4)
+WHERE r.kind = 1 AND r.value_milli > 0 AND c.status = 'waste' AND c.treatment <> 'R0'
+  AND r.ts >= ($2::date::timestamp AT TIME ZONE $4)
+  AND r.ts < (($3::date + 1)::timestamp AT TIME ZONE $4)
   AND ";
 
 /// Outgoing: what the site produced, wherever it went (in-house treatment included).
@@ -50,16 +53,11 @@ const OUTGOING: &str = "coalesce(c.site_id, k.site_id) = $1 ORDER BY r.ts, r.sen
 const INCOMING: &str = "c.destination_id = (SELECT company_id FROM sites WHERE id = $1)
   AND coalesce(c.site_id, k.site_id) IS DISTINCT FROM $1 ORDER BY r.ts, r.sensor_id";
 
-/// The register of the site with this SIRET, `from` to `to` (local dates, inclusive, in the
-/// zone's time zone as the database holds it).
-pub async fn export(
-    client: &impl GenericClient,
-    siret: &str,
-    direction: Direction,
-    from: &str,
-    to: &str,
-    limit: Duration,
-) -> Result<Register, ReportError> {
+/// The register `request` asks for: the site with its SIRET, `from` to `to` (local dates,
+/// inclusive, in the zone's time zone as the database holds it).
+pub async fn export(client: &impl GenericClient, request: &Request, limit: Duration) -> Result<Register, ReportError> {
+    let Request { siret, direction, from, to, .. } = request;
+    let (siret, direction) = (siret.as_str(), *direction);
     let run = async {
         let site = client
             .query_opt("SELECT id, company_id FROM sites WHERE siret = $1 ORDER BY active DESC, id LIMIT 1", &[&siret])
@@ -69,12 +67,12 @@ pub async fn export(
         let site_id: String = column(&site, "id")?;
         let sql = format!("{SHIPMENTS}{}", if direction == Direction::Outgoing { OUTGOING } else { INCOMING });
         let zone = ZoneTime::read(client).await?;
-        let rows = client.query(&sql, &[&site_id, &from, &to, &zone.name]).await.map_err(StoreError::from)?;
+        let rows = client.query(&sql, &[&site_id, from, to, &zone.name]).await.map_err(StoreError::from)?;
         let mut shipments = Vec::with_capacity(rows.len());
         for row in &rows {
             shipments.push(shipment(row)?);
         }
-        Ok(build(direction, siret, &shipments))
+        Ok(build(request, &shipments))
     };
     match tokio::time::timeout(limit.max(Duration::from_secs(60)), run).await {
         Ok(r) => r,
@@ -114,7 +112,6 @@ fn shipment(row: &tokio_postgres::Row) -> Result<Shipment, StoreError> {
         sensor_id: column(row, "sensor_id")?,
         ts_ms: column(row, "ts_ms")?,
         local_day: column(row, "local_day")?,
-        local_time: column(row, "local_time")?,
         grams: column(row, "value_milli")?,
         container_id: column(row, "container_id")?,
         company_id: column(row, "company_id")?,
@@ -130,6 +127,7 @@ fn shipment(row: &tokio_postgres::Row) -> Result<Shipment, StoreError> {
         treatment: column(row, "treatment")?,
         treatment_mode: column(row, "treatment_mode")?,
         destination_id: column(row, "destination_id")?,
+        next_treatment: column(row, "next_treatment")?,
         operator,
         dest_company,
         transporter_id: column(row, "transporter_id")?,

@@ -1,13 +1,16 @@
 //! What a register line is made of: one weighing spelled out (read by `queries`, written out
 //! by `lines`).
 
+use crate::calendar::Date;
+
 /// One weighing, with everything its register line is made of.
 #[derive(Debug, Clone)]
 pub struct Shipment {
     pub sensor_id: i32,
     pub ts_ms: i64,
-    pub local_day: String,
-    pub local_time: String,
+    /// The weighing's local day in the zone's time zone.
+    pub local_day: Date,
+    /// Net mass in grams, above zero (the query keeps no other weighing).
     pub grams: i64,
     pub container_id: String,
     pub company_id: String,
@@ -23,6 +26,9 @@ pub struct Shipment {
     pub treatment: String,
     pub treatment_mode: Option<String>,
     pub destination_id: String,
+    /// The destination's declared final operation with the largest share (`final_operations`),
+    /// the planned next operation of interim waste it receives.
+    pub next_treatment: Option<String>,
     /// Set when the destination is an outside operator.
     pub operator: Option<(String, Option<String>, Option<String>)>,
     /// Set when the destination is a company of the zone: its name and active sites
@@ -32,12 +38,21 @@ pub struct Shipment {
     pub transporter: Option<Transporter>,
 }
 
+impl Shipment {
+    /// Treated on the site that produced it (its own company, which has that one site): the
+    /// waste moves inside the site and no carrier takes it on the road.
+    pub fn on_site(&self) -> bool {
+        let one_site = self.dest_company.as_ref().is_some_and(|(_, sites)| sites.len() == 1);
+        self.destination_id == self.company_id && one_site
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Transporter {
     pub name: String,
     pub siret: String,
     pub address: String,
     pub receipt_number: Option<String>,
-    pub receipt_valid_until: Option<String>,
+    pub receipt_valid_until: Option<Date>,
     pub receipt_exempt: bool,
 }
