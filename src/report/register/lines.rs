@@ -182,6 +182,14 @@ fn line(direction: Direction, siret: &str, s: &Shipment) -> Line {
     b.set("Dangereux", oui(s.hazardous || s.pop));
     if s.grams > 0 {
         b.set("Poids en tonnes", tonnes(s.grams));
+        // The same rule as the `implausible_weighings` view: above what the container can hold.
+        if let Some(max) = s.max_load_kg.filter(|&max| s.grams as f64 > max * 1000.0) {
+            b.miss(format!(
+                "{container}: Poids en tonnes ({} t weighed, above the container's max_load_kg of {} t: an implausible weighing, check the scale)",
+                tonnes(s.grams),
+                max / 1000.0
+            ));
+        }
     } else {
         b.miss(format!("{container}: a weighing of {} g is not a shipment", s.grams));
     }
@@ -264,6 +272,7 @@ mod tests {
             ts_ms: 1_806_535_800_000,
             local_day: jiff::civil::date(2027, 4, 1),
             grams: 2_000_000,
+            max_load_kg: Some(8_000.0),
             container_id: "ba-mixed-1".into(),
             company_id: "beton-artois".into(),
             company_name: Some("Béton d'Artois".into()),
@@ -316,6 +325,21 @@ mod tests {
         let internal = build(&request(Purpose::Internal, jiff::civil::date(2027, 3, 31)), &s);
         assert_eq!(internal.lines.len(), 1);
         assert_eq!(internal.lines[0].values.len(), internal.headers().len());
+    }
+
+    #[test]
+    fn a_weighing_above_the_containers_load_makes_its_line_incomplete() {
+        let day = jiff::civil::date(2027, 4, 1);
+        // 2.000 t in an 8 t skip: plausible. 8.001 t (8,000,500 g rounds to 8.001): 1 kg over.
+        // (The fixture names no transporter: that is missing in both lines.)
+        let fits = build(&request(Purpose::Import, day), &[just_after_local_midnight("20 03 01", false)]);
+        assert_eq!(fits.lines[0].missing, ["container \"ba-mixed-1\": transporter"]);
+        let mut heavy = just_after_local_midnight("20 03 01", false);
+        heavy.grams = 8_000_500;
+        let r = build(&request(Purpose::Import, day), &[heavy]);
+        assert_eq!(r.lines[0].missing.len(), 2, "{:?}", r.lines[0].missing);
+        let missing = r.lines[0].missing.join("; ");
+        assert!(missing.contains("8.001 t weighed, above the container's max_load_kg of 8 t"), "{missing}");
     }
 
     #[test]

@@ -18,7 +18,7 @@ use tokio_postgres::GenericClient;
 const SHIPMENTS: &str = "
 SELECT r.sensor_id, (extract(epoch FROM r.ts) * 1000)::int8 AS ts_ms,
        (r.ts AT TIME ZONE $4)::date AS local_day,
-       r.value_milli, a.container_id,
+       r.value_milli, a.container_id, k.max_load_kg,
        c.company_id, pc.name AS company_name, coalesce(c.site_id, k.site_id) AS site_id,
        ps.siret AS site_siret, ps.address AS site_address,
        c.stream_id, st.description, c.ewc, c.hazardous, c.pop, c.treatment, c.treatment_mode, c.destination_id,
@@ -113,6 +113,7 @@ fn shipment(row: &tokio_postgres::Row) -> Result<Shipment, StoreError> {
         ts_ms: column(row, "ts_ms")?,
         local_day: column(row, "local_day")?,
         grams: column(row, "value_milli")?,
+        max_load_kg: column(row, "max_load_kg")?,
         container_id: column(row, "container_id")?,
         company_id: column(row, "company_id")?,
         company_name: column(row, "company_name")?,

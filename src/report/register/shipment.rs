@@ -12,6 +12,9 @@ pub struct Shipment {
     pub local_day: Date,
     /// Net mass in grams, above zero (the query keeps no other weighing).
     pub grams: i64,
+    /// The container's `max_load_kg`: a weighing above it is implausible (docs/kpis.md,
+    /// "Plausibility"), and its line is incomplete until someone checks the scale.
+    pub max_load_kg: Option<f64>,
     pub container_id: String,
     pub company_id: String,
     pub company_name: Option<String>,

@@ -5,7 +5,7 @@
 -- The formulas are written down in docs/kpis.md.
 --
 -- Who reads what (docs/security.md): a view named `<name>_all` is unfiltered and granted to
--- nobody; readers query `<name>`, generated from it by src/store/access.rs with the rows their
+-- nobody; readers query `<name>`, generated from it by src/store/schema/access.rs with the rows their
 -- role may see. The zone aggregates are computed here, over every company, before any filter.
 -- Masses in tonnes, rates as fractions (0 to 1).
 --
