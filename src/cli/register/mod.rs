@@ -24,6 +24,24 @@ pub enum Format {
     Json,
 }
 
+/// Which register (`report::register::Direction`, as the command line names it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DirectionArg {
+    /// Waste leaving a producer's site (registre des déchets sortants).
+    Outgoing,
+    /// Waste received by a site for treatment (registre des déchets entrants).
+    Incoming,
+}
+
+impl From<DirectionArg> for Direction {
+    fn from(d: DirectionArg) -> Direction {
+        match d {
+            DirectionArg::Outgoing => Direction::Outgoing,
+            DirectionArg::Incoming => Direction::Incoming,
+        }
+    }
+}
+
 /// Which document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum For {
@@ -45,7 +63,7 @@ pub enum RegisterAction {
         #[arg(long)]
         site: String,
         #[arg(long, value_enum)]
-        direction: Direction,
+        direction: DirectionArg,
         /// First day, YYYY-MM-DD, local (the zone's time zone).
         #[arg(long)]
         from: String,
@@ -93,7 +111,14 @@ fn request(action: &RegisterAction) -> Result<Request, String> {
                     or --for internal --format json for the internal register"
             .to_string());
     }
-    Ok(Request { siret: site.clone(), direction: *direction, purpose, from: from_day, to: to_day, import_on })
+    Ok(Request {
+        siret: site.clone(),
+        direction: Direction::from(*direction),
+        purpose,
+        from: from_day,
+        to: to_day,
+        import_on,
+    })
 }
 
 /// Today's date in UTC: the day the import compares a line's date with.

@@ -21,7 +21,7 @@ pub use queries::export;
 pub use traced::SlipType;
 
 /// Which register.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
     /// Waste leaving a producer's site (registre des déchets sortants).
     Outgoing,
