@@ -128,14 +128,12 @@ pub async fn run_live(
     }
 }
 
-/// The database answered and refused the fold (it was reached, and retrying the same fold
-/// gets the same answer), as opposed to a lost connection or a timeout.
+/// The database refused the fold's data (SQLSTATE classes 22 and 23, as the store decides for
+/// a batch: [`StoreError::is_refusal`]), or a column read back is not what the fold wrote:
+/// retrying the same rows gets the same answer. Anything else (a lost connection, a timeout, a
+/// deadlock or a lock not available) is retried as it is, next tick.
 fn refused(e: &StoreError) -> bool {
-    match e {
-        StoreError::Db(db) => db.as_db_error().is_some(),
-        StoreError::Column { .. } => true,
-        _ => false,
-    }
+    e.is_refusal() || matches!(e, StoreError::Column { .. })
 }
 
 /// Exports the inbox's rows after a fold that did not commit (one that did counts them itself).

@@ -88,18 +88,35 @@ pub enum RegisterAction {
 
 type Outcome = Result<ExitCode, Box<dyn Error>>;
 
+/// Why the options describe no register to export: printed as the usage error (exit 64).
+#[derive(Debug, thiserror::Error)]
+enum UsageError {
+    #[error("--site: {0}")]
+    Site(crate::zone::FieldError),
+    /// `option` is the flag, e.g. "--from".
+    #[error("{option}: {why}{}", if *.local { " (a local date of the zone's time zone, [zone] time_zone)" } else { "" })]
+    Date { option: &'static str, why: crate::calendar::DateError, local: bool },
+    #[error("--from {from} is after --to {to}")]
+    FromAfterTo { from: String, to: String },
+    #[error(
+        "--format json: the national import takes CSV or Excel files only; use --format csv, \
+         or --for internal --format json for the internal register"
+    )]
+    JsonForImport,
+}
+
 /// The request the options describe, or the usage error to print.
-fn request(action: &RegisterAction) -> Result<Request, String> {
+fn request(action: &RegisterAction) -> Result<Request, UsageError> {
     let RegisterAction::Export { site, direction, from, to, purpose, import_on, format, .. } = action;
-    check_siret(site).map_err(|why| format!("--site: {why}"))?;
-    let zone_day = "(a local date of the zone's time zone, [zone] time_zone)";
-    let from_day = parse_date(from).map_err(|why| format!("--from: {why} {zone_day}"))?;
-    let to_day = parse_date(to).map_err(|why| format!("--to: {why} {zone_day}"))?;
+    check_siret(site).map_err(UsageError::Site)?;
+    let day = |option, text: &str, local| parse_date(text).map_err(|why| UsageError::Date { option, why, local });
+    let from_day = day("--from", from, true)?;
+    let to_day = day("--to", to, true)?;
     if from_day > to_day {
-        return Err(format!("--from {from} is after --to {to}"));
+        return Err(UsageError::FromAfterTo { from: from.clone(), to: to.clone() });
     }
     let import_on = match import_on {
-        Some(day) => parse_date(day).map_err(|why| format!("--import-on: {why}"))?,
+        Some(text) => day("--import-on", text, false)?,
         None => today_utc(),
     };
     let purpose = match purpose {
@@ -107,9 +124,7 @@ fn request(action: &RegisterAction) -> Result<Request, String> {
         For::Internal => Purpose::Internal,
     };
     if purpose == Purpose::Import && *format == Format::Json {
-        return Err("--format json: the national import takes CSV or Excel files only; use --format csv, \
-                    or --for internal --format json for the internal register"
-            .to_string());
+        return Err(UsageError::JsonForImport);
     }
     Ok(Request {
         siret: site.clone(),
