@@ -69,15 +69,16 @@ while :; do
 done
 echo
 
-echo "== per company over the $DAYS days (ESRS E5-5 / GRI 306 view kpi_esrs_e5_5, local days; docs/kpis.md)"
+echo "== per company over the $DAYS days: ESRS E5-5 as a company reports it (view kpi_esrs_e5_5_resolved, local days; docs/kpis.md)"
+echo "   generated = diverted + disposal; estimated_t: tonnes whose fate comes from the destinations' declared final operations"
 psql -h 127.0.0.1 -U postgres -d $DB -c "
   SELECT coalesce(company_id, '(zone)') AS company,
          round(sum(tonnes) FILTER (WHERE category = 'waste-generated')::numeric, 2) AS generated_t,
          round(sum(tonnes) FILTER (WHERE category = 'diverted-from-disposal')::numeric, 2) AS diverted_t,
          round(sum(tonnes) FILTER (WHERE category = 'directed-to-disposal')::numeric, 2) AS disposal_t,
-         round(sum(tonnes) FILTER (WHERE category = 'pending')::numeric, 2) AS pending_t,
+         round(sum(resolved_t + assumed_t) FILTER (WHERE category = 'waste-generated')::numeric, 2) AS estimated_t,
          round(sum(tonnes) FILTER (WHERE category = 'by-product')::numeric, 2) AS by_product_t
-  FROM kpi_esrs_e5_5 WHERE period = 'day' AND hazardous IS NULL
+  FROM kpi_esrs_e5_5_resolved WHERE period = 'day' AND hazardous IS NULL
   GROUP BY company_id ORDER BY company_id NULLS LAST"
 echo "== one company's year on one page: wasteflow report --company beton-artois --year $(date +%Y)"
 $BIN --config config/wasteflow.toml report --company beton-artois --year "$(date +%Y)"
