@@ -140,12 +140,12 @@ impl Health {
     }
 
     /// The database refused a fold of the live inbox (not a lost connection: that is the
-    /// database being down) at `now_ms` (from [`Health::now_ms`]).
-    pub fn live_fold_refused(&self, error: String, now_ms: i64) {
-        self.with_live_fold(|f| {
-            f.refused_since_ms.get_or_insert(now_ms);
-            f.last_error = error;
-        });
+    /// database being down) at `now_ms` (from [`Health::now_ms`]); returns since when every fold
+    /// has been refused.
+    pub fn live_fold_refused(&self, error: String, now_ms: i64) -> i64 {
+        let mut f = self.state.live_fold.lock().unwrap_or_else(|p| p.into_inner());
+        f.last_error = error;
+        *f.refused_since_ms.get_or_insert(now_ms)
     }
 
     /// An inbox row or a gateway's held frames set aside: `what` names the gateway and reason.

@@ -5,7 +5,7 @@
 
 use super::fold::{fold, Folded, INBOX_ROWS};
 use super::sequence::SequenceParams;
-use super::set_aside::set_aside_oldest;
+use super::set_aside::{set_aside_oldest, SetAside};
 use super::state::{EventKind, LiveParams};
 use super::tracker::ZoneState;
 use crate::config::LiveSettings;
@@ -92,18 +92,16 @@ pub async fn run_live(
                 export(&state, now);
             }
             Err(e) if refused(&e) => {
-                let since = health.live_fold().refused_since_ms.unwrap_or(health.now_ms());
-                health.live_fold_refused(e.to_string(), since);
-                m::live_fold_failed(true, (health.now_ms() - since) as f64 / 1000.0);
+                let now = health.now_ms();
+                let since = health.live_fold_refused(e.to_string(), now);
+                m::live_fold_failed(true, (now - since) as f64 / 1000.0);
                 let Some(c) = conn.as_mut() else { continue };
                 if take == 1 {
                     // This row alone is refused: it is the one.
                     let reason = format!("the database refused its fold: {e}");
                     match set_aside_oldest(c, &reason, limit).await {
                         Ok(Some(aside)) => {
-                            tracing::error!(gateway = %aside.gateway, inbox_id = ?aside.inbox_id, reason = %aside.reason, "live inbox row set aside (table live_set_aside): the rest of the zone moves on");
-                            m::live_set_aside(&aside.gateway);
-                            health.live_set_aside(format!("gateway {}: {}", aside.gateway, aside.reason));
+                            record_set_aside(&aside, &health);
                             isolating = (isolating - 1).max(0);
                         }
                         Ok(None) => {
@@ -144,13 +142,18 @@ async fn count_inbox(c: &mut Db, limit: std::time::Duration) {
     }
 }
 
+/// Logs, counts and reports to `/healthz` frames set aside (the reason says why).
+fn record_set_aside(aside: &SetAside, health: &Health) {
+    tracing::error!(gateway = %aside.gateway, inbox_id = ?aside.inbox_id, reason = %aside.reason, "live frames set aside (table live_set_aside): the rest of the zone moves on");
+    m::live_set_aside(&aside.gateway);
+    health.live_set_aside(format!("gateway {}: {}", aside.gateway, aside.reason));
+}
+
 /// Logs and counts what a fold did.
 fn report(f: &Folded, health: &Health) {
     m::live_inbox(f.inbox_left);
     for aside in &f.set_aside {
-        tracing::error!(gateway = %aside.gateway, inbox_id = ?aside.inbox_id, reason = %aside.reason, "live frames set aside (table live_set_aside): their times are ones the database cannot hold");
-        m::live_set_aside(&aside.gateway);
-        health.live_set_aside(format!("gateway {}: {}", aside.gateway, aside.reason));
+        record_set_aside(aside, health);
     }
     for e in &f.events {
         if e.transition.open {
