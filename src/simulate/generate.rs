@@ -34,6 +34,24 @@ struct GatewayState {
     fill: Vec<f32>,
 }
 
+/// A payload no decoder takes for a frame, different from every other one made with another
+/// `serial`. Dead letters are told apart by topic and payload (migration 0005), so two equal
+/// malformed messages on one topic would make one dead letter where the summary counts two.
+///
+/// Version 1, then `0xff` (a varint that goes on), the serial, random bytes, and six `0xff`:
+/// whatever the middle reads as, a frame cannot end on them. Its last byte would have to end a
+/// varint (below `0x80`), a bool (0 or 1), or an `f32` whose variant tag, five bytes from the
+/// end, is `0xff` and so does not end.
+pub(super) fn malformed_payload(rng: &mut SmallRng, serial: u64) -> Vec<u8> {
+    let mut payload = vec![1u8, 0xff];
+    payload.extend_from_slice(&serial.to_le_bytes());
+    let mut noise = vec![0u8; rng.random_range(0..30)];
+    rng.fill_bytes(&mut noise);
+    payload.extend(noise);
+    payload.extend_from_slice(&[0xff; 6]);
+    payload
+}
+
 /// Produces the frames of all gateways, round robin.
 pub struct FrameGenerator {
     rng: SmallRng,
@@ -42,6 +60,8 @@ pub struct FrameGenerator {
     readings_per_frame: usize,
     duplicates: f64,
     malformed: f64,
+    /// Malformed messages made so far: each one's serial number.
+    malformed_sent: u64,
     last: Option<GeneratedMessage>,
 }
 
@@ -76,6 +96,7 @@ impl FrameGenerator {
             readings_per_frame: readings_per_frame.max(1),
             duplicates,
             malformed,
+            malformed_sent: 0,
             last: None,
         }
     }
@@ -99,12 +120,8 @@ impl FrameGenerator {
         self.next += 1;
         if self.malformed > 0.0 && self.rng.random_bool(self.malformed.min(1.0)) {
             let gw = &self.gateways[g];
-            let mut payload = vec![0u8; self.rng.random_range(2..64)];
-            self.rng.fill_bytes(&mut payload);
-            // Version 1 then a huge varint: always undecodable, never a valid frame by chance.
-            payload[0] = 1;
-            payload[1] = 0xff;
-            payload.extend_from_slice(&[0xff; 6]);
+            let payload = malformed_payload(&mut self.rng, self.malformed_sent);
+            self.malformed_sent += 1;
             return GeneratedMessage {
                 topic: gw.topic.clone(),
                 company: gw.company.clone(),
@@ -154,5 +171,21 @@ impl FrameGenerator {
         let _ = &gw.id;
         self.last = Some(msg.clone());
         msg
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn malformed_payloads_never_decode_and_never_repeat() {
+        let mut rng = SmallRng::seed_from_u64(17);
+        let payloads: Vec<Vec<u8>> = (0..20_000).map(|serial| malformed_payload(&mut rng, serial)).collect();
+        for p in &payloads {
+            assert!(crate::wire::decode(p).is_err(), "{p:02x?} decodes");
+        }
+        assert_eq!(payloads.iter().collect::<HashSet<_>>().len(), payloads.len());
     }
 }
