@@ -21,9 +21,9 @@ pub fn system_time(ms: i64) -> SystemTime {
 /// (included) to 294277-01-01 (excluded). A time outside it makes the database refuse the whole
 /// statement ("timestamp out of range", SQLSTATE 22008): every time a stage hands the database
 /// is checked against it first ([`fits_timestamptz`]).
-pub const PG_TIMESTAMP_MIN_MS: i64 = -210_866_803_200_000;
+pub const PG_TIMESTAMP_MIN_MS: i64 = crate::calendar::PG_TIMESTAMP_MIN.as_millis();
 /// See [`PG_TIMESTAMP_MIN_MS`].
-pub const PG_TIMESTAMP_END_MS: i64 = 9_224_318_016_000_000;
+pub const PG_TIMESTAMP_END_MS: i64 = crate::calendar::PG_TIMESTAMP_END.as_millis();
 
 /// True when PostgreSQL can hold `ms` as a `timestamptz`.
 pub fn fits_timestamptz(ms: i64) -> bool {

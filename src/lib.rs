@@ -35,8 +35,8 @@
 //! Around them: [`simulate`] (a gateway simulator), [`service`] (HTTP endpoint, systemd
 //! notifications), [`daemon`] (wiring, reload, shutdown), [`cli`] (the command line).
 
-pub mod clock;
 pub mod calendar;
+pub mod clock;
 pub mod backoff;
 pub mod signals;
 pub mod liveness;

@@ -12,7 +12,10 @@
 //! `time_zone`): its rules are the ones the views use, so SQL and Rust never disagree on a day.
 //! Local days as numbers (days since 1970-01-01) convert here too, for the planner's arithmetic.
 
+mod timestamp;
+
 pub use jiff::civil::Date;
+pub use timestamp::{millis_of, SignedDuration, Timestamp, PG_TIMESTAMP_END, PG_TIMESTAMP_MIN};
 
 /// The first and last years a date may have.
 pub const FIRST_YEAR: i16 = 1970;
