@@ -27,7 +27,9 @@ pub enum Command {
     /// reports READY=1 once subscribed, and pings the watchdog while alive.
     ///
     /// Exit status: 0 stopped, everything taken committed and acknowledged; 75 stopped, but
-    /// shutdown.grace ran out first (the broker redelivers the rest); 64 configuration refused;
+    /// shutdown.grace ran out first (the broker redelivers the rest); 64 configuration refused,
+    /// also by the database at start (no such database or role, a wrong or missing password, a
+    /// privilege missing: the log line says what to do);
     /// 1 any other failure.
     Run,
     /// Leave the shared subscription group for good, as `run` does on SIGUSR1: connect with
@@ -41,6 +43,12 @@ pub enum Command {
         #[arg(long, default_value_t = crate::store::UPGRADE_BATCH)]
         batch: i64,
     },
+    /// Print the psql script a PostgreSQL superuser runs once on a new server: the server's
+    /// roles, the configured login (with its password file's password) and database, each
+    /// company's reader role, and TimescaleDB if asked. Creates only what is missing.
+    ///
+    /// E.g. `wasteflow setup-db | sudo -u postgres psql -v ON_ERROR_STOP=1`.
+    SetupDb(super::setup_db::SetupDbArgs),
     /// Check the configuration and the zone registry; print every problem.
     CheckConfig {
         /// Also reach the database and the broker and report what works (exit 69 if not).

@@ -3,7 +3,7 @@
 
 use super::connect_error::ConnectError;
 use crate::config::Settings;
-use crate::store::{check_current, connect, server_version, Mode, StoreError};
+use crate::store::{check_current, connect, migration_blockers, server_version, Mode, StoreError};
 use crate::wire::without_share;
 use rumqttc::v5::mqttbytes::v5::{Packet, SubscribeReasonCode};
 use rumqttc::v5::mqttbytes::QoS;
@@ -36,7 +36,15 @@ async fn check_database(s: &Settings) -> Result<String, ConnectError> {
         .await
         .map_err(|_| ConnectError::DatabaseSilent(limit))??;
     let mode = Mode::detect(&db.client, limit).await?;
-    let schema = match check_current(&db.client, limit).await {
+    let current = check_current(&db.client, limit).await;
+    if current.is_err() && s.database.migrate_on_start {
+        let blockers = migration_blockers(&db.client, limit).await?;
+        if !blockers.is_empty() {
+            db.close().await;
+            return Err(ConnectError::CannotMigrate { blockers: blockers.join("; ") });
+        }
+    }
+    let schema = match current {
         Ok(()) => "schema up to date".to_string(),
         // Without the error's own advice, which is to set what is already set.
         Err(StoreError::Outdated { found, needed }) if s.database.migrate_on_start => {

@@ -40,6 +40,18 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             return ExitCode::from(EX_USAGE);
         }
     };
+    if let Command::SetupDb(args) = &cli.command {
+        return match super::setup_db::script(args, &settings, &zone) {
+            Ok(script) => {
+                print!("{script}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(EX_USAGE)
+            }
+        };
+    }
     crate::logging::init(&settings.log);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
@@ -48,6 +60,9 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // The daemon's errors go to its log (the journal); a one-off command's to the terminal,
+    // once.
+    let daemon = matches!(cli.command, Command::Run | Command::Leave);
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Run => run(settings, zone, cli.config.clone(), false).await,
@@ -82,13 +97,16 @@ pub fn dispatch(cli: Cli) -> ExitCode {
                 println!("{}", serde_json::to_string(&summary)?);
                 Ok(ExitCode::SUCCESS)
             }
-            Command::Encode | Command::Decode { .. } => Ok(ExitCode::SUCCESS),
+            Command::Encode | Command::Decode { .. } | Command::SetupDb(_) => Ok(ExitCode::SUCCESS),
         }
     });
     match result {
         Ok(code) => code,
-        Err(e) => {
+        Err(e) if daemon => {
             tracing::error!("{e}");
+            ExitCode::FAILURE
+        }
+        Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
@@ -110,10 +128,9 @@ async fn run(settings: Settings, zone: Zone, config_path: Option<String>, leave:
     });
     tracing::info!(version = env!("CARGO_PKG_VERSION"), leave, "wasteflow starting");
     match crate::daemon::run(settings, zone, handle, stop_rx, leave_rx, config_path).await {
-        // A setting the database refuses: a configuration error, not an outage.
-        Err(e @ crate::daemon::DaemonError::Configuration(_)) => {
-            tracing::error!(error = %e, "configuration refused by the database; not retrying");
-            eprintln!("error: {e}");
+        // A setting or a login the database refuses: a configuration error, not an outage.
+        Err(e) if e.is_configuration() => {
+            tracing::error!(error = %e, "configuration refused by the database; not retrying (exit 64)");
             Ok(ExitCode::from(EX_USAGE))
         }
         Err(e) => Err(e.into()),

@@ -13,6 +13,13 @@ use std::time::Duration;
 pub enum ConnectError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The schema needs migrating at start and the login cannot (src/store/schema/setup.rs).
+    #[error(
+        "the schema needs migrating at start (database.migrate_on_start) and this login cannot: {blockers}; \
+         as a superuser, run `wasteflow setup-db | sudo -u postgres psql -v ON_ERROR_STOP=1` first \
+         (docs/operations.md, \"The database and its roles\")"
+    )]
+    CannotMigrate { blockers: String },
     /// The database did not answer a query in time.
     #[error("no answer within {0:?}")]
     DatabaseSilent(Duration),

@@ -3,8 +3,8 @@
 //! Exit codes: 0 success, 1 failure at run time (or `verify` found mismatches), 3 `register
 //! export` wrote incomplete lines or held lines back until their date (without
 //! `--allow-incomplete`),
-//! 64 invalid configuration or usage (EX_USAGE: a command line clap refuses too, and a
-//! `zone.time_zone` the database does not accept at `run`), 69 `check-config --connect` could not reach
+//! 64 invalid configuration or usage (EX_USAGE: a command line clap refuses too, and at `run` a
+//! `zone.time_zone` the database does not accept, or a database that refuses the login for good), 69 `check-config --connect` could not reach
 //! or use the database or the broker (EX_UNAVAILABLE), 75 `run` stopped but its grace period
 //! (`shutdown.grace`) ran out first: unacknowledged messages are redelivered (EX_TEMPFAIL), 141
 //! the reader of stdout went away (`| head`; main.rs).
@@ -22,6 +22,7 @@ mod plan_eval;
 mod progress;
 mod register;
 mod report;
+mod setup_db;
 mod side_client;
 mod sim_args;
 mod sim_clock;

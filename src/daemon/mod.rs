@@ -53,6 +53,18 @@ pub enum DaemonError {
     /// A setting the database refuses, which no retry can fix (`zone.time_zone`).
     #[error(transparent)]
     Configuration(StoreError),
+    /// The database refuses the daemon for good at start (no such database or role, a wrong
+    /// or missing password, a privilege missing): the credentials are read once, so retrying
+    /// cannot help (src/store/start_refusal.rs).
+    #[error("{source}; to fix: {fix}")]
+    DatabaseRefused { source: StoreError, fix: String },
+}
+
+impl DaemonError {
+    /// True when a restart cannot help: exit 64, which the unit does not restart.
+    pub fn is_configuration(&self) -> bool {
+        matches!(self, DaemonError::Configuration(_) | DaemonError::DatabaseRefused { .. })
+    }
 }
 
 /// How the daemon ended.
@@ -266,6 +278,11 @@ async fn prepare_database(
             }
             // Retrying cannot fix a setting the database refuses.
             Err(e @ StoreError::TimeZone { .. }) => return Err(DaemonError::Configuration(e)),
+            Err(e) if e.start_refusal().is_some() => {
+                m::database_up(false);
+                let fix = e.start_refusal().map(|r| r.fix(&settings.database)).unwrap_or_default();
+                return Err(DaemonError::DatabaseRefused { source: e, fix });
+            }
             Err(e) => {
                 m::database_up(false);
                 let delay = backoff.next_delay();

@@ -103,15 +103,15 @@ impl Connector {
                 let (client, connection) =
                     match tokio::time::timeout(s.connect_timeout, self.config.connect(tls.clone())).await {
                         Ok(r) => r.map_err(StoreError::TlsConnect)?,
-                        Err(_) => return Err(StoreError::Timeout(s.connect_timeout)),
+                        Err(_) => return Err(self.timed_out()),
                     };
                 (client, tokio::spawn(drive(connection)))
             }
             None => {
                 let (client, connection) =
                     match tokio::time::timeout(s.connect_timeout, self.config.connect(NoTls)).await {
-                        Ok(r) => r?,
-                        Err(_) => return Err(StoreError::Timeout(s.connect_timeout)),
+                        Ok(r) => r.map_err(|e| self.refused(e))?,
+                        Err(_) => return Err(self.timed_out()),
                     };
                 (client, tokio::spawn(drive(connection)))
             }
@@ -124,6 +124,25 @@ impl Connector {
             super::error::timed(s.statement_timeout, db.client.batch_execute(&set)).await?;
         }
         Ok(db)
+    }
+}
+
+impl Connector {
+    /// A connection that failed: the server's own answer as it is, anything else (refused,
+    /// unreachable) with the server's `host:port`.
+    fn refused(&self, e: tokio_postgres::Error) -> StoreError {
+        if e.as_db_error().is_some() {
+            StoreError::Db(e)
+        } else {
+            StoreError::Connect { at: super::start_refusal::server_of(&self.settings.url), source: e }
+        }
+    }
+
+    fn timed_out(&self) -> StoreError {
+        StoreError::ConnectTimeout {
+            at: super::start_refusal::server_of(&self.settings.url),
+            after: self.settings.connect_timeout,
+        }
     }
 }
 

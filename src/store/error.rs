@@ -9,6 +9,12 @@ pub enum StoreError {
     Timeout(Duration),
     #[error("database error: {}", describe(.0))]
     Db(#[from] tokio_postgres::Error),
+    /// Connecting failed before the server said anything (refused, unreachable, no password
+    /// to give): `at` is the server's `host:port`.
+    #[error("cannot connect to the database at {at}: {}", describe(source))]
+    Connect { at: String, source: tokio_postgres::Error },
+    #[error("no answer from the database at {at} within {after:?} (database.connect_timeout)")]
+    ConnectTimeout { at: String, after: Duration },
     #[error("cannot read database password file {path}: {source}")]
     PasswordFile { path: String, source: std::io::Error },
     /// The TLS configuration (`database.ca_file` or the system's trust store) cannot be built.

@@ -6,12 +6,14 @@
 //! compression and retention policies (`policies.rs`); and `wasteflow verify`, which recomputes
 //! the rollups from the raw readings (`verify.rs`). Run by `wasteflow migrate`, by the daemon at
 //! start when `database.migrate_on_start` is set, and by the registry sync (company roles).
+//! What a superuser creates once before the first migration (`setup.rs`, `wasteflow setup-db`).
 
 mod access;
 mod company_roles;
 mod migrate;
 mod policies;
 mod repeatable;
+mod setup;
 mod upgrade;
 mod verify;
 
@@ -19,5 +21,6 @@ pub use access::{Sees, READER_ROLE, READER_VIEWS};
 pub use company_roles::{add_company_rows, create_company_roles, RolesReport};
 pub use migrate::{check_current, migrate, migrate_and_upgrade, Mode, MIGRATIONS};
 pub use policies::apply_policies;
+pub use setup::{migration_blockers, Layout as SetupLayout, SetupPlan};
 pub use upgrade::{upgrade_state, UpgradeState, BATCH as UPGRADE_BATCH};
 pub use verify::{verify, Mismatch};
