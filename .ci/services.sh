@@ -17,9 +17,15 @@ command -v systemd-analyze >/dev/null || need_apt+=(systemd)
 command -v man >/dev/null || need_apt+=(man-db)
 command -v runuser >/dev/null || need_apt+=(util-linux)
 if [ ${#need_apt[@]} -gt 0 ]; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
-  # The prometheus package may start its own server; the tests run their own.
-  pkill -x prometheus || true
+  # Without the packages' recommendations (prometheus alone would bring node-exporter,
+  # smartmontools, nvme-cli...), and with policy-rc.d refusing to start their services: the
+  # tests run their own Prometheus, and nothing already running is stopped.
+  # (one already there, as in container images, is left as it is).
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
 fi
 
 if ! pg_isready -q -h 127.0.0.1 -p 5432; then

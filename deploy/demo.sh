@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The demo: runs the daemon against a simulated Liévin zone on this machine and shows what got
-# stored. Needs PostgreSQL on 127.0.0.1:5432 (started if stopped) and the mosquitto binary: the
-# demo runs its own broker on 127.0.0.1:1884 with deploy/mosquitto/mosquitto.conf, because
-# Mosquitto's defaults drop a session's queue beyond 1000 messages.
+# stored. Needs PostgreSQL on 127.0.0.1:5432 (started if stopped), the mosquitto binary, curl
+# and python3 (deploy/demo-needs.sh installs what is missing, after asking): the demo runs its
+# own broker on 127.0.0.1:1884 with deploy/mosquitto/mosquitto.conf, because Mosquitto's
+# defaults drop a session's queue beyond 1000 messages. It stops only what it started: its
+# broker and its daemon.
 # Usage: bash deploy/demo.sh [days] [speedup]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +19,7 @@ export WASTEFLOW__MQTT__URL="mqtt://127.0.0.1:$BROKER_PORT?client_id=wasteflow-d
 export WASTEFLOW__MQTT__TOPIC_FILTER="demo/+/+/up"
 export WASTEFLOW__METRICS__LISTEN="127.0.0.1:9187"
 
-bash .ci/services.sh
+bash deploy/demo-needs.sh
 echo "== building (release; the first build compiles for several minutes)"
 cargo build --release
 # Where cargo put it: target/, or CARGO_TARGET_DIR (or build.target-dir) when set.
@@ -118,10 +120,10 @@ rm -rf "$BROKER_DIR"
 trap - EXIT
 echo "== where to look next"
 echo "  - the data: psql -h 127.0.0.1 -U postgres $DB   (views kpi_*, exchange_flows_*, container_fill_*, recent_events)"
-# The demo's broker is gone: the daemon again uses the machine's Mosquitto on 127.0.0.1:1883
-# (config/wasteflow.toml), which .ci/services.sh started, and the demo's database.
+# The demo's broker is gone: the daemon again uses a Mosquitto on 127.0.0.1:1883
+# (config/wasteflow.toml), and the demo's database.
 echo "  - metrics: the daemon again on the demo's database (Ctrl-C stops it; it needs PostgreSQL and"
-echo "    Mosquitto on 127.0.0.1, which 'bash .ci/services.sh' starts if stopped), then from another terminal curl:"
+echo "    a Mosquitto on 127.0.0.1:1883), then from another terminal curl:"
 printf '      cd %q && WASTEFLOW__DATABASE__URL=%q %q --config config/wasteflow.toml run\n' \
   "$ROOT" "$WASTEFLOW__DATABASE__URL" "$BIN"
 echo "      curl -s http://127.0.0.1:9187/metrics | grep -E '^wasteflow_(container_fill|mqtt|database)'"
