@@ -6,9 +6,12 @@
 #
 # Usage: bash .ci/package.sh          (.ci/run calls it; about 4 to 6 minutes, most of it the
 #                                      release build, less when target/release is warm)
-# Installs lintian, dpkg-dev, adduser and man-db when missing, and cargo-deb (build.sh).
+# Installs lintian, dpkg-dev, adduser and man-db when missing, and cargo-deb into target/tools/
+# (build.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Where build.sh installs cargo-deb when the PATH has none.
+export PATH="$PWD/target/tools/bin:$PATH"
 [ "$(id -u)" = 0 ] || { echo "run as root: it installs and purges the package" >&2; exit 1; }
 
 fail() { echo "package check FAILED: $*" >&2; exit 1; }
@@ -25,7 +28,7 @@ command -v dpkg-shlibdeps >/dev/null || need_apt+=(dpkg-dev)
 command -v adduser >/dev/null || need_apt+=(adduser)
 command -v man >/dev/null || need_apt+=(man-db)
 if [ ${#need_apt[@]} -gt 0 ]; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
 fi
 # A run that stopped half-way may have left it installed.
 dpkg --purge wasteflow >/dev/null 2>&1 || true

@@ -49,7 +49,7 @@ fn subcommand_pages(cmd: &clap::Command, dir: &Path, pages: &mut Vec<String>) ->
         let name = sub.get_display_name().unwrap_or(sub.get_name()).to_string();
         let mut page = Vec::new();
         manual(sub.clone()).render(&mut page)?;
-        std::fs::write(dir.join(format!("{name}.1")), page)?;
+        std::fs::write(dir.join(format!("{name}.1")), installed_paths(&page))?;
         pages.push(name);
         subcommand_pages(sub, dir, pages)?;
     }
@@ -60,11 +60,17 @@ fn manual(cmd: clap::Command) -> clap_mangen::Man {
     clap_mangen::Man::new(cmd).source(format!("wasteflow {}", env!("CARGO_PKG_VERSION"))).manual("wasteflow manual")
 }
 
+/// The help text cites the documents as a checkout has them (`docs/operations.md`); on an
+/// installed host they are in /usr/share/doc/wasteflow/ (Cargo.toml, `[package.metadata.deb]`).
+pub fn installed_paths(page: &[u8]) -> Vec<u8> {
+    String::from_utf8_lossy(page).replace("docs/", "/usr/share/doc/wasteflow/").into_bytes()
+}
+
 /// `wasteflow(1)`: clap's page, with the sections only this page has put before its VERSION.
 fn main_page(cmd: &clap::Command, dir: &Path, pages: &[String]) -> std::io::Result<()> {
     let mut rendered = Vec::new();
     manual(cmd.clone()).render(&mut rendered)?;
-    let rendered = String::from_utf8(rendered).map_err(std::io::Error::other)?;
+    let rendered = String::from_utf8(installed_paths(&rendered)).map_err(std::io::Error::other)?;
     let see_also: Vec<String> = pages.iter().map(|p| format!("\\fB{}\\fR(1)", p.replace('-', "\\-"))).collect();
     let ours = format!(
         "{EXTRA_SECTIONS}.SH \"SEE ALSO\"\n{},\n\\fBsystemctl\\fR(1), \\fBjournalctl\\fR(1).\n\

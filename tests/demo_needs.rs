@@ -45,5 +45,7 @@ fn the_demo_installs_its_four_needs_and_nothing_else() {
     );
     // The README lists the same four.
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    assert!(readme.contains("the demo installs, if missing and after asking: `mosquitto`, `postgresql`, `curl`, `python3`"));
+    assert!(
+        readme.contains("the demo installs, if missing and after asking: `mosquitto`, `postgresql`, `curl`, `python3`")
+    );
 }

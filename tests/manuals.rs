@@ -131,3 +131,31 @@ fn completions_know_every_subcommand() {
         .unwrap();
     assert!(out.status.success(), "bash cannot load the completion: {}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// A page cites a document where the package puts it (/usr/share/doc/wasteflow/, flat), and
+/// every document it cites is one the package ships.
+#[test]
+fn pages_cite_documents_where_an_installed_host_has_them() {
+    let dir = generated();
+    let shipped = |name: &str| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        root.join("docs").join(name).is_file() || root.join(name).is_file()
+    };
+    let mut cited = 0;
+    for page in std::fs::read_dir(dir.join("man")).unwrap() {
+        let page = page.unwrap().path();
+        let text = std::fs::read_to_string(&page).unwrap();
+        let checkout_paths = text.replace("/usr/share/doc/wasteflow/", "");
+        assert!(!checkout_paths.contains("docs/"), "{} cites a checkout's docs/", page.display());
+        for (i, _) in text.match_indices("/usr/share/doc/wasteflow/") {
+            let rest = &text[i + "/usr/share/doc/wasteflow/".len()..];
+            let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || "._-".contains(*c)).collect();
+            let name = name.trim_end_matches('.');
+            if name.ends_with(".md") {
+                assert!(shipped(name), "{} cites {name}, which the package does not ship", page.display());
+                cited += 1;
+            }
+        }
+    }
+    assert!(cited >= 3, "the pages cite the documents ({cited} citations)");
+}
