@@ -89,3 +89,42 @@ async fn sighup_reloads_registry_and_log_level_and_refuses_an_invalid_configurat
     assert!(ok, "{out}");
     assert!(daemon.terminate().await.success());
 }
+
+/// `systemctl reload` runs `wasteflow reload $MAINPID` (deploy/systemd/wasteflow.service): it
+/// succeeds when the daemon applies the new configuration, and fails when the daemon refuses
+/// it (a time zone the database does not know passes the offline checks; the registry sync
+/// refuses it) or when the files do not even load.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reload_helper_fails_when_the_daemon_refuses() {
+    let db = TestDb::new().await;
+    let mut env = Env::new(&db);
+    let (zone_path, original_zone) = env.with_own_zone("");
+    let config_path = env.config_file.clone().unwrap();
+    let daemon = Daemon::start(&env).await;
+    let pid = daemon.child.id().to_string();
+    let helper = || {
+        let out = daemon.env.command().args(["reload", &pid]).output().unwrap();
+        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        (out.status.code(), text)
+    };
+
+    let (code, text) = helper();
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("reloaded: the new configuration is in force"), "{text}");
+
+    let config = std::fs::read_to_string(&config_path).unwrap();
+    std::fs::write(&config_path, config.replace("[zone]\n", "[zone]\ntime_zone = \"Mars/Olympus_Mons\"\n")).unwrap();
+    let (code, text) = helper();
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("the daemon refused the new configuration and keeps the running one"), "{text}");
+    std::fs::write(&config_path, &config).unwrap();
+
+    // A zone file that does not load: refused before any signal, with its problems.
+    std::fs::write(&zone_path, format!("{original_zone}\n[[gateways]]\nid = 3\n")).unwrap();
+    let (code, text) = helper();
+    assert_ne!(code, Some(0), "{text}");
+    std::fs::write(&zone_path, &original_zone).unwrap();
+    assert_eq!(daemon.reloads("applied").await, 1.0);
+    assert_eq!(daemon.reloads("refused").await, 1.0);
+    assert!(daemon.terminate().await.success());
+}

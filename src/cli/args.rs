@@ -36,6 +36,14 @@ pub enum Command {
     /// this instance's client id, unsubscribe, store and acknowledge what its session still
     /// holds, end the session, exit 0. For an instance that was stopped instead of leaving.
     Leave,
+    /// Reload a running daemon and wait for its verdict: the unit's ExecReload=. Sends SIGHUP
+    /// to PID, then reads the daemon's reload counts on metrics.listen until one moves; exits
+    /// 0 when the new configuration is in force, 1 when the daemon refused it (it keeps the
+    /// running one; its log says why), so that `systemctl reload` fails too.
+    Reload {
+        /// The daemon's process id ($MAINPID in the unit).
+        pid: u32,
+    },
     /// Apply pending database migrations and exit. Carries a v1 database's data into storage
     /// v2 in batches (resumable: run it again after an interruption), with its progress.
     Migrate {

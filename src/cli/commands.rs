@@ -77,6 +77,11 @@ pub fn dispatch(cli: Cli) -> ExitCode {
                 Ok(ExitCode::SUCCESS)
             }
             Command::Verify => verify(&settings).await,
+            Command::Reload { pid } => {
+                super::reload::reload(&settings, pid).await?;
+                println!("reloaded: the new configuration is in force");
+                Ok(ExitCode::SUCCESS)
+            }
             Command::DeadLetters { action } => super::dead_letters::run(action, settings, zone).await,
             Command::Register { action } => super::register::run(action, settings).await,
             Command::Report { company, year } => super::report::run(&settings, &company, year).await,

@@ -21,6 +21,7 @@ mod plan_args;
 mod plan_eval;
 mod progress;
 mod register;
+mod reload;
 mod report;
 mod setup_db;
 mod side_client;
