@@ -88,7 +88,12 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             Command::Plan(args) => super::plan::run(args, &settings, &zone).await,
             Command::Simulate(args) => {
                 let ep = parse_mqtt_url(&settings.mqtt.url)?;
-                let layout = TopicLayout::parse(&settings.mqtt.topic_filter)?;
+                let filter = args.topic_filter(&settings.mqtt.topic_filter)?;
+                let layout = TopicLayout::parse(&filter)?;
+                eprintln!(
+                    "simulate: publishing on {filter}{}",
+                    if args.zone_topics { " (the zone's topics)" } else { " (--zone-topics for the zone's own)" }
+                );
                 let broker = SimBroker {
                     host: ep.host,
                     port: ep.port,

@@ -50,6 +50,34 @@ pub struct SimArgs {
     /// the same one, in order, as they would from a real gateway.
     #[arg(long, default_value_t = SimOptions::default().connections, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub connections: u16,
+    /// The first topic segments of the simulated traffic, in place of those of
+    /// mqtt.topic_filter (the demo's by default): fake tonnes never reach a daemon that
+    /// subscribes to the zone's real topics.
+    #[arg(long, default_value = SIMULATED_PREFIX, conflicts_with = "zone_topics")]
+    pub topic_prefix: String,
+    /// Publish on the zone's own topics (mqtt.topic_filter as it is): a daemon subscribed there
+    /// stores the simulated readings against the real company ids, for good.
+    #[arg(long)]
+    pub zone_topics: bool,
+}
+
+/// Where simulated traffic goes unless `--zone-topics`: the demo's prefix (deploy/demo.sh).
+pub const SIMULATED_PREFIX: &str = "demo";
+
+impl SimArgs {
+    /// The topic filter the simulator publishes under: `filter` (shared-subscription prefix
+    /// removed) with its segments before the first wildcard replaced by `--topic-prefix`, or
+    /// as it is with `--zone-topics`. `zone/+/+/up` becomes `demo/+/+/up`.
+    pub fn topic_filter(&self, filter: &str) -> Result<String, crate::wire::TopicError> {
+        let plain = crate::wire::without_share(filter)?;
+        if self.zone_topics {
+            return Ok(plain.to_string());
+        }
+        let segments: Vec<&str> = plain.split('/').collect();
+        let first_wildcard = segments.iter().position(|s| *s == "+" || *s == "#").unwrap_or(segments.len());
+        let prefix = self.topic_prefix.trim_matches('/');
+        Ok(format!("{prefix}/{}", segments[first_wildcard..].join("/")))
+    }
 }
 
 impl From<SimArgs> for SimOptions {
@@ -96,6 +124,23 @@ mod tests {
             Command::Simulate(a) => Ok(a.into()),
             other => panic!("not simulate: {other:?}"),
         }
+    }
+
+    fn args(extra: &[&str]) -> SimArgs {
+        match Cli::try_parse_from([&["wasteflow", "simulate"], extra].concat()).unwrap().command {
+            Command::Simulate(a) => a,
+            other => panic!("not simulate: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn simulated_traffic_has_topics_of_its_own_unless_asked() {
+        assert_eq!(args(&[]).topic_filter("zone/+/+/up").unwrap(), "demo/+/+/up");
+        assert_eq!(args(&[]).topic_filter("$share/wasteflow/liévin/zone/+/+/up").unwrap(), "demo/+/+/up");
+        assert_eq!(args(&[]).topic_filter("+/+/up").unwrap(), "demo/+/+/up");
+        assert_eq!(args(&["--topic-prefix", "trial/one"]).topic_filter("zone/+/+/up").unwrap(), "trial/one/+/+/up");
+        assert_eq!(args(&["--zone-topics"]).topic_filter("$share/g/zone/+/+/up").unwrap(), "zone/+/+/up");
+        assert!(Cli::try_parse_from(["wasteflow", "simulate", "--zone-topics", "--topic-prefix", "x"]).is_err());
     }
 
     #[test]

@@ -379,10 +379,10 @@ pub async fn scrape(port: u16) -> Option<String> {
     Some(out.split_once("\r\n\r\n")?.1.to_string())
 }
 
-/// Runs `wasteflow simulate`; its JSON summary, or its error output when it failed (the
+/// Runs `wasteflow simulate --zone-topics`; its JSON summary, or its error output when it failed (the
 /// broker went away under it, say).
 pub fn try_simulate(env: &Env, args: &[&str]) -> Result<serde_json::Value, String> {
-    let out = env.command().arg("simulate").args(args).output().expect("run simulate");
+    let out = env.command().args(["simulate", "--zone-topics"]).args(args).output().expect("run simulate");
     if !out.status.success() {
         return Err(String::from_utf8_lossy(&out.stderr).into_owned());
     }
@@ -399,9 +399,10 @@ pub fn simulate_in_background(env: &Env, args: &[&str]) -> std::thread::JoinHand
     std::thread::spawn(move || simulate(&env, &args.iter().map(String::as_str).collect::<Vec<_>>()))
 }
 
-/// Runs `wasteflow simulate` and returns its JSON summary.
+/// Runs `wasteflow simulate` on the environment's topics (`--zone-topics`: the daemon under test
+/// subscribes there) and returns its JSON summary.
 pub fn simulate(env: &Env, args: &[&str]) -> serde_json::Value {
-    let out = env.command().arg("simulate").args(args).output().expect("run simulate");
+    let out = env.command().args(["simulate", "--zone-topics"]).args(args).output().expect("run simulate");
     assert!(out.status.success(), "simulate failed: {}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let last = stdout.lines().last().expect("simulate printed a summary");
