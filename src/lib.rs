@@ -37,6 +37,7 @@
 
 pub mod calendar;
 pub mod clock;
+pub mod spelling;
 pub mod backoff;
 pub mod signals;
 pub mod liveness;

@@ -92,8 +92,8 @@ async fn sighup_reloads_registry_and_log_level_and_refuses_an_invalid_configurat
 
 /// `systemctl reload` runs `wasteflow reload $MAINPID` (deploy/systemd/wasteflow.service): it
 /// succeeds when the daemon applies the new configuration, and fails when the daemon refuses
-/// it (a time zone the database does not know passes the offline checks; the registry sync
-/// refuses it) or when the files do not even load.
+/// it (here the database refuses the registry sync of a new company, as a constraint would),
+/// or, without signalling, when the files do not even pass the offline checks.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_reload_helper_fails_when_the_daemon_refuses() {
     let db = TestDb::new().await;
@@ -112,18 +112,31 @@ async fn the_reload_helper_fails_when_the_daemon_refuses() {
     assert_eq!(code, Some(0), "{text}");
     assert!(text.contains("reloaded: the new configuration is in force"), "{text}");
 
-    let config = std::fs::read_to_string(&config_path).unwrap();
-    std::fs::write(&config_path, config.replace("[zone]\n", "[zone]\ntime_zone = \"Mars/Olympus_Mons\"\n")).unwrap();
+    // Valid offline, refused by the database: the daemon keeps the running configuration.
+    db.client()
+        .await
+        .batch_execute(
+            "CREATE FUNCTION refuse_company() RETURNS trigger LANGUAGE plpgsql AS
+               $$ BEGIN RAISE EXCEPTION 'no new company today'; END $$;
+             CREATE TRIGGER refuse_company BEFORE INSERT ON companies FOR EACH ROW EXECUTE FUNCTION refuse_company();",
+        )
+        .await
+        .unwrap();
+    let late = "\n[[companies]]\nid = \"late-member\"\nsiren = \"000000000\"\nname = \"A late member\"\n";
+    std::fs::write(&zone_path, format!("{original_zone}{late}")).unwrap();
     let (code, text) = helper();
     assert_eq!(code, Some(1), "{text}");
     assert!(text.contains("the daemon refused the new configuration and keeps the running one"), "{text}");
-    std::fs::write(&config_path, &config).unwrap();
-
-    // A zone file that does not load: refused before any signal, with its problems.
-    std::fs::write(&zone_path, format!("{original_zone}\n[[gateways]]\nid = 3\n")).unwrap();
-    let (code, text) = helper();
-    assert_ne!(code, Some(0), "{text}");
+    assert!(daemon.log_text().contains("no new company today"), "the daemon's log says why");
     std::fs::write(&zone_path, &original_zone).unwrap();
+
+    // A time zone the system does not know: refused before any signal, with the closest name.
+    let config = std::fs::read_to_string(&config_path).unwrap();
+    std::fs::write(&config_path, config.replace("[zone]\n", "[zone]\ntime_zone = \"Europe/Pariss\"\n")).unwrap();
+    let (code, text) = helper();
+    assert_eq!(code, Some(64), "{text}");
+    assert!(text.contains("did you mean \"Europe/Paris\"?"), "{text}");
+    std::fs::write(&config_path, &config).unwrap();
     assert_eq!(daemon.reloads("applied").await, 1.0);
     assert_eq!(daemon.reloads("refused").await, 1.0);
     assert!(daemon.terminate().await.success());

@@ -30,7 +30,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Ok(z) => z,
         Err(e) => {
             eprint!("{e}");
-            if cli.config.is_none() {
+            if cli.config.is_none() && !std::path::Path::new(&settings.zone.file).exists() {
                 eprintln!(
                     "no configuration file was given (zone.file is {:?}): pass --config \
                      /etc/wasteflow/wasteflow.toml, or set WASTEFLOW_CONFIG",

@@ -52,10 +52,9 @@ pub(super) fn section<T: DeserializeOwned + Default>(cfg: &Config, name: &str, p
 
 /// What an unknown key is told: the key it is closest to, or the keys there are.
 fn unknown(section: &str, key: &str, fields: &[&str]) -> String {
-    let closest = fields.iter().map(|f| (distance(key, f), *f)).min();
-    match closest {
-        Some((d, f)) if d <= 2 => format!("unknown key; did you mean {section}.{f}?"),
-        _ => format!("unknown key; [{section}] has {}", fields.join(", ")),
+    match crate::spelling::closest(key, fields.iter().copied()) {
+        Some(f) => format!("unknown key; did you mean {section}.{f}?"),
+        None => format!("unknown key; [{section}] has {}", fields.join(", ")),
     }
 }
 
@@ -97,22 +96,6 @@ fn found(value: &Value) -> String {
     }
 }
 
-/// Edit distance between two keys (insertions, deletions, substitutions).
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let next = (row[j + 1] + 1).min(row[j] + 1).min(diagonal + usize::from(ca != *cb));
-            diagonal = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,13 +133,5 @@ mod tests {
         let (s, problems) = database("database = 5\n");
         assert_eq!(problems, ["database: found the integer 5; expected a section: [database] followed by its keys"]);
         assert_eq!(s, DatabaseSettings::default());
-    }
-
-    #[test]
-    fn distances() {
-        assert_eq!(distance("conect_timeout", "connect_timeout"), 1);
-        assert_eq!(distance("keepalive", "keep_alive"), 1);
-        assert_eq!(distance("", "abc"), 3);
-        assert_eq!(distance("abc", "abc"), 0);
     }
 }

@@ -40,6 +40,12 @@ pub enum ValueError {
     NotATimeZone(String),
     #[error("{0:?} has a UTC offset that is not a whole number of hours: {WHOLE_HOURS}")]
     PartHourTimeZone(String),
+    #[error(
+        "{name:?} is not a time zone of this system's IANA database ({}){}",
+        crate::config::time_zone::ZONEINFO,
+        near.as_ref().map(|n| format!("; did you mean {n:?}?")).unwrap_or_default()
+    )]
+    UnknownTimeZone { name: String, near: Option<String> },
     #[error("{0:?} is not a tracing filter; {LOG_LEVEL_FIX}")]
     NotAFilter(String),
     #[error("{0:?} names no level (trace, debug, info, warn, error, off); {LOG_LEVEL_FIX}")]

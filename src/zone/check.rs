@@ -46,6 +46,17 @@ impl Problems<'_> {
     }
 }
 
+/// `no company "x" in the registry`, and the id defined that it most likely misspells:
+/// `; did you mean "isdnd-artois"?`.
+pub(super) fn not_in_registry<'a>(kind: &str, id: &str, defined: impl IntoIterator<Item = &'a str>) -> String {
+    let mut defined: Vec<&str> = defined.into_iter().collect();
+    defined.sort_unstable();
+    match crate::spelling::closest(id, defined) {
+        Some(near) => format!("no {kind} {id:?} in the registry; did you mean {near:?}?"),
+        None => format!("no {kind} {id:?} in the registry"),
+    }
+}
+
 /// The ids defined by the entries checked so far, for the references of later ones.
 #[derive(Default)]
 pub(super) struct Known<'a> {
@@ -74,7 +85,9 @@ fn check_sites<'a>(sites: &'a [SiteEntry], known: &mut Known<'a>, p: &mut Proble
         let entry = format!("site {:?}", s.id);
         check_id(&s.id).unwrap_or_else(|why| p.add(entry.clone(), "id", why.to_string()));
         match known.companies.get(s.company.as_str()) {
-            None => p.add(entry.clone(), "company", format!("no company {:?} in the registry", s.company)),
+            None => {
+                p.add(entry.clone(), "company", not_in_registry("company", &s.company, known.companies.keys().copied()))
+            }
             Some(c) => match check_siret(&s.siret) {
                 Err(why) => p.add(entry.clone(), "siret", why.to_string()),
                 Ok(()) if !s.siret.starts_with(&c.siren) => p.add(

@@ -1,7 +1,7 @@
 //! The checks of the registry's equipment and what it holds: material streams, containers,
 //! gateways and their sensors (`check.rs` runs them after the parties they refer to).
 
-use super::check::{Known, Problems};
+use super::check::{not_in_registry, Known, Problems};
 use super::check_fields::check_id;
 use super::codes::{check_ewc_code, stream_code};
 use super::file::{ContainerEntry, GatewayEntry, ZoneFile};
@@ -38,17 +38,17 @@ pub(super) fn check_containers<'a>(f: &'a ZoneFile, known: &mut Known<'a>, p: &m
 /// A container's company, site, stream, treatment, destination and carrier.
 fn check_container_references(c: &ContainerEntry, known: &Known, err: &mut dyn FnMut(&str, String)) {
     if !known.companies.contains_key(c.company.as_str()) {
-        err("company", format!("no company {:?} in the registry", c.company));
+        err("company", not_in_registry("company", &c.company, known.companies.keys().copied()));
     }
     match known.sites.get(c.site.as_str()) {
-        None => err("site", format!("no site {:?} in the registry", c.site)),
+        None => err("site", not_in_registry("site", &c.site, known.sites.keys().copied())),
         Some(s) if s.company != c.company => {
             err("site", format!("site {:?} belongs to {:?}, not {:?}", s.id, s.company, c.company))
         }
         Some(_) => {}
     }
     if !known.streams.contains(c.stream.as_str()) {
-        err("stream", format!("no stream {:?} in the registry", c.stream));
+        err("stream", not_in_registry("stream", &c.stream, known.streams.iter().copied()));
     }
     match check_treatment_code(&c.treatment) {
         Err(why) => err("treatment", why.to_string()),
@@ -59,11 +59,22 @@ fn check_container_references(c: &ContainerEntry, known: &Known, err: &mut dyn F
         }
     }
     if !known.companies.contains_key(c.destination.as_str()) && !known.operators.contains(c.destination.as_str()) {
-        err("destination", format!("{:?} is neither a company nor an operator of the registry", c.destination));
+        let ids = known.companies.keys().chain(known.operators.iter()).copied();
+        let mut ids: Vec<&str> = ids.collect();
+        ids.sort_unstable();
+        let near = crate::spelling::closest(&c.destination, ids).map(|n| format!("; did you mean {n:?}?"));
+        err(
+            "destination",
+            format!(
+                "{:?} is neither a company nor an operator of the registry{}",
+                c.destination,
+                near.unwrap_or_default()
+            ),
+        );
     }
     if let Some(t) = &c.transporter {
         if !known.transporters.contains(t.as_str()) {
-            err("transporter", format!("no transporter {t:?} in the registry"));
+            err("transporter", not_in_registry("transporter", t, known.transporters.iter().copied()));
         }
     }
 }
@@ -95,10 +106,10 @@ pub(super) fn check_gateways(f: &ZoneFile, known: &Known, p: &mut Problems) {
         let entry = format!("gateway {:?}", g.id);
         check_id(&g.id).unwrap_or_else(|why| p.add(entry.clone(), "id", why.to_string()));
         if !known.companies.contains_key(g.company.as_str()) {
-            p.add(entry.clone(), "company", format!("no company {:?} in the registry", g.company));
+            p.add(entry.clone(), "company", not_in_registry("company", &g.company, known.companies.keys().copied()));
         }
         match known.sites.get(g.site.as_str()) {
-            None => p.add(entry.clone(), "site", format!("no site {:?} in the registry", g.site)),
+            None => p.add(entry.clone(), "site", not_in_registry("site", &g.site, known.sites.keys().copied())),
             Some(s) if s.company != g.company => {
                 p.add(entry.clone(), "site", format!("site {:?} belongs to {:?}, not {:?}", s.id, s.company, g.company))
             }
@@ -117,7 +128,11 @@ fn check_sensors(g: &GatewayEntry, entry: &str, known: &Known, p: &mut Problems)
     for s in &g.sensors {
         let sensor = format!("{entry} sensor {}", s.number);
         match known.containers.get(s.container.as_str()) {
-            None => p.add(sensor.clone(), "container", format!("no container {:?}", s.container)),
+            None => p.add(
+                sensor.clone(),
+                "container",
+                not_in_registry("container", &s.container, known.containers.keys().copied()),
+            ),
             Some(c) if c.company != g.company => p.add(
                 sensor.clone(),
                 "container",

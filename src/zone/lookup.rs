@@ -42,9 +42,7 @@ impl Zone {
 
     /// Parses and checks registry text; `path` is only used in messages.
     pub fn parse(path: &str, text: &str) -> Result<Zone, ZoneErrors> {
-        let file: ZoneFile =
-            toml::from_str(text).map_err(|e| ZoneErrors(vec![ZoneProblem::in_file(path, e.to_string())]))?;
-        Self::from_file(path, file)
+        Self::from_file(path, super::read::read_file(path, text)?)
     }
 
     /// Checks a parsed registry and builds the lookup tables.

@@ -16,6 +16,7 @@ mod ids;
 mod list_of_waste;
 mod lookup;
 mod problem;
+mod read;
 mod check_synergy;
 mod synergy;
 mod treatment;
