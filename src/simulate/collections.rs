@@ -4,7 +4,8 @@
 //! can hold (`max_load_kg`). A container is due when its fill reaches its collection level or
 //! its load 90 % of its capacity, whichever comes first. Pure functions; no clock of its own.
 
-use crate::plan::{LocalClock, DAY_S};
+use crate::calendar::Timestamp;
+use crate::plan::LocalClock;
 use crate::zone::{parse_window, CollectionWindow, ContainerEntry, SiteEntry};
 
 /// A container is due once its load reaches this share of its capacity.
@@ -19,9 +20,9 @@ pub fn window_of(container: &ContainerEntry, site: Option<&SiteEntry>) -> Collec
 
 /// Whether the instant `t_ms` (UTC) falls inside the window, in the zone's local time.
 pub fn in_window(window: &CollectionWindow, clock: &LocalClock, t_ms: i64) -> bool {
-    let local_s = clock.to_local(t_ms.div_euclid(1000));
-    let day = local_s.div_euclid(DAY_S);
-    let minute = local_s.rem_euclid(DAY_S) / 60;
+    let local = clock.to_local(Timestamp::from_millis(t_ms));
+    let day = local.day();
+    let minute = local.time_of_day().as_mins();
     // 1970-01-01 was a Thursday: weekday 0 is Monday.
     window.on((day + 3).rem_euclid(7) as u32)
         && minute >= i64::from(window.from_min)
@@ -47,6 +48,7 @@ pub fn weighed_kg(load_kg: f64, max_load_kg: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::HOUR;
     use crate::simulate::{Faults, ZoneSim};
     use crate::wire::{decode, Measurement, TopicLayout};
     use crate::zone::Zone;
@@ -64,7 +66,7 @@ mod tests {
         // Monday 07:00-16:00 in Paris (UTC+1): 06:00 UTC is 07:00 local, inside; 05:59 UTC is
         // outside; 15:00 UTC is 16:00 local, the close, outside.
         let w = window(0b1, 7 * 60, 16 * 60);
-        let paris = LocalClock::fixed(3600);
+        let paris = LocalClock::fixed(HOUR);
         let at = |h: i64, m: i64| MONDAY + (h * 60 + m) * 60_000;
         assert!(in_window(&w, &paris, at(6, 0)));
         assert!(!in_window(&w, &paris, at(5, 59)));
@@ -92,8 +94,8 @@ mod tests {
     fn the_simulated_zone_respects_windows_and_loads() {
         let zone = Zone::load(concat!(env!("CARGO_MANIFEST_DIR"), "/config/zone.toml")).unwrap();
         let layout = TopicLayout::parse("zone/+/+/up").unwrap();
-        let paris = LocalClock::fixed(3600);
-        let end = MONDAY + 14 * DAY_S * 1000;
+        let paris = LocalClock::fixed(HOUR);
+        let end = MONDAY + 14 * 86_400_000;
         let mut sim = ZoneSim::new(&zone, &layout, 7, MONDAY, end, Faults::default()).with_clock(paris.clone());
         let mut by_sensor = HashMap::new();
         for g in &zone.file.gateways {

@@ -205,8 +205,9 @@ pub async fn run_simulation(
         }
         (
             Source::Realistic {
-                sim: ZoneSim::new(zone, layout, options.seed, start, end, faults)
-                    .with_clock(options.clock.clone().unwrap_or(LocalClock::fixed(0))),
+                sim: ZoneSim::new(zone, layout, options.seed, start, end, faults).with_clock(
+                    options.clock.clone().unwrap_or(LocalClock::fixed(crate::calendar::SignedDuration::ZERO)),
+                ),
                 speedup: options.speedup,
             },
             start as u64,

@@ -273,7 +273,7 @@ impl ZoneSim {
             faults,
             queue: VecDeque::new(),
             malformed_sent: 0,
-            clock: LocalClock::fixed(0),
+            clock: LocalClock::fixed(crate::calendar::SignedDuration::ZERO),
         }
     }
 
