@@ -115,8 +115,7 @@ fn simulate(
 ) -> HashMap<String, Track> {
     let by_topic: HashMap<String, &crate::zone::GatewayEntry> =
         zone.file.gateways.iter().map(|g| (layout.topic_for(&g.company, &g.id), g)).collect();
-    let mut sim = ZoneSim::new(zone, layout, seed, start.as_millis(), end.as_millis(), Faults::default())
-        .with_clock(clock.clone());
+    let mut sim = ZoneSim::new(zone, layout, seed, start, end, Faults::default()).with_clock(clock.clone());
     let mut tracks: HashMap<String, Track> = HashMap::new();
     while let Some(msg) = sim.next_message() {
         let (Some(g), Ok(frame)) = (by_topic.get(&msg.topic), decode(&msg.payload)) else { continue };

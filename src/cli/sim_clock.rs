@@ -14,9 +14,8 @@ use std::time::Duration;
 const SPAN: SignedDuration = SignedDuration::from_hours(31 * 24);
 
 /// The offsets of `[zone] time_zone` from the simulated start (or a month ago) on, or `None`.
-pub async fn zone_clock(settings: &Settings, start_ms: Option<u64>) -> Option<LocalClock> {
-    let start = start_ms
-        .map_or_else(|| Timestamp::from_millis(crate::clock::now_ms()) - SPAN, |ms| Timestamp::from_millis(ms as i64));
+pub async fn zone_clock(settings: &Settings, start: Option<Timestamp>) -> Option<LocalClock> {
+    let start = start.unwrap_or_else(|| Timestamp::from_millis(crate::clock::now_ms()) - SPAN);
     let zone = ZoneTime { name: settings.zone.time_zone.clone() };
     let read = async {
         let db = connect(&settings.database).await?;

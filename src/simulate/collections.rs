@@ -18,9 +18,9 @@ pub fn window_of(container: &ContainerEntry, site: Option<&SiteEntry>) -> Collec
     entry.and_then(|w| parse_window(w).ok()).unwrap_or(CollectionWindow::ALWAYS)
 }
 
-/// Whether the instant `t_ms` (UTC) falls inside the window, in the zone's local time.
-pub fn in_window(window: &CollectionWindow, clock: &LocalClock, t_ms: i64) -> bool {
-    let local = clock.to_local(Timestamp::from_millis(t_ms));
+/// Whether the instant `t` falls inside the window, in the zone's local time.
+pub fn in_window(window: &CollectionWindow, clock: &LocalClock, t: Timestamp) -> bool {
+    let local = clock.to_local(t);
     let day = local.day();
     let minute = local.time_of_day().as_mins();
     // 1970-01-01 was a Thursday: weekday 0 is Monday.
@@ -48,14 +48,15 @@ pub fn weighed_kg(load_kg: f64, max_load_kg: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::HOUR;
+    use crate::calendar::SignedDuration;
+    use crate::plan::{DAY, HOUR};
     use crate::simulate::{Faults, ZoneSim};
     use crate::wire::{decode, Measurement, TopicLayout};
     use crate::zone::Zone;
     use std::collections::HashMap;
 
     /// 2027-01-11T00:00:00Z, a Monday; Paris is at UTC+1 all January.
-    const MONDAY: i64 = 1_799_625_600_000;
+    const MONDAY: Timestamp = Timestamp::from_millis(1_799_625_600_000);
 
     fn window(days: u8, from: u16, to: u16) -> CollectionWindow {
         CollectionWindow { days, from_min: from, to_min: to }
@@ -67,7 +68,7 @@ mod tests {
         // outside; 15:00 UTC is 16:00 local, the close, outside.
         let w = window(0b1, 7 * 60, 16 * 60);
         let paris = LocalClock::fixed(HOUR);
-        let at = |h: i64, m: i64| MONDAY + (h * 60 + m) * 60_000;
+        let at = |h: i64, m: i64| MONDAY + SignedDuration::from_millis((h * 60 + m) * 60_000);
         assert!(in_window(&w, &paris, at(6, 0)));
         assert!(!in_window(&w, &paris, at(5, 59)));
         assert!(in_window(&w, &paris, at(14, 59)));
@@ -95,7 +96,7 @@ mod tests {
         let zone = Zone::load(concat!(env!("CARGO_MANIFEST_DIR"), "/config/zone.toml")).unwrap();
         let layout = TopicLayout::parse("zone/+/+/up").unwrap();
         let paris = LocalClock::fixed(HOUR);
-        let end = MONDAY + 14 * 86_400_000;
+        let end = MONDAY + 14 * DAY;
         let mut sim = ZoneSim::new(&zone, &layout, 7, MONDAY, end, Faults::default()).with_clock(paris.clone());
         let mut by_sensor = HashMap::new();
         for g in &zone.file.gateways {
@@ -110,7 +111,7 @@ mod tests {
                 let Measurement::NetMassKg(kg) = r.value else { continue };
                 let id = &by_sensor[&(m.topic.clone(), r.sensor)];
                 let c = zone.container(id).unwrap();
-                let t = frame.base_time_ms as i64 + i64::from(r.offset_ms);
+                let t = Timestamp::from_millis(frame.base_time_ms as i64 + i64::from(r.offset_ms));
                 let w = window_of(c, zone.site(&c.site));
                 assert!(f64::from(kg) <= c.max_load_kg, "{id}: {kg} kg above {} kg", c.max_load_kg);
                 assert!(in_window(&w, &paris, t), "{id}: collected at {t} ms, outside {w:?}");
