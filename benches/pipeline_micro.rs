@@ -13,7 +13,15 @@ fn setup(per_frame: usize) -> (Zone, TopicLayout, Vec<(String, Bytes)>, i64) {
     let zone = Zone::load(concat!(env!("CARGO_MANIFEST_DIR"), "/config/zone.toml")).unwrap().numbered();
     let layout = TopicLayout::parse("zone/+/+/up").unwrap();
     let now = 1_800_000_000_000i64;
-    let mut g = FrameGenerator::new(&zone, &layout, 1, (now - 3_600_000) as u64, per_frame, 0.0, 0.0);
+    let mut g = FrameGenerator::new(
+        &zone,
+        &layout,
+        1,
+        wasteflow::calendar::Timestamp::from_millis(now - 3_600_000),
+        per_frame,
+        0.0,
+        0.0,
+    );
     let msgs = (0..200).map(|_| g.next_message()).map(|m| (m.topic, Bytes::from(m.payload))).collect();
     (zone, layout, msgs, now)
 }

@@ -84,7 +84,14 @@ fn demo_batches(
         max_past_ms: s.validation.max_past.as_millis() as i64,
         max_future_ms: s.validation.max_future.as_millis() as i64,
     };
-    let mut sim = ZoneSim::new(zone, &layout, 2026, start, end, faults);
+    let mut sim = ZoneSim::new(
+        zone,
+        &layout,
+        2026,
+        wasteflow::calendar::Timestamp::from_millis(start),
+        wasteflow::calendar::Timestamp::from_millis(end),
+        faults,
+    );
     let (mut batches, mut batch, mut messages, mut readings) = (Vec::new(), Batch::default(), 0usize, 0usize);
     let mut pkid = 0u16;
     while let Some(m) = sim.next_message() {

@@ -344,7 +344,15 @@ async fn duplicate_reordered_and_late_deliveries() {
     let mut messages = Vec::new();
     let mut published = 0;
     for (seed, start) in [(1, now_ms() - 600_000), (2, now_ms() - 3 * 86_400_000)] {
-        let mut g = wasteflow::simulate::FrameGenerator::new(&zone, &layout, seed, start, 10, 0.0, 0.0);
+        let mut g = wasteflow::simulate::FrameGenerator::new(
+            &zone,
+            &layout,
+            seed,
+            wasteflow::calendar::Timestamp::from_millis(start as i64),
+            10,
+            0.0,
+            0.0,
+        );
         for _ in 0..1500 {
             let m = g.next_message();
             published += 10;

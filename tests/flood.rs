@@ -27,7 +27,15 @@ struct Phase {
 /// the flooding gateway at ten times the limit.
 async fn phase(env: &Env, zone: &Zone, flooder: &str, start_ms: u64, flood: bool) -> Phase {
     let layout = TopicLayout::parse(&format!("{}/+/+/up", env.topic_prefix)).unwrap();
-    let mut g = FrameGenerator::new(zone, &layout, start_ms, start_ms, 5, 0.0, 0.0);
+    let mut g = FrameGenerator::new(
+        zone,
+        &layout,
+        start_ms,
+        wasteflow::calendar::Timestamp::from_millis(start_ms as i64),
+        5,
+        0.0,
+        0.0,
+    );
     let gateways = zone.gateways().len();
     let quiet_frames = (10.0 * SECONDS) as usize * (gateways - 1);
     let flood_frames = if flood { (10.0 * LIMIT * SECONDS) as usize } else { 0 };

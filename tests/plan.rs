@@ -170,6 +170,7 @@ async fn one_truck_serves_several_companies_within_its_capacity() {
 /// mon/wed/fri 18:00-24:00 (the 23:59 end); ms-wood-1's site none (any time).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn collections_due_applies_the_planners_rule() {
+    use wasteflow::calendar::{SignedDuration, Timestamp};
     use wasteflow::plan::{pickup, LocalClock, Params, PlannedContainer};
     use wasteflow::zone::CollectionWindow;
     let db = TestDb::new().await;
@@ -237,13 +238,23 @@ async fn collections_due_applies_the_planners_rule() {
         .await
         .unwrap()
         .iter()
-        .map(|r| (r.get::<_, i64>("utc"), r.get::<_, i32>("offset_s")))
+        .map(|r| {
+            let offset = SignedDuration::from_secs(i64::from(r.get::<_, i32>("offset_s")));
+            (Timestamp::from_secs(r.get::<_, i64>("utc")), offset)
+        })
         .collect();
     let clock = LocalClock::from_samples(samples);
     let minutes = |s: Option<String>, default: u16| {
         s.map(|s| s[..2].parse::<u16>().unwrap() * 60 + s[3..].parse::<u16>().unwrap()).unwrap_or(default)
     };
-    let params = Params { now_s, until_s: now_s + 30 * 86_400, margin_s: 2 * 3600, join_share: 2.0, rate_factor: 1.25 };
+    let now = Timestamp::from_secs(now_s);
+    let params = Params {
+        now,
+        until: now + SignedDuration::from_secs(30 * 86_400),
+        margin: SignedDuration::from_secs(2 * 3600),
+        join_share: 2.0,
+        rate_factor: 1.25,
+    };
     for r in &rows {
         let days: Option<Vec<String>> = r.get("days");
         let week = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -261,16 +272,21 @@ async fn collections_due_applies_the_planners_rule() {
             full_mass_kg: r.get("max_load_kg"),
             threshold_pct: r.get("overflow_threshold_pct"),
             fill_pct: r.get("fill_pct"),
-            reading_at_s: r.get("reading_at"),
+            reading_at: Timestamp::from_secs(r.get("reading_at")),
             rate_per_hour: r.get("fill_rate_per_hour"),
             rate_span_h: live.iter().find(|l| l.0 == r.get::<_, &str>("container_id")).unwrap().3,
             window,
         };
         let p = pickup(&state, &clock, &params).unwrap_or_else(|| panic!("{state:?}"));
         let overflow: f64 = r.get("overflow");
-        assert!((overflow - p.overflow_s as f64).abs() <= 1.0, "{}: view {overflow}, planner {p:?}", state.id);
+        assert!((overflow - p.overflow.as_secs() as f64).abs() <= 1.0, "{}: view {overflow}, planner {p:?}", state.id);
         let at: f64 = r.get("at");
-        assert!((at - p.at_s as f64).abs() <= 1.0, "{}: view {at}, planner {} ({p:?})", state.id, p.at_s);
+        assert!(
+            (at - p.at.as_secs() as f64).abs() <= 1.0,
+            "{}: view {at}, planner {} ({p:?})",
+            state.id,
+            p.at.as_secs()
+        );
         assert_eq!(r.get::<_, bool>("late"), p.late, "{}", state.id);
     }
 }

@@ -64,7 +64,15 @@ async fn a_refused_message_is_dead_lettered_and_the_zone_keeps_flowing() {
     let zone = Zone::load(&zone_file()).unwrap();
     let layout = TopicLayout::parse(&format!("{}/+/+/up", env.topic_prefix)).unwrap();
     let start_ms = now_ms() - 3_600_000;
-    let mut g = FrameGenerator::new(&zone, &layout, 11, start_ms, 5, 0.0, 0.0);
+    let mut g = FrameGenerator::new(
+        &zone,
+        &layout,
+        11,
+        wasteflow::calendar::Timestamp::from_millis(start_ms as i64),
+        5,
+        0.0,
+        0.0,
+    );
     let wanted = (FRAMES_PER_SECOND_PER_GATEWAY * SECONDS) as usize * zone.gateways().len();
     let mut good = Vec::new();
     while good.len() < wanted {
@@ -385,7 +393,15 @@ fn checked_deliveries(
     use wasteflow::validate::{check_message, Limits};
     let layout = TopicLayout::parse("zone/+/+/up").unwrap();
     let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
-    let mut g = FrameGenerator::new(zone, &layout, seed, now_ms() - 3_600_000, per_frame, 0.0, 0.0);
+    let mut g = FrameGenerator::new(
+        zone,
+        &layout,
+        seed,
+        wasteflow::calendar::Timestamp::from_millis(now_ms() as i64 - 3_600_000),
+        per_frame,
+        0.0,
+        0.0,
+    );
     (1..=n)
         .map(|pkid| {
             let m = g.next_message();

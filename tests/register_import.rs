@@ -32,7 +32,14 @@ async fn fortnight(target: &StorageTarget, zone: &Zone, now_ms: i64) {
     let start = (now_ms / DAY_MS - 15) * DAY_MS;
     let layout = TopicLayout::parse("zone/+/+/up").unwrap();
     let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
-    let mut sim = ZoneSim::new(zone, &layout, 26, start, start + 14 * DAY_MS, Faults::default());
+    let mut sim = ZoneSim::new(
+        zone,
+        &layout,
+        26,
+        wasteflow::calendar::Timestamp::from_millis(start),
+        wasteflow::calendar::Timestamp::from_millis(start + 14 * DAY_MS),
+        Faults::default(),
+    );
     let mut weighings = Vec::new();
     while let Some(m) = sim.next_message() {
         let c = check_message(&m.topic, &m.payload.into(), start, &layout, zone, &limits);

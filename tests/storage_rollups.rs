@@ -23,7 +23,15 @@ fn zone() -> Zone {
 fn simulated_readings(zone: &Zone, frames: usize, per_frame: usize, seed: u64, start_ms: u64) -> Vec<ValidReading> {
     let layout = TopicLayout::parse("zone/+/+/up").unwrap();
     let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
-    let mut g = FrameGenerator::new(zone, &layout, seed, start_ms, per_frame, 0.0, 0.0);
+    let mut g = FrameGenerator::new(
+        zone,
+        &layout,
+        seed,
+        wasteflow::calendar::Timestamp::from_millis(start_ms as i64),
+        per_frame,
+        0.0,
+        0.0,
+    );
     (0..frames)
         .flat_map(|_| {
             let m = g.next_message();

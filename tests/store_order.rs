@@ -21,7 +21,15 @@ use wasteflow::zone::Zone;
 fn readings(zone: &Zone, frames: usize, start_ms: u64) -> Vec<ValidReading> {
     let layout = TopicLayout::parse("zone/+/+/up").unwrap();
     let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
-    let mut g = FrameGenerator::new(zone, &layout, 7, start_ms, 10, 0.0, 0.0);
+    let mut g = FrameGenerator::new(
+        zone,
+        &layout,
+        7,
+        wasteflow::calendar::Timestamp::from_millis(start_ms as i64),
+        10,
+        0.0,
+        0.0,
+    );
     (0..frames)
         .flat_map(|_| {
             let m = g.next_message();

@@ -95,7 +95,8 @@ async fn v1_readings(c: &mut tokio_postgres::Client, zone: &Zone, wanted: usize)
     let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
     let start = now_ms() - 200 * 86_400_000;
     let checking = zone.clone().numbered();
-    let mut g = FrameGenerator::new(zone, &layout, 13, start, 50, 0.0, 0.0);
+    let mut g =
+        FrameGenerator::new(zone, &layout, 13, wasteflow::calendar::Timestamp::from_millis(start as i64), 50, 0.0, 0.0);
     c.batch_execute("CREATE TEMP TABLE staging (LIKE readings INCLUDING DEFAULTS)").await.unwrap();
     let types = [
         Type::TEXT,

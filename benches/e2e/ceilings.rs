@@ -23,7 +23,15 @@ pub fn ceiling_batches(zone: &Zone, frames: u64, per_frame: usize, batch_reading
     let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
     let day = 86_400_000;
     let start = (now_ms() - day) / day * day;
-    let mut g = FrameGenerator::new(zone, &layout, 5, start, per_frame, 0.0, 0.0);
+    let mut g = FrameGenerator::new(
+        zone,
+        &layout,
+        5,
+        wasteflow::calendar::Timestamp::from_millis(start as i64),
+        per_frame,
+        0.0,
+        0.0,
+    );
     let mut batches = Vec::new();
     let mut batch = Batch::default();
     for _ in 0..frames {
@@ -227,7 +235,15 @@ pub async fn latency(frames: u64, per_frame: usize, rate: f64) -> (f64, f64) {
     let daemon = Daemon::start(&env).await;
     let zone = zone();
     let layout = TopicLayout::parse(&format!("{}/+/+/up", env.topic_prefix)).unwrap();
-    let mut g = FrameGenerator::new(&zone, &layout, 9, now_ms() - 86_400_000, per_frame, 0.0, 0.0);
+    let mut g = FrameGenerator::new(
+        &zone,
+        &layout,
+        9,
+        wasteflow::calendar::Timestamp::from_millis(now_ms() as i64 - 86_400_000),
+        per_frame,
+        0.0,
+        0.0,
+    );
     let mut o = MqttOptions::new(unique("lat-"), BROKER_HOST, env.broker_port);
     o.set_max_packet_size(Some(1 << 20));
     let (client, mut ev) = AsyncClient::new(o, 1000);

@@ -107,6 +107,19 @@ impl Timestamp {
     pub fn since(self, earlier: Timestamp) -> SignedDuration {
         SignedDuration::from_millis(self.0.saturating_sub(earlier.0))
     }
+
+    /// Which bucket of `width` this instant falls in, counting whole widths from the epoch
+    /// (rounded down: -1 for the width before it). UTC days are `t.div_euclid(DAY)` with
+    /// `DAY` 24 hours. `width` must be at least a millisecond.
+    pub fn div_euclid(self, width: SignedDuration) -> i64 {
+        self.0.div_euclid(millis_of(width))
+    }
+
+    /// How far into its bucket of `width` ([`Timestamp::div_euclid`]) this instant lies: from
+    /// zero to just under `width`, also before the epoch.
+    pub fn rem_euclid(self, width: SignedDuration) -> SignedDuration {
+        SignedDuration::from_millis(self.0.rem_euclid(millis_of(width)))
+    }
 }
 
 /// The whole milliseconds of `d`, held at the ends of `i64`.
@@ -191,6 +204,17 @@ mod tests {
         assert_eq!(Timestamp::MIN.checked_add(SignedDuration::from_millis(-1)), None);
         // -1 ms is in the second before the epoch.
         assert_eq!(Timestamp::from_millis(-1).as_secs(), -1);
+    }
+
+    #[test]
+    fn buckets_count_from_the_epoch_and_round_down() {
+        let hour = SignedDuration::from_hours(1);
+        let t = Timestamp::from_millis(2 * 3_600_000 + 61_000);
+        assert_eq!((t.div_euclid(hour), t.rem_euclid(hour)), (2, SignedDuration::from_millis(61_000)));
+        // The millisecond before the epoch is the last of bucket -1.
+        let before = Timestamp::from_millis(-1);
+        assert_eq!((before.div_euclid(hour), before.rem_euclid(hour)), (-1, SignedDuration::from_millis(3_599_999)));
+        assert_eq!(Timestamp::EPOCH.div_euclid(hour), 0);
     }
 
     #[test]

@@ -101,7 +101,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
                 };
                 let mut options: SimOptions = args.into();
                 if options.realistic {
-                    options.clock = super::sim_clock::zone_clock(&settings, options.start_ms).await;
+                    options.clock = super::sim_clock::zone_clock(&settings, options.start).await;
                 }
                 let summary = run_simulation(&zone, &layout, &options, &broker).await?;
                 println!("{}", serde_json::to_string(&summary)?);

@@ -4,9 +4,10 @@
 //! With `--evaluate`, replays the simulator's realistic fortnight instead (`plan_eval.rs`).
 
 use super::plan_args::PlanArgs;
+use crate::calendar::SignedDuration;
 use crate::calendar::{day_number, parse_date};
 use crate::config::Settings;
-use crate::plan::DAY_S;
+use crate::plan::LocalTime;
 use crate::report::plan::{self as collection_plan, PlanRequest};
 use crate::report::ZoneTime;
 use crate::store::connect;
@@ -26,10 +27,11 @@ pub async fn run(args: PlanArgs, settings: &Settings, zone: &Zone) -> Result<Exi
     if args.evaluate {
         // The simulated zone runs in the configured time zone, whose rules the database knows.
         let time_zone = ZoneTime { name: settings.zone.time_zone.clone() };
-        let clock = time_zone.local_clock(&db.client, day, i64::from(args.days) * DAY_S).await;
+        let days = SignedDuration::from_hours(24 * i64::from(args.days));
+        let clock = time_zone.local_clock(&db.client, day, days).await;
         db.close().await;
         let clock = clock?;
-        let text = super::plan_eval::evaluate(zone, settings, &clock, clock.to_utc(day * DAY_S), &args)?;
+        let text = super::plan_eval::evaluate(zone, settings, &clock, clock.to_utc(LocalTime::midnight(day)), &args)?;
         println!("{text}");
         return Ok(ExitCode::SUCCESS);
     }

@@ -5,57 +5,63 @@
 //! window opening (each company its own truck), and the planner (docs/planning.md "Measured").
 
 use super::plan_args::PlanArgs;
+use crate::calendar::{SignedDuration, Timestamp};
 use crate::config::Settings;
-use crate::plan::{replay, LocalClock, PlannedContainer, Policy, ReplayContainer, ReplayOutcome, Vehicle, DAY_S};
+use crate::plan::{
+    replay, whole_seconds, LocalClock, PlannedContainer, Policy, ReplayContainer, ReplayOutcome, Vehicle,
+};
 use crate::simulate::{Faults, ZoneSim};
 use crate::wire::{decode, Measurement, TopicLayout};
 use crate::zone::{parse_window, CollectionWindow, Zone};
 use std::collections::{BTreeMap, HashMap};
 use std::error::Error;
 
-const H: i64 = 3600;
-
 /// Days simulated before the measured period.
 const WARMUP_DAYS: i64 = 3;
 
-/// One container's readings in the simulated run: fill levels and emptyings, ms.
+/// One container's readings in the simulated run: fill levels and emptyings, with their times.
 #[derive(Default)]
 struct Track {
-    fills: Vec<(i64, f64)>,
-    emptied: Vec<i64>,
+    fills: Vec<(Timestamp, f64)>,
+    emptied: Vec<Timestamp>,
+}
+
+/// `n` days.
+fn days(n: i64) -> SignedDuration {
+    SignedDuration::from_hours(24 * n)
 }
 
 pub fn evaluate(
     zone: &Zone,
     settings: &Settings,
     clock: &LocalClock,
-    start_s: i64,
+    start: Timestamp,
     args: &PlanArgs,
 ) -> Result<String, Box<dyn Error>> {
     let layout = TopicLayout::parse(&settings.mqtt.topic_filter)?;
     // Three days of warm-up before the date, with the simulator's collections under both
     // policies, so that the live state knows each container's rate since a collection.
-    let warm_s = start_s - WARMUP_DAYS * DAY_S;
+    let warm = start - days(WARMUP_DAYS);
     let warmup = WARMUP_DAYS as usize * 24;
     let hours = warmup + args.days as usize * 24;
-    let end_s = start_s + i64::from(args.days) * DAY_S;
-    let tracks = simulate(zone, &layout, args.seed, warm_s, end_s, clock);
-    let (containers, baseline) = trajectories(zone, &tracks, warm_s, hours);
+    let end = start + days(i64::from(args.days));
+    let tracks = simulate(zone, &layout, args.seed, warm, end, clock);
+    let (containers, baseline) = trajectories(zone, &tracks, warm, hours);
     let vehicles: BTreeMap<String, Vehicle> = zone
         .file
         .transporters
         .iter()
         .map(|t| (t.id.clone(), Vehicle { volume_m3: t.vehicle_volume_m3, mass_kg: t.vehicle_mass_kg }))
         .collect();
-    let before = replay(&containers, warm_s, warmup, hours, clock, &vehicles, &Policy::Fixed(baseline.clone()));
+    let before = replay(&containers, warm, warmup, hours, clock, &vehicles, &Policy::Fixed(baseline.clone()));
     let planned = Policy::Planned {
-        margin_s: args.margin.as_secs() as i64,
-        horizon_s: args.horizon.as_secs() as i64,
+        margin: whole_seconds(args.margin),
+        horizon: whole_seconds(args.horizon),
         join_share: args.join,
         rate_factor: args.rate_factor,
     };
-    let reactive = replay(&containers, warm_s, warmup, hours, clock, &vehicles, &Policy::Reactive);
-    let after = replay(&containers, warm_s, warmup, hours, clock, &vehicles, &planned);
+    let reactive = replay(&containers, warm, warmup, hours, clock, &vehicles, &Policy::Reactive);
+    let after = replay(&containers, warm, warmup, hours, clock, &vehicles, &planned);
     if args.json {
         let v = serde_json::json!({
             "date": args.date, "days": args.days, "seed": args.seed, "containers": containers.len(),
@@ -103,20 +109,20 @@ fn simulate(
     zone: &Zone,
     layout: &TopicLayout,
     seed: u64,
-    start_s: i64,
-    end_s: i64,
+    start: Timestamp,
+    end: Timestamp,
     clock: &LocalClock,
 ) -> HashMap<String, Track> {
     let by_topic: HashMap<String, &crate::zone::GatewayEntry> =
         zone.file.gateways.iter().map(|g| (layout.topic_for(&g.company, &g.id), g)).collect();
-    let mut sim =
-        ZoneSim::new(zone, layout, seed, start_s * 1000, end_s * 1000, Faults::default()).with_clock(clock.clone());
+    let mut sim = ZoneSim::new(zone, layout, seed, start, end, Faults::default()).with_clock(clock.clone());
     let mut tracks: HashMap<String, Track> = HashMap::new();
     while let Some(msg) = sim.next_message() {
         let (Some(g), Ok(frame)) = (by_topic.get(&msg.topic), decode(&msg.payload)) else { continue };
         for r in &frame.readings {
             let Some(s) = g.sensors.iter().find(|s| s.number == r.sensor) else { continue };
-            let t = frame.base_time_ms as i64 + i64::from(r.offset_ms);
+            // The wire's milliseconds: the frame's base time and the reading's offset.
+            let t = Timestamp::from_millis(frame.base_time_ms as i64 + i64::from(r.offset_ms));
             let track = tracks.entry(s.container.clone()).or_default();
             match r.value {
                 Measurement::FillLevel(v) => track.fills.push((t, f64::from(v))),
@@ -134,7 +140,7 @@ fn simulate(
 fn trajectories(
     zone: &Zone,
     tracks: &HashMap<String, Track>,
-    start_s: i64,
+    start: Timestamp,
     hours: usize,
 ) -> (Vec<ReplayContainer>, Vec<Vec<usize>>) {
     let mut containers = Vec::new();
@@ -149,15 +155,16 @@ fn trajectories(
             .or(site.and_then(|s| s.collection_window.as_ref()))
             .and_then(|w| parse_window(w).ok())
             .unwrap_or(CollectionWindow::ALWAYS);
-        let hour_of = |t_ms: i64| (((t_ms / 1000 - start_s) / H).max(0) as usize).min(hours.saturating_sub(1));
+        let hour_of = |t: Timestamp| ((t - start).as_hours().max(0) as usize).min(hours.saturating_sub(1));
         let mut inflow = vec![0.0; hours];
         let mut rate_per_ms = 0.0;
         for w in track.fills.windows(2) {
             let ((t1, f1), (t2, f2)) = (w[0], w[1]);
+            let ms = (t2 - t1).as_millis() as f64;
             let emptied = track.emptied.iter().any(|e| *e > t1 && *e <= t2);
-            let gained = if emptied { rate_per_ms * (t2 - t1) as f64 } else { f2 - f1 };
+            let gained = if emptied { rate_per_ms * ms } else { f2 - f1 };
             if !emptied && t2 > t1 {
-                rate_per_ms = (f2 - f1) / (t2 - t1) as f64;
+                rate_per_ms = (f2 - f1) / ms;
             }
             inflow[hour_of(t2)] += gained;
         }
@@ -173,7 +180,7 @@ fn trajectories(
                 full_mass_kg: c.max_load_kg,
                 threshold_pct: c.overflow_threshold_pct,
                 fill_pct: first,
-                reading_at_s: start_s,
+                reading_at: start,
                 rate_per_hour: None,
                 rate_span_h: None,
                 window,

@@ -1,6 +1,7 @@
 //! The options of `wasteflow simulate` (clap), turned into the simulator's
 //! [`SimOptions`](crate::simulate::SimOptions); the broker comes from the config.
 
+use crate::calendar::Timestamp;
 use crate::simulate::{Fault, SimOptions};
 use clap::builder::PossibleValue;
 
@@ -89,7 +90,8 @@ impl From<SimArgs> for SimOptions {
             rate: a.rate,
             duplicates: a.duplicates,
             malformed: a.malformed,
-            start_ms: a.start_ms,
+            // The flag's milliseconds since the epoch (at most i64::MAX of them).
+            start: a.start_ms.map(|ms| Timestamp::from_millis(i64::try_from(ms).unwrap_or(i64::MAX))),
             realistic: a.realistic,
             days: a.days,
             speedup: a.speedup,
@@ -174,7 +176,7 @@ mod tests {
             rate: Some(8.5),
             duplicates: 0.25,
             malformed: 0.5,
-            start_ms: Some(9),
+            start: Some(Timestamp::from_millis(9)),
             realistic: true,
             days: 2.5,
             speedup: Some(60.0),

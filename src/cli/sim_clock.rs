@@ -3,22 +3,23 @@
 //! the containers' collection windows in local time. Without a database within two seconds the
 //! windows are read in UTC, and the log says so.
 
+use crate::calendar::{SignedDuration, Timestamp};
 use crate::config::Settings;
-use crate::plan::{LocalClock, DAY_S};
+use crate::plan::{LocalClock, DAY};
 use crate::report::ZoneTime;
 use crate::store::connect;
 use std::time::Duration;
 
-/// Days of offsets read: the longest realistic run (29 days) and a margin.
-const SPAN_DAYS: i64 = 31;
+/// Offsets read: the longest realistic run (29 days) and a margin.
+const SPAN: SignedDuration = SignedDuration::from_hours(31 * 24);
 
 /// The offsets of `[zone] time_zone` from the simulated start (or a month ago) on, or `None`.
-pub async fn zone_clock(settings: &Settings, start_ms: Option<u64>) -> Option<LocalClock> {
-    let start_s = start_ms.map_or_else(|| crate::clock::now_ms() / 1000 - SPAN_DAYS * DAY_S, |ms| ms as i64 / 1000);
+pub async fn zone_clock(settings: &Settings, start: Option<Timestamp>) -> Option<LocalClock> {
+    let start = start.unwrap_or_else(|| Timestamp::from_millis(crate::clock::now_ms()) - SPAN);
     let zone = ZoneTime { name: settings.zone.time_zone.clone() };
     let read = async {
         let db = connect(&settings.database).await?;
-        let clock = zone.local_clock(&db.client, start_s.div_euclid(DAY_S), SPAN_DAYS * DAY_S).await;
+        let clock = zone.local_clock(&db.client, start.div_euclid(DAY), SPAN).await;
         db.close().await;
         Ok::<_, Box<dyn std::error::Error>>(clock?)
     };

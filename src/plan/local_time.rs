@@ -1,67 +1,109 @@
 //! Local days and hours of the zone's time zone, from UTC offsets the database computed
 //! (`AT TIME ZONE`), and the openings of a collection window.
 
+use crate::calendar::{millis_of, SignedDuration, Timestamp};
 use crate::zone::CollectionWindow;
 
-/// Seconds in a day.
-pub const DAY_S: i64 = 86_400;
+/// A day, 24 hours (a local day is one, counted in local time).
+pub const DAY: SignedDuration = SignedDuration::from_hours(24);
+/// An hour.
+pub const HOUR: SignedDuration = SignedDuration::from_hours(1);
 
-/// The zone's UTC offset over time: `(utc_s, offset_s)` samples, each in force from its
+/// A reading of the zone's wall clock: its local date and time, counted as if the local
+/// calendar were UTC (milliseconds from 1970-01-01 00:00 local). Not an instant: the same
+/// reading happens at a different instant in every time zone, and twice or never when the
+/// clocks change; [`LocalClock::to_utc`] makes it one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LocalTime(i64);
+
+impl LocalTime {
+    /// 00:00 of the local day `day` (days since 1970-01-01).
+    pub fn midnight(day: i64) -> LocalTime {
+        LocalTime(day.saturating_mul(millis_of(DAY)))
+    }
+
+    /// Its local day (days since 1970-01-01).
+    pub fn day(self) -> i64 {
+        self.0.div_euclid(millis_of(DAY))
+    }
+
+    /// Time since its local midnight: 00:00 to 23:59:59.999.
+    pub fn time_of_day(self) -> SignedDuration {
+        SignedDuration::from_millis(self.0.rem_euclid(millis_of(DAY)))
+    }
+}
+
+impl std::ops::Add<SignedDuration> for LocalTime {
+    type Output = LocalTime;
+    /// Saturating, as [`Timestamp`]'s.
+    fn add(self, d: SignedDuration) -> LocalTime {
+        LocalTime(self.0.saturating_add(millis_of(d)))
+    }
+}
+
+/// The zone's UTC offset over time: `(instant, offset)` samples, each in force from its
 /// instant on (sorted; the first one also before it).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LocalClock {
-    samples: Vec<(i64, i32)>,
+    samples: Vec<(Timestamp, SignedDuration)>,
 }
 
 impl LocalClock {
-    /// One offset for all time (e.g. 3600 for winter time in Paris).
-    pub fn fixed(offset_s: i32) -> LocalClock {
-        LocalClock { samples: vec![(i64::MIN, offset_s)] }
+    /// One offset for all time (e.g. one hour for winter time in Paris).
+    pub fn fixed(offset: SignedDuration) -> LocalClock {
+        LocalClock { samples: vec![(Timestamp::MIN, offset)] }
     }
 
     /// From samples (e.g. hourly over the planned period); sorted here.
-    pub fn from_samples(mut samples: Vec<(i64, i32)>) -> LocalClock {
+    pub fn from_samples(mut samples: Vec<(Timestamp, SignedDuration)>) -> LocalClock {
         samples.sort_by_key(|s| s.0);
         samples.dedup_by(|b, a| a.1 == b.1);
         if samples.is_empty() {
-            samples.push((i64::MIN, 0));
+            samples.push((Timestamp::MIN, SignedDuration::ZERO));
         }
         LocalClock { samples }
     }
 
-    /// The offset in force at `utc_s`.
-    pub fn offset_at(&self, utc_s: i64) -> i32 {
-        let i = self.samples.partition_point(|s| s.0 <= utc_s);
+    /// The offset in force at `t`.
+    pub fn offset_at(&self, t: Timestamp) -> SignedDuration {
+        let i = self.samples.partition_point(|s| s.0 <= t);
         self.samples[i.saturating_sub(1)].1
     }
 
-    /// Local seconds "since the epoch" (the UTC instant shifted by the offset).
-    pub fn to_local(&self, utc_s: i64) -> i64 {
-        utc_s + i64::from(self.offset_at(utc_s))
+    /// The local wall-clock time at `t` (the instant shifted by the offset).
+    pub fn to_local(&self, t: Timestamp) -> LocalTime {
+        LocalTime((t + self.offset_at(t)).as_millis())
     }
 
-    /// The UTC instant of a local time (in a repeated hour, the first; in a skipped hour, the
+    /// The instant of a local time (in a repeated hour, the first; in a skipped hour, the
     /// instant an hour later).
-    pub fn to_utc(&self, local_s: i64) -> i64 {
-        let guess = local_s - i64::from(self.offset_at(local_s));
-        local_s - i64::from(self.offset_at(guess))
+    pub fn to_utc(&self, local: LocalTime) -> Timestamp {
+        // The offset in force at the instant the local reading names in UTC: a first guess.
+        let as_if_utc = Timestamp::from_millis(local.0);
+        let guess = as_if_utc - self.offset_at(as_if_utc);
+        as_if_utc - self.offset_at(guess)
     }
 
     /// The local day (days since 1970-01-01) of an instant.
-    pub fn local_day(&self, utc_s: i64) -> i64 {
-        self.to_local(utc_s).div_euclid(DAY_S)
+    pub fn local_day(&self, t: Timestamp) -> i64 {
+        self.to_local(t).day()
     }
 
-    /// The windows `[open, close)` (UTC seconds) of `w` that overlap `[from_s, to_s)`, in order.
-    pub fn openings(&self, w: &CollectionWindow, from_s: i64, to_s: i64) -> Vec<(i64, i64)> {
+    /// The window `[open, close)` of `w` on the local day `day`, whether it opens that day or not.
+    pub fn opening(&self, w: &CollectionWindow, day: i64) -> (Timestamp, Timestamp) {
+        let at = |min: u16| self.to_utc(LocalTime::midnight(day) + SignedDuration::from_mins(i64::from(min)));
+        (at(w.from_min), at(w.to_min))
+    }
+
+    /// The windows `[open, close)` of `w` that overlap `[from, to)`, in order.
+    pub fn openings(&self, w: &CollectionWindow, from: Timestamp, to: Timestamp) -> Vec<(Timestamp, Timestamp)> {
         let mut out = Vec::new();
-        for day in self.local_day(from_s) - 1..=self.local_day(to_s) + 1 {
+        for day in self.local_day(from) - 1..=self.local_day(to) + 1 {
             if !w.on(weekday(day)) {
                 continue;
             }
-            let open = self.to_utc(day * DAY_S + i64::from(w.from_min) * 60);
-            let close = self.to_utc(day * DAY_S + i64::from(w.to_min) * 60);
-            if close > from_s && open < to_s {
+            let (open, close) = self.opening(w, day);
+            if close > from && open < to {
                 out.push((open, close));
             }
         }
@@ -72,6 +114,12 @@ impl LocalClock {
 /// Weekday of a day since the epoch, 0 = Monday (1970-01-01 was a Thursday).
 pub fn weekday(day: i64) -> u32 {
     (day + 3).rem_euclid(7) as u32
+}
+
+/// The whole seconds of `d`, as the planner counts its margins and horizons (a fraction of a
+/// second on the command line is dropped).
+pub fn whole_seconds(d: std::time::Duration) -> SignedDuration {
+    SignedDuration::from_secs(i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 #[cfg(test)]
@@ -85,10 +133,15 @@ mod tests {
         day_number(date(y, m, d))
     }
 
+    /// 00:00 UTC of a day since the epoch.
+    fn utc_midnight(day: i64) -> Timestamp {
+        Timestamp::from_secs(day * 86_400)
+    }
+
     /// Paris: +1 h until 2026-03-29 01:00 UTC, then +2 h.
     fn paris_spring_2026() -> LocalClock {
-        let change = days_from_civil(2026, 3, 29) * DAY_S + 3600;
-        LocalClock::from_samples(vec![(change - 7200, 3600), (change, 7200)])
+        let change = utc_midnight(days_from_civil(2026, 3, 29)) + HOUR;
+        LocalClock::from_samples(vec![(change - 2 * HOUR, HOUR), (change, 2 * HOUR)])
     }
 
     #[test]
@@ -104,11 +157,21 @@ mod tests {
     fn window_openings_follow_local_time_across_the_clock_change() {
         let clock = paris_spring_2026();
         let w = CollectionWindow { days: 0b1111111, from_min: 7 * 60, to_min: 16 * 60 };
-        let sat = days_from_civil(2026, 3, 28) * DAY_S;
-        let o = clock.openings(&w, sat, sat + 2 * DAY_S);
+        let sat_day = days_from_civil(2026, 3, 28);
+        let sat = utc_midnight(sat_day);
+        let o = clock.openings(&w, sat, sat + 2 * DAY);
         // Saturday 07:00 local = 06:00 UTC (+1 h); Sunday 07:00 local = 05:00 UTC (+2 h).
-        assert_eq!(o[0], (sat + 6 * 3600, sat + 15 * 3600));
-        assert_eq!(o[1], (sat + DAY_S + 5 * 3600, sat + DAY_S + 14 * 3600));
-        assert_eq!(clock.local_day(sat + DAY_S - 1800), sat / DAY_S + 1, "23:30 UTC is 00:30 local");
+        assert_eq!(o[0], (sat + 6 * HOUR, sat + 15 * HOUR));
+        assert_eq!(o[1], (sat + DAY + 5 * HOUR, sat + DAY + 14 * HOUR));
+        assert_eq!(clock.local_day(sat + DAY - HOUR / 2), sat_day + 1, "23:30 UTC is 00:30 local");
+    }
+
+    #[test]
+    fn local_times_are_days_and_times_of_day() {
+        let t = LocalTime::midnight(3) + 25 * HOUR;
+        assert_eq!((t.day(), t.time_of_day()), (4, HOUR));
+        let before = LocalTime::midnight(0) + SignedDuration::from_millis(-1);
+        assert_eq!((before.day(), before.time_of_day()), (-1, DAY - SignedDuration::from_millis(1)));
+        assert_eq!(whole_seconds(std::time::Duration::from_millis(1_500)), SignedDuration::from_secs(1));
     }
 }

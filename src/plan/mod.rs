@@ -5,15 +5,17 @@
 //! trajectories.
 //!
 //! Pure arithmetic on plain values: no clock, no database, no I/O (the command reads the
-//! database through `report/plan/`). Times are seconds since the Unix epoch, UTC; local days and
-//! hours come from a [`LocalClock`] built from the database's time zone rules.
+//! database through `report/plan/`). Instants are [`Timestamp`](crate::calendar::Timestamp)s, to
+//! the whole second (the live state's reading times, rounded; windows open on the minute),
+//! spans [`SignedDuration`](crate::calendar::SignedDuration)s; local days and wall-clock times
+//! ([`LocalTime`]) come from a [`LocalClock`] built from the database's time zone rules.
 
 mod local_time;
 mod replay;
 mod schedule;
 mod trips;
 
-pub use local_time::{LocalClock, DAY_S};
+pub use local_time::{whole_seconds, LocalClock, LocalTime, DAY, HOUR};
 pub use replay::{replay, Policy, ReplayContainer, ReplayOutcome};
 pub use schedule::{pickup, Params, Pickup, PlannedContainer, FACTOR_FROM_H};
 pub use trips::{group_trips, plan, Plan, Trip, Vehicle};

@@ -3,12 +3,11 @@
 //! full containers were when collected. Measures the planner against the simulator's
 //! collections (`wasteflow plan --evaluate`, docs/planning.md).
 
-use super::local_time::{LocalClock, DAY_S};
+use super::local_time::{LocalClock, LocalTime, DAY, HOUR};
 use super::schedule::{Params, Pickup, PlannedContainer};
 use super::trips::{group_trips, plan, Vehicle};
+use crate::calendar::{SignedDuration, Timestamp};
 use std::collections::{BTreeMap, BTreeSet};
-
-const H: i64 = 3600;
 
 /// One container's trajectory: its registry fields (in `state`; the fill fields are replaced
 /// as the replay goes), its fill at the start and the points it gains in each hour.
@@ -34,7 +33,7 @@ pub enum Policy {
     /// The planner, run every local midnight on the replayed live state (fill,
     /// and the rate since the last collection as the live stage computes it); the pick-ups
     /// until the next run are made at their hour, the trips grouped across companies.
-    Planned { margin_s: i64, horizon_s: i64, join_share: f64, rate_factor: f64 },
+    Planned { margin: SignedDuration, horizon: SignedDuration, join_share: f64, rate_factor: f64 },
 }
 
 /// What a replay measured.
@@ -54,28 +53,28 @@ pub struct ReplayOutcome {
     pub tonnes: f64,
 }
 
-/// Replays `hours` hours from `start_s`, the first `warmup` of them with the containers'
+/// Replays `hours` hours from `start`, the first `warmup` of them with the containers'
 /// warm-up collections and not counted (the policy decides from then on). Trips: the collections grouped by carrier,
 /// and local day within the vehicles' capacity; per company for [`Policy::Fixed`] and
 /// [`Policy::Reactive`], across companies for [`Policy::Planned`].
 pub fn replay(
     containers: &[ReplayContainer],
-    start_s: i64,
+    start: Timestamp,
     warmup: usize,
     hours: usize,
     clock: &LocalClock,
     vehicles: &BTreeMap<String, Vehicle>,
     policy: &Policy,
 ) -> ReplayOutcome {
-    let mut run = Replay::new(containers, start_s, warmup, clock, vehicles, policy);
+    let mut run = Replay::new(containers, start, warmup, clock, vehicles, policy);
     for h in 0..hours {
-        let t = start_s + h as i64 * H;
-        if let Policy::Planned { margin_s, horizon_s, join_share, rate_factor } = policy {
-            if h == warmup || (h > warmup && clock.to_local(t).rem_euclid(DAY_S) < H) {
+        let t = start + SignedDuration::from_hours(h as i64);
+        if let Policy::Planned { margin, horizon, join_share, rate_factor } = policy {
+            if h == warmup || (h > warmup && clock.to_local(t).time_of_day() < HOUR) {
                 let params = Params {
-                    now_s: t,
-                    until_s: t + horizon_s,
-                    margin_s: *margin_s,
+                    now: t,
+                    until: t + *horizon,
+                    margin: *margin,
                     join_share: *join_share,
                     rate_factor: *rate_factor,
                 };
@@ -94,14 +93,14 @@ pub fn replay(
 /// measured from, its scheduled hours and whether it overflowed.
 struct Replay<'a> {
     containers: &'a [ReplayContainer],
-    start_s: i64,
+    start: Timestamp,
     warmup: usize,
     clock: &'a LocalClock,
     vehicles: &'a BTreeMap<String, Vehicle>,
     policy: &'a Policy,
     fill: Vec<f64>,
     /// Fill and time the rate since the last collection is measured from.
-    base: Vec<(f64, i64)>,
+    base: Vec<(f64, Timestamp)>,
     /// Overflowed in the current fill cycle.
     overflowed: Vec<bool>,
     /// Overflowed at least once after the warm-up.
@@ -116,14 +115,14 @@ struct Replay<'a> {
 impl<'a> Replay<'a> {
     fn new(
         containers: &'a [ReplayContainer],
-        start_s: i64,
+        start: Timestamp,
         warmup: usize,
         clock: &'a LocalClock,
         vehicles: &'a BTreeMap<String, Vehicle>,
         policy: &'a Policy,
     ) -> Replay<'a> {
         let fill: Vec<f64> = containers.iter().map(|c| c.start_fill_pct).collect();
-        let base: Vec<(f64, i64)> = fill.iter().map(|f| (*f, start_s)).collect();
+        let base: Vec<(f64, Timestamp)> = fill.iter().map(|f| (*f, start)).collect();
         let scheduled: Vec<BTreeSet<usize>> = containers
             .iter()
             .enumerate()
@@ -139,7 +138,7 @@ impl<'a> Replay<'a> {
         let n = containers.len();
         Replay {
             containers,
-            start_s,
+            start,
             warmup,
             clock,
             vehicles,
@@ -156,39 +155,41 @@ impl<'a> Replay<'a> {
 
     /// Runs the planner at `t` on the replayed live state and schedules its pick-ups before
     /// the next local midnight.
-    fn schedule_planned(&mut self, t: i64, params: &Params) {
+    fn schedule_planned(&mut self, t: Timestamp, params: &Params) {
         let states: Vec<PlannedContainer> = self
             .containers
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                let hours_since = (t - self.base[i].1) as f64 / H as f64;
+                let hours_since = (t - self.base[i].1).as_secs_f64() / 3600.0;
                 PlannedContainer {
                     fill_pct: self.fill[i],
-                    reading_at_s: t,
+                    reading_at: t,
                     rate_per_hour: (hours_since >= 1.0 / 6.0).then(|| (self.fill[i] - self.base[i].0) / hours_since),
                     rate_span_h: Some(hours_since),
                     ..c.state.clone()
                 }
             })
             .collect();
-        let until = self.clock.to_utc((self.clock.local_day(t) + 1) * DAY_S);
+        let until = self.clock.to_utc(LocalTime::midnight(self.clock.local_day(t) + 1));
         for p in plan(&states, self.clock, params, self.vehicles).pickups {
-            if p.at_s < until {
+            if p.at < until {
                 let i = self.containers.iter().position(|c| c.state.id == p.container).unwrap_or(0);
-                self.scheduled[i].insert(((p.at_s - self.start_s) / H) as usize);
+                self.scheduled[i].insert((p.at - self.start).as_hours() as usize);
             }
         }
     }
 
     /// Each container at its threshold with nothing scheduled calls its carrier, who comes at
     /// the next window opening (or now, inside a window).
-    fn schedule_reactive(&mut self, t: i64) {
+    fn schedule_reactive(&mut self, t: Timestamp) {
         for (i, c) in self.containers.iter().enumerate() {
             if self.fill[i] >= c.state.threshold_pct && self.scheduled[i].is_empty() {
-                let next = self.clock.openings(&c.state.window, t, t + 8 * DAY_S).first().map(|(o, _)| (*o).max(t));
+                let next = self.clock.openings(&c.state.window, t, t + 8 * DAY).first().map(|(o, _)| (*o).max(t));
                 if let Some(at) = next {
-                    self.scheduled[i].insert(((at - self.start_s + H - 1) / H) as usize);
+                    // The first whole hour of the replay at or after it.
+                    self.scheduled[i]
+                        .insert((at - self.start + HOUR - SignedDuration::from_secs(1)).as_hours() as usize);
                 }
             }
         }
@@ -196,7 +197,7 @@ impl<'a> Replay<'a> {
 
     /// Hour `h` (at `t`): the containers scheduled now are collected, then every container
     /// gains the hour's inflow, and an overflow is counted when one reaches 100 %.
-    fn collect_and_fill(&mut self, h: usize, t: i64) {
+    fn collect_and_fill(&mut self, h: usize, t: Timestamp) {
         for (i, c) in self.containers.iter().enumerate() {
             if self.scheduled[i].remove(&h) {
                 let s = &c.state;
@@ -206,8 +207,8 @@ impl<'a> Replay<'a> {
                     company: s.company.clone(),
                     destination: s.destination.clone(),
                     transporter: s.transporter.clone().unwrap_or_default(),
-                    at_s: t,
-                    overflow_s: t,
+                    at: t,
+                    overflow: t,
                     fill_pct: fill,
                     volume_m3: s.volume_m3 * fill.min(100.0) / 100.0,
                     mass_kg: s.full_mass_kg * fill.min(100.0) / 100.0,
@@ -274,8 +275,8 @@ mod tests {
     use jiff::civil::date;
 
     /// Monday 7 December 2026, 00:00 in Paris (+1 h).
-    fn monday() -> i64 {
-        day_number(date(2026, 12, 7)) * DAY_S - H
+    fn monday() -> Timestamp {
+        Timestamp::from_secs(day_number(date(2026, 12, 7)) * 86_400) - HOUR
     }
 
     fn container(id: &str, company: &str, rate: f64) -> ReplayContainer {
@@ -289,7 +290,7 @@ mod tests {
                 full_mass_kg: 1000.0,
                 threshold_pct: 90.0,
                 fill_pct: 0.0,
-                reading_at_s: 0,
+                reading_at: Timestamp::EPOCH,
                 rate_per_hour: None,
                 rate_span_h: None,
                 window: CollectionWindow { days: 0b11111, from_min: 7 * 60, to_min: 16 * 60 },
@@ -312,7 +313,7 @@ mod tests {
             monday(),
             0,
             72,
-            &LocalClock::fixed(3600),
+            &LocalClock::fixed(HOUR),
             &BTreeMap::new(),
             &Policy::Fixed(vec![vec![30], vec![], vec![30]]),
         );
@@ -326,7 +327,7 @@ mod tests {
         // close); the carrier comes Wednesday 07:00 (hour 55), when it holds 110 %: it
         // reached 100 % at hour 50, one overflow. Two companies, two trips.
         let cs = [container("a1", "a", 2.0), container("b1", "b", 2.0)];
-        let out = replay(&cs, monday(), 0, 72, &LocalClock::fixed(3600), &BTreeMap::new(), &Policy::Reactive);
+        let out = replay(&cs, monday(), 0, 72, &LocalClock::fixed(HOUR), &BTreeMap::new(), &Policy::Reactive);
         assert_eq!((out.collections, out.trips, out.overflows, out.containers_overflowed), (2, 2, 2, 2));
         assert!((out.mean_fill_at_collection_pct - 110.0).abs() < 1e-9, "{out:?}");
     }
@@ -340,8 +341,8 @@ mod tests {
         // 16 % (8 h since), 90 % in 37 h (Thursday 13:00), by 09:00: not on Wednesday, the
         // last day replayed. 2 collections, 1 trip, mean fill 80 %, no overflow.
         let cs = [container("a1", "a", 2.0), container("b1", "b", 2.0)];
-        let policy = Policy::Planned { margin_s: 4 * H, horizon_s: 3 * DAY_S, join_share: 2.0, rate_factor: 1.0 };
-        let out = replay(&cs, monday(), 0, 72, &LocalClock::fixed(3600), &BTreeMap::new(), &policy);
+        let policy = Policy::Planned { margin: 4 * HOUR, horizon: 3 * DAY, join_share: 2.0, rate_factor: 1.0 };
+        let out = replay(&cs, monday(), 0, 72, &LocalClock::fixed(HOUR), &BTreeMap::new(), &policy);
         assert_eq!((out.collections, out.trips, out.overflows), (2, 1, 0));
         assert!((out.mean_fill_at_collection_pct - 80.0).abs() < 1e-9, "{out:?}");
     }

@@ -4,7 +4,8 @@
 //! at or before the deadline, the carrier comes at the deadline, or at the window's close if
 //! that comes first.
 
-use super::local_time::LocalClock;
+use super::local_time::{LocalClock, DAY};
+use crate::calendar::{SignedDuration, Timestamp};
 use crate::zone::CollectionWindow;
 
 /// The rate factor stands for the nights and weekends a rate since the last collection
@@ -25,9 +26,9 @@ pub struct PlannedContainer {
     pub full_mass_kg: f64,
     /// Overflow threshold, percent of volume.
     pub threshold_pct: f64,
-    /// Latest fill level, percent, and when it was read (UTC seconds).
+    /// Latest fill level, percent, and when it was read (to the second).
     pub fill_pct: f64,
-    pub reading_at_s: i64,
+    pub reading_at: Timestamp,
     /// Fill rate since its last collection, points per hour (none until known).
     pub rate_per_hour: Option<f64>,
     /// Hours that rate spans (its first reading after the collection to the latest); none
@@ -37,34 +38,35 @@ pub struct PlannedContainer {
 }
 
 impl PlannedContainer {
-    /// Forecast fill at `t_s` (straight line from the latest reading, at most 100 %).
-    pub fn fill_at(&self, t_s: i64) -> f64 {
-        let hours = (t_s - self.reading_at_s).max(0) as f64 / 3600.0;
+    /// Forecast fill at `t` (straight line from the latest reading, at most 100 %).
+    pub fn fill_at(&self, t: Timestamp) -> f64 {
+        let hours = (t - self.reading_at).max(SignedDuration::ZERO).as_secs_f64() / 3600.0;
         (self.fill_pct + self.rate_per_hour.unwrap_or(0.0).max(0.0) * hours).min(100.0)
     }
 
     /// When it reaches its overflow threshold filling at `rate_factor` times its rate (at its
     /// rate itself while the rate spans less than [`FACTOR_FROM_H`]): its reading time if
     /// already there; none when it does not fill (no rate, or not a positive one).
-    pub fn overflow_at(&self, rate_factor: f64) -> Option<i64> {
+    pub fn overflow_at(&self, rate_factor: f64) -> Option<Timestamp> {
         if self.fill_pct >= self.threshold_pct {
-            return Some(self.reading_at_s);
+            return Some(self.reading_at);
         }
         let factor = if self.rate_span_h.is_some_and(|h| h < FACTOR_FROM_H) { 1.0 } else { rate_factor };
         let rate = self.rate_per_hour.map(|r| r * factor).filter(|r| *r > 0.0 && r.is_finite())?;
-        Some(self.reading_at_s + ((self.threshold_pct - self.fill_pct) / rate * 3600.0).round() as i64)
+        let secs = ((self.threshold_pct - self.fill_pct) / rate * 3600.0).round() as i64;
+        Some(self.reading_at + SignedDuration::from_secs(secs))
     }
 }
 
 /// The planning period and margin.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Params {
-    /// Start of the plan (UTC seconds): nothing is collected before it.
-    pub now_s: i64,
+    /// Start of the plan: nothing is collected before it.
+    pub now: Timestamp,
     /// End of the plan: collections due later are left to a later plan.
-    pub until_s: i64,
+    pub until: Timestamp,
     /// How long before the forecast overflow the collection must happen at the latest.
-    pub margin_s: i64,
+    pub margin: SignedDuration,
     /// A container may join an earlier trip of its carrier to its destination (on a day its
     /// window opens) when its forecast fill then is at least this share of its overflow
     /// threshold (0.75: 75 % of 90 % = 67.5 %); above 1: never.
@@ -84,10 +86,10 @@ pub struct Pickup {
     pub transporter: String,
     /// When the carrier comes: the deadline, or the close of the last window opening before
     /// it when that comes first (see [`pickup`]).
-    pub at_s: i64,
+    pub at: Timestamp,
     /// The forecast overflow it prevents.
-    pub overflow_s: i64,
-    /// Forecast fill at `at_s`, percent.
+    pub overflow: Timestamp,
+    /// Forecast fill at `at`, percent.
     pub fill_pct: f64,
     /// Load: the container's volume times its fill, m3; and its expected mass, kg.
     pub volume_m3: f64,
@@ -105,44 +107,44 @@ pub struct Pickup {
 /// no carrier, no forecast, or due after the plan's end.
 pub fn pickup(c: &PlannedContainer, clock: &LocalClock, p: &Params) -> Option<Pickup> {
     let transporter = c.transporter.clone()?;
-    let overflow_s = c.overflow_at(p.rate_factor)?;
-    let deadline = overflow_s - p.margin_s;
-    if deadline >= p.until_s + 8 * super::local_time::DAY_S {
+    let overflow = c.overflow_at(p.rate_factor)?;
+    let deadline = overflow - p.margin;
+    if deadline >= p.until + 8 * DAY {
         return None;
     }
     // Windows up to a week past the deadline: the last one before it may lie beyond the plan.
-    let reach = deadline.max(p.now_s) + 8 * super::local_time::DAY_S;
-    let windows: Vec<(i64, i64)> = clock.openings(&c.window, p.now_s, reach);
-    let start = |(open, _): (i64, i64)| open.max(p.now_s);
-    let at_s = match windows.iter().rev().find(|w| start(**w) <= deadline) {
+    let reach = deadline.max(p.now) + 8 * DAY;
+    let windows: Vec<(Timestamp, Timestamp)> = clock.openings(&c.window, p.now, reach);
+    let start = |(open, _): (Timestamp, Timestamp)| open.max(p.now);
+    let at = match windows.iter().rev().find(|w| start(**w) <= deadline) {
         Some(w) => deadline.min(latest_in(clock, *w)).max(start(*w)),
         // Every start is after the deadline: the first one (late if after the overflow).
         None => start(*windows.first()?),
     };
-    if at_s >= p.until_s {
+    if at >= p.until {
         // Due after the plan's end: a later plan collects it.
         return None;
     }
-    let fill_pct = c.fill_at(at_s);
+    let fill_pct = c.fill_at(at);
     Some(Pickup {
         container: c.id.clone(),
         company: c.company.clone(),
         destination: c.destination.clone(),
         transporter,
-        at_s,
-        overflow_s,
+        at,
+        overflow,
         fill_pct,
         volume_m3: c.volume_m3 * fill_pct / 100.0,
         mass_kg: c.full_mass_kg * fill_pct / 100.0,
-        late: at_s > overflow_s,
+        late: at > overflow,
     })
 }
 
 /// The latest time the carrier may come in the window `[open, close)`: its close, on the same
 /// local day (a window closing at 24:00 ends at 23:59, so the pick-up stays on its day).
-pub fn latest_in(clock: &LocalClock, (open, close): (i64, i64)) -> i64 {
+pub fn latest_in(clock: &LocalClock, (open, close): (Timestamp, Timestamp)) -> Timestamp {
     if clock.local_day(close) > clock.local_day(open) {
-        close - 60
+        close - SignedDuration::from_mins(1)
     } else {
         close
     }
@@ -152,13 +154,12 @@ pub fn latest_in(clock: &LocalClock, (open, close): (i64, i64)) -> i64 {
 pub(super) mod tests {
     use super::*;
     use crate::calendar::day_number;
+    use crate::plan::local_time::HOUR as H;
     use jiff::civil::date;
 
-    const H: i64 = 3600;
-
     /// Monday 7 December 2026, 00:00 in Paris (+1 h): 6 December 23:00 UTC.
-    pub(in crate::plan) fn monday() -> i64 {
-        day_number(date(2026, 12, 7)) * 86_400 - H
+    pub(in crate::plan) fn monday() -> Timestamp {
+        Timestamp::from_secs(day_number(date(2026, 12, 7)) * 86_400) - H
     }
 
     /// Container "c" of company "a", 10 m3, 2 t full, 90 % threshold, carrier "t" to "op",
@@ -174,21 +175,15 @@ pub(super) mod tests {
             full_mass_kg: 2000.0,
             threshold_pct: 90.0,
             fill_pct: fill,
-            reading_at_s: monday(),
+            reading_at: monday(),
             rate_per_hour: Some(rate),
             rate_span_h: None,
             window: CollectionWindow { days, from_min: 7 * 60, to_min: 16 * 60 },
         }
     }
 
-    fn params(margin_h: i64) -> Params {
-        Params {
-            now_s: monday(),
-            until_s: monday() + 3 * 86_400,
-            margin_s: margin_h * H,
-            join_share: 2.0,
-            rate_factor: 1.0,
-        }
+    fn params(margin_h: i32) -> Params {
+        Params { now: monday(), until: monday() + 3 * DAY, margin: margin_h * H, join_share: 2.0, rate_factor: 1.0 }
     }
 
     #[test]
@@ -198,9 +193,9 @@ pub(super) mod tests {
         // mon-fri 07:00-16:00: the last window opening at or before Tuesday 04:00 is Monday's;
         // the carrier comes at min(Tuesday 04:00, Monday 16:00) = Monday 16:00 (hour 16), when
         // it holds 60 + 16 x 1 = 76 %: 7.6 m3 and 1520 kg.
-        let p = pickup(&container(60.0, 1.0, 0b11111), &LocalClock::fixed(3600), &params(2)).unwrap();
-        assert_eq!(p.at_s, monday() + 16 * H);
-        assert_eq!(p.overflow_s, monday() + 30 * H);
+        let p = pickup(&container(60.0, 1.0, 0b11111), &LocalClock::fixed(H), &params(2)).unwrap();
+        assert_eq!(p.at, monday() + 16 * H);
+        assert_eq!(p.overflow, monday() + 30 * H);
         assert!(
             (p.fill_pct - 76.0).abs() < 1e-9 && (p.volume_m3 - 7.6).abs() < 1e-9 && (p.mass_kg - 1520.0).abs() < 1e-9
         );
@@ -214,11 +209,11 @@ pub(super) mod tests {
         // (74 %). At 0.5 %/h: 90 % after 60 h, Wednesday 12:00, by Wednesday 08:00 with the
         // margin; Wednesday's window opens at 07:00, before that: Wednesday 08:00 (hour 56,
         // 60 + 56 x 0.5 = 88 %), not Monday nor Tuesday.
-        let clock = LocalClock::fixed(3600);
+        let clock = LocalClock::fixed(H);
         let fast = pickup(&container(60.0, 2.0, 0b11111), &clock, &params(4)).unwrap();
-        assert_eq!((fast.at_s, fast.fill_pct), (monday() + 11 * H, 82.0));
+        assert_eq!((fast.at, fast.fill_pct), (monday() + 11 * H, 82.0));
         let slow = pickup(&container(60.0, 0.5, 0b11111), &clock, &params(4)).unwrap();
-        assert_eq!((slow.at_s, slow.fill_pct), (monday() + 2 * 86_400 + 8 * H, 88.0));
+        assert_eq!((slow.at, slow.fill_pct), (monday() + 2 * DAY + 8 * H, 88.0));
     }
 
     #[test]
@@ -226,9 +221,9 @@ pub(super) mod tests {
         // 0.5 %/h as above: due by Wednesday 08:00, but the window is mon and thu only: the
         // last opening before is Monday 07:00, and the window closes at 16:00, before the
         // deadline: Monday 16:00 (60 + 16 x 0.5 = 68 %). Due beyond the plan: nothing now.
-        let clock = LocalClock::fixed(3600);
+        let clock = LocalClock::fixed(H);
         let p = pickup(&container(60.0, 0.5, 0b01001), &clock, &params(4)).unwrap();
-        assert_eq!((p.at_s, p.fill_pct), (monday() + 16 * H, 68.0));
+        assert_eq!((p.at, p.fill_pct), (monday() + 16 * H, 68.0));
         assert_eq!(pickup(&container(10.0, 0.5, 0b11111), &clock, &params(4)), None, "90 % only after 160 h");
     }
 
@@ -237,12 +232,12 @@ pub(super) mod tests {
         // Window monday only, 18:00-24:00. 60 % at 1 %/h: 90 % at Tuesday 06:00, by 04:00.
         // Monday's window opens before; it closes at Tuesday 00:00, so the carrier comes at
         // Monday 23:59 (60 + 23 x 1 + 59 / 60 = 83.98 %), still Monday's trip.
-        let clock = LocalClock::fixed(3600);
+        let clock = LocalClock::fixed(H);
         let mut c = container(60.0, 1.0, 0b00001);
         c.window = CollectionWindow { days: 0b00001, from_min: 18 * 60, to_min: 24 * 60 };
         let p = pickup(&c, &clock, &params(2)).unwrap();
-        assert_eq!(p.at_s, monday() + 24 * H - 60);
-        assert_eq!(clock.local_day(p.at_s), clock.local_day(monday()));
+        assert_eq!(p.at, monday() + 24 * H - SignedDuration::from_secs(60));
+        assert_eq!(clock.local_day(p.at), clock.local_day(monday()));
         assert!((p.fill_pct - (84.0 - 1.0 / 60.0)).abs() < 1e-9, "{}", p.fill_pct);
     }
 
@@ -250,13 +245,13 @@ pub(super) mod tests {
     fn a_container_that_overflows_before_any_window_is_collected_at_the_first_one_late() {
         // 85 % at 2 %/h: 90 % at Monday 02:30; the first opening is Monday 07:00, late. Inside
         // an open window the carrier can come now.
-        let clock = LocalClock::fixed(3600);
+        let clock = LocalClock::fixed(H);
         let p = pickup(&container(85.0, 2.0, 0b11111), &clock, &params(2)).unwrap();
-        assert_eq!((p.at_s, p.late, p.fill_pct), (monday() + 7 * H, true, 99.0));
+        assert_eq!((p.at, p.late, p.fill_pct), (monday() + 7 * H, true, 99.0));
         let mut inside = params(2);
-        inside.now_s = monday() + 9 * H;
+        inside.now = monday() + 9 * H;
         let p = pickup(&container(95.0, 0.0, 0b11111), &clock, &inside).unwrap();
-        assert_eq!((p.at_s, p.late), (monday() + 9 * H, true), "already above its threshold");
+        assert_eq!((p.at, p.late), (monday() + 9 * H, true), "already above its threshold");
     }
 
     #[test]
@@ -274,7 +269,7 @@ pub(super) mod tests {
 
     #[test]
     fn nothing_to_plan_without_a_carrier_or_a_forecast() {
-        let clock = LocalClock::fixed(3600);
+        let clock = LocalClock::fixed(H);
         let mut c = container(60.0, 1.0, 0b11111);
         c.transporter = None;
         assert_eq!(pickup(&c, &clock, &params(2)), None);

@@ -2,8 +2,9 @@
 //! wherever they go (a round ends at each load's destination), packed into its vehicle's
 //! capacity; and what that saves against every company calling its own truck.
 
-use super::local_time::{weekday, LocalClock, DAY_S};
+use super::local_time::{weekday, LocalClock};
 use super::schedule::{latest_in, pickup, Params, Pickup, PlannedContainer};
+use crate::calendar::Timestamp;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// What one vehicle of a carrier carries; none: no limit declared.
@@ -26,7 +27,7 @@ pub struct Trip {
     /// Local day (days since 1970-01-01 in the zone's time zone).
     pub day: i64,
     /// Its first pick-up.
-    pub at_s: i64,
+    pub at: Timestamp,
     pub pickups: Vec<Pickup>,
 }
 
@@ -54,10 +55,10 @@ impl Trip {
 pub fn group_trips(pickups: &[Pickup], clock: &LocalClock, vehicles: &BTreeMap<String, Vehicle>) -> Vec<Trip> {
     let mut sorted: Vec<&Pickup> = pickups.iter().collect();
     sorted.sort_by(|a, b| {
-        (&a.transporter, clock.local_day(a.at_s), a.at_s, &a.destination, &a.container).cmp(&(
+        (&a.transporter, clock.local_day(a.at), a.at, &a.destination, &a.container).cmp(&(
             &b.transporter,
-            clock.local_day(b.at_s),
-            b.at_s,
+            clock.local_day(b.at),
+            b.at,
             &b.destination,
             &b.container,
         ))
@@ -65,7 +66,7 @@ pub fn group_trips(pickups: &[Pickup], clock: &LocalClock, vehicles: &BTreeMap<S
     let mut trips: Vec<Trip> = Vec::new();
     let mut group_start = 0;
     for p in sorted {
-        let day = clock.local_day(p.at_s);
+        let day = clock.local_day(p.at);
         let same = |t: &Trip| t.transporter == p.transporter && t.day == day;
         if !trips.last().is_some_and(same) {
             group_start = trips.len();
@@ -76,9 +77,7 @@ pub fn group_trips(pickups: &[Pickup], clock: &LocalClock, vehicles: &BTreeMap<S
             .position(|t| vehicle.fits(t.volume_m3() + p.volume_m3, t.mass_kg() + p.mass_kg));
         match room {
             Some(i) => trips[group_start + i].pickups.push(p.clone()),
-            None => {
-                trips.push(Trip { transporter: p.transporter.clone(), day, at_s: p.at_s, pickups: vec![p.clone()] })
-            }
+            None => trips.push(Trip { transporter: p.transporter.clone(), day, at: p.at, pickups: vec![p.clone()] }),
         }
     }
     trips
@@ -109,7 +108,7 @@ pub fn plan(
 ) -> Plan {
     let mut due: Vec<(usize, Pickup)> =
         containers.iter().enumerate().filter_map(|(i, c)| pickup(c, clock, params).map(|p| (i, p))).collect();
-    due.sort_by(|a, b| (a.1.at_s, &a.1.container).cmp(&(b.1.at_s, &b.1.container)));
+    due.sort_by(|a, b| (a.1.at, &a.1.container).cmp(&(b.1.at, &b.1.container)));
     join_earlier_trips(&mut due, containers, clock, params);
     let pickups: Vec<Pickup> = due.into_iter().map(|(_, p)| p).collect();
     let trips = group_trips(&pickups, clock, vehicles);
@@ -132,46 +131,44 @@ fn join_earlier_trips(due: &mut [(usize, Pickup)], containers: &[PlannedContaine
     for k in 0..due.len() {
         let (i, ref current) = due[k];
         let c = &containers[i];
-        let my_day = clock.local_day(current.at_s);
+        let my_day = clock.local_day(current.at);
         let carrier = |q: &Pickup| q.transporter == current.transporter;
         // Its carrier comes on its day anyway: leaving earlier saves nothing.
-        if due.iter().enumerate().any(|(j, (_, q))| j != k && carrier(q) && clock.local_day(q.at_s) == my_day) {
+        if due.iter().enumerate().any(|(j, (_, q))| j != k && carrier(q) && clock.local_day(q.at) == my_day) {
             continue;
         }
         let earlier_days: BTreeSet<i64> = due[..k]
             .iter()
             .filter(|(_, q)| carrier(q))
-            .map(|(_, q)| clock.local_day(q.at_s))
+            .map(|(_, q)| clock.local_day(q.at))
             .filter(|d| *d < my_day && c.window.on(weekday(*d)))
             .collect();
         for day in earlier_days.into_iter().rev() {
-            let open = clock.to_utc(day * DAY_S + i64::from(c.window.from_min) * 60);
-            let close = clock.to_utc(day * DAY_S + i64::from(c.window.to_min) * 60);
-            if close <= p.now_s {
+            let (open, close) = clock.opening(&c.window, day);
+            if close <= p.now {
                 continue;
             }
-            let at_s = latest_in(clock, (open, close)).max(p.now_s);
-            let fill = c.fill_at(at_s);
+            let at = latest_in(clock, (open, close)).max(p.now);
+            let fill = c.fill_at(at);
             if fill >= p.join_share * c.threshold_pct {
                 let moved = &mut due[k].1;
-                moved.at_s = at_s;
+                moved.at = at;
                 moved.fill_pct = fill;
                 moved.volume_m3 = c.volume_m3 * fill / 100.0;
                 moved.mass_kg = c.full_mass_kg * fill / 100.0;
-                moved.late = at_s > moved.overflow_s;
+                moved.late = at > moved.overflow;
                 break;
             }
         }
     }
-    due.sort_by(|a, b| (a.1.at_s, &a.1.container).cmp(&(b.1.at_s, &b.1.container)));
+    due.sort_by(|a, b| (a.1.at, &a.1.container).cmp(&(b.1.at, &b.1.container)));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::local_time::{DAY, HOUR as H};
     use crate::plan::schedule::tests::{container, monday};
-
-    const H: i64 = 3600;
 
     fn c(id: &str, company: &str, carrier: &str, dest: &str, fill: f64, rate: f64) -> PlannedContainer {
         PlannedContainer {
@@ -184,7 +181,7 @@ mod tests {
     }
 
     fn params(join_share: f64) -> Params {
-        Params { now_s: monday(), until_s: monday() + 3 * DAY_S, margin_s: 4 * H, join_share, rate_factor: 1.0 }
+        Params { now: monday(), until: monday() + 3 * DAY, margin: 4 * H, join_share, rate_factor: 1.0 }
     }
 
     #[test]
@@ -202,7 +199,7 @@ mod tests {
             c("d1", "d", "u", "op", 60.0, 2.0),
         ];
         let vehicles = BTreeMap::from([("t".to_string(), Vehicle { volume_m3: Some(17.0), mass_kg: None })]);
-        let p = plan(&containers, &LocalClock::fixed(3600), &params(2.0), &vehicles);
+        let p = plan(&containers, &LocalClock::fixed(H), &params(2.0), &vehicles);
         let shape: Vec<(String, Vec<String>)> = p
             .trips
             .iter()
@@ -212,12 +209,12 @@ mod tests {
         let want: Vec<(String, Vec<String>)> =
             want.iter().map(|(t, cs)| (t.to_string(), cs.iter().map(|c| c.to_string()).collect())).collect();
         assert_eq!(shape, want);
-        assert_eq!(p.trips[0].at_s, monday() + 11 * H);
+        assert_eq!(p.trips[0].at, monday() + 11 * H);
         assert!((p.trips[0].volume_m3() - 16.4).abs() < 1e-9 && (p.trips[0].mass_kg() - 3280.0).abs() < 1e-9);
         assert_eq!((p.own_trips, p.trips_saved()), (4, 1));
         // A mass limit of 3200 kg: one skip a trip (1640 + 1640 = 3280 kg is too much): 4 trips.
         let heavy = BTreeMap::from([("t".to_string(), Vehicle { volume_m3: None, mass_kg: Some(3200.0) })]);
-        let p = plan(&containers, &LocalClock::fixed(3600), &params(2.0), &heavy);
+        let p = plan(&containers, &LocalClock::fixed(H), &params(2.0), &heavy);
         assert_eq!((p.trips.len(), p.trips_saved()), (4, 0));
     }
 
@@ -230,16 +227,16 @@ mod tests {
         // 67.5 %: with join 0.75 it rides Monday's truck (one trip instead of two); with 0.9
         // (81 %) it does not.
         let containers = [c("a1", "a", "t", "op", 60.0, 2.0), c("e1", "e", "t", "op", 70.0, 0.5)];
-        let clock = LocalClock::fixed(3600);
+        let clock = LocalClock::fixed(H);
         let joined = plan(&containers, &clock, &params(0.75), &BTreeMap::new());
         assert_eq!(joined.trips.len(), 1);
-        assert_eq!(joined.trips[0].at_s, monday() + 11 * H, "a trip's time is its first pick-up");
-        assert_eq!(joined.pickups[1].at_s, monday() + 16 * H);
+        assert_eq!(joined.trips[0].at, monday() + 11 * H, "a trip's time is its first pick-up");
+        assert_eq!(joined.pickups[1].at, monday() + 16 * H);
         assert!((joined.pickups[1].fill_pct - 78.0).abs() < 1e-9);
         assert_eq!((joined.own_trips, joined.trips_saved()), (2, 1));
         let apart = plan(&containers, &clock, &params(0.9), &BTreeMap::new());
         assert_eq!(apart.trips.len(), 2);
-        assert_eq!((apart.pickups[1].at_s, apart.pickups[1].fill_pct), (monday() + DAY_S + 12 * H, 88.0));
+        assert_eq!((apart.pickups[1].at, apart.pickups[1].fill_pct), (monday() + DAY + 12 * H, 88.0));
     }
 
     #[test]
@@ -252,9 +249,9 @@ mod tests {
             c("e1", "e", "t", "op", 70.0, 0.5),
             c("f1", "f", "t", "op", 70.0, 0.5),
         ];
-        let p = plan(&containers, &LocalClock::fixed(3600), &params(0.75), &BTreeMap::new());
+        let p = plan(&containers, &LocalClock::fixed(H), &params(0.75), &BTreeMap::new());
         assert_eq!(p.trips.len(), 2);
-        let tuesday: Vec<(i64, f64)> = p.pickups[1..].iter().map(|q| (q.at_s, q.fill_pct)).collect();
-        assert_eq!(tuesday, vec![(monday() + DAY_S + 12 * H, 88.0); 2]);
+        let tuesday: Vec<(Timestamp, f64)> = p.pickups[1..].iter().map(|q| (q.at, q.fill_pct)).collect();
+        assert_eq!(tuesday, vec![(monday() + DAY + 12 * H, 88.0); 2]);
     }
 }

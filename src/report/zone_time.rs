@@ -3,7 +3,8 @@
 //! needs the zone's local calendar (the register's days, the report's year, the plan's clock).
 //! The database knows the time zone's rules; the queries pass the name to it.
 
-use crate::plan::{LocalClock, DAY_S};
+use crate::calendar::{SignedDuration, Timestamp};
+use crate::plan::{LocalClock, DAY};
 use crate::store::{column, StoreError};
 use tokio_postgres::GenericClient;
 
@@ -22,26 +23,30 @@ impl ZoneTime {
     }
 
     /// The zone's UTC offsets, hour by hour, from the day before `day` (days since the epoch,
-    /// local) to a fortnight after `span_s` from its midnight: the clock of the collection
-    /// plan (`crate::plan::LocalClock`).
+    /// local) to a fortnight after `span` from its midnight: the clock of the collection plan
+    /// (`crate::plan::LocalClock`).
     pub async fn local_clock(
         &self,
         client: &impl GenericClient,
         day: i64,
-        span_s: i64,
+        span: SignedDuration,
     ) -> Result<LocalClock, StoreError> {
-        let from = (day - 1) * DAY_S;
-        let to = day * DAY_S + span_s + 15 * DAY_S;
+        // The day's midnight in UTC: a day before it covers its local midnight, whatever the offset.
+        let midnight = Timestamp::EPOCH + SignedDuration::from_secs(day.saturating_mul(DAY.as_secs()));
+        let (from, to) = (midnight - DAY, midnight + span + 15 * DAY);
         let rows = client
             .query(
-                "SELECT extract(epoch FROM h)::int8 AS utc,
+                "SELECT h AS utc,
                         extract(epoch FROM (h AT TIME ZONE $1) - (h AT TIME ZONE 'UTC'))::int4 AS offset_s
-                 FROM generate_series(to_timestamp($2::int8), to_timestamp($3::int8), interval '1 hour') h",
+                 FROM generate_series($2::timestamptz, $3::timestamptz, interval '1 hour') h",
                 &[&self.name, &from, &to],
             )
             .await?;
-        let samples =
-            rows.iter().map(|r| Ok((column(r, "utc")?, column(r, "offset_s")?))).collect::<Result<_, StoreError>>()?;
+        let sample = |r: &tokio_postgres::Row| {
+            let offset: i32 = column(r, "offset_s")?;
+            Ok((column(r, "utc")?, SignedDuration::from_secs(i64::from(offset))))
+        };
+        let samples = rows.iter().map(sample).collect::<Result<_, StoreError>>()?;
         Ok(LocalClock::from_samples(samples))
     }
 }

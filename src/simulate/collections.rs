@@ -4,7 +4,8 @@
 //! can hold (`max_load_kg`). A container is due when its fill reaches its collection level or
 //! its load 90 % of its capacity, whichever comes first. Pure functions; no clock of its own.
 
-use crate::plan::{LocalClock, DAY_S};
+use crate::calendar::Timestamp;
+use crate::plan::LocalClock;
 use crate::zone::{parse_window, CollectionWindow, ContainerEntry, SiteEntry};
 
 /// A container is due once its load reaches this share of its capacity.
@@ -17,11 +18,11 @@ pub fn window_of(container: &ContainerEntry, site: Option<&SiteEntry>) -> Collec
     entry.and_then(|w| parse_window(w).ok()).unwrap_or(CollectionWindow::ALWAYS)
 }
 
-/// Whether the instant `t_ms` (UTC) falls inside the window, in the zone's local time.
-pub fn in_window(window: &CollectionWindow, clock: &LocalClock, t_ms: i64) -> bool {
-    let local_s = clock.to_local(t_ms.div_euclid(1000));
-    let day = local_s.div_euclid(DAY_S);
-    let minute = local_s.rem_euclid(DAY_S) / 60;
+/// Whether the instant `t` falls inside the window, in the zone's local time.
+pub fn in_window(window: &CollectionWindow, clock: &LocalClock, t: Timestamp) -> bool {
+    let local = clock.to_local(t);
+    let day = local.day();
+    let minute = local.time_of_day().as_mins();
     // 1970-01-01 was a Thursday: weekday 0 is Monday.
     window.on((day + 3).rem_euclid(7) as u32)
         && minute >= i64::from(window.from_min)
@@ -47,13 +48,15 @@ pub fn weighed_kg(load_kg: f64, max_load_kg: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::calendar::SignedDuration;
+    use crate::plan::{DAY, HOUR};
     use crate::simulate::{Faults, ZoneSim};
     use crate::wire::{decode, Measurement, TopicLayout};
     use crate::zone::Zone;
     use std::collections::HashMap;
 
     /// 2027-01-11T00:00:00Z, a Monday; Paris is at UTC+1 all January.
-    const MONDAY: i64 = 1_799_625_600_000;
+    const MONDAY: Timestamp = Timestamp::from_millis(1_799_625_600_000);
 
     fn window(days: u8, from: u16, to: u16) -> CollectionWindow {
         CollectionWindow { days, from_min: from, to_min: to }
@@ -64,8 +67,8 @@ mod tests {
         // Monday 07:00-16:00 in Paris (UTC+1): 06:00 UTC is 07:00 local, inside; 05:59 UTC is
         // outside; 15:00 UTC is 16:00 local, the close, outside.
         let w = window(0b1, 7 * 60, 16 * 60);
-        let paris = LocalClock::fixed(3600);
-        let at = |h: i64, m: i64| MONDAY + (h * 60 + m) * 60_000;
+        let paris = LocalClock::fixed(HOUR);
+        let at = |h: i64, m: i64| MONDAY + SignedDuration::from_millis((h * 60 + m) * 60_000);
         assert!(in_window(&w, &paris, at(6, 0)));
         assert!(!in_window(&w, &paris, at(5, 59)));
         assert!(in_window(&w, &paris, at(14, 59)));
@@ -92,8 +95,8 @@ mod tests {
     fn the_simulated_zone_respects_windows_and_loads() {
         let zone = Zone::load(concat!(env!("CARGO_MANIFEST_DIR"), "/config/zone.toml")).unwrap();
         let layout = TopicLayout::parse("zone/+/+/up").unwrap();
-        let paris = LocalClock::fixed(3600);
-        let end = MONDAY + 14 * DAY_S * 1000;
+        let paris = LocalClock::fixed(HOUR);
+        let end = MONDAY + 14 * DAY;
         let mut sim = ZoneSim::new(&zone, &layout, 7, MONDAY, end, Faults::default()).with_clock(paris.clone());
         let mut by_sensor = HashMap::new();
         for g in &zone.file.gateways {
@@ -108,7 +111,7 @@ mod tests {
                 let Measurement::NetMassKg(kg) = r.value else { continue };
                 let id = &by_sensor[&(m.topic.clone(), r.sensor)];
                 let c = zone.container(id).unwrap();
-                let t = frame.base_time_ms as i64 + i64::from(r.offset_ms);
+                let t = Timestamp::from_millis(frame.base_time_ms as i64 + i64::from(r.offset_ms));
                 let w = window_of(c, zone.site(&c.site));
                 assert!(f64::from(kg) <= c.max_load_kg, "{id}: {kg} kg above {} kg", c.max_load_kg);
                 assert!(in_window(&w, &paris, t), "{id}: collected at {t} ms, outside {w:?}");

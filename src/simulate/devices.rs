@@ -4,15 +4,16 @@
 //! draw from a random stream of their own, so a seed's fill curves, collections and faults are
 //! those it gave before these sensors existed.
 
+use crate::calendar::{millis_of, SignedDuration, Timestamp};
+use crate::plan::HOUR;
 use crate::wire::{Measurement, Reading};
 use crate::zone::{ContainerEntry, ContainerType, SiteEntry};
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
 
-const MIN: i64 = 60_000;
-const HOUR: i64 = 60 * MIN;
+const MINUTE: SignedDuration = SignedDuration::from_mins(1);
 /// How often a device sends its status block (tilt, alarm, position, radio, quality).
-const STATUS_EVERY: i64 = 6 * HOUR;
+const STATUS_EVERY: SignedDuration = SignedDuration::from_hours(6);
 
 /// Conditions to inject (`wasteflow simulate --realistic --fault ...`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -36,18 +37,18 @@ pub struct DeviceFaults {
 /// A time window of the run, [from, until).
 #[derive(Debug, Clone, Copy)]
 struct Window {
-    from: i64,
-    until: i64,
+    from: Timestamp,
+    until: Timestamp,
 }
 
 impl Window {
-    fn holds(w: Option<Window>, t: i64) -> bool {
+    fn holds(w: Option<Window>, t: Timestamp) -> bool {
         w.is_some_and(|w| (w.from..w.until).contains(&t))
     }
 
-    /// Whether the window begins less than `ms` after `t`.
-    fn starts_within(w: Option<Window>, t: i64, ms: i64) -> bool {
-        w.is_some_and(|w| (w.from - ms..w.from).contains(&t))
+    /// Whether the window begins less than `within` after `t`.
+    fn starts_within(w: Option<Window>, t: Timestamp, within: SignedDuration) -> bool {
+        w.is_some_and(|w| (w.from - within..w.from).contains(&t))
     }
 }
 
@@ -58,18 +59,18 @@ struct Device {
     gps: Option<(f64, f64)>,
     rssi_dbm: f64,
     snr_db: f64,
-    next_status: i64,
+    next_status: Timestamp,
     lid_open: bool,
-    lid_close_at: i64,
+    lid_close_at: Timestamp,
     tilt_reported: f64,
     alarm_reported: bool,
     position_moved: bool,
     falls: Option<Window>,
     alarm: Option<Window>,
     lid_stuck: Option<Window>,
-    moved_from: Option<i64>,
-    weak_from: Option<i64>,
-    dirty_from: Option<i64>,
+    moved_from: Option<Timestamp>,
+    weak_from: Option<Timestamp>,
+    dirty_from: Option<Timestamp>,
 }
 
 /// Every container's devices.
@@ -83,12 +84,12 @@ impl Devices {
     pub fn new(
         containers: &[(&ContainerEntry, Option<&SiteEntry>)],
         seed: u64,
-        start_ms: i64,
-        end_ms: i64,
+        start: Timestamp,
+        end: Timestamp,
         faults: DeviceFaults,
     ) -> Devices {
         let mut rng = SmallRng::seed_from_u64(seed ^ 0x6465_7669_6365_7321);
-        let at = |share: f64| start_ms + ((end_ms - start_ms) as f64 * share) as i64;
+        let at = |share: f64| start + SignedDuration::from_millis((millis_of(end - start) as f64 * share) as i64);
         let mut devices: Vec<Device> = containers
             .iter()
             .map(|(c, site)| {
@@ -104,9 +105,9 @@ impl Devices {
                     gps,
                     rssi_dbm: rng.random_range(-112.0..-70.0),
                     snr_db: rng.random_range(-5.0..9.0),
-                    next_status: start_ms + rng.random_range(0..STATUS_EVERY),
+                    next_status: start + SignedDuration::from_millis(rng.random_range(0..millis_of(STATUS_EVERY))),
                     lid_open: false,
-                    lid_close_at: 0,
+                    lid_close_at: Timestamp::EPOCH,
                     tilt_reported: 0.0,
                     alarm_reported: false,
                     position_moved: false,
@@ -156,7 +157,15 @@ impl Devices {
 
     /// Every simulated minute, whether the container reports or not: what devices send the
     /// moment it happens (a lid opened or closed, a fall, an alarm, a move).
-    pub fn minute(&mut self, i: usize, t: i64, activity: f64, sensor: u16, offset_ms: u32, out: &mut Vec<Reading>) {
+    pub fn minute(
+        &mut self,
+        i: usize,
+        t: Timestamp,
+        activity: f64,
+        sensor: u16,
+        offset_ms: u32,
+        out: &mut Vec<Reading>,
+    ) {
         let Some(d) = self.devices.get_mut(i) else { return };
         let mut push =
             |offset: u32, value: Measurement| out.push(Reading { sensor, offset_ms: offset_ms + offset, value });
@@ -168,11 +177,11 @@ impl Devices {
                 t < d.lid_close_at
             } else if activity >= 0.5
                 && self.rng.random_bool(1.0 / 120.0)
-                && !Window::starts_within(d.lid_stuck, t, 6 * MIN)
+                && !Window::starts_within(d.lid_stuck, t, 6 * MINUTE)
             {
                 // Someone drops waste in: open for one to five minutes. Not in the minutes before
                 // the lid is left open, so that the stuck lid opens at its documented time.
-                d.lid_close_at = t + self.rng.random_range(1..=5) * MIN;
+                d.lid_close_at = t + SignedDuration::from_mins(self.rng.random_range(1..=5i64));
                 true
             } else {
                 false
@@ -204,7 +213,15 @@ impl Devices {
 
     /// At the container's periodic report: its load cell's load (`load_kg`: what it holds
     /// now), and every six hours its status block.
-    pub fn report(&mut self, i: usize, t: i64, load_kg: f64, sensor: u16, offset_ms: u32, out: &mut Vec<Reading>) {
+    pub fn report(
+        &mut self,
+        i: usize,
+        t: Timestamp,
+        load_kg: f64,
+        sensor: u16,
+        offset_ms: u32,
+        out: &mut Vec<Reading>,
+    ) {
         let Some(d) = self.devices.get_mut(i) else { return };
         let mut push =
             |offset: u32, value: Measurement| out.push(Reading { sensor, offset_ms: offset_ms + offset, value });
@@ -214,7 +231,7 @@ impl Devices {
         if t < d.next_status {
             return;
         }
-        d.next_status += STATUS_EVERY;
+        d.next_status = d.next_status + STATUS_EVERY;
         let tilt = d.tilt_reported + self.rng.random_range(0.0..3.0);
         push(6, Measurement::TiltDeg(tilt as f32));
         push(6, Measurement::FireAlarm(d.alarm_reported));
@@ -249,13 +266,13 @@ mod tests {
     fn devices(faults: DeviceFaults) -> (Devices, usize) {
         let zone = Zone::load(concat!(env!("CARGO_MANIFEST_DIR"), "/config/zone.toml")).unwrap();
         let entries: Vec<_> = zone.file.containers.iter().map(|c| (c, zone.site(&c.site))).collect();
-        (Devices::new(&entries, 7, 0, 100 * HOUR, faults), entries.len())
+        (Devices::new(&entries, 7, Timestamp::EPOCH, Timestamp::EPOCH + 100 * HOUR, faults), entries.len())
     }
 
     /// Each container's status blocks over the run, as (time, reading).
-    fn reports(d: &mut Devices, n: usize) -> Vec<Vec<(i64, Measurement)>> {
+    fn reports(d: &mut Devices, n: usize) -> Vec<Vec<(Timestamp, Measurement)>> {
         let mut out = vec![Vec::new(); n];
-        for t in (0..100 * HOUR).step_by(15 * MIN as usize) {
+        for t in (0..100 * 3_600_000).step_by(15 * 60_000).map(Timestamp::from_millis) {
             for (i, o) in out.iter_mut().enumerate() {
                 let mut frame = Vec::new();
                 d.report(i, t, 100.0, 1, 0, &mut frame);
@@ -272,12 +289,14 @@ mod tests {
         for (i, readings) in all.iter().enumerate() {
             for (t, m) in readings {
                 if let Measurement::QualityPercent(q) = m {
-                    let dirty = i == 0 && *t >= 75 * HOUR;
+                    let dirty = i == 0 && *t >= Timestamp::EPOCH + 75 * HOUR;
                     assert_eq!((20.0..40.0).contains(q), dirty, "container {i} at {t}: {q}");
                 }
             }
         }
-        let dirty = all[0].iter().filter(|(t, m)| *t >= 75 * HOUR && matches!(m, Measurement::QualityPercent(_)));
+        let dirty = all[0]
+            .iter()
+            .filter(|(t, m)| *t >= Timestamp::EPOCH + 75 * HOUR && matches!(m, Measurement::QualityPercent(_)));
         assert!(dirty.count() >= 4, "a status block every 6 hours over the last 25 hours");
     }
 }

@@ -1,12 +1,18 @@
 //! Pure frame generation (no I/O), so benchmarks can reuse it.
 
+use crate::calendar::{millis_of, SignedDuration, Timestamp};
 use crate::wire::{encode, Frame, Measurement, MeasurementKind, Reading, TopicLayout};
 use crate::zone::Zone;
 use rand::rngs::SmallRng;
 use rand::{Rng, RngExt, SeedableRng};
 
-/// Milliseconds between two readings of one gateway.
-pub const STEP_MS: u64 = 100;
+/// Time between two readings of one gateway.
+pub const STEP: SignedDuration = SignedDuration::from_millis(100);
+
+/// `n` steps.
+fn steps(n: u64) -> SignedDuration {
+    SignedDuration::from_millis((n as i64).saturating_mul(millis_of(STEP)))
+}
 
 /// One message to publish.
 #[derive(Debug, Clone)]
@@ -30,7 +36,8 @@ struct GatewayState {
     topic: String,
     sensors: Vec<u16>,
     seq: u32,
-    clock_ms: u64,
+    /// The time of its next reading.
+    clock: Timestamp,
     fill: Vec<f32>,
 }
 
@@ -66,12 +73,12 @@ pub struct FrameGenerator {
 }
 
 impl FrameGenerator {
-    /// `start_ms` is the time of the first reading of each gateway.
+    /// `start` is the time of the first reading of each gateway.
     pub fn new(
         zone: &Zone,
         layout: &TopicLayout,
         seed: u64,
-        start_ms: u64,
+        start: Timestamp,
         readings_per_frame: usize,
         duplicates: f64,
         malformed: f64,
@@ -86,7 +93,7 @@ impl FrameGenerator {
                 fill: vec![10.0; sensors.len()],
                 sensors,
                 seq: 0,
-                clock_ms: start_ms,
+                clock: start,
             })
             .collect();
         FrameGenerator {
@@ -101,9 +108,9 @@ impl FrameGenerator {
         }
     }
 
-    /// How far each gateway's clock advances per frame.
-    pub fn span_ms(frames: u64, gateways: usize, readings_per_frame: usize) -> u64 {
-        frames.div_ceil(gateways.max(1) as u64) * readings_per_frame as u64 * STEP_MS
+    /// How far each gateway's clock advances over `frames` frames.
+    pub fn span(frames: u64, gateways: usize, readings_per_frame: usize) -> SignedDuration {
+        steps(frames.div_ceil(gateways.max(1) as u64) * readings_per_frame as u64)
     }
 
     /// The next message: a duplicate of the previous frame, a malformed message, or a new frame.
@@ -135,7 +142,7 @@ impl FrameGenerator {
         }
         let n = self.readings_per_frame;
         let gw = &mut self.gateways[g];
-        let base = gw.clock_ms;
+        let base = gw.clock;
         let mut readings = Vec::with_capacity(n);
         for j in 0..n {
             let s = j % gw.sensors.len();
@@ -152,12 +159,13 @@ impl FrameGenerator {
                     Measurement::Emptied
                 }
             };
-            readings.push(Reading { sensor: gw.sensors[s], offset_ms: (j as u64 * STEP_MS) as u32, value });
+            readings.push(Reading { sensor: gw.sensors[s], offset_ms: millis_of(steps(j as u64)) as u32, value });
         }
-        gw.clock_ms += n as u64 * STEP_MS;
+        gw.clock = gw.clock + steps(n as u64);
         gw.seq = gw.seq.wrapping_add(1);
         let kinds = readings.iter().map(|r| r.value.kind()).collect();
-        let payload = encode(&Frame { seq: gw.seq, base_time_ms: base, readings });
+        // The wire's milliseconds (a start before 1970 is sent as the epoch).
+        let payload = encode(&Frame { seq: gw.seq, base_time_ms: base.as_millis().max(0) as u64, readings });
         let msg = GeneratedMessage {
             topic: gw.topic.clone(),
             company: gw.company.clone(),

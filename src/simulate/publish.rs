@@ -2,6 +2,7 @@
 
 use super::generate::{FrameGenerator, GeneratedMessage};
 use super::zone_sim::{Fault, Faults, ZoneSim};
+use crate::calendar::{SignedDuration, Timestamp};
 use crate::plan::LocalClock;
 use crate::wire::TopicLayout;
 use crate::zone::Zone;
@@ -21,7 +22,7 @@ pub struct SimOptions {
     pub frames: u64,
     /// Readings in each frame; uniform frames only.
     pub readings_per_frame: usize,
-    /// Random seed; the same seed and `start_ms` publish the same bytes.
+    /// Random seed; the same seed and `start` publish the same bytes.
     pub seed: u64,
     /// Messages per second (no limit when `None`); uniform frames only.
     pub rate: Option<f64>,
@@ -29,10 +30,10 @@ pub struct SimOptions {
     pub duplicates: f64,
     /// Share of messages that are undecodable garbage (0 to 1).
     pub malformed: f64,
-    /// Time of each gateway's first reading, ms since the Unix epoch (default: far enough in
-    /// the past that the last reading is a minute old). Realistic: the start of the simulated
-    /// days (default: `days` ending a minute ago).
-    pub start_ms: Option<u64>,
+    /// Time of each gateway's first reading (default: far enough in the past that the last
+    /// reading is a minute old). Realistic: the start of the simulated days (default: `days`
+    /// ending a minute ago).
+    pub start: Option<Timestamp>,
     /// Simulate the zone realistically ([`ZoneSim`]) instead of uniform frames.
     pub realistic: bool,
     /// Realistic: days to simulate (above 0, at most 29, so readings stay within the daemon's
@@ -60,7 +61,7 @@ impl Default for SimOptions {
             rate: None,
             duplicates: 0.0,
             malformed: 0.0,
-            start_ms: None,
+            start: None,
             realistic: false,
             days: 7.0,
             speedup: None,
@@ -91,7 +92,9 @@ pub struct Summary {
     pub rejected_expected: u64,
     pub malformed: u64,
     pub duplicates: u64,
-    pub start_ms: u64,
+    /// The start of the simulated period: milliseconds since the Unix epoch in the JSON.
+    #[serde(rename = "start_ms")]
+    pub start: Timestamp,
     pub per_company: BTreeMap<String, CompanySummary>,
     pub seconds: f64,
 }
@@ -152,7 +155,7 @@ impl Source {
                 let msg = sim.next_message()?;
                 let due = speedup
                     .filter(|s| *s > 0.0)
-                    .map(|s| Duration::from_secs_f64((sim.t_ms - sim.start_ms) as f64 / 1000.0 / s));
+                    .map(|s| Duration::from_secs_f64((sim.now - sim.start).as_millis() as f64 / 1000.0 / s));
                 Some((msg, due))
             }
         }
@@ -190,14 +193,15 @@ pub async fn run_simulation(
     if !(1..=64).contains(&options.connections) {
         return Err(SimError::Connections);
     }
-    let now = crate::clock::now_ms();
-    let (mut source, start_ms) = if options.realistic {
+    let now = Timestamp::from_millis(crate::clock::now_ms());
+    let minute = SignedDuration::from_mins(1);
+    let (mut source, start) = if options.realistic {
         if !(options.days > 0.0 && options.days <= 29.0) {
             return Err(SimError::Days);
         }
-        let span = (options.days * 86_400_000.0) as i64;
+        let span = SignedDuration::from_millis((options.days * 86_400_000.0) as i64);
         // A given start makes two runs simulate the very same period (tests compare them).
-        let start = options.start_ms.map_or(now - 60_000 - span, |s| s as i64);
+        let start = options.start.unwrap_or(now - minute - span);
         let end = start + span;
         let mut faults = Faults { malformed: options.malformed, duplicates: options.duplicates, ..Faults::default() };
         for fault in &options.faults {
@@ -206,30 +210,30 @@ pub async fn run_simulation(
         (
             Source::Realistic {
                 sim: ZoneSim::new(zone, layout, options.seed, start, end, faults)
-                    .with_clock(options.clock.clone().unwrap_or(LocalClock::fixed(0))),
+                    .with_clock(options.clock.clone().unwrap_or(LocalClock::fixed(SignedDuration::ZERO))),
                 speedup: options.speedup,
             },
-            start as u64,
+            start,
         )
     } else {
-        let start_ms = options.start_ms.unwrap_or_else(|| {
-            let span = FrameGenerator::span_ms(options.frames, gateways, options.readings_per_frame);
-            (now as u64).saturating_sub(span + 60_000)
+        let start = options.start.unwrap_or_else(|| {
+            let span = FrameGenerator::span(options.frames, gateways, options.readings_per_frame);
+            (now - (span + minute)).max(Timestamp::EPOCH)
         });
         let generator = FrameGenerator::new(
             zone,
             layout,
             options.seed,
-            start_ms,
+            start,
             options.readings_per_frame,
             options.duplicates,
             options.malformed,
         );
-        (Source::Uniform { generator, left: options.frames, rate: options.rate, sent: 0 }, start_ms)
+        (Source::Uniform { generator, left: options.frames, rate: options.rate, sent: 0 }, start)
     };
 
     let mut publishers: Vec<Publisher> = (0..options.connections).map(|i| Publisher::connect(broker, i)).collect();
-    let mut summary = Summary { start_ms, ..Summary::default() };
+    let mut summary = Summary { start, ..Summary::default() };
     let started = Instant::now();
     let progress = std::io::stderr().is_terminal();
     let mut last_progress = Instant::now();

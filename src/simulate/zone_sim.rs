@@ -7,16 +7,15 @@
 use super::collections::{due_fill_pct, in_window, weighed_kg, window_of};
 use super::devices::{DeviceFaults, Devices};
 use super::generate::{malformed_payload, GeneratedMessage};
-use crate::plan::LocalClock;
+use crate::calendar::{millis_of, SignedDuration, Timestamp};
+use crate::plan::{LocalClock, DAY, HOUR};
 use crate::wire::{encode, Frame, Measurement, MeasurementKind, Reading, TopicLayout};
 use crate::zone::{CollectionWindow, Zone};
 use rand::rngs::SmallRng;
 use rand::{RngExt, SeedableRng};
 use std::collections::VecDeque;
 
-const MIN: i64 = 60_000;
-const HOUR: i64 = 60 * MIN;
-const DAY: i64 = 24 * HOUR;
+const MINUTE: SignedDuration = SignedDuration::from_mins(1);
 
 /// Faults to inject.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -135,8 +134,9 @@ struct SimContainer {
     sensor: u16,
     volume_m3: f64,
     density: f64,
-    interval_ms: i64,
-    next_report: i64,
+    /// Its registry interval between two reports.
+    interval: SignedDuration,
+    next_report: Timestamp,
     fill: f64,
     base_rate_per_hour: f64,
     collect_at: f64,
@@ -171,9 +171,9 @@ fn density(stream: &str, ewc: &str) -> f64 {
 
 /// How busy a company is at a given time: weekday shifts 6h-22h, Saturday mornings, and a
 /// trickle otherwise; warehouses run around the clock at a steadier pace.
-fn activity(company: &str, t_ms: i64) -> f64 {
-    let day = (t_ms.div_euclid(DAY) + 3) % 7; // 1970-01-01 was a Thursday: 0 = Monday
-    let hour = t_ms.rem_euclid(DAY) / HOUR;
+fn activity(company: &str, t: Timestamp) -> f64 {
+    let day = (t.div_euclid(DAY) + 3) % 7; // 1970-01-01 was a Thursday: 0 = Monday
+    let hour = t.rem_euclid(DAY).as_hours();
     if company.contains("logistique") {
         return if day < 6 { 0.8 } else { 0.4 };
     }
@@ -190,10 +190,11 @@ pub struct ZoneSim {
     containers: Vec<SimContainer>,
     devices: Devices,
     gateways: Vec<SimGateway>,
-    pub start_ms: i64,
-    pub t_ms: i64,
-    pub end_ms: i64,
-    step_ms: i64,
+    /// The simulated period, `[start, end)`, and the simulated time now.
+    pub start: Timestamp,
+    pub now: Timestamp,
+    pub end: Timestamp,
+    step: SignedDuration,
     faults: Faults,
     queue: VecDeque<GeneratedMessage>,
     /// Malformed messages made so far: each one's serial number.
@@ -203,8 +204,15 @@ pub struct ZoneSim {
 }
 
 impl ZoneSim {
-    /// Simulates `[start_ms, end_ms)` of the zone.
-    pub fn new(zone: &Zone, layout: &TopicLayout, seed: u64, start_ms: i64, end_ms: i64, faults: Faults) -> ZoneSim {
+    /// Simulates `[start, end)` of the zone.
+    pub fn new(
+        zone: &Zone,
+        layout: &TopicLayout,
+        seed: u64,
+        start: Timestamp,
+        end: Timestamp,
+        faults: Faults,
+    ) -> ZoneSim {
         let mut rng = SmallRng::seed_from_u64(seed);
         let gateways: Vec<SimGateway> = zone
             .file
@@ -228,8 +236,9 @@ impl ZoneSim {
                     sensor: s.number,
                     volume_m3: c.volume_m3,
                     density,
-                    interval_ms: c.expected_interval.as_millis() as i64,
-                    next_report: start_ms + rng.random_range(0..c.expected_interval.as_millis() as i64),
+                    interval: SignedDuration::from_millis(c.expected_interval.as_millis() as i64),
+                    next_report: start
+                        + SignedDuration::from_millis(rng.random_range(0..c.expected_interval.as_millis() as i64)),
                     fill: rng.random_range(0.0..40.0),
                     // Points per hour at full activity, to reach ~80 % in `fill_days` working days.
                     base_rate_per_hour: 80.0 / (fill_days * 16.0),
@@ -260,20 +269,20 @@ impl ZoneSim {
                 c.heats_up = true;
             }
         }
-        let devices = Devices::new(&entries, seed, start_ms, end_ms, faults.devices);
+        let devices = Devices::new(&entries, seed, start, end, faults.devices);
         ZoneSim {
             rng,
             containers,
             devices,
             gateways,
-            start_ms,
-            t_ms: start_ms,
-            end_ms,
-            step_ms: MIN,
+            start,
+            now: start,
+            end,
+            step: MINUTE,
             faults,
             queue: VecDeque::new(),
             malformed_sent: 0,
-            clock: LocalClock::fixed(0),
+            clock: LocalClock::fixed(SignedDuration::ZERO),
         }
     }
 
@@ -284,15 +293,15 @@ impl ZoneSim {
         self
     }
 
-    /// Simulated milliseconds per generated step.
-    pub fn step_ms(&self) -> i64 {
-        self.step_ms
+    /// Simulated time per generated step.
+    pub fn step_length(&self) -> SignedDuration {
+        self.step
     }
 
     /// The next message, or None when the simulated period is over.
     pub fn next_message(&mut self) -> Option<GeneratedMessage> {
         while self.queue.is_empty() {
-            if self.t_ms >= self.end_ms {
+            if self.now >= self.end {
                 return None;
             }
             self.step();
@@ -301,30 +310,31 @@ impl ZoneSim {
     }
 
     fn step(&mut self) {
-        let t = self.t_ms;
+        let t = self.now;
         let n_gw = self.gateways.len();
         let mut frames: Vec<Vec<Reading>> = vec![Vec::new(); n_gw];
         let remaining = self.remaining_share(t);
         for (ci, c) in self.containers.iter_mut().enumerate() {
             // Continuous processes.
-            let hours = self.step_ms as f64 / HOUR as f64;
+            let hours = self.step.as_millis() as f64 / HOUR.as_millis() as f64;
             c.fill = (c.fill
                 + c.base_rate_per_hour * activity(&c.company, t) * hours * self.rng.random_range(0.6..1.4))
             .min(120.0);
-            let daily = ((t.rem_euclid(DAY) as f64 / DAY as f64) * std::f64::consts::TAU).sin();
+            let daily = ((t.rem_euclid(DAY).as_millis() as f64 / DAY.as_millis() as f64) * std::f64::consts::TAU).sin();
             if c.heats_up && remaining < 0.1 {
                 c.temperature = (c.temperature + 2.0).min(95.0);
             } else {
                 c.temperature += (12.0 + 6.0 * daily - c.temperature) * 0.05 + self.rng.random_range(-0.1..0.1);
             }
             c.battery = (c.battery - 0.0005).max(0.0);
-            let offset = (t - self.t_ms) as u32;
+            // The readings' offset in their frame (the wire's milliseconds).
+            let offset = (t - self.now).as_millis() as u32;
             let frame = &mut frames[c.gateway];
             self.devices.minute(ci, t, activity(&c.company, t), c.sensor, offset, frame);
             if t < c.next_report {
                 continue;
             }
-            c.next_report += c.interval_ms;
+            c.next_report = c.next_report + c.interval;
             if c.fill >= c.collect_at
                 && !c.never_collect
                 && activity(&c.company, t) >= 0.5
@@ -350,7 +360,7 @@ impl ZoneSim {
             });
             let load_kg = c.fill / 100.0 * c.volume_m3 * c.density;
             self.devices.report(ci, t, load_kg, c.sensor, offset, frame);
-            if (t / HOUR) % 6 == 0 && t % HOUR < self.step_ms {
+            if t.div_euclid(HOUR) % 6 == 0 && t.rem_euclid(HOUR) < self.step {
                 frame.push(Reading {
                     sensor: c.sensor,
                     offset_ms: offset + 4,
@@ -367,7 +377,7 @@ impl ZoneSim {
             }
             let skewed = self.faults.clock_skew && gi == 1.min(n_gw - 1) && remaining < 0.1;
             // A clock ahead of real time: beyond the end of the run, so the daemon sees the future.
-            let base = if skewed { t + (self.end_ms - self.start_ms) + 3 * HOUR } else { t };
+            let base = if skewed { t + (self.end - self.start) + 3 * HOUR } else { t };
             let flood = if self.faults.flood && gi == 2.min(n_gw - 1) { 10 } else { 1 };
             for copy in 0..flood {
                 // Flood copies repeat the fill readings a second apart: new, valid readings.
@@ -383,20 +393,20 @@ impl ZoneSim {
                 self.push_frame(gi, base, readings, skewed);
             }
         }
-        self.t_ms += self.step_ms;
+        self.now = self.now + self.step;
     }
 
     /// Share of the simulated period still ahead at `t`.
-    fn remaining_share(&self, t: i64) -> f64 {
-        (self.end_ms - t) as f64 / (self.end_ms - self.start_ms).max(1) as f64
+    fn remaining_share(&self, t: Timestamp) -> f64 {
+        millis_of(self.end - t) as f64 / millis_of(self.end - self.start).max(1) as f64
     }
 
-    fn push_frame(&mut self, gi: usize, base: i64, readings: Vec<Reading>, skewed: bool) {
+    fn push_frame(&mut self, gi: usize, base: Timestamp, readings: Vec<Reading>, skewed: bool) {
         let g = &mut self.gateways[gi];
         g.seq = g.seq.wrapping_add(1);
         let n = readings.len();
         let kinds: Vec<MeasurementKind> = readings.iter().map(|r| r.value.kind()).collect();
-        let payload = encode(&Frame { seq: g.seq, base_time_ms: base.max(0) as u64, readings });
+        let payload = encode(&Frame { seq: g.seq, base_time_ms: base.as_millis().max(0) as u64, readings });
         let msg = GeneratedMessage {
             topic: g.topic.clone(),
             company: g.company.clone(),
@@ -486,12 +496,11 @@ mod tests {
         use std::collections::HashSet;
         let zone = Zone::load(concat!(env!("CARGO_MANIFEST_DIR"), "/config/zone.toml")).unwrap();
         let layout = TopicLayout::parse("t/+/+/up").unwrap();
-        let day = 86_400_000;
         let mut faults = Faults { malformed: 0.01, duplicates: 0.02, ..Faults::default() };
         Fault::ALL.into_iter().for_each(|f| faults.inject(f));
         for k in 0..60 {
-            let start = 1_790_000_000_000 + k * 7_777_777;
-            let mut sim = ZoneSim::new(&zone, &layout, 17, start, start + 2 * day, faults);
+            let start = Timestamp::from_millis(1_790_000_000_000 + k * 7_777_777);
+            let mut sim = ZoneSim::new(&zone, &layout, 17, start, start + 2 * DAY, faults);
             let (mut readings, mut malformed) = (HashSet::new(), HashSet::new());
             while let Some(m) = sim.next_message() {
                 if m.malformed {

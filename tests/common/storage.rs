@@ -140,7 +140,15 @@ pub async fn fill_simulated(target: &StorageTarget, zone: &wasteflow::zone::Zone
     let start = SIMULATED_START_MS;
     let layout = TopicLayout::parse("zone/+/+/up").unwrap();
     let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
-    let mut g = FrameGenerator::new(zone, &layout, 21, start, 40, 0.0, 0.02);
+    let mut g = FrameGenerator::new(
+        zone,
+        &layout,
+        21,
+        wasteflow::calendar::Timestamp::from_millis(start as i64),
+        40,
+        0.0,
+        0.02,
+    );
     let mut writer = target.writer();
     for _ in 0..6 {
         let mut batch = Batch::default();

@@ -8,7 +8,7 @@ mod render;
 pub use render::{local_iso, to_json, to_text};
 
 use super::{ReportError, ZoneTime};
-use crate::plan::{self, LocalClock, Params, Plan, DAY_S};
+use crate::plan::{self, whole_seconds, LocalClock, LocalTime, Params, Plan};
 use std::time::Duration;
 use tokio_postgres::GenericClient;
 
@@ -44,15 +44,15 @@ pub struct CollectionPlan {
 /// request's day, in the zone's time zone as the database holds it.
 pub async fn read(client: &impl GenericClient, request: PlanRequest) -> Result<CollectionPlan, ReportError> {
     let zone = ZoneTime::read(client).await?;
-    let span_s = request.horizon.as_secs() as i64;
-    let clock = zone.local_clock(client, request.day, span_s).await?;
-    let start_s = clock.to_utc(request.day * DAY_S);
+    let span = whole_seconds(request.horizon);
+    let clock = zone.local_clock(client, request.day, span).await?;
+    let start = clock.to_utc(LocalTime::midnight(request.day));
     let containers = queries::containers(client).await?;
     let vehicles = queries::vehicles(client).await?;
     let params = Params {
-        now_s: start_s,
-        until_s: start_s + span_s,
-        margin_s: request.margin.as_secs() as i64,
+        now: start,
+        until: start + span,
+        margin: whole_seconds(request.margin),
         join_share: request.join,
         rate_factor: request.rate_factor,
     };

@@ -1,6 +1,7 @@
 //! What the collection plan reads: the registry tables (containers, their windows, the
 //! carriers' vehicles) and the shared live state (`container_live`), for `crate::plan`.
 
+use crate::calendar::Timestamp;
 use crate::plan::{PlannedContainer, Vehicle};
 use crate::report::ReportError;
 use crate::store::{column, StoreError};
@@ -10,6 +11,7 @@ use tokio_postgres::GenericClient;
 
 /// Every active container with a live fill level, its window (its own, else its site's, else
 /// any time) and its expected full mass (the registry's largest load: conservative).
+/// Its last reading time comes rounded to the second, the planner's resolution.
 pub async fn containers(c: &impl GenericClient) -> Result<Vec<PlannedContainer>, ReportError> {
     let rows = c
         .query(
@@ -45,7 +47,7 @@ pub async fn containers(c: &impl GenericClient) -> Result<Vec<PlannedContainer>,
             full_mass_kg: column(r, "max_load_kg")?,
             threshold_pct: column(r, "overflow_threshold_pct")?,
             fill_pct: column(r, "fill_pct")?,
-            reading_at_s: column(r, "reading_at")?,
+            reading_at: Timestamp::from_secs(column(r, "reading_at")?),
             rate_per_hour: column(r, "fill_rate_per_hour")?,
             rate_span_h: column(r, "rate_span_h")?,
             window,

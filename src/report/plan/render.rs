@@ -1,17 +1,17 @@
 //! The collection plan as text and as JSON, in the zone's local time.
 
 use super::CollectionPlan;
-use crate::calendar::date_of_day;
-use crate::plan::{LocalClock, DAY_S};
+use crate::calendar::{date_of_day, Timestamp};
+use crate::plan::LocalClock;
 use serde_json::json;
 use std::fmt::Write as _;
 
 /// A local time as ISO 8601 with its offset, e.g. 2026-12-07T07:00:00+01:00.
-pub fn local_iso(clock: &LocalClock, t_s: i64) -> String {
-    let local = clock.to_local(t_s);
-    let date = day_text(local.div_euclid(DAY_S));
-    let s = local.rem_euclid(DAY_S);
-    let off = clock.offset_at(t_s);
+pub fn local_iso(clock: &LocalClock, t: Timestamp) -> String {
+    let local = clock.to_local(t);
+    let date = day_text(local.day());
+    let s = local.time_of_day().as_secs();
+    let off = clock.offset_at(t).as_secs();
     let sign = if off < 0 { '-' } else { '+' };
     format!(
         "{date}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
@@ -39,7 +39,7 @@ pub fn to_json(c: &CollectionPlan) -> serde_json::Value {
                 "transporter": t.transporter,
                 "destinations": t.destinations(),
                 "date": day_text(t.day),
-                "at": local_iso(clock, t.at_s),
+                "at": local_iso(clock, t.at),
                 "companies": t.companies(),
                 "volume_m3": t.volume_m3(),
                 "tonnes": t.mass_kg() / 1000.0,
@@ -47,11 +47,11 @@ pub fn to_json(c: &CollectionPlan) -> serde_json::Value {
                     "container": k.container,
                     "company": k.company,
                     "destination": k.destination,
-                    "at": local_iso(clock, k.at_s),
+                    "at": local_iso(clock, k.at),
                     "fill_pct": k.fill_pct,
                     "volume_m3": k.volume_m3,
                     "tonnes": k.mass_kg / 1000.0,
-                    "overflow_at": local_iso(clock, k.overflow_s),
+                    "overflow_at": local_iso(clock, k.overflow),
                     "late": k.late,
                 })).collect::<Vec<_>>(),
             })
@@ -107,7 +107,7 @@ pub fn to_text(c: &CollectionPlan) -> String {
         let _ = writeln!(
             s,
             "  trip {}: {} pick-up(s), {:.1} m3, {:.2} t, for {}",
-            local_iso(clock, t.at_s),
+            local_iso(clock, t.at),
             t.pickups.len(),
             t.volume_m3(),
             t.mass_kg() / 1000.0,
@@ -121,7 +121,7 @@ pub fn to_text(c: &CollectionPlan) -> String {
                 let _ = writeln!(
                     s,
                     "      {}  {:<16} {:<20} {:>5.1} %  {:>5.1} m3  {:>5.2} t{}",
-                    &local_iso(clock, k.at_s)[11..16],
+                    &local_iso(clock, k.at)[11..16],
                     k.container,
                     k.company,
                     k.fill_pct,

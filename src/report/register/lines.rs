@@ -168,7 +168,7 @@ const WEIGHED_ON_RECEPTION: [&str; 3] = ["R1", "D10", "D5"];
 fn line(direction: Direction, siret: &str, s: &Shipment) -> Line {
     let headers = direction.headers();
     let mut b = Builder { headers, values: vec![String::new(); headers.len()], missing: Vec::new() };
-    let id = format!("wf-{}-{}", s.sensor_id, s.ts_ms);
+    let id = format!("wf-{}-{}", s.sensor_id, s.ts.as_millis());
     let container = format!("container {:?}", s.container_id);
     b.set("Identifiant unique", id.clone());
     match &s.description {
@@ -269,7 +269,7 @@ mod tests {
     fn just_after_local_midnight(ewc: &str, hazardous: bool) -> Shipment {
         Shipment {
             sensor_id: 1,
-            ts_ms: 1_806_535_800_000,
+            ts: crate::calendar::Timestamp::from_millis(1_806_535_800_000),
             local_day: jiff::civil::date(2027, 4, 1),
             grams: 2_000_000,
             max_load_kg: Some(8_000.0),

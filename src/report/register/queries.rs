@@ -5,6 +5,7 @@
 use super::lines::{build, Register};
 use super::shipment::{Shipment, Transporter};
 use super::{Direction, Request};
+use crate::calendar::Timestamp;
 use crate::report::{ReportError, ZoneTime};
 use crate::store::{column, StoreError};
 use std::time::Duration;
@@ -110,7 +111,8 @@ fn shipment(row: &tokio_postgres::Row) -> Result<Shipment, StoreError> {
     };
     Ok(Shipment {
         sensor_id: column(row, "sensor_id")?,
-        ts_ms: column(row, "ts_ms")?,
+        // Milliseconds, rounded by the query as the line's identifier always had them.
+        ts: Timestamp::from_millis(column(row, "ts_ms")?),
         local_day: column(row, "local_day")?,
         grams: column(row, "value_milli")?,
         max_load_kg: column(row, "max_load_kg")?,

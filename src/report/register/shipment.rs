@@ -1,13 +1,14 @@
 //! What a register line is made of: one weighing spelled out (read by `queries`, written out
 //! by `lines`).
 
-use crate::calendar::Date;
+use crate::calendar::{Date, Timestamp};
 
 /// One weighing, with everything its register line is made of.
 #[derive(Debug, Clone)]
 pub struct Shipment {
     pub sensor_id: i32,
-    pub ts_ms: i64,
+    /// When it was weighed (its reading's time).
+    pub ts: Timestamp,
     /// The weighing's local day in the zone's time zone.
     pub local_day: Date,
     /// Net mass in grams, above zero (the query keeps no other weighing).
