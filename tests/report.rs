@@ -164,3 +164,25 @@ async fn savings_never_configured_in_any_month_are_not_configured_not_zero() {
     assert!(page.contains("CO2e avoided by the 1.500 t recycled not configured"), "{page}");
     assert!(!page.contains(" 0 EUR") && !page.contains("recycled 0.000 t"), "{page}");
 }
+
+/// Without `--year` the page is the zone's current year's, and without `--date` the plan starts
+/// today in the zone (the database's clock, in `zone.time_zone`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_current_year_and_today_are_the_defaults() {
+    let db = TestDb::new().await;
+    prepared(&db).await;
+    let c = db.client().await;
+    let row = c.query_one("SELECT extract(year FROM now() AT TIME ZONE 'Europe/Paris')::int4, (now() AT TIME ZONE 'Europe/Paris')::date::text", &[]).await.unwrap();
+    let (year, today): (i32, String) = (row.get(0), row.get(1));
+    let env = Env::new(&db);
+    let run = |args: &[&str]| {
+        let out = env.command().args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let by_default = run(&["report", "--company", "logistique-a21"]);
+    assert_eq!(by_default, run(&["report", "--company", "logistique-a21", "--year", &year.to_string()]));
+    assert!(by_default.contains(&year.to_string()), "{by_default}");
+    let plan = run(&["plan", "--json"]);
+    assert_eq!(plan, run(&["plan", "--json", "--date", &today]));
+}

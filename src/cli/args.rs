@@ -90,9 +90,9 @@ pub enum Command {
         /// Company id (a `[[companies]]` entry of the zone file).
         #[arg(long)]
         company: String,
-        /// Calendar year, in the zone's time zone (1970 to 9999).
+        /// Calendar year, in the zone's time zone (1970 to 9999); the current one by default.
         #[arg(long, value_parser = clap::value_parser!(i32).range(1970..=9999))]
-        year: i32,
+        year: Option<i32>,
     },
     /// Collection planning across companies: which containers carriers should collect when,
     /// grouped into trips within their vehicles, and the trips saved (docs/planning.md).

@@ -15,8 +15,7 @@ use crate::zone::Zone;
 use std::error::Error;
 use std::process::ExitCode;
 
-pub async fn run(args: PlanArgs, settings: &Settings, zone: &Zone) -> Result<ExitCode, Box<dyn Error>> {
-    let day = day_number(parse_date(&args.date).map_err(|e| format!("--date: {e}"))?);
+pub async fn run(mut args: PlanArgs, settings: &Settings, zone: &Zone) -> Result<ExitCode, Box<dyn Error>> {
     if !(args.rate_factor >= 1.0 && args.rate_factor.is_finite()) {
         return Err("--rate-factor: at least 1 (1: forecast at the rate since the last collection)".into());
     }
@@ -24,6 +23,12 @@ pub async fn run(args: PlanArgs, settings: &Settings, zone: &Zone) -> Result<Exi
         return Err("--join: a share above 0 (0.75: a container joins at 75 % of its threshold; 2: never)".into());
     }
     let db = connect(&settings.database).await?;
+    let date = match &args.date {
+        Some(text) => parse_date(text).map_err(|e| format!("--date: {e}"))?,
+        None => ZoneTime::read(&db.client).await?.today(&db.client).await?,
+    };
+    let day = day_number(date);
+    args.date = Some(date.to_string());
     if args.evaluate {
         // The simulated zone runs in the configured time zone, whose rules the database knows.
         let time_zone = ZoneTime { name: settings.zone.time_zone.clone() };
@@ -36,7 +41,7 @@ pub async fn run(args: PlanArgs, settings: &Settings, zone: &Zone) -> Result<Exi
         return Ok(ExitCode::SUCCESS);
     }
     let request = PlanRequest {
-        date: args.date.clone(),
+        date: date.to_string(),
         day,
         horizon: args.horizon,
         margin: args.margin,

@@ -7,9 +7,9 @@ use std::time::Duration;
 #[derive(Debug, Clone, clap::Args)]
 pub struct PlanArgs {
     /// First local day of the plan, YYYY-MM-DD in the zone's time zone; the plan starts at its
-    /// midnight. With --evaluate: the first simulated day.
+    /// midnight. Today in the zone by default. With --evaluate: the first simulated day.
     #[arg(long)]
-    pub date: String,
+    pub date: Option<String>,
     /// How far ahead to plan from the date's midnight (e.g. 3d, 36h).
     #[arg(long, default_value = "3d", value_parser = humantime::parse_duration)]
     pub horizon: Duration,

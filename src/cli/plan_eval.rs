@@ -79,7 +79,7 @@ pub fn evaluate(
     Ok(format!(
         "replay of the realistic zone from {} for {} days (seed {}), {} containers with a carrier\n\
          {:<42} {:>9} {:>11} {:>9} {:>6} {:>17} {:>8}\n{}\n{}\n{}",
-        args.date,
+        args.date.as_deref().unwrap_or_default(),
         args.days,
         args.seed,
         containers.len(),

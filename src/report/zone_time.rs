@@ -22,6 +22,13 @@ impl ZoneTime {
         Ok(ZoneTime { name: column(&row, "time_zone")? })
     }
 
+    /// Today in the zone: the local date of the database's clock, by the database's rules (the
+    /// default of `report --year` and `plan --date`).
+    pub async fn today(&self, client: &impl GenericClient) -> Result<crate::calendar::Date, StoreError> {
+        let row = client.query_one("SELECT (now() AT TIME ZONE $1)::date AS today", &[&self.name]).await?;
+        column(&row, "today")
+    }
+
     /// The zone's UTC offsets, hour by hour, from the day before `day` (days since the epoch,
     /// local) to a fortnight after `span` from its midnight: the clock of the collection plan
     /// (`crate::plan::LocalClock`).
