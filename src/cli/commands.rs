@@ -7,6 +7,7 @@ use crate::simulate::{run_simulation, SimBroker, SimOptions};
 use crate::wire::TopicLayout;
 use crate::zone::Zone;
 use std::error::Error;
+use std::path::Path;
 use std::process::ExitCode;
 
 /// What a subcommand returns: its exit code, or the error printed as the last line.
@@ -19,13 +20,15 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Decode { hex } => return super::frame_text::decode(hex),
         _ => {}
     }
-    let settings = match config::load(cli.config.as_deref()) {
+    let config_path = super::installed::config_path(cli.config.as_deref(), &cli.command, Path::is_file);
+    let mut settings = match config::load(config_path.as_deref()) {
         Ok(s) => s,
         Err(e) => {
             eprint!("{e}");
             return ExitCode::from(EX_USAGE);
         }
     };
+    super::installed::installed_credentials(&mut settings, config_path.as_deref(), super::installed::readable);
     let zone = match Zone::load(&settings.zone.file) {
         Ok(z) => z,
         Err(e) => {

@@ -16,6 +16,7 @@ mod commands;
 mod connect_error;
 mod dead_letters;
 mod frame_text;
+mod installed;
 mod plan;
 mod plan_args;
 mod plan_eval;
