@@ -216,3 +216,16 @@ async fn check_config_predicts_a_migration_the_login_cannot_run() {
     assert!(stdout.contains("database: ok: PostgreSQL 15"), "{stdout}");
     assert!(stdout.contains("migrated at start"), "{stdout}");
 }
+
+/// A broker that was never reached is said so, with its address: not "connection lost".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broker_never_reached_is_named_with_its_address() {
+    let db = TestDb::new().await;
+    let mut env = Env::new(&db);
+    env.broker_port = free_port();
+    let daemon = Daemon::spawn(&env).await;
+    let expected = format!("cannot connect to the broker at 127.0.0.1:{}; retrying", env.broker_port);
+    wait_until(Duration::from_secs(20), "the broker named", || async { daemon.log_text().contains(&expected) }).await;
+    assert!(!daemon.log_text().contains("broker connection lost"), "{}", daemon.log_text());
+    assert!(daemon.terminate().await.success());
+}

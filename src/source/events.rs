@@ -51,6 +51,7 @@ impl SourceLoop {
     /// Connected: a new ack generation, and the subscription (unless leaving).
     fn on_connack(&mut self, ack: &ConnAck) {
         self.ledger.connected();
+        self.connected = true;
         m::mqtt_connected(true);
         self.backoff.reset();
         tracing::info!(session_present = ack.session_present, "connected to broker");
@@ -111,7 +112,11 @@ impl SourceLoop {
         // (their acks will be dropped as stale and the store deduplicates them).
         let delay = self.backoff.next_delay();
         let error = crate::tls::explain(&e.to_string(), "mqtt.ca_file");
-        tracing::warn!(%error, ?delay, "broker connection lost; reconnecting");
+        if std::mem::replace(&mut self.connected, false) {
+            tracing::warn!(%error, ?delay, broker = %self.broker, "broker connection lost; reconnecting");
+        } else {
+            tracing::warn!(%error, ?delay, "cannot connect to the broker at {}; retrying", self.broker);
+        }
         let shutdown = &mut self.shutdown;
         self.beat
             .wait(async {

@@ -76,6 +76,11 @@ pub(super) struct SourceLoop {
     pub(super) unsubscribe_sent: bool,
     pub(super) unsubscribed: bool,
     pub(super) beat: Heartbeat,
+    /// The broker's `host:port`, for the messages of a connection that fails.
+    pub(super) broker: String,
+    /// True from a CONNACK to the loss of that connection: a failure while false is a broker
+    /// that was not reached, not a connection lost.
+    pub(super) connected: bool,
     /// Beats while the event loop is not polled (the buffer is full). The poll itself is never
     /// cancelled for a beat: it beats while it waits (`Heartbeat::wait`).
     ticker: tokio::time::Interval,
@@ -91,7 +96,10 @@ impl SourceLoop {
         shutdown: watch::Receiver<bool>,
     ) -> SourceLoop {
         let beat = cfg.heartbeat.clone();
+        let (host, port) = eventloop.options.broker_address();
         SourceLoop {
+            broker: format!("{host}:{port}"),
+            connected: false,
             client,
             eventloop,
             output: Some(output),
