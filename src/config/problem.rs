@@ -1,6 +1,5 @@
 //! What is wrong with a configuration: every problem, each with its key and its fix.
 
-use super::time_zone::WHOLE_HOURS;
 use std::fmt;
 
 /// One invalid value: where it is, what is wrong, how to fix it.
@@ -34,6 +33,13 @@ impl fmt::Display for ConfigErrors {
 
 /// Why one value of the configuration is refused, where a check is worth a function of its
 /// own (the other checks word their problem in place).
+/// Why local days need whole-hour offsets, said in every refusal.
+pub const WHOLE_HOURS: &str = "local days, months and years are summed from hourly rollups, \
+    so the zone's UTC offset must always be a whole number of hours";
+
+/// Where the system keeps its IANA time zone database (`zone.time_zone` is checked there).
+pub const ZONEINFO: &str = "/usr/share/zoneinfo";
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ValueError {
     #[error("{0:?} is not a time zone name; write the IANA name of the zone's time zone, e.g. \"Europe/Paris\"")]
@@ -42,7 +48,7 @@ pub enum ValueError {
     PartHourTimeZone(String),
     #[error(
         "{name:?} is not a time zone of this system's IANA database ({}){}",
-        crate::config::time_zone::ZONEINFO,
+        ZONEINFO,
         near.as_ref().map(|n| format!("; did you mean {n:?}?")).unwrap_or_default()
     )]
     UnknownTimeZone { name: String, near: Option<String> },

@@ -46,12 +46,9 @@ const PART_HOUR: [&str; 30] = [
     "Pacific/Rarotonga",
 ];
 
-/// Where the system keeps its IANA time zone database.
-pub const ZONEINFO: &str = "/usr/share/zoneinfo";
+pub use super::problem::ZONEINFO;
 
-/// Why local days need whole-hour offsets, said in every refusal.
-pub const WHOLE_HOURS: &str = "local days, months and years are summed from hourly rollups, \
-    so the zone's UTC offset must always be a whole number of hours";
+pub use super::problem::WHOLE_HOURS;
 
 /// Checks a `zone.time_zone` value as far as possible offline; the error says how to fix it.
 pub fn check_name(name: &str) -> Result<(), ValueError> {

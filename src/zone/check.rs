@@ -3,19 +3,20 @@
 //! Each kind of entry has its own function, run in the file's order of kinds so that an entry
 //! refers only to kinds checked before it; the ids each defines are kept in [`Known`]. The
 //! companies, sites, operators and transporters are checked here; the streams, containers and
-//! gateways in `check_equipment.rs`; fields several entries share in `check_fields.rs`.
+//! gateways in `check_equipment.rs`; fields several entries share in `check_fields.rs`; what
+//! they carry from one kind to the next (problems, ids) in `known.rs`.
 
 use super::check_equipment::{check_containers, check_gateways, check_streams};
 use super::check_fields::{check_date, check_final_operations, check_id, check_site_position};
 use super::codes::{check_siren, check_siret, split_address};
-use super::file::{CompanyEntry, ContainerEntry, OperatorEntry, SiteEntry, TransporterEntry, ZoneFile};
+use super::file::{CompanyEntry, OperatorEntry, SiteEntry, TransporterEntry, ZoneFile};
+use super::known::{not_in_registry, Known, Problems};
 use super::problem::ZoneProblem;
 use super::window::parse_window;
-use std::collections::{HashMap, HashSet};
 
 /// Returns every problem of the registry (empty when it is valid).
 pub fn check(path: &str, f: &ZoneFile) -> Vec<ZoneProblem> {
-    let mut problems = Problems { file: path, found: Vec::new() };
+    let mut problems = Problems::new(path);
     let mut known = Known::default();
     check_companies(&f.companies, &mut known, &mut problems);
     check_sites(&f.sites, &mut known, &mut problems);
@@ -26,46 +27,6 @@ pub fn check(path: &str, f: &ZoneFile) -> Vec<ZoneProblem> {
     check_gateways(f, &known, &mut problems);
     super::check_synergy::check(f, &mut |entry, field, why| problems.add(entry, &field, why));
     problems.found
-}
-
-/// The problems found so far in one file.
-pub(super) struct Problems<'a> {
-    file: &'a str,
-    found: Vec<ZoneProblem>,
-}
-
-impl Problems<'_> {
-    /// A problem with a field of an entry.
-    pub(super) fn add(&mut self, entry: String, field: &str, why: String) {
-        self.found.push(ZoneProblem {
-            file: self.file.to_string(),
-            entry: Some(entry),
-            field: Some(field.to_string()),
-            why,
-        });
-    }
-}
-
-/// `no company "x" in the registry`, and the id defined that it most likely misspells:
-/// `; did you mean "isdnd-artois"?`.
-pub(super) fn not_in_registry<'a>(kind: &str, id: &str, defined: impl IntoIterator<Item = &'a str>) -> String {
-    let mut defined: Vec<&str> = defined.into_iter().collect();
-    defined.sort_unstable();
-    match crate::spelling::closest(id, defined) {
-        Some(near) => format!("no {kind} {id:?} in the registry; did you mean {near:?}?"),
-        None => format!("no {kind} {id:?} in the registry"),
-    }
-}
-
-/// The ids defined by the entries checked so far, for the references of later ones.
-#[derive(Default)]
-pub(super) struct Known<'a> {
-    pub companies: HashMap<&'a str, &'a CompanyEntry>,
-    pub sites: HashMap<&'a str, &'a SiteEntry>,
-    pub operators: HashSet<&'a str>,
-    pub transporters: HashSet<&'a str>,
-    pub streams: HashSet<&'a str>,
-    pub containers: HashMap<&'a str, &'a ContainerEntry>,
 }
 
 fn check_companies<'a>(companies: &'a [CompanyEntry], known: &mut Known<'a>, p: &mut Problems) {

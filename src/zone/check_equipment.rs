@@ -1,10 +1,10 @@
 //! The checks of the registry's equipment and what it holds: material streams, containers,
 //! gateways and their sensors (`check.rs` runs them after the parties they refer to).
 
-use super::check::{not_in_registry, Known, Problems};
 use super::check_fields::check_id;
 use super::codes::{check_ewc_code, stream_code};
 use super::file::{ContainerEntry, GatewayEntry, ZoneFile};
+use super::known::{not_in_registry, Known, Problems};
 use super::treatment::{check_treatment_code, treatment_mode};
 use super::window::parse_window;
 use std::collections::HashSet;

@@ -13,6 +13,7 @@ mod codes;
 mod field_error;
 mod file;
 mod ids;
+mod known;
 mod list_of_waste;
 mod lookup;
 mod problem;

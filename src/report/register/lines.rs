@@ -4,6 +4,7 @@
 //! tonnes above 0 with at most three decimals, operation codes written "R 5", actor type
 //! ETABLISSEMENT_FR, country code FR.
 
+use super::builder::{oui, Builder};
 use super::columns::SLIP;
 use super::parties::{destination, sender, transporter};
 use super::shipment::Shipment;
@@ -106,37 +107,6 @@ pub(super) fn build(request: &Request, shipments: &[Shipment]) -> Register {
         }
     }
     register
-}
-
-/// Fills a line's columns by header, and collects what is missing.
-pub(super) struct Builder {
-    headers: &'static [&'static str],
-    values: Vec<String>,
-    missing: Vec<String>,
-}
-
-impl Builder {
-    pub(super) fn set(&mut self, header: &str, value: impl Into<String>) {
-        let i = self.headers.iter().position(|h| *h == header);
-        debug_assert!(i.is_some(), "no column {header:?}");
-        if let Some(i) = i {
-            self.values[i] = value.into();
-        }
-    }
-
-    pub(super) fn miss(&mut self, what: String) {
-        if !self.missing.contains(&what) {
-            self.missing.push(what);
-        }
-    }
-}
-
-pub(super) fn oui(b: bool) -> &'static str {
-    if b {
-        "OUI"
-    } else {
-        "NON"
-    }
 }
 
 /// Grams of a positive mass to tonnes, rounded to the kilogram (the format takes three

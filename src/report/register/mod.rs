@@ -7,6 +7,7 @@
 //!   slip-traced ones included, with the slip type in two added columns.
 
 pub mod columns;
+mod builder;
 mod lines;
 mod output;
 mod parties;

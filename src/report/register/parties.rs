@@ -1,7 +1,7 @@
 //! The parties of a line: the destination (outgoing), the sender (incoming) and the carrier,
 //! with their addresses split into the format's four columns, or the registry field to fill.
 
-use super::lines::Builder;
+use super::builder::{oui, Builder};
 use super::shipment::{Shipment, Transporter};
 use crate::zone::split_address;
 
@@ -116,7 +116,7 @@ pub(super) fn transporter(b: &mut Builder, s: &Shipment, direct_supply_col: &str
             "Code pays du transporteur n°1",
         ],
     );
-    b.set("Exemption de récépissé du transporteur n°1", super::lines::oui(*receipt_exempt));
+    b.set("Exemption de récépissé du transporteur n°1", oui(*receipt_exempt));
     if !receipt_exempt {
         match receipt_number {
             Some(n) => b.set("Numéro de récépissé du transporteur n°1", n.clone()),
