@@ -81,4 +81,28 @@ mod tests {
         assert!(decode_frames(&[]).unwrap().is_empty());
         assert!(decode_frames(&[0xff]).is_err());
     }
+
+    /// The bytes in `live_inbox.frames` and `gateway_sequence.pending` as earlier builds wrote
+    /// them: a build reads what the one before it left.
+    #[test]
+    fn the_encoding_is_the_one_earlier_builds_wrote() {
+        let frames = vec![
+            InboxFrame {
+                seq: 7,
+                base_ms: 1_700_000_000_123,
+                readings: vec![InboxReading { attribution: 42, kind: 2, offset_ms: 1_500, value_milli: 312_250 }],
+            },
+            InboxFrame {
+                seq: u32::MAX,
+                base_ms: -86_400_001,
+                readings: vec![InboxReading { attribution: 1, kind: 1, offset_ms: -3, value_milli: -1 }],
+            },
+        ];
+        let bytes = [
+            2, 7, 246, 161, 171, 254, 249, 98, 1, 84, 4, 184, 23, 244, 142, 38, 255, 255, 255, 255, 15, 129, 240, 178,
+            82, 1, 2, 2, 5, 1,
+        ];
+        assert_eq!(encode_frames(&frames), bytes);
+        assert_eq!(decode_frames(&bytes).unwrap(), frames);
+    }
 }

@@ -203,3 +203,43 @@ fn the_stored_state_tells_how_long_the_fill_rate_spans() {
     let span_ms = v["fill_ms"].as_i64().unwrap() - v["base"][1].as_i64().unwrap();
     assert_eq!(span_ms, 10 * H);
 }
+
+/// `container_live.state` as builds that held times as bare integers wrote it, key for key
+/// (the `fill_rate_span` column, the plan and the views read these keys).
+const STORED: &str = r#"{"fill_pct":20.5,"fill_ms":700000,"base":[10.0,1000],"last_seen_ms":1600000,"battery_pct":77.0,"battery_ms":1000000,"temperature_c":22.5,"temperature_ms":960000,"temp_rise_c_per_min":1.5,"last_mass_kg":312.25,"mass_ms":800000,"unexplained_drop":null,"detector":{"last":20.5,"mean":10.5,"var":0.0,"n":1,"score":0.0},"open":["overload"],"last_arrival_ms":1700000000123,"load_kg":{"value":140.0,"at_ms":1100000},"lid":{"value":1.0,"at_ms":1200000},"lid_open_since_ms":1200000,"tilt_deg":{"value":12.0,"at_ms":1300000},"fire_alarm":{"value":0.0,"at_ms":1400000},"latitude":{"value":50.4312,"at_ms":1500000},"longitude":{"value":2.7645,"at_ms":1500000},"position":[50.4312,2.7645,1500000],"rssi_dbm":{"value":-97.0,"at_ms":1600000},"snr_db":{"value":7.5,"at_ms":1600000},"quality_pct":{"value":88.0,"at_ms":1600000}}"#;
+const STORED_EMPTY: &str = r#"{"fill_pct":null,"fill_ms":0,"base":null,"last_seen_ms":null,"battery_pct":null,"battery_ms":0,"temperature_c":null,"temperature_ms":0,"temp_rise_c_per_min":0.0,"last_mass_kg":null,"mass_ms":0,"unexplained_drop":null,"detector":{"last":null,"mean":0.0,"var":0.0,"n":0,"score":0.0},"open":[],"last_arrival_ms":null,"load_kg":null,"lid":null,"lid_open_since_ms":null,"tilt_deg":null,"fire_alarm":null,"latitude":null,"longitude":null,"position":null,"rssi_dbm":null,"snr_db":null,"quality_pct":null}"#;
+
+#[test]
+fn a_state_stored_by_an_earlier_build_reads_back_and_is_written_the_same() {
+    use MeasurementKind::*;
+    let p = params();
+    let mut s = ContainerState::default();
+    for (k, t, v) in [
+        (FillLevel, 1_000, 10.0),
+        (FillLevel, 700_000, 20.5),
+        (NetMassKg, 800_000, 312.25),
+        (TemperatureC, 900_000, 21.0),
+        (TemperatureC, 960_000, 22.5),
+        (BatteryPercent, 1_000_000, 77.0),
+        (LoadKg, 1_100_000, 140.0),
+        (LidOpen, 1_200_000, 1.0),
+        (TiltDeg, 1_300_000, 12.0),
+        (FireAlarm, 1_400_000, 0.0),
+        (LatitudeDeg, 1_500_000, 50.4312),
+        (LongitudeDeg, 1_500_000, 2.7645),
+        (RssiDbm, 1_600_000, -97.0),
+        (SnrDb, 1_600_000, 7.5),
+        (QualityPercent, 1_600_000, 88.0),
+    ] {
+        s.apply(k, t, v, &p);
+    }
+    s.last_arrival_ms = Some(1_700_000_000_123);
+    s.open.insert(EventKind::Overload);
+    assert_eq!(serde_json::from_str::<ContainerState>(STORED).unwrap(), s, "the stored state is the readings' state");
+    assert_eq!(serde_json::to_string(&s).unwrap(), STORED);
+    assert_eq!(serde_json::to_string(&ContainerState::default()).unwrap(), STORED_EMPTY);
+    for text in [STORED, STORED_EMPTY] {
+        let back: ContainerState = serde_json::from_str(text).unwrap();
+        assert_eq!(serde_json::to_string(&back).unwrap(), text, "written back byte for byte");
+    }
+}
