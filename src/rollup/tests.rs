@@ -8,7 +8,7 @@ fn reading(kind: MeasurementKind, ts_ms: i64, value_milli: i64, company: usize, 
         gateway: Arc::from("gw"),
         sensor: 1,
         kind,
-        ts_ms,
+        ts: Timestamp::from_millis(ts_ms),
         value_milli,
         frame_seq: 0,
         sensor_id: 1,
@@ -53,10 +53,11 @@ proptest! {
 
 #[test]
 fn buckets_floor_towards_minus_infinity() {
-    assert_eq!(bucket(59_999, 60_000), 0);
-    assert_eq!(bucket(60_000, 60_000), 60_000);
-    assert_eq!(bucket(-1, 60_000), -60_000);
-    assert_eq!(bucket(86_400_000 + 5, 86_400_000), 86_400_000);
+    let floor = |ts, width| bucket(Timestamp::from_millis(ts), SignedDuration::from_millis(width)).as_millis();
+    assert_eq!(floor(59_999, 60_000), 0);
+    assert_eq!(floor(60_000, 60_000), 60_000);
+    assert_eq!(floor(-1, 60_000), -60_000);
+    assert_eq!(floor(86_400_000 + 5, 86_400_000), 86_400_000);
 }
 
 #[test]

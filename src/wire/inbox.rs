@@ -3,6 +3,7 @@
 //! The same encoding holds the frames a gateway's sequence keeps behind a gap.
 
 use super::kind::MeasurementKind;
+use crate::calendar::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// Where a message came from, once decoded: its gateway and frame counter. Set for every
@@ -12,8 +13,8 @@ use serde::{Deserialize, Serialize};
 pub struct FrameMark {
     pub gateway: std::sync::Arc<str>,
     pub seq: u32,
-    /// The frame's base time, ms since the Unix epoch.
-    pub base_ms: i64,
+    /// The frame's base time, held inside PostgreSQL's range (validation's `frame_time`).
+    pub base: Timestamp,
 }
 
 /// One committed frame of one gateway.
