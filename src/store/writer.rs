@@ -296,11 +296,7 @@ fn inbox_rows<'a>(batch: &'a Batch, stored: &[usize]) -> (Vec<&'a str>, Vec<Vec<
                 }
             })
             .collect();
-        per_gateway.entry(&mark.gateway).or_default().push(InboxFrame {
-            seq: mark.seq,
-            base_ms: mark.base.as_millis(),
-            readings,
-        });
+        per_gateway.entry(&mark.gateway).or_default().push(InboxFrame { seq: mark.seq, base: mark.base, readings });
     }
     per_gateway.into_iter().map(|(g, frames)| (g, encode_frames(&frames))).unzip()
 }

@@ -3,7 +3,7 @@
 //! The same encoding holds the frames a gateway's sequence keeps behind a gap.
 
 use super::kind::MeasurementKind;
-use crate::calendar::Timestamp;
+use crate::calendar::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// Where a message came from, once decoded: its gateway and frame counter. Set for every
@@ -21,7 +21,9 @@ pub struct FrameMark {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InboxFrame {
     pub seq: u32,
-    pub base_ms: i64,
+    /// The frame's base time (encoded as its milliseconds since the Unix epoch).
+    #[serde(rename = "base_ms")]
+    pub base: Timestamp,
     /// The readings this commit stored (a redelivered frame's are already stored: none).
     pub readings: Vec<InboxReading>,
 }
@@ -35,7 +37,7 @@ pub struct InboxReading {
     pub attribution: i32,
     /// [`MeasurementKind::number`].
     pub kind: i16,
-    /// Reading time minus the frame's base time, ms.
+    /// Reading time minus the frame's base time, ms: the encoding's unit ([`InboxReading::offset`]).
     pub offset_ms: i64,
     pub value_milli: i64,
 }
@@ -44,6 +46,11 @@ impl InboxReading {
     /// The kind, if this build knows it (a newer build may have written one it does not).
     pub fn kind(&self) -> Option<MeasurementKind> {
         MeasurementKind::from_number(self.kind)
+    }
+
+    /// Reading time minus the frame's base time.
+    pub fn offset(&self) -> SignedDuration {
+        SignedDuration::from_millis(self.offset_ms)
     }
 }
 
@@ -71,10 +78,10 @@ mod tests {
     #[test]
     fn frames_round_trip() {
         let frames = vec![
-            InboxFrame { seq: u32::MAX, base_ms: 1_700_000_000_000, readings: vec![] },
+            InboxFrame { seq: u32::MAX, base: Timestamp::from_millis(1_700_000_000_000), readings: vec![] },
             InboxFrame {
                 seq: 0,
-                base_ms: 1,
+                base: Timestamp::from_millis(1),
                 readings: vec![InboxReading { attribution: 7, kind: 1, offset_ms: 2, value_milli: -3 }],
             },
         ];
@@ -90,12 +97,12 @@ mod tests {
         let frames = vec![
             InboxFrame {
                 seq: 7,
-                base_ms: 1_700_000_000_123,
+                base: Timestamp::from_millis(1_700_000_000_123),
                 readings: vec![InboxReading { attribution: 42, kind: 2, offset_ms: 1_500, value_milli: 312_250 }],
             },
             InboxFrame {
                 seq: u32::MAX,
-                base_ms: -86_400_001,
+                base: Timestamp::from_millis(-86_400_001),
                 readings: vec![InboxReading { attribution: 1, kind: 1, offset_ms: -3, value_milli: -1 }],
             },
         ];
