@@ -295,7 +295,7 @@ async fn a_batch_of_a_hundred_with_two_refused_messages() {
     assert_eq!(frames.len(), 100, "every frame's counter, the refused ones' included");
     assert_eq!(health.committed_total(), 100);
     assert_eq!(
-        health.readiness(health.now_ms()),
+        health.readiness(health.elapsed()),
         wasteflow::health::Readiness::NotReady(vec!["database not prepared yet", "not subscribed to the broker"]),
         "database not reported unreachable"
     );

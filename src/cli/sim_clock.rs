@@ -14,7 +14,10 @@ const SPAN_DAYS: i64 = 31;
 
 /// The offsets of `[zone] time_zone` from the simulated start (or a month ago) on, or `None`.
 pub async fn zone_clock(settings: &Settings, start_ms: Option<u64>) -> Option<LocalClock> {
-    let start_s = start_ms.map_or_else(|| crate::clock::now_ms() / 1000 - SPAN_DAYS * DAY_S, |ms| ms as i64 / 1000);
+    let start_s = start_ms.map_or_else(
+        || crate::calendar::Timestamp::now().as_millis() / 1000 - SPAN_DAYS * DAY_S,
+        |ms| ms as i64 / 1000,
+    );
     let zone = ZoneTime { name: settings.zone.time_zone.clone() };
     let read = async {
         let db = connect(&settings.database).await?;

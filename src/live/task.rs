@@ -93,9 +93,9 @@ pub async fn run_live(
                 export(&state, now);
             }
             Err(e) if refused(&e) => {
-                let now = health.now_ms();
-                let since = health.live_fold_refused(e.to_string(), now);
-                m::live_fold_failed(true, (now - since) as f64 / 1000.0);
+                let elapsed = health.elapsed();
+                let since = health.live_fold_refused(e.to_string(), elapsed);
+                m::live_fold_failed(true, millis_of(elapsed.saturating_sub(since)) as f64 / 1000.0);
                 let Some(c) = conn.as_mut() else { continue };
                 if take == 1 {
                     // This row alone is refused: it is the one.

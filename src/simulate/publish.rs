@@ -190,7 +190,7 @@ pub async fn run_simulation(
     if !(1..=64).contains(&options.connections) {
         return Err(SimError::Connections);
     }
-    let now = crate::clock::now_ms();
+    let now = crate::calendar::Timestamp::now().as_millis();
     let (mut source, start_ms) = if options.realistic {
         if !(options.days > 0.0 && options.days <= 29.0) {
             return Err(SimError::Days);

@@ -119,7 +119,7 @@ fn finish(
         batch.spans.iter().map(|s| now - s.received),
     );
     count_deliveries(&batch, &outcome);
-    health.committed(batch.messages(), health.now_ms());
+    health.committed(batch.messages(), health.elapsed());
     if acks.send(batch.acks()).is_err() {
         tracing::warn!(
             "source is gone; acks of a committed batch not sent (they will be redelivered and deduplicated)"
