@@ -1,14 +1,15 @@
 use super::*;
 use proptest::prelude::*;
 
-fn reading(kind: MeasurementKind, ts_ms: i64, value_milli: i64, company: usize, container: usize) -> ValidReading {
+/// A reading of `kind` taken `ms` milliseconds after the epoch.
+fn reading(kind: MeasurementKind, ms: i64, value_milli: i64, company: usize, container: usize) -> ValidReading {
     let companies = ["a", "b", "c"];
     let containers = ["c1", "c2", "c3", "c4"];
     ValidReading {
         gateway: Arc::from("gw"),
         sensor: 1,
         kind,
-        ts: Timestamp::from_millis(ts_ms),
+        ts: Timestamp::from_millis(ms),
         value_milli,
         frame_seq: 0,
         sensor_id: 1,

@@ -93,8 +93,9 @@ impl RegistryIds {
 mod tests {
     use super::*;
 
-    fn attribution(id: i32, valid_from_ms: i64) -> Attribution {
-        let valid_from = Timestamp::from_millis(valid_from_ms);
+    /// Attribution `id`, in force from `ms` milliseconds after the epoch.
+    fn attribution(id: i32, ms: i64) -> Attribution {
+        let valid_from = Timestamp::from_millis(ms);
         Attribution { id, valid_from, classification: id * 10, container: "c".into(), company: "a".into() }
     }
 
