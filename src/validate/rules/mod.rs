@@ -48,10 +48,11 @@ pub fn check_message(
     let gw: Arc<str> = Arc::from(gateway);
     let rejected = Rejected { gateway: Some(gateway), company: Some(company), ..rejected };
     out.frame = Some(FrameMark { gateway: gw.clone(), seq: frame.seq, base: frame_time(frame.base_time_ms) });
+    let window = Window::around(now, limits);
     let mut seen = HashSet::with_capacity(frame.readings.len());
     out.readings.reserve(frame.readings.len());
     for (i, r) in frame.readings.iter().enumerate() {
-        match check_frame_reading(&frame, r, &gw, zone, now, limits, &mut seen) {
+        match check_frame_reading(&frame, r, &gw, zone, &window, &mut seen) {
             Ok(valid) => out.readings.push(valid),
             Err((reason, detail)) => {
                 // The reading alone, as a one-reading v1 frame: small, and replayable.
@@ -63,6 +64,20 @@ pub fn check_message(
         }
     }
     out
+}
+
+/// The reading times accepted at `now`: from `earliest` to `latest`, both included (held at
+/// the ends of the range), computed once per message.
+struct Window {
+    now: Timestamp,
+    earliest: Timestamp,
+    latest: Timestamp,
+}
+
+impl Window {
+    fn around(now: Timestamp, limits: &Limits) -> Window {
+        Window { now, earliest: now - limits.max_past, latest: now + limits.max_future }
+    }
 }
 
 /// Who a rejection is about: the received topic, and the gateway and company its topic names
@@ -139,12 +154,11 @@ fn check_frame_reading(
     r: &wire::Reading,
     gateway: &Arc<str>,
     zone: &Zone,
-    now: Timestamp,
-    limits: &Limits,
+    window: &Window,
     seen: &mut HashSet<(u16, wire::MeasurementKind, Timestamp)>,
 ) -> Result<ValidReading, (RejectReason, String)> {
     let ts = reading_time(frame.base_time_ms, r.offset_ms);
-    let value_milli = check_reading(r.sensor, &r.value, ts, now, limits)?;
+    let value_milli = check_reading(r.sensor, &r.value, ts, window)?;
     // The attribution in force at the reading's time; only a sensor of the file has ids
     // (Zone::with_ids), so the file is consulted only to say why there are none.
     let Some((sensor_id, a)) = zone.ids(gateway, r.sensor).and_then(|s| Some((s.sensor_id, s.at(ts)?))) else {
@@ -195,17 +209,11 @@ fn reading_time(base_time_ms: u64, offset_ms: u32) -> Timestamp {
 }
 
 /// Checks one reading's value and time; returns the value as stored ([`crate::wire::MeasurementKind::to_stored`]).
-fn check_reading(
-    sensor: u16,
-    m: &Measurement,
-    ts: Timestamp,
-    now: Timestamp,
-    limits: &Limits,
-) -> Result<i64, (RejectReason, String)> {
+fn check_reading(sensor: u16, m: &Measurement, ts: Timestamp, window: &Window) -> Result<i64, (RejectReason, String)> {
     // A reading outside PostgreSQL's range would make the database refuse the whole batch
     // ("timestamp out of range") on every retry, whatever the configured window.
-    if !ts.fits_timestamptz() || ts < now - limits.max_past || ts > now + limits.max_future {
-        let skew_s = (i128::from(ts.as_millis()) - i128::from(now.as_millis())) / 1000;
+    if !ts.fits_timestamptz() || ts < window.earliest || ts > window.latest {
+        let skew_s = (i128::from(ts.as_millis()) - i128::from(window.now.as_millis())) / 1000;
         return Err((
             RejectReason::TimestampOutOfWindow,
             format!("sensor {sensor}: reading time is {skew_s} s from now"),
