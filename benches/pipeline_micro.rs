@@ -3,13 +3,14 @@
 
 use bytes::Bytes;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use wasteflow::calendar::{SignedDuration, Timestamp};
 use wasteflow::rollup::Deltas;
 use wasteflow::simulate::FrameGenerator;
 use wasteflow::validate::{check_message, Limits};
 use wasteflow::wire::TopicLayout;
 use wasteflow::zone::Zone;
 
-fn setup(per_frame: usize) -> (Zone, TopicLayout, Vec<(String, Bytes)>, i64) {
+fn setup(per_frame: usize) -> (Zone, TopicLayout, Vec<(String, Bytes)>, Timestamp) {
     let zone = Zone::load(concat!(env!("CARGO_MANIFEST_DIR"), "/config/zone.toml")).unwrap().numbered();
     let layout = TopicLayout::parse("zone/+/+/up").unwrap();
     let now = 1_800_000_000_000i64;
@@ -23,11 +24,15 @@ fn setup(per_frame: usize) -> (Zone, TopicLayout, Vec<(String, Bytes)>, i64) {
         0.0,
     );
     let msgs = (0..200).map(|_| g.next_message()).map(|m| (m.topic, Bytes::from(m.payload))).collect();
-    (zone, layout, msgs, now)
+    (zone, layout, msgs, Timestamp::from_millis(now))
 }
 
 fn bench(c: &mut Criterion) {
-    let limits = Limits { max_payload_bytes: 65536, max_past_ms: 30 * 86_400_000, max_future_ms: 300_000 };
+    let limits = Limits {
+        max_payload_bytes: 65536,
+        max_past: SignedDuration::from_millis(30 * 86_400_000),
+        max_future: SignedDuration::from_millis(300_000),
+    };
     for per_frame in [50usize, 1] {
         let (zone, layout, msgs, now) = setup(per_frame);
         let readings = (msgs.len() * per_frame) as u64;

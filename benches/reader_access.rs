@@ -34,6 +34,7 @@ mod common;
 use common::*;
 use std::time::{Duration, Instant};
 use wasteflow::batch::Batch;
+use wasteflow::calendar::{millis_span, Timestamp};
 use wasteflow::config::{DatabaseSettings, Settings};
 use wasteflow::health::Health;
 use wasteflow::live::{run_live, LiveParams, ZoneState};
@@ -81,8 +82,8 @@ fn demo_batches(
     };
     let limits = Limits {
         max_payload_bytes: s.mqtt.max_payload_bytes,
-        max_past_ms: s.validation.max_past.as_millis() as i64,
-        max_future_ms: s.validation.max_future.as_millis() as i64,
+        max_past: millis_span(s.validation.max_past),
+        max_future: millis_span(s.validation.max_future),
     };
     let mut sim = ZoneSim::new(
         zone,
@@ -92,6 +93,7 @@ fn demo_batches(
         wasteflow::calendar::Timestamp::from_millis(end),
         faults,
     );
+    let now = Timestamp::from_millis(now);
     let (mut batches, mut batch, mut messages, mut readings) = (Vec::new(), Batch::default(), 0usize, 0usize);
     let mut pkid = 0u16;
     while let Some(m) = sim.next_message() {
@@ -101,7 +103,7 @@ fn demo_batches(
         let ack = AckToken { generation: 0, pkid, qos: rumqttc::v5::mqttbytes::QoS::AtLeastOnce };
         readings += c.readings.len();
         messages += 1;
-        batch.push_checked(Delivery { topic: m.topic, payload, received_ms: now, retain: false, ack }, c);
+        batch.push_checked(Delivery { topic: m.topic, payload, received: now, retain: false, ack }, c);
         if batch.messages() >= max_messages || batch.readings.len() >= s.batch.max_readings {
             batches.push(std::mem::take(&mut batch));
         }

@@ -7,7 +7,11 @@
 //!
 //! Liveness (are the loops responsive, [`crate::liveness`]) travels with it: every clone of a
 //! health reaches the same heartbeat registry ([`Health::heartbeat`], [`Health::liveness`]).
+//!
+//! Its times are read on a monotonic clock of its own, as the span since it was created
+//! ([`Health::elapsed`]), not as instants of the calendar.
 
+use crate::calendar::{millis_of, millis_span, SignedDuration};
 use crate::liveness::{Heartbeat, Liveness, DEFAULT_LOOP_STALL_AFTER};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -23,7 +27,7 @@ struct State {
     started: AtomicBool,
     batched_messages: AtomicU64,
     committed_messages: AtomicU64,
-    /// Monotonic milliseconds (see [`Health::now_ms`]) of the last commit, or [`NEVER`].
+    /// Milliseconds on the monotonic clock ([`Health::elapsed`]) of the last commit, or [`NEVER`].
     last_commit_ms: AtomicI64,
     live_fold: Mutex<LiveFold>,
 }
@@ -32,8 +36,9 @@ struct State {
 /// the inbox frames it set aside since the start (docs/reliability.md).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct LiveFold {
-    /// Monotonic milliseconds of the first of the current run of refused folds.
-    pub refused_since_ms: Option<i64>,
+    /// When the first of the current run of refused folds was, on the monotonic clock
+    /// ([`Health::elapsed`]).
+    pub refused_since: Option<SignedDuration>,
     pub last_error: String,
     /// Inbox rows set aside since the start, and the last one's gateway and reason.
     pub set_aside: u64,
@@ -44,7 +49,7 @@ pub struct LiveFold {
 #[derive(Debug, Clone)]
 pub struct Health {
     state: Arc<State>,
-    stall_after_ms: i64,
+    stall_after: SignedDuration,
     /// The origin of this health's monotonic clock: a wall clock stepped back or forward (NTP,
     /// a suspended VM) must neither hide a stall nor invent one.
     origin: Instant,
@@ -71,7 +76,7 @@ impl Health {
         };
         Health {
             state: Arc::new(state),
-            stall_after_ms: stall_after.as_millis() as i64,
+            stall_after: millis_span(stall_after),
             origin: Instant::now(),
             liveness: Liveness::new(DEFAULT_LOOP_STALL_AFTER),
         }
@@ -92,10 +97,10 @@ impl Health {
         self.liveness.heartbeat(name)
     }
 
-    /// Milliseconds since this health was created, on the monotonic clock: the time every
-    /// method taking `now_ms` expects.
-    pub fn now_ms(&self) -> i64 {
-        i64::try_from(self.origin.elapsed().as_millis()).unwrap_or(i64::MAX)
+    /// The time since this health was created, to the millisecond, on the monotonic clock: the
+    /// time every method taking `now` expects.
+    pub fn elapsed(&self) -> SignedDuration {
+        millis_span(self.origin.elapsed())
     }
 
     /// The database is prepared (migrations checked, registry synchronised): the pipeline runs.
@@ -117,10 +122,10 @@ impl Health {
         self.state.batched_messages.fetch_add(messages as u64, Ordering::Relaxed);
     }
 
-    /// A batch of `messages` committed at `now_ms` (from [`Health::now_ms`]).
-    pub fn committed(&self, messages: usize, now_ms: i64) {
+    /// A batch of `messages` committed at `now` (from [`Health::elapsed`]).
+    pub fn committed(&self, messages: usize, now: SignedDuration) {
         self.state.committed_messages.fetch_add(messages as u64, Ordering::Relaxed);
-        self.state.last_commit_ms.store(now_ms, Ordering::Relaxed);
+        self.state.last_commit_ms.store(millis_of(now), Ordering::Relaxed);
     }
 
     /// Messages committed so far.
@@ -136,16 +141,16 @@ impl Health {
 
     /// A fold of the live inbox committed.
     pub fn live_folded(&self) {
-        self.with_live_fold(|f| f.refused_since_ms = None);
+        self.with_live_fold(|f| f.refused_since = None);
     }
 
     /// The database refused a fold of the live inbox (not a lost connection: that is the
-    /// database being down) at `now_ms` (from [`Health::now_ms`]); returns since when every fold
+    /// database being down) at `now` (from [`Health::elapsed`]); returns since when every fold
     /// has been refused.
-    pub fn live_fold_refused(&self, error: String, now_ms: i64) -> i64 {
+    pub fn live_fold_refused(&self, error: String, now: SignedDuration) -> SignedDuration {
         let mut f = self.state.live_fold.lock().unwrap_or_else(|p| p.into_inner());
         f.last_error = error;
-        *f.refused_since_ms.get_or_insert(now_ms)
+        *f.refused_since.get_or_insert(now)
     }
 
     /// An inbox row or a gateway's held frames set aside: `what` names the gateway and reason.
@@ -165,8 +170,8 @@ impl Health {
         change(&mut f);
     }
 
-    /// Ready, or the reasons why not, at `now_ms` (from [`Health::now_ms`]).
-    pub fn readiness(&self, now_ms: i64) -> Readiness {
+    /// Ready, or the reasons why not, at `now` (from [`Health::elapsed`]).
+    pub fn readiness(&self, now: SignedDuration) -> Readiness {
         let s = &self.state;
         let mut why = Vec::new();
         if !s.started.load(Ordering::Relaxed) {
@@ -178,7 +183,7 @@ impl Health {
         if !s.database_up.load(Ordering::Relaxed) {
             why.push("database unreachable");
         }
-        if self.stalled(now_ms) {
+        if self.stalled(now) {
             why.push("stalled: messages wait and nothing committed lately");
         }
         if why.is_empty() {
@@ -189,17 +194,18 @@ impl Health {
     }
 
     /// Messages wait and the last commit (or the first wait) is older than `stall_after`.
-    pub fn stalled(&self, now_ms: i64) -> bool {
+    pub fn stalled(&self, now: SignedDuration) -> bool {
         if self.waiting() == 0 {
             return false;
         }
         let last = self.state.last_commit_ms.load(Ordering::Relaxed);
         if last == NEVER {
             // Nothing committed yet: start counting from the first wait.
+            let now_ms = millis_of(now);
             let _ = self.state.last_commit_ms.compare_exchange(NEVER, now_ms, Ordering::Relaxed, Ordering::Relaxed);
             return false;
         }
-        now_ms - last > self.stall_after_ms
+        now.saturating_sub(SignedDuration::from_millis(last)) > self.stall_after
     }
 }
 
@@ -207,11 +213,15 @@ impl Health {
 mod tests {
     use super::*;
 
+    fn ms(n: i64) -> SignedDuration {
+        SignedDuration::from_millis(n)
+    }
+
     #[test]
     fn ready_only_when_prepared_subscribed_reachable_and_moving() {
         let h = Health::new(Duration::from_secs(10));
         assert_eq!(
-            h.readiness(0),
+            h.readiness(ms(0)),
             Readiness::NotReady(vec![
                 "database not prepared yet",
                 "not subscribed to the broker",
@@ -220,43 +230,43 @@ mod tests {
         );
         h.started();
         h.subscribed(true);
-        assert_eq!(h.readiness(1_000), Readiness::Ready);
+        assert_eq!(h.readiness(ms(1_000)), Readiness::Ready);
         // Work arrives and commits: ready.
         h.batched(5);
-        assert_eq!(h.readiness(2_000), Readiness::Ready);
-        h.committed(5, 3_000);
-        assert_eq!(h.readiness(60_000), Readiness::Ready, "idle is healthy");
+        assert_eq!(h.readiness(ms(2_000)), Readiness::Ready);
+        h.committed(5, ms(3_000));
+        assert_eq!(h.readiness(ms(60_000)), Readiness::Ready, "idle is healthy");
         // Work waits, nothing commits for longer than stall_after: stalled.
         h.batched(1);
-        assert_eq!(h.readiness(12_000), Readiness::Ready);
-        assert!(matches!(h.readiness(13_001), Readiness::NotReady(ref w) if w[0].starts_with("stalled")));
-        h.committed(1, 14_000);
-        assert_eq!(h.readiness(14_000), Readiness::Ready);
+        assert_eq!(h.readiness(ms(12_000)), Readiness::Ready);
+        assert!(matches!(h.readiness(ms(13_001)), Readiness::NotReady(ref w) if w[0].starts_with("stalled")));
+        h.committed(1, ms(14_000));
+        assert_eq!(h.readiness(ms(14_000)), Readiness::Ready);
         h.database_up(false);
-        assert_eq!(h.readiness(14_000), Readiness::NotReady(vec!["database unreachable"]));
+        assert_eq!(h.readiness(ms(14_000)), Readiness::NotReady(vec!["database unreachable"]));
     }
 
     #[test]
     fn the_live_fold_is_refused_since_its_first_refusal_until_one_commits() {
         let h = Health::new(Duration::from_secs(10));
         assert_eq!(h.live_fold(), LiveFold::default());
-        h.live_fold_refused("timestamp out of range".into(), 1_000);
-        h.live_fold_refused("timestamp out of range again".into(), 2_000);
+        h.live_fold_refused("timestamp out of range".into(), ms(1_000));
+        h.live_fold_refused("timestamp out of range again".into(), ms(2_000));
         h.live_set_aside("gw-1: frame 7".into());
         let f = h.live_fold();
-        assert_eq!((f.refused_since_ms, f.last_error.as_str()), (Some(1_000), "timestamp out of range again"));
+        assert_eq!((f.refused_since, f.last_error.as_str()), (Some(ms(1_000)), "timestamp out of range again"));
         assert_eq!((f.set_aside, f.last_set_aside.as_str()), (1, "gw-1: frame 7"));
         h.live_folded();
-        assert_eq!(h.live_fold().refused_since_ms, None);
+        assert_eq!(h.live_fold().refused_since, None);
         assert_eq!(h.live_fold().set_aside, 1, "the count of rows set aside stays");
     }
 
     #[test]
     fn the_clock_is_monotonic_and_starts_at_zero() {
         let h = Health::new(Duration::from_secs(10));
-        let a = h.now_ms();
+        let a = millis_of(h.elapsed());
         std::thread::sleep(Duration::from_millis(5));
-        let b = h.now_ms();
+        let b = millis_of(h.elapsed());
         assert!((0..1_000).contains(&a), "counted from creation, not from 1970: {a}");
         assert!(b >= a + 5, "{a} then {b}");
     }
@@ -267,9 +277,9 @@ mod tests {
         h.started();
         h.subscribed(true);
         h.batched(1);
-        h.committed(1, 0);
+        h.committed(1, ms(0));
         h.batched(1);
-        assert_eq!(h.readiness(10_000), Readiness::Ready);
-        assert!(matches!(h.readiness(10_001), Readiness::NotReady(ref w) if w[0].starts_with("stalled")));
+        assert_eq!(h.readiness(ms(10_000)), Readiness::Ready);
+        assert!(matches!(h.readiness(ms(10_001)), Readiness::NotReady(ref w) if w[0].starts_with("stalled")));
     }
 }

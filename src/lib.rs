@@ -5,8 +5,8 @@
 //! drawn in `docs/architecture.md`).
 //!
 //! Ground floor, shared by everything above:
-//! - [`clock`]: the wall clock and millisecond / `SystemTime` conversions;
-//! - [`calendar`]: civil dates, their one parser and range rule;
+//! - [`calendar`]: civil dates, their one parser and range rule; instants ([`calendar::Timestamp`],
+//!   the wall clock's and PostgreSQL's `timestamptz`) and the spans between them;
 //! - [`backoff`]: bounded exponential backoff with jitter;
 //! - [`signals`]: waiting for SIGTERM / SIGINT;
 //! - [`liveness`]: heartbeats of the pipeline's loops (alive: no loop wedged);
@@ -36,7 +36,6 @@
 //! notifications), [`daemon`] (wiring, reload, shutdown), [`cli`] (the command line).
 
 pub mod calendar;
-pub mod clock;
 pub mod spelling;
 pub mod backoff;
 pub mod signals;

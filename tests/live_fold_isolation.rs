@@ -13,11 +13,11 @@
 mod common;
 use common::*;
 use std::time::Duration;
-use wasteflow::clock::PG_TIMESTAMP_END_MS;
+use wasteflow::calendar::{Timestamp, PG_TIMESTAMP_END};
 use wasteflow::wire::{encode_frames, InboxFrame, Measurement};
 
 /// The tester's base time: PostgreSQL's end of time plus a day.
-const PAST_THE_END_MS: i64 = PG_TIMESTAMP_END_MS + 86_400_000;
+const PAST_THE_END: Timestamp = Timestamp::from_millis(PG_TIMESTAMP_END.as_millis() + 86_400_000);
 
 /// `ml-scrap-1` (gateway gw-ml-01, sensor 1) reports `fill` % now.
 async fn scrap_fill(env: &Env, seq: u32, fill: f32) {
@@ -35,7 +35,7 @@ async fn scrap_fill_is(db: &TestDb, fill: f64) {
 
 /// Writes a `live_inbox` row for gw-cl-01 as a release without the ingest check wrote it.
 async fn poisoned_inbox_row(db: &TestDb, seq: u32) {
-    let frames = encode_frames(&[InboxFrame { seq, base_ms: PAST_THE_END_MS, readings: vec![] }]);
+    let frames = encode_frames(&[InboxFrame { seq, base: PAST_THE_END, readings: vec![] }]);
     db.client()
         .await
         .execute("INSERT INTO live_inbox (gateway_id, frames) VALUES ('gw-cl-01', $1)", &[&frames])
@@ -55,7 +55,7 @@ async fn a_frame_past_the_end_of_time_freezes_nothing() {
     let daemon = Daemon::start(&env).await;
 
     // Over MQTT: the reading is dead-lettered, the frame's counter still moves, nothing fails.
-    let bad = encode_frame(1, PAST_THE_END_MS as u64, &[(1, 0, Measurement::FillLevel(40.0))]);
+    let bad = encode_frame(1, PAST_THE_END.as_millis() as u64, &[(1, 0, Measurement::FillLevel(40.0))]);
     publish_raw_to(env.broker_port, &[(env.topic("cartonnages-lens", "gw-cl-01"), bad)]).await;
     wait_until(Duration::from_secs(20), "the reading dead-lettered", || async {
         db.count("SELECT count(*) FROM rejected_messages WHERE reason = 'timestamp_out_of_window'").await == 1

@@ -296,17 +296,19 @@ async fn collections_due_applies_the_planners_rule() {
 /// 50 % ten hours apart span 10 h; after an emptying, nothing until the next fill reading.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_fill_rate_span_is_the_stored_live_states() {
+    use wasteflow::calendar::Timestamp;
     use wasteflow::live::{ContainerState, LiveParams};
     use wasteflow::wire::MeasurementKind;
     let db = TestDb::new().await;
     let c = migrated(&db).await;
     let params = LiveParams::from(&Settings::default().live);
+    let at = Timestamp::from_millis;
     let (t0, hour) = (1_800_000_000_000, 3_600_000);
     let mut filling = ContainerState::default();
-    filling.apply(MeasurementKind::FillLevel, t0, 20.0, &params);
-    filling.apply(MeasurementKind::FillLevel, t0 + 10 * hour, 50.0, &params);
+    filling.apply(MeasurementKind::FillLevel, at(t0), 20.0, &params);
+    filling.apply(MeasurementKind::FillLevel, at(t0 + 10 * hour), 50.0, &params);
     let mut emptied = filling.clone();
-    emptied.apply(MeasurementKind::Emptied, t0 + 11 * hour, 1.0, &params);
+    emptied.apply(MeasurementKind::Emptied, at(t0 + 11 * hour), 1.0, &params);
     for (id, state) in [("ba-mixed-1", &filling), ("ml-scrap-1", &emptied)] {
         c.execute(
             "INSERT INTO container_live (container_id, company_id, state)

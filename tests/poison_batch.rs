@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
+use wasteflow::calendar::{SignedDuration, Timestamp};
 use wasteflow::simulate::FrameGenerator;
 use wasteflow::wire::{decode, Measurement, TopicLayout};
 use wasteflow::zone::Zone;
@@ -302,7 +303,7 @@ async fn a_batch_of_a_hundred_with_two_refused_messages() {
     assert_eq!(frames.len(), 100, "every frame's counter, the refused ones' included");
     assert_eq!(health.committed_total(), 100);
     assert_eq!(
-        health.readiness(health.now_ms()),
+        health.readiness(health.elapsed()),
         wasteflow::health::Readiness::NotReady(vec!["database not prepared yet", "not subscribed to the broker"]),
         "database not reported unreachable"
     );
@@ -392,7 +393,11 @@ fn checked_deliveries(
     use wasteflow::source::{AckToken, Delivery};
     use wasteflow::validate::{check_message, Limits};
     let layout = TopicLayout::parse("zone/+/+/up").unwrap();
-    let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
+    let limits = Limits {
+        max_payload_bytes: 65536,
+        max_past: SignedDuration::from_millis(i64::MAX / 4),
+        max_future: SignedDuration::from_millis(i64::MAX / 4),
+    };
     let mut g = FrameGenerator::new(
         zone,
         &layout,
@@ -406,9 +411,16 @@ fn checked_deliveries(
         .map(|pkid| {
             let m = g.next_message();
             let payload = bytes::Bytes::from(m.payload);
-            let checked = check_message(&m.topic, &payload, now_ms() as i64, &layout, zone, &limits);
+            let checked =
+                check_message(&m.topic, &payload, Timestamp::from_millis(now_ms() as i64), &layout, zone, &limits);
             let ack = AckToken { generation: 1, pkid, qos: rumqttc::v5::mqttbytes::QoS::AtLeastOnce };
-            let d = Delivery { topic: m.topic, payload, received_ms: now_ms() as i64, retain: false, ack };
+            let d = Delivery {
+                topic: m.topic,
+                payload,
+                received: Timestamp::from_millis(now_ms() as i64),
+                retain: false,
+                ack,
+            };
             (pkid, d, checked)
         })
         .collect()

@@ -16,7 +16,7 @@ mod headers;
 use common::storage::{batch_of, StorageTarget};
 use headers::{national_incoming_headers, national_outgoing_headers};
 use std::time::Duration;
-use wasteflow::calendar::Date;
+use wasteflow::calendar::{Date, SignedDuration, Timestamp};
 use wasteflow::report::register::{export, Direction, HeldBack, Purpose, Register, Request};
 use wasteflow::simulate::{Faults, ZoneSim};
 use wasteflow::store::prepare;
@@ -31,7 +31,11 @@ const DAY_MS: i64 = 86_400_000;
 async fn fortnight(target: &StorageTarget, zone: &Zone, now_ms: i64) {
     let start = (now_ms / DAY_MS - 15) * DAY_MS;
     let layout = TopicLayout::parse("zone/+/+/up").unwrap();
-    let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
+    let limits = Limits {
+        max_payload_bytes: 65536,
+        max_past: SignedDuration::from_millis(i64::MAX / 4),
+        max_future: SignedDuration::from_millis(i64::MAX / 4),
+    };
     let mut sim = ZoneSim::new(
         zone,
         &layout,
@@ -42,7 +46,7 @@ async fn fortnight(target: &StorageTarget, zone: &Zone, now_ms: i64) {
     );
     let mut weighings = Vec::new();
     while let Some(m) = sim.next_message() {
-        let c = check_message(&m.topic, &m.payload.into(), start, &layout, zone, &limits);
+        let c = check_message(&m.topic, &m.payload.into(), Timestamp::from_millis(start), &layout, zone, &limits);
         weighings.extend(c.readings.into_iter().filter(|r| r.kind == MeasurementKind::NetMassKg));
     }
     let mut writer = target.writer();

@@ -8,6 +8,7 @@ use rand::seq::SliceRandom;
 use rand::{RngExt, SeedableRng};
 use std::sync::Arc;
 use std::time::Duration;
+use wasteflow::calendar::{SignedDuration, Timestamp};
 use wasteflow::rollup::{Deltas, LEVELS};
 use wasteflow::simulate::FrameGenerator;
 use wasteflow::store::{connect, migrate, prepare, verify, Mode, MIGRATIONS};
@@ -22,7 +23,11 @@ fn zone() -> Zone {
 /// Readings as the simulator's gateways would send them, validated against the registry.
 fn simulated_readings(zone: &Zone, frames: usize, per_frame: usize, seed: u64, start_ms: u64) -> Vec<ValidReading> {
     let layout = TopicLayout::parse("zone/+/+/up").unwrap();
-    let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
+    let limits = Limits {
+        max_payload_bytes: 65536,
+        max_past: SignedDuration::from_millis(i64::MAX / 4),
+        max_future: SignedDuration::from_millis(i64::MAX / 4),
+    };
     let mut g = FrameGenerator::new(
         zone,
         &layout,
@@ -35,7 +40,15 @@ fn simulated_readings(zone: &Zone, frames: usize, per_frame: usize, seed: u64, s
     (0..frames)
         .flat_map(|_| {
             let m = g.next_message();
-            check_message(&m.topic, &bytes::Bytes::from(m.payload), start_ms as i64, &layout, zone, &limits).readings
+            check_message(
+                &m.topic,
+                &bytes::Bytes::from(m.payload),
+                Timestamp::from_millis(start_ms as i64),
+                &layout,
+                zone,
+                &limits,
+            )
+            .readings
         })
         .collect()
 }

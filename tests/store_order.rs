@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use wasteflow::backoff::Backoff;
 use wasteflow::batch::Batch;
+use wasteflow::calendar::{SignedDuration, Timestamp};
 use wasteflow::config::{DatabaseSettings, Settings};
 use wasteflow::health::Health;
 use wasteflow::simulate::FrameGenerator;
@@ -20,7 +21,11 @@ use wasteflow::zone::Zone;
 
 fn readings(zone: &Zone, frames: usize, start_ms: u64) -> Vec<ValidReading> {
     let layout = TopicLayout::parse("zone/+/+/up").unwrap();
-    let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
+    let limits = Limits {
+        max_payload_bytes: 65536,
+        max_past: SignedDuration::from_millis(i64::MAX / 4),
+        max_future: SignedDuration::from_millis(i64::MAX / 4),
+    };
     let mut g = FrameGenerator::new(
         zone,
         &layout,
@@ -33,7 +38,15 @@ fn readings(zone: &Zone, frames: usize, start_ms: u64) -> Vec<ValidReading> {
     (0..frames)
         .flat_map(|_| {
             let m = g.next_message();
-            check_message(&m.topic, &bytes::Bytes::from(m.payload), start_ms as i64, &layout, zone, &limits).readings
+            check_message(
+                &m.topic,
+                &bytes::Bytes::from(m.payload),
+                Timestamp::from_millis(start_ms as i64),
+                &layout,
+                zone,
+                &limits,
+            )
+            .readings
         })
         .collect()
 }
@@ -41,7 +54,13 @@ fn readings(zone: &Zone, frames: usize, start_ms: u64) -> Vec<ValidReading> {
 fn batch(readings: Vec<ValidReading>, pkid: u16) -> Batch {
     let mut b = Batch::default();
     let ack = AckToken { generation: 1, pkid, qos: rumqttc::v5::mqttbytes::QoS::AtLeastOnce };
-    let d = Delivery { topic: "zone/x/y/up".into(), payload: bytes::Bytes::new(), received_ms: 0, retain: false, ack };
+    let d = Delivery {
+        topic: "zone/x/y/up".into(),
+        payload: bytes::Bytes::new(),
+        received: Timestamp::EPOCH,
+        retain: false,
+        ack,
+    };
     b.push_checked(d, Checked { readings, rejects: vec![], frame: None });
     b
 }
@@ -68,7 +87,7 @@ async fn a_later_batch_committing_first_keeps_its_acks_until_the_earlier_one_com
         .execute(
             "INSERT INTO readings (sensor_id, kind, ts, value_milli, attribution_id, frame_seq)
              VALUES ($1, $2, to_timestamp($3::float8 / 1000), $4, $5, 0)",
-            &[&r.sensor_id, &r.kind.number(), &(r.ts_ms as f64), &r.value_milli, &r.attribution],
+            &[&r.sensor_id, &r.kind.number(), &(r.ts.as_millis() as f64), &r.value_milli, &r.attribution],
         )
         .await
         .unwrap();

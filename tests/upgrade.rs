@@ -9,6 +9,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant, SystemTime};
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::Type;
+use wasteflow::calendar::{SignedDuration, Timestamp};
 use wasteflow::rollup::LEVELS;
 use wasteflow::simulate::FrameGenerator;
 use wasteflow::validate::{check_message, Limits};
@@ -92,7 +93,11 @@ async fn v1_registry(c: &tokio_postgres::Client, zone: &Zone) {
 /// the v1 rollups recomputed from them exactly as v1 `verify` does. Returns the rows stored.
 async fn v1_readings(c: &mut tokio_postgres::Client, zone: &Zone, wanted: usize) -> i64 {
     let layout = TopicLayout::parse("zone/+/+/up").unwrap();
-    let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
+    let limits = Limits {
+        max_payload_bytes: 65536,
+        max_past: SignedDuration::from_millis(i64::MAX / 4),
+        max_future: SignedDuration::from_millis(i64::MAX / 4),
+    };
     let start = now_ms() - 200 * 86_400_000;
     let checking = zone.clone().numbered();
     let mut g =
@@ -126,9 +131,18 @@ async fn v1_readings(c: &mut tokio_postgres::Client, zone: &Zone, wanted: usize)
         let mut chunk = 0;
         while chunk < 100_000 && made < wanted {
             let m = g.next_message();
-            for r in check_message(&m.topic, &m.payload.into(), start as i64, &layout, &checking, &limits).readings {
+            for r in check_message(
+                &m.topic,
+                &m.payload.into(),
+                Timestamp::from_millis(start as i64),
+                &layout,
+                &checking,
+                &limits,
+            )
+            .readings
+            {
                 let t = zone.sensor(&r.gateway, r.sensor).unwrap();
-                let at = SystemTime::UNIX_EPOCH + Duration::from_millis(r.ts_ms as u64);
+                let at = SystemTime::UNIX_EPOCH + Duration::from_millis(r.ts.as_millis() as u64);
                 writer
                     .as_mut()
                     .write(&[

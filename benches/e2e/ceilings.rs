@@ -4,6 +4,7 @@ use super::common::*;
 use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime};
 use wasteflow::batch::Batch;
+use wasteflow::calendar::{SignedDuration, Timestamp};
 use wasteflow::config::DatabaseSettings;
 use wasteflow::simulate::FrameGenerator;
 use wasteflow::store::{prepare, Connector, Writer};
@@ -20,7 +21,11 @@ pub fn zone() -> Zone {
 /// at the beginning of yesterday), so the v1 and current ceilings of a run write the same rows.
 pub fn ceiling_batches(zone: &Zone, frames: u64, per_frame: usize, batch_readings: usize) -> Vec<Batch> {
     let layout = TopicLayout::parse("zone/+/+/up").unwrap();
-    let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
+    let limits = Limits {
+        max_payload_bytes: 65536,
+        max_past: SignedDuration::from_millis(i64::MAX / 4),
+        max_future: SignedDuration::from_millis(i64::MAX / 4),
+    };
     let day = 86_400_000;
     let start = (now_ms() - day) / day * day;
     let mut g = FrameGenerator::new(
@@ -36,9 +41,10 @@ pub fn ceiling_batches(zone: &Zone, frames: u64, per_frame: usize, batch_reading
     let mut batch = Batch::default();
     for _ in 0..frames {
         let m = g.next_message();
-        batch
-            .readings
-            .extend(check_message(&m.topic, &m.payload.into(), start as i64, &layout, zone, &limits).readings);
+        batch.readings.extend(
+            check_message(&m.topic, &m.payload.into(), Timestamp::from_millis(start as i64), &layout, zone, &limits)
+                .readings,
+        );
         if batch.readings.len() >= batch_readings {
             batches.push(std::mem::take(&mut batch));
         }

@@ -77,7 +77,7 @@ impl Reading {
             gateway: r.gateway.clone(),
             sensor: r.sensor,
             kind: r.kind.number(),
-            ts_ms: r.ts_ms,
+            ts_ms: r.ts.as_millis(),
             value_milli: r.value_milli,
             company,
             container: t.container.clone(),

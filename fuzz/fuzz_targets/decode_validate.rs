@@ -4,6 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
+use wasteflow::calendar::{SignedDuration, Timestamp};
 use wasteflow::wire::TopicLayout;
 use wasteflow::validate::{check_message, Limits};
 use wasteflow::zone::Zone;
@@ -31,8 +32,12 @@ fuzz_target!(|data: &[u8]| {
     } else {
         layout.topic_for(COMPANIES[pick % 3], GATEWAYS[(pick / 3) % 4])
     };
-    let limits = Limits { max_payload_bytes: 65536, max_past_ms: 400 * 86_400_000, max_future_ms: 300_000 };
-    let now = 1_790_000_000_000;
+    let limits = Limits {
+        max_payload_bytes: 65536,
+        max_past: SignedDuration::from_millis(400 * 86_400_000),
+        max_future: SignedDuration::from_millis(300_000),
+    };
+    let now = Timestamp::from_millis(1_790_000_000_000);
     let payload = bytes::Bytes::copy_from_slice(payload);
     let checked = check_message(&topic, &payload, now, layout, zone, &limits);
     if let Ok(frame) = wasteflow::wire::decode(&payload) {

@@ -5,6 +5,7 @@
 //! is busy, `send` waits: this stage stops taking deliveries, the source's buffer is bounded
 //! by the broker's receive maximum, so memory stays bounded and nothing is dropped.
 
+use crate::calendar::{millis_span, Timestamp};
 use crate::config::Settings;
 use crate::health::Health;
 use crate::source::{AckToken, Delivery};
@@ -41,8 +42,8 @@ pub struct Span {
     pub topic: String,
     /// The payload as received; refcounted, so keeping it until COMMIT copies nothing.
     pub payload: Bytes,
-    /// When the daemon received it, ms since the Unix epoch.
-    pub received_ms: i64,
+    /// When the daemon received it.
+    pub received: Timestamp,
     /// Sent to the broker only after COMMIT; none for a replayed dead letter.
     pub ack: Option<AckToken>,
     /// Its readings in `Batch::readings`.
@@ -54,14 +55,14 @@ pub struct Span {
 }
 
 impl Batch {
-    /// Adds one delivery, validated at `now_ms`.
+    /// Adds one delivery, validated at the time it was received.
     pub fn push(&mut self, d: Delivery, layout: &TopicLayout, zone: &Zone, limits: &Limits) {
         if d.clears_retained() {
             // No data: acked after the commit like any delivery, nothing stored.
             self.push_checked(d, Checked::default());
             return;
         }
-        let checked = check_message(&d.topic, &d.payload, d.received_ms, layout, zone, limits);
+        let checked = check_message(&d.topic, &d.payload, d.received, layout, zone, limits);
         self.push_checked(d, checked);
     }
 
@@ -72,7 +73,7 @@ impl Batch {
 
     /// Adds one delivery with what checking it gave.
     pub fn push_checked(&mut self, d: Delivery, checked: Checked) {
-        self.push_message(d.topic, d.payload, d.received_ms, Some(d.ack), checked);
+        self.push_message(d.topic, d.payload, d.received, Some(d.ack), checked);
     }
 
     /// Adds one message (a delivery, or a dead letter replayed) with what checking it gave.
@@ -80,7 +81,7 @@ impl Batch {
         &mut self,
         topic: String,
         payload: Bytes,
-        received_ms: i64,
+        received: Timestamp,
         ack: Option<AckToken>,
         checked: Checked,
     ) {
@@ -88,7 +89,7 @@ impl Batch {
         let rejects = self.rejects.len()..self.rejects.len() + checked.rejects.len();
         self.readings.extend(checked.readings);
         self.rejects.extend(checked.rejects);
-        self.spans.push(Span { topic, payload, received_ms, ack, readings, rejects, frame: checked.frame });
+        self.spans.push(Span { topic, payload, received, ack, readings, rejects, frame: checked.frame });
     }
 
     /// The messages `range` (indices into `spans`) as a batch of their own.
@@ -146,8 +147,8 @@ impl Checks {
     pub fn from_settings(s: &Settings, layout: TopicLayout, zone: Arc<Zone>) -> Checks {
         let limits = Limits {
             max_payload_bytes: s.mqtt.max_payload_bytes,
-            max_past_ms: s.validation.max_past.as_millis() as i64,
-            max_future_ms: s.validation.max_future.as_millis() as i64,
+            max_past: millis_span(s.validation.max_past),
+            max_future: millis_span(s.validation.max_future),
         };
         let flood = FloodLimit { rate: s.validation.gateway_max_rate, burst: s.validation.gateway_burst };
         Checks { layout, zone, limits, flood }
@@ -185,7 +186,7 @@ pub async fn run_batcher(
                         guard.set_limit(current.flood);
                     }
                     let Checks { layout, zone, limits, .. } = &*current;
-                    match guard.check(&d.topic, &d.payload, d.received_ms, layout, zone) {
+                    match guard.check(&d.topic, &d.payload, d.received, layout, zone) {
                         None => batch.push(d, layout, zone, limits),
                         Some(refused) => batch.push_refused(d, refused),
                     }

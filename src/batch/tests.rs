@@ -30,7 +30,7 @@ fn delivery(pkid: u16, readings: u32) -> Delivery {
     Delivery {
         topic: format!("zone/{company}/{gateway}/up"),
         payload: Bytes::from(payload),
-        received_ms: NOW,
+        received: Timestamp::from_millis(NOW),
         retain: false,
         ack: AckToken { generation: 0, pkid, qos: rumqttc::v5::mqttbytes::QoS::AtLeastOnce },
     }
@@ -94,7 +94,7 @@ async fn handed_over_exactly_when_max_messages_is_reached() {
     assert_eq!(pkids(&b), [1, 2, 3]);
     assert_eq!(b.readings.len(), 3);
     assert!(b.rejects.is_empty(), "{:?}", b.rejects);
-    assert!(b.spans.iter().all(|s| s.received_ms == NOW));
+    assert!(b.spans.iter().all(|s| s.received == Timestamp::from_millis(NOW)));
     assert_eq!(h.health.waiting(), 3, "handed-over messages wait for their commit");
     // The next batch starts empty.
     for pkid in 4..=6 {

@@ -15,7 +15,7 @@
 mod timestamp;
 
 pub use jiff::civil::Date;
-pub use timestamp::{millis_of, SignedDuration, Timestamp, PG_TIMESTAMP_END, PG_TIMESTAMP_MIN};
+pub use timestamp::{millis_of, millis_span, SignedDuration, Timestamp, PG_TIMESTAMP_END, PG_TIMESTAMP_MIN};
 
 /// The first and last years a date may have.
 pub const FIRST_YEAR: i16 = 1970;

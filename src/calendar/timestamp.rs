@@ -127,6 +127,12 @@ pub fn millis_of(d: SignedDuration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(if d.is_negative() { i64::MIN } else { i64::MAX })
 }
 
+/// A configured [`Duration`] as a span of whole milliseconds (sub-millisecond parts dropped,
+/// held at `i64::MAX` ms): how settings become the spans the stages compare times with.
+pub fn millis_span(d: Duration) -> SignedDuration {
+    SignedDuration::from_millis(i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
 impl std::ops::Add<SignedDuration> for Timestamp {
     type Output = Timestamp;
     /// Saturating, as a clock far in the future or past must not wrap around.
@@ -215,6 +221,13 @@ mod tests {
         let before = Timestamp::from_millis(-1);
         assert_eq!((before.div_euclid(hour), before.rem_euclid(hour)), (-1, SignedDuration::from_millis(3_599_999)));
         assert_eq!(Timestamp::EPOCH.div_euclid(hour), 0);
+    }
+
+    #[test]
+    fn a_configured_duration_is_its_whole_milliseconds() {
+        assert_eq!(millis_span(Duration::from_secs(90)), SignedDuration::from_millis(90_000));
+        assert_eq!(millis_span(Duration::from_micros(1_999)), SignedDuration::from_millis(1));
+        assert_eq!(millis_span(Duration::MAX), SignedDuration::from_millis(i64::MAX));
     }
 
     #[test]

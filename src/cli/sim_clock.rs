@@ -15,7 +15,7 @@ const SPAN: SignedDuration = SignedDuration::from_hours(31 * 24);
 
 /// The offsets of `[zone] time_zone` from the simulated start (or a month ago) on, or `None`.
 pub async fn zone_clock(settings: &Settings, start: Option<Timestamp>) -> Option<LocalClock> {
-    let start = start.unwrap_or_else(|| Timestamp::from_millis(crate::clock::now_ms()) - SPAN);
+    let start = start.unwrap_or_else(|| Timestamp::now() - SPAN);
     let zone = ZoneTime { name: settings.zone.time_zone.clone() };
     let read = async {
         let db = connect(&settings.database).await?;

@@ -6,6 +6,7 @@ use super::persist::{learn_attributions, load_states, save_states, seed, write_e
 use super::sequence::{Gap, SequenceParams};
 use super::set_aside::{keep_fit, record, SetAside};
 use super::tracker::{ContainerEvent, ZoneState};
+use crate::calendar::Timestamp;
 use crate::store::{column, timed, Db, StoreError};
 use crate::wire::{decode_frames, InboxFrame};
 use std::collections::BTreeMap;
@@ -43,7 +44,7 @@ pub async fn fold(
     db: &mut Db,
     state: &mut ZoneState,
     p: &SequenceParams,
-    now_ms: i64,
+    now: Timestamp,
     take: i64,
     limit: Duration,
 ) -> Result<Folded, StoreError> {
@@ -97,7 +98,7 @@ pub async fn fold(
         let (fit, aside) = keep_fit(gateway, None, held);
         seq.held = fit.into_iter().map(|f| (f.seq, f)).collect();
         if aside.is_some() && seq.held.is_empty() {
-            seq.held_since_ms = None;
+            seq.held_since = None;
         }
         set_aside.extend(aside);
     }
@@ -105,9 +106,9 @@ pub async fn fold(
     let mut out = Folded { more: rows.len() as i64 >= take, ..Folded::default() };
     for (gateway, seq) in &mut sequences {
         let frames = incoming.remove(gateway).unwrap_or_default();
-        let released = seq.receive(frames, now_ms, p);
+        let released = seq.receive(frames, now, p);
         learn_attributions(&tx, state, &released.frames, limit).await?;
-        out.events.extend(state.apply_frames(&released.frames, now_ms));
+        out.events.extend(state.apply_frames(&released.frames, now));
         out.gaps.extend(released.gaps.into_iter().map(|g| (gateway.clone(), g)));
         if released.late > 0 {
             out.late.push((gateway.clone(), released.late));
@@ -116,7 +117,7 @@ pub async fn fold(
             out.restarts.push((gateway.clone(), released.restarts));
         }
     }
-    out.events.extend(state.sweep(now_ms));
+    out.events.extend(state.sweep(now));
 
     let changed: Vec<String> = state
         .states

@@ -1,11 +1,11 @@
 //! Each gateway's frame counter in `gateway_sequence`, and the gaps declared in `frame_gaps`.
 
 use super::sequence::{Gap, GatewaySequence};
-use crate::clock::system_time;
+use crate::calendar::Timestamp;
 use crate::store::{column, timed, StoreError};
 use crate::wire::{decode_frames, encode_frames};
 use std::collections::BTreeMap;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 use tokio_postgres::GenericClient;
 
 /// The counters of `gateways` and of every gateway holding frames (a gap's wait runs out even
@@ -36,9 +36,9 @@ pub async fn load_sequences(
         let next: Option<i64> = column(row, "next_seq")?;
         let seq = GatewaySequence {
             next: next.and_then(|n| u32::try_from(n).ok()),
-            last_frame_ms: column(row, "last_frame_ms")?,
+            last_frame: column::<Option<i64>>(row, "last_frame_ms")?.map(Timestamp::from_millis),
             held: held.into_iter().map(|f| (f.seq, f)).collect(),
-            held_since_ms: column(row, "pending_since_ms")?,
+            held_since: column::<Option<i64>>(row, "pending_since_ms")?.map(Timestamp::from_millis),
             received: column(row, "frames_received")?,
             missing: column(row, "frames_missing")?,
             late: column(row, "frames_late")?,
@@ -61,10 +61,10 @@ pub async fn save_sequences(
     let id: Vec<&str> = gateways.keys().map(String::as_str).collect();
     let g = || gateways.values();
     let next: Vec<Option<i64>> = g().map(|s| s.next.map(i64::from)).collect();
-    let last: Vec<Option<SystemTime>> = g().map(|s| s.last_frame_ms.map(system_time)).collect();
+    let last: Vec<Option<Timestamp>> = g().map(|s| s.last_frame).collect();
     let pending: Vec<Vec<u8>> = g().map(|s| encode_frames(&s.held.values().cloned().collect::<Vec<_>>())).collect();
     let held: Vec<i32> = g().map(|s| i32::try_from(s.held.len()).unwrap_or(i32::MAX)).collect();
-    let since: Vec<Option<SystemTime>> = g().map(|s| s.held_since_ms.map(system_time)).collect();
+    let since: Vec<Option<Timestamp>> = g().map(|s| s.held_since).collect();
     let received: Vec<i64> = g().map(|s| s.received).collect();
     let missing: Vec<i64> = g().map(|s| s.missing).collect();
     let late: Vec<i64> = g().map(|s| s.late).collect();
@@ -95,14 +95,7 @@ pub async fn record_gaps(db: &impl GenericClient, gaps: &[(String, Gap)], limit:
             db.execute(
                 "INSERT INTO frame_gaps (gateway_id, first_seq, last_seq, missing, after_frame_at, before_frame_at)
                  VALUES ($1, $2, $3, $4, $5, $6)",
-                &[
-                    gateway,
-                    &i64::from(gap.first_seq),
-                    &i64::from(gap.last_seq),
-                    &gap.missing,
-                    &gap.after_ms.map(system_time),
-                    &system_time(gap.before_ms),
-                ],
+                &[gateway, &i64::from(gap.first_seq), &i64::from(gap.last_seq), &gap.missing, &gap.after, &gap.before],
             ),
         )
         .await?;

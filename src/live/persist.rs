@@ -3,11 +3,11 @@
 
 use super::state::{ContainerState, EventKind};
 use super::tracker::{ContainerEvent, ZoneState};
-use crate::clock::system_time;
+use crate::calendar::Timestamp;
 use crate::store::{column, timed, StoreError};
 use crate::wire::{InboxFrame, MeasurementKind};
 use std::collections::{BTreeSet, HashMap};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 use tokio_postgres::GenericClient;
 
 /// Writes openings and closings, in three statements whatever their number: the closings of
@@ -40,9 +40,9 @@ pub async fn write_events(
         let container: Vec<&str> = rows.iter().map(|r| r.container).collect();
         let company: Vec<&str> = rows.iter().map(|r| r.company).collect();
         let kind: Vec<&str> = rows.iter().map(|r| r.kind).collect();
-        let opened: Vec<SystemTime> = rows.iter().map(|r| system_time(r.opened_ms)).collect();
+        let opened: Vec<Timestamp> = rows.iter().map(|r| r.opened).collect();
         let open_value: Vec<f64> = rows.iter().map(|r| r.open_value).collect();
-        let closed_at: Vec<Option<SystemTime>> = rows.iter().map(|r| r.closed.map(|(t, _)| system_time(t))).collect();
+        let closed_at: Vec<Option<Timestamp>> = rows.iter().map(|r| r.closed.map(|(t, _)| t)).collect();
         let close_value: Vec<Option<f64>> = rows.iter().map(|r| r.closed.map(|(_, v)| v)).collect();
         // Still-open rows respect the one-open-per-container-and-kind index; closed ones cannot conflict.
         let conflict = if closed { "" } else { "ON CONFLICT (container_id, kind) WHERE closed_at IS NULL DO NOTHING" };
@@ -67,16 +67,16 @@ struct EventRow<'a> {
     container: &'a str,
     company: &'a str,
     kind: &'static str,
-    opened_ms: i64,
+    opened: Timestamp,
     open_value: f64,
-    closed: Option<(i64, f64)>,
+    closed: Option<(Timestamp, f64)>,
 }
 
 /// Transitions turned into rows: per container and kind they alternate, so a closing either
 /// ends an event opened before these transitions (`closes`) or the one opened just before it.
 #[derive(Default)]
 struct EventRows<'a> {
-    closes: Vec<(&'a str, &'static str, i64, f64)>,
+    closes: Vec<(&'a str, &'static str, Timestamp, f64)>,
     complete: Vec<EventRow<'a>>,
     opens: Vec<EventRow<'a>>,
 }
@@ -93,7 +93,7 @@ impl<'a> EventRows<'a> {
                     container: &e.container,
                     company: &e.company,
                     kind: t.kind.name(),
-                    opened_ms: t.at_ms,
+                    opened: t.at,
                     open_value: finite(t.value),
                     closed: None,
                 };
@@ -103,10 +103,10 @@ impl<'a> EventRows<'a> {
                     open.insert(key, previous);
                 }
             } else if let Some(mut row) = open.remove(&key) {
-                row.closed = Some((t.at_ms, finite(t.value)));
+                row.closed = Some((t.at, finite(t.value)));
                 out.complete.push(row);
             } else {
-                out.closes.push((&e.container, t.kind.name(), t.at_ms, finite(t.value)));
+                out.closes.push((&e.container, t.kind.name(), t.at, finite(t.value)));
             }
         }
         out.opens.extend(open.into_values());
@@ -115,12 +115,12 @@ impl<'a> EventRows<'a> {
 }
 
 fn columns4<'a>(
-    rows: &[(&'a str, &'static str, i64, f64)],
-) -> (Vec<&'a str>, Vec<&'static str>, Vec<SystemTime>, Vec<f64>) {
+    rows: &[(&'a str, &'static str, Timestamp, f64)],
+) -> (Vec<&'a str>, Vec<&'static str>, Vec<Timestamp>, Vec<f64>) {
     (
         rows.iter().map(|r| r.0).collect(),
         rows.iter().map(|r| r.1).collect(),
-        rows.iter().map(|r| system_time(r.2)).collect(),
+        rows.iter().map(|r| r.2).collect(),
         rows.iter().map(|r| r.3).collect(),
     )
 }
@@ -198,7 +198,7 @@ pub async fn save_states(
         fill.push(s.fill_pct);
         rate.push(s.fill_rate_per_hour());
         to_full.push(s.seconds_to_full(info));
-        seen.push(s.last_seen_ms.map(system_time));
+        seen.push(s.last_seen);
         battery.push(s.battery_pct);
         temp.push(s.temperature_c);
         mass.push(s.last_mass_kg);
@@ -208,7 +208,7 @@ pub async fn save_states(
     if id.is_empty() {
         return Ok(());
     }
-    let seen: Vec<Option<SystemTime>> = seen;
+    let seen: Vec<Option<Timestamp>> = seen;
     timed(
         limit,
         db.execute(
@@ -266,7 +266,7 @@ pub async fn seed(
     for row in &rows {
         let Some(kind) = MeasurementKind::from_number(column(row, "kind")?) else { continue };
         let container: &str = column(row, "container_id")?;
-        state.apply(container, kind, column(row, "ts_ms")?, column(row, "value_milli")?);
+        state.apply(container, kind, Timestamp::from_millis(column(row, "ts_ms")?), column(row, "value_milli")?);
     }
     let open_rows = timed(
         limit,
@@ -291,12 +291,17 @@ mod tests {
     use super::*;
     use crate::live::{EventKind, Transition};
 
-    fn event(open: bool, at_ms: i64) -> ContainerEvent {
+    fn event(open: bool, ms: i64) -> ContainerEvent {
+        let at = Timestamp::from_millis(ms);
         ContainerEvent {
             container: "c1".into(),
             company: "acme".into(),
-            transition: Transition { kind: EventKind::Overflow, open, at_ms, value: at_ms as f64 },
+            transition: Transition { kind: EventKind::Overflow, open, at, value: ms as f64 },
         }
+    }
+
+    fn at(ms: i64) -> Timestamp {
+        Timestamp::from_millis(ms)
     }
 
     #[test]
@@ -305,10 +310,10 @@ mod tests {
         // opens at 4 and is still open.
         let events = [event(false, 1), event(true, 2), event(false, 3), event(true, 4)];
         let rows = EventRows::of(&events);
-        assert_eq!(rows.closes, [("c1", "overflow", 1, 1.0)]);
+        assert_eq!(rows.closes, [("c1", "overflow", at(1), 1.0)]);
         assert_eq!(rows.complete.len(), 1);
-        assert_eq!((rows.complete[0].opened_ms, rows.complete[0].closed), (2, Some((3, 3.0))));
+        assert_eq!((rows.complete[0].opened, rows.complete[0].closed), (at(2), Some((at(3), 3.0))));
         assert_eq!(rows.opens.len(), 1);
-        assert_eq!((rows.opens[0].opened_ms, rows.opens[0].closed), (4, None));
+        assert_eq!((rows.opens[0].opened, rows.opens[0].closed), (at(4), None));
     }
 }

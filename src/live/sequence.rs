@@ -16,6 +16,7 @@
 //! - A gateway seen for the first time, or after a restart, starts at the lowest counter held:
 //!   at once when that is 0 or 1 (a counter that just started), else after `reorder_wait`.
 
+use crate::calendar::{SignedDuration, Timestamp};
 use crate::wire::InboxFrame;
 use std::collections::BTreeMap;
 
@@ -25,7 +26,7 @@ pub const MAX_AHEAD: u32 = 1 << 20;
 /// When a gap is declared.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SequenceParams {
-    pub reorder_wait_ms: i64,
+    pub reorder_wait: SignedDuration,
     pub max_held: usize,
 }
 
@@ -35,11 +36,11 @@ pub struct GatewaySequence {
     /// The next counter value expected; `None` before the first frame is released.
     pub next: Option<u32>,
     /// Base time of the latest frame released.
-    pub last_frame_ms: Option<i64>,
+    pub last_frame: Option<Timestamp>,
     /// Frames held behind a gap, by counter.
     pub held: BTreeMap<u32, InboxFrame>,
     /// Wall-clock time the current hold began.
-    pub held_since_ms: Option<i64>,
+    pub held_since: Option<Timestamp>,
     pub received: i64,
     pub missing: i64,
     pub late: i64,
@@ -53,9 +54,9 @@ pub struct Gap {
     pub last_seq: u32,
     pub missing: i64,
     /// Base time of the frame released before the gap.
-    pub after_ms: Option<i64>,
+    pub after: Option<Timestamp>,
     /// Base time of the frame after it.
-    pub before_ms: i64,
+    pub before: Timestamp,
 }
 
 /// What one round released.
@@ -69,18 +70,18 @@ pub struct ReleasedFrames {
 }
 
 impl GatewaySequence {
-    /// Takes the frames committed since the last round and releases what can be, at `now_ms`.
-    pub fn receive(&mut self, mut incoming: Vec<InboxFrame>, now_ms: i64, p: &SequenceParams) -> ReleasedFrames {
+    /// Takes the frames committed since the last round and releases what can be, at `now`.
+    pub fn receive(&mut self, mut incoming: Vec<InboxFrame>, now: Timestamp, p: &SequenceParams) -> ReleasedFrames {
         let mut out = ReleasedFrames::default();
-        incoming.sort_by_key(|f| (f.base_ms, f.seq));
+        incoming.sort_by_key(|f| (f.base, f.seq));
         for f in incoming {
             self.received += 1;
             if let Some(held) = self.held.get_mut(&f.seq) {
                 // The same counter again: a restarted counter (a later time), or a copy. Of two
                 // copies committed by two instances one stored the readings, the other none,
                 // in either order within a fold: the held frame keeps the readings of both.
-                if f.base_ms > held.base_ms {
-                    self.restart(f, now_ms, p, &mut out);
+                if f.base > held.base {
+                    self.restart(f, now, p, &mut out);
                 } else {
                     held.readings.extend(f.readings);
                     self.late += 1;
@@ -89,49 +90,49 @@ impl GatewaySequence {
                 continue;
             }
             let Some(next) = self.next else {
-                self.hold(f, now_ms);
+                self.hold(f, now);
                 continue;
             };
             let ahead = f.seq.wrapping_sub(next);
             let behind = ahead > u32::MAX / 2;
             if !behind && ahead <= MAX_AHEAD {
-                self.hold(f, now_ms);
-            } else if !behind || self.last_frame_ms.is_none_or(|last| f.base_ms > last) {
-                self.restart(f, now_ms, p, &mut out);
+                self.hold(f, now);
+            } else if !behind || self.last_frame.is_none_or(|last| f.base > last) {
+                self.restart(f, now, p, &mut out);
             } else {
                 self.late += 1;
                 out.late += 1;
                 out.frames.push(f);
             }
         }
-        self.release(now_ms, p, false, &mut out);
+        self.release(now, p, false, &mut out);
         out
     }
 
     /// A restarted counter: what the old one still held goes first, gaps declared; the new
     /// counter then starts like a new gateway's.
-    fn restart(&mut self, f: InboxFrame, now_ms: i64, p: &SequenceParams, out: &mut ReleasedFrames) {
-        self.release(now_ms, p, true, out);
+    fn restart(&mut self, f: InboxFrame, now: Timestamp, p: &SequenceParams, out: &mut ReleasedFrames) {
+        self.release(now, p, true, out);
         self.next = None;
         self.restarts += 1;
         out.restarts += 1;
-        self.hold(f, now_ms);
+        self.hold(f, now);
     }
 
-    fn hold(&mut self, f: InboxFrame, now_ms: i64) {
+    fn hold(&mut self, f: InboxFrame, now: Timestamp) {
         if self.held.is_empty() {
-            self.held_since_ms = Some(now_ms);
+            self.held_since = Some(now);
         }
         self.held.insert(f.seq, f);
     }
 
     /// Releases held frames in counter order; declares the gap in front of them when waited
     /// for long enough, when too many are held, or when `force`d (a restart).
-    fn release(&mut self, now_ms: i64, p: &SequenceParams, force: bool, out: &mut ReleasedFrames) {
-        let waited = |since: Option<i64>| since.is_some_and(|s| now_ms - s >= p.reorder_wait_ms);
+    fn release(&mut self, now: Timestamp, p: &SequenceParams, force: bool, out: &mut ReleasedFrames) {
+        let waited = |since: Option<Timestamp>| since.is_some_and(|s| now - s >= p.reorder_wait);
         let mut progressed = false;
         while !self.held.is_empty() {
-            let give_up = force || waited(self.held_since_ms) || self.held.len() >= p.max_held;
+            let give_up = force || waited(self.held_since) || self.held.len() >= p.max_held;
             let next = match self.next {
                 Some(n) => n,
                 None => {
@@ -145,7 +146,7 @@ impl GatewaySequence {
             };
             if let Some(f) = self.held.remove(&next) {
                 self.next = Some(next.wrapping_add(1));
-                self.last_frame_ms = Some(f.base_ms);
+                self.last_frame = Some(f.base);
                 out.frames.push(f);
                 progressed = true;
                 continue;
@@ -163,16 +164,16 @@ impl GatewaySequence {
                 first_seq: next,
                 last_seq: nearest.seq.wrapping_sub(1),
                 missing: i64::from(missing),
-                after_ms: self.last_frame_ms,
-                before_ms: nearest.base_ms,
+                after: self.last_frame,
+                before: nearest.base,
             });
             self.missing += i64::from(missing);
             self.next = Some(nearest.seq);
         }
         if self.held.is_empty() {
-            self.held_since_ms = None;
+            self.held_since = None;
         } else if progressed {
-            self.held_since_ms = Some(now_ms);
+            self.held_since = Some(now);
         }
     }
 }

@@ -8,7 +8,6 @@
 //! refuses is found by folding the inbox one row at a time after a refused fold
 //! ([`set_aside_oldest`]).
 
-use crate::clock::fits_timestamptz;
 use crate::store::{column, timed, Db, StoreError};
 use crate::wire::{encode_frames, InboxFrame};
 use std::time::Duration;
@@ -28,14 +27,15 @@ pub struct SetAside {
 /// Why a time the fold derives from `f` (its base time, each reading's base time plus offset)
 /// is one PostgreSQL cannot hold, if one is.
 pub fn unfit_time(f: &InboxFrame) -> Option<String> {
-    if !fits_timestamptz(f.base_ms) {
-        return Some(format!("frame {}: base time {} ms is outside PostgreSQL's timestamp range", f.seq, f.base_ms));
+    let base_ms = f.base.as_millis();
+    if !f.base.fits_timestamptz() {
+        return Some(format!("frame {}: base time {base_ms} ms is outside PostgreSQL's timestamp range", f.seq));
     }
-    f.readings.iter().find_map(|r| match f.base_ms.checked_add(r.offset_ms) {
-        Some(t) if fits_timestamptz(t) => None,
+    f.readings.iter().find_map(|r| match f.base.checked_add(r.offset()) {
+        Some(t) if t.fits_timestamptz() => None,
         _ => Some(format!(
-            "frame {}: reading time {} ms + {} ms is outside PostgreSQL's timestamp range",
-            f.seq, f.base_ms, r.offset_ms
+            "frame {}: reading time {base_ms} ms + {} ms is outside PostgreSQL's timestamp range",
+            f.seq, r.offset_ms
         )),
     })
 }
@@ -94,15 +94,17 @@ pub async fn set_aside_oldest(db: &mut Db, reason: &str, limit: Duration) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::PG_TIMESTAMP_END_MS;
+    use crate::calendar::{Timestamp, PG_TIMESTAMP_END};
     use crate::wire::{decode_frames, InboxReading};
 
-    fn frame(seq: u32, base_ms: i64, offsets: &[i64]) -> InboxFrame {
+    const PG_TIMESTAMP_END_MS: i64 = PG_TIMESTAMP_END.as_millis();
+
+    fn frame(seq: u32, base: i64, offsets: &[i64]) -> InboxFrame {
         let readings = offsets
             .iter()
             .map(|&offset_ms| InboxReading { attribution: 1, kind: 1, offset_ms, value_milli: 0 })
             .collect();
-        InboxFrame { seq, base_ms, readings }
+        InboxFrame { seq, base: Timestamp::from_millis(base), readings }
     }
 
     #[test]

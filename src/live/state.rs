@@ -5,6 +5,7 @@
 //! in the rollups, but does not move the live state back in time).
 
 use super::detector::{Detector, DetectorParams};
+use crate::calendar::{millis_of, millis_span, SignedDuration, Timestamp};
 use crate::config::LiveSettings;
 use crate::wire::MeasurementKind;
 use serde::{Deserialize, Serialize};
@@ -13,8 +14,8 @@ use std::collections::BTreeSet;
 /// Event rules' parameters (from `[live]`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LiveParams {
-    /// Open "overflow predicted" when the forecast time to full is below this (ms).
-    pub overflow_lead_ms: i64,
+    /// Open "overflow predicted" when the forecast time to full is below this.
+    pub overflow_lead: SignedDuration,
     /// A sensor is silent after this many expected reporting intervals without a reading.
     pub silent_factor: f64,
     pub battery_low_pct: f64,
@@ -27,8 +28,8 @@ pub struct LiveParams {
     /// Anomaly event at or above this detector score.
     pub anomaly_threshold: f64,
     pub detector: DetectorParams,
-    /// "Lid open" when a lid has been open this long (ms).
-    pub lid_open_max_ms: i64,
+    /// "Lid open" when a lid has been open this long.
+    pub lid_open_max: SignedDuration,
     /// "Out of position" beyond this tilt from upright, degrees.
     pub tilt_max_deg: f64,
 }
@@ -37,7 +38,7 @@ impl From<&LiveSettings> for LiveParams {
     /// The rules' parameters from the `[live]` section.
     fn from(s: &LiveSettings) -> LiveParams {
         LiveParams {
-            overflow_lead_ms: s.overflow_lead_time.as_millis() as i64,
+            overflow_lead: millis_span(s.overflow_lead_time),
             silent_factor: s.silent_factor,
             battery_low_pct: s.battery_low_pct,
             fire_temp_c: s.fire_temperature_c,
@@ -45,7 +46,7 @@ impl From<&LiveSettings> for LiveParams {
             emptied_drop_pct: s.emptied_drop_pct,
             anomaly_threshold: s.anomaly_threshold,
             detector: DetectorParams { alpha: s.anomaly_alpha, warmup: s.anomaly_warmup, min_std: s.anomaly_min_std },
-            lid_open_max_ms: s.lid_open_max.as_millis() as i64,
+            lid_open_max: millis_span(s.lid_open_max),
             tilt_max_deg: s.tilt_max_deg,
         }
     }
@@ -58,7 +59,7 @@ pub struct ContainerInfo {
     pub company: String,
     pub max_load_kg: f64,
     pub overflow_threshold_pct: f64,
-    pub expected_interval_ms: i64,
+    pub expected_interval: SignedDuration,
     /// Its site's geofence, when the registry gives the site's coordinates.
     pub geofence: Option<Geofence>,
 }
@@ -146,30 +147,39 @@ impl EventKind {
 pub struct Transition {
     pub kind: EventKind,
     pub open: bool,
-    pub at_ms: i64,
+    pub at: Timestamp,
     /// The value that triggered it (fill %, kg, degrees, seconds, score...).
     pub value: f64,
 }
 
 /// Live state of one container: stored whole in `container_live.state` between two folds.
+/// Its JSON keeps the names and the numbers earlier builds wrote (times as milliseconds since
+/// the Unix epoch, under keys ending in `_ms`): SQL views and the plan read them, and a state
+/// written before an upgrade reads back after it (a test in `state/tests.rs` holds it).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ContainerState {
     pub fill_pct: Option<f64>,
-    pub fill_ms: i64,
+    /// Time of the fill (or emptied) reading behind `fill_pct`.
+    #[serde(rename = "fill_ms")]
+    pub fill_at: Timestamp,
     /// First fill reading since the last collection, for the fill rate: (fill, time). Part of
     /// the stored state's documented shape: the column `container_live.fill_rate_span`
     /// (migration 17), which `wasteflow plan` and the `collections_due` view read, is generated
     /// from `container_live.state` as `fill_ms - base[1]` (a test in `state/tests.rs` holds it).
-    pub base: Option<(f64, i64)>,
-    pub last_seen_ms: Option<i64>,
+    pub base: Option<(f64, Timestamp)>,
+    #[serde(rename = "last_seen_ms")]
+    pub last_seen: Option<Timestamp>,
     pub battery_pct: Option<f64>,
-    battery_ms: i64,
+    #[serde(rename = "battery_ms")]
+    battery_at: Timestamp,
     pub temperature_c: Option<f64>,
-    temperature_ms: i64,
+    #[serde(rename = "temperature_ms")]
+    temperature_at: Timestamp,
     temp_rise_c_per_min: f64,
     pub last_mass_kg: Option<f64>,
-    mass_ms: i64,
+    #[serde(rename = "mass_ms")]
+    mass_at: Timestamp,
     unexplained_drop: Option<f64>,
     detector: Detector,
     /// Events currently open.
@@ -177,13 +187,15 @@ pub struct ContainerState {
     /// Wall-clock time its latest reading was folded: a sensor is silent only once nothing
     /// has arrived for the silent time either, so a backlog replayed after an outage does not
     /// open (and at once close) a silent event for every container.
-    pub last_arrival_ms: Option<i64>,
+    #[serde(rename = "last_arrival_ms")]
+    pub last_arrival: Option<Timestamp>,
     /// Current load on its load cell, kg (`LoadKg`).
     pub load_kg: Option<Latest>,
     /// Lid: 1 open, 0 closed (`LidOpen`).
     pub lid: Option<Latest>,
     /// Time of the reading that found the lid open after it was closed (or unknown).
-    pub lid_open_since_ms: Option<i64>,
+    #[serde(rename = "lid_open_since_ms")]
+    pub lid_open_since: Option<Timestamp>,
     /// Angle from upright, degrees (`TiltDeg`).
     pub tilt_deg: Option<Latest>,
     /// The device's fire alarm: 1 raised, 0 cleared (`FireAlarm`).
@@ -192,7 +204,7 @@ pub struct ContainerState {
     pub longitude: Option<Latest>,
     /// The latest position whose latitude and longitude were taken at the same instant:
     /// (latitude, longitude, time).
-    pub position: Option<(f64, f64, i64)>,
+    pub position: Option<(f64, f64, Timestamp)>,
     /// Radio link and measurement quality of its sensor (`RssiDbm`, `SnrDb`, `QualityPercent`).
     pub rssi_dbm: Option<Latest>,
     pub snr_db: Option<Latest>,
@@ -203,15 +215,16 @@ pub struct ContainerState {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Latest {
     pub value: f64,
-    pub at_ms: i64,
+    #[serde(rename = "at_ms")]
+    pub at: Timestamp,
 }
 
 impl Latest {
-    /// Takes `value` at `ts_ms` unless the slot holds a newer reading; whether it did.
-    fn take(slot: &mut Option<Latest>, ts_ms: i64, value: f64) -> bool {
-        let newer = slot.is_none_or(|l| ts_ms >= l.at_ms);
+    /// Takes `value` at `ts` unless the slot holds a newer reading; whether it did.
+    fn take(slot: &mut Option<Latest>, ts: Timestamp, value: f64) -> bool {
+        let newer = slot.is_none_or(|l| ts >= l.at);
         if newer {
-            *slot = Some(Latest { value, at_ms: ts_ms });
+            *slot = Some(Latest { value, at: ts });
         }
         newer
     }
@@ -225,10 +238,10 @@ const MINUTE_MS: f64 = 60_000.0;
 
 impl ContainerState {
     /// Applies one stored reading (`value` in its unit: %, kg, degrees).
-    pub fn apply(&mut self, kind: MeasurementKind, ts_ms: i64, value: f64, p: &LiveParams) {
-        self.last_seen_ms = Some(self.last_seen_ms.map_or(ts_ms, |s| s.max(ts_ms)));
+    pub fn apply(&mut self, kind: MeasurementKind, ts: Timestamp, value: f64, p: &LiveParams) {
+        self.last_seen = Some(self.last_seen.map_or(ts, |s| s.max(ts)));
         match kind {
-            MeasurementKind::FillLevel if ts_ms >= self.fill_ms => {
+            MeasurementKind::FillLevel if ts >= self.fill_at => {
                 if let Some(prev) = self.fill_pct {
                     if prev - value >= p.emptied_drop_pct {
                         self.unexplained_drop = Some(prev - value);
@@ -237,69 +250,69 @@ impl ContainerState {
                     }
                 }
                 self.fill_pct = Some(value);
-                self.fill_ms = ts_ms;
-                self.base.get_or_insert((value, ts_ms));
+                self.fill_at = ts;
+                self.base.get_or_insert((value, ts));
                 self.detector.observe(value, &p.detector);
             }
-            MeasurementKind::Emptied if ts_ms >= self.fill_ms => {
+            MeasurementKind::Emptied if ts >= self.fill_at => {
                 // A recorded collection: the fill curve starts again.
                 self.fill_pct = Some(0.0);
-                self.fill_ms = ts_ms;
+                self.fill_at = ts;
                 self.base = None;
                 self.unexplained_drop = None;
                 self.last_mass_kg = None;
                 self.detector.reset();
             }
-            MeasurementKind::NetMassKg if ts_ms >= self.mass_ms => {
+            MeasurementKind::NetMassKg if ts >= self.mass_at => {
                 self.last_mass_kg = Some(value);
-                self.mass_ms = ts_ms;
+                self.mass_at = ts;
             }
-            MeasurementKind::TemperatureC if ts_ms >= self.temperature_ms => {
+            MeasurementKind::TemperatureC if ts >= self.temperature_at => {
                 if let Some(prev) = self.temperature_c {
-                    let minutes = (ts_ms - self.temperature_ms) as f64 / MINUTE_MS;
+                    let minutes = millis_of(ts - self.temperature_at) as f64 / MINUTE_MS;
                     self.temp_rise_c_per_min = if minutes > 0.0 { (value - prev) / minutes } else { 0.0 };
                 }
                 self.temperature_c = Some(value);
-                self.temperature_ms = ts_ms;
+                self.temperature_at = ts;
             }
-            MeasurementKind::BatteryPercent if ts_ms >= self.battery_ms => {
+            MeasurementKind::BatteryPercent if ts >= self.battery_at => {
                 self.battery_pct = Some(value);
-                self.battery_ms = ts_ms;
+                self.battery_at = ts;
             }
             MeasurementKind::LoadKg => {
-                Latest::take(&mut self.load_kg, ts_ms, value);
+                Latest::take(&mut self.load_kg, ts, value);
             }
             MeasurementKind::LidOpen => {
                 let was_open = self.lid.is_some_and(|l| l.value >= 0.5);
-                if Latest::take(&mut self.lid, ts_ms, value) {
+                if Latest::take(&mut self.lid, ts, value) {
                     let open = value >= 0.5;
                     if open && !was_open {
-                        self.lid_open_since_ms = Some(ts_ms);
+                        self.lid_open_since = Some(ts);
                     } else if !open {
-                        self.lid_open_since_ms = None;
+                        self.lid_open_since = None;
                     }
                 }
             }
             MeasurementKind::TiltDeg => {
-                Latest::take(&mut self.tilt_deg, ts_ms, value);
+                Latest::take(&mut self.tilt_deg, ts, value);
             }
             MeasurementKind::FireAlarm => {
-                Latest::take(&mut self.fire_alarm, ts_ms, value);
+                Latest::take(&mut self.fire_alarm, ts, value);
             }
             MeasurementKind::LatitudeDeg | MeasurementKind::LongitudeDeg => {
                 let slot = if kind == MeasurementKind::LatitudeDeg { &mut self.latitude } else { &mut self.longitude };
-                if Latest::take(slot, ts_ms, value) {
+                if Latest::take(slot, ts, value) {
                     self.pair_position();
                 }
             }
             MeasurementKind::RssiDbm => {
-                Latest::take(&mut self.rssi_dbm, ts_ms, value);
+                Latest::take(&mut self.rssi_dbm, ts, value);
             }
             MeasurementKind::SnrDb => {
-                Latest::take(&mut self.snr_db, ts_ms, value);
+                Latest::take(&mut self.snr_db, ts, value);
             }
             MeasurementKind::QualityPercent => {
-                Latest::take(&mut self.quality_pct, ts_ms, value);
+                Latest::take(&mut self.quality_pct, ts, value);
             }
             _ => {}
         }
@@ -310,8 +323,8 @@ impl ContainerState {
     /// half whose other half was rejected moves nothing.
     fn pair_position(&mut self) {
         if let (Some(lat), Some(lon)) = (self.latitude, self.longitude) {
-            if lat.at_ms == lon.at_ms && self.position.is_none_or(|(_, _, at)| lat.at_ms >= at) {
-                self.position = Some((lat.value, lon.value, lat.at_ms));
+            if lat.at == lon.at && self.position.is_none_or(|(_, _, at)| lat.at >= at) {
+                self.position = Some((lat.value, lon.value, lat.at));
             }
         }
     }
@@ -329,9 +342,9 @@ impl ContainerState {
 
     /// Fill rate since the last collection, in points per hour (None until 10 minutes apart).
     pub fn fill_rate_per_hour(&self) -> Option<f64> {
-        let (base, base_ms) = self.base?;
+        let (base, base_at) = self.base?;
         let fill = self.fill_pct?;
-        let hours = (self.fill_ms - base_ms) as f64 / 3_600_000.0;
+        let hours = millis_of(self.fill_at - base_at) as f64 / 3_600_000.0;
         (hours >= 1.0 / 6.0).then(|| (fill - base) / hours)
     }
 
@@ -349,19 +362,20 @@ impl ContainerState {
         self.detector.score()
     }
 
-    /// How long after its latest reading a container is silent.
+    /// How long after its latest reading a container is silent, in milliseconds (fractional:
+    /// `live.silent_factor` times the expected interval).
     fn silent_after_ms(info: &ContainerInfo, p: &LiveParams) -> f64 {
-        p.silent_factor * info.expected_interval_ms as f64
+        p.silent_factor * millis_of(info.expected_interval) as f64
     }
 
-    /// Whether each rule holds at `now_ms` (a reading's time, or the wall clock in a sweep),
-    /// with the value behind it; `wall_ms` is the wall clock, `lid_clock_ms` the time the
-    /// lid rule is judged at (see [`ContainerState::sweep`]).
+    /// Whether each rule holds at `now` (a reading's time, or the wall clock in a sweep),
+    /// with the value behind it; `wall` is the wall clock, `lid_clock` the time the lid rule
+    /// is judged at (see [`ContainerState::sweep`]).
     fn conditions(
         &self,
-        now_ms: i64,
-        wall_ms: i64,
-        lid_clock_ms: i64,
+        now: Timestamp,
+        wall: Timestamp,
+        lid_clock: Timestamp,
         info: &ContainerInfo,
         p: &LiveParams,
     ) -> [(EventKind, bool, f64); EventKind::ALL.len()] {
@@ -369,21 +383,22 @@ impl ContainerState {
         let to_full = self.seconds_to_full(info);
         // A reading from the allowed future (validation.max_future) is newer than now: silent
         // for no time, not for a negative one.
-        let silent_for = self.last_seen_ms.map(|s| (now_ms - s).max(0) as f64 / 1000.0);
-        let quiet = self.last_arrival_ms.is_none_or(|a| (wall_ms - a) as f64 > Self::silent_after_ms(info, p));
+        let silent_for = self.last_seen.map(|s| millis_of(now - s).max(0) as f64 / 1000.0);
+        let quiet = self.last_arrival.is_none_or(|a| millis_of(wall - a) as f64 > Self::silent_after_ms(info, p));
         let temp = self.temperature_c.unwrap_or(f64::MIN);
         let is_open = |k| self.open.contains(&k);
         let score = self.anomaly_score();
         // The heavier of the last weighing and the load cell's current load.
         let load = self.last_mass_kg.into_iter().chain(Latest::value(self.load_kg)).reduce(f64::max);
         let tilt = Latest::value(self.tilt_deg);
-        let lid_open_ms = self.lid_open_since_ms.map(|s| (lid_clock_ms - s).max(0));
+        let lid_open = self.lid_open_since.map(|s| (lid_clock - s).max(SignedDuration::ZERO));
         let distance = self.distance_from_site_m(info);
         [
             (EventKind::Overflow, fill >= info.overflow_threshold_pct, fill),
             (
                 EventKind::OverflowPredicted,
-                fill < info.overflow_threshold_pct && to_full.is_some_and(|s| s * 1000.0 <= p.overflow_lead_ms as f64),
+                fill < info.overflow_threshold_pct
+                    && to_full.is_some_and(|s| s * 1000.0 <= millis_of(p.overflow_lead) as f64),
                 to_full.unwrap_or(f64::INFINITY),
             ),
             (
@@ -434,60 +449,66 @@ impl ContainerState {
             ),
             (
                 EventKind::LidOpen,
-                lid_open_ms.is_some_and(|ms| ms >= p.lid_open_max_ms),
-                lid_open_ms.unwrap_or(0) as f64 / 1000.0,
+                lid_open.is_some_and(|d| d >= p.lid_open_max),
+                lid_open.map_or(0, millis_of) as f64 / 1000.0,
             ),
         ]
     }
 
-    /// Opens the events whose condition started to hold at `now_ms` (a reading's time) and
-    /// closes those that stopped (`wall_ms`: the wall clock). An event opens or closes at
-    /// `now_ms`, except a silent sensor, which opens when it became silent (its latest reading
+    /// Opens the events whose condition started to hold at `now` (a reading's time) and
+    /// closes those that stopped (`wall`: the wall clock). An event opens or closes at
+    /// `now`, except a silent sensor, which opens when it became silent (its latest reading
     /// plus the silent time), and a lid left open, which opens when it had been open
     /// `live.lid_open_max` — whenever that is noticed.
-    pub fn evaluate(&mut self, now_ms: i64, wall_ms: i64, info: &ContainerInfo, p: &LiveParams) -> Vec<Transition> {
-        self.transitions(now_ms, wall_ms, now_ms, None, info, p)
+    pub fn evaluate(
+        &mut self,
+        now: Timestamp,
+        wall: Timestamp,
+        info: &ContainerInfo,
+        p: &LiveParams,
+    ) -> Vec<Transition> {
+        self.transitions(now, wall, now, None, info, p)
     }
 
-    /// Before a reading at `ts_ms` is applied: whether the lid had been open too long by then.
+    /// Before a reading at `ts` is applied: whether the lid had been open too long by then.
     /// The reading may be the one that closes the lid, and a lid closed after two hours open
     /// was still left open, even when both readings arrive in one backlog.
     pub fn evaluate_before(
         &mut self,
-        ts_ms: i64,
-        wall_ms: i64,
+        ts: Timestamp,
+        wall: Timestamp,
         info: &ContainerInfo,
         p: &LiveParams,
     ) -> Vec<Transition> {
         // Nothing to judge, the usual case, without building the rules: no lid open, or its
         // event open already.
-        if self.lid_open_since_ms.is_none() || self.open.contains(&EventKind::LidOpen) {
+        if self.lid_open_since.is_none() || self.open.contains(&EventKind::LidOpen) {
             return Vec::new();
         }
-        self.transitions(ts_ms, wall_ms, ts_ms, Some(EventKind::LidOpen), info, p)
+        self.transitions(ts, wall, ts, Some(EventKind::LidOpen), info, p)
     }
 
     /// On the wall clock, between readings: what time alone changes. A silent sensor is judged
-    /// at `wall_ms`; a lid only up to the container's latest reading, because a reading that
+    /// at `wall`; a lid only up to the container's latest reading, because a reading that
     /// closed it may still be on its way: a lid left open is noticed at the container's next
     /// reading of any kind (its sensors report every `expected_interval`), and the event opens
     /// at the moment the limit passed, whichever instance notices it and when.
-    pub fn sweep(&mut self, wall_ms: i64, info: &ContainerInfo, p: &LiveParams) -> Vec<Transition> {
-        let lid_clock = self.last_seen_ms.map_or(wall_ms, |s| s.min(wall_ms));
-        self.transitions(wall_ms, wall_ms, lid_clock, None, info, p)
+    pub fn sweep(&mut self, wall: Timestamp, info: &ContainerInfo, p: &LiveParams) -> Vec<Transition> {
+        let lid_clock = self.last_seen.map_or(wall, |s| s.min(wall));
+        self.transitions(wall, wall, lid_clock, None, info, p)
     }
 
     fn transitions(
         &mut self,
-        now_ms: i64,
-        wall_ms: i64,
-        lid_clock_ms: i64,
+        now: Timestamp,
+        wall: Timestamp,
+        lid_clock: Timestamp,
         only: Option<EventKind>,
         info: &ContainerInfo,
         p: &LiveParams,
     ) -> Vec<Transition> {
         let mut out = Vec::new();
-        for (kind, holds, value) in self.conditions(now_ms, wall_ms, lid_clock_ms, info, p) {
+        for (kind, holds, value) in self.conditions(now, wall, lid_clock, info, p) {
             if only.is_some_and(|o| o != kind) {
                 continue;
             }
@@ -498,12 +519,14 @@ impl ContainerState {
                 } else {
                     self.open.remove(&kind);
                 }
-                let at_ms = match (kind, holds, self.last_seen_ms, self.lid_open_since_ms) {
-                    (EventKind::SensorSilent, true, Some(seen), _) => seen + Self::silent_after_ms(info, p) as i64,
-                    (EventKind::LidOpen, true, _, Some(since)) => since + p.lid_open_max_ms,
-                    _ => now_ms,
+                let at = match (kind, holds, self.last_seen, self.lid_open_since) {
+                    (EventKind::SensorSilent, true, Some(seen), _) => {
+                        seen + SignedDuration::from_millis(Self::silent_after_ms(info, p) as i64)
+                    }
+                    (EventKind::LidOpen, true, _, Some(since)) => since + p.lid_open_max,
+                    _ => now,
                 };
-                out.push(Transition { kind, open: holds, at_ms, value });
+                out.push(Transition { kind, open: holds, at, value });
             }
         }
         out

@@ -8,6 +8,7 @@ use super::sequence::SequenceParams;
 use super::set_aside::{set_aside_oldest, SetAside};
 use super::state::{EventKind, LiveParams};
 use super::tracker::ZoneState;
+use crate::calendar::{millis_of, millis_span, Timestamp};
 use crate::config::LiveSettings;
 use crate::health::Health;
 use crate::metrics as m;
@@ -18,7 +19,7 @@ use tokio::sync::watch;
 
 impl From<&LiveSettings> for SequenceParams {
     fn from(s: &LiveSettings) -> SequenceParams {
-        SequenceParams { reorder_wait_ms: s.reorder_wait.as_millis() as i64, max_held: s.max_held_frames }
+        SequenceParams { reorder_wait: millis_span(s.reorder_wait), max_held: s.max_held_frames }
     }
 }
 
@@ -66,7 +67,7 @@ pub async fn run_live(
             }
             _ = stop.wait_for(|s| *s) => return,
         }
-        let now = crate::clock::now_ms();
+        let now = Timestamp::now();
         let take = if isolating > 0 { 1 } else { INBOX_ROWS };
         let round = async {
             if conn.is_none() {
@@ -92,9 +93,9 @@ pub async fn run_live(
                 export(&state, now);
             }
             Err(e) if refused(&e) => {
-                let now = health.now_ms();
-                let since = health.live_fold_refused(e.to_string(), now);
-                m::live_fold_failed(true, (now - since) as f64 / 1000.0);
+                let elapsed = health.elapsed();
+                let since = health.live_fold_refused(e.to_string(), elapsed);
+                m::live_fold_failed(true, millis_of(elapsed.saturating_sub(since)) as f64 / 1000.0);
                 let Some(c) = conn.as_mut() else { continue };
                 if take == 1 {
                     // This row alone is refused: it is the one.
@@ -175,14 +176,14 @@ fn report(f: &Folded, health: &Health) {
 }
 
 /// Sets every live gauge from the shared state.
-pub fn export(state: &ZoneState, now_ms: i64) {
+pub fn export(state: &ZoneState, now: Timestamp) {
     for (id, s) in &state.states {
         let Some(info) = state.infos.get(id) else { continue };
         let figures = m::ContainerFigures {
             fill_pct: s.fill_pct,
             fill_rate_per_hour: s.fill_rate_per_hour(),
             seconds_to_full: s.seconds_to_full(info),
-            seconds_since_reading: s.last_seen_ms.map(|t| (now_ms - t) as f64 / 1000.0),
+            seconds_since_reading: s.last_seen.map(|t| millis_of(now - t) as f64 / 1000.0),
             battery_pct: s.battery_pct,
             temperature_c: s.temperature_c,
             anomaly_score: s.anomaly_score(),
@@ -197,7 +198,7 @@ pub fn export(state: &ZoneState, now_ms: i64) {
         m::container_gauges(&info.company, id, &figures, open);
     }
     for (gw, (company, _)) in &state.gateways {
-        let since = state.gateway_last_seen(gw).map(|t| (now_ms - t) as f64 / 1000.0);
+        let since = state.gateway_last_seen(gw).map(|t| millis_of(now - t) as f64 / 1000.0);
         m::gateway_gauge(company, gw, since);
     }
     for (company, container, gateway) in &state.retired_gateways {

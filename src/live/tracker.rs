@@ -1,6 +1,7 @@
 //! The live state of the whole zone: every container's state, applied frame by frame.
 
 use super::state::{ContainerInfo, ContainerState, EventKind, Geofence, LiveParams, Transition};
+use crate::calendar::{millis_span, Timestamp};
 use crate::wire::{InboxFrame, InboxReading, MeasurementKind};
 use crate::zone::Zone;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -40,7 +41,7 @@ impl ZoneState {
                     company: c.company.clone(),
                     max_load_kg: c.max_load_kg,
                     overflow_threshold_pct: c.overflow_threshold_pct,
-                    expected_interval_ms: c.expected_interval.as_millis() as i64,
+                    expected_interval: millis_span(c.expected_interval),
                     geofence: zone.site(&c.site).and_then(|s| {
                         Some(Geofence { latitude: s.latitude?, longitude: s.longitude?, radius_m: s.geofence_radius_m })
                     }),
@@ -89,33 +90,33 @@ impl ZoneState {
     }
 
     /// Applies one reading (kind, time, value as stored) to its container.
-    pub fn apply(&mut self, container: &str, kind: MeasurementKind, ts_ms: i64, value_milli: i64) {
+    pub fn apply(&mut self, container: &str, kind: MeasurementKind, ts: Timestamp, value_milli: i64) {
         if let Some(s) = self.states.get_mut(container) {
-            s.apply(kind, ts_ms, kind.from_stored(value_milli), &self.params);
+            s.apply(kind, ts, kind.from_stored(value_milli), &self.params);
         }
     }
 
     /// Applies a gateway's released frames in order, each frame's readings oldest first, and
     /// evaluates the rules of a container at each of its readings' time: what opens and
     /// closes is a function of the readings in counter order, whichever instance committed
-    /// them and whenever this runs. `wall_ms` (now) is the readings' arrival time.
-    pub fn apply_frames(&mut self, frames: &[InboxFrame], wall_ms: i64) -> Vec<ContainerEvent> {
+    /// them and whenever this runs. `wall` (now) is the readings' arrival time.
+    pub fn apply_frames(&mut self, frames: &[InboxFrame], wall: Timestamp) -> Vec<ContainerEvent> {
         let mut out = Vec::new();
         for frame in frames {
-            let mut readings: Vec<(i64, &InboxReading)> =
-                frame.readings.iter().map(|r| (frame.base_ms + r.offset_ms, r)).collect();
+            let mut readings: Vec<(Timestamp, &InboxReading)> =
+                frame.readings.iter().map(|r| (frame.base + r.offset(), r)).collect();
             readings.sort_by_key(|(ts, _)| *ts);
-            for (ts_ms, r) in readings {
+            for (ts, r) in readings {
                 // A kind this build does not know (written by a newer one) does not move the state.
                 let Some(kind) = r.kind() else { continue };
                 let Some(container) = self.attributions.get(&r.attribution) else { continue };
                 let (Some(state), Some(info)) = (self.states.get_mut(container), self.infos.get(container)) else {
                     continue;
                 };
-                let before = state.evaluate_before(ts_ms, wall_ms, info, &self.params);
-                state.apply(kind, ts_ms, kind.from_stored(r.value_milli), &self.params);
-                state.last_arrival_ms = Some(wall_ms);
-                for transition in before.into_iter().chain(state.evaluate(ts_ms, wall_ms, info, &self.params)) {
+                let before = state.evaluate_before(ts, wall, info, &self.params);
+                state.apply(kind, ts, kind.from_stored(r.value_milli), &self.params);
+                state.last_arrival = Some(wall);
+                for transition in before.into_iter().chain(state.evaluate(ts, wall, info, &self.params)) {
                     out.push(ContainerEvent { container: info.id.clone(), company: info.company.clone(), transition });
                 }
             }
@@ -132,13 +133,13 @@ impl ZoneState {
         }
     }
 
-    /// Evaluates every container's rules on the wall clock `now_ms`: what time alone changes
+    /// Evaluates every container's rules on the wall clock `now`: what time alone changes
     /// (a sensor falling silent), or new parameters after a reload.
-    pub fn sweep(&mut self, now_ms: i64) -> Vec<ContainerEvent> {
+    pub fn sweep(&mut self, now: Timestamp) -> Vec<ContainerEvent> {
         let mut out = Vec::new();
         for (id, state) in &mut self.states {
             let Some(info) = self.infos.get(id) else { continue };
-            for transition in state.sweep(now_ms, info, &self.params) {
+            for transition in state.sweep(now, info, &self.params) {
                 out.push(ContainerEvent { container: id.clone(), company: info.company.clone(), transition });
             }
         }
@@ -146,9 +147,9 @@ impl ZoneState {
     }
 
     /// The latest reading time of a gateway's containers.
-    pub fn gateway_last_seen(&self, gateway: &str) -> Option<i64> {
+    pub fn gateway_last_seen(&self, gateway: &str) -> Option<Timestamp> {
         let (_, containers) = self.gateways.get(gateway)?;
-        containers.iter().filter_map(|c| self.states.get(c)?.last_seen_ms).max()
+        containers.iter().filter_map(|c| self.states.get(c)?.last_seen).max()
     }
 }
 
@@ -162,7 +163,7 @@ mod tests {
         let params = LiveParams::from(&crate::config::LiveSettings::default());
         let mut state = ZoneState::new(&zone, params);
         let container = zone.file.containers[0].id.clone();
-        state.apply(&container, MeasurementKind::FillLevel, 1_000, 42_000);
+        state.apply(&container, MeasurementKind::FillLevel, Timestamp::from_millis(1_000), 42_000);
         let mut stricter = params;
         stricter.fire_temp_c = 45.0;
         // The same registry minus every other container.

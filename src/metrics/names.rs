@@ -1,5 +1,6 @@
 //! Metric names, descriptions and the functions that record them.
 
+use crate::calendar::{millis_of, SignedDuration};
 use crate::wire::RejectReason;
 use metrics::{counter, describe_counter, describe_gauge, describe_histogram, gauge, histogram, Unit};
 use std::time::Duration;
@@ -297,14 +298,14 @@ pub fn batch_failed(kind: &'static str) {
 
 /// Records a committed batch: its commit time, readings stored and already stored, dead letters
 /// written now by reason, and per stored reading its lag from reading time to commit, per
-/// message its lag from receipt to commit (milliseconds).
+/// message its lag from receipt to commit.
 pub fn batch_committed(
     took: Duration,
     stored: usize,
     duplicates: usize,
     rejected: impl IntoIterator<Item = RejectReason>,
-    reading_lags_ms: impl IntoIterator<Item = i64>,
-    receive_lags_ms: impl IntoIterator<Item = i64>,
+    reading_lags: impl IntoIterator<Item = SignedDuration>,
+    receive_lags: impl IntoIterator<Item = SignedDuration>,
 ) {
     histogram!(BATCH_COMMIT_SECONDS).record(took.as_secs_f64());
     counter!(READINGS_STORED).increment(stored as u64);
@@ -313,12 +314,12 @@ pub fn batch_committed(
         counter!(READINGS_REJECTED, "reason" => reason.code()).increment(1);
     }
     let lag = histogram!(INGEST_LAG_SECONDS);
-    for ms in reading_lags_ms {
-        lag.record(ms.max(0) as f64 / 1000.0);
+    for d in reading_lags {
+        lag.record(millis_of(d).max(0) as f64 / 1000.0);
     }
     let r2c = histogram!(RECEIVE_TO_COMMIT_SECONDS);
-    for ms in receive_lags_ms {
-        r2c.record(ms.max(0) as f64 / 1000.0);
+    for d in receive_lags {
+        r2c.record(millis_of(d).max(0) as f64 / 1000.0);
     }
 }
 

@@ -6,6 +6,7 @@
 //! instances, applied in any order, give the rollup of the union. Never feed it readings that
 //! were not actually inserted (that would count a duplicate twice).
 
+use crate::calendar::{millis_of, SignedDuration, Timestamp};
 use crate::wire::MeasurementKind;
 use crate::wire::ValidReading;
 use std::collections::BTreeMap;
@@ -16,23 +17,24 @@ use std::sync::Arc;
 pub struct Level {
     /// Table suffix: `flow_rollup_<suffix>`, `container_rollup_<suffix>`.
     pub suffix: &'static str,
-    pub width_ms: i64,
+    pub width: SignedDuration,
     /// The same width as a PostgreSQL interval literal.
     pub interval: &'static str,
 }
 
 /// The rollup levels, finest first. Buckets are aligned on the Unix epoch (UTC days).
 pub const LEVELS: [Level; 3] = [
-    Level { suffix: "1m", width_ms: 60_000, interval: "1 minute" },
-    Level { suffix: "1h", width_ms: 3_600_000, interval: "1 hour" },
-    Level { suffix: "1d", width_ms: 86_400_000, interval: "1 day" },
+    Level { suffix: "1m", width: SignedDuration::from_secs(60), interval: "1 minute" },
+    Level { suffix: "1h", width: SignedDuration::from_secs(3_600), interval: "1 hour" },
+    Level { suffix: "1d", width: SignedDuration::from_secs(86_400), interval: "1 day" },
 ];
 
 /// Key of the material-flow rollup: a classification (company, site, waste, treatment,
 /// destination, as they were when the reading was taken), per bucket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FlowKey {
-    pub bucket_ms: i64,
+    /// The bucket's start.
+    pub bucket: Timestamp,
     /// `classifications.id`.
     pub classification: i32,
 }
@@ -47,7 +49,8 @@ pub struct FlowAgg {
 /// Key of the container rollup, per bucket.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FillKey {
-    pub bucket_ms: i64,
+    /// The bucket's start.
+    pub bucket: Timestamp,
     pub container: Arc<str>,
     pub company: Arc<str>,
 }
@@ -87,9 +90,10 @@ pub struct Deltas {
     pub fills: [BTreeMap<FillKey, FillAgg>; 3],
 }
 
-/// Floors a timestamp to its bucket of the given width.
-pub fn bucket(ts_ms: i64, width_ms: i64) -> i64 {
-    ts_ms.div_euclid(width_ms) * width_ms
+/// Floors a timestamp to its bucket of the given width (buckets aligned on the Unix epoch).
+pub fn bucket(ts: Timestamp, width: SignedDuration) -> Timestamp {
+    let width_ms = millis_of(width);
+    Timestamp::from_millis(ts.as_millis().div_euclid(width_ms) * width_ms)
 }
 
 impl Deltas {
@@ -108,14 +112,14 @@ impl Deltas {
         let fill = r.kind == MeasurementKind::FillLevel;
         let emptied = r.kind == MeasurementKind::Emptied;
         for (i, level) in LEVELS.iter().enumerate() {
-            let bucket_ms = bucket(r.ts_ms, level.width_ms);
+            let bucket = bucket(r.ts, level.width);
             if mass {
-                let key = FlowKey { bucket_ms, classification: r.classification };
+                let key = FlowKey { bucket, classification: r.classification };
                 let agg = self.flows[i].entry(key).or_default();
                 agg.mass_g += r.value_milli;
                 agg.weighings += 1;
             } else if fill || emptied {
-                let key = FillKey { bucket_ms, container: r.container.clone(), company: r.company.clone() };
+                let key = FillKey { bucket, container: r.container.clone(), company: r.company.clone() };
                 let agg = self.fills[i].entry(key).or_default();
                 if emptied {
                     agg.emptied += 1;

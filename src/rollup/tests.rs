@@ -1,14 +1,15 @@
 use super::*;
 use proptest::prelude::*;
 
-fn reading(kind: MeasurementKind, ts_ms: i64, value_milli: i64, company: usize, container: usize) -> ValidReading {
+/// A reading of `kind` taken `ms` milliseconds after the epoch.
+fn reading(kind: MeasurementKind, ms: i64, value_milli: i64, company: usize, container: usize) -> ValidReading {
     let companies = ["a", "b", "c"];
     let containers = ["c1", "c2", "c3", "c4"];
     ValidReading {
         gateway: Arc::from("gw"),
         sensor: 1,
         kind,
-        ts_ms,
+        ts: Timestamp::from_millis(ms),
         value_milli,
         frame_seq: 0,
         sensor_id: 1,
@@ -53,10 +54,11 @@ proptest! {
 
 #[test]
 fn buckets_floor_towards_minus_infinity() {
-    assert_eq!(bucket(59_999, 60_000), 0);
-    assert_eq!(bucket(60_000, 60_000), 60_000);
-    assert_eq!(bucket(-1, 60_000), -60_000);
-    assert_eq!(bucket(86_400_000 + 5, 86_400_000), 86_400_000);
+    let floor = |ts, width| bucket(Timestamp::from_millis(ts), SignedDuration::from_millis(width)).as_millis();
+    assert_eq!(floor(59_999, 60_000), 0);
+    assert_eq!(floor(60_000, 60_000), 60_000);
+    assert_eq!(floor(-1, 60_000), -60_000);
+    assert_eq!(floor(86_400_000 + 5, 86_400_000), 86_400_000);
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! [`MAX_CONNECTIONS`] are served at once (the excess is answered 503), and a failing accept
 //! (out of descriptors) is retried after [`ACCEPT_BACKOFF`] instead of at once.
 
+use crate::calendar::millis_of;
 use crate::health::{Health, Readiness};
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::net::SocketAddr;
@@ -30,8 +31,8 @@ fn healthz(health: &Health) -> (&'static str, &'static str, String) {
     let limit = health.liveness().stall_after();
     let mut stalled: Vec<String> = health.liveness().stalled().iter().map(ToString::to_string).collect();
     let live = health.live_fold();
-    if let Some(since) = live.refused_since_ms {
-        let for_s = (health.now_ms() - since) / 1000;
+    if let Some(since) = live.refused_since {
+        let for_s = millis_of(health.elapsed().saturating_sub(since)) / 1000;
         if for_s >= limit.as_secs() as i64 {
             stalled.push(format!("live fold refused by the database for {for_s} s: {}", live.last_error));
         }
@@ -133,7 +134,7 @@ async fn respond(mut stream: tokio::net::TcpStream, handle: &PrometheusHandle, h
     let (status, ctype, body) = match (method, path) {
         ("GET" | "HEAD", "/metrics") => ("200 OK", "text/plain; version=0.0.4", handle.render()),
         ("GET" | "HEAD", "/healthz") => healthz(health),
-        ("GET" | "HEAD", "/readyz") => match health.readiness(health.now_ms()) {
+        ("GET" | "HEAD", "/readyz") => match health.readiness(health.elapsed()) {
             Readiness::Ready => ("200 OK", "text/plain", "ready\n".to_string()),
             Readiness::NotReady(why) => {
                 ("503 Service Unavailable", "text/plain", format!("not ready: {}\n", why.join("; ")))

@@ -193,7 +193,7 @@ pub async fn run_simulation(
     if !(1..=64).contains(&options.connections) {
         return Err(SimError::Connections);
     }
-    let now = Timestamp::from_millis(crate::clock::now_ms());
+    let now = Timestamp::now();
     let minute = SignedDuration::from_mins(1);
     let (mut source, start) = if options.realistic {
         if !(options.days > 0.0 && options.days <= 29.0) {

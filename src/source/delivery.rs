@@ -1,5 +1,6 @@
 //! A message handed from the source to the batch stage, and the token that acks it.
 
+use crate::calendar::Timestamp;
 use bytes::Bytes;
 use rumqttc::v5::mqttbytes::v5::Publish;
 use rumqttc::v5::mqttbytes::QoS;
@@ -9,8 +10,8 @@ use rumqttc::v5::mqttbytes::QoS;
 pub struct Delivery {
     pub topic: String,
     pub payload: Bytes,
-    /// When the daemon received it, ms since the Unix epoch.
-    pub received_ms: i64,
+    /// When the daemon received it.
+    pub received: Timestamp,
     /// The RETAIN flag as published (the subscription asks for Retain As Published).
     pub retain: bool,
     pub ack: AckToken,

@@ -39,8 +39,8 @@ impl SourceLoop {
             let payload = Bytes::copy_from_slice(&p.payload);
             let ack = AckToken::for_publish(self.ledger.generation(), p);
             self.ledger.received(&ack);
-            let received_ms = crate::clock::now_ms();
-            let d = Delivery { topic, payload, received_ms, retain: p.retain, ack };
+            let received = crate::calendar::Timestamp::now();
+            let d = Delivery { topic, payload, received, retain: p.retain, ack };
             if d.clears_retained() {
                 m::retained_clear();
             }

@@ -2,10 +2,10 @@
 //! time. Marking them replayed is the writer's, in the transaction that stores their readings.
 
 use super::error::{column, timed, StoreError};
-use crate::clock::{ms_since_epoch, system_time};
+use crate::calendar::Timestamp;
 use crate::wire::{RejectReason, ValidReading};
 use bytes::Bytes;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 use tokio_postgres::{Client, Row};
 
 /// Whether a dead letter has been replayed.
@@ -27,10 +27,10 @@ pub struct DeadLetterFilter {
     pub reasons: Vec<RejectReason>,
     pub gateway: Option<String>,
     pub company: Option<String>,
-    /// `received_at >= since` (milliseconds since the epoch).
-    pub since_ms: Option<i64>,
+    /// `received_at >= since`.
+    pub since: Option<Timestamp>,
     /// `received_at < until`.
-    pub until_ms: Option<i64>,
+    pub until: Option<Timestamp>,
     pub state: ReplayState,
 }
 
@@ -38,7 +38,8 @@ pub struct DeadLetterFilter {
 #[derive(Debug, Clone)]
 pub struct DeadLetter {
     pub id: i64,
-    pub received_ms: i64,
+    /// `received_at`.
+    pub received: Timestamp,
     pub topic: String,
     pub gateway: Option<String>,
     pub company: Option<String>,
@@ -47,7 +48,8 @@ pub struct DeadLetter {
     pub detail: String,
     pub reading_index: i32,
     pub payload: Bytes,
-    pub replayed_ms: Option<i64>,
+    /// `replayed_at`.
+    pub replayed: Option<Timestamp>,
 }
 
 const COLUMNS: &str =
@@ -67,7 +69,7 @@ ORDER BY id LIMIT $3";
 fn row_to_letter(row: &Row) -> Result<DeadLetter, StoreError> {
     Ok(DeadLetter {
         id: column(row, "id")?,
-        received_ms: ms_since_epoch(column(row, "received_at")?),
+        received: column(row, "received_at")?,
         topic: column(row, "topic")?,
         gateway: column(row, "gateway_id")?,
         company: column(row, "company_id")?,
@@ -75,7 +77,7 @@ fn row_to_letter(row: &Row) -> Result<DeadLetter, StoreError> {
         detail: column(row, "detail")?,
         reading_index: column(row, "reading_index")?,
         payload: Bytes::from(column::<Vec<u8>>(row, "payload")?),
-        replayed_ms: column::<Option<SystemTime>>(row, "replayed_at")?.map(ms_since_epoch),
+        replayed: column(row, "replayed_at")?,
     })
 }
 
@@ -89,8 +91,6 @@ pub async fn dead_letters_page(
     timeout: Duration,
 ) -> Result<Vec<DeadLetter>, StoreError> {
     let reasons: Vec<&str> = filter.reasons.iter().map(|r| r.code()).collect();
-    let since = filter.since_ms.map(system_time);
-    let until = filter.until_ms.map(system_time);
     let replayed = match filter.state {
         ReplayState::Pending => Some(false),
         ReplayState::Replayed => Some(true),
@@ -101,7 +101,17 @@ pub async fn dead_letters_page(
         timeout,
         client.query(
             &sql,
-            &[&after, &up_to, &limit, &reasons, &filter.gateway, &filter.company, &since, &until, &replayed],
+            &[
+                &after,
+                &up_to,
+                &limit,
+                &reasons,
+                &filter.gateway,
+                &filter.company,
+                &filter.since,
+                &filter.until,
+                &replayed,
+            ],
         ),
     )
     .await?;
@@ -130,7 +140,7 @@ pub async fn count_stored(client: &Client, readings: &[ValidReading], timeout: D
     }
     let sensor: Vec<i32> = readings.iter().map(|r| r.sensor_id).collect();
     let kind: Vec<i16> = readings.iter().map(|r| r.kind.number()).collect();
-    let ts: Vec<SystemTime> = readings.iter().map(|r| system_time(r.ts_ms)).collect();
+    let ts: Vec<Timestamp> = readings.iter().map(|r| r.ts).collect();
     let row = timed(
         timeout,
         client.query_one(

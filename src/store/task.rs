@@ -5,6 +5,7 @@ use super::bisect::{bisect, database_up, write_or_refused};
 use super::writer::{BatchOutcome, Writer};
 use crate::backoff::Backoff;
 use crate::batch::Batch;
+use crate::calendar::Timestamp;
 use crate::health::Health;
 use crate::metrics as m;
 use crate::source::AckToken;
@@ -108,17 +109,17 @@ fn finish(
     acks: &mpsc::UnboundedSender<Vec<AckToken>>,
     health: &Health,
 ) {
-    let now_ms = crate::clock::now_ms();
+    let now = Timestamp::now();
     m::batch_committed(
         started.elapsed(),
         outcome.stored.len(),
         outcome.duplicates,
         outcome.rejected_reasons.iter().copied(),
-        outcome.stored.iter().map(|&i| now_ms - batch.readings[i].ts_ms),
-        batch.spans.iter().map(|s| now_ms - s.received_ms),
+        outcome.stored.iter().map(|&i| now - batch.readings[i].ts),
+        batch.spans.iter().map(|s| now - s.received),
     );
     count_deliveries(&batch, &outcome);
-    health.committed(batch.messages(), health.now_ms());
+    health.committed(batch.messages(), health.elapsed());
     if acks.send(batch.acks()).is_err() {
         tracing::warn!(
             "source is gone; acks of a committed batch not sent (they will be redelivered and deduplicated)"

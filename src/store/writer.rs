@@ -4,11 +4,11 @@ use super::connect::{Connector, Db};
 use super::error::{column, timed, StoreError};
 use super::identity::message_sha256;
 use crate::batch::Batch;
-use crate::clock::{ms_since_epoch, system_time as ts};
+use crate::calendar::Timestamp;
 use crate::rollup::{Deltas, LEVELS};
 use crate::wire::{encode_frames, InboxFrame, InboxReading, MeasurementKind, RejectReason};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 use tokio_postgres::Statement;
 
 const INSERT_READINGS: &str = "
@@ -210,7 +210,7 @@ async fn insert_readings(
     let rs = unique.iter().map(|&i| &batch.readings[i]);
     let sensor: Vec<i32> = rs.clone().map(|r| r.sensor_id).collect();
     let kind: Vec<i16> = rs.clone().map(|r| r.kind.number()).collect();
-    let t: Vec<SystemTime> = rs.clone().map(|r| ts(r.ts_ms)).collect();
+    let t: Vec<Timestamp> = rs.clone().map(|r| r.ts).collect();
     let value: Vec<i64> = rs.clone().map(|r| r.value_milli).collect();
     let attribution: Vec<i32> = rs.clone().map(|r| r.attribution).collect();
     // The counter's 32 bits in a signed column (docs/storage.md).
@@ -219,14 +219,14 @@ async fn insert_readings(
     if rows.len() == unique.len() {
         return Ok(unique);
     }
-    let index: HashMap<(i32, MeasurementKind, i64), usize> =
+    let index: HashMap<(i32, MeasurementKind, Timestamp), usize> =
         unique.iter().map(|&i| (batch.readings[i].key(), i)).collect();
     let mut stored = Vec::with_capacity(rows.len());
     for row in &rows {
         let number: i16 = column(row, "kind")?;
         // Only this batch's own keys come back, so the kind is one it sent.
         let Some(kind) = MeasurementKind::from_number(number) else { continue };
-        let key = (column(row, "sensor_id")?, kind, ms_since_epoch(column(row, "ts")?));
+        let key = (column(row, "sensor_id")?, kind, column(row, "ts")?);
         stored.extend(index.get(&key).copied());
     }
     Ok(stored)
@@ -243,7 +243,7 @@ async fn insert_rejects(
         return Ok(Vec::new());
     }
     let r = &batch.rejects;
-    let at: Vec<SystemTime> = batch.spans.iter().flat_map(|s| s.rejects.clone().map(|_| ts(s.received_ms))).collect();
+    let at: Vec<Timestamp> = batch.spans.iter().flat_map(|s| s.rejects.clone().map(|_| s.received)).collect();
     let topic: Vec<String> = r.iter().map(|x| clean(&x.topic)).collect();
     let gw: Vec<Option<String>> = r.iter().map(|x| x.gateway.as_deref().map(clean)).collect();
     let co: Vec<Option<String>> = r.iter().map(|x| x.company.as_deref().map(clean)).collect();
@@ -291,16 +291,12 @@ fn inbox_rows<'a>(batch: &'a Batch, stored: &[usize]) -> (Vec<&'a str>, Vec<Vec<
                 InboxReading {
                     attribution: r.attribution,
                     kind: r.kind.number(),
-                    offset_ms: r.ts_ms - mark.base_ms,
+                    offset_ms: r.ts.as_millis() - mark.base.as_millis(),
                     value_milli: r.value_milli,
                 }
             })
             .collect();
-        per_gateway.entry(&mark.gateway).or_default().push(InboxFrame {
-            seq: mark.seq,
-            base_ms: mark.base_ms,
-            readings,
-        });
+        per_gateway.entry(&mark.gateway).or_default().push(InboxFrame { seq: mark.seq, base: mark.base, readings });
     }
     per_gateway.into_iter().map(|(g, frames)| (g, encode_frames(&frames))).unzip()
 }
@@ -312,14 +308,14 @@ async fn write_deltas(
     limit: Duration,
 ) -> Result<(), StoreError> {
     for (i, flows) in d.flows.iter().enumerate().filter(|(_, f)| !f.is_empty()) {
-        let bucket: Vec<SystemTime> = flows.keys().map(|k| ts(k.bucket_ms)).collect();
+        let bucket: Vec<Timestamp> = flows.keys().map(|k| k.bucket).collect();
         let classification: Vec<i32> = flows.keys().map(|k| k.classification).collect();
         let mass: Vec<i64> = flows.values().map(|v| v.mass_g).collect();
         let n: Vec<i64> = flows.values().map(|v| v.weighings).collect();
         timed(limit, tx.execute(&st.flows[i], &[&bucket, &classification, &mass, &n])).await?;
     }
     for (i, fills) in d.fills.iter().enumerate().filter(|(_, f)| !f.is_empty()) {
-        let bucket: Vec<SystemTime> = fills.keys().map(|k| ts(k.bucket_ms)).collect();
+        let bucket: Vec<Timestamp> = fills.keys().map(|k| k.bucket).collect();
         let container: Vec<&str> = fills.keys().map(|k| &*k.container).collect();
         let company: Vec<&str> = fills.keys().map(|k| &*k.company).collect();
         let min: Vec<Option<i64>> = fills.values().map(|v| (v.fill_count > 0).then_some(v.fill_min)).collect();

@@ -5,6 +5,7 @@
 //! `gateway_flood`, payload kept, so nothing is silently dropped and the data can be replayed)
 //! without being decoded or stored as readings. Time comes from each delivery's receive time.
 
+use crate::calendar::{millis_of, Timestamp};
 use crate::wire::{RejectReason, Rejection, TopicLayout, WHOLE_MESSAGE};
 use crate::zone::Zone;
 use bytes::Bytes;
@@ -20,7 +21,8 @@ pub struct FloodLimit {
 #[derive(Debug)]
 struct Bucket {
     tokens: f64,
-    at_ms: i64,
+    /// The latest receive time it was refilled at.
+    at: Timestamp,
 }
 
 /// Buckets for the registry's gateways, plus one shared by every id the registry does not know
@@ -48,7 +50,7 @@ impl FloodGuard {
         &mut self,
         topic: &str,
         payload: &Bytes,
-        received_ms: i64,
+        received: Timestamp,
         layout: &TopicLayout,
         zone: &Zone,
     ) -> Option<Rejection> {
@@ -60,11 +62,11 @@ impl FloodGuard {
         let FloodLimit { rate, burst } = self.limit;
         let bucket = match self.buckets.get_mut(key) {
             Some(b) => b,
-            None => self.buckets.entry(key.to_string()).or_insert(Bucket { tokens: burst, at_ms: received_ms }),
+            None => self.buckets.entry(key.to_string()).or_insert(Bucket { tokens: burst, at: received }),
         };
-        let elapsed_s = (received_ms - bucket.at_ms).max(0) as f64 / 1000.0;
+        let elapsed_s = millis_of(received - bucket.at).max(0) as f64 / 1000.0;
         bucket.tokens = (bucket.tokens + elapsed_s * rate).min(burst);
-        bucket.at_ms = bucket.at_ms.max(received_ms);
+        bucket.at = bucket.at.max(received);
         if bucket.tokens >= 1.0 {
             bucket.tokens -= 1.0;
             return None;
@@ -85,6 +87,10 @@ impl FloodGuard {
 mod tests {
     use super::*;
 
+    const fn at(ms: i64) -> Timestamp {
+        Timestamp::from_millis(ms)
+    }
+
     fn setup() -> (Zone, TopicLayout) {
         let zone = Zone::load(concat!(env!("CARGO_MANIFEST_DIR"), "/config/zone.toml")).unwrap().numbered();
         (zone, TopicLayout::parse("zone/+/+/up").unwrap())
@@ -100,14 +106,14 @@ mod tests {
         let mut g = FloodGuard::new(FloodLimit { rate: 10.0, burst: 20.0 });
         let p = Bytes::from_static(b"x");
         // 100 messages in the same millisecond: the burst passes, the rest is dead-lettered.
-        let passed = (0..100).filter(|_| g.check(&topic_f, &p, 1_000, &layout, &zone).is_none()).count();
+        let passed = (0..100).filter(|_| g.check(&topic_f, &p, at(1_000), &layout, &zone).is_none()).count();
         assert_eq!(passed, 20);
         // Another gateway is not affected.
-        assert!(g.check(&topic_q, &p, 1_000, &layout, &zone).is_none());
+        assert!(g.check(&topic_q, &p, at(1_000), &layout, &zone).is_none());
         // One second later, ten more.
-        let passed = (0..100).filter(|_| g.check(&topic_f, &p, 2_000, &layout, &zone).is_none()).count();
+        let passed = (0..100).filter(|_| g.check(&topic_f, &p, at(2_000), &layout, &zone).is_none()).count();
         assert_eq!(passed, 10);
-        let r = g.check(&topic_f, &p, 2_000, &layout, &zone).unwrap();
+        let r = g.check(&topic_f, &p, at(2_000), &layout, &zone).unwrap();
         assert_eq!((r.reason.code(), r.reading_index), ("gateway_flood", WHOLE_MESSAGE));
         assert_eq!(r.payload, p, "the dead letter keeps the payload");
     }
@@ -118,10 +124,10 @@ mod tests {
         let mut g = FloodGuard::new(FloodLimit { rate: 1.0, burst: 5.0 });
         let p = Bytes::new();
         let passed =
-            (0..50).filter(|i| g.check(&format!("zone/x/unknown-{i}/up"), &p, 0, &layout, &zone).is_none()).count();
+            (0..50).filter(|i| g.check(&format!("zone/x/unknown-{i}/up"), &p, at(0), &layout, &zone).is_none()).count();
         assert_eq!(passed, 5);
         assert_eq!(g.buckets.len(), 1);
         let mut off = FloodGuard::new(FloodLimit { rate: 0.0, burst: 0.0 });
-        assert!((0..1000).all(|_| off.check("zone/x/y/up", &p, 0, &layout, &zone).is_none()));
+        assert!((0..1000).all(|_| off.check("zone/x/y/up", &p, at(0), &layout, &zone).is_none()));
     }
 }

@@ -3,6 +3,7 @@
 
 use super::kind::MeasurementKind;
 use super::reason::RejectReason;
+use crate::calendar::Timestamp;
 use bytes::Bytes;
 use std::sync::Arc;
 
@@ -17,15 +18,15 @@ pub struct ValidReading {
     pub gateway: Arc<str>,
     pub sensor: u16,
     pub kind: MeasurementKind,
-    /// Reading time, milliseconds since the Unix epoch.
-    pub ts_ms: i64,
+    /// Reading time.
+    pub ts: Timestamp,
     /// The value in thousandths of its unit (grams for masses; millionths of a degree for
     /// coordinates: [`MeasurementKind::stored_per_unit`]); integer so sums are exact.
     pub value_milli: i64,
     pub frame_seq: u32,
     /// `sensors.id`: with the kind and the time, the stored key.
     pub sensor_id: i32,
-    /// `attributions.id` in force at `ts_ms`.
+    /// `attributions.id` in force at `ts`.
     pub attribution: i32,
     /// `classifications.id` of that attribution: the flow rollups' key.
     pub classification: i32,
@@ -35,8 +36,8 @@ pub struct ValidReading {
 
 impl ValidReading {
     /// The stored key: the same reading delivered twice has the same key.
-    pub fn key(&self) -> (i32, MeasurementKind, i64) {
-        (self.sensor_id, self.kind, self.ts_ms)
+    pub fn key(&self) -> (i32, MeasurementKind, Timestamp) {
+        (self.sensor_id, self.kind, self.ts)
     }
 }
 

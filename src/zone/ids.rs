@@ -8,6 +8,7 @@
 //! classification of its time. A reading older than a sensor's first attribution takes that
 //! first one (the sensor was measuring before it was registered).
 
+use crate::calendar::Timestamp;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -16,8 +17,8 @@ use std::sync::Arc;
 pub struct Attribution {
     /// `attributions.id`.
     pub id: i32,
-    /// In force from this time (milliseconds since the Unix epoch).
-    pub valid_from_ms: i64,
+    /// In force from this time.
+    pub valid_from: Timestamp,
     /// `classifications.id`: the flow rollups' key.
     pub classification: i32,
     pub container: Arc<str>,
@@ -33,10 +34,10 @@ pub struct SensorIds {
 }
 
 impl SensorIds {
-    /// The attribution in force at `ts_ms`: the latest that starts at or before it, or the
+    /// The attribution in force at `ts`: the latest that starts at or before it, or the
     /// first one for a reading older than all of them. None only when there are none.
-    pub fn at(&self, ts_ms: i64) -> Option<&Attribution> {
-        let after = self.history.partition_point(|a| a.valid_from_ms <= ts_ms);
+    pub fn at(&self, ts: Timestamp) -> Option<&Attribution> {
+        let after = self.history.partition_point(|a| a.valid_from <= ts);
         self.history.get(after.saturating_sub(1))
     }
 }
@@ -60,7 +61,7 @@ impl RegistryIds {
     /// Sorts every sensor's attributions by start.
     pub fn finish(mut self) -> Self {
         for s in self.sensors.values_mut().flat_map(|g| g.values_mut()) {
-            s.history.sort_by_key(|a| a.valid_from_ms);
+            s.history.sort_by_key(|a| a.valid_from);
         }
         self
     }
@@ -92,8 +93,10 @@ impl RegistryIds {
 mod tests {
     use super::*;
 
-    fn attribution(id: i32, valid_from_ms: i64) -> Attribution {
-        Attribution { id, valid_from_ms, classification: id * 10, container: "c".into(), company: "a".into() }
+    /// Attribution `id`, in force from `ms` milliseconds after the epoch.
+    fn attribution(id: i32, ms: i64) -> Attribution {
+        let valid_from = Timestamp::from_millis(ms);
+        Attribution { id, valid_from, classification: id * 10, container: "c".into(), company: "a".into() }
     }
 
     #[test]
@@ -107,7 +110,7 @@ mod tests {
         let s = ids.sensor("gw", 1).unwrap();
         assert_eq!(s.sensor_id, 7);
         // Before the first: the first. On a boundary: the one that starts there.
-        let at = |ts| s.at(ts).map(|a| a.id);
+        let at = |ts| s.at(Timestamp::from_millis(ts)).map(|a| a.id);
         assert_eq!(
             [at(0), at(999), at(1_000), at(1_999), at(2_000), at(2_999), at(3_000), at(i64::MAX)],
             [Some(1), Some(1), Some(1), Some(1), Some(2), Some(2), Some(3), Some(3)]
@@ -119,6 +122,6 @@ mod tests {
 
     #[test]
     fn no_history_no_attribution() {
-        assert_eq!(SensorIds { sensor_id: 1, history: vec![] }.at(0), None);
+        assert_eq!(SensorIds { sensor_id: 1, history: vec![] }.at(Timestamp::EPOCH), None);
     }
 }

@@ -4,6 +4,7 @@ use super::check::check;
 use super::file::{ContainerEntry, ZoneFile};
 use super::ids::{Attribution, RegistryIds, SensorIds};
 use super::problem::{ZoneErrors, ZoneProblem};
+use crate::calendar::Timestamp;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -95,7 +96,7 @@ impl Zone {
                 let classification = i32::try_from(c + 1).unwrap_or(i32::MAX);
                 let attribution = Attribution {
                     id: sensor_id,
-                    valid_from_ms: i64::MIN,
+                    valid_from: Timestamp::MIN,
                     classification,
                     container: Arc::from(s.container.as_str()),
                     company: Arc::from(self.file.containers[c].company.as_str()),

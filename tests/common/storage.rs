@@ -5,6 +5,7 @@
 use super::{unique, TestDb};
 use std::process::{Command, Stdio};
 use wasteflow::batch::Batch;
+use wasteflow::calendar::{SignedDuration, Timestamp};
 use wasteflow::config::{DatabaseSettings, Settings};
 use wasteflow::store::{connect, Connector, Db, Writer};
 use wasteflow::wire::ValidReading;
@@ -101,9 +102,20 @@ pub fn reading(
     use wasteflow::validate::{check_message, Limits};
     use wasteflow::wire::{encode, Frame, Reading, TopicLayout};
     let layout = TopicLayout::parse("zone/+/+/up").unwrap();
-    let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
+    let limits = Limits {
+        max_payload_bytes: 65536,
+        max_past: SignedDuration::from_millis(i64::MAX / 4),
+        max_future: SignedDuration::from_millis(i64::MAX / 4),
+    };
     let frame = encode(&Frame { seq: 1, base_time_ms: at, readings: vec![Reading { sensor, offset_ms: 0, value }] });
-    let c = check_message(&format!("zone/{company}/{gateway}/up"), &frame.into(), at as i64, &layout, zone, &limits);
+    let c = check_message(
+        &format!("zone/{company}/{gateway}/up"),
+        &frame.into(),
+        Timestamp::from_millis(at as i64),
+        &layout,
+        zone,
+        &limits,
+    );
     assert!(c.rejects.is_empty(), "{:?}", c.rejects);
     c.readings.into_iter().next().unwrap()
 }
@@ -139,7 +151,11 @@ pub async fn fill_simulated(target: &StorageTarget, zone: &wasteflow::zone::Zone
     use wasteflow::wire::TopicLayout;
     let start = SIMULATED_START_MS;
     let layout = TopicLayout::parse("zone/+/+/up").unwrap();
-    let limits = Limits { max_payload_bytes: 65536, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
+    let limits = Limits {
+        max_payload_bytes: 65536,
+        max_past: SignedDuration::from_millis(i64::MAX / 4),
+        max_future: SignedDuration::from_millis(i64::MAX / 4),
+    };
     let mut g = FrameGenerator::new(
         zone,
         &layout,
@@ -155,9 +171,18 @@ pub async fn fill_simulated(target: &StorageTarget, zone: &wasteflow::zone::Zone
         for pkid in 0..100 {
             let m = g.next_message();
             let payload = bytes::Bytes::from(m.payload);
-            let c = check_message(&m.topic, &payload, start as i64, &layout, zone, &limits);
+            let c = check_message(&m.topic, &payload, Timestamp::from_millis(start as i64), &layout, zone, &limits);
             let ack = AckToken { generation: 0, pkid, qos: rumqttc::v5::mqttbytes::QoS::AtLeastOnce };
-            batch.push_checked(Delivery { topic: m.topic, payload, received_ms: start as i64, retain: false, ack }, c);
+            batch.push_checked(
+                Delivery {
+                    topic: m.topic,
+                    payload,
+                    received: Timestamp::from_millis(start as i64),
+                    retain: false,
+                    ack,
+                },
+                c,
+            );
         }
         writer.write(&batch).await.expect("write simulated batch");
     }

@@ -1,6 +1,6 @@
 //! The filter options of `dead-letters list` and `replay`, turned into a [`DeadLetterFilter`].
 
-use crate::clock::ms_since_epoch;
+use crate::calendar::{millis_span, Timestamp};
 use crate::store::{DeadLetterFilter, ReplayState};
 use crate::wire::RejectReason;
 use clap::{Args, ValueEnum};
@@ -49,8 +49,8 @@ pub enum FilterError {
 }
 
 impl FilterArgs {
-    /// The filter, with relative times counted back from `now_ms`.
-    pub fn to_filter(&self, now_ms: i64) -> Result<DeadLetterFilter, FilterError> {
+    /// The filter, with relative times counted back from `now`.
+    pub fn to_filter(&self, now: Timestamp) -> Result<DeadLetterFilter, FilterError> {
         let reasons = self
             .reason
             .iter()
@@ -58,9 +58,9 @@ impl FilterArgs {
             .filter(|r| !r.is_empty())
             .map(|r| RejectReason::from_code(r).ok_or_else(|| FilterError::UnknownReason(r.to_string())))
             .collect::<Result<Vec<_>, _>>()?;
-        let since_ms = self.since.as_deref().map(|v| parse_time("since", v, now_ms)).transpose()?;
-        let until_ms = self.until.as_deref().map(|v| parse_time("until", v, now_ms)).transpose()?;
-        if let (Some(s), Some(u)) = (since_ms, until_ms) {
+        let since = self.since.as_deref().map(|v| parse_time("since", v, now)).transpose()?;
+        let until = self.until.as_deref().map(|v| parse_time("until", v, now)).transpose()?;
+        if let (Some(s), Some(u)) = (since, until) {
             if s >= u {
                 return Err(FilterError::EmptyRange);
             }
@@ -74,21 +74,21 @@ impl FilterArgs {
             reasons,
             gateway: self.gateway.clone(),
             company: self.company.clone(),
-            since_ms,
-            until_ms,
+            since,
+            until,
             state,
         })
     }
 }
 
-/// An RFC 3339 time, or a humantime duration counted back from `now_ms`.
-fn parse_time(flag: &'static str, value: &str, now_ms: i64) -> Result<i64, FilterError> {
+/// An RFC 3339 time, or a humantime duration counted back from `now`.
+fn parse_time(flag: &'static str, value: &str, now: Timestamp) -> Result<Timestamp, FilterError> {
     let v = value.trim();
     if let Ok(t) = humantime::parse_rfc3339_weak(v) {
-        return Ok(ms_since_epoch(t));
+        return Ok(Timestamp::from_system_time(t));
     }
     match humantime::parse_duration(v) {
-        Ok(ago) => Ok(now_ms.saturating_sub(i64::try_from(ago.as_millis()).unwrap_or(i64::MAX))),
+        Ok(ago) => Ok(now - millis_span(ago)),
         Err(_) => Err(FilterError::BadTime { flag, value: value.to_string() }),
     }
 }
@@ -98,7 +98,11 @@ mod tests {
     use super::*;
     use clap::Parser;
 
-    const NOW: i64 = 1_800_000_000_000;
+    const NOW: Timestamp = Timestamp::from_millis(1_800_000_000_000);
+
+    fn ms_ago(n: i64) -> Option<Timestamp> {
+        Some(NOW - crate::calendar::SignedDuration::from_millis(n))
+    }
 
     #[derive(Parser)]
     struct T {
@@ -128,10 +132,10 @@ mod tests {
     #[test]
     fn times_are_rfc3339_or_a_time_ago() {
         let f = parse(&["--since", "2h", "--until", "2027-01-15T08:00:00Z"]).unwrap();
-        assert_eq!(f.since_ms, Some(NOW - 7_200_000));
-        assert_eq!(f.until_ms, Some(1_800_000_000_000));
-        assert_eq!(parse(&["--since", "30min"]).unwrap().since_ms, Some(NOW - 1_800_000));
-        assert_eq!(parse(&["--since", "2027-01-15T07:00:00.5Z"]).unwrap().since_ms, Some(NOW - 3_599_500));
+        assert_eq!(f.since, ms_ago(7_200_000));
+        assert_eq!(f.until, Some(Timestamp::from_millis(1_800_000_000_000)));
+        assert_eq!(parse(&["--since", "30min"]).unwrap().since, ms_ago(1_800_000));
+        assert_eq!(parse(&["--since", "2027-01-15T07:00:00.5Z"]).unwrap().since, ms_ago(3_599_500));
         assert!(matches!(parse(&["--until", "yesterday"]), Err(FilterError::BadTime { flag: "until", .. })));
         assert_eq!(parse(&["--since", "1h", "--until", "2h"]), Err(FilterError::EmptyRange));
     }

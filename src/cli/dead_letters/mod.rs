@@ -3,7 +3,7 @@
 mod filter;
 mod replay;
 
-use crate::clock::system_time;
+use crate::calendar::Timestamp;
 use crate::config::Settings;
 use crate::store::{connect, dead_letter, dead_letters_page, DeadLetter};
 use crate::zone::Zone;
@@ -42,7 +42,7 @@ type Outcome = Result<ExitCode, Box<dyn Error>>;
 
 /// Runs one `dead-letters` subcommand.
 pub async fn run(action: DeadLetterAction, settings: Settings, zone: Zone) -> Outcome {
-    let now = crate::clock::now_ms();
+    let now = Timestamp::now();
     match action {
         DeadLetterAction::List { filter, limit } => {
             let filter = match filter.to_filter(now) {
@@ -56,7 +56,7 @@ pub async fn run(action: DeadLetterAction, settings: Settings, zone: Zone) -> Ou
                 println!(
                     "{}\t{}\t{}\t{}\t{}\t{}\t{}",
                     d.id,
-                    time(d.received_ms),
+                    time(d.received),
                     state(d),
                     d.reason,
                     d.reading_index,
@@ -99,20 +99,21 @@ fn timeout(s: &Settings) -> std::time::Duration {
     s.database.statement_timeout.max(std::time::Duration::from_secs(60))
 }
 
-fn time(ms: i64) -> String {
-    humantime::format_rfc3339_millis(system_time(ms)).to_string()
+/// As RFC 3339 to the millisecond, always with its three decimals.
+fn time(t: Timestamp) -> String {
+    humantime::format_rfc3339_millis(t.system_time()).to_string()
 }
 
 fn state(d: &DeadLetter) -> String {
-    match d.replayed_ms {
-        Some(ms) => format!("replayed {}", time(ms)),
+    match d.replayed {
+        Some(t) => format!("replayed {}", time(t)),
         None => "pending".to_string(),
     }
 }
 
 fn show(d: &DeadLetter) {
     println!("id: {}", d.id);
-    println!("received_at: {}", time(d.received_ms));
+    println!("received_at: {}", time(d.received));
     println!("state: {}", state(d));
     println!("reason: {}", d.reason);
     println!("detail: {}", d.detail);

@@ -4,6 +4,7 @@
 //! transaction. A dead letter still refused whole stays pending and is not written again.
 
 use crate::batch::{Batch, Checks};
+use crate::calendar::Timestamp;
 use crate::config::Settings;
 use crate::store::{
     count_stored, dead_letters_page, last_dead_letter_id, load_ids, Connector, DeadLetter, DeadLetterFilter, Writer,
@@ -48,8 +49,8 @@ pub enum Verdict {
 }
 
 /// Checks one dead letter as if it had just arrived.
-pub fn verdict(d: &DeadLetter, checks: &Checks, now_ms: i64) -> Verdict {
-    let c = check_message(&d.topic, &d.payload, now_ms, &checks.layout, &checks.zone, &checks.limits);
+pub fn verdict(d: &DeadLetter, checks: &Checks, now: Timestamp) -> Verdict {
+    let c = check_message(&d.topic, &d.payload, now, &checks.layout, &checks.zone, &checks.limits);
     if c.readings.is_empty() && !c.rejects.is_empty() {
         Verdict::StillRefused(c.rejects)
     } else {
@@ -111,7 +112,7 @@ pub async fn replay(
         let page = dead_letters_page(&db.client, filter, after, up_to, PAGE, limit).await?;
         let Some(last) = page.last() else { break };
         after = last.id;
-        let now = crate::clock::now_ms();
+        let now = Timestamp::now();
         let mut batch = Batch::default();
         let mut waiting = Vec::new();
         for d in &page {
@@ -145,7 +146,7 @@ pub async fn replay(
             for r in &mut c.rejects {
                 r.detail = format!("{} (replay of dead letter {})", r.detail, d.id);
             }
-            batch.push_message(d.topic.clone(), d.payload.clone(), d.received_ms, None, c);
+            batch.push_message(d.topic.clone(), d.payload.clone(), d.received, None, c);
             waiting.push(Pending {
                 head: head(d),
                 id: d.id,

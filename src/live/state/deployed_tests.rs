@@ -7,7 +7,7 @@ const MIN: i64 = 60_000;
 
 fn params() -> LiveParams {
     let mut p = LiveParams::from(&LiveSettings::default());
-    p.lid_open_max_ms = 30 * MIN;
+    p.lid_open_max = SignedDuration::from_millis(30 * MIN);
     p.tilt_max_deg = 45.0;
     p
 }
@@ -16,17 +16,19 @@ fn params() -> LiveParams {
 /// 2.7645 E with a 200 m geofence.
 fn info() -> ContainerInfo {
     ContainerInfo {
-        expected_interval_ms: 15 * MIN,
+        expected_interval: SignedDuration::from_millis(15 * MIN),
         geofence: Some(Geofence { latitude: 50.4312, longitude: 2.7645, radius_m: 200.0 }),
         ..super::tests::info()
     }
 }
 
 /// Applies readings as the fold does: the lid rule before each reading, every rule after it.
+/// Times in milliseconds since the epoch.
 fn feed(s: &mut ContainerState, readings: &[(MeasurementKind, i64, f64)]) -> Vec<Transition> {
     let (p, i) = (params(), info());
     let mut out = Vec::new();
-    for &(kind, ts, value) in readings {
+    for &(kind, ms, value) in readings {
+        let ts = Timestamp::from_millis(ms);
         out.extend(s.evaluate_before(ts, ts, &i, &p));
         s.apply(kind, ts, value, &p);
         out.extend(s.evaluate(ts, ts, &i, &p));
@@ -34,9 +36,9 @@ fn feed(s: &mut ContainerState, readings: &[(MeasurementKind, i64, f64)]) -> Vec
     out
 }
 
-/// (kind, open, at) of each transition of `kind`.
+/// (open, at in milliseconds since the epoch) of each transition of `kind`.
 fn of(t: &[Transition], kind: EventKind) -> Vec<(bool, i64)> {
-    t.iter().filter(|t| t.kind == kind).map(|t| (t.open, t.at_ms)).collect()
+    t.iter().filter(|t| t.kind == kind).map(|t| (t.open, t.at.as_millis())).collect()
 }
 
 #[test]
@@ -94,9 +96,9 @@ fn a_site_without_coordinates_has_no_geofence() {
     let mut i = info();
     i.geofence = None;
     let (p, mut s) = (params(), ContainerState::default());
-    s.apply(MeasurementKind::LatitudeDeg, 0, -33.9, &p);
-    s.apply(MeasurementKind::LongitudeDeg, 0, 151.2, &p);
-    assert!(s.evaluate(0, 0, &i, &p).is_empty());
+    s.apply(MeasurementKind::LatitudeDeg, Timestamp::EPOCH, -33.9, &p);
+    s.apply(MeasurementKind::LongitudeDeg, Timestamp::EPOCH, 151.2, &p);
+    assert!(s.evaluate(Timestamp::EPOCH, Timestamp::EPOCH, &i, &p).is_empty());
 }
 
 #[test]
@@ -138,7 +140,7 @@ fn a_sweep_judges_the_lid_only_up_to_the_latest_reading() {
     feed(&mut s, &[(MeasurementKind::LidOpen, 0, 1.0)]);
     // Two hours later on the wall clock, nothing more has arrived: the reading that closed
     // the lid may be on its way, so nothing opens yet (the silent rule covers a mute sensor).
-    let t = s.sweep(120 * MIN, &i, &p);
+    let t = s.sweep(Timestamp::from_millis(120 * MIN), &i, &p);
     assert!(of(&t, EventKind::LidOpen).is_empty(), "{t:?}");
     // The next reading of the container, of any kind, notices it.
     let t = feed(&mut s, &[(MeasurementKind::BatteryPercent, 121 * MIN, 80.0)]);

@@ -2,9 +2,14 @@ use super::*;
 
 const H: i64 = 3_600_000;
 
+/// The instant `ms` milliseconds after the epoch.
+fn at(ms: i64) -> Timestamp {
+    Timestamp::from_millis(ms)
+}
+
 fn params() -> LiveParams {
     LiveParams {
-        overflow_lead_ms: 2 * H,
+        overflow_lead: SignedDuration::from_millis(2 * H),
         silent_factor: 3.0,
         battery_low_pct: 15.0,
         fire_temp_c: 70.0,
@@ -12,7 +17,7 @@ fn params() -> LiveParams {
         emptied_drop_pct: 40.0,
         anomaly_threshold: 6.0,
         detector: DetectorParams { alpha: 0.1, warmup: 10, min_std: 0.5 },
-        lid_open_max_ms: 30 * 60_000,
+        lid_open_max: SignedDuration::from_millis(30 * 60_000),
         tilt_max_deg: 45.0,
     }
 }
@@ -24,7 +29,7 @@ pub(super) fn info() -> ContainerInfo {
         company: "a".into(),
         max_load_kg: 1000.0,
         overflow_threshold_pct: 90.0,
-        expected_interval_ms: H,
+        expected_interval: SignedDuration::from_millis(H),
         geofence: None,
     }
 }
@@ -42,11 +47,11 @@ fn overflow_opens_once_and_closes_once() {
     let mut s = ContainerState::default();
     let mut all = Vec::new();
     for (h, fill) in [(0, 50.0), (1, 91.0), (2, 93.0), (3, 95.0)] {
-        s.apply(FILL, h * H, fill, &p);
-        all.extend(s.evaluate(h * H, h * H, &i, &p));
+        s.apply(FILL, at(h * H), fill, &p);
+        all.extend(s.evaluate(at(h * H), at(h * H), &i, &p));
     }
-    s.apply(EMPTIED, 4 * H, 0.0, &p);
-    all.extend(s.evaluate(4 * H, 4 * H, &i, &p));
+    s.apply(EMPTIED, at(4 * H), 0.0, &p);
+    all.extend(s.evaluate(at(4 * H), at(4 * H), &i, &p));
     let overflow: Vec<_> = opened(&all).into_iter().filter(|(k, _)| *k == EventKind::Overflow).collect();
     assert_eq!(overflow, vec![(EventKind::Overflow, true), (EventKind::Overflow, false)]);
 }
@@ -55,45 +60,45 @@ fn overflow_opens_once_and_closes_once() {
 fn overflow_is_predicted_from_the_fill_rate() {
     let (p, i) = (params(), info());
     let mut s = ContainerState::default();
-    s.apply(FILL, 0, 40.0, &p);
-    s.apply(FILL, 5 * H, 80.0, &p); // 8 points an hour: 10 points to go is 75 minutes
+    s.apply(FILL, at(0), 40.0, &p);
+    s.apply(FILL, at(5 * H), 80.0, &p); // 8 points an hour: 10 points to go is 75 minutes
     assert!((s.seconds_to_full(&i).unwrap() - 4500.0).abs() < 1e-6);
-    assert_eq!(opened(&s.evaluate(5 * H, 5 * H, &i, &p)), vec![(EventKind::OverflowPredicted, true)]);
+    assert_eq!(opened(&s.evaluate(at(5 * H), at(5 * H), &i, &p)), vec![(EventKind::OverflowPredicted, true)]);
 }
 
 #[test]
 fn a_drop_without_collection_is_an_event_until_a_collection_is_recorded() {
     let (p, i) = (params(), info());
     let mut s = ContainerState::default();
-    s.apply(FILL, 0, 70.0, &p);
-    s.apply(FILL, H, 10.0, &p);
-    assert_eq!(opened(&s.evaluate(H, H, &i, &p)), vec![(EventKind::EmptiedWithoutCollection, true)]);
-    s.apply(EMPTIED, 2 * H, 0.0, &p);
-    assert_eq!(opened(&s.evaluate(2 * H, 2 * H, &i, &p)), vec![(EventKind::EmptiedWithoutCollection, false)]);
+    s.apply(FILL, at(0), 70.0, &p);
+    s.apply(FILL, at(H), 10.0, &p);
+    assert_eq!(opened(&s.evaluate(at(H), at(H), &i, &p)), vec![(EventKind::EmptiedWithoutCollection, true)]);
+    s.apply(EMPTIED, at(2 * H), 0.0, &p);
+    assert_eq!(opened(&s.evaluate(at(2 * H), at(2 * H), &i, &p)), vec![(EventKind::EmptiedWithoutCollection, false)]);
 }
 
 #[test]
 fn overload_fire_battery_and_silence() {
     let (p, i) = (params(), info());
     let mut s = ContainerState::default();
-    s.apply(MeasurementKind::NetMassKg, 0, 1200.0, &p);
-    s.apply(MeasurementKind::TemperatureC, 0, 20.0, &p);
-    s.apply(MeasurementKind::TemperatureC, 60_000, 30.0, &p); // +10 degrees a minute
-    s.apply(MeasurementKind::BatteryPercent, 0, 12.0, &p);
-    let t = opened(&s.evaluate(60_000, 60_000, &i, &p));
+    s.apply(MeasurementKind::NetMassKg, at(0), 1200.0, &p);
+    s.apply(MeasurementKind::TemperatureC, at(0), 20.0, &p);
+    s.apply(MeasurementKind::TemperatureC, at(60_000), 30.0, &p); // +10 degrees a minute
+    s.apply(MeasurementKind::BatteryPercent, at(0), 12.0, &p);
+    let t = opened(&s.evaluate(at(60_000), at(60_000), &i, &p));
     assert_eq!(t, vec![(EventKind::Overload, true), (EventKind::FireRisk, true), (EventKind::BatteryLow, true)]);
     // Battery at 17 % stays low (hysteresis), temperature steady at 30 closes the fire risk.
-    s.apply(MeasurementKind::BatteryPercent, 120_000, 17.0, &p);
-    s.apply(MeasurementKind::TemperatureC, 120_000, 30.0, &p);
-    assert_eq!(opened(&s.evaluate(120_000, 120_000, &i, &p)), vec![(EventKind::FireRisk, false)]);
+    s.apply(MeasurementKind::BatteryPercent, at(120_000), 17.0, &p);
+    s.apply(MeasurementKind::TemperatureC, at(120_000), 30.0, &p);
+    assert_eq!(opened(&s.evaluate(at(120_000), at(120_000), &i, &p)), vec![(EventKind::FireRisk, false)]);
     // Three intervals and a bit without a reading: silent; a reading ends it.
     assert_eq!(
-        opened(&s.evaluate(120_000 + 3 * H + 1000, 120_000 + 3 * H + 1000, &i, &p)),
+        opened(&s.evaluate(at(120_000 + 3 * H + 1000), at(120_000 + 3 * H + 1000), &i, &p)),
         vec![(EventKind::SensorSilent, true)]
     );
-    s.apply(MeasurementKind::BatteryPercent, 4 * H, 90.0, &p);
+    s.apply(MeasurementKind::BatteryPercent, at(4 * H), 90.0, &p);
     assert_eq!(
-        opened(&s.evaluate(4 * H, 4 * H, &i, &p)),
+        opened(&s.evaluate(at(4 * H), at(4 * H), &i, &p)),
         vec![(EventKind::SensorSilent, false), (EventKind::BatteryLow, false)]
     );
 }
@@ -102,8 +107,8 @@ fn overload_fire_battery_and_silence() {
 fn late_readings_do_not_move_the_state_back() {
     let p = params();
     let mut s = ContainerState::default();
-    s.apply(FILL, 2 * H, 60.0, &p);
-    s.apply(FILL, H, 20.0, &p);
+    s.apply(FILL, at(2 * H), 60.0, &p);
+    s.apply(FILL, at(H), 20.0, &p);
     assert_eq!(s.fill_pct, Some(60.0));
 }
 
@@ -118,13 +123,13 @@ fn a_normal_week_of_fill_and_collection_cycles_raises_no_event() {
         let weekday = (step / (24 * 4)) % 7 < 5;
         fill += if weekday { 0.35 } else { 0.05 } + ((step * 7919 % 13) as f64 - 6.0) * 0.02;
         if fill >= 75.0 {
-            s.apply(EMPTIED, t, 0.0, &p);
+            s.apply(EMPTIED, at(t), 0.0, &p);
             fill = 2.0;
         }
-        s.apply(FILL, t, fill, &p);
-        s.apply(MeasurementKind::TemperatureC, t, 18.0 + (step % 5) as f64 * 0.2, &p);
-        s.apply(MeasurementKind::BatteryPercent, t, 90.0 - step as f64 * 0.01, &p);
-        events.extend(s.evaluate(t, t, &i, &p));
+        s.apply(FILL, at(t), fill, &p);
+        s.apply(MeasurementKind::TemperatureC, at(t), 18.0 + (step % 5) as f64 * 0.2, &p);
+        s.apply(MeasurementKind::BatteryPercent, at(t), 90.0 - step as f64 * 0.01, &p);
+        events.extend(s.evaluate(at(t), at(t), &i, &p));
     }
     assert!(events.is_empty(), "{events:?}");
 }
@@ -135,14 +140,14 @@ fn an_anomalous_jump_opens_an_anomaly_event_that_closes_on_the_next_normal_readi
     let mut s = ContainerState::default();
     let mut events = Vec::new();
     for step in 0..20 {
-        s.apply(FILL, step * H / 4, 10.0 + step as f64 * 0.5, &p);
-        events.extend(s.evaluate(step * H / 4, step * H / 4, &i, &p));
+        s.apply(FILL, at(step * H / 4), 10.0 + step as f64 * 0.5, &p);
+        events.extend(s.evaluate(at(step * H / 4), at(step * H / 4), &i, &p));
     }
     assert!(events.is_empty(), "{events:?}");
-    s.apply(FILL, 20 * H / 4, 10.0 + 20.0 * 0.5 + 25.0, &p); // 25 points at once
-    assert_eq!(opened(&s.evaluate(20 * H / 4, 20 * H / 4, &i, &p)), vec![(EventKind::Anomaly, true)]);
-    s.apply(FILL, 21 * H / 4, 10.0 + 21.0 * 0.5 + 25.0, &p);
-    assert_eq!(opened(&s.evaluate(21 * H / 4, 21 * H / 4, &i, &p)), vec![(EventKind::Anomaly, false)]);
+    s.apply(FILL, at(20 * H / 4), 10.0 + 20.0 * 0.5 + 25.0, &p); // 25 points at once
+    assert_eq!(opened(&s.evaluate(at(20 * H / 4), at(20 * H / 4), &i, &p)), vec![(EventKind::Anomaly, true)]);
+    s.apply(FILL, at(21 * H / 4), 10.0 + 21.0 * 0.5 + 25.0, &p);
+    assert_eq!(opened(&s.evaluate(at(21 * H / 4), at(21 * H / 4), &i, &p)), vec![(EventKind::Anomaly, false)]);
 }
 
 /// A reading from the allowed future (up to `validation.max_future` ahead of the daemon's
@@ -151,10 +156,10 @@ fn an_anomalous_jump_opens_an_anomaly_event_that_closes_on_the_next_normal_readi
 fn a_reading_from_the_future_closes_silence_at_zero() {
     let (p, i) = (params(), info());
     let mut s = ContainerState::default();
-    s.apply(FILL, 0, 10.0, &p);
-    assert_eq!(opened(&s.evaluate(4 * H, 4 * H, &i, &p)), vec![(EventKind::SensorSilent, true)]);
-    s.apply(FILL, 4 * H + 87_000, 12.0, &p);
-    let closed = s.evaluate(4 * H, 4 * H, &i, &p);
+    s.apply(FILL, at(0), 10.0, &p);
+    assert_eq!(opened(&s.evaluate(at(4 * H), at(4 * H), &i, &p)), vec![(EventKind::SensorSilent, true)]);
+    s.apply(FILL, at(4 * H + 87_000), 12.0, &p);
+    let closed = s.evaluate(at(4 * H), at(4 * H), &i, &p);
     let silent: Vec<_> = closed.iter().filter(|t| t.kind == EventKind::SensorSilent).collect();
     assert_eq!(silent.len(), 1);
     assert!(!silent[0].open);
@@ -165,14 +170,14 @@ fn a_reading_from_the_future_closes_silence_at_zero() {
 fn silence_opens_when_it_began_and_not_while_a_backlog_still_arrives() {
     let (p, i) = (params(), info());
     let mut s = ContainerState::default();
-    s.apply(FILL, 0, 10.0, &p);
+    s.apply(FILL, at(0), 10.0, &p);
     // A backlog replay: the reading is 5 hours old but was folded a moment ago.
-    s.last_arrival_ms = Some(5 * H - 1000);
-    assert!(s.evaluate(5 * H, 5 * H, &i, &p).is_empty(), "not silent while readings still arrive");
+    s.last_arrival = Some(at(5 * H - 1000));
+    assert!(s.evaluate(at(5 * H), at(5 * H), &i, &p).is_empty(), "not silent while readings still arrive");
     // Nothing more arrives: silent, from the time the silence began (the reading + 3 intervals).
-    let t = s.evaluate(5 * H + 3 * H, 5 * H + 3 * H, &i, &p);
+    let t = s.evaluate(at(5 * H + 3 * H), at(5 * H + 3 * H), &i, &p);
     assert_eq!(opened(&t), vec![(EventKind::SensorSilent, true)]);
-    assert_eq!(t[0].at_ms, 3 * H, "opened at the reading's time plus silent_factor (3) x 1 h");
+    assert_eq!(t[0].at, at(3 * H), "opened at the reading's time plus silent_factor (3) x 1 h");
 }
 
 #[test]
@@ -182,7 +187,7 @@ fn a_state_reads_back_from_json_bit_for_bit() {
     let p = params();
     let mut s = ContainerState::default();
     for (i, v) in [0.1, 1e-57, 3.0000000000000004, 120.0 / 7.0].into_iter().enumerate() {
-        s.apply(FILL, i as i64 * H, v, &p);
+        s.apply(FILL, at(i as i64 * H), v, &p);
     }
     let text = serde_json::to_string(&s).unwrap();
     let back: ContainerState = serde_json::from_str(&text).unwrap();
@@ -196,10 +201,50 @@ fn the_stored_state_tells_how_long_the_fill_rate_spans() {
     // as fill_ms - base[1], in milliseconds: readings at 20 % (t = 0) and
     // 50 % (t = 10 h) give 3 points an hour over 10 h.
     let mut s = ContainerState::default();
-    s.apply(MeasurementKind::FillLevel, 0, 20.0, &params());
-    s.apply(MeasurementKind::FillLevel, 10 * H, 50.0, &params());
+    s.apply(MeasurementKind::FillLevel, at(0), 20.0, &params());
+    s.apply(MeasurementKind::FillLevel, at(10 * H), 50.0, &params());
     assert_eq!(s.fill_rate_per_hour(), Some(3.0));
     let v = serde_json::to_value(&s).unwrap();
     let span_ms = v["fill_ms"].as_i64().unwrap() - v["base"][1].as_i64().unwrap();
     assert_eq!(span_ms, 10 * H);
+}
+
+/// `container_live.state` as builds that held times as bare integers wrote it, key for key
+/// (the `fill_rate_span` column, the plan and the views read these keys).
+const STORED: &str = r#"{"fill_pct":20.5,"fill_ms":700000,"base":[10.0,1000],"last_seen_ms":1600000,"battery_pct":77.0,"battery_ms":1000000,"temperature_c":22.5,"temperature_ms":960000,"temp_rise_c_per_min":1.5,"last_mass_kg":312.25,"mass_ms":800000,"unexplained_drop":null,"detector":{"last":20.5,"mean":10.5,"var":0.0,"n":1,"score":0.0},"open":["overload"],"last_arrival_ms":1700000000123,"load_kg":{"value":140.0,"at_ms":1100000},"lid":{"value":1.0,"at_ms":1200000},"lid_open_since_ms":1200000,"tilt_deg":{"value":12.0,"at_ms":1300000},"fire_alarm":{"value":0.0,"at_ms":1400000},"latitude":{"value":50.4312,"at_ms":1500000},"longitude":{"value":2.7645,"at_ms":1500000},"position":[50.4312,2.7645,1500000],"rssi_dbm":{"value":-97.0,"at_ms":1600000},"snr_db":{"value":7.5,"at_ms":1600000},"quality_pct":{"value":88.0,"at_ms":1600000}}"#;
+const STORED_EMPTY: &str = r#"{"fill_pct":null,"fill_ms":0,"base":null,"last_seen_ms":null,"battery_pct":null,"battery_ms":0,"temperature_c":null,"temperature_ms":0,"temp_rise_c_per_min":0.0,"last_mass_kg":null,"mass_ms":0,"unexplained_drop":null,"detector":{"last":null,"mean":0.0,"var":0.0,"n":0,"score":0.0},"open":[],"last_arrival_ms":null,"load_kg":null,"lid":null,"lid_open_since_ms":null,"tilt_deg":null,"fire_alarm":null,"latitude":null,"longitude":null,"position":null,"rssi_dbm":null,"snr_db":null,"quality_pct":null}"#;
+
+#[test]
+fn a_state_stored_by_an_earlier_build_reads_back_and_is_written_the_same() {
+    use MeasurementKind::*;
+    let p = params();
+    let mut s = ContainerState::default();
+    for (k, t, v) in [
+        (FillLevel, 1_000, 10.0),
+        (FillLevel, 700_000, 20.5),
+        (NetMassKg, 800_000, 312.25),
+        (TemperatureC, 900_000, 21.0),
+        (TemperatureC, 960_000, 22.5),
+        (BatteryPercent, 1_000_000, 77.0),
+        (LoadKg, 1_100_000, 140.0),
+        (LidOpen, 1_200_000, 1.0),
+        (TiltDeg, 1_300_000, 12.0),
+        (FireAlarm, 1_400_000, 0.0),
+        (LatitudeDeg, 1_500_000, 50.4312),
+        (LongitudeDeg, 1_500_000, 2.7645),
+        (RssiDbm, 1_600_000, -97.0),
+        (SnrDb, 1_600_000, 7.5),
+        (QualityPercent, 1_600_000, 88.0),
+    ] {
+        s.apply(k, at(t), v, &p);
+    }
+    s.last_arrival = Some(at(1_700_000_000_123));
+    s.open.insert(EventKind::Overload);
+    assert_eq!(serde_json::from_str::<ContainerState>(STORED).unwrap(), s, "the stored state is the readings' state");
+    assert_eq!(serde_json::to_string(&s).unwrap(), STORED);
+    assert_eq!(serde_json::to_string(&ContainerState::default()).unwrap(), STORED_EMPTY);
+    for text in [STORED, STORED_EMPTY] {
+        let back: ContainerState = serde_json::from_str(text).unwrap();
+        assert_eq!(serde_json::to_string(&back).unwrap(), text, "written back byte for byte");
+    }
 }

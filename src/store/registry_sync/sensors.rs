@@ -2,6 +2,7 @@
 //! (container and classification) compared with the one in force and a new one added, valid
 //! from now, when anything differs; then every active sensor's ids read back.
 
+use crate::calendar::Timestamp;
 use crate::store::error::{column, StoreError};
 use crate::zone::{stream_code, treatment_mode, Attribution, ContainerEntry, RegistryIds, Zone};
 use std::sync::Arc;
@@ -148,7 +149,7 @@ pub async fn load_ids(client: &impl GenericClient) -> Result<RegistryIds, StoreE
         let number: i32 = column(&row, "number")?;
         let attribution = Attribution {
             id: column(&row, "attribution_id")?,
-            valid_from_ms: column(&row, "valid_from_ms")?,
+            valid_from: Timestamp::from_millis(column(&row, "valid_from_ms")?),
             classification: column(&row, "classification_id")?,
             container: shared(column(&row, "container_id")?),
             company: shared(column(&row, "company_id")?),

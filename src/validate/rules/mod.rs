@@ -1,5 +1,6 @@
 //! The checks, in order: size, decode, topic, gateway, company, then each reading.
 
+use crate::calendar::{SignedDuration, Timestamp, PG_TIMESTAMP_END, PG_TIMESTAMP_MIN};
 use crate::wire::{self, FrameMark, Measurement, RejectReason, Rejection, TopicLayout, ValidReading, WHOLE_MESSAGE};
 use crate::zone::Zone;
 use bytes::Bytes;
@@ -10,8 +11,10 @@ use std::sync::Arc;
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     pub max_payload_bytes: usize,
-    pub max_past_ms: i64,
-    pub max_future_ms: i64,
+    /// How far before "now" a reading may be (`validation.max_past`).
+    pub max_past: SignedDuration,
+    /// How far after "now" a reading may be (`validation.max_future`).
+    pub max_future: SignedDuration,
 }
 
 /// The outcome of checking one message.
@@ -23,11 +26,11 @@ pub struct Checked {
     pub frame: Option<FrameMark>,
 }
 
-/// Checks one message received on `topic`, at `now_ms`.
+/// Checks one message received on `topic`, at `now`.
 pub fn check_message(
     topic: &str,
     payload: &Bytes,
-    now_ms: i64,
+    now: Timestamp,
     layout: &TopicLayout,
     zone: &Zone,
     limits: &Limits,
@@ -44,11 +47,12 @@ pub fn check_message(
     };
     let gw: Arc<str> = Arc::from(gateway);
     let rejected = Rejected { gateway: Some(gateway), company: Some(company), ..rejected };
-    out.frame = Some(FrameMark { gateway: gw.clone(), seq: frame.seq, base_ms: frame_time(frame.base_time_ms) });
+    out.frame = Some(FrameMark { gateway: gw.clone(), seq: frame.seq, base: frame_time(frame.base_time_ms) });
+    let window = Window::around(now, limits);
     let mut seen = HashSet::with_capacity(frame.readings.len());
     out.readings.reserve(frame.readings.len());
     for (i, r) in frame.readings.iter().enumerate() {
-        match check_frame_reading(&frame, r, &gw, zone, now_ms, limits, &mut seen) {
+        match check_frame_reading(&frame, r, &gw, zone, &window, &mut seen) {
             Ok(valid) => out.readings.push(valid),
             Err((reason, detail)) => {
                 // The reading alone, as a one-reading v1 frame: small, and replayable.
@@ -60,6 +64,20 @@ pub fn check_message(
         }
     }
     out
+}
+
+/// The reading times accepted at `now`: from `earliest` to `latest`, both included (held at
+/// the ends of the range), computed once per message.
+struct Window {
+    now: Timestamp,
+    earliest: Timestamp,
+    latest: Timestamp,
+}
+
+impl Window {
+    fn around(now: Timestamp, limits: &Limits) -> Window {
+        Window { now, earliest: now - limits.max_past, latest: now + limits.max_future }
+    }
 }
 
 /// Who a rejection is about: the received topic, and the gateway and company its topic names
@@ -136,15 +154,14 @@ fn check_frame_reading(
     r: &wire::Reading,
     gateway: &Arc<str>,
     zone: &Zone,
-    now_ms: i64,
-    limits: &Limits,
-    seen: &mut HashSet<(u16, wire::MeasurementKind, i64)>,
+    window: &Window,
+    seen: &mut HashSet<(u16, wire::MeasurementKind, Timestamp)>,
 ) -> Result<ValidReading, (RejectReason, String)> {
-    let ts_ms = frame.base_time_ms.saturating_add(u64::from(r.offset_ms)).min(i64::MAX as u64) as i64;
-    let value_milli = check_reading(r.sensor, &r.value, ts_ms, now_ms, limits)?;
+    let ts = reading_time(frame.base_time_ms, r.offset_ms);
+    let value_milli = check_reading(r.sensor, &r.value, ts, window)?;
     // The attribution in force at the reading's time; only a sensor of the file has ids
     // (Zone::with_ids), so the file is consulted only to say why there are none.
-    let Some((sensor_id, a)) = zone.ids(gateway, r.sensor).and_then(|s| Some((s.sensor_id, s.at(ts_ms)?))) else {
+    let Some((sensor_id, a)) = zone.ids(gateway, r.sensor).and_then(|s| Some((s.sensor_id, s.at(ts)?))) else {
         let detail = if zone.sensor(gateway, r.sensor).is_none() {
             format!("sensor {} is not registered on gateway {:?}", r.sensor, gateway)
         } else {
@@ -155,15 +172,15 @@ fn check_frame_reading(
         };
         return Err((RejectReason::UnknownSensor, detail));
     };
-    if !seen.insert((r.sensor, r.value.kind(), ts_ms)) {
-        let detail = format!("sensor {} {} at {ts_ms} appears twice", r.sensor, r.value.kind().name());
+    if !seen.insert((r.sensor, r.value.kind(), ts)) {
+        let detail = format!("sensor {} {} at {} appears twice", r.sensor, r.value.kind().name(), ts.as_millis());
         return Err((RejectReason::DuplicateInFrame, detail));
     }
     Ok(ValidReading {
         gateway: gateway.clone(),
         sensor: r.sensor,
         kind: r.value.kind(),
-        ts_ms,
+        ts,
         value_milli,
         frame_seq: frame.seq,
         sensor_id,
@@ -180,28 +197,23 @@ fn check_frame_reading(
 /// (docs/reliability.md, "One frame the live fold cannot apply"). A base time merely outside
 /// the reading window (a gateway's clock off by years) is kept as sent: the counter rules
 /// compare base times, and the readings are judged one by one anyway.
-pub fn frame_time(base_time_ms: u64) -> i64 {
-    i64::try_from(base_time_ms)
-        .unwrap_or(i64::MAX)
-        .clamp(crate::clock::PG_TIMESTAMP_MIN_MS, crate::clock::PG_TIMESTAMP_END_MS - 1)
+pub fn frame_time(base_time_ms: u64) -> Timestamp {
+    let ms = i64::try_from(base_time_ms).unwrap_or(i64::MAX);
+    Timestamp::from_millis(ms.clamp(PG_TIMESTAMP_MIN.as_millis(), PG_TIMESTAMP_END.as_millis() - 1))
+}
+
+/// A reading's time from the wire: the frame's base time plus the reading's offset, held at
+/// `i64::MAX` milliseconds instead of overflowing (the window check then refuses it).
+fn reading_time(base_time_ms: u64, offset_ms: u32) -> Timestamp {
+    Timestamp::from_millis(base_time_ms.saturating_add(u64::from(offset_ms)).min(i64::MAX as u64) as i64)
 }
 
 /// Checks one reading's value and time; returns the value as stored ([`crate::wire::MeasurementKind::to_stored`]).
-fn check_reading(
-    sensor: u16,
-    m: &Measurement,
-    ts_ms: i64,
-    now_ms: i64,
-    limits: &Limits,
-) -> Result<i64, (RejectReason, String)> {
+fn check_reading(sensor: u16, m: &Measurement, ts: Timestamp, window: &Window) -> Result<i64, (RejectReason, String)> {
     // A reading outside PostgreSQL's range would make the database refuse the whole batch
     // ("timestamp out of range") on every retry, whatever the configured window.
-    let storable = crate::clock::fits_timestamptz(ts_ms);
-    if !storable
-        || ts_ms < now_ms.saturating_sub(limits.max_past_ms)
-        || ts_ms > now_ms.saturating_add(limits.max_future_ms)
-    {
-        let skew_s = (ts_ms as i128 - now_ms as i128) / 1000;
+    if !ts.fits_timestamptz() || ts < window.earliest || ts > window.latest {
+        let skew_s = (i128::from(ts.as_millis()) - i128::from(window.now.as_millis())) / 1000;
         return Err((
             RejectReason::TimestampOutOfWindow,
             format!("sensor {sensor}: reading time is {skew_s} s from now"),

@@ -1,14 +1,18 @@
 use super::*;
 use crate::wire::{encode, Frame, Reading};
 
-const NOW: i64 = 1_800_000_000_000;
+const NOW: Timestamp = Timestamp::from_millis(1_800_000_000_000);
+
+fn ms(n: i64) -> SignedDuration {
+    SignedDuration::from_millis(n)
+}
 
 fn zone() -> Zone {
     Zone::load(concat!(env!("CARGO_MANIFEST_DIR"), "/config/zone.toml")).unwrap().numbered()
 }
 
 fn limits() -> Limits {
-    Limits { max_payload_bytes: 4096, max_past_ms: 86_400_000, max_future_ms: 300_000 }
+    Limits { max_payload_bytes: 4096, max_past: ms(86_400_000), max_future: ms(300_000) }
 }
 
 fn run(topic: &str, payload: Vec<u8>) -> Checked {
@@ -19,7 +23,7 @@ fn run(topic: &str, payload: Vec<u8>) -> Checked {
 fn frame(readings: Vec<(u16, u32, Measurement)>) -> Vec<u8> {
     let readings =
         readings.into_iter().map(|(sensor, offset_ms, value)| Reading { sensor, offset_ms, value }).collect();
-    encode(&Frame { seq: 7, base_time_ms: NOW as u64 - 1000, readings })
+    encode(&Frame { seq: 7, base_time_ms: NOW.as_millis() as u64 - 1000, readings })
 }
 
 fn reasons(c: &Checked) -> Vec<&str> {
@@ -41,7 +45,7 @@ fn valid_frame_is_attributed_through_the_registry() {
         (ids.sensor_id, ids.history[0].id, ids.history[0].classification)
     );
     assert_eq!(r.value_milli, 1_234_567);
-    assert_eq!(r.ts_ms, NOW - 990);
+    assert_eq!(r.ts, NOW - ms(990));
 }
 
 /// A sensor reclassified at NOW - 500: a reading taken before keeps the old attribution, one
@@ -50,23 +54,23 @@ fn valid_frame_is_attributed_through_the_registry() {
 fn each_reading_takes_the_attribution_in_force_at_its_time() {
     use crate::zone::{Attribution, RegistryIds};
     let mut ids = RegistryIds::default();
-    let at = |id, valid_from_ms, container: &str| Attribution {
+    let at = |id, valid_from, container: &str| Attribution {
         id,
-        valid_from_ms,
+        valid_from,
         classification: id * 100,
         container: container.into(),
         company: "metallerie-lievin".into(),
     };
-    ids.add("gw-ml-01", 1, 42, at(2, NOW - 500, "ml-scrap-2"));
-    ids.add("gw-ml-01", 1, 42, at(1, NOW - 100_000, "ml-scrap-1"));
+    ids.add("gw-ml-01", 1, 42, at(2, NOW - ms(500), "ml-scrap-2"));
+    ids.add("gw-ml-01", 1, 42, at(1, NOW - ms(100_000), "ml-scrap-1"));
     let zone = Zone::load(concat!(env!("CARGO_MANIFEST_DIR"), "/config/zone.toml")).unwrap().with_ids(ids.finish());
     let layout = TopicLayout::parse("zone/+/+/up").unwrap();
     // base time NOW - 1000: offsets 990 (NOW - 10, after) and 10 (NOW - 990, before).
     let payload = frame(vec![(1, 990, Measurement::NetMassKg(1.0)), (1, 10, Measurement::NetMassKg(2.0))]);
     let c = check_message(TOPIC, &Bytes::from(payload), NOW, &layout, &zone, &limits());
-    let got: Vec<(i64, i32, i32, i32, &str)> =
-        c.readings.iter().map(|r| (r.ts_ms, r.sensor_id, r.attribution, r.classification, &*r.container)).collect();
-    assert_eq!(got, vec![(NOW - 10, 42, 2, 200, "ml-scrap-2"), (NOW - 990, 42, 1, 100, "ml-scrap-1")]);
+    let got: Vec<(Timestamp, i32, i32, i32, &str)> =
+        c.readings.iter().map(|r| (r.ts, r.sensor_id, r.attribution, r.classification, &*r.container)).collect();
+    assert_eq!(got, vec![(NOW - ms(10), 42, 2, 200, "ml-scrap-2"), (NOW - ms(990), 42, 1, 100, "ml-scrap-1")]);
 }
 
 /// Ids the database holds for a sensor that is not in the file (removed, not yet synced) do
@@ -77,7 +81,7 @@ fn ids_of_a_sensor_not_in_the_file_are_not_used() {
     let mut ids = RegistryIds::default();
     let a = Attribution {
         id: 1,
-        valid_from_ms: 0,
+        valid_from: Timestamp::EPOCH,
         classification: 1,
         container: "x".into(),
         company: "metallerie-lievin".into(),
@@ -133,7 +137,7 @@ fn invalid_readings_are_rejected_and_siblings_kept() {
 fn timestamps_outside_the_window_are_rejected() {
     let far_future = encode(&Frame {
         seq: 1,
-        base_time_ms: NOW as u64 + 3_600_000,
+        base_time_ms: NOW.as_millis() as u64 + 3_600_000,
         readings: vec![Reading { sensor: 1, offset_ms: 0, value: Measurement::Emptied }],
     });
     assert_eq!(reasons(&run(TOPIC, far_future)), ["timestamp_out_of_window"]);
@@ -170,7 +174,7 @@ fn whole_message_rejections() {
 #[test]
 fn timestamps_postgresql_cannot_store_are_rejected_whatever_the_window() {
     // A window as wide as the storage tests use: only PostgreSQL's range is left to refuse.
-    let huge = Limits { max_payload_bytes: 4096, max_past_ms: i64::MAX / 4, max_future_ms: i64::MAX / 4 };
+    let huge = Limits { max_payload_bytes: 4096, max_past: ms(i64::MAX / 4), max_future: ms(i64::MAX / 4) };
     let layout = TopicLayout::parse("zone/+/+/up").unwrap();
     let at = |base_time_ms: u64, offset_ms: u32| {
         let f = encode(&Frame {
@@ -183,7 +187,7 @@ fn timestamps_postgresql_cannot_store_are_rejected_whatever_the_window() {
     // Year 318,857 (10^16 ms): far beyond 294276, inside the window.
     assert_eq!(reasons(&at(10_000_000_000_000_000, 0)), ["timestamp_out_of_window"]);
     // The last storable millisecond passes; the next one (294277-01-01) does not.
-    let last = crate::clock::PG_TIMESTAMP_END_MS as u64 - 1;
+    let last = PG_TIMESTAMP_END.as_millis() as u64 - 1;
     assert!(at(last, 0).rejects.is_empty(), "{:?}", at(last, 0).rejects);
     assert_eq!(reasons(&at(last, 1)), ["timestamp_out_of_window"]);
     // Saturating at i64::MAX does not wrap into the window.
@@ -231,11 +235,12 @@ fn the_first_failing_check_names_the_reason() {
 
 #[test]
 fn a_frame_time_is_one_postgresql_can_hold() {
-    use crate::clock::PG_TIMESTAMP_END_MS;
+    let at = Timestamp::from_millis;
+    const PG_TIMESTAMP_END_MS: i64 = PG_TIMESTAMP_END.as_millis();
     // Kept as sent, even years off the reading window: the counter rules compare base times.
-    assert_eq!(frame_time(1_700_000_000_000), 1_700_000_000_000);
-    assert_eq!(frame_time(0), 0);
+    assert_eq!(frame_time(1_700_000_000_000), at(1_700_000_000_000));
+    assert_eq!(frame_time(0), at(0));
     // The hostile tester's frame, a day past PostgreSQL's last timestamp, and u64::MAX.
-    assert_eq!(frame_time((PG_TIMESTAMP_END_MS + 86_400_000) as u64), PG_TIMESTAMP_END_MS - 1);
-    assert_eq!(frame_time(u64::MAX), PG_TIMESTAMP_END_MS - 1);
+    assert_eq!(frame_time((PG_TIMESTAMP_END_MS + 86_400_000) as u64), at(PG_TIMESTAMP_END_MS - 1));
+    assert_eq!(frame_time(u64::MAX), at(PG_TIMESTAMP_END_MS - 1));
 }
