@@ -20,28 +20,9 @@ pub fn dispatch(cli: Cli) -> ExitCode {
         Command::Decode { hex } => return super::frame_text::decode(hex),
         _ => {}
     }
-    let config_path = super::installed::config_path(cli.config.as_deref(), &cli.command, Path::is_file);
-    let mut settings = match config::load(config_path.as_deref()) {
-        Ok(s) => s,
-        Err(e) => {
-            eprint!("{e}");
-            return ExitCode::from(EX_USAGE);
-        }
-    };
-    super::installed::installed_credentials(&mut settings, config_path.as_deref(), super::installed::readable);
-    let zone = match Zone::load(&settings.zone.file) {
-        Ok(z) => z,
-        Err(e) => {
-            eprint!("{e}");
-            if cli.config.is_none() && !std::path::Path::new(&settings.zone.file).exists() {
-                eprintln!(
-                    "no configuration file was given (zone.file is {:?}): pass --config \
-                     /etc/wasteflow/wasteflow.toml, or set WASTEFLOW_CONFIG",
-                    settings.zone.file
-                );
-            }
-            return ExitCode::from(EX_USAGE);
-        }
+    let (settings, zone) = match load(&cli) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
     };
     if let Command::SetupDb(args) = &cli.command {
         return match super::setup_db::script(args, &settings, &zone) {
@@ -66,54 +47,7 @@ pub fn dispatch(cli: Cli) -> ExitCode {
     // The daemon's errors go to its log (the journal); a one-off command's to the terminal,
     // once.
     let daemon = matches!(cli.command, Command::Run | Command::Leave);
-    let result = runtime.block_on(async move {
-        match cli.command {
-            Command::Run => run(settings, zone, cli.config.clone(), false).await,
-            Command::Leave => run(settings, zone, cli.config.clone(), true).await,
-            Command::Migrate { batch } => migrate(&settings, &zone, batch).await,
-            Command::Registry { action: RegistryAction::Sync } => registry_sync(&settings, &zone).await,
-            Command::CheckConfig { connect } => {
-                println!("configuration and zone registry are valid ({} gateways)", zone.gateways().len());
-                if connect && !super::check::check_connections(&settings).await {
-                    return Ok(ExitCode::from(EX_UNAVAILABLE));
-                }
-                Ok(ExitCode::SUCCESS)
-            }
-            Command::Verify => verify(&settings).await,
-            Command::Reload { pid } => {
-                super::reload::reload(&settings, pid).await?;
-                println!("reloaded: the new configuration is in force");
-                Ok(ExitCode::SUCCESS)
-            }
-            Command::DeadLetters { action } => super::dead_letters::run(action, settings, zone).await,
-            Command::Register { action } => super::register::run(action, settings).await,
-            Command::Report { company, year } => super::report::run(&settings, &company, year).await,
-            Command::Plan(args) => super::plan::run(args, &settings, &zone).await,
-            Command::Simulate(args) => {
-                let ep = parse_mqtt_url(&settings.mqtt.url)?;
-                let filter = args.topic_filter(&settings.mqtt.topic_filter)?;
-                let layout = TopicLayout::parse(&filter)?;
-                eprintln!(
-                    "simulate: publishing on {filter}{}",
-                    if args.zone_topics { " (the zone's topics)" } else { " (--zone-topics for the zone's own)" }
-                );
-                let broker = SimBroker {
-                    host: ep.host,
-                    port: ep.port,
-                    client_id: format!("wasteflow-sim-{}", std::process::id()),
-                };
-                let mut options: SimOptions = args.into();
-                if options.realistic {
-                    options.clock = super::sim_clock::zone_clock(&settings, options.start).await;
-                }
-                let summary = run_simulation(&zone, &layout, &options, &broker).await?;
-                println!("{}", serde_json::to_string(&summary)?);
-                Ok(ExitCode::SUCCESS)
-            }
-            Command::Encode | Command::Decode { .. } | Command::SetupDb(_) => Ok(ExitCode::SUCCESS),
-        }
-    });
-    match result {
+    match runtime.block_on(run_command(cli, settings, zone)) {
         Ok(code) => code,
         Err(e) if daemon => {
             tracing::error!("{e}");
@@ -124,6 +58,77 @@ pub fn dispatch(cli: Cli) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The configuration (the one given, or an installed host's for a one-off command) and the
+/// zone registry it names; every problem printed, and exit 64, when either is refused.
+fn load(cli: &Cli) -> Result<(Settings, Zone), ExitCode> {
+    let config_path = super::installed::config_path(cli.config.as_deref(), &cli.command, Path::is_file);
+    let mut settings = config::load(config_path.as_deref()).map_err(|e| {
+        eprint!("{e}");
+        ExitCode::from(EX_USAGE)
+    })?;
+    super::installed::installed_credentials(&mut settings, config_path.as_deref(), super::installed::readable);
+    let zone = Zone::load(&settings.zone.file).map_err(|e| {
+        eprint!("{e}");
+        if cli.config.is_none() && !Path::new(&settings.zone.file).exists() {
+            eprintln!(
+                "no configuration file was given (zone.file is {:?}): pass --config \
+                 /etc/wasteflow/wasteflow.toml, or set WASTEFLOW_CONFIG",
+                settings.zone.file
+            );
+        }
+        ExitCode::from(EX_USAGE)
+    })?;
+    Ok((settings, zone))
+}
+
+/// The subcommands that run on the async runtime.
+async fn run_command(cli: Cli, settings: Settings, zone: Zone) -> Outcome {
+    match cli.command {
+        Command::Run => run(settings, zone, cli.config.clone(), false).await,
+        Command::Leave => run(settings, zone, cli.config.clone(), true).await,
+        Command::Migrate { batch } => migrate(&settings, &zone, batch).await,
+        Command::Registry { action: RegistryAction::Sync } => registry_sync(&settings, &zone).await,
+        Command::CheckConfig { connect } => {
+            println!("configuration and zone registry are valid ({} gateways)", zone.gateways().len());
+            if connect && !super::check::check_connections(&settings).await {
+                return Ok(ExitCode::from(EX_UNAVAILABLE));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify => verify(&settings).await,
+        Command::Reload { pid } => {
+            super::reload::reload(&settings, pid).await?;
+            println!("reloaded: the new configuration is in force");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::DeadLetters { action } => super::dead_letters::run(action, settings, zone).await,
+        Command::Register { action } => super::register::run(action, settings).await,
+        Command::Report { company, year } => super::report::run(&settings, &company, year).await,
+        Command::Plan(args) => super::plan::run(args, &settings, &zone).await,
+        Command::Simulate(args) => simulate(args, &settings, &zone).await,
+        Command::Encode | Command::Decode { .. } | Command::SetupDb(_) => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// `wasteflow simulate`: on the demo's topics unless `--zone-topics`; prints the summary.
+async fn simulate(args: super::sim_args::SimArgs, settings: &Settings, zone: &Zone) -> Outcome {
+    let ep = parse_mqtt_url(&settings.mqtt.url)?;
+    let filter = args.topic_filter(&settings.mqtt.topic_filter)?;
+    let layout = TopicLayout::parse(&filter)?;
+    eprintln!(
+        "simulate: publishing on {filter}{}",
+        if args.zone_topics { " (the zone's topics)" } else { " (--zone-topics for the zone's own)" }
+    );
+    let broker = SimBroker { host: ep.host, port: ep.port, client_id: format!("wasteflow-sim-{}", std::process::id()) };
+    let mut options: SimOptions = args.into();
+    if options.realistic {
+        options.clock = super::sim_clock::zone_clock(settings, options.start).await;
+    }
+    let summary = run_simulation(zone, &layout, &options, &broker).await?;
+    println!("{}", serde_json::to_string(&summary)?);
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `wasteflow run`, or with `leave` `wasteflow leave`: the daemon leaving the group at once.

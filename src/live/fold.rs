@@ -3,7 +3,7 @@
 
 use super::gateway_rows::{load_sequences, record_gaps, save_sequences};
 use super::persist::{learn_attributions, load_states, save_states, seed, write_events};
-use super::sequence::{Gap, SequenceParams};
+use super::sequence::{Gap, GatewaySequence, SequenceParams};
 use super::set_aside::{keep_fit, record, SetAside};
 use super::tracker::{ContainerEvent, ZoneState};
 use crate::calendar::Timestamp;
@@ -61,49 +61,15 @@ pub async fn fold(
     }
     let before = state.states.clone();
 
-    let rows = timed(
-        limit,
-        tx.query(
-            "DELETE FROM live_inbox WHERE id IN (SELECT id FROM live_inbox ORDER BY id LIMIT $1) RETURNING id, gateway_id, frames",
-            &[&take],
-        ),
-    )
-    .await?;
-    let mut set_aside = Vec::new();
-    let mut incoming: BTreeMap<String, Vec<InboxFrame>> = BTreeMap::new();
-    for row in &rows {
-        let id: i64 = column(row, "id")?;
-        let gateway: String = column(row, "gateway_id")?;
-        let bytes: Vec<u8> = column(row, "frames")?;
-        match decode_frames(&bytes) {
-            Ok(frames) => {
-                let (fit, aside) = keep_fit(&gateway, Some(id), frames);
-                set_aside.extend(aside);
-                incoming.entry(gateway).or_default().extend(fit);
-            }
-            Err(e) => {
-                let reason = format!("undecodable inbox row: {e}");
-                set_aside.push(SetAside { inbox_id: Some(id), gateway, frames: bytes, reason });
-            }
-        }
-    }
+    let (taken, mut incoming, mut set_aside) = take_inbox(&tx, take, limit).await?;
     let names: Vec<&str> = incoming.keys().map(String::as_str).collect();
     let mut sequences = load_sequences(&tx, &names, limit).await?;
     for name in incoming.keys() {
         sequences.entry(name.clone()).or_default();
     }
-    // Frames held behind a gap were checked when they came in, unless an older version held them.
-    for (gateway, seq) in &mut sequences {
-        let held = std::mem::take(&mut seq.held).into_values().collect();
-        let (fit, aside) = keep_fit(gateway, None, held);
-        seq.held = fit.into_iter().map(|f| (f.seq, f)).collect();
-        if aside.is_some() && seq.held.is_empty() {
-            seq.held_since = None;
-        }
-        set_aside.extend(aside);
-    }
+    recheck_held(&mut sequences, &mut set_aside);
 
-    let mut out = Folded { more: rows.len() as i64 >= take, ..Folded::default() };
+    let mut out = Folded { more: taken as i64 >= take, ..Folded::default() };
     for (gateway, seq) in &mut sequences {
         let frames = incoming.remove(gateway).unwrap_or_default();
         let released = seq.receive(frames, now, p);
@@ -134,4 +100,55 @@ pub async fn fold(
     out.inbox_left = timed(limit, tx.query_one(COUNT_INBOX, &[])).await?.get(0);
     timed(limit, tx.commit()).await?;
     Ok(out)
+}
+
+/// The oldest `take` rows of the inbox, taken out of it in the fold's transaction: how many,
+/// their frames by gateway, and what cannot be applied (an undecodable row, a frame whose
+/// times PostgreSQL cannot hold), to be set aside.
+async fn take_inbox(
+    tx: &tokio_postgres::Transaction<'_>,
+    take: i64,
+    limit: Duration,
+) -> Result<(usize, BTreeMap<String, Vec<InboxFrame>>, Vec<SetAside>), StoreError> {
+    let rows = timed(
+        limit,
+        tx.query(
+            "DELETE FROM live_inbox WHERE id IN (SELECT id FROM live_inbox ORDER BY id LIMIT $1) RETURNING id, gateway_id, frames",
+            &[&take],
+        ),
+    )
+    .await?;
+    let mut set_aside = Vec::new();
+    let mut incoming: BTreeMap<String, Vec<InboxFrame>> = BTreeMap::new();
+    for row in &rows {
+        let id: i64 = column(row, "id")?;
+        let gateway: String = column(row, "gateway_id")?;
+        let bytes: Vec<u8> = column(row, "frames")?;
+        match decode_frames(&bytes) {
+            Ok(frames) => {
+                let (fit, aside) = keep_fit(&gateway, Some(id), frames);
+                set_aside.extend(aside);
+                incoming.entry(gateway).or_default().extend(fit);
+            }
+            Err(e) => {
+                let reason = format!("undecodable inbox row: {e}");
+                set_aside.push(SetAside { inbox_id: Some(id), gateway, frames: bytes, reason });
+            }
+        }
+    }
+    Ok((rows.len(), incoming, set_aside))
+}
+
+/// Frames held behind a gap were checked when they came in, unless an older version held
+/// them: those PostgreSQL cannot hold are set aside too.
+fn recheck_held(sequences: &mut BTreeMap<String, GatewaySequence>, set_aside: &mut Vec<SetAside>) {
+    for (gateway, seq) in sequences {
+        let held = std::mem::take(&mut seq.held).into_values().collect();
+        let (fit, aside) = keep_fit(gateway, None, held);
+        seq.held = fit.into_iter().map(|f| (f.seq, f)).collect();
+        if aside.is_some() && seq.held.is_empty() {
+            seq.held_since = None;
+        }
+        set_aside.extend(aside);
+    }
 }

@@ -97,23 +97,7 @@ pub async fn run_live(
                 let since = health.live_fold_refused(e.to_string(), elapsed);
                 m::live_fold_failed(true, millis_of(elapsed.saturating_sub(since)) as f64 / 1000.0);
                 let Some(c) = conn.as_mut() else { continue };
-                if take == 1 {
-                    // This row alone is refused: it is the one.
-                    let reason = format!("the database refused its fold: {e}");
-                    match set_aside_oldest(c, &reason, limit).await {
-                        Ok(Some(aside)) => {
-                            record_set_aside(&aside, &health);
-                            isolating = (isolating - 1).max(0);
-                        }
-                        Ok(None) => {
-                            tracing::error!(error = %e, "live state not folded: the database refuses the fold with an empty inbox (the live state itself, not an inbox row)")
-                        }
-                        Err(e2) => tracing::error!(error = %e2, "a refused live inbox row could not be set aside"),
-                    }
-                } else {
-                    tracing::error!(error = %e, rows = INBOX_ROWS, "the database refused the live fold: folding the next rows one at a time to set aside the one it refuses");
-                    isolating = INBOX_ROWS;
-                }
+                isolating = isolate(c, &e, take, isolating, &health, limit).await;
                 more = isolating > 0;
                 count_inbox(c, limit).await;
             }
@@ -125,6 +109,36 @@ pub async fn run_live(
             }
         }
     }
+}
+
+/// After a refused fold: a fold of one row refused means that row is the one, set aside;
+/// a fold of many starts folding the next rows one at a time. Returns the rows still to fold
+/// one at a time.
+async fn isolate(
+    c: &mut Db,
+    e: &StoreError,
+    take: i64,
+    isolating: i64,
+    health: &Health,
+    limit: std::time::Duration,
+) -> i64 {
+    if take != 1 {
+        tracing::error!(error = %e, rows = INBOX_ROWS, "the database refused the live fold: folding the next rows one at a time to set aside the one it refuses");
+        return INBOX_ROWS;
+    }
+    let reason = format!("the database refused its fold: {e}");
+    match set_aside_oldest(c, &reason, limit).await {
+        Ok(Some(aside)) => {
+            record_set_aside(&aside, health);
+            return (isolating - 1).max(0);
+        }
+        Ok(None) => tracing::error!(
+            error = %e,
+            "live state not folded: the database refuses the fold with an empty inbox (the live state itself, not an inbox row)"
+        ),
+        Err(e2) => tracing::error!(error = %e2, "a refused live inbox row could not be set aside"),
+    }
+    isolating
 }
 
 /// The database refused the fold's data (SQLSTATE classes 22 and 23, as the store decides for

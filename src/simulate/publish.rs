@@ -193,45 +193,7 @@ pub async fn run_simulation(
     if !(1..=64).contains(&options.connections) {
         return Err(SimError::Connections);
     }
-    let now = Timestamp::now();
-    let minute = SignedDuration::from_mins(1);
-    let (mut source, start) = if options.realistic {
-        if !(options.days > 0.0 && options.days <= 29.0) {
-            return Err(SimError::Days);
-        }
-        let span = SignedDuration::from_millis((options.days * 86_400_000.0) as i64);
-        // A given start makes two runs simulate the very same period (tests compare them).
-        let start = options.start.unwrap_or(now - minute - span);
-        let end = start + span;
-        let mut faults = Faults { malformed: options.malformed, duplicates: options.duplicates, ..Faults::default() };
-        for fault in &options.faults {
-            faults.inject(*fault);
-        }
-        (
-            Source::Realistic {
-                sim: ZoneSim::new(zone, layout, options.seed, start, end, faults)
-                    .with_clock(options.clock.clone().unwrap_or(LocalClock::fixed(SignedDuration::ZERO))),
-                speedup: options.speedup,
-            },
-            start,
-        )
-    } else {
-        let start = options.start.unwrap_or_else(|| {
-            let span = FrameGenerator::span(options.frames, gateways, options.readings_per_frame);
-            (now - (span + minute)).max(Timestamp::EPOCH)
-        });
-        let generator = FrameGenerator::new(
-            zone,
-            layout,
-            options.seed,
-            start,
-            options.readings_per_frame,
-            options.duplicates,
-            options.malformed,
-        );
-        (Source::Uniform { generator, left: options.frames, rate: options.rate, sent: 0 }, start)
-    };
-
+    let (mut source, start) = source(zone, layout, options, Timestamp::now())?;
     let mut publishers: Vec<Publisher> = (0..options.connections).map(|i| Publisher::connect(broker, i)).collect();
     let mut summary = Summary { start, ..Summary::default() };
     let started = Instant::now();
@@ -273,6 +235,53 @@ pub async fn run_simulation(
         return Err(SimError::Unacknowledged { acked, published });
     }
     Ok(summary)
+}
+
+/// What to publish, from `options`, and the time of its first reading: the realistic zone
+/// over `--days` ending a minute before `now`, or uniform frames ending then.
+fn source(
+    zone: &Zone,
+    layout: &TopicLayout,
+    options: &SimOptions,
+    now: Timestamp,
+) -> Result<(Source, Timestamp), SimError> {
+    let minute = SignedDuration::from_mins(1);
+    Ok(if options.realistic {
+        if !(options.days > 0.0 && options.days <= 29.0) {
+            return Err(SimError::Days);
+        }
+        let span = SignedDuration::from_millis((options.days * 86_400_000.0) as i64);
+        // A given start makes two runs simulate the very same period (tests compare them).
+        let start = options.start.unwrap_or(now - minute - span);
+        let end = start + span;
+        let mut faults = Faults { malformed: options.malformed, duplicates: options.duplicates, ..Faults::default() };
+        for fault in &options.faults {
+            faults.inject(*fault);
+        }
+        (
+            Source::Realistic {
+                sim: ZoneSim::new(zone, layout, options.seed, start, end, faults)
+                    .with_clock(options.clock.clone().unwrap_or(LocalClock::fixed(SignedDuration::ZERO))),
+                speedup: options.speedup,
+            },
+            start,
+        )
+    } else {
+        let start = options.start.unwrap_or_else(|| {
+            let span = FrameGenerator::span(options.frames, zone.gateways().len(), options.readings_per_frame);
+            (now - (span + minute)).max(Timestamp::EPOCH)
+        });
+        let generator = FrameGenerator::new(
+            zone,
+            layout,
+            options.seed,
+            start,
+            options.readings_per_frame,
+            options.duplicates,
+            options.malformed,
+        );
+        (Source::Uniform { generator, left: options.frames, rate: options.rate, sent: 0 }, start)
+    })
 }
 
 /// Which connection carries a topic's messages: a stable hash of the topic.
