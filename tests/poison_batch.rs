@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
-use wasteflow::calendar::{SignedDuration, Timestamp};
+use wasteflow::calendar::Timestamp;
 use wasteflow::simulate::FrameGenerator;
 use wasteflow::wire::{decode, Measurement, TopicLayout};
 use wasteflow::zone::Zone;
@@ -391,13 +391,9 @@ fn checked_deliveries(
     n: u16,
 ) -> Vec<(u16, wasteflow::source::Delivery, wasteflow::validate::Checked)> {
     use wasteflow::source::{AckToken, Delivery};
-    use wasteflow::validate::{check_message, Limits};
+    use wasteflow::validate::check_message;
     let layout = TopicLayout::parse("zone/+/+/up").unwrap();
-    let limits = Limits {
-        max_payload_bytes: 65536,
-        max_past: SignedDuration::from_millis(i64::MAX / 4),
-        max_future: SignedDuration::from_millis(i64::MAX / 4),
-    };
+    let limits = common::storage::any_time_limits();
     let mut g = FrameGenerator::new(
         zone,
         &layout,

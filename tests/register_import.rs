@@ -16,11 +16,11 @@ mod headers;
 use common::storage::{batch_of, StorageTarget};
 use headers::{national_incoming_headers, national_outgoing_headers};
 use std::time::Duration;
-use wasteflow::calendar::{Date, SignedDuration, Timestamp};
+use wasteflow::calendar::{Date, Timestamp};
 use wasteflow::report::register::{export, Direction, HeldBack, Purpose, Register, Request};
 use wasteflow::simulate::{Faults, ZoneSim};
 use wasteflow::store::prepare;
-use wasteflow::validate::{check_message, Limits};
+use wasteflow::validate::check_message;
 use wasteflow::wire::{MeasurementKind, TopicLayout};
 use wasteflow::zone::Zone;
 
@@ -31,11 +31,7 @@ const DAY_MS: i64 = 86_400_000;
 async fn fortnight(target: &StorageTarget, zone: &Zone, now_ms: i64) {
     let start = (now_ms / DAY_MS - 15) * DAY_MS;
     let layout = TopicLayout::parse("zone/+/+/up").unwrap();
-    let limits = Limits {
-        max_payload_bytes: 65536,
-        max_past: SignedDuration::from_millis(i64::MAX / 4),
-        max_future: SignedDuration::from_millis(i64::MAX / 4),
-    };
+    let limits = common::storage::any_time_limits();
     let mut sim = ZoneSim::new(
         zone,
         &layout,

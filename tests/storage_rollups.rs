@@ -8,11 +8,11 @@ use rand::seq::SliceRandom;
 use rand::{RngExt, SeedableRng};
 use std::sync::Arc;
 use std::time::Duration;
-use wasteflow::calendar::{SignedDuration, Timestamp};
+use wasteflow::calendar::Timestamp;
 use wasteflow::rollup::{Deltas, LEVELS};
 use wasteflow::simulate::FrameGenerator;
 use wasteflow::store::{connect, migrate, prepare, verify, Mode, MIGRATIONS};
-use wasteflow::validate::{check_message, Limits};
+use wasteflow::validate::check_message;
 use wasteflow::wire::{TopicLayout, ValidReading};
 use wasteflow::zone::Zone;
 
@@ -23,11 +23,7 @@ fn zone() -> Zone {
 /// Readings as the simulator's gateways would send them, validated against the registry.
 fn simulated_readings(zone: &Zone, frames: usize, per_frame: usize, seed: u64, start_ms: u64) -> Vec<ValidReading> {
     let layout = TopicLayout::parse("zone/+/+/up").unwrap();
-    let limits = Limits {
-        max_payload_bytes: 65536,
-        max_past: SignedDuration::from_millis(i64::MAX / 4),
-        max_future: SignedDuration::from_millis(i64::MAX / 4),
-    };
+    let limits = common::storage::any_time_limits();
     let mut g = FrameGenerator::new(
         zone,
         &layout,

@@ -8,24 +8,20 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use wasteflow::backoff::Backoff;
 use wasteflow::batch::Batch;
-use wasteflow::calendar::{SignedDuration, Timestamp};
+use wasteflow::calendar::Timestamp;
 use wasteflow::config::{DatabaseSettings, Settings};
 use wasteflow::health::Health;
 use wasteflow::simulate::FrameGenerator;
 use wasteflow::source::{AckToken, Delivery};
 use wasteflow::store::{prepare, run_store, Connector, Writer};
-use wasteflow::validate::{check_message, Checked, Limits};
+use wasteflow::validate::{check_message, Checked};
 use wasteflow::wire::TopicLayout;
 use wasteflow::wire::ValidReading;
 use wasteflow::zone::Zone;
 
 fn readings(zone: &Zone, frames: usize, start_ms: u64) -> Vec<ValidReading> {
     let layout = TopicLayout::parse("zone/+/+/up").unwrap();
-    let limits = Limits {
-        max_payload_bytes: 65536,
-        max_past: SignedDuration::from_millis(i64::MAX / 4),
-        max_future: SignedDuration::from_millis(i64::MAX / 4),
-    };
+    let limits = common::storage::any_time_limits();
     let mut g = FrameGenerator::new(
         zone,
         &layout,

@@ -5,7 +5,7 @@
 use super::{unique, TestDb};
 use std::process::{Command, Stdio};
 use wasteflow::batch::Batch;
-use wasteflow::calendar::{SignedDuration, Timestamp};
+use wasteflow::calendar::Timestamp;
 use wasteflow::config::{DatabaseSettings, Settings};
 use wasteflow::store::{connect, Connector, Db, Writer};
 use wasteflow::wire::ValidReading;
@@ -99,14 +99,10 @@ pub fn reading(
     value: wasteflow::wire::Measurement,
     at: u64,
 ) -> ValidReading {
-    use wasteflow::validate::{check_message, Limits};
+    use wasteflow::validate::check_message;
     use wasteflow::wire::{encode, Frame, Reading, TopicLayout};
     let layout = TopicLayout::parse("zone/+/+/up").unwrap();
-    let limits = Limits {
-        max_payload_bytes: 65536,
-        max_past: SignedDuration::from_millis(i64::MAX / 4),
-        max_future: SignedDuration::from_millis(i64::MAX / 4),
-    };
+    let limits = any_time_limits();
     let frame = encode(&Frame { seq: 1, base_time_ms: at, readings: vec![Reading { sensor, offset_ms: 0, value }] });
     let c = check_message(
         &format!("zone/{company}/{gateway}/up"),
@@ -147,15 +143,11 @@ pub const SIMULATED_START_MS: u64 = 1_800_000_000_000;
 pub async fn fill_simulated(target: &StorageTarget, zone: &wasteflow::zone::Zone) {
     use wasteflow::simulate::FrameGenerator;
     use wasteflow::source::{AckToken, Delivery};
-    use wasteflow::validate::{check_message, Limits};
+    use wasteflow::validate::check_message;
     use wasteflow::wire::TopicLayout;
     let start = SIMULATED_START_MS;
     let layout = TopicLayout::parse("zone/+/+/up").unwrap();
-    let limits = Limits {
-        max_payload_bytes: 65536,
-        max_past: SignedDuration::from_millis(i64::MAX / 4),
-        max_future: SignedDuration::from_millis(i64::MAX / 4),
-    };
+    let limits = any_time_limits();
     let mut g = FrameGenerator::new(
         zone,
         &layout,
@@ -187,4 +179,14 @@ pub async fn fill_simulated(target: &StorageTarget, zone: &wasteflow::zone::Zone
         writer.write(&batch).await.expect("write simulated batch");
     }
     writer.close().await;
+}
+
+/// Limits that take a reading of any time: for tests that validate simulated frames far from
+/// the daemon's clock.
+pub fn any_time_limits() -> wasteflow::validate::Limits {
+    wasteflow::validate::Limits {
+        max_payload_bytes: 65536,
+        max_past: wasteflow::calendar::SignedDuration::from_millis(i64::MAX / 4),
+        max_future: wasteflow::calendar::SignedDuration::from_millis(i64::MAX / 4),
+    }
 }
