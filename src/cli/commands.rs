@@ -68,7 +68,7 @@ fn load(cli: &Cli) -> Result<(Settings, Zone), ExitCode> {
         eprint!("{e}");
         ExitCode::from(EX_USAGE)
     })?;
-    super::installed::installed_credentials(&mut settings, config_path.as_deref(), super::installed::readable);
+    super::installed::installed_credentials(&mut settings, config_path.as_deref());
     let zone = Zone::load(&settings.zone.file).map_err(|e| {
         eprint!("{e}");
         if cli.config.is_none() && !Path::new(&settings.zone.file).exists() {

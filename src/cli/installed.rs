@@ -2,7 +2,7 @@
 //! `dead-letters` and `verify` read the package's configuration when no `--config` (or
 //! `WASTEFLOW_CONFIG`) is given and it exists, and the daemon's database and broker passwords
 //! from the package's credentials directory when the configuration names none and no
-//! `$CREDENTIALS_DIRECTORY` is set (root, or whoever may read them: the directory is root's).
+//! `$CREDENTIALS_DIRECTORY` is set (root can read them; another user is told it cannot).
 
 use super::args::Command;
 use crate::config::Settings;
@@ -36,26 +36,12 @@ pub fn config_path(given: Option<&str>, command: &Command, exists: impl Fn(&Path
 }
 
 /// With the installed configuration, the passwords the unit would pass as credentials, where
-/// the settings name none and `readable` says the file can be read.
-pub fn installed_credentials(settings: &mut Settings, config: Option<&str>, readable: impl Fn(&Path) -> bool) {
-    if config != Some(INSTALLED_CONFIG) || std::env::var_os("CREDENTIALS_DIRECTORY").is_some() {
-        return;
+/// the settings name none: the credentials directory read as systemd's would be
+/// ([`crate::config::from_credentials`]).
+pub fn installed_credentials(settings: &mut Settings, config: Option<&str>) {
+    if config == Some(INSTALLED_CONFIG) && std::env::var_os("CREDENTIALS_DIRECTORY").is_none() {
+        crate::config::from_credentials(settings, Some(INSTALLED_CREDENTIALS));
     }
-    let credential = |name: &str| {
-        let path = Path::new(INSTALLED_CREDENTIALS).join(name);
-        readable(&path).then(|| path.display().to_string())
-    };
-    if settings.database.password_file.is_none() {
-        settings.database.password_file = credential("db-password");
-    }
-    if settings.mqtt.password_file.is_none() {
-        settings.mqtt.password_file = credential("mqtt-password");
-    }
-}
-
-/// Whether this process can open `path` for reading.
-pub fn readable(path: &Path) -> bool {
-    std::fs::File::open(path).is_ok()
 }
 
 #[cfg(test)]
@@ -75,16 +61,9 @@ mod tests {
     }
 
     #[test]
-    fn the_installed_credentials_are_used_when_nothing_names_a_password() {
-        if std::env::var_os("CREDENTIALS_DIRECTORY").is_some() {
-            return; // the rule steps aside for systemd's own
-        }
+    fn the_installed_credentials_only_with_the_installed_configuration() {
         let mut s = Settings::default();
-        installed_credentials(&mut s, Some(INSTALLED_CONFIG), |p| p.ends_with("db-password"));
-        assert_eq!(s.database.password_file.as_deref(), Some("/etc/wasteflow/credentials/db-password"));
-        assert_eq!(s.mqtt.password_file, None);
-        let mut s = Settings::default();
-        installed_credentials(&mut s, Some("mine.toml"), |_| true);
+        installed_credentials(&mut s, Some("mine.toml"));
         assert_eq!(s.database.password_file, None);
     }
 }

@@ -41,8 +41,8 @@ pub enum SetupDbError {
     Url(#[source] tokio_postgres::Error),
     #[error("database.url names no user: write it as postgres://USER@HOST:PORT/DATABASE")]
     NoUser,
-    #[error("cannot read the password file {path}: {source}")]
-    PasswordFile { path: String, source: std::io::Error },
+    #[error(transparent)]
+    PasswordFile(crate::store::StoreError),
 }
 
 /// The script, for the configured `database.url` (its user and database) and password file,
@@ -51,11 +51,7 @@ pub fn script(args: &SetupDbArgs, settings: &Settings, zone: &Zone) -> Result<St
     let url: tokio_postgres::Config = settings.database.url.parse().map_err(SetupDbError::Url)?;
     let login = url.get_user().ok_or(SetupDbError::NoUser)?.to_string();
     let database = url.get_dbname().unwrap_or(&login).to_string();
-    let read = |path: &String| {
-        std::fs::read_to_string(path)
-            .map(|p| p.lines().next().unwrap_or("").to_string())
-            .map_err(|source| SetupDbError::PasswordFile { path: path.clone(), source })
-    };
+    let read = |path: &String| crate::store::read_password_file(path).map_err(SetupDbError::PasswordFile);
     let password_file = args.password_file.as_ref().or(settings.database.password_file.as_ref());
     let login_password = match (password_file, url.get_password()) {
         (Some(path), _) => Some(read(path)?),

@@ -99,7 +99,7 @@ fn env_variable(key: &str) -> String {
 
 /// Credentials passed by systemd (`LoadCredential=` puts them in `$CREDENTIALS_DIRECTORY`):
 /// `db-password` and `mqtt-password` are used when no password file is configured.
-fn from_credentials(s: &mut Settings, dir: Option<&str>) {
+pub fn from_credentials(s: &mut Settings, dir: Option<&str>) {
     let Some(dir) = dir else {
         return;
     };

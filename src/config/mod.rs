@@ -15,7 +15,7 @@ mod settings;
 pub mod time_zone;
 mod url;
 
-pub use load::load;
+pub use load::{from_credentials, load};
 pub use problem::{ConfigErrors, Problem, ValueError};
 pub use settings::*;
 pub use url::{parse_mqtt_url, MqttEndpoint, UrlError};

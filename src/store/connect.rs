@@ -73,9 +73,7 @@ impl Connector {
             cfg.application_name("wasteflow");
         }
         if let Some(path) = &s.password_file {
-            let pw = std::fs::read_to_string(path)
-                .map_err(|source| StoreError::PasswordFile { path: path.clone(), source })?;
-            cfg.password(pw.trim_end_matches(['\r', '\n']));
+            cfg.password(read_password_file(path)?);
         }
         let tls = if s.tls || s.ca_file.is_some() {
             // TLS required, the server's certificate verified against ca_file (or the system's
@@ -144,6 +142,13 @@ impl Connector {
             after: self.settings.connect_timeout,
         }
     }
+}
+
+/// The password a password file holds: its text without the line ends after it.
+pub fn read_password_file(path: &str) -> Result<String, StoreError> {
+    let pw =
+        std::fs::read_to_string(path).map_err(|source| StoreError::PasswordFile { path: path.to_string(), source })?;
+    Ok(pw.trim_end_matches(['\r', '\n']).to_string())
 }
 
 /// Prepares a [`Connector`] and connects once: for one-off commands. Stages that reconnect

@@ -25,7 +25,7 @@ mod start_refusal;
 mod task;
 mod writer;
 
-pub use connect::{connect, server_version, Connector, Db};
+pub use connect::{connect, read_password_file, server_version, Connector, Db};
 pub use dead_letters::{
     count_stored, dead_letter, dead_letters_page, last_dead_letter_id, DeadLetter, DeadLetterFilter, ReplayState,
 };

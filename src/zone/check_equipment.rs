@@ -4,7 +4,7 @@
 use super::check_fields::check_id;
 use super::codes::{check_ewc_code, stream_code};
 use super::file::{ContainerEntry, GatewayEntry, ZoneFile};
-use super::known::{not_in_registry, Known, Problems};
+use super::known::{did_you_mean, not_in_registry, Known, Problems};
 use super::treatment::{check_treatment_code, treatment_mode};
 use super::window::parse_window;
 use std::collections::HashSet;
@@ -59,18 +59,8 @@ fn check_container_references(c: &ContainerEntry, known: &Known, err: &mut dyn F
         }
     }
     if !known.companies.contains_key(c.destination.as_str()) && !known.operators.contains(c.destination.as_str()) {
-        let ids = known.companies.keys().chain(known.operators.iter()).copied();
-        let mut ids: Vec<&str> = ids.collect();
-        ids.sort_unstable();
-        let near = crate::spelling::closest(&c.destination, ids).map(|n| format!("; did you mean {n:?}?"));
-        err(
-            "destination",
-            format!(
-                "{:?} is neither a company nor an operator of the registry{}",
-                c.destination,
-                near.unwrap_or_default()
-            ),
-        );
+        let near = did_you_mean(&c.destination, known.companies.keys().chain(known.operators.iter()).copied());
+        err("destination", format!("{:?} is neither a company nor an operator of the registry{near}", c.destination));
     }
     if let Some(t) = &c.transporter {
         if !known.transporters.contains(t.as_str()) {

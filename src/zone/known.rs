@@ -31,12 +31,15 @@ impl<'a> Problems<'a> {
 /// `no company "x" in the registry`, and the id defined that it most likely misspells:
 /// `; did you mean "isdnd-artois"?`.
 pub(super) fn not_in_registry<'a>(kind: &str, id: &str, defined: impl IntoIterator<Item = &'a str>) -> String {
+    format!("no {kind} {id:?} in the registry{}", did_you_mean(id, defined))
+}
+
+/// `; did you mean "x"?` for the defined id `id` most likely misspells (the first in sorted
+/// order among equals, whatever order the ids were kept in), or nothing.
+pub(super) fn did_you_mean<'a>(id: &str, defined: impl IntoIterator<Item = &'a str>) -> String {
     let mut defined: Vec<&str> = defined.into_iter().collect();
     defined.sort_unstable();
-    match crate::spelling::closest(id, defined) {
-        Some(near) => format!("no {kind} {id:?} in the registry; did you mean {near:?}?"),
-        None => format!("no {kind} {id:?} in the registry"),
-    }
+    crate::spelling::closest(id, defined).map(|near| format!("; did you mean {near:?}?")).unwrap_or_default()
 }
 
 /// The ids defined by the entries checked so far, for the references of later ones.

@@ -11,11 +11,12 @@ use serde::de::DeserializeOwned;
 
 /// The registry in `text`, or every problem of shape its entries have (`path` names the file).
 pub fn read_file(path: &str, text: &str) -> Result<ZoneFile, ZoneErrors> {
-    let table: toml::Table = toml::from_str(text).map_err(|e| one(path, e.to_string()))?;
-    let whole = match toml::Value::Table(table.clone()).try_into::<ZoneFile>() {
+    // A valid file is read once; only a refused one is read again, entry by entry.
+    let whole = match toml::from_str::<ZoneFile>(text) {
         Ok(file) => return Ok(file),
         Err(e) => e,
     };
+    let table: toml::Table = toml::from_str(text).map_err(|e| one(path, e.to_string()))?;
     let mut problems = Vec::new();
     for (key, value) in &table {
         match key.as_str() {
@@ -31,7 +32,7 @@ pub fn read_file(path: &str, text: &str) -> Result<ZoneFile, ZoneErrors> {
     }
     if problems.is_empty() {
         // Not an entry's: the file's own keys (`name`, `[factors]`, an unknown table).
-        problems.push(ZoneProblem::in_file(path, first_line(&whole.to_string())));
+        problems.push(ZoneProblem::in_file(path, whole.to_string()));
     }
     Err(ZoneErrors(problems))
 }
