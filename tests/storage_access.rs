@@ -193,7 +193,7 @@ async fn a_company_reads_its_own_rows_the_zone_aggregates_and_its_exchanges_only
     let readable: Vec<&str> = READER_VIEWS
         .iter()
         .map(|(v, _)| *v)
-        .chain(["company_roles", "gateways", "classifications", "attributions"])
+        .chain(["company_roles", "gateways", "classifications", "attributions", "weighbridges"])
         .collect();
     let relations = texts(
         &db,
@@ -238,6 +238,8 @@ async fn a_company_reads_its_own_rows_the_zone_aggregates_and_its_exchanges_only
         ("container_rollup_1h", "company_id"),
         ("container_rollup_1d", "company_id"),
         ("company_roles", "company_id"),
+        ("weighbridges", "company_id"),
+        ("reception_weighings", "(SELECT b.company_id FROM weighbridges b WHERE b.id = t.weighbridge_id)"),
         ("sensors", "(SELECT g.company_id FROM gateways g WHERE g.id = t.gateway_id)"),
         ("live_inbox", "(SELECT g.company_id FROM gateways g WHERE g.id = t.gateway_id)"),
         ("gateway_sequence", "(SELECT g.company_id FROM gateways g WHERE g.id = t.gateway_id)"),

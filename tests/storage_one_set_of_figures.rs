@@ -205,6 +205,19 @@ async fn every_panel_and_the_report_give_the_same_figures() {
     assert!(close(stat(4).await, 1.0 - t("landfill") / generated), "landfill diversion");
     assert!(close(stat(5).await, t("symbiosis") / generated), "symbiosis share");
     assert!(close(stat(6).await, hazardous / generated), "hazardous share");
+    // "Estimated share": the zone's waste generated whose final operation is an estimate
+    // (declared, or assumed disposal), over the waste generated, as the reported rates say.
+    let estimated: f64 = c
+        .query_one(
+            "SELECT resolved_t + assumed_t FROM kpi_esrs_e5_5_rates_resolved WHERE company_id IS NULL
+             AND period = 'year' AND period_start = '2027-01-01T00:00:00+01:00'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(estimated > 0.0, "the simulated year has estimates (Logistique A21's interim mass)");
+    assert!(close(stat(12).await, estimated / generated), "estimated share");
     // "Waste per day by ESRS E5-5 category": its days add up to the year's categories.
     let days = rows(c, &overview[&7]).await;
     let sum = |col: &str| days.iter().map(|r| r[col].unwrap_or(0.0)).sum::<f64>();
@@ -217,6 +230,12 @@ async fn every_panel_and_the_report_give_the_same_figures() {
     let table = keyed(c, &overview[&10], "company").await;
     let line = &table["zone (all companies)"];
     assert!(close(line["generated_t"].unwrap(), generated) && close(line["recycling_rate"].unwrap(), reuse_recycling));
+    assert!(close(line["estimated_share"].unwrap(), estimated / generated));
+    // A company's line: its estimated tonnes as its report discloses them.
+    let a21 = company_year::read(c, "logistique-a21", 2027).await.expect("report");
+    let a21_line = &table["logistique-a21"];
+    let a21_estimated = (a21.rates.declared_t + a21.rates.assumed_t) / a21_line["generated_t"].unwrap();
+    assert!(close(a21_line["estimated_share"].unwrap(), a21_estimated), "{a21_line:?} against {:?}", a21.rates);
     // "Recycling rate per day": each line is the day's reported rate of its company or the zone.
     let per_day = rows(c, &overview[&11]).await;
     assert!(!per_day.is_empty());

@@ -25,6 +25,7 @@ pub fn check(path: &str, f: &ZoneFile) -> Vec<ZoneProblem> {
     check_streams(f, &mut known, &mut problems);
     check_containers(f, &mut known, &mut problems);
     check_gateways(f, &known, &mut problems);
+    super::weighbridge::check_weighbridges(&f.weighbridges, &known, &mut problems);
     super::check_synergy::check(f, &mut |entry, field, why| problems.add(entry, &field, why));
     problems.found
 }

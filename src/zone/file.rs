@@ -25,6 +25,10 @@ pub struct ZoneFile {
     pub containers: Vec<ContainerEntry>,
     #[serde(default)]
     pub gateways: Vec<GatewayEntry>,
+    /// Weighbridges at receiving sites: the hour of their weighing goes into the incoming
+    /// register (docs/register.md, "Weighing at the destination").
+    #[serde(default)]
+    pub weighbridges: Vec<super::weighbridge::WeighbridgeEntry>,
     /// Cost and emission factors for the savings views (docs/kpis.md "Savings and avoided
     /// impact"): every figure with its source; what is absent is "not configured".
     #[serde(default)]

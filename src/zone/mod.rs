@@ -21,6 +21,7 @@ mod read;
 mod check_synergy;
 mod synergy;
 mod treatment;
+mod weighbridge;
 mod window;
 
 pub use check_fields::check_id;
@@ -36,4 +37,5 @@ pub use treatment::{
     all_treatments, check_treatment_code, treatment_class, treatment_mode, EsrsCategory, TreatmentClass,
     TreatmentError, TreatmentMode, TreatmentOperation, TREATMENT_OPERATIONS,
 };
+pub use weighbridge::WeighbridgeEntry;
 pub use window::{parse_hhmm, parse_window, CollectionWindow, CollectionWindowEntry, DAY_NAMES};

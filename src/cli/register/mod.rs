@@ -10,6 +10,8 @@ use std::error::Error;
 use std::io::Write;
 use std::process::ExitCode;
 
+mod weighings;
+
 /// Exit code when the register was written but some lines lack a mandatory value, or are held
 /// back from the import file until their date (and `--allow-incomplete` was not given):
 /// distinct from 1 (failure) and 64 (usage).
@@ -84,6 +86,18 @@ pub enum RegisterAction {
         #[arg(long)]
         allow_incomplete: bool,
     },
+    /// Import a weighbridge's tickets: the receiving site's own weighings, from which the
+    /// incoming register takes "Heure de pesée" and the slip number (docs/register.md,
+    /// "Weighing at the destination"). All or nothing; a ticket imported again is kept once.
+    Weighings {
+        /// The weighbridge: the id of a `[[weighbridges]]` entry of the zone file.
+        #[arg(long)]
+        weighbridge: String,
+        /// The tickets, `-` for standard input: one a line, `;`-separated, a header naming
+        /// container;weighed_at;net_kg and optionally slip_number (weighed_at in RFC 3339 with
+        /// its offset, net_kg in kilograms).
+        file: std::path::PathBuf,
+    },
 }
 
 type Outcome = Result<ExitCode, Box<dyn Error>>;
@@ -107,7 +121,9 @@ enum UsageError {
 
 /// The request the options describe, or the usage error to print.
 fn request(action: &RegisterAction) -> Result<Request, UsageError> {
-    let RegisterAction::Export { site, direction, from, to, purpose, import_on, format, .. } = action;
+    let RegisterAction::Export { site, direction, from, to, purpose, import_on, format, .. } = action else {
+        unreachable!("request() is asked of an export only")
+    };
     check_siret(site).map_err(UsageError::Site)?;
     let day = |option, text: &str, local| parse_date(text).map_err(|why| UsageError::Date { option, why, local });
     let from_day = day("--from", from, true)?;
@@ -142,6 +158,13 @@ fn today_utc() -> Date {
 }
 
 pub async fn run(action: RegisterAction, settings: Settings) -> Outcome {
+    match action {
+        RegisterAction::Weighings { weighbridge, file } => weighings::run(&weighbridge, &file, settings).await,
+        export @ RegisterAction::Export { .. } => run_export(export, settings).await,
+    }
+}
+
+async fn run_export(action: RegisterAction, settings: Settings) -> Outcome {
     let request = match request(&action) {
         Ok(r) => r,
         Err(why) => {
@@ -149,7 +172,7 @@ pub async fn run(action: RegisterAction, settings: Settings) -> Outcome {
             return Ok(ExitCode::from(super::EX_USAGE));
         }
     };
-    let RegisterAction::Export { format, allow_incomplete, .. } = action;
+    let RegisterAction::Export { format, allow_incomplete, .. } = action else { unreachable!("an export") };
     let db = crate::store::connect(&settings.database).await?;
     let limit = settings.database.statement_timeout;
     let register = export(&db.client, &request, limit).await;

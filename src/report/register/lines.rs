@@ -26,6 +26,8 @@ pub struct Line {
     pub missing: Vec<String>,
     /// The Trackdéchets slip the shipment travels under, if any.
     pub slip: Option<SlipType>,
+    /// The slip's number, when the destination's weighbridge ticket gives it.
+    pub slip_number: Option<String>,
 }
 
 /// Why a line of the period is not in the import file.
@@ -92,8 +94,9 @@ pub(super) fn build(request: &Request, shipments: &[Shipment]) -> Register {
         match request.purpose {
             Purpose::Internal => {
                 line.values.push(line.slip.map(SlipType::name).unwrap_or_default().to_string());
-                // The registry holds no slip numbers: they are in Trackdéchets, on the slip.
-                line.values.push(String::new());
+                // The number written on the destination's weighbridge ticket; else unknown here
+                // (it is in Trackdéchets, on the slip).
+                line.values.push(line.slip_number.clone().unwrap_or_default());
                 register.lines.push(line);
             }
             Purpose::Import => match line.slip {
@@ -140,6 +143,11 @@ fn line(direction: Direction, siret: &str, s: &Shipment) -> Line {
     let mut b = Builder { headers, values: vec![String::new(); headers.len()], missing: Vec::new() };
     let id = format!("wf-{}-{}", s.sensor_id, s.ts.as_millis());
     let container = format!("container {:?}", s.container_id);
+    // Received lines are dated by the receiving site's own weighing when it recorded one.
+    let date = match (direction, &s.reception) {
+        (Direction::Incoming, Some(r)) => r.local_day,
+        _ => s.local_day,
+    };
     b.set("Identifiant unique", id.clone());
     match &s.description {
         Some(d) => b.set("Dénomination du déchet", d.clone()),
@@ -150,18 +158,23 @@ fn line(direction: Direction, siret: &str, s: &Shipment) -> Line {
     // POP waste is hazardous waste for the register and the import ("POP OUI / Dangereux NON"
     // is refused: `refineIsDangerous`, libs/back/registry/src/shared/refinement.ts).
     b.set("Dangereux", oui(s.hazardous || s.pop));
-    if s.grams > 0 {
-        b.set("Poids en tonnes", tonnes(s.grams));
+    // The receiving site registers what its own weighbridge weighed, when it did.
+    let grams = match (direction, &s.reception) {
+        (Direction::Incoming, Some(r)) => r.grams,
+        _ => s.grams,
+    };
+    if grams > 0 {
+        b.set("Poids en tonnes", tonnes(grams));
         // The same rule as the `implausible_weighings` view: above what the container can hold.
-        if let Some(max) = s.max_load_kg.filter(|&max| s.grams as f64 > max * 1000.0) {
+        if let Some(max) = s.max_load_kg.filter(|&max| grams as f64 > max * 1000.0) {
             b.miss(format!(
                 "{container}: Poids en tonnes ({} t weighed, above the container's max_load_kg of {} t: an implausible weighing, check the scale)",
-                tonnes(s.grams),
+                tonnes(grams),
                 max / 1000.0
             ));
         }
     } else {
-        b.miss(format!("{container}: a weighing of {} g is not a shipment", s.grams));
+        b.miss(format!("{container}: a weighing of {grams} g is not a shipment"));
     }
     // Every mass today is a sensor weighing. A mass derived from fill x volume x density would
     // be ESTIME; none is produced yet.
@@ -186,16 +199,13 @@ fn line(direction: Direction, siret: &str, s: &Shipment) -> Line {
         }
         Direction::Incoming => {
             b.set("SIRET du destinataire", siret);
-            b.set("Date de réception", s.local_day.to_string());
-            // The hour of the receiving site's own weighing; the producer's container sensor
-            // is not it, and no weighbridge of a destination is in the registry yet.
-            if WEIGHED_ON_RECEPTION.contains(&s.treatment.as_str()) {
-                b.miss(format!(
-                    "Heure de pesée: company {:?} receives for {}, which requires the hour of its own weighbridge \
-                     weighing; the registry records none",
-                    s.destination_id,
-                    operation_code(&s.treatment)
-                ));
+            b.set("Date de réception", date.to_string());
+            // The hour of the receiving site's own weighing, from its weighbridge's ticket; the
+            // producer's container sensor is not it.
+            match &s.reception {
+                Some(r) => b.set("Heure de pesée", r.hour.clone()),
+                None if WEIGHED_ON_RECEPTION.contains(&s.treatment.as_str()) => b.miss(no_weighing_hour(s)),
+                None => {}
             }
             sender(&mut b, s);
             if interim {
@@ -216,7 +226,27 @@ fn line(direction: Direction, siret: &str, s: &Shipment) -> Line {
         }
     }
     let slip = SlipType::of(&s.ewc, s.hazardous, s.pop);
-    Line { id, date: s.local_day, values: b.values, missing: b.missing, slip }
+    let slip_number = s.reception.as_ref().and_then(|r| r.slip_number.clone());
+    Line { id, date, values: b.values, missing: b.missing, slip, slip_number }
+}
+
+/// What a line received for R1, D10 or D5 lacks without its weighbridge ticket, and the fix.
+fn no_weighing_hour(s: &Shipment) -> String {
+    let needs = format!(
+        "Heure de pesée: company {:?} receives for {}, which requires the hour of its own weighbridge weighing",
+        s.destination_id,
+        operation_code(&s.treatment)
+    );
+    if s.destination_weighs {
+        format!(
+            "{needs}; no ticket of its weighbridge for container {:?} within 7 days after {} (import them: \
+             `wasteflow register weighings`)",
+            s.container_id,
+            s.ts
+        )
+    } else {
+        format!("{needs}; the registry has no weighbridge at its sites (a `[[weighbridges]]` entry)")
+    }
 }
 
 #[cfg(test)]
@@ -266,6 +296,8 @@ mod tests {
             dest_company: None,
             transporter_id: None,
             transporter: None,
+            destination_weighs: false,
+            reception: None,
         }
     }
 
@@ -328,5 +360,53 @@ mod tests {
         assert_eq!(operation_code("R5"), "R 5");
         assert_eq!(operation_code("R13"), "R 13");
         assert_eq!(operation_code("D9F"), "D 9 F");
+    }
+
+    /// The value of `header` in the line.
+    fn value<'a>(r: &'a Register, line: usize, header: &str) -> &'a str {
+        let at = r.headers().iter().position(|h| *h == header).unwrap_or_else(|| panic!("no header {header}"));
+        &r.lines[line].values[at]
+    }
+
+    #[test]
+    fn a_received_line_takes_its_hour_day_mass_and_slip_number_from_the_destinations_weighbridge() {
+        let day = jiff::civil::date(2027, 4, 1);
+        let incoming = |purpose| Request { direction: Direction::Incoming, ..request(purpose, jiff::civil::date(2027, 4, 9)) };
+        // Landfilled (D1 is not among R1, D10, D5): no hour needed without a weighbridge.
+        let landfilled = just_after_local_midnight("20 03 01", false);
+        let r = build(&incoming(Purpose::Import), std::slice::from_ref(&landfilled));
+        assert!(!r.lines[0].missing.iter().any(|m| m.starts_with("Heure de pesée")), "{:?}", r.lines[0].missing);
+        // D5: the hour is required; no weighbridge in the registry, then one without a ticket.
+        let mut d5 = just_after_local_midnight("20 03 01", false);
+        d5.treatment = "D5".into();
+        let r = build(&incoming(Purpose::Import), std::slice::from_ref(&d5));
+        assert_eq!(value(&r, 0, "Heure de pesée"), "");
+        assert!(r.lines[0].missing.iter().any(|m| m.starts_with("Heure de pesée") && m.ends_with("(a `[[weighbridges]]` entry)")));
+        d5.destination_weighs = true;
+        let r = build(&incoming(Purpose::Import), std::slice::from_ref(&d5));
+        assert!(r.lines[0].missing.iter().any(|m| m.contains("no ticket of its weighbridge for container \"ba-mixed-1\"")));
+        // Its ticket: 2,480 kg at 00:20 local on 2 April, the day after the producer weighed
+        // 2,000 kg at 01:30 on 1 April. The line is dated 2 April, at 00:20, 2.480 t.
+        d5.reception = Some(crate::report::register::shipment::Reception {
+            at: crate::calendar::Timestamp::from_millis(1_806_535_800_000 + 22 * 3_600_000 + 50 * 60_000),
+            local_day: jiff::civil::date(2027, 4, 2),
+            hour: "00:20".into(),
+            grams: 2_480_000,
+            weighbridge_id: "isdnd-pont-1".into(),
+            slip_number: Some("BSD-20270401-7Q2X9".into()),
+        });
+        let r = build(&incoming(Purpose::Import), std::slice::from_ref(&d5));
+        assert!(!r.lines[0].missing.iter().any(|m| m.starts_with("Heure de pesée")), "{:?}", r.lines[0].missing);
+        assert_eq!(r.lines[0].date, jiff::civil::date(2027, 4, 2));
+        assert_eq!(value(&r, 0, "Date de réception"), "2027-04-02");
+        assert_eq!(value(&r, 0, "Heure de pesée"), "00:20");
+        assert_eq!(value(&r, 0, "Poids en tonnes"), "2.480");
+        // The internal register carries the ticket's slip number; the outgoing line keeps the
+        // producer's own day and mass.
+        let internal = build(&incoming(Purpose::Internal), std::slice::from_ref(&d5));
+        assert_eq!(value(&internal, 0, "Numéro de bordereau de suivi"), "BSD-20270401-7Q2X9");
+        let outgoing = build(&request(Purpose::Internal, day), std::slice::from_ref(&d5));
+        assert_eq!(value(&outgoing, 0, "Date d'expédition"), "2027-04-01");
+        assert_eq!(value(&outgoing, 0, "Poids en tonnes"), "2.000");
     }
 }

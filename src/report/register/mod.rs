@@ -12,8 +12,9 @@ mod lines;
 mod output;
 mod parties;
 mod queries;
-mod shipment;
+pub(crate) mod shipment;
 mod traced;
+pub mod weighings;
 
 use crate::calendar::Date;
 pub use lines::{HeldBack, Line, Register, Withheld};

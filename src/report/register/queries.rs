@@ -3,7 +3,7 @@
 //! (names, SIRET numbers, addresses, carriers) as the registry holds them today.
 
 use super::lines::{build, Register};
-use super::shipment::{Shipment, Transporter};
+use super::shipment::{Reception, Shipment, Transporter};
 use super::{Direction, Request};
 use crate::calendar::Timestamp;
 use crate::report::{ReportError, ZoneTime};
@@ -31,7 +31,12 @@ SELECT r.sensor_id, (extract(epoch FROM r.ts) * 1000)::int8 AS ts_ms,
        coalesce((SELECT array_agg(x.address ORDER BY x.id) FROM sites x WHERE x.company_id = dc.id AND x.active), '{}') AS dc_addresses,
        k.transporter_id, t.id IS NOT NULL AS has_transporter, t.name AS t_name, t.siret AS t_siret, t.address AS t_address,
        t.receipt_number, t.receipt_valid_until,
-       coalesce(t.receipt_exempt, false) AS receipt_exempt
+       coalesce(t.receipt_exempt, false) AS receipt_exempt,
+       EXISTS (SELECT 1 FROM weighbridges b WHERE b.active AND b.company_id = c.destination_id) AS destination_weighs,
+       rw.weighed_at IS NOT NULL AS received, (extract(epoch FROM rw.weighed_at) * 1000)::int8 AS received_ms,
+       (rw.weighed_at AT TIME ZONE $4)::date AS received_day,
+       to_char(rw.weighed_at AT TIME ZONE $4, 'HH24:MI') AS received_hour,
+       rw.net_grams AS received_grams, rw.weighbridge_id, rw.slip_number
 FROM readings r
 JOIN attributions a ON a.id = r.attribution_id
 JOIN classifications c ON c.id = a.classification_id
@@ -42,17 +47,32 @@ LEFT JOIN streams st ON st.id = c.stream_id
 LEFT JOIN operators op ON op.id = c.destination_id
 LEFT JOIN companies dc ON dc.id = c.destination_id
 LEFT JOIN transporters t ON t.id = k.transporter_id
+LEFT JOIN LATERAL (
+    SELECT w.weighed_at, w.net_grams, w.weighbridge_id, w.slip_number
+    FROM reception_weighings w JOIN weighbridges b ON b.id = w.weighbridge_id
+    WHERE b.company_id = c.destination_id AND w.container_id = a.container_id
+      AND w.weighed_at >= r.ts AND w.weighed_at < r.ts + interval '7 days'
+      AND NOT EXISTS (SELECT 1 FROM readings n WHERE n.sensor_id = r.sensor_id AND n.kind = 1 AND n.value_milli > 0
+                      AND n.ts > r.ts AND n.ts <= w.weighed_at)
+    ORDER BY w.weighed_at, w.weighbridge_id LIMIT 1) rw ON true
 WHERE r.kind = 1 AND r.value_milli > 0 AND c.status = 'waste' AND c.treatment <> 'R0'
-  AND r.ts >= ($2::date::timestamp AT TIME ZONE $4)
-  AND r.ts < (($3::date + 1)::timestamp AT TIME ZONE $4)
   AND ";
 
-/// Outgoing: what the site produced, wherever it went (in-house treatment included).
-const OUTGOING: &str = "coalesce(c.site_id, k.site_id) = $1 ORDER BY r.ts, r.sensor_id";
+/// Outgoing: what the site produced, wherever it went (in-house treatment included), dated
+/// by the producer's weighing.
+const OUTGOING: &str = "r.ts >= ($2::date::timestamp AT TIME ZONE $4)
+  AND r.ts < (($3::date + 1)::timestamp AT TIME ZONE $4)
+  AND coalesce(c.site_id, k.site_id) = $1 ORDER BY r.ts, r.sensor_id";
 
-/// Incoming: what other sites sent to the site's company.
-const INCOMING: &str = "c.destination_id = (SELECT company_id FROM sites WHERE id = $1)
-  AND coalesce(c.site_id, k.site_id) IS DISTINCT FROM $1 ORDER BY r.ts, r.sensor_id";
+/// Incoming: what other sites sent to the site's company, dated by the receiving site's own
+/// weighing when its weighbridge recorded one (at most 7 days after the producer's), else by
+/// the producer's.
+const INCOMING: &str = "r.ts >= (($2::date - 7)::timestamp AT TIME ZONE $4)
+  AND r.ts < (($3::date + 1)::timestamp AT TIME ZONE $4)
+  AND coalesce(rw.weighed_at, r.ts) >= ($2::date::timestamp AT TIME ZONE $4)
+  AND coalesce(rw.weighed_at, r.ts) < (($3::date + 1)::timestamp AT TIME ZONE $4)
+  AND c.destination_id = (SELECT company_id FROM sites WHERE id = $1)
+  AND coalesce(c.site_id, k.site_id) IS DISTINCT FROM $1 ORDER BY coalesce(rw.weighed_at, r.ts), r.sensor_id";
 
 /// The register `request` asks for: the site with its SIRET, `from` to `to` (local dates,
 /// inclusive, in the zone's time zone as the database holds it).
@@ -109,7 +129,22 @@ fn shipment(row: &tokio_postgres::Row) -> Result<Shipment, StoreError> {
     } else {
         None
     };
+    let received: bool = column(row, "received")?;
+    let reception = if received {
+        Some(Reception {
+            at: Timestamp::from_millis(column(row, "received_ms")?),
+            local_day: column(row, "received_day")?,
+            hour: column(row, "received_hour")?,
+            grams: column(row, "received_grams")?,
+            weighbridge_id: column(row, "weighbridge_id")?,
+            slip_number: column(row, "slip_number")?,
+        })
+    } else {
+        None
+    };
     Ok(Shipment {
+        destination_weighs: column(row, "destination_weighs")?,
+        reception,
         sensor_id: column(row, "sensor_id")?,
         // Milliseconds, rounded by the query as the line's identifier always had them.
         ts: Timestamp::from_millis(column(row, "ts_ms")?),

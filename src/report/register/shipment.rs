@@ -40,6 +40,24 @@ pub struct Shipment {
     pub dest_company: Option<(String, Vec<(String, String)>)>,
     pub transporter_id: Option<String>,
     pub transporter: Option<Transporter>,
+    /// Whether the destination has a weighbridge in the registry (`[[weighbridges]]`).
+    pub destination_weighs: bool,
+    /// The destination's own weighing of this load, from its weighbridge's tickets.
+    pub reception: Option<Reception>,
+}
+
+/// A load weighed on arrival by the destination's weighbridge (`reception_weighings`): the
+/// first ticket for the container within 7 days after the producer's weighing and before its
+/// next one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reception {
+    pub at: Timestamp,
+    /// Its local day and `HH:MM` in the zone's time zone.
+    pub local_day: Date,
+    pub hour: String,
+    pub grams: i64,
+    pub weighbridge_id: String,
+    pub slip_number: Option<String>,
 }
 
 impl Shipment {

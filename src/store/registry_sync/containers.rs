@@ -1,5 +1,6 @@
-//! The material streams (their List of Waste code normalised) and the containers (with their
-//! treatment, destination, carrier and collection window), upserted and marked active.
+//! The material streams (their List of Waste code normalised), the containers (with their
+//! treatment, destination, carrier and collection window) and the receiving sites' weighbridges,
+//! upserted and marked active.
 
 use super::parties::window_columns;
 use crate::store::error::StoreError;
@@ -64,6 +65,21 @@ pub(super) async fn upsert_containers(tx: &impl GenericClient, f: &ZoneFile) -> 
                 &from,
                 &to,
             ],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The weighbridges at the receiving sites (migration 19), with their site's company.
+pub(super) async fn upsert_weighbridges(tx: &impl GenericClient, f: &ZoneFile) -> Result<(), StoreError> {
+    for w in &f.weighbridges {
+        tx.execute(
+            "INSERT INTO weighbridges (id, company_id, site_id, name, active)
+             SELECT $1, s.company_id, s.id, $3, true FROM sites s WHERE s.id = $2
+             ON CONFLICT (id) DO UPDATE SET company_id = EXCLUDED.company_id, site_id = EXCLUDED.site_id,
+                 name = EXCLUDED.name, active = true",
+            &[&w.id, &w.site, &w.name],
         )
         .await?;
     }

@@ -105,7 +105,7 @@ async fn write_registry(
     tx.batch_execute(
         "UPDATE companies SET active = false; UPDATE sites SET active = false; UPDATE operators SET active = false; UPDATE transporters SET active = false;
          UPDATE streams SET active = false; UPDATE containers SET active = false; UPDATE gateways SET active = false;
-         UPDATE sensors SET active = false;",
+         UPDATE sensors SET active = false; UPDATE weighbridges SET active = false;",
     )
     .await?;
     parties::upsert_treatments(&tx).await?;
@@ -117,6 +117,7 @@ async fn write_registry(
     parties::upsert_transporters(&tx, f).await?;
     containers::upsert_streams(&tx, f).await?;
     containers::upsert_containers(&tx, f).await?;
+    containers::upsert_weighbridges(&tx, f).await?;
     let sensors = sensors::sync_gateways(&tx, zone).await?;
     let ids = load_ids(&tx).await?;
     tx.commit().await?;

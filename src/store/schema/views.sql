@@ -254,7 +254,8 @@ WITH sums AS (
            sum(tonnes) FILTER (WHERE category = 'pending' AND hazardous IS NULL)                 AS interim_t,
            sum(tonnes) FILTER (WHERE category = 'landfill' AND hazardous IS NULL)                AS landfilled_t,
            sum(tonnes) FILTER (WHERE category = 'waste-generated' AND hazardous)                 AS hazardous_t,
-           sum(tonnes) FILTER (WHERE category = 'symbiosis' AND hazardous IS NULL)               AS symbiosis_t
+           sum(tonnes) FILTER (WHERE category = 'symbiosis' AND hazardous IS NULL)               AS symbiosis_t,
+           sum(resolved_t + assumed_t) FILTER (WHERE category = 'waste-generated' AND hazardous IS NULL) AS estimated_t
     FROM kpi_esrs_e5_5_resolved_all
     GROUP BY period, period_start, company_id
 )
@@ -265,38 +266,42 @@ SELECT period, period_start, company_id,
        (reused_t + recycled_t) / nullif(generated_t, 0)                                          AS recycling_rate,
        (reused_t + recycled_t + energy_recovered_t + other_recovery_t) / nullif(generated_t, 0)  AS recovery_rate,
        1 - landfilled_t / nullif(generated_t, 0)                                                 AS landfill_diversion_rate,
-       symbiosis_t / nullif(generated_t, 0)                                                      AS symbiosis_share
+       symbiosis_t / nullif(generated_t, 0)                                                      AS symbiosis_share,
+       -- Waste generated whose final operation is an estimate: a destination's declared final
+       -- operations, or assumed disposal (ESRS E5 §40; docs/kpis.md).
+       estimated_t,
+       estimated_t / nullif(generated_t, 0)                                                      AS estimated_share
 FROM sums;
 
 CREATE OR REPLACE VIEW kpi_company_daily_all AS
     SELECT period_start AS day, company_id, generated_t, reused_t, recycled_t, energy_recovered_t, other_recovery_t,
            disposed_t, interim_t, landfilled_t, hazardous_t, symbiosis_t, hazardous_share, recycling_rate,
-           recovery_rate, landfill_diversion_rate, symbiosis_share
+           recovery_rate, landfill_diversion_rate, symbiosis_share, estimated_t, estimated_share
     FROM kpi WHERE period = 'day' AND company_id IS NOT NULL;
 CREATE OR REPLACE VIEW kpi_company_monthly_all AS
     SELECT period_start AS month, company_id, generated_t, reused_t, recycled_t, energy_recovered_t, other_recovery_t,
            disposed_t, interim_t, landfilled_t, hazardous_t, symbiosis_t, hazardous_share, recycling_rate,
-           recovery_rate, landfill_diversion_rate, symbiosis_share
+           recovery_rate, landfill_diversion_rate, symbiosis_share, estimated_t, estimated_share
     FROM kpi WHERE period = 'month' AND company_id IS NOT NULL;
 CREATE OR REPLACE VIEW kpi_zone_daily_all AS
     SELECT period_start AS day, generated_t, reused_t, recycled_t, energy_recovered_t, other_recovery_t,
            disposed_t, interim_t, landfilled_t, hazardous_t, symbiosis_t, hazardous_share, recycling_rate,
-           recovery_rate, landfill_diversion_rate, symbiosis_share
+           recovery_rate, landfill_diversion_rate, symbiosis_share, estimated_t, estimated_share
     FROM kpi WHERE period = 'day' AND company_id IS NULL;
 CREATE OR REPLACE VIEW kpi_zone_monthly_all AS
     SELECT period_start AS month, generated_t, reused_t, recycled_t, energy_recovered_t, other_recovery_t,
            disposed_t, interim_t, landfilled_t, hazardous_t, symbiosis_t, hazardous_share, recycling_rate,
-           recovery_rate, landfill_diversion_rate, symbiosis_share
+           recovery_rate, landfill_diversion_rate, symbiosis_share, estimated_t, estimated_share
     FROM kpi WHERE period = 'month' AND company_id IS NULL;
 CREATE OR REPLACE VIEW kpi_company_yearly_all AS
     SELECT period_start AS year, company_id, generated_t, reused_t, recycled_t, energy_recovered_t, other_recovery_t,
            disposed_t, interim_t, landfilled_t, hazardous_t, symbiosis_t, hazardous_share, recycling_rate,
-           recovery_rate, landfill_diversion_rate, symbiosis_share
+           recovery_rate, landfill_diversion_rate, symbiosis_share, estimated_t, estimated_share
     FROM kpi WHERE period = 'year' AND company_id IS NOT NULL;
 CREATE OR REPLACE VIEW kpi_zone_yearly_all AS
     SELECT period_start AS year, generated_t, reused_t, recycled_t, energy_recovered_t, other_recovery_t,
            disposed_t, interim_t, landfilled_t, hazardous_t, symbiosis_t, hazardous_share, recycling_rate,
-           recovery_rate, landfill_diversion_rate, symbiosis_share
+           recovery_rate, landfill_diversion_rate, symbiosis_share, estimated_t, estimated_share
     FROM kpi WHERE period = 'year' AND company_id IS NULL;
 
 -- Symbiosis exchanges between companies of the zone: the shape of a Sankey diagram
