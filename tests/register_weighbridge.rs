@@ -42,7 +42,14 @@ fn run(target: &StorageTarget, zone: &std::path::Path, args: &[&str]) -> Output 
         .unwrap()
 }
 
-async fn register(target: &StorageTarget, siret: &str, direction: Direction, purpose: Purpose, from: &str, to: &str) -> Register {
+async fn register(
+    target: &StorageTarget,
+    siret: &str,
+    direction: Direction,
+    purpose: Purpose,
+    from: &str,
+    to: &str,
+) -> Register {
     let request = Request {
         siret: siret.into(),
         direction,
@@ -71,7 +78,9 @@ async fn the_incoming_register_takes_the_hour_day_and_mass_of_the_destinations_w
     let zone = zone.with_ids(prepared.ids);
     // The joinery weighs its offcuts skip at 10:00 Paris (09:00 UTC) on 1, 4 and 8 March.
     let loads = [(0, 3_000.0), (3, 2_500.0), (7, 2_000.0)];
-    let readings = loads.iter().map(|&(d, kg)| weighing(&zone, "menuiserie-souchez", "gw-ms-01", 1, kg, DAY1 + d * DAY_MS + 9 * HOUR_MS));
+    let readings = loads
+        .iter()
+        .map(|&(d, kg)| weighing(&zone, "menuiserie-souchez", "gw-ms-01", 1, kg, DAY1 + d * DAY_MS + 9 * HOUR_MS));
     let mut writer = target.writer();
     writer.write(&batch_of(readings.collect())).await.expect("write");
     writer.close().await;
@@ -81,36 +90,50 @@ async fn the_incoming_register_takes_the_hour_day_and_mass_of_the_destinations_w
     let tickets = dir.join("tickets.csv");
 
     // A file with a bad ticket is refused whole, every problem named with its line.
-    std::fs::write(&tickets, format!("{TICKETS}ms-wood-1;2027-03-17 10:00;12;\nms-wod-1;2027-03-17T10:00:00+01:00;12;\n")).unwrap();
-    let out = run(&target, &zone_path, &["register", "weighings", "--weighbridge", "cs-pont-1", tickets.to_str().unwrap()]);
+    std::fs::write(
+        &tickets,
+        format!("{TICKETS}ms-wood-1;2027-03-17 10:00;12;\nms-wod-1;2027-03-17T10:00:00+01:00;12;\n"),
+    )
+    .unwrap();
+    let out =
+        run(&target, &zone_path, &["register", "weighings", "--weighbridge", "cs-pont-1", tickets.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(65), "{stderr}");
     assert!(stderr.contains("line 6: weighed_at: \"2027-03-17 10:00\" is not a time with its offset"), "{stderr}");
     std::fs::write(&tickets, format!("{TICKETS}ms-wod-1;2027-03-17T10:00:00+01:00;12;\n")).unwrap();
-    let out = run(&target, &zone_path, &["register", "weighings", "--weighbridge", "cs-pont-1", tickets.to_str().unwrap()]);
+    let out =
+        run(&target, &zone_path, &["register", "weighings", "--weighbridge", "cs-pont-1", tickets.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(65), "{stderr}");
-    assert!(stderr.contains("line 6: container: no container \"ms-wod-1\" in the registry; did you mean \"ms-wood-1\"?"), "{stderr}");
+    assert!(
+        stderr.contains("line 6: container: no container \"ms-wod-1\" in the registry; did you mean \"ms-wood-1\"?"),
+        "{stderr}"
+    );
     // A weighbridge the registry does not have, and a container bound elsewhere.
     std::fs::write(&tickets, TICKETS).unwrap();
-    let out = run(&target, &zone_path, &["register", "weighings", "--weighbridge", "cs-pont-2", tickets.to_str().unwrap()]);
+    let out =
+        run(&target, &zone_path, &["register", "weighings", "--weighbridge", "cs-pont-2", tickets.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(65));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no weighbridge \"cs-pont-2\" in the registry"));
     let elsewhere = dir.join("elsewhere.csv");
     std::fs::write(&elsewhere, "container;weighed_at;net_kg\nml-scrap-1;2027-03-01T11:00:00+01:00;4000\n").unwrap();
-    let out = run(&target, &zone_path, &["register", "weighings", "--weighbridge", "cs-pont-1", elsewhere.to_str().unwrap()]);
+    let out =
+        run(&target, &zone_path, &["register", "weighings", "--weighbridge", "cs-pont-1", elsewhere.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(65));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("container \"ml-scrap-1\" goes to \"ferrailles-lens\", not to \"chaufferie-souchez\""));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("container \"ml-scrap-1\" goes to \"ferrailles-lens\", not to \"chaufferie-souchez\""));
     let db = target.connect().await;
     let stored: i64 = db.client.query_one("SELECT count(*) FROM reception_weighings", &[]).await.unwrap().get(0);
     assert_eq!(stored, 0, "nothing of a refused file is stored");
     db.close().await;
 
     // The good file, twice: stored once.
-    let out = run(&target, &zone_path, &["register", "weighings", "--weighbridge", "cs-pont-1", tickets.to_str().unwrap()]);
+    let out =
+        run(&target, &zone_path, &["register", "weighings", "--weighbridge", "cs-pont-1", tickets.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("4 ticket(s) imported, 0 already there"));
-    let again = run(&target, &zone_path, &["register", "weighings", "--weighbridge", "cs-pont-1", tickets.to_str().unwrap()]);
+    let again =
+        run(&target, &zone_path, &["register", "weighings", "--weighbridge", "cs-pont-1", tickets.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&again.stderr).contains("0 ticket(s) imported, 4 already there"));
 
     let r = register(&target, CHAUFFERIE, Direction::Incoming, Purpose::Import, "2027-03-01", "2027-03-31").await;
@@ -141,7 +164,8 @@ async fn the_incoming_register_takes_the_hour_day_and_mass_of_the_destinations_w
 
     // The slip number on the ticket reaches both internal registers; the joinery's outgoing
     // line keeps its own day and mass.
-    let internal = register(&target, CHAUFFERIE, Direction::Incoming, Purpose::Internal, "2027-03-01", "2027-03-31").await;
+    let internal =
+        register(&target, CHAUFFERIE, Direction::Incoming, Purpose::Internal, "2027-03-01", "2027-03-31").await;
     assert_eq!(value(&internal, 1, "Numéro de bordereau de suivi"), "BSD-20270304-AB12");
     assert_eq!(value(&internal, 0, "Numéro de bordereau de suivi"), "");
     let sent = register(&target, MENUISERIE, Direction::Outgoing, Purpose::Internal, "2027-03-01", "2027-03-31").await;

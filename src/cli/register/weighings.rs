@@ -32,10 +32,7 @@ pub async fn run(weighbridge: &str, file: &Path, settings: Settings) -> Outcome 
     db.close().await;
     match imported {
         Ok(done) => {
-            eprintln!(
-                "weighbridge {weighbridge}: {} ticket(s) imported, {} already there",
-                done.added, done.already
-            );
+            eprintln!("weighbridge {weighbridge}: {} ticket(s) imported, {} already there", done.added, done.already);
             Ok(ExitCode::SUCCESS)
         }
         Err(e @ (WeighingsError::Refused(_) | WeighingsError::NoWeighbridge { .. })) => {

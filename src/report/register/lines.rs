@@ -241,8 +241,7 @@ fn no_weighing_hour(s: &Shipment) -> String {
         format!(
             "{needs}; no ticket of its weighbridge for container {:?} within 7 days after {} (import them: \
              `wasteflow register weighings`)",
-            s.container_id,
-            s.ts
+            s.container_id, s.ts
         )
     } else {
         format!("{needs}; the registry has no weighbridge at its sites (a `[[weighbridges]]` entry)")
@@ -371,7 +370,8 @@ mod tests {
     #[test]
     fn a_received_line_takes_its_hour_day_mass_and_slip_number_from_the_destinations_weighbridge() {
         let day = jiff::civil::date(2027, 4, 1);
-        let incoming = |purpose| Request { direction: Direction::Incoming, ..request(purpose, jiff::civil::date(2027, 4, 9)) };
+        let incoming =
+            |purpose| Request { direction: Direction::Incoming, ..request(purpose, jiff::civil::date(2027, 4, 9)) };
         // Landfilled (D1 is not among R1, D10, D5): no hour needed without a weighbridge.
         let landfilled = just_after_local_midnight("20 03 01", false);
         let r = build(&incoming(Purpose::Import), std::slice::from_ref(&landfilled));
@@ -381,10 +381,16 @@ mod tests {
         d5.treatment = "D5".into();
         let r = build(&incoming(Purpose::Import), std::slice::from_ref(&d5));
         assert_eq!(value(&r, 0, "Heure de pesée"), "");
-        assert!(r.lines[0].missing.iter().any(|m| m.starts_with("Heure de pesée") && m.ends_with("(a `[[weighbridges]]` entry)")));
+        assert!(r.lines[0]
+            .missing
+            .iter()
+            .any(|m| m.starts_with("Heure de pesée") && m.ends_with("(a `[[weighbridges]]` entry)")));
         d5.destination_weighs = true;
         let r = build(&incoming(Purpose::Import), std::slice::from_ref(&d5));
-        assert!(r.lines[0].missing.iter().any(|m| m.contains("no ticket of its weighbridge for container \"ba-mixed-1\"")));
+        assert!(r.lines[0]
+            .missing
+            .iter()
+            .any(|m| m.contains("no ticket of its weighbridge for container \"ba-mixed-1\"")));
         // Its ticket: 2,480 kg at 00:20 local on 2 April, the day after the producer weighed
         // 2,000 kg at 01:30 on 1 April. The line is dated 2 April, at 00:20, 2.480 t.
         d5.reception = Some(crate::report::register::shipment::Reception {

@@ -66,7 +66,8 @@ pub async fn import(client: &mut Client, weighbridge: &str, tickets: &[Ticket]) 
                 let near = closest(&t.container, containers.iter().map(|r| r.get::<_, &str>("id")))
                     .map(|n| format!("; did you mean {n:?}?"))
                     .unwrap_or_default();
-                refused.push(format!("line {}: container: no container {:?} in the registry{near}", t.line, t.container));
+                refused
+                    .push(format!("line {}: container: no container {:?} in the registry{near}", t.line, t.container));
             }
             Some(d) if d != company => refused.push(format!(
                 "line {}: container {:?} goes to {d:?}, not to {company:?}, whose weighbridge {weighbridge:?} this is",

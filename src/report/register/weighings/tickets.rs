@@ -109,9 +109,9 @@ fn ticket(n: usize, line: &str, c: &Columns) -> Result<Ticket, Vec<String>> {
 
 /// An RFC 3339 time with its offset.
 fn instant(text: &str) -> Result<Timestamp, String> {
-    let t: jiff::Timestamp = text.parse().map_err(|_| {
-        format!("{text:?} is not a time with its offset, RFC 3339 (e.g. 2026-12-03T14:32:00+01:00)")
-    })?;
+    let t: jiff::Timestamp = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a time with its offset, RFC 3339 (e.g. 2026-12-03T14:32:00+01:00)"))?;
     Ok(Timestamp::from_millis(t.as_millisecond()))
 }
 
