@@ -111,7 +111,7 @@ perm /usr/bin/wasteflow "755 root:root"
 perm /etc/wasteflow "750 root:wasteflow"
 perm /etc/wasteflow/wasteflow.toml "640 root:wasteflow"
 perm /etc/wasteflow/zone.toml "640 root:wasteflow"
-perm /etc/wasteflow/credentials "700 root:root"
+perm /etc/wasteflow/credentials "750 root:wasteflow"
 UNIT=/usr/lib/systemd/system/wasteflow.service
 [ -f "$UNIT" ] || fail "no unit installed at $UNIT"
 grep -q '^ExecStart=/usr/bin/wasteflow ' "$UNIT" || fail "the unit does not run /usr/bin/wasteflow"
@@ -124,9 +124,20 @@ MANPAGER=cat man wasteflow 2>/dev/null | grep -q 'EXIT STATUS' || fail "man wast
 echo "== check-config as the service user"
 (cd / && runuser -u wasteflow -- wasteflow --config /etc/wasteflow/wasteflow.toml check-config) \
   || fail "check-config as wasteflow"
-# And the credentials stay out of its reach.
-(cd / && runuser -u wasteflow -- ls /etc/wasteflow/credentials >/dev/null 2>&1) \
-  && fail "the service user can list the credentials directory"
+# The credentials (docs/operations.md, "The Debian package"): an operator in group wasteflow
+# reads the daemon's password, made group-readable as the docs say, and no one but root reads
+# a secret left 0600 (the owner's password of the least-privilege set-up).
+install -m 0640 -g wasteflow /dev/stdin /etc/wasteflow/credentials/db-password <<< 'daemon-password'
+install -m 0600 /dev/stdin /etc/wasteflow/credentials/db-owner-password <<< 'owner-password'
+useradd --no-create-home --groups wasteflow wf-operator
+[ "$(cd / && runuser -u wf-operator -- cat /etc/wasteflow/credentials/db-password)" = daemon-password ] \
+  || fail "an operator in group wasteflow cannot read the daemon's password"
+for who in wf-operator wasteflow; do
+  (cd / && runuser -u "$who" -- cat /etc/wasteflow/credentials/db-owner-password >/dev/null 2>&1) \
+    && fail "$who can read a credential left 0600"
+done
+userdel wf-operator
+rm /etc/wasteflow/credentials/db-password /etc/wasteflow/credentials/db-owner-password
 
 echo "== upgrade keeps an edited conffile, a drop-in and the permissions"
 echo "# edited by the operator" >> /etc/wasteflow/wasteflow.toml

@@ -4,7 +4,8 @@
 #   /usr/local/bin/wasteflow                      the binary (built here in release mode)
 #   /etc/systemd/system/wasteflow.service         the unit (deploy/systemd/wasteflow.service)
 #   /etc/wasteflow/wasteflow.toml, zone.toml      example configuration (kept if present)
-#   /etc/wasteflow/credentials/                   secrets for LoadCredential= (root only)
+#   /etc/wasteflow/credentials/                   secrets for LoadCredential= (root:wasteflow 0750;
+#                                                 a secret 0640 is the group's, 0600 root's)
 #   /usr/local/share/doc/wasteflow/               operations, alerting, reliability, scaling, KPIs
 # and a system user `wasteflow` that owns nothing but reads its configuration.
 #
@@ -54,16 +55,16 @@ OWNER=root:root
 
 # Configuration: readable by the service's group, writable by root only.
 install -d -m 0750 "$D/etc/wasteflow"
-install -d -m 0700 "$D/etc/wasteflow/credentials"
+install -d -m 0750 "$D/etc/wasteflow/credentials"
 for f in wasteflow.toml zone.toml; do
   target="$D/etc/wasteflow/$f"
   [ -e "$target" ] && target="$target.example"
   # As shipped: `file = "zone.toml"` is relative to the configuration file's directory.
   install -m 0640 "config/$f" "$target"
 done
-[ -z "$D" ] && chown -R "$OWNER" "$D/etc/wasteflow" && chown root:root "$D/etc/wasteflow/credentials"
+[ -z "$D" ] && chown -R "$OWNER" "$D/etc/wasteflow"
 if [ ! -e "$D/etc/wasteflow/credentials/db-password" ]; then
-  echo "note: put the database password in /etc/wasteflow/credentials/db-password (mode 0600)," \
+  echo "note: put the database password in /etc/wasteflow/credentials/db-password (mode 0640, group wasteflow)," \
        "or remove LoadCredential= from the unit if the database needs none"
 fi
 

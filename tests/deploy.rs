@@ -65,7 +65,7 @@ fn install_script_stages_binary_unit_config_and_docs() {
     assert_eq!(mode("usr/local/bin/wasteflow"), 0o755);
     assert_eq!(mode("etc/systemd/system/wasteflow.service"), 0o644);
     assert_eq!(mode("etc/wasteflow"), 0o750);
-    assert_eq!(mode("etc/wasteflow/credentials"), 0o700);
+    assert_eq!(mode("etc/wasteflow/credentials"), 0o750);
     assert_eq!(mode("etc/wasteflow/wasteflow.toml"), 0o640);
     assert!(stage.join("usr/local/share/doc/wasteflow/operations.md").is_file());
     let config = std::fs::read_to_string(stage.join("etc/wasteflow/wasteflow.toml")).unwrap();
