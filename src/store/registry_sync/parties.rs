@@ -82,10 +82,10 @@ pub(super) async fn upsert_sites(tx: &impl GenericClient, f: &ZoneFile) -> Resul
 pub(super) async fn upsert_operators(tx: &impl GenericClient, f: &ZoneFile) -> Result<(), StoreError> {
     for o in &f.operators {
         tx.execute(
-            "INSERT INTO operators (id, name, siret, address, active) VALUES ($1, $2, $3, $4, true)
+            "INSERT INTO operators (id, name, siret, address, tgap_category, active) VALUES ($1, $2, $3, $4, $5, true)
              ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, siret = EXCLUDED.siret,
-             address = EXCLUDED.address, active = true",
-            &[&o.id, &o.name, &o.siret, &o.address],
+             address = EXCLUDED.address, tgap_category = EXCLUDED.tgap_category, active = true",
+            &[&o.id, &o.name, &o.siret, &o.address, &o.tgap_category.map(|c| c.name())],
         )
         .await?;
     }
