@@ -4,16 +4,18 @@
 
 use crate::store::error::StoreError;
 use crate::store::schema::add_company_rows;
-use crate::zone::{all_treatments, parse_window, treatment_mode, CollectionWindowEntry, ZoneFile};
+use crate::zone::{all_treatments, parse_window, treatment_mode, CollectionWindowEntry, TgapCategory, ZoneFile};
 use tokio_postgres::GenericClient;
 
 /// Every treatment operation the crate knows, with its class.
 pub(super) async fn upsert_treatments(tx: &impl GenericClient) -> Result<(), StoreError> {
     for (code, class, landfill) in all_treatments() {
+        let tgap = |hazardous| TgapCategory::of_disposal(&code, hazardous).map(TgapCategory::name);
         tx.execute(
-            "INSERT INTO treatments (code, class, landfill) VALUES ($1, $2, $3)
-             ON CONFLICT (code) DO UPDATE SET class = EXCLUDED.class, landfill = EXCLUDED.landfill",
-            &[&code, &class.name(), &landfill],
+            "INSERT INTO treatments (code, class, landfill, tgap_non_hazardous, tgap_hazardous) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (code) DO UPDATE SET class = EXCLUDED.class, landfill = EXCLUDED.landfill,
+             tgap_non_hazardous = EXCLUDED.tgap_non_hazardous, tgap_hazardous = EXCLUDED.tgap_hazardous",
+            &[&code, &class.name(), &landfill, &tgap(false), &tgap(true)],
         )
         .await?;
     }

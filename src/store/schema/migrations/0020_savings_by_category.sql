@@ -23,7 +23,13 @@ ALTER TABLE zone_settings ADD COLUMN hazardous_baseline_treatment text;
 -- The TGAP line an operator that landfills or incinerates declares (zone file `tgap_category`).
 ALTER TABLE operators ADD COLUMN tgap_category text;
 
--- The per-year rates of migration 14 are read no more (tgap_category_rates holds them by category).
-DROP TABLE tgap_rates;
+-- The TGAP line each operation pays on non-hazardous and on hazardous waste when its destination
+-- declares none (NULL: untaxed), written from src/zone/synergy.rs (TgapCategory::of_disposal) by
+-- the registry sync with the rest of `treatments`.
+ALTER TABLE treatments ADD COLUMN tgap_non_hazardous text, ADD COLUMN tgap_hazardous text;
+
+-- The per-year rates of migration 14 are read no more (tgap_category_rates holds them by
+-- category); the savings view that read them is defined again from views.sql.
+DROP TABLE tgap_rates CASCADE;
 
 GRANT SELECT, INSERT, DELETE ON tgap_category_rates TO wasteflow_writer;
