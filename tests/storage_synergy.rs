@@ -452,10 +452,7 @@ async fn opportunities_and_savings_equal_the_hand_computed_fixture() {
         .await
         .unwrap();
     let by_origin: [f64; 4] = [zone_march.get(0), zone_march.get(1), zone_march.get(2), zone_march.get(3)];
-    assert!(
-        by_origin.iter().zip([44.5, 0.0, 32.0, 0.0]).all(|(a, b)| close(Some(*a), Some(b))),
-        "{by_origin:?}"
-    );
+    assert!(by_origin.iter().zip([44.5, 0.0, 32.0, 0.0]).all(|(a, b)| close(Some(*a), Some(b))), "{by_origin:?}");
 
     // April: nothing recovered, no savings row. January 2028: no TGAP for 2028, so no baseline:
     // Béton's 10 t are unpriced and the cost avoided is not configured (NULL, never 0).

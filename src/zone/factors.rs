@@ -118,7 +118,9 @@ pub fn effective_with(f: &ZoneFile, reference: &ReferenceFactors) -> Effective {
     };
     let mut tgap = tgap_of(&x.tgap, Origin::Zone);
     let zone_keys: HashSet<(i32, TgapCategory)> = tgap.iter().map(|t| (t.year, t.category)).collect();
-    tgap.extend(tgap_of(&reference.tgap, Origin::Reference).into_iter().filter(|t| !zone_keys.contains(&(t.year, t.category))));
+    tgap.extend(
+        tgap_of(&reference.tgap, Origin::Reference).into_iter().filter(|t| !zone_keys.contains(&(t.year, t.category))),
+    );
     tgap.sort_by(|a, b| (a.year, a.category).cmp(&(b.year, b.category)));
 
     let cost_of = |c: &CostFactor, origin: Origin| CostRow {

@@ -66,7 +66,8 @@ costs = [{ treatment = "D1", eur_per_tonne = 90.0, source = "quote" }]
     );
     let e = effective_with(&f, &reference);
     assert_eq!((e.baseline.as_str(), e.hazardous_baseline.as_str()), ("D1", "D10"));
-    let tgap: Vec<(TgapCategory, f64, Origin)> = e.tgap.iter().map(|t| (t.category, t.eur_per_tonne, t.origin)).collect();
+    let tgap: Vec<(TgapCategory, f64, Origin)> =
+        e.tgap.iter().map(|t| (t.category, t.eur_per_tonne, t.origin)).collect();
     assert_eq!(
         tgap,
         vec![
