@@ -113,7 +113,8 @@ fn render_estimates(out: &mut String, r: &CompanyYear) {
 fn render_synergy(out: &mut String, r: &CompanyYear) {
     let _ = writeln!(
         out,
-        "\nsynergy opportunities (streams sent out of the zone or to disposal that a zone company accepts):"
+        "\nsynergy opportunities (streams sent out of the zone or to disposal that a zone company accepts, none a step down \
+         the waste hierarchy):"
     );
     if r.opportunities.is_empty() {
         let _ = writeln!(out, "  none in {}", r.year);
