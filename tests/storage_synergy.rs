@@ -336,8 +336,9 @@ async fn opportunities_and_savings_equal_the_hand_computed_fixture() {
         )
         .await
         .unwrap();
-    let worth: Vec<(String, Option<f64>, Option<String>, Option<f64>, Option<String>)> =
-        worth.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4))).collect();
+    /// Basis, euros and their origin, tCO2e and their origin.
+    type Worth = (String, Option<f64>, Option<String>, Option<f64>, Option<String>);
+    let worth: Vec<Worth> = worth.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4))).collect();
     for (w, (eur, co2e)) in worth.iter().zip([(3850.0, 0.175), (6600.0, 0.3)]) {
         assert!(w.0 == "weighed" && close(w.1, Some(eur)) && close(w.3, Some(co2e)), "{worth:?}");
         assert_eq!((w.2.as_deref(), w.4.as_deref()), (Some("zone"), Some("zone")), "{worth:?}");

@@ -121,7 +121,7 @@ pub fn effective_with(f: &ZoneFile, reference: &ReferenceFactors) -> Effective {
     tgap.extend(
         tgap_of(&reference.tgap, Origin::Reference).into_iter().filter(|t| !zone_keys.contains(&(t.year, t.category))),
     );
-    tgap.sort_by(|a, b| (a.year, a.category).cmp(&(b.year, b.category)));
+    tgap.sort_by_key(|t| (t.year, t.category));
 
     let cost_of = |c: &CostFactor, origin: Origin| CostRow {
         treatment: c.treatment.clone(),
