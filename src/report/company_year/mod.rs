@@ -10,9 +10,10 @@
 
 mod model;
 mod queries;
+mod queries_savings;
 mod render;
 
-pub use model::{Category, CompanyYear, Implausible, Opportunity, Rates, Savings};
+pub use model::{Category, CompanyYear, FactorSource, Implausible, Opportunity, Rates, Savings};
 pub use render::render;
 
 use super::{ReportError, ZoneTime};
