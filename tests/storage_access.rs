@@ -59,35 +59,12 @@ fn sees(rule: Sees, row: &Value, company: &str) -> bool {
     }
 }
 
-/// Logistique A21 also landfills mineral mix, which Béton d'Artois accepts for recycling: a
-/// synergy opportunity (the example zone's pallets are none: the transfer station recycles part
-/// of what it receives, and the boiler would burn them).
-const LANDFILLED: &str = r#"
-[[containers]]
-id = "la-mineral-landfill"
-company = "logistique-a21"
-site = "la-lievin"
-type = "roll-off"
-volume_m3 = 30.0
-max_load_kg = 30000.0
-stream = "mineral-mix"
-treatment = "D1"
-destination = "isdnd-artois"
-transporter = "transports-artois"
-
-[[gateways]]
-id = "gw-la-02"
-company = "logistique-a21"
-site = "la-lievin"
-sensors = [{ number = 1, container = "la-mineral-landfill" }]
-"#;
-
-/// The fixture: the example zone with [`LANDFILLED`], 600 simulated frames of every company (2 % malformed), each
+/// The fixture: the example zone with [`common::storage::LANDFILLED`], 600 simulated frames of every company (2 % malformed), each
 /// container's live state and one open event, each gateway's frame counter and one gap, and a
 /// dead letter from a gateway the registry does not know, on a topic that claims company A.
 async fn filled() -> (StorageTarget, Zone, Db) {
     let target = StorageTarget::new().await;
-    let zone = example_zone_with(LANDFILLED);
+    let zone = example_zone_with(common::storage::LANDFILLED);
     let prepared = prepare(&target.settings, &zone, true).await.expect("prepare");
     assert!(prepared.registry.roles.missing.is_empty(), "the test's login creates roles: {:?}", prepared.registry);
     let zone = zone.with_ids(prepared.ids);

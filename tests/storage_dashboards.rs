@@ -7,7 +7,6 @@ mod common;
 use common::grafana::{panels, substitute};
 use common::storage::{fill_simulated, StorageTarget};
 use wasteflow::store::prepare;
-use wasteflow::zone::Zone;
 
 /// The dashboards a company's Grafana organisation is given (deploy/grafana/company-org.sh).
 const COMPANY_DASHBOARDS: [&str; 2] = ["company-detail.json", "zone-overview.json"];
@@ -68,7 +67,8 @@ fn zone_only(sql: &str) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_dashboard_query_returns_the_columns_its_panel_needs() {
     let target = StorageTarget::new().await;
-    let zone = Zone::load(&common::zone_file()).unwrap();
+    // With a synergy opportunity, for its panel to have rows.
+    let zone = common::storage::example_zone_with(common::storage::LANDFILLED);
     let prepared = prepare(&target.settings, &zone, true).await.expect("prepare");
     let zone = zone.with_ids(prepared.ids);
     fill_simulated(&target, &zone).await;
