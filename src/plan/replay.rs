@@ -3,6 +3,7 @@
 //! full containers were when collected. Measures the planner against the simulator's
 //! collections (`wasteflow plan --evaluate`, docs/planning.md).
 
+use super::load::{ExpectedMass, Weighing};
 use super::local_time::{LocalClock, LocalTime, DAY, HOUR};
 use super::schedule::{Params, Pickup, PlannedContainer};
 use super::trips::{group_trips, plan, Vehicle};
@@ -19,6 +20,10 @@ pub struct ReplayContainer {
     /// Its collections during the warm-up (hours from the start), whatever the policy: the
     /// live state then knows a fill rate since a collection, as it does in service.
     pub warmup_collections: Vec<usize>,
+    /// What a collection weighs at a given fill (e.g. at the simulator's weighings' mass per
+    /// point of fill). Each replayed collection is weighed so, and the planner forecasts from
+    /// the latest of those weighings, as it does in service.
+    pub weighed: ExpectedMass,
 }
 
 /// Who decides the collections.
@@ -33,7 +38,7 @@ pub enum Policy {
     /// The planner, run every local midnight on the replayed live state (fill,
     /// and the rate since the last collection as the live stage computes it); the pick-ups
     /// until the next run are made at their hour, the trips grouped across companies.
-    Planned { margin: SignedDuration, horizon: SignedDuration, join_share: f64, rate_factor: f64 },
+    Planned { margin: SignedDuration, horizon: SignedDuration, join_share: f64, rate_factor: f64, slot: SignedDuration },
 }
 
 /// What a replay measured.
@@ -41,6 +46,9 @@ pub enum Policy {
 pub struct ReplayOutcome {
     pub collections: usize,
     pub trips: usize,
+    /// The trips the same collections take when each company calls its own truck (its
+    /// carrier's rounds, one company at a time): `trips` but for the planner.
+    pub own_trips: usize,
     /// Times a container reached 100 % before being collected (once per fill cycle).
     pub overflows: usize,
     /// Containers that overflowed at least once.
@@ -49,7 +57,7 @@ pub struct ReplayOutcome {
     pub overflowed: Vec<String>,
     /// Mean fill at collection, percent.
     pub mean_fill_at_collection_pct: f64,
-    /// Collected mass (expected, from the registry's full mass), tonnes.
+    /// Collected mass as weighed (see [`ReplayContainer::weighed`]), tonnes.
     pub tonnes: f64,
 }
 
@@ -69,7 +77,7 @@ pub fn replay(
     let mut run = Replay::new(containers, start, warmup, clock, vehicles, policy);
     for h in 0..hours {
         let t = start + SignedDuration::from_hours(h as i64);
-        if let Policy::Planned { margin, horizon, join_share, rate_factor } = policy {
+        if let Policy::Planned { margin, horizon, join_share, rate_factor, slot } = policy {
             if h == warmup || (h > warmup && clock.to_local(t).time_of_day() < HOUR) {
                 let params = Params {
                     now: t,
@@ -77,6 +85,7 @@ pub fn replay(
                     margin: *margin,
                     join_share: *join_share,
                     rate_factor: *rate_factor,
+                    slot: *slot,
                 };
                 run.schedule_planned(t, &params);
             }
@@ -101,6 +110,8 @@ struct Replay<'a> {
     fill: Vec<f64>,
     /// Fill and time the rate since the last collection is measured from.
     base: Vec<(f64, Timestamp)>,
+    /// Each container's weighings, latest first.
+    weighings: Vec<Vec<Weighing>>,
     /// Overflowed in the current fill cycle.
     overflowed: Vec<bool>,
     /// Overflowed at least once after the warm-up.
@@ -145,6 +156,7 @@ impl<'a> Replay<'a> {
             policy,
             fill,
             base,
+            weighings: vec![Vec::new(); n],
             overflowed: vec![false; n],
             ever: vec![false; n],
             scheduled,
@@ -167,6 +179,7 @@ impl<'a> Replay<'a> {
                     reading_at: t,
                     rate_per_hour: (hours_since >= 1.0 / 6.0).then(|| (self.fill[i] - self.base[i].0) / hours_since),
                     rate_span_h: Some(hours_since),
+                    mass: ExpectedMass::new(&self.weighings[i], c.state.mass.max_load_kg),
                     ..c.state.clone()
                 }
             })
@@ -200,20 +213,17 @@ impl<'a> Replay<'a> {
     fn collect_and_fill(&mut self, h: usize, t: Timestamp) {
         for (i, c) in self.containers.iter().enumerate() {
             if self.scheduled[i].remove(&h) {
-                let s = &c.state;
                 let fill = self.fill[i];
-                let pickup = Pickup {
-                    container: s.id.clone(),
-                    company: s.company.clone(),
-                    destination: s.destination.clone(),
-                    transporter: s.transporter.clone().unwrap_or_default(),
-                    at: t,
-                    overflow: t,
+                let state = PlannedContainer {
                     fill_pct: fill,
-                    volume_m3: s.volume_m3 * fill.min(100.0) / 100.0,
-                    mass_kg: s.full_mass_kg * fill.min(100.0) / 100.0,
-                    late: self.overflowed[i],
+                    reading_at: t,
+                    rate_per_hour: None,
+                    mass: c.weighed,
+                    ..c.state.clone()
                 };
+                let mut pickup = state.pickup_at(&state.transporter.clone().unwrap_or_default(), t, t);
+                pickup.late = self.overflowed[i];
+                self.weighings[i].insert(0, Weighing { kg: pickup.mass_kg, fill_pct: fill });
                 if h >= self.warmup {
                     self.done.push(pickup);
                 }
@@ -243,27 +253,26 @@ impl<'a> Replay<'a> {
         out.mean_fill_at_collection_pct =
             if done.is_empty() { 0.0 } else { done.iter().map(|p| p.fill_pct).sum::<f64>() / done.len() as f64 };
         out.tonnes = done.iter().map(|p| p.mass_kg).sum::<f64>() / 1000.0;
-        out.trips = self.count_trips();
+        out.own_trips = self.own_trips();
+        out.trips = match self.policy {
+            Policy::Planned { .. } => group_trips(&self.done, self.clock, self.vehicles).len(),
+            Policy::Fixed(_) | Policy::Reactive => out.own_trips,
+        };
         out
     }
 
-    /// The trips that drove the collections: across companies when planned, per company
-    /// otherwise.
-    fn count_trips(&self) -> usize {
+    /// The rounds that drive the collections when each company calls its own truck: the
+    /// carriers' pick-ups at the same hour, one company at a time.
+    fn own_trips(&self) -> usize {
         let (done, clock, vehicles) = (&self.done, self.clock, self.vehicles);
-        match self.policy {
-            Policy::Planned { .. } => group_trips(done, clock, vehicles).len(),
-            Policy::Fixed(_) | Policy::Reactive => {
-                let companies: BTreeSet<&str> = done.iter().map(|p| p.company.as_str()).collect();
-                companies
-                    .into_iter()
-                    .map(|co| {
-                        let own: Vec<Pickup> = done.iter().filter(|p| p.company == co).cloned().collect();
-                        group_trips(&own, clock, vehicles).len()
-                    })
-                    .sum()
-            }
-        }
+        let companies: BTreeSet<&str> = done.iter().map(|p| p.company.as_str()).collect();
+        companies
+            .into_iter()
+            .map(|co| {
+                let own: Vec<Pickup> = done.iter().filter(|p| p.company == co).cloned().collect();
+                group_trips(&own, clock, vehicles).len()
+            })
+            .sum()
     }
 }
 
@@ -287,7 +296,7 @@ mod tests {
                 destination: "op".into(),
                 transporter: Some("t".into()),
                 volume_m3: 10.0,
-                full_mass_kg: 1000.0,
+                mass: ExpectedMass::max_load(1000.0),
                 threshold_pct: 90.0,
                 fill_pct: 0.0,
                 reading_at: Timestamp::EPOCH,
@@ -298,16 +307,22 @@ mod tests {
             start_fill_pct: 0.0,
             inflow_per_hour: vec![rate; 72],
             warmup_collections: vec![],
+            weighed: ExpectedMass::max_load(1000.0),
         }
     }
 
     #[test]
-    fn fixed_collections_count_overflows_fills_and_each_companys_trips() {
+    fn fixed_collections_count_overflows_fills_and_each_companys_rounds() {
         // 2 %/h from 0: 100 % after 50 h. a1 is collected at hour 30 (60 %) and never again:
         // from hour 30 it needs 50 h more, past the 72 h: no overflow. b1 is never collected:
         // it reaches 100 % at hour 49 (50 x 2), one overflow. c1 (company a) at hour 30 too:
-        // a's two pick-ups that day are one trip. 2 collections at 60 %, 1 trip, 1.2 t.
-        let cs = [container("a1", "a", 2.0), container("b1", "b", 2.0), container("c1", "a", 2.0)];
+        // a's two pick-ups then are one round. d1 (company a) at hour 34 (68 %), the same day:
+        // another round (a day's collections were once counted as one trip). 3 collections,
+        // 2 trips. Weighed: a1, c1 at the largest load, 1000 kg x 60 % = 600 kg each; d1 at
+        // its weighings' 300 kg / 60 % = 5 kg a point, 5 x 68 = 340 kg: 1.54 t.
+        let mut d1 = container("d1", "a", 2.0);
+        d1.weighed = ExpectedMass::new(&[Weighing { kg: 300.0, fill_pct: 60.0 }], 1000.0);
+        let cs = [container("a1", "a", 2.0), container("b1", "b", 2.0), container("c1", "a", 2.0), d1];
         let out = replay(
             &cs,
             monday(),
@@ -315,10 +330,11 @@ mod tests {
             72,
             &LocalClock::fixed(HOUR),
             &BTreeMap::new(),
-            &Policy::Fixed(vec![vec![30], vec![], vec![30]]),
+            &Policy::Fixed(vec![vec![30], vec![], vec![30], vec![34]]),
         );
-        assert_eq!((out.collections, out.trips, out.overflows, out.containers_overflowed), (2, 1, 1, 1));
-        assert!((out.mean_fill_at_collection_pct - 60.0).abs() < 1e-9 && (out.tonnes - 1.2).abs() < 1e-9);
+        assert_eq!((out.collections, out.trips, out.overflows, out.containers_overflowed), (3, 2, 1, 1));
+        assert!((out.mean_fill_at_collection_pct - 188.0 / 3.0).abs() < 1e-9, "{out:?}");
+        assert!((out.tonnes - 1.54).abs() < 1e-9, "{out:?}");
     }
 
     #[test]
@@ -339,11 +355,18 @@ mod tests {
         // 21:00), by 17:00 with a 4 h margin; Tuesday's window closes at 16:00 first: Tuesday
         // 16:00 (hour 40), holding 48 + 16 x 2 = 80 %, both in one trip. Wednesday 00:00:
         // 16 % (8 h since), 90 % in 37 h (Thursday 13:00), by 09:00: not on Wednesday, the
-        // last day replayed. 2 collections, 1 trip, mean fill 80 %, no overflow.
+        // last day replayed. 2 collections, 1 trip, mean fill 80 %, no overflow; each company
+        // calling its own truck: 2 trips.
         let cs = [container("a1", "a", 2.0), container("b1", "b", 2.0)];
-        let policy = Policy::Planned { margin: 4 * HOUR, horizon: 3 * DAY, join_share: 2.0, rate_factor: 1.0 };
+        let policy = Policy::Planned {
+            margin: 4 * HOUR,
+            horizon: 3 * DAY,
+            join_share: 2.0,
+            rate_factor: 1.0,
+            slot: SignedDuration::from_mins(15),
+        };
         let out = replay(&cs, monday(), 0, 72, &LocalClock::fixed(HOUR), &BTreeMap::new(), &policy);
-        assert_eq!((out.collections, out.trips, out.overflows), (2, 1, 0));
+        assert_eq!((out.collections, out.trips, out.own_trips, out.overflows), (2, 1, 2, 0));
         assert!((out.mean_fill_at_collection_pct - 80.0).abs() < 1e-9, "{out:?}");
     }
 }

@@ -4,8 +4,9 @@
 //! at or before the deadline, the carrier comes at the deadline, or at the window's close if
 //! that comes first.
 
-use super::local_time::{LocalClock, DAY};
-use crate::calendar::{SignedDuration, Timestamp};
+use super::load::{ExpectedMass, MassBasis};
+use super::local_time::{LocalClock, LocalTime, DAY};
+use crate::calendar::{millis_of, SignedDuration, Timestamp};
 use crate::zone::CollectionWindow;
 
 /// The rate factor stands for the nights and weekends a rate since the last collection
@@ -22,8 +23,8 @@ pub struct PlannedContainer {
     /// Its carrier; none for in-house treatment (nothing to plan).
     pub transporter: Option<String>,
     pub volume_m3: f64,
-    /// Expected mass of a full (100 %) container, kg.
-    pub full_mass_kg: f64,
+    /// Its expected mass at a given fill, and what that rests on.
+    pub mass: ExpectedMass,
     /// Overflow threshold, percent of volume.
     pub threshold_pct: f64,
     /// Latest fill level, percent, and when it was read (to the second).
@@ -38,10 +39,33 @@ pub struct PlannedContainer {
 }
 
 impl PlannedContainer {
-    /// Forecast fill at `t` (straight line from the latest reading, at most 100 %).
+    /// Forecast fill at `t`: a straight line from the latest reading, at most 100 %, never
+    /// below the reading itself (a container read at 104 % holds 104 %, as `live_containers`
+    /// says, not 100 %).
     pub fn fill_at(&self, t: Timestamp) -> f64 {
         let hours = (t - self.reading_at).max(SignedDuration::ZERO).as_secs_f64() / 3600.0;
-        (self.fill_pct + self.rate_per_hour.unwrap_or(0.0).max(0.0) * hours).min(100.0)
+        (self.fill_pct + self.rate_per_hour.unwrap_or(0.0).max(0.0) * hours).min(self.fill_pct.max(100.0))
+    }
+
+    /// Its pick-up at `at` for the overflow `overflow` forecast: the fill then, its volume on
+    /// the truck and its expected mass.
+    pub fn pickup_at(&self, transporter: &str, at: Timestamp, overflow: Timestamp) -> Pickup {
+        let fill_pct = self.fill_at(at);
+        Pickup {
+            container: self.id.clone(),
+            company: self.company.clone(),
+            destination: self.destination.clone(),
+            transporter: transporter.to_string(),
+            at,
+            overflow,
+            fill_pct,
+            volume_m3: self.volume_m3 * fill_pct.min(100.0) / 100.0,
+            mass_kg: self.mass.kg_at(fill_pct),
+            mass_basis: self.mass.basis,
+            read_fill_pct: self.fill_pct,
+            read_at: self.reading_at,
+            late: at > overflow,
+        }
     }
 
     /// When it reaches its overflow threshold filling at `rate_factor` times its rate (at its
@@ -75,6 +99,9 @@ pub struct Params {
     /// last collection averages nights and weekends; working hours fill faster). The expected
     /// fill and loads use the rate itself.
     pub rate_factor: f64,
+    /// Pick-up times are rounded down to a multiple of this from local midnight (15 min: a
+    /// carrier comes at 11:00 or 11:15, not at 11:08:31); zero: not rounded.
+    pub slot: SignedDuration,
 }
 
 /// One planned collection.
@@ -91,9 +118,14 @@ pub struct Pickup {
     pub overflow: Timestamp,
     /// Forecast fill at `at`, percent.
     pub fill_pct: f64,
-    /// Load: the container's volume times its fill, m3; and its expected mass, kg.
+    /// Load: the container's volume times its fill (at most 100 %), m3; and its expected
+    /// mass, kg, and what that rests on.
     pub volume_m3: f64,
     pub mass_kg: f64,
+    pub mass_basis: MassBasis,
+    /// The live state it was planned from: the fill read (`live_containers.fill_pct`) and when.
+    pub read_fill_pct: f64,
+    pub read_at: Timestamp,
     /// No window opens between now and the deadline: collected at the first opening (or now
     /// inside an open window), after the forecast overflow.
     pub late: bool,
@@ -117,7 +149,7 @@ pub fn pickup(c: &PlannedContainer, clock: &LocalClock, p: &Params) -> Option<Pi
     let windows: Vec<(Timestamp, Timestamp)> = clock.openings(&c.window, p.now, reach);
     let start = |(open, _): (Timestamp, Timestamp)| open.max(p.now);
     let at = match windows.iter().rev().find(|w| start(**w) <= deadline) {
-        Some(w) => deadline.min(latest_in(clock, *w)).max(start(*w)),
+        Some(w) => slot_floor(clock, deadline.min(latest_in(clock, *w)), p.slot).max(start(*w)),
         // Every start is after the deadline: the first one (late if after the overflow).
         None => start(*windows.first()?),
     };
@@ -125,19 +157,21 @@ pub fn pickup(c: &PlannedContainer, clock: &LocalClock, p: &Params) -> Option<Pi
         // Due after the plan's end: a later plan collects it.
         return None;
     }
-    let fill_pct = c.fill_at(at);
-    Some(Pickup {
-        container: c.id.clone(),
-        company: c.company.clone(),
-        destination: c.destination.clone(),
-        transporter,
-        at,
-        overflow,
-        fill_pct,
-        volume_m3: c.volume_m3 * fill_pct / 100.0,
-        mass_kg: c.full_mass_kg * fill_pct / 100.0,
-        late: at > overflow,
-    })
+    Some(c.pickup_at(&transporter, at, overflow))
+}
+
+/// `t` rounded down to a multiple of `slot` from its local midnight (unchanged for a zero slot).
+pub fn slot_floor(clock: &LocalClock, t: Timestamp, slot: SignedDuration) -> Timestamp {
+    if slot <= SignedDuration::ZERO {
+        return t;
+    }
+    let local = clock.to_local(t);
+    let into_day = local.time_of_day();
+    let (into, step) = (millis_of(into_day), millis_of(slot));
+    let floored = SignedDuration::from_millis(into - into.rem_euclid(step));
+    let back = clock.to_utc(LocalTime::midnight(local.day()) + floored);
+    // A clock change inside the slot: never after `t`.
+    back.min(t)
 }
 
 /// The latest time the carrier may come in the window `[open, close)`: its close, on the same
@@ -172,7 +206,7 @@ pub(super) mod tests {
             destination: "op".into(),
             transporter: Some("t".into()),
             volume_m3: 10.0,
-            full_mass_kg: 2000.0,
+            mass: ExpectedMass::max_load(2000.0),
             threshold_pct: 90.0,
             fill_pct: fill,
             reading_at: monday(),
@@ -182,8 +216,18 @@ pub(super) mod tests {
         }
     }
 
+    /// A carrier's quarter of an hour.
+    pub(in crate::plan) const QUARTER: SignedDuration = SignedDuration::from_mins(15);
+
     fn params(margin_h: i32) -> Params {
-        Params { now: monday(), until: monday() + 3 * DAY, margin: margin_h * H, join_share: 2.0, rate_factor: 1.0 }
+        Params {
+            now: monday(),
+            until: monday() + 3 * DAY,
+            margin: margin_h * H,
+            join_share: 2.0,
+            rate_factor: 1.0,
+            slot: QUARTER,
+        }
     }
 
     #[test]
@@ -230,15 +274,50 @@ pub(super) mod tests {
     #[test]
     fn a_window_closing_at_midnight_keeps_its_pick_up_on_its_day() {
         // Window monday only, 18:00-24:00. 60 % at 1 %/h: 90 % at Tuesday 06:00, by 04:00.
-        // Monday's window opens before; it closes at Tuesday 00:00, so the carrier comes at
-        // Monday 23:59 (60 + 23 x 1 + 59 / 60 = 83.98 %), still Monday's trip.
+        // Monday's window opens before; it closes at Tuesday 00:00, so the latest time is
+        // Monday 23:59, still Monday's trip; unrounded (no slot), the carrier comes then
+        // (60 + 23 x 1 + 59 / 60 = 83.98 %); in quarters of an hour, at 23:45 (83.75 %).
         let clock = LocalClock::fixed(H);
         let mut c = container(60.0, 1.0, 0b00001);
         c.window = CollectionWindow { days: 0b00001, from_min: 18 * 60, to_min: 24 * 60 };
-        let p = pickup(&c, &clock, &params(2)).unwrap();
+        let unrounded = Params { slot: SignedDuration::ZERO, ..params(2) };
+        let p = pickup(&c, &clock, &unrounded).unwrap();
         assert_eq!(p.at, monday() + 24 * H - SignedDuration::from_secs(60));
         assert_eq!(clock.local_day(p.at), clock.local_day(monday()));
         assert!((p.fill_pct - (84.0 - 1.0 / 60.0)).abs() < 1e-9, "{}", p.fill_pct);
+        let p = pickup(&c, &clock, &params(2)).unwrap();
+        assert_eq!((p.at, p.fill_pct), (monday() + 23 * H + 45 * SignedDuration::from_mins(1), 83.75));
+    }
+
+    #[test]
+    fn pick_up_times_are_rounded_down_to_the_carriers_quarter_hour() {
+        // 61.5 % at 2.6 %/h: 90 % after 28.5 / 2.6 = 10.9615 h = 39,462 s (10:57:42) Monday; less a 2 h
+        // margin: 08:57:42, inside the 07:00-16:00 window. Rounded down to a quarter: 08:45,
+        // never later than the deadline (09:00 would be after it), holding 61.5 + 8.75 x 2.6 =
+        // 84.25 %. With a 1 h slot: 08:00.
+        let clock = LocalClock::fixed(H);
+        let c = container(61.5, 2.6, 0b11111);
+        let p = pickup(&c, &clock, &params(2)).unwrap();
+        assert_eq!(p.overflow, monday() + SignedDuration::from_secs(39_462));
+        assert_eq!(p.at, monday() + 8 * H + SignedDuration::from_mins(45));
+        assert!((p.fill_pct - 84.25).abs() < 1e-9, "{}", p.fill_pct);
+        let hourly = Params { slot: H, ..params(2) };
+        assert_eq!(pickup(&c, &clock, &hourly).unwrap().at, monday() + 8 * H);
+        // Across a clock change the local quarter still holds: Paris at +2 h from 01:00 UTC.
+        let summer = LocalClock::from_samples(vec![(Timestamp::MIN, H), (monday() + 2 * H, 2 * H)]);
+        let t = monday() + 9 * H + SignedDuration::from_mins(8); // 11:08 local (+2 h)
+        assert_eq!(slot_floor(&summer, t, QUARTER), monday() + 9 * H);
+    }
+
+    #[test]
+    fn a_container_read_above_100_percent_is_planned_at_its_reading() {
+        // live_containers shows 104 %: the plan says 104 % too (it once said 100 %); the
+        // volume on the truck is the container's whole volume.
+        let mut c = container(104.0, 1.0, 0b11111);
+        c.threshold_pct = 90.0;
+        let p = pickup(&c, &LocalClock::fixed(H), &params(2)).unwrap();
+        assert_eq!((p.fill_pct, p.read_fill_pct, p.volume_m3, p.late), (104.0, 104.0, 10.0, true));
+        assert_eq!(p.mass_kg, 2000.0, "at most the largest load");
     }
 
     #[test]

@@ -1,9 +1,10 @@
-//! Trips: the collections a carrier makes on one local day, whichever company they serve and
-//! wherever they go (a round ends at each load's destination), packed into its vehicle's
-//! capacity; and what that saves against every company calling its own truck.
+//! Trips: the rounds a carrier drives, whichever company they serve and wherever they go (a
+//! round ends at each load's destination), packed into its vehicle's capacity; and what that
+//! saves against every company calling its own truck.
 
-use super::local_time::{weekday, LocalClock};
-use super::schedule::{latest_in, pickup, Params, Pickup, PlannedContainer};
+use super::local_time::LocalClock;
+use super::rounds::rounds;
+use super::schedule::{pickup, Params, Pickup, PlannedContainer};
 use crate::calendar::Timestamp;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,18 +16,18 @@ pub struct Vehicle {
 }
 
 impl Vehicle {
-    fn fits(&self, volume_m3: f64, mass_kg: f64) -> bool {
+    pub(super) fn fits(&self, volume_m3: f64, mass_kg: f64) -> bool {
         self.volume_m3.is_none_or(|v| volume_m3 <= v + 1e-9) && self.mass_kg.is_none_or(|m| mass_kg <= m + 1e-9)
     }
 }
 
-/// One truck run: a carrier, a local day, its pick-ups (in time order).
+/// One round of one truck: a carrier, a time, its pick-ups (all at that time).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Trip {
     pub transporter: String,
     /// Local day (days since 1970-01-01 in the zone's time zone).
     pub day: i64,
-    /// Its first pick-up.
+    /// When the carrier comes: every pick-up's time.
     pub at: Timestamp,
     pub pickups: Vec<Pickup>,
 }
@@ -49,25 +50,18 @@ impl Trip {
     }
 }
 
-/// Groups pick-ups by carrier and local day, and packs each group into trips first-fit in
-/// time order (then by destination, so loads bound together ride together) so that no trip exceeds the carrier's vehicle (a pick-up larger
-/// than the vehicle on its own goes alone).
+/// Groups pick-ups made as they are (e.g. in a replay) into rounds: a carrier's pick-ups at
+/// the same time, packed first-fit (by destination, so loads bound together ride together) so
+/// that no trip exceeds the carrier's vehicle (a pick-up larger than the vehicle goes alone).
 pub fn group_trips(pickups: &[Pickup], clock: &LocalClock, vehicles: &BTreeMap<String, Vehicle>) -> Vec<Trip> {
     let mut sorted: Vec<&Pickup> = pickups.iter().collect();
     sorted.sort_by(|a, b| {
-        (&a.transporter, clock.local_day(a.at), a.at, &a.destination, &a.container).cmp(&(
-            &b.transporter,
-            clock.local_day(b.at),
-            b.at,
-            &b.destination,
-            &b.container,
-        ))
+        (&a.transporter, a.at, &a.destination, &a.container).cmp(&(&b.transporter, b.at, &b.destination, &b.container))
     });
     let mut trips: Vec<Trip> = Vec::new();
     let mut group_start = 0;
     for p in sorted {
-        let day = clock.local_day(p.at);
-        let same = |t: &Trip| t.transporter == p.transporter && t.day == day;
+        let same = |t: &Trip| t.transporter == p.transporter && t.at == p.at;
         if !trips.last().is_some_and(same) {
             group_start = trips.len();
         }
@@ -77,7 +71,12 @@ pub fn group_trips(pickups: &[Pickup], clock: &LocalClock, vehicles: &BTreeMap<S
             .position(|t| vehicle.fits(t.volume_m3() + p.volume_m3, t.mass_kg() + p.mass_kg));
         match room {
             Some(i) => trips[group_start + i].pickups.push(p.clone()),
-            None => trips.push(Trip { transporter: p.transporter.clone(), day, at: p.at, pickups: vec![p.clone()] }),
+            None => trips.push(Trip {
+                transporter: p.transporter.clone(),
+                day: clock.local_day(p.at),
+                at: p.at,
+                pickups: vec![p.clone()],
+            }),
         }
     }
     trips
@@ -99,7 +98,8 @@ impl Plan {
     }
 }
 
-/// Plans the containers' collections over `params`' period.
+/// Plans the containers' collections over `params`' period: each one's pick-up, then the
+/// carriers' rounds across companies ([`rounds`]); and the same rounds one company at a time.
 pub fn plan(
     containers: &[PlannedContainer],
     clock: &LocalClock,
@@ -108,67 +108,30 @@ pub fn plan(
 ) -> Plan {
     let mut due: Vec<(usize, Pickup)> =
         containers.iter().enumerate().filter_map(|(i, c)| pickup(c, clock, params).map(|p| (i, p))).collect();
-    due.sort_by(|a, b| (a.1.at, &a.1.container).cmp(&(b.1.at, &b.1.container)));
-    join_earlier_trips(&mut due, containers, clock, params);
-    let pickups: Vec<Pickup> = due.into_iter().map(|(_, p)| p).collect();
-    let trips = group_trips(&pickups, clock, vehicles);
-    let companies: BTreeSet<&str> = pickups.iter().map(|p| p.company.as_str()).collect();
+    due.sort_by(|a, b| (a.1.at, &a.1.destination, &a.1.container).cmp(&(b.1.at, &b.1.destination, &b.1.container)));
+    let mut trips = rounds(&due, containers, clock, params, vehicles);
+    trips.sort_by(|a, b| (&a.transporter, a.at).cmp(&(&b.transporter, b.at)));
+    for t in &mut trips {
+        t.pickups.sort_by(|a, b| (&a.destination, &a.container).cmp(&(&b.destination, &b.container)));
+    }
+    let mut pickups: Vec<Pickup> = trips.iter().flat_map(|t| t.pickups.iter().cloned()).collect();
+    pickups.sort_by(|a, b| (a.at, &a.container).cmp(&(b.at, &b.container)));
+    let companies: BTreeSet<&str> = due.iter().map(|(_, p)| p.company.as_str()).collect();
     let own_trips = companies
         .iter()
-        .map(|c| {
-            let own: Vec<Pickup> = pickups.iter().filter(|p| p.company == *c).cloned().collect();
-            group_trips(&own, clock, vehicles).len()
+        .map(|co| {
+            let own: Vec<(usize, Pickup)> = due.iter().filter(|(_, p)| p.company == *co).cloned().collect();
+            rounds(&own, containers, clock, params, vehicles).len()
         })
         .sum();
     Plan { pickups, trips, own_trips }
-}
-
-/// Moves a pick-up to an earlier day on which its carrier already comes, when that saves a
-/// trip: no other pick-up of its carrier is left on its own day. It goes on the latest such
-/// day on which its window opens, at the latest time the window allows (its close, or `now`'s
-/// day's close), if its forecast fill then is at least `join_share` of its threshold.
-fn join_earlier_trips(due: &mut [(usize, Pickup)], containers: &[PlannedContainer], clock: &LocalClock, p: &Params) {
-    for k in 0..due.len() {
-        let (i, ref current) = due[k];
-        let c = &containers[i];
-        let my_day = clock.local_day(current.at);
-        let carrier = |q: &Pickup| q.transporter == current.transporter;
-        // Its carrier comes on its day anyway: leaving earlier saves nothing.
-        if due.iter().enumerate().any(|(j, (_, q))| j != k && carrier(q) && clock.local_day(q.at) == my_day) {
-            continue;
-        }
-        let earlier_days: BTreeSet<i64> = due[..k]
-            .iter()
-            .filter(|(_, q)| carrier(q))
-            .map(|(_, q)| clock.local_day(q.at))
-            .filter(|d| *d < my_day && c.window.on(weekday(*d)))
-            .collect();
-        for day in earlier_days.into_iter().rev() {
-            let (open, close) = clock.opening(&c.window, day);
-            if close <= p.now {
-                continue;
-            }
-            let at = latest_in(clock, (open, close)).max(p.now);
-            let fill = c.fill_at(at);
-            if fill >= p.join_share * c.threshold_pct {
-                let moved = &mut due[k].1;
-                moved.at = at;
-                moved.fill_pct = fill;
-                moved.volume_m3 = c.volume_m3 * fill / 100.0;
-                moved.mass_kg = c.full_mass_kg * fill / 100.0;
-                moved.late = at > moved.overflow;
-                break;
-            }
-        }
-    }
-    due.sort_by(|a, b| (a.1.at, &a.1.container).cmp(&(b.1.at, &b.1.container)));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::plan::local_time::{DAY, HOUR as H};
-    use crate::plan::schedule::tests::{container, monday};
+    use crate::plan::schedule::tests::{container, monday, QUARTER};
 
     fn c(id: &str, company: &str, carrier: &str, dest: &str, fill: f64, rate: f64) -> PlannedContainer {
         PlannedContainer {
@@ -181,7 +144,7 @@ mod tests {
     }
 
     fn params(join_share: f64) -> Params {
-        Params { now: monday(), until: monday() + 3 * DAY, margin: 4 * H, join_share, rate_factor: 1.0 }
+        Params { now: monday(), until: monday() + 3 * DAY, margin: 4 * H, join_share, rate_factor: 1.0, slot: QUARTER }
     }
 
     #[test]
@@ -222,17 +185,16 @@ mod tests {
     fn a_container_joins_an_earlier_trip_only_when_full_enough() {
         // a1, 60 % at 2 %/h, is due Monday 11:00 (90 % at 15:00, less 4 h). e1, 70 % at
         // 0.5 %/h, reaches 90 % after 40 h = Tuesday 16:00, by 12:00: Tuesday 12:00 (70 +
-        // 36 x 0.5 = 88 %). The carrier comes on Monday anyway; e1 would ride it at the latest
-        // time its window allows, Monday 16:00, holding 70 + 16 x 0.5 = 78 % >= 0.75 x 90 =
-        // 67.5 %: with join 0.75 it rides Monday's truck (one trip instead of two); with 0.9
-        // (81 %) it does not.
+        // 36 x 0.5 = 88 %). The carrier comes on Monday at 11:00 anyway, inside e1's window;
+        // riding that round, e1 holds 70 + 11 x 0.5 = 75.5 % >= 0.75 x 90 = 67.5 %: with join
+        // 0.75 it rides Monday's truck (one trip instead of two); with 0.9 (81 %) it does not.
         let containers = [c("a1", "a", "t", "op", 60.0, 2.0), c("e1", "e", "t", "op", 70.0, 0.5)];
         let clock = LocalClock::fixed(H);
         let joined = plan(&containers, &clock, &params(0.75), &BTreeMap::new());
         assert_eq!(joined.trips.len(), 1);
-        assert_eq!(joined.trips[0].at, monday() + 11 * H, "a trip's time is its first pick-up");
-        assert_eq!(joined.pickups[1].at, monday() + 16 * H);
-        assert!((joined.pickups[1].fill_pct - 78.0).abs() < 1e-9);
+        assert_eq!(joined.trips[0].at, monday() + 11 * H, "one round, one time");
+        assert_eq!(joined.pickups[1].at, monday() + 11 * H);
+        assert!((joined.pickups[1].fill_pct - 75.5).abs() < 1e-9);
         assert_eq!((joined.own_trips, joined.trips_saved()), (2, 1));
         let apart = plan(&containers, &clock, &params(0.9), &BTreeMap::new());
         assert_eq!(apart.trips.len(), 2);
