@@ -12,6 +12,7 @@
 
 mod load;
 mod local_time;
+mod pooling;
 mod replay;
 mod rounds;
 mod schedule;
@@ -19,6 +20,7 @@ mod trips;
 
 pub use load::{ExpectedMass, MassBasis, Weighing, WEIGHINGS_READ};
 pub use local_time::{whole_seconds, LocalClock, LocalTime, DAY, HOUR};
+pub use pooling::{plan, Plan};
 pub use replay::{replay, Policy, ReplayContainer, ReplayOutcome};
 pub use schedule::{pickup, slot_floor, Params, Pickup, PlannedContainer, FACTOR_FROM_H};
-pub use trips::{group_trips, plan, Plan, Trip, Vehicle};
+pub use trips::{group_trips, Trip, Vehicle};

@@ -79,9 +79,9 @@ pub fn rounds(
 #[cfg(test)]
 mod tests {
     use crate::plan::local_time::{DAY, HOUR as H};
+    use crate::plan::pooling::plan;
     use crate::plan::schedule::tests::{container, monday, QUARTER};
     use crate::plan::schedule::{Params, PlannedContainer};
-    use crate::plan::trips::plan;
     use crate::plan::LocalClock;
     use crate::zone::CollectionWindow;
     use std::collections::BTreeMap;
