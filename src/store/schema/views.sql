@@ -648,17 +648,21 @@ CREATE OR REPLACE VIEW collections_due_all AS
     ),
     -- The same rule as src/plan/schedule.rs: on the last window day that starts at or before
     -- the deadline (overflow less 2 h), at the deadline or the window's close, whichever comes
-    -- first (never before the start); with no such day, the first start (late).
+    -- first, rounded down to the quarter hour of local time (the command's --slot 15m; never
+    -- later than unrounded, never before the start); with no such day, the first start (late).
     due AS (
         SELECT c.*, coalesce(
-                   (SELECT greatest(least(c.overflow_at - interval '2 hours', w.latest_at), w.starts_at) FROM w
+                   (SELECT greatest(least(date_bin(interval '15 minutes', x.at AT TIME ZONE z.tz, timestamp '2000-01-01')
+                                              AT TIME ZONE z.tz, x.at), w.starts_at)
+                    FROM w CROSS JOIN z CROSS JOIN LATERAL (SELECT least(c.overflow_at - interval '2 hours', w.latest_at) AS at) x
                     WHERE w.container_id = c.container_id AND w.starts_at <= c.overflow_at - interval '2 hours'
                     ORDER BY w.starts_at DESC LIMIT 1),
                    (SELECT min(w.starts_at) FROM w WHERE w.container_id = c.container_id)) AS collect_at
         FROM c
     ),
     f AS (
-        SELECT due.*, least(100, fill_pct + greatest(coalesce(fill_rate_per_hour, 0), 0)
+        -- At most 100 %, or the fill read when that is above (as src/plan/schedule.rs fill_at).
+        SELECT due.*, least(greatest(100, fill_pct), fill_pct + greatest(coalesce(fill_rate_per_hour, 0), 0)
                    * greatest(extract(epoch FROM collect_at - last_reading_at), 0) / 3600) AS fill_at_collection_pct
         FROM due
     )
