@@ -673,3 +673,23 @@ CREATE OR REPLACE VIEW collections_due_all AS
            max_load_kg * fill_at_collection_pct / 100 AS expected_kg,
            collect_at > overflow_at AS late
     FROM f;
+
+-- Data freshness and coverage (docs/kpis.md, "Freshness and coverage"): for each company of the
+-- registry and each local month from the zone's first weighed day to the current month (or its
+-- last weighed day's, if later), its
+-- weighings (0 for a month with none), the tonnes they weighed and its last weighed day.
+CREATE OR REPLACE VIEW weighing_coverage_monthly_all AS
+WITH z AS (SELECT time_zone AS tz FROM zone_settings LIMIT 1),
+months AS (
+    SELECT m AT TIME ZONE z.tz AS month, (m + interval '1 month') AT TIME ZONE z.tz AS month_end
+    FROM z, generate_series(date_trunc('month', (SELECT min(day) FROM flows_daily_all) AT TIME ZONE z.tz),
+                            date_trunc('month', greatest(now(), (SELECT max(day) FROM flows_daily_all)) AT TIME ZONE z.tz),
+                            interval '1 month') m
+)
+SELECT c.id AS company_id, mo.month,
+       coalesce(sum(f.weighings), 0)::int8               AS weighings,
+       coalesce(sum(f.mass_g), 0)::double precision / 1e6 AS weighed_t,
+       max(f.day)                                        AS last_weighed_day
+FROM companies c CROSS JOIN months mo
+LEFT JOIN flows_daily_all f ON f.company_id = c.id AND f.day >= mo.month AND f.day < mo.month_end AND f.weighings > 0
+GROUP BY c.id, mo.month;
