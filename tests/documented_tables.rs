@@ -238,3 +238,24 @@ fn the_readme_lists_the_faults() {
     let documented: Vec<&str> = list.split('`').skip(1).step_by(2).collect();
     assert_eq!(documented, Fault::ALL.map(Fault::name));
 }
+
+/// `recent_events.value_unit` (views.sql) is `EventKind::unit` for every kind, and the events
+/// table of docs/operations.md names each kind with that unit and its closing time.
+#[test]
+fn the_event_units_are_the_enums() {
+    use wasteflow::live::EventKind;
+    let sql = read("src/store/schema/views.sql");
+    let doc = read("docs/operations.md");
+    for k in EventKind::ALL {
+        let line = format!("WHEN '{}' THEN '{}'", k.name(), k.unit());
+        assert_eq!(sql.matches(&line).count(), 1, "views.sql: {line}");
+        let row = doc.lines().find(|l| l.starts_with(&format!("| `{}` |", k.name()))).unwrap_or_else(|| panic!("{}", k.name()));
+        assert!(row.contains(&format!("| {} |", k.unit())), "docs/operations.md: {} in {}: {row}", k.name(), k.unit());
+        let close = match k.close_after().as_secs() {
+            0 => "at once".to_string(),
+            s if s % 3600 == 0 => format!("{} h", s / 3600),
+            s => format!("{} min", s / 60),
+        };
+        assert!(row.contains(&format!("| {close} |")), "docs/operations.md: {} closes after {close}: {row}", k.name());
+    }
+}

@@ -9,7 +9,10 @@ use crate::calendar::{millis_of, millis_span, SignedDuration, Timestamp};
 use crate::config::LiveSettings;
 use crate::wire::MeasurementKind;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+
+mod event_kind;
+pub use event_kind::EventKind;
 
 /// Event rules' parameters (from `[live]`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -86,62 +89,6 @@ impl Geofence {
     }
 }
 
-/// Kinds of event, as stored in `events.kind` and used as the metric label.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EventKind {
-    Overflow,
-    OverflowPredicted,
-    EmptiedWithoutCollection,
-    Overload,
-    FireRisk,
-    SensorSilent,
-    BatteryLow,
-    Anomaly,
-    DeviceFireAlarm,
-    OutOfPosition,
-    OutsideGeofence,
-    LidOpen,
-}
-
-impl EventKind {
-    pub const ALL: [EventKind; 12] = [
-        Self::Overflow,
-        Self::OverflowPredicted,
-        Self::EmptiedWithoutCollection,
-        Self::Overload,
-        Self::FireRisk,
-        Self::SensorSilent,
-        Self::BatteryLow,
-        Self::Anomaly,
-        Self::DeviceFireAlarm,
-        Self::OutOfPosition,
-        Self::OutsideGeofence,
-        Self::LidOpen,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Overflow => "overflow",
-            Self::OverflowPredicted => "overflow_predicted",
-            Self::EmptiedWithoutCollection => "emptied_without_collection",
-            Self::Overload => "overload",
-            Self::FireRisk => "fire_risk",
-            Self::SensorSilent => "sensor_silent",
-            Self::BatteryLow => "battery_low",
-            Self::Anomaly => "anomaly",
-            Self::DeviceFireAlarm => "device_fire_alarm",
-            Self::OutOfPosition => "out_of_position",
-            Self::OutsideGeofence => "outside_geofence",
-            Self::LidOpen => "lid_open",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<EventKind> {
-        Self::ALL.into_iter().find(|k| k.name() == s)
-    }
-}
-
 /// An event opening or closing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Transition {
@@ -184,6 +131,11 @@ pub struct ContainerState {
     detector: Detector,
     /// Events currently open.
     pub open: BTreeSet<EventKind>,
+    /// Open events whose condition stopped holding, and since when (the time of the reading
+    /// that found it false): each closes once that lasts [`EventKind::close_after`]. Not
+    /// written while empty, so a state without one keeps its earlier JSON.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", rename = "clearing_since_ms")]
+    pub clearing: BTreeMap<EventKind, Timestamp>,
     /// Wall-clock time its latest reading was folded: a sensor is silent only once nothing
     /// has arrived for the silent time either, so a backlog replayed after an outage does not
     /// open (and at once close) a silent event for every container.
@@ -388,8 +340,10 @@ impl ContainerState {
         let temp = self.temperature_c.unwrap_or(f64::MIN);
         let is_open = |k| self.open.contains(&k);
         let score = self.anomaly_score();
-        // The heavier of the last weighing and the load cell's current load.
-        let load = self.last_mass_kg.into_iter().chain(Latest::value(self.load_kg)).reduce(f64::max);
+        // The load cell's current load. A collection's weighing above `max_load_kg` is not a
+        // live condition (the load is on its way): it is an implausible weighing, named by the
+        // view `implausible_weighings` and in the register (docs/kpis.md, "Plausibility").
+        let load = Latest::value(self.load_kg);
         let tilt = Latest::value(self.tilt_deg);
         let lid_open = self.lid_open_since.map(|s| (lid_clock - s).max(SignedDuration::ZERO));
         let distance = self.distance_from_site_m(info);
@@ -513,21 +467,38 @@ impl ContainerState {
                 continue;
             }
             let open = self.open.contains(&kind);
-            if holds != open {
-                if holds {
-                    self.open.insert(kind);
-                } else {
-                    self.open.remove(&kind);
-                }
-                let at = match (kind, holds, self.last_seen, self.lid_open_since) {
-                    (EventKind::SensorSilent, true, Some(seen), _) => {
+            if holds {
+                self.clearing.remove(&kind);
+            }
+            if holds == open {
+                continue;
+            }
+            let at = if holds {
+                self.open.insert(kind);
+                match (kind, self.last_seen, self.lid_open_since) {
+                    (EventKind::SensorSilent, Some(seen), _) => {
                         seen + SignedDuration::from_millis(Self::silent_after_ms(info, p) as i64)
                     }
-                    (EventKind::LidOpen, true, _, Some(since)) => since + p.lid_open_max,
+                    (EventKind::LidOpen, _, Some(since)) => since + p.lid_open_max,
                     _ => now,
-                };
-                out.push(Transition { kind, open: holds, at, value });
-            }
+                }
+            } else {
+                // Closes once the condition has stayed false for its kind's time, judged by
+                // the container's readings (`lid_clock`: the reading's time, or in a sweep the
+                // latest reading's), at the moment it stopped.
+                // A recorded collection is no flicker: what the fill raised closes at once.
+                let collected = self.fill_pct == Some(0.0) && self.base.is_none();
+                let fill_rule = matches!(kind, EventKind::Overflow | EventKind::OverflowPredicted | EventKind::Anomaly);
+                let hold = if collected && fill_rule { SignedDuration::ZERO } else { kind.close_after() };
+                let since = if hold.is_zero() { now } else { *self.clearing.entry(kind).or_insert(lid_clock) };
+                if lid_clock - since < hold {
+                    continue;
+                }
+                self.clearing.remove(&kind);
+                self.open.remove(&kind);
+                since
+            };
+            out.push(Transition { kind, open: holds, at, value });
         }
         out
     }

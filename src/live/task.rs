@@ -174,7 +174,7 @@ fn report(f: &Folded, health: &Health) {
         if e.transition.open {
             m::event_opened(e.transition.kind.name());
         }
-        tracing::info!(container = %e.container, kind = e.transition.kind.name(), open = e.transition.open, value = e.transition.value, "event");
+        tracing::info!(container = %e.container, kind = e.transition.kind.name(), open = e.transition.open, value = e.transition.value, unit = e.transition.kind.unit(), "event");
     }
     for (gateway, gap) in &f.gaps {
         tracing::warn!(gateway = %gateway, first_seq = gap.first_seq, last_seq = gap.last_seq, missing = gap.missing, "frames missing: the gateway's counter skipped them");

@@ -58,8 +58,9 @@ fn a_device_fire_alarm_opens_at_the_reading_that_raises_it_and_closes_when_clear
 fn out_of_position_beyond_the_tilt_limit_with_ten_degrees_of_hysteresis() {
     use MeasurementKind::TiltDeg;
     let mut s = ContainerState::default();
-    // 10: upright enough; 60 > 45: opens; 40 > 45 - 10: still open; 30 < 35: closes.
-    let tilts = [(0, 10.0), (1, 60.0), (2, 40.0), (3, 30.0), (4, 44.0)];
+    // 10: upright enough; 60 > 45: opens; 40 > 45 - 10: still open; 30 < 35 from 3 minutes,
+    // still at 13: closes at 3 (10 minutes below); 44 < 45 then does not open it again.
+    let tilts = [(0, 10.0), (1, 60.0), (2, 40.0), (3, 30.0), (8, 30.0), (13, 30.0), (14, 44.0)];
     let t = feed(&mut s, &tilts.map(|(m, v)| (TiltDeg, m * MIN, v)));
     assert_eq!(of(&t, EventKind::OutOfPosition), vec![(true, MIN), (false, 3 * MIN)]);
     assert_eq!(t.iter().find(|t| t.open).map(|t| t.value), Some(60.0), "the angle that opened it");
@@ -153,8 +154,12 @@ fn a_load_cell_above_the_maximum_is_an_overload_and_its_readings_are_levels() {
     let mut s = ContainerState::default();
     // Loads of 400, 700, 1200 (> 1000 kg) and 600 kg: the latest load counts, never a sum
     // (400 + 700 would already be 1100).
-    let t =
-        feed(&mut s, &[(LoadKg, 0, 400.0), (LoadKg, MIN, 700.0), (LoadKg, 2 * MIN, 1200.0), (LoadKg, 3 * MIN, 600.0)]);
+    // It closes when the load has stayed at or below the maximum for 10 minutes (a reading at
+    // 13 minutes), at 3 minutes.
+    let t = feed(
+        &mut s,
+        &[(LoadKg, 0, 400.0), (LoadKg, MIN, 700.0), (LoadKg, 2 * MIN, 1200.0), (LoadKg, 3 * MIN, 600.0), (LoadKg, 13 * MIN, 600.0)],
+    );
     assert_eq!(of(&t, EventKind::Overload), vec![(true, 2 * MIN), (false, 3 * MIN)]);
     assert_eq!(s.load_kg.map(|l| l.value), Some(600.0));
 }

@@ -564,9 +564,25 @@ CREATE OR REPLACE VIEW readings_attributed_all AS
     JOIN classifications c ON c.id = a.classification_id;
 
 -- Alert and anomaly events, for Grafana annotations and history.
+-- `value_unit`: the unit of open_value and close_value, as EventKind::unit says
+-- (src/live/state/event_kind.rs; tests/documented_tables.rs holds this list to it).
 CREATE OR REPLACE VIEW recent_events_all AS
     SELECT e.opened_at, e.closed_at, e.company_id, e.container_id, e.kind, e.open_value, e.close_value,
-           c.type AS container_type, c.stream_id
+           c.type AS container_type, c.stream_id,
+           CASE e.kind
+               WHEN 'overflow' THEN '%'
+               WHEN 'overflow_predicted' THEN 's'
+               WHEN 'emptied_without_collection' THEN '% points'
+               WHEN 'overload' THEN 'kg'
+               WHEN 'fire_risk' THEN '°C'
+               WHEN 'sensor_silent' THEN 's'
+               WHEN 'battery_low' THEN '%'
+               WHEN 'anomaly' THEN 'σ'
+               WHEN 'device_fire_alarm' THEN '1 = raised'
+               WHEN 'out_of_position' THEN '°'
+               WHEN 'outside_geofence' THEN 'm'
+               WHEN 'lid_open' THEN 's'
+           END AS value_unit
     FROM events e LEFT JOIN containers c ON c.id = e.container_id;
 
 -- Each container's live state, as the live stage last folded it (docs/scaling.md "One live state").
