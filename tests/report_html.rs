@@ -244,6 +244,19 @@ async fn html_reports_render_in_a_browser_with_the_json_figures() {
     assert!(company["categories"][0]["hazardous_t"].as_f64().unwrap() > 0.0, "the used oil is hazardous");
     assert!(!company["exchanges"].as_array().unwrap().is_empty());
     assert!(company["savings"]["cost_avoided_eur"].as_f64().is_some(), "2025 is priced");
+    // The months' parts add up to the year's waste generated, hazardous and not.
+    let generated = &company["categories"][0];
+    assert_eq!(generated["name"], "waste-generated");
+    for field in ["hazardous_t", "non_hazardous_t"] {
+        let months: f64 = company["months"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|m| m["parts"].as_array().unwrap().iter().map(|p| p[field].as_f64().unwrap()))
+            .sum();
+        let year = generated[field].as_f64().unwrap();
+        assert!((months - year).abs() < 1e-6, "{field}: months {months}, year {year}");
+    }
 
     let zone = check(&env, &browser, "zone", &["report", "--zone", "--month", "2025-11"], &["#5aae61", "#2b83ba"]);
     assert_eq!(zone["months"][0]["month"], "2024-12");

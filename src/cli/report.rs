@@ -25,7 +25,7 @@ pub struct ReportArgs {
     #[arg(long, conflicts_with = "year")]
     pub zone: bool,
     /// With --zone: the local month, YYYY-MM; the current one by default.
-    #[arg(long, requires = "zone", value_parser = parse_month)]
+    #[arg(long, conflicts_with = "company", value_parser = parse_month)]
     pub month: Option<Period>,
     /// text: the page on the terminal. html: one self-contained page (inline style and SVG
     /// charts; no script, style sheet or font fetched), to mail, archive or print on A4. csv:
@@ -55,8 +55,14 @@ impl From<FormatArg> for OutputFormat {
     }
 }
 
+/// `--month`: YYYY-MM, by the calendar's one date parser; the error says what is wrong with it.
 fn parse_month(text: &str) -> Result<Period, String> {
-    Period::parse_month(text).map_err(|e| e.to_string().replace("YYYY-MM-DD", "YYYY-MM"))
+    use crate::calendar::{DateError, FIRST_YEAR, LAST_YEAR};
+    Period::parse_month(text).map_err(|e| match e {
+        DateError::Month { month, .. } => format!("there is no month {month}; write YYYY-MM"),
+        DateError::Year { .. } => format!("the year must be between {FIRST_YEAR} and {LAST_YEAR}"),
+        _ => "write the month as YYYY-MM, e.g. 2025-11".to_string(),
+    })
 }
 
 pub async fn run(settings: &Settings, args: ReportArgs) -> Result<ExitCode, Box<dyn Error>> {
