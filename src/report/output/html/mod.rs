@@ -85,7 +85,7 @@ fn inline(pointer: &str, text: &str) -> String {
 }
 
 /// A legend: colour swatches and what they stand for.
-fn legend(items: &[(&str, String)]) -> String {
+fn legend(items: &[(String, String)]) -> String {
     let mut out = String::from("<ul class=\"legend\">");
     for (colour, label) in items {
         let _ = write!(out, "<li><i style=\"background:{colour}\"></i>{}</li>", esc(label));

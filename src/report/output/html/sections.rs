@@ -38,7 +38,8 @@ pub fn esrs(page: &mut Page, categories: &[Category], months: &[MonthFigures], p
         let height = if hazardous { 170.0 } else { 250.0 };
         page.push(&svg::stacked(&columns, height, heading));
     }
-    let items: Vec<(&str, String)> = STACK.iter().map(|k| (category_colour(k), category_label(k))).collect();
+    let items: Vec<(String, String)> =
+        STACK.iter().map(|k| (category_colour(k).to_string(), category_label(k))).collect();
     page.push(&legend(&items));
     page.push(
         "<p class=\"note\">Each bar is the month's waste generated: diverted from disposal (greens) and directed to \
@@ -132,10 +133,11 @@ pub fn exchanges(page: &mut Page, exchanges: &[Exchange], period: &str) {
     }
     page.push(&svg::flows(exchanges, "symbiosis exchanges"));
     let streams = svg::streams(exchanges);
-    let items: Vec<(&str, String)> = streams
+    // The bands are drawn at 60 % opacity: the swatches too (#rrggbb99).
+    let items: Vec<(String, String)> = streams
         .iter()
         .enumerate()
-        .map(|(i, s)| (svg::STREAM_COLOURS[i % svg::STREAM_COLOURS.len()], s.to_string()))
+        .map(|(i, s)| (format!("{}99", svg::STREAM_COLOURS[i % svg::STREAM_COLOURS.len()]), s.to_string()))
         .collect();
     page.push(&legend(&items));
     page.push("<table>\n<tr><th>from</th><th>to</th><th>stream (List of Waste)</th><th>treatment</th><th class=\"n\">t</th></tr>\n");
