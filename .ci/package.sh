@@ -129,7 +129,8 @@ echo "== check-config as the service user"
 # a secret left 0600 (the owner's password of the least-privilege set-up).
 install -m 0640 -g wasteflow /dev/stdin /etc/wasteflow/credentials/db-password <<< 'daemon-password'
 install -m 0600 /dev/stdin /etc/wasteflow/credentials/db-owner-password <<< 'owner-password'
-useradd --no-create-home --groups wasteflow wf-operator
+# A system account: no subordinate ids, so /etc/subuid and /etc/subgid stay as they were.
+useradd --system --no-create-home --groups wasteflow wf-operator
 [ "$(cd / && runuser -u wf-operator -- cat /etc/wasteflow/credentials/db-password)" = daemon-password ] \
   || fail "an operator in group wasteflow cannot read the daemon's password"
 for who in wf-operator wasteflow; do

@@ -84,13 +84,25 @@ psql -h 127.0.0.1 -U postgres -d $DB -c "
   GROUP BY company_id ORDER BY company_id NULLS LAST"
 echo "== one company's year on one page: wasteflow report --company beton-artois --year $(date +%Y)"
 $BIN --config config/wasteflow.toml report --company beton-artois --year "$(date +%Y)"
+echo "== savings and avoided impact over the $DAYS days, per company and for the zone (view savings_monthly; docs/kpis.md)"
+echo "   empty EUR / CO2e: not configured (never 0); *_reference_t: tonnes whose figure rests on shipped reference estimates"
+psql -h 127.0.0.1 -U postgres -d $DB -c "
+  SELECT coalesce(company_id, '(zone)') AS company, round(sum(recovered_t)::numeric, 2) AS recovered_t,
+         round((CASE WHEN bool_and(cost_avoided_eur IS NOT NULL) THEN sum(cost_avoided_eur) END)::numeric) AS eur_avoided,
+         round(sum(priced_zone_t)::numeric, 2) AS priced_zone_t, round(sum(priced_reference_t)::numeric, 2) AS priced_reference_t,
+         round(sum(unpriced_t)::numeric, 2) AS unpriced_t,
+         round((CASE WHEN bool_and(co2e_avoided_t IS NOT NULL) THEN sum(co2e_avoided_t) END)::numeric, 3) AS tco2e_avoided,
+         round(sum(factored_zone_t)::numeric, 2) AS factored_zone_t, round(sum(factored_reference_t)::numeric, 2) AS factored_reference_t,
+         round(sum(unfactored_t)::numeric, 2) AS unfactored_t
+  FROM savings_monthly GROUP BY company_id ORDER BY company_id NULLS LAST"
 echo "== symbiosis exchanges (tonnes)"
 psql -h 127.0.0.1 -U postgres -d $DB -c "SELECT source_company, destination_company, treatment, round(sum(tonnes)::numeric, 2) AS tonnes
   FROM exchange_flows_daily GROUP BY 1, 2, 3 ORDER BY 4 DESC"
 echo "== synergy opportunities: waste sent out of the zone or to disposal that a zone company accepts"
-psql -h 127.0.0.1 -U postgres -d $DB -c "SELECT company_id, stream_id, ewc, accepter_id, change, hierarchy,
-  round(sum(available_t)::numeric, 2) AS available_t, round(sum(fits_t)::numeric, 2) AS fits_t
-  FROM synergy_opportunities GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 7 DESC"
+psql -h 127.0.0.1 -U postgres -d $DB -c "SELECT company_id, stream_id, ewc, accepter_id, change, hierarchy, current_basis,
+  round(sum(available_t)::numeric, 2) AS available_t, round(sum(fits_t)::numeric, 2) AS fits_t,
+  round(sum(cost_avoided_eur)::numeric) AS eur, round(sum(co2e_avoided_t)::numeric, 3) AS tco2e
+  FROM synergy_opportunities GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 8 DESC"
 echo "== collection plan for the next 3 days: wasteflow plan --date $(date +%F)"
 $BIN --config config/wasteflow.toml plan --date "$(date +%F)" | head -n 40
 echo "== events (alerts) raised"

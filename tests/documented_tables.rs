@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use wasteflow::simulate::Fault;
 use wasteflow::wire::{encode, Frame, Measurement, MeasurementKind, Reading, RejectReason, Scope};
-use wasteflow::zone::{EsrsCategory, TreatmentClass, TreatmentOperation, TREATMENT_OPERATIONS};
+use wasteflow::zone::{EsrsCategory, TgapCategory, TreatmentClass, TreatmentOperation, TREATMENT_OPERATIONS};
 
 /// A file of the repository.
 fn read(path: &str) -> String {
@@ -194,13 +194,23 @@ fn the_views_name_the_operations_the_table_does() {
         ("THEN 're-use-not-waste'", ReUseNotWaste),
         ("THEN 'incineration'", Incineration),
         ("THEN 'landfill'", Landfill),
-        ("THEN g.incineration_eur_per_t", Incineration),
         ("p.treatment <> ", ReUseNotWaste),
         ("f.treatment <> ", ReUseNotWaste),
     ] {
         assert_eq!(quoted(line(needle)), operations(|o| o.esrs == category), "{needle}");
     }
     assert_eq!(quoted(line("THEN 'preparation-for-re-use'")), operations(|o| o.reprocesses), "reprocessing");
+    // The TGAP falls on the landfilled and incinerated operations, whatever the hazard (the
+    // treatments table carries each one's category, written from TgapCategory::of_disposal).
+    for hazardous in [false, true] {
+        let taxed: BTreeSet<&str> = TREATMENT_OPERATIONS
+            .iter()
+            .filter(|o| TgapCategory::of_disposal(o.code, hazardous).is_some())
+            .map(|o| o.code)
+            .collect();
+        let want = operations(|o| o.is_landfill() || o.esrs == Incineration);
+        assert_eq!(taxed, want, "TGAP categories, hazardous {hazardous}");
+    }
     // Every category is a leaf of the CASE (other disposal its ELSE) or, diverted from
     // disposal, a category over them.
     for category in EsrsCategory::ALL {

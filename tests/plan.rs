@@ -131,20 +131,27 @@ async fn one_truck_serves_several_companies_within_its_capacity() {
     assert_eq!((plan["trips_total"].as_u64(), plan["trips_saved"].as_u64()), (Some(3), Some(3)), "{plan:#}");
     assert!((plan["trips"][1]["volume_m3"].as_f64().unwrap() - 21.32).abs() < 1e-9, "{plan:#}");
 
-    // Joining earlier trips (--join 0.75: 67.5 % of a 90 % threshold): Transports d'Artois
-    // comes on Monday, and ml-sand-1 is its only pick-up on Wednesday; at the latest time its
-    // window allows on Monday, 16:00, it holds 50 + 16 x 0.5 = 58 %, too little; it stays on
-    // Wednesday.
+    // Riding an earlier round (--join 0.75: 67.5 % of a 90 % threshold): Transports d'Artois
+    // comes on Monday at 11:00, and ml-sand-1 is its only pick-up on Wednesday; at 11:00 on
+    // Monday it would hold 50 + 11 x 0.5 = 55.5 %, too little; it stays on Wednesday.
     let plan = plan_json(&env, &["--join", "0.75"]);
     assert_eq!(plan["trips_total"].as_u64(), Some(3), "{plan:#}");
-    // At --join 0.6 (54 %) it rides Monday's truck at 16:00: 58 % -> 5.8 m3 and 8.7 t. The
-    // first Monday trip holds 21.32 m3, + 5.8 = 27.12 m3 > 22: a second one, so still 3 trips.
-    // Each company its own truck: metallerie-lievin now goes once, on Monday (6.56 + 5.8 =
-    // 12.36 m3): 1 + 2 + 1 + 1 = 5, 2 saved.
+    // At --join 0.6 (54 %) it would ride the 11:00 round, but that round holds 21.32 m3, and
+    // + 5.55 m3 = 26.87 m3 > 22: no room; it stays on Wednesday at 82 %. Each company its own
+    // truck: metallerie-lievin's own 11:00 round has room (6.56 + 5.55 = 12.11 m3), so it goes
+    // once, on Monday: 1 + 2 + 1 + 1 = 5, 2 saved.
     let plan = plan_json(&env, &["--join", "0.6"]);
-    let sand = shape("transports-artois", "2026-12-07T16:00:00+01:00", &[("ml-sand-1", 58.0, 5.8, 8.7)]);
-    assert_eq!(trips(&plan)[2], sand, "{plan:#}");
+    let sand_wed = shape("transports-artois", "2026-12-09T16:00:00+01:00", &[("ml-sand-1", 82.0, 8.2, 12.3)]);
+    assert_eq!(trips(&plan)[2], sand_wed, "{plan:#}");
     assert_eq!((plan["trips_total"].as_u64(), plan["own_trips"].as_u64()), (Some(3), Some(5)), "{plan:#}");
+    // A 30 m3 vehicle has room: ml-sand-1 rides Monday's 11:00 round at 55.5 %, 5.55 m3 and
+    // 15000 kg x 55.5 % = 8.325 t: 2 trips, 3 saved.
+    c.batch_execute("UPDATE transporters SET vehicle_volume_m3 = 30 WHERE id = 'transports-artois'").await.unwrap();
+    let plan = plan_json(&env, &["--join", "0.6"]);
+    let monday_round = &trips(&plan)[1];
+    assert!(monday_round.2.contains(&("ml-sand-1".to_string(), 55.5, 5.55, 8.325)), "{plan:#}");
+    assert_eq!((plan["trips_total"].as_u64(), plan["trips_saved"].as_u64()), (Some(2), Some(3)), "{plan:#}");
+    c.batch_execute("UPDATE transporters SET vehicle_volume_m3 = 22 WHERE id = 'transports-artois'").await.unwrap();
 
     // The text form names each carrier, destination and pick-up with its tonnes.
     let out = env
@@ -155,11 +162,16 @@ async fn one_truck_serves_several_companies_within_its_capacity() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     assert!(
-        text.contains("6 pick-up(s) in 3 trip(s); 6 if every company called its own truck: 3 trip(s) saved"),
+        text.contains(
+            "Pooling saves 3 of 6 trips (50 %): the 6 pick-ups take 3 trips, against 6 if every company called its own truck."
+        ),
         "{text}"
     );
     assert!(text.contains("    -> beton-artois: 9.84 t"), "{text}");
-    assert!(text.contains("16:00  ml-sand-1        metallerie-lievin     82.0 %    8.2 m3  12.30 t"), "{text}");
+    assert!(
+        text.contains("16:00  ml-sand-1        metallerie-lievin     82.0 %    8.2 m3  12.30 t by max load; read 50.0 % at 2026-12-07 00:00"),
+        "{text}"
+    );
 }
 
 /// The `collections_due` view applies the planner's rule (docs/planning.md steps 1 to 3, with
@@ -171,7 +183,7 @@ async fn one_truck_serves_several_companies_within_its_capacity() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn collections_due_applies_the_planners_rule() {
     use wasteflow::calendar::{SignedDuration, Timestamp};
-    use wasteflow::plan::{pickup, LocalClock, Params, PlannedContainer};
+    use wasteflow::plan::{pickup, ExpectedMass, LocalClock, Params, PlannedContainer};
     use wasteflow::zone::CollectionWindow;
     let db = TestDb::new().await;
     let c = migrated(&db).await;
@@ -254,6 +266,7 @@ async fn collections_due_applies_the_planners_rule() {
         margin: SignedDuration::from_secs(2 * 3600),
         join_share: 2.0,
         rate_factor: 1.25,
+        slot: SignedDuration::from_mins(15),
     };
     for r in &rows {
         let days: Option<Vec<String>> = r.get("days");
@@ -269,7 +282,7 @@ async fn collections_due_applies_the_planners_rule() {
             destination: r.get("destination_id"),
             transporter: r.get("transporter_id"),
             volume_m3: r.get("volume_m3"),
-            full_mass_kg: r.get("max_load_kg"),
+            mass: ExpectedMass::max_load(r.get("max_load_kg")),
             threshold_pct: r.get("overflow_threshold_pct"),
             fill_pct: r.get("fill_pct"),
             reading_at: Timestamp::from_secs(r.get("reading_at")),

@@ -313,15 +313,20 @@ async fn a_batch_of_a_hundred_with_two_refused_messages() {
     tokio::time::timeout(Duration::from_secs(20), store).await.unwrap().unwrap();
 }
 
-/// When the `database_refused` dead letter is itself refused, it is retried with backoff, never
-/// dropped, and nothing of the batch is acked until it commits.
+/// When the `database_refused` dead letter is itself refused, it goes to the spool file and
+/// the batch is acked; while the spool cannot be written either, it is retried with backoff,
+/// never dropped, and nothing of the batch is acked.
 #[tokio::test]
-async fn a_refused_dead_letter_is_retried_not_lost() {
+async fn a_refused_dead_letter_is_spooled_and_retried_while_the_spool_cannot_be_written() {
     use wasteflow::backoff::Backoff;
     use wasteflow::health::Health;
     use wasteflow::store::run_store;
 
-    let (db, settings, zone) = store_alone().await;
+    let (db, mut settings, zone) = store_alone().await;
+    let dir = Scratch::dir("wf-spool-");
+    let spool_dir = dir.join("not-yet");
+    let spool = spool_dir.join("spool.jsonl");
+    settings.database.spool_file = Some(spool.display().to_string());
     let mut batch = wasteflow::batch::Batch::default();
     let mut refused = None;
     for (pkid, d, checked) in checked_deliveries(&zone, 5, 2, 3) {
@@ -346,15 +351,23 @@ async fn a_refused_dead_letter_is_retried_not_lost() {
     let writers = vec![wasteflow::store::Writer::new(wasteflow::store::Connector::new(&settings.database).unwrap())];
     let store = tokio::spawn(run_store(batch_rx, writers, ack_tx, backoff, Health::new(Duration::from_secs(60))));
     batch_tx.send(batch).await.unwrap();
+    // The spool's directory does not exist: retried, nothing acked.
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    assert!(ack_rx.try_recv().is_err(), "acked before the dead letter committed");
+    assert!(ack_rx.try_recv().is_err(), "acked before the dead letter was kept anywhere");
     assert_eq!(db.count("SELECT count(*) FROM rejected_messages").await, 0);
     assert_eq!(db.count("SELECT count(*) FROM readings").await, 4, "messages 1 and 3 committed meanwhile");
 
-    c.batch_execute("ALTER TABLE rejected_messages DROP CONSTRAINT no_dead_letters").await.unwrap();
-    let acks = tokio::time::timeout(Duration::from_secs(5), ack_rx.recv()).await.expect("acked once accepted").unwrap();
+    std::fs::create_dir(&spool_dir).unwrap();
+    let acks = tokio::time::timeout(Duration::from_secs(5), ack_rx.recv()).await.expect("acked once spooled").unwrap();
     assert_eq!(acks.iter().map(|a| a.pkid).collect::<Vec<_>>(), [1, 2, 3]);
-    assert_eq!(db.count("SELECT count(*) FROM rejected_messages WHERE reason = 'database_refused'").await, 1);
+    let text = std::fs::read_to_string(&spool).unwrap();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    let line: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (line["reason"].as_str(), line["refused_constraint"].as_str()),
+        (Some("database_refused"), Some("no_dead_letters"))
+    );
+    assert_eq!(db.count("SELECT count(*) FROM rejected_messages").await, 0);
     assert_eq!(db.count("SELECT count(*) FROM readings").await, 4);
     drop(batch_tx);
     tokio::time::timeout(Duration::from_secs(20), store).await.unwrap().unwrap();

@@ -3,7 +3,8 @@
 //! and changes nothing, `replay` stores every reading once (a frame the gateway had already
 //! resent is not counted twice), marks the dead letters replayed, leaves the still-refused
 //! pending, dead-letters a reading still refused on its own, and a second replay changes
-//! nothing.
+//! nothing. A dead letter the database refuses (a constraint) stays pending with the server's
+//! words while the others of its batch are replayed.
 
 mod common;
 use common::*;
@@ -95,7 +96,7 @@ async fn dead_letters_of_an_unregistered_gateway_are_replayed_once_after_it_is_r
     assert_eq!(
         dry,
         serde_json::json!({"dry_run": true, "dead_letters": 6, "replayed": 5, "still_refused": 1,
-                           "stored": 19, "duplicates": 5, "dead_lettered": 1}),
+                           "refused_by_database": 0, "stored": 19, "duplicates": 5, "dead_lettered": 1}),
         "{out}"
     );
     assert!(out.contains("would be replayed: 5 reading(s) stored, 0 already stored, 0 refused"), "{out}");
@@ -111,7 +112,7 @@ async fn dead_letters_of_an_unregistered_gateway_are_replayed_once_after_it_is_r
     assert_eq!(
         done,
         serde_json::json!({"dry_run": false, "dead_letters": 6, "replayed": 5, "still_refused": 1,
-                           "stored": 19, "duplicates": 5, "dead_lettered": 1}),
+                           "refused_by_database": 0, "stored": 19, "duplicates": 5, "dead_lettered": 1}),
         "{out}"
     );
     println!("{out}");
@@ -161,6 +162,72 @@ async fn dead_letters_of_an_unregistered_gateway_are_replayed_once_after_it_is_r
         "dead-letter replay: sent 30 readings in 6 messages; dead-lettered 6; replayed 5 \
          (1 still refused); stored {} (5 already stored by the resend), duplicates 0, 1 reading dead-lettered on its own",
         after.0
+    );
+    assert!(daemon.terminate().await.success());
+}
+
+/// Three dead letters in one replay batch; the middle one's readings are refused by a CHECK
+/// constraint on `readings`: it stays pending with the constraint named, the two others are
+/// replayed; once the constraint is dropped, a second replay stores it too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_letter_the_database_refuses_is_set_aside_and_the_rest_replayed() {
+    let db = TestDb::new().await;
+    let mut env = Env::new(&db);
+    let (zone_path, original_zone) = env.with_own_zone("[log]\nlevel = \"info\"\n");
+    let daemon = Daemon::start(&env).await;
+    let topic = env.topic("metallerie-lievin", "gw-ml-02");
+    let t0 = now_ms() - 3_600_000;
+    let frames: Vec<(String, Vec<u8>)> =
+        (1..=3).map(|i| (topic.clone(), frame(i, t0 + u64::from(i) * 60_000, 1))).collect();
+    publish_raw(&frames).await;
+    wait_until(Duration::from_secs(20), "three frames dead-lettered", || async {
+        db.count("SELECT count(*) FROM rejected_messages WHERE reason = 'unknown_gateway'").await == 3
+    })
+    .await;
+    std::fs::write(&zone_path, format!("{original_zone}\n{NEW_GATEWAY}")).unwrap();
+    daemon.hup();
+    wait_until(Duration::from_secs(20), "reload applied", || async {
+        daemon.log_text().contains("configuration reloaded")
+    })
+    .await;
+    // The second frame's first reading is refused.
+    let refused_at = t0 + 2 * 60_000;
+    db.client()
+        .await
+        .batch_execute(&format!(
+            "ALTER TABLE readings ADD CONSTRAINT not_that_minute CHECK (ts <> to_timestamp({refused_at} / 1000.0))"
+        ))
+        .await
+        .unwrap();
+
+    let (out, done) = dead_letters(&env, &["replay"]);
+    println!("{out}");
+    assert_eq!(
+        done,
+        serde_json::json!({"dry_run": false, "dead_letters": 3, "replayed": 2, "still_refused": 0,
+                           "refused_by_database": 1, "stored": 10, "duplicates": 0, "dead_lettered": 0}),
+        "{out}"
+    );
+    let refused_line = out.lines().find(|l| l.contains("refused by the database")).unwrap_or_default();
+    assert!(refused_line.contains("left pending") && refused_line.contains("not_that_minute"), "{out}");
+    assert!(refused_line.contains("23514"), "{out}");
+    let pending_id = db.count("SELECT id FROM rejected_messages WHERE replayed_at IS NULL").await;
+    assert!(refused_line.starts_with(&format!("#{pending_id} ")), "{out}");
+    assert_eq!(state(&db).await, (10, 3, 1, 10), "the first and third frames stored, the second pending");
+    let (ok, verified) = verify(&env);
+    assert!(ok, "{verified}");
+
+    // The cause fixed: the second frame replays.
+    db.client().await.batch_execute("ALTER TABLE readings DROP CONSTRAINT not_that_minute").await.unwrap();
+    let (out, again) = dead_letters(&env, &["replay"]);
+    assert_eq!((again["replayed"].as_i64(), again["stored"].as_i64()), (Some(1), Some(5)), "{out}");
+    assert_eq!(again["refused_by_database"], 0, "{out}");
+    assert_eq!(state(&db).await, (15, 3, 0, 15));
+    let (ok, verified) = verify(&env);
+    assert!(ok, "{verified}");
+    println!(
+        "replay with a refused dead letter: 3 dead letters, 2 replayed (10 readings), 1 refused by the database \
+         (23514) and left pending; replayed (5 readings) once the constraint was dropped"
     );
     assert!(daemon.terminate().await.success());
 }

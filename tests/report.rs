@@ -87,20 +87,17 @@ async fn the_page_names_the_synergy_opportunities_and_unconfigured_savings() {
     let (settings, zone) = prepared(&db).await;
     // Logistique A21 on 15 June 2026: 1,500 kg of cardboard to Cartonnages de Lens (R3) and
     // 2,000 kg of broken pallets (15 01 03) to the transfer station (R13). The biomass boiler
-    // accepts 15 01 03 for R1, at most 20 t a month: all 2 t fit.
+    // accepts 15 01 03 for R1, but the station declares 25 % R3 and 10 % R4 recycling for what
+    // it receives: burning the pallets would be a step down, no opportunity.
     let page = write_and_report(&db, &settings, vec![weighing(&zone, 1, 1_500.0), weighing(&zone, 4, 2_000.0)]).await;
-    assert!(
-        page.contains(
-            "wood-packaging (15 01 03) R13 -> R1 at chaufferie-souchez: 2.000 t available, 2.000 t fit its monthly \
-             maximum; hierarchy unknown"
-        ),
-        "{page}"
-    );
-    // The example registry prices nothing and has no TGAP rate for 2026: the 1.5 t recycled
-    // are neither priced nor factored.
+    assert!(!page.contains("R13 -> R1"), "{page}");
+    assert!(page.contains("the waste hierarchy):\n  none in 2026"), "{page}");
+    // The example registry ships no gate fee and no TGAP rate for 2026, and no reference factor
+    // covers cardboard: the 1.5 t recycled are neither priced nor factored.
     assert!(page.contains("savings and avoided impact over the 1.500 t recovered"), "{page}");
     assert!(page.contains("disposal cost avoided               not configured"), "{page}");
-    assert!(page.contains("1.500 t without a cost or TGAP factor"), "{page}");
+    assert!(page.contains("by reference estimates 0.000 (0.0 %), not priced 1.500 (100.0 %)"), "{page}");
+    assert!(page.contains("without a factor 1.500 (100.0 %)"), "{page}");
     assert!(page.contains("CO2e avoided by the 1.500 t recycled not configured"), "{page}");
 }
 
@@ -160,7 +157,7 @@ async fn savings_never_configured_in_any_month_are_not_configured_not_zero() {
     assert!(page.contains("savings and avoided impact over the 2.500 t recovered"), "{page}");
     assert!(page.contains("disposal cost avoided               not configured"), "{page}");
     assert!(page.contains("of which by symbiosis exchanges     not configured"), "{page}");
-    assert!(page.contains("2.500 t without a cost or TGAP factor"), "{page}");
+    assert!(page.contains("not priced 2.500 (100.0 %)"), "{page}");
     assert!(page.contains("CO2e avoided by the 1.500 t recycled not configured"), "{page}");
     assert!(!page.contains(" 0 EUR") && !page.contains("recycled 0.000 t"), "{page}");
 }
@@ -239,7 +236,7 @@ async fn the_zone_bulletin_and_the_months_on_a_hand_computed_fixture() {
     );
     assert!(close(&e["tonnes"], 1.5));
     // Savings: the 1.5 t of cardboard recovered and recycled (the R13 mass is interim, not
-    // recovered); the example registry prices nothing and has no TGAP for 2026.
+    // recovered); the example registry has no gate fee, no TGAP rate and no reference factor for 2026.
     let s = &zone["savings"];
     assert!(close(&s["recovered_t"], 1.5) && close(&s["recycled_t"], 1.5) && close(&s["unpriced_t"], 1.5), "{s}");
     assert!(s["cost_avoided_eur"].is_null() && s["co2e_avoided_t"].is_null(), "{s}");

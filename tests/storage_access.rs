@@ -59,12 +59,12 @@ fn sees(rule: Sees, row: &Value, company: &str) -> bool {
     }
 }
 
-/// The fixture: the example zone, 600 simulated frames of every company (2 % malformed), each
+/// The fixture: the example zone with [`common::storage::LANDFILLED`], 600 simulated frames of every company (2 % malformed), each
 /// container's live state and one open event, each gateway's frame counter and one gap, and a
 /// dead letter from a gateway the registry does not know, on a topic that claims company A.
 async fn filled() -> (StorageTarget, Zone, Db) {
     let target = StorageTarget::new().await;
-    let zone = Zone::load(&common::zone_file()).unwrap();
+    let zone = example_zone_with(common::storage::LANDFILLED);
     let prepared = prepare(&target.settings, &zone, true).await.expect("prepare");
     assert!(prepared.registry.roles.missing.is_empty(), "the test's login creates roles: {:?}", prepared.registry);
     let zone = zone.with_ids(prepared.ids);

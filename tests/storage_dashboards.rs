@@ -6,15 +6,15 @@
 mod common;
 use common::grafana::{panels, substitute};
 use common::storage::{fill_simulated, StorageTarget};
+use serde_json::Value;
 use wasteflow::store::prepare;
-use wasteflow::zone::Zone;
 
 /// The dashboards a company's Grafana organisation is given (deploy/grafana/company-org.sh).
 const COMPANY_DASHBOARDS: [&str; 2] = ["company-detail.json", "zone-overview.json"];
 
 /// Every SQL query of a dashboard: its panel's title, the panel's type and the query for January
-/// 2027 and the company.
-fn queries(path: &std::path::Path, dash: &serde_json::Value, company: &str) -> Vec<(String, String, String)> {
+/// 2027 and the company, and the panel.
+fn queries(path: &std::path::Path, dash: &serde_json::Value, company: &str) -> Vec<(String, String, String, Value)> {
     let mut out = Vec::new();
     for p in panels(dash) {
         for t in p["targets"].as_array().into_iter().flatten() {
@@ -23,15 +23,31 @@ fn queries(path: &std::path::Path, dash: &serde_json::Value, company: &str) -> V
             // The dashboards' time zone is the zone's (Europe/Paris): Grafana's "January"
             // runs from local midnight to local midnight.
             let (from, to) = ("2027-01-01T00:00:00+01:00", "2027-02-01T00:00:00+01:00");
-            out.push((title, p["type"].as_str().unwrap_or("").to_string(), substitute(raw, from, to, company)));
+            let kind = p["type"].as_str().unwrap_or("").to_string();
+            out.push((title, kind, substitute(raw, from, to, company), p.clone()));
         }
     }
     out
 }
 
+/// The unit the panel gives a column: its own (a `byName` override), else the panel's.
+fn unit<'a>(panel: &'a Value, column: &str) -> Option<&'a str> {
+    let config = &panel["fieldConfig"];
+    let own = config["overrides"].as_array().into_iter().flatten().find(|o| o["matcher"]["options"] == column);
+    let own = own.and_then(|o| o["properties"].as_array()?.iter().find(|p| p["id"] == "unit")?["value"].as_str());
+    own.or(config["defaults"]["unit"].as_str())
+}
+
 /// Runs a panel's query and checks the columns its panel needs (those of the statement: also
-/// when it returns no row).
-async fn run(client: &tokio_postgres::Client, title: &str, kind: &str, sql: &str) -> Vec<tokio_postgres::Row> {
+/// when it returns no row), and that the panel gives every numeric column a unit (t, %, EUR,
+/// tCO2e, ...; `none` for a count).
+async fn run(
+    client: &tokio_postgres::Client,
+    title: &str,
+    kind: &str,
+    sql: &str,
+    panel: &Value,
+) -> Vec<tokio_postgres::Row> {
     let statement = client.prepare(sql).await.unwrap_or_else(|e| panic!("{title}: {e}\n{sql}"));
     let rows = client.query(&statement, &[]).await.unwrap_or_else(|e| panic!("{title}: {e}\n{sql}"));
     let cols: Vec<(&str, String)> =
@@ -43,13 +59,15 @@ async fn run(client: &tokio_postgres::Client, title: &str, kind: &str, sql: &str
             assert!(cols[1..].iter().any(|(_, t)| numeric(t)), "{title}: a numeric series: {cols:?}");
         }
         "stat" => assert!(cols.iter().all(|(_, t)| numeric(t)), "{title}: numeric values: {cols:?}"),
-        "netsage-sankey-panel" => {
-            let names: Vec<&str> = cols.iter().map(|c| c.0).collect();
-            assert_eq!(names, ["source", "target", "value"], "{title}");
-            assert!(numeric(&cols[2].1), "{title}: numeric value");
+        "bargauge" => {
+            assert_eq!(cols.len(), 2, "{title}: a label and its value: {cols:?}");
+            assert!(cols[0].1 == "text" && numeric(&cols[1].1), "{title}: a label and its value: {cols:?}");
         }
         "table" => assert!(!cols.is_empty(), "{title}"),
         other => panic!("{title}: panel type {other} has no column check"),
+    }
+    for (name, t) in cols.iter().filter(|(_, t)| numeric(t)) {
+        assert!(unit(panel, name).is_some(), "{title}: column {name} ({t}) has no unit");
     }
     rows
 }
@@ -68,7 +86,8 @@ fn zone_only(sql: &str) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_dashboard_query_returns_the_columns_its_panel_needs() {
     let target = StorageTarget::new().await;
-    let zone = Zone::load(&common::zone_file()).unwrap();
+    // With a synergy opportunity, for its panel to have rows.
+    let zone = common::storage::example_zone_with(common::storage::LANDFILLED);
     let prepared = prepare(&target.settings, &zone, true).await.expect("prepare");
     let zone = zone.with_ids(prepared.ids);
     fill_simulated(&target, &zone).await;
@@ -91,8 +110,8 @@ async fn every_dashboard_query_returns_the_columns_its_panel_needs() {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         let dash: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        for (title, kind, sql) in queries(&path, &dash, "metallerie-lievin") {
-            let rows = run(&db.client, &title, &kind, &sql).await;
+        for (title, kind, sql, panel) in queries(&path, &dash, "metallerie-lievin") {
+            let rows = run(&db.client, &title, &kind, &sql, &panel).await;
             assert!(!rows.is_empty(), "{title}: no rows\n{sql}");
             if zone_only(&sql) {
                 coordinator_zone.insert(sql.clone(), values(&db.client, &sql).await);
@@ -117,10 +136,10 @@ async fn every_dashboard_query_returns_the_columns_its_panel_needs() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         if !COMPANY_DASHBOARDS.contains(&name.as_str()) {
-            for (title, kind, sql) in
+            for (title, kind, sql, panel) in
                 queries(&path, &serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap(), company)
             {
-                run(&db.client, &title, &kind, &sql).await;
+                run(&db.client, &title, &kind, &sql, &panel).await;
                 company_checked += 1;
             }
             continue;
@@ -131,8 +150,8 @@ async fn every_dashboard_query_returns_the_columns_its_panel_needs() {
             let ids: Vec<String> = rows.iter().map(|r| r.get("__value")).collect();
             assert_eq!(ids, [company], "{name}: variable {}", v["name"]);
         }
-        for (title, kind, sql) in queries(&path, &dash, company) {
-            let rows = run(&db.client, &title, &kind, &sql).await;
+        for (title, kind, sql, panel) in queries(&path, &dash, company) {
+            let rows = run(&db.client, &title, &kind, &sql, &panel).await;
             company_checked += 1;
             if zone_only(&sql) {
                 assert_eq!(

@@ -247,9 +247,9 @@ async fn opportunities_and_savings_equal_the_hand_computed_fixture() {
     // - Logistique A21's mineral mix (17 01 07), 50 t landfilled (D1, disposal): Béton d'Artois
     //   accepts 17 01 07 for R5 recycling, at most 60 t a month, and already receives 25 t of it
     //   from Logistique A21's other skip. Fits: min(50, 60 - 25) = 35 t. D1 -> R5 moves up.
-    // - Logistique A21's pallets (15 01 03), 8 t to the transfer station (an operator, R13): the
-    //   boiler accepts 15 01 03 for R1, at most 20 t, receives none of it. Fits: min(8, 20) = 8 t.
-    //   R13 is interim: whether it moves up is unknown.
+    // - Not Logistique A21's pallets (15 01 03), 8 t to the transfer station (an operator, R13):
+    //   the boiler accepts 15 01 03 for R1, but the station declares 25 % R3 and 10 % R4
+    //   recycling for what it receives: burning the pallets would be a step down from today.
     // Not opportunities: the foundry sand, mineral mix, cardboard and offcuts already go to their
     // accepter, as does the sand Béton stores in its quarry (D1, disposal: Béton accepts 10 09 08
     // for R5, but the sand already goes there); Béton's own 17 01 01 (it is the producer); the mixed waste (no one accepts it).
@@ -300,20 +300,6 @@ async fn opportunities_and_savings_equal_the_hand_computed_fixture() {
             35.0,
         ),
         (
-            march,
-            s("logistique-a21"),
-            s("wood-packaging"),
-            s("tri-gohelle"),
-            s("R13 -> R1"),
-            s("chaufferie-souchez"),
-            s("energy-recovery"),
-            s("unknown"),
-            8.0,
-            20.0,
-            0.0,
-            8.0,
-        ),
-        (
             april,
             s("logistique-a21"),
             s("mineral-mix"),
@@ -335,6 +321,27 @@ async fn opportunities_and_savings_equal_the_hand_computed_fixture() {
         let same_numbers =
             [(g.8, w.8), (g.9, w.9), (g.10, w.10), (g.11, w.11)].iter().all(|(a, b)| close(Some(*a), Some(*b)));
         assert!(same_text && same_numbers, "got {g:?}, want {w:?}");
+    }
+
+    // What each opportunity is worth. Today: D1 at the landfill, 50 EUR/t (any destination) plus
+    // the 2027 TGAP of the landfill's category (it declares none: D1 on non-hazardous waste is
+    // non-hazardous-landfill, 70 EUR/t) = 120 EUR/t; at Béton R5, 10 EUR/t. March: 35 t fit,
+    // 35 x (120 - 10) = 3850 EUR, 35 t x 5 kg = 0.175 t CO2e (D1 today, R5 recycling); April:
+    // 60 x 110 = 6600 EUR, 60 x 5 kg = 0.3 t. All the zone's own factors.
+    let worth = c
+        .query(
+            "SELECT current_basis, cost_avoided_eur, cost_origin, co2e_avoided_t, co2e_origin
+             FROM synergy_opportunities ORDER BY month",
+            &[],
+        )
+        .await
+        .unwrap();
+    /// Basis, euros and their origin, tCO2e and their origin.
+    type Worth = (String, Option<f64>, Option<String>, Option<f64>, Option<String>);
+    let worth: Vec<Worth> = worth.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4))).collect();
+    for (w, (eur, co2e)) in worth.iter().zip([(3850.0, 0.175), (6600.0, 0.3)]) {
+        assert!(w.0 == "weighed" && close(w.1, Some(eur)) && close(w.3, Some(co2e)), "{worth:?}");
+        assert_eq!((w.2.as_deref(), w.4.as_deref()), (Some("zone"), Some("zone")), "{worth:?}");
     }
 
     // Savings, March 2027. Baseline: D1 for any destination, 50 EUR/t, plus the 2027 landfill
@@ -433,6 +440,20 @@ async fn opportunities_and_savings_equal_the_hand_computed_fixture() {
         };
         assert!(got.matches(w), "got {got:?}, want {w:?}");
     }
+
+    // By whose factors: every priced tonne of March by the zone's own (46 - 1.5 = 44.5 t), every
+    // factored tonne too (4 + 3 + 25 = 32 t): the shipped reference factor for ferrous scrap is
+    // overridden by the zone's.
+    let zone_march = c
+        .query_one(
+            "SELECT priced_zone_t, priced_reference_t, factored_zone_t, factored_reference_t
+             FROM savings_monthly WHERE month = $1 AND company_id IS NULL",
+            &[&march],
+        )
+        .await
+        .unwrap();
+    let by_origin: [f64; 4] = [zone_march.get(0), zone_march.get(1), zone_march.get(2), zone_march.get(3)];
+    assert!(by_origin.iter().zip([44.5, 0.0, 32.0, 0.0]).all(|(a, b)| close(Some(*a), Some(b))), "{by_origin:?}");
 
     // April: nothing recovered, no savings row. January 2028: no TGAP for 2028, so no baseline:
     // Béton's 10 t are unpriced and the cost avoided is not configured (NULL, never 0).

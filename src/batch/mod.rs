@@ -30,9 +30,6 @@ pub struct Batch {
     pub rejects: Vec<Rejection>,
     /// One per message, in arrival order.
     pub spans: Vec<Span>,
-    /// Ids of the dead letters this batch replays (`wasteflow dead-letters replay`), marked
-    /// replayed in the batch's transaction; empty for deliveries (and in slices).
-    pub replays: Vec<i64>,
 }
 
 /// One message of a batch: what it became, and what is needed to dead-letter it whole.
@@ -52,6 +49,9 @@ pub struct Span {
     pub rejects: Range<usize>,
     /// Its gateway and frame counter, if it decoded (the live stage orders frames by it).
     pub frame: Option<FrameMark>,
+    /// The dead letter it replays (`wasteflow dead-letters replay`), marked replayed in the
+    /// transaction that stores it; none for a delivery.
+    pub replay: Option<i64>,
 }
 
 impl Batch {
@@ -73,23 +73,25 @@ impl Batch {
 
     /// Adds one delivery with what checking it gave.
     pub fn push_checked(&mut self, d: Delivery, checked: Checked) {
-        self.push_message(d.topic, d.payload, d.received, Some(d.ack), checked);
+        self.push_message(d.topic, d.payload, d.received, Some(d.ack), None, checked);
     }
 
-    /// Adds one message (a delivery, or a dead letter replayed) with what checking it gave.
+    /// Adds one message (a delivery, or the dead letter `replay` replayed) with what checking
+    /// it gave.
     pub fn push_message(
         &mut self,
         topic: String,
         payload: Bytes,
         received: Timestamp,
         ack: Option<AckToken>,
+        replay: Option<i64>,
         checked: Checked,
     ) {
         let readings = self.readings.len()..self.readings.len() + checked.readings.len();
         let rejects = self.rejects.len()..self.rejects.len() + checked.rejects.len();
         self.readings.extend(checked.readings);
         self.rejects.extend(checked.rejects);
-        self.spans.push(Span { topic, payload, received, ack, readings, rejects, frame: checked.frame });
+        self.spans.push(Span { topic, payload, received, ack, readings, rejects, frame: checked.frame, replay });
     }
 
     /// The messages `range` (indices into `spans`) as a batch of their own.
@@ -110,7 +112,6 @@ impl Batch {
                     ..s.clone()
                 })
                 .collect(),
-            replays: vec![],
         }
     }
 

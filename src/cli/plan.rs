@@ -47,6 +47,7 @@ pub async fn run(mut args: PlanArgs, settings: &Settings, zone: &Zone) -> Result
         margin: args.margin,
         join: args.join,
         rate_factor: args.rate_factor,
+        slot: args.slot,
     };
     let plan = collection_plan::read(&db.client, request).await;
     db.close().await;

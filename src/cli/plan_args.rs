@@ -24,6 +24,10 @@ pub struct PlanArgs {
     /// last collection averages nights and weekends, when little is thrown away).
     #[arg(long, default_value_t = 1.25)]
     pub rate_factor: f64,
+    /// Pick-up times are rounded down to a multiple of this from local midnight, as a
+    /// carrier schedules them (15m: 11:00, 11:15; 0s: not rounded).
+    #[arg(long, default_value = "15m", value_parser = humantime::parse_duration)]
+    pub slot: Duration,
     /// Print the plan (or the evaluation) as JSON.
     #[arg(long)]
     pub json: bool,

@@ -8,7 +8,8 @@ use super::plan_args::PlanArgs;
 use crate::calendar::{SignedDuration, Timestamp};
 use crate::config::Settings;
 use crate::plan::{
-    replay, whole_seconds, LocalClock, PlannedContainer, Policy, ReplayContainer, ReplayOutcome, Vehicle,
+    replay, whole_seconds, ExpectedMass, LocalClock, PlannedContainer, Policy, ReplayContainer, ReplayOutcome, Vehicle,
+    Weighing,
 };
 use crate::simulate::{Faults, ZoneSim};
 use crate::wire::{decode, Measurement, TopicLayout};
@@ -16,14 +17,35 @@ use crate::zone::{parse_window, CollectionWindow, Zone};
 use std::collections::{BTreeMap, HashMap};
 use std::error::Error;
 
+/// Why the evaluation gives trips but no kilometres, euros or CO2e.
+const KM_MISSING: &str =
+    "kilometres, euros and CO2e: not estimated; the registry has no coordinates for the carriers' \
+     depots nor for the operators, and no cited cost or emission factor per km is configured";
+
 /// Days simulated before the measured period.
 const WARMUP_DAYS: i64 = 3;
 
-/// One container's readings in the simulated run: fill levels and emptyings, with their times.
+/// One container's readings in the simulated run: fill levels, emptyings and weighings (kg),
+/// with their times.
 #[derive(Default)]
 struct Track {
     fills: Vec<(Timestamp, f64)>,
     emptied: Vec<Timestamp>,
+    weighed: Vec<(Timestamp, f64)>,
+}
+
+impl Track {
+    /// What its collections weighed per point of fill over the whole run: all its weighings'
+    /// mass over the fill read before each (the plan's rule, `ExpectedMass`, on one summed
+    /// weighing); the largest load without one.
+    fn weighed(&self, max_load_kg: f64) -> ExpectedMass {
+        let with_fill = self.weighed.iter().filter_map(|(t, kg)| {
+            let before = self.fills.iter().rev().find(|(ft, _)| ft <= t && *t - *ft < days(1))?;
+            (before.1 > 0.0).then_some((*kg, before.1))
+        });
+        let (kg, fill_pct) = with_fill.fold((0.0, 0.0), |(k, f), (kg, fill)| (k + kg, f + fill));
+        ExpectedMass::new(&[Weighing { kg, fill_pct }], max_load_kg)
+    }
 }
 
 /// `n` days.
@@ -59,6 +81,7 @@ pub fn evaluate(
         horizon: whole_seconds(args.horizon),
         join_share: args.join,
         rate_factor: args.rate_factor,
+        slot: whole_seconds(args.slot),
     };
     let reactive = replay(&containers, warm, warmup, hours, clock, &vehicles, &Policy::Reactive);
     let after = replay(&containers, warm, warmup, hours, clock, &vehicles, &planned);
@@ -66,19 +89,26 @@ pub fn evaluate(
         let v = serde_json::json!({
             "date": args.date, "days": args.days, "seed": args.seed, "containers": containers.len(),
             "margin_s": args.margin.as_secs(), "horizon_s": args.horizon.as_secs(), "join": args.join, "rate_factor": args.rate_factor,
+            "slot_s": args.slot.as_secs(), "kilometres": null, "kilometres_missing": KM_MISSING,
             "simulator": before, "threshold_call": reactive, "plan": after,
         });
         return Ok(serde_json::to_string_pretty(&v)?);
     }
     let row = |name: &str, o: &ReplayOutcome| {
         format!(
-            "{name:<42} {:>9} {:>11} {:>9} {:>6} {:>17.1} {:>8.1}",
-            o.overflows, o.containers_overflowed, o.collections, o.trips, o.mean_fill_at_collection_pct, o.tonnes
+            "{name:<42} {:>9} {:>11} {:>9} {:>6} {:>10} {:>17.1} {:>8.1}",
+            o.overflows,
+            o.containers_overflowed,
+            o.collections,
+            o.trips,
+            o.own_trips,
+            o.mean_fill_at_collection_pct,
+            o.tonnes
         )
     };
     Ok(format!(
         "replay of the realistic zone from {} for {} days (seed {}), {} containers with a carrier\n\
-         {:<42} {:>9} {:>11} {:>9} {:>6} {:>17} {:>8}\n{}\n{}\n{}",
+         {:<42} {:>9} {:>11} {:>9} {:>6} {:>10} {:>17} {:>8}\n{}\n{}\n{}\n{KM_MISSING}",
         args.date.as_deref().unwrap_or_default(),
         args.days,
         args.seed,
@@ -88,6 +118,7 @@ pub fn evaluate(
         "containers",
         "pick-ups",
         "trips",
+        "own trips",
         "fill at pick-up %",
         "tonnes",
         row("simulator (own trucks)", &before),
@@ -127,6 +158,7 @@ fn simulate(
             match r.value {
                 Measurement::FillLevel(v) => track.fills.push((t, f64::from(v))),
                 Measurement::Emptied => track.emptied.push(t),
+                Measurement::NetMassKg(kg) => track.weighed.push((t, f64::from(kg))),
                 _ => {}
             }
         }
@@ -177,7 +209,7 @@ fn trajectories(
                 destination: c.destination.clone(),
                 transporter: Some(transporter.clone()),
                 volume_m3: c.volume_m3,
-                full_mass_kg: c.max_load_kg,
+                mass: ExpectedMass::max_load(c.max_load_kg),
                 threshold_pct: c.overflow_threshold_pct,
                 fill_pct: first,
                 reading_at: start,
@@ -188,6 +220,7 @@ fn trajectories(
             start_fill_pct: first,
             inflow_per_hour: inflow,
             warmup_collections: collections,
+            weighed: track.weighed(c.max_load_kg),
         });
     }
     (containers, baseline)

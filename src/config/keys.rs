@@ -122,7 +122,7 @@ mod tests {
                 r#"database.tls: found the string "maybe"; expected true or false"#,
                 "database.conect_timeout: unknown key; did you mean database.connect_timeout?",
                 "database.zzz: unknown key; [database] has url, password_file, connect_timeout, statement_timeout, \
-                 retry_min, retry_max, migrate_on_start, schema, writers, tls, ca_file",
+                 retry_min, retry_max, migrate_on_start, schema, writers, tls, ca_file, spool_file",
             ]
         );
         assert_eq!((s.writers, s.url.as_str()), (4, "postgres://x@h/db"), "the good keys are read");

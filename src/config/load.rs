@@ -74,6 +74,7 @@ pub fn load_from(file: Option<&str>, env: Environment) -> Result<Settings, Confi
     }
     let credentials = std::env::var("CREDENTIALS_DIRECTORY").ok();
     from_credentials(&mut settings, credentials.as_deref());
+    spool_in_state_directory(&mut settings, std::env::var("STATE_DIRECTORY").ok().as_deref());
     // A key whose value was refused is named once: the checks see its default instead.
     let refused: Vec<String> = problems.iter().map(|p| p.key.clone()).collect();
     let mut checked = Vec::new();
@@ -112,6 +113,18 @@ pub fn from_credentials(s: &mut Settings, dir: Option<&str>) {
     }
     if s.mqtt.password_file.is_none() {
         s.mqtt.password_file = found("mqtt-password");
+    }
+}
+
+/// systemd's `StateDirectory=` (`$STATE_DIRECTORY`, its first entry) holds the dead-letter
+/// spool when `database.spool_file` is not set.
+pub fn spool_in_state_directory(s: &mut Settings, dir: Option<&str>) {
+    let Some(dir) = dir.and_then(|d| d.split(':').next()).filter(|d| !d.is_empty()) else {
+        return;
+    };
+    if s.database.spool_file.is_none() {
+        let path = std::path::Path::new(dir).join(super::settings::SPOOL_FILE_NAME);
+        s.database.spool_file = Some(path.display().to_string());
     }
 }
 
@@ -283,6 +296,26 @@ mod tests {
 #[cfg(test)]
 mod credential_tests {
     use super::*;
+
+    #[test]
+    fn the_spool_goes_to_the_state_directory_unless_configured() {
+        let mut s = Settings::default();
+        spool_in_state_directory(&mut s, None);
+        assert_eq!(s.database.spool_path(), std::path::PathBuf::from(crate::config::SPOOL_FILE_NAME));
+        spool_in_state_directory(&mut s, Some("/var/lib/wasteflow:/var/lib/other"));
+        assert_eq!(
+            s.database.spool_path(),
+            std::path::Path::new("/var/lib/wasteflow").join(crate::config::SPOOL_FILE_NAME)
+        );
+        let mut configured = Settings::default();
+        configured.database.spool_file = Some("/srv/spool.jsonl".into());
+        spool_in_state_directory(&mut configured, Some("/var/lib/wasteflow"));
+        assert_eq!(
+            configured.database.spool_path(),
+            std::path::PathBuf::from("/srv/spool.jsonl"),
+            "configured file wins"
+        );
+    }
 
     #[test]
     fn systemd_credentials_fill_unset_password_files_only() {

@@ -8,13 +8,14 @@ use super::settings::Settings;
 use std::path::Path;
 
 /// Every key holding a path (a test holds every `file` and `*_file` key of every section to it).
-pub(super) const PATH_KEYS: [&str; 7] = [
+pub(super) const PATH_KEYS: [&str; 8] = [
     "mqtt.password_file",
     "mqtt.ca_file",
     "mqtt.cert_file",
     "mqtt.key_file",
     "database.password_file",
     "database.ca_file",
+    "database.spool_file",
     "zone.file",
 ];
 
@@ -27,6 +28,7 @@ fn path_mut<'a>(s: &'a mut Settings, key: &str) -> Option<&'a mut String> {
         "mqtt.key_file" => s.mqtt.key_file.as_mut(),
         "database.password_file" => s.database.password_file.as_mut(),
         "database.ca_file" => s.database.ca_file.as_mut(),
+        "database.spool_file" => s.database.spool_file.as_mut(),
         "zone.file" => Some(&mut s.zone.file),
         _ => None,
     }
@@ -53,7 +55,7 @@ pub(super) fn relative_to_file(s: &mut Settings, file: &str, from_file: impl Fn(
 /// own error, from loading it.
 pub(super) fn check_readable(s: &Settings, problems: &mut Vec<super::problem::Problem>) {
     let mut s = s.clone();
-    for key in PATH_KEYS.into_iter().filter(|k| *k != "zone.file") {
+    for key in PATH_KEYS.into_iter().filter(|k| !["zone.file", "database.spool_file"].contains(k)) {
         let Some(path) = path_mut(&mut s, key) else { continue };
         if path.trim().is_empty() {
             continue;
@@ -125,6 +127,7 @@ mod tests {
         all_set.mqtt.key_file = Some(String::new());
         all_set.database.password_file = Some(String::new());
         all_set.database.ca_file = Some(String::new());
+        all_set.database.spool_file = Some(String::new());
         for key in PATH_KEYS {
             assert!(path_mut(&mut all_set, key).is_some(), "{key} is reached by path_mut");
         }

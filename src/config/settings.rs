@@ -138,6 +138,23 @@ pub struct DatabaseSettings {
     pub tls: bool,
     /// CA certificates (PEM) the server's certificate must chain to; setting it implies `tls`.
     pub ca_file: Option<String>,
+    /// Where a dead letter the database refuses to store is appended instead (JSON lines, one
+    /// row of `rejected_messages` each); none: [`SPOOL_FILE_NAME`] in systemd's
+    /// `$STATE_DIRECTORY`, else in the working directory.
+    pub spool_file: Option<String>,
+}
+
+/// The spool file's name when `database.spool_file` is not set.
+pub const SPOOL_FILE_NAME: &str = "wasteflow-dead-letters.jsonl";
+
+impl DatabaseSettings {
+    /// The spool file (see `spool_file`).
+    pub fn spool_path(&self) -> std::path::PathBuf {
+        match &self.spool_file {
+            Some(path) if !path.trim().is_empty() => path.into(),
+            _ => SPOOL_FILE_NAME.into(),
+        }
+    }
 }
 
 impl Default for DatabaseSettings {
@@ -154,6 +171,7 @@ impl Default for DatabaseSettings {
             writers: 2,
             tls: false,
             ca_file: None,
+            spool_file: None,
         }
     }
 }

@@ -10,11 +10,15 @@
 //! - A gap is declared (its frames counted missing) once frames have been held behind it for
 //!   `reorder_wait`, or once `max_held` frames are held.
 //! - A frame behind the counter is a restart of the gateway when its base time is later than
-//!   that of the latest frame released (a reboot that restarts the counter); otherwise it is
+//!   that of the latest frame released, or, before a counter is known, held (a reboot that
+//!   restarts the counter); otherwise it is
 //!   late (redelivered, or arrived after being declared missing), and is applied as a late
 //!   reading without moving the counter. A jump ahead of more than [`MAX_AHEAD`] is a restart.
-//! - A gateway seen for the first time, or after a restart, starts at the lowest counter held:
-//!   at once when that is 0 or 1 (a counter that just started), else after `reorder_wait`.
+//! - A gateway seen for the first time, or after a restart, starts at the first held counter
+//!   in counter order: the one after the largest circular distance between held counters (so
+//!   `4294967294, 4294967295, 0, 1` starts at 4294967294); at once when that is 0 or 1 (a
+//!   counter that just started), else after `reorder_wait`. Held frames more than
+//!   [`MAX_AHEAD`] past the frames released before them are a restart there, not a gap.
 
 use crate::calendar::{SignedDuration, Timestamp};
 use crate::wire::InboxFrame;
@@ -90,11 +94,18 @@ impl GatewaySequence {
                 continue;
             }
             let Some(next) = self.next else {
-                self.hold(f, now);
+                // No counter yet: a frame later than the latest frame held but behind it, or
+                // more than MAX_AHEAD ahead of it, is a restart among the held frames.
+                let latest = self.held.values().max_by_key(|h| h.base);
+                if latest.is_some_and(|h| f.base > h.base && f.seq.wrapping_sub(h.seq) > MAX_AHEAD) {
+                    self.restart(f, now, p, &mut out);
+                } else {
+                    self.hold(f, now);
+                }
                 continue;
             };
             let ahead = f.seq.wrapping_sub(next);
-            let behind = ahead > u32::MAX / 2;
+            let behind = is_behind(f.seq, next);
             if !behind && ahead <= MAX_AHEAD {
                 self.hold(f, now);
             } else if !behind || self.last_frame.is_none_or(|last| f.base > last) {
@@ -136,12 +147,12 @@ impl GatewaySequence {
             let next = match self.next {
                 Some(n) => n,
                 None => {
-                    let lowest = self.held.keys().next().copied().unwrap_or(0);
-                    if lowest > 1 && !give_up {
+                    let Some(first) = first_in_counter_order(&self.held) else { break };
+                    if first > 1 && !give_up {
                         break;
                     }
-                    self.next = Some(lowest);
-                    lowest
+                    self.next = Some(first);
+                    first
                 }
             };
             if let Some(f) = self.held.remove(&next) {
@@ -160,6 +171,15 @@ impl GatewaySequence {
                 break;
             };
             let missing = nearest.seq.wrapping_sub(next);
+            if missing > MAX_AHEAD {
+                // Only a start chosen among held frames can be this far behind one of them
+                // (a frame this far ahead of a known counter is a restart on arrival): the
+                // frames ahead belong to a restarted counter, which starts again.
+                self.next = None;
+                self.restarts += 1;
+                out.restarts += 1;
+                continue;
+            }
             out.gaps.push(Gap {
                 first_seq: next,
                 last_seq: nearest.seq.wrapping_sub(1),
@@ -178,5 +198,31 @@ impl GatewaySequence {
     }
 }
 
+/// Whether counter `a` comes before `b` (serial number arithmetic: less than half the circle
+/// behind it).
+fn is_behind(a: u32, b: u32) -> bool {
+    a.wrapping_sub(b) > u32::MAX / 2
+}
+
+/// Where a counter starts among the frames held without one (a new gateway, or after a
+/// restart): the frame after the largest circular distance between two held counters, so that
+/// `4294967294, 4294967295, 0, 1` starts at 4294967294 and not at 0.
+fn first_in_counter_order<T>(held: &BTreeMap<u32, T>) -> Option<u32> {
+    let keys: Vec<u32> = held.keys().copied().collect();
+    let (&lowest, &highest) = (keys.first()?, keys.last()?);
+    // Going round: from the highest back to the lowest (the whole circle for a single frame).
+    let mut best = (lowest.wrapping_sub(highest).wrapping_sub(1), lowest);
+    for pair in keys.windows(2) {
+        let distance = pair[1] - pair[0] - 1;
+        if distance > best.0 {
+            best = (distance, pair[1]);
+        }
+    }
+    Some(best.1)
+}
+
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod model;

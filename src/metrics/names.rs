@@ -24,6 +24,7 @@ pub const CONFIG_RELOAD_OK: &str = "wasteflow_config_last_reload_successful";
 pub const DATABASE_UP: &str = "wasteflow_database_up";
 pub const DEAD_LETTERS_PENDING: &str = "wasteflow_dead_letters_pending";
 pub const DATABASE_REFUSALS: &str = "wasteflow_database_refusals_total";
+pub const DEAD_LETTERS_SPOOLED: &str = "wasteflow_dead_letters_spooled_total";
 pub const DELIVERIES: &str = "wasteflow_deliveries_total";
 pub const REJECTIONS: &str = "wasteflow_rejections_total";
 
@@ -83,6 +84,10 @@ pub fn describe() {
     describe_counter!(
         DATABASE_REFUSALS,
         "Transactions the database refused as data (the database answered), by SQLSTATE class (22 or 23)"
+    );
+    describe_counter!(
+        DEAD_LETTERS_SPOOLED,
+        "Dead letters the database refused to store, appended to the spool file instead (database.spool_file)"
     );
     describe_counter!(DELIVERIES, "Deliveries committed, each counted once, by outcome");
     describe_counter!(
@@ -148,7 +153,15 @@ pub fn describe() {
 /// `rate()` see a series from the start rather than from its first increment (a counter that
 /// appears at 1 loses that first increment to `rate()`). `event_kinds` are the live stage's.
 pub fn zero_counters(event_kinds: impl IntoIterator<Item = &'static str>) {
-    for name in [READINGS_STORED, READINGS_DUPLICATE, MQTT_RECONNECTS, RETAINED_CLEARS, ACKS_SENT, STALE_ACKS] {
+    for name in [
+        READINGS_STORED,
+        READINGS_DUPLICATE,
+        MQTT_RECONNECTS,
+        RETAINED_CLEARS,
+        ACKS_SENT,
+        STALE_ACKS,
+        DEAD_LETTERS_SPOOLED,
+    ] {
         counter!(name).increment(0);
     }
     for qos in ["0", "1", "2"] {
@@ -223,6 +236,11 @@ pub fn database_up(up: bool) {
 
 pub fn dead_letters_pending(n: i64) {
     gauge!(DEAD_LETTERS_PENDING).set(n as f64);
+}
+
+/// Dead-letter rows appended to the spool file.
+pub fn dead_letters_spooled(rows: usize) {
+    counter!(DEAD_LETTERS_SPOOLED).increment(rows as u64);
 }
 
 pub fn database_refusal(class: &str) {

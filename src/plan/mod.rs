@@ -10,12 +10,17 @@
 //! spans [`SignedDuration`](crate::calendar::SignedDuration)s; local days and wall-clock times
 //! ([`LocalTime`]) come from a [`LocalClock`] built from the database's time zone rules.
 
+mod load;
 mod local_time;
+mod pooling;
 mod replay;
+mod rounds;
 mod schedule;
 mod trips;
 
+pub use load::{ExpectedMass, MassBasis, Weighing, WEIGHINGS_READ};
 pub use local_time::{whole_seconds, LocalClock, LocalTime, DAY, HOUR};
+pub use pooling::{plan, Plan};
 pub use replay::{replay, Policy, ReplayContainer, ReplayOutcome};
-pub use schedule::{pickup, Params, Pickup, PlannedContainer, FACTOR_FROM_H};
-pub use trips::{group_trips, plan, Plan, Trip, Vehicle};
+pub use schedule::{pickup, slot_floor, Params, Pickup, PlannedContainer, FACTOR_FROM_H};
+pub use trips::{group_trips, Trip, Vehicle};

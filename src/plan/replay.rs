@@ -3,9 +3,11 @@
 //! full containers were when collected. Measures the planner against the simulator's
 //! collections (`wasteflow plan --evaluate`, docs/planning.md).
 
+use super::load::{ExpectedMass, Weighing};
 use super::local_time::{LocalClock, LocalTime, DAY, HOUR};
+use super::pooling::plan;
 use super::schedule::{Params, Pickup, PlannedContainer};
-use super::trips::{group_trips, plan, Vehicle};
+use super::trips::{group_trips, Vehicle};
 use crate::calendar::{SignedDuration, Timestamp};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -19,6 +21,10 @@ pub struct ReplayContainer {
     /// Its collections during the warm-up (hours from the start), whatever the policy: the
     /// live state then knows a fill rate since a collection, as it does in service.
     pub warmup_collections: Vec<usize>,
+    /// What a collection weighs at a given fill (e.g. at the simulator's weighings' mass per
+    /// point of fill). Each replayed collection is weighed so, and the planner forecasts from
+    /// the latest of those weighings, as it does in service.
+    pub weighed: ExpectedMass,
 }
 
 /// Who decides the collections.
@@ -33,7 +39,7 @@ pub enum Policy {
     /// The planner, run every local midnight on the replayed live state (fill,
     /// and the rate since the last collection as the live stage computes it); the pick-ups
     /// until the next run are made at their hour, the trips grouped across companies.
-    Planned { margin: SignedDuration, horizon: SignedDuration, join_share: f64, rate_factor: f64 },
+    Planned { margin: SignedDuration, horizon: SignedDuration, join_share: f64, rate_factor: f64, slot: SignedDuration },
 }
 
 /// What a replay measured.
@@ -41,6 +47,9 @@ pub enum Policy {
 pub struct ReplayOutcome {
     pub collections: usize,
     pub trips: usize,
+    /// The trips the same collections take when each company calls its own truck (its
+    /// carrier's rounds, one company at a time): `trips` but for the planner.
+    pub own_trips: usize,
     /// Times a container reached 100 % before being collected (once per fill cycle).
     pub overflows: usize,
     /// Containers that overflowed at least once.
@@ -49,7 +58,7 @@ pub struct ReplayOutcome {
     pub overflowed: Vec<String>,
     /// Mean fill at collection, percent.
     pub mean_fill_at_collection_pct: f64,
-    /// Collected mass (expected, from the registry's full mass), tonnes.
+    /// Collected mass as weighed (see [`ReplayContainer::weighed`]), tonnes.
     pub tonnes: f64,
 }
 
@@ -69,7 +78,7 @@ pub fn replay(
     let mut run = Replay::new(containers, start, warmup, clock, vehicles, policy);
     for h in 0..hours {
         let t = start + SignedDuration::from_hours(h as i64);
-        if let Policy::Planned { margin, horizon, join_share, rate_factor } = policy {
+        if let Policy::Planned { margin, horizon, join_share, rate_factor, slot } = policy {
             if h == warmup || (h > warmup && clock.to_local(t).time_of_day() < HOUR) {
                 let params = Params {
                     now: t,
@@ -77,6 +86,7 @@ pub fn replay(
                     margin: *margin,
                     join_share: *join_share,
                     rate_factor: *rate_factor,
+                    slot: *slot,
                 };
                 run.schedule_planned(t, &params);
             }
@@ -101,6 +111,8 @@ struct Replay<'a> {
     fill: Vec<f64>,
     /// Fill and time the rate since the last collection is measured from.
     base: Vec<(f64, Timestamp)>,
+    /// Each container's weighings, latest first.
+    weighings: Vec<Vec<Weighing>>,
     /// Overflowed in the current fill cycle.
     overflowed: Vec<bool>,
     /// Overflowed at least once after the warm-up.
@@ -145,6 +157,7 @@ impl<'a> Replay<'a> {
             policy,
             fill,
             base,
+            weighings: vec![Vec::new(); n],
             overflowed: vec![false; n],
             ever: vec![false; n],
             scheduled,
@@ -167,6 +180,7 @@ impl<'a> Replay<'a> {
                     reading_at: t,
                     rate_per_hour: (hours_since >= 1.0 / 6.0).then(|| (self.fill[i] - self.base[i].0) / hours_since),
                     rate_span_h: Some(hours_since),
+                    mass: ExpectedMass::new(&self.weighings[i], c.state.mass.max_load_kg),
                     ..c.state.clone()
                 }
             })
@@ -200,20 +214,17 @@ impl<'a> Replay<'a> {
     fn collect_and_fill(&mut self, h: usize, t: Timestamp) {
         for (i, c) in self.containers.iter().enumerate() {
             if self.scheduled[i].remove(&h) {
-                let s = &c.state;
                 let fill = self.fill[i];
-                let pickup = Pickup {
-                    container: s.id.clone(),
-                    company: s.company.clone(),
-                    destination: s.destination.clone(),
-                    transporter: s.transporter.clone().unwrap_or_default(),
-                    at: t,
-                    overflow: t,
+                let state = PlannedContainer {
                     fill_pct: fill,
-                    volume_m3: s.volume_m3 * fill.min(100.0) / 100.0,
-                    mass_kg: s.full_mass_kg * fill.min(100.0) / 100.0,
-                    late: self.overflowed[i],
+                    reading_at: t,
+                    rate_per_hour: None,
+                    mass: c.weighed,
+                    ..c.state.clone()
                 };
+                let mut pickup = state.pickup_at(&state.transporter.clone().unwrap_or_default(), t, t);
+                pickup.late = self.overflowed[i];
+                self.weighings[i].insert(0, Weighing { kg: pickup.mass_kg, fill_pct: fill });
                 if h >= self.warmup {
                     self.done.push(pickup);
                 }
@@ -243,107 +254,28 @@ impl<'a> Replay<'a> {
         out.mean_fill_at_collection_pct =
             if done.is_empty() { 0.0 } else { done.iter().map(|p| p.fill_pct).sum::<f64>() / done.len() as f64 };
         out.tonnes = done.iter().map(|p| p.mass_kg).sum::<f64>() / 1000.0;
-        out.trips = self.count_trips();
+        out.own_trips = self.own_trips();
+        out.trips = match self.policy {
+            Policy::Planned { .. } => group_trips(&self.done, self.clock, self.vehicles).len(),
+            Policy::Fixed(_) | Policy::Reactive => out.own_trips,
+        };
         out
     }
 
-    /// The trips that drove the collections: across companies when planned, per company
-    /// otherwise.
-    fn count_trips(&self) -> usize {
+    /// The rounds that drive the collections when each company calls its own truck: the
+    /// carriers' pick-ups at the same hour, one company at a time.
+    fn own_trips(&self) -> usize {
         let (done, clock, vehicles) = (&self.done, self.clock, self.vehicles);
-        match self.policy {
-            Policy::Planned { .. } => group_trips(done, clock, vehicles).len(),
-            Policy::Fixed(_) | Policy::Reactive => {
-                let companies: BTreeSet<&str> = done.iter().map(|p| p.company.as_str()).collect();
-                companies
-                    .into_iter()
-                    .map(|co| {
-                        let own: Vec<Pickup> = done.iter().filter(|p| p.company == co).cloned().collect();
-                        group_trips(&own, clock, vehicles).len()
-                    })
-                    .sum()
-            }
-        }
+        let companies: BTreeSet<&str> = done.iter().map(|p| p.company.as_str()).collect();
+        companies
+            .into_iter()
+            .map(|co| {
+                let own: Vec<Pickup> = done.iter().filter(|p| p.company == co).cloned().collect();
+                group_trips(&own, clock, vehicles).len()
+            })
+            .sum()
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::calendar::day_number;
-    use crate::zone::CollectionWindow;
-    use jiff::civil::date;
-
-    /// Monday 7 December 2026, 00:00 in Paris (+1 h).
-    fn monday() -> Timestamp {
-        Timestamp::from_secs(day_number(date(2026, 12, 7)) * 86_400) - HOUR
-    }
-
-    fn container(id: &str, company: &str, rate: f64) -> ReplayContainer {
-        ReplayContainer {
-            state: PlannedContainer {
-                id: id.into(),
-                company: company.into(),
-                destination: "op".into(),
-                transporter: Some("t".into()),
-                volume_m3: 10.0,
-                full_mass_kg: 1000.0,
-                threshold_pct: 90.0,
-                fill_pct: 0.0,
-                reading_at: Timestamp::EPOCH,
-                rate_per_hour: None,
-                rate_span_h: None,
-                window: CollectionWindow { days: 0b11111, from_min: 7 * 60, to_min: 16 * 60 },
-            },
-            start_fill_pct: 0.0,
-            inflow_per_hour: vec![rate; 72],
-            warmup_collections: vec![],
-        }
-    }
-
-    #[test]
-    fn fixed_collections_count_overflows_fills_and_each_companys_trips() {
-        // 2 %/h from 0: 100 % after 50 h. a1 is collected at hour 30 (60 %) and never again:
-        // from hour 30 it needs 50 h more, past the 72 h: no overflow. b1 is never collected:
-        // it reaches 100 % at hour 49 (50 x 2), one overflow. c1 (company a) at hour 30 too:
-        // a's two pick-ups that day are one trip. 2 collections at 60 %, 1 trip, 1.2 t.
-        let cs = [container("a1", "a", 2.0), container("b1", "b", 2.0), container("c1", "a", 2.0)];
-        let out = replay(
-            &cs,
-            monday(),
-            0,
-            72,
-            &LocalClock::fixed(HOUR),
-            &BTreeMap::new(),
-            &Policy::Fixed(vec![vec![30], vec![], vec![30]]),
-        );
-        assert_eq!((out.collections, out.trips, out.overflows, out.containers_overflowed), (2, 1, 1, 1));
-        assert!((out.mean_fill_at_collection_pct - 60.0).abs() < 1e-9 && (out.tonnes - 1.2).abs() < 1e-9);
-    }
-
-    #[test]
-    fn a_call_at_the_threshold_waits_for_the_next_window() {
-        // 2 %/h from Monday 00:00: 90 % at hour 45 (Tuesday 21:00 local, after the 16:00
-        // close); the carrier comes Wednesday 07:00 (hour 55), when it holds 110 %: it
-        // reached 100 % at hour 50, one overflow. Two companies, two trips.
-        let cs = [container("a1", "a", 2.0), container("b1", "b", 2.0)];
-        let out = replay(&cs, monday(), 0, 72, &LocalClock::fixed(HOUR), &BTreeMap::new(), &Policy::Reactive);
-        assert_eq!((out.collections, out.trips, out.overflows, out.containers_overflowed), (2, 2, 2, 2));
-        assert!((out.mean_fill_at_collection_pct - 110.0).abs() < 1e-9, "{out:?}");
-    }
-
-    #[test]
-    fn the_planner_collects_before_the_overflow_in_one_shared_trip() {
-        // Two companies' containers, 2 %/h from 0 on Monday 00:00. The first plan (Monday
-        // 00:00) has no rate yet. Tuesday 00:00: 48 %, rate 2 %/h: 90 % in 21 h (Tuesday
-        // 21:00), by 17:00 with a 4 h margin; Tuesday's window closes at 16:00 first: Tuesday
-        // 16:00 (hour 40), holding 48 + 16 x 2 = 80 %, both in one trip. Wednesday 00:00:
-        // 16 % (8 h since), 90 % in 37 h (Thursday 13:00), by 09:00: not on Wednesday, the
-        // last day replayed. 2 collections, 1 trip, mean fill 80 %, no overflow.
-        let cs = [container("a1", "a", 2.0), container("b1", "b", 2.0)];
-        let policy = Policy::Planned { margin: 4 * HOUR, horizon: 3 * DAY, join_share: 2.0, rate_factor: 1.0 };
-        let out = replay(&cs, monday(), 0, 72, &LocalClock::fixed(HOUR), &BTreeMap::new(), &policy);
-        assert_eq!((out.collections, out.trips, out.overflows), (2, 1, 0));
-        assert!((out.mean_fill_at_collection_pct - 80.0).abs() < 1e-9, "{out:?}");
-    }
-}
+mod tests;

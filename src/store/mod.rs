@@ -21,10 +21,12 @@ mod pending;
 mod prepare;
 mod registry_sync;
 mod schema;
+mod spool;
 mod start_refusal;
 mod task;
 mod writer;
 
+pub use bisect::{isolate, Isolated};
 pub use connect::{connect, read_password_file, server_version, Connector, Db};
 pub use dead_letters::{
     count_stored, dead_letter, dead_letters_page, last_dead_letter_id, DeadLetter, DeadLetterFilter, ReplayState,

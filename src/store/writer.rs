@@ -62,7 +62,8 @@ pub struct BatchOutcome {
     pub duplicates: usize,
     /// Reasons of the dead letters inserted now.
     pub rejected_reasons: Vec<RejectReason>,
-    /// Ids of the batch's [`Batch::replays`] marked replayed now (the others already were).
+    /// Ids of the dead letters the batch replays ([`crate::batch::Span::replay`]) marked
+    /// replayed now (the others already were).
     pub replayed: Vec<i64>,
     /// Messages (indices into `Batch::spans`) the database refused, dead-lettered whole as
     /// `database_refused` instead of being stored; set by the store task.
@@ -148,6 +149,11 @@ impl Writer {
         ok
     }
 
+    /// The settings it connects with.
+    pub fn settings(&self) -> &crate::config::DatabaseSettings {
+        self.connector.settings()
+    }
+
     /// Writes a batch in one transaction. On an error the transaction is rolled back: on a
     /// refusal of the data the connection is kept (the dropped transaction sends ROLLBACK
     /// first), on any other error it is dropped (so the server rolls back).
@@ -182,8 +188,9 @@ impl Writer {
 
         let rejected_reasons = insert_rejects(&tx, st, batch, limit).await?;
         let mut replayed = Vec::new();
-        if !batch.replays.is_empty() {
-            let rows = timed(limit, tx.query(MARK_REPLAYED, &[&batch.replays])).await?;
+        let replays: Vec<i64> = batch.spans.iter().filter_map(|s| s.replay).collect();
+        if !replays.is_empty() {
+            let rows = timed(limit, tx.query(MARK_REPLAYED, &[&replays])).await?;
             replayed = rows.iter().map(|row| column(row, "id")).collect::<Result<_, _>>()?;
         }
         timed(limit, tx.commit()).await?;

@@ -88,14 +88,18 @@ fn entry() -> String {
     "factors".to_string()
 }
 
-/// The baseline treatment: a disposal operation.
+/// The baseline treatments: disposal operations.
 fn check_baseline(f: &Factors, err: &mut dyn FnMut(String, String, String)) {
-    if let Some(b) = &f.baseline_treatment {
+    for (field, b) in [
+        ("baseline_treatment", &f.baseline_treatment),
+        ("hazardous_baseline_treatment", &f.hazardous_baseline_treatment),
+    ] {
+        let Some(b) = b else { continue };
         match check_treatment_code(b) {
-            Err(why) => err(entry(), "baseline_treatment".into(), why.to_string()),
+            Err(why) => err(entry(), field.into(), why.to_string()),
             Ok(()) if treatment_class(b) != Ok(TreatmentClass::Disposal) => err(
                 entry(),
-                "baseline_treatment".into(),
+                field.into(),
                 format!(
                     "{b} is not a disposal operation: the baseline is the disposal a recovered tonne would otherwise \
                      go to, e.g. D1 (landfill) or D10 (incineration)"
@@ -106,33 +110,51 @@ fn check_baseline(f: &Factors, err: &mut dyn FnMut(String, String, String)) {
     }
 }
 
-/// The TGAP rates: one entry per year from 1999, at least one rate each, a source.
+/// The TGAP rates: a year from 1999, a rate for a category (or the earlier keys), each year and
+/// category once, a source.
 fn check_tgap(f: &Factors, err: &mut dyn FnMut(String, String, String)) {
-    let mut years = HashSet::new();
+    let mut seen = HashSet::new();
     for (i, t) in f.tgap.iter().enumerate() {
         let field = |name: &str| format!("tgap[{i}].{name}");
         // The TGAP exists since 1999 (loi de finances pour 1999).
         if !(1999..=2100).contains(&t.year) {
             err(entry(), field("year"), format!("{}: a year of the TGAP, 1999 or later", t.year));
-        } else if !years.insert(t.year) {
-            err(entry(), field("year"), format!("{} is given twice; one entry per year", t.year));
         }
-        for (name, rate) in [
-            ("landfill_eur_per_tonne", t.landfill_eur_per_tonne),
-            ("incineration_eur_per_tonne", t.incineration_eur_per_tonne),
-        ] {
-            if let Some(r) = rate {
-                if !(r >= 0.0 && r.is_finite()) {
-                    err(entry(), field(name), format!("{r}: a rate in EUR per tonne, 0 or more"));
-                }
-            }
+        if t.category.is_some() != t.eur_per_tonne.is_some() {
+            err(
+                entry(),
+                field(if t.category.is_some() { "eur_per_tonne" } else { "category" }),
+                "write both: { year, category, eur_per_tonne, source }, the category one of non-hazardous-landfill, \
+                 hazardous-landfill, non-hazardous-incineration-efficient, non-hazardous-incineration, \
+                 hazardous-incineration"
+                    .into(),
+            );
         }
-        if t.landfill_eur_per_tonne.is_none() && t.incineration_eur_per_tonne.is_none() {
+        let rates = t.rates();
+        if rates.is_empty() && t.category.is_none() {
             err(
                 entry(),
                 field("year"),
-                "gives no rate: write landfill_eur_per_tonne or incineration_eur_per_tonne".into(),
+                "gives no rate: write { year, category, eur_per_tonne, source } (docs/kpis.md)".into(),
             );
+        }
+        for (name, rate) in [
+            ("eur_per_tonne", t.eur_per_tonne),
+            ("landfill_eur_per_tonne", t.landfill_eur_per_tonne),
+            ("incineration_eur_per_tonne", t.incineration_eur_per_tonne),
+        ] {
+            if let Some(r) = rate.filter(|r| !(*r >= 0.0 && r.is_finite())) {
+                err(entry(), field(name), format!("{r}: a rate in EUR per tonne, 0 or more"));
+            }
+        }
+        for (category, _) in rates {
+            if !seen.insert((t.year, category)) {
+                err(
+                    entry(),
+                    field("year"),
+                    format!("{} {} is given twice; one rate per year and category", t.year, category.name()),
+                );
+            }
         }
         check_source(&t.source).unwrap_or_else(|why| err(entry(), field("source"), why.to_string()));
     }

@@ -102,6 +102,12 @@ pub struct OperatorEntry {
     /// final operations it applies to it, with shares ([`FinalOperation`]).
     #[serde(default)]
     pub final_operations: Vec<FinalOperation>,
+    /// For an operator that landfills or incinerates: the TGAP line it pays on what it
+    /// receives (e.g. "non-hazardous-incineration-efficient" for a plant of 65 % energy
+    /// performance or more). Absent: the line its operation and the waste's hazard give
+    /// (docs/kpis.md "Savings and avoided impact").
+    #[serde(default)]
+    pub tgap_category: Option<super::synergy::TgapCategory>,
 }
 
 /// One final operation a destination declares it applies to the interim mass it receives

@@ -10,6 +10,7 @@ mod check;
 mod check_equipment;
 mod check_fields;
 mod codes;
+mod factors;
 mod field_error;
 mod file;
 mod ids;
@@ -26,13 +27,14 @@ mod window;
 
 pub use check_fields::check_id;
 pub use codes::{check_ewc_code, check_siren, check_siret, split_address, stream_code, PostalAddress, StreamCode};
+pub use factors::{effective, reference, CostRow, Effective, EmissionRow, Origin, TgapRow};
 pub use field_error::FieldError;
 pub use file::*;
 pub use ids::{Attribution, RegistryIds, SensorIds};
 pub use list_of_waste::{list_of_waste, ListOfWaste, WasteEntry};
 pub use lookup::{SensorTarget, Zone};
 pub use problem::{ZoneErrors, ZoneProblem};
-pub use synergy::{accepted_code, Accepts, CostFactor, EmissionFactor, Factors, TgapRate};
+pub use synergy::{accepted_code, Accepts, CostFactor, EmissionFactor, Factors, TgapCategory, TgapRate};
 pub use treatment::{
     all_treatments, check_treatment_code, treatment_class, treatment_mode, EsrsCategory, TreatmentClass,
     TreatmentError, TreatmentMode, TreatmentOperation, TREATMENT_OPERATIONS,

@@ -128,6 +128,29 @@ pub fn weighing(
     reading(zone, company, gateway, sensor, wasteflow::wire::Measurement::NetMassKg(kg), at)
 }
 
+/// Logistique A21 also landfills mineral mix, which Béton d'Artois accepts for recycling: a
+/// synergy opportunity (the example zone's pallets are none: the transfer station recycles part
+/// of what it receives, and the boiler would burn them).
+pub const LANDFILLED: &str = r#"
+[[containers]]
+id = "la-mineral-landfill"
+company = "logistique-a21"
+site = "la-lievin"
+type = "roll-off"
+volume_m3 = 30.0
+max_load_kg = 30000.0
+stream = "mineral-mix"
+treatment = "D1"
+destination = "isdnd-artois"
+transporter = "transports-artois"
+
+[[gateways]]
+id = "gw-la-02"
+company = "logistique-a21"
+site = "la-lievin"
+sensors = [{ number = 1, container = "la-mineral-landfill" }]
+"#;
+
 /// The example zone (config/zone.toml) with more entries appended, checked as one file.
 pub fn example_zone_with(extra: &str) -> wasteflow::zone::Zone {
     let path = super::zone_file();

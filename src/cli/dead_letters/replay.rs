@@ -7,7 +7,8 @@ use crate::batch::{Batch, Checks};
 use crate::calendar::Timestamp;
 use crate::config::Settings;
 use crate::store::{
-    count_stored, dead_letters_page, last_dead_letter_id, load_ids, Connector, DeadLetter, DeadLetterFilter, Writer,
+    count_stored, dead_letters_page, isolate, last_dead_letter_id, load_ids, Connector, DeadLetter, DeadLetterFilter,
+    Writer,
 };
 use crate::validate::{check_message, Checked};
 use crate::wire::{Rejection, TopicLayout};
@@ -31,6 +32,9 @@ pub struct ReplaySummary {
     pub replayed: usize,
     /// Still refused whole: left pending.
     pub still_refused: usize,
+    /// Accepted by today's checks but refused by the database (a constraint, say): left
+    /// pending, each with the server's words, while the others are replayed.
+    pub refused_by_database: usize,
     /// Readings inserted now.
     pub stored: usize,
     /// Readings already stored (not stored again).
@@ -146,19 +150,18 @@ pub async fn replay(
             for r in &mut c.rejects {
                 r.detail = format!("{} (replay of dead letter {})", r.detail, d.id);
             }
-            batch.push_message(d.topic.clone(), d.payload.clone(), d.received, None, c);
+            batch.push_message(d.topic.clone(), d.payload.clone(), d.received, None, Some(d.id), c);
             waiting.push(Pending {
                 head: head(d),
                 id: d.id,
                 readings: start..batch.readings.len(),
                 refused: refused_now,
             });
-            batch.replays.push(d.id);
             if batch.readings.len() + batch.rejects.len() >= settings.batch.max_readings {
                 commit(&mut writer, std::mem::take(&mut batch), std::mem::take(&mut waiting), &mut sum).await?;
             }
         }
-        if !batch.replays.is_empty() {
+        if batch.messages() > 0 {
             commit(&mut writer, batch, waiting, &mut sum).await?;
         }
     }
@@ -168,20 +171,37 @@ pub async fn replay(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes one batch of replays (one transaction) and prints each dead letter's outcome.
+/// Writes one batch of replays (one transaction) and prints each dead letter's outcome. A
+/// batch the database refuses as data is halved as the daemon does ([`isolate`]): the dead
+/// letters it refuses stay pending, with its reason, and the rest is replayed.
 async fn commit(
     writer: &mut Writer,
     batch: Batch,
     waiting: Vec<Pending>,
     sum: &mut ReplaySummary,
 ) -> Result<(), Box<dyn Error>> {
-    let outcome = writer.write(&batch).await?;
+    let (outcome, refused) = match writer.write(&batch).await {
+        Ok(outcome) => (outcome, Vec::new()),
+        Err(e) => match e.refusal() {
+            Some(first) => {
+                let found = isolate(writer, &batch, first).await?;
+                (found.outcome, found.refused)
+            }
+            None => return Err(e.into()),
+        },
+    };
     let stored: std::collections::HashSet<usize> = outcome.stored.iter().copied().collect();
     sum.stored += outcome.stored.len();
     sum.duplicates += outcome.duplicates;
     sum.dead_lettered += outcome.rejected_reasons.len();
     sum.replayed += outcome.replayed.len();
-    for p in waiting {
+    // One message per dead letter: `waiting[k]` is the batch's message k.
+    for (k, p) in waiting.into_iter().enumerate() {
+        if let Some((_, refusal)) = refused.iter().find(|(i, _)| *i == k) {
+            sum.refused_by_database += 1;
+            println!("{}: refused by the database, left pending: {refusal}", p.head);
+            continue;
+        }
         let n = p.readings.clone().filter(|i| stored.contains(i)).count();
         let marked = if outcome.replayed.contains(&p.id) { "replayed" } else { "already marked replayed" };
         println!("{}: {marked}: {n} reading(s) stored, {} already stored, {}", p.head, p.readings.len() - n, p.refused);

@@ -151,3 +151,58 @@ fn of_two_copies_the_one_with_the_readings_counts_whichever_comes_first() {
     assert_eq!(r.frames, [with]);
     assert_eq!((g.late, g.next), (1, Some(3)));
 }
+
+/// Issue 30: a new gateway whose counter straddles the wrap starts before it, not at 0.
+#[test]
+fn a_new_gateway_straddling_the_wrap_misses_nothing() {
+    let mut g = GatewaySequence::default();
+    let frames = vec![frame(u32::MAX - 1, 1), frame(u32::MAX, 2), frame(0, 3), frame(1, 4)];
+    assert!(g.receive(frames, t(0), &P).frames.is_empty(), "not at once: the counter did not just start");
+    let r = g.receive(vec![], t(10_000), &P);
+    assert_eq!(seqs(&r), [u32::MAX - 1, u32::MAX, 0, 1]);
+    assert_eq!((g.missing, g.restarts, g.next), (0, 0, Some(2)));
+}
+
+/// Issue 30: after a restart, `4294967295` then `0` (in separate folds) is the wrap, no gap.
+#[test]
+fn a_restarted_counter_wrapping_misses_nothing() {
+    let mut g = GatewaySequence::default();
+    g.receive((1..=3).map(|s| frame(s, i64::from(s))).collect(), t(0), &P);
+    let r = g.receive(vec![frame(u32::MAX, 100)], t(10), &P);
+    assert_eq!((r.restarts, r.frames.len()), (1, 0));
+    g.receive(vec![frame(0, 101)], t(20), &P);
+    let r = g.receive(vec![], t(10_010), &P);
+    assert_eq!(seqs(&r), [u32::MAX, 0]);
+    assert_eq!((g.missing, g.restarts, g.next), (0, 1, Some(1)));
+}
+
+/// Issue 30: frames 1 and 2 and, in the same fold, 2 + 2^20 + 5: the jump is a restart.
+#[test]
+fn a_jump_past_the_maximum_among_held_frames_is_a_restart_not_a_gap() {
+    let mut g = GatewaySequence::default();
+    let far = 2 + MAX_AHEAD + 5;
+    let r = g.receive(vec![frame(1, 1), frame(2, 2), frame(far, 3)], t(0), &P);
+    assert_eq!(seqs(&r), [1, 2]);
+    let r = g.receive(vec![], t(10_000), &P);
+    assert_eq!(seqs(&r), [far]);
+    assert!(r.gaps.is_empty(), "{:?}", r.gaps);
+    assert_eq!((g.missing, g.restarts, g.next), (0, 1, Some(far + 1)));
+    // The same frames, the far one folded first (committed by another instance).
+    let mut h = GatewaySequence::default();
+    assert!(h.receive(vec![frame(far, 3)], t(0), &P).frames.is_empty());
+    assert_eq!(seqs(&h.receive(vec![frame(1, 1), frame(2, 2)], t(10), &P)), [1, 2]);
+    let r = h.receive(vec![], t(10_010), &P);
+    assert_eq!((seqs(&r), r.gaps.len()), (vec![far], 0));
+    assert_eq!((h.missing, h.restarts, h.next), (0, 1, Some(far + 1)));
+}
+
+#[test]
+fn the_first_counter_is_after_the_largest_circular_distance() {
+    let held = |keys: &[u32]| keys.iter().map(|&k| (k, ())).collect::<BTreeMap<u32, ()>>();
+    assert_eq!(first_in_counter_order(&held(&[])), None);
+    assert_eq!(first_in_counter_order(&held(&[7])), Some(7));
+    assert_eq!(first_in_counter_order(&held(&[0, 1, u32::MAX - 1, u32::MAX])), Some(u32::MAX - 1));
+    assert_eq!(first_in_counter_order(&held(&[0, u32::MAX])), Some(u32::MAX));
+    assert_eq!(first_in_counter_order(&held(&[900, 901, 905])), Some(900));
+    assert_eq!(first_in_counter_order(&held(&[1, 2, 2 + MAX_AHEAD + 5])), Some(1));
+}

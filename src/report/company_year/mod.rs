@@ -11,10 +11,11 @@
 
 mod model;
 mod queries;
+mod queries_savings;
 mod render;
 
 pub use crate::report::figures::{Category, Rates};
-pub use model::{CompanyYear, Implausible, Opportunity, Savings};
+pub use model::{CompanyYear, FactorSource, Implausible, Opportunity, Savings};
 pub use render::render;
 
 use super::{ReportError, ZoneTime};

@@ -18,6 +18,9 @@ pub struct Opportunity {
     pub accepter: String,
     pub available_t: f64,
     pub fits_t: f64,
+    /// What moving the tonnes that fit would save, EUR and t CO2e; `None`: not configured.
+    pub cost_avoided_eur: Option<f64>,
+    pub co2e_avoided_t: Option<f64>,
 }
 
 /// The year's savings, summed over its months; `None`: not configured for any tonne.
@@ -30,6 +33,25 @@ pub struct Savings {
     pub recycled_t: f64,
     pub co2e_avoided_t: Option<f64>,
     pub unfactored_t: f64,
+    /// Tonnes priced by the zone's own figures only, and by reference estimates (in part).
+    pub priced_zone_t: f64,
+    pub priced_reference_t: f64,
+    /// Tonnes recycled factored by the zone's own factor, and by a reference estimate.
+    pub factored_zone_t: f64,
+    pub factored_reference_t: f64,
+}
+
+/// A factor the year's savings of the company rest on, with where it comes from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FactorSource {
+    /// "TGAP 2025 non-hazardous-landfill", "cost D1", "CO2e steel-scrap".
+    pub what: String,
+    pub value: f64,
+    /// "EUR/t" or "kg CO2e/t".
+    pub unit: String,
+    /// "zone" or "reference".
+    pub origin: String,
+    pub source: String,
 }
 
 /// A container's weighings of the year above what it can hold (`implausible_weighings`): they
@@ -63,5 +85,7 @@ pub struct CompanyYear {
     pub months_without_weighings: Vec<u32>,
     pub opportunities: Vec<Opportunity>,
     pub savings: Savings,
+    /// The factors behind the savings, each with its source.
+    pub sources: Vec<FactorSource>,
     pub implausible: Vec<Implausible>,
 }

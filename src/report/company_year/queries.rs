@@ -4,13 +4,14 @@
 //! `synergy_opportunities` and `savings_monthly` for the synergy section. Every query takes
 //! the zone's time zone as `$3`, so that the local year is the views' local year.
 
-use super::{CompanyYear, Implausible, Opportunity, Savings};
+use super::queries_savings::{savings, sources};
+use super::{CompanyYear, Implausible, Opportunity};
 use crate::report::{figures, Period, ReportError, ZoneTime};
 use crate::store::{column, StoreError};
 use tokio_postgres::GenericClient;
 
 /// The local year's first instant, as the views write period_start.
-const YEAR_START: &str = "make_timestamptz($2, 1, 1, 0, 0, 0, $3::text)";
+pub(super) const YEAR_START: &str = "make_timestamptz($2, 1, 1, 0, 0, 0, $3::text)";
 
 /// Reads the report of a company and a local year of the zone's time zone.
 pub async fn read(
@@ -35,6 +36,7 @@ pub async fn read(
         months_without_weighings: months_without_weighings(c, zone, company, year).await?,
         opportunities: opportunities(c, zone, company, year).await?,
         savings: savings(c, zone, company, year).await?,
+        sources: sources(c, zone, company, year).await?,
         implausible: implausible(c, zone, company, year).await?,
     })
 }
@@ -96,7 +98,7 @@ async fn months_without_weighings(
 }
 
 /// The views' months that fall in the local year.
-const IN_YEAR: &str = "date_part('year', month AT TIME ZONE $3::text) = $2";
+pub(super) const IN_YEAR: &str = "date_part('year', month AT TIME ZONE $3::text) = $2";
 
 /// The company's synergy opportunities of the year, each summed over its months.
 async fn opportunities(
@@ -108,7 +110,9 @@ async fn opportunities(
     let rows = c
         .query(
             &format!(
-                "SELECT stream_id, ewc, change, hierarchy, accepter_id, sum(available_t) AS available_t, sum(fits_t) AS fits_t
+                "SELECT stream_id, ewc, change, hierarchy, accepter_id, sum(available_t) AS available_t, sum(fits_t) AS fits_t,
+                        CASE WHEN bool_and(cost_avoided_eur IS NOT NULL) THEN sum(cost_avoided_eur) END AS cost_avoided_eur,
+                        CASE WHEN bool_and(co2e_avoided_t IS NOT NULL) THEN sum(co2e_avoided_t) END AS co2e_avoided_t
                  FROM synergy_opportunities WHERE company_id = $1 AND {IN_YEAR}
                  GROUP BY 1, 2, 3, 4, 5 ORDER BY 7 DESC, 1, 5"
             ),
@@ -125,49 +129,9 @@ async fn opportunities(
                 accepter: column(r, "accepter_id")?,
                 available_t: column(r, "available_t")?,
                 fits_t: column(r, "fits_t")?,
+                cost_avoided_eur: column(r, "cost_avoided_eur")?,
+                co2e_avoided_t: column(r, "co2e_avoided_t")?,
             })
         })
         .collect()
-}
-
-/// The company's savings of the year. Sums skip the months whose figure is not configured;
-/// they are counted in `unpriced_t` and `unfactored_t`. A figure none of whose tonnes has its
-/// factors is not configured (NULL), never 0: `sum()` skips NULL, so a month that had nothing
-/// to price (0) beside months that could not be priced (NULL) would add up to 0. The part by
-/// symbiosis exchanges is not configured when the whole is, or when no month priced one.
-async fn savings(c: &impl GenericClient, zone: &ZoneTime, company: &str, year: i32) -> Result<Savings, StoreError> {
-    let r = c
-        .query_one(
-            &format!(
-                "WITH m AS (SELECT * FROM savings_monthly WHERE company_id = $1 AND {IN_YEAR}),
-                 y AS (
-                     SELECT coalesce(sum(recovered_t), 0) AS recovered_t, coalesce(sum(unpriced_t), 0) AS unpriced_t,
-                            coalesce(sum(recycled_t), 0) AS recycled_t, coalesce(sum(unfactored_t), 0) AS unfactored_t,
-                            coalesce(sum(symbiosis_recovered_t), 0) AS symbiosis_recovered_t,
-                            sum(cost_avoided_eur) AS cost_avoided_eur, sum(co2e_avoided_t) AS co2e_avoided_t,
-                            sum(symbiosis_cost_avoided_eur) AS symbiosis_cost_avoided_eur,
-                            bool_or(symbiosis_cost_avoided_eur IS NOT NULL AND symbiosis_recovered_t > 0) AS symbiosis_priced
-                     FROM m)
-                 SELECT recovered_t, unpriced_t, recycled_t, unfactored_t,
-                        CASE WHEN recovered_t = 0 THEN 0 WHEN unpriced_t < recovered_t THEN cost_avoided_eur END
-                            AS cost_avoided_eur,
-                        CASE WHEN recovered_t = 0 THEN 0 WHEN unpriced_t >= recovered_t THEN NULL
-                             WHEN symbiosis_recovered_t = 0 THEN 0
-                             WHEN symbiosis_priced THEN symbiosis_cost_avoided_eur END AS symbiosis_cost_avoided_eur,
-                        CASE WHEN recycled_t = 0 THEN 0 WHEN unfactored_t < recycled_t THEN co2e_avoided_t END
-                            AS co2e_avoided_t
-                 FROM y"
-            ),
-            &[&company, &f64::from(year), &zone.name],
-        )
-        .await?;
-    Ok(Savings {
-        recovered_t: column(&r, "recovered_t")?,
-        cost_avoided_eur: column(&r, "cost_avoided_eur")?,
-        symbiosis_cost_avoided_eur: column(&r, "symbiosis_cost_avoided_eur")?,
-        unpriced_t: column(&r, "unpriced_t")?,
-        recycled_t: column(&r, "recycled_t")?,
-        co2e_avoided_t: column(&r, "co2e_avoided_t")?,
-        unfactored_t: column(&r, "unfactored_t")?,
-    })
 }

@@ -113,7 +113,8 @@ fn render_estimates(out: &mut String, r: &CompanyYear) {
 fn render_synergy(out: &mut String, r: &CompanyYear) {
     let _ = writeln!(
         out,
-        "\nsynergy opportunities (streams sent out of the zone or to disposal that a zone company accepts):"
+        "\nsynergy opportunities (streams sent out of the zone or to disposal that a zone company accepts, none a step down \
+         the waste hierarchy):"
     );
     if r.opportunities.is_empty() {
         let _ = writeln!(out, "  none in {}", r.year);
@@ -121,26 +122,80 @@ fn render_synergy(out: &mut String, r: &CompanyYear) {
     for o in &r.opportunities {
         let _ = writeln!(
             out,
-            "  {} ({}) {} at {}: {:.3} t available, {:.3} t fit its monthly maximum; hierarchy {}",
-            o.stream, o.ewc, o.change, o.accepter, o.available_t, o.fits_t, o.hierarchy
+            "  {} ({}) {} at {}: {:.3} t available, {:.3} t fit its monthly maximum; hierarchy {}; would save {}, {}",
+            o.stream,
+            o.ewc,
+            o.change,
+            o.accepter,
+            o.available_t,
+            o.fits_t,
+            o.hierarchy,
+            o.cost_avoided_eur.map_or_else(|| "EUR not configured".to_string(), |v| format!("{v:.0} EUR")),
+            o.co2e_avoided_t.map_or_else(|| "CO2e not configured".to_string(), |v| format!("{v:.3} t CO2e"))
         );
     }
+    render_savings(out, r);
+}
+
+/// The savings, the share of tonnes behind them by kind of factor, and the factors' sources.
+fn render_savings(out: &mut String, r: &CompanyYear) {
     let s = &r.savings;
     let eur = |v: Option<f64>| v.map_or_else(|| "not configured".to_string(), |v| format!("{v:.0} EUR"));
+    let estimate = |reference_t: f64| if reference_t > 0.0 { " (estimate: reference figures in part)" } else { "" };
     let _ = writeln!(out, "\nsavings and avoided impact over the {:.3} t recovered:", s.recovered_t);
-    let _ = writeln!(out, "  disposal cost avoided               {}", eur(s.cost_avoided_eur));
+    let _ = writeln!(
+        out,
+        "  disposal cost avoided               {}{}",
+        eur(s.cost_avoided_eur),
+        estimate(s.priced_reference_t)
+    );
     let _ = writeln!(out, "  of which by symbiosis exchanges     {}", eur(s.symbiosis_cost_avoided_eur));
-    if s.unpriced_t > 0.0 {
+    let co2e = s.co2e_avoided_t.map_or_else(|| "not configured".to_string(), |v| format!("{v:.3} t"));
+    let _ = writeln!(
+        out,
+        "  CO2e avoided by the {:.3} t recycled {co2e}{}",
+        s.recycled_t,
+        estimate(s.factored_reference_t)
+    );
+    let share = |t: f64, of: f64| if of > 0.0 { t / of * 100.0 } else { 0.0 };
+    if s.recovered_t > 0.0 {
         let _ = writeln!(
             out,
-            "  {:.3} t without a cost or TGAP factor ([factors] in the registry): not counted",
-            s.unpriced_t
+            "  tonnes priced by the zone's own figures {:.3} ({:.1} %), by reference estimates {:.3} ({:.1} %), \
+             not priced {:.3} ({:.1} %)",
+            s.priced_zone_t,
+            share(s.priced_zone_t, s.recovered_t),
+            s.priced_reference_t,
+            share(s.priced_reference_t, s.recovered_t),
+            s.unpriced_t,
+            share(s.unpriced_t, s.recovered_t)
         );
     }
-    let co2e = s.co2e_avoided_t.map_or_else(|| "not configured".to_string(), |v| format!("{v:.3} t"));
-    let _ = writeln!(out, "  CO2e avoided by the {:.3} t recycled {co2e}", s.recycled_t);
-    if s.unfactored_t > 0.0 {
-        let _ = writeln!(out, "  {:.3} t recycled without an emission factor: not counted", s.unfactored_t);
+    if s.recycled_t > 0.0 {
+        let _ = writeln!(
+            out,
+            "  tonnes recycled factored by the zone's own figures {:.3} ({:.1} %), by reference estimates {:.3} \
+             ({:.1} %), without a factor {:.3} ({:.1} %)",
+            s.factored_zone_t,
+            share(s.factored_zone_t, s.recycled_t),
+            s.factored_reference_t,
+            share(s.factored_reference_t, s.recycled_t),
+            s.unfactored_t,
+            share(s.unfactored_t, s.recycled_t)
+        );
+    }
+    if s.unpriced_t > 0.0 || s.unfactored_t > 0.0 {
+        let _ = writeln!(
+            out,
+            "  what is not priced or factored is not counted: write the missing figures under [factors] in the registry"
+        );
+    }
+    let _ = writeln!(out, "\nsources of the factors used:");
+    if r.sources.is_empty() {
+        let _ = writeln!(out, "  none");
+    }
+    for f in &r.sources {
+        let _ = writeln!(out, "  [{}] {}: {} {}; {}", f.origin, f.what, f.value, f.unit, f.source);
     }
 }
 
@@ -180,6 +235,8 @@ mod tests {
                 accepter: "chaufferie-souchez".into(),
                 available_t: 8.0,
                 fits_t: 8.0,
+                cost_avoided_eur: None,
+                co2e_avoided_t: None,
             }],
             implausible: vec![],
             savings: Savings {
@@ -189,6 +246,7 @@ mod tests {
                 unfactored_t: 1.5,
                 ..Savings::default()
             },
+            sources: vec![],
         };
         let page = render(&r);
         assert!(page.contains("coverage 60.0 %"), "{page}");
@@ -220,6 +278,7 @@ mod tests {
             months_without_weighings: vec![],
             opportunities: vec![],
             savings: Savings::default(),
+            sources: vec![],
             implausible: vec![Implausible {
                 container: "ba-rubble-1".into(),
                 weighings: 2,

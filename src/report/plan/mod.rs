@@ -27,6 +27,8 @@ pub struct PlanRequest {
     pub join: f64,
     /// The forecast runs at this many times the fill rate.
     pub rate_factor: f64,
+    /// Pick-up times are rounded down to this, from local midnight (zero: not rounded).
+    pub slot: Duration,
 }
 
 /// A plan, with what it takes to show it in local time.
@@ -55,6 +57,7 @@ pub async fn read(client: &impl GenericClient, request: PlanRequest) -> Result<C
         margin: whole_seconds(request.margin),
         join_share: request.join,
         rate_factor: request.rate_factor,
+        slot: whole_seconds(request.slot),
     };
     let plan = plan::plan(&containers, &clock, &params, &vehicles);
     Ok(CollectionPlan { request, time_zone: zone.name, clock, plan })

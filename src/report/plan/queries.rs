@@ -1,8 +1,9 @@
 //! What the collection plan reads: the registry tables (containers, their windows, the
-//! carriers' vehicles) and the shared live state (`container_live`), for `crate::plan`.
+//! carriers' vehicles), the shared live state (`container_live`) and each container's latest
+//! weighings with the fill before them (`readings`), for `crate::plan`.
 
 use crate::calendar::Timestamp;
-use crate::plan::{PlannedContainer, Vehicle};
+use crate::plan::{ExpectedMass, PlannedContainer, Vehicle, Weighing, WEIGHINGS_READ};
 use crate::report::ReportError;
 use crate::store::{column, StoreError};
 use crate::zone::{parse_window, CollectionWindow, CollectionWindowEntry};
@@ -10,9 +11,10 @@ use std::collections::BTreeMap;
 use tokio_postgres::GenericClient;
 
 /// Every active container with a live fill level, its window (its own, else its site's, else
-/// any time) and its expected full mass (the registry's largest load: conservative).
+/// any time) and its expected mass (from its latest weighings, else its largest load).
 /// Its last reading time comes rounded to the second, the planner's resolution.
 pub async fn containers(c: &impl GenericClient) -> Result<Vec<PlannedContainer>, ReportError> {
+    let mut weighings = weighings(c).await?;
     let rows = c
         .query(
             "SELECT c.id, c.company_id, c.destination_id, c.transporter_id, c.volume_m3, c.max_load_kg,
@@ -44,7 +46,7 @@ pub async fn containers(c: &impl GenericClient) -> Result<Vec<PlannedContainer>,
             destination: column(r, "destination_id")?,
             transporter: column(r, "transporter_id")?,
             volume_m3: column(r, "volume_m3")?,
-            full_mass_kg: column(r, "max_load_kg")?,
+            mass: ExpectedMass::new(&weighings.remove(&id).unwrap_or_default(), column(r, "max_load_kg")?),
             threshold_pct: column(r, "overflow_threshold_pct")?,
             fill_pct: column(r, "fill_pct")?,
             reading_at: Timestamp::from_secs(column(r, "reading_at")?),
@@ -53,6 +55,42 @@ pub async fn containers(c: &impl GenericClient) -> Result<Vec<PlannedContainer>,
             window,
             id,
         });
+    }
+    Ok(out)
+}
+
+/// Each active container's latest weighings (kind 1, net mass), latest first, at most
+/// [`WEIGHINGS_READ`], each with the container's fill at the latest fill reading (kind 0) at
+/// or before it and less than a day older; a weighing without such a fill above 0 is skipped.
+/// Readings are found through the sensors attributed to the container, by the readings' key.
+async fn weighings(c: &impl GenericClient) -> Result<BTreeMap<String, Vec<Weighing>>, StoreError> {
+    let rows = c
+        .query(
+            "SELECT k.id, w.kg, w.fill_pct
+             FROM containers k
+             CROSS JOIN LATERAL (
+                 SELECT r.ts, r.value_milli::float8 / 1000 AS kg, f.fill_pct
+                 FROM readings r
+                 CROSS JOIN LATERAL (
+                     SELECT r0.value_milli::float8 / 1000 AS fill_pct
+                     FROM readings r0
+                     WHERE r0.sensor_id IN (SELECT sensor_id FROM attributions WHERE container_id = k.id)
+                         AND r0.attribution_id IN (SELECT id FROM attributions WHERE container_id = k.id)
+                         AND r0.kind = 0 AND r0.ts <= r.ts AND r0.ts > r.ts - interval '1 day'
+                     ORDER BY r0.ts DESC LIMIT 1) f
+                 WHERE r.sensor_id IN (SELECT sensor_id FROM attributions WHERE container_id = k.id)
+                     AND r.attribution_id IN (SELECT id FROM attributions WHERE container_id = k.id)
+                     AND r.kind = 1 AND f.fill_pct > 0
+                 ORDER BY r.ts DESC LIMIT $1) w
+             WHERE k.active
+             ORDER BY k.id, w.ts DESC",
+            &[&(WEIGHINGS_READ as i64)],
+        )
+        .await?;
+    let mut out: BTreeMap<String, Vec<Weighing>> = BTreeMap::new();
+    for r in &rows {
+        let w = Weighing { kg: column(r, "kg")?, fill_pct: column(r, "fill_pct")? };
+        out.entry(column(r, "id")?).or_default().push(w);
     }
     Ok(out)
 }

@@ -2,7 +2,7 @@
 
 use super::CollectionPlan;
 use crate::calendar::{date_of_day, Timestamp};
-use crate::plan::LocalClock;
+use crate::plan::{LocalClock, MassBasis, Plan};
 use serde_json::json;
 use std::fmt::Write as _;
 
@@ -49,8 +49,12 @@ pub fn to_json(c: &CollectionPlan) -> serde_json::Value {
                     "destination": k.destination,
                     "at": local_iso(clock, k.at),
                     "fill_pct": k.fill_pct,
+                    "read_fill_pct": k.read_fill_pct,
+                    "read_at": local_iso(clock, k.read_at),
                     "volume_m3": k.volume_m3,
                     "tonnes": k.mass_kg / 1000.0,
+                    "mass_basis": k.mass_basis.name(),
+                    "weighings": match k.mass_basis { MassBasis::Weighings { count, .. } => count, MassBasis::MaxLoad => 0 },
                     "overflow_at": local_iso(clock, k.overflow),
                     "late": k.late,
                 })).collect::<Vec<_>>(),
@@ -64,6 +68,8 @@ pub fn to_json(c: &CollectionPlan) -> serde_json::Value {
         "margin_s": request.margin.as_secs(),
         "join": request.join,
         "rate_factor": request.rate_factor,
+        "slot_s": request.slot.as_secs(),
+        "headline": headline(p),
         "pickups": p.pickups.len(),
         "trips": trips,
         "trips_total": p.trips.len(),
@@ -81,21 +87,48 @@ fn span(d: std::time::Duration) -> String {
     }
 }
 
-/// The plan as text: a header, then each carrier's trips with their destinations and pick-ups.
+/// "1 trip", "3 trips".
+fn trips_text(n: usize) -> String {
+    format!("{n} trip{}", if n == 1 { "" } else { "s" })
+}
+
+/// What pooling saves, in words: the trips the plan drives against those of every company
+/// calling its own truck. Distances, costs and emissions are not known to the plan (the
+/// registry has no coordinates for the carriers' depots nor for the operators).
+pub fn headline(p: &Plan) -> String {
+    let (n, own, saved) = (p.pickups.len(), p.own_trips, p.trips_saved());
+    let pickups = format!("{n} pick-up{}", if n == 1 { "" } else { "s" });
+    if n == 0 {
+        return "Nothing to collect in this period.".into();
+    }
+    if saved == 0 {
+        return format!(
+            "Pooling saves no trip: the {pickups} take {}, as many as if every company called its own truck.",
+            trips_text(p.trips.len())
+        );
+    }
+    format!(
+        "Pooling saves {saved} of {own} trips ({:.0} %): the {pickups} take {}, against {own} if every company \
+         called its own truck. Kilometres, euros and CO2e are not estimated: the registry has no coordinates \
+         for the carriers' depots nor for the operators.",
+        100.0 * saved as f64 / own as f64,
+        trips_text(p.trips.len())
+    )
+}
+
+/// The plan as text: a header and what pooling saves, then each carrier's trips with their
+/// destinations and pick-ups.
 pub fn to_text(c: &CollectionPlan) -> String {
     let (p, clock, request, time_zone) = (&c.plan, &c.clock, &c.request, &c.time_zone);
     let mut s = String::new();
+    let slot = if request.slot.is_zero() { "to the second".to_string() } else { format!("by {}", span(request.slot)) };
     let _ = writeln!(
         s,
-        "collection plan from {} for {} ({time_zone}), margin {}: {} pick-up(s) in {} trip(s); \
-         {} if every company called its own truck: {} trip(s) saved",
+        "collection plan from {} for {} ({time_zone}), margin {}, times {slot}\n{}",
         request.date,
         span(request.horizon),
         span(request.margin),
-        p.pickups.len(),
-        p.trips.len(),
-        p.own_trips,
-        p.trips_saved()
+        headline(p)
     );
     let mut last = None;
     for t in &p.trips {
@@ -118,15 +151,23 @@ pub fn to_text(c: &CollectionPlan) -> String {
             let tonnes: f64 = loads.iter().map(|k| k.mass_kg).sum::<f64>() / 1000.0;
             let _ = writeln!(s, "    -> {dest}: {tonnes:.2} t");
             for k in loads {
+                let basis = match k.mass_basis {
+                    MassBasis::Weighings { count, .. } => format!("{count} weighing(s)"),
+                    MassBasis::MaxLoad => "max load".into(),
+                };
+                let read = local_iso(clock, k.read_at);
                 let _ = writeln!(
                     s,
-                    "      {}  {:<16} {:<20} {:>5.1} %  {:>5.1} m3  {:>5.2} t{}",
+                    "      {}  {:<16} {:<20} {:>5.1} %  {:>5.1} m3  {:>5.2} t by {basis}; read {:.1} % at {} {}{}",
                     &local_iso(clock, k.at)[11..16],
                     k.container,
                     k.company,
                     k.fill_pct,
                     k.volume_m3,
                     k.mass_kg / 1000.0,
+                    k.read_fill_pct,
+                    &read[..10],
+                    &read[11..16],
                     if k.late { "  LATE: forecast to overflow before any window" } else { "" }
                 );
             }

@@ -34,7 +34,8 @@ async fn savings(c: &impl GenericClient, zone: &ZoneTime, month: Period) -> Resu
     let row = c
         .query_opt(
             "SELECT recovered_t, cost_avoided_eur, symbiosis_cost_avoided_eur, unpriced_t, recycled_t,
-                    co2e_avoided_t, unfactored_t
+                    co2e_avoided_t, unfactored_t, priced_zone_t, priced_reference_t, factored_zone_t,
+                    factored_reference_t
              FROM savings_monthly
              WHERE company_id IS NULL AND month = make_timestamptz($1, $2, 1, 0, 0, 0, $3::text)",
             &[&month.year(), &(month.first_month() as i32), &zone.name],
@@ -56,5 +57,9 @@ async fn savings(c: &impl GenericClient, zone: &ZoneTime, month: Period) -> Resu
         recycled_t: column(&r, "recycled_t")?,
         co2e_avoided_t: column(&r, "co2e_avoided_t")?,
         unfactored_t: column(&r, "unfactored_t")?,
+        priced_zone_t: column(&r, "priced_zone_t")?,
+        priced_reference_t: column(&r, "priced_reference_t")?,
+        factored_zone_t: column(&r, "factored_zone_t")?,
+        factored_reference_t: column(&r, "factored_reference_t")?,
     })
 }

@@ -4,16 +4,18 @@
 
 use crate::store::error::StoreError;
 use crate::store::schema::add_company_rows;
-use crate::zone::{all_treatments, parse_window, treatment_mode, CollectionWindowEntry, ZoneFile};
+use crate::zone::{all_treatments, parse_window, treatment_mode, CollectionWindowEntry, TgapCategory, ZoneFile};
 use tokio_postgres::GenericClient;
 
 /// Every treatment operation the crate knows, with its class.
 pub(super) async fn upsert_treatments(tx: &impl GenericClient) -> Result<(), StoreError> {
     for (code, class, landfill) in all_treatments() {
+        let tgap = |hazardous| TgapCategory::of_disposal(&code, hazardous).map(TgapCategory::name);
         tx.execute(
-            "INSERT INTO treatments (code, class, landfill) VALUES ($1, $2, $3)
-             ON CONFLICT (code) DO UPDATE SET class = EXCLUDED.class, landfill = EXCLUDED.landfill",
-            &[&code, &class.name(), &landfill],
+            "INSERT INTO treatments (code, class, landfill, tgap_non_hazardous, tgap_hazardous) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (code) DO UPDATE SET class = EXCLUDED.class, landfill = EXCLUDED.landfill,
+             tgap_non_hazardous = EXCLUDED.tgap_non_hazardous, tgap_hazardous = EXCLUDED.tgap_hazardous",
+            &[&code, &class.name(), &landfill, &tgap(false), &tgap(true)],
         )
         .await?;
     }
@@ -82,10 +84,10 @@ pub(super) async fn upsert_sites(tx: &impl GenericClient, f: &ZoneFile) -> Resul
 pub(super) async fn upsert_operators(tx: &impl GenericClient, f: &ZoneFile) -> Result<(), StoreError> {
     for o in &f.operators {
         tx.execute(
-            "INSERT INTO operators (id, name, siret, address, active) VALUES ($1, $2, $3, $4, true)
+            "INSERT INTO operators (id, name, siret, address, tgap_category, active) VALUES ($1, $2, $3, $4, $5, true)
              ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, siret = EXCLUDED.siret,
-             address = EXCLUDED.address, active = true",
-            &[&o.id, &o.name, &o.siret, &o.address],
+             address = EXCLUDED.address, tgap_category = EXCLUDED.tgap_category, active = true",
+            &[&o.id, &o.name, &o.siret, &o.address, &o.tgap_category.map(|c| c.name())],
         )
         .await?;
     }

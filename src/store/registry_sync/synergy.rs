@@ -2,14 +2,14 @@
 //! opportunities", "Savings and avoided impact"), replaced at every sync.
 
 use crate::store::error::StoreError;
-use crate::zone::{accepted_code, treatment_mode, ZoneFile};
+use crate::zone::{accepted_code, effective, treatment_mode, ZoneFile};
 use tokio_postgres::GenericClient;
 
 /// Replaces the companies' accepted inputs and the cost and emission factors with what the
 /// file declares now.
 pub(super) async fn sync_synergy(tx: &impl GenericClient, f: &ZoneFile) -> Result<(), StoreError> {
     tx.batch_execute(
-        "DELETE FROM accepts; DELETE FROM tgap_rates; DELETE FROM treatment_costs; DELETE FROM emission_factors;",
+        "DELETE FROM accepts; DELETE FROM tgap_category_rates; DELETE FROM treatment_costs; DELETE FROM emission_factors;",
     )
     .await?;
     insert_accepts(tx, f).await?;
@@ -36,28 +36,33 @@ async fn insert_accepts(tx: &impl GenericClient, f: &ZoneFile) -> Result<(), Sto
     Ok(())
 }
 
-/// The baseline treatment, the TGAP rates, the treatment costs and the emission factors.
+/// The baselines, the TGAP rates, the treatment costs and the emission factors in force: the
+/// zone's over the reference estimates, each row with its source and origin.
 async fn insert_factors(tx: &impl GenericClient, f: &ZoneFile) -> Result<(), StoreError> {
-    let x = &f.factors;
-    tx.execute("UPDATE zone_settings SET baseline_treatment = $1", &[&x.baseline_treatment]).await?;
+    let x = effective(f);
+    tx.execute(
+        "UPDATE zone_settings SET baseline_treatment = $1, hazardous_baseline_treatment = $2",
+        &[&x.baseline, &x.hazardous_baseline],
+    )
+    .await?;
     for t in &x.tgap {
         tx.execute(
-            "INSERT INTO tgap_rates (year, landfill_eur_per_t, incineration_eur_per_t, source) VALUES ($1, $2, $3, $4)",
-            &[&t.year, &t.landfill_eur_per_tonne, &t.incineration_eur_per_tonne, &t.source],
+            "INSERT INTO tgap_category_rates (year, category, eur_per_t, source, origin) VALUES ($1, $2, $3, $4, $5)",
+            &[&t.year, &t.category.name(), &t.eur_per_tonne, &t.source, &t.origin.name()],
         )
         .await?;
     }
     for c in &x.costs {
         tx.execute(
-            "INSERT INTO treatment_costs (treatment, destination_id, eur_per_t, source) VALUES ($1, $2, $3, $4)",
-            &[&c.treatment, &c.destination, &c.eur_per_tonne, &c.source],
+            "INSERT INTO treatment_costs (treatment, destination_id, eur_per_t, source, origin) VALUES ($1, $2, $3, $4, $5)",
+            &[&c.treatment, &c.destination, &c.eur_per_tonne, &c.source, &c.origin.name()],
         )
         .await?;
     }
     for e in &x.emissions {
         tx.execute(
-            "INSERT INTO emission_factors (stream_id, kg_co2e_per_t, source) VALUES ($1, $2, $3)",
-            &[&e.stream, &e.kg_co2e_per_tonne, &e.source],
+            "INSERT INTO emission_factors (stream_id, kg_co2e_per_t, source, origin) VALUES ($1, $2, $3, $4)",
+            &[&e.stream, &e.kg_co2e_per_tonne, &e.source, &e.origin.name()],
         )
         .await?;
     }

@@ -62,6 +62,7 @@ pub const READER_VIEWS: &[(&str, Sees)] = &[
     ("missing_frames", Sees::Own("company_id")),
     ("collections_due", Sees::Own("company_id")),
     ("implausible_weighings", Sees::Own("company_id")),
+    ("weighing_coverage_monthly", Sees::Own("company_id")),
 ];
 
 /// The role every reader holds: SELECT on [`READER_VIEWS`], nothing else (migration 16).

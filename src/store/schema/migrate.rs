@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (17, "fill rate span", include_str!("migrations/0017_fill_rate_span.sql")),
     (18, "live frames set aside", include_str!("migrations/0018_live_set_aside.sql")),
     (19, "reception weighings", include_str!("migrations/0019_reception_weighings.sql")),
+    (20, "savings by TGAP category", include_str!("migrations/0020_savings_by_category.sql")),
 ];
 
 /// Storage mode, detected at start.

@@ -325,77 +325,138 @@ CREATE OR REPLACE VIEW exchange_flows_yearly_all AS
 -- current destination (an exchange that already runs is in exchange_flows). `available_t`: the
 -- month's tonnes of that stream, treatment and destination; `accepter_received_t`: what the
 -- accepter already receives of the code that month through exchanges; `fits_t`: the available
--- tonnes that fit in what is left of its monthly maximum. `hierarchy`: whether the accepter's
--- operation is higher in the waste hierarchy (re-use > recycling > other and energy recovery >
--- disposal, code de l'environnement art. L541-1) than the current one; 'unknown' when the
--- current operation is interim (its final one is not known).
+-- tonnes that fit in what is left of its monthly maximum.
+-- `hierarchy` sets the accepter's operation against what happens to the waste today (re-use >
+-- recycling > other and energy recovery > disposal, code de l'environnement art. L541-1): the
+-- weighed final operation; for interim mass, the final operations its destination declares
+-- (`current_basis` 'declared'), or disposal where it declares none ('assumed disposal', as the
+-- reported ESRS figures count it). 'down' when any of today's operations stands higher than the
+-- accepter's (such a row is no opportunity and is left out), 'up' when the accepter's stands
+-- higher than the lowest of them, 'same' otherwise.
+-- Money and CO2e, from the factors of savings_monthly: `cost_avoided_eur` = fits_t x (today's
+-- EUR/t, TGAP of the destination's category included for a disposal - the accepter's EUR/t);
+-- `co2e_avoided_t` = fits_t x the stream's factor when the accepter recycles (or prepares for
+-- re-use) waste that goes to disposal today; NULL when a factor is missing, never 0.
 CREATE OR REPLACE VIEW synergy_opportunities_all AS
 WITH hierarchy (mode, rank) AS (VALUES ('re-use', 1), ('recycling', 2), ('other-recovery', 3), ('energy-recovery', 3), ('disposal', 4)),
+z AS (SELECT time_zone FROM zone_settings LIMIT 1),
 streams AS (
     SELECT period_start AS month, company_id, stream_id, ewc, hazardous, treatment, treatment_class, treatment_mode,
            destination_id, destination_kind, sum(mass_g) AS mass_g
     FROM flows_by_period
     WHERE period = 'month' AND status = 'waste' AND (destination_kind = 'operator' OR treatment_class = 'disposal')
     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10),
+-- What happens to each stream today: its best and worst steps of the hierarchy.
+today AS (
+    SELECT s.*, CASE WHEN s.treatment_mode IS NOT NULL THEN 'weighed' WHEN d.best IS NOT NULL THEN 'declared'
+                     ELSE 'assumed disposal' END AS current_basis,
+           coalesce(h.rank, d.best, 4) AS best_rank, coalesce(h.rank, d.worst, 4) AS worst_rank
+    FROM streams s
+    LEFT JOIN hierarchy h ON h.mode = s.treatment_mode
+    LEFT JOIN LATERAL (SELECT min(hf.rank) AS best, max(hf.rank) AS worst FROM final_operations o
+                       JOIN hierarchy hf ON hf.mode = o.treatment_mode
+                       WHERE o.destination_id = s.destination_id AND s.treatment_mode IS NULL) d ON true),
 received AS (
     SELECT period_start AS month, destination_id AS company_id, ewc, sum(mass_g) AS mass_g
     FROM flows_by_period WHERE period = 'month' AND symbiosis
-    GROUP BY 1, 2, 3)
-SELECT s.month, s.company_id, s.stream_id, s.ewc, s.hazardous,
-       s.destination_id                                               AS current_destination,
-       s.destination_kind                                             AS current_destination_kind,
-       s.treatment                                                    AS current_treatment,
-       s.treatment_mode                                               AS current_mode,
-       a.company_id                                                   AS accepter_id,
-       a.treatment                                                    AS accepter_treatment,
-       a.treatment_mode                                               AS accepter_mode,
-       s.treatment || ' -> ' || a.treatment                           AS change,
-       CASE WHEN hc.rank IS NULL THEN 'unknown' WHEN ha.rank < hc.rank THEN 'up' WHEN ha.rank = hc.rank THEN 'same'
-            ELSE 'down' END                                           AS hierarchy,
-       s.mass_g::double precision / 1e6                               AS available_t,
-       a.max_tonnes_per_month,
-       coalesce(r.mass_g, 0)::double precision / 1e6                  AS accepter_received_t,
-       least(s.mass_g::double precision / 1e6,
-             greatest(a.max_tonnes_per_month - coalesce(r.mass_g, 0)::double precision / 1e6, 0)) AS fits_t
-FROM streams s
-JOIN accepts a ON a.ewc = s.ewc AND a.company_id <> s.company_id AND a.company_id <> s.destination_id
-JOIN hierarchy ha ON ha.mode = a.treatment_mode
-LEFT JOIN hierarchy hc ON hc.mode = s.treatment_mode
-LEFT JOIN received r ON r.month = s.month AND r.company_id = a.company_id AND r.ewc = s.ewc;
+    GROUP BY 1, 2, 3),
+o AS (
+    SELECT s.*, a.company_id AS accepter_id, a.treatment AS accepter_treatment, a.treatment_mode AS accepter_mode,
+           a.max_tonnes_per_month, ha.rank AS accepter_rank,
+           coalesce(r.mass_g, 0)::double precision / 1e6 AS accepter_received_t,
+           least(s.mass_g::double precision / 1e6,
+                 greatest(a.max_tonnes_per_month - coalesce(r.mass_g, 0)::double precision / 1e6, 0)) AS fits_t,
+           -- Today's cost per tonne: the treatment's at its destination (else any), plus the TGAP
+           -- of the destination's declared category, else of the operation's, for the month's year.
+           cur.eur_per_t + CASE WHEN tc.category IS NULL THEN 0 ELSE g.eur_per_t END AS current_eur_per_t,
+           (cur.origin = 'reference' OR (tc.category IS NOT NULL AND g.origin = 'reference')) AS current_reference,
+           acc.eur_per_t AS accepter_eur_per_t, acc.origin = 'reference' AS accepter_reference,
+           e.kg_co2e_per_t, e.origin AS co2e_origin
+    FROM today s
+    CROSS JOIN z
+    JOIN accepts a ON a.ewc = s.ewc AND a.company_id <> s.company_id AND a.company_id <> s.destination_id
+    JOIN hierarchy ha ON ha.mode = a.treatment_mode
+    LEFT JOIN received r ON r.month = s.month AND r.company_id = a.company_id AND r.ewc = s.ewc
+    LEFT JOIN LATERAL (SELECT c.eur_per_t, c.origin FROM treatment_costs c
+                       WHERE c.treatment = s.treatment AND (c.destination_id = s.destination_id OR c.destination_id IS NULL)
+                       ORDER BY c.destination_id IS NULL LIMIT 1) cur ON true
+    LEFT JOIN LATERAL (SELECT c.eur_per_t, c.origin FROM treatment_costs c
+                       WHERE c.treatment = a.treatment AND (c.destination_id = a.company_id OR c.destination_id IS NULL)
+                       ORDER BY c.destination_id IS NULL LIMIT 1) acc ON true
+    LEFT JOIN treatments t ON t.code = s.treatment
+    LEFT JOIN operators op ON op.id = s.destination_id
+    CROSS JOIN LATERAL (SELECT CASE WHEN s.treatment_class <> 'disposal' THEN NULL
+                                    ELSE coalesce(op.tgap_category,
+                                                  CASE WHEN s.hazardous THEN t.tgap_hazardous ELSE t.tgap_non_hazardous END)
+                               END AS category) tc
+    LEFT JOIN tgap_category_rates g
+        ON g.category = tc.category AND g.year = extract(year FROM s.month AT TIME ZONE z.time_zone)::int
+    LEFT JOIN emission_factors e ON e.stream_id = s.stream_id)
+SELECT month, company_id, stream_id, ewc, hazardous,
+       destination_id                                                 AS current_destination,
+       destination_kind                                               AS current_destination_kind,
+       treatment                                                      AS current_treatment,
+       treatment_mode                                                 AS current_mode,
+       accepter_id, accepter_treatment, accepter_mode,
+       treatment || ' -> ' || accepter_treatment                      AS change,
+       CASE WHEN accepter_rank < worst_rank THEN 'up' ELSE 'same' END AS hierarchy,
+       mass_g::double precision / 1e6                                 AS available_t,
+       max_tonnes_per_month, accepter_received_t, fits_t,
+       current_basis,
+       fits_t * (current_eur_per_t - accepter_eur_per_t)              AS cost_avoided_eur,
+       CASE WHEN current_eur_per_t IS NULL OR accepter_eur_per_t IS NULL THEN NULL
+            WHEN current_reference OR accepter_reference THEN 'reference' ELSE 'zone' END AS cost_origin,
+       CASE WHEN accepter_mode IN ('re-use', 'recycling') AND best_rank = 4 THEN fits_t * kg_co2e_per_t / 1000 END
+                                                                      AS co2e_avoided_t,
+       CASE WHEN accepter_mode IN ('re-use', 'recycling') AND best_rank = 4 THEN co2e_origin END AS co2e_origin
+FROM o
+-- A step down is no opportunity.
+WHERE accepter_rank <= best_rank;
 
 -- Savings and avoided impact (docs/kpis.md "Savings and avoided impact"), per local month, per
 -- company (company_id set) and for the zone (NULL), over the tonnes recovered (re-use,
 -- recycling, energy and other recovery; interim mass is pending and left out):
 --   cost avoided = tonnes x (baseline EUR/t - actual EUR/t), where the baseline is the cost of
---     `[factors] baseline_treatment` for any destination plus its TGAP of the month's year
---     (landfill rate for D1/D5/D12, incineration rate for D10), and the actual cost the
---     treatment's cost for the flow's destination, else for any destination;
+--     the zone's baseline treatment for the waste's hazard (`baseline_treatment`, default D1;
+--     `hazardous_baseline_treatment`, default D10) for any destination, plus the TGAP of its
+--     category (treatments.tgap_non_hazardous / tgap_hazardous) for the month's year; the actual
+--     cost is the treatment's cost for the flow's destination, else for any destination;
 --   CO2e avoided = tonnes prepared for re-use or recycled x the stream's factor (kg CO2e/t).
--- A flow without its factors counts in `unpriced_t` / `unfactored_t`, never as 0 EUR or 0 t;
--- `cost_status` / `co2e_status` say 'not configured' when no tonne has them.
+-- Each factor is the zone's or a reference estimate (`origin`); a flow is priced (factored) by
+-- reference estimates when any of its factors is one. A flow without its factors counts in
+-- `unpriced_t` / `unfactored_t`, never as 0 EUR or 0 t; `cost_status` / `co2e_status` say 'not
+-- configured' when no tonne has them. `baseline_eur_per_t`: the highest baseline of the month's
+-- flows.
 CREATE OR REPLACE VIEW savings_monthly_all AS
-WITH z AS (SELECT time_zone, baseline_treatment FROM zone_settings LIMIT 1),
+WITH z AS (SELECT time_zone, baseline_treatment, hazardous_baseline_treatment FROM zone_settings LIMIT 1),
 f AS (
     SELECT f.period_start AS month, f.company_id, f.symbiosis, f.mass_g::double precision / 1e6 AS tonnes,
            -- R0 (re-use of what never became waste) avoids a disposal like a by-product, but it is
            -- neither recycled nor prepared for re-use: no recycling emission factor applies.
            f.treatment_mode IN ('re-use', 'recycling') AND f.treatment <> 'R0' AS recycled,
-           (SELECT c.eur_per_t FROM treatment_costs c
-            WHERE c.treatment = f.treatment AND (c.destination_id = f.destination_id OR c.destination_id IS NULL)
-            ORDER BY c.destination_id IS NULL LIMIT 1) AS actual_eur_per_t,
-           (SELECT c.eur_per_t + CASE WHEN t.landfill THEN g.landfill_eur_per_t
-                                      WHEN t.code = 'D10' THEN g.incineration_eur_per_t ELSE 0 END
-            FROM treatment_costs c JOIN treatments t ON t.code = c.treatment
-            LEFT JOIN tgap_rates g ON g.year = extract(year FROM f.period_start AT TIME ZONE z.time_zone)::int
-            WHERE c.treatment = z.baseline_treatment AND c.destination_id IS NULL) AS baseline_eur_per_t,
-           e.kg_co2e_per_t
+           a.eur_per_t AS actual_eur_per_t, a.origin AS actual_origin,
+           b.eur_per_t + CASE WHEN bl.category IS NULL THEN 0 ELSE g.eur_per_t END AS baseline_eur_per_t,
+           (b.origin = 'reference' OR (bl.category IS NOT NULL AND g.origin = 'reference')) AS baseline_reference,
+           e.kg_co2e_per_t, e.origin AS co2e_origin
     FROM flows_by_period f CROSS JOIN z
+    CROSS JOIN LATERAL (SELECT CASE WHEN f.hazardous THEN z.hazardous_baseline_treatment ELSE z.baseline_treatment END
+                               AS treatment) bt
+    LEFT JOIN treatments t ON t.code = bt.treatment
+    CROSS JOIN LATERAL (SELECT CASE WHEN f.hazardous THEN t.tgap_hazardous ELSE t.tgap_non_hazardous END AS category) bl
+    LEFT JOIN LATERAL (SELECT c.eur_per_t, c.origin FROM treatment_costs c
+                       WHERE c.treatment = f.treatment AND (c.destination_id = f.destination_id OR c.destination_id IS NULL)
+                       ORDER BY c.destination_id IS NULL LIMIT 1) a ON true
+    LEFT JOIN treatment_costs b ON b.treatment = bt.treatment AND b.destination_id IS NULL
+    LEFT JOIN tgap_category_rates g
+        ON g.category = bl.category AND g.year = extract(year FROM f.period_start AT TIME ZONE z.time_zone)::int
     LEFT JOIN emission_factors e ON e.stream_id = f.stream_id
     WHERE f.period = 'month' AND f.treatment_class IN ('re-use', 'recycling', 'energy-recovery', 'other-recovery')),
 g AS (
     SELECT month, company_id, symbiosis, tonnes, recycled, baseline_eur_per_t,
            tonnes * (baseline_eur_per_t - actual_eur_per_t)                   AS avoided_eur,
-           CASE WHEN recycled THEN tonnes * kg_co2e_per_t / 1000 END          AS avoided_co2e_t
+           baseline_reference OR actual_origin = 'reference'                  AS priced_by_reference,
+           CASE WHEN recycled THEN tonnes * kg_co2e_per_t / 1000 END          AS avoided_co2e_t,
+           co2e_origin
     FROM f),
 sums AS (
     SELECT month, company_id,
@@ -411,7 +472,12 @@ sums AS (
            CASE WHEN bool_or(recycled) THEN sum(avoided_co2e_t) ELSE 0 END   AS co2e_avoided_t,
            CASE WHEN bool_or(recycled AND symbiosis) THEN sum(avoided_co2e_t) FILTER (WHERE symbiosis) ELSE 0 END
                                                                               AS symbiosis_co2e_avoided_t,
-           coalesce(sum(tonnes) FILTER (WHERE recycled AND avoided_co2e_t IS NULL), 0) AS unfactored_t
+           coalesce(sum(tonnes) FILTER (WHERE recycled AND avoided_co2e_t IS NULL), 0) AS unfactored_t,
+           coalesce(sum(tonnes) FILTER (WHERE avoided_eur IS NOT NULL AND NOT priced_by_reference), 0) AS priced_zone_t,
+           coalesce(sum(tonnes) FILTER (WHERE avoided_eur IS NOT NULL AND priced_by_reference), 0) AS priced_reference_t,
+           coalesce(sum(tonnes) FILTER (WHERE avoided_co2e_t IS NOT NULL AND co2e_origin = 'zone'), 0) AS factored_zone_t,
+           coalesce(sum(tonnes) FILTER (WHERE avoided_co2e_t IS NOT NULL AND co2e_origin = 'reference'), 0)
+                                                                              AS factored_reference_t
     FROM g
     GROUP BY GROUPING SETS ((month, company_id), (month)))
 SELECT month, company_id, recovered_t, symbiosis_recovered_t, baseline_eur_per_t, cost_avoided_eur,
@@ -420,7 +486,8 @@ SELECT month, company_id, recovered_t, symbiosis_recovered_t, baseline_eur_per_t
             ELSE 'not configured' END                                         AS cost_status,
        recycled_t, co2e_avoided_t, symbiosis_co2e_avoided_t, unfactored_t,
        CASE WHEN recycled_t = 0 THEN 'nothing recycled' WHEN unfactored_t = 0 THEN 'configured'
-            WHEN unfactored_t < recycled_t THEN 'partly configured' ELSE 'not configured' END AS co2e_status
+            WHEN unfactored_t < recycled_t THEN 'partly configured' ELSE 'not configured' END AS co2e_status,
+       priced_zone_t, priced_reference_t, factored_zone_t, factored_reference_t
 FROM sums;
 
 -- Plausibility (docs/kpis.md): every weighing (kind 1, NetMassKg; value_milli in grams) above
@@ -581,17 +648,21 @@ CREATE OR REPLACE VIEW collections_due_all AS
     ),
     -- The same rule as src/plan/schedule.rs: on the last window day that starts at or before
     -- the deadline (overflow less 2 h), at the deadline or the window's close, whichever comes
-    -- first (never before the start); with no such day, the first start (late).
+    -- first, rounded down to the quarter hour of local time (the command's --slot 15m; never
+    -- later than unrounded, never before the start); with no such day, the first start (late).
     due AS (
         SELECT c.*, coalesce(
-                   (SELECT greatest(least(c.overflow_at - interval '2 hours', w.latest_at), w.starts_at) FROM w
+                   (SELECT greatest(least(date_bin(interval '15 minutes', x.at AT TIME ZONE z.tz, timestamp '2000-01-01')
+                                              AT TIME ZONE z.tz, x.at), w.starts_at)
+                    FROM w CROSS JOIN z CROSS JOIN LATERAL (SELECT least(c.overflow_at - interval '2 hours', w.latest_at) AS at) x
                     WHERE w.container_id = c.container_id AND w.starts_at <= c.overflow_at - interval '2 hours'
                     ORDER BY w.starts_at DESC LIMIT 1),
                    (SELECT min(w.starts_at) FROM w WHERE w.container_id = c.container_id)) AS collect_at
         FROM c
     ),
     f AS (
-        SELECT due.*, least(100, fill_pct + greatest(coalesce(fill_rate_per_hour, 0), 0)
+        -- At most 100 %, or the fill read when that is above (as src/plan/schedule.rs fill_at).
+        SELECT due.*, least(greatest(100, fill_pct), fill_pct + greatest(coalesce(fill_rate_per_hour, 0), 0)
                    * greatest(extract(epoch FROM collect_at - last_reading_at), 0) / 3600) AS fill_at_collection_pct
         FROM due
     )
@@ -602,3 +673,23 @@ CREATE OR REPLACE VIEW collections_due_all AS
            max_load_kg * fill_at_collection_pct / 100 AS expected_kg,
            collect_at > overflow_at AS late
     FROM f;
+
+-- Data freshness and coverage (docs/kpis.md, "Freshness and coverage"): for each company of the
+-- registry and each local month from the zone's first weighed day to the current month (or its
+-- last weighed day's, if later), its
+-- weighings (0 for a month with none), the tonnes they weighed and its last weighed day.
+CREATE OR REPLACE VIEW weighing_coverage_monthly_all AS
+WITH z AS (SELECT time_zone AS tz FROM zone_settings LIMIT 1),
+months AS (
+    SELECT m AT TIME ZONE z.tz AS month, (m + interval '1 month') AT TIME ZONE z.tz AS month_end
+    FROM z, generate_series(date_trunc('month', (SELECT min(day) FROM flows_daily_all) AT TIME ZONE z.tz),
+                            date_trunc('month', greatest(now(), (SELECT max(day) FROM flows_daily_all)) AT TIME ZONE z.tz),
+                            interval '1 month') m
+)
+SELECT c.id AS company_id, mo.month,
+       coalesce(sum(f.weighings), 0)::int8               AS weighings,
+       coalesce(sum(f.mass_g), 0)::double precision / 1e6 AS weighed_t,
+       max(f.day)                                        AS last_weighed_day
+FROM companies c CROSS JOIN months mo
+LEFT JOIN flows_daily_all f ON f.company_id = c.id AND f.day >= mo.month AND f.day < mo.month_end AND f.weighings > 0
+GROUP BY c.id, mo.month;

@@ -84,6 +84,21 @@ fn bad_declarations_are_named_with_their_fix() {
             "zone.toml: factors: tgap[0].landfill_eur_per_tonne: -65: a rate in EUR per tonne, 0 or more",
         ),
         (
+            with("baseline_treatment = \"D1\"", "baseline_treatment = \"D1\"\nhazardous_baseline_treatment = \"R1\""),
+            "zone.toml: factors: hazardous_baseline_treatment: R1 is not a disposal operation",
+        ),
+        (
+            with(
+                "source = \"s\" }]",
+                "source = \"s\" }, { year = 2025, category = \"non-hazardous-landfill\", eur_per_tonne = 70.0, source = \"s\" }]",
+            ),
+            "zone.toml: factors: tgap[1].year: 2025 non-hazardous-landfill is given twice",
+        ),
+        (
+            with("landfill_eur_per_tonne = 65.0", "category = \"hazardous-landfill\""),
+            "zone.toml: factors: tgap[0].eur_per_tonne: write both: { year, category, eur_per_tonne, source }",
+        ),
+        (
             with("landfill_eur_per_tonne = 65.0, source = \"s\"", "landfill_eur_per_tonne = 65.0, source = \" \""),
             "zone.toml: factors: tgap[0].source: name where the figure comes from",
         ),

@@ -1,7 +1,7 @@
 //! A company's year as an HTML page: the sections of the text report, in its order, with their
 //! charts.
 
-use super::{esc, inline, sections, tonnes, Page};
+use super::{amount, cell, esc, inline, sections, tonnes, Page};
 use crate::report::company_year::CompanyYear;
 use crate::report::words::{short_name, MONTHS};
 use std::fmt::Write as _;
@@ -38,6 +38,7 @@ pub fn company(r: &CompanyYear) -> String {
     opportunities(&mut page, r);
     page.push("<h3>Savings and avoided impact</h3>\n");
     sections::savings(&mut page, &r.savings);
+    sources(&mut page, r);
     page.end_section();
     page.finish()
 }
@@ -101,19 +102,46 @@ fn opportunities(page: &mut Page, r: &CompanyYear) {
     }
     page.push(
         "<table>\n<tr><th>stream (List of Waste)</th><th>change</th><th>accepter</th><th>hierarchy</th>\
-         <th class=\"n\">available t</th><th class=\"n\">fit t</th></tr>\n",
+         <th class=\"n\">available t</th><th class=\"n\">fit t</th><th class=\"n\">would save</th>\
+         <th class=\"n\">CO2e avoided</th></tr>\n",
     );
     for (i, o) in r.opportunities.iter().enumerate() {
         let _ = writeln!(
             page.out,
-            "<tr><td>{} ({})</td><td>{}</td><td>{}</td><td>{}</td>{}{}</tr>",
+            "<tr><td>{} ({})</td><td>{}</td><td>{}</td><td>{}</td>{}{}{}{}</tr>",
             esc(&o.stream),
             esc(&o.ewc),
             esc(&o.change),
             esc(&o.accepter),
             esc(&o.hierarchy),
             tonnes(&format!("/opportunities/{i}/available_t"), o.available_t),
-            tonnes(&format!("/opportunities/{i}/fits_t"), o.fits_t)
+            tonnes(&format!("/opportunities/{i}/fits_t"), o.fits_t),
+            amount(&format!("/opportunities/{i}/cost_avoided_eur"), o.cost_avoided_eur, 0, "EUR"),
+            amount(&format!("/opportunities/{i}/co2e_avoided_t"), o.co2e_avoided_t, 3, "t CO2e")
+        );
+    }
+    page.push("</table>\n");
+}
+
+/// The factors the savings rest on, each with its origin and source.
+fn sources(page: &mut Page, r: &CompanyYear) {
+    page.push("<h3>Sources of the factors used</h3>\n");
+    if r.sources.is_empty() {
+        page.push("<p>None.</p>\n");
+        return;
+    }
+    page.push(
+        "<table>\n<tr><th>factor</th><th class=\"n\">value</th><th>unit</th><th>origin</th><th>source</th></tr>\n",
+    );
+    for (i, f) in r.sources.iter().enumerate() {
+        let _ = writeln!(
+            page.out,
+            "<tr><td>{}</td>{}<td>{}</td><td>{}</td><td class=\"src\">{}</td></tr>",
+            esc(&f.what),
+            cell(&format!("/sources/{i}/value"), &f.value.to_string()),
+            esc(&f.unit),
+            esc(&f.origin),
+            esc(&f.source)
         );
     }
     page.push("</table>\n");

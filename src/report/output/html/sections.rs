@@ -206,6 +206,16 @@ pub fn savings(page: &mut Page, s: &Savings) {
             "flows to another company of the zone",
         ),
         (
+            "tonnes priced by the zone's own figures",
+            tonnes("/savings/priced_zone_t", s.priced_zone_t),
+            "[factors] of the zone file",
+        ),
+        (
+            "tonnes priced by reference estimates",
+            tonnes("/savings/priced_reference_t", s.priced_reference_t),
+            "in part: the cost avoided is then an estimate (data/reference-factors.toml)",
+        ),
+        (
             "tonnes without a cost or TGAP factor",
             tonnes("/savings/unpriced_t", s.unpriced_t),
             "not counted in the cost avoided",
@@ -215,6 +225,16 @@ pub fn savings(page: &mut Page, s: &Savings) {
             "CO2e avoided",
             amount("/savings/co2e_avoided_t", s.co2e_avoided_t, 3, "t CO2e"),
             "tonnes recycled times their stream's emission factor",
+        ),
+        (
+            "tonnes recycled factored by the zone's own figures",
+            tonnes("/savings/factored_zone_t", s.factored_zone_t),
+            "[factors] of the zone file",
+        ),
+        (
+            "tonnes recycled factored by reference estimates",
+            tonnes("/savings/factored_reference_t", s.factored_reference_t),
+            "the CO2e avoided is then an estimate (data/reference-factors.toml)",
         ),
         (
             "tonnes recycled without an emission factor",

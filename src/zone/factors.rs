@@ -1,0 +1,186 @@
+//! The factors the savings views use: the zone file's `[factors]` over the reference estimates
+//! shipped in `data/reference-factors.toml`, each figure with its source and its origin (the
+//! zone's own, or a reference estimate). Pure: the registry sync writes what [`effective`]
+//! returns (docs/kpis.md "Savings and avoided impact").
+
+use super::file::ZoneFile;
+use super::synergy::{accepted_code, CostFactor, TgapCategory, TgapRate};
+use serde::Deserialize;
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+/// The reference estimates, as shipped.
+const REFERENCE: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/data/reference-factors.toml"));
+
+/// The non-hazardous baseline when the zone names none: landfill.
+pub const DEFAULT_BASELINE: &str = "D1";
+/// The hazardous baseline when the zone names none: incineration (hazardous oils and solvents
+/// may not be landfilled as they are).
+pub const DEFAULT_HAZARDOUS_BASELINE: &str = "D10";
+
+/// Whose figure it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The zone file's `[factors]`: its contracts, its chosen entries.
+    Zone,
+    /// A published national figure shipped with wasteflow: an estimate for this zone.
+    Reference,
+}
+
+impl Origin {
+    pub fn name(self) -> &'static str {
+        match self {
+            Origin::Zone => "zone",
+            Origin::Reference => "reference",
+        }
+    }
+}
+
+/// The shipped reference file: the zone file's shapes, emission factors by List of Waste code.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceFactors {
+    #[serde(default)]
+    pub tgap: Vec<TgapRate>,
+    #[serde(default)]
+    pub costs: Vec<CostFactor>,
+    #[serde(default)]
+    pub emissions: Vec<ReferenceEmission>,
+}
+
+/// An emission factor for a material, applied to every stream whose code is listed.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceEmission {
+    pub material: String,
+    pub ewc: Vec<String>,
+    pub kg_co2e_per_tonne: f64,
+    pub source: String,
+}
+
+/// The reference estimates (checked by this module's tests when built).
+pub fn reference() -> &'static ReferenceFactors {
+    static PARSED: OnceLock<ReferenceFactors> = OnceLock::new();
+    PARSED.get_or_init(|| toml::from_str(REFERENCE).unwrap_or_else(|e| panic!("data/reference-factors.toml: {e}")))
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TgapRow {
+    pub year: i32,
+    pub category: TgapCategory,
+    pub eur_per_tonne: f64,
+    pub source: String,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostRow {
+    pub treatment: String,
+    pub destination: Option<String>,
+    pub eur_per_tonne: f64,
+    pub source: String,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmissionRow {
+    pub stream: String,
+    pub kg_co2e_per_tonne: f64,
+    pub source: String,
+    pub origin: Origin,
+}
+
+/// Every factor in force, each key once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Effective {
+    pub baseline: String,
+    pub hazardous_baseline: String,
+    pub tgap: Vec<TgapRow>,
+    pub costs: Vec<CostRow>,
+    pub emissions: Vec<EmissionRow>,
+}
+
+/// The zone's factors over `reference`: a zone entry replaces the reference one of the same key.
+pub fn effective_with(f: &ZoneFile, reference: &ReferenceFactors) -> Effective {
+    let x = &f.factors;
+    let tgap_of = |list: &[TgapRate], origin: Origin| -> Vec<TgapRow> {
+        list.iter()
+            .flat_map(|t| {
+                t.rates().into_iter().map(move |(category, eur_per_tonne)| TgapRow {
+                    year: t.year,
+                    category,
+                    eur_per_tonne,
+                    source: t.source.clone(),
+                    origin,
+                })
+            })
+            .collect()
+    };
+    let mut tgap = tgap_of(&x.tgap, Origin::Zone);
+    let zone_keys: HashSet<(i32, TgapCategory)> = tgap.iter().map(|t| (t.year, t.category)).collect();
+    tgap.extend(
+        tgap_of(&reference.tgap, Origin::Reference).into_iter().filter(|t| !zone_keys.contains(&(t.year, t.category))),
+    );
+    tgap.sort_by_key(|t| (t.year, t.category));
+
+    let cost_of = |c: &CostFactor, origin: Origin| CostRow {
+        treatment: c.treatment.clone(),
+        destination: c.destination.clone(),
+        eur_per_tonne: c.eur_per_tonne,
+        source: c.source.clone(),
+        origin,
+    };
+    let mut costs: Vec<CostRow> = x.costs.iter().map(|c| cost_of(c, Origin::Zone)).collect();
+    let priced: HashSet<(String, Option<String>)> =
+        costs.iter().map(|c| (c.treatment.clone(), c.destination.clone())).collect();
+    costs.extend(
+        reference
+            .costs
+            .iter()
+            .filter(|c| !priced.contains(&(c.treatment.clone(), c.destination.clone())))
+            .map(|c| cost_of(c, Origin::Reference)),
+    );
+
+    let mut emissions = Vec::new();
+    for s in &f.streams {
+        if let Some(e) = x.emissions.iter().find(|e| e.stream == s.id) {
+            emissions.push(EmissionRow {
+                stream: s.id.clone(),
+                kg_co2e_per_tonne: e.kg_co2e_per_tonne,
+                source: e.source.clone(),
+                origin: Origin::Zone,
+            });
+        } else if let Some(r) = reference_emission(reference, &s.ewc) {
+            emissions.push(EmissionRow {
+                stream: s.id.clone(),
+                kg_co2e_per_tonne: r.kg_co2e_per_tonne,
+                source: format!("{} ({}): {}", r.material, s.ewc, r.source),
+                origin: Origin::Reference,
+            });
+        }
+    }
+    Effective {
+        baseline: x.baseline_treatment.clone().unwrap_or_else(|| DEFAULT_BASELINE.to_string()),
+        hazardous_baseline: x
+            .hazardous_baseline_treatment
+            .clone()
+            .unwrap_or_else(|| DEFAULT_HAZARDOUS_BASELINE.to_string()),
+        tgap,
+        costs,
+        emissions,
+    }
+}
+
+/// The zone's factors over the shipped reference estimates.
+pub fn effective(f: &ZoneFile) -> Effective {
+    effective_with(f, reference())
+}
+
+/// The reference factor whose codes list a stream's code.
+fn reference_emission<'a>(reference: &'a ReferenceFactors, ewc: &str) -> Option<&'a ReferenceEmission> {
+    let code = accepted_code(ewc).ok()?;
+    reference.emissions.iter().find(|r| r.ewc.iter().any(|c| accepted_code(c).ok().as_deref() == Some(code.as_str())))
+}
+
+#[cfg(test)]
+mod tests;

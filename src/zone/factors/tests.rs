@@ -1,0 +1,93 @@
+use super::*;
+use crate::zone::Zone;
+use std::collections::HashSet;
+
+const ZONE: &str = r#"
+name = "z"
+[[companies]]
+id = "a"
+siren = "526018155"
+name = "A"
+[[streams]]
+id = "scrap"
+ewc = "12 01 01"
+description = "steel"
+[[streams]]
+id = "oil"
+ewc = "13 02 05*"
+description = "oil"
+"#;
+
+fn zone(extra: &str) -> ZoneFile {
+    Zone::parse("zone.toml", &format!("{ZONE}{extra}")).unwrap_or_else(|e| panic!("{e:?}")).file
+}
+
+#[test]
+fn the_shipped_reference_reads_and_cites_every_figure() {
+    let r = reference();
+    let mut keys = HashSet::new();
+    for t in &r.tgap {
+        assert!(!t.source.trim().is_empty());
+        for (category, rate) in t.rates() {
+            assert!(rate >= 0.0 && keys.insert((t.year, category)), "{t:?}");
+        }
+    }
+    for c in &r.costs {
+        assert!(!c.source.trim().is_empty() && c.destination.is_none(), "{c:?}");
+    }
+    let mut codes = HashSet::new();
+    for e in &r.emissions {
+        assert!(!e.source.trim().is_empty() && e.kg_co2e_per_tonne.is_finite(), "{e:?}");
+        for code in &e.ewc {
+            let code = accepted_code(code).unwrap_or_else(|why| panic!("{code}: {why}"));
+            assert!(codes.insert(code.clone()), "{code} has two reference factors");
+        }
+    }
+}
+
+#[test]
+fn the_zone_overrides_the_reference_key_by_key() {
+    let reference: ReferenceFactors = toml::from_str(
+        r#"
+        tgap = [{ year = 2025, category = "non-hazardous-landfill", eur_per_tonne = 65.0, source = "law" },
+                { year = 2025, category = "hazardous-incineration", eur_per_tonne = 15.0, source = "law" }]
+        costs = [{ treatment = "D1", eur_per_tonne = 100.0, source = "survey" }]
+        emissions = [{ material = "ferrous", ewc = ["12 01 01"], kg_co2e_per_tonne = 1000.0, source = "study" }]
+        "#,
+    )
+    .unwrap();
+    // The zone's own landfill rate (the earlier key), its D1 quote, nothing for the scrap.
+    let f = zone(
+        r#"
+[factors]
+tgap = [{ year = 2025, landfill_eur_per_tonne = 70.0, source = "our landfill's invoice" }]
+costs = [{ treatment = "D1", eur_per_tonne = 90.0, source = "quote" }]
+"#,
+    );
+    let e = effective_with(&f, &reference);
+    assert_eq!((e.baseline.as_str(), e.hazardous_baseline.as_str()), ("D1", "D10"));
+    let tgap: Vec<(TgapCategory, f64, Origin)> =
+        e.tgap.iter().map(|t| (t.category, t.eur_per_tonne, t.origin)).collect();
+    assert_eq!(
+        tgap,
+        vec![
+            (TgapCategory::NonHazardousLandfill, 70.0, Origin::Zone),
+            (TgapCategory::HazardousIncineration, 15.0, Origin::Reference),
+        ]
+    );
+    assert_eq!(e.costs.len(), 1);
+    assert_eq!((e.costs[0].eur_per_tonne, e.costs[0].origin), (90.0, Origin::Zone));
+    assert_eq!(e.emissions.len(), 1, "the oil has no factor: none is made up");
+    assert_eq!((e.emissions[0].stream.as_str(), e.emissions[0].origin), ("scrap", Origin::Reference));
+    assert!(e.emissions[0].source.starts_with("ferrous (12 01 01): study"), "{:?}", e.emissions[0]);
+
+    // The zone's factor for the stream wins.
+    let f = zone(
+        r#"
+[factors]
+emissions = [{ stream = "scrap", kg_co2e_per_tonne = 1500.0, source = "our LCA" }]
+"#,
+    );
+    let e = effective_with(&f, &reference);
+    assert_eq!((e.emissions[0].kg_co2e_per_tonne, e.emissions[0].origin), (1500.0, Origin::Zone));
+}
