@@ -162,7 +162,12 @@ pub fn savings(page: &mut Page, s: &Savings) {
     if s.cost_avoided_eur.is_some() || s.symbiosis_cost_avoided_eur.is_some() {
         let bars = [
             Bar {
-                label: "disposal cost avoided".into(),
+                label: if s.priced_reference_t > 0.0 {
+                    "disposal cost avoided (estimate)"
+                } else {
+                    "disposal cost avoided"
+                }
+                .into(),
                 value: s.cost_avoided_eur,
                 pointer: "/savings/cost_avoided_eur".into(),
                 colour: "#1a9641",
@@ -180,7 +185,8 @@ pub fn savings(page: &mut Page, s: &Savings) {
     }
     if s.co2e_avoided_t.is_some() {
         let bars = [Bar {
-            label: "CO2e avoided by recycling".into(),
+            label: if s.factored_reference_t > 0.0 { "CO2e avoided (estimate)" } else { "CO2e avoided by recycling" }
+                .into(),
             value: s.co2e_avoided_t,
             pointer: "/savings/co2e_avoided_t".into(),
             colour: "#2b83ba",
@@ -198,7 +204,11 @@ pub fn savings(page: &mut Page, s: &Savings) {
         (
             "disposal cost avoided",
             amount("/savings/cost_avoided_eur", s.cost_avoided_eur, 0, "EUR"),
-            "against the zone's baseline treatment and its TGAP ([factors])",
+            if s.priced_reference_t > 0.0 {
+                "an estimate, reference figures in part: against the zone's baseline treatment and its TGAP"
+            } else {
+                "against the zone's baseline treatment and its TGAP ([factors])"
+            },
         ),
         (
             "of which by symbiosis exchanges",
@@ -224,7 +234,11 @@ pub fn savings(page: &mut Page, s: &Savings) {
         (
             "CO2e avoided",
             amount("/savings/co2e_avoided_t", s.co2e_avoided_t, 3, "t CO2e"),
-            "tonnes recycled times their stream's emission factor",
+            if s.factored_reference_t > 0.0 {
+                "an estimate, reference figures in part: tonnes recycled times their stream's emission factor"
+            } else {
+                "tonnes recycled times their stream's emission factor"
+            },
         ),
         (
             "tonnes recycled factored by the zone's own figures",
