@@ -4,7 +4,8 @@
 #   mosquitto, postgresql (server binaries: tests start private clusters), curl, python3 (demo);
 #   prometheus (promtool and a server: the alert rules' tests), systemd (systemd-analyze: the
 #   unit's tests), man-db (tests/manuals.rs renders the pages), util-linux (runuser: tests run
-#   commands as another user, which needs root).
+#   commands as another user, which needs root), chromium (headless: tests/report_html.rs renders
+#   the HTML reports to PNG and reads back their DOM) and a font for it (fonts-dejavu-core).
 set -euo pipefail
 
 need_apt=()
@@ -16,6 +17,8 @@ command -v python3 >/dev/null || need_apt+=(python3)
 command -v systemd-analyze >/dev/null || need_apt+=(systemd)
 command -v man >/dev/null || need_apt+=(man-db)
 command -v runuser >/dev/null || need_apt+=(util-linux)
+command -v chromium >/dev/null || need_apt+=(chromium)
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_apt+=(fonts-dejavu-core)
 if [ ${#need_apt[@]} -gt 0 ]; then
   # Without the packages' recommendations (prometheus alone would bring node-exporter,
   # smartmontools, nvme-cli...), and with policy-rc.d refusing to start their services: the

@@ -38,7 +38,10 @@ fn every_panel_is_a_stock_panel_and_every_quantity_has_a_unit() {
             // A 0/1 state reads as words.
             if kind == "stat" && defaults["unit"] == "none" && p["targets"][0]["expr"].is_string() {
                 let counts = defaults["decimals"] == 0;
-                assert!(counts || defaults["mappings"][0]["options"]["1"]["text"].is_string(), "{name}: {title}: a state without words");
+                assert!(
+                    counts || defaults["mappings"][0]["options"]["1"]["text"].is_string(),
+                    "{name}: {title}: a state without words"
+                );
             }
         }
     }
@@ -49,9 +52,16 @@ fn the_company_detail_opens_on_its_esrs_figures() {
     let (_, dash) = dashboards().into_iter().find(|(n, _)| n == "company-detail.json").unwrap();
     let first: Vec<&Value> = panels(&dash).into_iter().filter(|p| p["gridPos"]["y"] == 0).collect();
     let titles: Vec<&str> = first.iter().map(|p| p["title"].as_str().unwrap()).collect();
-    assert!(titles.iter().any(|t| t.starts_with("Waste by ESRS E5-5")) && titles.iter().any(|t| t.starts_with("Rates")), "{titles:?}");
+    assert!(
+        titles.iter().any(|t| t.starts_with("Waste by ESRS E5-5")) && titles.iter().any(|t| t.starts_with("Rates")),
+        "{titles:?}"
+    );
     // Operations (devices, dead letters) come after the figures.
-    let y = |prefix: &str| panels(&dash).into_iter().find(|p| p["title"].as_str().unwrap().starts_with(prefix)).unwrap()["gridPos"]["y"].as_i64().unwrap();
+    let y = |prefix: &str| {
+        panels(&dash).into_iter().find(|p| p["title"].as_str().unwrap().starts_with(prefix)).unwrap()["gridPos"]["y"]
+            .as_i64()
+            .unwrap()
+    };
     assert!(y("Dead letters") > y("Daily KPIs") && y("Devices") > y("Daily KPIs"));
     // Freshness and coverage: the last weighing and the months with none.
     assert!(y("Last weighing") < y("Daily KPIs") && y("Weighings per month") < y("Daily KPIs"));

@@ -183,3 +183,87 @@ async fn the_current_year_and_today_are_the_defaults() {
     let plan = run(&["plan", "--json"]);
     assert_eq!(plan, run(&["plan", "--json", "--date", &today]));
 }
+
+/// The zone's bulletin of June 2026 and the company's months and exchanges, in JSON, on the
+/// fixture of the first test worked out by hand.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_zone_bulletin_and_the_months_on_a_hand_computed_fixture() {
+    let db = TestDb::new().await;
+    let (settings, zone) = prepared(&db).await;
+    // 1,500 kg of cardboard to Cartonnages de Lens (R3, an exchange) and 1,000 kg of mixed waste
+    // to the transfer station (R13), which declares 25 % R3, 10 % R4, 45 % R1 and 20 % D1.
+    write_and_report(&db, &settings, vec![weighing(&zone, 1, 1_500.0), weighing(&zone, 3, 1_000.0)]).await;
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = Env::new(&db).command().args(args).args(["--format", "json"]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).expect("JSON")
+    };
+    let close = |v: &serde_json::Value, want: f64| (v.as_f64().unwrap_or(f64::NAN) - want).abs() < 1e-9;
+    let zone = json(&["report", "--zone", "--month", "2026-06"]);
+    assert_eq!(zone["month"], "2026-06");
+    // The twelve months up to June: July 2025 to June 2026, June last; only June has waste.
+    let months = zone["months"].as_array().unwrap();
+    assert_eq!((months.len(), &months[0]["month"], &months[11]["month"]), (12, &"2025-07".into(), &"2026-06".into()));
+    // June's parts: recycling 1.5 + 0.35, other recovery (R1) 0.45, landfill 0.2: 2.5 t in all.
+    let part =
+        |name: &str| months[11]["parts"].as_array().unwrap().iter().find(|p| p["category"] == name).unwrap().clone();
+    assert!(close(&part("recycling")["non_hazardous_t"], 1.85), "{}", months[11]);
+    assert!(close(&part("other-recovery")["non_hazardous_t"], 0.45), "{}", months[11]);
+    assert!(close(&part("landfill")["non_hazardous_t"], 0.2), "{}", months[11]);
+    assert!(
+        close(&part("preparation-for-re-use")["non_hazardous_t"], 0.0) && close(&part("recycling")["hazardous_t"], 0.0)
+    );
+    let may: f64 = months[10]["parts"].as_array().unwrap().iter().map(|p| p["non_hazardous_t"].as_f64().unwrap()).sum();
+    assert_eq!(may, 0.0);
+    // The zone's rates are Logistique A21's: 1.85 / 2.5 = 74 % re-use and recycling.
+    assert!(
+        close(&zone["rates"]["reuse_recycling"], 0.74) && close(&zone["rates"]["declared_t"], 1.0),
+        "{}",
+        zone["rates"]
+    );
+    // Every active company has its line; all but Logistique A21 weighed nothing.
+    let companies = zone["companies"].as_array().unwrap();
+    let a21 = companies.iter().find(|c| c["company"] == "logistique-a21").unwrap();
+    assert!(close(&a21["rates"]["generated_t"], 2.5) && close(&a21["rates"]["declared_t"], 1.0), "{a21}");
+    let silent = companies.iter().filter(|c| c["rates"]["generated_t"] == 0.0).count();
+    assert_eq!(silent, companies.len() - 1);
+    // One exchange: the cardboard to Cartonnages de Lens.
+    assert_eq!(zone["exchanges"].as_array().unwrap().len(), 1, "{}", zone["exchanges"]);
+    let e = &zone["exchanges"][0];
+    assert_eq!(
+        (&e["from"], &e["to"], &e["stream"], &e["treatment"]),
+        (&"logistique-a21".into(), &"cartonnages-lens".into(), &"cardboard".into(), &"R3".into())
+    );
+    assert!(close(&e["tonnes"], 1.5));
+    // Savings: the 1.5 t of cardboard recovered and recycled (the R13 mass is interim, not
+    // recovered); the example registry has no gate fee, no TGAP rate and no reference factor for 2026.
+    let s = &zone["savings"];
+    assert!(close(&s["recovered_t"], 1.5) && close(&s["recycled_t"], 1.5) && close(&s["unpriced_t"], 1.5), "{s}");
+    assert!(s["cost_avoided_eur"].is_null() && s["co2e_avoided_t"].is_null(), "{s}");
+    // A month without any weighing: nothing recovered, so 0, not "not configured".
+    let may = json(&["report", "--zone", "--month", "2026-05"]);
+    assert_eq!(may["savings"]["cost_avoided_eur"], 0.0);
+    assert!(may["exchanges"].as_array().unwrap().is_empty() && may["rates"]["reuse_recycling"].is_null());
+
+    // The company's year holds the same June and the same exchange.
+    let year = json(&["report", "--company", "logistique-a21", "--year", "2026"]);
+    assert_eq!(year["months"][5], months[11]);
+    assert_eq!(year["exchanges"], zone["exchanges"]);
+}
+
+/// The command line refuses what it cannot read, exit 64, saying why.
+#[test]
+fn a_refused_report_command_line_says_why() {
+    for (args, why) in [
+        (&["--zone", "--month", "2026-13"][..], "there is no month 13; write YYYY-MM"),
+        (&["--zone", "--month", "June"], "write the month as YYYY-MM"),
+        (&["--zone", "--company", "logistique-a21"], "cannot be used with"),
+        (&["--company", "logistique-a21", "--month", "2026-06"], "cannot be used with"),
+        (&["--company", "logistique-a21", "--format", "pdf"], "[possible values: text, html, csv, json]"),
+    ] {
+        let out = std::process::Command::new(bin()).arg("report").args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(64), "{args:?}: {stderr}");
+        assert!(stderr.contains(why), "{args:?}: {stderr}");
+    }
+}

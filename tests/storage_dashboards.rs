@@ -41,7 +41,13 @@ fn unit<'a>(panel: &'a Value, column: &str) -> Option<&'a str> {
 /// Runs a panel's query and checks the columns its panel needs (those of the statement: also
 /// when it returns no row), and that the panel gives every numeric column a unit (t, %, EUR,
 /// tCO2e, ...; `none` for a count).
-async fn run(client: &tokio_postgres::Client, title: &str, kind: &str, sql: &str, panel: &Value) -> Vec<tokio_postgres::Row> {
+async fn run(
+    client: &tokio_postgres::Client,
+    title: &str,
+    kind: &str,
+    sql: &str,
+    panel: &Value,
+) -> Vec<tokio_postgres::Row> {
     let statement = client.prepare(sql).await.unwrap_or_else(|e| panic!("{title}: {e}\n{sql}"));
     let rows = client.query(&statement, &[]).await.unwrap_or_else(|e| panic!("{title}: {e}\n{sql}"));
     let cols: Vec<(&str, String)> =

@@ -84,16 +84,17 @@ pub enum Command {
         #[command(subcommand)]
         action: super::register::RegisterAction,
     },
-    /// One page of a company's ESRS E5-5 / GRI 306 figures for a local calendar year, with
-    /// their coverage and what is missing.
-    Report {
-        /// Company id (a `[[companies]]` entry of the zone file).
-        #[arg(long)]
-        company: String,
-        /// Calendar year, in the zone's time zone (1970 to 9999); the current one by default.
-        #[arg(long, value_parser = clap::value_parser!(i32).range(1970..=9999))]
-        year: Option<i32>,
-    },
+    /// A company's ESRS E5-5 / GRI 306 figures of a local calendar year (--company), or the
+    /// zone's monthly bulletin (--zone), with their coverage, estimates and what is missing.
+    ///
+    /// --format text (default) prints one page on the terminal; html writes one self-contained
+    /// page with charts (the categories per month, stacked, hazardous apart; the rates with
+    /// their coverage; the exchanges as a flow diagram; savings once configured); csv and json
+    /// carry the same figures for spreadsheets and other systems. Output goes to stdout.
+    ///
+    /// Exit status: 0 printed; 1 an unknown company or a database error; 64 a command line
+    /// it refuses.
+    Report(super::report::ReportArgs),
     /// Collection planning across companies: which containers carriers should collect when,
     /// grouped into trips within their vehicles, and the trips saved (docs/planning.md).
     Plan(super::plan_args::PlanArgs),

@@ -105,7 +105,7 @@ async fn run_command(cli: Cli, settings: Settings, zone: Zone) -> Outcome {
         }
         Command::DeadLetters { action } => super::dead_letters::run(action, settings, zone).await,
         Command::Register { action } => super::register::run(action, settings).await,
-        Command::Report { company, year } => super::report::run(&settings, &company, year).await,
+        Command::Report(args) => super::report::run(&settings, args).await,
         Command::Plan(args) => super::plan::run(args, &settings, &zone).await,
         Command::Simulate(args) => simulate(args, &settings, &zone).await,
         Command::Encode | Command::Decode { .. } | Command::SetupDb(_) => Ok(ExitCode::SUCCESS),

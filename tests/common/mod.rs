@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod broker;
+pub mod browser;
 pub mod certs;
 pub mod cluster;
 pub mod faults;

@@ -1,6 +1,7 @@
 //! `wasteflow report --company ID --year YYYY`: a company's ESRS E5-5 / GRI 306 figures for a
 //! local calendar year, read from `kpi_esrs_e5_5` and `kpi_esrs_e5_5_rates` (docs/kpis.md),
-//! with their coverage and what is missing; then the company's synergy opportunities
+//! with their coverage and what is missing, month by month (`crate::report::figures`); its
+//! symbiosis exchanges; then the company's synergy opportunities
 //! (`synergy_opportunities`) and its savings and avoided impact (`savings_monthly`), "not
 //! configured" where the registry lacks the factors; and the weighings above their
 //! container's capacity (`implausible_weighings`).
@@ -13,7 +14,8 @@ mod queries;
 mod queries_savings;
 mod render;
 
-pub use model::{Category, CompanyYear, FactorSource, Implausible, Opportunity, Rates, Savings};
+pub use crate::report::figures::{Category, Rates};
+pub use model::{CompanyYear, FactorSource, Implausible, Opportunity, Savings};
 pub use render::render;
 
 use super::{ReportError, ZoneTime};

@@ -1,39 +1,13 @@
 //! The model of a company's year (`wasteflow report`): everything the page shows, whatever
-//! renders it (the text of `render.rs` today).
+//! renders it (the text of `render.rs`, and `report::output`'s HTML, CSV and JSON). The JSON
+//! is this model serialised, field for field.
 
-/// One category of the year: tonnes hazardous, non-hazardous, in all; where the figure comes
-/// from.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Category {
-    pub name: String,
-    pub hazardous_t: f64,
-    pub non_hazardous_t: f64,
-    pub total_t: f64,
-    pub reference: String,
-}
-
-/// The rates of the year, over the waste whose final operation is known (in the reported
-/// figures, all of it: pending mass is resolved or assumed disposed), and the estimates in them.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Rates {
-    pub generated_t: f64,
-    pub pending_t: f64,
-    /// Waste generated whose final operation comes from its destination's declaration, not a
-    /// weighing (an estimate, ESRS E5 §40).
-    pub declared_t: f64,
-    /// Waste generated sent to an interim operation whose destination declared nothing: counted
-    /// as directed to disposal, other disposal (an assumption, EFRAG ESRS Q&A ID 400).
-    pub assumed_t: f64,
-    pub reuse_recycling: Option<f64>,
-    pub recovery: Option<f64>,
-    pub landfill_diversion: Option<f64>,
-    pub non_recycled_share: Option<f64>,
-    pub coverage: Option<f64>,
-}
+use crate::report::figures::{Category, Exchange, MonthFigures, Rates};
+use serde::Serialize;
 
 /// One synergy opportunity of the year, summed over its months: a stream of the company that
 /// another company of the zone accepts.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Opportunity {
     pub stream: String,
     pub ewc: String,
@@ -50,7 +24,7 @@ pub struct Opportunity {
 }
 
 /// The year's savings, summed over its months; `None`: not configured for any tonne.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Savings {
     pub recovered_t: f64,
     pub cost_avoided_eur: Option<f64>,
@@ -68,7 +42,7 @@ pub struct Savings {
 }
 
 /// A factor the year's savings of the company rest on, with where it comes from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FactorSource {
     /// "TGAP 2025 non-hazardous-landfill", "cost D1", "CO2e steel-scrap".
     pub what: String,
@@ -82,7 +56,7 @@ pub struct FactorSource {
 
 /// A container's weighings of the year above what it can hold (`implausible_weighings`): they
 /// are in the figures as weighed, and named here.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Implausible {
     pub container: String,
     pub weighings: i64,
@@ -94,7 +68,7 @@ pub struct Implausible {
 }
 
 /// Everything the page shows.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CompanyYear {
     pub company: String,
     pub name: String,
@@ -103,6 +77,10 @@ pub struct CompanyYear {
     pub time_zone: String,
     pub categories: Vec<Category>,
     pub rates: Rates,
+    /// The year's months, each split into the categories that add up to its waste generated.
+    pub months: Vec<MonthFigures>,
+    /// The symbiosis exchanges of the year the company sends or receives.
+    pub exchanges: Vec<Exchange>,
     /// Local months (1-12) of the year without a single weighing.
     pub months_without_weighings: Vec<u32>,
     pub opportunities: Vec<Opportunity>,

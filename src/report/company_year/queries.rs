@@ -1,12 +1,12 @@
 //! A company's year read from the KPI views (docs/kpis.md): `kpi_esrs_e5_5_resolved` and
 //! `kpi_esrs_e5_5_rates_resolved` for the figures (those a company reports, the rows the
-//! dashboards read too), `flows_by_period` for the months without weighings,
+//! dashboards read too, through `crate::report::figures`), `flows_by_period` for the months without weighings,
 //! `synergy_opportunities` and `savings_monthly` for the synergy section. Every query takes
 //! the zone's time zone as `$3`, so that the local year is the views' local year.
 
 use super::queries_savings::{savings, sources};
-use super::{Category, CompanyYear, Implausible, Opportunity, Rates};
-use crate::report::{ReportError, ZoneTime};
+use super::{CompanyYear, Implausible, Opportunity};
+use crate::report::{figures, Period, ReportError, ZoneTime};
 use crate::store::{column, StoreError};
 use tokio_postgres::GenericClient;
 
@@ -29,8 +29,10 @@ pub async fn read(
         siren: column(&who, "siren")?,
         year,
         time_zone: zone.name.clone(),
-        categories: categories(c, zone, company, year).await?,
-        rates: rates(c, zone, company, year).await?,
+        categories: figures::categories(c, zone, Some(company), Period::Year(year)).await?,
+        rates: figures::rates(c, zone, Some(company), Period::Year(year)).await?,
+        months: figures::months(c, zone, Some(company), &Period::Year(year).months(12)).await?,
+        exchanges: figures::exchanges(c, zone, Some(company), Period::Year(year)).await?,
         months_without_weighings: months_without_weighings(c, zone, company, year).await?,
         opportunities: opportunities(c, zone, company, year).await?,
         savings: savings(c, zone, company, year).await?,
@@ -70,66 +72,6 @@ async fn implausible(
             })
         })
         .collect()
-}
-
-/// The year's tonnes by category, in the order of the ESRS table.
-async fn categories(
-    c: &impl GenericClient,
-    zone: &ZoneTime,
-    company: &str,
-    year: i32,
-) -> Result<Vec<Category>, StoreError> {
-    let rows = c
-        .query(
-            &format!(
-                "SELECT category, min(ordinal) AS ordinal, min(reference) AS reference,
-                        coalesce(sum(tonnes) FILTER (WHERE hazardous), 0) AS hazardous_t,
-                        coalesce(sum(tonnes) FILTER (WHERE NOT hazardous), 0) AS non_hazardous_t,
-                        coalesce(sum(tonnes) FILTER (WHERE hazardous IS NULL), 0) AS total_t
-                 FROM kpi_esrs_e5_5_resolved
-                 WHERE period = 'year' AND company_id = $1 AND period_start = {YEAR_START}
-                 GROUP BY category ORDER BY 2"
-            ),
-            &[&company, &year, &zone.name],
-        )
-        .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Category {
-                name: column(r, "category")?,
-                hazardous_t: column(r, "hazardous_t")?,
-                non_hazardous_t: column(r, "non_hazardous_t")?,
-                total_t: column(r, "total_t")?,
-                reference: column(r, "reference")?,
-            })
-        })
-        .collect()
-}
-
-/// The year's rates; all unknown when nothing was weighed.
-async fn rates(c: &impl GenericClient, zone: &ZoneTime, company: &str, year: i32) -> Result<Rates, StoreError> {
-    let row = c
-        .query_opt(
-            &format!(
-                "SELECT generated_t, pending_t, reuse_recycling_rate, recovery_rate, landfill_diversion_rate,
-                        non_recycled_share, coverage, resolved_t, assumed_t
-                 FROM kpi_esrs_e5_5_rates_resolved WHERE period = 'year' AND company_id = $1 AND period_start = {YEAR_START}"
-            ),
-            &[&company, &year, &zone.name],
-        )
-        .await?;
-    let Some(r) = row else { return Ok(Rates::default()) };
-    Ok(Rates {
-        generated_t: column::<Option<f64>>(&r, "generated_t")?.unwrap_or(0.0),
-        pending_t: column::<Option<f64>>(&r, "pending_t")?.unwrap_or(0.0),
-        declared_t: column::<Option<f64>>(&r, "resolved_t")?.unwrap_or(0.0),
-        assumed_t: column::<Option<f64>>(&r, "assumed_t")?.unwrap_or(0.0),
-        reuse_recycling: column(&r, "reuse_recycling_rate")?,
-        recovery: column(&r, "recovery_rate")?,
-        landfill_diversion: column(&r, "landfill_diversion_rate")?,
-        non_recycled_share: column(&r, "non_recycled_share")?,
-        coverage: column(&r, "coverage")?,
-    })
 }
 
 /// The local months (1-12) of the year, up to now, without a single weighing.

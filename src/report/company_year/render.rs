@@ -213,6 +213,8 @@ mod tests {
             year: 2027,
             time_zone: "Europe/Paris".into(),
             categories: vec![],
+            months: vec![],
+            exchanges: vec![],
             rates: Rates {
                 generated_t: 2.5,
                 pending_t: 1.0,
@@ -270,6 +272,8 @@ mod tests {
             year: 2027,
             time_zone: "Europe/Paris".into(),
             categories: vec![],
+            months: vec![],
+            exchanges: vec![],
             rates: Rates { generated_t: 4.0, declared_t: 1.0, assumed_t: 0.5, ..Rates::default() },
             months_without_weighings: vec![],
             opportunities: vec![],
