@@ -249,7 +249,10 @@ fn the_event_units_are_the_enums() {
     for k in EventKind::ALL {
         let line = format!("WHEN '{}' THEN '{}'", k.name(), k.unit());
         assert_eq!(sql.matches(&line).count(), 1, "views.sql: {line}");
-        let row = doc.lines().find(|l| l.starts_with(&format!("| `{}` |", k.name()))).unwrap_or_else(|| panic!("{}", k.name()));
+        let row = doc
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{}` |", k.name())))
+            .unwrap_or_else(|| panic!("{}", k.name()));
         assert!(row.contains(&format!("| {} |", k.unit())), "docs/operations.md: {} in {}: {row}", k.name(), k.unit());
         let close = match k.close_after().as_secs() {
             0 => "at once".to_string(),

@@ -13,7 +13,8 @@ async fn a_thousand_noisy_frames_open_a_few_events_not_hundreds() {
     env.extra.push(("WASTEFLOW__LIVE__TICK".into(), "200ms".into()));
     let daemon = Daemon::start(&env).await;
     let start = (now_ms() - 3_600_000).to_string();
-    let summary = simulate(&env, &["--frames", "1000", "--readings-per-frame", "20", "--seed", "3", "--start-ms", &start]);
+    let summary =
+        simulate(&env, &["--frames", "1000", "--readings-per-frame", "20", "--seed", "3", "--start-ms", &start]);
     let expected = summary["readings"].as_i64().unwrap();
     wait_until(Duration::from_secs(90), "readings stored", || async {
         db.count("SELECT count(*) FROM readings").await == expected
@@ -71,7 +72,8 @@ async fn a_fortnight_without_faults_opens_only_what_happened() {
     assert!(daemon.terminate().await.success());
     for (kind, _, most) in &counts {
         assert!(
-            !["overload", "fire_risk", "out_of_position", "outside_geofence", "device_fire_alarm"].contains(&kind.as_str()),
+            !["overload", "fire_risk", "out_of_position", "outside_geofence", "device_fire_alarm"]
+                .contains(&kind.as_str()),
             "{kind}: no such fault in this fortnight: {counts:?}"
         );
         assert!(*most <= 7, "{kind}: {most} events of one container in a fortnight: {counts:?}");

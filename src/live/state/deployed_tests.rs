@@ -158,7 +158,13 @@ fn a_load_cell_above_the_maximum_is_an_overload_and_its_readings_are_levels() {
     // 13 minutes), at 3 minutes.
     let t = feed(
         &mut s,
-        &[(LoadKg, 0, 400.0), (LoadKg, MIN, 700.0), (LoadKg, 2 * MIN, 1200.0), (LoadKg, 3 * MIN, 600.0), (LoadKg, 13 * MIN, 600.0)],
+        &[
+            (LoadKg, 0, 400.0),
+            (LoadKg, MIN, 700.0),
+            (LoadKg, 2 * MIN, 1200.0),
+            (LoadKg, 3 * MIN, 600.0),
+            (LoadKg, 13 * MIN, 600.0),
+        ],
     );
     assert_eq!(of(&t, EventKind::Overload), vec![(true, 2 * MIN), (false, 3 * MIN)]);
     assert_eq!(s.load_kg.map(|l| l.value), Some(600.0));

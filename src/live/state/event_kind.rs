@@ -85,7 +85,9 @@ impl EventKind {
     /// collection, the device's alarm) or whose value has a hysteresis that is enough.
     pub fn close_after(self) -> SignedDuration {
         match self {
-            Self::Overflow | Self::Overload | Self::OutOfPosition | Self::OutsideGeofence => SignedDuration::from_mins(10),
+            Self::Overflow | Self::Overload | Self::OutOfPosition | Self::OutsideGeofence => {
+                SignedDuration::from_mins(10)
+            }
             Self::FireRisk => SignedDuration::from_mins(30),
             Self::OverflowPredicted | Self::Anomaly => SignedDuration::from_hours(1),
             Self::EmptiedWithoutCollection
