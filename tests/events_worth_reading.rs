@@ -6,6 +6,18 @@ mod common;
 use common::*;
 use std::time::Duration;
 
+/// Waits until the `expected` readings are stored and the live state has folded them.
+async fn stored_and_folded(db: &TestDb, expected: i64) {
+    wait_until(Duration::from_secs(240), "readings stored", || async {
+        db.count("SELECT count(*) FROM readings").await == expected
+    })
+    .await;
+    wait_until(Duration::from_secs(60), "the live state folded", || async {
+        db.count("SELECT count(*) FROM live_inbox").await == 0
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_noisy_frames_open_a_few_events_not_hundreds() {
     let db = TestDb::new().await;
@@ -15,15 +27,7 @@ async fn a_thousand_noisy_frames_open_a_few_events_not_hundreds() {
     let start = (now_ms() - 3_600_000).to_string();
     let summary =
         simulate(&env, &["--frames", "1000", "--readings-per-frame", "20", "--seed", "3", "--start-ms", &start]);
-    let expected = summary["readings"].as_i64().unwrap();
-    wait_until(Duration::from_secs(90), "readings stored", || async {
-        db.count("SELECT count(*) FROM readings").await == expected
-    })
-    .await;
-    wait_until(Duration::from_secs(60), "the live state folded", || async {
-        db.count("SELECT count(*) FROM live_inbox").await == 0
-    })
-    .await;
+    stored_and_folded(&db, summary["readings"].as_i64().unwrap()).await;
     let rows = db
         .client()
         .await
@@ -52,15 +56,7 @@ async fn a_fortnight_without_faults_opens_only_what_happened() {
     let daemon = Daemon::start(&env).await;
     let start = (now_ms() as i64 - 15 * DAY).to_string();
     let summary = simulate(&env, &["--realistic", "--days", "14", "--seed", "5", "--start-ms", &start]);
-    let expected = summary["readings"].as_i64().unwrap();
-    wait_until(Duration::from_secs(240), "readings stored", || async {
-        db.count("SELECT count(*) FROM readings").await == expected
-    })
-    .await;
-    wait_until(Duration::from_secs(60), "the live state folded", || async {
-        db.count("SELECT count(*) FROM live_inbox").await == 0
-    })
-    .await;
+    stored_and_folded(&db, summary["readings"].as_i64().unwrap()).await;
     let rows = db
         .client()
         .await

@@ -5,11 +5,12 @@ mod common;
 #[path = "register/headers.rs"]
 #[allow(dead_code)]
 mod headers;
+#[path = "register/export.rs"]
+mod export;
 use common::storage::{batch_of, weighing, StorageTarget};
+use export::{register_for, value};
 use headers::national_outgoing_headers;
-use std::time::Duration;
-use wasteflow::calendar::{parse_date, Date};
-use wasteflow::report::register::{export, Direction, HeldBack, Purpose, Register, Request, SlipType};
+use wasteflow::report::register::{Direction, HeldBack, Purpose, Register, SlipType};
 use wasteflow::store::prepare;
 use wasteflow::wire::ValidReading;
 use wasteflow::zone::Zone;
@@ -31,42 +32,9 @@ async fn stored(target: &StorageTarget, zone: Zone, readings: impl Fn(&Zone) -> 
     writer.close().await;
 }
 
-/// A day of the test data's period (2027).
-fn day(text: &str) -> Date {
-    parse_date(text).expect("a test date")
-}
-
-/// The register for `purpose`, to be imported on 2027-12-31 (after every test date).
-async fn register_for(
-    target: &StorageTarget,
-    siret: &str,
-    direction: Direction,
-    purpose: Purpose,
-    from: &str,
-    to: &str,
-) -> Register {
-    let request = Request {
-        siret: siret.to_string(),
-        direction,
-        purpose,
-        from: day(from),
-        to: day(to),
-        import_on: day("2027-12-31"),
-    };
-    let db = target.connect().await;
-    let r = export(&db.client, &request, Duration::from_secs(30)).await.expect("export");
-    db.close().await;
-    r
-}
-
 /// The import file.
 async fn register(target: &StorageTarget, siret: &str, direction: Direction, from: &str, to: &str) -> Register {
     register_for(target, siret, direction, Purpose::Import, from, to).await
-}
-
-fn value<'a>(r: &'a Register, line: usize, header: &str) -> &'a str {
-    let i = r.headers().iter().position(|h| *h == header).unwrap_or_else(|| panic!("no column {header:?}"));
-    &r.lines[line].values[i]
 }
 
 /// A fortnight at Béton d'Artois: every day 10 t of its own concrete crushed on site (R5,

@@ -4,11 +4,12 @@
 //! pesée" and "Poids en tonnes" taken from them, the slip number into the internal register.
 
 mod common;
+#[path = "register/export.rs"]
+mod export;
 use common::storage::{batch_of, weighing, StorageTarget};
+use export::{register_for as register, value};
 use std::process::{Command, Output};
-use std::time::Duration;
-use wasteflow::calendar::parse_date;
-use wasteflow::report::register::{export, Direction, Purpose, Register, Request};
+use wasteflow::report::register::{Direction, Purpose};
 use wasteflow::store::prepare;
 
 /// 2027-03-01T00:00:00Z; Paris is UTC+1 all month (summer time starts 28 March).
@@ -40,33 +41,6 @@ fn run(target: &StorageTarget, zone: &std::path::Path, args: &[&str]) -> Output 
         .env("WASTEFLOW__ZONE__FILE", zone)
         .output()
         .unwrap()
-}
-
-async fn register(
-    target: &StorageTarget,
-    siret: &str,
-    direction: Direction,
-    purpose: Purpose,
-    from: &str,
-    to: &str,
-) -> Register {
-    let request = Request {
-        siret: siret.into(),
-        direction,
-        purpose,
-        from: parse_date(from).unwrap(),
-        to: parse_date(to).unwrap(),
-        import_on: parse_date("2027-12-31").unwrap(),
-    };
-    let db = target.connect().await;
-    let r = export(&db.client, &request, Duration::from_secs(30)).await.expect("export");
-    db.close().await;
-    r
-}
-
-fn value<'a>(r: &'a Register, line: usize, header: &str) -> &'a str {
-    let i = r.headers().iter().position(|h| *h == header).unwrap_or_else(|| panic!("no column {header:?}"));
-    &r.lines[line].values[i]
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -48,19 +48,27 @@ pub(super) async fn savings(
             &[&company, &f64::from(year), &zone.name],
         )
         .await?;
-    Ok(Savings {
-        recovered_t: column(&r, "recovered_t")?,
-        cost_avoided_eur: column(&r, "cost_avoided_eur")?,
-        symbiosis_cost_avoided_eur: column(&r, "symbiosis_cost_avoided_eur")?,
-        unpriced_t: column(&r, "unpriced_t")?,
-        recycled_t: column(&r, "recycled_t")?,
-        co2e_avoided_t: column(&r, "co2e_avoided_t")?,
-        unfactored_t: column(&r, "unfactored_t")?,
-        priced_zone_t: column(&r, "priced_zone_t")?,
-        priced_reference_t: column(&r, "priced_reference_t")?,
-        factored_zone_t: column(&r, "factored_zone_t")?,
-        factored_reference_t: column(&r, "factored_reference_t")?,
-    })
+    Savings::from_row(&r)
+}
+
+impl Savings {
+    /// A row with the columns of `savings_monthly` that the report sums (a year's sum, or the
+    /// zone's month).
+    pub(crate) fn from_row(r: &tokio_postgres::Row) -> Result<Savings, StoreError> {
+        Ok(Savings {
+            recovered_t: column(r, "recovered_t")?,
+            cost_avoided_eur: column(r, "cost_avoided_eur")?,
+            symbiosis_cost_avoided_eur: column(r, "symbiosis_cost_avoided_eur")?,
+            unpriced_t: column(r, "unpriced_t")?,
+            recycled_t: column(r, "recycled_t")?,
+            co2e_avoided_t: column(r, "co2e_avoided_t")?,
+            unfactored_t: column(r, "unfactored_t")?,
+            priced_zone_t: column(r, "priced_zone_t")?,
+            priced_reference_t: column(r, "priced_reference_t")?,
+            factored_zone_t: column(r, "factored_zone_t")?,
+            factored_reference_t: column(r, "factored_reference_t")?,
+        })
+    }
 }
 
 /// The factors in force that the company's recovered flows of the year call on: the costs of

@@ -49,17 +49,5 @@ async fn savings(c: &impl GenericClient, zone: &ZoneTime, month: Period) -> Resu
             ..Savings::default()
         });
     };
-    Ok(Savings {
-        recovered_t: column(&r, "recovered_t")?,
-        cost_avoided_eur: column(&r, "cost_avoided_eur")?,
-        symbiosis_cost_avoided_eur: column(&r, "symbiosis_cost_avoided_eur")?,
-        unpriced_t: column(&r, "unpriced_t")?,
-        recycled_t: column(&r, "recycled_t")?,
-        co2e_avoided_t: column(&r, "co2e_avoided_t")?,
-        unfactored_t: column(&r, "unfactored_t")?,
-        priced_zone_t: column(&r, "priced_zone_t")?,
-        priced_reference_t: column(&r, "priced_reference_t")?,
-        factored_zone_t: column(&r, "factored_zone_t")?,
-        factored_reference_t: column(&r, "factored_reference_t")?,
-    })
+    Savings::from_row(&r)
 }
