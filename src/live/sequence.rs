@@ -78,6 +78,10 @@ impl GatewaySequence {
     pub fn receive(&mut self, mut incoming: Vec<InboxFrame>, now: Timestamp, p: &SequenceParams) -> ReleasedFrames {
         let mut out = ReleasedFrames::default();
         incoming.sort_by_key(|f| (f.base, f.seq));
+        // The latest held frame, (base, counter), while no counter is known: worked out once,
+        // then kept up to date as frames are held, and again after a restart (a scan of the
+        // held frames per frame made a backlog's fold quadratic).
+        let mut latest: Option<Option<(Timestamp, u32)>> = None;
         for f in incoming {
             self.received += 1;
             if let Some(held) = self.held.get_mut(&f.seq) {
@@ -86,6 +90,7 @@ impl GatewaySequence {
                 // in either order within a fold: the held frame keeps the readings of both.
                 if f.base > held.base {
                     self.restart(f, now, p, &mut out);
+                    latest = None;
                 } else {
                     held.readings.extend(f.readings);
                     self.late += 1;
@@ -96,11 +101,14 @@ impl GatewaySequence {
             let Some(next) = self.next else {
                 // No counter yet: a frame later than the latest frame held but behind it, or
                 // more than MAX_AHEAD ahead of it, is a restart among the held frames.
-                let latest = self.held.values().max_by_key(|h| h.base);
-                if latest.is_some_and(|h| f.base > h.base && f.seq.wrapping_sub(h.seq) > MAX_AHEAD) {
+                let held_latest = *latest.get_or_insert_with(|| self.latest_held());
+                if held_latest.is_some_and(|(base, seq)| f.base > base && f.seq.wrapping_sub(seq) > MAX_AHEAD) {
                     self.restart(f, now, p, &mut out);
+                    latest = None;
                 } else {
+                    let this = (f.base, f.seq);
                     self.hold(f, now);
+                    latest = Some(Some(held_latest.map_or(this, |l| l.max(this))));
                 }
                 continue;
             };
@@ -110,6 +118,7 @@ impl GatewaySequence {
                 self.hold(f, now);
             } else if !behind || self.last_frame.is_none_or(|last| f.base > last) {
                 self.restart(f, now, p, &mut out);
+                latest = None;
             } else {
                 self.late += 1;
                 out.late += 1;
@@ -128,6 +137,12 @@ impl GatewaySequence {
         self.restarts += 1;
         out.restarts += 1;
         self.hold(f, now);
+    }
+
+    /// The held frame with the latest base time (of those, the highest counter), as
+    /// (base, counter).
+    fn latest_held(&self) -> Option<(Timestamp, u32)> {
+        self.held.values().map(|h| (h.base, h.seq)).max()
     }
 
     fn hold(&mut self, f: InboxFrame, now: Timestamp) {
