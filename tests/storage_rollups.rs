@@ -3,17 +3,14 @@
 //! shuffled, duplicated and late readings.
 
 mod common;
-use common::storage::{batch_of, StorageTarget};
+use common::storage::{batch_of, simulated_readings, StorageTarget};
 use rand::seq::SliceRandom;
 use rand::{RngExt, SeedableRng};
 use std::sync::Arc;
 use std::time::Duration;
-use wasteflow::calendar::Timestamp;
 use wasteflow::rollup::{Deltas, LEVELS};
-use wasteflow::simulate::FrameGenerator;
 use wasteflow::store::{connect, migrate, prepare, verify, Mode, MIGRATIONS};
-use wasteflow::validate::check_message;
-use wasteflow::wire::{TopicLayout, ValidReading};
+use wasteflow::wire::ValidReading;
 use wasteflow::zone::Zone;
 
 fn zone() -> Zone {
@@ -21,34 +18,6 @@ fn zone() -> Zone {
 }
 
 /// Readings as the simulator's gateways would send them, validated against the registry.
-fn simulated_readings(zone: &Zone, frames: usize, per_frame: usize, seed: u64, start_ms: u64) -> Vec<ValidReading> {
-    let layout = TopicLayout::parse("zone/+/+/up").unwrap();
-    let limits = common::storage::any_time_limits();
-    let mut g = FrameGenerator::new(
-        zone,
-        &layout,
-        seed,
-        wasteflow::calendar::Timestamp::from_millis(start_ms as i64),
-        per_frame,
-        0.0,
-        0.0,
-    );
-    (0..frames)
-        .flat_map(|_| {
-            let m = g.next_message();
-            check_message(
-                &m.topic,
-                &bytes::Bytes::from(m.payload),
-                Timestamp::from_millis(start_ms as i64),
-                &layout,
-                zone,
-                &limits,
-            )
-            .readings
-        })
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrations_registry_and_storage_policies() {
     let mut target = StorageTarget::new().await;

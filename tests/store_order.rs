@@ -11,40 +11,14 @@ use wasteflow::batch::Batch;
 use wasteflow::calendar::Timestamp;
 use wasteflow::config::{DatabaseSettings, Settings};
 use wasteflow::health::Health;
-use wasteflow::simulate::FrameGenerator;
 use wasteflow::source::{AckToken, Delivery};
 use wasteflow::store::{prepare, run_store, Connector, Writer};
-use wasteflow::validate::{check_message, Checked};
-use wasteflow::wire::TopicLayout;
+use wasteflow::validate::Checked;
 use wasteflow::wire::ValidReading;
 use wasteflow::zone::Zone;
 
 fn readings(zone: &Zone, frames: usize, start_ms: u64) -> Vec<ValidReading> {
-    let layout = TopicLayout::parse("zone/+/+/up").unwrap();
-    let limits = common::storage::any_time_limits();
-    let mut g = FrameGenerator::new(
-        zone,
-        &layout,
-        7,
-        wasteflow::calendar::Timestamp::from_millis(start_ms as i64),
-        10,
-        0.0,
-        0.0,
-    );
-    (0..frames)
-        .flat_map(|_| {
-            let m = g.next_message();
-            check_message(
-                &m.topic,
-                &bytes::Bytes::from(m.payload),
-                Timestamp::from_millis(start_ms as i64),
-                &layout,
-                zone,
-                &limits,
-            )
-            .readings
-        })
-        .collect()
+    common::storage::simulated_readings(zone, frames, 10, 7, start_ms)
 }
 
 fn batch(readings: Vec<ValidReading>, pkid: u16) -> Batch {

@@ -204,6 +204,42 @@ pub async fn fill_simulated(target: &StorageTarget, zone: &wasteflow::zone::Zone
     writer.close().await;
 }
 
+/// `frames` frames of the uniform simulator (`per_frame` readings each, `seed`) from `start_ms`,
+/// validated as the daemon would, any time taken.
+pub fn simulated_readings(
+    zone: &wasteflow::zone::Zone,
+    frames: usize,
+    per_frame: usize,
+    seed: u64,
+    start_ms: u64,
+) -> Vec<wasteflow::wire::ValidReading> {
+    let layout = wasteflow::wire::TopicLayout::parse("zone/+/+/up").unwrap();
+    let limits = any_time_limits();
+    let mut g = wasteflow::simulate::FrameGenerator::new(
+        zone,
+        &layout,
+        seed,
+        wasteflow::calendar::Timestamp::from_millis(start_ms as i64),
+        per_frame,
+        0.0,
+        0.0,
+    );
+    (0..frames)
+        .flat_map(|_| {
+            let m = g.next_message();
+            wasteflow::validate::check_message(
+                &m.topic,
+                &bytes::Bytes::from(m.payload),
+                wasteflow::calendar::Timestamp::from_millis(start_ms as i64),
+                &layout,
+                zone,
+                &limits,
+            )
+            .readings
+        })
+        .collect()
+}
+
 /// Limits that take a reading of any time: for tests that validate simulated frames far from
 /// the daemon's clock.
 pub fn any_time_limits() -> wasteflow::validate::Limits {

@@ -74,3 +74,20 @@ pub struct Exchange {
     pub treatment: String,
     pub tonnes: f64,
 }
+
+impl Exchange {
+    /// One line of it for people: `Sender -> Receiver: stream (ewc, treatment) 1.234 t`, names
+    /// shortened as the reports write them.
+    pub fn label(&self) -> String {
+        use crate::report::words::short_name;
+        format!(
+            "{} -> {}: {} ({}, {}) {:.3} t",
+            short_name(&self.from_name),
+            short_name(&self.to_name),
+            self.stream,
+            self.ewc,
+            self.treatment,
+            self.tonnes
+        )
+    }
+}

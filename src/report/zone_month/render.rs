@@ -1,7 +1,7 @@
 //! The zone's month as text: the coordinator's bulletin on the terminal.
 
 use super::ZoneMonth;
-use crate::report::words::{percent, short_name};
+use crate::report::words::percent;
 use std::fmt::Write as _;
 
 /// The bulletin, as text.
@@ -62,16 +62,7 @@ pub fn render(z: &ZoneMonth) -> String {
         let _ = writeln!(out, "  none");
     }
     for e in &z.exchanges {
-        let _ = writeln!(
-            out,
-            "  {} -> {}: {} ({}, {}) {:.3} t",
-            short_name(&e.from_name),
-            short_name(&e.to_name),
-            e.stream,
-            e.ewc,
-            e.treatment,
-            e.tonnes
-        );
+        let _ = writeln!(out, "  {}", e.label());
     }
     let s = &z.savings;
     let eur = |v: Option<f64>| v.map_or_else(|| "not configured".to_string(), |v| format!("{v:.0} EUR"));

@@ -89,15 +89,7 @@ pub fn flows(exchanges: &[Exchange], label: &str) -> String {
         senders[si].next += t;
         receivers[ri].next += t;
         let colour = STREAM_COLOURS[colours.iter().position(|s| *s == e.stream).unwrap_or(0) % STREAM_COLOURS.len()];
-        let title = format!(
-            "{} -> {}: {} ({}, {}) {:.3} t",
-            short_name(&e.from_name),
-            short_name(&e.to_name),
-            e.stream,
-            e.ewc,
-            e.treatment,
-            e.tonnes
-        );
+        let title = e.label();
         let _ = write!(
             out,
             r#"<path d="M{x0:.1},{y0:.1} C{xm:.1},{y0:.1} {xm:.1},{y1:.1} {x1:.1},{y1:.1} L{x1:.1},{:.1} C{xm:.1},{:.1} {xm:.1},{:.1} {x0:.1},{:.1} Z" fill="{colour}" fill-opacity="0.6" data-json="/exchanges/{i}/tonnes" data-value="{}"><title>{}</title></path>"#,

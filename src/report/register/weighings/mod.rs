@@ -55,21 +55,21 @@ pub async fn import(client: &mut Client, weighbridge: &str, tickets: &[Ticket]) 
         return Err(WeighingsError::NoWeighbridge { id: weighbridge.to_string(), near });
     };
     let company: String = column(&found, "company_id")?;
-    let containers = tx.query("SELECT id, destination_id FROM containers ORDER BY id", &[]).await?;
-    let destination_of = |id: &str| {
-        containers.iter().find(|r| r.get::<_, &str>("id") == id).map(|r| r.get::<_, String>("destination_id"))
-    };
+    let rows = tx.query("SELECT id, destination_id FROM containers ORDER BY id", &[]).await?;
+    // Each container's destination, by id.
+    let destination_of: std::collections::BTreeMap<String, String> =
+        rows.iter().map(|r| (r.get("id"), r.get("destination_id"))).collect();
     let mut refused = Vec::new();
     for t in tickets {
-        match destination_of(&t.container) {
+        match destination_of.get(&t.container) {
             None => {
-                let near = closest(&t.container, containers.iter().map(|r| r.get::<_, &str>("id")))
+                let near = closest(&t.container, destination_of.keys().map(String::as_str))
                     .map(|n| format!("; did you mean {n:?}?"))
                     .unwrap_or_default();
                 refused
                     .push(format!("line {}: container: no container {:?} in the registry{near}", t.line, t.container));
             }
-            Some(d) if d != company => refused.push(format!(
+            Some(d) if *d != company => refused.push(format!(
                 "line {}: container {:?} goes to {d:?}, not to {company:?}, whose weighbridge {weighbridge:?} this is",
                 t.line, t.container
             )),
