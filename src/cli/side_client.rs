@@ -15,5 +15,8 @@ pub fn side_client(s: &Settings, role: &str, clean: bool, expiry: Option<u32>) -
     o.set_clean_start(clean);
     o.set_session_expiry_interval(expiry);
     o.set_manual_acks(false);
+    // The queue probe publishes through one: rumqttc's own limit, not the daemon's (which
+    // publishes nothing).
+    o.set_outgoing_inflight_upper_limit(u16::MAX);
     Ok(o)
 }

@@ -4,6 +4,13 @@ use super::error::SourceError;
 use crate::config::{parse_mqtt_url, MqttSettings};
 use rumqttc::v5::MqttOptions;
 
+/// Packet ids for the daemon's own requests (subscribe, unsubscribe): one at a time is ever
+/// in flight.
+const OUTGOING_PACKET_IDS: u16 = 16;
+
+/// Requests (acks, subscribe, unsubscribe, disconnect) queued to rumqttc's event loop.
+const REQUEST_CHANNEL: usize = 1024;
+
 /// Builds MQTT 5 options: persistent session (clean start off, session expiry set), manual
 /// acks, receive maximum, and the packet size limit `mqtt.max_packet_bytes`: above what the
 /// broker accepts, so oversized payloads reach us and are dead-lettered instead of being
@@ -31,8 +38,15 @@ pub fn mqtt_options(s: &MqttSettings) -> Result<MqttOptions, SourceError> {
     o.set_receive_maximum(Some(s.receive_maximum));
     o.set_manual_acks(true);
     o.set_max_packet_size(Some(u32::try_from(s.max_packet_bytes).unwrap_or(u32::MAX)));
-    // Room for one ack per message in flight, plus subscribe/disconnect.
-    o.set_request_channel_capacity(usize::from(s.receive_maximum) * 2 + 16);
+    // The daemon publishes nothing on this connection (it subscribes and acks): rumqttc keeps
+    // a slot per outgoing packet id in flight, 65,535 of them (14 MiB) unless told otherwise.
+    // Subscribe and unsubscribe take their ids from the same range.
+    o.set_outgoing_inflight_upper_limit(OUTGOING_PACKET_IDS);
+    // Acks wait in the source's ledger (a few bytes per run of packet ids) until this channel
+    // has room; rumqttc takes one request per turn of its event loop, so a short channel
+    // keeps it busy. Each slot is a whole request (about 220 bytes): the receive maximum
+    // twice over was 3.5 MiB during a catch-up.
+    o.set_request_channel_capacity(REQUEST_CHANNEL);
     if let Some(user) = &s.username {
         let password = match &s.password_file {
             Some(path) => std::fs::read_to_string(path)
