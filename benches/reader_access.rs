@@ -100,7 +100,7 @@ fn demo_batches(
         let payload = bytes::Bytes::from(m.payload);
         let c = check_message(&m.topic, &payload, now, &layout, zone, &limits);
         pkid = pkid.wrapping_add(1).max(1);
-        let ack = AckToken { generation: 0, pkid, qos: rumqttc::v5::mqttbytes::QoS::AtLeastOnce };
+        let ack = AckToken { generation: 0, pkid, qos: rumqttc::v5::mqttbytes::QoS::AtLeastOnce, bytes: 0 };
         readings += c.readings.len();
         messages += 1;
         batch.push_checked(Delivery { topic: m.topic, payload, received: now, retain: false, ack }, c);

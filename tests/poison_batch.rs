@@ -422,7 +422,7 @@ fn checked_deliveries(
             let payload = bytes::Bytes::from(m.payload);
             let checked =
                 check_message(&m.topic, &payload, Timestamp::from_millis(now_ms() as i64), &layout, zone, &limits);
-            let ack = AckToken { generation: 1, pkid, qos: rumqttc::v5::mqttbytes::QoS::AtLeastOnce };
+            let ack = AckToken { generation: 1, pkid, qos: rumqttc::v5::mqttbytes::QoS::AtLeastOnce, bytes: 0 };
             let d = Delivery {
                 topic: m.topic,
                 payload,

@@ -23,7 +23,7 @@ fn readings(zone: &Zone, frames: usize, start_ms: u64) -> Vec<ValidReading> {
 
 fn batch(readings: Vec<ValidReading>, pkid: u16) -> Batch {
     let mut b = Batch::default();
-    let ack = AckToken { generation: 1, pkid, qos: rumqttc::v5::mqttbytes::QoS::AtLeastOnce };
+    let ack = AckToken { generation: 1, pkid, qos: rumqttc::v5::mqttbytes::QoS::AtLeastOnce, bytes: 0 };
     let d = Delivery {
         topic: "zone/x/y/up".into(),
         payload: bytes::Bytes::new(),

@@ -32,7 +32,7 @@ fn delivery(pkid: u16, readings: u32) -> Delivery {
         payload: Bytes::from(payload),
         received: Timestamp::from_millis(NOW),
         retain: false,
-        ack: AckToken { generation: 0, pkid, qos: rumqttc::v5::mqttbytes::QoS::AtLeastOnce },
+        ack: AckToken { generation: 0, pkid, qos: rumqttc::v5::mqttbytes::QoS::AtLeastOnce, bytes: 0 },
     }
 }
 

@@ -9,9 +9,70 @@
 //!
 //! A QoS 0 delivery has no packet id and is never acknowledged: its token is dropped here
 //! (a PUBACK for packet id 0 is a protocol error and the broker drops the connection).
+//!
+//! The tokens waiting are kept as runs of consecutive packet ids ([`AckRun`]): rumqttc writes
+//! one ack per turn of its event loop and reads up to ten messages per turn, so while
+//! Mosquitto 2.0 drains a resumed session's backlog beyond the receive maximum, acks fall far
+//! behind (half a million and more during a 1,000,000-frame catch-up). One token each took 16
+//! MiB at that point; a broker numbers a session's messages in sequence, so a run holds them
+//! in a few bytes.
 
 use super::delivery::AckToken;
+use rumqttc::v5::mqttbytes::QoS;
 use std::collections::VecDeque;
+
+/// Consecutive acks of one connection: `count` packet ids from `first` to `last`, each the
+/// previous plus one (65535 is followed by 1: 0 is no packet id), all of one QoS. As small as
+/// a token (16 bytes): a broker that does not number in sequence costs what tokens did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct AckRun {
+    generation: u64,
+    first: u16,
+    last: u16,
+    count: u16,
+    qos: QoS,
+}
+
+/// The packet id after `pkid` in a broker's sequence.
+fn next_pkid(pkid: u16) -> u16 {
+    if pkid == u16::MAX {
+        1
+    } else {
+        pkid + 1
+    }
+}
+
+impl AckRun {
+    fn of(t: &AckToken) -> AckRun {
+        AckRun { generation: t.generation, first: t.pkid, last: t.pkid, count: 1, qos: t.qos }
+    }
+
+    /// The run's first token.
+    fn front(&self) -> AckToken {
+        AckToken { generation: self.generation, pkid: self.first, qos: self.qos, bytes: 0 }
+    }
+
+    /// Appends `t` if it continues the run. A run stays below 65,535 acks, so it never
+    /// reaches its own first packet id again.
+    fn extend(&mut self, t: &AckToken) -> bool {
+        let fits = t.generation == self.generation
+            && t.qos == self.qos
+            && t.pkid == next_pkid(self.last)
+            && self.count < u16::MAX - 1;
+        if fits {
+            self.last = t.pkid;
+            self.count += 1;
+        }
+        fits
+    }
+
+    /// Drops the run's first token; false once the run is empty.
+    fn pop_front(&mut self) -> bool {
+        self.first = next_pkid(self.first);
+        self.count -= 1;
+        self.count > 0
+    }
+}
 
 /// What one [`AckLedger::release`] did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -29,7 +90,8 @@ pub struct Released {
 pub struct AckLedger {
     generation: u64,
     connected: bool,
-    queue: VecDeque<AckToken>,
+    /// Acks handed back, not yet queued to the client, in arrival order.
+    queue: VecDeque<AckRun>,
     /// Messages needing an ack received on the current connection.
     received: u64,
     requested: u64,
@@ -75,7 +137,12 @@ impl AckLedger {
     /// Acks handed back by the store after COMMIT, in arrival order. QoS 0 tokens need no ack
     /// and are dropped.
     pub fn committed(&mut self, tokens: impl IntoIterator<Item = AckToken>) {
-        self.queue.extend(tokens.into_iter().filter(AckToken::needs_ack));
+        for t in tokens.into_iter().filter(AckToken::needs_ack) {
+            let extended = self.queue.back_mut().is_some_and(|run| run.extend(&t));
+            if !extended {
+                self.queue.push_back(AckRun::of(&t));
+            }
+        }
     }
 
     /// Hands queued tokens to `try_send`, in order, until the queue is empty or `try_send`
@@ -84,17 +151,21 @@ impl AckLedger {
     /// ack is never sent twice and never skipped. Stale tokens are dropped without a call.
     pub fn release(&mut self, mut try_send: impl FnMut(AckToken) -> bool) -> Released {
         let mut r = Released::default();
-        while let Some(&t) = self.queue.front() {
-            if t.generation != self.generation || !self.connected {
-                r.stale += 1;
-            } else if try_send(t) {
-                self.requested += 1;
-                r.sent += 1;
-            } else {
+        while let Some(run) = self.queue.front_mut() {
+            if run.generation != self.generation || !self.connected {
+                r.stale += run.count as usize;
+                self.queue.pop_front();
+                continue;
+            }
+            if !try_send(run.front()) {
                 r.blocked = true;
                 break;
             }
-            self.queue.pop_front();
+            self.requested += 1;
+            r.sent += 1;
+            if !run.pop_front() {
+                self.queue.pop_front();
+            }
         }
         r
     }
@@ -119,7 +190,7 @@ impl AckLedger {
     /// Tokens waiting to be released.
     #[cfg(test)]
     fn queued(&self) -> usize {
-        self.queue.len()
+        self.queue.iter().map(|r| r.count as usize).sum()
     }
 }
 
@@ -129,7 +200,7 @@ mod tests {
     use rumqttc::v5::mqttbytes::QoS;
 
     fn tok(generation: u64, pkid: u16) -> AckToken {
-        AckToken { generation, pkid, qos: QoS::AtLeastOnce }
+        AckToken { generation, pkid, qos: QoS::AtLeastOnce, bytes: 0 }
     }
 
     /// Releases with a channel that always has room; returns what was sent.
@@ -306,7 +377,7 @@ mod tests {
         for pkid in 1..=2 {
             l.received(&tok(0, pkid));
         }
-        l.received(&AckToken { generation: 0, pkid: 0, qos: QoS::AtMostOnce });
+        l.received(&AckToken { generation: 0, pkid: 0, qos: QoS::AtMostOnce, bytes: 0 });
         assert!(!l.settled(), "two messages to ack");
         l.committed([tok(0, 1)]);
         release_all(&mut l);
@@ -330,10 +401,80 @@ mod tests {
     }
 
     #[test]
+    fn consecutive_acks_are_kept_as_one_run_and_leave_one_by_one() {
+        let mut l = AckLedger::new();
+        l.connected();
+        l.committed((1..=40_000).map(|p| tok(0, p)));
+        assert_eq!(l.queue.len(), 1, "one run");
+        assert_eq!(l.queued(), 40_000);
+        let mut sent = Vec::new();
+        let mut room = 3;
+        let r = l.release(|t| {
+            if room == 0 {
+                return false;
+            }
+            room -= 1;
+            sent.push(t);
+            true
+        });
+        assert_eq!(r, Released { stale: 0, sent: 3, blocked: true });
+        assert_eq!(sent, [tok(0, 1), tok(0, 2), tok(0, 3)]);
+        let (r, rest) = release_all(&mut l);
+        assert_eq!(r.sent, 39_997);
+        assert_eq!(rest.first(), Some(&tok(0, 4)));
+        assert_eq!(rest.last(), Some(&tok(0, 40_000)));
+        assert!(rest.windows(2).all(|w| w[1].pkid == w[0].pkid + 1), "in order, none skipped");
+    }
+
+    #[test]
+    fn a_run_follows_packet_ids_past_65535_to_1_and_stops_at_a_gap() {
+        let mut l = AckLedger::new();
+        l.connected();
+        l.committed([tok(0, 65_534), tok(0, 65_535), tok(0, 1), tok(0, 2), tok(0, 7), tok(0, 8)]);
+        assert_eq!(l.queue.len(), 2, "65534..=2 then 7..=8");
+        let (_, sent) = release_all(&mut l);
+        let ids: Vec<u16> = sent.iter().map(|t| t.pkid).collect();
+        assert_eq!(ids, [65_534, 65_535, 1, 2, 7, 8]);
+    }
+
+    #[test]
+    fn a_run_never_mixes_connections_or_qos() {
+        let mut l = AckLedger::new();
+        l.connected();
+        l.connection_lost();
+        l.connected();
+        let q2 = AckToken { qos: QoS::ExactlyOnce, ..tok(1, 3) };
+        l.committed([tok(0, 1), tok(1, 2), q2, tok(1, 4)]);
+        assert_eq!(l.queue.len(), 4);
+        let (r, sent) = release_all(&mut l);
+        assert_eq!((r.stale, r.sent), (1, 3));
+        assert_eq!(sent, [tok(1, 2), q2, tok(1, 4)]);
+    }
+
+    #[test]
+    fn a_run_stays_shorter_than_the_packet_id_range() {
+        let mut l = AckLedger::new();
+        l.connected();
+        // 70,000 acks in sequence wrap past their own first id: two runs at least.
+        let mut pkid = 1u16;
+        let tokens: Vec<AckToken> = (0..70_000)
+            .map(|_| {
+                let t = tok(0, pkid);
+                pkid = next_pkid(pkid);
+                t
+            })
+            .collect();
+        l.committed(tokens.clone());
+        assert!(l.queue.len() >= 2);
+        assert!(l.queue.iter().all(|r| r.count < u16::MAX));
+        assert_eq!(release_all(&mut l).1, tokens);
+    }
+
+    #[test]
     fn qos0_deliveries_are_never_acked() {
         let mut l = AckLedger::new();
         l.connected();
-        let q0 = AckToken { generation: 0, pkid: 0, qos: QoS::AtMostOnce };
+        let q0 = AckToken { generation: 0, pkid: 0, qos: QoS::AtMostOnce, bytes: 0 };
         l.committed([tok(0, 1), q0, tok(0, 2), q0]);
         let (r, sent) = release_all(&mut l);
         assert_eq!(r, Released { stale: 0, sent: 2, blocked: false });

@@ -25,8 +25,9 @@ impl Delivery {
     }
 }
 
-/// Acknowledges one delivery, on the connection it arrived on only. Small on purpose: during a
-/// large catch-up Mosquitto 2.0 sends more than the receive maximum, and acks queue up here.
+/// Acknowledges one delivery, on the connection it arrived on only, and gives back the room
+/// it took in the in-flight budget. Small on purpose (16 bytes): during a large catch-up
+/// Mosquitto 2.0 sends more than the receive maximum, and acks queue up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AckToken {
     /// Connection generation the message arrived on.
@@ -36,11 +37,15 @@ pub struct AckToken {
     /// The QoS the message was delivered with: a QoS 0 delivery is never acked (a PUBACK for
     /// it is a protocol error: the broker drops the connection).
     pub qos: QoS,
+    /// What the message counts in `mqtt.max_inflight_bytes` (its topic and payload), given
+    /// back when the store hands the token back after COMMIT; 0 for a message the source
+    /// did not count (tests, replays).
+    pub bytes: u32,
 }
 
 impl AckToken {
-    pub fn for_publish(generation: u64, p: &Publish) -> AckToken {
-        AckToken { generation, pkid: p.pkid, qos: p.qos }
+    pub fn for_publish(generation: u64, p: &Publish, bytes: u32) -> AckToken {
+        AckToken { generation, pkid: p.pkid, qos: p.qos, bytes }
     }
 
     /// Whether the broker expects an acknowledgement (QoS 1 and 2; not QoS 0).

@@ -37,7 +37,8 @@ impl SourceLoop {
             // buffer it points into alive while the message waits for its commit.
             let topic = String::from_utf8_lossy(&p.topic).into_owned();
             let payload = Bytes::copy_from_slice(&p.payload);
-            let ack = AckToken::for_publish(self.ledger.generation(), p);
+            let bytes = u32::try_from(topic.len() + payload.len()).unwrap_or(u32::MAX);
+            let ack = AckToken::for_publish(self.ledger.generation(), p, bytes);
             self.ledger.received(&ack);
             let received = crate::calendar::Timestamp::now();
             let d = Delivery { topic, payload, received, retain: p.retain, ack };

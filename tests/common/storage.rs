@@ -187,7 +187,7 @@ pub async fn fill_simulated(target: &StorageTarget, zone: &wasteflow::zone::Zone
             let m = g.next_message();
             let payload = bytes::Bytes::from(m.payload);
             let c = check_message(&m.topic, &payload, Timestamp::from_millis(start as i64), &layout, zone, &limits);
-            let ack = AckToken { generation: 0, pkid, qos: rumqttc::v5::mqttbytes::QoS::AtLeastOnce };
+            let ack = AckToken { generation: 0, pkid, qos: rumqttc::v5::mqttbytes::QoS::AtLeastOnce, bytes: 0 };
             batch.push_checked(
                 Delivery {
                     topic: m.topic,
