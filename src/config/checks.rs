@@ -47,6 +47,17 @@ fn check_mqtt(s: &Settings, problems: &mut Vec<Problem>) {
             ),
         );
     }
+    if s.mqtt.max_inflight_bytes < s.mqtt.max_packet_bytes {
+        push(
+            problems,
+            "mqtt.max_inflight_bytes",
+            format!(
+                "must be at least mqtt.max_packet_bytes ({}): the daemon reads the next message only while one of \
+                 the largest size fits ({DEFAULT_MAX_INFLIGHT_BYTES}, 16 MiB, is the default)",
+                s.mqtt.max_packet_bytes
+            ),
+        );
+    }
     if s.mqtt.reconnect_min.is_zero() || s.mqtt.reconnect_min > s.mqtt.reconnect_max {
         push(problems, "mqtt.reconnect_min", "must be above zero and not above mqtt.reconnect_max");
     }

@@ -53,9 +53,13 @@ pub struct MqttSettings {
     /// delivers, a message whose packet is larger. Keep it above what the broker accepts from
     /// publishers (Mosquitto: `max_packet_size`, 320 KiB in the shipped configuration, whose
     /// `message_size_limit` is 256 KiB) plus 1 KiB, so every accepted message reaches the
-    /// daemon and an oversized one is dead-lettered. It also bounds the memory of a delivery:
-    /// up to `receive_maximum` of them wait for their commit.
+    /// daemon and an oversized one is dead-lettered. It also bounds the memory of a delivery.
     pub max_packet_bytes: usize,
+    /// In-flight byte budget: topic and payload bytes of the messages received and not yet
+    /// committed (so not yet acked). The daemon reads from the broker only while one more
+    /// message of `max_packet_bytes` fits, and otherwise waits for commits to free room (the
+    /// broker keeps the rest). At least `max_packet_bytes`.
+    pub max_inflight_bytes: usize,
     /// First reconnect delay; doubles on each failure, with jitter.
     #[serde(with = "humantime_serde")]
     pub reconnect_min: Duration,
@@ -83,6 +87,10 @@ pub const FORWARDING_OVERHEAD: usize = 1024;
 /// `mqtt.max_packet_bytes` by default: the shipped broker's largest packet plus forwarding.
 pub const DEFAULT_MAX_PACKET_BYTES: usize = SHIPPED_BROKER_MAX_PACKET + FORWARDING_OVERHEAD;
 
+/// `mqtt.max_inflight_bytes` by default: 16 MiB, 51 of the shipped broker's largest packets;
+/// one-reading frames (about 90 bytes with their topic) never come near it.
+pub const DEFAULT_MAX_INFLIGHT_BYTES: usize = 16 * 1024 * 1024;
+
 /// The largest packet MQTT can carry (a remaining length of 268,435,455 bytes).
 pub const MQTT_MAX_PACKET: usize = 268_435_455 + 5;
 
@@ -98,6 +106,7 @@ impl Default for MqttSettings {
             keep_alive: Duration::from_secs(30),
             max_payload_bytes: 64 * 1024,
             max_packet_bytes: DEFAULT_MAX_PACKET_BYTES,
+            max_inflight_bytes: DEFAULT_MAX_INFLIGHT_BYTES,
             reconnect_min: Duration::from_millis(200),
             reconnect_max: Duration::from_secs(30),
             ca_file: None,

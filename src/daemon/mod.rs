@@ -187,6 +187,8 @@ fn spawn_stages(w: &Wiring, zone: Zone, layout: TopicLayout, options: MqttOption
         reconnect_max: settings.mqtt.reconnect_max,
         subscribed: Some(subscribed_tx),
         max_buffered: usize::from(settings.mqtt.receive_maximum),
+        max_inflight_bytes: settings.mqtt.max_inflight_bytes,
+        largest_message: settings.mqtt.max_packet_bytes,
         leave: control.leave,
         left: Some(control.left),
         heartbeat: health.heartbeat("source"),

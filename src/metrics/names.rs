@@ -19,6 +19,7 @@ pub const MQTT_RECONNECTS: &str = "wasteflow_mqtt_reconnects_total";
 pub const RETAINED_CLEARS: &str = "wasteflow_mqtt_retained_clears_total";
 pub const STALE_ACKS: &str = "wasteflow_mqtt_stale_acks_total";
 pub const ACKS_SENT: &str = "wasteflow_mqtt_acks_total";
+pub const MQTT_INFLIGHT_BYTES: &str = "wasteflow_mqtt_inflight_bytes";
 pub const CONFIG_RELOADS: &str = "wasteflow_config_reloads_total";
 pub const CONFIG_RELOAD_OK: &str = "wasteflow_config_last_reload_successful";
 pub const DATABASE_UP: &str = "wasteflow_database_up";
@@ -73,6 +74,11 @@ pub fn describe() {
     describe_histogram!(RECEIVE_TO_COMMIT_SECONDS, Unit::Seconds, "MQTT receive to commit, per message");
     describe_gauge!(MQTT_CONNECTED, "1 while connected to the broker");
     describe_gauge!(MQTT_SUBSCRIBED, "1 while the subscription is active on the current connection");
+    describe_gauge!(
+        MQTT_INFLIGHT_BYTES,
+        Unit::Bytes,
+        "Topic and payload bytes received and not yet committed; reads from the broker wait while one more message of mqtt.max_packet_bytes would pass mqtt.max_inflight_bytes"
+    );
     describe_counter!(MQTT_RECONNECTS, "Broker connection losses");
     describe_counter!(RETAINED_CLEARS, "Empty retained publishes (a retained message cleared): acked, nothing stored");
     describe_counter!(CONFIG_RELOADS, "Configuration reloads (SIGHUP) by result: applied or refused");
@@ -211,6 +217,11 @@ pub fn mqtt_connected(up: bool) {
 
 pub fn mqtt_subscribed(up: bool) {
     gauge!(MQTT_SUBSCRIBED).set(if up { 1.0 } else { 0.0 });
+}
+
+/// The in-flight bytes gauge, as a handle: the source sets it at every message.
+pub fn inflight_bytes_gauge() -> metrics::Gauge {
+    gauge!(MQTT_INFLIGHT_BYTES)
 }
 
 pub fn mqtt_reconnect() {

@@ -40,6 +40,8 @@ impl SourceLoop {
             let bytes = u32::try_from(topic.len() + payload.len()).unwrap_or(u32::MAX);
             let ack = AckToken::for_publish(self.ledger.generation(), p, bytes);
             self.ledger.received(&ack);
+            self.budget.take(bytes);
+            self.inflight_gauge.set(self.budget.held() as f64);
             let received = crate::calendar::Timestamp::now();
             let d = Delivery { topic, payload, received, retain: p.retain, ack };
             if d.clears_retained() {

@@ -4,12 +4,15 @@
 //! deliveries go to the batch stage through a bounded channel (waiting for room without
 //! stopping the event loop), acks come back from the store after COMMIT and are sent with
 //! `try_ack` in arrival order. Acks of a previous connection are never sent (the broker
-//! redelivers those messages and the store deduplicates them).
+//! redelivers those messages and the store deduplicates them). The event loop is polled only
+//! while the messages taken and not yet committed fit in the byte budget
+//! `mqtt.max_inflight_bytes` (`budget.rs`).
 //!
 //! Asked to leave (SIGUSR1), the source unsubscribes, keeps ingesting what the broker still
 //! holds for its session until a probe proves it empty, then ends the session (`leave.rs`).
 
 mod ack_ledger;
+mod budget;
 mod delivery;
 mod error;
 mod events;

@@ -2,6 +2,7 @@
 //! what each event of the broker does is in `events.rs`.
 
 use super::ack_ledger::AckLedger;
+use super::budget::InflightBudget;
 use super::delivery::{AckToken, Delivery};
 use super::leave::Leave;
 use super::session::disconnect;
@@ -25,6 +26,12 @@ pub struct SourceConfig {
     /// polled (TCP backpressure). The broker should never send more than the receive maximum
     /// unacknowledged, but Mosquitto 2.0 does when it resumes a session with a large backlog.
     pub max_buffered: usize,
+    /// Topic and payload bytes received and not yet handed back after COMMIT above which the
+    /// event loop is no longer polled (`mqtt.max_inflight_bytes`, `budget.rs`).
+    pub max_inflight_bytes: usize,
+    /// The largest message the broker may send (`mqtt.max_packet_bytes`): the source reads
+    /// only while one more of that size fits in the budget.
+    pub largest_message: usize,
     /// Turns true to leave the shared subscription group: unsubscribe, ingest what the
     /// session still holds, then end the session (`leave.rs`).
     pub leave: watch::Receiver<bool>,
@@ -70,6 +77,9 @@ pub(super) struct SourceLoop {
     pub(super) shutdown: watch::Receiver<bool>,
     pub(super) backoff: Backoff,
     pub(super) ledger: AckLedger,
+    /// Bytes received and not yet handed back after COMMIT (`budget.rs`).
+    pub(super) budget: InflightBudget,
+    pub(super) inflight_gauge: metrics::Gauge,
     pub(super) leave: Leave,
     /// False once the leave request's sender is gone.
     pub(super) leave_open: bool,
@@ -97,6 +107,8 @@ impl SourceLoop {
     ) -> SourceLoop {
         let beat = cfg.heartbeat.clone();
         let (host, port) = eventloop.options.broker_address();
+        let inflight_gauge = m::inflight_bytes_gauge();
+        inflight_gauge.set(0.0);
         SourceLoop {
             broker: format!("{host}:{port}"),
             connected: false,
@@ -109,6 +121,8 @@ impl SourceLoop {
             shutdown,
             backoff: Backoff::new(cfg.reconnect_min, cfg.reconnect_max),
             ledger: AckLedger::new(),
+            budget: InflightBudget::new(cfg.max_inflight_bytes, cfg.largest_message),
+            inflight_gauge,
             leave: Leave::new(),
             leave_open: true,
             unsubscribe_sent: false,
@@ -145,23 +159,28 @@ impl SourceLoop {
                 changed = self.shutdown.changed(), if self.output.is_some() => {
                     if changed.is_err() {
                         // The sender is gone: treat it as a stop.
-                        self.pending.clear();
+                        self.drop_pending();
                         self.output = None;
                     }
                 }
                 batch = self.acks.recv(), if self.acks_open => match batch {
-                    Some(tokens) => self.ledger.committed(tokens),
+                    Some(tokens) => {
+                        self.give_back(tokens.iter().map(|t| u64::from(t.bytes)).sum());
+                        self.ledger.committed(tokens);
+                    }
                     None => self.acks_open = false,
                 },
                 // rumqttc's request channel was full: try again shortly (the event loop drains it).
                 _ = tokio::time::sleep(Duration::from_millis(1)), if ack_blocked => {}
-                _ = self.ticker.tick(), if self.pending.len() >= self.cfg.max_buffered => {}
+                _ = self.ticker.tick(), if !self.may_read() => {}
                 permit = room => {
                     if let (Some(permit), Some(d)) = (permit, self.pending.pop_front()) {
                         permit.send(d);
                     }
                 }
-                event = self.beat.wait(self.eventloop.poll()), if self.pending.len() < self.cfg.max_buffered => {
+                // Held while the buffer or the byte budget is full: rumqttc then neither reads
+                // nor writes (acks and pings wait too) until the store hands acks back.
+                event = self.beat.wait(self.eventloop.poll()), if self.may_read() => {
                     if self.on_event(event).await.is_break() {
                         break;
                     }
@@ -174,7 +193,7 @@ impl SourceLoop {
     fn take_requests(&mut self) {
         if self.output.is_some() && *self.shutdown.borrow() {
             tracing::info!(undelivered = self.pending.len(), "source stopping: no new deliveries; draining acks");
-            self.pending.clear();
+            self.drop_pending();
             self.output = None;
         }
         if !self.leave.requested() && *self.cfg.leave.borrow() {
@@ -185,6 +204,23 @@ impl SourceLoop {
             tracing::info!("session empty: every message it held is stored and acknowledged");
             self.output = None;
         }
+    }
+
+    /// Whether the event loop may be polled: room in the buffer and in the byte budget.
+    fn may_read(&self) -> bool {
+        self.pending.len() < self.cfg.max_buffered && self.budget.has_room()
+    }
+
+    /// Bytes of messages handed back after COMMIT, or dropped unprocessed.
+    fn give_back(&mut self, bytes: u64) {
+        self.budget.give_back(bytes);
+        self.inflight_gauge.set(self.budget.held() as f64);
+    }
+
+    /// Forgets the deliveries not yet handed downstream (a stop: the broker redelivers them).
+    fn drop_pending(&mut self) {
+        let bytes = self.pending.drain(..).map(|d| u64::from(d.ack.bytes)).sum();
+        self.give_back(bytes);
     }
 
     /// Hands committed acks to rumqttc, in arrival order; returns whether one had to wait for
