@@ -19,6 +19,13 @@ const FOLD_LOCK: i64 = 0x7766_6c69_7665_666c;
 /// and small in memory; when it took this many, the next one follows at once.
 pub const INBOX_ROWS: i64 = 500;
 
+/// Encoded frames taken by one fold, at most (and at least one row): a row holds a gateway's
+/// readings of one batch, up to `batch.max_readings` and more, so 500 rows of the largest
+/// frames are tens of megabytes encoded and several times that decoded. Decoded, a reading
+/// takes 3 to 6 times its encoded bytes: 1 MiB keeps a fold's frames within a few MiB; a
+/// backlog of one-reading frames still folds tens of thousands of frames at a time.
+pub const INBOX_BYTES: i64 = 1024 * 1024;
+
 const COUNT_INBOX: &str = "SELECT count(*) FROM live_inbox";
 
 /// What one fold did (all empty when another instance held the live lock and this one only
@@ -61,7 +68,7 @@ pub async fn fold(
     }
     let before = state.states.clone();
 
-    let (taken, mut incoming, mut set_aside) = take_inbox(&tx, take, limit).await?;
+    let (taken, taken_bytes, mut incoming, mut set_aside) = take_inbox(&tx, take, limit).await?;
     let names: Vec<&str> = incoming.keys().map(String::as_str).collect();
     let mut sequences = load_sequences(&tx, &names, limit).await?;
     for name in incoming.keys() {
@@ -69,7 +76,8 @@ pub async fn fold(
     }
     recheck_held(&mut sequences, &mut set_aside);
 
-    let mut out = Folded { more: taken as i64 >= take, ..Folded::default() };
+    let more = taken as i64 >= take || taken_bytes >= INBOX_BYTES;
+    let mut out = Folded { more, ..Folded::default() };
     for (gateway, seq) in &mut sequences {
         let frames = incoming.remove(gateway).unwrap_or_default();
         let released = seq.receive(frames, now, p);
@@ -102,28 +110,37 @@ pub async fn fold(
     Ok(out)
 }
 
-/// The oldest `take` rows of the inbox, taken out of it in the fold's transaction: how many,
-/// their frames by gateway, and what cannot be applied (an undecodable row, a frame whose
-/// times PostgreSQL cannot hold), to be set aside.
+/// The oldest inbox rows, up to `take` of them and as long as the encoded frames before a row
+/// stay below [`INBOX_BYTES`] (so at least one), taken out of the inbox in the fold's
+/// transaction: how many, their encoded bytes, their frames by gateway, and what cannot be
+/// applied (an undecodable row, a frame whose times PostgreSQL cannot hold), to be set aside.
 async fn take_inbox(
     tx: &tokio_postgres::Transaction<'_>,
     take: i64,
     limit: Duration,
-) -> Result<(usize, BTreeMap<String, Vec<InboxFrame>>, Vec<SetAside>), StoreError> {
+) -> Result<(usize, i64, BTreeMap<String, Vec<InboxFrame>>, Vec<SetAside>), StoreError> {
+    // octet_length reads a stored value's size without decompressing it.
     let rows = timed(
         limit,
         tx.query(
-            "DELETE FROM live_inbox WHERE id IN (SELECT id FROM live_inbox ORDER BY id LIMIT $1) RETURNING id, gateway_id, frames",
-            &[&take],
+            "DELETE FROM live_inbox WHERE id IN (
+                 SELECT id FROM (
+                     SELECT id, sum(octet_length(frames)) OVER (ORDER BY id) - octet_length(frames) AS before
+                     FROM live_inbox ORDER BY id LIMIT $1
+                 ) AS oldest WHERE before < $2
+             ) RETURNING id, gateway_id, frames",
+            &[&take, &INBOX_BYTES],
         ),
     )
     .await?;
     let mut set_aside = Vec::new();
     let mut incoming: BTreeMap<String, Vec<InboxFrame>> = BTreeMap::new();
+    let mut taken_bytes = 0;
     for row in &rows {
         let id: i64 = column(row, "id")?;
         let gateway: String = column(row, "gateway_id")?;
         let bytes: Vec<u8> = column(row, "frames")?;
+        taken_bytes += bytes.len() as i64;
         match decode_frames(&bytes) {
             Ok(frames) => {
                 let (fit, aside) = keep_fit(&gateway, Some(id), frames);
@@ -136,7 +153,7 @@ async fn take_inbox(
             }
         }
     }
-    Ok((rows.len(), incoming, set_aside))
+    Ok((rows.len(), taken_bytes, incoming, set_aside))
 }
 
 /// Frames held behind a gap were checked when they came in, unless an older version held
