@@ -207,10 +207,8 @@ fn an_inflight_budget_below_one_packet_is_refused_with_the_packet_size() {
     let lines = refused("[mqtt]\nmax_inflight_bytes = 100000\n");
     assert_eq!(
         lines,
-        [
-            "mqtt.max_inflight_bytes: must be at least mqtt.max_packet_bytes (328704): the daemon reads the next \
-             message only while one of the largest size fits (16777216, 16 MiB, is the default)"
-        ]
+        ["mqtt.max_inflight_bytes: must be at least mqtt.max_packet_bytes (328704): the daemon reads the next \
+             message only while one of the largest size fits (16777216, 16 MiB, is the default)"]
     );
     let lines = refused("[mqtt]\nmax_inflight_bytes = \"16MiB\"\n");
     assert_eq!(

@@ -55,7 +55,7 @@ fn max_frame(seq: u32, base_time_ms: u64) -> Vec<u8> {
         let header = encode(&Frame { seq, base_time_ms, readings: readings.clone() }).len();
         // Each 8-byte reading adds 8 (the count stays a 2-byte varint).
         let rest = FRAME_BYTES.saturating_sub(header + if readings.len() < 128 { 1 } else { 0 });
-        if rest % 8 != 0 {
+        if !rest.is_multiple_of(8) {
             continue;
         }
         for j in 0..rest / 8 {
