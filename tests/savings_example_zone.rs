@@ -216,5 +216,20 @@ async fn the_example_zone_s_fortnight_is_priced_and_factored_by_the_shipped_esti
     let zone_rows: Vec<_> = rows.iter().filter(|r| r.get::<_, Option<String>>(1).is_none()).collect();
     assert!(zone_rows.iter().any(|r| r.get::<_, Option<f64>>(4).is_some()), "the zone's euros");
     assert!(zone_rows.iter().any(|r| r.get::<_, Option<f64>>(8).is_some()), "the zone's tCO2e");
+
+    // The Métallerie's year names every figure that priced or factored its tonnes, with its
+    // origin and source.
+    let year = wasteflow::report::company_year::read(c, "metallerie-lievin", 2026).await.expect("report");
+    let page = wasteflow::report::company_year::render(&year);
+    for line in [
+        "[reference] TGAP 2026 non-hazardous-landfill: 69 EUR/t; Loi n° 2026-103",
+        "[reference] TGAP 2026 hazardous-incineration: 15.18 EUR/t; Loi n° 2026-103",
+        "[reference] cost D1: 95 EUR/t; FNADE and SN2E",
+        "[reference] cost D10: 315 EUR/t; Proxy: ADEME and BRGM, SelecDEPOL",
+        "[reference] cost R9: 0 EUR/t; Extended producer responsibility",
+        "[reference] CO2e steel-scrap: 1273 kg CO2e/t; ferrous metals (12 01 01)",
+    ] {
+        assert!(page.contains(line), "{line}\n{page}");
+    }
     db.close().await;
 }
