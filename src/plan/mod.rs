@@ -10,6 +10,8 @@
 //! spans [`SignedDuration`](crate::calendar::SignedDuration)s; local days and wall-clock times
 //! ([`LocalTime`]) come from a [`LocalClock`] built from the database's time zone rules.
 
+mod distance;
+mod footprint;
 mod load;
 mod local_time;
 mod pooling;
@@ -18,6 +20,8 @@ mod rounds;
 mod schedule;
 mod trips;
 
+pub use distance::{great_circle_km, road_km, Point, DEFAULT_DETOUR, EARTH_RADIUS_KM};
+pub use footprint::{footprint, route, trip_footprint, trip_km, Amount, Footprint, PerKm, Places, TripFootprint};
 pub use load::{ExpectedMass, MassBasis, Weighing, WEIGHINGS_READ};
 pub use local_time::{whole_seconds, LocalClock, LocalTime, DAY, HOUR};
 pub use pooling::{plan, Plan};
