@@ -147,4 +147,4 @@ pub fn footprint(trips: &[Trip], places: &Places, rates: &BTreeMap<String, PerKm
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -28,3 +28,7 @@ pub use pooling::{plan, Plan};
 pub use replay::{replay, Policy, ReplayContainer, ReplayOutcome};
 pub use schedule::{pickup, slot_floor, Params, Pickup, PlannedContainer, FACTOR_FROM_H};
 pub use trips::{group_trips, Trip, Vehicle};
+
+/// A trip for tests: a carrier's pick-ups `(container, destination)`, in the round's order.
+#[cfg(test)]
+pub(crate) use footprint::tests::trip as test_trip;

@@ -31,7 +31,8 @@ fn pickup(container: &str, destination: &str, transporter: &str) -> Pickup {
     }
 }
 
-fn trip(transporter: &str, pickups: &[(&str, &str)]) -> Trip {
+/// A trip of `transporter` with its pick-ups `(container, destination)`, in that order.
+pub(crate) fn trip(transporter: &str, pickups: &[(&str, &str)]) -> Trip {
     Trip {
         transporter: transporter.into(),
         day: 0,
