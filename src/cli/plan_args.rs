@@ -28,8 +28,8 @@ pub struct PlanArgs {
     /// carrier schedules them (15m: 11:00, 11:15; 0s: not rounded).
     #[arg(long, default_value = "15m", value_parser = humantime::parse_duration)]
     pub slot: Duration,
-    /// Road kilometres are estimated as the great-circle distance times this detour factor
-    /// (at least 1; docs/planning.md "Kilometres, tCO2e and euros" says why 1.2).
+    /// With --evaluate: road kilometres are estimated as the great-circle distance times this
+    /// detour factor (at least 1; docs/planning.md "Kilometres, tCO2e and euros" says why 1.2).
     #[arg(long, default_value_t = crate::plan::DEFAULT_DETOUR)]
     pub detour: f64,
     /// Print the plan (or the evaluation) as JSON.

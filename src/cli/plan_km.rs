@@ -2,7 +2,7 @@
 //! euros"): where the registry puts each container's site, each destination and each carrier's
 //! depot, the carriers' figures per km, and the table of the policies' trips.
 
-use crate::plan::{footprint, Footprint, PerKm, Places, Point, ReplayOutcome};
+use crate::plan::{by_carrier, footprint, Footprint, PerKm, Places, Point, ReplayOutcome, Trip};
 use crate::zone::Zone;
 use std::collections::BTreeMap;
 
@@ -39,20 +39,31 @@ pub fn rates(zone: &Zone) -> BTreeMap<String, PerKm> {
     carriers.map(|t| (t.id.clone(), PerKm { kg_co2e: t.kg_co2e_per_km, eur: t.eur_per_km })).collect()
 }
 
+/// One policy's trips: their totals, and each carrier's.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PolicyFootprint {
+    #[serde(flatten)]
+    pub total: Footprint,
+    pub by_carrier: BTreeMap<String, Footprint>,
+}
+
 /// The footprints of the evaluation: each policy's trips, and the plan's pick-ups with each
 /// company calling its own truck.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Footprints {
-    pub simulator: Footprint,
-    pub threshold_call: Footprint,
-    pub plan: Footprint,
-    pub plan_own_trucks: Footprint,
+    pub simulator: PolicyFootprint,
+    pub threshold_call: PolicyFootprint,
+    pub plan: PolicyFootprint,
+    pub plan_own_trucks: PolicyFootprint,
 }
 
 impl Footprints {
     pub fn of(zone: &Zone, detour: f64, [simulator, reactive, plan]: [&ReplayOutcome; 3]) -> Footprints {
         let (places, rates) = (places(zone), rates(zone));
-        let of = |trips| footprint(trips, &places, &rates, detour);
+        let of = |trips: &[Trip]| PolicyFootprint {
+            total: footprint(trips, &places, &rates, detour),
+            by_carrier: by_carrier(trips, &places, &rates, detour),
+        };
         Footprints {
             simulator: of(&simulator.trips_driven),
             threshold_call: of(&reactive.trips_driven),
@@ -64,10 +75,10 @@ impl Footprints {
     /// The table: trips, km, tCO2e and EUR per policy, then how the kilometres were estimated.
     pub fn text(&self, detour: f64) -> String {
         let rows = [
-            ("simulator (own trucks)", &self.simulator),
-            ("threshold call, in windows", &self.threshold_call),
-            ("plan", &self.plan),
-            ("plan's pick-ups, each company its own truck", &self.plan_own_trucks),
+            ("simulator (own trucks)", &self.simulator.total),
+            ("threshold call, in windows", &self.threshold_call.total),
+            ("plan", &self.plan.total),
+            ("plan's pick-ups, each company its own truck", &self.plan_own_trucks.total),
         ];
         let mut out = format!("{:<44} {:>6} {:>10} {:>8} {:>15}\n", "policy", "trips", "km", "tCO2e", "EUR");
         for (name, f) in rows {

@@ -146,5 +146,19 @@ pub fn footprint(trips: &[Trip], places: &Places, rates: &BTreeMap<String, PerKm
     }
 }
 
+/// [`footprint`] of each carrier's trips, by transporter id.
+pub fn by_carrier(
+    trips: &[Trip],
+    places: &Places,
+    rates: &BTreeMap<String, PerKm>,
+    detour: f64,
+) -> BTreeMap<String, Footprint> {
+    let mut carriers: BTreeMap<&str, Vec<Trip>> = BTreeMap::new();
+    for t in trips {
+        carriers.entry(t.transporter.as_str()).or_default().push(t.clone());
+    }
+    carriers.into_iter().map(|(id, own)| (id.to_string(), footprint(&own, places, rates, detour))).collect()
+}
+
 #[cfg(test)]
 pub(crate) mod tests;

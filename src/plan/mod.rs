@@ -21,7 +21,9 @@ mod schedule;
 mod trips;
 
 pub use distance::{great_circle_km, road_km, Point, DEFAULT_DETOUR, EARTH_RADIUS_KM};
-pub use footprint::{footprint, route, trip_footprint, trip_km, Amount, Footprint, PerKm, Places, TripFootprint};
+pub use footprint::{
+    by_carrier, footprint, route, trip_footprint, trip_km, Amount, Footprint, PerKm, Places, TripFootprint,
+};
 pub use load::{ExpectedMass, MassBasis, Weighing, WEIGHINGS_READ};
 pub use local_time::{whole_seconds, LocalClock, LocalTime, DAY, HOUR};
 pub use pooling::{plan, Plan};
