@@ -154,40 +154,49 @@ async fn add_history(client: &Client, start: i64, copies: std::ops::Range<i64>) 
     let t = Instant::now();
     let since = format!("to_timestamp({} / 1000.0)", start);
     for k in copies.clone() {
-        let shift = format!("make_interval(days => {})", k * WINDOW_DAYS);
-        let mut sql = format!(
-            "INSERT INTO readings (sensor_id, kind, ts, value_milli, attribution_id, frame_seq)
-             SELECT sensor_id, kind, ts - {shift}, value_milli, attribution_id, frame_seq FROM readings WHERE ts >= {since}
-             ON CONFLICT DO NOTHING;
-             INSERT INTO events (container_id, company_id, kind, opened_at, closed_at, open_value, close_value)
-             SELECT container_id, company_id, kind, opened_at - {shift}, closed_at - {shift}, open_value, close_value
-             FROM events WHERE opened_at >= {since} AND closed_at IS NOT NULL;
-             INSERT INTO rejected_messages (received_at, topic, gateway_id, company_id, reason, detail, reading_index, payload, message_sha256)
-             SELECT received_at - {shift}, topic, gateway_id, company_id, reason, detail, reading_index, payload,
-                    sha256(message_sha256 || '{k}'::bytea)
-             FROM rejected_messages WHERE received_at >= {since};"
-        );
+        let shift = format!("make_interval(hours => {})", k * WINDOW_DAYS * 24);
+        let mut statements = vec![
+            format!(
+                "INSERT INTO readings (sensor_id, kind, ts, value_milli, attribution_id, frame_seq)
+                 SELECT sensor_id, kind, ts - {shift}, value_milli, attribution_id, frame_seq FROM readings WHERE ts >= {since}
+                 ON CONFLICT DO NOTHING"
+            ),
+            format!(
+                "INSERT INTO events (container_id, company_id, kind, opened_at, closed_at, open_value, close_value)
+                 SELECT container_id, company_id, kind, opened_at - {shift}, closed_at - {shift}, open_value, close_value
+                 FROM events WHERE opened_at >= {since} AND closed_at IS NOT NULL"
+            ),
+            format!(
+                "INSERT INTO rejected_messages (received_at, topic, gateway_id, company_id, reason, detail, reading_index, payload, message_sha256)
+                 SELECT received_at - {shift}, topic, gateway_id, company_id, reason, detail, reading_index, payload,
+                        sha256(message_sha256 || '{k}'::bytea)
+                 FROM rejected_messages WHERE received_at >= {since}"
+            ),
+        ];
         for table in ["flow_rollup_1m", "flow_rollup_1h", "flow_rollup_1d"] {
-            sql += &format!(
-                "INSERT INTO {table} AS t SELECT bucket - {shift}, classification_id, mass_g, weighings FROM {table} WHERE bucket >= {since}
+            statements.push(format!(
+                "INSERT INTO {table} AS t (bucket, classification_id, mass_g, weighings)
+                 SELECT bucket - {shift}, classification_id, mass_g, weighings FROM {table} WHERE bucket >= {since}
                  ON CONFLICT (bucket, classification_id) DO UPDATE
-                 SET mass_g = t.mass_g + EXCLUDED.mass_g, weighings = t.weighings + EXCLUDED.weighings;"
-            );
+                 SET mass_g = t.mass_g + EXCLUDED.mass_g, weighings = t.weighings + EXCLUDED.weighings"
+            ));
         }
         for table in ["container_rollup_1m", "container_rollup_1h", "container_rollup_1d"] {
-            sql += &format!(
+            statements.push(format!(
                 "INSERT INTO {table} AS t (bucket, container_id, company_id, fill_min, fill_max, fill_sum, fill_count, emptied)
                  SELECT bucket - {shift}, container_id, company_id, fill_min, fill_max, fill_sum, fill_count, emptied
                  FROM {table} WHERE bucket >= {since}
                  ON CONFLICT (bucket, container_id) DO UPDATE
                  SET fill_min = LEAST(t.fill_min, EXCLUDED.fill_min), fill_max = GREATEST(t.fill_max, EXCLUDED.fill_max),
                      fill_sum = t.fill_sum + EXCLUDED.fill_sum, fill_count = t.fill_count + EXCLUDED.fill_count,
-                     emptied = t.emptied + EXCLUDED.emptied;"
-            );
+                     emptied = t.emptied + EXCLUDED.emptied"
+            ));
         }
-        client.batch_execute(&sql).await.unwrap_or_else(|e| panic!("copy {k}: {e:?}"));
+        for sql in &statements {
+            client.batch_execute(sql).await.unwrap_or_else(|e| panic!("copy {k}: {e:?}\n{sql}"));
+        }
     }
-    // BASELINE wasteflow::store::rebuild_local_rollups(client).await.expect("rebuild the local-period rollups");
+    wasteflow::store::rebuild_local_rollups(client).await.expect("rebuild the local-period rollups");
     client.batch_execute("VACUUM ANALYZE").await.unwrap();
     println!(
         "history: copies {}..{} added in {:.0} s; {} readings, {} hourly flow rows",
