@@ -91,9 +91,11 @@ GRANT EXECUTE ON FUNCTION wf_rebuild_local_rollups() TO wasteflow_writer;
 
 SELECT wf_rebuild_local_rollups();
 
--- The other queries over a window that read raw rows: the register export, the plausibility
--- check and the planner read weighings (kind 1, NetMassKg) by time, and the dead-letter panels
--- group dead letters by hour. Weighings are a sliver of the readings (one per collection), so
--- this index costs the writer nearly nothing.
-CREATE INDEX readings_weighings_ts ON readings (ts) WHERE kind = 1;
+-- The other queries over a window that read raw rows: the register export and the company
+-- detail's last weighing read weighings with a load (kind 1, NetMassKg, above 0) by time, and
+-- the dead-letter panels group dead letters by hour. Weighings are a sliver of the readings (one
+-- per collection), so this index costs the writer nearly nothing. It leaves out weighings of 0 on
+-- purpose: a query that reads one sensor's latest weighings (the planner's) then keeps to the
+-- readings' key, a few rows backwards, instead of walking every sensor's weighings by time.
+CREATE INDEX readings_weighings_ts ON readings (ts) WHERE kind = 1 AND value_milli > 0;
 CREATE INDEX rejected_messages_hour ON rejected_messages (date_bin('1 hour', received_at, timestamptz '1970-01-01 00:00:00+00'));
