@@ -34,7 +34,7 @@ use tokio_postgres::Client;
 use wasteflow::calendar::{date_of_day, parse_date};
 use wasteflow::report::register::{Direction, Purpose, Request};
 use wasteflow::report::{company_year, plan, register, zone_month, Period};
-use wasteflow::store::{prepare, Connector, Writer};
+use wasteflow::store::prepare;
 use wasteflow::zone::Zone;
 
 const COMPANY: &str = "beton-artois";
@@ -227,15 +227,8 @@ async fn main() {
     let zone = zone.with_ids(prepared.ids);
     let (start, end, now) = period_of(WINDOW_DAYS as f64);
     let t = Instant::now();
-    let (batches, messages, sent) = demo_batches(&zone, &s, start, end, now, s.batch.max_messages);
-    let mut writer = Writer::new(Connector::new(&s.database).unwrap());
-    for b in &batches {
-        writer.write(b).await.expect("write a demo batch");
-    }
-    writer.close().await;
-    fold_live(&db, &s, &zone).await;
+    let (messages, sent) = write_demo(&db, &s, &zone, (start, end, now)).await;
     let client = db.client().await;
-    client.batch_execute("VACUUM ANALYZE").await.unwrap();
     println!(
         "window: {WINDOW_DAYS} days ending now, {messages} messages, {sent} readings sent, {} stored; built in {:.0} s; \
          median of {runs} runs",

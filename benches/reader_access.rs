@@ -71,15 +71,8 @@ async fn readers() {
     let zone = zone.with_ids(prepared.ids);
     let (start, end, now) = period();
     let t = Instant::now();
-    let (batches, messages, sent) = demo_batches(&zone, &s, start, end, now, s.batch.max_messages);
-    let mut writer = Writer::new(Connector::new(&s.database).unwrap());
-    for b in &batches {
-        writer.write(b).await.expect("write a demo batch");
-    }
-    writer.close().await;
-    fold_live(&db, &s, &zone).await;
+    let (messages, sent) = write_demo(&db, &s, &zone, (start, end, now)).await;
     let client = db.client().await;
-    client.batch_execute("VACUUM ANALYZE").await.unwrap();
     let stored = db.count("SELECT count(*) FROM readings").await;
     let dead = db.count("SELECT count(*) FROM rejected_messages").await;
     let events = db.count("SELECT count(*) FROM events").await;

@@ -11,7 +11,7 @@ use wasteflow::health::Health;
 use wasteflow::live::{run_live, LiveParams, ZoneState};
 use wasteflow::simulate::{DeviceFaults, Faults, ZoneSim};
 use wasteflow::source::{AckToken, Delivery};
-use wasteflow::store::Connector;
+use wasteflow::store::{Connector, Writer};
 use wasteflow::validate::{check_message, Limits};
 use wasteflow::wire::TopicLayout;
 use wasteflow::zone::Zone;
@@ -146,4 +146,18 @@ pub fn dashboard_queries() -> Vec<(String, String, String)> {
 
 pub fn rfc3339(ms: i64) -> String {
     humantime::format_rfc3339_millis(std::time::UNIX_EPOCH + Duration::from_millis(ms as u64)).to_string()
+}
+
+/// The demo over `start..end` written as the daemon writes it (batches of its defaults, its
+/// `Writer`), folded by its live stage and analysed: (messages, readings sent).
+pub async fn write_demo(db: &TestDb, s: &Settings, zone: &Zone, (start, end, now): (i64, i64, i64)) -> (usize, usize) {
+    let (batches, messages, sent) = demo_batches(zone, s, start, end, now, s.batch.max_messages);
+    let mut writer = Writer::new(Connector::new(&s.database).unwrap());
+    for b in &batches {
+        writer.write(b).await.expect("write a demo batch");
+    }
+    writer.close().await;
+    fold_live(db, s, zone).await;
+    db.client().await.batch_execute("VACUUM ANALYZE").await.unwrap();
+    (messages, sent)
 }

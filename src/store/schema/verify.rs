@@ -59,31 +59,45 @@ fn flows_sql(level: &Level) -> String {
     )
 }
 
+/// The fill statistics of a group of readings, as the writer sums them (src/rollup).
+fn fill_aggregates() -> String {
+    format!(
+        "min(r.value_milli) FILTER (WHERE r.kind = {fill}) AS fill_min,
+                   max(r.value_milli) FILTER (WHERE r.kind = {fill}) AS fill_max,
+                   coalesce(sum(r.value_milli) FILTER (WHERE r.kind = {fill}), 0)::bigint AS fill_sum,
+                   count(*) FILTER (WHERE r.kind = {fill})::bigint AS fill_count,
+                   count(*) FILTER (WHERE r.kind = {emptied})::bigint AS emptied",
+        fill = MeasurementKind::FillLevel.number(),
+        emptied = MeasurementKind::Emptied.number(),
+    )
+}
+
+/// A fill row as a mismatch shows it, recomputed (`e`) and stored (`a`).
+const FILLS_SHOWN: &str =
+    "CASE WHEN e.container_id IS NOT NULL THEN concat_ws(' ', 'min', e.fill_min, 'max', e.fill_max,
+                    'sum', e.fill_sum, 'n', e.fill_count, 'emptied', e.emptied) END AS expected,
+               CASE WHEN a.container_id IS NOT NULL THEN concat_ws(' ', 'min', a.fill_min, 'max', a.fill_max,
+                    'sum', a.fill_sum, 'n', a.fill_count, 'emptied', a.emptied) END AS actual";
+
 fn fills_sql(level: &Level) -> String {
     format!(
         "WITH expected AS (
             SELECT date_bin('{interval}', r.ts, timestamptz '1970-01-01 00:00:00+00') AS bucket, a.container_id,
-                   min(c.company_id) AS company_id,
-                   min(r.value_milli) FILTER (WHERE r.kind = {fill}) AS fill_min,
-                   max(r.value_milli) FILTER (WHERE r.kind = {fill}) AS fill_max,
-                   coalesce(sum(r.value_milli) FILTER (WHERE r.kind = {fill}), 0)::bigint AS fill_sum,
-                   count(*) FILTER (WHERE r.kind = {fill})::bigint AS fill_count,
-                   count(*) FILTER (WHERE r.kind = {emptied})::bigint AS emptied
+                   min(c.company_id) AS company_id, {aggregates}
             FROM readings r
             JOIN attributions a ON a.id = r.attribution_id
             JOIN classifications c ON c.id = a.classification_id
             WHERE r.kind IN ({fill}, {emptied}) GROUP BY 1, 2)
         SELECT coalesce(e.bucket, a.bucket)::text || ' ' || coalesce(e.container_id, a.container_id) AS key,
-               CASE WHEN e.container_id IS NOT NULL THEN concat_ws(' ', 'min', e.fill_min, 'max', e.fill_max,
-                    'sum', e.fill_sum, 'n', e.fill_count, 'emptied', e.emptied) END AS expected,
-               CASE WHEN a.container_id IS NOT NULL THEN concat_ws(' ', 'min', a.fill_min, 'max', a.fill_max,
-                    'sum', a.fill_sum, 'n', a.fill_count, 'emptied', a.emptied) END AS actual
+               {shown}
         FROM expected e FULL OUTER JOIN container_rollup_{suffix} a ON a.bucket = e.bucket AND a.container_id = e.container_id
         WHERE (e.fill_min, e.fill_max, e.fill_sum, e.fill_count, e.emptied, e.company_id)
               IS DISTINCT FROM (a.fill_min, a.fill_max, a.fill_sum, a.fill_count, a.emptied, a.company_id)
         ORDER BY 1 LIMIT 1000",
         interval = level.interval,
         suffix = level.suffix,
+        aggregates = fill_aggregates(),
+        shown = FILLS_SHOWN,
         fill = MeasurementKind::FillLevel.number(),
         emptied = MeasurementKind::Emptied.number(),
     )
@@ -115,12 +129,7 @@ fn local_flows_sql() -> String {
 fn local_fills_sql() -> String {
     format!(
         "WITH expected AS (
-            SELECT wf_local_period_start('day', r.ts, z.time_zone) AS day, a.container_id, c.company_id,
-                   min(r.value_milli) FILTER (WHERE r.kind = {fill}) AS fill_min,
-                   max(r.value_milli) FILTER (WHERE r.kind = {fill}) AS fill_max,
-                   coalesce(sum(r.value_milli) FILTER (WHERE r.kind = {fill}), 0)::bigint AS fill_sum,
-                   count(*) FILTER (WHERE r.kind = {fill})::bigint AS fill_count,
-                   count(*) FILTER (WHERE r.kind = {emptied})::bigint AS emptied
+            SELECT wf_local_period_start('day', r.ts, z.time_zone) AS day, a.container_id, c.company_id, {aggregates}
             FROM readings r
             JOIN attributions a ON a.id = r.attribution_id
             JOIN classifications c ON c.id = a.classification_id
@@ -128,15 +137,14 @@ fn local_fills_sql() -> String {
             WHERE r.kind IN ({fill}, {emptied}) GROUP BY 1, 2, 3)
         SELECT concat_ws(' ', coalesce(e.day, a.day)::text, coalesce(e.container_id, a.container_id),
                          coalesce(e.company_id, a.company_id)) AS key,
-               CASE WHEN e.container_id IS NOT NULL THEN concat_ws(' ', 'min', e.fill_min, 'max', e.fill_max,
-                    'sum', e.fill_sum, 'n', e.fill_count, 'emptied', e.emptied) END AS expected,
-               CASE WHEN a.container_id IS NOT NULL THEN concat_ws(' ', 'min', a.fill_min, 'max', a.fill_max,
-                    'sum', a.fill_sum, 'n', a.fill_count, 'emptied', a.emptied) END AS actual
+               {shown}
         FROM expected e FULL OUTER JOIN container_rollup_local_1d a
           ON a.day = e.day AND a.container_id = e.container_id AND a.company_id = e.company_id
         WHERE (e.fill_min, e.fill_max, e.fill_sum, e.fill_count, e.emptied)
               IS DISTINCT FROM (a.fill_min, a.fill_max, a.fill_sum, a.fill_count, a.emptied)
         ORDER BY 1 LIMIT 1000",
+        aggregates = fill_aggregates(),
+        shown = FILLS_SHOWN,
         fill = MeasurementKind::FillLevel.number(),
         emptied = MeasurementKind::Emptied.number(),
     )
