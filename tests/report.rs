@@ -92,8 +92,9 @@ async fn the_page_names_the_synergy_opportunities_and_unconfigured_savings() {
     let page = write_and_report(&db, &settings, vec![weighing(&zone, 1, 1_500.0), weighing(&zone, 4, 2_000.0)]).await;
     assert!(!page.contains("R13 -> R1"), "{page}");
     assert!(page.contains("the waste hierarchy):\n  none in 2026"), "{page}");
-    // The example registry ships no gate fee and no TGAP rate for 2026, and no reference factor
-    // covers cardboard: the 1.5 t recycled are neither priced nor factored.
+    // The example registry gives no cost for R3 (the shipped reference estimates price D1, D10
+    // and R9 only: docs/kpis.md) and no reference factor covers cardboard: the 1.5 t recycled
+    // are neither priced nor factored.
     assert!(page.contains("savings and avoided impact over the 1.500 t recovered"), "{page}");
     assert!(page.contains("disposal cost avoided               not configured"), "{page}");
     assert!(page.contains("by reference estimates 0.000 (0.0 %), not priced 1.500 (100.0 %)"), "{page}");
@@ -236,7 +237,8 @@ async fn the_zone_bulletin_and_the_months_on_a_hand_computed_fixture() {
     );
     assert!(close(&e["tonnes"], 1.5));
     // Savings: the 1.5 t of cardboard recovered and recycled (the R13 mass is interim, not
-    // recovered); the example registry has no gate fee, no TGAP rate and no reference factor for 2026.
+    // recovered); neither the example registry nor the reference estimates have an R3 cost or a
+    // cardboard factor.
     let s = &zone["savings"];
     assert!(close(&s["recovered_t"], 1.5) && close(&s["recycled_t"], 1.5) && close(&s["unpriced_t"], 1.5), "{s}");
     assert!(s["cost_avoided_eur"].is_null() && s["co2e_avoided_t"].is_null(), "{s}");

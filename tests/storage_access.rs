@@ -249,6 +249,8 @@ async fn a_company_reads_its_own_rows_the_zone_aggregates_and_its_exchanges_only
         ("flow_rollup_1m", "(SELECT c.company_id FROM classifications c WHERE c.id = t.classification_id)"),
         ("flow_rollup_1h", "(SELECT c.company_id FROM classifications c WHERE c.id = t.classification_id)"),
         ("flow_rollup_1d", "(SELECT c.company_id FROM classifications c WHERE c.id = t.classification_id)"),
+        ("flow_rollup_local", "(SELECT c.company_id FROM classifications c WHERE c.id = t.classification_id)"),
+        ("container_rollup_local_1d", "company_id"),
         (
             "readings",
             "(SELECT c.company_id FROM attributions a JOIN classifications c ON c.id = a.classification_id

@@ -354,6 +354,25 @@ async fn esrs_e5_5_figures_on_local_days_months_and_years() {
         .unwrap()
         .get(0);
     assert!(close(g, 7.0), "{g}");
+
+    // The zone's time zone changes: the registry sync recomputes the rollups by local period
+    // (migration 21) in the new one. In UTC, Béton d'Artois' October holds the 8 t weighed on
+    // 31 October after 23:00 UTC too (1 November in Paris): 7 + 8 = 15 t; and every rollup still
+    // equals its recomputation from the readings (`wasteflow verify`).
+    let mut target = target;
+    target.settings.zone.time_zone = "UTC".into();
+    prepare(&target.settings, &zone(), true).await.expect("sync in UTC");
+    let g: f64 = c
+        .query_one(
+            "SELECT generated_t FROM kpi_company_monthly WHERE company_id = 'beton-artois' AND month = $1",
+            &[&at(oct1 + 2 * HOUR)],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(close(g, 15.0), "{g}");
+    let mismatches = wasteflow::store::verify(c, Duration::from_secs(60)).await.unwrap();
+    assert!(mismatches.is_empty(), "{mismatches:?}");
     db.close().await;
 }
 

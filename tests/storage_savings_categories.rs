@@ -1,9 +1,11 @@
 //! Storage suite: savings by TGAP category and hazard (docs/kpis.md "Savings and avoided
 //! impact") on a hand-computed fixture: the TGAP rates of two years for the two categories the
 //! Métallerie's baselines pay, its hazardous oil priced against its own baseline (D10, not
-//! landfill), and a year without a TGAP rate, which the report prints as "not configured". The
-//! factors are test values, but for the ferrous scrap's emission factor, the shipped reference
-//! estimate, so that its origin shows. Every expected number is worked out in the comments.
+//! landfill), a year whose TGAP only the shipped trajectory gives (the tonne priced by a
+//! reference estimate), and a year without any TGAP rate, which the report prints as "not
+//! configured". The factors are test values, but for the shipped reference estimates: the 2029
+//! TGAP and the ferrous scrap's emission factor, so that their origin shows. Every expected
+//! number is worked out in the comments.
 
 mod common;
 use common::storage::{weighing, StorageTarget};
@@ -61,10 +63,11 @@ source = "test value"
 
 const HOUR: u64 = 3_600_000;
 const DAY: u64 = 86_400_000;
-/// 2027-03-01T00:00:00Z, then the same day of 2028 (2028 is a leap year) and of 2029.
+/// 2027-03-01T00:00:00Z, then the same day of 2028 (2028 is a leap year), 2029 and 2031.
 const MAR_2027: u64 = 1_803_859_200_000;
 const MAR_2028: u64 = MAR_2027 + 366 * DAY;
 const MAR_2029: u64 = MAR_2028 + 365 * DAY;
+const MAR_2031: u64 = MAR_2029 + 2 * 365 * DAY;
 
 fn fixture(zone: &Zone) -> Vec<ValidReading> {
     let w = |sensor: u16, kg: f32, at: u64| {
@@ -76,6 +79,7 @@ fn fixture(zone: &Zone) -> Vec<ValidReading> {
         w(1, 2_000.0, MAR_2028),
         w(2, 1_000.0, MAR_2028),
         w(1, 1_000.0, MAR_2029),
+        w(1, 1_000.0, MAR_2031),
     ]
 }
 
@@ -97,17 +101,28 @@ async fn each_hazard_pays_its_baseline_and_a_year_without_rates_is_not_configure
     // for ferrous metals) = 3.819 t; the oil has no factor: 0.5 t unfactored.
     // 2028. Scrap: 2 t x (50 + 80 + 30) = 320 EUR; oil: 1 t x (300 + 20 - 100) = 220 EUR; 540 EUR.
     // CO2e: 2 t x 1,273 kg = 2.546 t.
-    // 2029: no TGAP rate: the scrap's baseline is not configured; its CO2e is, 1.273 t.
-    for (year, eur, co2e, recovered) in
-        [(2027, Some(557.5), 3.819, 3.5), (2028, Some(540.0), 2.546, 3.0), (2029, None, 1.273, 1.0)]
-    {
+    // 2029: the zone gives no TGAP rate; the shipped trajectory does (CIBS art. L. 433-57,
+    // non-hazardous waste stored, 81 EUR/t in 2029): 1 t x (50 + 81 + 30) = 161 EUR, priced by a
+    // reference estimate. CO2e 1.273 t.
+    // 2031: past the shipped trajectory, no TGAP rate at all: the scrap's baseline is not
+    // configured; its CO2e is, 1.273 t.
+    for (year, eur, by_reference, co2e, recovered) in [
+        (2027, Some(557.5), false, 3.819, 3.5),
+        (2028, Some(540.0), false, 2.546, 3.0),
+        (2029, Some(161.0), true, 1.273, 1.0),
+        (2031, None, false, 1.273, 1.0),
+    ] {
         let r = company_year::read(c, "metallerie-lievin", year).await.expect("report");
         let s = &r.savings;
         assert!(close(Some(s.recovered_t), recovered), "{year}: {s:?}");
         match eur {
             Some(eur) => {
-                assert!(close(s.cost_avoided_eur, eur), "{year}: {s:?}");
-                assert!(close(Some(s.priced_zone_t), recovered) && s.priced_reference_t == 0.0, "{year}: {s:?}");
+                assert!(close(s.cost_avoided_eur, eur) && s.unpriced_t == 0.0, "{year}: {s:?}");
+                let (zone_t, reference_t) = if by_reference { (0.0, recovered) } else { (recovered, 0.0) };
+                assert!(
+                    close(Some(s.priced_zone_t), zone_t) && close(Some(s.priced_reference_t), reference_t),
+                    "{year}: {s:?}"
+                );
             }
             None => assert_eq!((s.cost_avoided_eur, s.unpriced_t), (None, 1.0), "{year}: {s:?}"),
         }
@@ -129,6 +144,9 @@ async fn each_hazard_pays_its_baseline_and_a_year_without_rates_is_not_configure
         if year == 2027 {
             assert!(page.contains("[zone] TGAP 2027 hazardous-incineration: 15 EUR/t; test value"), "{page}");
             assert!(page.contains("[zone] TGAP 2027 non-hazardous-landfill: 70 EUR/t; test value"), "{page}");
+        }
+        if year == 2029 {
+            assert!(page.contains("[reference] TGAP 2029 non-hazardous-landfill: 81 EUR/t; Loi n° 2026-103"), "{page}");
         }
     }
     db.close().await;

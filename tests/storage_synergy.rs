@@ -127,8 +127,9 @@ const DAY: u64 = 86_400_000;
 const MAR1: u64 = 1_803_859_200_000;
 /// 2027-04-01T00:00:00Z; Paris is UTC+2: local April starts 2 hours earlier.
 const APR1: u64 = MAR1 + 31 * DAY;
-/// 2028-01-01T00:00:00Z (UTC+1).
-const JAN1_2028: u64 = 1_830_297_600_000;
+/// 2031-01-01T00:00:00Z (UTC+1): past the TGAP trajectory shipped in data/reference-factors.toml
+/// (2025 to 2030), and the zone gives no rate for 2031.
+const JAN1_2031: u64 = 1_924_992_000_000;
 
 fn fixture(zone: &Zone) -> Vec<ValidReading> {
     let w =
@@ -159,8 +160,8 @@ fn fixture(zone: &Zone) -> Vec<ValidReading> {
         w(la, "gw-la-02", 1, 25_000.0, APR1 + 9 * DAY),
         w(la, "gw-la-02", 1, 25_000.0, APR1 + 9 * DAY + HOUR),
         w(la, "gw-la-02", 1, 20_000.0, APR1 - 2 * HOUR + 30 * 60_000),
-        // January 2028: no TGAP rate for 2028 in the registry.
-        w(ba, "gw-ba-01", 1, 10_000.0, JAN1_2028 + 9 * DAY),
+        // January 2031: no TGAP rate for 2031, neither the zone's nor a reference one.
+        w(ba, "gw-ba-01", 1, 10_000.0, JAN1_2031 + 9 * DAY),
     ]
 }
 
@@ -241,7 +242,7 @@ async fn opportunities_and_savings_equal_the_hand_computed_fixture() {
     let target = StorageTarget::new().await;
     let (_, db) = target.with_fixture(common::storage::example_zone_with(EXTRA), fixture).await;
     let c = &db.client;
-    let (march, april, jan2028) = (at(MAR1 - HOUR), at(APR1 - 2 * HOUR), at(JAN1_2028 - HOUR));
+    let (march, april, jan2031) = (at(MAR1 - HOUR), at(APR1 - 2 * HOUR), at(JAN1_2031 - HOUR));
 
     // Opportunities. March:
     // - Logistique A21's mineral mix (17 01 07), 50 t landfilled (D1, disposal): Béton d'Artois
@@ -455,10 +456,10 @@ async fn opportunities_and_savings_equal_the_hand_computed_fixture() {
     let by_origin: [f64; 4] = [zone_march.get(0), zone_march.get(1), zone_march.get(2), zone_march.get(3)];
     assert!(by_origin.iter().zip([44.5, 0.0, 32.0, 0.0]).all(|(a, b)| close(Some(*a), Some(b))), "{by_origin:?}");
 
-    // April: nothing recovered, no savings row. January 2028: no TGAP for 2028, so no baseline:
+    // April: nothing recovered, no savings row. January 2031: no TGAP for 2031, so no baseline:
     // Béton's 10 t are unpriced and the cost avoided is not configured (NULL, never 0).
     assert!(savings(april).await.is_empty());
-    let rows = savings(jan2028).await;
+    let rows = savings(jan2031).await;
     let zone_row = rows.iter().find(|r| r.get::<_, Option<String>>(0).is_none()).expect("a zone row");
     assert_eq!(zone_row.get::<_, Option<f64>>(3), None, "no baseline without the year's TGAP");
     assert_eq!(zone_row.get::<_, Option<f64>>(4), None);

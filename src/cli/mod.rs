@@ -20,6 +20,7 @@ mod installed;
 mod plan;
 mod plan_args;
 mod plan_eval;
+mod plan_km;
 mod progress;
 mod register;
 mod reload;

@@ -22,6 +22,9 @@ pub async fn run(mut args: PlanArgs, settings: &Settings, zone: &Zone) -> Result
     if args.join.is_nan() || args.join <= 0.0 {
         return Err("--join: a share above 0 (0.75: a container joins at 75 % of its threshold; 2: never)".into());
     }
+    if !(args.detour >= 1.0 && args.detour.is_finite()) {
+        return Err("--detour: at least 1 (1.2: a road trip 20 % longer than the straight line)".into());
+    }
     let db = connect(&settings.database).await?;
     let date = match &args.date {
         Some(text) => parse_date(text).map_err(|e| format!("--date: {e}"))?,

@@ -28,12 +28,17 @@ pub struct PlanArgs {
     /// carrier schedules them (15m: 11:00, 11:15; 0s: not rounded).
     #[arg(long, default_value = "15m", value_parser = humantime::parse_duration)]
     pub slot: Duration,
+    /// With --evaluate: road kilometres are estimated as the great-circle distance times this
+    /// detour factor (at least 1; docs/planning.md "Kilometres, tCO2e and euros" says why 1.2).
+    #[arg(long, default_value_t = crate::plan::DEFAULT_DETOUR)]
+    pub detour: f64,
     /// Print the plan (or the evaluation) as JSON.
     #[arg(long)]
     pub json: bool,
     /// Replay the simulator's realistic zone from --date (after 3 days of warm-up) under the
     /// simulator's own collections, a call at the threshold served in the windows, and the
-    /// planner; print overflows, trips and fill at collection for each.
+    /// planner; print overflows, trips, fill at collection, and the trips' kilometres, tCO2e
+    /// and euros for each.
     #[arg(long)]
     pub evaluate: bool,
     /// With --evaluate: days to replay (1 to 60).

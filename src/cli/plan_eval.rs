@@ -5,6 +5,7 @@
 //! window opening (each company its own truck), and the planner (docs/planning.md "Measured").
 
 use super::plan_args::PlanArgs;
+use super::plan_km::Footprints;
 use crate::calendar::{SignedDuration, Timestamp};
 use crate::config::Settings;
 use crate::plan::{
@@ -16,11 +17,6 @@ use crate::wire::{decode, Measurement, TopicLayout};
 use crate::zone::{parse_window, CollectionWindow, Zone};
 use std::collections::{BTreeMap, HashMap};
 use std::error::Error;
-
-/// Why the evaluation gives trips but no kilometres, euros or CO2e.
-const KM_MISSING: &str =
-    "kilometres, euros and CO2e: not estimated; the registry has no coordinates for the carriers' \
-     depots nor for the operators, and no cited cost or emission factor per km is configured";
 
 /// Days simulated before the measured period.
 const WARMUP_DAYS: i64 = 3;
@@ -85,12 +81,13 @@ pub fn evaluate(
     };
     let reactive = replay(&containers, warm, warmup, hours, clock, &vehicles, &Policy::Reactive);
     let after = replay(&containers, warm, warmup, hours, clock, &vehicles, &planned);
+    let footprints = Footprints::of(zone, args.detour, [&before, &reactive, &after]);
     if args.json {
         let v = serde_json::json!({
             "date": args.date, "days": args.days, "seed": args.seed, "containers": containers.len(),
             "margin_s": args.margin.as_secs(), "horizon_s": args.horizon.as_secs(), "join": args.join, "rate_factor": args.rate_factor,
-            "slot_s": args.slot.as_secs(), "kilometres": null, "kilometres_missing": KM_MISSING,
-            "simulator": before, "threshold_call": reactive, "plan": after,
+            "slot_s": args.slot.as_secs(), "detour": args.detour,
+            "simulator": before, "threshold_call": reactive, "plan": after, "footprint": footprints,
         });
         return Ok(serde_json::to_string_pretty(&v)?);
     }
@@ -108,7 +105,7 @@ pub fn evaluate(
     };
     Ok(format!(
         "replay of the realistic zone from {} for {} days (seed {}), {} containers with a carrier\n\
-         {:<42} {:>9} {:>11} {:>9} {:>6} {:>10} {:>17} {:>8}\n{}\n{}\n{}\n{KM_MISSING}",
+         {:<42} {:>9} {:>11} {:>9} {:>6} {:>10} {:>17} {:>8}\n{}\n{}\n{}\n\n{}",
         args.date.as_deref().unwrap_or_default(),
         args.days,
         args.seed,
@@ -132,6 +129,7 @@ pub fn evaluate(
             ),
             &after
         ),
+        footprints.text(args.detour),
     ))
 }
 

@@ -10,6 +10,8 @@
 //! spans [`SignedDuration`](crate::calendar::SignedDuration)s; local days and wall-clock times
 //! ([`LocalTime`]) come from a [`LocalClock`] built from the database's time zone rules.
 
+mod distance;
+mod footprint;
 mod load;
 mod local_time;
 mod pooling;
@@ -18,9 +20,17 @@ mod rounds;
 mod schedule;
 mod trips;
 
+pub use distance::{great_circle_km, road_km, Point, DEFAULT_DETOUR, EARTH_RADIUS_KM};
+pub use footprint::{
+    by_carrier, footprint, route, trip_footprint, trip_km, Amount, Footprint, PerKm, Places, TripFootprint,
+};
 pub use load::{ExpectedMass, MassBasis, Weighing, WEIGHINGS_READ};
 pub use local_time::{whole_seconds, LocalClock, LocalTime, DAY, HOUR};
 pub use pooling::{plan, Plan};
 pub use replay::{replay, Policy, ReplayContainer, ReplayOutcome};
 pub use schedule::{pickup, slot_floor, Params, Pickup, PlannedContainer, FACTOR_FROM_H};
 pub use trips::{group_trips, Trip, Vehicle};
+
+/// A trip for tests: a carrier's pick-ups `(container, destination)`, in the round's order.
+#[cfg(test)]
+pub(crate) use footprint::tests::trip as test_trip;

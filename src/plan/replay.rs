@@ -7,7 +7,7 @@ use super::load::{ExpectedMass, Weighing};
 use super::local_time::{LocalClock, LocalTime, DAY, HOUR};
 use super::pooling::plan;
 use super::schedule::{Params, Pickup, PlannedContainer};
-use super::trips::{group_trips, Vehicle};
+use super::trips::{group_trips, Trip, Vehicle};
 use crate::calendar::{SignedDuration, Timestamp};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -60,6 +60,11 @@ pub struct ReplayOutcome {
     pub mean_fill_at_collection_pct: f64,
     /// Collected mass as weighed (see [`ReplayContainer::weighed`]), tonnes.
     pub tonnes: f64,
+    /// The `trips` driven, and the `own_trips` (for their kilometres, tCO2e and euros).
+    #[serde(skip)]
+    pub trips_driven: Vec<Trip>,
+    #[serde(skip)]
+    pub own_trips_driven: Vec<Trip>,
 }
 
 /// Replays `hours` hours from `start`, the first `warmup` of them with the containers'
@@ -254,26 +259,27 @@ impl<'a> Replay<'a> {
         out.mean_fill_at_collection_pct =
             if done.is_empty() { 0.0 } else { done.iter().map(|p| p.fill_pct).sum::<f64>() / done.len() as f64 };
         out.tonnes = done.iter().map(|p| p.mass_kg).sum::<f64>() / 1000.0;
-        out.own_trips = self.own_trips();
-        out.trips = match self.policy {
-            Policy::Planned { .. } => group_trips(&self.done, self.clock, self.vehicles).len(),
-            Policy::Fixed(_) | Policy::Reactive => out.own_trips,
+        out.own_trips_driven = self.own_trips();
+        out.trips_driven = match self.policy {
+            Policy::Planned { .. } => group_trips(&self.done, self.clock, self.vehicles),
+            Policy::Fixed(_) | Policy::Reactive => out.own_trips_driven.clone(),
         };
+        (out.trips, out.own_trips) = (out.trips_driven.len(), out.own_trips_driven.len());
         out
     }
 
     /// The rounds that drive the collections when each company calls its own truck: the
     /// carriers' pick-ups at the same hour, one company at a time.
-    fn own_trips(&self) -> usize {
+    fn own_trips(&self) -> Vec<Trip> {
         let (done, clock, vehicles) = (&self.done, self.clock, self.vehicles);
         let companies: BTreeSet<&str> = done.iter().map(|p| p.company.as_str()).collect();
         companies
             .into_iter()
-            .map(|co| {
+            .flat_map(|co| {
                 let own: Vec<Pickup> = done.iter().filter(|p| p.company == co).cloned().collect();
-                group_trips(&own, clock, vehicles).len()
+                group_trips(&own, clock, vehicles)
             })
-            .sum()
+            .collect()
     }
 }
 

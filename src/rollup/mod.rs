@@ -20,13 +20,17 @@ pub struct Level {
     pub width: SignedDuration,
     /// The same width as a PostgreSQL interval literal.
     pub interval: &'static str,
+    /// Whether the store also adds this level's deltas to the rollups by local period of the
+    /// zone's time zone (`flow_rollup_local`, `container_rollup_local_1d`; migration 21), in
+    /// the same statements: the hourly level, as a UTC hour lies in one local day.
+    pub feeds_local_periods: bool,
 }
 
 /// The rollup levels, finest first. Buckets are aligned on the Unix epoch (UTC days).
 pub const LEVELS: [Level; 3] = [
-    Level { suffix: "1m", width: SignedDuration::from_secs(60), interval: "1 minute" },
-    Level { suffix: "1h", width: SignedDuration::from_secs(3_600), interval: "1 hour" },
-    Level { suffix: "1d", width: SignedDuration::from_secs(86_400), interval: "1 day" },
+    Level { suffix: "1m", width: SignedDuration::from_secs(60), interval: "1 minute", feeds_local_periods: false },
+    Level { suffix: "1h", width: SignedDuration::from_secs(3_600), interval: "1 hour", feeds_local_periods: true },
+    Level { suffix: "1d", width: SignedDuration::from_secs(86_400), interval: "1 day", feeds_local_periods: false },
 ];
 
 /// Key of the material-flow rollup: a classification (company, site, waste, treatment,

@@ -36,9 +36,9 @@ pub use pending::{count_pending, run_pending_gauge, PENDING_EVERY};
 pub use prepare::{prepare, prepare_with, Prepared};
 pub use registry_sync::{check_time_zone, load_ids, sync_registry, SyncReport};
 pub use schema::{
-    apply_policies, check_current, migrate, migrate_and_upgrade, migration_blockers, upgrade_state, verify, Mismatch,
-    Mode, RolesReport, Sees, SetupLayout, SetupPlan, UpgradeState, MIGRATIONS, READER_ROLE, READER_VIEWS,
-    UPGRADE_BATCH,
+    apply_policies, check_current, migrate, migrate_and_upgrade, migration_blockers, rebuild_local_rollups,
+    upgrade_state, verify, Mismatch, Mode, RolesReport, Sees, SetupLayout, SetupPlan, UpgradeState, MIGRATIONS,
+    READER_ROLE, READER_VIEWS, UPGRADE_BATCH,
 };
 pub use start_refusal::{password_source, server_of, StartRefusal};
 pub use task::run_store;

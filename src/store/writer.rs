@@ -5,7 +5,7 @@ use super::error::{column, timed, StoreError};
 use super::identity::message_sha256;
 use crate::batch::Batch;
 use crate::calendar::Timestamp;
-use crate::rollup::{Deltas, LEVELS};
+use crate::rollup::{Deltas, Level, LEVELS};
 use crate::wire::{encode_frames, InboxFrame, InboxReading, MeasurementKind, RejectReason};
 use futures_util::TryStreamExt;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -19,23 +19,59 @@ SELECT * FROM UNNEST($1::int4[], $2::int2[], $3::timestamptz[], $4::int8[], $5::
 ON CONFLICT DO NOTHING
 RETURNING sensor_id, kind, ts";
 
-fn upsert_flows(suffix: &str) -> String {
-    format!(
+/// The upsert of a level's flow deltas; the hourly level's also adds them to the local periods
+/// (migration 21) in the same statement, each period's rows summed first and sorted.
+fn upsert_flows(level: Level) -> String {
+    let suffix = level.suffix;
+    let upsert = format!(
         "INSERT INTO flow_rollup_{suffix} AS t (bucket, classification_id, mass_g, weighings)
-         SELECT * FROM UNNEST($1::timestamptz[], $2::int4[], $3::int8[], $4::int8[])
+         SELECT * FROM u
          ON CONFLICT (bucket, classification_id) DO UPDATE
+         SET mass_g = t.mass_g + EXCLUDED.mass_g, weighings = t.weighings + EXCLUDED.weighings"
+    );
+    let deltas = "WITH u AS (SELECT * FROM UNNEST($1::timestamptz[], $2::int4[], $3::int8[], $4::int8[])
+                          AS u (bucket, classification_id, mass_g, weighings))";
+    if !level.feeds_local_periods {
+        return format!("{deltas} {upsert}");
+    }
+    format!(
+        "{deltas}, level AS ({upsert})
+         INSERT INTO flow_rollup_local AS t (period, period_start, classification_id, mass_g, weighings)
+         SELECT p.period, wf_local_period_start(p.period, u.bucket, z.time_zone), u.classification_id,
+                sum(u.mass_g)::int8, sum(u.weighings)::int8
+         FROM u CROSS JOIN zone_settings z CROSS JOIN (VALUES ('day'), ('month'), ('year')) p (period)
+         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+         ON CONFLICT (period, period_start, classification_id) DO UPDATE
          SET mass_g = t.mass_g + EXCLUDED.mass_g, weighings = t.weighings + EXCLUDED.weighings"
     )
 }
 
-fn upsert_fills(suffix: &str) -> String {
-    format!(
-        "INSERT INTO container_rollup_{suffix} AS t (bucket, container_id, company_id, fill_min, fill_max, fill_sum, fill_count, emptied)
-         SELECT * FROM UNNEST($1::timestamptz[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::int8[], $7::int8[], $8::int8[])
-         ON CONFLICT (bucket, container_id) DO UPDATE
-         SET fill_min = LEAST(t.fill_min, EXCLUDED.fill_min), fill_max = GREATEST(t.fill_max, EXCLUDED.fill_max),
+/// The upsert of a level's fill deltas; the hourly level's also adds them to the local days.
+fn upsert_fills(level: Level) -> String {
+    let suffix = level.suffix;
+    let merge = "fill_min = LEAST(t.fill_min, EXCLUDED.fill_min), fill_max = GREATEST(t.fill_max, EXCLUDED.fill_max),
              fill_sum = t.fill_sum + EXCLUDED.fill_sum, fill_count = t.fill_count + EXCLUDED.fill_count,
-             emptied = t.emptied + EXCLUDED.emptied"
+             emptied = t.emptied + EXCLUDED.emptied";
+    let upsert = format!(
+        "INSERT INTO container_rollup_{suffix} AS t (bucket, container_id, company_id, fill_min, fill_max, fill_sum, fill_count, emptied)
+         SELECT * FROM u
+         ON CONFLICT (bucket, container_id) DO UPDATE SET {merge}"
+    );
+    let deltas =
+        "WITH u AS (SELECT * FROM UNNEST($1::timestamptz[], $2::text[], $3::text[], $4::int8[], $5::int8[], $6::int8[],
+                                            $7::int8[], $8::int8[])
+                          AS u (bucket, container_id, company_id, fill_min, fill_max, fill_sum, fill_count, emptied))";
+    if !level.feeds_local_periods {
+        return format!("{deltas} {upsert}");
+    }
+    format!(
+        "{deltas}, level AS ({upsert})
+         INSERT INTO container_rollup_local_1d AS t (day, container_id, company_id, fill_min, fill_max, fill_sum, fill_count, emptied)
+         SELECT wf_local_period_start('day', u.bucket, z.time_zone), u.container_id, u.company_id, min(u.fill_min),
+                max(u.fill_max), sum(u.fill_sum)::int8, sum(u.fill_count)::int8, sum(u.emptied)::int8
+         FROM u CROSS JOIN zone_settings z
+         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+         ON CONFLICT (day, container_id, company_id) DO UPDATE SET {merge}"
     )
 }
 
@@ -119,8 +155,8 @@ impl Writer {
             let mut flows = Vec::new();
             let mut fills = Vec::new();
             for level in LEVELS {
-                flows.push(timed(limit, c.prepare(&upsert_flows(level.suffix))).await?);
-                fills.push(timed(limit, c.prepare(&upsert_fills(level.suffix))).await?);
+                flows.push(timed(limit, c.prepare(&upsert_flows(level))).await?);
+                fills.push(timed(limit, c.prepare(&upsert_fills(level))).await?);
             }
             let statements = Statements {
                 readings: timed(limit, c.prepare(INSERT_READINGS)).await?,

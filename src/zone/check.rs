@@ -2,16 +2,17 @@
 //!
 //! Each kind of entry has its own function, run in the file's order of kinds so that an entry
 //! refers only to kinds checked before it; the ids each defines are kept in [`Known`]. The
-//! companies, sites, operators and transporters are checked here; the streams, containers and
-//! gateways in `check_equipment.rs`; fields several entries share in `check_fields.rs`; what
+//! companies, sites and operators are checked here; the transporters in `transporter.rs`; the
+//! streams, containers and gateways in `check_equipment.rs`; fields several entries share in `check_fields.rs`; what
 //! they carry from one kind to the next (problems, ids) in `known.rs`.
 
 use super::check_equipment::{check_containers, check_gateways, check_streams};
-use super::check_fields::{check_date, check_final_operations, check_id, check_site_position};
+use super::check_fields::{check_final_operations, check_id, check_position, check_site_position};
 use super::codes::{check_siren, check_siret, split_address};
-use super::file::{CompanyEntry, OperatorEntry, SiteEntry, TransporterEntry, ZoneFile};
+use super::file::{CompanyEntry, OperatorEntry, SiteEntry, ZoneFile};
 use super::known::{not_in_registry, Known, Problems};
 use super::problem::ZoneProblem;
+use super::transporter::check_transporters;
 use super::window::parse_window;
 
 /// Returns every problem of the registry (empty when it is valid).
@@ -82,6 +83,9 @@ fn check_operators<'a>(operators: &'a [OperatorEntry], known: &mut Known<'a>, p:
         if let Some(address) = &o.address {
             split_address(address).map(drop).unwrap_or_else(|why| p.add(entry.clone(), "address", why.to_string()));
         }
+        check_position(("latitude", o.latitude), ("longitude", o.longitude), &mut |field, why| {
+            p.add(entry.clone(), field, why)
+        });
         check_final_operations(&o.final_operations, &mut |field, why| p.add(entry.clone(), &field, why));
         if known.companies.contains_key(o.id.as_str()) {
             p.add(entry.clone(), "id", "also a company id; destinations must be unambiguous".into());
@@ -89,59 +93,5 @@ fn check_operators<'a>(operators: &'a [OperatorEntry], known: &mut Known<'a>, p:
         if !known.operators.insert(o.id.as_str()) {
             p.add(entry, "id", "defined twice".into());
         }
-    }
-}
-
-fn check_transporters<'a>(transporters: &'a [TransporterEntry], known: &mut Known<'a>, p: &mut Problems) {
-    for t in transporters {
-        let entry = format!("transporter {:?}", t.id);
-        check_id(&t.id).unwrap_or_else(|why| p.add(entry.clone(), "id", why.to_string()));
-        if t.name.trim().is_empty() {
-            p.add(entry.clone(), "name", "must not be empty (the register shows the carrier's trading name)".into());
-        }
-        check_siret(&t.siret).unwrap_or_else(|why| p.add(entry.clone(), "siret", why.to_string()));
-        split_address(&t.address).map(drop).unwrap_or_else(|why| p.add(entry.clone(), "address", why.to_string()));
-        check_receipt(t, &mut |field, why| p.add(entry.clone(), field, why));
-        for (field, value, unit) in
-            [("vehicle_volume_m3", t.vehicle_volume_m3, "cubic metres"), ("vehicle_mass_kg", t.vehicle_mass_kg, "kg")]
-        {
-            if let Some(v) = value.filter(|v| !(*v > 0.0 && v.is_finite())) {
-                p.add(
-                    entry.clone(),
-                    field,
-                    format!(
-                        "{v}: what one vehicle carries must be a positive number of {unit}; \
-                         leave the field out if the carrier sets no limit"
-                    ),
-                );
-            }
-        }
-        if !known.transporters.insert(t.id.as_str()) {
-            p.add(entry, "id", "defined twice".into());
-        }
-    }
-}
-
-/// A carrier's receipt: a number (or the exemption, not both), its department and validity.
-fn check_receipt(t: &TransporterEntry, err: &mut dyn FnMut(&str, String)) {
-    match (&t.receipt_number, t.receipt_exempt) {
-        (Some(_), true) => err("receipt_number", "given for a carrier declared `receipt_exempt`; keep one".into()),
-        (Some(n), false) if !(5..=50).contains(&n.trim().chars().count()) => err(
-            "receipt_number",
-            format!("{n:?}: a receipt number has 5 to 50 characters (the national register refuses others)"),
-        ),
-        _ => {}
-    }
-    if let Some(d) = &t.receipt_department {
-        let ok = matches!(d.len(), 2 | 3) && (d.bytes().all(|b| b.is_ascii_digit()) || d == "2A" || d == "2B");
-        if !ok {
-            err(
-                "receipt_department",
-                format!("{d:?} is not a French department number (e.g. \"62\", \"2A\", \"971\")"),
-            );
-        }
-    }
-    if let Some(v) = &t.receipt_valid_until {
-        check_date(v).unwrap_or_else(|why| err("receipt_valid_until", why.to_string()));
     }
 }

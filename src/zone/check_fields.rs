@@ -1,5 +1,5 @@
 //! The checks of single fields of the registry that several entries share: a destination's
-//! final operations, a date, an id, a site's position and geofence.
+//! final operations, a date, an id, a position, a site's geofence.
 
 use super::field_error::FieldError;
 use super::file::{FinalOperation, SiteEntry};
@@ -69,30 +69,38 @@ pub fn check_id(id: &str) -> Result<(), FieldError> {
     }
 }
 
-/// A site's centre and geofence: WGS 84 degrees, both coordinates or neither, a radius a GPS
-/// can tell apart (its error is metres to tens of metres) and no larger than a zone.
+/// A site's centre and geofence: its position ([`check_position`]), and a radius a GPS can
+/// tell apart (its error is metres to tens of metres) and no larger than a zone.
 pub(super) fn check_site_position(s: &SiteEntry, err: &mut dyn FnMut(&str, String)) {
-    match (s.latitude, s.longitude) {
-        (Some(_), None) => err("longitude", "missing: give both latitude and longitude, or neither".into()),
-        (None, Some(_)) => err("latitude", "missing: give both latitude and longitude, or neither".into()),
-        _ => {}
-    }
-    if let Some(lat) = s.latitude.filter(|l| !(-90.0..=90.0).contains(l)) {
-        err(
-            "latitude",
-            format!("{lat} is not a latitude: WGS 84 decimal degrees from -90 to 90 (Liévin is about 50.42)"),
-        );
-    }
-    if let Some(lon) = s.longitude.filter(|l| !(-180.0..=180.0).contains(l)) {
-        err(
-            "longitude",
-            format!("{lon} is not a longitude: WGS 84 decimal degrees from -180 to 180 (Liévin is about 2.78)"),
-        );
-    }
+    check_position(("latitude", s.latitude), ("longitude", s.longitude), err);
     if !(20.0..=20_000.0).contains(&s.geofence_radius_m) {
         err(
             "geofence_radius_m",
             format!("{} m: must be from 20 m (a GPS's error) to 20,000 m (e.g. 200)", s.geofence_radius_m),
+        );
+    }
+}
+
+/// A position given by two keys (a site's or an operator's `latitude` and `longitude`, a
+/// carrier's `depot_latitude` and `depot_longitude`): WGS 84 decimal degrees, both or neither.
+pub(super) fn check_position(
+    (lat_key, lat): (&str, Option<f64>),
+    (lon_key, lon): (&str, Option<f64>),
+    err: &mut dyn FnMut(&str, String),
+) {
+    let both = format!("missing: give both {lat_key} and {lon_key}, or neither");
+    match (lat, lon) {
+        (Some(_), None) => err(lon_key, both),
+        (None, Some(_)) => err(lat_key, both),
+        _ => {}
+    }
+    if let Some(lat) = lat.filter(|l| !(-90.0..=90.0).contains(l)) {
+        err(lat_key, format!("{lat} is not a latitude: WGS 84 decimal degrees from -90 to 90 (Liévin is about 50.42)"));
+    }
+    if let Some(lon) = lon.filter(|l| !(-180.0..=180.0).contains(l)) {
+        err(
+            lon_key,
+            format!("{lon} is not a longitude: WGS 84 decimal degrees from -180 to 180 (Liévin is about 2.78)"),
         );
     }
 }

@@ -3,6 +3,8 @@
 use serde::Deserialize;
 use std::time::Duration;
 
+pub use super::transporter::TransporterEntry;
+
 /// The whole registry file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -98,6 +100,12 @@ pub struct OperatorEntry {
     /// The waste register needs it (with the SIRET) for every shipment bound there.
     #[serde(default)]
     pub address: Option<String>,
+    /// Where the plant is, WGS 84 decimal degrees: both or neither. The collection plan's
+    /// kilometres end a trip here (docs/planning.md "Kilometres"); without them, unknown.
+    #[serde(default)]
+    pub latitude: Option<f64>,
+    #[serde(default)]
+    pub longitude: Option<f64>,
     /// For an operator that receives interim mass (a transfer station, a storage yard): the
     /// final operations it applies to it, with shares ([`FinalOperation`]).
     #[serde(default)]
@@ -124,40 +132,6 @@ pub struct FinalOperation {
     /// The fraction of the interim mass that goes to this operation: above 0; a declaration's
     /// shares sum to 1 (within 0.001).
     pub share: f64,
-}
-
-/// A waste carrier (transporteur), named by the containers it collects.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TransporterEntry {
-    pub id: String,
-    pub name: String,
-    /// Establishment number of the carrier.
-    pub siret: String,
-    /// Postal address, written "street, postcode town".
-    pub address: String,
-    /// Number of the prefecture's receipt (récépissé de déclaration de transport de déchets,
-    /// art. R. 541-50 of the code de l'environnement). Required by the waste register unless
-    /// `receipt_exempt`.
-    #[serde(default)]
-    pub receipt_number: Option<String>,
-    /// Department that issued the receipt (e.g. "62"), as tracking slips ask.
-    #[serde(default)]
-    pub receipt_department: Option<String>,
-    /// Last day the receipt is valid, `YYYY-MM-DD`; a shipment after it is incomplete.
-    #[serde(default)]
-    pub receipt_valid_until: Option<String>,
-    /// Exempt from the receipt (art. R. 541-50: e.g. a producer carrying its own waste in
-    /// small quantities).
-    #[serde(default)]
-    pub receipt_exempt: bool,
-    /// What one vehicle carries, in cubic metres of waste (containers' volume x fill). Absent:
-    /// no volume limit in the collection plan.
-    #[serde(default)]
-    pub vehicle_volume_m3: Option<f64>,
-    /// What one vehicle carries, in kg of waste. Absent: no mass limit in the collection plan.
-    #[serde(default)]
-    pub vehicle_mass_kg: Option<f64>,
 }
 
 /// Regulatory status of a material stream.

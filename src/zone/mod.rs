@@ -21,6 +21,7 @@ mod problem;
 mod read;
 mod check_synergy;
 mod synergy;
+mod transporter;
 mod treatment;
 mod weighbridge;
 mod window;

@@ -98,7 +98,8 @@ async fn months_without_weighings(
 }
 
 /// The views' months that fall in the local year.
-pub(super) const IN_YEAR: &str = "date_part('year', month AT TIME ZONE $3::text) = $2";
+pub(super) const IN_YEAR: &str =
+    "month >= make_timestamptz($2, 1, 1, 0, 0, 0, $3::text) AND month < make_timestamptz($2 + 1, 1, 1, 0, 0, 0, $3::text)";
 
 /// The company's synergy opportunities of the year, each summed over its months.
 async fn opportunities(
@@ -116,7 +117,7 @@ async fn opportunities(
                  FROM synergy_opportunities WHERE company_id = $1 AND {IN_YEAR}
                  GROUP BY 1, 2, 3, 4, 5 ORDER BY 7 DESC, 1, 5"
             ),
-            &[&company, &f64::from(year), &zone.name],
+            &[&company, &year, &zone.name],
         )
         .await?;
     rows.iter()

@@ -45,7 +45,7 @@ pub(super) async fn savings(
                             AS co2e_avoided_t
                  FROM y"
             ),
-            &[&company, &f64::from(year), &zone.name],
+            &[&company, &year, &zone.name],
         )
         .await?;
     Savings::from_row(&r)

@@ -62,26 +62,37 @@ pub async fn containers(c: &impl GenericClient) -> Result<Vec<PlannedContainer>,
 /// Each active container's latest weighings (kind 1, net mass), latest first, at most
 /// [`WEIGHINGS_READ`], each with the container's fill at the latest fill reading (kind 0) at
 /// or before it and less than a day older; a weighing without such a fill above 0 is skipped.
-/// Readings are found through the sensors attributed to the container, by the readings' key.
+/// Readings are found through the sensors attributed to the container, by the readings' key,
+/// latest first for each sensor (a backward scan of the key that stops after a few rows: the
+/// cost does not grow with the history kept), then merged; the fill likewise. (Read as one
+/// `IN` over the container's sensors, the planner estimated thousands of rows per weighing, and
+/// past five years of history PostgreSQL's JIT compiled the query: 30-50 ms more, every time.)
 async fn weighings(c: &impl GenericClient) -> Result<BTreeMap<String, Vec<Weighing>>, StoreError> {
     let rows = c
         .query(
             "SELECT k.id, w.kg, w.fill_pct
              FROM containers k
              CROSS JOIN LATERAL (
-                 SELECT r.ts, r.value_milli::float8 / 1000 AS kg, f.fill_pct
-                 FROM readings r
+                 SELECT x.ts, x.kg, x.fill_pct
+                 FROM (SELECT DISTINCT sensor_id FROM attributions WHERE container_id = k.id) s
                  CROSS JOIN LATERAL (
-                     SELECT r0.value_milli::float8 / 1000 AS fill_pct
-                     FROM readings r0
-                     WHERE r0.sensor_id IN (SELECT sensor_id FROM attributions WHERE container_id = k.id)
-                         AND r0.attribution_id IN (SELECT id FROM attributions WHERE container_id = k.id)
-                         AND r0.kind = 0 AND r0.ts <= r.ts AND r0.ts > r.ts - interval '1 day'
-                     ORDER BY r0.ts DESC LIMIT 1) f
-                 WHERE r.sensor_id IN (SELECT sensor_id FROM attributions WHERE container_id = k.id)
-                     AND r.attribution_id IN (SELECT id FROM attributions WHERE container_id = k.id)
-                     AND r.kind = 1 AND f.fill_pct > 0
-                 ORDER BY r.ts DESC LIMIT $1) w
+                     SELECT r.ts, r.value_milli::float8 / 1000 AS kg, f.fill_pct
+                     FROM readings r
+                     CROSS JOIN LATERAL (
+                         SELECT l.value_milli::float8 / 1000 AS fill_pct
+                         FROM (SELECT DISTINCT sensor_id FROM attributions WHERE container_id = k.id) s0
+                         CROSS JOIN LATERAL (
+                             SELECT r0.ts, r0.value_milli FROM readings r0
+                             WHERE r0.sensor_id = s0.sensor_id AND r0.kind = 0
+                                 AND r0.attribution_id IN (SELECT id FROM attributions WHERE container_id = k.id)
+                                 AND r0.ts <= r.ts AND r0.ts > r.ts - interval '1 day'
+                             ORDER BY r0.ts DESC LIMIT 1) l
+                         ORDER BY l.ts DESC LIMIT 1) f
+                     WHERE r.sensor_id = s.sensor_id
+                         AND r.attribution_id IN (SELECT id FROM attributions WHERE container_id = k.id)
+                         AND r.kind = 1 AND f.fill_pct > 0
+                     ORDER BY r.ts DESC LIMIT $1) x
+                 ORDER BY x.ts DESC LIMIT $1) w
              WHERE k.active
              ORDER BY k.id, w.ts DESC",
             &[&(WEIGHINGS_READ as i64)],

@@ -109,8 +109,8 @@ pub fn headline(p: &Plan) -> String {
     }
     format!(
         "Pooling saves {saved} of {own} trips ({:.0} %): the {pickups} take {}, against {own} if every company \
-         called its own truck. Kilometres, euros and CO2e are not estimated: the registry has no coordinates \
-         for the carriers' depots nor for the operators.",
+         called its own truck. Kilometres, euros and CO2e are not estimated here; `wasteflow plan --evaluate` \
+         gives them for a simulated fortnight.",
         100.0 * saved as f64 / own as f64,
         trips_text(p.trips.len())
     )

@@ -2,6 +2,7 @@
 //! then written for the views.
 
 use crate::store::error::{column, StoreError, TimeZoneRefusal};
+use crate::store::schema::rebuild_local_rollups;
 use tokio_postgres::GenericClient;
 
 /// Whether the database knows the time zone, and whether its UTC offset has been a whole number
@@ -13,10 +14,17 @@ SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1) AS known,
                              interval '1 day') t
         WHERE EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1)) AS whole_hours";
 
-/// Checks `zone.time_zone` against the database's time zones and writes it for the views.
+/// Checks `zone.time_zone` against the database's time zones and writes it for the views. When
+/// it changed, the rollups by local period are recomputed from the hourly ones in the new time
+/// zone, in the same transaction (migration 21, `wf_rebuild_local_rollups`).
 pub(super) async fn sync_time_zone(tx: &impl GenericClient, time_zone: &str) -> Result<(), StoreError> {
     check_time_zone(tx, time_zone).await?;
-    tx.execute("UPDATE zone_settings SET time_zone = $1 WHERE time_zone IS DISTINCT FROM $1", &[&time_zone]).await?;
+    let changed = tx
+        .execute("UPDATE zone_settings SET time_zone = $1 WHERE time_zone IS DISTINCT FROM $1", &[&time_zone])
+        .await?;
+    if changed > 0 {
+        rebuild_local_rollups(tx).await?;
+    }
     Ok(())
 }
 

@@ -27,6 +27,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (18, "live frames set aside", include_str!("migrations/0018_live_set_aside.sql")),
     (19, "reception weighings", include_str!("migrations/0019_reception_weighings.sql")),
     (20, "savings by TGAP category", include_str!("migrations/0020_savings_by_category.sql")),
+    (21, "local period rollups", include_str!("migrations/0021_local_period_rollups.sql")),
 ];
 
 /// Storage mode, detected at start.

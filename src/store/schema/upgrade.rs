@@ -177,6 +177,8 @@ DROP TABLE flow_rollup_{s}_v1;",
     }
     sql.push_str(
         "
+-- The rollups by local period (migration 21), from the hourly ones just carried over.
+SELECT wf_rebuild_local_rollups();
 UPDATE storage_upgrade SET phase = 'copy', total = (SELECT count(*) FROM readings_v1), updated_at = now()
 WHERE version = 2;",
     );

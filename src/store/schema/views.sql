@@ -10,16 +10,28 @@
 -- Masses in tonnes, rates as fractions (0 to 1).
 --
 -- Periods are local to the zone's time zone (`[zone] time_zone`, written into zone_settings at
--- every registry sync): a local day is the sum of the hourly rollup's UTC hours that fall in
--- it (23 of them on the spring DST change, 25 in autumn), exact because the zone's UTC offset
--- is a whole number of hours (checked at sync). A period's start is its local midnight, as a
--- timestamptz.
+-- every registry sync): a local day holds the UTC hours that fall in it (23 of them on the
+-- spring DST change, 25 in autumn), exact because the zone's UTC offset is a whole number of
+-- hours (checked at sync). The store writes each local day, month and year's sums with the
+-- hourly rollups (flow_rollup_local, container_rollup_local_1d: migration 21). A period's start
+-- is its local midnight, as a timestamptz.
+--
+-- Cost follows the window asked (docs/performance.md, "History"): a condition on a period's
+-- start must reach those tables' index. So no view on the way from them to a dashboard uses
+-- GROUPING SETS or reads a CTE twice (PostgreSQL pushes a condition through neither): a row
+-- for the zone is made by counting each flow once more with its company set to NULL.
 
--- Daily material flows, each with its classification as it was when weighed (the flow
--- rollups are keyed by classification, and a classification never changes). Columns after
--- `weighings` were added by storage v2.
-CREATE OR REPLACE VIEW flows_daily_all AS
-SELECT f.day,
+-- Material flows per local period ('day', 'month' and 'year'), each with its classification as
+-- it was when weighed (the flow rollups are keyed by classification, and a classification never
+-- changes). Read from the rollups by local period (flow_rollup_local, migration 21), keyed by the
+-- period's start: a condition on `period_start` (or `day`) reaches their index through every
+-- view below, so a query over a window reads that window's rows, whatever the history kept.
+-- `day`: the period's start (the day, on day rows). Columns after `weighings` were added by
+-- storage v2.
+CREATE OR REPLACE VIEW flows_by_period AS
+SELECT f.period,
+       f.period_start,
+       f.period_start                              AS day,
        c.company_id,
        c.stream_id,
        c.ewc,
@@ -37,23 +49,16 @@ SELECT f.day,
        c.pop,
        c.treatment_mode,
        f.classification_id
-FROM (SELECT (h.bucket AT TIME ZONE z.time_zone)::date::timestamp AT TIME ZONE z.time_zone AS day,
-             h.classification_id, sum(h.mass_g)::bigint AS mass_g, sum(h.weighings)::bigint AS weighings
-      FROM flow_rollup_1h h CROSS JOIN (SELECT time_zone FROM zone_settings LIMIT 1) z
-      GROUP BY 1, 2) f
+FROM flow_rollup_local f
 JOIN classifications c ON c.id = f.classification_id
 LEFT JOIN treatments t ON t.code = c.treatment
 LEFT JOIN destinations d ON d.id = c.destination_id;
 
--- Flows per local period ('day', 'month' and 'year').
-CREATE OR REPLACE VIEW flows_by_period AS
-SELECT 'day'::text AS period, day AS period_start, * FROM flows_daily_all
-UNION ALL
-SELECT 'month'::text AS period, date_trunc('month', f.day AT TIME ZONE z.time_zone) AT TIME ZONE z.time_zone AS period_start, f.*
-FROM flows_daily_all f CROSS JOIN (SELECT time_zone FROM zone_settings LIMIT 1) z
-UNION ALL
-SELECT 'year'::text AS period, date_trunc('year', f.day AT TIME ZONE z.time_zone) AT TIME ZONE z.time_zone AS period_start, f.*
-FROM flows_daily_all f CROSS JOIN (SELECT time_zone FROM zone_settings LIMIT 1) z;
+-- Daily material flows.
+CREATE OR REPLACE VIEW flows_daily_all AS
+SELECT day, company_id, stream_id, ewc, hazardous, treatment, treatment_class, landfill, destination_id,
+       destination_kind, symbiosis, mass_g, weighings, site_id, status, pop, treatment_mode, classification_id
+FROM flows_by_period WHERE period = 'day';
 
 -- Waste by ESRS E5-5 (paragraph 37) and GRI 306-3/4/5, the figures of docs/kpis.md: one row per
 -- company (company_id NULL: the whole zone), local period ('day', 'month', 'year'), category and
@@ -156,33 +161,39 @@ categories (ordinal, category, leaves, of_which, reference) AS (VALUES
         'R0 re-use of what never became waste (Directive 2008/98/EC art. 3(13)): outside ESRS E5 §37 and GRI 306-3'),
     (16, 'symbiosis', ARRAY['preparation-for-re-use', 'recycling', 'other-recovery', 'incineration', 'landfill', 'other-disposal', 'pending'], 'symbiosis',
         'of which sent to another company of the zone (industrial symbiosis): not a category of the standards')),
+-- Each leaf's mass counted in every row it adds to: its company's and the zone's (company_id
+-- NULL), its hazard's and both hazards' (hazardous NULL), each category (0 where it is not of
+-- that category), so that every category of a period and company with any flow has its row, 0
+-- when nothing (plain grouping: see the head of this file).
 sums AS (
-    SELECT f.resolved_variant, f.period, f.period_start, f.company_id, f.hazardous, c.category, sum(f.mass_g) AS mass_g,
-           coalesce(sum(f.mass_g) FILTER (WHERE f.on_site), 0) AS on_site_g,
-           coalesce(sum(f.mass_g) FILTER (WHERE f.resolved), 0) AS resolved_g,
-           coalesce(sum(f.mass_g) FILTER (WHERE f.assumed), 0) AS assumed_g
-    FROM f JOIN categories c ON f.leaf = ANY (c.leaves)
-        AND (c.of_which IS NULL OR (c.of_which = 'energy' AND f.energy) OR (c.of_which = 'symbiosis' AND f.symbiosis))
-    GROUP BY GROUPING SETS ((f.resolved_variant, f.period, f.period_start, f.company_id, f.hazardous, c.category),
-                            (f.resolved_variant, f.period, f.period_start, f.company_id, c.category),
-                            (f.resolved_variant, f.period, f.period_start, f.hazardous, c.category),
-                            (f.resolved_variant, f.period, f.period_start, c.category))),
-keys AS (
-    SELECT k.resolved_variant, k.period, k.period_start, k.company_id, h.hazardous
-    FROM (SELECT DISTINCT resolved_variant, period, period_start, company_id FROM sums) k
-    CROSS JOIN (VALUES (true), (false), (NULL::boolean)) h (hazardous))
-SELECT k.resolved_variant AS resolved, k.period, k.period_start, k.company_id, c.category, k.hazardous,
-       coalesce(s.mass_g, 0)::double precision / 1e6                  AS tonnes,
-       coalesce(s.on_site_g, 0)::double precision / 1e6               AS on_site_t,
-       coalesce(s.mass_g - s.on_site_g, 0)::double precision / 1e6    AS off_site_t,
-       c.reference, c.ordinal,
-       coalesce(s.resolved_g, 0)::double precision / 1e6              AS resolved_t,
-       coalesce(s.assumed_g, 0)::double precision / 1e6               AS assumed_t
-FROM keys k
-CROSS JOIN categories c
-LEFT JOIN sums s ON s.resolved_variant = k.resolved_variant AND s.period = k.period AND s.period_start = k.period_start
-    AND s.category = c.category
-    AND s.company_id IS NOT DISTINCT FROM k.company_id AND s.hazardous IS NOT DISTINCT FROM k.hazardous;
+    SELECT f.resolved_variant, f.period, f.period_start, co.company_id, hz.hazardous, c.category, c.reference,
+           c.ordinal,
+           sum(CASE WHEN m.hit THEN f.mass_g ELSE 0 END)     AS mass_g,
+           sum(CASE WHEN m.hit THEN f.on_site_g ELSE 0 END)  AS on_site_g,
+           sum(CASE WHEN m.hit THEN f.resolved_g ELSE 0 END) AS resolved_g,
+           sum(CASE WHEN m.hit THEN f.assumed_g ELSE 0 END)  AS assumed_g
+    FROM (SELECT resolved_variant, period, period_start, company_id, hazardous, leaf, energy, symbiosis,
+                 sum(mass_g) AS mass_g,
+                 coalesce(sum(mass_g) FILTER (WHERE on_site), 0) AS on_site_g,
+                 coalesce(sum(mass_g) FILTER (WHERE resolved), 0) AS resolved_g,
+                 coalesce(sum(mass_g) FILTER (WHERE assumed), 0) AS assumed_g
+          FROM f GROUP BY resolved_variant, period, period_start, company_id, hazardous, leaf, energy, symbiosis) f
+    CROSS JOIN LATERAL (VALUES (f.company_id), (NULL)) co (company_id)
+    CROSS JOIN (VALUES (true), (false), (NULL::boolean)) hz (hazardous)
+    CROSS JOIN categories c
+    CROSS JOIN LATERAL (SELECT (hz.hazardous IS NULL OR hz.hazardous = f.hazardous) AND f.leaf = ANY (c.leaves)
+                               AND (c.of_which IS NULL OR (c.of_which = 'energy' AND f.energy)
+                                    OR (c.of_which = 'symbiosis' AND f.symbiosis)) AS hit) m
+    GROUP BY f.resolved_variant, f.period, f.period_start, co.company_id, hz.hazardous, c.category, c.reference,
+             c.ordinal)
+SELECT resolved_variant AS resolved, period, period_start, company_id, category, hazardous,
+       mass_g::double precision / 1e6                  AS tonnes,
+       on_site_g::double precision / 1e6               AS on_site_t,
+       (mass_g - on_site_g)::double precision / 1e6    AS off_site_t,
+       reference, ordinal,
+       resolved_g::double precision / 1e6              AS resolved_t,
+       assumed_g::double precision / 1e6               AS assumed_t
+FROM sums;
 
 -- As weighed: pending mass stays pending.
 CREATE OR REPLACE VIEW kpi_esrs_e5_5_all AS
@@ -427,10 +438,12 @@ WHERE accepter_rank <= best_rank;
 -- `unpriced_t` / `unfactored_t`, never as 0 EUR or 0 t; `cost_status` / `co2e_status` say 'not
 -- configured' when no tonne has them. `baseline_eur_per_t`: the highest baseline of the month's
 -- flows.
+-- Tonnes, euros and tCO2e are summed as numeric (exact), so that a sum does not depend on the
+-- order a plan adds its rows in: a company reads the same zone row as the coordinator.
 CREATE OR REPLACE VIEW savings_monthly_all AS
 WITH z AS (SELECT time_zone, baseline_treatment, hazardous_baseline_treatment FROM zone_settings LIMIT 1),
 f AS (
-    SELECT f.period_start AS month, f.company_id, f.symbiosis, f.mass_g::double precision / 1e6 AS tonnes,
+    SELECT f.period_start AS month, f.company_id, f.symbiosis, f.mass_g::numeric / 1000000 AS tonnes,
            -- R0 (re-use of what never became waste) avoids a disposal like a by-product, but it is
            -- neither recycled nor prepared for re-use: no recycling emission factor applies.
            f.treatment_mode IN ('re-use', 'recycling') AND f.treatment <> 'R0' AS recycled,
@@ -451,13 +464,14 @@ f AS (
         ON g.category = bl.category AND g.year = extract(year FROM f.period_start AT TIME ZONE z.time_zone)::int
     LEFT JOIN emission_factors e ON e.stream_id = f.stream_id
     WHERE f.period = 'month' AND f.treatment_class IN ('re-use', 'recycling', 'energy-recovery', 'other-recovery')),
+-- Each flow counted for its company and for the zone (company_id NULL).
 g AS (
-    SELECT month, company_id, symbiosis, tonnes, recycled, baseline_eur_per_t,
-           tonnes * (baseline_eur_per_t - actual_eur_per_t)                   AS avoided_eur,
+    SELECT month, co.company_id, symbiosis, tonnes, recycled, baseline_eur_per_t,
+           tonnes * (baseline_eur_per_t - actual_eur_per_t)::numeric          AS avoided_eur,
            baseline_reference OR actual_origin = 'reference'                  AS priced_by_reference,
-           CASE WHEN recycled THEN tonnes * kg_co2e_per_t / 1000 END          AS avoided_co2e_t,
+           CASE WHEN recycled THEN tonnes * kg_co2e_per_t::numeric / 1000 END AS avoided_co2e_t,
            co2e_origin
-    FROM f),
+    FROM f CROSS JOIN LATERAL (VALUES (f.company_id), (NULL)) co (company_id)),
 sums AS (
     SELECT month, company_id,
            sum(tonnes)                                                        AS recovered_t,
@@ -479,15 +493,18 @@ sums AS (
            coalesce(sum(tonnes) FILTER (WHERE avoided_co2e_t IS NOT NULL AND co2e_origin = 'reference'), 0)
                                                                               AS factored_reference_t
     FROM g
-    GROUP BY GROUPING SETS ((month, company_id), (month)))
-SELECT month, company_id, recovered_t, symbiosis_recovered_t, baseline_eur_per_t, cost_avoided_eur,
-       symbiosis_cost_avoided_eur, unpriced_t,
+    GROUP BY month, company_id)
+SELECT month, company_id, recovered_t::float8 AS recovered_t, symbiosis_recovered_t::float8 AS symbiosis_recovered_t,
+       baseline_eur_per_t, cost_avoided_eur::float8 AS cost_avoided_eur,
+       symbiosis_cost_avoided_eur::float8 AS symbiosis_cost_avoided_eur, unpriced_t::float8 AS unpriced_t,
        CASE WHEN unpriced_t = 0 THEN 'configured' WHEN unpriced_t < recovered_t THEN 'partly configured'
             ELSE 'not configured' END                                         AS cost_status,
-       recycled_t, co2e_avoided_t, symbiosis_co2e_avoided_t, unfactored_t,
+       recycled_t::float8 AS recycled_t, co2e_avoided_t::float8 AS co2e_avoided_t,
+       symbiosis_co2e_avoided_t::float8 AS symbiosis_co2e_avoided_t, unfactored_t::float8 AS unfactored_t,
        CASE WHEN recycled_t = 0 THEN 'nothing recycled' WHEN unfactored_t = 0 THEN 'configured'
             WHEN unfactored_t < recycled_t THEN 'partly configured' ELSE 'not configured' END AS co2e_status,
-       priced_zone_t, priced_reference_t, factored_zone_t, factored_reference_t
+       priced_zone_t::float8 AS priced_zone_t, priced_reference_t::float8 AS priced_reference_t,
+       factored_zone_t::float8 AS factored_zone_t, factored_reference_t::float8 AS factored_reference_t
 FROM sums;
 
 -- Plausibility (docs/kpis.md): every weighing (kind 1, NetMassKg; value_milli in grams) above
@@ -506,7 +523,8 @@ CREATE OR REPLACE VIEW implausible_weighings_all AS
     JOIN containers k ON k.id = a.container_id
     WHERE r.kind = 1 AND r.value_milli > k.max_load_kg * 1000;
 
--- Container fill in percent and collections, per hour and per local day (the day's UTC hours).
+-- Container fill in percent and collections, per hour and per local day (container_rollup_local_1d,
+-- migration 21: the day's UTC hours).
 CREATE OR REPLACE VIEW container_fill_hourly_all AS
     SELECT bucket AS hour, container_id, company_id,
            fill_min::double precision / 1000 AS fill_min_pct, fill_max::double precision / 1000 AS fill_max_pct,
@@ -518,12 +536,7 @@ CREATE OR REPLACE VIEW container_fill_daily_all AS
            fill_min::double precision / 1000 AS fill_min_pct, fill_max::double precision / 1000 AS fill_max_pct,
            fill_sum::double precision / 1000 / nullif(fill_count, 0) AS fill_mean_pct,
            fill_count AS fill_readings, emptied AS collections
-    FROM (SELECT (h.bucket AT TIME ZONE z.time_zone)::date::timestamp AT TIME ZONE z.time_zone AS day,
-                 h.container_id, h.company_id, min(h.fill_min) AS fill_min, max(h.fill_max) AS fill_max,
-                 sum(h.fill_sum)::bigint AS fill_sum, sum(h.fill_count)::bigint AS fill_count,
-                 sum(h.emptied)::bigint AS emptied
-          FROM container_rollup_1h h CROSS JOIN (SELECT time_zone FROM zone_settings LIMIT 1) z
-          GROUP BY 1, 2, 3) d;
+    FROM container_rollup_local_1d;
 
 -- Dead letters per company and reason, per hour of receipt; `replayed`: how many of them
 -- `wasteflow dead-letters replay` has stored since (the rest are pending). `company_id` is the
@@ -698,8 +711,9 @@ CREATE OR REPLACE VIEW weighing_coverage_monthly_all AS
 WITH z AS (SELECT time_zone AS tz FROM zone_settings LIMIT 1),
 months AS (
     SELECT m AT TIME ZONE z.tz AS month, (m + interval '1 month') AT TIME ZONE z.tz AS month_end
-    FROM z, generate_series(date_trunc('month', (SELECT min(day) FROM flows_daily_all) AT TIME ZONE z.tz),
-                            date_trunc('month', greatest(now(), (SELECT max(day) FROM flows_daily_all)) AT TIME ZONE z.tz),
+    FROM z, generate_series(date_trunc('month', (SELECT min(period_start) FROM flow_rollup_local WHERE period = 'day') AT TIME ZONE z.tz),
+                            date_trunc('month', greatest(now(), (SELECT max(period_start) FROM flow_rollup_local WHERE period = 'day'))
+                                       AT TIME ZONE z.tz),
                             interval '1 month') m
 )
 SELECT c.id AS company_id, mo.month,

@@ -1,0 +1,299 @@
+//! History benchmark (issue 29): does a query over a fixed window cost the same whatever the
+//! history kept?
+//!
+//! Data: the demo (benches/demo: the example zone simulated realistically, validated, written
+//! with the daemon's `Writer`, folded by its live stage) over the **28 days** ending now. Then
+//! history is added before it: copies of those 28 days shifted back by 28 days each (readings,
+//! the UTC rollups, events and dead letters; the local-period rollups rebuilt from the hourly
+//! ones as the registry sync does), to 13 periods (**1 year**, 364 days) and to 65 periods
+//! (**5 years**, 1,820 days). Copies are as realistic as the demo and cost seconds, where
+//! simulating 5 years would cost an hour.
+//!
+//! Timed, each over the same window (the 28 days ending now), as the zone's coordinator:
+//! every SQL query of every shipped dashboard (Grafana's time range set to the window), the
+//! zone's monthly bulletin of the window's last month and a company's yearly report (the
+//! library calls behind `wasteflow report`), the register export of a site over the window's
+//! local days, outgoing and incoming, and `wasteflow plan` for today. The median of `RUNS`
+//! runs (`WASTEFLOW_BENCH_RUNS`, default 5), after one to warm up.
+//!
+//! Requirement: each with-history time within 1.5 x the 28-day-only time. The yearly report
+//! covers the window's year: its content grows when history fills the year (1 year), not after.
+//!
+//! Run: `cargo bench --bench history` (PostgreSQL on 127.0.0.1:5432). `WASTEFLOW_BENCH_KEEP=1`
+//! keeps the database for EXPLAIN ANALYZE.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+mod demo;
+
+use common::*;
+use demo::*;
+use std::future::Future;
+use std::time::{Duration, Instant};
+use tokio_postgres::Client;
+use wasteflow::calendar::{date_of_day, parse_date};
+use wasteflow::report::register::{Direction, Purpose, Request};
+use wasteflow::report::{company_year, plan, register, zone_month, Period};
+use wasteflow::store::prepare;
+use wasteflow::zone::Zone;
+
+const COMPANY: &str = "beton-artois";
+const COORDINATOR: &str = "wasteflow_coordinator";
+const WINDOW_DAYS: i64 = 28;
+
+fn runs() -> usize {
+    std::env::var("WASTEFLOW_BENCH_RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(5)
+}
+
+/// One timed thing: its name, and a closure that runs it once and counts what it returned.
+struct Timing {
+    name: String,
+    ms: Vec<f64>,
+    rows: Vec<usize>,
+}
+
+async fn time_it<F, Fut>(runs: usize, mut once: F) -> (f64, usize)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = usize>,
+{
+    let rows = once().await;
+    let mut ms = Vec::new();
+    for _ in 0..runs {
+        let t = Instant::now();
+        once().await;
+        ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    (median(&mut ms), rows)
+}
+
+async fn rows_of(client: &Client, sql: &str) -> usize {
+    let out = client.simple_query(sql).await.unwrap_or_else(|e| panic!("{e}\n{sql}"));
+    out.iter().filter(|m| matches!(m, tokio_postgres::SimpleQueryMessage::Row(_))).count()
+}
+
+/// Local dates (YYYY-MM-DD) of the window's first and last day, in the zone's time zone.
+async fn window_dates(client: &Client, start: i64, now: i64) -> (String, String) {
+    let r = client
+        .query_one(
+            "SELECT (to_timestamp($1::float8 / 1000) AT TIME ZONE z.time_zone)::date::text,
+                    (to_timestamp($2::float8 / 1000) AT TIME ZONE z.time_zone)::date::text
+             FROM zone_settings z",
+            &[&(start as f64), &(now as f64)],
+        )
+        .await
+        .unwrap();
+    (r.get(0), r.get(1))
+}
+
+/// Every timed query over the window [start, now], each the median of `runs`.
+async fn measure(client: &Client, start: i64, now: i64, runs: usize) -> Vec<(String, f64, usize)> {
+    let mut out = Vec::new();
+    let (from, to) = (rfc3339(start), rfc3339(now));
+    client.batch_execute(&format!("SET ROLE \"{COORDINATOR}\"")).await.unwrap();
+    for (dash, title, raw) in dashboard_queries() {
+        let sql = crate::common::grafana::substitute(&raw, &from, &to, COMPANY);
+        let (ms, rows) = time_it(runs, || rows_of(client, &sql)).await;
+        out.push((format!("{dash}: {title}"), ms, rows));
+    }
+    client.batch_execute("RESET ROLE").await.unwrap();
+
+    let (first, last) = window_dates(client, start, now).await;
+    let last_date = parse_date(&last).unwrap();
+    let month = Period::Month { year: i32::from(last_date.year()), month: last_date.month() as u32 };
+    let (ms, rows) = time_it(runs, || async { zone_month::read(client, month).await.unwrap().companies.len() }).await;
+    out.push((format!("report --zone --month {}", &last[..7]), ms, rows));
+    let year = i32::from(last_date.year());
+    let (ms, rows) =
+        time_it(runs, || async { company_year::read(client, COMPANY, year).await.unwrap().months.len() }).await;
+    out.push((format!("report --company {COMPANY} --year {year}"), ms, rows));
+
+    let sites: Vec<(String, String)> = client
+        .query("SELECT id, siret FROM sites WHERE id IN ('ba-lievin', 'cs-lievin') ORDER BY id", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    for (site, siret) in sites {
+        for direction in [Direction::Outgoing, Direction::Incoming] {
+            let request = Request {
+                siret: siret.clone(),
+                direction,
+                purpose: Purpose::Internal,
+                from: parse_date(&first).unwrap(),
+                to: last_date,
+                import_on: date_of_day(wasteflow::calendar::day_number(last_date) + 1).unwrap(),
+            };
+            let (ms, rows) = time_it(runs, || async {
+                register::export(client, &request, Duration::from_secs(600)).await.unwrap().lines.len()
+            })
+            .await;
+            out.push((format!("register export {site} {} {first}..{last}", direction.name()), ms, rows));
+        }
+    }
+    let request = plan::PlanRequest {
+        date: last.clone(),
+        day: wasteflow::calendar::day_number(last_date),
+        horizon: Duration::from_secs(2 * 86_400),
+        margin: Duration::from_secs(4 * 3_600),
+        join: 0.8,
+        rate_factor: 1.25,
+        slot: Duration::from_secs(900),
+    };
+    let (ms, rows) =
+        time_it(runs, || async { plan::read(client, request.clone()).await.unwrap().plan.trips.len() }).await;
+    out.push((format!("plan --date {last}"), ms, rows));
+    out
+}
+
+/// Adds copies `from..to` (1-based) of the window's 28 days before it, each shifted back by its
+/// number times 28 days (the hour and the UTC day where a copy meets the next are added to),
+/// then brings the rollups by local period and the planner's statistics up to date.
+async fn add_history(client: &Client, start: i64, copies: std::ops::Range<i64>) {
+    let t = Instant::now();
+    let since = format!("to_timestamp({} / 1000.0)", start);
+    for k in copies.clone() {
+        let shift = format!("make_interval(hours => {})", k * WINDOW_DAYS * 24);
+        let mut statements = vec![
+            format!(
+                "INSERT INTO readings (sensor_id, kind, ts, value_milli, attribution_id, frame_seq)
+                 SELECT sensor_id, kind, ts - {shift}, value_milli, attribution_id, frame_seq FROM readings WHERE ts >= {since}
+                 ON CONFLICT DO NOTHING"
+            ),
+            format!(
+                "INSERT INTO events (container_id, company_id, kind, opened_at, closed_at, open_value, close_value)
+                 SELECT container_id, company_id, kind, opened_at - {shift}, closed_at - {shift}, open_value, close_value
+                 FROM events WHERE opened_at >= {since} AND closed_at IS NOT NULL"
+            ),
+            format!(
+                "INSERT INTO rejected_messages (received_at, topic, gateway_id, company_id, reason, detail, reading_index, payload, message_sha256)
+                 SELECT received_at - {shift}, topic, gateway_id, company_id, reason, detail, reading_index, payload,
+                        sha256(message_sha256 || '{k}'::bytea)
+                 FROM rejected_messages WHERE received_at >= {since}"
+            ),
+        ];
+        for table in ["flow_rollup_1m", "flow_rollup_1h", "flow_rollup_1d"] {
+            statements.push(format!(
+                "INSERT INTO {table} AS t (bucket, classification_id, mass_g, weighings)
+                 SELECT bucket - {shift}, classification_id, mass_g, weighings FROM {table} WHERE bucket >= {since}
+                 ON CONFLICT (bucket, classification_id) DO UPDATE
+                 SET mass_g = t.mass_g + EXCLUDED.mass_g, weighings = t.weighings + EXCLUDED.weighings"
+            ));
+        }
+        for table in ["container_rollup_1m", "container_rollup_1h", "container_rollup_1d"] {
+            statements.push(format!(
+                "INSERT INTO {table} AS t (bucket, container_id, company_id, fill_min, fill_max, fill_sum, fill_count, emptied)
+                 SELECT bucket - {shift}, container_id, company_id, fill_min, fill_max, fill_sum, fill_count, emptied
+                 FROM {table} WHERE bucket >= {since}
+                 ON CONFLICT (bucket, container_id) DO UPDATE
+                 SET fill_min = LEAST(t.fill_min, EXCLUDED.fill_min), fill_max = GREATEST(t.fill_max, EXCLUDED.fill_max),
+                     fill_sum = t.fill_sum + EXCLUDED.fill_sum, fill_count = t.fill_count + EXCLUDED.fill_count,
+                     emptied = t.emptied + EXCLUDED.emptied"
+            ));
+        }
+        for sql in &statements {
+            client.batch_execute(sql).await.unwrap_or_else(|e| panic!("copy {k}: {e:?}\n{sql}"));
+        }
+    }
+    wasteflow::store::rebuild_local_rollups(client).await.expect("rebuild the local-period rollups");
+    client.batch_execute("VACUUM ANALYZE").await.unwrap();
+    println!(
+        "history: copies {}..{} added in {:.0} s; {} readings, {} hourly flow rows",
+        copies.start,
+        copies.end - 1,
+        t.elapsed().as_secs_f64(),
+        count(client, "SELECT count(*) FROM readings").await,
+        count(client, "SELECT count(*) FROM flow_rollup_1h").await
+    );
+}
+
+async fn count(client: &Client, sql: &str) -> i64 {
+    client.query_one(sql, &[]).await.unwrap().get(0)
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    // `cargo bench` passes --bench; `cargo test --all-targets` does not: then only build.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("history: run with `cargo bench --bench history`");
+        return;
+    }
+    let runs = runs();
+    let db = TestDb::new().await;
+    let s = settings(&db.url);
+    let zone = Zone::load(&zone_file()).unwrap();
+    let prepared = prepare(&s, &zone, true).await.expect("prepare");
+    let zone = zone.with_ids(prepared.ids);
+    let (start, end, now) = period_of(WINDOW_DAYS as f64);
+    let t = Instant::now();
+    let (messages, sent) = write_demo(&db, &s, &zone, (start, end, now)).await;
+    let client = db.client().await;
+    println!(
+        "window: {WINDOW_DAYS} days ending now, {messages} messages, {sent} readings sent, {} stored; built in {:.0} s; \
+         median of {runs} runs",
+        count(&client, "SELECT count(*) FROM readings").await,
+        t.elapsed().as_secs_f64()
+    );
+
+    let mut timings: Vec<Timing> = Vec::new();
+    for (i, copies) in [0..0, 1..13, 13..65].into_iter().enumerate() {
+        if !copies.is_empty() {
+            add_history(&client, start, copies).await;
+        }
+        for (name, ms, rows) in measure(&client, start, now, runs).await {
+            match timings.iter_mut().find(|t| t.name == name) {
+                Some(t) => {
+                    t.ms.push(ms);
+                    t.rows.push(rows);
+                }
+                None => {
+                    assert_eq!(i, 0, "{name} appeared late");
+                    timings.push(Timing { name, ms: vec![ms], rows: vec![rows] });
+                }
+            }
+        }
+    }
+
+    println!();
+    println!(
+        "{:<70} {:>9} {:>9} {:>9} {:>6} {:>6}  rows (28 d / 1 y / 5 y)",
+        "query over the last 28 days", "28 d ms", "1 y ms", "5 y ms", "1y/28d", "5y/28d"
+    );
+    let mut over = Vec::new();
+    for t in &timings {
+        let (a, b, c) = (t.ms[0], t.ms[1], t.ms[2]);
+        let name: String = t.name.chars().take(70).collect();
+        println!(
+            "{name:<70} {a:>9.2} {b:>9.2} {c:>9.2} {:>6.2} {:>6.2}  {} / {} / {}",
+            b / a,
+            c / a,
+            t.rows[0],
+            t.rows[1],
+            t.rows[2]
+        );
+        // Below a millisecond the ratio is noise: allow 1 ms of slack.
+        if b > 1.5 * a + 1.0 || c > 1.5 * a + 1.0 {
+            over.push(t.name.clone());
+        }
+    }
+    let total = |i: usize| timings.iter().map(|t| t.ms[i]).sum::<f64>();
+    println!(
+        "{:<70} {:>9.2} {:>9.2} {:>9.2} {:>6.2} {:>6.2}",
+        "total",
+        total(0),
+        total(1),
+        total(2),
+        total(1) / total(0),
+        total(2) / total(0)
+    );
+    println!(
+        "requirement: with history <= 1.5 x the 28-day-only time (+1 ms): {}",
+        if over.is_empty() { "met by every query".to_string() } else { format!("NOT met by {}", over.join("; ")) }
+    );
+    drop(client);
+    if std::env::var("WASTEFLOW_BENCH_KEEP").is_ok_and(|v| v == "1") {
+        println!("kept: {} (drop it with DROP DATABASE)", db.url);
+        std::mem::forget(db);
+    }
+}
