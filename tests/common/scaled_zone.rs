@@ -83,31 +83,15 @@ fn text<'a>(t: &'a Table, key: &str) -> &'a str {
     t.get(key).and_then(Value::as_str).unwrap_or_else(|| panic!("no {key} in {t:?}"))
 }
 
-/// `digits` followed by the digit that makes the whole pass the Luhn check (SIREN, SIRET).
+/// `digits` (8 or 13 of them) followed by the digit that makes a valid SIREN or SIRET (the
+/// crate's own Luhn check).
 fn with_luhn_digit(digits: &str) -> String {
-    (0..10)
-        .map(|d| format!("{digits}{d}"))
-        .find(|n| {
-            let sum: u32 = n
-                .bytes()
-                .rev()
-                .enumerate()
-                .map(|(i, b)| {
-                    let d = u32::from(b - b'0');
-                    if i % 2 == 1 {
-                        if d * 2 > 9 {
-                            d * 2 - 9
-                        } else {
-                            d * 2
-                        }
-                    } else {
-                        d
-                    }
-                })
-                .sum();
-            sum % 10 == 0
-        })
-        .expect("one digit of ten passes")
+    let valid = |n: &str| match n.len() {
+        9 => wasteflow::zone::check_siren(n).is_ok(),
+        14 => wasteflow::zone::check_siret(n).is_ok(),
+        _ => panic!("{n}: neither a SIREN nor a SIRET"),
+    };
+    (0..10).map(|d| format!("{digits}{d}")).find(|n| valid(n)).expect("one digit of ten passes")
 }
 
 /// Copy `copy`'s id of an id of the example (copy 0 keeps it).
