@@ -12,6 +12,7 @@ pub mod cluster;
 pub mod faults;
 pub mod grafana;
 pub mod proxy;
+pub mod scaled_zone;
 pub mod scratch;
 pub mod storage;
 pub mod v1;
