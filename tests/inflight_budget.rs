@@ -30,7 +30,7 @@ const FRAMES: u32 = 480;
 /// four batches of decoded readings (the one being filled, one waiting, one per writer; a batch
 /// closes past `batch.max_readings`, 10,000: two of these frames, 17,000 readings of 88
 /// bytes), the two writers' encoded statements (1.3 MB each), rumqttc's read buffer and its
-/// read-ahead of up to ten packets, and the allocator's slack. Measured: 6 to 7 MiB.
+/// read-ahead of up to ten packets, and the allocator's slack. Measured: 6 to 8 MiB.
 const WAITING_ALLOWANCE_MIB: f64 = 12.0;
 
 /// The same once the database is back and the backlog drains at full speed: every stage busy
