@@ -2,6 +2,7 @@
 //! default; WASTEFLOW_UPGRADE_READINGS sets it) is upgraded by `wasteflow migrate`, which is
 //! killed part-way and run again. Meanwhile the daemon refuses to ingest and says why. After:
 //! every reading once, `verify` clean, and every figure the v1 views showed unchanged.
+//! PostgreSQL only (COPY); `tests/storage_upgrade.rs` upgrades a smaller one on TimescaleDB too.
 
 mod common;
 use common::*;
