@@ -297,5 +297,7 @@ async fn a_filled_v1_database_with_hypertables_is_upgraded_in_place() {
             "the ESRS figures once compressed"
         );
     }
+    // PGlite's one session is the next test's too.
+    c.batch_execute("RESET TimeZone").await.unwrap();
     db.close().await;
 }
