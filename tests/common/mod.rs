@@ -105,9 +105,14 @@ pub struct Env {
 
 impl Env {
     pub fn new(db: &TestDb) -> Env {
+        Env::with_url(&db.url)
+    }
+
+    /// An environment on the database at `url` (e.g. a [`storage::StorageTarget`]'s).
+    pub fn with_url(url: &str) -> Env {
         Env {
             broker_port: BROKER_PORT,
-            db_url: db.url.clone(),
+            db_url: url.to_string(),
             topic_prefix: unique("t"),
             client_id: unique("wf-"),
             metrics_port: 0,

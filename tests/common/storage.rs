@@ -48,6 +48,15 @@ impl StorageTarget {
         })
     }
 
+    /// Settings for the binary on this target: its database, and on TimescaleDB its schema.
+    pub fn env(&self) -> super::Env {
+        let mut env = super::Env::with_url(&self.settings.database.url);
+        if let Some(schema) = &self.settings.database.schema {
+            env.extra.push(("WASTEFLOW__DATABASE__SCHEMA".into(), schema.clone()));
+        }
+        env
+    }
+
     pub fn writer(&self) -> Writer {
         Writer::new(Connector::new(&self.settings.database).expect("database settings"))
     }
