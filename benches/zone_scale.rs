@@ -22,8 +22,13 @@
 //! the end once more after `ANALYZE`: without autovacuum there is no autoanalyze, and plans made
 //! without statistics would be charged to the zone's size.
 //!
-//! Run: `cargo bench --bench zone_scale` (PostgreSQL on 127.0.0.1:5432, the `mosquitto`
-//! binary): 24 simulated hours at 60 x, about 25 minutes. Environment:
+//! The server: by default a private PostgreSQL cluster made here with `initdb` and left at
+//! PostgreSQL's defaults (autovacuum on, as on an operator's new host; the `postgres` user and
+//! the binaries of PostgreSQL 15 under /usr/lib/postgresql/15/bin, run as root), removed at the
+//! end. `WASTEFLOW_BENCH_SERVER=machine`: the machine's server on 127.0.0.1:5432 instead.
+//!
+//! Run: `cargo bench --bench zone_scale` (the `mosquitto` binary): 24 simulated hours at 60 x,
+//! about 25 minutes. Environment:
 //! `WASTEFLOW_BENCH_HOURS` (default 24, at most 696), `WASTEFLOW_BENCH_SPEEDUP` (default 60),
 //! `WASTEFLOW_BENCH_ZONE` (companies,gateways,containers; default 25,100,1000),
 //! `WASTEFLOW_BENCH_SAMPLE` (simulated minutes between samples, default 60),
@@ -301,9 +306,18 @@ async fn main() {
         "WASTEFLOW_BENCH_SPEEDUP at least 1, WASTEFLOW_BENCH_SAMPLE above 0"
     );
 
-    let db = TestDb::new().await;
-    let (mut env, broker) = Env::with_private_broker(&db);
     let dir = Scratch::dir("wf-zone-scale-");
+    // Declared before the database, so that the database is dropped before the server stops.
+    let cluster = match std::env::var("WASTEFLOW_BENCH_SERVER").as_deref() {
+        Ok("machine") => None,
+        Ok("private") | Err(_) => Some(cluster::Cluster::start(&dir.join("pg"), &["--auth=trust"], "")),
+        Ok(other) => panic!("WASTEFLOW_BENCH_SERVER={other:?}: `private` (the default) or `machine`"),
+    };
+    let db = match &cluster {
+        Some(c) => TestDb::on_port(c.port).await,
+        None => TestDb::new().await,
+    };
+    let (mut env, broker) = Env::with_private_broker(&db);
     let zone_path = write_scaled_zone(&dir, shape);
     env.extra.push(("WASTEFLOW__ZONE__FILE".into(), zone_path.display().to_string()));
     env.extra.push(("WASTEFLOW__LOG__LEVEL".into(), "warn".into()));
@@ -326,7 +340,11 @@ async fn main() {
          a sample every {sample_minutes} simulated minutes",
         hours * 60.0 / speedup
     );
-    println!("PostgreSQL: {}", settings.join(", "));
+    let server = match &cluster {
+        Some(c) => format!("a private cluster made with initdb on port {}, PostgreSQL's defaults", c.port),
+        None => "the machine's server on 5432".to_string(),
+    };
+    println!("PostgreSQL ({server}): {}", settings.join(", "));
     let autovacuum = settings.iter().any(|s| s == "autovacuum=on");
     if !autovacuum {
         println!(
@@ -500,7 +518,10 @@ async fn main() {
     assert!(daemon.terminate().await.success());
     assert!(!broker.log().contains("dropped"), "the broker dropped messages");
     if std::env::var("WASTEFLOW_BENCH_KEEP").is_ok_and(|v| v == "1") {
-        println!("kept: {} (drop it with DROP DATABASE)", db.url);
+        println!("kept: {} (drop it with DROP DATABASE; a private cluster's server is stopped all the same)", db.url);
         std::mem::forget(db);
+    } else {
+        drop(db);
     }
+    drop(cluster);
 }

@@ -47,6 +47,8 @@ pub fn now_ms() -> u64 {
 pub struct TestDb {
     pub name: String,
     pub url: String,
+    /// The server's port on 127.0.0.1: the machine's (5432) or a private cluster's.
+    pub port: u16,
 }
 
 pub async fn pg(url: &str) -> tokio_postgres::Client {
@@ -59,9 +61,16 @@ pub async fn pg(url: &str) -> tokio_postgres::Client {
 
 impl TestDb {
     pub async fn new() -> TestDb {
+        TestDb::on_port(5432).await
+    }
+
+    /// A database of its own on the server at `port` on 127.0.0.1 (a [`cluster::Cluster`]'s),
+    /// as the superuser `postgres`.
+    pub async fn on_port(port: u16) -> TestDb {
         let name = unique("wf_test_");
-        pg(PG_ADMIN).await.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create test database");
-        TestDb { url: format!("postgres://postgres@127.0.0.1:5432/{name}"), name }
+        let admin = format!("postgres://postgres@127.0.0.1:{port}/postgres");
+        pg(&admin).await.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+        TestDb { url: format!("postgres://postgres@127.0.0.1:{port}/{name}"), name, port }
     }
 
     pub async fn client(&self) -> tokio_postgres::Client {
@@ -76,7 +85,7 @@ impl TestDb {
 impl Drop for TestDb {
     fn drop(&mut self) {
         let _ = Command::new("psql")
-            .args(["-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c"])
+            .args(["-q", "-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "postgres", "-d", "postgres", "-c"])
             .arg(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
