@@ -82,7 +82,7 @@ async fn a_year_of_a_company_on_one_page_with_coverage_and_what_is_missing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_page_names_the_synergy_opportunities_and_unconfigured_savings() {
+async fn the_page_names_the_synergy_opportunities_and_the_savings_by_reference_estimates() {
     let db = TestDb::new().await;
     let (settings, zone) = prepared(&db).await;
     // Logistique A21 on 15 June 2026: 1,500 kg of cardboard to Cartonnages de Lens (R3) and
@@ -92,31 +92,71 @@ async fn the_page_names_the_synergy_opportunities_and_unconfigured_savings() {
     let page = write_and_report(&db, &settings, vec![weighing(&zone, 1, 1_500.0), weighing(&zone, 4, 2_000.0)]).await;
     assert!(!page.contains("R13 -> R1"), "{page}");
     assert!(page.contains("the waste hierarchy):\n  none in 2026"), "{page}");
-    // The example registry gives no cost for R3 (the shipped reference estimates price D1, D10
-    // and R9 only: docs/kpis.md) and no reference factor covers cardboard: the 1.5 t recycled
-    // are neither priced nor factored.
+    // The example registry gives no cost or factor of its own; the shipped reference estimates
+    // (docs/kpis.md) price and factor the 1.5 t of cardboard: baseline D1 95 + TGAP 2026 69 =
+    // 164 EUR/t, cardboard sold -30 EUR/t: 1.5 x (164 + 30) = 291 EUR; 1.5 t x 1,261.41472 kg
+    // (DESNZ 2025, paper and board) = 1.892 t CO2e. Each source is printed.
     assert!(page.contains("savings and avoided impact over the 1.500 t recovered"), "{page}");
-    assert!(page.contains("disposal cost avoided               not configured"), "{page}");
-    assert!(page.contains("by reference estimates 0.000 (0.0 %), not priced 1.500 (100.0 %)"), "{page}");
-    assert!(page.contains("without a factor 1.500 (100.0 %)"), "{page}");
-    assert!(page.contains("CO2e avoided by the 1.500 t recycled not configured"), "{page}");
+    assert!(
+        page.contains("disposal cost avoided               291 EUR (estimate: reference figures in part)"),
+        "{page}"
+    );
+    assert!(page.contains("by reference estimates 1.500 (100.0 %), not priced 0.000 (0.0 %)"), "{page}");
+    assert!(page.contains("without a factor 0.000 (0.0 %)"), "{page}");
+    assert!(
+        page.contains("CO2e avoided by the 1.500 t recycled 1.892 t (estimate: reference figures in part)"),
+        "{page}"
+    );
+    assert!(page.contains("[reference] cost R3 for cardboard: -30 EUR/t; paper and cardboard (15 01 01)"), "{page}");
+    assert!(
+        page.contains("[reference] CO2e cardboard: 1261.41472 kg CO2e/t; paper and board (DESNZ 2025, UK)"),
+        "{page}"
+    );
 }
 
-/// Logistique A21 burning broken pallets for energy at a cement kiln (R1, an operator: not a
-/// symbiosis exchange, and not recycling).
+/// Logistique A21 sending glass to a glassworks (R5, an operator: recycled, not a symbiosis
+/// exchange) and burning plastic packaging for energy at a cement kiln (R1, not recycling):
+/// materials the shipped reference estimates neither price nor factor (glass and plastics have
+/// no R5 or R1 reference cost, glass no emission factor), and the example registry gives none.
 const KILN: &str = r#"
 [[operators]]
 id = "four-artois"
 name = "Four Artois (cement kiln)"
 
+[[operators]]
+id = "verrerie-artois"
+name = "Verrerie d'Artois (glassworks)"
+
+[[streams]]
+id = "glass"
+ewc = "15 01 07"
+description = "Glass packaging"
+
+[[streams]]
+id = "plastic-packaging"
+ewc = "15 01 02"
+description = "Plastic packaging"
+
 [[containers]]
-id = "la-pallets-kiln"
+id = "la-glass-1"
 company = "logistique-a21"
 site = "la-lievin"
 type = "skip"
 volume_m3 = 15.0
 max_load_kg = 3000.0
-stream = "wood-packaging"
+stream = "glass"
+treatment = "R5"
+treatment_mode = "recycling"
+destination = "verrerie-artois"
+
+[[containers]]
+id = "la-plastics-kiln"
+company = "logistique-a21"
+site = "la-lievin"
+type = "skip"
+volume_m3 = 15.0
+max_load_kg = 3000.0
+stream = "plastic-packaging"
 treatment = "R1"
 destination = "four-artois"
 
@@ -124,7 +164,7 @@ destination = "four-artois"
 id = "gw-la-04"
 company = "logistique-a21"
 site = "la-lievin"
-sensors = [{ number = 1, container = "la-pallets-kiln" }]
+sensors = [{ number = 1, container = "la-plastics-kiln" }, { number = 2, container = "la-glass-1" }]
 "#;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -137,15 +177,14 @@ async fn savings_never_configured_in_any_month_are_not_configured_not_zero() {
     let zone = common::storage::example_zone_with(KILN);
     let prepared = prepare(&settings, &zone, true).await.expect("prepare");
     let zone = zone.with_ids(prepared.ids);
-    // June 2026: 1.5 t of cardboard to Cartonnages de Lens (R3: recycled, a symbiosis exchange,
-    // neither priced nor factored: savings_monthly's June has cost, symbiosis cost and CO2e
-    // NULL). July 2026: 1 t of pallets to the kiln (R1: recovered, no exchange, nothing
-    // recycled: July's symbiosis cost and CO2e are 0, its cost NULL). Summed over the year with
-    // sum(), NULL + 0 would read 0 EUR and 0.000 t; nothing was priced or factored: not
-    // configured, all of it.
+    // June 2026: 1.5 t of glass to the glassworks (R5: recycled, neither priced nor factored:
+    // savings_monthly's June has cost and CO2e NULL, its symbiosis cost 0). July 2026: 1 t of
+    // plastic packaging to the kiln (R1: recovered, no exchange, nothing recycled: July's
+    // symbiosis cost and CO2e are 0, its cost NULL). Summed over the year with sum(), NULL + 0
+    // would read 0 EUR and 0.000 t; nothing was priced or factored: not configured, all of it.
     let july = JUNE_15 + 30 * 86_400_000;
     let readings = vec![
-        weighing(&zone, 1, 1_500.0),
+        common::storage::weighing(&zone, "logistique-a21", "gw-la-04", 2, 1_500.0, JUNE_15),
         common::storage::weighing(&zone, "logistique-a21", "gw-la-04", 1, 1_000.0, july),
     ];
     let mut writer = Writer::new(Connector::new(&settings.database).unwrap());
@@ -237,11 +276,12 @@ async fn the_zone_bulletin_and_the_months_on_a_hand_computed_fixture() {
     );
     assert!(close(&e["tonnes"], 1.5));
     // Savings: the 1.5 t of cardboard recovered and recycled (the R13 mass is interim, not
-    // recovered); neither the example registry nor the reference estimates have an R3 cost or a
-    // cardboard factor.
+    // recovered), priced and factored by the reference estimates: 1.5 x (164 + 30) = 291 EUR,
+    // 1.5 x 1,261.41472 kg = 1.89212208 t CO2e.
     let s = &zone["savings"];
-    assert!(close(&s["recovered_t"], 1.5) && close(&s["recycled_t"], 1.5) && close(&s["unpriced_t"], 1.5), "{s}");
-    assert!(s["cost_avoided_eur"].is_null() && s["co2e_avoided_t"].is_null(), "{s}");
+    assert!(close(&s["recovered_t"], 1.5) && close(&s["recycled_t"], 1.5) && close(&s["unpriced_t"], 0.0), "{s}");
+    assert!(close(&s["cost_avoided_eur"], 291.0) && close(&s["co2e_avoided_t"], 1.89212208), "{s}");
+    assert!(close(&s["priced_reference_t"], 1.5) && close(&s["factored_reference_t"], 1.5), "{s}");
     // A month without any weighing: nothing recovered, so 0, not "not configured".
     let may = json(&["report", "--zone", "--month", "2026-05"]);
     assert_eq!(may["savings"]["cost_avoided_eur"], 0.0);

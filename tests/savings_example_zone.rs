@@ -3,17 +3,25 @@
 //! estimates of data/reference-factors.toml (docs/kpis.md "Shipped factors and their sources").
 //! The realistic simulator's readings are validated and written as the daemon would; then every
 //! figure of `savings_monthly` is held to the flows it counts, tonne by tonne: which tonnes the
-//! reference estimates price and factor, which stay unpriced and unfactored, and why.
+//! reference estimates price and factor, which stay unpriced, and why.
 //!
 //! What prices what, in 2026 (hand-computed from the shipped figures):
 //! - non-hazardous baseline D1: 95 EUR/t (FNADE model, TGAP excluded) + TGAP 2026
 //!   non-hazardous-landfill 69 EUR/t = 164 EUR/t;
 //! - hazardous baseline D10: 315 EUR/t (ADEME SelecDEPOL proxy) + TGAP 2026
 //!   hazardous-incineration 15.18 EUR/t = 330.18 EUR/t;
-//! - actual costs: R9 (used oil re-refined) 0 EUR/t, free under the oils' producer
-//!   responsibility; no cost for R0, R1, R2, R3, R4, R5: those tonnes are unpriced;
-//! - so a tonne of used oil avoids 330.18 - 0 = 330.18 EUR, and nothing else is priced;
-//! - CO2e: steel scrap (12 01 01) recycled, 1,273 kg per tonne; no other stream has a factor.
+//! - actual costs, by treatment and material, so EUR avoided per tonne:
+//!   - used oil re-refined, R9, 0 (free under the oils' producer responsibility): 330.18 - 0 = 330.18;
+//!   - steel scrap sold, R4, -145: 164 + 145 = 309;
+//!   - concrete, mineral mix and foundry sand, R5, 20: 164 - 20 = 144;
+//!   - cardboard sold, R3, -30: 164 + 30 = 194;
+//!   - plastic regrind, R3, -90 (a proxy): 164 + 90 = 254;
+//!   - wood offcuts burnt, R1, 60: 164 - 60 = 104;
+//!   - wood offcuts re-used in house, R0, 0: 164;
+//!   - solvents regenerated, R2: no reference cost, unpriced;
+//! - CO2e avoided per tonne recycled (kg): steel 1,273; cardboard 1,261.41472; plastics
+//!   1,601.40569; concrete, mineral mix and foundry sand 4.82974; used oil 725; solvents 2,000.
+//!   Every stream recycled has a factor; R0 and R1 are not recycling and get none.
 
 mod common;
 use common::storage::{any_time_limits, StorageTarget};
@@ -29,11 +37,36 @@ use wasteflow::wire::TopicLayout;
 const START_MS: i64 = 1_795_392_000_000;
 const END_MS: i64 = START_MS + 14 * 86_400_000;
 
-/// Baselines of 2026 and the cost avoided per tonne of used oil, from the shipped figures.
+/// Baselines of 2026, from the shipped figures.
 const D1_BASELINE: f64 = 95.0 + 69.0;
 const D10_BASELINE: f64 = 315.0 + 15.18;
-const OIL_AVOIDED: f64 = D10_BASELINE - 0.0;
-const SCRAP_KG_CO2E: f64 = 1273.0;
+
+/// The shipped reference cost of a recovered flow, EUR/t (None: unpriced).
+fn actual_cost(treatment: &str, stream: &str) -> Option<f64> {
+    match (treatment, stream) {
+        ("R9", "waste-oil") => Some(0.0),
+        ("R4", "steel-scrap") => Some(-145.0),
+        ("R5", "concrete" | "mineral-mix" | "foundry-sand") => Some(20.0),
+        ("R3", "cardboard") => Some(-30.0),
+        ("R3", "plastic-regrind") => Some(-90.0),
+        ("R1", "wood-offcuts") => Some(60.0),
+        ("R0", _) => Some(0.0),
+        _ => None,
+    }
+}
+
+/// The shipped reference factor of a stream recycled, kg CO2e per tonne.
+fn kg_co2e(stream: &str) -> Option<f64> {
+    match stream {
+        "steel-scrap" => Some(1273.0),
+        "cardboard" => Some(1261.41472),
+        "plastic-regrind" => Some(1601.40569),
+        "concrete" | "mineral-mix" | "foundry-sand" => Some(4.82974),
+        "waste-oil" => Some(725.0),
+        "solvents" => Some(2000.0),
+        _ => None,
+    }
+}
 
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() < 1e-6
@@ -73,7 +106,8 @@ async fn fill_fortnight(target: &StorageTarget, zone: &wasteflow::zone::Zone) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_example_zone_s_fortnight_is_priced_and_factored_by_the_shipped_estimates_only_where_they_reach() {
+async fn the_example_zone_s_fortnight_is_priced_but_for_its_solvents_and_factored_throughout_by_the_shipped_estimates()
+{
     let target = StorageTarget::new().await;
     let zone = common::storage::example_zone_with("");
     let (zone, db) = target.with_fixture(zone, |_| Vec::new()).await;
@@ -98,9 +132,11 @@ async fn the_example_zone_s_fortnight_is_priced_and_factored_by_the_shipped_esti
     #[derive(Default, Debug)]
     struct Want {
         recovered: f64,
-        oil: f64,
+        priced: f64,
+        eur: f64,
         recycled: f64,
-        scrap: f64,
+        factored: f64,
+        co2e_t: f64,
         hazardous: bool,
         non_hazardous: bool,
     }
@@ -120,25 +156,28 @@ async fn the_example_zone_s_fortnight_is_priced_and_factored_by_the_shipped_esti
             "flow {month:?} {company} {treatment} {stream} hazardous={hazardous} recycled={recycled}: {tonnes:.3} t"
         );
         treatments.insert(treatment.clone());
+        let baseline = if hazardous { D10_BASELINE } else { D1_BASELINE };
         for key in [(month, Some(company.clone())), (month, None)] {
             let w = want.entry(key).or_default();
             w.recovered += tonnes;
-            if treatment == "R9" {
-                w.oil += tonnes;
+            if let Some(cost) = actual_cost(&treatment, &stream) {
+                w.priced += tonnes;
+                w.eur += tonnes * (baseline - cost);
             }
             if recycled {
                 w.recycled += tonnes;
-                if stream == "steel-scrap" {
-                    w.scrap += tonnes;
+                if let Some(kg) = kg_co2e(&stream) {
+                    w.factored += tonnes;
+                    w.co2e_t += tonnes * kg / 1000.0;
                 }
             }
             w.hazardous |= hazardous;
             w.non_hazardous |= !hazardous;
         }
     }
-    // The fortnight exercises the flows this test is about: the used oil, the scrap, and
-    // recovered tonnes the reference estimates do not price.
-    for t in ["R9", "R4", "R5", "R3", "R1"] {
+    // The fortnight exercises the flows this test is about: every recovery treatment of the
+    // example zone, the regenerated solvents (unpriced) among them.
+    for t in ["R9", "R4", "R5", "R3", "R2", "R1", "R0"] {
         assert!(treatments.contains(t), "no {t} flow in the fortnight: {treatments:?}");
     }
 
@@ -177,42 +216,39 @@ async fn the_example_zone_s_fortnight_is_priced_and_factored_by_the_shipped_esti
         // hazardous flow is recovered.
         let want_baseline = if w.hazardous { D10_BASELINE } else { D1_BASELINE };
         assert!(baseline.is_some_and(|b| close(b, want_baseline)), "{who}: baseline {baseline:?}");
-        // Only the used oil is priced, and by reference estimates only.
-        assert!(close(unpriced, w.recovered - w.oil), "{who}: unpriced {unpriced}, want {w:?}");
-        assert!(close(by_origin[0], 0.0) && close(by_origin[1], w.oil), "{who}: {by_origin:?}");
+        // Priced by reference estimates only (the zone gives none): every recovered tonne but
+        // the regenerated solvents'.
+        assert!(close(unpriced, w.recovered - w.priced), "{who}: unpriced {unpriced}, want {w:?}");
+        assert!(close(by_origin[0], 0.0) && close(by_origin[1], w.priced), "{who}: {by_origin:?}");
         match eur {
-            Some(eur) => assert!(w.oil > 0.0 && close(eur, w.oil * OIL_AVOIDED), "{who}: {eur}, want {w:?}"),
-            None => assert_eq!(w.oil, 0.0, "{who}"),
+            Some(eur) => assert!(w.priced > 0.0 && (eur - w.eur).abs() < 1e-4, "{who}: {eur}, want {w:?}"),
+            None => assert_eq!(w.priced, 0.0, "{who}"),
         }
-        let want_cost_status = if w.oil == 0.0 {
-            "not configured"
-        } else if close(w.oil, w.recovered) {
-            "configured"
-        } else {
-            "partly configured"
+        let status = |done: f64, of: f64, none: &str| {
+            if of == 0.0 {
+                none.to_string()
+            } else if done == 0.0 {
+                "not configured".to_string()
+            } else if close(done, of) {
+                "configured".to_string()
+            } else {
+                "partly configured".to_string()
+            }
         };
-        assert_eq!(cost_status, want_cost_status, "{who}");
-        // Only the steel scrap is factored, by the shipped ferrous-metals factor.
+        assert_eq!(cost_status, status(w.priced, w.recovered, "-"), "{who}");
+        // Every tonne recycled is factored, by the reference factors.
         assert!(close(recycled, w.recycled), "{who}: recycled {recycled}, want {w:?}");
-        assert!(close(unfactored, w.recycled - w.scrap), "{who}: unfactored {unfactored}, want {w:?}");
-        assert!(close(by_origin[2], 0.0) && close(by_origin[3], w.scrap), "{who}: {by_origin:?}");
+        assert!(close(w.factored, w.recycled), "{who}: a recycled stream without a reference factor: {w:?}");
+        assert!(close(unfactored, 0.0), "{who}: unfactored {unfactored}, want {w:?}");
+        assert!(close(by_origin[2], 0.0) && close(by_origin[3], w.factored), "{who}: {by_origin:?}");
         match co2e {
-            Some(t) => assert!(close(t, w.scrap * SCRAP_KG_CO2E / 1000.0), "{who}: {t}, want {w:?}"),
-            None => assert!(w.scrap == 0.0 && w.recycled > 0.0, "{who}: {w:?}"),
+            Some(t) => assert!((t - w.co2e_t).abs() < 1e-6, "{who}: {t}, want {w:?}"),
+            None => assert!(w.recycled == 0.0, "{who}: {w:?}"),
         }
-        let want_co2e_status = if w.recycled == 0.0 {
-            "nothing recycled"
-        } else if w.scrap == 0.0 {
-            "not configured"
-        } else if close(w.scrap, w.recycled) {
-            "configured"
-        } else {
-            "partly configured"
-        };
-        assert_eq!(co2e_status, want_co2e_status, "{who}");
+        assert_eq!(co2e_status, status(w.factored, w.recycled, "nothing recycled"), "{who}");
     }
     // The zone's rows of the fortnight show euros and tCO2e, both estimates resting on the
-    // reference figures, and say the rest is not configured.
+    // reference figures.
     let zone_rows: Vec<_> = rows.iter().filter(|r| r.get::<_, Option<String>>(1).is_none()).collect();
     assert!(zone_rows.iter().any(|r| r.get::<_, Option<f64>>(4).is_some()), "the zone's euros");
     assert!(zone_rows.iter().any(|r| r.get::<_, Option<f64>>(8).is_some()), "the zone's tCO2e");
@@ -227,7 +263,11 @@ async fn the_example_zone_s_fortnight_is_priced_and_factored_by_the_shipped_esti
         "[reference] cost D1: 95 EUR/t; FNADE and SN2E",
         "[reference] cost D10: 315 EUR/t; Proxy: ADEME and BRGM, SelecDEPOL",
         "[reference] cost R9: 0 EUR/t; Extended producer responsibility",
+        "[reference] cost R4 for steel-scrap: -145 EUR/t; ferrous metals (12 01 01): Trade price, 2019",
+        "[reference] cost R5 for foundry-sand: 20 EUR/t; foundry sand (proxy: inert mineral waste) (10 09 08): Proxy",
         "[reference] CO2e steel-scrap: 1273 kg CO2e/t; ferrous metals (12 01 01)",
+        "[reference] CO2e waste-oil: 725 kg CO2e/t; mineral oil (DESNZ 2025, UK) (13 02 05*): DESNZ",
+        "[reference] CO2e foundry-sand: 4.82974 kg CO2e/t; foundry sand (proxy: aggregates, DESNZ 2025, UK) (10 09 08): Proxy",
     ] {
         assert!(page.contains(line), "{line}\n{page}");
     }

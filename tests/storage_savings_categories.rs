@@ -97,18 +97,19 @@ async fn each_hazard_pays_its_baseline_and_a_year_without_rates_is_not_configure
     // 2027. Scrap (non-hazardous): baseline D1 50 + TGAP 2027 non-hazardous-landfill 70 = 120
     // EUR/t, actual R4 -30: 3 t x (120 + 30) = 450 EUR. Oil (hazardous): baseline D10 300 + TGAP
     // 2027 hazardous-incineration 15 = 315 EUR/t, actual R9 100: 0.5 t x (315 - 100) = 107.5 EUR.
-    // 557.5 EUR, all by the zone's own figures. CO2e: scrap 3 t x 1,273 kg (reference estimate
-    // for ferrous metals) = 3.819 t; the oil has no factor: 0.5 t unfactored.
+    // 557.5 EUR, all by the zone's own figures. CO2e, by the reference estimates: scrap 3 t x
+    // 1,273 kg (ferrous metals) = 3.819 t; oil 0.5 t x 725 kg (mineral oil re-refined, DESNZ
+    // 2025) = 0.3625 t; 4.1815 t.
     // 2028. Scrap: 2 t x (50 + 80 + 30) = 320 EUR; oil: 1 t x (300 + 20 - 100) = 220 EUR; 540 EUR.
-    // CO2e: 2 t x 1,273 kg = 2.546 t.
+    // CO2e: 2 t x 1,273 kg + 1 t x 725 kg = 2.546 + 0.725 = 3.271 t.
     // 2029: the zone gives no TGAP rate; the shipped trajectory does (CIBS art. L. 433-57,
     // non-hazardous waste stored, 81 EUR/t in 2029): 1 t x (50 + 81 + 30) = 161 EUR, priced by a
     // reference estimate. CO2e 1.273 t.
     // 2031: past the shipped trajectory, no TGAP rate at all: the scrap's baseline is not
     // configured; its CO2e is, 1.273 t.
     for (year, eur, by_reference, co2e, recovered) in [
-        (2027, Some(557.5), false, 3.819, 3.5),
-        (2028, Some(540.0), false, 2.546, 3.0),
+        (2027, Some(557.5), false, 4.1815, 3.5),
+        (2028, Some(540.0), false, 3.271, 3.0),
         (2029, Some(161.0), true, 1.273, 1.0),
         (2031, None, false, 1.273, 1.0),
     ] {
@@ -127,8 +128,8 @@ async fn each_hazard_pays_its_baseline_and_a_year_without_rates_is_not_configure
             None => assert_eq!((s.cost_avoided_eur, s.unpriced_t), (None, 1.0), "{year}: {s:?}"),
         }
         assert!(close(s.co2e_avoided_t, co2e), "{year}: {s:?}");
-        let scrap_t = co2e / 1.273;
-        assert!(close(Some(s.factored_reference_t), scrap_t) && s.factored_zone_t == 0.0, "{year}: {s:?}");
+        // Every tonne recovered here is recycled, and factored by a reference estimate.
+        assert!(close(Some(s.factored_reference_t), recovered) && s.factored_zone_t == 0.0, "{year}: {s:?}");
         let page = render(&r);
         if eur.is_none() {
             assert!(page.contains("disposal cost avoided               not configured"), "{page}");

@@ -347,11 +347,12 @@ async fn opportunities_and_savings_equal_the_hand_computed_fixture() {
 
     // Savings, March 2027. Baseline: D1 for any destination, 50 EUR/t, plus the 2027 landfill
     // TGAP, 70 EUR/t: 120 EUR/t. Recovered flows (cost avoided = t x (120 - actual)):
-    //   Béton own concrete R5 to itself, 10 t x (120 - 10) = 1100          (no emission factor)
+    //   Béton own concrete R5 to itself, 10 t x (120 - 10) = 1100          10 t x 4.82974 kg = 0.0482974 t (reference)
     //   Métallerie sand R5 to Béton, 4 t x (120 - 10) = 440, exchange      4 t x 20 kg = 0.08 t CO2e
     //   Métallerie scrap R4, 3 t x (120 - -30) = 450                       3 t x 1500 kg = 4.5 t CO2e
     //   Logistique mineral R5 to Béton, 25 t x (120 - 10) = 2750, exchange 25 t x 5 kg = 0.125 t CO2e
-    //   Logistique cardboard R3, 1.5 t, no R3 cost: unpriced, exchange   no factor: unfactored
+    //   Logistique cardboard R3, 1.5 t, exchange: the zone gives no R3 cost, the reference one for
+    //     cardboard (-30, sold) prices it: 1.5 t x (120 + 30) = 225;      1.5 t x 1,261.41472 kg = 1.89212208 t (reference)
     //   Menuiserie offcuts R1, 2.5 t x (120 - 20) = 250, exchange         energy recovery: no CO2e
     // Interim (pallets, R13) and disposal are not recovered.
     let want = [
@@ -362,20 +363,21 @@ async fn opportunities_and_savings_equal_the_hand_computed_fixture() {
             0.0,
             "configured",
             10.0,
-            [None, Some(0.0)],
-            10.0,
-            "not configured",
+            [Some(0.0482974), Some(0.0)],
+            0.0,
+            "configured",
         ),
+        // 2750 + 225 = 2975 EUR; 0.125 + 1.89212208 = 2.01712208 t CO2e, all through exchanges.
         sav(
             Some("logistique-a21"),
             [26.5, 26.5],
-            [Some(120.0), Some(2750.0), Some(2750.0)],
-            1.5,
-            "partly configured",
+            [Some(120.0), Some(2975.0), Some(2975.0)],
+            0.0,
+            "configured",
             26.5,
-            [Some(0.125), Some(0.125)],
-            1.5,
-            "partly configured",
+            [Some(2.01712208), Some(2.01712208)],
+            0.0,
+            "configured",
         ),
         sav(
             Some("menuiserie-souchez"),
@@ -400,18 +402,19 @@ async fn opportunities_and_savings_equal_the_hand_computed_fixture() {
             "configured",
         ),
         // The zone: 10 + 26.5 + 2.5 + 7 = 46 t recovered, 26.5 + 2.5 + 4 = 33 t through exchanges;
-        // 1100 + 2750 + 250 + 890 = 4990 EUR, 2750 + 250 + 440 = 3440 EUR through exchanges;
-        // 10 + 26.5 + 7 = 43.5 t recycled, 0.125 + 4.58 = 4.705 t CO2e, 0.125 + 0.08 = 0.205.
+        // 1100 + 2975 + 250 + 890 = 5215 EUR, 2975 + 250 + 440 = 3665 EUR through exchanges;
+        // 10 + 26.5 + 7 = 43.5 t recycled, 0.0482974 + 2.01712208 + 4.58 = 6.64541948 t CO2e,
+        // 2.01712208 + 0.08 = 2.09712208 t through exchanges.
         sav(
             None,
             [46.0, 33.0],
-            [Some(120.0), Some(4990.0), Some(3440.0)],
-            1.5,
-            "partly configured",
+            [Some(120.0), Some(5215.0), Some(3665.0)],
+            0.0,
+            "configured",
             43.5,
-            [Some(4.705), Some(0.205)],
-            11.5,
-            "partly configured",
+            [Some(6.64541948), Some(2.09712208)],
+            0.0,
+            "configured",
         ),
     ];
     let savings = |month: SystemTime| async move {
@@ -442,9 +445,10 @@ async fn opportunities_and_savings_equal_the_hand_computed_fixture() {
         assert!(got.matches(w), "got {got:?}, want {w:?}");
     }
 
-    // By whose factors: every priced tonne of March by the zone's own (46 - 1.5 = 44.5 t), every
-    // factored tonne too (4 + 3 + 25 = 32 t): the shipped reference factor for ferrous scrap is
-    // overridden by the zone's.
+    // By whose factors: the zone's own price 46 - 1.5 = 44.5 t, the reference cost of cardboard
+    // the 1.5 t of cardboard; the zone's own factors 4 + 3 + 25 = 32 t (the shipped reference
+    // factor for ferrous scrap is overridden by the zone's), the reference ones the concrete and
+    // the cardboard, 10 + 1.5 = 11.5 t.
     let zone_march = c
         .query_one(
             "SELECT priced_zone_t, priced_reference_t, factored_zone_t, factored_reference_t
@@ -454,7 +458,7 @@ async fn opportunities_and_savings_equal_the_hand_computed_fixture() {
         .await
         .unwrap();
     let by_origin: [f64; 4] = [zone_march.get(0), zone_march.get(1), zone_march.get(2), zone_march.get(3)];
-    assert!(by_origin.iter().zip([44.5, 0.0, 32.0, 0.0]).all(|(a, b)| close(Some(*a), Some(b))), "{by_origin:?}");
+    assert!(by_origin.iter().zip([44.5, 1.5, 32.0, 11.5]).all(|(a, b)| close(Some(*a), Some(b))), "{by_origin:?}");
 
     // April: nothing recovered, no savings row. January 2031: no TGAP for 2031, so no baseline:
     // Béton's 10 t are unpriced and the cost avoided is not configured (NULL, never 0).

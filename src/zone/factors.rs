@@ -4,7 +4,7 @@
 //! returns (docs/kpis.md "Savings and avoided impact").
 
 use super::file::ZoneFile;
-use super::synergy::{accepted_code, CostFactor, TgapCategory, TgapRate};
+use super::synergy::{accepted_code, TgapCategory, TgapRate};
 use serde::Deserialize;
 use std::collections::HashSet;
 use std::sync::OnceLock;
@@ -43,9 +43,25 @@ pub struct ReferenceFactors {
     #[serde(default)]
     pub tgap: Vec<TgapRate>,
     #[serde(default)]
-    pub costs: Vec<CostFactor>,
+    pub costs: Vec<ReferenceCost>,
     #[serde(default)]
     pub emissions: Vec<ReferenceEmission>,
+}
+
+/// A reference cost of a treatment at any destination: of every material, or, with `ewc`, of
+/// the materials whose List of Waste codes are listed (cardboard and plastics are both R3, at
+/// different prices).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceCost {
+    pub treatment: String,
+    /// What the listed codes are, named in each figure's source.
+    #[serde(default)]
+    pub material: Option<String>,
+    #[serde(default)]
+    pub ewc: Option<Vec<String>>,
+    pub eur_per_tonne: f64,
+    pub source: String,
 }
 
 /// An emission factor for a material, applied to every stream whose code is listed.
@@ -77,6 +93,8 @@ pub struct TgapRow {
 pub struct CostRow {
     pub treatment: String,
     pub destination: Option<String>,
+    /// The stream it prices (a reference cost by material); absent: every stream.
+    pub stream: Option<String>,
     pub eur_per_tonne: f64,
     pub source: String,
     pub origin: Origin,
@@ -123,23 +141,41 @@ pub fn effective_with(f: &ZoneFile, reference: &ReferenceFactors) -> Effective {
     );
     tgap.sort_by_key(|t| (t.year, t.category));
 
-    let cost_of = |c: &CostFactor, origin: Origin| CostRow {
-        treatment: c.treatment.clone(),
-        destination: c.destination.clone(),
-        eur_per_tonne: c.eur_per_tonne,
-        source: c.source.clone(),
-        origin,
-    };
-    let mut costs: Vec<CostRow> = x.costs.iter().map(|c| cost_of(c, Origin::Zone)).collect();
-    let priced: HashSet<(String, Option<String>)> =
-        costs.iter().map(|c| (c.treatment.clone(), c.destination.clone())).collect();
-    costs.extend(
-        reference
-            .costs
-            .iter()
-            .filter(|c| !priced.contains(&(c.treatment.clone(), c.destination.clone())))
-            .map(|c| cost_of(c, Origin::Reference)),
-    );
+    // The zone's costs, then the reference ones of the treatments the zone prices at no
+    // particular destination: a zone entry for any destination replaces every reference entry
+    // of its treatment, whatever their materials; one for a destination leaves them for the
+    // other destinations.
+    let mut costs: Vec<CostRow> = x
+        .costs
+        .iter()
+        .map(|c| CostRow {
+            treatment: c.treatment.clone(),
+            destination: c.destination.clone(),
+            stream: None,
+            eur_per_tonne: c.eur_per_tonne,
+            source: c.source.clone(),
+            origin: Origin::Zone,
+        })
+        .collect();
+    let priced: HashSet<&str> =
+        x.costs.iter().filter(|c| c.destination.is_none()).map(|c| c.treatment.as_str()).collect();
+    for r in reference.costs.iter().filter(|r| !priced.contains(r.treatment.as_str())) {
+        let row = |stream: Option<String>, source: String| CostRow {
+            treatment: r.treatment.clone(),
+            destination: None,
+            stream,
+            eur_per_tonne: r.eur_per_tonne,
+            source,
+            origin: Origin::Reference,
+        };
+        match &r.ewc {
+            None => costs.push(row(None, r.source.clone())),
+            Some(codes) => costs.extend(f.streams.iter().filter(|s| lists_code(codes, &s.ewc)).map(|s| {
+                let material = r.material.as_deref().unwrap_or("material");
+                row(Some(s.id.clone()), format!("{material} ({}): {}", s.ewc, r.source))
+            })),
+        }
+    }
 
     let mut emissions = Vec::new();
     for s in &f.streams {
@@ -178,8 +214,13 @@ pub fn effective(f: &ZoneFile) -> Effective {
 
 /// The reference factor whose codes list a stream's code.
 fn reference_emission<'a>(reference: &'a ReferenceFactors, ewc: &str) -> Option<&'a ReferenceEmission> {
-    let code = accepted_code(ewc).ok()?;
-    reference.emissions.iter().find(|r| r.ewc.iter().any(|c| accepted_code(c).ok().as_deref() == Some(code.as_str())))
+    reference.emissions.iter().find(|r| lists_code(&r.ewc, ewc))
+}
+
+/// Whether `codes` lists a stream's code (both normalised as the registry stores codes).
+fn lists_code(codes: &[String], ewc: &str) -> bool {
+    let Ok(code) = accepted_code(ewc) else { return false };
+    codes.iter().any(|c| accepted_code(c).ok().as_deref() == Some(code.as_str()))
 }
 
 #[cfg(test)]

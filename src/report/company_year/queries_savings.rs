@@ -95,9 +95,11 @@ pub(super) async fn sources(
                  SELECT 'TGAP ' || g.year || ' ' || g.category AS what, g.eur_per_t AS value, 'EUR/t' AS unit, g.origin, g.source
                  FROM tgap_category_rates g WHERE g.year = $2 AND g.category IN (SELECT category FROM cats)
                  UNION ALL
-                 SELECT 'cost ' || c.treatment || coalesce(' at ' || c.destination_id, ''), c.eur_per_t, 'EUR/t', c.origin, c.source
+                 SELECT 'cost ' || c.treatment || coalesce(' for ' || c.stream_id, '') || coalesce(' at ' || c.destination_id, ''),
+                        c.eur_per_t, 'EUR/t', c.origin, c.source
                  FROM treatment_costs c
                  WHERE c.treatment IN (SELECT treatment FROM fl UNION SELECT baseline FROM fl)
+                   AND (c.stream_id IS NULL OR (c.treatment, c.stream_id) IN (SELECT treatment, stream_id FROM fl))
                  UNION ALL
                  SELECT 'CO2e ' || e.stream_id, e.kg_co2e_per_t, 'kg CO2e/t', e.origin, e.source
                  FROM emission_factors e WHERE e.stream_id IN (SELECT stream_id FROM fl)

@@ -54,8 +54,9 @@ async fn insert_factors(tx: &impl GenericClient, f: &ZoneFile) -> Result<(), Sto
     }
     for c in &x.costs {
         tx.execute(
-            "INSERT INTO treatment_costs (treatment, destination_id, eur_per_t, source, origin) VALUES ($1, $2, $3, $4, $5)",
-            &[&c.treatment, &c.destination, &c.eur_per_tonne, &c.source, &c.origin.name()],
+            "INSERT INTO treatment_costs (treatment, destination_id, stream_id, eur_per_t, source, origin)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&c.treatment, &c.destination, &c.stream, &c.eur_per_tonne, &c.source, &c.origin.name()],
         )
         .await?;
     }

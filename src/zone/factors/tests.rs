@@ -32,8 +32,15 @@ fn the_shipped_reference_reads_and_cites_every_figure() {
             assert!(rate >= 0.0 && keys.insert((t.year, category)), "{t:?}");
         }
     }
+    let mut priced = HashSet::new();
     for c in &r.costs {
-        assert!(!c.source.trim().is_empty() && c.destination.is_none(), "{c:?}");
+        assert!(!c.source.trim().is_empty() && c.eur_per_tonne.is_finite(), "{c:?}");
+        assert_eq!(c.material.is_some(), c.ewc.is_some(), "a material names its codes: {c:?}");
+        // One reference cost per treatment and code (None: every other code).
+        for code in c.ewc.clone().map_or(vec![None], |v| v.into_iter().map(Some).collect()) {
+            let code = code.map(|c| accepted_code(&c).unwrap_or_else(|why| panic!("{c}: {why}")));
+            assert!(priced.insert((c.treatment.clone(), code.clone())), "{} {code:?} priced twice", c.treatment);
+        }
     }
     let mut codes = HashSet::new();
     for e in &r.emissions {
@@ -90,4 +97,41 @@ emissions = [{ stream = "scrap", kg_co2e_per_tonne = 1500.0, source = "our LCA" 
     );
     let e = effective_with(&f, &reference);
     assert_eq!((e.emissions[0].kg_co2e_per_tonne, e.emissions[0].origin), (1500.0, Origin::Zone));
+}
+
+#[test]
+fn a_reference_cost_by_material_prices_the_streams_of_its_codes_until_the_zone_prices_the_treatment() {
+    let reference: ReferenceFactors = toml::from_str(
+        r#"
+        costs = [{ treatment = "R4", material = "ferrous metals", ewc = ["12 01 01"], eur_per_tonne = -100.0, source = "index" },
+                 { treatment = "R4", eur_per_tonne = 5.0, source = "any other" }]
+        "#,
+    )
+    .unwrap();
+    let e = effective_with(&zone(""), &reference);
+    let rows: Vec<(Option<&str>, f64, &str)> =
+        e.costs.iter().map(|c| (c.stream.as_deref(), c.eur_per_tonne, c.source.as_str())).collect();
+    assert_eq!(rows, vec![(Some("scrap"), -100.0, "ferrous metals (12 01 01): index"), (None, 5.0, "any other")]);
+
+    // A zone price of R4 at one destination leaves the reference for the others; at any
+    // destination, it replaces both reference rows.
+    let f = zone(
+        r#"
+[[operators]]
+id = "dealer"
+name = "Dealer"
+[factors]
+costs = [{ treatment = "R4", destination = "dealer", eur_per_tonne = -120.0, source = "contract" }]
+"#,
+    );
+    assert_eq!(effective_with(&f, &reference).costs.len(), 3);
+    let f = zone(
+        r#"
+[factors]
+costs = [{ treatment = "R4", eur_per_tonne = -110.0, source = "contract" }]
+"#,
+    );
+    let e = effective_with(&f, &reference);
+    assert_eq!(e.costs.len(), 1);
+    assert_eq!((e.costs[0].stream.as_deref(), e.costs[0].origin), (None, Origin::Zone));
 }
