@@ -13,6 +13,7 @@ mod model;
 mod queries;
 mod queries_savings;
 mod render;
+mod year_sql;
 
 pub use crate::report::figures::{Category, Rates};
 pub use model::{CompanyYear, FactorSource, Implausible, Opportunity, Savings};

@@ -5,13 +5,11 @@
 //! the zone's time zone as `$3`, so that the local year is the views' local year.
 
 use super::queries_savings::{savings, sources};
+use super::year_sql::{IN_YEAR, YEAR_END, YEAR_START};
 use super::{CompanyYear, Implausible, Opportunity};
 use crate::report::{figures, Period, ReportError, ZoneTime};
 use crate::store::{column, StoreError};
 use tokio_postgres::GenericClient;
-
-/// The local year's first instant, as the views write period_start.
-pub(super) const YEAR_START: &str = "make_timestamptz($2, 1, 1, 0, 0, 0, $3::text)";
 
 /// Reads the report of a company and a local year of the zone's time zone.
 pub async fn read(
@@ -54,7 +52,7 @@ async fn implausible(
                 "SELECT container_id, count(*) AS weighings, min(mass_t) AS min_t, max(mass_t) AS max_t,
                         max(max_load_t) AS max_load_t, sum(mass_t) AS total_t
                  FROM implausible_weighings
-                 WHERE company_id = $1 AND ts >= {YEAR_START} AND ts < make_timestamptz($2 + 1, 1, 1, 0, 0, 0, $3::text)
+                 WHERE company_id = $1 AND ts >= {YEAR_START} AND ts < {YEAR_END}
                  GROUP BY container_id ORDER BY container_id"
             ),
             &[&company, &year, &zone.name],
@@ -96,10 +94,6 @@ async fn months_without_weighings(
     .map(|r| column::<i32>(r, "month").map(|m| m as u32))
     .collect()
 }
-
-/// The views' months that fall in the local year.
-pub(super) const IN_YEAR: &str =
-    "month >= make_timestamptz($2, 1, 1, 0, 0, 0, $3::text) AND month < make_timestamptz($2 + 1, 1, 1, 0, 0, 0, $3::text)";
 
 /// The company's synergy opportunities of the year, each summed over its months.
 async fn opportunities(

@@ -1,7 +1,7 @@
 //! A company's savings of the year (`savings_monthly`) and the factors they rest on, each with
 //! its source (docs/kpis.md "Savings and avoided impact").
 
-use super::queries::{IN_YEAR, YEAR_START};
+use super::year_sql::{IN_YEAR, YEAR_START};
 use super::{FactorSource, Savings};
 use crate::report::ZoneTime;
 use crate::store::{column, StoreError};
