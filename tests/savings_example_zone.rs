@@ -263,11 +263,11 @@ async fn the_example_zone_s_fortnight_is_priced_but_for_its_solvents_and_factore
         "[reference] cost D1: 95 EUR/t; FNADE and SN2E",
         "[reference] cost D10: 315 EUR/t; Proxy: ADEME and BRGM, SelecDEPOL",
         "[reference] cost R9: 0 EUR/t; Extended producer responsibility",
-        "[reference] cost R4 for steel-scrap: -145 EUR/t; ferrous metals (12 01 01): Trade price, 2019",
-        "[reference] cost R5 for foundry-sand: 20 EUR/t; foundry sand (proxy: inert mineral waste) (10 09 08): Proxy",
-        "[reference] CO2e steel-scrap: 1273 kg CO2e/t; ferrous metals (12 01 01)",
-        "[reference] CO2e waste-oil: 725 kg CO2e/t; mineral oil (DESNZ 2025, UK) (13 02 05*): DESNZ",
-        "[reference] CO2e foundry-sand: 4.82974 kg CO2e/t; foundry sand (proxy: aggregates, DESNZ 2025, UK) (10 09 08): Proxy",
+        "[reference] cost R4 for 12 01 01: -145 EUR/t; ferrous metals: Trade price, 2019",
+        "[reference] cost R5 for 10 09 08: 20 EUR/t; foundry sand (proxy: inert mineral waste): Proxy",
+        "[reference] CO2e 12 01 01: 1273 kg CO2e/t; ferrous metals: ADEME Base Carbone",
+        "[reference] CO2e 13 02 05*: 725 kg CO2e/t; mineral oil (DESNZ 2025, UK): DESNZ",
+        "[reference] CO2e 10 09 08: 4.82974 kg CO2e/t; foundry sand (proxy: aggregates, DESNZ 2025, UK): Proxy",
     ] {
         assert!(page.contains(line), "{line}\n{page}");
     }

@@ -137,9 +137,7 @@ async fn each_hazard_pays_its_baseline_and_a_year_without_rates_is_not_configure
         }
         assert!(page.contains("(estimate: reference figures in part)"), "{page}");
         assert!(
-            page.contains(
-                "[reference] CO2e steel-scrap: 1273 kg CO2e/t; ferrous metals (12 01 01): ADEME Base Carbone"
-            ),
+            page.contains("[reference] CO2e 12 01 01: 1273 kg CO2e/t; ferrous metals: ADEME Base Carbone"),
             "{page}"
         );
         if year == 2027 {

@@ -93,16 +93,20 @@ pub struct TgapRow {
 pub struct CostRow {
     pub treatment: String,
     pub destination: Option<String>,
-    /// The stream it prices (a reference cost by material); absent: every stream.
-    pub stream: Option<String>,
+    /// The List of Waste code it prices, as the registry writes codes (a reference cost by
+    /// material); absent: every code.
+    pub ewc: Option<String>,
     pub eur_per_tonne: f64,
     pub source: String,
     pub origin: Origin,
 }
 
+/// A zone's factor is for one of its streams; a reference factor is for a List of Waste code,
+/// so that a flow is factored by the code it was weighed under.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EmissionRow {
-    pub stream: String,
+    pub stream: Option<String>,
+    pub ewc: Option<String>,
     pub kg_co2e_per_tonne: f64,
     pub source: String,
     pub origin: Origin,
@@ -151,7 +155,7 @@ pub fn effective_with(f: &ZoneFile, reference: &ReferenceFactors) -> Effective {
         .map(|c| CostRow {
             treatment: c.treatment.clone(),
             destination: c.destination.clone(),
-            stream: None,
+            ewc: None,
             eur_per_tonne: c.eur_per_tonne,
             source: c.source.clone(),
             origin: Origin::Zone,
@@ -160,40 +164,44 @@ pub fn effective_with(f: &ZoneFile, reference: &ReferenceFactors) -> Effective {
     let priced: HashSet<&str> =
         x.costs.iter().filter(|c| c.destination.is_none()).map(|c| c.treatment.as_str()).collect();
     for r in reference.costs.iter().filter(|r| !priced.contains(r.treatment.as_str())) {
-        let row = |stream: Option<String>, source: String| CostRow {
+        let row = |ewc: Option<String>, source: String| CostRow {
             treatment: r.treatment.clone(),
             destination: None,
-            stream,
+            ewc,
             eur_per_tonne: r.eur_per_tonne,
             source,
             origin: Origin::Reference,
         };
         match &r.ewc {
             None => costs.push(row(None, r.source.clone())),
-            Some(codes) => costs.extend(f.streams.iter().filter(|s| lists_code(codes, &s.ewc)).map(|s| {
+            Some(codes) => {
                 let material = r.material.as_deref().unwrap_or("material");
-                row(Some(s.id.clone()), format!("{material} ({}): {}", s.ewc, r.source))
-            })),
+                costs.extend(codes_of(codes).map(|code| row(Some(code), format!("{material}: {}", r.source))));
+            }
         }
     }
 
-    let mut emissions = Vec::new();
-    for s in &f.streams {
-        if let Some(e) = x.emissions.iter().find(|e| e.stream == s.id) {
-            emissions.push(EmissionRow {
-                stream: s.id.clone(),
-                kg_co2e_per_tonne: e.kg_co2e_per_tonne,
-                source: e.source.clone(),
-                origin: Origin::Zone,
-            });
-        } else if let Some(r) = reference_emission(reference, &s.ewc) {
-            emissions.push(EmissionRow {
-                stream: s.id.clone(),
-                kg_co2e_per_tonne: r.kg_co2e_per_tonne,
-                source: format!("{} ({}): {}", r.material, s.ewc, r.source),
-                origin: Origin::Reference,
-            });
-        }
+    // The zone's factors by stream, the reference ones by code: the views take a flow's
+    // stream's row first, then its code's.
+    let mut emissions: Vec<EmissionRow> = x
+        .emissions
+        .iter()
+        .map(|e| EmissionRow {
+            stream: Some(e.stream.clone()),
+            ewc: None,
+            kg_co2e_per_tonne: e.kg_co2e_per_tonne,
+            source: e.source.clone(),
+            origin: Origin::Zone,
+        })
+        .collect();
+    for r in &reference.emissions {
+        emissions.extend(codes_of(&r.ewc).map(|code| EmissionRow {
+            stream: None,
+            ewc: Some(code),
+            kg_co2e_per_tonne: r.kg_co2e_per_tonne,
+            source: format!("{}: {}", r.material, r.source),
+            origin: Origin::Reference,
+        }));
     }
     Effective {
         baseline: x.baseline_treatment.clone().unwrap_or_else(|| DEFAULT_BASELINE.to_string()),
@@ -212,15 +220,10 @@ pub fn effective(f: &ZoneFile) -> Effective {
     effective_with(f, reference())
 }
 
-/// The reference factor whose codes list a stream's code.
-fn reference_emission<'a>(reference: &'a ReferenceFactors, ewc: &str) -> Option<&'a ReferenceEmission> {
-    reference.emissions.iter().find(|r| lists_code(&r.ewc, ewc))
-}
-
-/// Whether `codes` lists a stream's code (both normalised as the registry stores codes).
-fn lists_code(codes: &[String], ewc: &str) -> bool {
-    let Ok(code) = accepted_code(ewc) else { return false };
-    codes.iter().any(|c| accepted_code(c).ok().as_deref() == Some(code.as_str()))
+/// A reference entry's codes, as the registry writes codes (the reference file's own tests
+/// check that each reads).
+fn codes_of(codes: &[String]) -> impl Iterator<Item = String> + '_ {
+    codes.iter().filter_map(|c| accepted_code(c).ok())
 }
 
 #[cfg(test)]

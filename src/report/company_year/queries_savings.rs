@@ -84,7 +84,7 @@ pub(super) async fn sources(
         .query(
             &format!(
                 "WITH fl AS (
-                     SELECT DISTINCT f.stream_id, f.treatment, f.hazardous,
+                     SELECT DISTINCT f.stream_id, f.ewc, f.treatment, f.hazardous,
                             CASE WHEN f.hazardous THEN z.hazardous_baseline_treatment ELSE z.baseline_treatment END AS baseline
                      FROM flows_by_period f CROSS JOIN (SELECT * FROM zone_settings LIMIT 1) z
                      WHERE f.period = 'year' AND f.company_id = $1 AND f.period_start = {YEAR_START}
@@ -95,14 +95,17 @@ pub(super) async fn sources(
                  SELECT 'TGAP ' || g.year || ' ' || g.category AS what, g.eur_per_t AS value, 'EUR/t' AS unit, g.origin, g.source
                  FROM tgap_category_rates g WHERE g.year = $2 AND g.category IN (SELECT category FROM cats)
                  UNION ALL
-                 SELECT 'cost ' || c.treatment || coalesce(' for ' || c.stream_id, '') || coalesce(' at ' || c.destination_id, ''),
+                 SELECT 'cost ' || c.treatment || coalesce(' for ' || c.ewc, '') || coalesce(' at ' || c.destination_id, ''),
                         c.eur_per_t, 'EUR/t', c.origin, c.source
                  FROM treatment_costs c
                  WHERE c.treatment IN (SELECT treatment FROM fl UNION SELECT baseline FROM fl)
-                   AND (c.stream_id IS NULL OR (c.treatment, c.stream_id) IN (SELECT treatment, stream_id FROM fl))
+                   AND (c.ewc IS NULL OR (c.treatment, c.ewc) IN (SELECT treatment, ewc FROM fl))
                  UNION ALL
-                 SELECT 'CO2e ' || e.stream_id, e.kg_co2e_per_t, 'kg CO2e/t', e.origin, e.source
-                 FROM emission_factors e WHERE e.stream_id IN (SELECT stream_id FROM fl)
+                 SELECT 'CO2e ' || coalesce(e.stream_id, e.ewc), e.kg_co2e_per_t, 'kg CO2e/t', e.origin, e.source
+                 FROM emission_factors e
+                 WHERE e.stream_id IN (SELECT stream_id FROM fl)
+                    OR e.ewc IN (SELECT fl.ewc FROM fl
+                                 WHERE NOT EXISTS (SELECT 1 FROM emission_factors z WHERE z.stream_id = fl.stream_id))
                  ORDER BY 1"
             ),
             &[&company, &year, &zone.name],

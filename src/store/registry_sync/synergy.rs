@@ -54,16 +54,16 @@ async fn insert_factors(tx: &impl GenericClient, f: &ZoneFile) -> Result<(), Sto
     }
     for c in &x.costs {
         tx.execute(
-            "INSERT INTO treatment_costs (treatment, destination_id, stream_id, eur_per_t, source, origin)
+            "INSERT INTO treatment_costs (treatment, destination_id, ewc, eur_per_t, source, origin)
              VALUES ($1, $2, $3, $4, $5, $6)",
-            &[&c.treatment, &c.destination, &c.stream, &c.eur_per_tonne, &c.source, &c.origin.name()],
+            &[&c.treatment, &c.destination, &c.ewc, &c.eur_per_tonne, &c.source, &c.origin.name()],
         )
         .await?;
     }
     for e in &x.emissions {
         tx.execute(
-            "INSERT INTO emission_factors (stream_id, kg_co2e_per_t, source, origin) VALUES ($1, $2, $3, $4)",
-            &[&e.stream, &e.kg_co2e_per_tonne, &e.source, &e.origin.name()],
+            "INSERT INTO emission_factors (stream_id, ewc, kg_co2e_per_t, source, origin) VALUES ($1, $2, $3, $4, $5)",
+            &[&e.stream, &e.ewc, &e.kg_co2e_per_tonne, &e.source, &e.origin.name()],
         )
         .await?;
     }

@@ -28,7 +28,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (19, "reception weighings", include_str!("migrations/0019_reception_weighings.sql")),
     (20, "savings by TGAP category", include_str!("migrations/0020_savings_by_category.sql")),
     (21, "local period rollups", include_str!("migrations/0021_local_period_rollups.sql")),
-    (22, "reference costs by material", include_str!("migrations/0022_material_costs.sql")),
+    (22, "reference estimates by material code", include_str!("migrations/0022_material_costs.sql")),
 ];
 
 /// Storage mode, detected at start.

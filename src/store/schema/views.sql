@@ -390,12 +390,12 @@ o AS (
     LEFT JOIN received r ON r.month = s.month AND r.company_id = a.company_id AND r.ewc = s.ewc
     LEFT JOIN LATERAL (SELECT c.eur_per_t, c.origin FROM treatment_costs c
                        WHERE c.treatment = s.treatment AND (c.destination_id = s.destination_id OR c.destination_id IS NULL)
-                         AND (c.stream_id = s.stream_id OR c.stream_id IS NULL)
-                       ORDER BY c.destination_id IS NULL, c.stream_id IS NULL LIMIT 1) cur ON true
+                         AND (c.ewc = s.ewc OR c.ewc IS NULL)
+                       ORDER BY c.destination_id IS NULL, c.ewc IS NULL LIMIT 1) cur ON true
     LEFT JOIN LATERAL (SELECT c.eur_per_t, c.origin FROM treatment_costs c
                        WHERE c.treatment = a.treatment AND (c.destination_id = a.company_id OR c.destination_id IS NULL)
-                         AND (c.stream_id = s.stream_id OR c.stream_id IS NULL)
-                       ORDER BY c.destination_id IS NULL, c.stream_id IS NULL LIMIT 1) acc ON true
+                         AND (c.ewc = s.ewc OR c.ewc IS NULL)
+                       ORDER BY c.destination_id IS NULL, c.ewc IS NULL LIMIT 1) acc ON true
     LEFT JOIN treatments t ON t.code = s.treatment
     LEFT JOIN operators op ON op.id = s.destination_id
     CROSS JOIN LATERAL (SELECT CASE WHEN s.treatment_class <> 'disposal' THEN NULL
@@ -404,7 +404,9 @@ o AS (
                                END AS category) tc
     LEFT JOIN tgap_category_rates g
         ON g.category = tc.category AND g.year = extract(year FROM s.month AT TIME ZONE z.time_zone)::int
-    LEFT JOIN emission_factors e ON e.stream_id = s.stream_id)
+    LEFT JOIN LATERAL (SELECT e.kg_co2e_per_t, e.origin FROM emission_factors e
+                       WHERE e.stream_id = s.stream_id OR e.ewc = s.ewc
+                       ORDER BY e.stream_id IS NULL LIMIT 1) e ON true)
 SELECT month, company_id, stream_id, ewc, hazardous,
        destination_id                                                 AS current_destination,
        destination_kind                                               AS current_destination_kind,
@@ -460,12 +462,14 @@ f AS (
     CROSS JOIN LATERAL (SELECT CASE WHEN f.hazardous THEN t.tgap_hazardous ELSE t.tgap_non_hazardous END AS category) bl
     LEFT JOIN LATERAL (SELECT c.eur_per_t, c.origin FROM treatment_costs c
                        WHERE c.treatment = f.treatment AND (c.destination_id = f.destination_id OR c.destination_id IS NULL)
-                         AND (c.stream_id = f.stream_id OR c.stream_id IS NULL)
-                       ORDER BY c.destination_id IS NULL, c.stream_id IS NULL LIMIT 1) a ON true
-    LEFT JOIN treatment_costs b ON b.treatment = bt.treatment AND b.destination_id IS NULL AND b.stream_id IS NULL
+                         AND (c.ewc = f.ewc OR c.ewc IS NULL)
+                       ORDER BY c.destination_id IS NULL, c.ewc IS NULL LIMIT 1) a ON true
+    LEFT JOIN treatment_costs b ON b.treatment = bt.treatment AND b.destination_id IS NULL AND b.ewc IS NULL
     LEFT JOIN tgap_category_rates g
         ON g.category = bl.category AND g.year = extract(year FROM f.period_start AT TIME ZONE z.time_zone)::int
-    LEFT JOIN emission_factors e ON e.stream_id = f.stream_id
+    LEFT JOIN LATERAL (SELECT e.kg_co2e_per_t, e.origin FROM emission_factors e
+                       WHERE e.stream_id = f.stream_id OR e.ewc = f.ewc
+                       ORDER BY e.stream_id IS NULL LIMIT 1) e ON true
     WHERE f.period = 'month' AND f.treatment_class IN ('re-use', 'recycling', 'energy-recovery', 'other-recovery')),
 -- Each flow counted for its company and for the zone (company_id NULL).
 g AS (

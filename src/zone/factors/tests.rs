@@ -84,11 +84,14 @@ costs = [{ treatment = "D1", eur_per_tonne = 90.0, source = "quote" }]
     );
     assert_eq!(e.costs.len(), 1);
     assert_eq!((e.costs[0].eur_per_tonne, e.costs[0].origin), (90.0, Origin::Zone));
-    assert_eq!(e.emissions.len(), 1, "the oil has no factor: none is made up");
-    assert_eq!((e.emissions[0].stream.as_str(), e.emissions[0].origin), ("scrap", Origin::Reference));
-    assert!(e.emissions[0].source.starts_with("ferrous (12 01 01): study"), "{:?}", e.emissions[0]);
+    // The reference factor is the code's, whatever stream has that code now: a flow is factored
+    // by the code it was weighed under. No factor is made up for the oil's code.
+    assert_eq!(e.emissions.len(), 1);
+    let r = &e.emissions[0];
+    assert_eq!((r.stream.as_deref(), r.ewc.as_deref(), r.origin), (None, Some("12 01 01"), Origin::Reference));
+    assert_eq!(r.source, "ferrous: study");
 
-    // The zone's factor for the stream wins.
+    // The zone's factor for the stream is written beside it; the views take the stream's first.
     let f = zone(
         r#"
 [factors]
@@ -96,22 +99,35 @@ emissions = [{ stream = "scrap", kg_co2e_per_tonne = 1500.0, source = "our LCA" 
 "#,
     );
     let e = effective_with(&f, &reference);
-    assert_eq!((e.emissions[0].kg_co2e_per_tonne, e.emissions[0].origin), (1500.0, Origin::Zone));
+    let rows: Vec<(Option<&str>, Option<&str>, f64, Origin)> =
+        e.emissions.iter().map(|r| (r.stream.as_deref(), r.ewc.as_deref(), r.kg_co2e_per_tonne, r.origin)).collect();
+    assert_eq!(
+        rows,
+        vec![(Some("scrap"), None, 1500.0, Origin::Zone), (None, Some("12 01 01"), 1000.0, Origin::Reference)]
+    );
 }
 
 #[test]
-fn a_reference_cost_by_material_prices_the_streams_of_its_codes_until_the_zone_prices_the_treatment() {
+fn a_reference_cost_by_material_prices_its_codes_until_the_zone_prices_the_treatment() {
     let reference: ReferenceFactors = toml::from_str(
         r#"
-        costs = [{ treatment = "R4", material = "ferrous metals", ewc = ["12 01 01"], eur_per_tonne = -100.0, source = "index" },
+        costs = [{ treatment = "R4", material = "ferrous metals", ewc = ["12 01 01", "120102"], eur_per_tonne = -100.0, source = "index" },
                  { treatment = "R4", eur_per_tonne = 5.0, source = "any other" }]
         "#,
     )
     .unwrap();
     let e = effective_with(&zone(""), &reference);
     let rows: Vec<(Option<&str>, f64, &str)> =
-        e.costs.iter().map(|c| (c.stream.as_deref(), c.eur_per_tonne, c.source.as_str())).collect();
-    assert_eq!(rows, vec![(Some("scrap"), -100.0, "ferrous metals (12 01 01): index"), (None, 5.0, "any other")]);
+        e.costs.iter().map(|c| (c.ewc.as_deref(), c.eur_per_tonne, c.source.as_str())).collect();
+    // Every listed code, written as the registry writes codes, whether a stream has it or not.
+    assert_eq!(
+        rows,
+        vec![
+            (Some("12 01 01"), -100.0, "ferrous metals: index"),
+            (Some("12 01 02"), -100.0, "ferrous metals: index"),
+            (None, 5.0, "any other")
+        ]
+    );
 
     // A zone price of R4 at one destination leaves the reference for the others; at any
     // destination, it replaces both reference rows.
@@ -124,7 +140,7 @@ name = "Dealer"
 costs = [{ treatment = "R4", destination = "dealer", eur_per_tonne = -120.0, source = "contract" }]
 "#,
     );
-    assert_eq!(effective_with(&f, &reference).costs.len(), 3);
+    assert_eq!(effective_with(&f, &reference).costs.len(), 4);
     let f = zone(
         r#"
 [factors]
@@ -133,5 +149,5 @@ costs = [{ treatment = "R4", eur_per_tonne = -110.0, source = "contract" }]
     );
     let e = effective_with(&f, &reference);
     assert_eq!(e.costs.len(), 1);
-    assert_eq!((e.costs[0].stream.as_deref(), e.costs[0].origin), (None, Origin::Zone));
+    assert_eq!((e.costs[0].ewc.as_deref(), e.costs[0].origin), (None, Origin::Zone));
 }
