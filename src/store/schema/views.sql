@@ -673,7 +673,8 @@ CREATE OR REPLACE VIEW collections_due_all AS
     -- time the carrier may come, its close (23:59 for a window closing at 24:00, so that the
     -- pick-up stays on its day).
     w AS (
-        SELECT c.container_id, greatest((d::date + coalesce(c.w_from, time '00:00')) AT TIME ZONE z.tz, now()) AS starts_at,
+        SELECT c.container_id, c.overflow_at,
+               greatest((d::date + coalesce(c.w_from, time '00:00')) AT TIME ZONE z.tz, now()) AS starts_at,
                CASE WHEN coalesce(c.w_to, time '24:00') = time '24:00'
                     THEN (d::date + time '24:00') AT TIME ZONE z.tz - interval '1 minute'
                     ELSE (d::date + c.w_to) AT TIME ZONE z.tz END AS latest_at
@@ -686,15 +687,20 @@ CREATE OR REPLACE VIEW collections_due_all AS
     -- the deadline (overflow less 2 h), at the deadline or the window's close, whichever comes
     -- first, rounded down to the quarter hour of local time (the command's --slot 15m; never
     -- later than unrounded, never before the start); with no such day, the first start (late).
+    -- Each by one pass over the window days grouped by container (a correlated subquery per
+    -- container over all of them made the view quadratic in the containers).
+    pick AS (
+        SELECT DISTINCT ON (w.container_id) w.container_id,
+               greatest(least(date_bin(interval '15 minutes', x.at AT TIME ZONE z.tz, timestamp '2000-01-01')
+                                  AT TIME ZONE z.tz, x.at), w.starts_at) AS at
+        FROM w CROSS JOIN z CROSS JOIN LATERAL (SELECT least(w.overflow_at - interval '2 hours', w.latest_at) AS at) x
+        WHERE w.starts_at <= w.overflow_at - interval '2 hours'
+        ORDER BY w.container_id, w.starts_at DESC
+    ),
+    first AS (SELECT container_id, min(starts_at) AS at FROM w GROUP BY container_id),
     due AS (
-        SELECT c.*, coalesce(
-                   (SELECT greatest(least(date_bin(interval '15 minutes', x.at AT TIME ZONE z.tz, timestamp '2000-01-01')
-                                              AT TIME ZONE z.tz, x.at), w.starts_at)
-                    FROM w CROSS JOIN z CROSS JOIN LATERAL (SELECT least(c.overflow_at - interval '2 hours', w.latest_at) AS at) x
-                    WHERE w.container_id = c.container_id AND w.starts_at <= c.overflow_at - interval '2 hours'
-                    ORDER BY w.starts_at DESC LIMIT 1),
-                   (SELECT min(w.starts_at) FROM w WHERE w.container_id = c.container_id)) AS collect_at
-        FROM c
+        SELECT c.*, coalesce(pick.at, first.at) AS collect_at
+        FROM c LEFT JOIN pick ON pick.container_id = c.container_id LEFT JOIN first ON first.container_id = c.container_id
     ),
     f AS (
         -- At most 100 %, or the fill read when that is above (as src/plan/schedule.rs fill_at).
