@@ -518,10 +518,21 @@ async fn main() {
     assert!(daemon.terminate().await.success());
     assert!(!broker.log().contains("dropped"), "the broker dropped messages");
     if std::env::var("WASTEFLOW_BENCH_KEEP").is_ok_and(|v| v == "1") {
-        println!("kept: {} (drop it with DROP DATABASE; a private cluster's server is stopped all the same)", db.url);
+        println!("kept: {} (drop it with DROP DATABASE)", db.url);
+        if let Some(c) = &cluster {
+            println!(
+                "the private cluster runs on: stop it with `runuser -u postgres -- {}/pg_ctl -D {} stop`, \
+                 then remove {}",
+                cluster::PG_BIN,
+                c.dir.join("data").display(),
+                dir.display()
+            );
+            std::mem::forget(dir);
+        }
         std::mem::forget(db);
+        std::mem::forget(cluster);
     } else {
         drop(db);
+        drop(cluster);
     }
-    drop(cluster);
 }
