@@ -20,7 +20,24 @@
 //! covers the window's year: its content grows when history fills the year (1 year), not after.
 //!
 //! Run: `cargo bench --bench history` (PostgreSQL on 127.0.0.1:5432). `WASTEFLOW_BENCH_KEEP=1`
-//! keeps the database for EXPLAIN ANALYZE.
+//! keeps the database (or schema) for EXPLAIN ANALYZE. `WASTEFLOW_BENCH_HISTORY` sets the
+//! history sizes after the 28 days alone (default `28d,1y,5y`; `<n>y` is 13 n periods of 28
+//! days, `<n>p` n periods), `WASTEFLOW_BENCH_RUNS` the runs.
+//!
+//! On TimescaleDB: `WASTEFLOW_BENCH_TIMESCALE_URL=postgres://postgres:x@127.0.0.1:PORT/postgres`
+//! runs it in a fresh schema there, as the storage suite does with `WASTEFLOW_TEST_TIMESCALE_URL`
+//! (tests/common/storage.rs): the migrations make `readings` and the rollups hypertables and
+//! `prepare` sets the daemon's compression policies (every chunk older than
+//! `storage.compress_after`, 7 days; `readings` segmented by sensor and kind, the rollups by
+//! classification or container). The schema has no continuous aggregates: the rollups are tables
+//! the store writes. After the demo and after each history step the bench runs every compression
+//! policy's job in the foreground (`CALL run_job`), as the background worker would have done
+//! (PGlite runs no background jobs), so the window's chunks older than 7 days and every copied
+//! chunk are compressed, as in production; where a copy meets compressed data (the window's first
+//! hour, the previous step's last copy) its `ON CONFLICT` writes into compressed chunks, as late
+//! data does. With PGlite (`node .ci/timescaledb/server.mjs PORT DIR`: on disk; without DIR in
+//! memory), one backend serves every connection: the bench uses one at a time but while the live
+//! stage folds the demo. Figures: docs/performance.md "History: the cost of a window".
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -322,7 +339,12 @@ async fn main() {
                 );
             }
         }
-        for (name, ms, rows) in measure(client, start, now, runs).await {
+        // The machine's load while measuring: the times are only comparable when it stayed alike.
+        let load = || std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim().to_string();
+        let before = load();
+        let measured = measure(client, start, now, runs).await;
+        println!("measured with {}: load average {before} before, {} after", histories[i].1, load());
+        for (name, ms, rows) in measured {
             match timings.iter_mut().find(|t| t.name == name) {
                 Some(t) => {
                     t.ms.push(ms);
