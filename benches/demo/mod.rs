@@ -95,6 +95,9 @@ pub async fn fold_live(s: &Settings, zone: &Zone) {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut live = s.live.clone();
     live.tick = Duration::from_millis(50);
+    // Connected before the live stage starts: on PGlite a connection's first statement waits
+    // for any transaction of another connection to end.
+    let watch = connect(&s.database).await.expect("connect to watch the live inbox");
     let task = tokio::spawn(run_live(
         ZoneState::new(zone, LiveParams::from(&live)),
         Connector::new(&s.database).unwrap(),
@@ -103,7 +106,6 @@ pub async fn fold_live(s: &Settings, zone: &Zone) {
         stop_rx,
         Health::new(Duration::from_secs(60)),
     ));
-    let watch = connect(&s.database).await.expect("connect to watch the live inbox");
     let started = Instant::now();
     loop {
         tokio::time::sleep(Duration::from_millis(200)).await;
