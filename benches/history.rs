@@ -37,7 +37,13 @@
 //! hour, the previous step's last copy) its `ON CONFLICT` writes into compressed chunks, as late
 //! data does. With PGlite (`node .ci/timescaledb/server.mjs PORT DIR`: on disk; without DIR in
 //! memory), one backend serves every connection: the bench uses one at a time but while the live
-//! stage folds the demo. Figures: docs/performance.md "History: the cost of a window".
+//! stage folds the demo. Measured on PGlite (2026-12-07, docs/performance.md "History: the cost of
+//! a window", "On TimescaleDB (PGlite)"): it holds the 5 years on disk (7,476,560 readings, 5,273
+//! chunks, 4.0 GB of files, the node process at 1.24 GB); every query within 1.5 x but the company
+//! detail's "Last weighing" (its time bound is known only when the query runs) and `plan` (no time
+//! bound), for which every chunk is planned (102 x and 109 x with 5 years), the yearly report,
+//! which grows once, when history fills its year, and one 1-year median of "Containers" (the
+//! machine's load).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
