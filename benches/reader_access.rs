@@ -71,7 +71,7 @@ async fn readers() {
     let zone = zone.with_ids(prepared.ids);
     let (start, end, now) = period();
     let t = Instant::now();
-    let (messages, sent) = write_demo(&db, &s, &zone, (start, end, now)).await;
+    let (messages, sent) = write_demo(&s, &zone, (start, end, now)).await;
     let client = db.client().await;
     let stored = db.count("SELECT count(*) FROM readings").await;
     let dead = db.count("SELECT count(*) FROM rejected_messages").await;

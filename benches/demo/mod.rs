@@ -2,7 +2,7 @@
 //! zone (config/zone.toml) simulated as `bash deploy/demo.sh` does, validated and written with
 //! the daemon's own `Writer`, folded by its live stage; and the shipped dashboards' queries.
 
-use crate::common::{now_ms, zone_file, TestDb};
+use crate::common::{now_ms, zone_file};
 use std::time::{Duration, Instant};
 use wasteflow::batch::Batch;
 use wasteflow::calendar::{millis_span, Timestamp};
@@ -11,13 +11,14 @@ use wasteflow::health::Health;
 use wasteflow::live::{run_live, LiveParams, ZoneState};
 use wasteflow::simulate::{DeviceFaults, Faults, ZoneSim};
 use wasteflow::source::{AckToken, Delivery};
-use wasteflow::store::{Connector, Writer};
+use wasteflow::store::{connect, Connector, Writer};
 use wasteflow::validate::{check_message, Limits};
 use wasteflow::wire::TopicLayout;
 use wasteflow::zone::Zone;
 
 pub const DAY_MS: i64 = 86_400_000;
 
+#[allow(dead_code)] // reader_access's; history takes its target's settings
 pub fn settings(url: &str) -> Settings {
     let mut s = Settings::default();
     s.zone.file = zone_file();
@@ -87,11 +88,16 @@ pub fn period_of(days: f64) -> (i64, i64, i64) {
 }
 
 /// Folds the live inbox into the live state with the daemon's live stage, until it is empty.
-pub async fn fold_live(db: &TestDb, s: &Settings, zone: &Zone) {
+/// One connection watches the inbox meanwhile (on PGlite's single backend a connection opened
+/// and closed every poll would only add to the queue the live stage waits in).
+pub async fn fold_live(s: &Settings, zone: &Zone) {
     let (_reconf_tx, reconf_rx) = tokio::sync::watch::channel(None);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut live = s.live.clone();
     live.tick = Duration::from_millis(50);
+    // Connected before the live stage starts: on PGlite a connection's first statement waits
+    // for any transaction of another connection to end.
+    let watch = connect(&s.database).await.expect("connect to watch the live inbox");
     let task = tokio::spawn(run_live(
         ZoneState::new(zone, LiveParams::from(&live)),
         Connector::new(&s.database).unwrap(),
@@ -103,11 +109,13 @@ pub async fn fold_live(db: &TestDb, s: &Settings, zone: &Zone) {
     let started = Instant::now();
     loop {
         tokio::time::sleep(Duration::from_millis(200)).await;
-        if db.count("SELECT count(*) FROM live_inbox").await == 0 {
+        let left: i64 = watch.client.query_one("SELECT count(*) FROM live_inbox", &[]).await.unwrap().get(0);
+        if left == 0 {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(600), "the live inbox was not folded in 10 minutes");
+        assert!(started.elapsed() < Duration::from_secs(1800), "the live inbox was not folded in 30 minutes");
     }
+    watch.close().await;
     // One more round, for the sweep at `now`.
     tokio::time::sleep(Duration::from_millis(300)).await;
     stop_tx.send(true).unwrap();
@@ -149,15 +157,18 @@ pub fn rfc3339(ms: i64) -> String {
 }
 
 /// The demo over `start..end` written as the daemon writes it (batches of its defaults, its
-/// `Writer`), folded by its live stage and analysed: (messages, readings sent).
-pub async fn write_demo(db: &TestDb, s: &Settings, zone: &Zone, (start, end, now): (i64, i64, i64)) -> (usize, usize) {
+/// `Writer`) into the database of `s` (its schema, if it names one), folded by its live stage
+/// and analysed: (messages, readings sent).
+pub async fn write_demo(s: &Settings, zone: &Zone, (start, end, now): (i64, i64, i64)) -> (usize, usize) {
     let (batches, messages, sent) = demo_batches(zone, s, start, end, now, s.batch.max_messages);
     let mut writer = Writer::new(Connector::new(&s.database).unwrap());
     for b in &batches {
         writer.write(b).await.expect("write a demo batch");
     }
     writer.close().await;
-    fold_live(db, s, zone).await;
-    db.client().await.batch_execute("VACUUM ANALYZE").await.unwrap();
+    fold_live(s, zone).await;
+    let db = connect(&s.database).await.expect("connect");
+    db.client.batch_execute("VACUUM ANALYZE").await.unwrap();
+    db.close().await;
     (messages, sent)
 }

@@ -18,10 +18,17 @@ pub struct StorageTarget {
 
 impl StorageTarget {
     pub async fn new() -> StorageTarget {
+        StorageTarget::at(std::env::var("WASTEFLOW_TEST_TIMESCALE_URL").ok()).await
+    }
+
+    /// A fresh schema in the TimescaleDB at `timescale_url` when there is one (not empty), else
+    /// a fresh PostgreSQL database: [`StorageTarget::new`] with the URL given (the benchmarks
+    /// take theirs from a variable of their own).
+    pub async fn at(timescale_url: Option<String>) -> StorageTarget {
         let mut settings = Settings::default();
         settings.zone.file = super::zone_file();
-        match std::env::var("WASTEFLOW_TEST_TIMESCALE_URL") {
-            Ok(url) if !url.is_empty() => {
+        match timescale_url {
+            Some(url) if !url.is_empty() => {
                 settings.database =
                     DatabaseSettings { url, schema: Some(unique("wf_")), ..DatabaseSettings::default() };
                 let target = StorageTarget { settings, timescale: true, _db: None };

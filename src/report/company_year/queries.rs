@@ -39,7 +39,8 @@ pub async fn read(
     })
 }
 
-/// The company's weighings of the local year above their container's capacity, per container.
+/// The company's weighings of the local year above their container's capacity, per container
+/// (the year's bounds as `year_sql` writes them, so that TimescaleDB plans only its chunks).
 async fn implausible(
     c: &impl GenericClient,
     zone: &ZoneTime,

@@ -1,14 +1,17 @@
 //! A report's local year in SQL, defined once: `$2` is the year, `$3` the zone's time zone (the
-//! views write a local period's start as the instant it begins there).
+//! views write a local period's start as the instant it begins there). Written `make_timestamp(..)
+//! AT TIME ZONE`, not `make_timestamptz(.., tz)`: the same instant, but TimescaleDB evaluates it
+//! when planning, so that a hypertable's chunks outside the year are left out of the plan (with
+//! `make_timestamptz` it planned every chunk: 3.4 to 4.1 s at 5 years of history, docs/performance.md).
 
 macro_rules! year_start {
     () => {
-        "make_timestamptz($2, 1, 1, 0, 0, 0, $3::text)"
+        "(make_timestamp($2, 1, 1, 0, 0, 0) AT TIME ZONE $3::text)"
     };
 }
 macro_rules! year_end {
     () => {
-        "make_timestamptz($2 + 1, 1, 1, 0, 0, 0, $3::text)"
+        "(make_timestamp($2 + 1, 1, 1, 0, 0, 0) AT TIME ZONE $3::text)"
     };
 }
 
