@@ -59,6 +59,12 @@ pub async fn containers(c: &impl GenericClient) -> Result<Vec<PlannedContainer>,
     Ok(out)
 }
 
+/// How far back the latest weighings are looked for, in turn: a container with fewer than
+/// [`WEIGHINGS_READ`] in the first span is read again over the second. Weighings older than a
+/// year are not read: a container's loads of more than a year ago say little of today's, and
+/// one without a usable weighing in a year is forecast from its density or its largest load.
+const WEIGHING_SPANS_DAYS: [u64; 2] = [92, 366];
+
 /// Each active container's latest weighings (kind 1, net mass), latest first, at most
 /// [`WEIGHINGS_READ`], each with the container's fill at the latest fill reading (kind 0) at
 /// or before it and less than a day older; a weighing without such a fill above 0 is skipped.
@@ -67,41 +73,80 @@ pub async fn containers(c: &impl GenericClient) -> Result<Vec<PlannedContainer>,
 /// cost does not grow with the history kept), then merged; the fill likewise. (Read as one
 /// `IN` over the container's sensors, the planner estimated thousands of rows per weighing, and
 /// past five years of history PostgreSQL's JIT compiled the query: 30-50 ms more, every time.)
+/// The last 92 days first, with that bound a constant when the statement is planned: on
+/// TimescaleDB only their chunks are planned (planning every chunk of five years took 7.6 s,
+/// docs/performance.md); then the last year, for the containers still short of weighings. The
+/// result is the same as one read over the year: the latest weighings in a span are the latest
+/// of all when there are enough of them.
 async fn weighings(c: &impl GenericClient) -> Result<BTreeMap<String, Vec<Weighing>>, StoreError> {
+    let now: std::time::SystemTime = c.query_one("SELECT now()", &[]).await?.get(0);
+    let mut out = BTreeMap::new();
+    let mut short: Option<Vec<String>> = None; // None: every active container
+    for days in WEIGHING_SPANS_DAYS {
+        let since = now - std::time::Duration::from_secs(days * 86_400);
+        let read = weighings_since(c, since, short.as_deref()).await?;
+        let mut still_short = Vec::new();
+        for (id, list) in read.into_iter() {
+            if list.len() < WEIGHINGS_READ {
+                still_short.push(id.clone());
+            }
+            out.insert(id, list);
+        }
+        if still_short.is_empty() {
+            break;
+        }
+        short = Some(still_short);
+    }
+    Ok(out)
+}
+
+/// [`weighings`] after `since`, of the active containers of `only` (None: all); every
+/// container asked for has an entry, empty when it has no weighing then.
+async fn weighings_since(
+    c: &impl GenericClient,
+    since: std::time::SystemTime,
+    only: Option<&[String]>,
+) -> Result<BTreeMap<String, Vec<Weighing>>, StoreError> {
     let rows = c
         .query(
             "SELECT k.id, w.kg, w.fill_pct
-             FROM containers k
-             CROSS JOIN LATERAL (
-                 SELECT x.ts, x.kg, x.fill_pct
-                 FROM (SELECT DISTINCT sensor_id FROM attributions WHERE container_id = k.id) s
-                 CROSS JOIN LATERAL (
-                     SELECT r.ts, r.value_milli::float8 / 1000 AS kg, f.fill_pct
-                     FROM readings r
+                 FROM containers k
+                 LEFT JOIN LATERAL (
+                     SELECT x.ts, x.kg, x.fill_pct
+                     FROM (SELECT DISTINCT sensor_id FROM attributions WHERE container_id = k.id) s
                      CROSS JOIN LATERAL (
-                         SELECT l.value_milli::float8 / 1000 AS fill_pct
-                         FROM (SELECT DISTINCT sensor_id FROM attributions WHERE container_id = k.id) s0
+                         SELECT r.ts, r.value_milli::float8 / 1000 AS kg, f.fill_pct
+                         FROM readings r
                          CROSS JOIN LATERAL (
-                             SELECT r0.ts, r0.value_milli FROM readings r0
-                             WHERE r0.sensor_id = s0.sensor_id AND r0.kind = 0
-                                 AND r0.attribution_id IN (SELECT id FROM attributions WHERE container_id = k.id)
-                                 AND r0.ts <= r.ts AND r0.ts > r.ts - interval '1 day'
-                             ORDER BY r0.ts DESC LIMIT 1) l
-                         ORDER BY l.ts DESC LIMIT 1) f
-                     WHERE r.sensor_id = s.sensor_id
-                         AND r.attribution_id IN (SELECT id FROM attributions WHERE container_id = k.id)
-                         AND r.kind = 1 AND f.fill_pct > 0
-                     ORDER BY r.ts DESC LIMIT $1) x
-                 ORDER BY x.ts DESC LIMIT $1) w
-             WHERE k.active
-             ORDER BY k.id, w.ts DESC",
-            &[&(WEIGHINGS_READ as i64)],
+                             SELECT l.value_milli::float8 / 1000 AS fill_pct
+                             FROM (SELECT DISTINCT sensor_id FROM attributions WHERE container_id = k.id) s0
+                             CROSS JOIN LATERAL (
+                                 SELECT r0.ts, r0.value_milli FROM readings r0
+                                 WHERE r0.sensor_id = s0.sensor_id AND r0.kind = 0
+                                     AND r0.attribution_id IN (SELECT id FROM attributions WHERE container_id = k.id)
+                                     AND r0.ts <= r.ts AND r0.ts > r.ts - interval '1 day'
+                                     AND r0.ts > $4
+                                 ORDER BY r0.ts DESC LIMIT 1) l
+                             ORDER BY l.ts DESC LIMIT 1) f
+                         WHERE r.sensor_id = s.sensor_id
+                             AND r.attribution_id IN (SELECT id FROM attributions WHERE container_id = k.id)
+                             AND r.kind = 1 AND f.fill_pct > 0 AND r.ts > $2
+                         ORDER BY r.ts DESC LIMIT $1) x
+                     ORDER BY x.ts DESC LIMIT $1) w ON true
+                 WHERE k.active AND ($3::text[] IS NULL OR k.id = ANY ($3::text[]))
+                 ORDER BY k.id, w.ts DESC",
+            // The fill's bound a day before the weighings', computed here: a constant when the
+            // statement is planned, which `timestamptz - interval` (stable) would not be.
+            &[&(WEIGHINGS_READ as i64), &since, &only, &(since - std::time::Duration::from_secs(86_400))],
         )
         .await?;
     let mut out: BTreeMap<String, Vec<Weighing>> = BTreeMap::new();
     for r in &rows {
-        let w = Weighing { kg: column(r, "kg")?, fill_pct: column(r, "fill_pct")? };
-        out.entry(column(r, "id")?).or_default().push(w);
+        let list = out.entry(column(r, "id")?).or_default();
+        let kg: Option<f64> = column(r, "kg")?;
+        if let Some(kg) = kg {
+            list.push(Weighing { kg, fill_pct: column(r, "fill_pct")? });
+        }
     }
     Ok(out)
 }
