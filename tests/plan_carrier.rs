@@ -153,3 +153,35 @@ async fn a_plan_a_carrier_would_follow() {
         "{text}"
     );
 }
+
+/// The weighings a forecast reads are the latest of the year before the plan's day: looked for
+/// over the 92 days before it first, then over the year for a container with fewer than 3
+/// there (so that on TimescaleDB a plan plans those days' chunks, not the whole history's).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forecast_reads_the_weighings_of_the_year_before_the_plan() {
+    let db = TestDb::new().await;
+    let c = fixture(&db).await;
+    // ml-scrap-1: the same two weighings as above, but in May 2026, 200 days before the plan:
+    // none in the 92 days, so the year is read, and they count.
+    readings(
+        &c,
+        "ml-scrap-1",
+        &[
+            ("2026-05-18T05:45:00Z", 0, 72.0),
+            ("2026-05-18T06:00:00Z", 1, 4670.0),
+            ("2026-05-21T05:45:00Z", 0, 78.0),
+            ("2026-05-21T06:00:00Z", 1, 5000.0),
+        ],
+    )
+    .await;
+    // la-mineral-1: one weighing 400 days before the plan, with its fill: more than a year
+    // before, not read; the forecast is by the container's largest load.
+    readings(&c, "la-mineral-1", &[("2025-11-02T05:45:00Z", 0, 80.0), ("2025-11-02T06:00:00Z", 1, 3000.0)]).await;
+    live(&c, &[("la-mineral-1", 60.0, 2.0), ("ml-scrap-1", 60.0, 2.0)]).await;
+    let json: serde_json::Value = serde_json::from_str(&plan(&Env::new(&db), true)).unwrap();
+    // As in the first test: (4,670 + 5,000) / (72 + 78) kg a point, x 86 %.
+    let scrap = pickup(&json, "ml-scrap-1");
+    assert_eq!((scrap["mass_basis"].as_str(), scrap["weighings"].as_u64()), (Some("weighings"), Some(2)), "{json:#}");
+    assert!((scrap["tonnes"].as_f64().unwrap() - 9.670 / 150.0 * 86.0).abs() < 1e-9, "{json:#}");
+    assert_eq!(pickup(&json, "la-mineral-1")["mass_basis"], "max_load", "{json:#}");
+}

@@ -49,7 +49,7 @@ pub async fn read(client: &impl GenericClient, request: PlanRequest) -> Result<C
     let span = whole_seconds(request.horizon);
     let clock = zone.local_clock(client, request.day, span).await?;
     let start = clock.to_utc(LocalTime::midnight(request.day));
-    let containers = queries::containers(client).await?;
+    let containers = queries::containers(client, start).await?;
     let vehicles = queries::vehicles(client).await?;
     let params = Params {
         now: start,

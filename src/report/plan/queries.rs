@@ -12,9 +12,10 @@ use tokio_postgres::GenericClient;
 
 /// Every active container with a live fill level, its window (its own, else its site's, else
 /// any time) and its expected mass (from its latest weighings, else its largest load).
-/// Its last reading time comes rounded to the second, the planner's resolution.
-pub async fn containers(c: &impl GenericClient) -> Result<Vec<PlannedContainer>, ReportError> {
-    let mut weighings = weighings(c).await?;
+/// Its last reading time comes rounded to the second, the planner's resolution. Weighings are
+/// looked for back from `start`, the plan's first instant.
+pub async fn containers(c: &impl GenericClient, start: Timestamp) -> Result<Vec<PlannedContainer>, ReportError> {
+    let mut weighings = weighings(c, start.system_time()).await?;
     let rows = c
         .query(
             "SELECT c.id, c.company_id, c.destination_id, c.transporter_id, c.volume_m3, c.max_load_kg,
@@ -59,10 +60,11 @@ pub async fn containers(c: &impl GenericClient) -> Result<Vec<PlannedContainer>,
     Ok(out)
 }
 
-/// How far back the latest weighings are looked for, in turn: a container with fewer than
-/// [`WEIGHINGS_READ`] in the first span is read again over the second. Weighings older than a
-/// year are not read: a container's loads of more than a year ago say little of today's, and
-/// one without a usable weighing in a year is forecast from its density or its largest load.
+/// How far back from the plan's first day the latest weighings are looked for, in turn: a
+/// container with fewer than [`WEIGHINGS_READ`] in the first span is read again over the
+/// second. Weighings more than a year older than the plan are not read: a container's loads of
+/// more than a year before say little of the plan's, and one without a usable weighing in that
+/// year is forecast from its density or its largest load.
 const WEIGHING_SPANS_DAYS: [u64; 2] = [92, 366];
 
 /// Each active container's latest weighings (kind 1, net mass), latest first, at most
@@ -73,17 +75,19 @@ const WEIGHING_SPANS_DAYS: [u64; 2] = [92, 366];
 /// cost does not grow with the history kept), then merged; the fill likewise. (Read as one
 /// `IN` over the container's sensors, the planner estimated thousands of rows per weighing, and
 /// past five years of history PostgreSQL's JIT compiled the query: 30-50 ms more, every time.)
-/// The last 92 days first, with that bound a constant when the statement is planned: on
-/// TimescaleDB only their chunks are planned (planning every chunk of five years took 7.6 s,
-/// docs/performance.md); then the last year, for the containers still short of weighings. The
-/// result is the same as one read over the year: the latest weighings in a span are the latest
-/// of all when there are enough of them.
-async fn weighings(c: &impl GenericClient) -> Result<BTreeMap<String, Vec<Weighing>>, StoreError> {
-    let now: std::time::SystemTime = c.query_one("SELECT now()", &[]).await?.get(0);
+/// The 92 days before `start` and all after it first, with that bound a constant when the
+/// statement is planned: on TimescaleDB only their chunks are planned (planning every chunk of
+/// five years took 7.6 s, docs/performance.md); then from a year before `start`, for the
+/// containers still short of weighings. The result is the same as one read from a year before:
+/// the latest weighings in a span are the latest of all when there are enough of them.
+async fn weighings(
+    c: &impl GenericClient,
+    start: std::time::SystemTime,
+) -> Result<BTreeMap<String, Vec<Weighing>>, StoreError> {
     let mut out = BTreeMap::new();
     let mut short: Option<Vec<String>> = None; // None: every active container
     for days in WEIGHING_SPANS_DAYS {
-        let since = now - std::time::Duration::from_secs(days * 86_400);
+        let since = start - std::time::Duration::from_secs(days * 86_400);
         let read = weighings_since(c, since, short.as_deref()).await?;
         let mut still_short = Vec::new();
         for (id, list) in read.into_iter() {
