@@ -15,6 +15,10 @@
 //! The long one-reading backlog is compared with a subscriber that only counts (QoS 1, acks on
 //! receipt, a persistent session like the daemon's) draining the same backlog, in the same run
 //! (`ceilings::broker_backlog_ceiling`); `WASTEFLOW_BENCH_ONLY=backlog` runs only those two.
+//!
+//! 50 readings a frame live is printed as a share of the current schema's database ceiling
+//! measured in the same run (and as a multiple of the frozen v1 one);
+//! `WASTEFLOW_BENCH_ONLY=wide` runs only those three (the live run, then the two ceilings).
 
 #[path = "e2e/ceilings.rs"]
 mod ceilings;
@@ -129,6 +133,34 @@ async fn one_reading_backlog(scale: f64) {
     );
 }
 
+/// The line issue 29 asks for: 50 readings a frame live against the ceilings of the same run.
+fn print_wide_share(live_rps: f64, ceiling: f64, ceiling_v1: f64) {
+    println!(
+        "50 readings/frame live as a share of the v2 ceiling: {:.1} % ({live_rps:.0} / {ceiling:.0} readings/s; target >= 90 %); \
+         {:.2} x the frozen v1 ceiling ({ceiling_v1:.0} readings/s)",
+        100.0 * live_rps / ceiling,
+        live_rps / ceiling_v1
+    );
+}
+
+/// `WASTEFLOW_BENCH_ONLY=wide`: 50 readings a frame live, then the current and v1 database
+/// ceilings of the same frames.
+async fn wide_share(scale: f64) {
+    let frames = ((20_000f64 * scale) as u64).max(100);
+    let f = scenario(frames, 50, false).await;
+    let readings = frames * 50;
+    let live_rps = readings as f64 / f.seconds;
+    println!(
+        "50 readings/frame live: {readings} readings in {:.2} s, {live_rps:.0} readings/s, peak {:.1} MiB, {:.2} CPU s per M readings",
+        f.seconds,
+        f.peak_rss_mib,
+        f.cpu_seconds / (readings as f64 / 1e6)
+    );
+    let ceiling = ceilings::database_ceiling(frames, 50).await;
+    let ceiling_v1 = v1::database_ceiling_v1(frames, 50).await;
+    print_wide_share(live_rps, ceiling, ceiling_v1);
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     // `cargo bench` passes --bench; `cargo test --all-targets` does not: then only build.
@@ -141,6 +173,10 @@ async fn main() {
     // counting subscriber's.
     if std::env::var("WASTEFLOW_BENCH_ONLY").is_ok_and(|v| v == "backlog") {
         one_reading_backlog(scale).await;
+        return;
+    }
+    if std::env::var("WASTEFLOW_BENCH_ONLY").is_ok_and(|v| v == "wide") {
+        wide_share(scale).await;
         return;
     }
     // `WASTEFLOW_BENCH_ONLY=storage`: only the database ceilings and disk (no broker, no daemon).
@@ -175,10 +211,10 @@ async fn main() {
                 f.cpu_seconds / (readings as f64 / 1e6),
             );
         }
-        let (db, db_current) = ceilings::database_ceiling_kept(frames, per_frame, 10_000).await;
+        let (db, db_current) = ceilings::database_ceiling_kept(frames, per_frame).await;
         let disk_current = disk::disk_per_reading(&db_current).await;
         drop(db_current);
-        let (db_v1, db_old) = v1::database_ceiling_v1_kept(frames, per_frame, 10_000).await;
+        let (db_v1, db_old) = v1::database_ceiling_v1_kept(frames, per_frame).await;
         let disk_v1 = disk::disk_per_reading(&db_old).await;
         drop(db_old);
         schemas.push(SchemaFigures { per_frame, ceiling_current: db, ceiling_v1: db_v1, disk_current, disk_v1 });
@@ -205,7 +241,7 @@ async fn main() {
             "p50 ms",
             "p99 ms"
         );
-        for (per_frame, live_fps, db, broker, half, p50, p99) in ceilings {
+        for &(per_frame, live_fps, db, broker, half, p50, p99) in &ceilings {
             let live_rps = live_fps * per_frame as f64;
             println!(
                 "{:<22} {:>14.0} {:>14.0} {:>9.0}% {:>14.0} {:>9.0}% {:>14.0} {:>10.1} {:>10.1}",
@@ -221,6 +257,10 @@ async fn main() {
             );
         }
         println!("(latency: publish to the committing transaction's start, at half the live frame rate)");
+        let wide = ceilings.iter().find(|c| c.0 == 50).zip(schemas.iter().find(|s| s.per_frame == 50));
+        if let Some((&(_, live_fps, db, ..), s)) = wide {
+            print_wide_share(live_fps * 50.0, db, s.ceiling_v1);
+        }
     }
 
     // The current schema against the frozen v1 one (benches/e2e/v1), same rows, same run.
