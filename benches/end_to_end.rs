@@ -38,6 +38,8 @@ struct Figures {
     seconds: f64,
     peak_rss_mib: f64,
     cpu_seconds: f64,
+    /// Batches the daemon committed (`wasteflow_batch_commit_seconds_count`).
+    batches: f64,
 }
 
 /// One scenario's storage figures: the current schema against the frozen v1 one.
@@ -68,19 +70,36 @@ fn proc_stats(pid: u32) -> (f64, f64) {
 /// Waits until the daemon reports `expected` readings committed, then checks the table once.
 /// Progress comes from the daemon's own counter (incremented after COMMIT): polling
 /// `count(*)` on a table of a million rows every few milliseconds would load PostgreSQL as much
-/// as the daemon does and understate every figure.
+/// as the daemon does and understate every figure. The counter is read from `/metrics`, whose
+/// rendering costs the daemon a few milliseconds of CPU (every series, every histogram): read
+/// every 10 ms, it took about a quarter of the daemon's CPU in the 50 readings a frame live
+/// run (docs/performance.md, session 13), so the next read waits half the time the run's rate
+/// so far says is left, between 10 and 250 ms: a few dozen reads a run, the end still seen
+/// within about 10 ms.
 async fn wait_rows(db: &TestDb, daemon: &Daemon, expected: i64, limit: Duration) {
-    let deadline = Instant::now() + limit;
+    let started = Instant::now();
+    let deadline = started + limit;
     loop {
         let n = daemon.metric("wasteflow_readings_stored_total").await.unwrap_or(0.0) as i64;
         if n >= expected {
             break;
         }
         assert!(Instant::now() < deadline, "only {n} of {expected} readings stored after {limit:?}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
+        tokio::time::sleep(next_poll(started.elapsed(), n, expected)).await;
     }
     let stored = db.count("SELECT count(*) FROM readings").await;
     assert_eq!(stored, expected, "the daemon's counter and the table disagree");
+}
+
+/// How long to wait before reading the daemon's counter again: half the time left at the rate
+/// so far, between 10 and 250 ms (10 ms until the first reading is stored).
+fn next_poll(elapsed: Duration, stored: i64, expected: i64) -> Duration {
+    let (least, most) = (Duration::from_millis(10), Duration::from_millis(250));
+    if stored <= 0 {
+        return least;
+    }
+    let left = elapsed.mul_f64((expected - stored) as f64 / stored as f64);
+    (left / 2).clamp(least, most)
 }
 
 async fn scenario(frames: u64, per_frame: usize, backlog: bool) -> Figures {
@@ -109,9 +128,10 @@ async fn scenario(frames: u64, per_frame: usize, backlog: bool) -> Figures {
     wait_rows(&db, &daemon, expected, Duration::from_secs(900)).await;
     let seconds = t0.elapsed().as_secs_f64();
     let (peak_rss_mib, cpu_seconds) = proc_stats(daemon.child.id());
+    let batches = daemon.metric("wasteflow_batch_commit_seconds_count").await.unwrap_or(f64::NAN);
     assert!(daemon.terminate().await.success());
     assert!(!broker.log().contains("dropped"), "broker dropped messages");
-    Figures { seconds, peak_rss_mib, cpu_seconds }
+    Figures { seconds, peak_rss_mib, cpu_seconds, batches }
 }
 
 /// A long backlog of single-reading frames: the daemon's catch-up rate after maintenance, and
@@ -151,10 +171,13 @@ async fn wide_share(scale: f64) {
     let readings = frames * 50;
     let live_rps = readings as f64 / f.seconds;
     println!(
-        "50 readings/frame live: {readings} readings in {:.2} s, {live_rps:.0} readings/s, peak {:.1} MiB, {:.2} CPU s per M readings",
+        "50 readings/frame live: {readings} readings in {:.2} s, {live_rps:.0} readings/s, peak {:.1} MiB, \
+         {:.2} CPU s per M readings, {:.0} batches ({:.0} readings a batch)",
         f.seconds,
         f.peak_rss_mib,
-        f.cpu_seconds / (readings as f64 / 1e6)
+        f.cpu_seconds / (readings as f64 / 1e6),
+        f.batches,
+        readings as f64 / f.batches
     );
     let ceiling = ceilings::database_ceiling(frames, 50).await;
     let ceiling_v1 = v1::database_ceiling_v1(frames, 50).await;
