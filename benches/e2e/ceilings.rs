@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant, SystemTime};
 use wasteflow::batch::Batch;
 use wasteflow::calendar::{SignedDuration, Timestamp};
-use wasteflow::config::DatabaseSettings;
+use wasteflow::config::{BatchSettings, DatabaseSettings};
 use wasteflow::simulate::FrameGenerator;
 use wasteflow::store::{prepare, Connector, Writer};
 use wasteflow::validate::{check_message, Limits};
@@ -16,62 +16,71 @@ pub fn zone() -> Zone {
     Zone::load(&zone_file()).unwrap()
 }
 
+/// The daemon's settings as the benchmark's daemon gets them (defaults, then the
+/// `WASTEFLOW__*` variables of the benchmark's environment), on the given database.
+pub fn daemon_settings(url: &str) -> wasteflow::config::Settings {
+    let mut settings = wasteflow::config::load(None).expect("the WASTEFLOW__* variables of the benchmark are valid");
+    settings.database = DatabaseSettings { url: url.to_string(), ..settings.database };
+    settings
+}
+
 /// The batches of the database ceilings: the simulator's frames (seed 5), checked, cut into
-/// batches of about `batch_readings` readings. Deterministic within a UTC day (the frames start
-/// at the beginning of yesterday), so the v1 and current ceilings of a run write the same rows.
-pub fn ceiling_batches(zone: &Zone, frames: u64, per_frame: usize, batch_readings: usize) -> Vec<Batch> {
+/// batches as the daemon's batch stage cuts them when it is never short of messages (at
+/// `max_readings` readings and rejections, or `max_messages` messages), each message with its
+/// span, so that the writer also writes the frames to the live inbox, as in the daemon.
+/// Deterministic within a UTC day (the frames start at the beginning of yesterday), so the v1
+/// and current ceilings of a run write the same rows.
+pub fn ceiling_batches(zone: &Zone, frames: u64, per_frame: usize, limits: &BatchSettings) -> Vec<Batch> {
     let layout = TopicLayout::parse("zone/+/+/up").unwrap();
-    let limits = Limits {
+    let checks = Limits {
         max_payload_bytes: 65536,
         max_past: SignedDuration::from_millis(i64::MAX / 4),
         max_future: SignedDuration::from_millis(i64::MAX / 4),
     };
     let day = 86_400_000;
     let start = (now_ms() - day) / day * day;
-    let mut g = FrameGenerator::new(
-        zone,
-        &layout,
-        5,
-        wasteflow::calendar::Timestamp::from_millis(start as i64),
-        per_frame,
-        0.0,
-        0.0,
-    );
+    let received = Timestamp::from_millis(start as i64);
+    let mut g = FrameGenerator::new(zone, &layout, 5, received, per_frame, 0.0, 0.0);
     let mut batches = Vec::new();
     let mut batch = Batch::default();
     for _ in 0..frames {
         let m = g.next_message();
-        batch.readings.extend(
-            check_message(&m.topic, &m.payload.into(), Timestamp::from_millis(start as i64), &layout, zone, &limits)
-                .readings,
-        );
-        if batch.readings.len() >= batch_readings {
+        let payload = m.payload.into();
+        let checked = check_message(&m.topic, &payload, received, &layout, zone, &checks);
+        batch.push_message(m.topic, payload, received, None, None, checked);
+        if batch.readings.len() + batch.rejects.len() >= limits.max_readings || batch.messages() >= limits.max_messages
+        {
             batches.push(std::mem::take(&mut batch));
         }
     }
-    batches.push(batch);
+    if batch.messages() > 0 {
+        batches.push(batch);
+    }
     batches
 }
 
-/// Database ceiling: the same rows, the same statements, batch size and number of connections
-/// (`database.writers`), written by a minimal client in one process (no MQTT, no acks).
-/// Readings per second.
+/// Database ceiling: the same rows, the same statements (the live inbox included), batch size
+/// and number of connections (`database.writers`) as the daemon's, written by a minimal client
+/// in one process (no MQTT, no acks, no live fold). Readings per second.
 #[allow(dead_code)]
-pub async fn database_ceiling(frames: u64, per_frame: usize, batch_readings: usize) -> f64 {
-    database_ceiling_kept(frames, per_frame, batch_readings).await.0
+pub async fn database_ceiling(frames: u64, per_frame: usize) -> f64 {
+    database_ceiling_kept(frames, per_frame).await.0
 }
 
 /// As [`database_ceiling`], and the database it filled (to measure it before it is dropped).
-pub async fn database_ceiling_kept(frames: u64, per_frame: usize, batch_readings: usize) -> (f64, TestDb) {
+pub async fn database_ceiling_kept(frames: u64, per_frame: usize) -> (f64, TestDb) {
     let db = TestDb::new().await;
-    let settings = wasteflow::config::Settings {
-        database: DatabaseSettings { url: db.url.clone(), ..DatabaseSettings::default() },
-        ..Default::default()
-    };
+    let settings = daemon_settings(&db.url);
     let zone = zone();
     let prepared = prepare(&settings, &zone, true).await.expect("prepare");
     let zone = zone.with_ids(prepared.ids);
-    let batches = ceiling_batches(&zone, frames, per_frame, batch_readings);
+    let mut batches = ceiling_batches(&zone, frames, per_frame, &settings.batch);
+    // `WASTEFLOW_BENCH_CEILING_INBOX=0`: the ceiling as measured before session 13, without the
+    // live inbox (to compare the two; the daemon always writes it).
+    let inbox = std::env::var("WASTEFLOW_BENCH_CEILING_INBOX").map_or(true, |v| v != "0");
+    if !inbox {
+        batches.iter_mut().flat_map(|b| &mut b.spans).for_each(|s| s.frame = None);
+    }
     let total: usize = batches.iter().map(|b| b.readings.len()).sum();
     // As many connections as the daemon's writers, each taking every n-th batch.
     let n = settings.database.writers;
@@ -101,7 +110,10 @@ pub async fn database_ceiling_kept(frames: u64, per_frame: usize, batch_readings
     for t in tasks {
         t.await.unwrap();
     }
-    (total as f64 / t0.elapsed().as_secs_f64(), db)
+    let rate = total as f64 / t0.elapsed().as_secs_f64();
+    let inbox_rows = db.count("SELECT count(*) FROM live_inbox").await;
+    assert_eq!(inbox_rows > 0, inbox, "the ceiling wrote {inbox_rows} live inbox rows");
+    (rate, db)
 }
 
 /// Broker ceiling: a subscriber that only counts (QoS 1, acking on receipt) while the

@@ -14,7 +14,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio_postgres::{Client, Statement};
 use wasteflow::batch::Batch;
-use wasteflow::config::DatabaseSettings;
 use wasteflow::wire::ValidReading;
 use wasteflow::zone::Zone;
 
@@ -260,26 +259,27 @@ pub async fn apply_schema(db: &TestDb) {
 
 /// Database ceiling of the frozen v1 storage: the same batches as
 /// [`super::ceilings::database_ceiling`], the same number of connections
-/// (`DatabaseSettings::default().writers`, each taking every n-th batch), each batch one
+/// (the daemon's `database.writers`, each taking every n-th batch), each batch one
 /// transaction. Readings per second.
 #[allow(dead_code)]
-pub async fn database_ceiling_v1(frames: u64, per_frame: usize, batch_readings: usize) -> f64 {
-    database_ceiling_v1_kept(frames, per_frame, batch_readings).await.0
+pub async fn database_ceiling_v1(frames: u64, per_frame: usize) -> f64 {
+    database_ceiling_v1_kept(frames, per_frame).await.0
 }
 
 /// As [`database_ceiling_v1`], and the database it filled (to measure it before it is dropped).
-pub async fn database_ceiling_v1_kept(frames: u64, per_frame: usize, batch_readings: usize) -> (f64, TestDb) {
+pub async fn database_ceiling_v1_kept(frames: u64, per_frame: usize) -> (f64, TestDb) {
     let db = TestDb::new().await;
     apply_schema(&db).await;
     // v1 has no ids: numbered here only so that checking accepts the readings.
     let zone = super::ceilings::zone().numbered();
     // The attribution lookup is done before timing: the crate does it while checking messages.
-    let batches: Vec<Vec<Reading>> = super::ceilings::ceiling_batches(&zone, frames, per_frame, batch_readings)
+    let settings = super::ceilings::daemon_settings(&db.url);
+    let batches: Vec<Vec<Reading>> = super::ceilings::ceiling_batches(&zone, frames, per_frame, &settings.batch)
         .iter()
         .map(|b: &Batch| b.readings.iter().map(|r| Reading::of(r, &zone).expect("a sensor of the zone")).collect())
         .collect();
     let total: usize = batches.iter().map(Vec::len).sum();
-    let n = DatabaseSettings::default().writers;
+    let n = settings.database.writers;
     let mut shares: Vec<Vec<Vec<Reading>>> = (0..n).map(|_| Vec::new()).collect();
     for (i, b) in batches.into_iter().enumerate() {
         shares[i % n].push(b);

@@ -8,7 +8,7 @@ use crate::calendar::Timestamp;
 use crate::rollup::{Deltas, Level, LEVELS};
 use crate::wire::{encode_frames, InboxFrame, InboxReading, MeasurementKind, RejectReason};
 use futures_util::TryStreamExt;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::Statement;
@@ -217,20 +217,35 @@ impl Writer {
 
         // Rollup deltas from the rows actually inserted.
         let deltas = Deltas::of(stored.iter().map(|&i| &batch.readings[i]));
-        write_deltas(&tx, st, &deltas, limit).await?;
-
         let (gateways, frames) = inbox_rows(batch, &stored);
-        if !gateways.is_empty() {
-            timed(limit, tx.execute(&st.inbox, &[&gateways, &frames])).await?;
-        }
-
-        let rejected_reasons = insert_rejects(&tx, st, batch, limit).await?;
-        let mut replayed = Vec::new();
         let replays: Vec<i64> = batch.spans.iter().filter_map(|s| s.replay).collect();
-        if !replays.is_empty() {
-            let rows = timed(limit, tx.query(MARK_REPLAYED, &[&replays])).await?;
-            replayed = rows.iter().map(|row| column(row, "id")).collect::<Result<_, _>>()?;
-        }
+        // The rest of the transaction depends on nothing but what the insert returned: every
+        // statement is sent at once, pipelined on the connection (one round trip instead of
+        // one each), and the answers come back in the order they were sent. After an error
+        // the server refuses the statements behind it as the transaction is aborted: the
+        // first error in that order is the one returned.
+        let inbox = async {
+            if !gateways.is_empty() {
+                tx.execute(&st.inbox, &[&gateways, &frames]).await?;
+            }
+            Ok(())
+        };
+        let replayed = async {
+            if replays.is_empty() {
+                return Ok(Vec::new());
+            }
+            let rows = tx.query(MARK_REPLAYED, &[&replays]).await?;
+            rows.iter().map(|row| column(row, "id")).collect::<Result<Vec<i64>, _>>()
+        };
+        let rest = async {
+            futures_util::join!(write_deltas(&tx, st, &deltas), inbox, insert_rejects(&tx, st, batch), replayed)
+        };
+        let (rollups, inbox, rejected, replayed) =
+            tokio::time::timeout(limit, rest).await.map_err(|_| StoreError::Timeout(limit))?;
+        rollups?;
+        inbox.map_err(StoreError::Db)?;
+        let rejected_reasons = rejected?;
+        let replayed = replayed?;
         timed(limit, tx.commit()).await?;
         Ok(BatchOutcome { stored, duplicates, rejected_reasons, replayed, refused: Vec::new() })
     }
@@ -244,11 +259,12 @@ async fn insert_readings(
     batch: &Batch,
     limit: Duration,
 ) -> Result<Vec<usize>, StoreError> {
-    let mut seen = HashSet::with_capacity(batch.readings.len());
-    let mut unique: Vec<usize> = (0..batch.readings.len()).filter(|&i| seen.insert(batch.readings[i].key())).collect();
     // Sorted keys: two transactions in flight that share keys wait on each other in the
-    // same order instead of deadlocking.
-    unique.sort_unstable_by(|&a, &b| batch.readings[a].key().cmp(&batch.readings[b].key()));
+    // same order instead of deadlocking. A key twice in the batch is sent once, as its first
+    // reading in the batch (equal keys sort by index; the first of each run is kept).
+    let mut unique: Vec<usize> = (0..batch.readings.len()).collect();
+    unique.sort_unstable_by_key(|&i| (batch.readings[i].key(), i));
+    unique.dedup_by_key(|i| batch.readings[*i].key());
     if unique.is_empty() {
         return Ok(Vec::new());
     }
@@ -293,7 +309,6 @@ async fn insert_rejects(
     tx: &tokio_postgres::Transaction<'_>,
     st: &Statements,
     batch: &Batch,
-    limit: Duration,
 ) -> Result<Vec<RejectReason>, StoreError> {
     if batch.rejects.is_empty() {
         return Ok(Vec::new());
@@ -316,9 +331,10 @@ async fn insert_rejects(
             s.rejects.clone().map(move |_| id.clone())
         })
         .collect();
-    let rows =
-        timed(limit, tx.query(&st.rejects, &[&at, &topic, &gw, &co, &reason, &detail, &index, &payload, &identity]))
-            .await?;
+    let rows = tx
+        .query(&st.rejects, &[&at, &topic, &gw, &co, &reason, &detail, &index, &payload, &identity])
+        .await
+        .map_err(StoreError::Db)?;
     let mut reasons = Vec::new();
     for row in &rows {
         let code: &str = column(row, "reason")?;
@@ -357,30 +373,73 @@ fn inbox_rows<'a>(batch: &'a Batch, stored: &[usize]) -> (Vec<&'a str>, Vec<Vec<
     per_gateway.into_iter().map(|(g, frames)| (g, encode_frames(&frames))).unzip()
 }
 
-async fn write_deltas(
-    tx: &tokio_postgres::Transaction<'_>,
-    st: &Statements,
-    d: &Deltas,
-    limit: Duration,
-) -> Result<(), StoreError> {
-    for (i, flows) in d.flows.iter().enumerate().filter(|(_, f)| !f.is_empty()) {
-        let bucket: Vec<Timestamp> = flows.keys().map(|k| k.bucket).collect();
-        let classification: Vec<i32> = flows.keys().map(|k| k.classification).collect();
-        let mass: Vec<i64> = flows.values().map(|v| v.mass_g).collect();
-        let n: Vec<i64> = flows.values().map(|v| v.weighings).collect();
-        timed(limit, tx.execute(&st.flows[i], &[&bucket, &classification, &mass, &n])).await?;
+/// The upserts of every level's deltas, sent at once (pipelined) and answered in that order;
+/// the first error, if any.
+async fn write_deltas(tx: &tokio_postgres::Transaction<'_>, st: &Statements, d: &Deltas) -> Result<(), StoreError> {
+    struct Flows {
+        bucket: Vec<Timestamp>,
+        classification: Vec<i32>,
+        mass: Vec<i64>,
+        n: Vec<i64>,
     }
-    for (i, fills) in d.fills.iter().enumerate().filter(|(_, f)| !f.is_empty()) {
-        let bucket: Vec<Timestamp> = fills.keys().map(|k| k.bucket).collect();
-        let container: Vec<&str> = fills.keys().map(|k| &*k.container).collect();
-        let company: Vec<&str> = fills.keys().map(|k| &*k.company).collect();
-        let min: Vec<Option<i64>> = fills.values().map(|v| (v.fill_count > 0).then_some(v.fill_min)).collect();
-        let max: Vec<Option<i64>> = fills.values().map(|v| (v.fill_count > 0).then_some(v.fill_max)).collect();
-        let sum: Vec<i64> = fills.values().map(|v| v.fill_sum).collect();
-        let count: Vec<i64> = fills.values().map(|v| v.fill_count).collect();
-        let emptied: Vec<i64> = fills.values().map(|v| v.emptied).collect();
-        timed(limit, tx.execute(&st.fills[i], &[&bucket, &container, &company, &min, &max, &sum, &count, &emptied]))
-            .await?;
+    struct Fills<'a> {
+        bucket: Vec<Timestamp>,
+        container: Vec<&'a str>,
+        company: Vec<&'a str>,
+        min: Vec<Option<i64>>,
+        max: Vec<Option<i64>>,
+        sum: Vec<i64>,
+        count: Vec<i64>,
+        emptied: Vec<i64>,
     }
-    Ok(())
+    let flows: Vec<(usize, Flows)> = d
+        .flows
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| !f.is_empty())
+        .map(|(i, f)| {
+            let p = Flows {
+                bucket: f.keys().map(|k| k.bucket).collect(),
+                classification: f.keys().map(|k| k.classification).collect(),
+                mass: f.values().map(|v| v.mass_g).collect(),
+                n: f.values().map(|v| v.weighings).collect(),
+            };
+            (i, p)
+        })
+        .collect();
+    let fills: Vec<(usize, Fills)> = d
+        .fills
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| !f.is_empty())
+        .map(|(i, f)| {
+            let p = Fills {
+                bucket: f.keys().map(|k| k.bucket).collect(),
+                container: f.keys().map(|k| &*k.container).collect(),
+                company: f.keys().map(|k| &*k.company).collect(),
+                min: f.values().map(|v| (v.fill_count > 0).then_some(v.fill_min)).collect(),
+                max: f.values().map(|v| (v.fill_count > 0).then_some(v.fill_max)).collect(),
+                sum: f.values().map(|v| v.fill_sum).collect(),
+                count: f.values().map(|v| v.fill_count).collect(),
+                emptied: f.values().map(|v| v.emptied).collect(),
+            };
+            (i, p)
+        })
+        .collect();
+    // Level by level, flows then fills, as before pipelining: the order locks are taken in
+    // is the same for every writer (and for older versions writing beside this one).
+    let mut upserts = Vec::with_capacity(flows.len() + fills.len());
+    for level in 0..LEVELS.len() {
+        for (_, p) in flows.iter().filter(|(i, _)| *i == level) {
+            let params: Vec<&(dyn ToSql + Sync)> = vec![&p.bucket, &p.classification, &p.mass, &p.n];
+            upserts.push(tx.execute_raw(&st.flows[level], params));
+        }
+        for (_, p) in fills.iter().filter(|(i, _)| *i == level) {
+            let params: Vec<&(dyn ToSql + Sync)> =
+                vec![&p.bucket, &p.container, &p.company, &p.min, &p.max, &p.sum, &p.count, &p.emptied];
+            upserts.push(tx.execute_raw(&st.fills[level], params));
+        }
+    }
+    let answers = futures_util::future::join_all(upserts).await;
+    answers.into_iter().try_for_each(|r| r.map(|_| ())).map_err(StoreError::Db)
 }
