@@ -65,7 +65,7 @@ const COORDINATOR: &str = "wasteflow_coordinator";
 const WINDOW_DAYS: i64 = 28;
 
 fn runs() -> usize {
-    std::env::var("WASTEFLOW_BENCH_RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(5)
+    env_or("WASTEFLOW_BENCH_RUNS", 5)
 }
 
 /// One timed thing: its name, and a closure that runs it once and counts what it returned.

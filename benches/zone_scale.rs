@@ -59,16 +59,6 @@ const ROLLUPS_1H: [&str; 2] = ["flow_rollup_1h", "container_rollup_1h"];
 const ROLLUPS_DAY: [&str; 4] =
     ["flow_rollup_1d", "container_rollup_1d", "flow_rollup_local", "container_rollup_local_1d"];
 
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T
-where
-    T::Err: std::fmt::Debug,
-{
-    match std::env::var(name) {
-        Ok(v) => v.parse().unwrap_or_else(|e| panic!("{name}={v:?}: {e:?}")),
-        Err(_) => default,
-    }
-}
-
 /// The fold's worst since the last sample, from the poll every second.
 #[derive(Debug, Default, Clone, Copy)]
 struct Peak {

@@ -134,8 +134,7 @@ async fn check_upgraded(
 /// compressed. On PostgreSQL (no URL) the same without the TimescaleDB parts.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_filled_v1_database_with_hypertables_is_upgraded_in_place() {
-    let wanted: usize =
-        std::env::var("WASTEFLOW_UPGRADE_SMALL_READINGS").ok().and_then(|v| v.parse().ok()).unwrap_or(20_000);
+    let wanted: usize = env_or("WASTEFLOW_UPGRADE_SMALL_READINGS", 20_000);
     let target = StorageTarget::new().await;
     let zone = Zone::load(&zone_file()).unwrap();
     let mut db = target.connect().await;

@@ -12,8 +12,7 @@ use wasteflow::zone::Zone;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_filled_v1_database_is_upgraded_in_place_resuming_after_a_kill() {
-    let wanted: usize =
-        std::env::var("WASTEFLOW_UPGRADE_READINGS").ok().and_then(|v| v.parse().ok()).unwrap_or(2_000_000);
+    let wanted: usize = env_or("WASTEFLOW_UPGRADE_READINGS", 2_000_000);
     let db = TestDb::new().await;
     let zone = Zone::load(&zone_file()).unwrap();
     let mut c = db.client().await;

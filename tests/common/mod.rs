@@ -26,6 +26,18 @@ pub const PG_ADMIN: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 pub const BROKER_HOST: &str = "127.0.0.1";
 pub const BROKER_PORT: u16 = 1883;
 
+/// A test's or benchmark's setting from the environment variable `name`, else `default`; a
+/// value that does not read is refused with its name.
+pub fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T
+where
+    T::Err: std::fmt::Debug,
+{
+    match std::env::var(name) {
+        Ok(v) => v.parse().unwrap_or_else(|e| panic!("{name}={v:?}: {e:?}")),
+        Err(_) => default,
+    }
+}
+
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_wasteflow")
 }
