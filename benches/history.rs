@@ -184,6 +184,12 @@ async fn add_history(client: &Client, start: i64, copies: std::ops::Range<i64>) 
                  SELECT sensor_id, kind, ts - {shift}, value_milli, attribution_id, frame_seq FROM readings WHERE ts >= {since}
                  ON CONFLICT DO NOTHING"
             ),
+            // The batch writes a weighing in both tables; the copy does too.
+            format!(
+                "INSERT INTO weighings (sensor_id, ts, value_milli, attribution_id)
+                 SELECT sensor_id, ts - {shift}, value_milli, attribution_id FROM weighings WHERE ts >= {since}
+                 ON CONFLICT DO NOTHING"
+            ),
             format!(
                 "INSERT INTO events (container_id, company_id, kind, opened_at, closed_at, open_value, close_value)
                  SELECT container_id, company_id, kind, opened_at - {shift}, closed_at - {shift}, open_value, close_value

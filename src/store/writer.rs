@@ -75,6 +75,12 @@ fn upsert_fills(level: Level) -> String {
     )
 }
 
+/// The batch's weighings stored now, once more in `weighings` (migration 24).
+const INSERT_WEIGHINGS: &str = "
+INSERT INTO weighings (sensor_id, ts, value_milli, attribution_id)
+SELECT * FROM UNNEST($1::int4[], $2::timestamptz[], $3::int8[], $4::int4[])
+ON CONFLICT DO NOTHING";
+
 /// What the batch committed, per gateway, for the live stage (docs/scaling.md).
 const INSERT_INBOX: &str = "
 INSERT INTO live_inbox (gateway_id, frames) SELECT * FROM UNNEST($1::text[], $2::bytea[])";
@@ -116,6 +122,7 @@ struct Statements {
     fills: Vec<Statement>,
     rejects: Statement,
     inbox: Statement,
+    weighings: Statement,
 }
 
 /// The batch writer: one connection, reopened after any failure.
@@ -164,6 +171,7 @@ impl Writer {
                 fills,
                 rejects: timed(limit, c.prepare(INSERT_REJECTS)).await?,
                 inbox: timed(limit, c.prepare(INSERT_INBOX)).await?,
+                weighings: timed(limit, c.prepare(INSERT_WEIGHINGS)).await?,
             };
             self.conn = Some((db, statements));
         }
@@ -237,13 +245,15 @@ impl Writer {
             let rows = tx.query(MARK_REPLAYED, &[&replays]).await?;
             rows.iter().map(|row| column(row, "id")).collect::<Result<Vec<i64>, _>>()
         };
+        let weighings = insert_weighings(&tx, st, batch, &stored);
         let rest = async {
-            futures_util::join!(write_deltas(&tx, st, &deltas), inbox, insert_rejects(&tx, st, batch), replayed)
+            futures_util::join!(write_deltas(&tx, st, &deltas), inbox, weighings, insert_rejects(&tx, st, batch), replayed)
         };
-        let (rollups, inbox, rejected, replayed) =
+        let (rollups, inbox, weighings, rejected, replayed) =
             tokio::time::timeout(limit, rest).await.map_err(|_| StoreError::Timeout(limit))?;
         rollups?;
         inbox.map_err(StoreError::Db)?;
+        weighings.map_err(StoreError::Db)?;
         let rejected_reasons = rejected?;
         let replayed = replayed?;
         timed(limit, tx.commit()).await?;
@@ -302,6 +312,25 @@ async fn insert_readings(
         stored.extend(index.get(&(sensor, kind, ts)).copied());
     }
     Ok(stored)
+}
+
+/// Inserts the weighings (net-mass readings) among the readings stored now into `weighings`.
+async fn insert_weighings(
+    tx: &tokio_postgres::Transaction<'_>,
+    st: &Statements,
+    batch: &Batch,
+    stored: &[usize],
+) -> Result<(), tokio_postgres::Error> {
+    let weighed: Vec<&crate::wire::ValidReading> =
+        stored.iter().map(|&i| &batch.readings[i]).filter(|r| r.kind == MeasurementKind::NetMassKg).collect();
+    if weighed.is_empty() {
+        return Ok(());
+    }
+    let sensor: Vec<i32> = weighed.iter().map(|r| r.sensor_id).collect();
+    let t: Vec<Timestamp> = weighed.iter().map(|r| r.ts).collect();
+    let value: Vec<i64> = weighed.iter().map(|r| r.value_milli).collect();
+    let attribution: Vec<i32> = weighed.iter().map(|r| r.attribution).collect();
+    tx.execute(&st.weighings, &[&sensor, &t, &value, &attribution]).await.map(|_| ())
 }
 
 /// Inserts the batch's rejections as dead letters; returns the reasons of those inserted now.

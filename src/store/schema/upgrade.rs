@@ -265,7 +265,11 @@ fn copy_sql(first: bool, walk: Walk) -> String {
              AND m.company_id = b.company_id AND m.stream_id = b.stream_id AND m.treatment = b.treatment
              AND m.destination_id = b.destination_id
             ON CONFLICT DO NOTHING
-            RETURNING 1),
+            RETURNING ts, value_milli, sensor_id, attribution_id, kind),
+        weighed AS (
+            INSERT INTO weighings (ts, value_milli, sensor_id, attribution_id)
+            SELECT ts, value_milli, sensor_id, attribution_id FROM copied WHERE kind = 1
+            ON CONFLICT DO NOTHING),
         last AS (SELECT gateway_id, sensor, kind, ts FROM b ORDER BY {descending} LIMIT 1)
         UPDATE storage_upgrade u
         SET after_gateway = last.gateway_id, after_sensor = last.sensor, after_kind = last.kind, after_ts = last.ts,

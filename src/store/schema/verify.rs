@@ -12,7 +12,7 @@ use tokio_postgres::Client;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mismatch {
     /// Which rollup (flow_rollup, container_rollup) and level (1m, 1h, 1d; local and local_1d:
-    /// by local period).
+    /// by local period); or `weighings` (no level), the copy of the readings of kind 1.
     pub rollup: &'static str,
     pub level: &'static str,
     /// The row's key, printed.
@@ -26,11 +26,11 @@ pub struct Mismatch {
 impl fmt::Display for Mismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let show = |v: &Option<String>| v.clone().unwrap_or_else(|| "(no row)".into());
+        let level = if self.level.is_empty() { String::new() } else { format!("_{}", self.level) };
         write!(
             f,
-            "{}_{} {}: expected {}, stored {}",
+            "{}{level} {}: expected {}, stored {}",
             self.rollup,
-            self.level,
             self.key,
             show(&self.expected),
             show(&self.actual)
@@ -150,13 +150,25 @@ fn local_fills_sql() -> String {
     )
 }
 
+/// Every weighing of `readings` (kind 1) once in `weighings` (migration 24), with its value and
+/// attribution. A row of `weighings` without its reading is not a mismatch: `storage.raw_retention`
+/// removes readings, not weighings.
+const WEIGHINGS_SQL: &str = "
+SELECT r.sensor_id::text || ' at ' || r.ts::text AS key,
+       r.value_milli::text || ' g, attribution ' || r.attribution_id::text AS expected,
+       w.value_milli::text || ' g, attribution ' || w.attribution_id::text AS actual
+FROM readings r LEFT JOIN weighings w ON w.sensor_id = r.sensor_id AND w.ts = r.ts
+WHERE r.kind = 1 AND (w.ts IS NULL OR w.value_milli <> r.value_milli OR w.attribution_id <> r.attribution_id)
+ORDER BY r.sensor_id, r.ts LIMIT 1000";
+
 /// Returns every mismatch (at most 1000 per rollup table); empty means the rollups are exact.
 pub async fn verify(client: &Client, limit: Duration) -> Result<Vec<Mismatch>, StoreError> {
     let mut out = Vec::new();
     let checks = LEVELS
         .iter()
         .flat_map(|l| [("flow_rollup", l.suffix, flows_sql(l)), ("container_rollup", l.suffix, fills_sql(l))])
-        .chain([("flow_rollup", "local", local_flows_sql()), ("container_rollup", "local_1d", local_fills_sql())]);
+        .chain([("flow_rollup", "local", local_flows_sql()), ("container_rollup", "local_1d", local_fills_sql())])
+        .chain([("weighings", "", WEIGHINGS_SQL.to_string())]);
     for (rollup, level, sql) in checks {
         for row in timed(limit, client.query(&sql, &[])).await? {
             out.push(Mismatch {

@@ -516,19 +516,21 @@ FROM sums;
 
 -- Plausibility (docs/kpis.md): every weighing (kind 1, NetMassKg; value_milli in grams) above
 -- its container's `max_load_kg` as the registry says today. It stays in the figures as weighed,
--- never unremarked: `wasteflow report` and the company detail dashboard name it.
+-- never unremarked: `wasteflow report` and the company detail dashboard name it. Read from
+-- `weighings` (migration 24), the readings of kind 1 alone, so that a year of them costs a
+-- year's weighings on TimescaleDB too, not a year of `readings` chunks.
 CREATE OR REPLACE VIEW implausible_weighings_all AS
     SELECT r.ts, c.company_id, a.container_id, s.gateway_id, s.number AS sensor,
            r.value_milli::double precision / 1e6                          AS mass_t,
            k.max_load_kg / 1000                                           AS max_load_t,
            (r.value_milli::double precision / 1e3 - k.max_load_kg) / 1000 AS excess_t,
            c.stream_id, c.treatment, c.destination_id, r.sensor_id, r.attribution_id
-    FROM readings r
+    FROM weighings r
     JOIN attributions a ON a.id = r.attribution_id
     JOIN classifications c ON c.id = a.classification_id
     JOIN sensors s ON s.id = r.sensor_id
     JOIN containers k ON k.id = a.container_id
-    WHERE r.kind = 1 AND r.value_milli > k.max_load_kg * 1000;
+    WHERE r.value_milli > k.max_load_kg * 1000;
 
 -- Container fill in percent and collections, per hour and per local day (container_rollup_local_1d,
 -- migration 21: the day's UTC hours).
