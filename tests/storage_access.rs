@@ -256,6 +256,11 @@ async fn a_company_reads_its_own_rows_the_zone_aggregates_and_its_exchanges_only
             "(SELECT c.company_id FROM attributions a JOIN classifications c ON c.id = a.classification_id
               WHERE a.id = t.attribution_id)",
         ),
+        (
+            "weighings",
+            "(SELECT c.company_id FROM attributions a JOIN classifications c ON c.id = a.classification_id
+              WHERE a.id = t.attribution_id)",
+        ),
     ];
     let secured = texts(
         &db,
