@@ -3,6 +3,7 @@
 //! names a weighing missing from it (docs/storage.md, "Weighings").
 
 mod common;
+use common::grafana::substitute;
 use common::storage::{batch_of, reading, weighing, StorageTarget};
 use wasteflow::store::{prepare, verify};
 use wasteflow::wire::Measurement;
@@ -46,16 +47,35 @@ async fn each_stored_weighing_is_in_weighings_once() {
     writer.close().await;
     let db = target.connect().await;
     // The fill is not a weighing; the masses in grams, exactly: 20,000,000 g and 12,345,678 g.
-    let expected = vec![
-        (sensor, T0 as i64, 20_000_000, attribution),
-        (sensor, (T0 + HOUR) as i64, 12_345_678, attribution),
-    ];
+    let expected =
+        vec![(sensor, T0 as i64, 20_000_000, attribution), (sensor, (T0 + HOUR) as i64, 12_345_678, attribution)];
     assert_eq!(weighings(&db.client).await, expected);
     assert_eq!(verify(&db.client, std::time::Duration::from_secs(60)).await.unwrap(), vec![]);
 
+    // The company detail's "Last weighing": the latest one with a load, whatever the dashboard's
+    // time range; an empty container's weighing (0 kg, 3 hours after T0) is not one.
+    let mut writer = target.writer();
+    writer.write(&batch_of(vec![weighing(&zone, ba, "gw-ba-01", 1, 0.0, T0 + 3 * HOUR)])).await.expect("write 0 kg");
+    writer.close().await;
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/grafana/dashboards/company-detail.json");
+    let dash: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let panel = common::grafana::panels(&dash).into_iter().find(|p| p["title"] == "Last weighing").expect("the panel");
+    let sql = substitute(
+        panel["targets"][0]["rawSql"].as_str().unwrap(),
+        "2027-07-01T00:00:00+02:00",
+        "2027-08-01T00:00:00+02:00",
+        ba,
+    );
+    let last = db.client.query_one(&format!("SELECT last_weighing::float8 FROM ({sql}) p"), &[]).await.unwrap();
+    let last = last.get::<_, Option<f64>>(0);
+    assert_eq!(last, Some((T0 + HOUR) as f64), "{sql}");
+
     // A weighing missing from `weighings` (as if written by a build before migration 24 that the
     // migration did not see): `verify` names it, with the reading's grams and attribution.
-    db.client.execute("DELETE FROM weighings WHERE ts = to_timestamp($1::float8 / 1000)", &[&((T0 + HOUR) as f64)]).await.unwrap();
+    db.client
+        .execute("DELETE FROM weighings WHERE ts = to_timestamp($1::float8 / 1000)", &[&((T0 + HOUR) as f64)])
+        .await
+        .unwrap();
     let missing = verify(&db.client, std::time::Duration::from_secs(60)).await.unwrap();
     assert_eq!(missing.len(), 1, "{missing:?}");
     assert_eq!(missing[0].rollup, "weighings");
@@ -74,14 +94,19 @@ async fn migration_24_copies_the_weighings_stored_before_it() {
     let w = weighing(&zone, ba, "gw-ba-01", 1, 27_500.0, T0);
     let (sensor, attribution) = (w.sensor_id, w.attribution);
     let mut writer = target.writer();
-    writer.write(&batch_of(vec![w, reading(&zone, ba, "gw-ba-01", 1, Measurement::FillLevel(75.0), T0)])).await.unwrap();
+    writer
+        .write(&batch_of(vec![w, reading(&zone, ba, "gw-ba-01", 1, Measurement::FillLevel(75.0), T0)]))
+        .await
+        .unwrap();
     writer.close().await;
     // The database as migration 22 left it: no `weighings` (the views reading it go with it),
-    // migration 24 not applied, the views of an earlier build (their md5 forgotten: applied again).
+    // migration 24 not applied, the views of an earlier build (their md5 forgotten: applied
+    // again), the index of loaded weighings in `readings` that migration 24 drops.
     let db = target.connect().await;
     db.client
         .batch_execute(
-            "DROP TABLE weighings CASCADE; DELETE FROM schema_migrations WHERE version = 24; DELETE FROM schema_repeatable",
+            "DROP TABLE weighings CASCADE; DELETE FROM schema_migrations WHERE version = 24; DELETE FROM schema_repeatable;
+             CREATE INDEX readings_weighings_ts ON readings (ts) WHERE kind = 1 AND value_milli > 0",
         )
         .await
         .unwrap();
@@ -93,5 +118,8 @@ async fn migration_24_copies_the_weighings_stored_before_it() {
     // which holds 25 t (config/zone.toml), 2.5 t above.
     let r = db.client.query_one("SELECT container_id, mass_t, excess_t FROM implausible_weighings", &[]).await.unwrap();
     assert_eq!((r.get::<_, String>(0), r.get::<_, f64>(1), r.get::<_, f64>(2)), ("ba-rubble-1".into(), 27.5, 2.5));
+    // The readings' index is gone: nothing reads loaded weighings out of `readings` any more.
+    let index = db.client.query_one("SELECT to_regclass('readings_weighings_ts') IS NULL", &[]).await.unwrap();
+    assert!(index.get::<_, bool>(0));
     db.close().await;
 }

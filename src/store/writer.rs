@@ -247,7 +247,13 @@ impl Writer {
         };
         let weighings = insert_weighings(&tx, st, batch, &stored);
         let rest = async {
-            futures_util::join!(write_deltas(&tx, st, &deltas), inbox, weighings, insert_rejects(&tx, st, batch), replayed)
+            futures_util::join!(
+                write_deltas(&tx, st, &deltas),
+                inbox,
+                weighings,
+                insert_rejects(&tx, st, batch),
+                replayed
+            )
         };
         let (rollups, inbox, weighings, rejected, replayed) =
             tokio::time::timeout(limit, rest).await.map_err(|_| StoreError::Timeout(limit))?;

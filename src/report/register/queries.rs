@@ -12,16 +12,17 @@ use std::time::Duration;
 use tokio_postgres::GenericClient;
 
 /// `$1` site id, `$2` first local day, `$3` last local day, `$4` time zone; the direction adds
-/// its condition. Weighings are kind 1 (net mass, value_milli in grams) above zero: an empty
+/// its condition. Weighings (`weighings`, migration 24: the readings of kind 1, net mass,
+/// value_milli in grams) above zero: an empty
 /// container's weighing carries no waste, and the import refuses 0 t. No line either for what
 /// is not waste: by-products and end-of-waste materials, and R0, re-use of products that never
 /// became waste (code de l'environnement, L. 541-1-1; docs/register.md, "R0").
 ///
 /// The check that no later weighing of the sensor came before the reception's is bounded by
 /// the instants it implies (after the earliest weighing read, before 7 days after the last) and
-/// kept a subplan (`OFFSET 0`): on TimescaleDB an `EXISTS` the planner turns into a join, or an
-/// unbounded one, plans every chunk of `readings` (0.3-1.2 s with 5 years of daily chunks on
-/// PGlite, docs/performance.md); the rows are the same.
+/// kept a subplan (`OFFSET 0`): when it read `readings`, on TimescaleDB an `EXISTS` the planner
+/// turned into a join, or an unbounded one, planned every chunk (0.3-1.2 s with 5 years of daily
+/// chunks on PGlite, docs/performance.md); the rows are the same.
 const SHIPMENTS: &str = "
 SELECT r.sensor_id, (extract(epoch FROM r.ts) * 1000)::int8 AS ts_ms,
        (r.ts AT TIME ZONE $4)::date AS local_day,
@@ -43,7 +44,7 @@ SELECT r.sensor_id, (extract(epoch FROM r.ts) * 1000)::int8 AS ts_ms,
        (rw.weighed_at AT TIME ZONE $4)::date AS received_day,
        to_char(rw.weighed_at AT TIME ZONE $4, 'HH24:MI') AS received_hour,
        rw.net_grams AS received_grams, rw.weighbridge_id, rw.slip_number
-FROM readings r
+FROM weighings r
 JOIN attributions a ON a.id = r.attribution_id
 JOIN classifications c ON c.id = a.classification_id
 LEFT JOIN containers k ON k.id = a.container_id
@@ -58,12 +59,12 @@ LEFT JOIN LATERAL (
     FROM reception_weighings w JOIN weighbridges b ON b.id = w.weighbridge_id
     WHERE b.company_id = c.destination_id AND w.container_id = a.container_id
       AND w.weighed_at >= r.ts AND w.weighed_at < r.ts + interval '7 days'
-      AND NOT EXISTS (SELECT 1 FROM readings n WHERE n.sensor_id = r.sensor_id AND n.kind = 1 AND n.value_milli > 0
+      AND NOT EXISTS (SELECT 1 FROM weighings n WHERE n.sensor_id = r.sensor_id AND n.value_milli > 0
                       AND n.ts > r.ts AND n.ts <= w.weighed_at
                       AND n.ts > (($2::date - 7)::timestamp AT TIME ZONE $4)
                       AND n.ts < (($3::date + 1)::timestamp AT TIME ZONE $4) + interval '7 days' OFFSET 0)
     ORDER BY w.weighed_at, w.weighbridge_id LIMIT 1) rw ON true
-WHERE r.kind = 1 AND r.value_milli > 0 AND c.status = 'waste' AND c.treatment <> 'R0'
+WHERE r.value_milli > 0 AND c.status = 'waste' AND c.treatment <> 'R0'
   AND ";
 
 /// Outgoing: what the site produced, wherever it went (in-house treatment included), dated

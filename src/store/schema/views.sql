@@ -585,6 +585,17 @@ CREATE OR REPLACE VIEW readings_attributed_all AS
     JOIN attributions a ON a.id = r.attribution_id
     JOIN classifications c ON c.id = a.classification_id;
 
+-- The weighings (migration 24: the readings of kind 1, net mass, value_milli in grams) as
+-- `readings_attributed` shows readings: what a query that looks for weighings over a long span
+-- reads (the company detail's last weighing), a year of them a few thousand rows.
+CREATE OR REPLACE VIEW weighings_attributed_all AS
+    SELECT w.ts, w.value_milli, s.gateway_id, s.number AS sensor, c.company_id, a.container_id, c.site_id,
+           c.stream_id, c.ewc, c.treatment, c.destination_id, w.sensor_id, w.attribution_id, a.classification_id
+    FROM weighings w
+    JOIN sensors s ON s.id = w.sensor_id
+    JOIN attributions a ON a.id = w.attribution_id
+    JOIN classifications c ON c.id = a.classification_id;
+
 -- Alert and anomaly events, for Grafana annotations and history.
 -- `value_unit`: the unit of open_value and close_value, as EventKind::unit says
 -- (src/live/state/event_kind.rs; tests/documented_tables.rs holds this list to it).
