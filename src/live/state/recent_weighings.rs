@@ -5,17 +5,17 @@
 //! A weighing (a net-mass reading, `NetMassKg`) counts with the container's latest fill-level
 //! reading (`FillLevel`) at or before it and less than [`FILL_BEFORE_WEIGHING`] older, when
 //! that fill is above 0: the level the container was emptied at. The state keeps the latest
-//! [`WEIGHINGS_READ`] of them, latest first. Folded in time order, this is the rule the plan
-//! read `readings` with until migration 23 (which computed the first lists from the history
-//! with it). Folded out of order, it differs in three ways, each keeping fewer weighings, never
-//! a wrong pair:
-//! - a weighing folded before its fill reading, or after a later fill reading, is skipped, and
-//!   that fill reading arriving later does not bring it back (only the latest fill reading is
-//!   kept to pair with);
+//! [`WEIGHINGS_READ`] of them, latest first. For readings folded in time order, this is the
+//! rule the plan read `readings` with until migration 23 (which computed the first lists from
+//! the history with it), but for "less than a day", now exactly 24 hours (the SQL's `interval
+//! '1 day'` was a calendar day of the session's time zone, 23 or 25 hours across a change of
+//! daylight saving time). Folded out of order, a container keeps fewer weighings, never a
+//! wrong pair:
+//! - a weighing folded before its fill reading, or once a fill reading newer than the weighing
+//!   has been folded, is skipped, and its fill reading arriving later does not bring it back
+//!   (only the latest fill reading is kept to pair with);
 //! - a weighing removed because a late fill reading of 0 turned out to be the latest before it
-//!   is not replaced by an older one;
-//! - "less than a day" is exactly 24 hours (the SQL's `interval '1 day'` was a calendar day
-//!   of the session's time zone, 23 or 25 hours across a change of daylight saving time).
+//!   is not replaced by an older one.
 
 use super::{ContainerState, Latest};
 use crate::calendar::{SignedDuration, Timestamp};
