@@ -6,7 +6,7 @@
 mod common;
 use common::*;
 use wasteflow::config::{DatabaseSettings, Settings};
-use wasteflow::store::prepare;
+use wasteflow::store::{prepare, MIGRATIONS};
 use wasteflow::zone::Zone;
 
 /// Monday 7 December 2026, 00:00 in Paris (+01:00).
@@ -31,7 +31,9 @@ async fn fixture(db: &TestDb) -> tokio_postgres::Client {
     c
 }
 
-/// Live state at Monday 00:00: (container, fill %, points per hour).
+/// Live state at Monday 00:00: (container, fill %, points per hour); each container's latest
+/// weighings in its state, computed from the readings inserted before, as migration 23
+/// computes them for a database upgraded with history (the live stage keeps them from then on).
 async fn live(c: &tokio_postgres::Client, rows: &[(&str, f64, f64)]) {
     for (id, fill, rate) in rows {
         c.execute(
@@ -43,9 +45,12 @@ async fn live(c: &tokio_postgres::Client, rows: &[(&str, f64, f64)]) {
         .await
         .unwrap();
     }
+    let (_, _, weighings) = MIGRATIONS.iter().find(|m| m.0 == 23).expect("migration 23");
+    c.batch_execute(weighings).await.expect("the latest weighings, as migration 23 computes them");
 }
 
-/// Readings of a container's sensor: (time, kind: 0 fill % / 1 net mass kg, value).
+/// Readings of a container's sensor: (time, kind: 0 fill % / 1 net mass kg, value), inserted
+/// before its live state (see [`live`]).
 async fn readings(c: &tokio_postgres::Client, container: &str, rows: &[(&str, i16, f64)]) {
     for (ts, kind, value) in rows {
         c.execute(
@@ -154,15 +159,14 @@ async fn a_plan_a_carrier_would_follow() {
     );
 }
 
-/// The weighings a forecast reads are the latest of the year before the plan's day: looked for
-/// over the 92 days before it first, then over the year for a container with fewer than 3
-/// there (so that on TimescaleDB a plan plans those days' chunks, not the whole history's).
+/// The weighings a forecast reads are the latest the live state keeps, from a year (366 days)
+/// before the plan's first instant on.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_forecast_reads_the_weighings_of_the_year_before_the_plan() {
     let db = TestDb::new().await;
     let c = fixture(&db).await;
     // ml-scrap-1: the same two weighings as above, but in May 2026, 200 days before the plan:
-    // none in the 92 days, so the year is read, and they count.
+    // within the year, they count.
     readings(
         &c,
         "ml-scrap-1",
@@ -174,10 +178,20 @@ async fn a_forecast_reads_the_weighings_of_the_year_before_the_plan() {
         ],
     )
     .await;
-    // la-mineral-1: one weighing 400 days before the plan, with its fill: more than a year
-    // before, not read; the forecast is by the container's largest load.
+    // la-mineral-1: one weighing 400 days before the plan, with its fill: kept in the live
+    // state, but more than a year before the plan (Monday 00:00 less 366 days is 6 December
+    // 2025, 00:00 in Paris), not read; the forecast is by the container's largest load.
     readings(&c, "la-mineral-1", &[("2025-11-02T05:45:00Z", 0, 80.0), ("2025-11-02T06:00:00Z", 1, 3000.0)]).await;
     live(&c, &[("la-mineral-1", 60.0, 2.0), ("ml-scrap-1", 60.0, 2.0)]).await;
+    let kept: i32 = c
+        .query_one(
+            "SELECT jsonb_array_length(state -> 'weighings') FROM container_live WHERE container_id = 'la-mineral-1'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(kept, 1, "the live state keeps it");
     let json: serde_json::Value = serde_json::from_str(&plan(&Env::new(&db), true)).unwrap();
     // As in the first test: (4,670 + 5,000) / (72 + 78) kg a point, x 86 %.
     let scrap = pickup(&json, "ml-scrap-1");

@@ -1,6 +1,6 @@
 //! The live stage: per-container state (fill, fill rate, forecast time to full, last reading,
-//! battery, temperature, anomaly score), events that open once and close once, and the
-//! per-container and per-gateway gauges.
+//! battery, temperature, anomaly score, the latest weighings with their fill), events that open
+//! once and close once, and the per-container and per-gateway gauges.
 //!
 //! The state is shared by every instance, in the database: the store appends each committed
 //! batch's frames to `live_inbox` in the batch's own transaction; one instance at a time folds
@@ -22,6 +22,6 @@ mod tracker;
 
 pub use detector::{Detector, DetectorParams};
 pub use sequence::{GatewaySequence, SequenceParams};
-pub use state::{ContainerInfo, ContainerState, EventKind, LiveParams, Transition};
+pub use state::{ContainerInfo, ContainerState, EventKind, LiveParams, RecentWeighing, Transition};
 pub use task::{export, run_live};
 pub use tracker::{ContainerEvent, ZoneState};

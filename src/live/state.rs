@@ -2,7 +2,8 @@
 //!
 //! Readings are applied in the order they were committed (sorted by time within a batch); a
 //! reading older than the latest one of its kind is ignored here (it is stored, and counted
-//! in the rollups, but does not move the live state back in time).
+//! in the rollups, but does not move the live state back in time), except by the latest
+//! weighings, which take a late weighing or fill reading in its place (`state/recent_weighings.rs`).
 
 use super::detector::{Detector, DetectorParams};
 use crate::calendar::{millis_of, millis_span, SignedDuration, Timestamp};
@@ -12,7 +13,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 mod event_kind;
+mod recent_weighings;
 pub use event_kind::EventKind;
+pub use recent_weighings::RecentWeighing;
 
 /// Event rules' parameters (from `[live]`).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -161,6 +164,16 @@ pub struct ContainerState {
     pub rssi_dbm: Option<Latest>,
     pub snr_db: Option<Latest>,
     pub quality_pct: Option<Latest>,
+    /// The latest fill-level reading by time (`FillLevel` only: unlike `fill_pct`, not moved
+    /// by an `Emptied` reading), which a weighing is paired with. Not written while unknown, so
+    /// a state without one keeps its earlier JSON.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fill_reading: Option<Latest>,
+    /// The latest weighings, each with the fill reading before it, latest first, at most
+    /// [`crate::plan::WEIGHINGS_READ`] (`state/recent_weighings.rs`): what `wasteflow plan`
+    /// reads a container's mass per point of fill from. Not written while empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub weighings: Vec<RecentWeighing>,
 }
 
 /// The latest value of a level and the time of its reading.
@@ -192,6 +205,12 @@ impl ContainerState {
     /// Applies one stored reading (`value` in its unit: %, kg, degrees).
     pub fn apply(&mut self, kind: MeasurementKind, ts: Timestamp, value: f64, p: &LiveParams) {
         self.last_seen = Some(self.last_seen.map_or(ts, |s| s.max(ts)));
+        // The latest weighings take every fill and weighing, late ones too.
+        match kind {
+            MeasurementKind::FillLevel => self.fill_read(ts, value),
+            MeasurementKind::NetMassKg => self.weighed(ts, value),
+            _ => {}
+        }
         match kind {
             MeasurementKind::FillLevel if ts >= self.fill_at => {
                 if let Some(prev) = self.fill_pct {
@@ -508,3 +527,5 @@ impl ContainerState {
 mod tests;
 #[cfg(test)]
 mod deployed_tests;
+#[cfg(test)]
+mod recent_weighings_tests;

@@ -298,8 +298,19 @@ fn a_state_stored_by_an_earlier_build_reads_back_and_is_written_the_same() {
     }
     s.last_arrival = Some(at(1_700_000_000_123));
     s.open.insert(EventKind::Overload);
-    assert_eq!(serde_json::from_str::<ContainerState>(STORED).unwrap(), s, "the stored state is the readings' state");
-    assert_eq!(serde_json::to_string(&s).unwrap(), STORED);
+    // The keys added since (migration 23) come after the earlier ones: the latest fill reading
+    // (20.5 % at 700,000) and the weighing it pairs with (312.25 kg at 800,000, 100 s later).
+    let added = r#","fill_reading":{"value":20.5,"at_ms":700000},"weighings":[{"kg":312.25,"at_ms":800000,"fill_pct":20.5,"fill_ms":700000}]}"#;
+    assert_eq!(serde_json::to_string(&s).unwrap(), format!("{}{added}", &STORED[..STORED.len() - 1]));
+    let mut earlier = s.clone();
+    earlier.fill_reading = None;
+    earlier.weighings.clear();
+    assert_eq!(
+        serde_json::from_str::<ContainerState>(STORED).unwrap(),
+        earlier,
+        "the stored state is the readings' state, but for the keys added since"
+    );
+    assert_eq!(serde_json::to_string(&earlier).unwrap(), STORED);
     assert_eq!(serde_json::to_string(&ContainerState::default()).unwrap(), STORED_EMPTY);
     for text in [STORED, STORED_EMPTY] {
         let back: ContainerState = serde_json::from_str(text).unwrap();

@@ -29,6 +29,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (20, "savings by TGAP category", include_str!("migrations/0020_savings_by_category.sql")),
     (21, "local period rollups", include_str!("migrations/0021_local_period_rollups.sql")),
     (22, "reference estimates by material code", include_str!("migrations/0022_material_costs.sql")),
+    (23, "recent weighings in the live state", include_str!("migrations/0023_live_weighings.sql")),
     (24, "weighings", include_str!("migrations/0024_weighings.sql")),
 ];
 
