@@ -40,10 +40,11 @@
 //! stage folds the demo. Measured on PGlite (2026-12-07, docs/performance.md "History: the cost of
 //! a window", "On TimescaleDB (PGlite)"): it holds the 5 years on disk (7,476,560 readings, 5,273
 //! chunks, 4.0 GB of files, the node process at 1.24 GB); every query within 1.5 x but the company
-//! detail's "Last weighing" (its time bound is known only when the query runs) and `plan` (no time
-//! bound), for which every chunk is planned (102 x and 109 x with 5 years), the yearly report,
-//! which grows once, when history fills its year, and one 1-year median of "Containers" (the
-//! machine's load).
+//! detail's "Last weighing" (its time bound was known only when the query ran) and `plan` (no time
+//! bound), for which every chunk was planned (102 x and 109 x with 5 years), the yearly report,
+//! which grew once, when history filled its year, and one 1-year median of "Containers" (the
+//! machine's load). Session 14 moved the three off `readings` (the `weighings` table, migration
+//! 24, and the plan's weighings in the live state, migration 23): docs/performance.md "Session 14".
 
 #[path = "../tests/common/mod.rs"]
 mod common;
