@@ -57,7 +57,7 @@ pub const READER_VIEWS: &[(&str, Sees)] = &[
     ("recent_events", Sees::Own("company_id")),
     ("attribution_history", Sees::Own("company_id")),
     ("readings_attributed", Sees::Own("company_id")),
-    ("weighings_attributed", Sees::Own("company_id")),
+    ("last_weighings", Sees::Own("company_id")),
     ("live_containers", Sees::Own("company_id")),
     ("gateway_frames", Sees::Own("company_id")),
     ("missing_frames", Sees::Own("company_id")),

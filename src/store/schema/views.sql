@@ -585,16 +585,19 @@ CREATE OR REPLACE VIEW readings_attributed_all AS
     JOIN attributions a ON a.id = r.attribution_id
     JOIN classifications c ON c.id = a.classification_id;
 
--- The weighings (migration 24: the readings of kind 1, net mass, value_milli in grams) as
--- `readings_attributed` shows readings: what a query that looks for weighings over a long span
--- reads (the company detail's last weighing), a year of them a few thousand rows.
-CREATE OR REPLACE VIEW weighings_attributed_all AS
-    SELECT w.ts, w.value_milli, s.gateway_id, s.number AS sensor, c.company_id, a.container_id, c.site_id,
-           c.stream_id, c.ewc, c.treatment, c.destination_id, w.sensor_id, w.attribution_id, a.classification_id
-    FROM weighings w
-    JOIN sensors s ON s.id = w.sensor_id
-    JOIN attributions a ON a.id = w.attribution_id
-    JOIN classifications c ON c.id = a.classification_id;
+-- Each attribution's latest weighing with a load (migration 24's `weighings`: the readings of
+-- kind 1, net mass, value_milli in grams, above 0), found by the index of the attribution's
+-- weighings whatever the history kept: the company detail's "Last weighing" is the latest of its
+-- attributions'. (A query over all of a company's weighings through a reader view could not use
+-- that index: a security-barrier view is planned without the query's ORDER BY and LIMIT.)
+CREATE OR REPLACE VIEW last_weighings_all AS
+    SELECT a.id AS attribution_id, c.company_id, a.container_id, c.stream_id, l.ts, l.value_milli
+    FROM attributions a
+    JOIN classifications c ON c.id = a.classification_id
+    CROSS JOIN LATERAL (
+        SELECT w.ts, w.value_milli FROM weighings w
+        WHERE w.attribution_id = a.id AND w.value_milli > 0
+        ORDER BY w.ts DESC LIMIT 1) l;
 
 -- Alert and anomaly events, for Grafana annotations and history.
 -- `value_unit`: the unit of open_value and close_value, as EventKind::unit says

@@ -19,6 +19,9 @@ CREATE TABLE weighings (
     -- The readings' key, time first: the queries read weighings by time.
     PRIMARY KEY (ts, sensor_id)
 );
+-- An attribution's latest weighings (the company detail's "Last weighing": each of the company's
+-- attributions, its latest weighing), whatever the history kept.
+CREATE INDEX weighings_attribution ON weighings (attribution_id, ts);
 
 INSERT INTO weighings (ts, value_milli, sensor_id, attribution_id)
 SELECT ts, value_milli, sensor_id, attribution_id FROM readings WHERE kind = 1;
