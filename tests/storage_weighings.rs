@@ -13,10 +13,10 @@ use wasteflow::zone::Zone;
 const T0: u64 = 1_813_053_600_000;
 const HOUR: u64 = 3_600_000;
 
-/// (sensor id, ms since the epoch, grams, attribution id) of every row of `weighings`, in key order.
+/// (sensor id, ms since the epoch, grams, attribution id) of every row of `weighings`, by sensor and time.
 async fn weighings(c: &tokio_postgres::Client) -> Vec<(i32, i64, i64, i32)> {
     c.query(
-        "SELECT sensor_id, (extract(epoch FROM ts) * 1000)::int8, value_milli, attribution_id FROM weighings ORDER BY 1, 2",
+        "SELECT sensor_id, (extract(epoch FROM ts) * 1000)::int8, value_milli, attribution_id FROM weighings ORDER BY 1, 2, 4",
         &[],
     )
     .await
@@ -71,7 +71,7 @@ async fn each_stored_weighing_is_in_weighings_once() {
     assert_eq!(last, Some((T0 + HOUR) as f64), "{sql}");
 
     // A weighing missing from `weighings` (as if written by a build before migration 24 that the
-    // migration did not see): `verify` names it, with the reading's grams and attribution.
+    // migration did not see): `verify` names it, with the reading's grams and sensor.
     db.client
         .execute("DELETE FROM weighings WHERE ts = to_timestamp($1::float8 / 1000)", &[&((T0 + HOUR) as f64)])
         .await
@@ -79,7 +79,7 @@ async fn each_stored_weighing_is_in_weighings_once() {
     let missing = verify(&db.client, std::time::Duration::from_secs(60)).await.unwrap();
     assert_eq!(missing.len(), 1, "{missing:?}");
     assert_eq!(missing[0].rollup, "weighings");
-    assert_eq!(missing[0].expected.as_deref(), Some(format!("12345678 g, attribution {attribution}").as_str()));
+    assert_eq!(missing[0].expected.as_deref(), Some(format!("12345678 g, sensor {sensor}").as_str()));
     assert_eq!(missing[0].actual, None);
     db.close().await;
 }

@@ -59,7 +59,7 @@ LEFT JOIN LATERAL (
     FROM reception_weighings w JOIN weighbridges b ON b.id = w.weighbridge_id
     WHERE b.company_id = c.destination_id AND w.container_id = a.container_id
       AND w.weighed_at >= r.ts AND w.weighed_at < r.ts + interval '7 days'
-      AND NOT EXISTS (SELECT 1 FROM weighings n WHERE n.sensor_id = r.sensor_id AND n.value_milli > 0
+      AND NOT EXISTS (SELECT 1 FROM weighings n WHERE n.attribution_id IN (SELECT x.id FROM attributions x WHERE x.sensor_id = r.sensor_id) AND n.value_milli > 0
                       AND n.ts > r.ts AND n.ts <= w.weighed_at
                       AND n.ts > (($2::date - 7)::timestamp AT TIME ZONE $4)
                       AND n.ts < (($3::date + 1)::timestamp AT TIME ZONE $4) + interval '7 days' OFFSET 0)

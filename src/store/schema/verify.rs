@@ -151,15 +151,15 @@ fn local_fills_sql() -> String {
 }
 
 /// Every weighing of `readings` (kind 1) once in `weighings` (migration 24), with its value and
-/// attribution. A row of `weighings` without its reading is not a mismatch: `storage.raw_retention`
+/// sensor. A row of `weighings` without its reading is not a mismatch: `storage.raw_retention`
 /// removes readings, not weighings.
 const WEIGHINGS_SQL: &str = "
-SELECT r.sensor_id::text || ' at ' || r.ts::text AS key,
-       r.value_milli::text || ' g, attribution ' || r.attribution_id::text AS expected,
-       w.value_milli::text || ' g, attribution ' || w.attribution_id::text AS actual
-FROM readings r LEFT JOIN weighings w ON w.sensor_id = r.sensor_id AND w.ts = r.ts
-WHERE r.kind = 1 AND (w.ts IS NULL OR w.value_milli <> r.value_milli OR w.attribution_id <> r.attribution_id)
-ORDER BY r.sensor_id, r.ts LIMIT 1000";
+SELECT 'attribution ' || r.attribution_id::text || ' at ' || r.ts::text AS key,
+       r.value_milli::text || ' g, sensor ' || r.sensor_id::text AS expected,
+       w.value_milli::text || ' g, sensor ' || w.sensor_id::text AS actual
+FROM readings r LEFT JOIN weighings w ON w.attribution_id = r.attribution_id AND w.ts = r.ts
+WHERE r.kind = 1 AND (w.ts IS NULL OR w.value_milli <> r.value_milli OR w.sensor_id <> r.sensor_id)
+ORDER BY r.attribution_id, r.ts LIMIT 1000";
 
 /// Returns every mismatch (at most 1000 per rollup table); empty means the rollups are exact.
 pub async fn verify(client: &Client, limit: Duration) -> Result<Vec<Mismatch>, StoreError> {

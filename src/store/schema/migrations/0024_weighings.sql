@@ -16,12 +16,12 @@ CREATE TABLE weighings (
     value_milli    bigint      NOT NULL,  -- net mass in grams (readings.value_milli of kind 1)
     sensor_id      integer     NOT NULL,  -- sensors.id
     attribution_id integer     NOT NULL,  -- attributions.id in force at ts
-    -- The readings' key, time first: the queries read weighings by time.
-    PRIMARY KEY (ts, sensor_id)
+    -- The readings' key as it stands for a weighing: an attribution is one sensor's, so
+    -- (attribution, time) is (sensor, time). Attribution first, the only index: every query
+    -- reads weighings of a company's, a site's or a sensor's attributions, by time, and an
+    -- attribution's latest ones (the company detail's "Last weighing") are its last entries.
+    PRIMARY KEY (attribution_id, ts)
 );
--- An attribution's latest weighings (the company detail's "Last weighing": each of the company's
--- attributions, its latest weighing), whatever the history kept.
-CREATE INDEX weighings_attribution ON weighings (attribution_id, ts);
 
 INSERT INTO weighings (ts, value_milli, sensor_id, attribution_id)
 SELECT ts, value_milli, sensor_id, attribution_id FROM readings WHERE kind = 1;
@@ -30,7 +30,7 @@ GRANT SELECT, INSERT ON weighings TO wasteflow_writer;
 
 -- The register export and the company detail's last weighing read this table now: the index of
 -- loaded weighings in `readings` (migration 21) has no reader left. The writer's cost of a
--- weighing stays about what it was: a narrow row and one index entry here, one entry less there.
+-- weighing: a narrow row and one index entry here, one index entry less in `readings`.
 DROP INDEX readings_weighings_ts;
 
 -- Row-level security as on `readings` (migration 16): a company's rows through their attribution.
