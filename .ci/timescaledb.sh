@@ -28,4 +28,4 @@ grep -q listening "$LOG" || { echo "TimescaleDB (PGlite) did not start" >&2; tai
 # PGlite has a single backend: the suite runs one test at a time. storage_upgrade upgrades a v1
 # database of 20,000 readings with compressed hypertables (about 7 s; docs/storage.md).
 WASTEFLOW_TEST_TIMESCALE_URL="postgres://postgres:x@127.0.0.1:$PORT/postgres" \
-  cargo test --locked --test storage_rollups --test storage_kpis --test storage_esrs --test storage_esrs_resolved --test storage_esrs_balance --test storage_one_set_of_figures --test storage_plausibility --test storage_dashboards --test storage_access --test storage_upgrade -- --test-threads=1 --nocapture
+  cargo test --locked --test storage_rollups --test storage_kpis --test storage_esrs --test storage_esrs_resolved --test storage_esrs_balance --test storage_one_set_of_figures --test storage_plausibility --test storage_dashboards --test storage_access --test storage_weighings --test storage_upgrade -- --test-threads=1 --nocapture
