@@ -4,6 +4,7 @@
 //! keeping them (src/live/state/recent_weighings.rs).
 
 mod common;
+use common::schema::insert_readings as readings;
 use common::*;
 use std::time::Duration;
 use wasteflow::calendar::Timestamp;
@@ -27,32 +28,9 @@ async fn at_migration_22(c: &mut tokio_postgres::Client) {
     if timescale {
         c.batch_execute("CREATE EXTENSION IF NOT EXISTS timescaledb").await.unwrap();
     }
-    c.batch_execute(
-        "CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL,
-                                         applied_at timestamptz NOT NULL DEFAULT now())",
-    )
-    .await
-    .unwrap();
-    for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 <= 22) {
-        c.batch_execute(sql).await.unwrap_or_else(|e| panic!("migration {version}: {e}"));
-        c.execute("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", &[&version, &name]).await.unwrap();
-    }
+    common::schema::apply_migrations_through(c, 22).await;
     let zone = Zone::load(&zone_file()).unwrap();
     sync_registry(c, &zone, &Settings::default().zone.time_zone, LIMIT).await.expect("registry sync");
-}
-
-/// Readings of a container's sensors: (time, kind: 0 fill % / 1 net mass kg, value).
-async fn readings(c: &tokio_postgres::Client, container: &str, rows: &[(&str, i16, f64)]) {
-    for (ts, kind, value) in rows {
-        c.execute(
-            "INSERT INTO readings (ts, value_milli, sensor_id, attribution_id, frame_seq, kind)
-             SELECT $2::text::timestamptz, ($4::float8 * 1000)::int8, a.sensor_id, a.id, 0, $3
-             FROM attributions a WHERE a.container_id = $1",
-            &[&container, ts, kind, value],
-        )
-        .await
-        .unwrap();
-    }
 }
 
 /// A container's live row, with `state` as an earlier build wrote it.

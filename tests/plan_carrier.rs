@@ -4,6 +4,7 @@
 //! fill as `live_containers` shows it, and what pooling saves in words.
 
 mod common;
+use common::schema::insert_readings as readings;
 use common::*;
 use wasteflow::config::{DatabaseSettings, Settings};
 use wasteflow::store::{prepare, MIGRATIONS};
@@ -47,21 +48,6 @@ async fn live(c: &tokio_postgres::Client, rows: &[(&str, f64, f64)]) {
     }
     let (_, _, weighings) = MIGRATIONS.iter().find(|m| m.0 == 23).expect("migration 23");
     c.batch_execute(weighings).await.expect("the latest weighings, as migration 23 computes them");
-}
-
-/// Readings of a container's sensor: (time, kind: 0 fill % / 1 net mass kg, value), inserted
-/// before its live state (see [`live`]).
-async fn readings(c: &tokio_postgres::Client, container: &str, rows: &[(&str, i16, f64)]) {
-    for (ts, kind, value) in rows {
-        c.execute(
-            "INSERT INTO readings (ts, value_milli, sensor_id, attribution_id, frame_seq, kind)
-             SELECT $2::text::timestamptz, ($4::float8 * 1000)::int8, a.sensor_id, a.id, 0, $3
-             FROM attributions a WHERE a.container_id = $1",
-            &[&container, ts, kind, value],
-        )
-        .await
-        .unwrap();
-    }
 }
 
 fn plan(env: &Env, json: bool) -> String {

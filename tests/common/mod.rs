@@ -13,6 +13,7 @@ pub mod faults;
 pub mod grafana;
 pub mod proxy;
 pub mod scaled_zone;
+pub mod schema;
 pub mod scratch;
 pub mod storage;
 pub mod v1;

@@ -9,7 +9,6 @@ use tokio_postgres::types::Type;
 use wasteflow::calendar::{SignedDuration, Timestamp};
 use wasteflow::rollup::LEVELS;
 use wasteflow::simulate::FrameGenerator;
-use wasteflow::store::MIGRATIONS;
 use wasteflow::validate::{check_message, Limits};
 use wasteflow::wire::TopicLayout;
 use wasteflow::zone::{all_treatments, stream_code, treatment_mode, Zone};
@@ -28,19 +27,12 @@ pub async fn apply_schema(c: &tokio_postgres::Client) {
         c.batch_execute("CREATE EXTENSION IF NOT EXISTS timescaledb").await.expect("timescaledb");
     }
     c.batch_execute(
-        "CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL,
-                                         applied_at timestamptz NOT NULL DEFAULT now());
-         CREATE TABLE schema_repeatable (name text PRIMARY KEY, md5 text NOT NULL,
+        "CREATE TABLE schema_repeatable (name text PRIMARY KEY, md5 text NOT NULL,
                                          applied_at timestamptz NOT NULL DEFAULT now());",
     )
     .await
     .expect("v1 bookkeeping tables");
-    for &(version, name, sql) in MIGRATIONS.iter().filter(|m| m.0 <= 7) {
-        c.batch_execute(sql).await.unwrap_or_else(|e| panic!("v1 migration {version}: {e}"));
-        c.execute("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", &[&version, &name])
-            .await
-            .expect("record a v1 migration");
-    }
+    super::schema::apply_migrations_through(c, 7).await;
     c.batch_execute(include_str!("../fixtures/v1/views.sql")).await.expect("v1 views");
     c.execute("INSERT INTO schema_repeatable (name, md5) VALUES ('views and constraints', md5('v1'))", &[])
         .await
